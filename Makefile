@@ -1,0 +1,53 @@
+# callsift: the two commands a newcomer needs are `make demo` and `make test`.
+# Everything is built by CMake in build/ (build-asan/ for the sanitizer build).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+.PHONY: all deps build test test-asan test-valgrind demo format format-check clean help
+
+all: build
+
+help:
+	@echo "make demo        install what is missing, build, run the pipeline on the sample calls"
+	@echo "make test        install what is missing, build, run every test (throwaway PostgreSQL)"
+	@echo "make test-asan   the tests built with AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make test-valgrind  the unit tests under valgrind (leaks fail)"
+	@echo "make build       just build (binaries in build/bin)"
+	@echo "make format      clang-format every C file"
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	scripts/with-pg.sh scripts/run-tests.sh $(BUILD)
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCALLSIFT_SANITIZE=ON $(CMAKE_ARGS)
+
+test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	scripts/with-pg.sh scripts/run-tests.sh $(ASAN_BUILD)
+
+test-valgrind: build
+	scripts/with-pg.sh scripts/run-valgrind.sh $(BUILD)
+
+demo: build
+	scripts/with-pg.sh scripts/demo.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

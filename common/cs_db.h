@@ -1,0 +1,55 @@
+/*  cs_db: a libpq connection that comes back after PostgreSQL restarts.
+
+    SQL goes through cs_db_exec() only, always with parameters ($1, $2 ...) in text form:
+    no value is ever pasted into SQL text. */
+#ifndef CS_DB_H
+#define CS_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+typedef struct cs_db cs_db_t;
+
+/* Connect to `url` (a libpq URL or conninfo string; copied). Retries with jittered
+   exponential backoff up to `max_attempts` times (0 = until cs_stop_requested()).
+   Returns NULL with a reason in err (the password masked) when it gives up. */
+cs_db_t *cs_db_connect(const char *url, int max_attempts, char *err, size_t errlen);
+
+/* Close and NULL the pointer; NULL is fine. */
+void cs_db_destroy(cs_db_t **self_p);
+
+/* The libpq handle (borrowed) for LISTEN and the like. */
+PGconn *cs_db_conn(cs_db_t *self);
+
+/* True when the connection is up. */
+bool cs_db_ok(cs_db_t *self);
+
+/* Make sure the connection is up: when it is broken, reconnect with backoff, up to
+   max_attempts (0 = until a stop is requested). 0 when up, -1 when it gave up. */
+int cs_db_ensure(cs_db_t *self, int max_attempts);
+
+/* Run one parameterised statement. Returns the result (caller PQclear()s) or NULL when the
+   statement failed; then err holds "SQLSTATE: message" and *sqlstate (if not NULL) points at a
+   static copy of the five-character code ("" when the connection itself broke). */
+PGresult *cs_db_exec(cs_db_t *self, const char *sql, int nparams, const char *const *params,
+                     char *err, size_t errlen);
+
+/* cs_db_exec for statements whose result is not needed. 0 or -1. */
+int cs_db_command(cs_db_t *self, const char *sql, int nparams, const char *const *params, char *err,
+                  size_t errlen);
+
+/* Run a fixed script of several statements with no parameters (migrations only: the text is
+   part of the program, never built from input). 0 or -1 with the reason in err. */
+int cs_db_script(cs_db_t *self, const char *sql, char *err, size_t errlen);
+
+/* SQLSTATE of the last failed cs_db_exec ("" when the connection broke, or none). */
+const char *cs_db_last_sqlstate(const cs_db_t *self);
+
+/* True when the last failure means "try again later": the connection broke, the server is
+   shutting down or starting up (class 08, 57P01-57P03), or a serialization failure/deadlock
+   (40001, 40P01). */
+bool cs_db_last_error_transient(const cs_db_t *self);
+
+#endif

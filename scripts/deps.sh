@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install what callsift needs to build, test and run, from Debian's packages.
+# Idempotent and quick when everything is already there (no apt-get update then).
+set -euo pipefail
+
+PKGS=(build-essential cmake pkg-config
+      libzmq3-dev libczmq-dev libcurl4-openssl-dev libmsgpack-dev libpq-dev
+      libjansson-dev libmicrohttpd-dev uuid-dev libcriterion-dev
+      postgresql postgresql-client curl)
+if [ "${CALLSIFT_DEPS_EXTRA:-}" != "" ]; then
+    read -r -a extra <<<"$CALLSIFT_DEPS_EXTRA"
+    PKGS+=("${extra[@]}")
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "deps.sh: missing packages: ${missing[*]}; run as root or install them" >&2
+    exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

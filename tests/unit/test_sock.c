@@ -1,0 +1,150 @@
+/* cs_sock: records over real ZeroMQ sockets on loopback. */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "cs_record.h"
+#include "cs_sock.h"
+#include "cs_util.h"
+
+#define WS "647ab033-6d10-4a35-9ace-0399052ec874"
+
+static json_t *ack(const char *ws, const char *ext)
+{
+    json_t *a = cs_record_new(CS_KIND_ACK);
+    json_object_set_new(a, "workspace_id", json_string(ws));
+    json_object_set_new(a, "external_id", json_string(ext));
+    json_object_set_new(a, "status", json_string("committed"));
+    return a;
+}
+
+static json_t *recv_within(zsock_t *s, int ms, char **topic)
+{
+    zpoller_t *p = zpoller_new(s, NULL);
+    void *ready = zpoller_wait(p, ms);
+    zpoller_destroy(&p);
+    if (!ready)
+        return NULL;
+    char err[256];
+    json_t *rec = cs_sock_recv_record(s, topic, err, sizeof err);
+    cr_assert(rec, "%s", err);
+    return rec;
+}
+
+Test(sock, push_pull_round_trip)
+{
+    char err[256];
+    zsock_t *pull = cs_sock_new(ZMQ_PULL, "tcp://127.0.0.1:*", true, err, sizeof err);
+    cr_assert(pull, "%s", err);
+    const char *ep = zsock_last_endpoint(pull);
+    zsock_t *push = cs_sock_new(ZMQ_PUSH, ep, false, err, sizeof err);
+    cr_assert(push, "%s", err);
+    json_t *a = ack(WS, "call-1");
+    /* IMMEDIATE: the first send may find the connection not up yet; retry briefly. */
+    int rc = -1;
+    for (int i = 0; i < 50 && rc != 0; i++)
+        rc = cs_sock_send_record(push, a, NULL, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    json_t *got = recv_within(pull, 2000, NULL);
+    cr_assert(got);
+    cr_assert(json_equal(a, got));
+    json_decref(a);
+    json_decref(got);
+    zsock_destroy(&push);
+    zsock_destroy(&pull);
+}
+
+Test(sock, pub_sub_topic_is_the_workspace)
+{
+    char err[256];
+    zsock_t *pub = cs_sock_new(ZMQ_PUB, "tcp://127.0.0.1:*", true, err, sizeof err);
+    cr_assert(pub, "%s", err);
+    zsock_t *sub = cs_sock_new(ZMQ_SUB, zsock_last_endpoint(pub), false, err, sizeof err);
+    cr_assert(sub, "%s", err);
+    zsock_set_unsubscribe(sub, "");
+    zsock_set_subscribe(sub, WS);
+    json_t *other = ack("11111111-1111-1111-1111-111111111111", "x");
+    json_t *mine = ack(WS, "y");
+    json_t *got = NULL;
+    char *topic = NULL;
+    /* PUB drops until the subscription has arrived: publish until one is received. */
+    for (int i = 0; i < 100 && !got; i++) {
+        cr_assert_eq(cs_sock_send_record(pub, other, "11111111-1111-1111-1111-111111111111", err,
+                                         sizeof err),
+                     0);
+        cr_assert_eq(cs_sock_send_record(pub, mine, WS, err, sizeof err), 0);
+        got = recv_within(sub, 50, &topic);
+    }
+    cr_assert(got, "nothing received");
+    cr_assert_str_eq(topic, WS);
+    cr_assert_str_eq(cs_rec_str(got, "external_id"), "y");
+    free(topic);
+    json_decref(got);
+    json_decref(other);
+    json_decref(mine);
+    zsock_destroy(&sub);
+    zsock_destroy(&pub);
+}
+
+Test(sock, malformed_frames_are_reported_not_fatal)
+{
+    char err[256];
+    zsock_t *pull = cs_sock_new(ZMQ_PULL, "tcp://127.0.0.1:*", true, err, sizeof err);
+    zsock_t *push = zsock_new_push(zsock_last_endpoint(pull));
+    cr_assert(pull && push);
+    zstr_send(push, "this is not msgpack");
+    zstr_sendm(push, "a");
+    zstr_sendm(push, "b");
+    zstr_send(push, "c");
+    json_t *a = ack(WS, "after");
+    cr_assert_eq(cs_sock_send_record(push, a, NULL, err, sizeof err), 0);
+
+    zpoller_t *p = zpoller_new(pull, NULL);
+    cr_assert(zpoller_wait(p, 2000));
+    cr_assert_null(cs_sock_recv_record(pull, NULL, err, sizeof err));
+    cr_assert(zpoller_wait(p, 2000));
+    cr_assert_null(cs_sock_recv_record(pull, NULL, err, sizeof err));
+    cr_assert(strstr(err, "3 frames"), "%s", err);
+    json_t *got = recv_within(pull, 2000, NULL);
+    cr_assert(got && json_equal(got, a), "the good record after two bad ones is lost");
+    zpoller_destroy(&p);
+    json_decref(got);
+    json_decref(a);
+    zsock_destroy(&push);
+    zsock_destroy(&pull);
+}
+
+Test(sock, invalid_record_is_not_sent)
+{
+    char err[256];
+    zsock_t *pull = cs_sock_new(ZMQ_PULL, "tcp://127.0.0.1:*", true, err, sizeof err);
+    zsock_t *push = cs_sock_new(ZMQ_PUSH, zsock_last_endpoint(pull), false, err, sizeof err);
+    json_t *bad = cs_record_new(CS_KIND_ACK); /* no workspace_id, external_id, status */
+    cr_assert_eq(cs_sock_send_record(push, bad, NULL, err, sizeof err), -1);
+    cr_assert(strstr(err, "workspace_id") || strstr(err, "missing"), "%s", err);
+    json_decref(bad);
+    zsock_destroy(&push);
+    zsock_destroy(&pull);
+}
+
+Test(sock, send_without_peer_times_out)
+{
+    char err[256];
+    /* A connecting PUSH with ZMQ_IMMEDIATE queues nothing towards a peer that is not there:
+       the send gives up after the send timeout instead of blocking shutdown forever. */
+    zsock_t *push = cs_sock_new(ZMQ_PUSH, "tcp://127.0.0.1:1", false, err, sizeof err);
+    cr_assert(push, "%s", err);
+    json_t *a = ack(WS, "nobody");
+    int64_t t0 = cs_now_ms();
+    cr_assert_eq(cs_sock_send_record(push, a, NULL, err, sizeof err), -1);
+    cr_assert_lt(cs_now_ms() - t0, 5000);
+    json_decref(a);
+    zsock_destroy(&push);
+}
+
+Test(sock, bad_endpoint_is_an_error)
+{
+    char err[256];
+    cr_assert_null(cs_sock_new(ZMQ_PULL, "nonsense://x", true, err, sizeof err));
+    cr_assert(strstr(err, "nonsense://x"), "%s", err);
+}

@@ -1,0 +1,301 @@
+/* cs_writer: one call, one transaction, against a real PostgreSQL. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "cs_record.h"
+#include "cs_testdata.h"
+#include "cs_testdb.h"
+#include "cs_uuid.h"
+#include "cs_writer.h"
+
+static cs_testdb_t t;
+static cs_db_t *db;
+static char ws[CS_UUID_LEN], uncategorized[CS_UUID_LEN], integrations[CS_UUID_LEN];
+
+static void setup(void)
+{
+    cs_testdb_create(&t, true);
+    db = cs_testdb_connect(&t);
+    cs_testdata_workspace(db, ws, uncategorized, integrations);
+}
+
+static void teardown(void)
+{
+    cs_db_destroy(&db);
+    cs_testdb_drop(&t);
+}
+
+TestSuite(writer, .init = setup, .fini = teardown);
+
+static cs_commit_status_t commit(json_t *rec, char *message_id)
+{
+    char err[1024] = "";
+    char ignored[CS_UUID_LEN];
+    cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "test record invalid: %s", err);
+    cs_commit_status_t st =
+        cs_writer_commit(db, rec, message_id ? message_id : ignored, err, sizeof err);
+    cr_assert_neq(st, CS_COMMIT_RETRY, "unexpected retry: %s", err);
+    return st;
+}
+
+__attribute__((format(printf, 1, 2))) static long q(const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    return cs_testdb_long(db, sql);
+}
+
+__attribute__((format(printf, 1, 2))) static char *qs(const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    return cs_testdb_scalar(db, sql);
+}
+
+Test(writer, commits_message_feature_link_and_audit)
+{
+    json_t *d = cs_testdata_decision(
+        cs_testdata_call(ws, "gong-1", "2025-10-20T17:27:28Z", "Acme", "acme.com"));
+    cs_testdata_add(d, "create", NULL, integrations, "Salesforce sync", "high");
+    char mid[CS_UUID_LEN];
+    cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
+
+    char expected[CS_UUID_LEN];
+    cs_uuid_message_id(ws, "replay", "gong-1", expected);
+    cr_assert_str_eq(mid, expected);
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE id = '%s' AND is_processed"
+                   " AND processed_at IS NOT NULL AND ai_insights->>'summary' = 'A demo call.'",
+                   mid),
+                 1);
+    char *text =
+        qs("SELECT message_metadata->>'transcript_text' FROM messages WHERE id = '%s'", mid);
+    cr_assert(strstr(text, "Yukta: We really need Salesforce sync"), "%s", text);
+    free(text);
+    char *call_id = qs("SELECT message_metadata->>'call_id' FROM messages WHERE id = '%s'", mid);
+    cr_assert_str_eq(call_id, "gong-1");
+    free(call_id);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s' AND mention_count = 1"
+                   " AND urgency = 'high' AND status = 'new'"
+                   " AND first_mentioned = '2025-10-20T17:27:28Z'",
+                   ws),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM features f JOIN themes t ON t.id = f.theme_id"
+                   " WHERE t.name = 'Integrations' AND f.workspace_id = '%s'",
+                   ws),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
+                   " AND quote = 'We really need Salesforce sync'",
+                   mid),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM match_decisions WHERE message_id = '%s'"
+                   " AND method = 'embedding' AND action = 'create' AND reasoning = 'test decision'"
+                   " AND extracted->>'title' = 'Salesforce sync'",
+                   mid),
+                 1);
+    /* the customer was not known: it is added, and the message points at it */
+    cr_assert_eq(q("SELECT count(*) FROM messages m JOIN customers c ON c.id = m.customer_id"
+                   " WHERE c.name = 'Acme' AND c.domain = 'acme.com' AND c.mrr = 5000"
+                   " AND m.id = '%s'",
+                   mid),
+                 1);
+    json_decref(d);
+}
+
+Test(writer, same_decision_twice_leaves_one_set_of_rows)
+{
+    json_t *d = cs_testdata_decision(
+        cs_testdata_call(ws, "gong-2", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
+    cs_testdata_add(d, "create", NULL, integrations, "Salesforce sync", "medium");
+    cs_testdata_add(d, "create", NULL, NULL, "Dark mode", "low");
+    cr_assert_eq(commit(d, NULL), CS_COMMIT_COMMITTED);
+    cr_assert_eq(commit(d, NULL), CS_COMMIT_ALREADY);
+    cr_assert_eq(commit(d, NULL), CS_COMMIT_ALREADY);
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE workspace_id = '%s'", ws), 1);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 2);
+    cr_assert_eq(q("SELECT sum(mention_count) FROM features WHERE workspace_id = '%s'", ws), 2);
+    cr_assert_eq(
+        q("SELECT count(*) FROM feature_messages fm JOIN features f ON f.id = fm.feature_id"
+          " WHERE f.workspace_id = '%s'",
+          ws),
+        2);
+    cr_assert_eq(q("SELECT count(*) FROM match_decisions WHERE workspace_id = '%s'", ws), 2);
+    cr_assert_eq(q("SELECT count(*) FROM customers WHERE workspace_id = '%s'", ws), 1);
+    /* a feature with no valid theme lands in the default theme */
+    cr_assert_eq(q("SELECT count(*) FROM features f JOIN themes t ON t.id = f.theme_id"
+                   " WHERE t.is_default AND f.name = 'Dark mode' AND f.workspace_id = '%s'",
+                   ws),
+                 1);
+    json_decref(d);
+}
+
+Test(writer, three_calls_linking_one_feature)
+{
+    const char *when[] = {"2025-10-02T09:00:00Z", "2025-10-01T09:00:00Z", "2025-10-03T09:00:00Z"};
+    char feature[CS_UUID_LEN] = "";
+    for (int i = 0; i < 3; i++) {
+        char ext[32];
+        snprintf(ext, sizeof ext, "call-%d", i);
+        json_t *d = cs_testdata_decision(cs_testdata_call(ws, ext, when[i], NULL, NULL));
+        cs_testdata_add(d, i == 0 ? "create" : "link", i == 0 ? NULL : feature, integrations,
+                        "Salesforce sync", i == 2 ? "critical" : "low");
+        if (i == 0)
+            snprintf(feature, sizeof feature, "%s",
+                     cs_rec_str(json_array_get(json_object_get(d, "decisions"), 0), "feature_id"));
+        cr_assert_eq(commit(d, NULL), CS_COMMIT_COMMITTED);
+        json_decref(d);
+    }
+    cr_assert_eq(q("SELECT mention_count FROM features WHERE id = '%s'", feature), 3);
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE feature_id = '%s'", feature), 3);
+    char *first = qs("SELECT first_mentioned = '2025-10-01T09:00:00Z' AND"
+                     " last_mentioned = '2025-10-03T09:00:00Z' FROM features WHERE id = '%s'",
+                     feature);
+    cr_assert_str_eq(first, "t");
+    free(first);
+    char *urgency = qs("SELECT urgency FROM features WHERE id = '%s'", feature);
+    cr_assert_str_eq(urgency, "critical", "the highest urgency asked for wins");
+    free(urgency);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 1);
+}
+
+Test(writer, failed_extraction_is_kept_unprocessed_then_completed)
+{
+    json_t *call = cs_testdata_call(ws, "gong-err", "2025-10-20T10:00:00Z", NULL, NULL);
+    json_object_set_new(call, "kind", json_string("decision"));
+    json_object_set_new(call, "error", json_string("LLM answer invalid after 3 attempts"));
+    json_object_set_new(call, "decisions", json_array());
+    char mid[CS_UUID_LEN];
+    cr_assert_eq(commit(call, mid), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE id = '%s' AND NOT is_processed"
+                   " AND error LIKE 'LLM answer invalid%%' AND ai_insights IS NULL",
+                   mid),
+                 1);
+    /* the same failure again: still one row, still unprocessed */
+    cr_assert_eq(commit(call, NULL), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE workspace_id = '%s'", ws), 1);
+
+    /* a later successful extraction (reprocess) completes it */
+    json_t *ok =
+        cs_testdata_decision(cs_testdata_call(ws, "gong-err", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(ok, "create", NULL, integrations, "Salesforce sync", "high");
+    cr_assert_eq(commit(ok, NULL), CS_COMMIT_COMMITTED);
+    cr_assert_eq(
+        q("SELECT count(*) FROM messages WHERE id = '%s' AND is_processed AND error IS NULL", mid),
+        1);
+    cr_assert_eq(commit(ok, NULL), CS_COMMIT_ALREADY);
+    json_decref(call);
+    json_decref(ok);
+}
+
+Test(writer, extraction_skipped_is_stored_unprocessed)
+{
+    json_t *call = cs_testdata_call(ws, "no-extract", "2025-10-20T10:00:00Z", NULL, NULL);
+    json_object_set_new(call, "kind", json_string("decision"));
+    json_object_set_new(call, "flags", json_pack("{s:b}", "extract", 0));
+    json_object_set_new(call, "decisions", json_array());
+    char mid[CS_UUID_LEN];
+    cr_assert_eq(commit(call, mid), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE id = '%s' AND NOT is_processed"
+                   " AND error IS NULL",
+                   mid),
+                 1);
+    json_decref(call);
+}
+
+Test(writer, unknown_workspace_fails_and_writes_nothing)
+{
+    json_t *d = cs_testdata_decision(cs_testdata_call("00000000-0000-4000-8000-000000000000", "x",
+                                                      "2025-10-20T10:00:00Z", NULL, NULL));
+    char err[512];
+    cr_assert_eq(cs_writer_commit(db, d, NULL, err, sizeof err), CS_COMMIT_FAILED);
+    cr_assert(strstr(err, "unknown workspace"), "%s", err);
+    cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM messages"), 0);
+    json_t *ack = cs_writer_ack(d, CS_COMMIT_FAILED, NULL, err);
+    cr_assert_eq(cs_record_validate(ack, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(cs_rec_str(ack, "status"), "failed");
+    json_decref(ack);
+    json_decref(d);
+}
+
+Test(writer, link_to_a_deleted_feature_keeps_the_request)
+{
+    json_t *d = cs_testdata_decision(cs_testdata_call(ws, "x", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "link", "5b1f0d1e-0000-4000-8000-000000000001", integrations,
+                    "Salesforce sync", "high");
+    cr_assert_eq(commit(d, NULL), CS_COMMIT_COMMITTED);
+    cr_assert_eq(
+        q("SELECT count(*) FROM features WHERE workspace_id = '%s' AND mention_count = 1", ws), 1);
+    cr_assert_eq(q("SELECT count(*) FROM match_decisions WHERE workspace_id = '%s'"
+                   " AND action = 'create' AND reasoning LIKE '%%no longer exists%%'",
+                   ws),
+                 1);
+    json_decref(d);
+}
+
+Test(writer, link_into_another_workspace_is_refused)
+{
+    char ws2[CS_UUID_LEN], d2[CS_UUID_LEN], t2[CS_UUID_LEN];
+    cs_testdata_workspace(db, ws2, d2, t2);
+    json_t *a =
+        cs_testdata_decision(cs_testdata_call(ws2, "a", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(a, "create", NULL, t2, "Theirs", "low");
+    cr_assert_eq(commit(a, NULL), CS_COMMIT_COMMITTED);
+    const char *theirs =
+        cs_rec_str(json_array_get(json_object_get(a, "decisions"), 0), "feature_id");
+
+    json_t *b = cs_testdata_decision(cs_testdata_call(ws, "b", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(b, "link", theirs, integrations, "Theirs", "low");
+    char err[512];
+    cr_assert_eq(cs_writer_commit(db, b, NULL, err, sizeof err), CS_COMMIT_FAILED);
+    cr_assert(strstr(err, "another workspace"), "%s", err);
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE workspace_id = '%s'", ws), 0);
+    json_decref(a);
+    json_decref(b);
+}
+
+Test(writer, known_customer_is_found_by_domain)
+{
+    char cid[CS_UUID_LEN], err[256];
+    cs_uuid_v4(cid);
+    const char *p[] = {cid, ws};
+    cr_assert_eq(cs_db_command(db,
+                               "INSERT INTO customers (id, workspace_id, name, domain, mrr)"
+                               " VALUES ($1, $2, 'Acme Corporation', 'acme.com', 12000)",
+                               2, p, err, sizeof err),
+                 0, "%s", err);
+    json_t *d = cs_testdata_decision(
+        cs_testdata_call(ws, "c1", "2025-10-20T10:00:00Z", "ACME (CRM spelling)", "ACME.com"));
+    char mid[CS_UUID_LEN];
+    cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
+    char *got = qs("SELECT customer_id FROM messages WHERE id = '%s'", mid);
+    cr_assert_str_eq(got, cid);
+    free(got);
+    cr_assert_eq(q("SELECT count(*) FROM customers WHERE workspace_id = '%s'", ws), 1);
+    json_decref(d);
+}
+
+Test(writer, lost_connection_is_retry_not_failure)
+{
+    json_t *d = cs_testdata_decision(cs_testdata_call(ws, "r", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_db_t *admin = cs_testdb_connect(&t);
+    char err[512];
+    char *pid = cs_testdb_scalar(db, "SELECT pg_backend_pid()");
+    const char *p[] = {pid};
+    cr_assert_eq(
+        cs_db_command(admin, "SELECT pg_terminate_backend($1::int)", 1, p, err, sizeof err), 0);
+    free(pid);
+    cr_assert_eq(cs_writer_commit(db, d, NULL, err, sizeof err), CS_COMMIT_RETRY);
+    cr_assert_eq(cs_db_ensure(db, 10), 0);
+    cr_assert_eq(commit(d, NULL), CS_COMMIT_COMMITTED);
+    cs_db_destroy(&admin);
+    json_decref(d);
+}

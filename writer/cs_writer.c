@@ -1,0 +1,464 @@
+#include "cs_writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs_log.h"
+#include "cs_record.h"
+#include "cs_util.h"
+#include "cs_uuid.h"
+
+const char *cs_commit_status_name(cs_commit_status_t status)
+{
+    switch (status) {
+    case CS_COMMIT_COMMITTED:
+        return "committed";
+    case CS_COMMIT_ALREADY:
+        return "already";
+    case CS_COMMIT_FAILED:
+        return "failed";
+    case CS_COMMIT_RETRY:
+        return "retry";
+    }
+    return "failed";
+}
+
+/* One transaction's state: the connection, the call's ids, and the first error. */
+typedef struct {
+    cs_db_t *db;
+    const json_t *rec;
+    const char *workspace_id;
+    char message_id[CS_UUID_LEN];
+    char *err;
+    size_t errlen;
+} tx_t;
+
+/* Run a statement inside the transaction; NULL on failure (reason already in tx->err). */
+static PGresult *s_exec(tx_t *tx, const char *sql, int n, const char *const *params)
+{
+    return cs_db_exec(tx->db, sql, n, params, tx->err, tx->errlen);
+}
+
+/* A failed statement: roll back when we still can, and say whether to retry. */
+static cs_commit_status_t s_abort(tx_t *tx)
+{
+    bool transient = cs_db_last_error_transient(tx->db);
+    if (cs_db_ok(tx->db)) {
+        char ignored[128];
+        cs_db_command(tx->db, "ROLLBACK", 0, NULL, ignored, sizeof ignored);
+    }
+    return transient ? CS_COMMIT_RETRY : CS_COMMIT_FAILED;
+}
+
+/* json_dumps of a value, or NULL for absent/null values. Caller frees. */
+static char *s_json_text(const json_t *value)
+{
+    if (!value || json_is_null(value))
+        return NULL;
+    return json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* "speaker: text" lines of the transcript. Caller frees; NULL when out of memory. */
+static char *s_transcript_text(const json_t *transcript)
+{
+    size_t total = 1, i;
+    json_t *u;
+    json_array_foreach(transcript, i, u)
+    {
+        const char *who =
+            cs_rec_str(u, "speaker") ? cs_rec_str(u, "speaker") : cs_rec_str(u, "speaker_id");
+        total += strlen(who ? who : "?") +
+                 strlen(cs_rec_str(u, "text") ? cs_rec_str(u, "text") : "") + 3;
+    }
+    char *text = malloc(total);
+    if (!text)
+        return NULL;
+    size_t off = 0;
+    text[0] = '\0';
+    json_array_foreach(transcript, i, u)
+    {
+        const char *who =
+            cs_rec_str(u, "speaker") ? cs_rec_str(u, "speaker") : cs_rec_str(u, "speaker_id");
+        const char *said = cs_rec_str(u, "text");
+        off += (size_t)snprintf(text + off, total - off, "%s: %s\n", who ? who : "?",
+                                said ? said : "");
+    }
+    return text;
+}
+
+/* The customer the call was with: found by domain or name, added when new. *id_out gets the
+   id or stays NULL when the call names no customer. */
+static int s_customer(tx_t *tx, char *id_out)
+{
+    const json_t *c = json_object_get(tx->rec, "customer");
+    const char *name = cs_rec_str(c, "name");
+    const char *domain = cs_rec_str(c, "domain");
+    id_out[0] = '\0';
+    if (!name && !domain)
+        return 0;
+    const char *find_sql = "SELECT id FROM customers WHERE workspace_id = $1"
+                           " AND (lower(domain) = lower($2) OR lower(name) = lower($3))"
+                           " ORDER BY (lower(domain) = lower($2)) DESC NULLS LAST LIMIT 1";
+    const char *find[] = {tx->workspace_id, domain, name};
+    for (int pass = 0; pass < 2; pass++) {
+        PGresult *res = s_exec(tx, find_sql, 3, find);
+        if (!res)
+            return -1;
+        if (PQntuples(res) == 1) {
+            cs_strlcpy(id_out, PQgetvalue(res, 0, 0), CS_UUID_LEN);
+            PQclear(res);
+            return 0;
+        }
+        PQclear(res);
+        if (pass == 1 || !name)
+            return 0;
+        /* Unknown customer with a name (from the CRM): add it with a deterministic id. */
+        char key[512], id[CS_UUID_LEN], mrr[32];
+        snprintf(key, sizeof key, "customer/%s/%s", tx->workspace_id, name);
+        for (char *p = key; *p; p++)
+            *p = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+        cs_uuid_v5(key, id);
+        snprintf(mrr, sizeof mrr, "%.2f", cs_rec_num(c, "mrr", 0.0));
+        const char *ins[] = {id, tx->workspace_id, name, domain, mrr};
+        res = s_exec(tx,
+                     "INSERT INTO customers (id, workspace_id, name, domain, mrr)"
+                     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                     5, ins);
+        if (!res)
+            return -1;
+        PQclear(res);
+    }
+    return 0;
+}
+
+/* Insert or refresh the message row. Returns 1 when written, 0 when an earlier delivery
+   already processed it, -1 on error. */
+static int s_message(tx_t *tx, const char *customer_id)
+{
+    const json_t *rec = tx->rec;
+    const json_t *insights = json_object_get(rec, "insights");
+    const json_t *flags = json_object_get(rec, "flags");
+    const char *error = cs_rec_str(rec, "error");
+    bool extract = !json_is_false(json_object_get(flags, "extract"));
+    bool processed = extract && json_is_object(insights) && !error;
+
+    const json_t *transcript = json_object_get(rec, "transcript");
+    char *content = s_transcript_text(transcript);
+    json_t *meta = json_pack(
+        "{s:s, s:O?, s:s?, s:O?, s:O?, s:O?, s:O?, s:O?}", "call_id",
+        cs_rec_str(rec, "external_id"), "title", json_object_get(rec, "title"), "transcript_text",
+        content ? content : "", "participants", json_object_get(rec, "participants"),
+        "duration_seconds", json_object_get(rec, "duration_seconds"), "url",
+        json_object_get(rec, "url"), "customer", json_object_get(rec, "customer"), "flags", flags);
+    char *meta_text = s_json_text(meta);
+    char *insights_text = s_json_text(insights);
+    char *llm_text = s_json_text(json_object_get(rec, "llm"));
+    const char *params[] = {tx->message_id,
+                            tx->workspace_id,
+                            cs_rec_str(rec, "integration_id"),
+                            customer_id[0] ? customer_id : NULL,
+                            content ? content : "",
+                            cs_rec_str(rec, "source"),
+                            cs_rec_str(rec, "external_id"),
+                            cs_rec_str(rec, "started_at"),
+                            processed ? "true" : "false",
+                            insights_text,
+                            meta_text ? meta_text : "{}",
+                            llm_text,
+                            error};
+    PGresult *res =
+        s_exec(tx,
+               "INSERT INTO messages AS m (id, workspace_id, integration_id, customer_id, content,"
+               " source, external_id, sent_at, is_processed, processed_at, ai_insights,"
+               " message_metadata, llm_usage, error)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::boolean,"
+               " CASE WHEN $9::boolean THEN now() END, $10::jsonb, $11::jsonb, $12::jsonb, $13)"
+               " ON CONFLICT (id) DO UPDATE SET integration_id = EXCLUDED.integration_id,"
+               " customer_id = EXCLUDED.customer_id, content = EXCLUDED.content,"
+               " sent_at = EXCLUDED.sent_at, is_processed = EXCLUDED.is_processed,"
+               " processed_at = EXCLUDED.processed_at, ai_insights = EXCLUDED.ai_insights,"
+               " message_metadata = EXCLUDED.message_metadata, llm_usage = EXCLUDED.llm_usage,"
+               " error = EXCLUDED.error"
+               " WHERE NOT m.is_processed"
+               " RETURNING id",
+               13, params);
+    int rc = res ? PQntuples(res) == 1 : -1;
+    PQclear(res);
+    free(content);
+    free(meta_text);
+    free(insights_text);
+    free(llm_text);
+    json_decref(meta);
+    return rc;
+}
+
+/* "{0.1,0.2}" for a real[] parameter; NULL when there is no embedding. Caller frees. */
+static char *s_real_array(const json_t *values)
+{
+    if (!json_is_array(values) || json_array_size(values) == 0)
+        return NULL;
+    size_t cap = json_array_size(values) * 18 + 3, off = 0, i;
+    char *text = malloc(cap);
+    if (!text)
+        return NULL;
+    text[off++] = '{';
+    json_t *v;
+    json_array_foreach(values, i, v)
+    {
+        off +=
+            (size_t)snprintf(text + off, cap - off, "%s%.9g", i ? "," : "", json_number_value(v));
+    }
+    snprintf(text + off, cap - off, "}");
+    return text;
+}
+
+/* Create the feature a decision asks for (no-op when it exists: a redelivery). */
+static int s_create_feature(tx_t *tx, const json_t *d, const char *feature_id)
+{
+    char *embedding = s_real_array(json_object_get(d, "embedding"));
+    const char *urgency = cs_rec_str(d, "urgency");
+    const char *params[] = {feature_id,
+                            tx->workspace_id,
+                            cs_rec_str(d, "theme_id"),
+                            cs_rec_str(d, "name"),
+                            cs_rec_str(d, "description") ? cs_rec_str(d, "description") : "",
+                            urgency ? urgency : "medium",
+                            embedding,
+                            cs_rec_str(tx->rec, "started_at")};
+    PGresult *res = s_exec(
+        tx,
+        "INSERT INTO features (id, workspace_id, theme_id, name, description, urgency, embedding,"
+        " first_mentioned, last_mentioned)"
+        " VALUES ($1, $2, coalesce((SELECT id FROM themes WHERE id = $3::uuid AND workspace_id = "
+        "$2),"
+        " (SELECT id FROM themes WHERE workspace_id = $2 AND is_default)),"
+        " $4, $5, $6, $7::real[], $8::timestamptz, $8::timestamptz)"
+        " ON CONFLICT (id) DO NOTHING",
+        8, params);
+    free(embedding);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+enum { FEATURE_MISSING = 0, FEATURE_HERE = 1, FEATURE_DB_ERROR = -1, FEATURE_FOREIGN = -2 };
+
+/* Where does the feature a link points at live? FEATURE_FOREIGN (another workspace's feature)
+   can never be written, whatever the retries. */
+static int s_feature_exists(tx_t *tx, const char *feature_id)
+{
+    const char *params[] = {feature_id};
+    PGresult *res = s_exec(tx, "SELECT workspace_id FROM features WHERE id = $1", 1, params);
+    if (!res)
+        return FEATURE_DB_ERROR;
+    int rc = PQntuples(res) == 1 ? FEATURE_HERE : FEATURE_MISSING;
+    if (rc == FEATURE_HERE && strcmp(PQgetvalue(res, 0, 0), tx->workspace_id) != 0) {
+        cs_fail(tx->err, tx->errlen, "feature %s belongs to another workspace", feature_id);
+        rc = FEATURE_FOREIGN;
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* One decided feature request: the feature, the link, the urgency, the audit row.
+   0, -1 (database error) or FEATURE_FOREIGN. */
+static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *feature_id,
+                      bool *missing)
+{
+    long long index = cs_rec_int(d, "index", 0);
+    const char *action = cs_rec_str(d, "action");
+    const char *reasoning = cs_rec_str(d, "reasoning");
+    char note[256] = "";
+    cs_strlcpy(feature_id, cs_rec_str(d, "feature_id"), CS_UUID_LEN);
+    *missing = false;
+
+    if (strcmp(action, "link") == 0) {
+        int where = s_feature_exists(tx, feature_id);
+        if (where == FEATURE_DB_ERROR || where == FEATURE_FOREIGN)
+            return where;
+        if (where == FEATURE_MISSING) {
+            /* Deleted or merged since the matcher decided: keep the request as a new feature. */
+            snprintf(note, sizeof note, " [the matched feature %s no longer exists; created]",
+                     feature_id);
+            cs_uuid_feature_id(tx->message_id, (int)index, feature_id);
+            *missing = true;
+        }
+    }
+    if ((strcmp(action, "create") == 0 || *missing) && s_create_feature(tx, d, feature_id) != 0)
+        return -1;
+
+    const json_t *request = json_array_get(requests, (size_t)index);
+    const char *quote =
+        cs_rec_str(d, "quote") ? cs_rec_str(d, "quote") : cs_rec_str(request, "quote");
+    const char *speaker =
+        cs_rec_str(d, "speaker") ? cs_rec_str(d, "speaker") : cs_rec_str(request, "speaker");
+    const char *urgency = cs_rec_str(d, "urgency") ? cs_rec_str(d, "urgency") : "medium";
+    const char *link[] = {feature_id, tx->message_id, quote, speaker};
+    PGresult *res = s_exec(tx,
+                           "INSERT INTO feature_messages (feature_id, message_id, quote, speaker)"
+                           " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                           4, link);
+    if (!res)
+        return -1;
+    PQclear(res);
+
+    const char *bump[] = {feature_id, urgency};
+    res = s_exec(tx,
+                 "UPDATE features SET urgency = $2 WHERE id = $1"
+                 " AND array_position(ARRAY['low','medium','high','critical'], $2)"
+                 "   > array_position(ARRAY['low','medium','high','critical'], urgency)",
+                 2, bump);
+    if (!res)
+        return -1;
+    PQclear(res);
+
+    char idx[24], confidence[32], similarity[32];
+    snprintf(idx, sizeof idx, "%lld", index);
+    snprintf(confidence, sizeof confidence, "%.4f", cs_rec_num(d, "confidence", 0.0));
+    const json_t *sim = json_object_get(d, "similarity");
+    if (json_is_number(sim))
+        snprintf(similarity, sizeof similarity, "%.4f", json_number_value(sim));
+    char *extracted = s_json_text(request);
+    char *candidates = s_json_text(json_object_get(d, "candidates"));
+    size_t rlen = strlen(reasoning ? reasoning : "") + strlen(note) + 1;
+    char *why = malloc(rlen);
+    if (why)
+        snprintf(why, rlen, "%s%s", reasoning ? reasoning : "", note);
+    const char *audit[] = {tx->workspace_id,
+                           tx->message_id,
+                           idx,
+                           feature_id,
+                           *missing ? "create" : action,
+                           cs_rec_str(d, "method"),
+                           confidence,
+                           json_is_number(sim) ? similarity : NULL,
+                           why ? why : "",
+                           extracted ? extracted : "{}",
+                           candidates ? candidates : "[]"};
+    res = s_exec(tx,
+                 "INSERT INTO match_decisions (workspace_id, message_id, feature_index, feature_id,"
+                 " action, method, confidence, similarity, reasoning, extracted, candidates)"
+                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb)"
+                 " ON CONFLICT (message_id, feature_index) DO NOTHING",
+                 11, audit);
+    free(extracted);
+    free(candidates);
+    free(why);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+/* mention_count, first_mentioned, last_mentioned of the touched features, from the links. */
+static int s_recount(tx_t *tx, const char *ids)
+{
+    const char *params[] = {ids};
+    PGresult *res =
+        s_exec(tx,
+               "UPDATE features f SET mention_count = s.n, first_mentioned = s.first_at,"
+               " last_mentioned = s.last_at, updated_at = now()"
+               " FROM (SELECT fm.feature_id, count(*) AS n, min(m.sent_at) AS first_at,"
+               "       max(m.sent_at) AS last_at"
+               "       FROM feature_messages fm JOIN messages m ON m.id = fm.message_id"
+               "       WHERE fm.feature_id = ANY($1::uuid[]) GROUP BY fm.feature_id) s"
+               " WHERE f.id = s.feature_id",
+               1, params);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *message_id, char *err,
+                                    size_t errlen)
+{
+    tx_t tx = {.db = db, .rec = rec, .err = err, .errlen = errlen};
+    tx.workspace_id = cs_rec_str(rec, "workspace_id");
+    cs_uuid_message_id(tx.workspace_id, cs_rec_str(rec, "source"), cs_rec_str(rec, "external_id"),
+                       tx.message_id);
+    if (message_id)
+        memcpy(message_id, tx.message_id, CS_UUID_LEN);
+    if (!cs_db_ok(db)) {
+        cs_fail(err, errlen, "not connected to PostgreSQL");
+        return CS_COMMIT_RETRY;
+    }
+    if (cs_db_command(db, "BEGIN", 0, NULL, err, errlen) != 0)
+        return s_abort(&tx);
+
+    const char *ws[] = {tx.workspace_id};
+    PGresult *res = s_exec(&tx, "SELECT 1 FROM workspaces WHERE id = $1", 1, ws);
+    if (!res)
+        return s_abort(&tx);
+    int found = PQntuples(res);
+    PQclear(res);
+    if (!found) {
+        cs_db_command(db, "ROLLBACK", 0, NULL, NULL, 0);
+        cs_fail(err, errlen, "unknown workspace %s (create it with 'callsift workspace create')",
+                tx.workspace_id);
+        return CS_COMMIT_FAILED;
+    }
+
+    char customer_id[CS_UUID_LEN];
+    if (s_customer(&tx, customer_id) != 0)
+        return s_abort(&tx);
+    int written = s_message(&tx, customer_id);
+    if (written < 0)
+        return s_abort(&tx);
+    if (written == 0) {
+        cs_db_command(db, "ROLLBACK", 0, NULL, NULL, 0);
+        return CS_COMMIT_ALREADY;
+    }
+
+    const json_t *decisions = json_object_get(rec, "decisions");
+    const json_t *requests = json_object_get(json_object_get(rec, "insights"), "feature_requests");
+    size_t n = json_array_size(decisions);
+    /* "{id,id,...}" of the touched features, for the recount */
+    char *ids = malloc(n * CS_UUID_LEN + 3);
+    if (!ids) {
+        cs_db_command(db, "ROLLBACK", 0, NULL, NULL, 0);
+        cs_fail(err, errlen, "out of memory");
+        return CS_COMMIT_RETRY;
+    }
+    size_t off = 0;
+    ids[off++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        char feature_id[CS_UUID_LEN];
+        bool missing;
+        int rc = s_decision(&tx, json_array_get(decisions, i), requests, feature_id, &missing);
+        if (rc == FEATURE_FOREIGN) {
+            cs_db_command(db, "ROLLBACK", 0, NULL, NULL, 0);
+            free(ids);
+            return CS_COMMIT_FAILED;
+        }
+        if (rc != 0) {
+            free(ids);
+            return s_abort(&tx);
+        }
+        off += (size_t)sprintf(ids + off, "%s%s", i ? "," : "", feature_id);
+    }
+    sprintf(ids + off, "}");
+    int rc = n ? s_recount(&tx, ids) : 0;
+    free(ids);
+    if (rc != 0 || cs_db_command(db, "COMMIT", 0, NULL, err, errlen) != 0)
+        return s_abort(&tx);
+    return CS_COMMIT_COMMITTED;
+}
+
+json_t *cs_writer_ack(const json_t *rec, cs_commit_status_t status, const char *message_id,
+                      const char *error)
+{
+    json_t *ack = cs_record_new(CS_KIND_ACK);
+    json_object_set_new(ack, "workspace_id", json_string(cs_rec_str(rec, "workspace_id")));
+    json_object_set_new(ack, "external_id", json_string(cs_rec_str(rec, "external_id")));
+    if (cs_rec_str(rec, "source"))
+        json_object_set_new(ack, "source", json_string(cs_rec_str(rec, "source")));
+    json_object_set_new(ack, "status", json_string(cs_commit_status_name(status)));
+    if (error)
+        json_object_set_new(ack, "error", json_string(error));
+    if (message_id)
+        json_object_set_new(ack, "message_id", json_string(message_id));
+    return ack;
+}

@@ -1,0 +1,43 @@
+/*  cs_writer: commit one decision record to PostgreSQL in one transaction.
+
+    What one call becomes (DESIGN.md sections 3 and 6):
+      - its message row (transcript, metadata, ai_insights, llm usage, processed or not, error),
+        keyed by the deterministic message id, linked to the customer it was with;
+      - for each decided feature request: the new feature (create) or the existing one (link),
+        a feature_messages link with the customer's quote, and a match_decisions audit row;
+      - mention_count, first_mentioned and last_mentioned of every touched feature, recomputed
+        from the links inside the same transaction.
+    A call that is already stored as processed changes nothing (status ALREADY). A stored call
+    that was not processed (its extraction failed, or was skipped) is overwritten by the new
+    delivery. */
+#ifndef CS_WRITER_H
+#define CS_WRITER_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "cs_db.h"
+
+typedef enum {
+    CS_COMMIT_COMMITTED, /* written now */
+    CS_COMMIT_ALREADY,   /* an earlier delivery wrote it; nothing changed */
+    CS_COMMIT_FAILED,    /* the record can never be written (reason in err) */
+    CS_COMMIT_RETRY,     /* the database is unreachable or busy: reconnect and try again */
+} cs_commit_status_t;
+
+/* "committed", "already", "failed", "retry" */
+const char *cs_commit_status_name(cs_commit_status_t status);
+
+/* Commit `rec` (a validated decision record, borrowed). On FAILED and RETRY, err says why and
+   the transaction was rolled back (or the connection is gone). message_id (37 bytes, may be
+   NULL) receives the call's message id. */
+cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *message_id, char *err,
+                                    size_t errlen);
+
+/* Build the ack record for a decision: {v, kind:"ack", workspace_id, external_id, source,
+   status, error, message_id}. New reference. */
+json_t *cs_writer_ack(const json_t *rec, cs_commit_status_t status, const char *message_id,
+                      const char *error);
+
+#endif

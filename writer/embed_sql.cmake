@@ -1,0 +1,23 @@
+# Turn writer/sql/NNN_name.sql into a C source file holding each migration as a string, so the
+# writer and the CLI carry their schema inside the binary. Run by add_custom_command.
+#   cmake -DSQL_DIR=... -DOUT=... -P embed_sql.cmake
+file(GLOB files RELATIVE ${SQL_DIR} ${SQL_DIR}/*.sql)
+list(SORT files)
+set(body "/* Generated from writer/sql by embed_sql.cmake: edit the .sql files, not this. */\n")
+string(APPEND body "#include \"cs_migrate.h\"\n\n")
+set(table "")
+set(count 0)
+foreach(f ${files})
+  string(REGEX MATCH "^([0-9]+)_(.*)\\.sql$" _ ${f})
+  set(version ${CMAKE_MATCH_1})
+  set(name ${CMAKE_MATCH_2})
+  file(READ ${SQL_DIR}/${f} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND body "static const char sql_${count}[] = {${bytes}0x00};\n")
+  math(EXPR v "${version}")
+  string(APPEND table "    {${v}, \"${name}\", sql_${count}},\n")
+  math(EXPR count "${count} + 1")
+endforeach()
+string(APPEND body "\nconst cs_migration_t cs_migrations_table[] = {\n${table}    {0, NULL, NULL},\n};\n")
+file(WRITE ${OUT}.tmp "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})

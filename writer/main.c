@@ -1,0 +1,157 @@
+/*  callsift-writer: PULL decision records, commit each call in one transaction, PUB the ack.
+
+    The only stage that writes to PostgreSQL (with the operator CLI). Acks are sent only after
+    COMMIT; while PostgreSQL is down the writer waits, reconnects and retries the same call,
+    so nothing is acked that was not committed and nothing is committed twice. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cs_config.h"
+#include "cs_db.h"
+#include "cs_log.h"
+#include "cs_migrate.h"
+#include "cs_record.h"
+#include "cs_sock.h"
+#include "cs_util.h"
+#include "cs_writer.h"
+
+static const cs_option_t OPTIONS[] = {
+    {"database-url", "DATABASE_URL", CS_OPT_STRING, NULL, "PostgreSQL URL or conninfo",
+     CS_OPT_SECRET | CS_OPT_REQUIRED},
+    CS_SOCK_OPTION_DECISIONS,
+    CS_SOCK_OPTION_ACKS,
+    {"no-migrate", "CALLSIFT_NO_MIGRATE", CS_OPT_FLAG, "false",
+     "do not apply schema migrations at start", 0},
+    {NULL, NULL, 0, NULL, NULL, 0},
+};
+
+typedef struct {
+    long received, committed, already, failed, malformed;
+} counters_t;
+
+/* Commit one call, waiting out database outages. RETRY only when a stop was requested
+   before the call could be committed (it is not acked; the fetcher sends it again). */
+static cs_commit_status_t s_commit(cs_db_t *db, const json_t *rec, char *message_id, char *err,
+                                   size_t errlen)
+{
+    for (int attempt = 0;; attempt++) {
+        cs_commit_status_t status = cs_writer_commit(db, rec, message_id, err, errlen);
+        if (status != CS_COMMIT_RETRY)
+            return status;
+        cs_warn("Commit of call %s not done (%s); retrying", cs_rec_str(rec, "external_id"), err);
+        if (cs_sleep_ms(cs_backoff_ms(attempt, 100, 3000)) != 0 || cs_db_ensure(db, 0) != 0)
+            return CS_COMMIT_RETRY;
+    }
+}
+
+static void s_handle(cs_db_t *db, zsock_t *pub, json_t *rec, counters_t *n)
+{
+    char err[1024] = "", message_id[40] = "";
+    const char *title =
+        cs_rec_str(rec, "title") ? cs_rec_str(rec, "title") : cs_rec_str(rec, "external_id");
+    cs_commit_status_t status = s_commit(db, rec, message_id, err, sizeof err);
+    switch (status) {
+    case CS_COMMIT_RETRY:
+        return; /* stopping: not committed, not acked */
+    case CS_COMMIT_COMMITTED:
+        n->committed++;
+        if (cs_rec_str(rec, "error"))
+            cs_warn("Ingested call without insights: %s (extraction failed: %s)", title,
+                    cs_rec_str(rec, "error"));
+        else
+            cs_info("Ingested call: %s", title);
+        break;
+    case CS_COMMIT_ALREADY:
+        n->already++;
+        cs_info("Call already ingested, nothing changed: %s", title);
+        break;
+    case CS_COMMIT_FAILED:
+        n->failed++;
+        cs_error("Could not store call %s: %s", title, err);
+        break;
+    }
+    json_t *ack = cs_writer_ack(rec, status, message_id, status == CS_COMMIT_FAILED ? err : NULL);
+    char send_err[256];
+    if (cs_sock_send_record(pub, ack, cs_rec_str(rec, "workspace_id"), send_err, sizeof send_err))
+        cs_warn("Could not send ack for call %s: %s", title, send_err);
+    json_decref(ack);
+}
+
+int main(int argc, char **argv)
+{
+    cs_log_init("writer");
+    cs_signals_install();
+    cs_config_t *cfg = cs_config_new(
+        "callsift-writer [OPTIONS]",
+        "Commits decision records to PostgreSQL, one transaction per call, and acknowledges "
+        "each call to the fetcher after COMMIT.",
+        OPTIONS);
+    char err[1024];
+    int rc = cs_config_parse(cfg, argc, argv, false, err, sizeof err);
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr, "callsift-writer: %s\n", err);
+        cs_config_destroy(&cfg);
+        return rc < 0 ? 2 : 0;
+    }
+
+    int status = 1;
+    zsock_t *pull = NULL, *pub = NULL;
+    zpoller_t *poller = NULL;
+    cs_db_t *db = cs_db_connect(cs_config_str(cfg, "database-url"), 0, err, sizeof err);
+    if (!db) {
+        cs_error("%s", err);
+        status = cs_stop_requested() ? 0 : 1;
+        goto done;
+    }
+    int applied = 0;
+    if (!cs_config_flag(cfg, "no-migrate") && cs_migrate(db, &applied, err, sizeof err) != 0) {
+        cs_error("%s", err);
+        goto done;
+    }
+    pub = cs_sock_new(ZMQ_PUB, cs_config_str(cfg, "acks-endpoint"), true, err, sizeof err);
+    if (pub)
+        pull =
+            cs_sock_new(ZMQ_PULL, cs_config_str(cfg, "decisions-endpoint"), false, err, sizeof err);
+    if (!pull) {
+        cs_error("%s", err);
+        goto done;
+    }
+    poller = zpoller_new(pull, NULL);
+    cs_info("Writer ready: decisions from %s, acks on %s, schema version %d",
+            cs_config_str(cfg, "decisions-endpoint"), cs_config_str(cfg, "acks-endpoint"),
+            cs_migrate_latest());
+
+    counters_t n = {0};
+    while (!cs_stop_requested()) {
+        if (!zpoller_wait(poller, 200))
+            continue;
+        json_t *rec = cs_sock_recv_record(pull, NULL, err, sizeof err);
+        if (!rec) {
+            n.malformed++;
+            cs_warn("Skipped a malformed record: %s", err);
+            continue;
+        }
+        n.received++;
+        if (cs_record_kind(rec) != CS_KIND_DECISION) {
+            n.malformed++;
+            cs_warn("Skipped a '%s' record: the writer takes decision records only",
+                    cs_rec_str(rec, "kind"));
+        } else {
+            s_handle(db, pub, rec, &n);
+        }
+        json_decref(rec);
+    }
+    cs_info("Writer stopping: %ld received, %ld committed, %ld already stored, %ld failed, "
+            "%ld malformed",
+            n.received, n.committed, n.already, n.failed, n.malformed);
+    status = 0;
+done:
+    zpoller_destroy(&poller);
+    zsock_destroy(&pull);
+    zsock_destroy(&pub);
+    cs_db_destroy(&db);
+    cs_config_destroy(&cfg);
+    cs_log_reset();
+    return status;
+}
