@@ -47,6 +47,14 @@ zsock_t *cs_sock_new(int type, const char *endpoint, bool bind, char *err, size_
     return sock;
 }
 
+const char *cs_sock_endpoint(zsock_t *sock, char *out, size_t outlen)
+{
+    char *endpoint = zsock_last_endpoint(sock);
+    cs_strlcpy(out, endpoint ? endpoint : "", outlen);
+    zstr_free(&endpoint);
+    return out;
+}
+
 int cs_sock_send_record(zsock_t *sock, const json_t *rec, const char *topic, char *err,
                         size_t errlen)
 {

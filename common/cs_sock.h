@@ -52,6 +52,10 @@
    zsock_destroy(). */
 zsock_t *cs_sock_new(int type, const char *endpoint, bool bind, char *err, size_t errlen);
 
+/* The endpoint the socket last bound or connected to, resolved (tcp://127.0.0.1:* becomes the
+   real port), copied into out. Returns out. */
+const char *cs_sock_endpoint(zsock_t *sock, char *out, size_t outlen);
+
 /* Encode `rec` and send it as one frame, or as two frames [topic, record] when topic is not
    NULL (PUB). Waits at most the socket's send timeout when the peer is full.
    0 sent; -1 with a reason in err (invalid record, or EAGAIN: nobody could take it). */

@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
 # Run each unit test binary under valgrind; a leak or memory error fails the run.
-# Criterion forks a child per test; valgrind follows it (--trace-children=yes and the fork
-# is traced by default) and --error-exitcode makes the child, hence the test, fail.
+# Criterion runs every test in a child process whose exit status valgrind's --error-exitcode
+# does not reach the runner through, so each process writes its own log and the logs are
+# scanned: any "definitely/indirectly lost" bytes or any error fails.
 set -euo pipefail
 build=${1:-build}
 : "${DATABASE_URL:?run through scripts/with-pg.sh, or set DATABASE_URL}"
 status=0
+logs="$build/valgrind"
+rm -rf "$logs"
+mkdir -p "$logs"
 for src in tests/unit/test_*.c; do
     name=$(basename "$src" .c)
     bin="$build/tests/$name"
     [ -x "$bin" ] || continue
-    echo "-- valgrind $name"
-    if ! valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
-        --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --trace-children=yes \
-        "$bin" --jobs 1 >"$build/$name.valgrind.log" 2>&1; then
-        cat "$build/$name.valgrind.log"
+    mkdir -p "$logs/$name"
+    printf -- '-- valgrind %-14s ' "$name"
+    if ! valgrind --leak-check=full --show-leak-kinds=definite,indirect \
+        --errors-for-leak-kinds=definite,indirect --trace-children=yes \
+        --log-file="$logs/$name/vg.%p" "$bin" --jobs 1 >"$logs/$name/stdout" 2>&1; then
+        echo "FAILED (test failure under valgrind)"
+        tail -n 20 "$logs/$name/stdout"
+        status=1
+        continue
+    fi
+    bad=$(grep -lE "ERROR SUMMARY: [1-9]|(definitely|indirectly) lost: [1-9]" "$logs/$name"/vg.* || true)
+    if [ -n "$bad" ]; then
+        echo "FAILED"
+        cat $bad
         status=1
     else
-        tail -n 1 "$build/$name.valgrind.log"
+        echo "clean ($(ls "$logs/$name" | grep -c '^vg\.') processes)"
     fi
 done
 exit $status

@@ -20,7 +20,7 @@ static void free_endpoint(char *out, size_t outlen)
 {
     zsock_t *s = zsock_new(ZMQ_PULL);
     cr_assert(zsock_bind(s, "tcp://127.0.0.1:*") > 0);
-    snprintf(out, outlen, "%s", zsock_last_endpoint(s));
+    cs_sock_endpoint(s, out, outlen);
     zsock_destroy(&s);
 }
 
@@ -51,7 +51,7 @@ static void rig_open(rig_t *r, const char *db_url, const char *ws)
     snprintf(r->env_db, sizeof r->env_db, "DATABASE_URL=%s", db_url);
     r->push = cs_sock_new(ZMQ_PUSH, "tcp://127.0.0.1:*", true, err, sizeof err);
     cr_assert(r->push, "%s", err);
-    snprintf(r->decisions, sizeof r->decisions, "%s", zsock_last_endpoint(r->push));
+    cs_sock_endpoint(r->push, r->decisions, sizeof r->decisions);
     free_endpoint(r->acks, sizeof r->acks);
     rig_start_writer(r);
     r->sub = cs_sock_new(ZMQ_SUB, r->acks, false, err, sizeof err);
@@ -147,7 +147,10 @@ Test(writer_proc, acks_after_commit_and_redelivery_is_already)
         cr_assert_str_eq(cs_rec_str(a, "workspace_id"), ws);
         json_decref(a);
     }
-    cr_assert_eq(committed, 12);
+    char *wlog = cs_testproc_log(&r.writer);
+    cr_assert_eq(committed, 12, "%d committed, %d already; writer log:\n%s", committed, already,
+                 wlog);
+    free(wlog);
     cr_assert_eq(already, 1);
     cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM messages"), 12);
     cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM features"), 10);
@@ -261,11 +264,13 @@ Test(writer_proc, postgres_restart_loses_nothing, .timeout = 240)
     cr_assert(strstr(log, "Reconnected to PostgreSQL") || strstr(log, "retrying"),
               "the outage was not noticed:\n%s", log);
     free(log);
-    rig_close(&r);
 
     db = cs_testdb_connect(&t);
     cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM messages WHERE is_processed"), N);
-    cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM features"), 10);
+    long nfeatures = cs_testdb_long(db, "SELECT count(*) FROM features");
+    char *log2 = cs_testproc_log(&r.writer);
+    cr_assert_eq(nfeatures, 10, "%ld features; writer log:\n%s", nfeatures, log2);
+    free(log2);
     cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM feature_messages"), N);
     cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM match_decisions"), N);
     cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM features WHERE mention_count <> "
@@ -274,6 +279,7 @@ Test(writer_proc, postgres_restart_loses_nothing, .timeout = 240)
                  0);
     cr_assert_eq(cs_testdb_long(db, "SELECT min(mention_count) FROM features"), N / 10);
     cs_db_destroy(&db);
+    rig_close(&r);
     for (int i = 0; i < N; i++)
         json_decref(recs[i]);
     cs_testdb_drop(&t);

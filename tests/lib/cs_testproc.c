@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,6 +86,7 @@ cs_testrun_t cs_testproc_run(char *const argv[], char *const env[], const char *
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int null_fd = open("/dev/null", O_RDONLY);
         dup2(in_fd >= 0 ? in_fd : null_fd, 0);
         dup2(out_fd, 1);
@@ -131,6 +133,9 @@ void cs_testproc_start(cs_testproc_t *p, char *const argv[], char *const env[])
     p->pid = fork();
     cr_assert(p->pid >= 0);
     if (p->pid == 0) {
+        /* A test that fails an assertion exits at once: its stages must not outlive it (an
+           orphaned stage would keep reconnecting and steal the next test's messages). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int null_fd = open("/dev/null", O_RDONLY);
         dup2(null_fd, 0);
         dup2(fd, 1);

@@ -36,7 +36,8 @@ Test(sock, push_pull_round_trip)
     char err[256];
     zsock_t *pull = cs_sock_new(ZMQ_PULL, "tcp://127.0.0.1:*", true, err, sizeof err);
     cr_assert(pull, "%s", err);
-    const char *ep = zsock_last_endpoint(pull);
+    char ep[64];
+    cs_sock_endpoint(pull, ep, sizeof ep);
     zsock_t *push = cs_sock_new(ZMQ_PUSH, ep, false, err, sizeof err);
     cr_assert(push, "%s", err);
     json_t *a = ack(WS, "call-1");
@@ -56,10 +57,11 @@ Test(sock, push_pull_round_trip)
 
 Test(sock, pub_sub_topic_is_the_workspace)
 {
-    char err[256];
+    char err[256], ep[64];
     zsock_t *pub = cs_sock_new(ZMQ_PUB, "tcp://127.0.0.1:*", true, err, sizeof err);
     cr_assert(pub, "%s", err);
-    zsock_t *sub = cs_sock_new(ZMQ_SUB, zsock_last_endpoint(pub), false, err, sizeof err);
+    zsock_t *sub =
+        cs_sock_new(ZMQ_SUB, cs_sock_endpoint(pub, ep, sizeof ep), false, err, sizeof err);
     cr_assert(sub, "%s", err);
     zsock_set_unsubscribe(sub, "");
     zsock_set_subscribe(sub, WS);
@@ -88,9 +90,9 @@ Test(sock, pub_sub_topic_is_the_workspace)
 
 Test(sock, malformed_frames_are_reported_not_fatal)
 {
-    char err[256];
+    char err[256], ep[64];
     zsock_t *pull = cs_sock_new(ZMQ_PULL, "tcp://127.0.0.1:*", true, err, sizeof err);
-    zsock_t *push = zsock_new_push(zsock_last_endpoint(pull));
+    zsock_t *push = zsock_new_push(cs_sock_endpoint(pull, ep, sizeof ep));
     cr_assert(pull && push);
     zstr_send(push, "this is not msgpack");
     zstr_sendm(push, "a");
@@ -116,9 +118,10 @@ Test(sock, malformed_frames_are_reported_not_fatal)
 
 Test(sock, invalid_record_is_not_sent)
 {
-    char err[256];
+    char err[256], ep[64];
     zsock_t *pull = cs_sock_new(ZMQ_PULL, "tcp://127.0.0.1:*", true, err, sizeof err);
-    zsock_t *push = cs_sock_new(ZMQ_PUSH, zsock_last_endpoint(pull), false, err, sizeof err);
+    zsock_t *push =
+        cs_sock_new(ZMQ_PUSH, cs_sock_endpoint(pull, ep, sizeof ep), false, err, sizeof err);
     json_t *bad = cs_record_new(CS_KIND_ACK); /* no workspace_id, external_id, status */
     cr_assert_eq(cs_sock_send_record(push, bad, NULL, err, sizeof err), -1);
     cr_assert(strstr(err, "workspace_id") || strstr(err, "missing"), "%s", err);

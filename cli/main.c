@@ -1,0 +1,201 @@
+/*  callsift: the operator CLI. Schema migrations, workspaces, themes and customers.
+
+    `callsift GROUP VERB [OPTIONS]` (or `callsift migrate [OPTIONS]`): main() finds the command
+    in COMMANDS below, parses its own option table (so `callsift theme add --help` shows that
+    command's flags and environment variables) and runs its handler, which lives in the module
+    of its group (cs_cli_<group>.c). To add a command, write the handler and its option table
+    there and add one line here.
+
+    Exit status: 0 done; 1 the command failed (the reason on stderr as one line
+    "callsift: <reason>", secrets masked); 2 the command line was wrong (unknown command or
+    option, missing required option). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs_cli_common.h"
+#include "cs_cli_customer.h"
+#include "cs_cli_migrate.h"
+#include "cs_cli_theme.h"
+#include "cs_cli_workspace.h"
+#include "cs_config.h"
+#include "cs_log.h"
+#include "cs_util.h"
+
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+typedef struct {
+    const char *group;          /* argv[1] */
+    const char *verb;           /* argv[2], or NULL for a one-word command */
+    cs_cli_handler_t run;       /* 0 done, -1 failed with the reason in cli->err */
+    const cs_option_t *options; /* the command's flags and environment variables */
+    const char *summary;        /* one line for `callsift --help` and the command's --help */
+} command_t;
+
+static const command_t COMMANDS[] = {
+    {"migrate", NULL, cs_cli_migrate, cs_cli_migrate_options,
+     "Apply the schema migrations this build knows (the writer does too, at start)."},
+    {"workspace", "create", cs_cli_workspace_create, cs_cli_workspace_create_options,
+     "Create a workspace with its default theme and Gong integration; print its id."},
+    {"workspace", "list", cs_cli_workspace_list, cs_cli_workspace_list_options,
+     "List workspaces with their counts of themes, customers, calls and features."},
+    {"theme", "add", cs_cli_theme_add, cs_cli_theme_add_options,
+     "Add a theme to a workspace (running extractors pick it up); print its id."},
+    {"theme", "list", cs_cli_theme_list, cs_cli_theme_list_options,
+     "List a workspace's themes with how many features each holds."},
+    {"customer", "add", cs_cli_customer_add, cs_cli_customer_add_options,
+     "Add a customer to a workspace (a running fetcher picks it up); print its id."},
+    {"customer", "list", cs_cli_customer_list, cs_cli_customer_list_options,
+     "List a workspace's customers by MRR, highest first, with their calls."},
+};
+
+/* A wrong URL should fail within seconds, not wait out the kernel's TCP timeout. */
+#define CONNECT_TIMEOUT_S "5"
+
+static bool s_is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 || strcmp(arg, "help") == 0;
+}
+
+/* The commands of `group` (all when NULL), one line each. */
+static void s_overview(FILE *out, const char *group)
+{
+    fprintf(out, "Usage: callsift %s%sCOMMAND [OPTIONS]\n\n", group ? group : "", group ? " " : "");
+    fprintf(out, "The callsift operator CLI: schema migrations, workspaces, themes and "
+                 "customers.\n\nCommands:\n");
+    for (size_t i = 0; i < CS_ARRAY_LEN(COMMANDS); i++) {
+        const command_t *c = &COMMANDS[i];
+        if (group && strcmp(group, c->group) != 0)
+            continue;
+        char name[64];
+        snprintf(name, sizeof name, "%s %s", c->group, c->verb ? c->verb : "");
+        fprintf(out, "  %-20s %s\n", name, c->summary);
+    }
+    fprintf(out, "\nEvery command takes --database-url (env DATABASE_URL or DATABASE_URL_FILE).\n"
+                 "'callsift COMMAND --help' shows the options of a command.\n");
+}
+
+/* "add or list": the verbs of a group, for error messages. */
+static void s_verbs(const char *group, char *out, size_t outlen)
+{
+    size_t n = 0, count = 0, len = 0;
+    for (size_t i = 0; i < CS_ARRAY_LEN(COMMANDS); i++)
+        count += strcmp(COMMANDS[i].group, group) == 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < CS_ARRAY_LEN(COMMANDS) && len < outlen; i++) {
+        if (strcmp(COMMANDS[i].group, group) != 0)
+            continue;
+        n++;
+        const char *sep = n == 1 ? "" : n == count ? " or " : ", ";
+        int w = snprintf(out + len, outlen - len, "%s%s", sep, COMMANDS[i].verb);
+        len += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* The command named by argv[1] (and argv[2]), or NULL after printing why (or the group's
+   help, with *status 0). */
+static const command_t *s_find(int argc, char **argv, int *status)
+{
+    const char *group = argv[1], *verb = argc > 2 ? argv[2] : NULL;
+    bool group_known = false;
+    for (size_t i = 0; i < CS_ARRAY_LEN(COMMANDS); i++) {
+        const command_t *c = &COMMANDS[i];
+        if (strcmp(c->group, group) != 0)
+            continue;
+        group_known = true;
+        if (!c->verb || (verb && strcmp(c->verb, verb) == 0))
+            return c;
+    }
+    *status = EXIT_USAGE;
+    if (!group_known) {
+        fprintf(stderr, "callsift: unknown command '%.64s' (see callsift --help)\n", group);
+        return NULL;
+    }
+    if (verb && s_is_help(verb)) {
+        s_overview(stdout, group);
+        *status = EXIT_OK;
+        return NULL;
+    }
+    char verbs[128];
+    s_verbs(group, verbs, sizeof verbs);
+    if (verb && verb[0] != '-')
+        fprintf(stderr, "callsift: unknown command '%s %.64s': %s takes %s (see callsift --help)\n",
+                group, verb, group, verbs);
+    else
+        fprintf(stderr, "callsift: '%s' needs a command: %s (see callsift --help)\n", group, verbs);
+    return NULL;
+}
+
+/* Run a command whose options parsed: 0, or 1 after printing the reason. */
+static int s_execute(const command_t *cmd, const cs_config_t *cfg)
+{
+    /* the reason of a failure is the one line on stderr: log lines only when asked for */
+    if (!cs_config_is_set(cfg, "log-level"))
+        cs_log_set_level(CS_LOG_ERROR);
+    cs_cli_t cli;
+    cs_cli_init(&cli, cfg, stdout);
+    int status = EXIT_OK;
+    if (cmd->run(&cli) != 0) {
+        cs_log_redact(cli.err, sizeof cli.err);
+        fprintf(stderr, "callsift: %s\n", cli.err);
+        status = EXIT_FAILED;
+    } else if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "callsift: cannot write output: %s\n", strerror(errno));
+        status = EXIT_FAILED;
+    }
+    cs_cli_close(&cli);
+    return status;
+}
+
+/* Parse the command's options from argv (argv[0] is the command's last word) and run it. */
+static int s_run(const command_t *cmd, int argc, char **argv)
+{
+    char usage[96];
+    snprintf(usage, sizeof usage, "callsift %s%s%s [OPTIONS]", cmd->group, cmd->verb ? " " : "",
+             cmd->verb ? cmd->verb : "");
+    cs_config_t *cfg = cs_config_new(usage, cmd->summary, cmd->options);
+    if (!cfg) {
+        fprintf(stderr, "callsift: out of memory\n");
+        return EXIT_FAILED;
+    }
+    char err[1024];
+    int rc = cs_config_parse(cfg, argc, argv, false, err, sizeof err);
+    int status = EXIT_OK; /* rc 1: --help was printed */
+    if (rc < 0) {
+        cs_log_redact(err, sizeof err);
+        fprintf(stderr, "callsift: %s\n", err);
+        status = EXIT_USAGE;
+    } else if (rc == 0) {
+        status = s_execute(cmd, cfg);
+    }
+    cs_config_destroy(&cfg);
+    cs_log_reset();
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    cs_log_init("cli");
+    setenv("PGCONNECT_TIMEOUT", CONNECT_TIMEOUT_S, 0); /* a connect_timeout in the URL wins */
+    if (argc < 2) {
+        s_overview(stderr, NULL);
+        return EXIT_USAGE;
+    }
+    if (s_is_help(argv[1])) {
+        s_overview(stdout, NULL);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("callsift %s\n", CS_VERSION);
+        return EXIT_OK;
+    }
+    int status = EXIT_USAGE;
+    const command_t *cmd = s_find(argc, argv, &status);
+    if (!cmd)
+        return status;
+    /* the parser skips its argv[0]: make that the command's last word */
+    int words = cmd->verb ? 2 : 1;
+    return s_run(cmd, argc - words, argv + words);
+}

@@ -1,0 +1,81 @@
+/*  cs_record: the records that travel between the stages (DESIGN.md section 2).
+
+    In memory a record is a jansson object: stages read fields with the cs_rec_* getters and add
+    their part with json_object_set_new. On the wire a record is exactly one msgpack map per
+    ZeroMQ frame, with string keys, a version "v" and a "kind".
+
+    Every record passes two checks:
+      - the limits, applied to the whole tree including keys no schema knows (those are kept,
+        for forward compatibility): strings of at most CS_RECORD_MAX_STRING bytes, valid UTF-8
+        without NUL bytes; containers nested at most CS_RECORD_MAX_DEPTH deep (the record itself
+        is depth 1); at most CS_RECORD_MAX_VALUES values; at most CS_RECORD_MAX_BYTES encoded;
+      - the schema of its kind (field tables in cs_record.c): required fields, types, enums,
+        uuids, ranges and lengths. Optional fields may be absent or null.
+
+    Decoding is strict and bounded: a frame is rejected with a reason, never half-read, and no
+    allocation is sized from a header before the bytes behind it have been seen.
+
+    Errors follow the project convention: 0 / -1 or NULL, and a one-line reason written into the
+    caller's `err` buffer (`errlen` bytes, truncated; `err` may be NULL). */
+#ifndef CS_RECORD_H
+#define CS_RECORD_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define CS_RECORD_VERSION    1
+#define CS_RECORD_MAX_BYTES  (32u << 20) /* a whole frame */
+#define CS_RECORD_MAX_STRING (4u << 20)  /* one string or key, in bytes */
+#define CS_RECORD_MAX_DEPTH  12          /* nested maps and arrays; the record is depth 1 */
+#define CS_RECORD_MAX_VALUES (1u << 20)  /* values of any type in one record */
+
+typedef enum {
+    CS_KIND_UNKNOWN = 0,
+    CS_KIND_CALL,
+    CS_KIND_EXTRACTION,
+    CS_KIND_DECISION,
+    CS_KIND_ACK
+} cs_kind_t;
+
+/* Check `rec` against the limits and the schema of its kind. Returns 0, or -1 with the reason
+   in `err`: "missing field 'external_id'", "field 'transcript[3].start_ms': expected integer,
+   got string", "unsupported version 2", "unknown kind 'foo'". Does not modify `rec`. */
+int cs_record_validate(const json_t *rec, char *err, size_t errlen);
+
+/* Validate `rec`, then encode it as one msgpack map. On success returns 0, *out is a malloc'd
+   buffer the caller frees with free() and *len its size. On failure returns -1, leaves *out NULL
+   and *len 0. `rec` is borrowed. */
+int cs_record_encode(const json_t *rec, char **out, size_t *len, char *err, size_t errlen);
+
+/* Decode one frame of `len` bytes (borrowed) and validate the record in it. Returns a new
+   reference the caller releases with json_decref, or NULL with the reason in `err`. */
+json_t *cs_record_decode(const void *buf, size_t len, char *err, size_t errlen);
+
+/* The kind named by rec's "kind"; CS_KIND_UNKNOWN if absent, not a string or unknown. */
+cs_kind_t cs_record_kind(const json_t *rec);
+
+/* "call", "extraction", "decision", "ack"; "unknown" for anything else. Static string. */
+const char *cs_kind_name(cs_kind_t kind);
+
+/* The kind with that name, CS_KIND_UNKNOWN for NULL or an unknown name. */
+cs_kind_t cs_kind_from_name(const char *name);
+
+/* A new record {"v": CS_RECORD_VERSION, "kind": name}: a new reference the caller releases
+   with json_decref. NULL for CS_KIND_UNKNOWN (or an out-of-range value) and out of memory. */
+json_t *cs_record_new(cs_kind_t kind);
+
+/* Typed getters on an object (a record or a nested object such as "customer"). `obj` may be
+   NULL or not an object: they then behave as for an absent key. */
+
+/* The string value of `key`, borrowed from `obj` (valid while obj holds it); NULL when absent,
+   null or not a string. */
+const char *cs_rec_str(const json_t *obj, const char *key);
+
+/* The integer value of `key`; `dflt` when absent or not an integer (a real is not). */
+long long cs_rec_int(const json_t *obj, const char *key, long long dflt);
+
+/* The numeric value of `key`, integer or real; `dflt` when absent or not a number. */
+double cs_rec_num(const json_t *obj, const char *key, double dflt);
+
+#endif
