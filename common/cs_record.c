@@ -932,7 +932,7 @@ static json_t *read_value(reader_t *r, int depth)
     if (count_value(&r->w) != 0)
         return NULL;
     unsigned char b = r->p[r->off++];
-    uint64_t u;
+    uint64_t u = 0;
     if (b <= 0x7f)
         return made(r, json_integer(b));
     if (b >= 0xe0)
