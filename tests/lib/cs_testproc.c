@@ -130,6 +130,7 @@ void cs_testproc_start(cs_testproc_t *p, char *const argv[], char *const env[])
              counter++);
     int fd = open(p->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     cr_assert(fd >= 0);
+    p->status = -1;
     p->pid = fork();
     cr_assert(p->pid >= 0);
     if (p->pid == 0) {
@@ -151,7 +152,7 @@ void cs_testproc_start(cs_testproc_t *p, char *const argv[], char *const env[])
 int cs_testproc_stop(cs_testproc_t *p, int timeout_ms)
 {
     if (p->pid <= 0)
-        return -1;
+        return p->status;
     kill(p->pid, SIGTERM);
     int status = s_wait(p->pid, timeout_ms);
     if (status == -2) {
@@ -179,6 +180,7 @@ bool cs_testproc_alive(cs_testproc_t *p)
     int wstatus;
     pid_t r = waitpid(p->pid, &wstatus, WNOHANG);
     if (r == p->pid) {
+        p->status = s_status(wstatus);
         p->pid = 0;
         return false;
     }

@@ -10,7 +10,8 @@
 #include <sys/types.h>
 
 typedef struct {
-    pid_t pid;
+    pid_t pid;          /* 0 once reaped */
+    int status;         /* exit code (or 128 + signal) once reaped */
     char log_path[256]; /* stdout and stderr of the child */
 } cs_testproc_t;
 
@@ -35,7 +36,8 @@ void cs_testrun_free(cs_testrun_t *run);
 void cs_testproc_start(cs_testproc_t *p, char *const argv[], char *const env[]);
 
 /* SIGTERM, then wait up to timeout_ms; returns the exit code (128 + signal if it died of one,
-   -1 if it had to be killed after the timeout). */
+   -1 if it had to be killed after the timeout). A child that already exited (seen by
+   cs_testproc_alive) returns the status it exited with. */
 int cs_testproc_stop(cs_testproc_t *p, int timeout_ms);
 
 /* SIGKILL and reap. */

@@ -1,0 +1,65 @@
+#include "cs_delivery.h"
+
+#include <string.h>
+
+#include "cs_log.h"
+#include "cs_record.h"
+#include "cs_sock.h"
+#include "cs_util.h"
+
+static void s_send_ready(cs_delivery_t *self)
+{
+    json_t *rec;
+    while ((rec = cs_ledger_next(self->ledger, cs_now_ms())) != NULL) {
+        char err[256];
+        if (cs_sock_send_record(self->push, rec, NULL, err, sizeof err) != 0) {
+            /* no extractor connected, or all of them full: keep it and try again later */
+            cs_ledger_unsend(self->ledger, cs_rec_str(rec, "external_id"));
+            if (!self->waiting_for_peer)
+                cs_warn("No extractor is taking calls yet (%s); waiting", err);
+            self->waiting_for_peer = true;
+            return;
+        }
+        if (self->waiting_for_peer)
+            cs_info("An extractor is taking calls");
+        self->waiting_for_peer = false;
+        self->sent++;
+        if (cs_rec_int(rec, "attempt", 1) > 1)
+            cs_info("Resending call %s (attempt %lld): no ack in time",
+                    cs_rec_str(rec, "external_id"), cs_rec_int(rec, "attempt", 1));
+    }
+}
+
+static void s_take_ack(cs_delivery_t *self)
+{
+    char err[256];
+    json_t *ack = cs_sock_recv_record(self->sub, NULL, err, sizeof err);
+    if (!ack) {
+        self->bad_acks++;
+        cs_warn("Ignored a malformed ack: %s", err);
+        return;
+    }
+    const char *id = cs_rec_str(ack, "external_id");
+    const char *status = cs_rec_str(ack, "status");
+    if (cs_record_kind(ack) == CS_KIND_ACK &&
+        cs_ledger_ack(self->ledger, id, status, cs_rec_str(ack, "error")) == 1) {
+        if (strcmp(status, "failed") == 0)
+            cs_error("The writer could not store call %s: %s", id,
+                     cs_rec_str(ack, "error") ? cs_rec_str(ack, "error") : "no reason given");
+        else if (self->done)
+            zhashx_insert(self->done, id, (void *)1);
+    }
+    json_decref(ack);
+}
+
+void cs_delivery_step(cs_delivery_t *self, int wait_ms)
+{
+    s_send_ready(self);
+    int64_t due = cs_ledger_wait_ms(self->ledger, cs_now_ms());
+    if (due >= 0 && due < wait_ms)
+        wait_ms = (int)due;
+    zmq_pollitem_t item = {.socket = zsock_resolve(self->sub), .events = ZMQ_POLLIN};
+    /* wait for the first ack, then take everything that is there without waiting again */
+    for (int timeout = wait_ms; zmq_poll(&item, 1, timeout) > 0; timeout = 0)
+        s_take_ack(self);
+}

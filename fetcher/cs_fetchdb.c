@@ -1,0 +1,94 @@
+#include "cs_fetchdb.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs_gongcall.h"
+#include "cs_record.h"
+#include "cs_util.h"
+
+int cs_fetchdb_workspace(cs_db_t *db, const char *workspace_id, cs_fetch_workspace_t *out,
+                         char *err, size_t errlen)
+{
+    if (!cs_uuid_valid(workspace_id))
+        return cs_fail(err, errlen, "--workspace-id: '%s' is not a UUID", workspace_id);
+    const char *p[] = {workspace_id};
+    PGresult *res = cs_db_exec(db,
+                               "SELECT w.name, (SELECT i.id FROM integrations i"
+                               "  WHERE i.workspace_id = w.id AND i.provider = 'gong'"
+                               "  ORDER BY i.created_at LIMIT 1)"
+                               " FROM workspaces w WHERE w.id = $1",
+                               1, p, err, errlen);
+    if (!res)
+        return -1;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return cs_fail(err, errlen,
+                       "no workspace with id %s (create one with 'callsift workspace create')",
+                       workspace_id);
+    }
+    cs_strlcpy(out->workspace_id, workspace_id, sizeof out->workspace_id);
+    cs_strlcpy(out->workspace_name, PQgetvalue(res, 0, 0), sizeof out->workspace_name);
+    cs_strlcpy(out->integration_id, PQgetisnull(res, 0, 1) ? "" : PQgetvalue(res, 0, 1),
+               sizeof out->integration_id);
+    PQclear(res);
+    return 0;
+}
+
+zhashx_t *cs_fetchdb_done(cs_db_t *db, const char *workspace_id, const char *source,
+                          bool include_unprocessed, char *err, size_t errlen)
+{
+    const char *p[] = {workspace_id, source, include_unprocessed ? "true" : "false"};
+    PGresult *res = cs_db_exec(db,
+                               "SELECT external_id FROM messages WHERE workspace_id = $1"
+                               " AND source = $2 AND (is_processed OR $3::boolean)",
+                               3, p, err, errlen);
+    if (!res)
+        return NULL;
+    zhashx_t *done = zhashx_new();
+    for (int i = 0; i < PQntuples(res); i++)
+        zhashx_insert(done, PQgetvalue(res, i, 0), (void *)1);
+    PQclear(res);
+    return done;
+}
+
+json_t *cs_fetchdb_customers(cs_db_t *db, const char *workspace_id, char *err, size_t errlen)
+{
+    const char *p[] = {workspace_id};
+    PGresult *res = cs_db_exec(db,
+                               "SELECT lower(domain), name, mrr::float8 FROM customers"
+                               " WHERE workspace_id = $1 AND domain IS NOT NULL",
+                               1, p, err, errlen);
+    if (!res)
+        return NULL;
+    json_t *by_domain = json_object();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_object_set_new(by_domain, PQgetvalue(res, i, 0),
+                            json_pack("{s:s, s:f, s:s}", "name", PQgetvalue(res, i, 1), "mrr",
+                                      strtod(PQgetvalue(res, i, 2), NULL), "domain",
+                                      PQgetvalue(res, i, 0)));
+    PQclear(res);
+    return by_domain;
+}
+
+bool cs_fetchdb_attach_customer(json_t *rec, const json_t *customers)
+{
+    if (json_is_object(json_object_get(rec, "customer")) || json_object_size(customers) == 0)
+        return false;
+    json_t *domains = cs_gongcall_external_domains(rec);
+    bool found = false;
+    size_t i;
+    json_t *d;
+    json_array_foreach(domains, i, d)
+    {
+        json_t *c = json_object_get(customers, json_string_value(d));
+        if (c) {
+            json_object_set_new(rec, "customer", json_deep_copy(c));
+            found = true;
+            break;
+        }
+    }
+    json_decref(domains);
+    return found;
+}

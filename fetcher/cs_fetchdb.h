@@ -1,0 +1,40 @@
+/*  cs_fetchdb: what the fetcher reads from PostgreSQL (it never writes): the workspace and its
+    Gong integration, which calls are already ingested, and the customers table for calls whose
+    CRM context names no account. */
+#ifndef CS_FETCHDB_H
+#define CS_FETCHDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <czmq.h>
+#include <jansson.h>
+
+#include "cs_db.h"
+#include "cs_uuid.h"
+
+typedef struct {
+    char workspace_id[CS_UUID_LEN];
+    char workspace_name[256];
+    char integration_id[CS_UUID_LEN]; /* "" when the workspace has none */
+} cs_fetch_workspace_t;
+
+/* Look the workspace up. 0 found; -1 with the reason in err (unknown workspace, database). */
+int cs_fetchdb_workspace(cs_db_t *db, const char *workspace_id, cs_fetch_workspace_t *out,
+                         char *err, size_t errlen);
+
+/* The external ids already stored for workspace + source: processed ones always, and
+   unprocessed ones too unless include_unprocessed is false (--reprocess). A new zhashx of
+   external_id -> (void *)1; caller destroys. NULL with the reason in err. */
+zhashx_t *cs_fetchdb_done(cs_db_t *db, const char *workspace_id, const char *source,
+                          bool include_unprocessed, char *err, size_t errlen);
+
+/* The workspace's customers by lower-cased domain: a new object domain -> {name, mrr, domain}.
+   NULL with the reason in err. */
+json_t *cs_fetchdb_customers(cs_db_t *db, const char *workspace_id, char *err, size_t errlen);
+
+/* When `rec` (a call record) has no customer, set it from `customers` by the e-mail domains of
+   its External participants. Returns true when it set one. */
+bool cs_fetchdb_attach_customer(json_t *rec, const json_t *customers);
+
+#endif

@@ -1,0 +1,648 @@
+/*  cs_gong: see cs_gong.h. One request = s_post(): pace, send, classify the answer, and either
+    hand back the parsed JSON or wait and try again. The two public operations build bodies,
+    follow cursors and walk the answers. */
+#include "cs_gong.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "cs_log.h"
+#include "cs_util.h"
+
+#define PATH_EXTENSIVE  "/v2/calls/extensive"
+#define PATH_TRANSCRIPT "/v2/calls/transcript"
+#define NO_CALLS_PREFIX "No calls found"
+#define KEEP_BUFFER_MAX ((size_t)4 << 20) /* a larger response buffer is freed after use */
+#define PACE_MARGIN_MS  15                /* added to the spacing between request starts */
+#define MAX_PAGES       100000            /* a cursor loop the same-cursor check can't see */
+#define CREDENTIAL_VARS "GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET (or GONG_BEARER_TOKEN)"
+
+struct cs_gong {
+    CURL *curl;
+    struct curl_slist *headers;
+    char *base_url;
+    char *access_key;
+    char *access_key_secret;
+    char *bearer_token;
+    int64_t interval_ms;  /* between the moments two requests are sent */
+    int64_t last_sent_ms; /* when the last request went out (after connecting) */
+    bool started;
+    int timeout_ms;
+    int max_attempts;
+    int retry_after_cap_ms;
+    int backoff_base_ms;
+    int backoff_cap_ms;
+    size_t max_bytes;
+    char *buf; /* the response being received; NUL-terminated */
+    size_t len, cap;
+    bool too_big;
+    char curl_err[CURL_ERROR_SIZE];
+    cs_gong_stats_t stats;
+};
+
+static char *s_strdup_or_null(const char *s)
+{
+    return s && *s ? strdup(s) : NULL;
+}
+
+static size_t s_on_body(char *data, size_t size, size_t nmemb, void *user)
+{
+    cs_gong_t *self = user;
+    size_t n = size * nmemb;
+    if (n > self->max_bytes - self->len) {
+        self->too_big = true;
+        return 0; /* CURLE_WRITE_ERROR */
+    }
+    if (self->len + n + 1 > self->cap) {
+        size_t cap = self->cap ? self->cap : 16384;
+        while (cap < self->len + n + 1)
+            cap *= 2;
+        if (cap > self->max_bytes + 1)
+            cap = self->max_bytes + 1;
+        char *grown = realloc(self->buf, cap);
+        if (!grown)
+            return 0;
+        self->buf = grown;
+        self->cap = cap;
+    }
+    memcpy(self->buf + self->len, data, n);
+    self->len += n;
+    self->buf[self->len] = '\0';
+    return n;
+}
+
+/* Abort a transfer when a stop was requested (SIGTERM). */
+static int s_on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow)
+{
+    (void)user;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return cs_stop_requested() ? 1 : 0;
+}
+
+cs_gong_t *cs_gong_new(const cs_gong_opts_t *opts, char *err, size_t errlen)
+{
+    assert(opts);
+    bool has_key = opts->access_key && *opts->access_key;
+    bool has_secret = opts->access_key_secret && *opts->access_key_secret;
+    bool has_token = opts->bearer_token && *opts->bearer_token;
+    if (has_key != has_secret && !has_token) {
+        cs_fail(err, errlen, "%s is set but %s is not",
+                has_key ? "GONG_ACCESS_KEY" : "GONG_ACCESS_KEY_SECRET",
+                has_key ? "GONG_ACCESS_KEY_SECRET" : "GONG_ACCESS_KEY");
+        return NULL;
+    }
+    if (!(has_key && has_secret) && !has_token) {
+        cs_fail(err, errlen, "no Gong credentials: set " CREDENTIAL_VARS);
+        return NULL;
+    }
+    const char *base =
+        opts->base_url && *opts->base_url ? opts->base_url : CS_GONG_DEFAULT_BASE_URL;
+    if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
+        cs_fail(err, errlen, "Gong base URL must start with https:// or http://: %s", base);
+        return NULL;
+    }
+    if (!(opts->max_requests_per_second >= 0)) { /* negative or NaN */
+        cs_fail(err, errlen, "max_requests_per_second must be positive");
+        return NULL;
+    }
+
+    cs_gong_t *self = calloc(1, sizeof *self);
+    if (!self || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        free(self);
+        cs_fail(err, errlen, "cannot initialise libcurl");
+        return NULL;
+    }
+    self->base_url = strdup(base);
+    size_t blen = strlen(self->base_url);
+    while (blen > 0 && self->base_url[blen - 1] == '/')
+        self->base_url[--blen] = '\0';
+    if (has_key && has_secret) {
+        self->access_key = strdup(opts->access_key);
+        self->access_key_secret = strdup(opts->access_key_secret);
+        cs_log_add_secret(self->access_key_secret);
+    } else {
+        self->bearer_token = s_strdup_or_null(opts->bearer_token);
+        cs_log_add_secret(self->bearer_token);
+    }
+    double rps = opts->max_requests_per_second > 0 ? opts->max_requests_per_second : 3.0;
+    /* Gong counts arrivals, which network jitter brings closer together than our starts: keep
+       a margin so that no second ever holds more than rps of them */
+    double spacing = 1000.0 / rps; /* rounded up below, without libm */
+    self->interval_ms = (int64_t)spacing + ((double)(int64_t)spacing < spacing) + PACE_MARGIN_MS;
+    self->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
+    self->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 6;
+    self->retry_after_cap_ms = opts->retry_after_cap_ms > 0 ? opts->retry_after_cap_ms : 60000;
+    self->backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 500;
+    self->backoff_cap_ms = opts->backoff_cap_ms > 0 ? opts->backoff_cap_ms : 30000;
+    self->max_bytes =
+        opts->max_response_bytes > 0 ? opts->max_response_bytes : CS_GONG_DEFAULT_MAX_BYTES;
+    self->curl = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    self->headers = h ? curl_slist_append(h, "Accept: application/json") : NULL;
+    if (!self->headers)
+        curl_slist_free_all(h);
+    if (!self->base_url || !self->curl || !self->headers ||
+        (has_key && has_secret && (!self->access_key || !self->access_key_secret)) ||
+        (!(has_key && has_secret) && !self->bearer_token)) {
+        cs_gong_destroy(&self);
+        cs_fail(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    CURL *c = self->curl;
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, self->headers);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "callsift-fetcher");
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)self->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(self->timeout_ms < 10000 ? self->timeout_ms : 10000));
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)self->max_bytes);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, self);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, s_on_progress);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, self->curl_err);
+    if (self->access_key) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERNAME, self->access_key);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, self->access_key_secret);
+    } else {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+        curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, self->bearer_token);
+    }
+    cs_debug("Gong client for %s (%s, at most %.1f requests per second)", self->base_url,
+             self->access_key ? "access key" : "bearer token", rps);
+    return self;
+}
+
+/* Overwrite a secret before freeing it, so it doesn't linger in freed memory. */
+static void s_free_secret(char *s)
+{
+    if (s) {
+        volatile char *p = s;
+        while (*p)
+            *p++ = '\0';
+        free(s);
+    }
+}
+
+void cs_gong_destroy(cs_gong_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cs_gong_t *self = *self_p;
+    if (self->curl)
+        curl_easy_cleanup(self->curl);
+    curl_slist_free_all(self->headers);
+    free(self->base_url);
+    free(self->access_key);
+    s_free_secret(self->access_key_secret);
+    s_free_secret(self->bearer_token);
+    free(self->buf);
+    free(self);
+    curl_global_cleanup();
+    *self_p = NULL;
+}
+
+void cs_gong_stats(const cs_gong_t *self, cs_gong_stats_t *out)
+{
+    *out = self->stats;
+}
+
+/* Wait until the next request may start; -1 when a stop was requested meanwhile. The next
+   request can't be sent before it starts, so its sending is at least interval_ms after the
+   last one's. */
+static int s_pace(cs_gong_t *self)
+{
+    if (self->started) {
+        int64_t wait = self->last_sent_ms + self->interval_ms - cs_now_ms();
+        if (wait > 0 && cs_sleep_ms(wait) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Note when the request that started at start_ms was actually sent: after connecting and the
+   TLS handshake, which on a new connection can take longer than the spacing itself. */
+static void s_sent(cs_gong_t *self, int64_t start_ms)
+{
+    curl_off_t pretransfer_us = 0;
+    if (curl_easy_getinfo(self->curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) != CURLE_OK ||
+        pretransfer_us < 0)
+        pretransfer_us = 0;
+    self->last_sent_ms = start_ms + (int64_t)((pretransfer_us + 999) / 1000);
+    self->started = true;
+}
+
+/* Gong's {"errors": [...]} joined with "; ", control characters dropped, into out. */
+static void s_gong_errors(const char *body, size_t len, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    json_t *doc = body && len ? json_loadb(body, len, 0, NULL) : NULL;
+    const json_t *errors = json_object_get(doc, "errors");
+    size_t i, o = 0;
+    const json_t *e;
+    json_array_foreach(errors, i, e)
+    {
+        const char *text = json_string_value(e);
+        if (!text)
+            continue;
+        if (o > 0 && o + 2 < outlen) {
+            memcpy(out + o, "; ", 2);
+            o += 2;
+        }
+        for (; *text && o + 1 < outlen; text++)
+            if (!iscntrl((unsigned char)*text))
+                out[o++] = *text;
+        out[o] = '\0';
+    }
+    json_decref(doc);
+}
+
+/* Transport failures worth another attempt: the network, not the request, went wrong. */
+static bool s_transient(CURLcode cc)
+{
+    switch (cc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int64_t s_backoff(const cs_gong_t *self, int attempt)
+{
+    return cs_backoff_ms(attempt - 1, self->backoff_base_ms, self->backoff_cap_ms);
+}
+
+/* POST `body` to `path`, retrying as cs_gong.h says. `what` names the request in messages.
+   On CS_GONG_OK, *out is the parsed answer (caller owns it), or NULL for Gong's 404 "No calls
+   found ...". */
+static cs_gong_rc_t s_post(cs_gong_t *self, const char *path, const char *what, const json_t *body,
+                           json_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    char *payload = json_dumps(body, JSON_COMPACT);
+    char *url = malloc(strlen(self->base_url) + strlen(path) + 1);
+    if (!payload || !url) {
+        free(payload);
+        free(url);
+        cs_fail(err, errlen, "%s: out of memory", what);
+        return CS_GONG_ERROR;
+    }
+    strcpy(url, self->base_url);
+    strcat(url, path);
+    curl_easy_setopt(self->curl, CURLOPT_URL, url);
+    curl_easy_setopt(self->curl, CURLOPT_POSTFIELDS, payload);
+    curl_easy_setopt(self->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
+
+    cs_gong_rc_t rc = CS_GONG_ERROR;
+    char last[512] = "";
+    char gong_says[256];
+    int bad_bodies = 0;
+    bool done = false;
+    for (int attempt = 1; attempt <= self->max_attempts && !done; attempt++) {
+        if (cs_stop_requested() || s_pace(self) != 0) {
+            cs_fail(err, errlen, "%s: stopped", what);
+            rc = CS_GONG_STOPPED;
+            break;
+        }
+        self->len = 0;
+        self->too_big = false;
+        self->curl_err[0] = '\0';
+        self->stats.requests++;
+        if (attempt > 1)
+            self->stats.retries++;
+        int64_t start_ms = cs_now_ms();
+        CURLcode cc = curl_easy_perform(self->curl);
+        s_sent(self, start_ms);
+        self->stats.bytes += (long)self->len;
+        long status = 0;
+        int64_t wait = -1; /* >= 0: try again after that many ms */
+        bool rate_limited = false;
+
+        if (cc == CURLE_ABORTED_BY_CALLBACK && cs_stop_requested()) {
+            cs_fail(err, errlen, "%s: stopped", what);
+            rc = CS_GONG_STOPPED;
+            break;
+        } else if (self->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+            cs_fail(err, errlen, "%s: the response is larger than the %zu-byte cap", what,
+                    self->max_bytes);
+            break;
+        } else if (cc != CURLE_OK) {
+            if (cc == CURLE_OPERATION_TIMEDOUT)
+                snprintf(last, sizeof last, "no complete answer within %d ms", self->timeout_ms);
+            else
+                snprintf(last, sizeof last, "%s",
+                         self->curl_err[0] ? self->curl_err : curl_easy_strerror(cc));
+            if (!s_transient(cc)) {
+                cs_fail(err, errlen, "%s: %s", what, last);
+                break;
+            }
+            wait = s_backoff(self, attempt);
+        } else {
+            curl_easy_getinfo(self->curl, CURLINFO_RESPONSE_CODE, &status);
+            if (status >= 200 && status < 300) {
+                json_error_t jerr;
+                json_t *doc = json_loadb(self->buf ? self->buf : "", self->len, 0, &jerr);
+                if (json_is_object(doc)) {
+                    *out = doc;
+                    rc = CS_GONG_OK;
+                    done = true;
+                    break;
+                }
+                if (doc)
+                    snprintf(last, sizeof last, "the answer is JSON but not an object");
+                else
+                    snprintf(last, sizeof last, "invalid JSON at line %d column %d: %s", jerr.line,
+                             jerr.column, jerr.text);
+                json_decref(doc);
+                if (++bad_bodies > CS_GONG_BAD_BODY_RETRIES) {
+                    cs_fail(err, errlen, "%s: %s", what, last);
+                    break;
+                }
+                wait = s_backoff(self, attempt);
+            } else if (status == 401 || status == 403) {
+                cs_fail(err, errlen,
+                        status == 401
+                            ? "Gong rejected the credentials (401) for %s: check " CREDENTIAL_VARS
+                            : "Gong refused access (403) to %s: the credentials may lack "
+                              "permission for this endpoint; check " CREDENTIAL_VARS,
+                        what);
+                rc = CS_GONG_AUTH;
+                break;
+            } else if (status == 429) {
+                curl_off_t retry_after = -1;
+                curl_easy_getinfo(self->curl, CURLINFO_RETRY_AFTER, &retry_after);
+                if (retry_after > 0) /* 0 when absent; negative for a past date (curl 7.88) */
+                    wait = retry_after > self->retry_after_cap_ms / 1000
+                               ? self->retry_after_cap_ms
+                               : (int64_t)retry_after * 1000;
+                else
+                    wait = s_backoff(self, attempt);
+                snprintf(last, sizeof last, "rate limited (429)");
+                rate_limited = true;
+            } else {
+                s_gong_errors(self->buf, self->len, gong_says, sizeof gong_says);
+                if (status == 404 &&
+                    strncmp(gong_says, NO_CALLS_PREFIX, strlen(NO_CALLS_PREFIX)) == 0) {
+                    rc = CS_GONG_OK; /* *out stays NULL: nothing matched */
+                    done = true;
+                    break;
+                }
+                snprintf(last, sizeof last, "Gong answered HTTP %ld%s%s", status,
+                         gong_says[0] ? ": " : "", gong_says);
+                if (status < 500) {
+                    cs_fail(err, errlen, "%s: %s", what, last);
+                    break;
+                }
+                wait = s_backoff(self, attempt);
+            }
+        }
+
+        if (attempt == self->max_attempts) {
+            cs_fail(err, errlen, "%s: giving up after %d attempt%s; last: %s", what, attempt,
+                    attempt == 1 ? "" : "s", last);
+            break;
+        }
+        if (rate_limited) {
+            self->stats.rate_limited_waits++;
+            cs_warn("Gong rate limit reached on %s: waiting %lld ms (attempt %d of %d)", what,
+                    (long long)wait, attempt + 1, self->max_attempts);
+        } else {
+            cs_warn("%s: %s; retrying in %lld ms (attempt %d of %d)", what, last, (long long)wait,
+                    attempt + 1, self->max_attempts);
+        }
+        if (cs_sleep_ms(wait) != 0) {
+            cs_fail(err, errlen, "%s: stopped", what);
+            rc = CS_GONG_STOPPED;
+            break;
+        }
+    }
+
+    curl_easy_setopt(self->curl, CURLOPT_POSTFIELDS, NULL);
+    free(payload);
+    free(url);
+    if (self->cap > KEEP_BUFFER_MAX) {
+        free(self->buf);
+        self->buf = NULL;
+        self->cap = self->len = 0;
+    }
+    return rc;
+}
+
+static bool s_has_call_id(const json_t *call)
+{
+    return json_is_string(json_object_get(json_object_get(call, "metaData"), "id"));
+}
+
+/* records.cursor of an answer, or NULL on the last page. */
+static const char *s_next_cursor(const json_t *doc)
+{
+    const char *cursor =
+        json_string_value(json_object_get(json_object_get(doc, "records"), "cursor"));
+    return cursor && *cursor ? cursor : NULL;
+}
+
+/* Remember `next` as the cursor for the next page; -1 when Gong repeats itself. */
+static int s_advance(char **cursor, const char *next, const char *what, int page, char *err,
+                     size_t errlen)
+{
+    if (*cursor && strcmp(*cursor, next) == 0)
+        return cs_fail(err, errlen, "%s: Gong returned the same cursor again", what);
+    if (page >= MAX_PAGES)
+        return cs_fail(err, errlen, "%s: more than %d pages", what, MAX_PAGES);
+    char *copy = strdup(next);
+    if (!copy)
+        return cs_fail(err, errlen, "%s: out of memory", what);
+    free(*cursor);
+    *cursor = copy;
+    return 0;
+}
+
+cs_gong_rc_t cs_gong_list_calls(cs_gong_t *self, const char *from, const char *to,
+                                const char *gong_workspace, long limit,
+                                int (*fn)(void *arg, json_t *call), void *arg, char *err,
+                                size_t errlen)
+{
+    assert(self && from && to && fn);
+    cs_gong_rc_t rc = CS_GONG_OK;
+    char *cursor = NULL;
+    long delivered = 0;
+    for (int page = 1;; page++) {
+        char what[64];
+        snprintf(what, sizeof what, "POST " PATH_EXTENSIVE " (page %d)", page);
+        json_t *body = json_pack("{s:{s:s, s:s}, s:{s:s, s:{s:b}}}", "filter", "fromDateTime", from,
+                                 "toDateTime", to, "contentSelector", "context", "Extended",
+                                 "exposedFields", "parties", 1);
+        if (body && gong_workspace)
+            json_object_set_new(json_object_get(body, "filter"), "workspaceId",
+                                json_string(gong_workspace));
+        if (body && cursor)
+            json_object_set_new(body, "cursor", json_string(cursor));
+        if (!body) {
+            cs_fail(err, errlen, "%s: cannot build the request (are the dates UTF-8?)", what);
+            rc = CS_GONG_ERROR;
+            break;
+        }
+        json_t *doc = NULL;
+        rc = s_post(self, PATH_EXTENSIVE, what, body, &doc, err, errlen);
+        json_decref(body);
+        if (rc != CS_GONG_OK)
+            break;
+        if (!doc) {
+            if (page == 1)
+                cs_info("No Gong calls found between %s and %s", from, to);
+            break;
+        }
+        json_t *calls = json_object_get(doc, "calls");
+        if (!json_is_array(calls)) {
+            cs_fail(err, errlen, "%s: the answer has no \"calls\" array", what);
+            json_decref(doc);
+            rc = CS_GONG_ERROR;
+            break;
+        }
+        bool stop = false;
+        size_t i;
+        json_t *call;
+        json_array_foreach(calls, i, call)
+        {
+            if (!s_has_call_id(call)) {
+                cs_warn("%s: skipping call %zu, which has no metaData.id", what, i);
+                continue;
+            }
+            delivered++;
+            int verdict = fn(arg, call);
+            if (verdict < 0) {
+                cs_fail(err, errlen, "%s: stopped by the call handler", what);
+                rc = CS_GONG_ERROR;
+            }
+            if (verdict != 0 || (limit > 0 && delivered >= limit)) {
+                stop = true;
+                break;
+            }
+        }
+        cs_info("Fetched page %d of calls (%ld so far)", page, delivered);
+        const char *next = s_next_cursor(doc);
+        if (!stop && next && s_advance(&cursor, next, what, page, err, errlen) != 0) {
+            rc = CS_GONG_ERROR;
+            stop = true;
+        }
+        json_decref(doc);
+        if (stop || !next)
+            break;
+    }
+    free(cursor);
+    return rc;
+}
+
+/* One batch of ids: every page of its transcripts into result. */
+static cs_gong_rc_t s_transcript_batch(cs_gong_t *self, json_t *ids, size_t batch, size_t batches,
+                                       json_t *result, char *err, size_t errlen)
+{
+    cs_gong_rc_t rc = CS_GONG_OK;
+    char *cursor = NULL;
+    for (int page = 1;; page++) {
+        char what[96];
+        snprintf(what, sizeof what, "POST " PATH_TRANSCRIPT " (batch %zu of %zu, page %d)", batch,
+                 batches, page);
+        json_t *body = json_pack("{s:{s:O}}", "filter", "callIds", ids);
+        if (body && cursor)
+            json_object_set_new(body, "cursor", json_string(cursor));
+        json_t *doc = NULL;
+        rc = body ? s_post(self, PATH_TRANSCRIPT, what, body, &doc, err, errlen) : CS_GONG_ERROR;
+        if (!body)
+            cs_fail(err, errlen, "%s: out of memory", what);
+        json_decref(body);
+        if (rc != CS_GONG_OK || !doc)
+            break;
+        json_t *list = json_object_get(doc, "callTranscripts");
+        if (!json_is_array(list)) {
+            cs_fail(err, errlen, "%s: the answer has no \"callTranscripts\" array", what);
+            json_decref(doc);
+            rc = CS_GONG_ERROR;
+            break;
+        }
+        size_t i;
+        json_t *element;
+        json_array_foreach(list, i, element)
+        {
+            const char *id = json_string_value(json_object_get(element, "callId"));
+            if (!id || !json_is_object(element)) {
+                cs_warn("%s: skipping transcript %zu, which has no callId", what, i);
+                continue;
+            }
+            json_object_set(result, id, element);
+        }
+        const char *next = s_next_cursor(doc);
+        if (next && s_advance(&cursor, next, what, page, err, errlen) != 0)
+            rc = CS_GONG_ERROR;
+        json_decref(doc);
+        if (rc != CS_GONG_OK || !next)
+            break;
+    }
+    free(cursor);
+    return rc;
+}
+
+json_t *cs_gong_transcripts(cs_gong_t *self, const char *const *call_ids, size_t n,
+                            cs_gong_rc_t *rc_out, char *err, size_t errlen)
+{
+    assert(self && (call_ids || n == 0));
+    cs_gong_rc_t rc = CS_GONG_OK;
+    json_t *result = json_object();
+    if (!result) {
+        cs_fail(err, errlen, "out of memory");
+        rc = CS_GONG_ERROR;
+    }
+    size_t batches = (n + CS_GONG_TRANSCRIPT_BATCH - 1) / CS_GONG_TRANSCRIPT_BATCH;
+    for (size_t b = 0; b < batches && rc == CS_GONG_OK; b++) {
+        size_t end =
+            (b + 1) * CS_GONG_TRANSCRIPT_BATCH < n ? (b + 1) * CS_GONG_TRANSCRIPT_BATCH : n;
+        json_t *ids = json_array();
+        for (size_t i = b * CS_GONG_TRANSCRIPT_BATCH; ids && i < end; i++)
+            if (call_ids[i] && *call_ids[i])
+                json_array_append_new(ids, json_string(call_ids[i]));
+        if (!ids) {
+            cs_fail(err, errlen, "out of memory");
+            rc = CS_GONG_ERROR;
+        } else if (json_array_size(ids) > 0) {
+            rc = s_transcript_batch(self, ids, b + 1, batches, result, err, errlen);
+            if (rc == CS_GONG_OK)
+                cs_info("Fetched transcripts for %zu of %zu calls (%zu found)", end, n,
+                        json_object_size(result));
+        }
+        json_decref(ids);
+    }
+    if (rc_out)
+        *rc_out = rc;
+    if (rc != CS_GONG_OK) {
+        json_decref(result);
+        return NULL;
+    }
+    return result;
+}

@@ -1,0 +1,70 @@
+/*  cs_gongcall: one Gong call (an element of /v2/calls/extensive's "calls") and its transcript
+    (an element of /v2/calls/transcript's "callTranscripts") become one `call` record
+    (DESIGN.md section 2).
+
+    Gong input is untrusted: every field is type-checked, every string copied into the record is
+    cut to a cap at a UTF-8 boundary, and the transcript is bounded so that the record always
+    fits the wire limits of cs_record.h. What a record gets:
+
+      external_id       metaData.id (a string; an integer id is formatted without loss)
+      title, url        metaData.title, metaData.url (title cut at 1024 bytes; a url over 2048
+                        bytes is left out)
+      started_at        metaData.started, as "YYYY-MM-DDTHH:MM:SSZ" in UTC: an ISO-8601 string
+                        with Z or an offset (no zone is read as UTC), or epoch seconds (a number,
+                        or a string of digits; values past year 5138 are read as milliseconds)
+      duration_seconds  metaData.duration, rounded
+      participants      [{name, email, affiliation, speaker_id, title}] from parties (at most
+                        CS_GONGCALL_MAX_PARTIES)
+      transcript        [{speaker_id, speaker, affiliation, start_ms, text}]: every non-blank
+                        sentence of every monologue, in order, with the speaker's party
+      customer          {name, mrr, domain} from the CRM context, when it names one
+      transcript_truncated  true when a cap below cut the transcript (absent otherwise) */
+#ifndef CS_GONGCALL_H
+#define CS_GONGCALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define CS_GONGCALL_ID_LEN         257         /* buffer for cs_gongcall_id: 256 bytes + NUL */
+#define CS_GONGCALL_MAX_PARTIES    1000        /* participants kept; the rest are left out */
+#define CS_GONGCALL_MAX_UTTERANCE  (64u << 10) /* bytes of one utterance's text */
+#define CS_GONGCALL_MAX_UTTERANCES 100000      /* utterances in one transcript */
+/* Bytes of the whole transcript: every utterance's text, speaker name and speaker id, plus 48
+   bytes for its keys and numbers. With the other caps this keeps a call record well under
+   CS_RECORD_MAX_BYTES and CS_RECORD_MAX_VALUES, leaving room for what later stages add. */
+#define CS_GONGCALL_MAX_TRANSCRIPT (8u << 20)
+
+/* Build a call record from one Gong call `gong_call` (borrowed: {metaData, parties, context,
+   content, ...}) and its transcript element `transcript` (borrowed, may be NULL or JSON null:
+   {callId, transcript: [{speakerId, topic, sentences: [{start, end, text}]}]}).
+
+   `workspace_id` is our workspace uuid, `integration_id` our integration uuid or NULL, `source`
+   "gong" or "replay"; all three are copied. Returns a new reference the caller releases with
+   json_decref, already checked with cs_record_validate. Returns NULL with the reason in `err`
+   (errlen bytes; err may be NULL) when the call cannot make a record: "call: metaData.id
+   missing", "call 7782342274025937895: metaData.started missing", "call 77...: transcript is
+   for call 12...", or the validator's reason. Fields of the wrong type are otherwise left out,
+   not fatal. */
+json_t *cs_gongcall_record(const json_t *gong_call, const json_t *transcript,
+                           const char *workspace_id, const char *integration_id, const char *source,
+                           char *err, size_t errlen);
+
+/* Copy the call's metaData.id into `buf` (`buflen` bytes; CS_GONGCALL_ID_LEN is enough for any
+   id a record accepts) and return buf. A string id is copied as is, an integer id formatted in
+   decimal. NULL, with buf set to "" when buflen > 0, when the id is absent, empty, of another
+   type (a real would lose digits) or too long for buf. */
+const char *cs_gongcall_id(const json_t *gong_call, char *buf, size_t buflen);
+
+/* True when metaData.isPrivate is true; false when it is false, absent or not a boolean. */
+bool cs_gongcall_is_private(const json_t *gong_call);
+
+/* The e-mail domains of the External participants of a call *record* (borrowed; the output of
+   cs_gongcall_record), lower-cased, each once, in participant order: for looking the customer
+   up in the customers table when the CRM context names none. Addresses without a plausible
+   domain are skipped. Returns a new array of strings (empty when there are none) the caller
+   releases with json_decref; NULL only when out of memory. */
+json_t *cs_gongcall_external_domains(const json_t *record);
+
+#endif

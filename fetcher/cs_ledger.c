@@ -1,0 +1,218 @@
+#include "cs_ledger.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <czmq.h>
+
+#include "cs_record.h"
+
+typedef enum { WAITING, IN_FLIGHT, FAILED } state_t;
+
+typedef struct {
+    char *external_id;
+    char *title;
+    json_t *rec; /* NULL once failed */
+    state_t state;
+    int attempts;
+    int64_t sent_at;
+    char *reason; /* why it failed */
+    void *handle; /* its place in the list of its state */
+} entry_t;
+
+struct cs_ledger {
+    zhashx_t *open;      /* external_id -> entry_t, owns waiting, in-flight and failed entries */
+    zlistx_t *waiting;   /* entries in arrival order (borrowed) */
+    zlistx_t *in_flight; /* entries in send order (borrowed) */
+    zlistx_t *failed;    /* entries in failure order (borrowed) */
+    int max_in_flight;
+    int64_t ack_timeout_ms;
+    int max_attempts;
+    long acked, already, redelivered;
+};
+
+static void s_entry_destroy(void **item)
+{
+    entry_t *e = *item;
+    if (!e)
+        return;
+    free(e->external_id);
+    free(e->title);
+    free(e->reason);
+    json_decref(e->rec);
+    free(e);
+    *item = NULL;
+}
+
+cs_ledger_t *cs_ledger_new(int max_in_flight, int64_t ack_timeout_ms, int max_attempts)
+{
+    cs_ledger_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->open = zhashx_new();
+    self->waiting = zlistx_new();
+    self->in_flight = zlistx_new();
+    self->failed = zlistx_new();
+    if (!self->open || !self->waiting || !self->in_flight || !self->failed) {
+        cs_ledger_destroy(&self);
+        return NULL;
+    }
+    zhashx_set_destructor(self->open, s_entry_destroy);
+    self->max_in_flight = max_in_flight > 0 ? max_in_flight : 1;
+    self->ack_timeout_ms = ack_timeout_ms > 0 ? ack_timeout_ms : 1;
+    self->max_attempts = max_attempts > 0 ? max_attempts : 1;
+    return self;
+}
+
+void cs_ledger_destroy(cs_ledger_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cs_ledger_t *self = *self_p;
+    zlistx_destroy(&self->waiting);
+    zlistx_destroy(&self->in_flight);
+    zlistx_destroy(&self->failed);
+    zhashx_destroy(&self->open); /* frees the entries */
+    free(self);
+    *self_p = NULL;
+}
+
+int cs_ledger_add(cs_ledger_t *self, json_t *rec)
+{
+    const char *id = cs_rec_str(rec, "external_id");
+    if (!id || zhashx_lookup(self->open, id)) {
+        json_decref(rec);
+        return -1;
+    }
+    entry_t *e = calloc(1, sizeof *e);
+    if (!e) {
+        json_decref(rec);
+        return -1;
+    }
+    e->external_id = strdup(id);
+    e->title = strdup(cs_rec_str(rec, "title") ? cs_rec_str(rec, "title") : id);
+    e->rec = rec;
+    e->state = WAITING;
+    zhashx_insert(self->open, e->external_id, e);
+    e->handle = zlistx_add_end(self->waiting, e);
+    return 0;
+}
+
+static void s_fail(cs_ledger_t *self, entry_t *e, const char *reason)
+{
+    if (e->state == WAITING)
+        zlistx_detach(self->waiting, e->handle);
+    else if (e->state == IN_FLIGHT)
+        zlistx_detach(self->in_flight, e->handle);
+    e->state = FAILED;
+    free(e->reason);
+    e->reason = strdup(reason ? reason : "failed");
+    json_decref(e->rec);
+    e->rec = NULL;
+    e->handle = zlistx_add_end(self->failed, e);
+}
+
+/* Mark e sent now (as its next attempt) and return its record. */
+static json_t *s_send(cs_ledger_t *self, entry_t *e, int64_t now)
+{
+    e->attempts++;
+    e->sent_at = now;
+    if (e->attempts > 1)
+        self->redelivered++;
+    json_object_set_new(e->rec, "attempt", json_integer(e->attempts));
+    return e->rec;
+}
+
+json_t *cs_ledger_next(cs_ledger_t *self, int64_t now)
+{
+    /* in-flight calls are in send order: the oldest is at the head */
+    entry_t *e;
+    while ((e = zlistx_first(self->in_flight)) != NULL &&
+           now - e->sent_at >= self->ack_timeout_ms) {
+        if (e->attempts >= self->max_attempts) {
+            char reason[96];
+            snprintf(reason, sizeof reason, "no ack after %d attempts", e->attempts);
+            s_fail(self, e, reason);
+            continue;
+        }
+        zlistx_detach(self->in_flight, e->handle);
+        e->handle = zlistx_add_end(self->in_flight, e);
+        return s_send(self, e, now);
+    }
+    if ((long)zlistx_size(self->in_flight) >= self->max_in_flight)
+        return NULL;
+    e = zlistx_first(self->waiting);
+    if (!e)
+        return NULL;
+    zlistx_detach(self->waiting, e->handle);
+    e->state = IN_FLIGHT;
+    e->handle = zlistx_add_end(self->in_flight, e);
+    return s_send(self, e, now);
+}
+
+void cs_ledger_unsend(cs_ledger_t *self, const char *external_id)
+{
+    entry_t *e = zhashx_lookup(self->open, external_id);
+    if (!e || e->state != IN_FLIGHT)
+        return;
+    zlistx_detach(self->in_flight, e->handle);
+    if (e->attempts > 1)
+        self->redelivered--;
+    e->attempts--;
+    e->state = WAITING;
+    e->handle = zlistx_add_start(self->waiting, e);
+}
+
+int cs_ledger_ack(cs_ledger_t *self, const char *external_id, const char *status, const char *error)
+{
+    entry_t *e = external_id ? zhashx_lookup(self->open, external_id) : NULL;
+    if (!e || e->state == FAILED)
+        return 0;
+    if (status && strcmp(status, "failed") == 0) {
+        s_fail(self, e, error ? error : "the writer could not store it");
+        return 1;
+    }
+    if (e->state == WAITING)
+        zlistx_detach(self->waiting, e->handle);
+    else
+        zlistx_detach(self->in_flight, e->handle);
+    self->acked++;
+    if (status && strcmp(status, "already") == 0)
+        self->already++;
+    zhashx_delete(self->open, external_id); /* frees e */
+    return 1;
+}
+
+int64_t cs_ledger_wait_ms(const cs_ledger_t *self, int64_t now)
+{
+    entry_t *e = zlistx_head(self->in_flight);
+    if (!e)
+        return -1;
+    int64_t left = e->sent_at + self->ack_timeout_ms - now;
+    return left > 0 ? left : 0;
+}
+
+void cs_ledger_counts(const cs_ledger_t *self, cs_ledger_counts_t *out)
+{
+    out->waiting = (long)zlistx_size(self->waiting);
+    out->in_flight = (long)zlistx_size(self->in_flight);
+    out->acked = self->acked;
+    out->already = self->already;
+    out->failed = (long)zlistx_size(self->failed);
+    out->redelivered = self->redelivered;
+}
+
+bool cs_ledger_idle(const cs_ledger_t *self)
+{
+    return zlistx_size(self->waiting) == 0 && zlistx_size(self->in_flight) == 0;
+}
+
+void cs_ledger_each_failed(const cs_ledger_t *self,
+                           void (*fn)(void *arg, const char *external_id, const char *title,
+                                      const char *reason),
+                           void *arg)
+{
+    for (entry_t *e = zlistx_first(self->failed); e; e = zlistx_next(self->failed))
+        fn(arg, e->external_id, e->title, e->reason);
+}

@@ -1,0 +1,73 @@
+/*  cs_ledger: the fetcher's memory of every call it sent until the writer's ack arrives
+    (DESIGN.md section 3).
+
+    Calls wait in arrival order; at most max_in_flight of them are out at once (credit-based
+    flow, so the ack timeout measures work, not time spent queueing behind other calls). A call
+    whose ack does not come within ack_timeout_ms is sent again, up to max_attempts sends in
+    all; then it is failed ("no ack after N attempts"). An ack settles a call: committed or
+    already -> acked, failed -> failed with the writer's reason. Acks for calls the ledger does
+    not hold (a duplicate, another run's) are ignored.
+
+    Acked calls are forgotten at once, so a long --interval run keeps only what is open and the
+    failures. */
+#ifndef CS_LEDGER_H
+#define CS_LEDGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+typedef struct cs_ledger cs_ledger_t;
+
+/* A ledger with the given window, timeout and attempts (each at least 1). NULL when out of
+   memory. */
+cs_ledger_t *cs_ledger_new(int max_in_flight, int64_t ack_timeout_ms, int max_attempts);
+
+/* Destroy it with every record it holds and NULL the pointer; NULL is fine. */
+void cs_ledger_destroy(cs_ledger_t **self_p);
+
+/* Queue a call record (its "external_id" is the key). Takes the reference in every case.
+   -1 when a call with that id is already open or failed in this ledger. */
+int cs_ledger_add(cs_ledger_t *self, json_t *rec);
+
+/* The next record to send at time `now` (ms, cs_now_ms clock), or NULL when nothing may go:
+   first a call whose ack timed out (sent again, "attempt" incremented), else the oldest waiting
+   call if the window has room. The record is borrowed and is now counted in flight.
+   Timed-out calls out of attempts become failed here. */
+json_t *cs_ledger_next(cs_ledger_t *self, int64_t now);
+
+/* The send of `external_id` did not happen (no extractor took it): it goes back to the front
+   of the queue, and the attempt does not count. */
+void cs_ledger_unsend(cs_ledger_t *self, const char *external_id);
+
+/* Settle a call by its ack. status: "committed", "already" or "failed" (then error, which may
+   be NULL). Returns 1 when it settled an open call, 0 when the call was not open. */
+int cs_ledger_ack(cs_ledger_t *self, const char *external_id, const char *status,
+                  const char *error);
+
+/* Milliseconds until the earliest in-flight call times out (0 if one already has), or -1 when
+   nothing is in flight. For poll timeouts. */
+int64_t cs_ledger_wait_ms(const cs_ledger_t *self, int64_t now);
+
+typedef struct {
+    long waiting;     /* queued, not sent */
+    long in_flight;   /* sent, no ack yet */
+    long acked;       /* committed or already */
+    long already;     /* of those, acked as already stored */
+    long failed;      /* writer said failed, or no ack after max attempts */
+    long redelivered; /* sends beyond the first */
+} cs_ledger_counts_t;
+
+void cs_ledger_counts(const cs_ledger_t *self, cs_ledger_counts_t *out);
+
+/* True when nothing is waiting or in flight. */
+bool cs_ledger_idle(const cs_ledger_t *self);
+
+/* Walk the failed calls: fn(arg, external_id, title, reason) for each, oldest first. */
+void cs_ledger_each_failed(const cs_ledger_t *self,
+                           void (*fn)(void *arg, const char *external_id, const char *title,
+                                      const char *reason),
+                           void *arg);
+
+#endif

@@ -1,0 +1,73 @@
+/*  cs_replay: the replay file, read by the fetcher's --replay and written by its --record
+    (DESIGN.md section 2).
+
+    JSON Lines: each line is one Gong call exactly as /v2/calls/extensive returns it (metaData,
+    parties, and context/content when present) plus "transcript", that call's element of
+    /v2/calls/transcript's callTranscripts ({callId, transcript: [...]}); a call recorded without
+    its transcript has no "transcript" member.
+
+    Reading is bounded and forgiving: a bad line is reported with its file and line number and
+    skipped, and the next call still comes; a line longer than the cap is read through in small
+    pieces and never held whole. LF and CRLF line ends are both accepted. */
+#ifndef CS_REPLAY_H
+#define CS_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define CS_REPLAY_MAX_LINE (32u << 20) /* default cap on one line, in bytes, without its end */
+
+typedef struct cs_replay cs_replay_t;
+
+/* Open a replay file for reading; "-" reads standard input (which is then never closed).
+   Returns a new reader the caller destroys with cs_replay_close, or NULL with the reason in
+   `err` (errlen bytes; err may be NULL): "cannot open calls.jsonl: No such file or directory". */
+cs_replay_t *cs_replay_open(const char *path, char *err, size_t errlen);
+
+/* Change the cap on one line to `bytes` (at least 1), for the lines not yet read. */
+void cs_replay_set_max_line(cs_replay_t *self, size_t bytes);
+
+/* The next call: a new reference to the line's object (with its "transcript" member, if any)
+   that the caller releases with json_decref. Blank lines are skipped. Returns NULL:
+     - at the end of the file: *eof true and err "" (or, after a read error, *eof true and the
+       reason in err: "calls.jsonl: read error: ...");
+     - for a bad line: *eof false and err "calls.jsonl:7: reason" (invalid JSON, not an object,
+       no metaData object, a transcript that is not an object, longer than the cap). The caller
+       logs it, counts it and calls again: a bad line never stops the replay.
+   Standard input is named "stdin" in messages. */
+json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen);
+
+/* The number of the line cs_replay_next last returned or reported (1-based; 0 before the
+   first). */
+long cs_replay_line_number(const cs_replay_t *self);
+
+/* Close the file (not standard input) and free the reader; sets *self_p to NULL. Accepts NULL
+   and a NULL *self_p. */
+void cs_replay_close(cs_replay_t **self_p);
+
+/* Split a replay line (borrowed) into its Gong call, a new reference to a shallow copy of the
+   line without "transcript", and its transcript element, a new reference or NULL when the line
+   has none (or it is null). The caller releases both with json_decref. Both are NULL when
+   `line` is not an object (or memory runs out). */
+void cs_replay_split(const json_t *line, json_t **gong_call, json_t **transcript);
+
+typedef struct cs_recorder cs_recorder_t;
+
+/* Create (or truncate) a replay file for --record; "-" writes to standard output (which is
+   then flushed but never closed). Returns a new recorder the caller destroys with
+   cs_recorder_close, or NULL with the reason in `err`. */
+cs_recorder_t *cs_recorder_open(const char *path, char *err, size_t errlen);
+
+/* Append one call as one line of compact JSON and flush it: `gong_call` (borrowed, an object;
+   a "transcript" member it may have is replaced) plus "transcript": `transcript` (borrowed; NULL
+   or JSON null to record the call without one). Returns 0, or -1 with the reason in `err`. */
+int cs_recorder_write(cs_recorder_t *self, const json_t *gong_call, const json_t *transcript,
+                      char *err, size_t errlen);
+
+/* Flush and close the file (not standard output) and free the recorder; sets *self_p to NULL.
+   Accepts NULL and a NULL *self_p. */
+void cs_recorder_close(cs_recorder_t **self_p);
+
+#endif

@@ -1,0 +1,624 @@
+/* callsift-fetcher as a process: delivery, redelivery, failures, skipping, replay, Gong.
+   The test plays the rest of the pipeline: it PULLs the fetcher's call records and PUBlishes
+   acks the way the writer does, dropping some when a scenario asks for it. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "cs_record.h"
+#include "cs_sock.h"
+#include "cs_testdata.h"
+#include "cs_testdb.h"
+#include "cs_testproc.h"
+#include "cs_util.h"
+#include "cs_uuid.h"
+#include "fake_gong.h"
+
+typedef struct {
+    cs_testdb_t db;
+    char ws[CS_UUID_LEN];
+    zsock_t *pull; /* the extractors' side of the calls socket */
+    zsock_t *pub;  /* the writer's acks */
+    char calls_ep[64], acks_ep[64];
+    char env_db[1100];
+    cs_testproc_t fetcher;
+} rig_t;
+
+static void free_endpoint(char *out, size_t outlen)
+{
+    zsock_t *s = zsock_new(ZMQ_PULL);
+    cr_assert(zsock_bind(s, "tcp://127.0.0.1:*") > 0);
+    cs_sock_endpoint(s, out, outlen);
+    zsock_destroy(&s);
+}
+
+static void rig_open(rig_t *r)
+{
+    cs_testdb_create(&r->db, true);
+    cs_db_t *db = cs_testdb_connect(&r->db);
+    char dflt[CS_UUID_LEN], theme[CS_UUID_LEN];
+    cs_testdata_workspace(db, r->ws, dflt, theme);
+    cs_db_destroy(&db);
+    snprintf(r->env_db, sizeof r->env_db, "DATABASE_URL=%s", r->db.url);
+    char err[256];
+    r->pub = cs_sock_new(ZMQ_PUB, "tcp://127.0.0.1:*", true, err, sizeof err);
+    cr_assert(r->pub, "%s", err);
+    cs_sock_endpoint(r->pub, r->acks_ep, sizeof r->acks_ep);
+    free_endpoint(r->calls_ep, sizeof r->calls_ep);
+}
+
+static void rig_close(rig_t *r)
+{
+    cs_testproc_kill(&r->fetcher);
+    zsock_destroy(&r->pull);
+    zsock_destroy(&r->pub);
+    cs_testdb_drop(&r->db);
+}
+
+/* Start the fetcher with extra arguments (NULL-terminated). */
+static void start_fetcher(rig_t *r, char **extra, char **extra_env)
+{
+    char *argv[40] = {(char *)cs_testproc_bin("callsift-fetcher"),
+                      "--workspace-id",
+                      r->ws,
+                      "--calls-endpoint",
+                      r->calls_ep,
+                      "--acks-endpoint",
+                      r->acks_ep};
+    int n = 7;
+    for (int i = 0; extra && extra[i]; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    char *env[8] = {r->env_db};
+    int e = 1;
+    for (int i = 0; extra_env && extra_env[i]; i++)
+        env[e++] = extra_env[i];
+    env[e] = NULL;
+    cs_testproc_start(&r->fetcher, argv, env);
+    char err[256];
+    r->pull = cs_sock_new(ZMQ_PULL, r->calls_ep, false, err, sizeof err);
+    cr_assert(r->pull, "%s", err);
+}
+
+static void ack(rig_t *r, const json_t *call, const char *status)
+{
+    json_t *a = cs_record_new(CS_KIND_ACK);
+    json_object_set_new(a, "workspace_id", json_string(r->ws));
+    json_object_set_new(a, "external_id", json_string(cs_rec_str(call, "external_id")));
+    json_object_set_new(a, "status", json_string(status));
+    if (strcmp(status, "failed") == 0)
+        json_object_set_new(a, "error", json_string("test writer refused it"));
+    char err[256];
+    cr_assert_eq(cs_sock_send_record(r->pub, a, r->ws, err, sizeof err), 0, "%s", err);
+    json_decref(a);
+}
+
+/* Policy: what the fake writer does with the n-th delivery of a call (1-based). */
+typedef const char *(*policy_fn)(const json_t *call, int delivery);
+
+typedef struct {
+    int received;     /* call records received */
+    int distinct;     /* distinct external ids */
+    char ids[64][32]; /* distinct ids in arrival order */
+    int deliveries[64];
+    int max_unacked;  /* most calls received and not yet acked at once */
+    json_t *last[64]; /* last record of each id */
+} seen_t;
+
+/* Serve the fetcher until it exits or timeout_ms pass; returns its exit status (after a
+   SIGTERM if it was still running), or -2 when keep_running is true and it still runs. */
+static int serve_for(rig_t *r, policy_fn policy, seen_t *seen, int timeout_ms, bool keep_running)
+{
+    int64_t deadline = cs_now_ms() + timeout_ms;
+    zpoller_t *p = zpoller_new(r->pull, NULL);
+    int unacked = 0;
+    while (cs_now_ms() < deadline) {
+        if (zpoller_wait(p, 50)) {
+            char err[256];
+            json_t *call = cs_sock_recv_record(r->pull, NULL, err, sizeof err);
+            cr_assert(call, "the fetcher sent a bad record: %s", err);
+            cr_assert_eq(cs_record_kind(call), CS_KIND_CALL);
+            const char *id = cs_rec_str(call, "external_id");
+            int k;
+            for (k = 0; k < seen->distinct && strcmp(seen->ids[k], id) != 0; k++)
+                ;
+            if (k == seen->distinct) {
+                cr_assert_lt(k, 64);
+                snprintf(seen->ids[k], sizeof seen->ids[k], "%s", id);
+                seen->distinct++;
+                unacked++;
+            }
+            seen->deliveries[k]++;
+            seen->received++;
+            json_decref(seen->last[k]);
+            seen->last[k] = json_incref(call);
+            if (unacked > seen->max_unacked)
+                seen->max_unacked = unacked;
+            const char *status = policy ? policy(call, seen->deliveries[k]) : "committed";
+            if (status) {
+                ack(r, call, status);
+                if (seen->deliveries[k] == 1 || unacked > 0)
+                    unacked--;
+            }
+            json_decref(call);
+        } else if (!cs_testproc_alive(&r->fetcher)) {
+            break;
+        }
+    }
+    zpoller_destroy(&p);
+    if (keep_running && cs_testproc_alive(&r->fetcher))
+        return -2;
+    return cs_testproc_stop(&r->fetcher, 5000);
+}
+
+static int serve(rig_t *r, policy_fn policy, seen_t *seen, int timeout_ms)
+{
+    return serve_for(r, policy, seen, timeout_ms, false);
+}
+
+static void seen_free(seen_t *s)
+{
+    for (int i = 0; i < 64; i++)
+        json_decref(s->last[i]);
+}
+
+/* ---- a replay file written by the test ----------------------------------------------------- */
+
+static json_t *gong_call(int i, bool private_call, const char *domain)
+{
+    char id[32], title[64], started[32], email[64];
+    snprintf(id, sizeof id, "%d", 7000 + i);
+    snprintf(title, sizeof title, "Demo %d | Acme", i);
+    snprintf(started, sizeof started, "2025-10-%02dT10:00:00Z", 1 + i % 28);
+    snprintf(email, sizeof email, "buyer%d@%s", i, domain);
+    return json_pack(
+        "{s:{s:s, s:s, s:s, s:i, s:s, s:b}, s:[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}],"
+        " s:{s:s, s:[{s:s, s:[{s:i, s:s}]}, {s:s, s:[{s:i, s:s}]}]}}",
+        "metaData", "id", id, "title", title, "started", started, "duration", 900, "url",
+        "https://app.gong.io/call?id=1", "isPrivate", private_call, "parties", "speakerId", "s1",
+        "name", "Steve", "emailAddress", "steve@vendor.example", "affiliation", "Internal",
+        "speakerId", "s2", "name", "Yukta", "emailAddress", email, "affiliation", "External",
+        "transcript", "callId", id, "transcript", "speakerId", "s1", "sentences", "start", 0,
+        "text", "What would make this better for you?", "speakerId", "s2", "sentences", "start",
+        3000, "text", "We need a Salesforce integration for our tickets.");
+}
+
+static void write_replay(const char *path, int n, int private_index)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    for (int i = 0; i < n; i++) {
+        json_t *c = gong_call(i, i == private_index, "acme-corp.example");
+        char *line = json_dumps(c, JSON_COMPACT);
+        fprintf(f, "%s\n", line);
+        free(line);
+        json_decref(c);
+    }
+    fclose(f);
+}
+
+static char *fetcher_log(rig_t *r)
+{
+    return cs_testproc_log(&r->fetcher);
+}
+
+Test(fetcher, replay_all_acked_exits_zero, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, 5, 3);
+    char *args[] = {"--replay", path, NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
+    cr_assert_eq(seen.distinct, 4, "the private call is not sent:\n%s", log);
+    cr_assert(strstr(log, "Successfully ingested 4 calls to database"), "%s", log);
+    cr_assert(strstr(log, "✅ Successfully ingested 4 calls"), "%s", log);
+    /* the records carry what the extractor needs */
+    json_t *c = seen.last[0];
+    cr_assert_str_eq(cs_rec_str(c, "source"), "replay");
+    cr_assert_str_eq(cs_rec_str(c, "workspace_id"), r.ws);
+    cr_assert_eq(json_array_size(json_object_get(c, "transcript")), 2);
+    cr_assert(json_is_true(json_object_get(json_object_get(c, "flags"), "extract")));
+    free(log);
+    seen_free(&seen);
+    unlink(path);
+    rig_close(&r);
+}
+
+static const char *drop_first_ack(const json_t *call, int delivery)
+{
+    (void)call;
+    return delivery == 1 ? NULL : "committed";
+}
+
+Test(fetcher, dropped_ack_means_resend, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, 3, -1);
+    char *args[] = {"--replay", path, "--ack-timeout", "1", NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    int status = serve(&r, drop_first_ack, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
+    cr_assert_eq(seen.distinct, 3);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(seen.deliveries[i], 2, "call %s delivered %d times", seen.ids[i],
+                     seen.deliveries[i]);
+    cr_assert_eq(cs_rec_int(seen.last[0], "attempt", 0), 2);
+    cr_assert(strstr(log, "Resending call"), "%s", log);
+    free(log);
+    seen_free(&seen);
+    unlink(path);
+    rig_close(&r);
+}
+
+static const char *never_ack_7001(const json_t *call, int delivery)
+{
+    (void)delivery;
+    return strcmp(cs_rec_str(call, "external_id"), "7001") == 0 ? NULL : "committed";
+}
+
+Test(fetcher, never_acked_ends_as_failed_not_a_hang, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, 3, -1);
+    char *args[] = {"--replay", path, "--ack-timeout", "0.5", "--max-attempts", "2", NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    int status = serve(&r, never_ack_7001, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 1, "exit %d\n%s", status, log);
+    cr_assert(strstr(log, "failed: 7001"), "%s", log);
+    cr_assert(strstr(log, "no ack after 2 attempts"), "%s", log);
+    free(log);
+    seen_free(&seen);
+    unlink(path);
+    rig_close(&r);
+}
+
+static const char *writer_fails_7000(const json_t *call, int delivery)
+{
+    (void)delivery;
+    return strcmp(cs_rec_str(call, "external_id"), "7000") == 0 ? "failed" : "committed";
+}
+
+Test(fetcher, writer_failure_is_reported, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, 2, -1);
+    char *args[] = {"--replay", path, NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    int status = serve(&r, writer_fails_7000, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 1, "exit %d\n%s", status, log);
+    cr_assert(strstr(log, "failed: 7000") && strstr(log, "test writer refused it"), "%s", log);
+    free(log);
+    seen_free(&seen);
+    unlink(path);
+    rig_close(&r);
+}
+
+static const char *hold_acks(const json_t *call, int delivery)
+{
+    (void)call;
+    (void)delivery;
+    return NULL;
+}
+
+Test(fetcher, window_bounds_calls_in_flight, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, 10, -1);
+    char *args[] = {"--replay", path, "--max-in-flight", "3", "--ack-timeout", "60", NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    /* no acks at all for 3 s: only the window may come out */
+    int64_t until = cs_now_ms() + 3000;
+    zpoller_t *p = zpoller_new(r.pull, NULL);
+    while (cs_now_ms() < until) {
+        if (zpoller_wait(p, 50)) {
+            char err[256];
+            json_t *c = cs_sock_recv_record(r.pull, NULL, err, sizeof err);
+            cr_assert(c);
+            seen.received++;
+            json_decref(c);
+        }
+    }
+    zpoller_destroy(&p);
+    cr_assert_eq(seen.received, 3, "%d calls out with a window of 3", seen.received);
+    cr_assert_eq(cs_testproc_stop(&r.fetcher, 10000), 0, "SIGTERM: exit 0");
+    char *log = fetcher_log(&r);
+    cr_assert(strstr(log, "Interrupted"), "%s", log);
+    free(log);
+    (void)hold_acks;
+    unlink(path);
+    rig_close(&r);
+}
+
+Test(fetcher, skips_calls_already_processed, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    /* call 7001 is stored and processed: a new run must not send it */
+    cs_db_t *db = cs_testdb_connect(&r.db);
+    char mid[CS_UUID_LEN], err[256];
+    cs_uuid_message_id(r.ws, "replay", "7001", mid);
+    const char *params[] = {mid, r.ws};
+    cr_assert_eq(
+        cs_db_command(db,
+                      "INSERT INTO messages (id, workspace_id, source, external_id, sent_at,"
+                      " is_processed) VALUES ($1, $2, 'replay', '7001', now(), true)",
+                      2, params, err, sizeof err),
+        0, "%s", err);
+    cs_db_destroy(&db);
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, 3, -1);
+    char *args[] = {"--replay", path, NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "%s", log);
+    cr_assert_eq(seen.distinct, 2, "%s", log);
+    for (int i = 0; i < seen.distinct; i++)
+        cr_assert_str_neq(seen.ids[i], "7001");
+    free(log);
+    seen_free(&seen);
+    unlink(path);
+    rig_close(&r);
+}
+
+Test(fetcher, nothing_new_says_so, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, 1, 0); /* only a private call */
+    char *args[] = {"--replay", path, NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "%s", log);
+    cr_assert(strstr(log, "No new calls to ingest"), "%s", log);
+    free(log);
+    unlink(path);
+    rig_close(&r);
+}
+
+Test(fetcher, unknown_workspace_and_bad_flags)
+{
+    char *argv[] = {(char *)cs_testproc_bin("callsift-fetcher"),
+                    "--workspace-id",
+                    "00000000-0000-4000-8000-000000000000",
+                    "--replay",
+                    "/dev/null",
+                    NULL};
+    cs_testdb_t t;
+    cs_testdb_create(&t, true);
+    char env_db[1100];
+    snprintf(env_db, sizeof env_db, "DATABASE_URL=%s", t.url);
+    char *env[] = {env_db, NULL};
+    cs_testrun_t run = cs_testproc_run(argv, env, NULL, 20000);
+    cr_assert_eq(run.status, 1, "%d %s", run.status, run.err);
+    cr_assert(strstr(run.err, "no workspace with id"), "%s", run.err);
+    cs_testrun_free(&run);
+
+    char *nows[] = {(char *)cs_testproc_bin("callsift-fetcher"), NULL};
+    run = cs_testproc_run(nows, env, NULL, 20000);
+    cr_assert_eq(run.status, 2);
+    cr_assert(strstr(run.err, "--workspace-id"), "%s", run.err);
+    cs_testrun_free(&run);
+    cs_testdb_drop(&t);
+}
+
+/* ---- the Gong path, against the fake Gong server ------------------------------------------ */
+
+static fake_gong_t *gong_with_calls(int n, int private_index)
+{
+    fake_gong_t *fg = fake_gong_start();
+    cr_assert(fg);
+    fake_gong_set_credentials(fg, "key-abc", "secret-xyz-123");
+    fake_gong_set_page_size(fg, 2);
+    for (int i = 0; i < n; i++) {
+        json_t *line = gong_call(i, i == private_index, "acme-corp.example");
+        json_t *transcript = json_incref(json_object_get(line, "transcript"));
+        json_object_del(line, "transcript");
+        json_object_set_new(json_object_get(line, "metaData"), "workspaceId", json_string("g1"));
+        cr_assert_eq(fake_gong_add_call(fg, line, transcript), 0);
+        json_decref(transcript);
+        json_decref(line);
+    }
+    return fg;
+}
+
+Test(fetcher_gong, fetches_pages_and_transcripts_records_and_attaches_customers, .timeout = 90)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    cs_db_t *db = cs_testdb_connect(&r.db);
+    char cid[CS_UUID_LEN], err[256];
+    cs_uuid_v4(cid);
+    const char *params[] = {cid, r.ws};
+    cr_assert_eq(cs_db_command(db,
+                               "INSERT INTO customers (id, workspace_id, name, domain, mrr)"
+                               " VALUES ($1, $2, 'Acme Corp', 'acme-corp.example', 4200)",
+                               2, params, err, sizeof err),
+                 0, "%s", err);
+    cs_db_destroy(&db);
+    fake_gong_t *fg = gong_with_calls(5, 1);
+    char base[128], record[] = "/tmp/cs_record_XXXXXX";
+    snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
+    close(mkstemp(record));
+    char *args[] = {
+        base,   "--from", "2025-10-01T00:00:00Z", "--to", "2025-11-01T00:00:00Z", "--record",
+        record, NULL};
+    char *env[] = {"GONG_ACCESS_KEY=key-abc", "GONG_ACCESS_KEY_SECRET=secret-xyz-123", NULL};
+    start_fetcher(&r, args, env);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 60000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
+    cr_assert(strstr(log, "Successfully fetched 5 calls from Gong"), "%s", log);
+    cr_assert(strstr(log, "✅ Successfully ingested 4 calls from Gong!"), "%s", log);
+    cr_assert_null(strstr(log, "secret-xyz-123"), "a secret reached the log");
+    cr_assert_eq(seen.distinct, 4);
+    cr_assert_eq(fake_gong_count(fg, "/v2/calls/extensive"), 3, "5 calls, 2 a page");
+    /* one batch of 4 ids; the fake pages answers by 2, so the batch's cursor is followed once */
+    cr_assert_eq(fake_gong_count(fg, "/v2/calls/transcript"), 2);
+    for (size_t i = 0; i < fake_gong_request_count(fg); i++) {
+        const fake_gong_request_t *q = fake_gong_request(fg, i);
+        if (strcmp(q->path, "/v2/calls/transcript") == 0)
+            cr_assert_eq(
+                json_array_size(json_object_get(json_object_get(q->body, "filter"), "callIds")), 4);
+    }
+    const fake_gong_request_t *req = fake_gong_last_request(fg, "/v2/calls/extensive");
+    cr_assert_str_eq(json_string_value(
+                         json_object_get(json_object_get(req->body, "contentSelector"), "context")),
+                     "Extended");
+    json_t *c = seen.last[0];
+    cr_assert_str_eq(cs_rec_str(c, "source"), "gong");
+    cr_assert_str_eq(cs_rec_str(json_object_get(c, "customer"), "name"), "Acme Corp");
+    cr_assert_float_eq(cs_rec_num(json_object_get(c, "customer"), "mrr", 0), 4200.0, 0.001);
+    json_t *utt = json_array_get(json_object_get(c, "transcript"), 1);
+    cr_assert_str_eq(cs_rec_str(utt, "affiliation"), "External");
+    cr_assert_str_eq(cs_rec_str(utt, "speaker"), "Yukta");
+    free(log);
+
+    /* the recorded stream replays into the same calls */
+    FILE *f = fopen(record, "r");
+    int lines = 0;
+    for (int ch; (ch = fgetc(f)) != EOF;)
+        lines += ch == '\n';
+    fclose(f);
+    cr_assert_eq(lines, 4);
+    seen_free(&seen);
+    fake_gong_stop(&fg);
+    unlink(record);
+    rig_close(&r);
+}
+
+Test(fetcher_gong, limit_stops_listing, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    fake_gong_t *fg = gong_with_calls(7, -1);
+    char base[128];
+    snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
+    char *args[] = {base,      "--from", "2025-10-01T00:00:00Z",  "--to", "2025-11-01T00:00:00Z",
+                    "--limit", "3",      "--no-extract-features", NULL};
+    char *env[] = {"GONG_ACCESS_KEY=key-abc", "GONG_ACCESS_KEY_SECRET=secret-xyz-123", NULL};
+    start_fetcher(&r, args, env);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "%s", log);
+    cr_assert_eq(seen.distinct, 3);
+    cr_assert_eq(fake_gong_count(fg, "/v2/calls/extensive"), 2, "no page past the limit");
+    cr_assert(json_is_false(json_object_get(json_object_get(seen.last[0], "flags"), "extract")));
+    free(log);
+    seen_free(&seen);
+    fake_gong_stop(&fg);
+    rig_close(&r);
+}
+
+Test(fetcher_gong, bad_credentials_fail_fast_naming_the_variables, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    fake_gong_t *fg = gong_with_calls(2, -1);
+    char base[128];
+    snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
+    char *args[] = {base, NULL};
+    char *env[] = {"GONG_ACCESS_KEY=key-abc", "GONG_ACCESS_KEY_SECRET=wrong-secret-999", NULL};
+    start_fetcher(&r, args, env);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 1, "exit %d\n%s", status, log);
+    cr_assert(strstr(log, "GONG_ACCESS_KEY"), "%s", log);
+    cr_assert_null(strstr(log, "wrong-secret-999"), "%s", log);
+    cr_assert_eq(fake_gong_request_count(fg), 1, "a 401 is not retried");
+    cr_assert_eq(seen.received, 0);
+    free(log);
+    fake_gong_stop(&fg);
+    rig_close(&r);
+}
+
+Test(fetcher_gong, no_credentials_is_a_clear_error, .timeout = 30)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    char *args[] = {"--gong-base-url=http://127.0.0.1:1", NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 20000);
+    char *log = fetcher_log(&r);
+    cr_assert_neq(status, 0, "%s", log);
+    cr_assert(strstr(log, "GONG_ACCESS_KEY"), "%s", log);
+    free(log);
+    rig_close(&r);
+}
+
+Test(fetcher_gong, interval_polls_for_new_calls_until_sigterm, .timeout = 90)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    fake_gong_t *fg = gong_with_calls(2, -1);
+    char base[128];
+    snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
+    char *args[] = {
+        base, "--from", "2025-10-01T00:00:00Z", "--to", "2025-11-01T00:00:00Z", "--interval",
+        "1",  NULL};
+    char *env[] = {"GONG_ACCESS_KEY=key-abc", "GONG_ACCESS_KEY_SECRET=secret-xyz-123", NULL};
+    start_fetcher(&r, args, env);
+    seen_t seen = {0};
+    /* serve for 4 s: the first poll sends 2 calls; later polls find nothing new */
+    cr_assert_eq(serve_for(&r, NULL, &seen, 4000, true), -2, "--interval must keep running");
+    cr_assert_eq(seen.distinct, 2);
+    cr_assert_eq(seen.received, 2, "a later poll sent an acked call again");
+    cr_assert_geq(fake_gong_count(fg, "/v2/calls/extensive"), 2, "no second poll");
+    /* a new call appears in Gong: the next poll sends it */
+    json_t *line = gong_call(9, false, "acme-corp.example");
+    json_t *transcript = json_incref(json_object_get(line, "transcript"));
+    json_object_del(line, "transcript");
+    cr_assert_eq(fake_gong_add_call(fg, line, transcript), 0);
+    json_decref(line);
+    json_decref(transcript);
+    serve_for(&r, NULL, &seen, 4000, true);
+    cr_assert_eq(seen.distinct, 3);
+    cr_assert_str_eq(seen.ids[2], "7009");
+    int status = cs_testproc_stop(&r.fetcher, 10000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "SIGTERM must exit 0, got %d\n%s", status, log);
+    cr_assert(strstr(log, "Next poll of Gong in 1 seconds"), "%s", log);
+    free(log);
+    seen_free(&seen);
+    fake_gong_stop(&fg);
+    rig_close(&r);
+}

@@ -1,0 +1,950 @@
+/*  fake_gong: see fake_gong.h. One thread per connection (libmicrohttpd); all shared state sits
+    behind one mutex. Fixtures are deep copies that never change once added, so answers are
+    built from them under the lock and serialised outside it. */
+#define _GNU_SOURCE /* timegm */
+#include "fake_gong.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#define PATH_EXTENSIVE  "/v2/calls/extensive"
+#define PATH_TRANSCRIPT "/v2/calls/transcript"
+#define CURSOR_PREFIX   "fake-gong-cursor:"
+
+typedef struct {
+    int64_t started_ms;
+    char *workspace; /* metaData.workspaceId, NULL when absent */
+    json_t *call;
+    json_t *transcript; /* NULL when the call has none */
+} s_fixture_t;
+
+typedef struct s_fault {
+    char *path; /* NULL matches any path */
+    fake_gong_fault_t kind;
+    int arg;
+    struct s_fault *next;
+} s_fault_t;
+
+typedef struct {
+    fake_gong_request_t pub;
+    char *method;
+    char *path;
+    char *authorization;
+    json_t *body;
+} s_logged_t;
+
+/* State of one request while libmicrohttpd feeds us its body. */
+typedef struct {
+    int64_t at_ms;
+    char *body;
+    size_t len;
+    bool too_big;
+} s_req_t;
+
+/* A body that is sent only up to `cut`, then the connection is dropped. */
+typedef struct {
+    char *text;
+    size_t cut;
+} s_cut_t;
+
+struct fake_gong {
+    struct MHD_Daemon *daemon;
+    char url[64];
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* signalled when stopping, to cut delays short */
+    bool stopping;
+    s_fixture_t *fixtures;
+    size_t nfixtures;
+    int page_size;
+    char *basic;  /* expected "Basic base64(key:secret)", or NULL */
+    char *bearer; /* expected "Bearer token", or NULL */
+    s_fault_t *faults;
+    s_logged_t **log;
+    size_t nlog;
+    unsigned long requests_served;
+};
+
+/* Same clock as cs_now_ms(); kept local so this library needs nothing but libc. */
+static int64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Base64 of data[0..len) (malloc'd, caller frees), NULL when out of memory. */
+static char *s_base64(const char *data, size_t len)
+{
+    char *out = malloc((len + 2) / 3 * 4 + 1);
+    if (!out)
+        return NULL;
+    const unsigned char *in = (const unsigned char *)data;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        if (i + 1 < len)
+            v |= (uint32_t)in[i + 1] << 8;
+        if (i + 2 < len)
+            v |= in[i + 2];
+        out[o++] = B64[v >> 18 & 63];
+        out[o++] = B64[v >> 12 & 63];
+        out[o++] = i + 1 < len ? B64[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < len ? B64[v & 63] : '=';
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Decode base64 text into out (capacity outlen, NUL-terminated). Returns -1 when it isn't. */
+static int s_unbase64(const char *text, char *out, size_t outlen)
+{
+    size_t n = strlen(text), o = 0;
+    if (n == 0 || n % 4 != 0)
+        return -1;
+    for (size_t i = 0; i < n; i += 4) {
+        uint32_t v = 0;
+        int pad = 0;
+        for (int k = 0; k < 4; k++) {
+            const char *at = text[i + k] ? strchr(B64, text[i + k]) : NULL;
+            if (text[i + k] == '=' && i + 4 == n && k >= 2) {
+                pad++;
+                v <<= 6;
+                continue;
+            }
+            if (!at || pad)
+                return -1;
+            v = v << 6 | (uint32_t)(at - B64);
+        }
+        for (int k = 0; k < 3 - pad; k++) {
+            if (o + 1 >= outlen)
+                return -1;
+            out[o++] = (char)(v >> (16 - 8 * k) & 0xff);
+        }
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+/* Read `digits` decimal digits at *p into *out, advancing *p. */
+static int s_digits(const char **p, int digits, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < digits; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9')
+            return -1;
+        v = v * 10 + (c - '0');
+    }
+    *p += digits;
+    *out = v;
+    return 0;
+}
+
+static int s_expect(const char **p, char c)
+{
+    if (**p != c)
+        return -1;
+    (*p)++;
+    return 0;
+}
+
+/* ISO-8601 "YYYY-MM-DDTHH:MM:SS[.fff][Z|+hh:mm|-hh:mm|+hhmm]" -> epoch ms. */
+static int s_parse_iso(const char *s, int64_t *out_ms)
+{
+    const char *p = s;
+    int Y, M, D, h, m, sec;
+    if (s_digits(&p, 4, &Y) || s_expect(&p, '-') || s_digits(&p, 2, &M) || s_expect(&p, '-') ||
+        s_digits(&p, 2, &D) || (*p != 'T' && *p != 't' && *p != ' '))
+        return -1;
+    p++;
+    if (s_digits(&p, 2, &h) || s_expect(&p, ':') || s_digits(&p, 2, &m) || s_expect(&p, ':') ||
+        s_digits(&p, 2, &sec))
+        return -1;
+    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+        return -1;
+    int64_t ms = 0;
+    if (*p == '.') {
+        p++;
+        int scale = 100, ndigits = 0;
+        for (; *p >= '0' && *p <= '9'; p++, ndigits++) {
+            ms += (*p - '0') * scale;
+            scale /= 10;
+        }
+        if (ndigits == 0)
+            return -1;
+    }
+    int64_t offset_ms = 0;
+    if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+        /* UTC */
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1, oh, om;
+        p++;
+        if (s_digits(&p, 2, &oh))
+            return -1;
+        if (*p == ':')
+            p++;
+        if (s_digits(&p, 2, &om) || *p)
+            return -1;
+        if (oh > 23 || om > 59)
+            return -1;
+        offset_ms = sign * (int64_t)(oh * 60 + om) * 60000;
+    } else {
+        return -1;
+    }
+    struct tm tm = {.tm_year = Y - 1900,
+                    .tm_mon = M - 1,
+                    .tm_mday = D,
+                    .tm_hour = h,
+                    .tm_min = m,
+                    .tm_sec = sec};
+    time_t t = timegm(&tm);
+    *out_ms = (int64_t)t * 1000 + ms - offset_ms;
+    return 0;
+}
+
+/* metaData.started: an ISO-8601 string as the live API sends, or epoch seconds. */
+static int s_started_ms(const json_t *call, int64_t *out_ms)
+{
+    const json_t *started = json_object_get(json_object_get(call, "metaData"), "started");
+    if (json_is_string(started))
+        return s_parse_iso(json_string_value(started), out_ms);
+    if (json_is_integer(started)) {
+        *out_ms = (int64_t)json_integer_value(started) * 1000;
+        return 0;
+    }
+    return -1;
+}
+
+/* Answers and request handling -------------------------------------------------------------- */
+
+/* {"requestId": "..."} with a fresh id (new reference). */
+static json_t *s_answer_body(fake_gong_t *fg)
+{
+    char rid[32];
+    pthread_mutex_lock(&fg->lock);
+    snprintf(rid, sizeof rid, "fake%016lx", ++fg->requests_served);
+    pthread_mutex_unlock(&fg->lock);
+    return json_pack("{s:s}", "requestId", rid);
+}
+
+/* Gong's error form: {"requestId": "...", "errors": [message]} (new reference). */
+static json_t *s_error_body(fake_gong_t *fg, const char *message)
+{
+    json_t *body = s_answer_body(fg);
+    json_object_set_new(body, "errors", json_pack("[s]", message));
+    return body;
+}
+
+/* Queue `text` (malloc'd, taken) as the answer. */
+static enum MHD_Result s_send_text(struct MHD_Connection *conn, unsigned status, char *text,
+                                   int retry_after)
+{
+    if (!text)
+        return MHD_NO;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    if (retry_after >= 0) {
+        char value[16];
+        snprintf(value, sizeof value, "%d", retry_after);
+        MHD_add_response_header(resp, "Retry-After", value);
+    }
+    enum MHD_Result ret = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static ssize_t s_cut_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    s_cut_t *cut = cls;
+    if (pos >= cut->cut)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    size_t n = cut->cut - (size_t)pos;
+    if (n > max)
+        n = max;
+    memcpy(buf, cut->text + pos, n);
+    return (ssize_t)n;
+}
+
+static void s_cut_free(void *cls)
+{
+    s_cut_t *cut = cls;
+    free(cut->text);
+    free(cut);
+}
+
+/* Announce the whole of `text` (taken) but drop the connection half-way. */
+static enum MHD_Result s_send_cut(struct MHD_Connection *conn, unsigned status, char *text)
+{
+    s_cut_t *cut = text ? calloc(1, sizeof *cut) : NULL;
+    if (!cut) {
+        free(text);
+        return MHD_NO;
+    }
+    cut->text = text;
+    cut->cut = strlen(text) / 2;
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(strlen(text), 4096, s_cut_reader, cut, s_cut_free);
+    if (!resp) {
+        s_cut_free(cut);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    enum MHD_Result ret = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* Serialise `body` (taken) and send it, mangled the way `fault` says (-1 for none). */
+static enum MHD_Result s_send_json(struct MHD_Connection *conn, unsigned status, json_t *body,
+                                   int fault, int retry_after)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text)
+        return MHD_NO;
+    if (fault == FAKE_GONG_TRUNCATED) {
+        text[strlen(text) / 2] = '\0';
+    } else if (fault == FAKE_GONG_MALFORMED) {
+        free(text);
+        text = strdup("{\"requestId\": \"x\", \"records\": {\"totalRecords\": 1,, \"calls\": [}");
+    } else if (fault == FAKE_GONG_CUT) {
+        return s_send_cut(conn, status, text);
+    }
+    return s_send_text(conn, status, text, retry_after);
+}
+
+static enum MHD_Result s_send_error(fake_gong_t *fg, struct MHD_Connection *conn, unsigned status,
+                                    const char *message, int retry_after)
+{
+    return s_send_json(conn, status, s_error_body(fg, message), -1, retry_after);
+}
+
+/* Wait up to ms, cut short by fake_gong_stop(). */
+static void s_delay(fake_gong_t *fg, int ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += ms / 1000;
+    deadline.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&fg->lock);
+    while (!fg->stopping)
+        if (pthread_cond_timedwait(&fg->wake, &fg->lock, &deadline) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&fg->lock);
+}
+
+/* Take the first queued fault matching path; returns false when none. */
+static bool s_take_fault(fake_gong_t *fg, const char *path, fake_gong_fault_t *kind, int *arg)
+{
+    bool found = false;
+    pthread_mutex_lock(&fg->lock);
+    for (s_fault_t **pp = &fg->faults; *pp; pp = &(*pp)->next) {
+        s_fault_t *f = *pp;
+        if (f->path && strcmp(f->path, path) != 0)
+            continue;
+        *kind = f->kind;
+        *arg = f->arg;
+        *pp = f->next;
+        free(f->path);
+        free(f);
+        found = true;
+        break;
+    }
+    pthread_mutex_unlock(&fg->lock);
+    return found;
+}
+
+static void s_log_request(fake_gong_t *fg, struct MHD_Connection *conn, const char *method,
+                          const char *url, const s_req_t *req)
+{
+    s_logged_t *entry = calloc(1, sizeof *entry);
+    if (!entry)
+        return;
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    entry->method = strdup(method);
+    entry->path = strndup(url, strcspn(url, "?"));
+    entry->authorization = auth ? strdup(auth) : NULL;
+    entry->body = req->len ? json_loadb(req->body, req->len, 0, NULL) : NULL;
+    entry->pub.method = entry->method;
+    entry->pub.path = entry->path;
+    entry->pub.authorization = entry->authorization;
+    entry->pub.body = entry->body;
+    entry->pub.at_ms = req->at_ms;
+    pthread_mutex_lock(&fg->lock);
+    s_logged_t **grown = realloc(fg->log, (fg->nlog + 1) * sizeof *grown);
+    if (grown) {
+        fg->log = grown;
+        fg->log[fg->nlog++] = entry;
+        entry = NULL;
+    }
+    pthread_mutex_unlock(&fg->lock);
+    if (entry) {
+        free(entry->method);
+        free(entry->path);
+        free(entry->authorization);
+        json_decref(entry->body);
+        free(entry);
+    }
+}
+
+/* Does the Authorization header match what was configured? (Call with the lock held.) */
+static bool s_authorized(const fake_gong_t *fg, const char *auth)
+{
+    if (!fg->basic && !fg->bearer)
+        return true;
+    if (!auth)
+        return false;
+    return (fg->basic && strcmp(auth, fg->basic) == 0) ||
+           (fg->bearer && strcmp(auth, fg->bearer) == 0);
+}
+
+/* Offset encoded in a cursor, 0 when there is none, -1 when it is not one of ours. */
+static long s_cursor_offset(const json_t *body)
+{
+    const json_t *cursor = json_object_get(body, "cursor");
+    if (!cursor || json_is_null(cursor))
+        return 0;
+    char plain[64];
+    long offset;
+    int used = 0;
+    if (!json_is_string(cursor) || s_unbase64(json_string_value(cursor), plain, sizeof plain) ||
+        sscanf(plain, CURSOR_PREFIX "%ld%n", &offset, &used) != 1 ||
+        (size_t)used != strlen(plain) || offset <= 0)
+        return -1;
+    return offset;
+}
+
+static json_t *s_records(fake_gong_t *fg, size_t total, size_t offset, size_t count)
+{
+    json_t *records = json_pack("{s:I, s:I, s:I}", "totalRecords", (json_int_t)total,
+                                "currentPageSize", (json_int_t)count, "currentPageNumber",
+                                (json_int_t)(offset / (size_t)fg->page_size));
+    if (records && offset + count < total) {
+        char plain[64];
+        snprintf(plain, sizeof plain, CURSOR_PREFIX "%zu", offset + count);
+        char *cursor = s_base64(plain, strlen(plain));
+        json_object_set_new(records, "cursor", json_string(cursor ? cursor : ""));
+        free(cursor);
+    }
+    return records;
+}
+
+static bool s_id_listed(const json_t *ids, const char *id)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), id) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The filter shared by both endpoints. Returns NULL or a reason for a 400. */
+typedef struct {
+    bool has_from, has_to;
+    int64_t from_ms, to_ms;
+    const char *workspace;
+    const json_t *ids;
+} s_filter_t;
+
+static const char *s_parse_filter(const json_t *body, s_filter_t *f)
+{
+    memset(f, 0, sizeof *f);
+    const json_t *filter = json_object_get(body, "filter");
+    if (filter && !json_is_object(filter))
+        return "filter must be an object";
+    const json_t *from = json_object_get(filter, "fromDateTime");
+    const json_t *to = json_object_get(filter, "toDateTime");
+    const json_t *ws = json_object_get(filter, "workspaceId");
+    f->ids = json_object_get(filter, "callIds");
+    if (from && (!json_is_string(from) || s_parse_iso(json_string_value(from), &f->from_ms)))
+        return "fromDateTime is not a valid ISO-8601 date-time";
+    if (to && (!json_is_string(to) || s_parse_iso(json_string_value(to), &f->to_ms)))
+        return "toDateTime is not a valid ISO-8601 date-time";
+    if (ws && !json_is_string(ws))
+        return "workspaceId must be a string";
+    if (f->ids && !json_is_array(f->ids))
+        return "callIds must be an array";
+    f->has_from = from != NULL;
+    f->has_to = to != NULL;
+    f->workspace = ws ? json_string_value(ws) : NULL;
+    return NULL;
+}
+
+static bool s_matches(const s_fixture_t *fx, const s_filter_t *f)
+{
+    if (f->has_from && fx->started_ms < f->from_ms)
+        return false;
+    if (f->has_to && fx->started_ms >= f->to_ms)
+        return false;
+    if (f->workspace && (!fx->workspace || strcmp(fx->workspace, f->workspace) != 0))
+        return false;
+    if (f->ids) {
+        const char *id =
+            json_string_value(json_object_get(json_object_get(fx->call, "metaData"), "id"));
+        if (!s_id_listed(f->ids, id))
+            return false;
+    }
+    return true;
+}
+
+/* The extensive call as Gong would shape it for this contentSelector (new reference). */
+static json_t *s_shape_call(const json_t *call, const json_t *selector)
+{
+    const json_t *fields = json_object_get(selector, "exposedFields");
+    const char *context = json_string_value(json_object_get(selector, "context"));
+    json_t *out = json_object();
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)call, key, value)
+    {
+        bool keep =
+            strcmp(key, "metaData") == 0 ||
+            (strcmp(key, "parties") == 0 && json_is_true(json_object_get(fields, "parties"))) ||
+            (strcmp(key, "context") == 0 && context && strcmp(context, "Extended") == 0) ||
+            (strcmp(key, "content") == 0 && json_is_object(json_object_get(fields, "content")));
+        if (keep)
+            json_object_set_new(out, key, json_deep_copy(value));
+    }
+    return out;
+}
+
+/* POST /v2/calls/extensive and /v2/calls/transcript. */
+static enum MHD_Result s_calls(fake_gong_t *fg, struct MHD_Connection *conn, const json_t *body,
+                               bool transcripts, int fault)
+{
+    s_filter_t filter;
+    const char *bad =
+        json_is_object(body) ? s_parse_filter(body, &filter) : "request body must be a JSON object";
+    long offset = bad ? 0 : s_cursor_offset(body);
+    if (!bad && offset < 0)
+        bad = "cursor is invalid";
+    if (bad)
+        return s_send_error(fg, conn, MHD_HTTP_BAD_REQUEST, bad, -1);
+    const json_t *selector = json_object_get(body, "contentSelector");
+
+    pthread_mutex_lock(&fg->lock);
+    size_t total = 0, page = (size_t)fg->page_size;
+    json_t *items = json_array();
+    for (size_t i = 0; i < fg->nfixtures; i++) {
+        const s_fixture_t *fx = &fg->fixtures[i];
+        if ((transcripts && !fx->transcript) || !s_matches(fx, &filter))
+            continue;
+        if (total >= (size_t)offset && total < (size_t)offset + page)
+            json_array_append_new(items, transcripts ? json_deep_copy(fx->transcript)
+                                                     : s_shape_call(fx->call, selector));
+        total++;
+    }
+    pthread_mutex_unlock(&fg->lock);
+
+    if (total == 0) {
+        json_decref(items);
+        return s_send_json(conn, MHD_HTTP_NOT_FOUND, s_error_body(fg, FAKE_GONG_NO_CALLS_MESSAGE),
+                           fault, -1);
+    }
+    if ((size_t)offset >= total) {
+        json_decref(items);
+        return s_send_error(fg, conn, MHD_HTTP_BAD_REQUEST, "cursor is invalid", -1);
+    }
+    json_t *answer = s_answer_body(fg);
+    json_object_set_new(answer, "records",
+                        s_records(fg, total, (size_t)offset, json_array_size(items)));
+    json_object_set_new(answer, transcripts ? "callTranscripts" : "calls", items);
+    return s_send_json(conn, MHD_HTTP_OK, answer, fault, -1);
+}
+
+static enum MHD_Result s_answer(fake_gong_t *fg, struct MHD_Connection *conn, const char *url,
+                                const char *method, s_req_t *req)
+{
+    s_log_request(fg, conn, method, url, req);
+    char path[256];
+    snprintf(path, sizeof path, "%.*s", (int)strcspn(url, "?"), url);
+
+    fake_gong_fault_t kind;
+    int arg, fault = -1;
+    if (s_take_fault(fg, path, &kind, &arg)) {
+        switch (kind) {
+        case FAKE_GONG_STATUS:
+            return s_send_error(fg, conn, (unsigned)arg, "Injected failure", -1);
+        case FAKE_GONG_RATE_LIMIT:
+            return s_send_error(fg, conn, MHD_HTTP_TOO_MANY_REQUESTS,
+                                "You have exceeded the rate limit", arg);
+        case FAKE_GONG_NO_CALLS:
+            return s_send_error(fg, conn, MHD_HTTP_NOT_FOUND, FAKE_GONG_NO_CALLS_MESSAGE, -1);
+        case FAKE_GONG_DELAY:
+            s_delay(fg, arg);
+            break;
+        case FAKE_GONG_TRUNCATED:
+        case FAKE_GONG_CUT:
+        case FAKE_GONG_MALFORMED:
+            fault = (int)kind;
+            break;
+        }
+    }
+    if (req->too_big)
+        return s_send_error(fg, conn, MHD_HTTP_CONTENT_TOO_LARGE, "Request body is too large", -1);
+
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    pthread_mutex_lock(&fg->lock);
+    bool ok = s_authorized(fg, auth);
+    pthread_mutex_unlock(&fg->lock);
+    if (!ok)
+        return s_send_error(fg, conn, MHD_HTTP_UNAUTHORIZED, "Unauthorized", -1);
+
+    bool extensive = strcmp(path, PATH_EXTENSIVE) == 0;
+    bool transcript = strcmp(path, PATH_TRANSCRIPT) == 0;
+    if (!extensive && !transcript)
+        return s_send_error(fg, conn, MHD_HTTP_NOT_FOUND, "Not found", -1);
+    if (strcmp(method, "POST") != 0)
+        return s_send_error(fg, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed", -1);
+
+    json_t *body = req->len ? json_loadb(req->body, req->len, 0, NULL) : NULL;
+    enum MHD_Result ret = s_calls(fg, conn, body, transcript, fault);
+    json_decref(body);
+    return ret;
+}
+
+static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version, const char *upload,
+                                 size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    fake_gong_t *fg = cls;
+    s_req_t *req = *con_cls;
+    if (!req) { /* headers are in: remember when the request arrived */
+        req = calloc(1, sizeof *req);
+        if (!req)
+            return MHD_NO;
+        req->at_ms = s_now_ms();
+        *con_cls = req;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!req->too_big && req->len + *upload_size > FAKE_GONG_MAX_BODY) {
+            req->too_big = true;
+            free(req->body);
+            req->body = NULL;
+            req->len = 0;
+        }
+        if (!req->too_big) {
+            char *grown = realloc(req->body, req->len + *upload_size);
+            if (!grown)
+                return MHD_NO;
+            memcpy(grown + req->len, upload, *upload_size);
+            req->body = grown;
+            req->len += *upload_size;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return s_answer(fg, conn, url, method, req);
+}
+
+static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                        enum MHD_RequestTerminationCode code)
+{
+    (void)cls;
+    (void)conn;
+    (void)code;
+    s_req_t *req = *con_cls;
+    if (req) {
+        free(req->body);
+        free(req);
+        *con_cls = NULL;
+    }
+}
+
+/* Listen on 127.0.0.1 and a port the kernel picks. */
+static int s_listen(fake_gong_t *fg)
+{
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    fg->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC, 0, NULL,
+        NULL, s_handler, fg, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, fg, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        MHD_OPTION_END);
+    if (!fg->daemon)
+        return -1;
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(fg->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (!info || info->port == 0)
+        return -1;
+    snprintf(fg->url, sizeof fg->url, "http://127.0.0.1:%u", (unsigned)info->port);
+    return 0;
+}
+
+/* Public API ------------------------------------------------------------------------------- */
+
+fake_gong_t *fake_gong_start(void)
+{
+    fake_gong_t *fg = calloc(1, sizeof *fg);
+    if (!fg)
+        return NULL;
+    pthread_mutex_init(&fg->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&fg->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    fg->page_size = 100;
+    if (s_listen(fg)) {
+        fake_gong_stop(&fg);
+        return NULL;
+    }
+    return fg;
+}
+
+static void s_clear_log(fake_gong_t *fg)
+{
+    for (size_t i = 0; i < fg->nlog; i++) {
+        free(fg->log[i]->method);
+        free(fg->log[i]->path);
+        free(fg->log[i]->authorization);
+        json_decref(fg->log[i]->body);
+        free(fg->log[i]);
+    }
+    free(fg->log);
+    fg->log = NULL;
+    fg->nlog = 0;
+}
+
+void fake_gong_stop(fake_gong_t **fg_p)
+{
+    if (!fg_p || !*fg_p)
+        return;
+    fake_gong_t *fg = *fg_p;
+    pthread_mutex_lock(&fg->lock);
+    fg->stopping = true;
+    pthread_cond_broadcast(&fg->wake);
+    pthread_mutex_unlock(&fg->lock);
+    if (fg->daemon)
+        MHD_stop_daemon(fg->daemon);
+    for (size_t i = 0; i < fg->nfixtures; i++) {
+        free(fg->fixtures[i].workspace);
+        json_decref(fg->fixtures[i].call);
+        json_decref(fg->fixtures[i].transcript);
+    }
+    free(fg->fixtures);
+    while (fg->faults) {
+        s_fault_t *next = fg->faults->next;
+        free(fg->faults->path);
+        free(fg->faults);
+        fg->faults = next;
+    }
+    s_clear_log(fg);
+    free(fg->basic);
+    free(fg->bearer);
+    pthread_cond_destroy(&fg->wake);
+    pthread_mutex_destroy(&fg->lock);
+    free(fg);
+    *fg_p = NULL;
+}
+
+const char *fake_gong_url(fake_gong_t *fg)
+{
+    return fg->url;
+}
+
+int fake_gong_add_call(fake_gong_t *fg, const json_t *call, const json_t *transcript)
+{
+    int64_t started_ms;
+    const json_t *meta = json_object_get(call, "metaData");
+    if (!json_is_string(json_object_get(meta, "id")) || s_started_ms(call, &started_ms))
+        return -1;
+    const char *ws = json_string_value(json_object_get(meta, "workspaceId"));
+    s_fixture_t fx = {.started_ms = started_ms,
+                      .workspace = ws ? strdup(ws) : NULL,
+                      .call = json_deep_copy(call),
+                      .transcript = transcript ? json_deep_copy(transcript) : NULL};
+    pthread_mutex_lock(&fg->lock);
+    s_fixture_t *grown = realloc(fg->fixtures, (fg->nfixtures + 1) * sizeof *grown);
+    if (grown) {
+        /* keep the fixtures ordered by start (stable for equal starts), as Gong pages them */
+        size_t at = fg->nfixtures;
+        while (at > 0 && grown[at - 1].started_ms > started_ms)
+            at--;
+        memmove(grown + at + 1, grown + at, (fg->nfixtures - at) * sizeof *grown);
+        grown[at] = fx;
+        fg->fixtures = grown;
+        fg->nfixtures++;
+    }
+    pthread_mutex_unlock(&fg->lock);
+    if (!grown) {
+        free(fx.workspace);
+        json_decref(fx.call);
+        json_decref(fx.transcript);
+        return -1;
+    }
+    return 0;
+}
+
+long fake_gong_load_jsonl(fake_gong_t *fg, const char *path, char *err, size_t errlen)
+{
+    FILE *in = fopen(path, "r");
+    if (!in) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    long added = 0, lineno = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, in)) >= 0) {
+        lineno++;
+        if (strspn(line, " \t\r\n") == (size_t)n)
+            continue;
+        json_error_t jerr;
+        json_t *call = json_loadb(line, (size_t)n, 0, &jerr);
+        json_t *shallow = json_is_object(call) ? json_copy(call) : NULL;
+        if (shallow)
+            json_object_del(shallow, "transcript");
+        int rc =
+            shallow ? fake_gong_add_call(fg, shallow, json_object_get(call, "transcript")) : -1;
+        json_decref(shallow);
+        json_decref(call);
+        if (rc) {
+            snprintf(err, errlen, "%s:%ld: not a Gong call with metaData.id and started", path,
+                     lineno);
+            added = -1;
+            break;
+        }
+        added++;
+    }
+    free(line);
+    fclose(in);
+    return added;
+}
+
+void fake_gong_set_page_size(fake_gong_t *fg, int n)
+{
+    pthread_mutex_lock(&fg->lock);
+    fg->page_size = n < 1 ? 1 : n;
+    pthread_mutex_unlock(&fg->lock);
+}
+
+void fake_gong_set_credentials(fake_gong_t *fg, const char *key, const char *secret)
+{
+    char *header = NULL;
+    if (key) {
+        char *pair = NULL;
+        if (asprintf(&pair, "%s:%s", key, secret ? secret : "") >= 0) {
+            char *b64 = s_base64(pair, strlen(pair));
+            if (b64 && asprintf(&header, "Basic %s", b64) < 0)
+                header = NULL;
+            free(b64);
+            free(pair);
+        }
+    }
+    pthread_mutex_lock(&fg->lock);
+    free(fg->basic);
+    fg->basic = header;
+    pthread_mutex_unlock(&fg->lock);
+}
+
+void fake_gong_set_bearer(fake_gong_t *fg, const char *token)
+{
+    char *header = NULL;
+    if (token && asprintf(&header, "Bearer %s", token) < 0)
+        header = NULL;
+    pthread_mutex_lock(&fg->lock);
+    free(fg->bearer);
+    fg->bearer = header;
+    pthread_mutex_unlock(&fg->lock);
+}
+
+int fake_gong_inject(fake_gong_t *fg, const char *path, fake_gong_fault_t fault, int arg)
+{
+    s_fault_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    f->path = path ? strdup(path) : NULL;
+    f->kind = fault;
+    f->arg = arg;
+    pthread_mutex_lock(&fg->lock);
+    s_fault_t **pp = &fg->faults;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = f;
+    pthread_mutex_unlock(&fg->lock);
+    return 0;
+}
+
+size_t fake_gong_pending_faults(fake_gong_t *fg)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&fg->lock);
+    for (const s_fault_t *f = fg->faults; f; f = f->next)
+        n++;
+    pthread_mutex_unlock(&fg->lock);
+    return n;
+}
+
+size_t fake_gong_request_count(fake_gong_t *fg)
+{
+    pthread_mutex_lock(&fg->lock);
+    size_t n = fg->nlog;
+    pthread_mutex_unlock(&fg->lock);
+    return n;
+}
+
+size_t fake_gong_count(fake_gong_t *fg, const char *path)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&fg->lock);
+    for (size_t i = 0; i < fg->nlog; i++)
+        n += strcmp(fg->log[i]->path, path) == 0;
+    pthread_mutex_unlock(&fg->lock);
+    return n;
+}
+
+const fake_gong_request_t *fake_gong_request(fake_gong_t *fg, size_t i)
+{
+    pthread_mutex_lock(&fg->lock);
+    const fake_gong_request_t *r = i < fg->nlog ? &fg->log[i]->pub : NULL;
+    pthread_mutex_unlock(&fg->lock);
+    return r;
+}
+
+const fake_gong_request_t *fake_gong_last_request(fake_gong_t *fg, const char *path)
+{
+    const fake_gong_request_t *r = NULL;
+    pthread_mutex_lock(&fg->lock);
+    for (size_t i = fg->nlog; i-- > 0 && !r;)
+        if (!path || strcmp(fg->log[i]->path, path) == 0)
+            r = &fg->log[i]->pub;
+    pthread_mutex_unlock(&fg->lock);
+    return r;
+}
+
+void fake_gong_clear_requests(fake_gong_t *fg)
+{
+    pthread_mutex_lock(&fg->lock);
+    s_clear_log(fg);
+    pthread_mutex_unlock(&fg->lock);
+}

@@ -1,0 +1,125 @@
+/* cs_ledger: the window, redelivery after the ack timeout, bounded attempts, acks. */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "cs_ledger.h"
+#include "cs_record.h"
+
+static json_t *call(const char *id)
+{
+    json_t *rec = cs_record_new(CS_KIND_CALL);
+    json_object_set_new(rec, "external_id", json_string(id));
+    json_object_set_new(rec, "title", json_sprintf("Call %s", id));
+    return rec;
+}
+
+static const char *id_of(json_t *rec)
+{
+    cr_assert(rec, "expected a record to send");
+    return cs_rec_str(rec, "external_id");
+}
+
+Test(ledger, window_limits_what_is_out)
+{
+    cs_ledger_t *l = cs_ledger_new(2, 1000, 3);
+    for (int i = 0; i < 5; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "c%d", i);
+        cr_assert_eq(cs_ledger_add(l, call(id)), 0);
+    }
+    cr_assert_eq(cs_ledger_add(l, call("c1")), -1, "a duplicate id is refused");
+    cr_assert_str_eq(id_of(cs_ledger_next(l, 0)), "c0");
+    cr_assert_str_eq(id_of(cs_ledger_next(l, 0)), "c1");
+    cr_assert_null(cs_ledger_next(l, 10), "the window of 2 is full");
+    cr_assert_eq(cs_ledger_ack(l, "c0", "committed", NULL), 1);
+    cr_assert_eq(cs_ledger_ack(l, "c0", "committed", NULL), 0, "a duplicate ack is ignored");
+    cr_assert_str_eq(id_of(cs_ledger_next(l, 20)), "c2");
+    cs_ledger_counts_t n;
+    cs_ledger_counts(l, &n);
+    cr_assert_eq(n.waiting, 2);
+    cr_assert_eq(n.in_flight, 2);
+    cr_assert_eq(n.acked, 1);
+    cs_ledger_destroy(&l);
+    cr_assert_null(l);
+}
+
+Test(ledger, redelivers_after_timeout_then_fails)
+{
+    cs_ledger_t *l = cs_ledger_new(4, 1000, 2);
+    cs_ledger_add(l, call("a"));
+    json_t *first = cs_ledger_next(l, 0);
+    cr_assert_eq(cs_rec_int(first, "attempt", 0), 1);
+    cr_assert_eq(cs_ledger_wait_ms(l, 400), 600);
+    cr_assert_null(cs_ledger_next(l, 999));
+    json_t *again = cs_ledger_next(l, 1000);
+    cr_assert_str_eq(id_of(again), "a");
+    cr_assert_eq(cs_rec_int(again, "attempt", 0), 2);
+    cr_assert_null(cs_ledger_next(l, 1999));
+    cr_assert_null(cs_ledger_next(l, 2000), "out of attempts: failed, not resent");
+    cs_ledger_counts_t n;
+    cs_ledger_counts(l, &n);
+    cr_assert_eq(n.failed, 1);
+    cr_assert_eq(n.redelivered, 1);
+    cr_assert(cs_ledger_idle(l));
+    cr_assert_eq(cs_ledger_ack(l, "a", "committed", NULL), 0,
+                 "a late ack after failure is ignored");
+    cs_ledger_destroy(&l);
+}
+
+static void collect(void *arg, const char *id, const char *title, const char *reason)
+{
+    char *out = arg;
+    strcat(out, id);
+    strcat(out, "|");
+    strcat(out, title);
+    strcat(out, "|");
+    strcat(out, reason);
+    strcat(out, ";");
+}
+
+Test(ledger, writer_failures_and_already)
+{
+    cs_ledger_t *l = cs_ledger_new(4, 1000, 3);
+    cs_ledger_add(l, call("x"));
+    cs_ledger_add(l, call("y"));
+    cs_ledger_next(l, 0);
+    cs_ledger_next(l, 0);
+    cr_assert_eq(cs_ledger_ack(l, "x", "failed", "unknown workspace"), 1);
+    cr_assert_eq(cs_ledger_ack(l, "y", "already", NULL), 1);
+    cs_ledger_counts_t n;
+    cs_ledger_counts(l, &n);
+    cr_assert_eq(n.failed, 1);
+    cr_assert_eq(n.acked, 1);
+    cr_assert_eq(n.already, 1);
+    char out[256] = "";
+    cs_ledger_each_failed(l, collect, out);
+    cr_assert_str_eq(out, "x|Call x|unknown workspace;");
+    cs_ledger_destroy(&l);
+}
+
+Test(ledger, unsent_goes_back_to_the_front)
+{
+    cs_ledger_t *l = cs_ledger_new(4, 1000, 1);
+    cs_ledger_add(l, call("a"));
+    cs_ledger_add(l, call("b"));
+    cr_assert_str_eq(id_of(cs_ledger_next(l, 0)), "a");
+    cs_ledger_unsend(l, "a");
+    json_t *rec = cs_ledger_next(l, 5);
+    cr_assert_str_eq(id_of(rec), "a");
+    cr_assert_eq(cs_rec_int(rec, "attempt", 0), 1, "an unsent attempt does not count");
+    cr_assert_eq(cs_ledger_wait_ms(l, 5), 1000);
+    cs_ledger_destroy(&l);
+}
+
+Test(ledger, ack_for_a_waiting_call_settles_it)
+{
+    /* an ack from an earlier run's delivery can arrive before this run sends the call */
+    cs_ledger_t *l = cs_ledger_new(1, 1000, 1);
+    cs_ledger_add(l, call("a"));
+    cr_assert_eq(cs_ledger_ack(l, "a", "already", NULL), 1);
+    cr_assert(cs_ledger_idle(l));
+    cr_assert_null(cs_ledger_next(l, 0));
+    cr_assert_eq(cs_ledger_wait_ms(l, 0), -1);
+    cs_ledger_destroy(&l);
+}
