@@ -36,14 +36,14 @@ int cs_fetchdb_workspace(cs_db_t *db, const char *workspace_id, cs_fetch_workspa
     return 0;
 }
 
-zhashx_t *cs_fetchdb_done(cs_db_t *db, const char *workspace_id, const char *source,
-                          bool include_unprocessed, char *err, size_t errlen)
+zhashx_t *cs_fetchdb_done(cs_db_t *db, const char *workspace_id, const char *source, char *err,
+                          size_t errlen)
 {
-    const char *p[] = {workspace_id, source, include_unprocessed ? "true" : "false"};
+    const char *p[] = {workspace_id, source};
     PGresult *res = cs_db_exec(db,
                                "SELECT external_id FROM messages WHERE workspace_id = $1"
-                               " AND source = $2 AND (is_processed OR $3::boolean)",
-                               3, p, err, errlen);
+                               " AND source = $2 AND is_processed",
+                               2, p, err, errlen);
     if (!res)
         return NULL;
     zhashx_t *done = zhashx_new();

@@ -23,11 +23,11 @@ typedef struct {
 int cs_fetchdb_workspace(cs_db_t *db, const char *workspace_id, cs_fetch_workspace_t *out,
                          char *err, size_t errlen);
 
-/* The external ids already stored for workspace + source: processed ones always, and
-   unprocessed ones too unless include_unprocessed is false (--reprocess). A new zhashx of
-   external_id -> (void *)1; caller destroys. NULL with the reason in err. */
-zhashx_t *cs_fetchdb_done(cs_db_t *db, const char *workspace_id, const char *source,
-                          bool include_unprocessed, char *err, size_t errlen);
+/* The external ids already processed for workspace + source. Calls stored without insights
+   (their extraction failed or was skipped) are not in it, so a new run tries them again. A new
+   zhashx of external_id -> (void *)1; caller destroys. NULL with the reason in err. */
+zhashx_t *cs_fetchdb_done(cs_db_t *db, const char *workspace_id, const char *source, char *err,
+                          size_t errlen);
 
 /* The workspace's customers by lower-cased domain: a new object domain -> {name, mrr, domain}.
    NULL with the reason in err. */

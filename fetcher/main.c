@@ -38,8 +38,6 @@ static const cs_option_t OPTIONS[] = {
     {"no-transcripts", NULL, CS_OPT_FLAG, "false",
      "skip transcript fetching (faster, but no AI extraction)", 0},
     {"no-extract-features", NULL, CS_OPT_FLAG, "false", "skip AI feature extraction", 0},
-    {"reprocess", NULL, CS_OPT_FLAG, "false",
-     "send again calls stored without insights (their extraction failed)", 0},
     {"interval", "CALLSIFT_INTERVAL", CS_OPT_INT, "0",
      "keep polling Gong every SECONDS for new calls (0: one run)", 0},
     {"replay", NULL, CS_OPT_STRING, NULL,
@@ -424,8 +422,7 @@ int main(int argc, char **argv)
     if (!f.db ||
         cs_fetchdb_workspace(f.db, cs_config_str(f.cfg, "workspace-id"), &f.ws, err, sizeof err) !=
             0 ||
-        !(f.done = cs_fetchdb_done(f.db, f.ws.workspace_id, f.source,
-                                   !cs_config_flag(f.cfg, "reprocess"), err, sizeof err)) ||
+        !(f.done = cs_fetchdb_done(f.db, f.ws.workspace_id, f.source, err, sizeof err)) ||
         !(f.customers = cs_fetchdb_customers(f.db, f.ws.workspace_id, err, sizeof err))) {
         cs_error("%s", err);
         goto done;

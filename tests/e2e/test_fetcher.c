@@ -392,6 +392,38 @@ Test(fetcher, skips_calls_already_processed, .timeout = 60)
     rig_close(&r);
 }
 
+Test(fetcher, calls_stored_without_insights_are_sent_again, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    /* 7000 was stored but its extraction failed: the next run tries it again */
+    cs_db_t *db = cs_testdb_connect(&r.db);
+    char mid[CS_UUID_LEN], err[256];
+    cs_uuid_message_id(r.ws, "replay", "7000", mid);
+    const char *params[] = {mid, r.ws};
+    cr_assert_eq(
+        cs_db_command(db,
+                      "INSERT INTO messages (id, workspace_id, source, external_id, sent_at,"
+                      " is_processed, error) VALUES ($1, $2, 'replay', '7000', now(),"
+                      " false, 'LLM down')",
+                      2, params, err, sizeof err),
+        0, "%s", err);
+    cs_db_destroy(&db);
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, 1, -1);
+    char *args[] = {"--replay", path, NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    cr_assert_eq(status, 0);
+    cr_assert_eq(seen.distinct, 1);
+    cr_assert_str_eq(seen.ids[0], "7000");
+    seen_free(&seen);
+    unlink(path);
+    rig_close(&r);
+}
+
 Test(fetcher, nothing_new_says_so, .timeout = 60)
 {
     rig_t r = {0};
