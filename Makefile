@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-asan test-valgrind demo format format-check clean help
+.PHONY: all deps build test test-asan test-valgrind demo quality format format-check clean help
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make test        install what is missing, build, run every test (throwaway PostgreSQL)"
 	@echo "make test-asan   the tests built with AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make test-valgrind  the unit tests under valgrind (leaks fail)"
+	@echo "make quality     precision/recall/F1 of the offline extractor on held-out data"
 	@echo "make build       just build (binaries in build/bin)"
 	@echo "make format      clang-format every C file"
 
@@ -42,6 +43,11 @@ test-valgrind: build
 
 demo: build
 	scripts/with-pg.sh scripts/demo.sh $(BUILD)
+
+# Quality of the offline extractor on held-out public data (../shared/eval): docs/QUALITY.md
+quality: build
+	python3 scripts/quality.py --bin $(BUILD)/bin
+	python3 scripts/quality_samples.py --bin $(BUILD)/bin
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,0 +1,937 @@
+/*  cs_llm: see cs_llm.h. A request lives in exactly one of three lists: the queue (waiting for
+    a free slot or for its "not before" time, ordered by submission), the flying list (its easy
+    handle is in the multi handle) or the done list (its callback is due). cs_llm_run() moves
+    requests from the queue to libcurl while slots are free, judges every finished attempt
+    (done, or back to the queue with a later "not before"), and calls the callbacks last, when
+    no list is being walked, so that a callback may submit more. */
+#include "cs_llm.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "cs_log.h"
+#include "cs_util.h"
+
+#define STOP_CHECK_MS   100 /* longest wait inside cs_llm_run before looking at the stop flag */
+#define API_MESSAGE_MAX 400 /* of the API's error message quoted in ours */
+#define RAW_QUOTE_MAX   200 /* of a body that has no recognisable error message */
+#define KEY_VAR         "OPENAI_API_KEY"
+#define QUOTA_MESSAGE                                                                              \
+    "OpenAI says the account is out of quota (insufficient_quota): check billing or " KEY_VAR
+
+typedef struct s_req {
+    struct s_req *next;
+    cs_llm_t *owner;
+    uint64_t seq; /* submission order: the queue is kept sorted by it */
+    char *url;
+    char *path;
+    char *payload;
+    size_t payload_len;
+    cs_llm_done_fn fn;
+    void *arg;
+    CURL *easy; /* while flying */
+    int attempts;
+    int64_t enqueued_ms;   /* when it last joined the queue */
+    int64_t not_before_ms; /* no attempt before this time */
+    int64_t started_ms;    /* of the current attempt */
+    int64_t queued_ms;
+    int64_t latency_ms;
+    long http_status;
+    /* the answer to the current attempt */
+    char *buf; /* NUL-terminated */
+    size_t len, cap;
+    bool too_big;
+    int64_t reset_requests_ms, reset_tokens_ms, retry_after_ms; /* -1: header absent */
+    char curl_err[CURL_ERROR_SIZE];
+    /* the outcome, once done */
+    cs_llm_status_t status;
+    json_t *response;
+    char error[768];
+} s_req_t;
+
+struct cs_llm {
+    CURLM *multi;
+    struct curl_slist *headers;
+    char *base;  /* base URL without its query string and trailing slashes */
+    char *query; /* "?api-version=..." or "" */
+    char *api_key;
+    int concurrency;
+    int timeout_ms;
+    int max_attempts;
+    int backoff_base_ms;
+    int backoff_cap_ms;
+    int retry_after_cap_ms;
+    long max_bytes;
+    s_req_t *queue, *queue_tail;
+    s_req_t *flying;
+    s_req_t *done, *done_tail;
+    int nqueued, nflying, ndone;
+    uint64_t seq;
+    char *fatal; /* the first CS_LLM_FATAL reason */
+    bool in_run;
+    cs_llm_stats_t stats;
+};
+
+/* Helpers ----------------------------------------------------------------------------------- */
+
+/* Overwrite a secret before freeing it, so it doesn't linger in freed memory. */
+static void s_free_secret(char *s)
+{
+    if (s) {
+        volatile char *p = s;
+        while (*p)
+            *p++ = '\0';
+        free(s);
+    }
+}
+
+/* Copy text[0..len) into out (capacity outlen) without control characters, cut to at most max
+   bytes (on a UTF-8 character boundary) with "..." when longer. */
+static void s_clean_copy(const char *text, size_t len, size_t max, char *out, size_t outlen)
+{
+    size_t o = 0;
+    bool cut = false;
+    for (size_t i = 0; i < len && text[i]; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (o >= max || o + 4 >= outlen) {
+            cut = true;
+            break;
+        }
+        if (c < 0x20 || c == 0x7f)
+            c = ' ';
+        out[o++] = (char)c;
+    }
+    if (cut) {
+        /* drop a character whose bytes were not all copied */
+        size_t lead = o;
+        while (lead > 0 && ((unsigned char)out[lead - 1] & 0xc0) == 0x80)
+            lead--;
+        if (lead > 0) {
+            unsigned char b = (unsigned char)out[lead - 1];
+            size_t need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+            if (o - (lead - 1) < need)
+                o = lead - 1;
+        }
+        if (o + 4 <= outlen) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+        }
+    }
+    out[o < outlen ? o : outlen - 1] = '\0';
+}
+
+/* The error message of an API answer, into out: OpenAI's {"error": {"message", "type",
+   "code"}}, Ollama's {"error": "text"}, vLLM's {"message": ...}, FastAPI's {"detail": ...}, else
+   the start of the body. *quota is set when the error's type or code is insufficient_quota. */
+static void s_api_message(const char *body, size_t len, char *out, size_t outlen, bool *quota)
+{
+    *quota = false;
+    out[0] = '\0';
+    json_t *doc = body && len ? json_loadb(body, len, 0, NULL) : NULL;
+    const json_t *error = json_object_get(doc, "error");
+    const char *message = NULL;
+    if (json_is_object(error)) {
+        message = json_string_value(json_object_get(error, "message"));
+        const char *type = json_string_value(json_object_get(error, "type"));
+        const char *code = json_string_value(json_object_get(error, "code"));
+        *quota = (type && strcmp(type, "insufficient_quota") == 0) ||
+                 (code && strcmp(code, "insufficient_quota") == 0);
+    } else if (json_is_string(error)) {
+        message = json_string_value(error);
+    }
+    if (!message)
+        message = json_string_value(json_object_get(doc, "message"));
+    if (!message)
+        message = json_string_value(json_object_get(doc, "detail"));
+    if (message)
+        s_clean_copy(message, strlen(message), API_MESSAGE_MAX, out, outlen);
+    else if (body && len)
+        s_clean_copy(body, len, RAW_QUOTE_MAX, out, outlen);
+    json_decref(doc);
+}
+
+int64_t cs_llm_duration_ms(const char *text)
+{
+    static const struct {
+        const char *name;
+        int64_t ns;
+    } units[] = {
+        /* longer names first: "ms" before "m" */
+        {"ms", 1000000},
+        {"us", 1000},
+        {"\xc2\xb5s", 1000},
+        {"\xce\xbcs", 1000},
+        {"ns", 1},
+        {"h", 3600 * (int64_t)1000000000},
+        {"m", 60 * (int64_t)1000000000},
+        {"s", 1000000000},
+    };
+    if (!text)
+        return -1;
+    const char *p = text;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (strcmp(p, "0") == 0)
+        return 0;
+    int64_t total_ns = 0;
+    bool any = false;
+    while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
+        int64_t whole = 0, frac = 0, scale = 1;
+        bool digits = false;
+        for (; isdigit((unsigned char)*p); p++, digits = true) {
+            if (whole > 1000000000000LL)
+                return -1;
+            whole = whole * 10 + (*p - '0');
+        }
+        if (*p == '.') {
+            for (p++; isdigit((unsigned char)*p); p++, digits = true) {
+                if (scale < 1000000) { /* six decimals are plenty; the rest is ignored */
+                    frac = frac * 10 + (*p - '0');
+                    scale *= 10;
+                }
+            }
+        }
+        if (!digits)
+            return -1;
+        int64_t unit = 0;
+        for (size_t u = 0; u < CS_ARRAY_LEN(units) && !unit; u++) {
+            size_t n = strlen(units[u].name);
+            if (strncmp(p, units[u].name, n) == 0) {
+                unit = units[u].ns;
+                p += n;
+            }
+        }
+        if (!unit || whole > INT64_MAX / unit)
+            return -1;
+        int64_t part = whole * unit + frac * unit / scale;
+        if (part > INT64_MAX - total_ns)
+            return -1;
+        total_ns += part;
+        any = true;
+    }
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+        p++;
+    if (!any || *p)
+        return -1;
+    return total_ns / 1000000 + (total_ns % 1000000 != 0);
+}
+
+/* Callbacks from libcurl -------------------------------------------------------------------- */
+
+static size_t s_on_body(char *data, size_t size, size_t nmemb, void *user)
+{
+    s_req_t *req = user;
+    size_t n = size * nmemb, max = (size_t)req->owner->max_bytes;
+    if (n > max - req->len) {
+        req->too_big = true;
+        return 0; /* CURLE_WRITE_ERROR */
+    }
+    if (req->len + n + 1 > req->cap) {
+        size_t cap = req->cap ? req->cap : 16384;
+        while (cap < req->len + n + 1)
+            cap *= 2;
+        if (cap > max + 1)
+            cap = max + 1;
+        char *grown = realloc(req->buf, cap);
+        if (!grown)
+            return 0;
+        req->buf = grown;
+        req->cap = cap;
+    }
+    memcpy(req->buf + req->len, data, n);
+    req->len += n;
+    req->buf[req->len] = '\0';
+    return n;
+}
+
+/* The value of header line `line` (length len) when its name is `name`, into out. */
+static bool s_header_is(const char *line, size_t len, const char *name, char *out, size_t outlen)
+{
+    size_t n = strlen(name);
+    if (len <= n || line[n] != ':' || strncasecmp(line, name, n) != 0)
+        return false;
+    const char *v = line + n + 1;
+    size_t vlen = len - n - 1;
+    while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+        v++;
+        vlen--;
+    }
+    while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+        vlen--;
+    if (vlen >= outlen)
+        vlen = outlen - 1;
+    memcpy(out, v, vlen);
+    out[vlen] = '\0';
+    return true;
+}
+
+/* Remember the rate-limit headers of the answer; never logs anything. */
+static size_t s_on_header(char *data, size_t size, size_t nmemb, void *user)
+{
+    s_req_t *req = user;
+    size_t len = size * nmemb;
+    char value[64];
+    if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) { /* a new answer begins */
+        req->reset_requests_ms = req->reset_tokens_ms = req->retry_after_ms = -1;
+    } else if (s_header_is(data, len, "x-ratelimit-reset-requests", value, sizeof value)) {
+        req->reset_requests_ms = cs_llm_duration_ms(value);
+    } else if (s_header_is(data, len, "x-ratelimit-reset-tokens", value, sizeof value)) {
+        req->reset_tokens_ms = cs_llm_duration_ms(value);
+    } else if (s_header_is(data, len, "retry-after-ms", value, sizeof value)) {
+        char *end;
+        double ms = strtod(value, &end);
+        if (end != value && *end == '\0' && ms > 0 && ms < 1e12)
+            req->retry_after_ms = (int64_t)ms + ((double)(int64_t)ms < ms);
+    }
+    return len;
+}
+
+/* Abort a transfer when a stop was requested (SIGTERM). */
+static int s_on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow)
+{
+    (void)user;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return cs_stop_requested() ? 1 : 0;
+}
+
+/* Lists -------------------------------------------------------------------------------------- */
+
+static void s_req_free(s_req_t *req)
+{
+    if (!req)
+        return;
+    free(req->url);
+    free(req->path);
+    free(req->payload);
+    free(req->buf);
+    json_decref(req->response);
+    free(req);
+}
+
+/* Put req in the queue at its submission rank (a retry goes before later submissions). */
+static void s_enqueue(cs_llm_t *self, s_req_t *req)
+{
+    req->next = NULL;
+    if (!self->queue_tail || self->queue_tail->seq < req->seq) {
+        if (self->queue_tail)
+            self->queue_tail->next = req;
+        else
+            self->queue = req;
+        self->queue_tail = req;
+    } else {
+        s_req_t **pp = &self->queue;
+        while ((*pp)->seq < req->seq)
+            pp = &(*pp)->next;
+        req->next = *pp;
+        *pp = req;
+    }
+    self->nqueued++;
+}
+
+/* Take req (whose predecessor is prev, NULL for the head) out of the queue. */
+static void s_dequeue(cs_llm_t *self, s_req_t *prev, s_req_t *req)
+{
+    if (prev)
+        prev->next = req->next;
+    else
+        self->queue = req->next;
+    if (self->queue_tail == req)
+        self->queue_tail = prev;
+    req->next = NULL;
+    self->nqueued--;
+}
+
+static void s_unfly(cs_llm_t *self, s_req_t *req)
+{
+    for (s_req_t **pp = &self->flying; *pp; pp = &(*pp)->next) {
+        if (*pp == req) {
+            *pp = req->next;
+            req->next = NULL;
+            self->nflying--;
+            return;
+        }
+    }
+}
+
+/* Remove req's easy handle from the multi handle and free it. */
+static void s_drop_handle(cs_llm_t *self, s_req_t *req)
+{
+    if (req->easy) {
+        curl_multi_remove_handle(self->multi, req->easy);
+        curl_easy_cleanup(req->easy);
+        req->easy = NULL;
+    }
+}
+
+/* End req (in no list) with `status` and the reason fmt (NULL for none): onto the done list. */
+static void s_finish(cs_llm_t *self, s_req_t *req, cs_llm_status_t status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void s_finish(cs_llm_t *self, s_req_t *req, cs_llm_status_t status, const char *fmt, ...)
+{
+    req->status = status;
+    req->error[0] = '\0';
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(req->error, sizeof req->error, fmt, ap);
+        va_end(ap);
+        cs_log_redact(req->error, sizeof req->error);
+    }
+    if (status == CS_LLM_OK) {
+        self->stats.succeeded++;
+        self->stats.latency_ms_sum += req->latency_ms;
+    } else if (status == CS_LLM_FAILED || status == CS_LLM_FATAL) {
+        self->stats.failed++;
+    }
+    if (status == CS_LLM_FATAL && !self->fatal)
+        self->fatal = strdup(req->error);
+    free(req->buf); /* the body is parsed (or useless) by now */
+    req->buf = NULL;
+    req->len = req->cap = 0;
+    req->next = NULL;
+    if (self->done_tail)
+        self->done_tail->next = req;
+    else
+        self->done = req;
+    self->done_tail = req;
+    self->ndone++;
+}
+
+/* Attempts --------------------------------------------------------------------------------- */
+
+/* Hand req (in no list) to libcurl for one more attempt. */
+static void s_start(cs_llm_t *self, s_req_t *req)
+{
+    int64_t now = cs_now_ms();
+    req->queued_ms += now - req->enqueued_ms;
+    req->len = 0;
+    req->too_big = false;
+    req->curl_err[0] = '\0';
+    req->reset_requests_ms = req->reset_tokens_ms = req->retry_after_ms = -1;
+    CURL *c = curl_easy_init();
+    if (!c) {
+        s_finish(self, req, CS_LLM_FAILED, "cannot create a libcurl handle (out of memory?)");
+        return;
+    }
+    long connect_ms = self->timeout_ms < 10000 ? self->timeout_ms : 10000;
+    curl_easy_setopt(c, CURLOPT_URL, req->url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->payload);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->payload_len);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, self->headers);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "callsift");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)self->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)self->max_bytes);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, req);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, req);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, s_on_progress);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, req->curl_err);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)req);
+    CURLMcode mc = curl_multi_add_handle(self->multi, c);
+    if (mc != CURLM_OK) {
+        curl_easy_cleanup(c);
+        s_finish(self, req, CS_LLM_FAILED, "libcurl refused the request: %s",
+                 curl_multi_strerror(mc));
+        return;
+    }
+    req->easy = c;
+    req->attempts++;
+    req->started_ms = now;
+    self->stats.attempts++;
+    if (req->attempts > 1)
+        self->stats.retries++;
+    req->next = self->flying;
+    self->flying = req;
+    self->nflying++;
+}
+
+/* Fill the free slots with queued requests whose time has come. After a fatal answer, end
+   every queued request with it instead. */
+static void s_start_ready(cs_llm_t *self)
+{
+    if (self->fatal) {
+        while (self->queue) {
+            s_req_t *req = self->queue;
+            s_dequeue(self, NULL, req);
+            req->queued_ms += cs_now_ms() - req->enqueued_ms;
+            s_finish(self, req, CS_LLM_FATAL, "%s", self->fatal);
+        }
+        return;
+    }
+    int64_t now = cs_now_ms();
+    s_req_t *prev = NULL, *req = self->queue;
+    while (req && self->nflying < self->concurrency) {
+        s_req_t *next = req->next;
+        if (req->not_before_ms <= now) {
+            s_dequeue(self, prev, req);
+            s_start(self, req);
+        } else {
+            prev = req;
+        }
+        req = next;
+    }
+}
+
+/* Milliseconds until a queued request may start, when a slot is free; -1 when none can. */
+static int64_t s_next_start_in(const cs_llm_t *self, int64_t now)
+{
+    if (self->nflying >= self->concurrency)
+        return -1;
+    int64_t best = -1;
+    for (const s_req_t *req = self->queue; req; req = req->next) {
+        int64_t in = req->not_before_ms > now ? req->not_before_ms - now : 0;
+        if (best < 0 || in < best)
+            best = in;
+    }
+    return best;
+}
+
+/* Network failures worth another attempt: the connection, not the request, went wrong. */
+static bool s_transient(CURLcode cc)
+{
+    switch (cc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_BAD_CONTENT_ENCODING:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* How long to wait after a 429 that is not about quota. */
+static int64_t s_rate_limit_wait(const cs_llm_t *self, const s_req_t *req, curl_off_t retry_after)
+{
+    int64_t cap = self->retry_after_cap_ms, wait;
+    if (req->retry_after_ms > 0) {
+        wait = req->retry_after_ms; /* Azure's retry-after-ms, finer than Retry-After */
+    } else if (retry_after > 0) {
+        /* seconds (or an HTTP date, converted by libcurl); 0 when absent, and negative for a
+           date in the past in curl 7.88 */
+        wait = retry_after > cap / 1000 + 1 ? cap : (int64_t)retry_after * 1000;
+    } else {
+        wait = req->reset_requests_ms > req->reset_tokens_ms ? req->reset_requests_ms
+                                                             : req->reset_tokens_ms;
+        if (wait <= 0)
+            wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
+    }
+    return wait > cap ? cap : wait;
+}
+
+/* Decide what a finished attempt means: done (onto the done list) or another attempt later
+   (back into the queue). req is in no list. */
+static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl_off_t retry_after)
+{
+    int64_t now = cs_now_ms();
+    req->latency_ms = now - req->started_ms;
+    req->http_status = status;
+    char tag[64] = "", detail[512] = "", api[API_MESSAGE_MAX + 8] = "";
+    const char *note = ""; /* what the retry warning adds after the wait */
+    int64_t wait = -1;
+    bool quota = false;
+
+    if (cc == CURLE_ABORTED_BY_CALLBACK && cs_stop_requested()) {
+        s_finish(self, req, CS_LLM_STOPPED, "stopped");
+        return;
+    }
+    if (req->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+        s_finish(self, req, CS_LLM_FAILED, "the response is larger than the %ld-byte cap",
+                 self->max_bytes);
+        return;
+    }
+    if (cc != CURLE_OK) {
+        if (cc == CURLE_OPERATION_TIMEDOUT) {
+            snprintf(tag, sizeof tag, "timeout");
+            snprintf(detail, sizeof detail, "no complete answer within %d ms", self->timeout_ms);
+        } else {
+            snprintf(tag, sizeof tag, "connection error");
+            snprintf(detail, sizeof detail, "%s",
+                     req->curl_err[0] ? req->curl_err : curl_easy_strerror(cc));
+            note = detail;
+        }
+        if (!s_transient(cc)) {
+            s_finish(self, req, CS_LLM_FAILED, "%s", detail);
+            return;
+        }
+        wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
+    } else if (status >= 200 && status < 300) {
+        json_error_t jerr;
+        json_t *doc = json_loadb(req->buf ? req->buf : "", req->len, 0, &jerr);
+        if (json_is_object(doc)) {
+            req->response = doc;
+            s_finish(self, req, CS_LLM_OK, NULL);
+            return;
+        }
+        if (doc)
+            snprintf(detail, sizeof detail, "invalid JSON in response: not an object");
+        else
+            snprintf(detail, sizeof detail, "invalid JSON in response: %s (line %d, column %d)",
+                     jerr.text, jerr.line, jerr.column);
+        json_decref(doc);
+        snprintf(tag, sizeof tag, "invalid JSON");
+        note = detail;
+        wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
+    } else {
+        s_api_message(req->buf, req->len, api, sizeof api, &quota);
+        if (status == 429 && quota) {
+            s_finish(self, req, CS_LLM_FATAL, QUOTA_MESSAGE "%s%s%s", api[0] ? " (" : "", api,
+                     api[0] ? ")" : "");
+            return;
+        }
+        if (status == 401 || status == 403) {
+            s_finish(self, req, CS_LLM_FATAL, "%s (HTTP %ld): check " KEY_VAR "%s%s%s",
+                     status == 401 ? "the API rejected the key"
+                                   : "the API refused access with this key",
+                     status, api[0] ? " (" : "", api, api[0] ? ")" : "");
+            return;
+        }
+        if (status == 429) {
+            self->stats.rate_limited++;
+            snprintf(tag, sizeof tag, "429");
+            snprintf(detail, sizeof detail, "429 rate limited");
+            wait = s_rate_limit_wait(self, req, retry_after);
+        } else if (status >= 500 || status == 408 || status == 409) {
+            snprintf(tag, sizeof tag, "HTTP %ld", status);
+            snprintf(detail, sizeof detail, "HTTP %ld%s%s", status, api[0] ? ": " : "", api);
+            note = api;
+            wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
+        } else {
+            s_finish(self, req, CS_LLM_FAILED, "HTTP %ld%s%s", status, api[0] ? ": " : "", api);
+            return;
+        }
+    }
+
+    if (req->attempts >= self->max_attempts) {
+        if (status == 429)
+            s_finish(self, req, CS_LLM_FAILED, "%s after %d attempt%s", detail, req->attempts,
+                     req->attempts == 1 ? "" : "s");
+        else
+            s_finish(self, req, CS_LLM_FAILED, "gave up after %d attempt%s: %s", req->attempts,
+                     req->attempts == 1 ? "" : "s", detail);
+        return;
+    }
+    cs_warn("OpenAI %s on %s: waiting %lld ms (attempt %d of %d)%s%s", tag, req->path,
+            (long long)wait, req->attempts + 1, self->max_attempts, note[0] ? ": " : "", note);
+    free(req->buf); /* a request may wait long: don't keep its last answer meanwhile */
+    req->buf = NULL;
+    req->len = req->cap = 0;
+    req->enqueued_ms = now;
+    req->not_before_ms = now + wait;
+    s_enqueue(self, req);
+}
+
+/* Judge every attempt libcurl has finished. */
+static void s_collect(cs_llm_t *self)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(self->multi, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        CURL *c = msg->easy_handle;
+        CURLcode cc = msg->data.result; /* msg is invalid once the handle is removed */
+        char *priv = NULL;
+        long status = 0;
+        curl_off_t retry_after = 0;
+        curl_easy_getinfo(c, CURLINFO_PRIVATE, &priv);
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &retry_after) != CURLE_OK)
+            retry_after = 0;
+        s_req_t *req = (s_req_t *)(void *)priv;
+        s_unfly(self, req);
+        s_drop_handle(self, req);
+        s_judge(self, req, cc, status, retry_after);
+    }
+}
+
+/* End everything pending with CS_LLM_STOPPED. */
+static void s_stop_all(cs_llm_t *self)
+{
+    while (self->flying) {
+        s_req_t *req = self->flying;
+        s_unfly(self, req);
+        s_drop_handle(self, req);
+        req->latency_ms = cs_now_ms() - req->started_ms;
+        s_finish(self, req, CS_LLM_STOPPED, "stopped");
+    }
+    while (self->queue) {
+        s_req_t *req = self->queue;
+        s_dequeue(self, NULL, req);
+        req->queued_ms += cs_now_ms() - req->enqueued_ms;
+        s_finish(self, req, CS_LLM_STOPPED, "stopped");
+    }
+}
+
+/* Call the callbacks of the finished requests, oldest first. */
+static void s_deliver(cs_llm_t *self)
+{
+    while (self->done) {
+        s_req_t *req = self->done;
+        self->done = req->next;
+        if (!self->done)
+            self->done_tail = NULL;
+        self->ndone--;
+        cs_llm_result_t result = {
+            .status = req->status,
+            .http_status = req->http_status,
+            .response = req->status == CS_LLM_OK ? req->response : NULL,
+            .error = req->status == CS_LLM_OK ? NULL : req->error,
+            .attempts = req->attempts,
+            .latency_ms = req->latency_ms,
+            .queued_ms = req->queued_ms,
+        };
+        req->fn(req->arg, &result);
+        s_req_free(req);
+    }
+}
+
+/* Public API ------------------------------------------------------------------------------- */
+
+/* Does the URL's host end in ".azure.com" (Azure OpenAI, which wants an api-key header)? */
+static bool s_azure_host(const char *url)
+{
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    size_t n = strcspn(host, "/:?#");
+    const char *suffix = ".azure.com";
+    size_t s = strlen(suffix);
+    return n > s && strncasecmp(host + n - s, suffix, s) == 0;
+}
+
+/* Append "Name: prefix value" to the list; -1 when out of memory (list untouched). */
+static int s_add_header(struct curl_slist **list, const char *prefix, const char *value)
+{
+    size_t n = strlen(prefix) + strlen(value) + 1;
+    char *line = malloc(n);
+    if (!line)
+        return -1;
+    snprintf(line, n, "%s%s", prefix, value);
+    struct curl_slist *grown = curl_slist_append(*list, line);
+    s_free_secret(line);
+    if (!grown)
+        return -1;
+    *list = grown;
+    return 0;
+}
+
+/* Free a header list, overwriting the lines first (one holds the API key). */
+static void s_free_headers(struct curl_slist *list)
+{
+    for (struct curl_slist *h = list; h; h = h->next) {
+        volatile char *p = h->data;
+        while (p && *p)
+            *p++ = '\0';
+    }
+    curl_slist_free_all(list);
+}
+
+cs_llm_t *cs_llm_new(const cs_llm_opts_t *opts, char *err, size_t errlen)
+{
+    assert(opts);
+    const char *base = opts->base_url && *opts->base_url ? opts->base_url : CS_LLM_DEFAULT_BASE_URL;
+    if (strncasecmp(base, "http://", 7) != 0 && strncasecmp(base, "https://", 8) != 0) {
+        cs_fail(err, errlen, "the LLM base URL must start with https:// or http://");
+        return NULL;
+    }
+    cs_llm_t *self = calloc(1, sizeof *self);
+    if (!self || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        free(self);
+        cs_fail(err, errlen, "cannot initialise libcurl");
+        return NULL;
+    }
+    bool has_key = opts->api_key && *opts->api_key;
+    if (has_key)
+        cs_log_add_secret(opts->api_key);
+    self->concurrency = opts->concurrency > 0 ? opts->concurrency : 4;
+    if (self->concurrency > CS_LLM_MAX_CONCURRENCY)
+        self->concurrency = CS_LLM_MAX_CONCURRENCY;
+    self->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000;
+    self->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 5;
+    self->backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 500;
+    self->backoff_cap_ms = opts->backoff_cap_ms > 0 ? opts->backoff_cap_ms : 20000;
+    self->retry_after_cap_ms = opts->retry_after_cap_ms > 0 ? opts->retry_after_cap_ms : 60000;
+    self->max_bytes =
+        opts->max_response_bytes > 0 ? opts->max_response_bytes : CS_LLM_DEFAULT_MAX_BYTES;
+
+    size_t blen = strcspn(base, "?");
+    self->base = strndup(base, blen);
+    self->query = strdup(base + blen);
+    self->api_key = has_key ? strdup(opts->api_key) : NULL;
+    self->multi = curl_multi_init();
+    bool ok = self->base && self->query && (!has_key || self->api_key) && self->multi;
+    if (ok) {
+        while (blen > 0 && self->base[blen - 1] == '/')
+            self->base[--blen] = '\0';
+        ok = s_add_header(&self->headers, "Content-Type: ", "application/json") == 0 &&
+             s_add_header(&self->headers, "Accept: ", "application/json") == 0 &&
+             s_add_header(&self->headers, "Expect:", "") == 0; /* no 100-continue round trip */
+    }
+    if (ok && has_key)
+        ok = s_add_header(&self->headers,
+                          s_azure_host(base) ? "api-key: " : "Authorization: Bearer ",
+                          self->api_key) == 0;
+    if (!ok) {
+        cs_llm_destroy(&self);
+        cs_fail(err, errlen, "out of memory");
+        return NULL;
+    }
+    cs_debug("LLM client for %s (%d requests at once%s)", self->base, self->concurrency,
+             has_key ? "" : ", no API key");
+    return self;
+}
+
+void cs_llm_destroy(cs_llm_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cs_llm_t *self = *self_p;
+    assert(!self->in_run); /* not from a callback */
+    while (self->flying) {
+        s_req_t *req = self->flying;
+        s_unfly(self, req);
+        s_drop_handle(self, req);
+        s_req_free(req);
+    }
+    while (self->queue) {
+        s_req_t *req = self->queue;
+        s_dequeue(self, NULL, req);
+        s_req_free(req);
+    }
+    while (self->done) {
+        s_req_t *req = self->done;
+        self->done = req->next;
+        s_req_free(req);
+    }
+    if (self->multi)
+        curl_multi_cleanup(self->multi);
+    s_free_headers(self->headers);
+    free(self->base);
+    free(self->query);
+    s_free_secret(self->api_key);
+    free(self->fatal);
+    free(self);
+    curl_global_cleanup();
+    *self_p = NULL;
+}
+
+int cs_llm_submit(cs_llm_t *self, const char *path, const json_t *body, cs_llm_done_fn fn,
+                  void *arg)
+{
+    assert(self && path && fn);
+    s_req_t *req = calloc(1, sizeof *req);
+    if (!req)
+        return -1;
+    const char *slash = path[0] == '/' ? "" : "/";
+    size_t n = strlen(self->base) + strlen(slash) + strlen(path) + strlen(self->query) + 1;
+    req->owner = self;
+    req->fn = fn;
+    req->arg = arg;
+    req->payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    req->url = malloc(n);
+    req->path = strdup(path);
+    if (!req->payload || !req->url || !req->path) {
+        s_req_free(req);
+        return -1;
+    }
+    snprintf(req->url, n, "%s%s%s%s", self->base, slash, path, self->query);
+    req->payload_len = strlen(req->payload);
+    req->seq = ++self->seq;
+    req->enqueued_ms = req->not_before_ms = cs_now_ms();
+    self->stats.requests++;
+    s_enqueue(self, req);
+    return 0;
+}
+
+int cs_llm_run(cs_llm_t *self, int timeout_ms)
+{
+    assert(self && !self->in_run); /* not from a callback */
+    self->in_run = true;
+    int64_t deadline = cs_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        if (cs_stop_requested()) {
+            s_stop_all(self);
+        } else {
+            s_start_ready(self);
+            if (self->nflying > 0) {
+                int running = 0;
+                curl_multi_perform(self->multi, &running);
+                s_collect(self);
+                s_start_ready(self);
+            }
+        }
+        if (self->done || self->nqueued + self->nflying == 0)
+            break;
+        int64_t now = cs_now_ms();
+        if (now >= deadline)
+            break;
+        int64_t wait = deadline - now;
+        if (wait > STOP_CHECK_MS)
+            wait = STOP_CHECK_MS;
+        int64_t next = s_next_start_in(self, now);
+        if (next >= 0 && next < wait)
+            wait = next;
+        /* waits on the transfers' sockets and curl's own timers; with no transfer it just
+           sleeps (curl_multi_poll, unlike curl_multi_wait, does) */
+        curl_multi_poll(self->multi, NULL, 0, (int)wait, NULL);
+    }
+    s_deliver(self);
+    self->in_run = false;
+    return cs_llm_pending(self);
+}
+
+int cs_llm_pending(const cs_llm_t *self)
+{
+    return self->nqueued + self->nflying + self->ndone;
+}
+
+const char *cs_llm_fatal_error(const cs_llm_t *self)
+{
+    return self->fatal;
+}
+
+const char *cs_llm_chat_content(const json_t *response, const char **finish_reason,
+                                long *prompt_tokens, long *completion_tokens)
+{
+    const json_t *choice = json_array_get(json_object_get(response, "choices"), 0);
+    const json_t *usage = json_object_get(response, "usage");
+    if (finish_reason)
+        *finish_reason = json_string_value(json_object_get(choice, "finish_reason"));
+    if (prompt_tokens)
+        *prompt_tokens = (long)json_integer_value(json_object_get(usage, "prompt_tokens"));
+    if (completion_tokens)
+        *completion_tokens = (long)json_integer_value(json_object_get(usage, "completion_tokens"));
+    return json_string_value(json_object_get(json_object_get(choice, "message"), "content"));
+}
+
+void cs_llm_stats(const cs_llm_t *self, cs_llm_stats_t *out)
+{
+    *out = self->stats;
+}

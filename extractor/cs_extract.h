@@ -1,0 +1,64 @@
+/*  cs_extract: turns call records into extraction records (DESIGN.md section 4), with the
+    offline extractor or an OpenAI-compatible LLM, several calls in flight at once.
+
+    A call flagged extract:false passes through untouched (kind changed to "extraction").
+    With the LLM, a long transcript is split into chunks (cs_prompt_chunks), each chunk is one
+    Chat Completions request, each answer is validated field by field (cs_insights_parse), an
+    invalid answer or one cut off by the token limit (finish_reason "length") is asked again up
+    to max_attempts times, and the chunks' insights are merged. A call whose extraction fails
+    still comes out, with "error" set and no insights: the writer stores it unprocessed, so
+    nothing is dropped. Usage (tokens, latency, cost) goes into every record's "llm". */
+#ifndef CS_EXTRACT_H
+#define CS_EXTRACT_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "cs_llm.h"
+#include "cs_offline.h"
+
+typedef struct cs_extract cs_extract_t;
+
+typedef struct {
+    cs_llm_t *llm;         /* the LLM (borrowed), or NULL for the offline extractor */
+    cs_offline_t *offline; /* the offline extractor (borrowed), used when llm is NULL */
+    const char *model;     /* e.g. "gpt-4o-mini" */
+    double temperature;    /* 0.3 */
+    bool json_schema;      /* response_format json_schema strict, else json_object */
+    int max_input_tokens;  /* chunk budget */
+    int max_attempts;      /* answers asked per chunk */
+    double price_input;    /* USD per million prompt tokens */
+    double price_output;   /* USD per million completion tokens */
+} cs_extract_opts_t;
+
+/* Called once per submitted call with the finished extraction record (the callee owns it). */
+typedef void (*cs_extract_done_fn)(void *arg, json_t *extraction);
+
+typedef struct {
+    long calls, failed, passed_through;
+    long requests, prompt_tokens, completion_tokens;
+    long features, bugs, quotes_dropped, themes_defaulted, invalid_answers;
+    double cost_usd;
+} cs_extract_totals_t;
+
+/* A new engine (opts are copied; the strings and handles in it are borrowed). */
+cs_extract_t *cs_extract_new(const cs_extract_opts_t *opts, cs_extract_done_fn fn, void *arg);
+void cs_extract_destroy(cs_extract_t **self_p);
+
+/* Start on a call record (taken) with the workspace's themes (borrowed, referenced while
+   needed). With the offline extractor, fn runs before this returns. */
+void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes);
+
+/* Drive LLM requests for at most timeout_ms, finishing calls as their answers arrive.
+   Returns the number of calls still in progress. */
+int cs_extract_run(cs_extract_t *self, int timeout_ms);
+int cs_extract_pending(const cs_extract_t *self);
+
+void cs_extract_totals(const cs_extract_t *self, cs_extract_totals_t *out);
+
+/* USD per million tokens (input, output) of a known model; false for unknown models
+   (local servers: free). */
+bool cs_extract_model_price(const char *model, double *input, double *output);
+
+#endif

@@ -1,0 +1,391 @@
+/*  callsift-extractor: PULLs call records, extracts feature requests, bugs, sentiment, pain
+    points and a summary (offline, or with an OpenAI-compatible LLM), PUSHes extraction records
+    to the matcher. Scale it by running more of them: they connect to the fetcher and the
+    matcher, so `--scale extractor=8` needs no configuration.
+
+    `--jsonl` is the one-shot mode: JSON lines on stdin (a Gong-shaped call, a call record, or
+    {"transcript":[{"speaker","affiliation","text"}],"themes":[...],"customer":{...}}), one
+    insights object per line on stdout, in input order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs_config.h"
+#include "cs_db.h"
+#include "cs_extract.h"
+#include "cs_gongcall.h"
+#include "cs_llm.h"
+#include "cs_log.h"
+#include "cs_offline.h"
+#include "cs_record.h"
+#include "cs_sock.h"
+#include "cs_themes.h"
+#include "cs_util.h"
+
+#define ONE_SHOT_WORKSPACE "00000000-0000-4000-8000-000000000000"
+#define MAX_STDIN_LINE     (32u << 20)
+
+static const cs_option_t OPTIONS[] = {
+    {"provider", "CALLSIFT_PROVIDER", CS_OPT_STRING, "auto",
+     "openai, offline, or auto (openai when OPENAI_API_KEY is set)", 0},
+    {"openai-api-key", "OPENAI_API_KEY", CS_OPT_STRING, NULL, "API key of the LLM endpoint",
+     CS_OPT_SECRET},
+    {"model", "OPENAI_MODEL", CS_OPT_STRING, "gpt-4o-mini", "chat model", 0},
+    {"openai-base-url", "OPENAI_BASE_URL", CS_OPT_STRING, "https://api.openai.com/v1",
+     "any OpenAI-compatible endpoint (Azure OpenAI, vLLM, Ollama, llama.cpp server)", 0},
+    {"response-format", "CALLSIFT_RESPONSE_FORMAT", CS_OPT_STRING, "json_schema",
+     "json_schema (strict) or json_object, for servers without json_schema", 0},
+    {"temperature", "CALLSIFT_TEMPERATURE", CS_OPT_DOUBLE, "0.3", "sampling temperature", 0},
+    {"concurrency", "CALLSIFT_CONCURRENCY", CS_OPT_INT, "4",
+     "LLM requests in flight in this process", 0},
+    {"max-input-tokens", "CALLSIFT_MAX_INPUT_TOKENS", CS_OPT_INT, "12000",
+     "longer transcripts are split into overlapping chunks", 0},
+    {"max-attempts", "CALLSIFT_MAX_ATTEMPTS", CS_OPT_INT, "3",
+     "answers asked per chunk when one is invalid", 0},
+    {"request-timeout", "CALLSIFT_REQUEST_TIMEOUT", CS_OPT_DOUBLE, "120", "seconds per LLM request",
+     0},
+    {"price-input", "CALLSIFT_PRICE_INPUT", CS_OPT_DOUBLE, NULL,
+     "USD per million prompt tokens (default: the model's list price, 0 if unknown)", 0},
+    {"price-output", "CALLSIFT_PRICE_OUTPUT", CS_OPT_DOUBLE, NULL,
+     "USD per million completion tokens", 0},
+    {"jsonl", NULL, CS_OPT_FLAG, "false", "one-shot mode: JSON lines on stdin, insights on stdout",
+     0},
+    {"database-url", "DATABASE_URL", CS_OPT_STRING, NULL,
+     "PostgreSQL URL (read only: the workspaces' themes)", CS_OPT_SECRET},
+    CS_SOCK_OPTION_CALLS,
+    CS_SOCK_OPTION_EXTRACTIONS,
+    {NULL, NULL, 0, NULL, NULL, 0},
+};
+
+typedef struct {
+    zsock_t *push;
+    long sent, send_failed;
+    /* one-shot mode: results by input line */
+    json_t *results;
+} out_t;
+
+/* Daemon: send the extraction on, waiting out a slow matcher (it is our only way forward). */
+static void s_push(void *arg, json_t *extraction)
+{
+    out_t *out = arg;
+    char err[256];
+    if (cs_stop_requested() && cs_rec_str(extraction, "error")) {
+        /* cut short by the stop, not a real failure: the fetcher resends the call */
+        json_decref(extraction);
+        return;
+    }
+    while (cs_sock_send_record(out->push, extraction, NULL, err, sizeof err) != 0) {
+        if (cs_stop_requested()) {
+            cs_warn("Stopping: extraction of call %s not sent (the fetcher will resend it)",
+                    cs_rec_str(extraction, "external_id"));
+            out->send_failed++;
+            json_decref(extraction);
+            return;
+        }
+        cs_warn("Matcher not taking extractions (%s); retrying", err);
+    }
+    out->sent++;
+    json_decref(extraction);
+}
+
+/* One-shot: keep the insights (or error) at the record's line number. */
+static void s_keep(void *arg, json_t *extraction)
+{
+    out_t *out = arg;
+    long line = strtol(cs_rec_str(extraction, "external_id"), NULL, 10);
+    json_t *result = json_object_get(extraction, "insights");
+    json_t *value =
+        result ? json_incref(result)
+               : json_pack("{s:s}", "error",
+                           cs_rec_str(extraction, "error") ? cs_rec_str(extraction, "error")
+                                                           : "no insights");
+    json_array_set_new(out->results, (size_t)line, value);
+    json_decref(extraction);
+}
+
+static bool s_configure_llm(const cs_config_t *cfg, cs_llm_t **llm, cs_extract_opts_t *opts,
+                            char *err, size_t errlen)
+{
+    const char *provider = cs_config_str(cfg, "provider");
+    const char *key = cs_config_str(cfg, "openai-api-key");
+    bool use_llm;
+    if (strcmp(provider, "offline") == 0)
+        use_llm = false;
+    else if (strcmp(provider, "openai") == 0)
+        use_llm = true;
+    else if (strcmp(provider, "auto") == 0)
+        use_llm = key != NULL;
+    else {
+        cs_fail(err, errlen, "--provider: expected openai, offline or auto, got '%s'", provider);
+        return false;
+    }
+    const char *format = cs_config_str(cfg, "response-format");
+    if (strcmp(format, "json_schema") != 0 && strcmp(format, "json_object") != 0) {
+        cs_fail(err, errlen, "--response-format: expected json_schema or json_object");
+        return false;
+    }
+
+    opts->model = cs_config_str(cfg, "model");
+    opts->temperature = cs_config_double(cfg, "temperature");
+    opts->json_schema = strcmp(format, "json_schema") == 0;
+    opts->max_input_tokens = (int)cs_config_int(cfg, "max-input-tokens");
+    opts->max_attempts = (int)cs_config_int(cfg, "max-attempts");
+    double in = 0, outp = 0;
+    cs_extract_model_price(opts->model, &in, &outp);
+    opts->price_input =
+        cs_config_str(cfg, "price-input") ? cs_config_double(cfg, "price-input") : in;
+    opts->price_output =
+        cs_config_str(cfg, "price-output") ? cs_config_double(cfg, "price-output") : outp;
+    if (!use_llm) {
+        if (strcmp(provider, "auto") == 0)
+            cs_warn(
+                "*** OPENAI_API_KEY is not set: using the built-in OFFLINE extractor (cue phrases "
+                "and a small linear model, no LLM). Set OPENAI_API_KEY or --provider openai to "
+                "use an LLM. ***");
+        else
+            cs_info("Using the built-in offline extractor");
+        return true;
+    }
+    cs_llm_opts_t lo = {
+        .base_url = cs_config_str(cfg, "openai-base-url"),
+        .api_key = key,
+        .concurrency = (int)cs_config_int(cfg, "concurrency"),
+        .timeout_ms = (int)(cs_config_double(cfg, "request-timeout") * 1000),
+    };
+    *llm = cs_llm_new(&lo, err, errlen);
+    if (!*llm)
+        return false;
+    opts->llm = *llm;
+    cs_info("Using %s at %s (%s, temperature %.1f, %d requests in flight)", opts->model,
+            lo.base_url, format, opts->temperature, lo.concurrency);
+    return true;
+}
+
+/* A one-shot input line as a call record; themes into *themes (new ref). NULL + reason. */
+static json_t *s_oneshot_call(json_t *line, long n, json_t **themes, char *err, size_t errlen)
+{
+    char ext[32];
+    snprintf(ext, sizeof ext, "%ld", n);
+    json_t *given = json_object_get(line, "themes");
+    *themes =
+        json_is_array(given) && json_array_size(given) ? json_incref(given) : cs_themes_default();
+    json_t *call;
+    if (json_object_get(line, "metaData")) { /* a Gong call, as in a replay file */
+        call = cs_gongcall_record(line, json_object_get(line, "transcript"), ONE_SHOT_WORKSPACE,
+                                  NULL, "replay", err, errlen);
+        if (!call)
+            return NULL;
+    } else {
+        call = json_deep_copy(line);
+        json_object_del(call, "themes");
+        /* the minimal form: utterances with speaker and affiliation only */
+        size_t i;
+        json_t *u;
+        json_array_foreach(json_object_get(call, "transcript"), i, u)
+        {
+            if (!json_object_get(u, "start_ms"))
+                json_object_set_new(u, "start_ms", json_integer((json_int_t)i * 1000));
+            if (!json_object_get(u, "affiliation"))
+                json_object_set_new(u, "affiliation", json_string("Unknown"));
+        }
+        json_object_set_new(call, "v", json_integer(CS_RECORD_VERSION));
+        json_object_set_new(call, "kind", json_string("call"));
+        json_object_set_new(call, "workspace_id", json_string(ONE_SHOT_WORKSPACE));
+        json_object_set_new(call, "source", json_string("replay"));
+        json_object_set_new(call, "external_id", json_string(ext));
+        if (!json_object_get(call, "started_at"))
+            json_object_set_new(call, "started_at", json_string("1970-01-01T00:00:00Z"));
+        if (cs_record_validate(call, err, errlen) != 0) {
+            json_decref(call);
+            return NULL;
+        }
+    }
+    json_object_set_new(call, "external_id", json_string(ext)); /* the line number */
+    json_object_del(call, "flags");
+    return call;
+}
+
+static int s_oneshot(cs_extract_t *ex, out_t *out)
+{
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long n = 0;
+    while ((len = getline(&buf, &cap, stdin)) > 0 && !cs_stop_requested()) {
+        json_array_append_new(out->results, json_null());
+        if ((size_t)len > MAX_STDIN_LINE) {
+            json_array_set_new(out->results, (size_t)n,
+                               json_pack("{s:s}", "error", "line too long"));
+            n++;
+            continue;
+        }
+        json_error_t jerr;
+        json_t *line = json_loadb(buf, (size_t)len, 0, &jerr);
+        char err[512] = "";
+        json_t *themes = NULL;
+        json_t *call =
+            json_is_object(line) ? s_oneshot_call(line, n, &themes, err, sizeof err) : NULL;
+        if (!call) {
+            if (!json_is_object(line))
+                snprintf(err, sizeof err, "line %ld is not a JSON object: %s", n + 1, jerr.text);
+            json_array_set_new(out->results, (size_t)n, json_pack("{s:s}", "error", err));
+        } else {
+            cs_extract_submit(ex, call, themes);
+        }
+        json_decref(themes);
+        json_decref(line);
+        n++;
+        while (cs_extract_pending(ex) > 16 && !cs_stop_requested())
+            cs_extract_run(ex, 100);
+    }
+    free(buf);
+    while (cs_extract_pending(ex) > 0 && !cs_stop_requested())
+        cs_extract_run(ex, 100);
+    size_t i;
+    json_t *r;
+    json_array_foreach(out->results, i, r)
+    {
+        char *text = json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY);
+        printf("%s\n", text ? text : "null");
+        free(text);
+    }
+    fflush(stdout);
+    return 0;
+}
+
+static int s_daemon(const cs_config_t *cfg, cs_extract_t *ex, out_t *out, cs_themes_t *themes,
+                    int max_pending)
+{
+    char err[512];
+    zsock_t *pull =
+        cs_sock_new(ZMQ_PULL, cs_config_str(cfg, "calls-endpoint"), false, err, sizeof err);
+    if (!pull) {
+        cs_error("%s", err);
+        return 1;
+    }
+    cs_info("Extractor ready: calls from %s, extractions to %s",
+            cs_config_str(cfg, "calls-endpoint"), cs_config_str(cfg, "extractions-endpoint"));
+    long received = 0, malformed = 0;
+    while (!cs_stop_requested()) {
+        zmq_pollitem_t items[2] = {
+            {.socket = zsock_resolve(pull), .events = ZMQ_POLLIN},
+            {.fd = themes ? cs_themes_fd(themes) : -1, .events = ZMQ_POLLIN}};
+        /* take a new call only while there is room: the rest wait in the socket (and behind it,
+           in the fetcher's window) */
+        bool room = cs_extract_pending(ex) < max_pending;
+        if (!room)
+            items[0].events = 0;
+        int nitems = items[1].fd >= 0 ? 2 : 1;
+        int timeout = cs_extract_pending(ex) > 0 ? 10 : 200;
+        if (zmq_poll(items, nitems, timeout) < 0)
+            continue;
+        if (nitems == 2 && (items[1].revents & ZMQ_POLLIN))
+            cs_themes_poll(themes);
+        if (items[0].revents & ZMQ_POLLIN) {
+            json_t *call = cs_sock_recv_record(pull, NULL, err, sizeof err);
+            if (!call) {
+                malformed++;
+                cs_warn("Skipped a malformed record: %s", err);
+            } else if (cs_record_kind(call) != CS_KIND_CALL) {
+                malformed++;
+                cs_warn("Skipped a '%s' record: the extractor takes call records only",
+                        cs_rec_str(call, "kind"));
+                json_decref(call);
+            } else {
+                received++;
+                const json_t *t =
+                    themes ? cs_themes_get(themes, cs_rec_str(call, "workspace_id")) : NULL;
+                json_t *fallback = t ? NULL : cs_themes_default();
+                cs_extract_submit(ex, call, t ? t : fallback);
+                json_decref(fallback);
+            }
+        }
+        cs_extract_run(ex, 0);
+    }
+    /* stopping: requests in flight end as stopped and are not sent on; the fetcher resends
+       those calls after its ack timeout */
+    while (cs_extract_pending(ex) > 0)
+        cs_extract_run(ex, 100);
+    cs_extract_totals_t t;
+    cs_extract_totals(ex, &t);
+    cs_info("Extractor stopping: %ld calls received, %ld sent on, %ld malformed; "
+            "%ld features, %ld bugs; %ld LLM requests, %ld prompt + %ld completion tokens, $%.4f",
+            received, out->sent, malformed, t.features, t.bugs, t.requests, t.prompt_tokens,
+            t.completion_tokens, t.cost_usd);
+    zsock_destroy(&pull);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    cs_log_init("extractor");
+    cs_signals_install();
+    cs_config_t *cfg = cs_config_new(
+        "callsift-extractor [OPTIONS]",
+        "Extracts feature requests, bug reports, sentiment, pain points and a summary from each "
+        "call, with an OpenAI-compatible LLM or the built-in offline extractor.",
+        OPTIONS);
+    char err[1024];
+    int rc = cs_config_parse(cfg, argc, argv, false, err, sizeof err);
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr, "callsift-extractor: %s\n", err);
+        cs_config_destroy(&cfg);
+        return rc < 0 ? 2 : 0;
+    }
+    int status = 1;
+    cs_llm_t *llm = NULL;
+    cs_offline_t *offline = NULL;
+    cs_db_t *db = NULL;
+    cs_themes_t *themes = NULL;
+    cs_extract_t *ex = NULL;
+    out_t out = {0};
+    cs_extract_opts_t opts = {0};
+    if (!s_configure_llm(cfg, &llm, &opts, err, sizeof err)) {
+        fprintf(stderr, "callsift-extractor: %s\n", err);
+        status = 2;
+        goto done;
+    }
+    if (!llm && !(offline = cs_offline_new(err, sizeof err))) {
+        cs_error("%s", err);
+        goto done;
+    }
+    opts.offline = offline;
+    bool oneshot = cs_config_flag(cfg, "jsonl");
+    ex = cs_extract_new(&opts, oneshot ? s_keep : s_push, &out);
+    if (oneshot) {
+        out.results = json_array();
+        status = s_oneshot(ex, &out);
+        goto done;
+    }
+    if (cs_config_str(cfg, "database-url")) {
+        db = cs_db_connect(cs_config_str(cfg, "database-url"), 0, err, sizeof err);
+        if (db)
+            themes = cs_themes_new(db, err, sizeof err);
+        if (!themes) {
+            cs_error("%s", err);
+            goto done;
+        }
+    } else {
+        cs_warn("No DATABASE_URL: every feature goes to the default theme");
+    }
+    out.push =
+        cs_sock_new(ZMQ_PUSH, cs_config_str(cfg, "extractions-endpoint"), false, err, sizeof err);
+    if (!out.push) {
+        cs_error("%s", err);
+        goto done;
+    }
+    int concurrency = (int)cs_config_int(cfg, "concurrency");
+    status = s_daemon(cfg, ex, &out, themes, llm ? 2 * (concurrency > 0 ? concurrency : 1) : 1);
+done:
+    cs_extract_destroy(&ex);
+    zsock_destroy(&out.push);
+    json_decref(out.results);
+    cs_themes_destroy(&themes);
+    cs_db_destroy(&db);
+    cs_llm_destroy(&llm);
+    cs_offline_destroy(&offline);
+    cs_config_destroy(&cfg);
+    cs_log_reset();
+    return status;
+}

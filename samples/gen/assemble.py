@@ -1,0 +1,127 @@
+"""Puts the whole sample together: every call of plan.CALLS, in date order, with its truth."""
+
+from . import gong, people, plan, requests, sales
+from .build import DEFAULT_LENGTH, LENGTH, Conversation, padding_bag
+
+# Helpdeskly staff on each kind of call; the first leads. "owner": the account's executive.
+STAFFING = {
+    "Discovery": ["owner"],
+    "Demo": ["owner", "priya"],
+    "Check-in": ["jonas"],
+    "Technical Deep Dive": ["priya", "owner"],
+    "Onboarding": ["jonas"],
+    "QBR": ["jonas", "owner"],
+    "Pricing": ["owner"],
+    "Renewal": ["owner", "jonas"],
+    "Exec Check-in": ["owner", "rachel"],
+    "Private": ["owner"],
+}
+
+
+class Phrasings:
+    """Hands out each request's phrasings in a shuffled order, never the same one twice."""
+
+    def __init__(self, rng):
+        self.left = {}
+        for key, spec in requests.REQUESTS.items():
+            items = list(spec["phrasings"])
+            rng.shuffle(items)
+            self.left[key] = items
+
+    def take(self, key):
+        if not self.left[key]:
+            raise SystemExit(f"not enough phrasings for {key}")
+        return self.left[key].pop()
+
+
+def customer_call(rng, ids, entry, phrasings):
+    customer_key, kind, wanted, bugs, options = entry
+    customer = people.CUSTOMERS[customer_key]
+    staff = [customer["owner"] if s == "owner" else s for s in STAFFING[kind]]
+    vendor = [gong.internal_party(ids, s) for s in staff]
+    contacts = customer["contacts"]
+    if kind in ("QBR", "Technical Deep Dive"):
+        chosen = list(contacts)
+    elif kind == "Private":
+        chosen = contacts[:1]
+    else:
+        chosen = contacts[:1] + rng.sample(contacts[1:], rng.randint(0, 1))
+    external = [gong.external_party(ids, customer_key, c) for c in chosen]
+
+    by_staff = dict(zip(staff, vendor))
+    roles = {"lead": vendor[0], "se": by_staff.get("priya"), "csm": by_staff.get("jonas"),
+             "ae": by_staff.get(customer["owner"])}
+    talk = Conversation(rng, kind, customer_key, vendor, external, roles)
+
+    beats = [(b, None) for b in plan.KINDS[kind]]
+    low, high = LENGTH.get(kind, DEFAULT_LENGTH)
+    target = rng.randint(low, high)
+    pad = max(0, int((target - 5 * len(wanted) - 5 * len(bugs)) / 3.3) - len(beats))
+    bag = padding_bag(rng, kind, plan.KINDS[kind])
+    first = beats.index(("agenda", None)) + 1 if ("agenda", None) in beats else 2
+    for _ in range(min(pad, len(bag))):
+        beats.insert(rng.randint(first, len(beats) - 1), (bag.pop(), None))
+    inserts = [("request", (key, phrasings.take(key), options.get("long", False)))
+               for key in wanted] + [("bug", key) for key in bugs]
+    rng.shuffle(inserts)
+    for item in inserts:
+        beats.insert(rng.randint(first + 1, len(beats) - 1), item)
+    for beat in beats[:-1]:
+        talk.run(beat)
+    while bag and talk.sentences() < target - 4:  # the estimate runs short: top up, then close
+        talk.run((bag.pop(), None))
+    talk.run(beats[-1])
+
+    name_in_title = "Check-in" if kind == "Private" else kind
+    title = f"{people.VENDOR} {name_in_title} | {customer['short']} <> {vendor[0]['name'].split()[0]}"
+    target_seconds = rng.randint(2640, 2760) if options.get("long") else rng.randint(600, 1500)
+    truth = {"customer": customer["name"], "requests": talk.truth_requests,
+             "bugs": talk.truth_bugs, "private": bool(options.get("private")), "internal": False}
+    return dict(title=title, parties=vendor + external, turns=talk.turns,
+                primary=people.STAFF[staff[0]][2], target=target_seconds,
+                private=bool(options.get("private")),
+                context=gong.crm_context(customer_key) if options.get("context") else None,
+                truth=truth)
+
+
+def internal_call(rng, ids):
+    staff = ["rachel", "sam", "maya", "jonas", "theo"]
+    parties = {s: gong.internal_party(ids, s) for s in staff}
+    turns = [[parties["rachel"]["speakerId"], "Small Talk", ["Morning all, let's give it one more minute for Theo."]],
+             [parties["theo"]["speakerId"], "Small Talk", ["I'm here, sorry, my laptop decided to update."]]]
+    for who, text in sales.INTERNAL_LINES:
+        sid = parties[who]["speakerId"]
+        if turns[-1][0] == sid:
+            turns[-1][2].append(text)
+        else:
+            turns.append([sid, "Pipeline Review", [text]])
+    truth = {"customer": None, "requests": [], "bugs": [], "private": False, "internal": True}
+    return dict(title=f"{people.VENDOR} Internal | Weekly Pipeline Review", parties=list(parties.values()),
+                turns=turns, primary=people.STAFF["rachel"][2], target=rng.randint(360, 480), private=False,
+                context=None, truth=truth, internal=True)
+
+
+def build_all(rng):
+    """Returns (calls, truth) for the whole sample."""
+    ids = gong.Ids(rng)
+    phrasings = Phrasings(rng)
+    slots = gong.october_slots(rng, len(plan.CALLS))
+    calls, truth_calls = [], {}
+    for entry, (scheduled, started) in zip(plan.CALLS, slots):
+        if entry[1] == "Internal":
+            spec = internal_call(rng, ids)
+        else:
+            spec = customer_call(rng, ids, entry, phrasings)
+        call_id = ids.make(19)
+        transcript, duration = gong.timed_transcript(rng, spec["turns"], spec["target"])
+        calls.append(gong.call_record(
+            call_id, spec["title"], scheduled, started, duration, spec["primary"],
+            spec["parties"], transcript, internal=spec.get("internal", False),
+            private=spec["private"], context=spec["context"]))
+        truth_calls[call_id] = spec["truth"]
+    truth = {
+        "requests": {k: {"theme": v["theme"], "title": v["title"]}
+                     for k, v in requests.REQUESTS.items()},
+        "calls": truth_calls,
+    }
+    return calls, truth

@@ -1,0 +1,152 @@
+/*  fake_openai: a small OpenAI-compatible API server for tests, running inside the test process.
+
+    It listens on 127.0.0.1 on a free port (libmicrohttpd, one thread per connection, so a slow
+    answer to one request never holds up another) under "/v1", and answers:
+
+      POST /v1/chat/completions -> {id, object: "chat.completion", created, model,
+                                    choices: [{index: 0, message: {role: "assistant", content},
+                                    finish_reason: "stop"}], usage: {prompt_tokens,
+                                    completion_tokens, total_tokens}}
+             By default the content echoes the last message's content (a string, or the text of
+             its first text part) and the token counts are estimated (a token per 4 bytes).
+      POST /v1/embeddings       -> {object: "list", data: [{object: "embedding", index,
+                                    embedding: [...]}], model, usage: {prompt_tokens,
+                                    total_tokens}}
+             `input` is a string or an array of them (or of token arrays, hashed as JSON). Each
+             vector is a unit-length hashed bag of the input's lowercased words, FAKE_OPENAI_DIM
+             long or `dimensions` long when the request says so (1..4096): the same text always
+             gives the same vector, and texts sharing words give vectors that are close. An
+             empty input string -> 400, as OpenAI answers.
+      anything else under /v1   -> 404 with OpenAI's error body; another method -> 405; a body
+                                   that is not a JSON object -> 400; over 8 MiB -> 413.
+
+    Paths given to and reported by this module are relative to "/v1" ("/chat/completions"), the
+    way cs_llm's callers write them.
+
+    What a request gets, in this order:
+      1. when an API key is set and the request's Authorization header is not "Bearer KEY":
+         401 (code invalid_api_key), whose message quotes the key it got IN FULL (harsher than
+         OpenAI, which masks it) so tests can check that the client keeps it out of logs;
+      2. the next answer pushed for its path (fake_openai_push), consumed in order;
+      3. the responder (fake_openai_set_responder), when it answers;
+      4. the defaults above.
+    A pushed FAKE_OPENAI_DEFAULT answer only adds its delay and headers to what 3 or 4 would say.
+
+    Every request is logged (path, JSON body, Authorization header, arrival and answer times on
+    cs_now_ms()'s clock, status). A request is "in progress" from its arrival until its answer is
+    queued (after any delay, even when the client gave up meanwhile); the largest number in
+    progress at once is recorded.
+
+    All functions are thread-safe with respect to the server threads. */
+#ifndef FAKE_OPENAI_H
+#define FAKE_OPENAI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define FAKE_OPENAI_DIM      64
+#define FAKE_OPENAI_MAX_BODY (8 * 1024 * 1024)
+#define FAKE_OPENAI_QUOTA_MESSAGE                                                                  \
+    "You exceeded your current quota, please check your plan and billing details. For more "       \
+    "information on this error, read the docs: "                                                   \
+    "https://platform.openai.com/docs/guides/error-codes/api-errors."
+
+typedef struct fake_openai fake_openai_t;
+
+typedef enum {
+    FAKE_OPENAI_DEFAULT = 0,  /* what the responder or the defaults answer (use: a delay) */
+    FAKE_OPENAI_CHAT,         /* 200 chat completion with `content`, `finish_reason`, tokens */
+    FAKE_OPENAI_RAW,          /* `status` (default 200) with `body` sent verbatim */
+    FAKE_OPENAI_ERROR,        /* `status` (default 500) with OpenAI's error body */
+    FAKE_OPENAI_RATE_LIMIT,   /* 429 rate_limit_exceeded (add retry_after / reset_* headers) */
+    FAKE_OPENAI_QUOTA,        /* 429 insufficient_quota, OpenAI's exact body */
+    FAKE_OPENAI_INVALID_JSON, /* 200 with a body that is not JSON */
+    FAKE_OPENAI_TRUNCATED,    /* 200, a complete HTTP message whose JSON body (the CHAT answer
+                                 when content is set, else the default) is cut in half */
+    FAKE_OPENAI_CUT,          /* 200 announcing that whole body, then the connection is closed
+                                 half-way through it */
+} fake_openai_kind_t;
+
+/* One answer. Zero fields take their defaults. Strings are copied by fake_openai_push(). */
+typedef struct {
+    fake_openai_kind_t kind;
+    int delay_ms;               /* wait before answering (any kind); cut short by stop */
+    const char *content;        /* CHAT: message content (NULL: echo the last message) */
+    const char *finish_reason;  /* CHAT: default "stop" */
+    long prompt_tokens;         /* CHAT: 0 means estimated */
+    long completion_tokens;     /* CHAT: 0 means estimated */
+    int status;                 /* RAW, ERROR */
+    const char *body;           /* RAW: the body */
+    const char *message;        /* ERROR: error.message (default: OpenAI's text for status) */
+    const char *error_type;     /* ERROR: error.type (default by status) */
+    const char *error_code;     /* ERROR: error.code (default by status, or null) */
+    const char *retry_after;    /* any kind: a Retry-After header, verbatim ("1", a date) */
+    const char *retry_after_ms; /* any kind: Azure's retry-after-ms header */
+    const char *reset_requests; /* any kind: x-ratelimit-reset-requests ("1s", "6m0s") */
+    const char *reset_tokens;   /* any kind: x-ratelimit-reset-tokens */
+    char *owned;                /* responders only: malloc'd memory the fake frees once the
+                                   answer is sent (content may point into it); push ignores it */
+} fake_openai_answer_t;
+
+/* Decide the answer to a request from its contents: fill *answer (zeroed on entry) and return
+   0, or return -1 to leave it to the defaults. `request` is the parsed body (borrowed). Called
+   from the server threads, possibly several at once: it must be thread-safe. Strings set in
+   *answer must stay valid after it returns (string literals, memory the responder keeps, or
+   answer->owned). */
+typedef int (*fake_openai_responder_fn)(void *arg, const char *path, const json_t *request,
+                                        fake_openai_answer_t *answer);
+
+/* One logged request. Owned by the fake; valid until fake_openai_clear_requests() or
+   fake_openai_stop(). done_ms and status are 0 until the answer is queued. */
+typedef struct {
+    const char *path;          /* relative to /v1 ("/chat/completions"), no query string */
+    const json_t *body;        /* parsed JSON body, NULL when empty or not JSON */
+    const char *authorization; /* the Authorization header, NULL when absent */
+    int64_t at_ms;             /* arrival (headers in), cs_now_ms() clock */
+    int64_t done_ms;           /* when the answer was queued (after any delay) */
+    int status;                /* HTTP status answered */
+} fake_openai_request_t;
+
+/* Start a server on 127.0.0.1 and a free port; NULL when it can't start. */
+fake_openai_t *fake_openai_start(void);
+
+/* Stop the server (pending delays are cut short), free everything, NULL the pointer.
+   NULL or *f_p NULL is fine. */
+void fake_openai_stop(fake_openai_t **f_p);
+
+/* "http://127.0.0.1:PORT/v1": a base URL to use as it is (borrowed; valid until stop). */
+const char *fake_openai_url(fake_openai_t *f);
+
+/* Require "Authorization: Bearer key" (copied; NULL turns the check off, the default). */
+void fake_openai_set_api_key(fake_openai_t *f, const char *key);
+
+/* Queue an answer (deep-copied) for the next request to `path` ("/chat/completions"), or to any
+   path when path is NULL. Answers are consumed in the order pushed. 0, or -1 out of memory. */
+int fake_openai_push(fake_openai_t *f, const char *path, const fake_openai_answer_t *answer);
+
+/* Pushed answers not consumed yet. */
+size_t fake_openai_pending_answers(fake_openai_t *f);
+
+/* Use fn(arg, ...) for requests that no pushed answer covers (NULL fn: defaults only). */
+void fake_openai_set_responder(fake_openai_t *f, fake_openai_responder_fn fn, void *arg);
+
+/* Requests received so far (all paths), and those to `path`. */
+size_t fake_openai_request_count(fake_openai_t *f);
+size_t fake_openai_count(fake_openai_t *f, const char *path);
+
+/* Request number i (0-based, in arrival order), or NULL. Borrowed: see fake_openai_request_t. */
+const fake_openai_request_t *fake_openai_request(fake_openai_t *f, size_t i);
+
+/* The last request to `path` (NULL for any), or NULL. Borrowed. */
+const fake_openai_request_t *fake_openai_last_request(fake_openai_t *f, const char *path);
+
+/* Forget the logged requests (invalidates pointers handed out) and the in-progress maximum. */
+void fake_openai_clear_requests(fake_openai_t *f);
+
+/* Requests in progress now, and the largest number seen at once. */
+int fake_openai_in_progress(fake_openai_t *f);
+int fake_openai_max_in_progress(fake_openai_t *f);
+
+#endif
