@@ -40,7 +40,7 @@ static const cs_option_t OPTIONS[] = {
      "LLM requests in flight in this process", 0},
     {"max-input-tokens", "CALLSIFT_MAX_INPUT_TOKENS", CS_OPT_INT, "12000",
      "longer transcripts are split into overlapping chunks", 0},
-    {"max-attempts", "CALLSIFT_MAX_ATTEMPTS", CS_OPT_INT, "3",
+    {"max-attempts", "CALLSIFT_LLM_ATTEMPTS", CS_OPT_INT, "3",
      "answers asked per chunk when one is invalid", 0},
     {"request-timeout", "CALLSIFT_REQUEST_TIMEOUT", CS_OPT_DOUBLE, "120", "seconds per LLM request",
      0},
