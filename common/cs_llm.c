@@ -82,17 +82,6 @@ struct cs_llm {
 
 /* Helpers ----------------------------------------------------------------------------------- */
 
-/* Overwrite a secret before freeing it, so it doesn't linger in freed memory. */
-static void s_free_secret(char *s)
-{
-    if (s) {
-        volatile char *p = s;
-        while (*p)
-            *p++ = '\0';
-        free(s);
-    }
-}
-
 /* Copy text[0..len) into out (capacity outlen) without control characters, cut to at most max
    bytes (on a UTF-8 character boundary) with "..." when longer. */
 static void s_clean_copy(const char *text, size_t len, size_t max, char *out, size_t outlen)
@@ -735,7 +724,7 @@ static int s_add_header(struct curl_slist **list, const char *prefix, const char
         return -1;
     snprintf(line, n, "%s%s", prefix, value);
     struct curl_slist *grown = curl_slist_append(*list, line);
-    s_free_secret(line);
+    cs_free_secret(line);
     if (!grown)
         return -1;
     *list = grown;
@@ -835,7 +824,7 @@ void cs_llm_destroy(cs_llm_t **self_p)
     s_free_headers(self->headers);
     free(self->base);
     free(self->query);
-    s_free_secret(self->api_key);
+    cs_free_secret(self->api_key);
     free(self->fatal);
     free(self);
     curl_global_cleanup();

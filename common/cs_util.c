@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -128,4 +129,13 @@ int cs_fail(char *err, size_t errlen, const char *fmt, ...)
         va_end(ap);
     }
     return -1;
+}
+
+void cs_free_secret(char *secret)
+{
+    if (!secret)
+        return;
+    for (volatile char *p = secret; *p; p++)
+        *p = '\0';
+    free(secret);
 }

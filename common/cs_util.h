@@ -38,6 +38,10 @@ void cs_iso8601(int64_t epoch_ms, char *out, size_t outlen);
 /* Copy src into dst (size dstlen), always NUL-terminated; returns -1 when src was cut. */
 int cs_strlcpy(char *dst, const char *src, size_t dstlen);
 
+/* Overwrite a secret (NUL-terminated) before freeing it, so it does not linger in freed
+   memory. NULL is fine. */
+void cs_free_secret(char *secret);
+
 /* printf into err (size errlen) when err is not NULL; returns -1 so callers can
    `return cs_fail(err, errlen, "...")`. */
 int cs_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

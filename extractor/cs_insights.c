@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs_buf.h"
 #include "cs_record.h"
 #include "cs_util.h"
 
@@ -121,36 +122,9 @@ static uint32_t fold_case(uint32_t c)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* A growing string; `failed` sticks after an allocation failure                              */
+/* Building strings (cs_buf)                                                                  */
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool failed;
-} sbuf_t;
-
-static void sb_add(sbuf_t *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_put(sbuf_t *b, uint32_t c)
+static void sb_put(cs_buf_t *b, uint32_t c)
 {
     char u[4];
     size_t n;
@@ -165,22 +139,7 @@ static void sb_put(sbuf_t *b, uint32_t c)
         u[0] = (char)(0xf0 | (c >> 18)), u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
         u[2] = (char)(0x80 | ((c >> 6) & 0x3f)), u[3] = (char)(0x80 | (c & 0x3f)), n = 4;
     }
-    sb_add(b, u, n);
-}
-
-/* The string built (the caller frees it; "" when nothing was added), or NULL after a failure. */
-static char *sb_take(sbuf_t *b)
-{
-    if (!b->failed && !b->p)
-        sb_add(b, "", 0);
-    if (b->failed) {
-        free(b->p);
-        b->p = NULL;
-        return NULL;
-    }
-    char *p = b->p;
-    b->p = NULL;
-    return p;
+    cs_buf_add(b, u, n);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -190,7 +149,7 @@ char *cs_insights_normalise(const char *text)
 {
     if (!text)
         return NULL;
-    sbuf_t b = {0};
+    cs_buf_t b = {0};
     bool gap = false;
     const unsigned char *s = (const unsigned char *)text;
     while (*s) {
@@ -204,18 +163,18 @@ char *cs_insights_normalise(const char *text)
             continue;
         }
         if (gap && b.len > 0)
-            sb_add(&b, " ", 1);
+            cs_buf_add(&b, " ", 1);
         gap = false;
         sb_put(&b, fold_case(c));
     }
-    return sb_take(&b);
+    return cs_buf_take(&b);
 }
 
 char *cs_insights_clean(const char *text, size_t max_chars)
 {
     if (!text)
         return NULL;
-    sbuf_t b = {0};
+    cs_buf_t b = {0};
     bool gap = false;
     size_t chars = 0;
     const unsigned char *s = (const unsigned char *)text;
@@ -235,12 +194,12 @@ char *cs_insights_clean(const char *text, size_t max_chars)
         if (max_chars && chars + need > max_chars)
             break;
         if (need == 2)
-            sb_add(&b, " ", 1);
+            cs_buf_add(&b, " ", 1);
         gap = false;
         sb_put(&b, c);
         chars += need;
     }
-    return sb_take(&b);
+    return cs_buf_take(&b);
 }
 
 /* Case-folded, cleaned: for comparing names. Caller frees; NULL when out of memory. */
@@ -249,7 +208,7 @@ static char *fold_key(const char *text)
     char *clean = cs_insights_clean(text, 0);
     if (!clean)
         return NULL;
-    sbuf_t b = {0};
+    cs_buf_t b = {0};
     const unsigned char *s = (const unsigned char *)clean;
     while (*s) {
         size_t n;
@@ -258,7 +217,7 @@ static char *fold_key(const char *text)
         sb_put(&b, fold_case(c));
     }
     free(clean);
-    return sb_take(&b);
+    return cs_buf_take(&b);
 }
 
 /* 1 when a and b are the same name, letter case and surrounding whitespace aside; 0 when not;
@@ -404,19 +363,19 @@ static int said_build(said_t *said, const json_t *transcript)
         const json_t *u = json_array_get(transcript, i++);
         if (!by_customer(u, any_external))
             continue;
-        sbuf_t text = {0};
-        sb_add(&text, cs_rec_str(u, "text"), strlen(cs_rec_str(u, "text")));
+        cs_buf_t text = {0};
+        cs_buf_add(&text, cs_rec_str(u, "text"), strlen(cs_rec_str(u, "text")));
         const char *key = speaker_key(u);
         while (key && i < n) {
             const json_t *next = json_array_get(transcript, i);
             const char *next_key = speaker_key(next);
             if (!by_customer(next, any_external) || !next_key || strcmp(key, next_key) != 0)
                 break;
-            sb_add(&text, " ", 1);
-            sb_add(&text, cs_rec_str(next, "text"), strlen(cs_rec_str(next, "text")));
+            cs_buf_add(&text, " ", 1);
+            cs_buf_add(&text, cs_rec_str(next, "text"), strlen(cs_rec_str(next, "text")));
             i++;
         }
-        char *joined = sb_take(&text);
+        char *joined = cs_buf_take(&text);
         run_t *run = &said->runs[said->count];
         run->words = cs_insights_normalise(joined);
         run->speaker = cs_rec_str(u, "speaker");
@@ -1093,7 +1052,7 @@ json_t *cs_insights_merge(const json_t *parts)
     collector_t bugs = {.items = json_array(), .level = "severity"};
     phrases_t pains = {.items = json_array()};
     mood_t mood = {0};
-    sbuf_t summary = {0};
+    cs_buf_t summary = {0};
     json_t *out = json_object();
     int rc = out && features.items && bugs.items && pains.items ? 0 : -1;
     for (size_t i = 0; i < json_array_size(parts) && rc == 0; i++) {
@@ -1113,12 +1072,12 @@ json_t *cs_insights_merge(const json_t *parts)
         const char *text = cs_rec_str(part, "summary");
         if (text && text[0]) {
             if (summary.len > 0)
-                sb_add(&summary, " ", 1);
+                cs_buf_add(&summary, " ", 1);
             if (summary.len <= 4 * CS_INSIGHTS_MAX_TEXT) /* enough for the cut below */
-                sb_add(&summary, text, strlen(text));
+                cs_buf_add(&summary, text, strlen(text));
         }
     }
-    char *joined = sb_take(&summary);
+    char *joined = cs_buf_take(&summary);
     char *cut = joined ? cs_insights_clean(joined, CS_INSIGHTS_MAX_TEXT) : NULL;
     json_t *sentiment = mood_result(&mood);
     if (!cut || (mood_known(&mood) && !sentiment))

@@ -190,17 +190,6 @@ cs_gong_t *cs_gong_new(const cs_gong_opts_t *opts, char *err, size_t errlen)
     return self;
 }
 
-/* Overwrite a secret before freeing it, so it doesn't linger in freed memory. */
-static void s_free_secret(char *s)
-{
-    if (s) {
-        volatile char *p = s;
-        while (*p)
-            *p++ = '\0';
-        free(s);
-    }
-}
-
 void cs_gong_destroy(cs_gong_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -211,8 +200,8 @@ void cs_gong_destroy(cs_gong_t **self_p)
     curl_slist_free_all(self->headers);
     free(self->base_url);
     free(self->access_key);
-    s_free_secret(self->access_key_secret);
-    s_free_secret(self->bearer_token);
+    cs_free_secret(self->access_key_secret);
+    cs_free_secret(self->bearer_token);
     free(self->buf);
     free(self);
     curl_global_cleanup();
