@@ -50,6 +50,8 @@ static const cs_option_t OPTIONS[] = {
      "USD per million completion tokens", 0},
     {"jsonl", NULL, CS_OPT_FLAG, "false", "one-shot mode: JSON lines on stdin, insights on stdout",
      0},
+    {"workspace-id", NULL, CS_OPT_STRING, NULL,
+     "--jsonl: the themes of this workspace (from the database) for lines that bring none", 0},
     {"database-url", "DATABASE_URL", CS_OPT_STRING, NULL,
      "PostgreSQL URL (read only: the workspaces' themes)", CS_OPT_SECRET},
     CS_SOCK_OPTION_CALLS,
@@ -161,14 +163,16 @@ static bool s_configure_llm(const cs_config_t *cfg, cs_llm_t **llm, cs_extract_o
     return true;
 }
 
-/* A one-shot input line as a call record; themes into *themes (new ref). NULL + reason. */
-static json_t *s_oneshot_call(json_t *line, long n, json_t **themes, char *err, size_t errlen)
+/* A one-shot input line as a call record; themes into *themes (new ref): the line's own, else
+   `fallback`. NULL + reason. */
+static json_t *s_oneshot_call(json_t *line, long n, const json_t *fallback, json_t **themes,
+                              char *err, size_t errlen)
 {
     char ext[32];
     snprintf(ext, sizeof ext, "%ld", n);
     json_t *given = json_object_get(line, "themes");
     *themes =
-        json_is_array(given) && json_array_size(given) ? json_incref(given) : cs_themes_default();
+        json_incref(json_is_array(given) && json_array_size(given) ? given : (json_t *)fallback);
     json_t *call;
     if (json_object_get(line, "metaData")) { /* a Gong call, as in a replay file */
         call = cs_gongcall_record(line, json_object_get(line, "transcript"), ONE_SHOT_WORKSPACE,
@@ -205,7 +209,7 @@ static json_t *s_oneshot_call(json_t *line, long n, json_t **themes, char *err, 
     return call;
 }
 
-static int s_oneshot(cs_extract_t *ex, out_t *out)
+static int s_oneshot(cs_extract_t *ex, out_t *out, const json_t *themes_fallback)
 {
     char *buf = NULL;
     size_t cap = 0;
@@ -223,8 +227,9 @@ static int s_oneshot(cs_extract_t *ex, out_t *out)
         json_t *line = json_loadb(buf, (size_t)len, 0, &jerr);
         char err[512] = "";
         json_t *themes = NULL;
-        json_t *call =
-            json_is_object(line) ? s_oneshot_call(line, n, &themes, err, sizeof err) : NULL;
+        json_t *call = json_is_object(line)
+                           ? s_oneshot_call(line, n, themes_fallback, &themes, err, sizeof err)
+                           : NULL;
         if (!call) {
             if (!json_is_object(line))
                 snprintf(err, sizeof err, "line %ld is not a JSON object: %s", n + 1, jerr.text);
@@ -355,7 +360,19 @@ int main(int argc, char **argv)
     ex = cs_extract_new(&opts, oneshot ? s_keep : s_push, &out);
     if (oneshot) {
         out.results = json_array();
-        status = s_oneshot(ex, &out);
+        json_t *fallback = cs_themes_default();
+        const char *ws = cs_config_str(cfg, "workspace-id");
+        if (ws && cs_config_str(cfg, "database-url")) {
+            db = cs_db_connect(cs_config_str(cfg, "database-url"), 3, err, sizeof err);
+            if (db && (themes = cs_themes_new(db, err, sizeof err)) != NULL) {
+                json_decref(fallback);
+                fallback = json_incref((json_t *)cs_themes_get(themes, ws));
+            } else {
+                cs_warn("--workspace-id: %s; using the default theme", err);
+            }
+        }
+        status = s_oneshot(ex, &out, fallback);
+        json_decref(fallback);
         goto done;
     }
     if (cs_config_str(cfg, "database-url")) {

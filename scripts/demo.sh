@@ -47,3 +47,24 @@ cs theme list --workspace-id "$ws"
 echo
 echo "== Customers of $name"
 cs customer list --workspace-id "$ws"
+
+# The pipeline so far: the extractor exists, the matcher (issue #5) does not yet, so the demo
+# shows what the offline extractor finds in the bundled sample calls (one-shot mode).
+echo
+echo "== What the offline extractor finds in the 40 sample calls (samples/calls.jsonl)"
+out=$(mktemp)
+"$bin/callsift-extractor" --jsonl --provider offline --workspace-id "$ws" <samples/calls.jsonl >"$out" 2>/dev/null
+if command -v python3 >/dev/null; then
+    python3 - "$out" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+reqs = [r for row in rows for r in row.get("feature_requests", [])]
+bugs = sum(len(row.get("bug_reports", [])) for row in rows)
+print("%d calls, %d feature requests, %d bug reports (not yet de-duplicated)" % (len(rows), len(reqs), bugs))
+for r in reqs[:12]:
+    print("  %-8s %-26s %s" % (r.get("urgency", ""), r.get("theme", "")[:26], r.get("title", "")))
+PY
+else
+    echo "$(wc -l <"$out") calls extracted; insights in $out"
+fi
+rm -f "$out"

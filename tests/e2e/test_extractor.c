@@ -444,3 +444,31 @@ Test(extractor_llm, long_call_is_asked_in_chunks_and_merged, .timeout = 60)
     fake_openai_stop(&f);
     rig_close(&r);
 }
+
+Test(extractor_oneshot, workspace_themes_from_the_database)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    char *argv[] = {(char *)cs_testproc_bin("callsift-extractor"),
+                    "--jsonl",
+                    "--provider",
+                    "offline",
+                    "--workspace-id",
+                    r.ws,
+                    NULL};
+    char *env[] = {r.env_db, NULL};
+    const char *input = "{\"transcript\":[{\"speaker\":\"Ann\",\"affiliation\":\"External\","
+                        "\"text\":\"We really need integrations with third-party tools.\"}]}\n";
+    cs_testrun_t run = cs_testproc_run(argv, env, input, 20000);
+    cr_assert_eq(run.status, 0, "%s", run.err);
+    json_t *a = json_loads(run.out, JSON_DISABLE_EOF_CHECK, NULL);
+    json_t *fr = json_array_get(json_object_get(a, "feature_requests"), 0);
+    cr_assert(fr, "%s", run.out);
+    cr_assert_str_eq(cs_rec_str(fr, "theme"), "Integrations", "the workspace's theme: %s", run.out);
+    cr_assert(strstr(run.err, "Loaded 1 themes for AI context"), "%s", run.err);
+    json_decref(a);
+    cs_testrun_free(&run);
+    zsock_destroy(&r.push);
+    zsock_destroy(&r.pull);
+    cs_testdb_drop(&r.db);
+}
