@@ -9,13 +9,15 @@ void cs_buf_add(cs_buf_t *b, const char *s, size_t n)
         return;
     size_t need = b->len + n + 1;
     if (need < n || (b->max && need > b->max)) {
-        b->failed = true;
+        b->failed = b->over = true;
         return;
     }
     if (need > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < need)
             cap *= 2;
+        if (b->max && cap > b->max)
+            cap = b->max;
         char *p = realloc(b->p, cap);
         if (!p) {
             b->failed = true;
@@ -38,4 +40,18 @@ char *cs_buf_take(cs_buf_t *b)
         free(b->p);
     *b = (cs_buf_t){.max = b->max};
     return p;
+}
+
+void cs_buf_clear(cs_buf_t *b)
+{
+    b->len = 0;
+    b->failed = b->over = false;
+    if (b->p)
+        b->p[0] = '\0';
+}
+
+void cs_buf_free(cs_buf_t *b)
+{
+    free(b->p);
+    *b = (cs_buf_t){.max = b->max};
 }

@@ -17,6 +17,7 @@ typedef struct {
     size_t cap;  /* bytes allocated */
     size_t max;  /* most bytes p may hold, NUL included; 0 = no cap */
     bool failed; /* an add ran out of memory or over max */
+    bool over;   /* ... and it was over max */
 } cs_buf_t;
 
 /* Append n bytes of s. */
@@ -25,5 +26,11 @@ void cs_buf_add(cs_buf_t *b, const char *s, size_t n);
 /* The string built (the caller frees it; "" when nothing was added), or NULL after a failure
    (its memory freed). The buffer is empty and reusable afterwards. */
 char *cs_buf_take(cs_buf_t *b);
+
+/* Empty the buffer for reuse: no bytes, no failure; the memory and max are kept. */
+void cs_buf_clear(cs_buf_t *b);
+
+/* Release the memory; max is kept. */
+void cs_buf_free(cs_buf_t *b);
 
 #endif

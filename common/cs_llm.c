@@ -18,6 +18,8 @@
 #include <curl/curl.h>
 
 #include "cs_log.h"
+#include "cs_buf.h"
+#include "cs_http.h"
 #include "cs_util.h"
 
 #define STOP_CHECK_MS   100 /* longest wait inside cs_llm_run before looking at the stop flag */
@@ -46,9 +48,7 @@ typedef struct s_req {
     int64_t latency_ms;
     long http_status;
     /* the answer to the current attempt */
-    char *buf; /* NUL-terminated */
-    size_t len, cap;
-    bool too_big;
+    cs_buf_t body; /* the answer being received; max = max_bytes + 1 */
     int64_t reset_requests_ms, reset_tokens_ms, retry_after_ms; /* -1: header absent */
     char curl_err[CURL_ERROR_SIZE];
     /* the outcome, once done */
@@ -215,32 +215,6 @@ int64_t cs_llm_duration_ms(const char *text)
 
 /* Callbacks from libcurl -------------------------------------------------------------------- */
 
-static size_t s_on_body(char *data, size_t size, size_t nmemb, void *user)
-{
-    s_req_t *req = user;
-    size_t n = size * nmemb, max = (size_t)req->owner->max_bytes;
-    if (n > max - req->len) {
-        req->too_big = true;
-        return 0; /* CURLE_WRITE_ERROR */
-    }
-    if (req->len + n + 1 > req->cap) {
-        size_t cap = req->cap ? req->cap : 16384;
-        while (cap < req->len + n + 1)
-            cap *= 2;
-        if (cap > max + 1)
-            cap = max + 1;
-        char *grown = realloc(req->buf, cap);
-        if (!grown)
-            return 0;
-        req->buf = grown;
-        req->cap = cap;
-    }
-    memcpy(req->buf + req->len, data, n);
-    req->len += n;
-    req->buf[req->len] = '\0';
-    return n;
-}
-
 /* The value of header line `line` (length len) when its name is `name`, into out. */
 static bool s_header_is(const char *line, size_t len, const char *name, char *out, size_t outlen)
 {
@@ -283,18 +257,6 @@ static size_t s_on_header(char *data, size_t size, size_t nmemb, void *user)
     return len;
 }
 
-/* Abort a transfer when a stop was requested (SIGTERM). */
-static int s_on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                         curl_off_t ulnow)
-{
-    (void)user;
-    (void)dltotal;
-    (void)dlnow;
-    (void)ultotal;
-    (void)ulnow;
-    return cs_stop_requested() ? 1 : 0;
-}
-
 /* Lists -------------------------------------------------------------------------------------- */
 
 static void s_req_free(s_req_t *req)
@@ -304,7 +266,7 @@ static void s_req_free(s_req_t *req)
     free(req->url);
     free(req->path);
     free(req->payload);
-    free(req->buf);
+    cs_buf_free(&req->body);
     json_decref(req->response);
     free(req);
 }
@@ -386,9 +348,7 @@ static void s_finish(cs_llm_t *self, s_req_t *req, cs_llm_status_t status, const
     }
     if (status == CS_LLM_FATAL && !self->fatal)
         self->fatal = strdup(req->error);
-    free(req->buf); /* the body is parsed (or useless) by now */
-    req->buf = NULL;
-    req->len = req->cap = 0;
+    cs_buf_free(&req->body); /* the body is parsed (or useless) by now */
     req->next = NULL;
     if (self->done_tail)
         self->done_tail->next = req;
@@ -405,8 +365,8 @@ static void s_start(cs_llm_t *self, s_req_t *req)
 {
     int64_t now = cs_now_ms();
     req->queued_ms += now - req->enqueued_ms;
-    req->len = 0;
-    req->too_big = false;
+    req->body.max = (size_t)self->max_bytes + 1;
+    cs_buf_clear(&req->body);
     req->curl_err[0] = '\0';
     req->reset_requests_ms = req->reset_tokens_ms = req->retry_after_ms = -1;
     CURL *c = curl_easy_init();
@@ -427,12 +387,12 @@ static void s_start(cs_llm_t *self, s_req_t *req)
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)self->max_bytes);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, req);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cs_http_on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &req->body);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, req);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, s_on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, cs_http_on_progress);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, req->curl_err);
     curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)req);
     CURLMcode mc = curl_multi_add_handle(self->multi, c);
@@ -551,7 +511,7 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
         s_finish(self, req, CS_LLM_STOPPED, "stopped");
         return;
     }
-    if (req->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+    if (req->body.over || cc == CURLE_FILESIZE_EXCEEDED) {
         s_finish(self, req, CS_LLM_FAILED, "the response is larger than the %ld-byte cap",
                  self->max_bytes);
         return;
@@ -573,7 +533,7 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
         wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
     } else if (status >= 200 && status < 300) {
         json_error_t jerr;
-        json_t *doc = json_loadb(req->buf ? req->buf : "", req->len, 0, &jerr);
+        json_t *doc = json_loadb(req->body.p ? req->body.p : "", req->body.len, 0, &jerr);
         if (json_is_object(doc)) {
             req->response = doc;
             s_finish(self, req, CS_LLM_OK, NULL);
@@ -589,7 +549,7 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
         note = detail;
         wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
     } else {
-        s_api_message(req->buf, req->len, api, sizeof api, &quota);
+        s_api_message(req->body.p, req->body.len, api, sizeof api, &quota);
         if (status == 429 && quota) {
             s_finish(self, req, CS_LLM_FATAL, QUOTA_MESSAGE "%s%s%s", api[0] ? " (" : "", api,
                      api[0] ? ")" : "");
@@ -629,9 +589,7 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
     }
     cs_warn("OpenAI %s on %s: waiting %lld ms (attempt %d of %d)%s%s", tag, req->path,
             (long long)wait, req->attempts + 1, self->max_attempts, note[0] ? ": " : "", note);
-    free(req->buf); /* a request may wait long: don't keep its last answer meanwhile */
-    req->buf = NULL;
-    req->len = req->cap = 0;
+    cs_buf_free(&req->body); /* a request may wait long: don't keep its last answer meanwhile */
     req->enqueued_ms = now;
     req->not_before_ms = now + wait;
     s_enqueue(self, req);

@@ -13,6 +13,8 @@
 #include <curl/curl.h>
 
 #include "cs_log.h"
+#include "cs_buf.h"
+#include "cs_http.h"
 #include "cs_util.h"
 
 #define PATH_EXTENSIVE  "/v2/calls/extensive"
@@ -39,9 +41,7 @@ struct cs_gong {
     int backoff_base_ms;
     int backoff_cap_ms;
     size_t max_bytes;
-    char *buf; /* the response being received; NUL-terminated */
-    size_t len, cap;
-    bool too_big;
+    cs_buf_t body; /* the response being received; max = max_bytes + 1 */
     char curl_err[CURL_ERROR_SIZE];
     cs_gong_stats_t stats;
 };
@@ -49,44 +49,6 @@ struct cs_gong {
 static char *s_strdup_or_null(const char *s)
 {
     return s && *s ? strdup(s) : NULL;
-}
-
-static size_t s_on_body(char *data, size_t size, size_t nmemb, void *user)
-{
-    cs_gong_t *self = user;
-    size_t n = size * nmemb;
-    if (n > self->max_bytes - self->len) {
-        self->too_big = true;
-        return 0; /* CURLE_WRITE_ERROR */
-    }
-    if (self->len + n + 1 > self->cap) {
-        size_t cap = self->cap ? self->cap : 16384;
-        while (cap < self->len + n + 1)
-            cap *= 2;
-        if (cap > self->max_bytes + 1)
-            cap = self->max_bytes + 1;
-        char *grown = realloc(self->buf, cap);
-        if (!grown)
-            return 0;
-        self->buf = grown;
-        self->cap = cap;
-    }
-    memcpy(self->buf + self->len, data, n);
-    self->len += n;
-    self->buf[self->len] = '\0';
-    return n;
-}
-
-/* Abort a transfer when a stop was requested (SIGTERM). */
-static int s_on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                         curl_off_t ulnow)
-{
-    (void)user;
-    (void)dltotal;
-    (void)dlnow;
-    (void)ultotal;
-    (void)ulnow;
-    return cs_stop_requested() ? 1 : 0;
 }
 
 cs_gong_t *cs_gong_new(const cs_gong_opts_t *opts, char *err, size_t errlen)
@@ -146,6 +108,7 @@ cs_gong_t *cs_gong_new(const cs_gong_opts_t *opts, char *err, size_t errlen)
     self->backoff_cap_ms = opts->backoff_cap_ms > 0 ? opts->backoff_cap_ms : 30000;
     self->max_bytes =
         opts->max_response_bytes > 0 ? opts->max_response_bytes : CS_GONG_DEFAULT_MAX_BYTES;
+    self->body.max = self->max_bytes + 1;
     self->curl = curl_easy_init();
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
     self->headers = h ? curl_slist_append(h, "Accept: application/json") : NULL;
@@ -172,10 +135,10 @@ cs_gong_t *cs_gong_new(const cs_gong_opts_t *opts, char *err, size_t errlen)
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)self->max_bytes);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, self);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cs_http_on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &self->body);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, s_on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, cs_http_on_progress);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, self->curl_err);
     if (self->access_key) {
         curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -202,7 +165,7 @@ void cs_gong_destroy(cs_gong_t **self_p)
     free(self->access_key);
     cs_free_secret(self->access_key_secret);
     cs_free_secret(self->bearer_token);
-    free(self->buf);
+    cs_buf_free(&self->body);
     free(self);
     curl_global_cleanup();
     *self_p = NULL;
@@ -320,8 +283,7 @@ static cs_gong_rc_t s_post(cs_gong_t *self, const char *path, const char *what, 
             rc = CS_GONG_STOPPED;
             break;
         }
-        self->len = 0;
-        self->too_big = false;
+        cs_buf_clear(&self->body);
         self->curl_err[0] = '\0';
         self->stats.requests++;
         if (attempt > 1)
@@ -329,7 +291,7 @@ static cs_gong_rc_t s_post(cs_gong_t *self, const char *path, const char *what, 
         int64_t start_ms = cs_now_ms();
         CURLcode cc = curl_easy_perform(self->curl);
         s_sent(self, start_ms);
-        self->stats.bytes += (long)self->len;
+        self->stats.bytes += (long)self->body.len;
         long status = 0;
         int64_t wait = -1; /* >= 0: try again after that many ms */
         bool rate_limited = false;
@@ -338,7 +300,7 @@ static cs_gong_rc_t s_post(cs_gong_t *self, const char *path, const char *what, 
             cs_fail(err, errlen, "%s: stopped", what);
             rc = CS_GONG_STOPPED;
             break;
-        } else if (self->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+        } else if (self->body.over || cc == CURLE_FILESIZE_EXCEEDED) {
             cs_fail(err, errlen, "%s: the response is larger than the %zu-byte cap", what,
                     self->max_bytes);
             break;
@@ -357,7 +319,8 @@ static cs_gong_rc_t s_post(cs_gong_t *self, const char *path, const char *what, 
             curl_easy_getinfo(self->curl, CURLINFO_RESPONSE_CODE, &status);
             if (status >= 200 && status < 300) {
                 json_error_t jerr;
-                json_t *doc = json_loadb(self->buf ? self->buf : "", self->len, 0, &jerr);
+                json_t *doc =
+                    json_loadb(self->body.p ? self->body.p : "", self->body.len, 0, &jerr);
                 if (json_is_object(doc)) {
                     *out = doc;
                     rc = CS_GONG_OK;
@@ -396,7 +359,7 @@ static cs_gong_rc_t s_post(cs_gong_t *self, const char *path, const char *what, 
                 snprintf(last, sizeof last, "rate limited (429)");
                 rate_limited = true;
             } else {
-                s_gong_errors(self->buf, self->len, gong_says, sizeof gong_says);
+                s_gong_errors(self->body.p, self->body.len, gong_says, sizeof gong_says);
                 if (status == 404 &&
                     strncmp(gong_says, NO_CALLS_PREFIX, strlen(NO_CALLS_PREFIX)) == 0) {
                     rc = CS_GONG_OK; /* *out stays NULL: nothing matched */
@@ -436,10 +399,8 @@ static cs_gong_rc_t s_post(cs_gong_t *self, const char *path, const char *what, 
     curl_easy_setopt(self->curl, CURLOPT_POSTFIELDS, NULL);
     free(payload);
     free(url);
-    if (self->cap > KEEP_BUFFER_MAX) {
-        free(self->buf);
-        self->buf = NULL;
-        self->cap = self->len = 0;
+    if (self->body.cap > KEEP_BUFFER_MAX) {
+        cs_buf_free(&self->body);
     }
     return rc;
 }
