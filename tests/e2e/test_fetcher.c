@@ -318,13 +318,6 @@ Test(fetcher, writer_failure_is_reported, .timeout = 60)
     rig_close(&r);
 }
 
-static const char *hold_acks(const json_t *call, int delivery)
-{
-    (void)call;
-    (void)delivery;
-    return NULL;
-}
-
 Test(fetcher, window_bounds_calls_in_flight, .timeout = 60)
 {
     rig_t r = {0};
@@ -353,7 +346,6 @@ Test(fetcher, window_bounds_calls_in_flight, .timeout = 60)
     char *log = fetcher_log(&r);
     cr_assert(strstr(log, "Interrupted"), "%s", log);
     free(log);
-    (void)hold_acks;
     unlink(path);
     rig_close(&r);
 }
