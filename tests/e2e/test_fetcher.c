@@ -28,14 +28,6 @@ typedef struct {
     cs_testproc_t fetcher;
 } rig_t;
 
-static void free_endpoint(char *out, size_t outlen)
-{
-    zsock_t *s = zsock_new(ZMQ_PULL);
-    cr_assert(zsock_bind(s, "tcp://127.0.0.1:*") > 0);
-    cs_sock_endpoint(s, out, outlen);
-    zsock_destroy(&s);
-}
-
 static void rig_open(rig_t *r)
 {
     cs_testdb_create(&r->db, true);
@@ -48,7 +40,7 @@ static void rig_open(rig_t *r)
     r->pub = cs_sock_new(ZMQ_PUB, "tcp://127.0.0.1:*", true, err, sizeof err);
     cr_assert(r->pub, "%s", err);
     cs_sock_endpoint(r->pub, r->acks_ep, sizeof r->acks_ep);
-    free_endpoint(r->calls_ep, sizeof r->calls_ep);
+    cs_testproc_free_endpoint(r->calls_ep, sizeof r->calls_ep);
 }
 
 static void rig_close(rig_t *r)
@@ -253,10 +245,10 @@ Test(fetcher, dropped_ack_means_resend, .timeout = 60)
     int status = serve(&r, drop_first_ack, &seen, 30000);
     char *log = fetcher_log(&r);
     cr_assert_eq(status, 0, "exit %d\n%s", status, log);
-    cr_assert_eq(seen.distinct, 3);
+    cr_assert_eq(seen.distinct, 3, "%s", log);
     for (int i = 0; i < 3; i++)
-        cr_assert_eq(seen.deliveries[i], 2, "call %s delivered %d times", seen.ids[i],
-                     seen.deliveries[i]);
+        cr_assert_eq(seen.deliveries[i], 2, "call %s delivered %d times\n%s", seen.ids[i],
+                     seen.deliveries[i], log);
     cr_assert_eq(cs_rec_int(seen.last[0], "attempt", 0), 2);
     cr_assert(strstr(log, "Resending call"), "%s", log);
     free(log);
@@ -511,7 +503,7 @@ Test(fetcher_gong, fetches_pages_and_transcripts_records_and_attaches_customers,
     cr_assert(strstr(log, "Successfully fetched 5 calls from Gong"), "%s", log);
     cr_assert(strstr(log, "✅ Successfully ingested 4 calls from Gong!"), "%s", log);
     cr_assert_null(strstr(log, "secret-xyz-123"), "a secret reached the log");
-    cr_assert_eq(seen.distinct, 4);
+    cr_assert_eq(seen.distinct, 4, "%s", log);
     cr_assert_eq(fake_gong_count(fg, "/v2/calls/extensive"), 3, "5 calls, 2 a page");
     /* one batch of 4 ids; the fake pages answers by 2, so the batch's cursor is followed once */
     cr_assert_eq(fake_gong_count(fg, "/v2/calls/transcript"), 2);
@@ -562,7 +554,7 @@ Test(fetcher_gong, limit_stops_listing, .timeout = 60)
     int status = serve(&r, NULL, &seen, 30000);
     char *log = fetcher_log(&r);
     cr_assert_eq(status, 0, "%s", log);
-    cr_assert_eq(seen.distinct, 3);
+    cr_assert_eq(seen.distinct, 3, "%s", log);
     cr_assert_eq(fake_gong_count(fg, "/v2/calls/extensive"), 2, "no page past the limit");
     cr_assert(json_is_false(json_object_get(json_object_get(seen.last[0], "flags"), "extract")));
     free(log);

@@ -15,15 +15,6 @@
 #include "cs_util.h"
 #include "cs_uuid.h"
 
-/* A loopback endpoint with a port nobody is using right now. */
-static void free_endpoint(char *out, size_t outlen)
-{
-    zsock_t *s = zsock_new(ZMQ_PULL);
-    cr_assert(zsock_bind(s, "tcp://127.0.0.1:*") > 0);
-    cs_sock_endpoint(s, out, outlen);
-    zsock_destroy(&s);
-}
-
 typedef struct {
     cs_testproc_t writer;
     zsock_t *push; /* plays the matcher: binds the decisions endpoint */
@@ -52,7 +43,7 @@ static void rig_open(rig_t *r, const char *db_url, const char *ws)
     r->push = cs_sock_new(ZMQ_PUSH, "tcp://127.0.0.1:*", true, err, sizeof err);
     cr_assert(r->push, "%s", err);
     cs_sock_endpoint(r->push, r->decisions, sizeof r->decisions);
-    free_endpoint(r->acks, sizeof r->acks);
+    cs_testproc_free_endpoint(r->acks, sizeof r->acks);
     rig_start_writer(r);
     r->sub = cs_sock_new(ZMQ_SUB, r->acks, false, err, sizeof err);
     cr_assert(r->sub, "%s", err);

@@ -32,6 +32,12 @@ cs_testrun_t cs_testproc_run(char *const argv[], char *const env[], const char *
                              int timeout_ms);
 void cs_testrun_free(cs_testrun_t *run);
 
+/* "tcp://127.0.0.1:PORT" with a port nobody listens on now, for a stage under test to bind.
+   The port is below the kernel's ephemeral range, so no connecting socket (the test's own,
+   retrying before the stage has bound) can be handed it as a source port and connect to
+   itself, which would keep the stage from binding it. */
+void cs_testproc_free_endpoint(char *out, size_t outlen);
+
 /* Start argv in the background with extra environment env; output goes to a log file. */
 void cs_testproc_start(cs_testproc_t *p, char *const argv[], char *const env[]);
 
