@@ -1,5 +1,8 @@
 #include "cs_buf.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +43,33 @@ char *cs_buf_take(cs_buf_t *b)
         free(b->p);
     *b = (cs_buf_t){.max = b->max};
     return p;
+}
+
+void cs_buf_printf(cs_buf_t *b, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = true;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        cs_buf_add(b, small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        b->failed = true;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    cs_buf_add(b, big, (size_t)n);
+    free(big);
 }
 
 void cs_buf_clear(cs_buf_t *b)

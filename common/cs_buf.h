@@ -23,6 +23,9 @@ typedef struct {
 /* Append n bytes of s. */
 void cs_buf_add(cs_buf_t *b, const char *s, size_t n);
 
+/* Append printf-formatted text. */
+void cs_buf_printf(cs_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The string built (the caller frees it; "" when nothing was added), or NULL after a failure
    (its memory freed). The buffer is empty and reusable afterwards. */
 char *cs_buf_take(cs_buf_t *b);

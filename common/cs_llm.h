@@ -35,6 +35,7 @@
 #ifndef CS_LLM_H
 #define CS_LLM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -137,5 +138,10 @@ typedef struct {
     int64_t latency_ms_sum;
 } cs_llm_stats_t;
 void cs_llm_stats(const cs_llm_t *self, cs_llm_stats_t *out);
+
+/* USD per million tokens (input, output) of a known model, as OpenAI publishes them; the
+   longest matching prefix wins ("gpt-4o-mini-2024-07-18" is gpt-4o-mini). False for unknown
+   models (local servers: free). */
+bool cs_llm_model_price(const char *model, double *input, double *output);
 
 #endif

@@ -195,6 +195,8 @@ static const field_t DECIDED[] = {
     {"similarity", F_NUMBER, OPT},
     {"candidates", F_ARRAY, OPT, .item = F_OBJECT, .fields = CANDIDATE},
     {"embedding", F_ARRAY, OPT, .item = F_NUMBER},
+    {"embedding_index", F_ARRAY, OPT, .item = F_INT},
+    {"embedding_model", F_STRING, OPT, .max_len = 160},
     {"quote", F_STRING, OPT},
     {"speaker", F_STRING, OPT},
     {0},

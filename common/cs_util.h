@@ -42,6 +42,9 @@ int cs_strlcpy(char *dst, const char *src, size_t dstlen);
    memory. NULL is fine. */
 void cs_free_secret(char *secret);
 
+/* A malloc'd printf result; NULL when out of memory. */
+char *cs_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* printf into err (size errlen) when err is not NULL; returns -1 so callers can
    `return cs_fail(err, errlen, "...")`. */
 int cs_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

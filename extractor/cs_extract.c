@@ -39,37 +39,6 @@ typedef struct {
     int attempt;
 } request_t;
 
-/* USD per million tokens, as published by OpenAI; override with --price-input/--price-output. */
-static const struct {
-    const char *model;
-    double input, output;
-} PRICES[] = {
-    {"gpt-4o-mini", 0.15, 0.60},
-    {"gpt-4o", 2.50, 10.00},
-    {"gpt-4.1-nano", 0.10, 0.40},
-    {"gpt-4.1-mini", 0.40, 1.60},
-    {"gpt-4.1", 2.00, 8.00},
-    {"gpt-3.5-turbo", 0.50, 1.50},
-    {"o4-mini", 1.10, 4.40},
-    {"text-embedding-3-small", 0.02, 0.0},
-    {"text-embedding-3-large", 0.13, 0.0},
-};
-
-bool cs_extract_model_price(const char *model, double *input, double *output)
-{
-    /* longest prefix wins, so "gpt-4o-mini-2024-07-18" is priced as gpt-4o-mini */
-    size_t best = 0;
-    for (size_t i = 0; model && i < CS_ARRAY_LEN(PRICES); i++) {
-        size_t n = strlen(PRICES[i].model);
-        if (n > best && strncasecmp(model, PRICES[i].model, n) == 0) {
-            best = n;
-            *input = PRICES[i].input;
-            *output = PRICES[i].output;
-        }
-    }
-    return best > 0;
-}
-
 cs_extract_t *cs_extract_new(const cs_extract_opts_t *opts, cs_extract_done_fn fn, void *arg)
 {
     cs_extract_t *self = calloc(1, sizeof *self);

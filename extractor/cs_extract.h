@@ -57,8 +57,4 @@ int cs_extract_pending(const cs_extract_t *self);
 
 void cs_extract_totals(const cs_extract_t *self, cs_extract_totals_t *out);
 
-/* USD per million tokens (input, output) of a known model; false for unknown models
-   (local servers: free). */
-bool cs_extract_model_price(const char *model, double *input, double *output);
-
 #endif

@@ -133,7 +133,7 @@ static bool s_configure_llm(const cs_config_t *cfg, cs_llm_t **llm, cs_extract_o
     opts->max_input_tokens = (int)cs_config_int(cfg, "max-input-tokens");
     opts->max_attempts = (int)cs_config_int(cfg, "max-attempts");
     double in = 0, outp = 0;
-    cs_extract_model_price(opts->model, &in, &outp);
+    cs_llm_model_price(opts->model, &in, &outp);
     opts->price_input =
         cs_config_str(cfg, "price-input") ? cs_config_double(cfg, "price-input") : in;
     opts->price_output =

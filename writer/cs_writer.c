@@ -193,12 +193,13 @@ static int s_message(tx_t *tx, const char *customer_id)
     return rc;
 }
 
-/* "{0.1,0.2}" for a real[] parameter; NULL when there is no embedding. Caller frees. */
+/* "{0.1,0.2}" for a real[] (or integer[]: integers print as such) parameter; NULL when there
+   is no array or it is empty. Caller frees. */
 static char *s_real_array(const json_t *values)
 {
     if (!json_is_array(values) || json_array_size(values) == 0)
         return NULL;
-    size_t cap = json_array_size(values) * 18 + 3, off = 0, i;
+    size_t cap = json_array_size(values) * 24 + 3, off = 0, i;
     char *text = malloc(cap);
     if (!text)
         return NULL;
@@ -206,8 +207,12 @@ static char *s_real_array(const json_t *values)
     json_t *v;
     json_array_foreach(values, i, v)
     {
-        off +=
-            (size_t)snprintf(text + off, cap - off, "%s%.9g", i ? "," : "", json_number_value(v));
+        if (json_is_integer(v))
+            off += (size_t)snprintf(text + off, cap - off, "%s%lld", i ? "," : "",
+                                    (long long)json_integer_value(v));
+        else
+            off += (size_t)snprintf(text + off, cap - off, "%s%.9g", i ? "," : "",
+                                    json_number_value(v));
     }
     snprintf(text + off, cap - off, "}");
     return text;
@@ -217,6 +222,7 @@ static char *s_real_array(const json_t *values)
 static int s_create_feature(tx_t *tx, const json_t *d, const char *feature_id)
 {
     char *embedding = s_real_array(json_object_get(d, "embedding"));
+    char *hashes = s_real_array(json_object_get(d, "embedding_index"));
     const char *urgency = cs_rec_str(d, "urgency");
     const char *params[] = {feature_id,
                             tx->workspace_id,
@@ -225,18 +231,21 @@ static int s_create_feature(tx_t *tx, const json_t *d, const char *feature_id)
                             cs_rec_str(d, "description") ? cs_rec_str(d, "description") : "",
                             urgency ? urgency : "medium",
                             embedding,
-                            cs_rec_str(tx->rec, "started_at")};
+                            cs_rec_str(tx->rec, "started_at"),
+                            embedding ? hashes : NULL,
+                            embedding ? cs_rec_str(d, "embedding_model") : NULL};
     PGresult *res = s_exec(
         tx,
         "INSERT INTO features (id, workspace_id, theme_id, name, description, urgency, embedding,"
-        " first_mentioned, last_mentioned)"
+        " first_mentioned, last_mentioned, embedding_index, embedding_model)"
         " VALUES ($1, $2, coalesce((SELECT id FROM themes WHERE id = $3::uuid AND workspace_id = "
         "$2),"
         " (SELECT id FROM themes WHERE workspace_id = $2 AND is_default)),"
-        " $4, $5, $6, $7::real[], $8::timestamptz, $8::timestamptz)"
+        " $4, $5, $6, $7::real[], $8::timestamptz, $8::timestamptz, $9::integer[], $10)"
         " ON CONFLICT (id) DO NOTHING",
-        8, params);
+        10, params);
     free(embedding);
+    free(hashes);
     if (!res)
         return -1;
     PQclear(res);

@@ -1,0 +1,405 @@
+#include "cs_catalog.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <czmq.h>
+
+#include "cs_util.h"
+
+/* Document frequencies: open addressing on the n-gram hash; count 0 marks an empty slot. */
+typedef struct {
+    uint32_t key, count;
+} df_slot_t;
+
+typedef struct {
+    char id[CS_UUID_LEN];
+    char *name;
+    bool is_default;
+} theme_t;
+
+struct cs_catalog {
+    char workspace_id[CS_UUID_LEN];
+    bool sparse;
+    int reloads;
+    theme_t *themes;
+    size_t nthemes;
+    cs_feature_t **features;
+    size_t n, cap;
+    zhashx_t *by_id;         /* id -> feature */
+    zhashx_t *by_theme_name; /* "theme_id/norm" -> earliest feature */
+    zhashx_t *by_name;       /* norm -> earliest feature */
+    df_slot_t *df;
+    size_t df_cap, df_used;
+    int epoch;           /* of the IDF the cached weighted vectors use */
+    size_t epoch_docs;   /* features counted in df when the epoch began */
+    size_t docs;         /* features counted in df */
+    size_t missing;      /* features without a vector */
+};
+
+static void s_feature_free(cs_feature_t *f)
+{
+    if (!f)
+        return;
+    free(f->name);
+    free(f->norm);
+    free(f->description);
+    cs_vec_free(&f->vec);
+    cs_vec_free(&f->weighted);
+    free(f);
+}
+
+cs_catalog_t *cs_catalog_new(const char *workspace_id, bool sparse)
+{
+    cs_catalog_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    cs_strlcpy(self->workspace_id, workspace_id ? workspace_id : "", sizeof self->workspace_id);
+    self->sparse = sparse;
+    self->by_id = zhashx_new();
+    self->by_theme_name = zhashx_new();
+    self->by_name = zhashx_new();
+    if (!self->by_id || !self->by_theme_name || !self->by_name) {
+        cs_catalog_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+static void s_forget(cs_catalog_t *self)
+{
+    for (size_t i = 0; i < self->n; i++)
+        s_feature_free(self->features[i]);
+    self->n = 0;
+    for (size_t i = 0; i < self->nthemes; i++)
+        free(self->themes[i].name);
+    free(self->themes);
+    self->themes = NULL;
+    self->nthemes = 0;
+    zhashx_purge(self->by_id);
+    zhashx_purge(self->by_theme_name);
+    zhashx_purge(self->by_name);
+    free(self->df);
+    self->df = NULL;
+    self->df_cap = self->df_used = 0;
+    self->docs = self->epoch_docs = self->missing = 0;
+    self->epoch++;
+}
+
+void cs_catalog_destroy(cs_catalog_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cs_catalog_t *self = *self_p;
+    if (self->by_id)
+        s_forget(self);
+    free(self->features);
+    zhashx_destroy(&self->by_id);
+    zhashx_destroy(&self->by_theme_name);
+    zhashx_destroy(&self->by_name);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *cs_catalog_workspace(const cs_catalog_t *self)
+{
+    return self->workspace_id;
+}
+
+void cs_catalog_clear(cs_catalog_t *self)
+{
+    s_forget(self);
+    self->reloads++;
+}
+
+int cs_catalog_reloads(const cs_catalog_t *self)
+{
+    return self->reloads;
+}
+
+int cs_catalog_add_theme(cs_catalog_t *self, const char *id, const char *name, bool is_default)
+{
+    theme_t *t = realloc(self->themes, (self->nthemes + 1) * sizeof *t);
+    if (!t)
+        return -1;
+    self->themes = t;
+    theme_t *nt = &t[self->nthemes];
+    cs_strlcpy(nt->id, id, sizeof nt->id);
+    nt->name = strdup(name ? name : "");
+    nt->is_default = is_default;
+    if (!nt->name)
+        return -1;
+    self->nthemes++;
+    return 0;
+}
+
+size_t cs_catalog_themes(const cs_catalog_t *self)
+{
+    return self->nthemes;
+}
+
+const char *cs_catalog_theme_id(const cs_catalog_t *self, const char *name)
+{
+    const char *dflt = NULL;
+    for (size_t i = 0; i < self->nthemes; i++) {
+        if (name && strcasecmp(self->themes[i].name, name) == 0)
+            return self->themes[i].id;
+        if (self->themes[i].is_default && !dflt)
+            dflt = self->themes[i].id;
+    }
+    if (dflt)
+        return dflt;
+    return self->nthemes ? self->themes[0].id : NULL;
+}
+
+static int s_theme_index(const cs_catalog_t *self, const char *theme_id)
+{
+    for (size_t i = 0; theme_id && i < self->nthemes; i++)
+        if (strcmp(self->themes[i].id, theme_id) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* ---- document frequencies ----------------------------------------------------------------- */
+
+static df_slot_t *s_df_slot(df_slot_t *table, size_t cap, uint32_t key)
+{
+    size_t i = (key * 2654435761u) & (cap - 1);
+    while (table[i].count && table[i].key != key)
+        i = (i + 1) & (cap - 1);
+    return &table[i];
+}
+
+static uint32_t s_df(const cs_catalog_t *self, uint32_t key)
+{
+    if (!self->df_cap)
+        return 0;
+    const df_slot_t *s = s_df_slot(self->df, self->df_cap, key);
+    return s->count;
+}
+
+static int s_df_grow(cs_catalog_t *self)
+{
+    size_t cap = self->df_cap ? 2 * self->df_cap : 1024;
+    df_slot_t *table = calloc(cap, sizeof *table);
+    if (!table)
+        return -1;
+    for (size_t i = 0; i < self->df_cap; i++)
+        if (self->df[i].count)
+            *s_df_slot(table, cap, self->df[i].key) = self->df[i];
+    free(self->df);
+    self->df = table;
+    self->df_cap = cap;
+    return 0;
+}
+
+static int s_df_count(cs_catalog_t *self, const cs_vec_t *v)
+{
+    for (int i = 0; i < v->n; i++) {
+        if (2 * (self->df_used + 1) > self->df_cap && s_df_grow(self) != 0)
+            return -1;
+        df_slot_t *s = s_df_slot(self->df, self->df_cap, v->idx[i]);
+        if (!s->count) {
+            s->key = v->idx[i];
+            self->df_used++;
+        }
+        s->count++;
+    }
+    self->docs++;
+    /* a quarter more documents: the cached weights are stale enough to redo */
+    if (self->docs > self->epoch_docs + self->epoch_docs / 4) {
+        self->epoch++;
+        self->epoch_docs = self->docs;
+    }
+    return 0;
+}
+
+static double s_idf(const cs_catalog_t *self, uint32_t key)
+{
+    return log((double)(self->docs + 1) / (double)(s_df(self, key) + 1)) + 1.0;
+}
+
+/* v weighted by the current IDF, unit length, into out (sparse, allocated). */
+static int s_weigh(const cs_catalog_t *self, const cs_vec_t *v, cs_vec_t *out)
+{
+    if (cs_vec_copy(v, out) != 0)
+        return -1;
+    double norm = 0;
+    for (int i = 0; i < out->n; i++) {
+        out->val[i] = (float)(out->val[i] * s_idf(self, out->idx[i]));
+        norm += (double)out->val[i] * out->val[i];
+    }
+    if (norm > 0) {
+        float scale = (float)(1.0 / sqrt(norm));
+        for (int i = 0; i < out->n; i++)
+            out->val[i] *= scale;
+    }
+    return 0;
+}
+
+/* ---- features ----------------------------------------------------------------------------- */
+
+static void s_index_name(cs_catalog_t *self, cs_feature_t *f)
+{
+    char key[CS_UUID_LEN + 2 + 4096];
+    snprintf(key, sizeof key, "%s/%s", f->theme_id, f->norm);
+    if (!zhashx_lookup(self->by_theme_name, key))
+        zhashx_insert(self->by_theme_name, key, f);
+    if (!zhashx_lookup(self->by_name, f->norm))
+        zhashx_insert(self->by_name, f->norm, f);
+}
+
+cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *theme_id,
+                             const char *name, const char *description, cs_vec_t *vec, bool own)
+{
+    if (!id || zhashx_lookup(self->by_id, id))
+        return NULL;
+    if (self->n == self->cap) {
+        size_t cap = self->cap ? 2 * self->cap : 64;
+        cs_feature_t **a = realloc(self->features, cap * sizeof *a);
+        if (!a)
+            return NULL;
+        self->features = a;
+        self->cap = cap;
+    }
+    cs_feature_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    cs_strlcpy(f->id, id, sizeof f->id);
+    cs_strlcpy(f->theme_id, theme_id ? theme_id : "", sizeof f->theme_id);
+    f->name = strdup(name ? name : "");
+    f->norm = cs_vec_norm_name(name);
+    f->description = strdup(description ? description : "");
+    if (!f->name || !f->norm || !f->description) {
+        s_feature_free(f);
+        return NULL;
+    }
+    f->vec = *vec;
+    *vec = (cs_vec_t){0};
+    f->epoch = -1;
+    f->theme = s_theme_index(self, f->theme_id);
+    f->own = own;
+    f->pos = self->n;
+    if (self->sparse && f->vec.n && s_df_count(self, &f->vec) != 0) {
+        s_feature_free(f);
+        return NULL;
+    }
+    if (f->vec.n == 0)
+        self->missing++;
+    self->features[self->n++] = f;
+    zhashx_insert(self->by_id, f->id, f);
+    s_index_name(self, f);
+    return f;
+}
+
+void cs_catalog_set_vec(cs_catalog_t *self, cs_feature_t *f, cs_vec_t *vec)
+{
+    if (f->vec.n == 0 && vec->n > 0 && self->missing)
+        self->missing--;
+    cs_vec_free(&f->vec);
+    f->vec = *vec;
+    *vec = (cs_vec_t){0};
+    if (self->sparse && f->vec.n)
+        s_df_count(self, &f->vec);
+    f->epoch = -1;
+}
+
+size_t cs_catalog_size(const cs_catalog_t *self)
+{
+    return self->n;
+}
+
+cs_feature_t *cs_catalog_at(cs_catalog_t *self, size_t i)
+{
+    return i < self->n ? self->features[i] : NULL;
+}
+
+const cs_feature_t *cs_catalog_get(const cs_catalog_t *self, const char *id)
+{
+    return id ? zhashx_lookup(self->by_id, id) : NULL;
+}
+
+size_t cs_catalog_missing(const cs_catalog_t *self)
+{
+    return self->missing;
+}
+
+const cs_feature_t *cs_catalog_exact(const cs_catalog_t *self, const char *theme_id,
+                                     const char *name, size_t from)
+{
+    char *norm = cs_vec_norm_name(name);
+    if (!norm || !norm[0]) {
+        free(norm);
+        return NULL;
+    }
+    const cs_feature_t *f;
+    if (theme_id) {
+        char key[CS_UUID_LEN + 2 + 4096];
+        snprintf(key, sizeof key, "%s/%s", theme_id, norm);
+        f = zhashx_lookup(self->by_theme_name, key);
+    } else {
+        f = zhashx_lookup(self->by_name, norm);
+    }
+    /* the index keeps the earliest; a later one with the same name only matters to callers
+       looking at positions >= from, so look for it by scanning those */
+    if (f && f->pos < from) {
+        f = NULL;
+        for (size_t i = from; i < self->n && !f; i++) {
+            const cs_feature_t *g = self->features[i];
+            if ((!theme_id || strcmp(g->theme_id, theme_id) == 0) && strcmp(g->norm, norm) == 0)
+                f = g;
+        }
+    }
+    free(norm);
+    return f;
+}
+
+int cs_catalog_top(cs_catalog_t *self, const char *theme_id, const cs_vec_t *q, int k,
+                   cs_hit_t *hits, size_t from)
+{
+    if (k <= 0 || q->n == 0)
+        return 0;
+    int theme = -1;
+    if (theme_id && (theme = s_theme_index(self, theme_id)) < 0)
+        theme = -2; /* a theme this catalogue does not know: compare by id */
+    cs_vec_t qw = {0};
+    const cs_vec_t *query = q;
+    if (self->sparse) {
+        if (s_weigh(self, q, &qw) != 0)
+            return 0;
+        query = &qw;
+    }
+    int found = 0;
+    for (size_t i = from; i < self->n; i++) {
+        cs_feature_t *f = self->features[i];
+        if (f->vec.n == 0)
+            continue;
+        if (theme_id &&
+            (theme >= 0 ? f->theme != theme : strcmp(f->theme_id, theme_id) != 0))
+            continue;
+        const cs_vec_t *fv = &f->vec;
+        if (self->sparse) {
+            if (f->epoch != self->epoch) {
+                cs_vec_free(&f->weighted);
+                if (s_weigh(self, &f->vec, &f->weighted) != 0)
+                    continue;
+                f->epoch = self->epoch;
+            }
+            fv = &f->weighted;
+        }
+        double sim = cs_vec_dot(query, fv);
+        if (found == k && sim <= hits[k - 1].similarity)
+            continue;
+        int j = found < k ? found++ : k - 1;
+        while (j > 0 && hits[j - 1].similarity < sim) {
+            hits[j] = hits[j - 1];
+            j--;
+        }
+        hits[j] = (cs_hit_t){f, sim > 1.0 ? 1.0 : sim};
+    }
+    cs_vec_free(&qw);
+    return found;
+}

@@ -1,0 +1,835 @@
+#include "cs_match.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <czmq.h>
+
+#include "cs_judge.h"
+#include "cs_log.h"
+#include "cs_record.h"
+#include "cs_util.h"
+#include "cs_uuid.h"
+
+#define MAX_CANDIDATES 50
+#define MAX_RECHECKS   8      /* decisions taken again because the catalogue moved meanwhile */
+#define EMBED_BATCH    256    /* inputs per embeddings request */
+#define CACHE_MAX      20000  /* provider vectors kept by text */
+#define MAX_TEXT       8000   /* bytes of a feature's text that are embedded */
+
+typedef struct job job_t;
+
+typedef struct {
+    job_t *job;
+    int index;
+    const json_t *req; /* the feature request (borrowed from job->rec) */
+    char theme_id[CS_UUID_LEN];
+    char own_id[CS_UUID_LEN]; /* the id it gets when it is created */
+    cs_vec_t vec;
+    size_t snap;        /* catalogue size when the candidates were taken */
+    int reloads;        /* catalogue reloads then */
+    json_t *candidates; /* [{id, name, description, similarity}] */
+    int answers;        /* judge answers asked for this decision */
+    int rechecks;
+    bool judged; /* went to the judge at least once */
+    bool done;
+} item_t;
+
+struct job {
+    cs_match_t *m;
+    json_t *rec;
+    cs_catalog_t *cat;
+    item_t *items;
+    int n, open;
+    json_t *decisions;
+    char message_id[CS_UUID_LEN];
+    long tokens;
+    int created, linked;
+    bool stopped;
+    void *handle; /* in m->jobs */
+};
+
+struct cs_match {
+    cs_match_opts_t opts;
+    char vector_model[160];
+    cs_match_done_fn fn;
+    void *arg;
+    zhashx_t *cache; /* text -> cs_vec_t * */
+    zlistx_t *jobs;
+    cs_match_totals_t t;
+};
+
+static void s_decide(item_t *it);
+
+/* ---- the engine ----------------------------------------------------------------------------- */
+
+static void s_vec_destroy(void **item)
+{
+    cs_vec_t *v = *item;
+    if (v) {
+        cs_vec_free(v);
+        free(v);
+    }
+    *item = NULL;
+}
+
+static void s_job_free(job_t *job)
+{
+    for (int i = 0; i < job->n; i++) {
+        cs_vec_free(&job->items[i].vec);
+        json_decref(job->items[i].candidates);
+    }
+    free(job->items);
+    json_decref(job->decisions);
+    json_decref(job->rec);
+    free(job);
+}
+
+cs_match_t *cs_match_new(const cs_match_opts_t *opts, cs_match_done_fn fn, void *arg)
+{
+    cs_match_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->opts = *opts;
+    if (!self->opts.llm)
+        self->opts.provider_vectors = self->opts.judge = false;
+    if (self->opts.candidates <= 0)
+        self->opts.candidates = 5;
+    if (self->opts.candidates > MAX_CANDIDATES)
+        self->opts.candidates = MAX_CANDIDATES;
+    if (self->opts.max_attempts <= 0)
+        self->opts.max_attempts = 1;
+    if (self->opts.provider_vectors) {
+        const char *model =
+            opts->embedding_model ? opts->embedding_model : "text-embedding-3-small";
+        if (opts->dimensions > 0)
+            snprintf(self->vector_model, sizeof self->vector_model, "%s@%d", model,
+                     opts->dimensions);
+        else
+            cs_strlcpy(self->vector_model, model, sizeof self->vector_model);
+    } else {
+        cs_strlcpy(self->vector_model, CS_VEC_OFFLINE_MODEL, sizeof self->vector_model);
+    }
+    self->fn = fn;
+    self->arg = arg;
+    self->cache = zhashx_new();
+    self->jobs = zlistx_new();
+    if (!self->cache || !self->jobs) {
+        cs_match_destroy(&self);
+        return NULL;
+    }
+    zhashx_set_destructor(self->cache, s_vec_destroy);
+    return self;
+}
+
+void cs_match_destroy(cs_match_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cs_match_t *self = *self_p;
+    for (job_t *job = self->jobs ? zlistx_first(self->jobs) : NULL; job;
+         job = zlistx_next(self->jobs))
+        s_job_free(job);
+    zlistx_destroy(&self->jobs);
+    zhashx_destroy(&self->cache);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *cs_match_vector_model(const cs_match_t *self)
+{
+    return self->vector_model;
+}
+
+int cs_match_pending(const cs_match_t *self)
+{
+    return (int)zlistx_size(self->jobs);
+}
+
+int cs_match_run(cs_match_t *self, int timeout_ms)
+{
+    if (self->opts.llm && cs_llm_pending(self->opts.llm) > 0)
+        cs_llm_run(self->opts.llm, timeout_ms);
+    return cs_match_pending(self);
+}
+
+void cs_match_totals(const cs_match_t *self, cs_match_totals_t *out)
+{
+    *out = self->t;
+}
+
+/* The text a feature is embedded by (provider vectors): its name, then its description.
+   Caller frees. */
+static char *s_text(const char *name, const char *description)
+{
+    char *text = NULL;
+    if (description && description[0])
+        text = cs_strdup_printf("%.4000s. %.3900s", name ? name : "", description);
+    else
+        text = cs_strdup_printf("%.*s", MAX_TEXT, name ? name : "");
+    return text;
+}
+
+/* ---- finishing a job ---------------------------------------------------------------------- */
+
+static void s_emit(job_t *job)
+{
+    cs_match_t *m = job->m;
+    zlistx_detach(m->jobs, job->handle);
+    if (job->stopped) { /* cut short by a stop: not sent, the fetcher sends the call again */
+        s_job_free(job);
+        return;
+    }
+    json_t *rec = job->rec;
+    job->rec = NULL;
+    json_object_set_new(rec, "kind", json_string("decision"));
+    json_object_set(rec, "decisions", job->decisions ? job->decisions : json_array());
+    if (job->created + job->linked > 0 && !m->opts.quiet)
+        cs_info("→ Created %d new features, matched %d to existing features", job->created,
+                job->linked);
+    long tokens = job->tokens;
+    s_job_free(job);
+    m->fn(m->arg, rec, tokens);
+}
+
+static void s_item_done(item_t *it)
+{
+    it->done = true;
+    if (--it->job->open == 0)
+        s_emit(it->job);
+}
+
+/* Four decimals are all anyone reads of a similarity or a confidence. */
+static double s_round(double x)
+{
+    return floor(x * 10000 + 0.5) / 10000;
+}
+
+/* The candidates as the record keeps them: id, name, similarity. New reference. */
+static json_t *s_record_candidates(const json_t *candidates)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(candidates, i, c)
+    {
+        json_array_append_new(out, json_pack("{s:s, s:s, s:f}", "id", cs_rec_str(c, "id"), "name",
+                                             cs_rec_str(c, "name"), "similarity",
+                                             s_round(cs_rec_num(c, "similarity", 0))));
+    }
+    return out;
+}
+
+/* Record the decision on it: link to `target`, or create it (target NULL). */
+static void s_finish(item_t *it, const cs_feature_t *target, const char *method, double confidence,
+                     double similarity, const char *reasoning)
+{
+    job_t *job = it->job;
+    cs_match_t *m = job->m;
+    /* a redelivered call meets the feature it created itself: that is its creation again */
+    bool create = !target || strcmp(target->id, it->own_id) == 0;
+    const char *title = cs_rec_str(it->req, "title");
+    confidence = s_round(confidence < 0 ? 0 : confidence > 1 ? 1 : confidence);
+    json_t *d = json_pack("{s:i, s:s, s:s, s:s, s:f, s:s, s:s}", "index", it->index, "action",
+                          create ? "create" : "link", "feature_id",
+                          create ? it->own_id : target->id, "name", title, "confidence",
+                          confidence, "reasoning", reasoning ? reasoning : "", "method", method);
+    const char *theme_id = target && target->theme_id[0] ? target->theme_id : it->theme_id;
+    if (theme_id[0])
+        json_object_set_new(d, "theme_id", json_string(theme_id));
+    const char *keep[] = {"description", "urgency", "quote", "speaker"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(keep); i++)
+        if (cs_rec_str(it->req, keep[i]))
+            json_object_set_new(d, keep[i], json_string(cs_rec_str(it->req, keep[i])));
+    if (similarity >= 0)
+        json_object_set_new(d, "similarity", json_real(s_round(similarity > 1 ? 1 : similarity)));
+    json_object_set_new(d, "candidates", s_record_candidates(it->candidates));
+    if (create && it->vec.n) {
+        json_t *values, *index;
+        cs_vec_to_json(&it->vec, &values, &index);
+        json_object_set_new(d, "embedding", values);
+        if (index)
+            json_object_set_new(d, "embedding_index", index);
+        json_object_set_new(d, "embedding_model", json_string(m->vector_model));
+    }
+    json_array_set_new(job->decisions, (size_t)it->index, d);
+
+    if (create) {
+        job->created++;
+        m->t.created++;
+    } else {
+        job->linked++;
+        m->t.linked++;
+    }
+    if (strcmp(method, "exact") == 0)
+        m->t.by_exact++;
+    else if (strcmp(method, "llm") == 0)
+        m->t.by_llm++;
+    else
+        m->t.by_embedding++;
+    if (!m->opts.quiet) {
+        if (create)
+            cs_info("✓ Created new: '%s' (confidence it's unique: %.2f)", title, confidence);
+        else
+            cs_info("✓ Matched to existing: '%s' (confidence: %.2f) - %s", target->name,
+                    confidence, reasoning ? reasoning : "");
+    }
+    s_item_done(it);
+}
+
+/* Did a feature like this one join the catalogue since its candidates were taken? */
+static bool s_moved(item_t *it)
+{
+    cs_catalog_t *cat = it->job->cat;
+    const cs_match_opts_t *o = &it->job->m->opts;
+    if (cs_catalog_reloads(cat) != it->reloads)
+        return true;
+    if (cs_catalog_size(cat) == it->snap)
+        return false;
+    const char *scope = o->cross_theme ? NULL : it->theme_id;
+    if (cs_catalog_exact(cat, scope, cs_rec_str(it->req, "title"), it->snap))
+        return true;
+    cs_hit_t hit;
+    return it->vec.n && cs_catalog_top(cat, scope, &it->vec, 1, &hit, it->snap) == 1 &&
+           hit.similarity >= o->new_below;
+}
+
+static void s_create(item_t *it, const char *method, double confidence, double similarity,
+                     const char *reasoning)
+{
+    job_t *job = it->job;
+    if (it->rechecks < MAX_RECHECKS && s_moved(it)) {
+        it->rechecks++;
+        job->m->t.rechecks++;
+        s_decide(it);
+        return;
+    }
+    cs_vec_t copy;
+    if (cs_vec_copy(&it->vec, &copy) == 0 &&
+        !cs_catalog_add(job->cat, it->own_id, it->theme_id, cs_rec_str(it->req, "title"),
+                        cs_rec_str(it->req, "description"), &copy, true))
+        cs_vec_free(&copy); /* already there: a redelivery */
+    s_finish(it, NULL, method, confidence, similarity, reasoning);
+}
+
+static void s_link(item_t *it, const char *feature_id, const char *method, double confidence,
+                   double similarity, const char *reasoning)
+{
+    const cs_feature_t *target = cs_catalog_get(it->job->cat, feature_id);
+    if (!target || cs_catalog_reloads(it->job->cat) != it->reloads) {
+        /* the catalogue was reloaded while the judge thought: decide on what is there now */
+        if (it->rechecks++ < MAX_RECHECKS) {
+            it->job->m->t.rechecks++;
+            s_decide(it);
+            return;
+        }
+        if (!target) {
+            s_create(it, method, 1 - confidence, similarity, "the matched feature is gone");
+            return;
+        }
+    }
+    s_finish(it, target, method, confidence, similarity, reasoning);
+}
+
+/* ---- the ambiguous band -------------------------------------------------------------------- */
+
+static double s_best(const item_t *it)
+{
+    return cs_rec_num(json_array_get(it->candidates, 0), "similarity", 0);
+}
+
+/* Offline, or when the judge could not answer: by similarity alone. */
+static void s_by_similarity(item_t *it, const char *why_no_judge)
+{
+    const cs_match_opts_t *o = &it->job->m->opts;
+    double s = s_best(it);
+    double span = o->link_above - o->new_below;
+    double c = span > 0 ? (s - o->new_below) / span : 0;
+    if (c < 0)
+        c = 0;
+    if (c > 1)
+        c = 1;
+    const json_t *top = json_array_get(it->candidates, 0);
+    char why[1400];
+    snprintf(why, sizeof why,
+             "%s%sSimilarity %.2f to '%.200s' is %.2f of the way from new-below %.2f to "
+             "link-above %.2f; %s at %.2f",
+             why_no_judge ? why_no_judge : "", why_no_judge ? "; " : "", s,
+             cs_rec_str(top, "name"), c, o->new_below, o->link_above,
+             c >= o->threshold ? "linked, as that reaches FEATURE_MATCH_CONFIDENCE"
+                               : "kept separate, as linking needs FEATURE_MATCH_CONFIDENCE",
+             o->threshold);
+    if (c >= o->threshold)
+        s_link(it, cs_rec_str(top, "id"), "embedding", c, s, why);
+    else
+        s_create(it, "embedding", 1 - c, s, why);
+}
+
+static void s_on_judge(void *arg, const cs_llm_result_t *r);
+
+static void s_ask_judge(item_t *it)
+{
+    cs_match_t *m = it->job->m;
+    json_t *feature = json_pack("{s:s, s:s}", "title", cs_rec_str(it->req, "title"),
+                                "description",
+                                cs_rec_str(it->req, "description")
+                                    ? cs_rec_str(it->req, "description")
+                                    : "");
+    json_t *body = cs_judge_request(m->opts.model, m->opts.json_schema, feature, it->candidates);
+    json_decref(feature);
+    if (!body || cs_llm_submit(m->opts.llm, "/chat/completions", body, s_on_judge, it) != 0) {
+        json_decref(body);
+        s_by_similarity(it, "the judge request could not be built (out of memory)");
+        return;
+    }
+    json_decref(body);
+    m->t.judge_requests++;
+    if (!it->judged)
+        m->t.judged++;
+    it->judged = true;
+}
+
+static void s_on_judge(void *arg, const cs_llm_result_t *r)
+{
+    item_t *it = arg;
+    cs_match_t *m = it->job->m;
+    if (r->status == CS_LLM_STOPPED) {
+        it->job->stopped = true;
+        s_item_done(it);
+        return;
+    }
+    char why[600];
+    if (r->status != CS_LLM_OK) {
+        m->t.judge_failures++;
+        snprintf(why, sizeof why, "The judge failed (%.500s)", r->error ? r->error : "no answer");
+        s_by_similarity(it, why);
+        return;
+    }
+    long pt = 0, ct = 0;
+    const char *content = cs_llm_chat_content(r->response, NULL, &pt, &ct);
+    m->t.prompt_tokens += pt;
+    m->t.completion_tokens += ct;
+    m->t.cost_usd += ((double)pt * m->opts.price_input + (double)ct * m->opts.price_output) / 1e6;
+    it->job->tokens += pt + ct;
+    cs_verdict_t v;
+    char err[256];
+    if (cs_judge_parse(content, it->candidates, &v, err, sizeof err) != 0) {
+        m->t.invalid_answers++;
+        if (++it->answers < m->opts.max_attempts) {
+            cs_warn("Invalid judge answer for '%s' (%s); asking again (%d of %d)",
+                    cs_rec_str(it->req, "title"), err, it->answers + 1, m->opts.max_attempts);
+            s_ask_judge(it);
+            return;
+        }
+        m->t.judge_failures++;
+        snprintf(why, sizeof why, "The judge gave %d invalid answers (last: %.400s)", it->answers,
+                 err);
+        s_by_similarity(it, why);
+        return;
+    }
+    double sim = s_best(it);
+    if (v.is_duplicate) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(it->candidates, i, c)
+        {
+            if (strcmp(cs_rec_str(c, "id"), v.matching_feature_id) == 0)
+                sim = cs_rec_num(c, "similarity", sim);
+        }
+    }
+    if (v.is_duplicate && v.confidence >= m->opts.threshold) {
+        s_link(it, v.matching_feature_id, "llm", v.confidence, sim, v.reasoning);
+        return;
+    }
+    char reasoning[1400];
+    if (v.is_duplicate)
+        snprintf(reasoning, sizeof reasoning,
+                 "%s [duplicate at confidence %.2f, below FEATURE_MATCH_CONFIDENCE %.2f: kept "
+                 "separate]",
+                 v.reasoning, v.confidence, m->opts.threshold);
+    else
+        cs_strlcpy(reasoning, v.reasoning, sizeof reasoning);
+    s_create(it, "llm", v.is_duplicate ? 1 - v.confidence : v.confidence, sim, reasoning);
+}
+
+/* ---- the decision -------------------------------------------------------------------------- */
+
+static void s_decide(item_t *it)
+{
+    job_t *job = it->job;
+    cs_match_t *m = job->m;
+    const cs_match_opts_t *o = &m->opts;
+    cs_catalog_t *cat = job->cat;
+    const char *title = cs_rec_str(it->req, "title");
+    const char *scope = o->cross_theme ? NULL : it->theme_id;
+    it->snap = cs_catalog_size(cat);
+    it->reloads = cs_catalog_reloads(cat);
+    it->answers = 0;
+
+    cs_hit_t hits[MAX_CANDIDATES];
+    int n = cs_catalog_top(cat, scope, &it->vec, o->candidates, hits, 0);
+    json_decref(it->candidates);
+    it->candidates = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(
+            it->candidates,
+            json_pack("{s:s, s:s, s:s, s:f}", "id", hits[i].feature->id, "name",
+                      hits[i].feature->name, "description", hits[i].feature->description,
+                      "similarity", hits[i].similarity));
+
+    char why[1024];
+    const cs_feature_t *same = cs_catalog_exact(cat, scope, title, 0);
+    if (same) {
+        cs_vec_t *fv = (cs_vec_t *)&same->vec;
+        snprintf(why, sizeof why, "Same name as the existing feature '%.300s'", same->name);
+        s_finish(it, same, "exact", 1.0, fv->n ? cs_vec_dot(&it->vec, fv) : -1, why);
+        return;
+    }
+    if (n == 0) {
+        s_create(it, "embedding", 1.0, -1,
+                 cs_catalog_size(cat) ? "No existing feature shares anything with it"
+                                      : "The catalogue has no features yet");
+        return;
+    }
+    double best = hits[0].similarity;
+    if (best >= o->link_above) {
+        snprintf(why, sizeof why, "Similarity %.2f to '%.300s' is at or above link-above %.2f",
+                 best, hits[0].feature->name, o->link_above);
+        s_link(it, hits[0].feature->id, "embedding", best, best, why);
+        return;
+    }
+    if (best < o->new_below) {
+        snprintf(why, sizeof why,
+                 "The most similar feature, '%.300s', is at %.2f, below new-below %.2f",
+                 hits[0].feature->name, best, o->new_below);
+        s_create(it, "embedding", 1 - best, best, why);
+        return;
+    }
+    if (o->judge)
+        s_ask_judge(it);
+    else
+        s_by_similarity(it, NULL);
+}
+
+static void s_decide_all(job_t *job)
+{
+    job->open = job->n;
+    /* the last s_decide may finish (and free) the job: nothing of it is read after that */
+    int n = job->n;
+    item_t *items = job->items;
+    for (int i = 0; i < n; i++)
+        s_decide(&items[i]);
+}
+
+/* ---- vectors ------------------------------------------------------------------------------- */
+
+typedef struct {
+    cs_match_t *m;
+    job_t *job;           /* a job's feature requests (items), or */
+    item_t **items;
+    cs_feature_t **feats; /* catalogue features (cs_match_prepare) */
+    cs_catalog_t *cat;
+    int count;
+    char **texts;
+    int *done; /* cs_match_prepare's countdown */
+    char *error;
+} embed_t;
+
+static void s_embed_free(embed_t *e)
+{
+    for (int i = 0; i < e->count; i++)
+        free(e->texts[i]);
+    free(e->texts);
+    free(e->items);
+    free(e->feats);
+    free(e->error);
+    free(e);
+}
+
+/* The vectors of an embeddings answer, in input order; -1 with a reason. */
+static int s_embed_parse(const json_t *response, int count, cs_vec_t *out, char *err,
+                         size_t errlen)
+{
+    const json_t *data = json_object_get(response, "data");
+    if (!json_is_array(data) || json_array_size(data) != (size_t)count)
+        return cs_fail(err, errlen, "embeddings answer has %zu vectors for %d inputs",
+                       json_array_size(data), count);
+    int dims = -1;
+    size_t i;
+    json_t *d;
+    json_array_foreach(data, i, d)
+    {
+        const json_t *jx = json_object_get(d, "index");
+        const json_t *e = json_object_get(d, "embedding");
+        json_int_t at = json_is_integer(jx) ? json_integer_value(jx) : (json_int_t)i;
+        if (at < 0 || at >= count || out[at].n || !json_is_array(e) ||
+            json_array_size(e) == 0 || json_array_size(e) > 65536)
+            return cs_fail(err, errlen, "embeddings answer: bad vector %zu", i);
+        if (dims >= 0 && (int)json_array_size(e) != dims)
+            return cs_fail(err, errlen, "embeddings answer: vectors of different lengths");
+        dims = (int)json_array_size(e);
+        double *v = malloc((size_t)dims * sizeof *v);
+        if (!v)
+            return cs_fail(err, errlen, "out of memory");
+        for (int k = 0; k < dims; k++) {
+            const json_t *x = json_array_get(e, (size_t)k);
+            v[k] = json_is_number(x) ? json_number_value(x) : 0;
+        }
+        int rc = cs_vec_dense(v, dims, &out[at]);
+        free(v);
+        if (rc != 0)
+            return cs_fail(err, errlen, "embeddings answer: vector %zu is zero", i);
+    }
+    return 0;
+}
+
+static void s_cache_put(cs_match_t *m, const char *text, const cs_vec_t *v)
+{
+    if (zhashx_size(m->cache) >= CACHE_MAX)
+        zhashx_purge(m->cache);
+    cs_vec_t *copy = calloc(1, sizeof *copy);
+    if (copy && cs_vec_copy(v, copy) == 0)
+        zhashx_update(m->cache, text, copy);
+    else
+        free(copy);
+}
+
+static void s_on_embed(void *arg, const cs_llm_result_t *r)
+{
+    embed_t *e = arg;
+    cs_match_t *m = e->m;
+    char err[512] = "";
+    cs_vec_t *vecs = calloc((size_t)e->count, sizeof *vecs);
+    int rc = -1;
+    if (!vecs)
+        cs_fail(err, sizeof err, "out of memory");
+    else if (r->status != CS_LLM_OK)
+        cs_fail(err, sizeof err, "%s", r->error ? r->error : "no answer");
+    else
+        rc = s_embed_parse(r->response, e->count, vecs, err, sizeof err);
+    if (r->status == CS_LLM_OK) {
+        long tokens = (long)json_integer_value(
+            json_object_get(json_object_get(r->response, "usage"), "prompt_tokens"));
+        m->t.embedding_tokens += tokens;
+        m->t.cost_usd += (double)tokens * m->opts.price_embedding / 1e6;
+        if (e->job)
+            e->job->tokens += tokens;
+    }
+    for (int i = 0; rc == 0 && i < e->count; i++)
+        s_cache_put(m, e->texts[i], &vecs[i]);
+
+    if (e->job) {
+        job_t *job = e->job;
+        if (r->status == CS_LLM_STOPPED) {
+            job->stopped = true;
+            s_emit(job);
+        } else if (rc != 0) {
+            m->t.failed++;
+            cs_error("Cannot embed the features of call %s: %s", cs_rec_str(job->rec, "external_id"),
+                     err);
+            char *msg = cs_strdup_printf("matcher: embeddings failed: %s", err);
+            json_object_set_new(job->rec, "error", json_string(msg ? msg : "embeddings failed"));
+            free(msg);
+            json_decref(job->decisions);
+            job->decisions = json_array();
+            s_emit(job);
+        } else {
+            for (int i = 0; i < e->count; i++)
+                e->items[i]->vec = vecs[i];
+            s_decide_all(job);
+        }
+        free(vecs); /* the vectors themselves were handed over */
+    } else {
+        for (int i = 0; i < e->count; i++) {
+            if (rc == 0)
+                cs_catalog_set_vec(e->cat, e->feats[i], &vecs[i]);
+            cs_vec_free(&vecs[i]);
+        }
+        free(vecs);
+        if (rc != 0 && !*e->done)
+            *e->done = -1;
+        if (rc != 0)
+            cs_error("Cannot embed catalogue features: %s", err);
+    }
+    s_embed_free(e);
+}
+
+/* One embeddings request for e (taken on success). */
+static int s_embed_submit(embed_t *e)
+{
+    cs_match_t *m = e->m;
+    json_t *input = json_array();
+    for (int i = 0; i < e->count; i++)
+        json_array_append_new(input, json_string(e->texts[i]));
+    json_t *body = json_pack("{s:s, s:o}", "model",
+                             m->opts.embedding_model ? m->opts.embedding_model
+                                                     : "text-embedding-3-small",
+                             "input", input);
+    if (body && m->opts.dimensions > 0)
+        json_object_set_new(body, "dimensions", json_integer(m->opts.dimensions));
+    int rc = body ? cs_llm_submit(m->opts.llm, "/embeddings", body, s_on_embed, e) : -1;
+    json_decref(body);
+    if (rc == 0) {
+        m->t.embed_requests++;
+        m->t.embed_inputs += e->count;
+    }
+    return rc;
+}
+
+int cs_match_prepare(cs_match_t *self, cs_catalog_t *cat, char *err, size_t errlen)
+{
+    size_t missing = cs_catalog_missing(cat);
+    if (missing == 0)
+        return 0;
+    if (!self->opts.provider_vectors) {
+        for (size_t i = 0; i < cs_catalog_size(cat); i++) {
+            cs_feature_t *f = cs_catalog_at(cat, i);
+            if (f->vec.n)
+                continue;
+            cs_vec_t v;
+            if (cs_vec_offline_feature(f->name, f->description, &v) != 0)
+                return cs_fail(err, errlen, "out of memory");
+            cs_catalog_set_vec(cat, f, &v);
+        }
+        return 0;
+    }
+    cs_info("Embedding %zu catalogue features with %s (their stored vectors are from another "
+            "model, or they have none)",
+            missing, self->vector_model);
+    int failed = 0;
+    for (size_t i = 0; i < cs_catalog_size(cat);) {
+        embed_t *e = calloc(1, sizeof *e);
+        if (!e)
+            return cs_fail(err, errlen, "out of memory");
+        e->m = self;
+        e->cat = cat;
+        e->done = &failed;
+        e->feats = calloc(EMBED_BATCH, sizeof *e->feats);
+        e->texts = calloc(EMBED_BATCH, sizeof *e->texts);
+        if (!e->feats || !e->texts) {
+            s_embed_free(e);
+            return cs_fail(err, errlen, "out of memory");
+        }
+        for (; i < cs_catalog_size(cat) && e->count < EMBED_BATCH; i++) {
+            cs_feature_t *f = cs_catalog_at(cat, i);
+            if (f->vec.n)
+                continue;
+            e->feats[e->count] = f;
+            e->texts[e->count++] = s_text(f->name, f->description);
+        }
+        if (e->count == 0 || s_embed_submit(e) != 0) {
+            bool empty = e->count == 0;
+            s_embed_free(e);
+            if (empty)
+                break;
+            return cs_fail(err, errlen, "out of memory");
+        }
+    }
+    while (cs_llm_pending(self->opts.llm) > 0 && !cs_stop_requested())
+        cs_llm_run(self->opts.llm, 200);
+    if (failed || cs_catalog_missing(cat))
+        return cs_fail(err, errlen, "%zu catalogue features could not be embedded",
+                       cs_catalog_missing(cat));
+    return 0;
+}
+
+/* ---- submit -------------------------------------------------------------------------------- */
+
+static void s_pass_through(cs_match_t *self, json_t *rec)
+{
+    self->t.passed_through++;
+    json_object_set_new(rec, "kind", json_string("decision"));
+    json_object_set_new(rec, "decisions", json_array());
+    self->fn(self->arg, rec, 0);
+}
+
+void cs_match_submit(cs_match_t *self, json_t *rec, cs_catalog_t *cat)
+{
+    self->t.extractions++;
+    const json_t *requests =
+        json_object_get(json_object_get(rec, "insights"), "feature_requests");
+    if (cs_rec_str(rec, "error") || !json_is_array(requests) || json_array_size(requests) == 0) {
+        s_pass_through(self, rec);
+        return;
+    }
+    job_t *job = calloc(1, sizeof *job);
+    int n = (int)json_array_size(requests);
+    if (job)
+        job->items = calloc((size_t)n, sizeof *job->items);
+    if (!job || !job->items) {
+        free(job);
+        cs_error("Out of memory deciding call %s; passing it on undecided",
+                 cs_rec_str(rec, "external_id"));
+        s_pass_through(self, rec);
+        return;
+    }
+    job->m = self;
+    job->rec = rec;
+    job->cat = cat;
+    job->n = n;
+    job->decisions = json_array();
+    cs_uuid_message_id(cs_rec_str(rec, "workspace_id"), cs_rec_str(rec, "source"),
+                       cs_rec_str(rec, "external_id"), job->message_id);
+    job->handle = zlistx_add_end(self->jobs, job);
+    self->t.features += n;
+
+    embed_t *e = NULL;
+    for (int i = 0; i < n; i++) {
+        item_t *it = &job->items[i];
+        it->job = job;
+        it->index = i;
+        it->req = json_array_get(requests, (size_t)i);
+        json_array_append_new(job->decisions, json_null());
+        const char *theme = cs_catalog_theme_id(cat, cs_rec_str(it->req, "theme"));
+        cs_strlcpy(it->theme_id, theme ? theme : "", sizeof it->theme_id);
+        cs_uuid_feature_id(job->message_id, i, it->own_id);
+        if (!self->opts.provider_vectors) {
+            cs_vec_offline_feature(cs_rec_str(it->req, "title"),
+                                   cs_rec_str(it->req, "description"), &it->vec);
+            continue;
+        }
+        char *text = s_text(cs_rec_str(it->req, "title"), cs_rec_str(it->req, "description"));
+        if (!text)
+            continue;
+        const cs_vec_t *cached = zhashx_lookup(self->cache, text);
+        if (cached && cs_vec_copy(cached, &it->vec) == 0) {
+            self->t.embed_cached++;
+            free(text);
+            continue;
+        }
+        if (!e) {
+            e = calloc(1, sizeof *e);
+            if (e) {
+                e->texts = calloc((size_t)n, sizeof *e->texts);
+                e->items = calloc((size_t)n, sizeof *e->items);
+            }
+            if (e && (!e->texts || !e->items)) {
+                s_embed_free(e);
+                e = NULL;
+            }
+            if (e) {
+                e->m = self;
+                e->job = job;
+            }
+        }
+        if (e) {
+            e->items[e->count] = it;
+            e->texts[e->count++] = text;
+        } else {
+            free(text);
+        }
+    }
+    if (!e) {
+        s_decide_all(job);
+        return;
+    }
+    if (s_embed_submit(e) != 0) {
+        s_embed_free(e);
+        cs_error("Cannot ask for the embeddings of call %s (out of memory)",
+                 cs_rec_str(rec, "external_id"));
+        json_object_set_new(rec, "error", json_string("matcher: out of memory"));
+        s_emit(job);
+    }
+}

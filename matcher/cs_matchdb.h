@@ -1,0 +1,38 @@
+/*  cs_matchdb: the matcher's read-only view of PostgreSQL: one catalogue (cs_catalog) per
+    workspace, loaded on the workspace's first extraction with its themes and its features'
+    stored vectors, and kept current:
+      - the matcher adds the features it creates itself (cs_match does, at once);
+      - `NOTIFY callsift_features, '<workspace id>'` (the CLI, after it changes features) and
+        `NOTIFY callsift_themes, '<workspace id>'` (after `callsift theme add`) reload that
+        workspace's catalogue in place; features this matcher created that the writer has not
+        committed yet are kept across the reload;
+      - when the connection drops, notifications may have been missed: every catalogue is
+        reloaded once it is back.
+    A stored vector is used only when its embedding_model is the engine's
+    (cs_match_vector_model); other features are embedded again (cs_match_prepare). */
+#ifndef CS_MATCHDB_H
+#define CS_MATCHDB_H
+
+#include <stddef.h>
+
+#include "cs_catalog.h"
+#include "cs_db.h"
+#include "cs_match.h"
+
+typedef struct cs_matchdb cs_matchdb_t;
+
+/* On the connection db (borrowed), for the engine m (borrowed). NULL + reason. */
+cs_matchdb_t *cs_matchdb_new(cs_db_t *db, cs_match_t *m, char *err, size_t errlen);
+void cs_matchdb_destroy(cs_matchdb_t **self_p);
+
+/* The catalogue of a workspace, loaded (and prepared) when needed: waits for PostgreSQL when
+   it is down. Borrowed; lives as long as self. NULL when stopping or out of memory. */
+cs_catalog_t *cs_matchdb_catalog(cs_matchdb_t *self, const char *workspace_id);
+
+/* The connection's socket, to poll for notifications; -1 while down. */
+int cs_matchdb_fd(cs_matchdb_t *self);
+
+/* Handle pending notifications (reloading the catalogues they name). Returns how many. */
+int cs_matchdb_poll(cs_matchdb_t *self);
+
+#endif
