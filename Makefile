@@ -15,7 +15,7 @@ help:
 	@echo "make test        install what is missing, build, run every test (throwaway PostgreSQL)"
 	@echo "make test-asan   the tests built with AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make test-valgrind  the unit tests under valgrind (leaks fail)"
-	@echo "make quality     precision/recall/F1 of the offline extractor on held-out data"
+	@echo "make quality     precision/recall/F1 of the offline extractor and matcher on public data"
 	@echo "make build       just build (binaries in build/bin)"
 	@echo "make format      clang-format every C file"
 
@@ -44,10 +44,11 @@ test-valgrind: build
 demo: build
 	scripts/with-pg.sh scripts/demo.sh $(BUILD)
 
-# Quality of the offline extractor on held-out public data (../shared/eval): docs/QUALITY.md
+# Quality of the offline extractor and matcher on public data (../shared/eval): docs/QUALITY.md
 quality: build
 	python3 scripts/quality.py --bin $(BUILD)/bin
 	python3 scripts/quality_samples.py --bin $(BUILD)/bin
+	python3 scripts/quality_matcher.py --bin $(BUILD)/bin
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -34,10 +34,10 @@ struct cs_catalog {
     zhashx_t *by_name;       /* norm -> earliest feature */
     df_slot_t *df;
     size_t df_cap, df_used;
-    int epoch;           /* of the IDF the cached weighted vectors use */
-    size_t epoch_docs;   /* features counted in df when the epoch began */
-    size_t docs;         /* features counted in df */
-    size_t missing;      /* features without a vector */
+    int epoch;         /* of the IDF the cached weighted vectors use */
+    size_t epoch_docs; /* features counted in df when the epoch began */
+    size_t docs;       /* features counted in df */
+    size_t missing;    /* features without a vector */
 };
 
 static void s_feature_free(cs_feature_t *f)
@@ -377,8 +377,7 @@ int cs_catalog_top(cs_catalog_t *self, const char *theme_id, const cs_vec_t *q, 
         cs_feature_t *f = self->features[i];
         if (f->vec.n == 0)
             continue;
-        if (theme_id &&
-            (theme >= 0 ? f->theme != theme : strcmp(f->theme_id, theme_id) != 0))
+        if (theme_id && (theme >= 0 ? f->theme != theme : strcmp(f->theme_id, theme_id) != 0))
             continue;
         const cs_vec_t *fv = &f->vec;
         if (self->sparse) {

@@ -29,7 +29,7 @@ typedef struct {
     int epoch;
     int theme;  /* index in the catalogue's themes, -1 when none */
     size_t pos; /* position in the catalogue */
-    bool own;  /* created by this matcher since it started */
+    bool own;   /* created by this matcher since it started */
 } cs_feature_t;
 
 typedef struct {

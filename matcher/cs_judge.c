@@ -61,14 +61,14 @@ json_t *cs_judge_request(const char *model, bool json_schema, const json_t *feat
     json_t *format;
     if (json_schema) {
         json_t *schema = json_pack(
-            "{s:s, s:b, s:[s, s, s, s], s:{s:{s:s}, s:{s:[s, s], s:o}, s:{s:s}, s:{s:s}}}",
-            "type", "object", "additionalProperties", 0, "required", "is_duplicate",
-            "matching_feature_id", "confidence", "reasoning", "properties", "is_duplicate",
-            "type", "boolean", "matching_feature_id", "type", "string", "null", "enum", ids,
-            "confidence", "type", "number", "reasoning", "type", "string");
+            "{s:s, s:b, s:[s, s, s, s], s:{s:{s:s}, s:{s:[s, s], s:o}, s:{s:s}, s:{s:s}}}", "type",
+            "object", "additionalProperties", 0, "required", "is_duplicate", "matching_feature_id",
+            "confidence", "reasoning", "properties", "is_duplicate", "type", "boolean",
+            "matching_feature_id", "type", "string", "null", "enum", ids, "confidence", "type",
+            "number", "reasoning", "type", "string");
         ids = NULL;
-        format = json_pack("{s:s, s:{s:s, s:b, s:o}}", "type", "json_schema", "json_schema",
-                           "name", "duplicate_check", "strict", 1, "schema", schema);
+        format = json_pack("{s:s, s:{s:s, s:b, s:o}}", "type", "json_schema", "json_schema", "name",
+                           "duplicate_check", "strict", 1, "schema", schema);
     } else {
         format = json_pack("{s:s}", "type", "json_object");
     }
@@ -78,9 +78,9 @@ json_t *cs_judge_request(const char *model, bool json_schema, const json_t *feat
     if (text && format)
         body = json_pack("{s:s, s:f, s:i, s:O, s:[{s:s, s:s}, {s:s, s:s}]}", "model",
                          model && model[0] ? model : "gpt-4o-mini", "temperature",
-                         CS_JUDGE_TEMPERATURE, "max_tokens", CS_JUDGE_MAX_TOKENS,
-                         "response_format", format, "messages", "role", "system", "content",
-                         SYSTEM, "role", "user", "content", text);
+                         CS_JUDGE_TEMPERATURE, "max_tokens", CS_JUDGE_MAX_TOKENS, "response_format",
+                         format, "messages", "role", "system", "content", SYSTEM, "role", "user",
+                         "content", text);
     free(text);
     json_decref(format);
     return body;

@@ -14,10 +14,10 @@
 #include "cs_uuid.h"
 
 #define MAX_CANDIDATES 50
-#define MAX_RECHECKS   8      /* decisions taken again because the catalogue moved meanwhile */
-#define EMBED_BATCH    256    /* inputs per embeddings request */
-#define CACHE_MAX      20000  /* provider vectors kept by text */
-#define MAX_TEXT       8000   /* bytes of a feature's text that are embedded */
+#define MAX_RECHECKS   8     /* decisions taken again because the catalogue moved meanwhile */
+#define EMBED_BATCH    256   /* inputs per embeddings request */
+#define CACHE_MAX      20000 /* provider vectors kept by text */
+#define MAX_TEXT       8000  /* bytes of a feature's text that are embedded */
 
 typedef struct job job_t;
 
@@ -234,8 +234,8 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
     confidence = s_round(confidence < 0 ? 0 : confidence > 1 ? 1 : confidence);
     json_t *d = json_pack("{s:i, s:s, s:s, s:s, s:f, s:s, s:s}", "index", it->index, "action",
                           create ? "create" : "link", "feature_id",
-                          create ? it->own_id : target->id, "name", title, "confidence",
-                          confidence, "reasoning", reasoning ? reasoning : "", "method", method);
+                          create ? it->own_id : target->id, "name", title, "confidence", confidence,
+                          "reasoning", reasoning ? reasoning : "", "method", method);
     const char *theme_id = target && target->theme_id[0] ? target->theme_id : it->theme_id;
     if (theme_id[0])
         json_object_set_new(d, "theme_id", json_string(theme_id));
@@ -273,8 +273,8 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
         if (create)
             cs_info("✓ Created new: '%s' (confidence it's unique: %.2f)", title, confidence);
         else
-            cs_info("✓ Matched to existing: '%s' (confidence: %.2f) - %s", target->name,
-                    confidence, reasoning ? reasoning : "");
+            cs_info("✓ Matched to existing: '%s' (confidence: %.2f) - %s", target->name, confidence,
+                    reasoning ? reasoning : "");
     }
     s_item_done(it);
 }
@@ -356,8 +356,8 @@ static void s_by_similarity(item_t *it, const char *why_no_judge)
     snprintf(why, sizeof why,
              "%s%sSimilarity %.2f to '%.200s' is %.2f of the way from new-below %.2f to "
              "link-above %.2f; %s at %.2f",
-             why_no_judge ? why_no_judge : "", why_no_judge ? "; " : "", s,
-             cs_rec_str(top, "name"), c, o->new_below, o->link_above,
+             why_no_judge ? why_no_judge : "", why_no_judge ? "; " : "", s, cs_rec_str(top, "name"),
+             c, o->new_below, o->link_above,
              c >= o->threshold ? "linked, as that reaches FEATURE_MATCH_CONFIDENCE"
                                : "kept separate, as linking needs FEATURE_MATCH_CONFIDENCE",
              o->threshold);
@@ -372,11 +372,9 @@ static void s_on_judge(void *arg, const cs_llm_result_t *r);
 static void s_ask_judge(item_t *it)
 {
     cs_match_t *m = it->job->m;
-    json_t *feature = json_pack("{s:s, s:s}", "title", cs_rec_str(it->req, "title"),
-                                "description",
-                                cs_rec_str(it->req, "description")
-                                    ? cs_rec_str(it->req, "description")
-                                    : "");
+    json_t *feature =
+        json_pack("{s:s, s:s}", "title", cs_rec_str(it->req, "title"), "description",
+                  cs_rec_str(it->req, "description") ? cs_rec_str(it->req, "description") : "");
     json_t *body = cs_judge_request(m->opts.model, m->opts.json_schema, feature, it->candidates);
     json_decref(feature);
     if (!body || cs_llm_submit(m->opts.llm, "/chat/completions", body, s_on_judge, it) != 0) {
@@ -473,11 +471,11 @@ static void s_decide(item_t *it)
     json_decref(it->candidates);
     it->candidates = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(
-            it->candidates,
-            json_pack("{s:s, s:s, s:s, s:f}", "id", hits[i].feature->id, "name",
-                      hits[i].feature->name, "description", hits[i].feature->description,
-                      "similarity", hits[i].similarity));
+        json_array_append_new(it->candidates,
+                              json_pack("{s:s, s:s, s:s, s:f}", "id", hits[i].feature->id, "name",
+                                        hits[i].feature->name, "description",
+                                        hits[i].feature->description, "similarity",
+                                        hits[i].similarity));
 
     char why[1024];
     const cs_feature_t *same = cs_catalog_exact(cat, scope, title, 0);
@@ -527,7 +525,7 @@ static void s_decide_all(job_t *job)
 
 typedef struct {
     cs_match_t *m;
-    job_t *job;           /* a job's feature requests (items), or */
+    job_t *job; /* a job's feature requests (items), or */
     item_t **items;
     cs_feature_t **feats; /* catalogue features (cs_match_prepare) */
     cs_catalog_t *cat;
@@ -549,8 +547,7 @@ static void s_embed_free(embed_t *e)
 }
 
 /* The vectors of an embeddings answer, in input order; -1 with a reason. */
-static int s_embed_parse(const json_t *response, int count, cs_vec_t *out, char *err,
-                         size_t errlen)
+static int s_embed_parse(const json_t *response, int count, cs_vec_t *out, char *err, size_t errlen)
 {
     const json_t *data = json_object_get(response, "data");
     if (!json_is_array(data) || json_array_size(data) != (size_t)count)
@@ -564,8 +561,8 @@ static int s_embed_parse(const json_t *response, int count, cs_vec_t *out, char 
         const json_t *jx = json_object_get(d, "index");
         const json_t *e = json_object_get(d, "embedding");
         json_int_t at = json_is_integer(jx) ? json_integer_value(jx) : (json_int_t)i;
-        if (at < 0 || at >= count || out[at].n || !json_is_array(e) ||
-            json_array_size(e) == 0 || json_array_size(e) > 65536)
+        if (at < 0 || at >= count || out[at].n || !json_is_array(e) || json_array_size(e) == 0 ||
+            json_array_size(e) > 65536)
             return cs_fail(err, errlen, "embeddings answer: bad vector %zu", i);
         if (dims >= 0 && (int)json_array_size(e) != dims)
             return cs_fail(err, errlen, "embeddings answer: vectors of different lengths");
@@ -627,8 +624,8 @@ static void s_on_embed(void *arg, const cs_llm_result_t *r)
             s_emit(job);
         } else if (rc != 0) {
             m->t.failed++;
-            cs_error("Cannot embed the features of call %s: %s", cs_rec_str(job->rec, "external_id"),
-                     err);
+            cs_error("Cannot embed the features of call %s: %s",
+                     cs_rec_str(job->rec, "external_id"), err);
             char *msg = cs_strdup_printf("matcher: embeddings failed: %s", err);
             json_object_set_new(job->rec, "error", json_string(msg ? msg : "embeddings failed"));
             free(msg);
@@ -663,10 +660,10 @@ static int s_embed_submit(embed_t *e)
     json_t *input = json_array();
     for (int i = 0; i < e->count; i++)
         json_array_append_new(input, json_string(e->texts[i]));
-    json_t *body = json_pack("{s:s, s:o}", "model",
-                             m->opts.embedding_model ? m->opts.embedding_model
-                                                     : "text-embedding-3-small",
-                             "input", input);
+    json_t *body =
+        json_pack("{s:s, s:o}", "model",
+                  m->opts.embedding_model ? m->opts.embedding_model : "text-embedding-3-small",
+                  "input", input);
     if (body && m->opts.dimensions > 0)
         json_object_set_new(body, "dimensions", json_integer(m->opts.dimensions));
     int rc = body ? cs_llm_submit(m->opts.llm, "/embeddings", body, s_on_embed, e) : -1;
@@ -748,8 +745,7 @@ static void s_pass_through(cs_match_t *self, json_t *rec)
 void cs_match_submit(cs_match_t *self, json_t *rec, cs_catalog_t *cat)
 {
     self->t.extractions++;
-    const json_t *requests =
-        json_object_get(json_object_get(rec, "insights"), "feature_requests");
+    const json_t *requests = json_object_get(json_object_get(rec, "insights"), "feature_requests");
     if (cs_rec_str(rec, "error") || !json_is_array(requests) || json_array_size(requests) == 0) {
         s_pass_through(self, rec);
         return;
@@ -786,8 +782,8 @@ void cs_match_submit(cs_match_t *self, json_t *rec, cs_catalog_t *cat)
         cs_strlcpy(it->theme_id, theme ? theme : "", sizeof it->theme_id);
         cs_uuid_feature_id(job->message_id, i, it->own_id);
         if (!self->opts.provider_vectors) {
-            cs_vec_offline_feature(cs_rec_str(it->req, "title"),
-                                   cs_rec_str(it->req, "description"), &it->vec);
+            cs_vec_offline_feature(cs_rec_str(it->req, "title"), cs_rec_str(it->req, "description"),
+                                   &it->vec);
             continue;
         }
         char *text = s_text(cs_rec_str(it->req, "title"), cs_rec_str(it->req, "description"));

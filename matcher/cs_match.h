@@ -40,10 +40,10 @@
 #include "cs_llm.h"
 
 typedef struct {
-    cs_llm_t *llm;               /* client of the judge and embeddings endpoint (borrowed) */
-    bool judge;                  /* the LLM judges the ambiguous band (needs llm), else similarity */
-    bool provider_vectors;       /* vectors from the embeddings endpoint (needs llm), else offline */
-    const char *model;           /* judge, e.g. "gpt-4o-mini" */
+    cs_llm_t *llm;         /* client of the judge and embeddings endpoint (borrowed) */
+    bool judge;            /* the LLM judges the ambiguous band (needs llm), else similarity */
+    bool provider_vectors; /* vectors from the embeddings endpoint (needs llm), else offline */
+    const char *model;     /* judge, e.g. "gpt-4o-mini" */
     const char *embedding_model; /* e.g. "text-embedding-3-small" */
     int dimensions;              /* asked of the embeddings endpoint; 0: the model's own */
     bool json_schema;            /* judge answers with json_schema strict, else json_object */

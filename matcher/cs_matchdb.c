@@ -154,8 +154,8 @@ cs_catalog_t *cs_matchdb_catalog(cs_matchdb_t *self, const char *workspace_id)
     if (cat && !self->lost)
         return cat;
     if (!cat) {
-        cat = cs_catalog_new(workspace_id, strcmp(cs_match_vector_model(self->m),
-                                                  CS_VEC_OFFLINE_MODEL) == 0);
+        cat = cs_catalog_new(workspace_id,
+                             strcmp(cs_match_vector_model(self->m), CS_VEC_OFFLINE_MODEL) == 0);
         if (!cat)
             return NULL;
         zhashx_insert(self->catalogs, workspace_id, cat);

@@ -18,15 +18,15 @@
 
 /* Words that say nothing about which feature is meant ("add support for ..."). Sorted. */
 static const char *const STOPWORDS[] = {
-    "a",      "ability", "able",  "add",    "adding", "allow",   "allows", "an",     "and",
-    "any",    "are",     "as",    "at",     "be",     "been",    "by",     "can",    "could",
-    "do",     "does",    "for",   "from",   "get",    "has",     "have",   "i",      "if",
-    "in",     "into",    "is",    "it",     "its",    "let",     "lets",   "like",   "make",
-    "me",     "more",    "my",    "need",   "needs",  "new",     "of",     "on",     "option",
-    "or",     "our",     "please", "request", "should", "so",     "some",   "support",
-    "supports", "that",  "the",   "their",  "them",   "there",   "these",  "they",   "this",
-    "those",  "to",      "us",    "via",    "want",   "wants",   "we",     "when",   "will",
-    "with",   "would",   "you",   "your",
+    "a",     "ability", "able",   "add",     "adding", "allow", "allows", "an",      "and",
+    "any",   "are",     "as",     "at",      "be",     "been",  "by",     "can",     "could",
+    "do",    "does",    "for",    "from",    "get",    "has",   "have",   "i",       "if",
+    "in",    "into",    "is",     "it",      "its",    "let",   "lets",   "like",    "make",
+    "me",    "more",    "my",     "need",    "needs",  "new",   "of",     "on",      "option",
+    "or",    "our",     "please", "request", "should", "so",    "some",   "support", "supports",
+    "that",  "the",     "their",  "them",    "there",  "these", "they",   "this",    "those",
+    "to",    "us",      "via",    "want",    "wants",  "we",    "when",   "will",    "with",
+    "would", "you",     "your",
 };
 
 static int s_cmp_str(const void *a, const void *b)
@@ -368,8 +368,7 @@ static long s_pg_count(const char *text)
     return n;
 }
 
-int cs_vec_from_pg(const char *values, const char *index, cs_vec_t *out, char *err,
-                   size_t errlen)
+int cs_vec_from_pg(const char *values, const char *index, cs_vec_t *out, char *err, size_t errlen)
 {
     *out = (cs_vec_t){0};
     long n = s_pg_count(values);

@@ -64,8 +64,7 @@ int cs_vec_from_json(const json_t *values, const json_t *index, cs_vec_t *out, c
 
 /* Back from PostgreSQL's text form of real[] and integer[] ("{0.1,0.2}", "{-5,17}"); index NULL
    for dense. -1 with a reason when the text is not such an array or the lengths disagree. */
-int cs_vec_from_pg(const char *values, const char *index, cs_vec_t *out, char *err,
-                   size_t errlen);
+int cs_vec_from_pg(const char *values, const char *index, cs_vec_t *out, char *err, size_t errlen);
 
 /* A feature name in the form exact matching compares: lowercased, every run of characters that
    are not ASCII letters or digits one space, no space at the ends ("  Salesforce-SYNC! " ->

@@ -164,9 +164,9 @@ static bool s_configure(const cs_config_t *cfg, cs_llm_t **llm, cs_match_opts_t 
     if (!judge && strcmp(provider, "auto") == 0)
         cs_warn("*** OPENAI_API_KEY is not set: the OFFLINE matcher decides by similarity alone "
                 "(no LLM judge). Set OPENAI_API_KEY or --provider openai to use one. ***");
-    cs_info("Matching with %s vectors (link at >= %.2f, new below %.2f), %s", 
-            provider_vectors ? o->embedding_model : "offline n-gram", o->link_above,
-            o->new_below, judge ? "the LLM judge in between" : "similarity alone in between");
+    cs_info("Matching with %s vectors (link at >= %.2f, new below %.2f), %s",
+            provider_vectors ? o->embedding_model : "offline n-gram", o->link_above, o->new_below,
+            judge ? "the LLM judge in between" : "similarity alone in between");
     if (judge)
         cs_info("Judge: %s at %s (%s, temperature 0.2, links at confidence >= %.2f)", o->model,
                 cs_config_str(cfg, "openai-base-url"), format, o->threshold);
@@ -176,7 +176,7 @@ static bool s_configure(const cs_config_t *cfg, cs_llm_t **llm, cs_match_opts_t 
 /* ---- one-shot mode ---------------------------------------------------------------------- */
 
 typedef struct {
-    json_t *results;   /* by input line */
+    json_t *results;         /* by input line */
     cs_catalog_t **catalogs; /* by input line, freed when its answer is in */
     size_t ncatalogs;
 } oneshot_t;
@@ -260,10 +260,9 @@ static json_t *s_oneshot_line(cs_match_t *m, const json_t *line, long n, bool sp
     json_object_set_new(rec, "external_id", json_string(ext));
     json_object_set_new(
         rec, "insights",
-        json_pack("{s:[{s:s, s:s, s:s}]}", "feature_requests", "title",
-                  cs_rec_str(nf, "title"), "description",
-                  cs_rec_str(nf, "description") ? cs_rec_str(nf, "description") : "", "theme",
-                  "All"));
+        json_pack("{s:[{s:s, s:s, s:s}]}", "feature_requests", "title", cs_rec_str(nf, "title"),
+                  "description", cs_rec_str(nf, "description") ? cs_rec_str(nf, "description") : "",
+                  "theme", "All"));
     *cat_out = cat;
     return rec;
 }

@@ -1,0 +1,155 @@
+/* cs_catalog: themes, exact names, top-k by similarity, IDF, snapshots. */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "cs_catalog.h"
+
+#define WS "11111111-1111-4111-8111-111111111111"
+#define T1 "22222222-2222-4222-8222-222222222221"
+#define T2 "22222222-2222-4222-8222-222222222222"
+#define TD "22222222-2222-4222-8222-222222222220"
+
+static cs_catalog_t *s_catalog(void)
+{
+    cs_catalog_t *cat = cs_catalog_new(WS, true);
+    cr_assert(cat);
+    cr_assert_eq(cs_catalog_add_theme(cat, TD, "Uncategorized", true), 0);
+    cr_assert_eq(cs_catalog_add_theme(cat, T1, "Integrations", false), 0);
+    cr_assert_eq(cs_catalog_add_theme(cat, T2, "Reporting", false), 0);
+    return cat;
+}
+
+static cs_feature_t *s_add(cs_catalog_t *cat, const char *id, const char *theme, const char *name)
+{
+    cs_vec_t v;
+    cr_assert_eq(cs_vec_offline_feature(name, "", &v), 0);
+    cs_feature_t *f = cs_catalog_add(cat, id, theme, name, "", &v, false);
+    cr_assert(f, "add %s", id);
+    cr_assert_eq(v.n, 0, "the vector was taken");
+    return f;
+}
+
+static int s_top(cs_catalog_t *cat, const char *theme, const char *text, cs_hit_t *hits, int k)
+{
+    cs_vec_t q;
+    cr_assert_eq(cs_vec_offline_feature(text, "", &q), 0);
+    int n = cs_catalog_top(cat, theme, &q, k, hits, 0);
+    cs_vec_free(&q);
+    return n;
+}
+
+Test(catalog, themes_resolve_by_name_else_the_default)
+{
+    cs_catalog_t *cat = s_catalog();
+    cr_assert_str_eq(cs_catalog_theme_id(cat, "integrations"), T1);
+    cr_assert_str_eq(cs_catalog_theme_id(cat, "Nonsense"), TD);
+    cr_assert_str_eq(cs_catalog_theme_id(cat, NULL), TD);
+    cs_catalog_destroy(&cat);
+    cr_assert_null(cat);
+    cat = cs_catalog_new(WS, true);
+    cr_assert_null(cs_catalog_theme_id(cat, "x"), "no themes at all");
+    cs_catalog_destroy(&cat);
+}
+
+Test(catalog, exact_names_are_per_theme_unless_asked_for_all)
+{
+    cs_catalog_t *cat = s_catalog();
+    s_add(cat, "a0000000-0000-4000-8000-000000000001", T1, "Salesforce Sync");
+    cr_assert(cs_catalog_exact(cat, T1, "salesforce  SYNC!", 0));
+    cr_assert_null(cs_catalog_exact(cat, T2, "Salesforce sync", 0), "another theme");
+    cr_assert(cs_catalog_exact(cat, NULL, "Salesforce sync", 0), "cross-theme");
+    cr_assert_null(cs_catalog_exact(cat, T1, "Salesforce", 0));
+    cr_assert_null(cs_catalog_exact(cat, T1, "Salesforce sync", 1), "not added since position 1");
+    cr_assert_null(cs_catalog_add(cat, "a0000000-0000-4000-8000-000000000001", T1, "x", "",
+                                  &(cs_vec_t){0}, false),
+                   "an id is added once");
+    cs_catalog_destroy(&cat);
+}
+
+Test(catalog, top_k_is_best_first_within_the_theme)
+{
+    cs_catalog_t *cat = s_catalog();
+    s_add(cat, "a0000000-0000-4000-8000-000000000001", T1, "Salesforce integration");
+    s_add(cat, "a0000000-0000-4000-8000-000000000002", T1, "HubSpot integration");
+    s_add(cat, "a0000000-0000-4000-8000-000000000003", T1, "Slack notifications");
+    s_add(cat, "a0000000-0000-4000-8000-000000000004", T2, "Salesforce reports");
+    cs_hit_t hits[5];
+    int n = s_top(cat, T1, "Salesforce integration for tickets", hits, 5);
+    cr_assert_eq(n, 3, "the theme's three features");
+    cr_assert_str_eq(hits[0].feature->name, "Salesforce integration");
+    cr_assert_str_eq(hits[1].feature->name, "HubSpot integration");
+    cr_assert_str_eq(hits[2].feature->name, "Slack notifications");
+    cr_assert_gt(hits[0].similarity, hits[1].similarity);
+    cr_assert_gt(hits[1].similarity, hits[2].similarity);
+    cr_assert_lt(hits[2].similarity, 0.1, "only a few letters in common");
+    for (int i = 0; i < n; i++)
+        cr_assert_str_eq(hits[i].feature->theme_id, T1);
+    n = s_top(cat, NULL, "Salesforce integration for tickets", hits, 5);
+    cr_assert_eq(n, 4, "every theme");
+    n = s_top(cat, NULL, "Salesforce integration for tickets", hits, 1);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(hits[0].feature->name, "Salesforce integration");
+    cs_catalog_destroy(&cat);
+}
+
+Test(catalog, a_word_every_feature_has_counts_for_little)
+{
+    cs_catalog_t *cat = s_catalog();
+    const char *names[] = {"Export to Excel", "Export to PDF", "Export to CSV", "Export audit log",
+                           "Export contacts", "Scheduled export"};
+    char id[40];
+    for (int i = 0; i < 6; i++) {
+        snprintf(id, sizeof id, "a0000000-0000-4000-8000-00000000000%d", i);
+        s_add(cat, id, T2, names[i]);
+    }
+    cs_hit_t hits[3];
+    int n = s_top(cat, T2, "PDF export of invoices", hits, 3);
+    cr_assert_geq(n, 1);
+    cr_assert_str_eq(hits[0].feature->name, "Export to PDF", "the rare word decides");
+    cr_assert_gt(hits[0].similarity - (n > 1 ? hits[1].similarity : 0), 0.2);
+    cs_catalog_destroy(&cat);
+}
+
+Test(catalog, features_without_a_vector_wait_to_be_embedded)
+{
+    cs_catalog_t *cat = cs_catalog_new(WS, false);
+    cs_vec_t none = {0};
+    cs_feature_t *f =
+        cs_catalog_add(cat, "a0000000-0000-4000-8000-000000000001", "", "Dark mode", "", &none, 0);
+    cr_assert(f);
+    cr_assert_eq(cs_catalog_missing(cat), 1);
+    double x[] = {1, 0};
+    cs_vec_t q, v;
+    cr_assert_eq(cs_vec_dense(x, 2, &q), 0);
+    cs_hit_t hit;
+    cr_assert_eq(cs_catalog_top(cat, NULL, &q, 1, &hit, 0), 0, "nothing to compare yet");
+    cr_assert_eq(cs_vec_dense(x, 2, &v), 0);
+    cs_catalog_set_vec(cat, f, &v);
+    cr_assert_eq(cs_catalog_missing(cat), 0);
+    cr_assert_eq(cs_catalog_top(cat, NULL, &q, 1, &hit, 0), 1);
+    cr_assert_float_eq(hit.similarity, 1.0, 1e-6);
+    cs_vec_free(&q);
+    cs_catalog_destroy(&cat);
+}
+
+Test(catalog, positions_are_snapshots_and_clear_counts_reloads)
+{
+    cs_catalog_t *cat = s_catalog();
+    s_add(cat, "a0000000-0000-4000-8000-000000000001", T1, "Salesforce integration");
+    size_t snap = cs_catalog_size(cat);
+    s_add(cat, "a0000000-0000-4000-8000-000000000002", T1, "Salesforce sync");
+    cs_vec_t q;
+    cr_assert_eq(cs_vec_offline_feature("Salesforce", "", &q), 0);
+    cs_hit_t hits[5];
+    cr_assert_eq(cs_catalog_top(cat, T1, &q, 5, hits, snap), 1, "only what came after");
+    cr_assert_str_eq(hits[0].feature->name, "Salesforce sync");
+    cs_vec_free(&q);
+    cr_assert_eq(cs_catalog_reloads(cat), 0);
+    cs_catalog_clear(cat);
+    cr_assert_eq(cs_catalog_reloads(cat), 1);
+    cr_assert_eq(cs_catalog_size(cat), 0);
+    cr_assert_eq(cs_catalog_themes(cat), 0);
+    cr_assert_null(cs_catalog_get(cat, "a0000000-0000-4000-8000-000000000001"));
+    cs_catalog_destroy(&cat);
+}
