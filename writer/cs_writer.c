@@ -288,10 +288,12 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
         if (where == FEATURE_DB_ERROR || where == FEATURE_FOREIGN)
             return where;
         if (where == FEATURE_MISSING) {
-            /* Deleted or merged since the matcher decided: keep the request as a new feature. */
-            snprintf(note, sizeof note, " [the matched feature %s no longer exists; created]",
+            /* Not stored: the call that created it was lost on its way and comes again later,
+               or the feature was deleted since the matcher decided. Either way the request is
+               kept, as that feature under that same id, so the creating call's redelivery
+               finds it instead of making a second one. */
+            snprintf(note, sizeof note, " [the matched feature %s was not stored; created]",
                      feature_id);
-            cs_uuid_feature_id(tx->message_id, (int)index, feature_id);
             *missing = true;
         }
     }

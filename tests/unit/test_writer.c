@@ -226,19 +226,39 @@ Test(writer, unknown_workspace_fails_and_writes_nothing)
     json_decref(d);
 }
 
-Test(writer, link_to_a_deleted_feature_keeps_the_request)
+Test(writer, link_to_a_missing_feature_keeps_the_request_under_that_id)
 {
     json_t *d = cs_testdata_decision(cs_testdata_call(ws, "x", "2025-10-20T10:00:00Z", NULL, NULL));
     cs_testdata_add(d, "link", "5b1f0d1e-0000-4000-8000-000000000001", integrations,
                     "Salesforce sync", "high");
     cr_assert_eq(commit(d, NULL), CS_COMMIT_COMMITTED);
-    cr_assert_eq(
-        q("SELECT count(*) FROM features WHERE workspace_id = '%s' AND mention_count = 1", ws), 1);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s' AND mention_count = 1"
+                   " AND id = '5b1f0d1e-0000-4000-8000-000000000001'",
+                   ws),
+                 1);
     cr_assert_eq(q("SELECT count(*) FROM match_decisions WHERE workspace_id = '%s'"
-                   " AND action = 'create' AND reasoning LIKE '%%no longer exists%%'",
+                   " AND action = 'create' AND reasoning LIKE '%%was not stored%%'",
                    ws),
                  1);
     json_decref(d);
+}
+
+/* The call that created a feature is lost on its way to the writer; a later call links to the
+   feature; then the first call comes again. One feature, two mentions. */
+Test(writer, a_link_that_overtakes_its_features_creation_makes_no_second_feature)
+{
+    json_t *a = cs_testdata_decision(cs_testdata_call(ws, "a", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(a, "create", NULL, integrations, "Okta SSO", "high");
+    const char *created =
+        cs_rec_str(json_array_get(json_object_get(a, "decisions"), 0), "feature_id");
+    json_t *b = cs_testdata_decision(cs_testdata_call(ws, "b", "2025-10-21T10:00:00Z", NULL, NULL));
+    cs_testdata_add(b, "link", created, integrations, "Okta single sign-on", "low");
+    cr_assert_eq(commit(b, NULL), CS_COMMIT_COMMITTED);
+    cr_assert_eq(commit(a, NULL), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 1);
+    cr_assert_eq(q("SELECT mention_count FROM features WHERE id = '%s'", created), 2);
+    json_decref(a);
+    json_decref(b);
 }
 
 Test(writer, link_into_another_workspace_is_refused)
