@@ -96,8 +96,8 @@ Test(catalog, top_k_is_best_first_within_the_theme)
 Test(catalog, a_word_every_feature_has_counts_for_little)
 {
     cs_catalog_t *cat = s_catalog();
-    const char *names[] = {"Export to Excel", "Export to PDF", "Export to CSV", "Export audit log",
-                           "Export contacts", "Scheduled export"};
+    const char *names[] = {"Export to Excel",  "Export to PDF",   "Export to CSV",
+                           "Export audit log", "Export contacts", "Scheduled export"};
     char id[40];
     for (int i = 0; i < 6; i++) {
         snprintf(id, sizeof id, "a0000000-0000-4000-8000-00000000000%d", i);

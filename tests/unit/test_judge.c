@@ -33,7 +33,8 @@ Test(judge, the_request_is_strict_and_offers_only_the_candidates)
     cr_assert_eq(json_array_size(ids), 3);
     cr_assert_str_eq(json_string_value(json_array_get(ids, 0)), "uuid-1");
     cr_assert(json_is_null(json_array_get(ids, 2)), "null: not a duplicate");
-    const char *system = cs_rec_str(json_array_get(json_object_get(body, "messages"), 0), "content");
+    const char *system =
+        cs_rec_str(json_array_get(json_object_get(body, "messages"), 0), "content");
     const char *user = cs_rec_str(json_array_get(json_object_get(body, "messages"), 1), "content");
     cr_assert(strstr(system, "You are a product manager detecting duplicate features."));
     cr_assert(strstr(user, "1. [uuid-1] <<<AI Chatbot Integration>>>"), "%s", user);

@@ -76,10 +76,9 @@ static json_t *s_extraction(const char *ext, const char *theme, ...)
     const char *title;
     while ((title = va_arg(ap, const char *)) != NULL) {
         const char *description = va_arg(ap, const char *);
-        json_array_append_new(requests,
-                              json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", title, "description",
-                                        description, "urgency", "high", "theme", theme, "quote",
-                                        "We really need this."));
+        json_array_append_new(requests, json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", title,
+                                                  "description", description, "urgency", "high",
+                                                  "theme", theme, "quote", "We really need this."));
     }
     va_end(ap);
     json_object_set_new(rec, "insights",
@@ -179,8 +178,9 @@ Test(match, a_decision_record_carries_everything_the_writer_and_a_reviewer_need)
     cs_match_t *m = cs_match_new(&o, s_sink, &sink);
     char err[256];
     cr_assert_eq(cs_match_prepare(m, cat, err, sizeof err), 0);
-    cs_match_submit(m, s_extraction("42", "Integrations", "Zendesk integration",
-                                    "Sync tickets with Zendesk", NULL),
+    cs_match_submit(m,
+                    s_extraction("42", "Integrations", "Zendesk integration",
+                                 "Sync tickets with Zendesk", NULL),
                     cat);
     cr_assert_eq(sink.n, 1);
     json_t *rec = sink.out[0];
@@ -216,7 +216,8 @@ Test(match, a_new_feature_joins_the_catalogue_at_once_and_a_redelivery_decides_t
     cs_match_opts_t o = s_offline_opts();
     cs_match_t *m = cs_match_new(&o, s_sink, &sink);
     cs_match_submit(m, s_extraction("1", "Integrations", "Okta SSO", "Single sign-on", NULL), cat);
-    cs_match_submit(m, s_extraction("2", "Integrations", "okta sso", "Log in with Okta", NULL), cat);
+    cs_match_submit(m, s_extraction("2", "Integrations", "okta sso", "Log in with Okta", NULL),
+                    cat);
     cs_match_submit(m, s_extraction("1", "Integrations", "Okta SSO", "Single sign-on", NULL), cat);
     cr_assert_eq(sink.n, 3);
     char own[CS_UUID_LEN];
@@ -273,8 +274,8 @@ Test(match, cross_theme_finds_a_feature_of_another_theme_and_keeps_its_theme)
         cs_match_opts_t o = s_offline_opts();
         o.cross_theme = cross;
         cs_match_t *m = cs_match_new(&o, s_sink, &sink);
-        cs_match_submit(
-            m, s_extraction("1", "Integrations", "Salesforce reports export", "", NULL), cat);
+        cs_match_submit(m, s_extraction("1", "Integrations", "Salesforce reports export", "", NULL),
+                        cat);
         const json_t *d = s_decision(&sink, 0, 0);
         if (cross) {
             cr_assert_str_eq(cs_rec_str(d, "action"), "link");
