@@ -393,7 +393,7 @@ static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, ou
     cs_match_totals_t t;
     cs_match_totals(m, &t);
     cs_info("Matcher stopping: %ld extractions received, %ld decided and sent, %ld malformed; "
-            "%ld features: %ld created, %ld matched (exact %ld, embedding %ld, llm %ld, "
+            "%ld feature requests: %ld created, %ld matched (exact %ld, embedding %ld, llm %ld, "
             "rechecked %ld); %ld judge requests for %ld features (%ld invalid answers, %ld "
             "failures); %ld embedding requests (%ld inputs, %ld cached); %ld prompt + %ld "
             "completion + %ld embedding tokens, $%.4f",

@@ -48,23 +48,30 @@ echo
 echo "== Customers of $name"
 cs customer list --workspace-id "$ws"
 
-# The pipeline so far: the extractor exists, the matcher (issue #5) does not yet, so the demo
-# shows what the offline extractor finds in the bundled sample calls (one-shot mode).
+# The whole pipeline on the bundled sample calls: writer, matcher, two extractors and the
+# fetcher replaying samples/calls.jsonl, all offline, on their own ports (25557-25560) so the
+# demo never talks to a pipeline already running on the default ones.
+logs=$(mktemp -d /tmp/callsift-demo.XXXXXX)
+run() {
+    env -u OPENAI_API_KEY deploy/run-local.sh --bin "$bin" --extractors 2 --base-port 25557 \
+        --log-dir "$logs/$1" -- --workspace-id "$ws" --replay samples/calls.jsonl 2>&1 |
+        grep -v -e "Progress:" -e "^run-local: logs in"
+}
 echo
-echo "== What the offline extractor finds in the 40 sample calls (samples/calls.jsonl)"
-out=$(mktemp)
-"$bin/callsift-extractor" --jsonl --provider offline --workspace-id "$ws" <samples/calls.jsonl >"$out" 2>/dev/null
-if command -v python3 >/dev/null; then
-    python3 - "$out" <<'PY'
-import json, sys
-rows = [json.loads(line) for line in open(sys.argv[1])]
-reqs = [r for row in rows for r in row.get("feature_requests", [])]
-bugs = sum(len(row.get("bug_reports", [])) for row in rows)
-print("%d calls, %d feature requests, %d bug reports (not yet de-duplicated)" % (len(rows), len(reqs), bugs))
-for r in reqs[:12]:
-    print("  %-8s %-26s %s" % (r.get("urgency", ""), r.get("theme", "")[:26], r.get("title", "")))
-PY
-else
-    echo "$(wc -l <"$out") calls extracted; insights in $out"
+echo "== Ingesting the 40 sample calls (samples/calls.jsonl): offline extractor and matcher"
+run first
+echo
+echo "== How the matcher decided"
+grep -h -e "Created new" -e "Matched to existing" "$logs/first/matcher.log" | sed -n '1,8p' | cut -c 23-
+echo "   ... (all of it in $logs/first/matcher.log)"
+grep -h "Matcher stopping" "$logs/first/matcher.log" | cut -c 23- | fold -s -w 100
+if "$bin/callsift" report --help >/dev/null 2>&1; then
+    echo
+    echo "== The feature report"
+    cs report --workspace-id "$ws" --top 15
 fi
-rm -f "$out"
+echo
+echo "== Running it again: every call is stored already, so nothing is ingested twice"
+run again
+echo
+echo "Logs of both runs: $logs"

@@ -544,7 +544,7 @@ Test(matcher_proc, sigterm_exits_zero_with_counters, .timeout = 60)
     cr_assert_eq(status, 0, "exit status %d:\n%s", status, log);
     cr_assert_lt(cs_now_ms() - t0, 5000, "SIGTERM took too long");
     cr_assert(strstr(log, "Matcher stopping: 1 extractions received, 1 decided and sent, 0 "
-                          "malformed; 1 features: 1 created, 0 matched"),
+                          "malformed; 1 feature requests: 1 created, 0 matched"),
               "%s", log);
     free(log);
     rig_close(&r);
