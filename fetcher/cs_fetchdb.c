@@ -53,6 +53,23 @@ zhashx_t *cs_fetchdb_done(cs_db_t *db, const char *workspace_id, const char *sou
     return done;
 }
 
+zhashx_t *cs_fetchdb_unprocessed(cs_db_t *db, const char *workspace_id, const char *source,
+                                 char *err, size_t errlen)
+{
+    const char *p[] = {workspace_id, source};
+    PGresult *res = cs_db_exec(db,
+                               "SELECT external_id FROM messages WHERE workspace_id = $1"
+                               " AND source = $2 AND NOT is_processed",
+                               2, p, err, errlen);
+    if (!res)
+        return NULL;
+    zhashx_t *redo = zhashx_new();
+    for (int i = 0; i < PQntuples(res); i++)
+        zhashx_insert(redo, PQgetvalue(res, i, 0), (void *)1);
+    PQclear(res);
+    return redo;
+}
+
 json_t *cs_fetchdb_customers(cs_db_t *db, const char *workspace_id, char *err, size_t errlen)
 {
     const char *p[] = {workspace_id};

@@ -83,6 +83,13 @@ cs_gong_rc_t cs_gong_list_calls(cs_gong_t *self, const char *from, const char *t
                                 int (*fn)(void *arg, json_t *call), void *arg, char *err,
                                 size_t errlen);
 
+/* The calls whose Gong ids are in call_ids (an array of strings, borrowed), whatever their
+   dates, with Gong's callIds filter: the same paging and callback as cs_gong_list_calls. An
+   empty array asks nothing and returns CS_GONG_OK. */
+cs_gong_rc_t cs_gong_list_calls_by_id(cs_gong_t *self, const json_t *call_ids,
+                                      int (*fn)(void *arg, json_t *call), void *arg, char *err,
+                                      size_t errlen);
+
 /* Transcripts of the calls call_ids[0..n): one request per batch of up to
    CS_GONG_TRANSCRIPT_BATCH ids, following cursors within a batch. Returns a new object
    (caller owns it) mapping callId -> transcript element ({callId, transcript: [...]}); calls

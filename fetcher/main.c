@@ -46,6 +46,10 @@ static const cs_option_t OPTIONS[] = {
      "replay: calls per second (0: as fast as the pipeline takes them)", 0},
     {"record", NULL, CS_OPT_STRING, NULL,
      "save the calls fetched from Gong to this JSON Lines file", 0},
+    {"reprocess", NULL, CS_OPT_FLAG, "false",
+     "send again only the calls stored unprocessed (their extraction failed; see 'callsift calls "
+     "--unprocessed'): from Gong by id, whatever their dates, or from the --replay file",
+     0},
     {"max-in-flight", "CALLSIFT_MAX_IN_FLIGHT", CS_OPT_INT, "64",
      "most calls sent and not yet acked", 0},
     {"ack-timeout", "CALLSIFT_ACK_TIMEOUT", CS_OPT_DOUBLE, "300",
@@ -74,6 +78,7 @@ typedef struct {
     cs_db_t *db;
     cs_fetch_workspace_t ws;
     zhashx_t *done;    /* external ids already stored */
+    zhashx_t *redo;    /* --reprocess: external ids stored unprocessed; NULL otherwise */
     json_t *customers; /* lower-cased domain -> customer */
     cs_ledger_t *ledger;
     cs_delivery_t delivery;
@@ -147,7 +152,7 @@ static bool s_skip(fetcher_t *f, const json_t *gong_call)
         f->skipped_private++;
         return true;
     }
-    if (zhashx_lookup(f->done, id)) {
+    if (zhashx_lookup(f->done, id) || (f->redo && !zhashx_lookup(f->redo, id))) {
         f->skipped_done++;
         return true;
     }
@@ -181,9 +186,17 @@ static int s_gong_pass(fetcher_t *f, cs_gong_t *gong)
     char from[40], to[40], err[1024];
     s_window(f->cfg, from, to, sizeof from);
     json_t *calls = json_array();
-    cs_gong_rc_t rc =
-        cs_gong_list_calls(gong, from, to, cs_config_str(f->cfg, "gong-workspace"),
-                           cs_config_int(f->cfg, "limit"), s_collect, calls, err, sizeof err);
+    cs_gong_rc_t rc;
+    if (f->redo) { /* the unprocessed calls, by id */
+        json_t *ids = json_array();
+        for (void *one = zhashx_first(f->redo); one; one = zhashx_next(f->redo))
+            json_array_append_new(ids, json_string(zhashx_cursor(f->redo)));
+        rc = cs_gong_list_calls_by_id(gong, ids, s_collect, calls, err, sizeof err);
+        json_decref(ids);
+    } else {
+        rc = cs_gong_list_calls(gong, from, to, cs_config_str(f->cfg, "gong-workspace"),
+                                cs_config_int(f->cfg, "limit"), s_collect, calls, err, sizeof err);
+    }
     if (rc != CS_GONG_OK) {
         json_decref(calls);
         if (rc == CS_GONG_STOPPED)
@@ -423,9 +436,19 @@ int main(int argc, char **argv)
         cs_fetchdb_workspace(f.db, cs_config_str(f.cfg, "workspace-id"), &f.ws, err, sizeof err) !=
             0 ||
         !(f.done = cs_fetchdb_done(f.db, f.ws.workspace_id, f.source, err, sizeof err)) ||
-        !(f.customers = cs_fetchdb_customers(f.db, f.ws.workspace_id, err, sizeof err))) {
+        !(f.customers = cs_fetchdb_customers(f.db, f.ws.workspace_id, err, sizeof err)) ||
+        (cs_config_flag(f.cfg, "reprocess") &&
+         !(f.redo = cs_fetchdb_unprocessed(f.db, f.ws.workspace_id, f.source, err, sizeof err)))) {
         cs_error("%s", err);
         goto done;
+    }
+    if (f.redo) {
+        cs_info("Reprocessing: %zu calls are stored unprocessed", zhashx_size(f.redo));
+        if (zhashx_size(f.redo) == 0) {
+            cs_info("No unprocessed calls to send again");
+            status = 0;
+            goto done;
+        }
     }
     cs_db_destroy(&f.db); /* everything read; the writer owns the database from here */
     if (cs_config_str(f.cfg, "record") &&
@@ -453,6 +476,7 @@ done:
     zsock_destroy(&sub);
     zsock_destroy(&push);
     zhashx_destroy(&f.done);
+    zhashx_destroy(&f.redo);
     json_decref(f.customers);
     cs_db_destroy(&f.db);
     cs_config_destroy(&f.cfg);

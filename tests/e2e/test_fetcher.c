@@ -408,6 +408,67 @@ Test(fetcher, calls_stored_without_insights_are_sent_again, .timeout = 60)
     rig_close(&r);
 }
 
+/* Store call `ext` of source `source` as a message, processed or not (as its extraction failed). */
+static void store_message(rig_t *r, const char *source, const char *ext, bool processed)
+{
+    cs_db_t *db = cs_testdb_connect(&r->db);
+    char mid[CS_UUID_LEN], err[256];
+    cs_uuid_message_id(r->ws, source, ext, mid);
+    const char *params[] = {mid, r->ws, source, ext, processed ? "true" : "false"};
+    cr_assert_eq(cs_db_command(db,
+                               "INSERT INTO messages (id, workspace_id, source, external_id,"
+                               " sent_at, is_processed, error) VALUES ($1, $2, $3, $4, now(),"
+                               " $5::boolean, CASE WHEN $5::boolean THEN NULL ELSE 'LLM down' END)",
+                               5, params, err, sizeof err),
+                 0, "%s", err);
+    cs_db_destroy(&db);
+}
+
+Test(fetcher, reprocess_sends_only_the_calls_stored_unprocessed, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    store_message(&r, "replay", "7000", true);
+    store_message(&r, "replay", "7001", false);
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, 3, -1); /* 7000 processed, 7001 unprocessed, 7002 never seen */
+    char *args[] = {"--replay", path, "--reprocess", NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "%s", log);
+    cr_assert_eq(seen.distinct, 1, "%s", log);
+    cr_assert_str_eq(seen.ids[0], "7001");
+    cr_assert(strstr(log, "Reprocessing: 1 calls are stored unprocessed"), "%s", log);
+    free(log);
+    seen_free(&seen);
+    unlink(path);
+    rig_close(&r);
+}
+
+Test(fetcher, reprocess_with_nothing_unprocessed_says_so, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    store_message(&r, "replay", "7000", true);
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, 2, -1);
+    char *args[] = {"--replay", path, "--reprocess", NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "%s", log);
+    cr_assert_eq(seen.distinct, 0, "%s", log);
+    cr_assert(strstr(log, "No unprocessed calls to send again"), "%s", log);
+    free(log);
+    unlink(path);
+    rig_close(&r);
+}
+
 Test(fetcher, nothing_new_says_so, .timeout = 60)
 {
     rig_t r = {0};
@@ -633,6 +694,36 @@ Test(fetcher_gong, interval_polls_for_new_calls_until_sigterm, .timeout = 90)
     char *log = fetcher_log(&r);
     cr_assert_eq(status, 0, "SIGTERM must exit 0, got %d\n%s", status, log);
     cr_assert(strstr(log, "Next poll of Gong in 1 seconds"), "%s", log);
+    free(log);
+    seen_free(&seen);
+    fake_gong_stop(&fg);
+    rig_close(&r);
+}
+
+Test(fetcher_gong, reprocess_asks_gong_for_the_unprocessed_calls_by_id, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    store_message(&r, "gong", "7002", false);
+    store_message(&r, "gong", "7003", true);
+    fake_gong_t *fg = gong_with_calls(5, -1);
+    char base[128];
+    snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
+    char *args[] = {base, "--reprocess", NULL}; /* no window: the ids decide */
+    char *env[] = {"GONG_ACCESS_KEY=key-abc", "GONG_ACCESS_KEY_SECRET=secret-xyz-123", NULL};
+    start_fetcher(&r, args, env);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
+    cr_assert_eq(seen.distinct, 1, "%s", log);
+    cr_assert_str_eq(seen.ids[0], "7002");
+    const fake_gong_request_t *req = fake_gong_last_request(fg, "/v2/calls/extensive");
+    const json_t *filter = json_object_get(req->body, "filter");
+    cr_assert_eq(json_array_size(json_object_get(filter, "callIds")), 1);
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(filter, "callIds"), 0)),
+                     "7002");
+    cr_assert_null(json_object_get(filter, "fromDateTime"), "by id, whatever the dates");
     free(log);
     seen_free(&seen);
     fake_gong_stop(&fg);
