@@ -69,6 +69,11 @@ int cs_cli_begin(cs_cli_t *cli)
     return cs_cli_command(cli, "BEGIN", 0, NULL);
 }
 
+int cs_cli_begin_read(cs_cli_t *cli)
+{
+    return cs_cli_command(cli, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL);
+}
+
 int cs_cli_commit(cs_cli_t *cli)
 {
     return cs_cli_command(cli, "COMMIT", 0, NULL);
@@ -86,7 +91,8 @@ int cs_cli_format(cs_cli_t *cli, cs_cli_format_t *fmt)
 {
     const char *name = cs_config_str(cli->cfg, "format");
     if (cs_cli_format_parse(name, fmt) != 0)
-        return cs_cli_fail(cli, "--format: expected 'table', 'json' or 'csv', got '%.32s'",
+        return cs_cli_fail(cli,
+                           "--format: expected 'table', 'json', 'csv' or 'markdown', got '%.32s'",
                            name ? name : "");
     return 0;
 }

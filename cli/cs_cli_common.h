@@ -32,7 +32,8 @@
     }
 #define CS_CLI_OPT_FORMAT                                                                          \
     {                                                                                              \
-        "format", NULL, CS_OPT_STRING, "table", "output as 'table', 'json' or 'csv'", 0            \
+        "format", NULL, CS_OPT_STRING, "table", "output as 'table', 'json', 'csv' or 'markdown'",  \
+            0                                                                                      \
     }
 #define CS_CLI_OPT_END                                                                             \
     {                                                                                              \
@@ -81,6 +82,10 @@ const char *cs_cli_sqlstate(const cs_cli_t *cli);
 int cs_cli_begin(cs_cli_t *cli);
 int cs_cli_commit(cs_cli_t *cli);
 void cs_cli_rollback(cs_cli_t *cli);
+
+/* BEGIN a read-only transaction on one snapshot, for a command whose several queries must
+   agree with each other (end it with cs_cli_rollback). 0 or -1. */
+int cs_cli_begin_read(cs_cli_t *cli);
 
 /* --format, checked: 0, or -1 with the reason in cli->err. */
 int cs_cli_format(cs_cli_t *cli, cs_cli_format_t *fmt);

@@ -1,11 +1,13 @@
-/*  cs_cli_table: the output of every list command, in the three --format choices.
+/*  cs_cli_table: the output of every list command, in the four --format choices.
 
-      table  aligned columns under upper-case headers, numbers to the right; long text is cut
-             at 60 characters with "..." (the other formats never cut anything)
-      json   one JSON array of objects, keys in column order; counts are integers, amounts
-             numbers, flags booleans and SQL NULL is null
-      csv    a header line, then RFC 4180 records: fields holding a comma, a double quote or a
-             line break are quoted, quotes doubled, lines end with CRLF
+      table     aligned columns under upper-case headers, numbers to the right; long text is cut
+                at 60 characters with "..." (the other formats never cut anything)
+      json      one JSON array of objects, keys in column order; counts are integers, amounts
+                numbers, flags booleans and SQL NULL is null
+      csv       a header line, then RFC 4180 records: fields holding a comma, a double quote or a
+                line break are quoted, quotes doubled, lines end with CRLF
+      markdown  a GitHub-flavoured Markdown table, numbers aligned right, to paste into a
+                document: '|' and '\' in a cell are escaped ('\|', '\\'), a line break is <br>
 
     The rows come straight from a PGresult, so the SQL decides the text of every value (amounts
     with two decimals, timestamps in ISO-8601 UTC). */
@@ -17,13 +19,24 @@
 
 #include <libpq-fe.h>
 
-typedef enum { CS_CLI_FORMAT_TABLE, CS_CLI_FORMAT_JSON, CS_CLI_FORMAT_CSV } cs_cli_format_t;
+#include <jansson.h>
+
+typedef enum {
+    CS_CLI_FORMAT_TABLE,
+    CS_CLI_FORMAT_JSON,
+    CS_CLI_FORMAT_CSV,
+    CS_CLI_FORMAT_MARKDOWN,
+} cs_cli_format_t;
 
 typedef enum {
     CS_CLI_COL_TEXT,    /* shown as is; a JSON string */
     CS_CLI_COL_INT,     /* right-aligned; a JSON integer */
     CS_CLI_COL_DECIMAL, /* right-aligned, text kept as PostgreSQL gives it; a JSON number */
     CS_CLI_COL_BOOL,    /* PostgreSQL's t/f as yes/no, true/false in CSV; a JSON boolean */
+    CS_CLI_COL_LINES,   /* text of one or more lines: in the table not a column but lines under
+                           its row, "name: " before the first, never cut; otherwise as TEXT */
+    CS_CLI_COL_JSON,    /* a JSON document made by the SQL: embedded as it is in JSON, its text
+                           in the other formats */
 } cs_cli_coltype_t;
 
 typedef struct {
@@ -31,11 +44,16 @@ typedef struct {
     cs_cli_coltype_t type;
 } cs_cli_column_t;
 
-/* "table", "json" or "csv" into *fmt: 0, or -1 for anything else. */
+/* "table", "json", "csv" or "markdown" into *fmt: 0, or -1 for anything else. */
 int cs_cli_format_parse(const char *name, cs_cli_format_t *fmt);
 
 /* Number of UTF-8 code points in s (continuation bytes are not counted). Can't fail. */
 size_t cs_cli_utf8_len(const char *s);
+
+/* The rows of res (borrowed) as a JSON array of objects, the way the json format prints them
+   (cols as for cs_cli_print). A new reference, or NULL with the reason in err. */
+json_t *cs_cli_json_rows(const cs_cli_column_t *cols, int ncols, const PGresult *res, char *err,
+                         size_t errlen);
 
 /* Print every row of res (borrowed) to out. cols describes res's columns in order; ncols must
    be PQnfields(res). 0, or -1 with the reason in err (out of memory, text that is not UTF-8 for

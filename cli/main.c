@@ -1,14 +1,19 @@
-/*  callsift: the operator CLI. Schema migrations, workspaces, themes and customers.
+/*  callsift: the operator CLI. Schema migrations, workspaces, themes and customers, and what
+    product managers read: the ranked feature report, one feature with its calls and match
+    decisions, and the calls with their processing status.
 
-    `callsift GROUP VERB [OPTIONS]` (or `callsift migrate [OPTIONS]`): main() finds the command
-    in COMMANDS below, parses its own option table (so `callsift theme add --help` shows that
-    command's flags and environment variables) and runs its handler, which lives in the module
-    of its group (cs_cli_<group>.c). To add a command, write the handler and its option table
-    there and add one line here.
+    `callsift GROUP VERB [OPTIONS]` (or a one-word command: `callsift migrate|report|calls
+    [OPTIONS]`): main() finds the command in COMMANDS below, parses its own option table (so
+    `callsift theme add --help` shows that command's flags and environment variables) and runs
+    its handler, which lives in the module of its group (cs_cli_<group>.c). To add a command,
+    write the handler and its option table there and add one line here. A command that names
+    one thing (`callsift feature show ID`) takes it as its one argument or as the option of the
+    same name (--id); main() checks that exactly one of them is given.
 
     Exit status: 0 done; 1 the command failed (the reason on stderr as one line
     "callsift: <reason>", secrets masked); 2 the command line was wrong (unknown command or
     option, missing required option). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,8 +21,11 @@
 #include <string.h>
 
 #include "cs_cli_common.h"
+#include "cs_cli_calls.h"
 #include "cs_cli_customer.h"
+#include "cs_cli_feature.h"
 #include "cs_cli_migrate.h"
+#include "cs_cli_report.h"
 #include "cs_cli_theme.h"
 #include "cs_cli_workspace.h"
 #include "cs_config.h"
@@ -49,6 +57,20 @@ static const command_t COMMANDS[] = {
      "Add a customer to a workspace (a running fetcher picks it up); print its id."},
     {"customer", "list", cs_cli_customer_list, cs_cli_customer_list_options,
      "List a workspace's customers by MRR, highest first, with their calls."},
+    {"report", NULL, cs_cli_report, cs_cli_report_options,
+     "Rank a workspace's features by mentions, with customers, MRR and quotes."},
+    {"feature", "show", cs_cli_feature_show, cs_cli_feature_show_options,
+     "Show one feature with every call that mentions it and its match decisions."},
+    {"calls", NULL, cs_cli_calls, cs_cli_calls_options,
+     "List a workspace's calls, newest first, with their features and errors."},
+};
+
+/* The commands that name one thing, and the option their one argument stands for. */
+static const struct {
+    cs_cli_handler_t run;
+    const char *option;
+} OPERANDS[] = {
+    {cs_cli_feature_show, "id"},
 };
 
 /* A wrong URL should fail within seconds, not wait out the kernel's TCP timeout. */
@@ -63,8 +85,8 @@ static bool s_is_help(const char *arg)
 static void s_overview(FILE *out, const char *group)
 {
     fprintf(out, "Usage: callsift %s%sCOMMAND [OPTIONS]\n\n", group ? group : "", group ? " " : "");
-    fprintf(out, "The callsift operator CLI: schema migrations, workspaces, themes and "
-                 "customers.\n\nCommands:\n");
+    fprintf(out, "The callsift operator CLI: schema migrations, workspaces, themes, customers "
+                 "and the feature report.\n\nCommands:\n");
     for (size_t i = 0; i < CS_ARRAY_LEN(COMMANDS); i++) {
         const command_t *c = &COMMANDS[i];
         if (group && strcmp(group, c->group) != 0)
@@ -149,19 +171,54 @@ static int s_execute(const command_t *cmd, const cs_config_t *cfg)
     return status;
 }
 
+/* The option the command's one argument stands for, or NULL when it takes none. */
+static const char *s_operand(const command_t *cmd)
+{
+    for (size_t i = 0; i < CS_ARRAY_LEN(OPERANDS); i++)
+        if (OPERANDS[i].run == cmd->run)
+            return OPERANDS[i].option;
+    return NULL;
+}
+
+/* A command with operand `name` (NULL: none; `shown` its name in capitals) got it exactly once,
+   as its argument or as its option: 0, or -1 with the reason in err. */
+static int s_check_operand(const cs_config_t *cfg, const char *name, const char *shown, char *err,
+                           size_t errlen)
+{
+    int n = cs_config_positional_count(cfg);
+    if (!name)
+        return 0;
+    if (n > 1)
+        return cs_fail(err, errlen, "unexpected argument '%s' (see --help)",
+                       cs_config_positional(cfg, 1));
+    if (n == 1 && cs_config_is_set(cfg, name))
+        return cs_fail(err, errlen, "%s given twice: as the argument and as --%s", shown, name);
+    if (n == 0 && !cs_config_is_set(cfg, name))
+        return cs_fail(err, errlen, "%s is required: the argument or --%s (see --help)", shown,
+                       name);
+    return 0;
+}
+
 /* Parse the command's options from argv (argv[0] is the command's last word) and run it. */
 static int s_run(const command_t *cmd, int argc, char **argv)
 {
-    char usage[96];
-    snprintf(usage, sizeof usage, "callsift %s%s%s [OPTIONS]", cmd->group, cmd->verb ? " " : "",
-             cmd->verb ? cmd->verb : "");
+    const char *name = s_operand(cmd);
+    char usage[128], shown[16] = ""; /* the operand in capitals: "ID" */
+    for (size_t i = 0; name && name[i] && i + 1 < sizeof shown; i++) {
+        shown[i] = (char)toupper((unsigned char)name[i]);
+        shown[i + 1] = '\0';
+    }
+    snprintf(usage, sizeof usage, "callsift %s%s%s%s%s [OPTIONS]", cmd->group, cmd->verb ? " " : "",
+             cmd->verb ? cmd->verb : "", name ? " " : "", shown);
     cs_config_t *cfg = cs_config_new(usage, cmd->summary, cmd->options);
     if (!cfg) {
         fprintf(stderr, "callsift: out of memory\n");
         return EXIT_FAILED;
     }
     char err[1024];
-    int rc = cs_config_parse(cfg, argc, argv, false, err, sizeof err);
+    int rc = cs_config_parse(cfg, argc, argv, name != NULL, err, sizeof err);
+    if (rc == 0)
+        rc = s_check_operand(cfg, name, shown, err, sizeof err);
     int status = EXIT_OK; /* rc 1: --help was printed */
     if (rc < 0) {
         cs_log_redact(err, sizeof err);

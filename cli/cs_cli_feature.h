@@ -1,0 +1,25 @@
+/*  cs_cli_feature: `callsift feature show ID`, one feature and the evidence behind it.
+
+    Three parts: the feature (name, description, workspace, theme, status, urgency, mentions,
+    first and last mentioned, created); every call that mentions it, newest first (title, date,
+    customer and MRR, the speaker and their quote); and every match decision that sent a
+    request to it, newest first (when, which call, action, method, confidence, similarity, the
+    title the extractor gave the request, the reasoning and the candidates with their
+    similarity).
+
+    --format table prints the feature as "label  value" lines, then a table of the calls and a
+    table of the decisions, the long texts (quote; reasoning, candidates) on lines under each
+    row. --format json prints one object {"feature": {...}, "calls": [...],
+    "decisions": [...]}, with the candidates as the matcher recorded them. */
+#ifndef CS_CLI_FEATURE_H
+#define CS_CLI_FEATURE_H
+
+#include "cs_cli_common.h"
+
+extern const cs_option_t cs_cli_feature_show_options[];
+
+/* Show the feature whose id is the command's argument (or --id); "no feature with id X" when
+   there is none. */
+int cs_cli_feature_show(cs_cli_t *cli);
+
+#endif

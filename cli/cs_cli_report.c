@@ -1,0 +1,282 @@
+#include "cs_cli_report.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs_cli_table.h"
+#include "cs_util.h"
+
+#define THEME_NAME_MAX 200 /* as the schema's CHECK says */
+#define QUOTES_MAX     "3" /* quotes per feature */
+
+const cs_option_t cs_cli_report_options[] = {
+    CS_CLI_OPT_WORKSPACE_ID,
+    CS_CLI_OPT_FORMAT,
+    {"theme", NULL, CS_OPT_STRING, NULL, "only the features of this theme (name, any case)", 0},
+    {"since", NULL, CS_OPT_STRING, NULL,
+     "only mentions in calls from this day on, YYYY-MM-DD (UTC)", 0},
+    {"top", NULL, CS_OPT_INT, "20", "show the first N features (0: all)", 0},
+    CS_CLI_OPT_DATABASE_URL,
+    CS_CLI_OPT_END,
+};
+
+/* 0 when text is a YYYY-MM-DD calendar date (year 1 to 9999), else -1. */
+static int s_check_date(const char *text)
+{
+    static const int DAYS[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (strlen(text) != 10 || text[4] != '-' || text[7] != '-')
+        return -1;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit((unsigned char)text[i]))
+            return -1;
+    int year = atoi(text), month = atoi(text + 5), day = atoi(text + 8);
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (year < 1 || month < 1 || month > 12 || day < 1)
+        return -1;
+    return day <= DAYS[month - 1] + (month == 2 && leap) ? 0 : -1;
+}
+
+/* The mentions in scope: $1 workspace, $2 since (a date or NULL), $3 theme id (or NULL). */
+#define MENTIONS_CTE                                                                               \
+    "WITH mention AS ("                                                                            \
+    " SELECT fm.feature_id, fm.message_id, fm.quote, fm.speaker, m.customer_id, m.sent_at,"        \
+    " m.message_metadata->>'title' AS title, cu.name AS customer"                                  \
+    " FROM features f"                                                                             \
+    " JOIN feature_messages fm ON fm.feature_id = f.id"                                            \
+    " JOIN messages m ON m.id = fm.message_id"                                                     \
+    " LEFT JOIN customers cu ON cu.id = m.customer_id"                                             \
+    " WHERE f.workspace_id = $1"                                                                   \
+    " AND ($2::date IS NULL OR m.sent_at >= ($2::date::timestamp AT TIME ZONE 'UTC'))"             \
+    " AND ($3::uuid IS NULL OR f.theme_id = $3::uuid))"
+
+/* The ranked features; $4 the number of rows (0: all), $5 true for the quotes as JSON.
+   ID_COLUMN is "" or "t.id,". Dates are UTC. */
+#define REPORT_SQL(ID_COLUMN)                                                                      \
+    MENTIONS_CTE                                                                                   \
+    ", ranked AS ("                                                                                \
+    " SELECT f.id, f.name, th.name AS theme, count(*) AS mentions,"                                \
+    " count(DISTINCT mn.customer_id) AS customers,"                                                \
+    " (SELECT coalesce(sum(c.mrr), 0) FROM customers c WHERE c.id IN"                              \
+    "  (SELECT x.customer_id FROM mention x WHERE x.feature_id = f.id)) AS mrr,"                   \
+    " f.urgency, f.status, min(mn.sent_at) AS first_at, max(mn.sent_at) AS last_at"                \
+    " FROM features f JOIN mention mn ON mn.feature_id = f.id"                                     \
+    " LEFT JOIN themes th ON th.id = f.theme_id"                                                   \
+    " GROUP BY f.id, th.name),"                                                                    \
+    " top AS ("                                                                                    \
+    " SELECT r.*, row_number() OVER (ORDER BY r.mentions DESC, r.customers DESC, r.mrr DESC,"      \
+    "  lower(r.name), r.name, r.id) AS rank"                                                       \
+    " FROM ranked r ORDER BY rank LIMIT nullif($4::bigint, 0)),"                                   \
+    " said AS ("                                                                                   \
+    " SELECT x.*, to_char(x.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,"                     \
+    "  row_number() OVER (PARTITION BY x.feature_id ORDER BY x.sent_at DESC, x.message_id) AS n"   \
+    " FROM mention x WHERE btrim(coalesce(x.quote, '')) <> '')"                                    \
+    " SELECT t.rank, " ID_COLUMN " t.name, t.theme, t.mentions, t.customers, t.mrr, t.urgency,"    \
+    " t.status, to_char(t.first_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"                             \
+    " to_char(t.last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"                                        \
+    " (SELECT CASE WHEN $5::boolean THEN coalesce(json_agg(json_build_object("                     \
+    "   'quote', q.quote, 'speaker', q.speaker, 'call', q.title, 'date', q.day,"                   \
+    "   'customer', q.customer) ORDER BY q.n), '[]')::text"                                        \
+    "  ELSE string_agg(format('\"%s\" (%s)', q.quote, concat_ws(', ', nullif(q.title, ''),"        \
+    "   q.day)), E'\\n' ORDER BY q.n) END"                                                         \
+    "  FROM said q WHERE q.feature_id = t.id AND q.n <= " QUOTES_MAX ")"                           \
+    " FROM top t ORDER BY t.rank"
+
+/* The summary: features in scope, then the workspace's processed calls of the period, their
+   distinct customers and those customers' MRR ("12,500.00"). $1 to $3 as for MENTIONS_CTE. */
+#define SUMMARY_SQL                                                                                \
+    MENTIONS_CTE                                                                                   \
+    ", call AS (SELECT m.customer_id FROM messages m"                                              \
+    " WHERE m.workspace_id = $1 AND m.is_processed"                                                \
+    " AND ($2::date IS NULL OR m.sent_at >= ($2::date::timestamp AT TIME ZONE 'UTC')))"            \
+    " SELECT (SELECT count(DISTINCT feature_id) FROM mention),"                                    \
+    " (SELECT count(*) FROM call), (SELECT count(DISTINCT customer_id) FROM call),"                \
+    " to_char((SELECT coalesce(sum(c.mrr), 0) FROM customers c"                                    \
+    "  WHERE c.id IN (SELECT customer_id FROM call)), 'FM999,999,999,999,999,990.00')"
+
+/* For people (table, markdown): quotes as lines. */
+static const cs_cli_column_t HUMAN_COLUMNS[] = {
+    {"rank", CS_CLI_COL_INT},
+    {"feature", CS_CLI_COL_TEXT},
+    {"theme", CS_CLI_COL_TEXT},
+    {"mentions", CS_CLI_COL_INT},
+    {"customers", CS_CLI_COL_INT},
+    {"mrr", CS_CLI_COL_DECIMAL},
+    {"urgency", CS_CLI_COL_TEXT},
+    {"status", CS_CLI_COL_TEXT},
+    {"first_mentioned", CS_CLI_COL_TEXT},
+    {"last_mentioned", CS_CLI_COL_TEXT},
+    {"quotes", CS_CLI_COL_LINES},
+};
+
+/* For programs (csv, json): the feature id too; json's quotes are objects. */
+static const cs_cli_column_t CSV_COLUMNS[] = {
+    {"rank", CS_CLI_COL_INT},
+    {"id", CS_CLI_COL_TEXT},
+    {"feature", CS_CLI_COL_TEXT},
+    {"theme", CS_CLI_COL_TEXT},
+    {"mentions", CS_CLI_COL_INT},
+    {"customers", CS_CLI_COL_INT},
+    {"mrr", CS_CLI_COL_DECIMAL},
+    {"urgency", CS_CLI_COL_TEXT},
+    {"status", CS_CLI_COL_TEXT},
+    {"first_mentioned", CS_CLI_COL_TEXT},
+    {"last_mentioned", CS_CLI_COL_TEXT},
+    {"quotes", CS_CLI_COL_LINES},
+};
+static const cs_cli_column_t JSON_COLUMNS[] = {
+    {"rank", CS_CLI_COL_INT},
+    {"id", CS_CLI_COL_TEXT},
+    {"feature", CS_CLI_COL_TEXT},
+    {"theme", CS_CLI_COL_TEXT},
+    {"mentions", CS_CLI_COL_INT},
+    {"customers", CS_CLI_COL_INT},
+    {"mrr", CS_CLI_COL_DECIMAL},
+    {"urgency", CS_CLI_COL_TEXT},
+    {"status", CS_CLI_COL_TEXT},
+    {"first_mentioned", CS_CLI_COL_TEXT},
+    {"last_mentioned", CS_CLI_COL_TEXT},
+    {"quotes", CS_CLI_COL_JSON},
+};
+
+/* The options, checked before anything is dialled. */
+typedef struct {
+    cs_cli_format_t fmt;
+    char workspace_id[CS_UUID_LEN];
+    char theme[4 * THEME_NAME_MAX + 1]; /* "" for every theme */
+    const char *since;                  /* NULL for all time */
+    char top[24];
+} report_args_t;
+
+static int s_args(cs_cli_t *cli, report_args_t *a)
+{
+    if (cs_cli_format(cli, &a->fmt) != 0 || cs_cli_workspace_id(cli, a->workspace_id) != 0)
+        return -1;
+    a->theme[0] = '\0';
+    if (cs_config_str(cli->cfg, "theme") &&
+        cs_cli_text(cli, "theme", THEME_NAME_MAX, false, a->theme, sizeof a->theme) != 0)
+        return -1;
+    a->since = cs_config_str(cli->cfg, "since");
+    if (a->since && s_check_date(a->since) != 0)
+        return cs_cli_fail(cli, "--since: '%.32s' is not a date (YYYY-MM-DD)", a->since);
+    long long top = cs_config_int(cli->cfg, "top");
+    if (top < 0 || top > INT_MAX)
+        return cs_cli_fail(cli, "--top: expected 0 (all) or a number of features, got %lld", top);
+    snprintf(a->top, sizeof a->top, "%lld", top);
+    return 0;
+}
+
+/* The id of theme `name` (any case) in the workspace into theme_id, and its name as it is
+   spelt into name (name_len bytes); -1 naming the workspace's themes when it has none of that
+   name. */
+static int s_theme_id(cs_cli_t *cli, const char *workspace_id, char *name, size_t name_len,
+                      char *theme_id)
+{
+    char given[4 * THEME_NAME_MAX + 1];
+    cs_strlcpy(given, name, sizeof given);
+    const char *params[] = {workspace_id, given};
+    PGresult *res = cs_cli_exec(
+        cli, "SELECT id, name FROM themes WHERE workspace_id = $1 AND lower(name) = lower($2)", 2,
+        params);
+    if (!res)
+        return -1;
+    bool found = PQntuples(res) == 1;
+    if (found) {
+        cs_strlcpy(theme_id, PQgetvalue(res, 0, 0), CS_UUID_LEN);
+        cs_strlcpy(name, PQgetvalue(res, 0, 1), name_len); /* as it is spelt */
+    }
+    PQclear(res);
+    if (found)
+        return 0;
+    res = cs_cli_exec(cli,
+                      "SELECT coalesce(string_agg(name, ', ' ORDER BY is_default, lower(name)),"
+                      " 'none') FROM themes WHERE workspace_id = $1",
+                      1, params);
+    if (!res)
+        return -1;
+    cs_cli_fail(cli, "workspace %s has no theme named '%s' (its themes: %s)", workspace_id, given,
+                PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return -1;
+}
+
+static const char *s_plural(long long n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* The heading (markdown) and the one-line summary above the table. */
+static int s_summary(cs_cli_t *cli, const report_args_t *a, const char *workspace_name,
+                     const char *const *params, int shown)
+{
+    PGresult *res = cs_cli_exec(cli, SUMMARY_SQL, 3, params);
+    if (!res)
+        return -1;
+    long long features = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    long long calls = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    long long customers = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    if (a->fmt == CS_CLI_FORMAT_MARKDOWN)
+        fprintf(cli->out, "## Feature report: %s\n\n", workspace_name);
+    fprintf(cli->out, "%lld %s from %lld %s (%lld %s, $%s MRR)", features,
+            s_plural(features, "feature", "features"), calls, s_plural(calls, "call", "calls"),
+            customers, s_plural(customers, "customer", "customers"), PQgetvalue(res, 0, 3));
+    PQclear(res);
+    if (a->theme[0])
+        fprintf(cli->out, "; theme %s", a->theme);
+    if (a->since)
+        fprintf(cli->out, "; since %s", a->since);
+    if (shown < features)
+        fprintf(cli->out, "; top %d shown", shown);
+    fputs("\n\n", cli->out);
+    return 0;
+}
+
+static int s_report(cs_cli_t *cli, report_args_t *a)
+{
+    const char *ws[] = {a->workspace_id};
+    PGresult *res = cs_cli_exec(cli, "SELECT name FROM workspaces WHERE id = $1", 1, ws);
+    if (!res)
+        return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return cs_cli_fail(cli, "no workspace with id %s", a->workspace_id);
+    }
+    char workspace_name[1024];
+    cs_strlcpy(workspace_name, PQgetvalue(res, 0, 0), sizeof workspace_name);
+    PQclear(res);
+
+    char theme_id[CS_UUID_LEN];
+    if (a->theme[0] && s_theme_id(cli, a->workspace_id, a->theme, sizeof a->theme, theme_id) != 0)
+        return -1;
+    bool human = a->fmt == CS_CLI_FORMAT_TABLE || a->fmt == CS_CLI_FORMAT_MARKDOWN;
+    const char *params[] = {a->workspace_id, a->since, a->theme[0] ? theme_id : NULL, a->top,
+                            a->fmt == CS_CLI_FORMAT_JSON ? "true" : "false"};
+    res = cs_cli_exec(cli, human ? REPORT_SQL("") : REPORT_SQL("t.id,"), 5, params);
+    if (!res)
+        return -1;
+    const cs_cli_column_t *cols = human                          ? HUMAN_COLUMNS
+                                  : a->fmt == CS_CLI_FORMAT_JSON ? JSON_COLUMNS
+                                                                 : CSV_COLUMNS;
+    int ncols = human ? (int)CS_ARRAY_LEN(HUMAN_COLUMNS) : (int)CS_ARRAY_LEN(JSON_COLUMNS);
+    int rc = human ? s_summary(cli, a, workspace_name, params, PQntuples(res)) : 0;
+    if (rc == 0)
+        rc = cs_cli_print(cli->out, a->fmt, cols, ncols, res, cli->err, sizeof cli->err);
+    PQclear(res);
+    return rc;
+}
+
+int cs_cli_report(cs_cli_t *cli)
+{
+    report_args_t a;
+    if (s_args(cli, &a) != 0)
+        return -1;
+    /* one snapshot, so the summary counts what the table shows */
+    if (cs_cli_begin_read(cli) != 0)
+        return -1;
+    int rc = s_report(cli, &a);
+    cs_cli_rollback(cli); /* read only: nothing to keep */
+    return rc;
+}

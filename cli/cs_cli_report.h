@@ -1,0 +1,30 @@
+/*  cs_cli_report: `callsift report`, the workspace's features ranked by demand.
+
+    One row per feature with at least one mention in scope, ranked by mentions, then distinct
+    customers, then their total MRR, then name. A mention is a call linked to the feature
+    (feature_messages); its customers are the calls' customers, each counted once, and so is
+    their MRR however many calls they had. Urgency is the highest any call asked for
+    (features.urgency). The quotes are the three most recent non-empty ones, with the title and
+    date of their call.
+
+    --theme NAME keeps the features of one theme (any case); --since YYYY-MM-DD counts only
+    calls from that day on (00:00 UTC), so mentions, customers, MRR, first/last mentioned and
+    quotes are all of that period and features without a mention in it are left out; --top N
+    keeps the first N rows (0: all).
+
+    Formats: table and markdown start with a one-line summary, "N features from M calls
+    (K customers, $X MRR)", counted over the workspace's processed calls of the period (markdown
+    puts a heading naming the workspace above it); the table shows the quotes on lines under
+    each feature. csv and json add the feature's id (for `callsift feature show`); json gives
+    the quotes as objects {quote, speaker, call, date, customer}, csv as one field of lines. */
+#ifndef CS_CLI_REPORT_H
+#define CS_CLI_REPORT_H
+
+#include "cs_cli_common.h"
+
+extern const cs_option_t cs_cli_report_options[];
+
+/* Print the report of --workspace-id on cli->out. */
+int cs_cli_report(cs_cli_t *cli);
+
+#endif
