@@ -118,8 +118,20 @@ for ((n = 1; n <= extractors; n++)); do
     wait_for "extractor-$n" "Extractor ready"
 done
 
+# The fetcher runs in the background so that a signal reaches this script at once (bash runs a
+# trap only after the foreground command ends): SIGTERM/SIGINT stop the fetcher first (it says
+# what was acked), then the other stages.
+"$bin/callsift-fetcher" "$@" > >(tee "$log_dir/fetcher.log") 2>&1 &
+fetcher=$!
+stop_fetcher() {
+    kill -TERM "$fetcher" 2>/dev/null || true
+    wait "$fetcher" 2>/dev/null || true
+    stop_all
+    exit 143
+}
+trap stop_fetcher INT TERM
 status=0
-"$bin/callsift-fetcher" "$@" 2>&1 | tee "$log_dir/fetcher.log" || status=${PIPESTATUS[0]}
-stop_all
+wait "$fetcher" || status=$?
 trap - INT TERM
+stop_all
 exit "$status"
