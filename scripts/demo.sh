@@ -49,11 +49,16 @@ echo "== Customers of $name"
 cs customer list --workspace-id "$ws"
 
 # The whole pipeline on the bundled sample calls: writer, matcher, two extractors and the
-# fetcher replaying samples/calls.jsonl, all offline, on their own ports (25557-25560) so the
-# demo never talks to a pipeline already running on the default ones.
+# fetcher replaying samples/calls.jsonl, all offline, on four ports of their own (the first
+# free block from 25557 on), so the demo never talks to a pipeline already running.
+in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+base=25557
+while in_use "$base" || in_use $((base + 1)) || in_use $((base + 2)) || in_use $((base + 3)); do
+    base=$((base + 10))
+done
 logs=$(mktemp -d /tmp/callsift-demo.XXXXXX)
 run() {
-    env -u OPENAI_API_KEY deploy/run-local.sh --bin "$bin" --extractors 2 --base-port 25557 \
+    env -u OPENAI_API_KEY deploy/run-local.sh --bin "$bin" --extractors 2 --base-port "$base" \
         --log-dir "$logs/$1" -- --workspace-id "$ws" --replay samples/calls.jsonl 2>&1 |
         grep -v -e "Progress:" -e "^run-local: logs in"
 }
