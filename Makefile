@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-asan test-valgrind demo quality format format-check clean help
+.PHONY: all deps build test test-asan test-valgrind demo quality bench format format-check clean help
 
 all: build
 
@@ -16,6 +16,7 @@ help:
 	@echo "make test-asan   the tests built with AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make test-valgrind  the unit tests under valgrind (leaks fail)"
 	@echo "make quality     precision/recall/F1 of the offline extractor and matcher on public data"
+	@echo "make bench       speed and memory of the matcher with a 100,000-feature catalogue"
 	@echo "make build       just build (binaries in build/bin)"
 	@echo "make format      clang-format every C file"
 
@@ -49,6 +50,10 @@ quality: build
 	python3 scripts/quality.py --bin $(BUILD)/bin
 	python3 scripts/quality_samples.py --bin $(BUILD)/bin
 	python3 scripts/quality_matcher.py --bin $(BUILD)/bin
+
+# Speed and memory of the matcher with a large synthetic catalogue: docs/BENCHMARKS.md
+bench: build
+	$(BUILD)/bin/bench_matcher --features 100000 --themes 20 --queries 2000 --cross-queries 200 --dims 1536
 
 format:
 	clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')

@@ -1,0 +1,1312 @@
+/*  bench_matcher: the matcher against a large catalogue (docs/BENCHMARKS.md).
+
+    bench_matcher [--features N] [--themes T] [--queries Q] [--cross-queries C] [--dims D]
+                  [--seed S] [--json]
+
+    Builds a synthetic workspace of N features spread over T themes (names and descriptions
+    made from word lists, deterministic by seed; no data from the evaluation sets) and measures,
+    in this process, with no network and no database:
+      1. offline (sparse) catalogue: cs_vec_offline_feature + cs_catalog_add for every feature,
+         resident memory, the first queries (they compute the cached IDF-weighted vectors), then
+         Q top-5 queries in the query's theme and C across every theme;
+      2. the decision engine offline (cs_match, similarity alone, the matcher's offline
+         thresholds): Q extraction records of 1 to 3 feature requests each, against that
+         catalogue (creates grow it);
+      3. dense (provider-like) catalogue: N random unit vectors of D dimensions, its memory, Q
+         top-5 queries in a theme and C across themes, next to a reference scan of the same
+         vectors (8 float accumulators; not the matcher's code) that shows what memory allows.
+    Defaults: N 100000, T 20, Q 2000, C 200 (a scan of everything is slow: C keeps the run to
+    minutes), D 1536, seed 1. Themes are skewed like real ones: theme t gets a share
+    proportional to 1/sqrt(t + 1). Progress goes to stderr, the report (or with --json one JSON
+    object) to stdout. Exit status 0; 1 on a failure (out of memory, an invalid record); 2 on
+    bad arguments. */
+#include <malloc.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cs_catalog.h"
+#include "cs_log.h"
+#include "cs_match.h"
+#include "cs_record.h"
+#include "cs_uuid.h"
+#include "cs_vec.h"
+
+#define K          5 /* candidates, as the matcher's default */
+#define MAX_TITLE  512
+#define MAX_DESC   512
+#define NAME_TRIES 200
+
+/* ---- randomness (splitmix64: small, fast, the same on every machine) ----------------------- */
+
+static uint64_t s_rand(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static size_t s_below(uint64_t *s, size_t n)
+{
+    return (size_t)(s_rand(s) % n);
+}
+
+static double s_uniform(uint64_t *s)
+{
+    return (double)(s_rand(s) >> 11) * 0x1.0p-53;
+}
+
+#define PICK(rng, list) (list)[s_below(rng, sizeof(list) / sizeof *(list))]
+
+/* ---- word lists ------------------------------------------------------------------------------ */
+
+typedef struct {
+    const char *one, *many;
+} noun_t;
+
+typedef struct {
+    const char *name;
+    noun_t nouns[8];
+} theme_words_t;
+
+static const theme_words_t THEMES[] = {
+    {"Billing & Payments",
+     {{"invoice", "invoices"},
+      {"payment", "payments"},
+      {"subscription", "subscriptions"},
+      {"refund", "refunds"},
+      {"credit note", "credit notes"},
+      {"tax rate", "tax rates"},
+      {"coupon", "coupons"},
+      {"receipt", "receipts"}}},
+    {"Reporting & Analytics",
+     {{"report", "reports"},
+      {"chart", "charts"},
+      {"dashboard widget", "dashboard widgets"},
+      {"KPI", "KPIs"},
+      {"forecast", "forecasts"},
+      {"metric", "metrics"},
+      {"scorecard", "scorecards"},
+      {"pivot table", "pivot tables"}}},
+    {"CRM",
+     {{"contact", "contacts"},
+      {"account", "accounts"},
+      {"lead", "leads"},
+      {"deal", "deals"},
+      {"opportunity", "opportunities"},
+      {"pipeline stage", "pipeline stages"},
+      {"company record", "company records"},
+      {"activity", "activities"}}},
+    {"Security & Compliance",
+     {{"audit log", "audit logs"},
+      {"access policy", "access policies"},
+      {"API key", "API keys"},
+      {"session", "sessions"},
+      {"login attempt", "login attempts"},
+      {"SSO setting", "SSO settings"},
+      {"retention rule", "retention rules"},
+      {"consent record", "consent records"}}},
+    {"User Management",
+     {{"user", "users"},
+      {"team", "teams"},
+      {"role", "roles"},
+      {"guest account", "guest accounts"},
+      {"user group", "user groups"},
+      {"invitation", "invitations"},
+      {"seat", "seats"},
+      {"profile", "profiles"}}},
+    {"Notifications",
+     {{"notification", "notifications"},
+      {"alert rule", "alert rules"},
+      {"email digest", "email digests"},
+      {"push message", "push messages"},
+      {"reminder", "reminders"},
+      {"mention", "mentions"},
+      {"notification preference", "notification preferences"},
+      {"status update", "status updates"}}},
+    {"Calendar & Scheduling",
+     {{"meeting", "meetings"},
+      {"calendar event", "calendar events"},
+      {"booking", "bookings"},
+      {"availability slot", "availability slots"},
+      {"recurring event", "recurring events"},
+      {"time zone setting", "time zone settings"},
+      {"meeting room", "meeting rooms"},
+      {"agenda", "agendas"}}},
+    {"Documents",
+     {{"document", "documents"},
+      {"file", "files"},
+      {"folder", "folders"},
+      {"attachment", "attachments"},
+      {"signature request", "signature requests"},
+      {"contract", "contracts"},
+      {"document template", "document templates"},
+      {"page", "pages"}}},
+    {"Projects & Tasks",
+     {{"task", "tasks"},
+      {"project", "projects"},
+      {"milestone", "milestones"},
+      {"checklist", "checklists"},
+      {"subtask", "subtasks"},
+      {"sprint", "sprints"},
+      {"board", "boards"},
+      {"task dependency", "task dependencies"}}},
+    {"Support",
+     {{"ticket", "tickets"},
+      {"macro", "macros"},
+      {"SLA policy", "SLA policies"},
+      {"canned response", "canned responses"},
+      {"escalation", "escalations"},
+      {"CSAT survey", "CSAT surveys"},
+      {"support queue", "support queues"},
+      {"chat transcript", "chat transcripts"}}},
+    {"Call Recording",
+     {{"call recording", "call recordings"},
+      {"transcript", "transcripts"},
+      {"call summary", "call summaries"},
+      {"talk track", "talk tracks"},
+      {"call score", "call scores"},
+      {"highlight", "highlights"},
+      {"playlist", "playlists"},
+      {"speaker label", "speaker labels"}}},
+    {"Marketing",
+     {{"campaign", "campaigns"},
+      {"email sequence", "email sequences"},
+      {"landing page", "landing pages"},
+      {"segment", "segments"},
+      {"newsletter", "newsletters"},
+      {"audience", "audiences"},
+      {"form submission", "form submissions"},
+      {"UTM link", "UTM links"}}},
+    {"Inventory",
+     {{"product", "products"},
+      {"SKU", "SKUs"},
+      {"warehouse", "warehouses"},
+      {"stock level", "stock levels"},
+      {"purchase order", "purchase orders"},
+      {"supplier", "suppliers"},
+      {"shipment", "shipments"},
+      {"price list", "price lists"}}},
+    {"HR",
+     {{"employee", "employees"},
+      {"time-off request", "time-off requests"},
+      {"timesheet", "timesheets"},
+      {"performance review", "performance reviews"},
+      {"onboarding checklist", "onboarding checklists"},
+      {"payslip", "payslips"},
+      {"job posting", "job postings"},
+      {"org chart", "org charts"}}},
+    {"Developer Platform",
+     {{"API token", "API tokens"},
+      {"webhook", "webhooks"},
+      {"rate limit", "rate limits"},
+      {"SDK", "SDKs"},
+      {"sandbox", "sandboxes"},
+      {"OAuth app", "OAuth apps"},
+      {"event log", "event logs"},
+      {"schema", "schemas"}}},
+    {"Data Management",
+     {{"dataset", "datasets"},
+      {"data source", "data sources"},
+      {"field mapping", "field mappings"},
+      {"import job", "import jobs"},
+      {"duplicate record", "duplicate records"},
+      {"backup", "backups"},
+      {"data model", "data models"},
+      {"sync log", "sync logs"}}},
+    {"Mobile",
+     {{"push notification", "push notifications"},
+      {"offline draft", "offline drafts"},
+      {"home screen widget", "home screen widgets"},
+      {"photo upload", "photo uploads"},
+      {"location check-in", "location check-ins"},
+      {"biometric login", "biometric logins"},
+      {"QR code", "QR codes"},
+      {"barcode scan", "barcode scans"}}},
+    {"Collaboration",
+     {{"comment", "comments"},
+      {"thread", "threads"},
+      {"shared workspace", "shared workspaces"},
+      {"whiteboard", "whiteboards"},
+      {"note", "notes"},
+      {"reaction", "reactions"},
+      {"channel", "channels"},
+      {"shared link", "shared links"}}},
+    {"AI Assistant",
+     {{"AI summary", "AI summaries"},
+      {"suggested reply", "suggested replies"},
+      {"smart tag", "smart tags"},
+      {"AI draft", "AI drafts"},
+      {"prompt template", "prompt templates"},
+      {"action item", "action items"},
+      {"sentiment score", "sentiment scores"},
+      {"auto-classification", "auto-classifications"}}},
+    {"Localization & Accessibility",
+     {{"translation", "translations"},
+      {"language pack", "language packs"},
+      {"currency format", "currency formats"},
+      {"date format", "date formats"},
+      {"screen reader label", "screen reader labels"},
+      {"high contrast theme", "high contrast themes"},
+      {"font size setting", "font size settings"},
+      {"locale", "locales"}}},
+};
+#define NBASE ((int)(sizeof THEMES / sizeof *THEMES))
+
+static const char *const VERBS[] = {
+    "Export", "Import", "Sync",    "Share",   "Archive",   "Duplicate",  "Schedule",
+    "Merge",  "Tag",    "Filter",  "Search",  "Download",  "Print",      "Restore",
+    "Lock",   "Assign", "Approve", "Preview", "Bulk edit", "Comment on",
+};
+static const char *const QUALIFIERS[] = {
+    "audit",   "archived", "filtered", "recurring", "draft",    "shared",         "custom",
+    "team",    "private",  "monthly",  "overdue",   "pinned",   "starred",        "deleted",
+    "flagged", "imported", "linked",   "default",   "regional", "multi-currency",
+};
+static const char *const TARGETS[] = {
+    "CSV",       "Excel",     "PDF",      "Google Sheets", "JSON",
+    "S3",        "Slack",     "email",    "Dropbox",       "SFTP",
+    "BigQuery",  "Snowflake", "Notion",   "Jira",          "Microsoft Teams",
+    "a webhook", "Zapier",    "OneDrive", "Box",           "Looker",
+};
+static const char *const INTEGRATIONS[] = {
+    "Salesforce", "HubSpot",         "Zendesk",         "Jira",
+    "Slack",      "Microsoft Teams", "Google Calendar", "Outlook",
+    "Intercom",   "Stripe",          "QuickBooks",      "Xero",
+    "Okta",       "Azure AD",        "Workday",         "Pipedrive",
+    "Marketo",    "Asana",           "Trello",          "GitHub",
+};
+static const char *const SYNC_MODES[] = {"Two-way", "Real-time", "Scheduled", "One-click"};
+static const char *const CAPABILITIES[] = {
+    "search",
+    "filters",
+    "sorting",
+    "bulk actions",
+    "templates",
+    "version history",
+    "reminders",
+    "notifications",
+    "permissions",
+    "dark mode",
+    "keyboard shortcuts",
+    "offline mode",
+    "analytics",
+    "alerts",
+    "approval flow",
+    "audit trail",
+    "comments",
+    "custom fields",
+    "tagging",
+    "webhooks",
+};
+static const char *const SURFACES[] = {
+    "mobile app",        "web app",     "admin console", "dashboard", "public API",
+    "browser extension", "desktop app", "sidebar",       "inbox",     "command palette",
+};
+static const char *const FREQUENCIES[] = {"Daily", "Weekly", "Monthly", "Hourly", "Real-time"};
+static const char *const DIGESTS[] = {"digest", "summary", "report", "snapshot"};
+static const char *const CHANNELS[] = {"email", "Slack", "Microsoft Teams", "SMS", "push"};
+
+static const char *const PERSONAS[] = {
+    "Finance teams",
+    "Admins",
+    "Sales reps",
+    "Support agents",
+    "Team leads",
+    "Enterprise customers",
+    "Operations managers",
+    "Account executives",
+    "New users",
+    "Power users",
+    "Customer success managers",
+    "IT administrators",
+};
+static const char *const ASKS[] = {"keep asking for", "need", "asked for", "would pay for",
+                                   "are blocked without"};
+static const char *const PURPOSES[] = {
+    "month-end close takes hours instead of days",
+    "they stop switching between three tools",
+    "reporting to leadership takes minutes",
+    "nothing falls through the cracks during handovers",
+    "auditors get what they ask for without engineering help",
+    "they can work from the field with a bad connection",
+    "large accounts can roll it out to every team",
+    "they see problems before the customer does",
+};
+static const char *const PAINS[] = {
+    "today they copy rows into a spreadsheet by hand",
+    "the workaround is a nightly script one engineer maintains",
+    "they currently export everything and filter it in Excel",
+    "it came up on two renewal calls this quarter",
+    "a competitor demoed it last week",
+    "without it they lose track of changes",
+    "the current screen times out on large accounts",
+    "they asked for it in the last three quarterly reviews",
+};
+/* Things no theme's words cover: requests about them are new features. */
+static const noun_t NOVEL[] = {
+    {"gift card", "gift cards"},
+    {"loyalty point", "loyalty points"},
+    {"carbon footprint estimate", "carbon footprint estimates"},
+    {"drone flight log", "drone flight logs"},
+    {"IoT sensor reading", "IoT sensor readings"},
+    {"voice command", "voice commands"},
+    {"AR product preview", "AR product previews"},
+    {"crypto payout", "crypto payouts"},
+    {"podcast episode", "podcast episodes"},
+    {"satellite image", "satellite images"},
+    {"parking permit", "parking permits"},
+    {"vaccination record", "vaccination records"},
+    {"fleet vehicle", "fleet vehicles"},
+    {"classroom roster", "classroom rosters"},
+    {"recipe card", "recipe cards"},
+    {"insurance claim photo", "insurance claim photos"},
+};
+static const char *const PARAPHRASE[] = {"Please add ", "Support for ", "We need ", "Would love "};
+
+/* ---- the synthetic workspace ----------------------------------------------------------------- */
+
+typedef struct {
+    int themes;
+    char (*theme_ids)[CS_UUID_LEN];
+    char **theme_names;
+    double *theme_cum; /* cumulative share of themes 0..t */
+    size_t n;
+    char (*ids)[CS_UUID_LEN];
+    char **names, **descs;
+    int *theme; /* of each feature */
+    size_t *theme_size;
+    size_t duplicates; /* names that stayed equal to an earlier one after NAME_TRIES draws */
+    char workspace_id[CS_UUID_LEN];
+} world_t;
+
+/* A set of 64-bit hashes (of normalised names): open addressing, 0 is empty. */
+typedef struct {
+    uint64_t *slot;
+    size_t cap;
+} set_t;
+
+static uint64_t s_fnv64(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211u;
+    return h ? h : 1;
+}
+
+/* Adds h; false when it was there already. */
+static bool s_set_add(set_t *set, uint64_t h)
+{
+    size_t i = (size_t)(h * 0x9e3779b97f4a7c15u) & (set->cap - 1);
+    while (set->slot[i]) {
+        if (set->slot[i] == h)
+            return false;
+        i = (i + 1) & (set->cap - 1);
+    }
+    set->slot[i] = h;
+    return true;
+}
+
+static int s_pick_theme(const world_t *w, uint64_t *rng)
+{
+    double u = s_uniform(rng) * w->theme_cum[w->themes - 1];
+    int lo = 0, hi = w->themes - 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (w->theme_cum[mid] > u)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static void s_capitalise(char *s)
+{
+    if (s[0] >= 'a' && s[0] <= 'z')
+        s[0] = (char)(s[0] - 'a' + 'A');
+}
+
+/* A feature name of theme t into buf ("Export overdue invoices to CSV"). */
+static void s_gen_name(uint64_t *rng, int t, char *buf, size_t len)
+{
+    const noun_t *nn = &THEMES[t % NBASE].nouns[s_below(rng, 8)];
+    double u = s_uniform(rng);
+    if (u < 0.30)
+        snprintf(buf, len, "%s %s %s to %s", PICK(rng, VERBS), PICK(rng, QUALIFIERS), nn->many,
+                 PICK(rng, TARGETS));
+    else if (u < 0.40)
+        snprintf(buf, len, "%s %s %s sync", PICK(rng, SYNC_MODES), PICK(rng, INTEGRATIONS),
+                 nn->one);
+    else if (u < 0.55)
+        snprintf(buf, len, "%s %s %s", PICK(rng, QUALIFIERS), nn->one, PICK(rng, CAPABILITIES));
+    else if (u < 0.70)
+        snprintf(buf, len, "%s %s from %s", PICK(rng, VERBS), nn->many, PICK(rng, INTEGRATIONS));
+    else if (u < 0.95)
+        snprintf(buf, len, "%s for %s %s in the %s", PICK(rng, CAPABILITIES), PICK(rng, QUALIFIERS),
+                 nn->many, PICK(rng, SURFACES));
+    else
+        snprintf(buf, len, "%s %s %s by %s", PICK(rng, FREQUENCIES), nn->one, PICK(rng, DIGESTS),
+                 PICK(rng, CHANNELS));
+    s_capitalise(buf);
+}
+
+/* A short description of a request about `things` ("invoices"). */
+static void s_gen_desc(uint64_t *rng, const char *things, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s %s better handling of %s so that %s; %s.", PICK(rng, PERSONAS),
+             PICK(rng, ASKS), things, PICK(rng, PURPOSES), PICK(rng, PAINS));
+}
+
+static const char *s_theme_things(uint64_t *rng, int t)
+{
+    return THEMES[t % NBASE].nouns[s_below(rng, 8)].many;
+}
+
+static void s_world_free(world_t *w)
+{
+    for (size_t i = 0; w->names && i < w->n; i++) {
+        free(w->names[i]);
+        free(w->descs[i]);
+    }
+    for (int t = 0; w->theme_names && t < w->themes; t++)
+        free(w->theme_names[t]);
+    free(w->theme_ids);
+    free(w->theme_names);
+    free(w->theme_cum);
+    free(w->ids);
+    free(w->names);
+    free(w->descs);
+    free(w->theme);
+    free(w->theme_size);
+    *w = (world_t){0};
+}
+
+static char *s_dup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* N features over T themes, distinct names (as far as the word lists allow). 0 or -1 (OOM). */
+static int s_world_new(world_t *w, size_t n, int themes, uint64_t *rng)
+{
+    *w = (world_t){0};
+    w->themes = themes;
+    w->n = n;
+    cs_uuid_v5("bench/workspace", w->workspace_id);
+    w->theme_ids = calloc((size_t)themes, sizeof *w->theme_ids);
+    w->theme_names = calloc((size_t)themes, sizeof *w->theme_names);
+    w->theme_cum = calloc((size_t)themes, sizeof *w->theme_cum);
+    w->theme_size = calloc((size_t)themes, sizeof *w->theme_size);
+    w->ids = calloc(n, sizeof *w->ids);
+    w->names = calloc(n, sizeof *w->names);
+    w->descs = calloc(n, sizeof *w->descs);
+    w->theme = calloc(n, sizeof *w->theme);
+    set_t seen = {0};
+    seen.cap = 1024;
+    while (seen.cap < 2 * n)
+        seen.cap *= 2;
+    seen.slot = calloc(seen.cap, sizeof *seen.slot);
+    if (!w->theme_ids || !w->theme_names || !w->theme_cum || !w->theme_size || !w->ids ||
+        !w->names || !w->descs || !w->theme || !seen.slot) {
+        free(seen.slot);
+        return -1;
+    }
+    char buf[MAX_TITLE];
+    double cum = 0;
+    for (int t = 0; t < themes; t++) {
+        snprintf(buf, sizeof buf, "bench/theme/%d", t);
+        cs_uuid_v5(buf, w->theme_ids[t]);
+        if (t < NBASE)
+            snprintf(buf, sizeof buf, "%s", THEMES[t].name);
+        else
+            snprintf(buf, sizeof buf, "%s %d", THEMES[t % NBASE].name, t / NBASE + 1);
+        w->theme_names[t] = s_dup(buf);
+        if (!w->theme_names[t]) {
+            free(seen.slot);
+            return -1;
+        }
+        cum += 1.0 / sqrt(t + 1.0);
+        w->theme_cum[t] = cum;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int t = s_pick_theme(w, rng);
+        bool fresh = false;
+        for (int tries = 0; tries < NAME_TRIES && !fresh; tries++) {
+            s_gen_name(rng, t, buf, sizeof buf);
+            char *norm = cs_vec_norm_name(buf);
+            if (!norm) {
+                free(seen.slot);
+                return -1;
+            }
+            fresh = s_set_add(&seen, s_fnv64(norm));
+            free(norm);
+        }
+        w->duplicates += !fresh;
+        w->names[i] = s_dup(buf);
+        s_gen_desc(rng, s_theme_things(rng, t), buf, sizeof buf);
+        w->descs[i] = s_dup(buf);
+        if (!w->names[i] || !w->descs[i]) {
+            free(seen.slot);
+            return -1;
+        }
+        w->theme[i] = t;
+        w->theme_size[t]++;
+        snprintf(buf, sizeof buf, "bench/feature/%zu", i);
+        cs_uuid_v5(buf, w->ids[i]);
+    }
+    free(seen.slot);
+    return 0;
+}
+
+/* A feature request as a call would voice it: 10% an existing feature's name in lower case,
+   30% an existing feature reworded ("Please add ..."), 45% a name freshly drawn from the
+   generator (mostly a new combination of known words, sometimes an existing name), 15% about
+   something the catalogue has no words for ("Gift card tagging"). A fresh description every
+   time. */
+static void s_gen_request(const world_t *w, uint64_t *rng, char *title, char *desc, int *theme)
+{
+    double u = s_uniform(rng);
+    const char *things = NULL;
+    if (u < 0.4) {
+        size_t i = s_below(rng, w->n);
+        const char *name = w->names[i];
+        *theme = w->theme[i];
+        if (u < 0.1) {
+            snprintf(title, MAX_TITLE, "%s", name);
+            for (char *p = title; *p; p++)
+                if (*p >= 'A' && *p <= 'Z')
+                    *p = (char)(*p - 'A' + 'a');
+        } else {
+            bool acronym = name[1] >= 'A' && name[1] <= 'Z';
+            snprintf(title, MAX_TITLE, "%s%c%s", PICK(rng, PARAPHRASE),
+                     name[0] >= 'A' && name[0] <= 'Z' && !acronym ? (char)(name[0] - 'A' + 'a')
+                                                                  : name[0],
+                     name + 1);
+        }
+    } else if (u < 0.85) {
+        *theme = s_pick_theme(w, rng);
+        s_gen_name(rng, *theme, title, MAX_TITLE);
+    } else {
+        const noun_t *nn = &PICK(rng, NOVEL);
+        *theme = s_pick_theme(w, rng);
+        things = nn->many;
+        if (s_uniform(rng) < 0.5)
+            snprintf(title, MAX_TITLE, "%s %s", nn->one, PICK(rng, CAPABILITIES));
+        else
+            snprintf(title, MAX_TITLE, "%s %s to %s", PICK(rng, VERBS), nn->many,
+                     PICK(rng, TARGETS));
+        s_capitalise(title);
+    }
+    s_gen_desc(rng, things ? things : s_theme_things(rng, *theme), desc, MAX_DESC);
+}
+
+/* ---- measuring ------------------------------------------------------------------------------- */
+
+static double s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU time of this thread: on a busy machine, wall time counts the waits for a core too. */
+static double s_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The 1-minute load average, -1 when unknown. */
+static double s_load(void)
+{
+    double load = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f && fscanf(f, "%lf", &load) != 1)
+        load = -1;
+    if (f)
+        fclose(f);
+    return load;
+}
+
+typedef struct {
+    long rss_kb, hwm_kb;
+} mem_t;
+
+static mem_t s_mem(void)
+{
+    mem_t m = {-1, -1};
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            m.rss_kb = strtol(line + 6, NULL, 10);
+        else if (strncmp(line, "VmHWM:", 6) == 0)
+            m.hwm_kb = strtol(line + 6, NULL, 10);
+    }
+    if (f)
+        fclose(f);
+    return m;
+}
+
+typedef struct {
+    int n;
+    double mean, p50, p95, p99, max; /* microseconds */
+    double per_s;                    /* operations per second of the summed time */
+    double cpu_mean;                 /* microseconds of CPU per operation */
+} lat_t;
+
+static int s_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double s_rank(const double *sorted, int n, double p)
+{
+    int i = (int)ceil(p * n) - 1;
+    return sorted[i < 0 ? 0 : i >= n ? n - 1 : i];
+}
+
+/* Latencies in seconds (sorted in place) and the CPU seconds they took in all to microsecond
+   figures. */
+static lat_t s_lat(double *s, int n, double cpu)
+{
+    lat_t l = {.n = n};
+    if (n <= 0)
+        return l;
+    qsort(s, (size_t)n, sizeof *s, s_cmp_double);
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += s[i];
+    l.mean = sum / n * 1e6;
+    l.p50 = s_rank(s, n, 0.50) * 1e6;
+    l.p95 = s_rank(s, n, 0.95) * 1e6;
+    l.p99 = s_rank(s, n, 0.99) * 1e6;
+    l.max = s[n - 1] * 1e6;
+    l.per_s = sum > 0 ? n / sum : 0;
+    l.cpu_mean = cpu / n * 1e6;
+    return l;
+}
+
+static json_t *s_lat_json(const lat_t *l)
+{
+    return json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "n", l->n, "mean_us", l->mean,
+                     "p50_us", l->p50, "p95_us", l->p95, "p99_us", l->p99, "max_us", l->max,
+                     "per_s", l->per_s, "cpu_mean_us", l->cpu_mean);
+}
+
+static void s_lat_row(const char *what, const lat_t *l)
+{
+    printf("  %-34s %6d %10.1f %10.1f %10.1f %10.1f %10.1f %10.0f %10.1f\n", what, l->n, l->mean,
+           l->p50, l->p95, l->p99, l->max, l->per_s, l->cpu_mean);
+}
+
+static void s_lat_header(void)
+{
+    printf("  %-34s %6s %10s %10s %10s %10s %10s %10s %10s\n", "wall-clock latency (us)", "n",
+           "mean", "p50", "p95", "p99", "max", "per s", "CPU mean");
+}
+
+/* ---- the parts ------------------------------------------------------------------------------- */
+
+typedef struct {
+    size_t n, themes, largest_theme, smallest_theme, duplicates;
+    /* sparse */
+    double s_build_s, s_build_cpu, s_mean_nnz, s_name_nnz;
+    mem_t s_before, s_built, s_weighted;
+    double s_cold_theme_us, s_cold_cross_us, s_walk_us;
+    size_t s_cold_theme_size;
+    lat_t s_theme, s_cross;
+    /* engine */
+    long e_extractions, e_decisions, e_created, e_linked, e_exact, e_embedding, e_rechecks;
+    long e_invalid;
+    size_t e_size_before, e_size_after;
+    double e_total_s;
+    lat_t e_lat;
+    mem_t e_after;
+    /* dense */
+    int d_dims;
+    double d_build_s, d_build_cpu;
+    double load_start, load_end;
+    mem_t d_before, d_built;
+    lat_t d_theme, d_cross, d_ref;
+} result_t;
+
+static int s_add_themes(cs_catalog_t *cat, const world_t *w)
+{
+    for (int t = 0; t < w->themes; t++)
+        if (cs_catalog_add_theme(cat, w->theme_ids[t], w->theme_names[t], t == 0) != 0)
+            return -1;
+    return 0;
+}
+
+/* Part 1: the offline catalogue (left in *cat_p for part 2). */
+static int s_sparse(const world_t *w, int queries, int cross, uint64_t *rng, cs_catalog_t **cat_p,
+                    result_t *r)
+{
+    cs_catalog_t *cat = cs_catalog_new(w->workspace_id, true);
+    *cat_p = cat;
+    if (!cat || s_add_themes(cat, w) != 0)
+        return -1;
+    fprintf(stderr, "bench_matcher: sparse catalogue of %zu features...\n", w->n);
+    r->s_before = s_mem();
+    double c0 = s_cpu(), t0 = s_now();
+    for (size_t i = 0; i < w->n; i++) {
+        cs_vec_t v;
+        if (cs_vec_offline_feature(w->names[i], w->descs[i], &v) != 0)
+            return -1;
+        if (!cs_catalog_add(cat, w->ids[i], w->theme_ids[w->theme[i]], w->names[i], w->descs[i], &v,
+                            false)) {
+            cs_vec_free(&v);
+            return -1;
+        }
+    }
+    r->s_build_s = s_now() - t0;
+    r->s_build_cpu = s_cpu() - c0;
+    r->s_built = s_mem();
+    double nnz = 0;
+    for (size_t i = 0; i < w->n; i++)
+        nnz += cs_catalog_at(cat, i)->vec.n;
+    r->s_mean_nnz = nnz / (double)w->n;
+    /* how much of that the name is, on a sample (the rest comes from the description) */
+    size_t sample = w->n < 10000 ? w->n : 10000;
+    nnz = 0;
+    for (size_t i = 0; i < sample; i++) {
+        cs_vec_t v;
+        if (cs_vec_offline(w->names[i], &v) != 0)
+            return -1;
+        nnz += v.n;
+        cs_vec_free(&v);
+    }
+    r->s_name_nnz = nnz / (double)sample;
+
+    /* the query vectors and themes, made before the clock runs */
+    cs_vec_t *qv = calloc((size_t)queries, sizeof *qv);
+    int *qt = calloc((size_t)queries, sizeof *qt);
+    double *lat = calloc((size_t)(queries > cross ? queries : cross), sizeof *lat);
+    int rc = -1;
+    if (!qv || !qt || !lat)
+        goto done;
+    for (int i = 0; i < queries; i++) {
+        char title[MAX_TITLE], desc[MAX_DESC];
+        s_gen_request(w, rng, title, desc, &qt[i]);
+        if (cs_vec_offline_feature(title, desc, &qv[i]) != 0)
+            goto done;
+    }
+    cs_hit_t hits[K];
+    /* the first query of a theme weighs that theme's features by the current IDF; the first
+       across themes weighs all the others */
+    t0 = s_now();
+    cs_catalog_top(cat, w->theme_ids[qt[0]], &qv[0], K, hits, 0);
+    r->s_cold_theme_us = (s_now() - t0) * 1e6;
+    r->s_cold_theme_size = w->theme_size[qt[0]];
+    t0 = s_now();
+    cs_catalog_top(cat, NULL, &qv[0], K, hits, 0);
+    r->s_cold_cross_us = (s_now() - t0) * 1e6;
+    r->s_weighted = s_mem();
+
+    c0 = s_cpu();
+    for (int i = 0; i < queries; i++) {
+        t0 = s_now();
+        cs_catalog_top(cat, w->theme_ids[qt[i]], &qv[i], K, hits, 0);
+        lat[i] = s_now() - t0;
+    }
+    r->s_theme = s_lat(lat, queries, s_cpu() - c0);
+    c0 = s_cpu();
+    for (int i = 0; i < cross; i++) {
+        t0 = s_now();
+        cs_catalog_top(cat, NULL, &qv[i % queries], K, hits, 0);
+        lat[i] = s_now() - t0;
+    }
+    r->s_cross = s_lat(lat, cross, s_cpu() - c0);
+
+    /* the floor of a theme query: visiting every feature to look at its theme */
+    size_t in_theme = 0;
+    t0 = s_now();
+    for (size_t i = 0; i < cs_catalog_size(cat); i++)
+        in_theme += cs_catalog_at(cat, i)->theme == qt[0];
+    r->s_walk_us = (s_now() - t0) * 1e6;
+    if (in_theme != w->theme_size[qt[0]])
+        fprintf(stderr, "bench_matcher: theme %d holds %zu features, expected %zu\n", qt[0],
+                in_theme, w->theme_size[qt[0]]);
+    rc = 0;
+done:
+    for (int i = 0; qv && i < queries; i++)
+        cs_vec_free(&qv[i]);
+    free(qv);
+    free(qt);
+    free(lat);
+    return rc;
+}
+
+typedef struct {
+    json_t **out;
+    int n;
+} sink_t;
+
+static void s_on_decision(void *arg, json_t *decision, long tokens_used)
+{
+    sink_t *sink = arg;
+    (void)tokens_used; /* offline: always 0 */
+    sink->out[sink->n++] = decision;
+}
+
+/* One extraction record (new reference) of 1 to 3 feature requests. */
+static json_t *s_extraction(const world_t *w, uint64_t *rng, int i)
+{
+    json_t *reqs = json_array();
+    int nreq = 1 + (int)s_below(rng, 3);
+    for (int j = 0; j < nreq; j++) {
+        char title[MAX_TITLE], desc[MAX_DESC];
+        int t;
+        s_gen_request(w, rng, title, desc, &t);
+        json_array_append_new(reqs,
+                              json_pack("{s:s, s:s, s:s, s:s}", "title", title, "description", desc,
+                                        "urgency", "medium", "theme", w->theme_names[t]));
+    }
+    char ext[32], title[64];
+    snprintf(ext, sizeof ext, "q%d", i);
+    snprintf(title, sizeof title, "Customer call %d", i);
+    return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:o, s:[], s:{s:s, s:f}, s:s}}", "v",
+                     CS_RECORD_VERSION, "kind", "extraction", "workspace_id", w->workspace_id,
+                     "source", "replay", "external_id", ext, "title", title, "started_at",
+                     "2025-10-20T17:27:28Z", "insights", "feature_requests", reqs, "bug_reports",
+                     "sentiment", "overall", "neutral", "score", 0.0, "summary",
+                     "The customer walked through their requests.");
+}
+
+/* Part 2: the decision engine offline, against the catalogue of part 1. */
+static int s_engine(const world_t *w, int queries, uint64_t *rng, cs_catalog_t *cat, result_t *r)
+{
+    fprintf(stderr, "bench_matcher: %d extractions through the decision engine...\n", queries);
+    json_t **recs = calloc((size_t)queries, sizeof *recs);
+    sink_t sink = {calloc((size_t)queries, sizeof *sink.out), 0};
+    double *lat = calloc((size_t)queries, sizeof *lat);
+    cs_match_opts_t o = {.link_above = 0.55,
+                         .new_below = 0.25,
+                         .threshold = 0.7,
+                         .candidates = K,
+                         .max_attempts = 3,
+                         .quiet = true};
+    cs_match_t *m = cs_match_new(&o, s_on_decision, &sink);
+    int rc = -1;
+    char err[256];
+    if (!recs || !sink.out || !lat || !m)
+        goto done;
+    for (int i = 0; i < queries; i++) {
+        recs[i] = s_extraction(w, rng, i);
+        if (!recs[i])
+            goto done;
+        if (cs_record_validate(recs[i], err, sizeof err) != 0) {
+            fprintf(stderr, "bench_matcher: extraction %d is invalid: %s\n", i, err);
+            goto done;
+        }
+    }
+    r->e_size_before = cs_catalog_size(cat);
+    double total = 0, c0 = s_cpu();
+    for (int i = 0; i < queries; i++) {
+        json_t *rec = recs[i];
+        recs[i] = NULL;
+        double t0 = s_now();
+        cs_match_submit(m, rec, cat); /* offline: decided before it returns */
+        lat[i] = s_now() - t0;
+        total += lat[i];
+    }
+    r->e_total_s = total;
+    r->e_lat = s_lat(lat, queries, s_cpu() - c0);
+    r->e_size_after = cs_catalog_size(cat);
+    r->e_after = s_mem();
+    cs_match_totals_t t;
+    cs_match_totals(m, &t);
+    r->e_extractions = t.extractions;
+    r->e_decisions = t.created + t.linked;
+    r->e_created = t.created;
+    r->e_linked = t.linked;
+    r->e_exact = t.by_exact;
+    r->e_embedding = t.by_embedding;
+    r->e_rechecks = t.rechecks;
+    for (int i = 0; i < sink.n; i++)
+        if (cs_record_validate(sink.out[i], err, sizeof err) != 0 && r->e_invalid++ == 0)
+            fprintf(stderr, "bench_matcher: decision %d is invalid: %s\n", i, err);
+    rc = sink.n == queries && r->e_invalid == 0 && cs_match_pending(m) == 0 ? 0 : -1;
+    if (sink.n != queries)
+        fprintf(stderr, "bench_matcher: %d decisions for %d extractions\n", sink.n, queries);
+done:
+    for (int i = 0; recs && i < queries; i++)
+        json_decref(recs[i]);
+    for (int i = 0; i < sink.n; i++)
+        json_decref(sink.out[i]);
+    free(recs);
+    free(sink.out);
+    free(lat);
+    cs_match_destroy(&m);
+    return rc;
+}
+
+/* What a dense scan costs when the arithmetic is not the bottleneck: 8 independent float
+   accumulators (the matcher's cs_vec_dot adds into one double, a serial chain). */
+static double s_dot8(const float *a, const float *b, int n)
+{
+    float acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] += a[i + j] * b[i + j];
+    double sum = 0;
+    for (; i < n; i++)
+        sum += (double)a[i] * b[i];
+    for (int j = 0; j < 8; j++)
+        sum += acc[j];
+    return sum;
+}
+
+static void s_random_unit(uint64_t *rng, double *v, int dims)
+{
+    for (int j = 0; j < dims; j++)
+        v[j] = 2 * s_uniform(rng) - 1;
+}
+
+/* Part 3: a dense catalogue of random unit vectors. */
+static int s_dense(const world_t *w, int dims, int queries, int cross, uint64_t *rng, result_t *r)
+{
+    fprintf(stderr, "bench_matcher: dense catalogue of %zu x %d...\n", w->n, dims);
+    cs_catalog_t *cat = cs_catalog_new(w->workspace_id, false);
+    int nq = queries > cross ? queries : cross;
+    double *v = calloc((size_t)dims, sizeof *v);
+    cs_vec_t *qv = calloc((size_t)nq, sizeof *qv);
+    int *qt = calloc((size_t)nq, sizeof *qt);
+    double *lat = calloc((size_t)nq, sizeof *lat);
+    int rc = -1;
+    if (!cat || !v || !qv || !qt || !lat || s_add_themes(cat, w) != 0)
+        goto done;
+    r->d_dims = dims;
+    malloc_trim(0); /* give back what the sparse catalogue freed, so RSS shows this one */
+    r->d_before = s_mem();
+    double spent = 0, cpu = 0; /* drawing random numbers is not timed */
+    for (size_t i = 0; i < w->n; i++) {
+        s_random_unit(rng, v, dims);
+        double t0 = s_now(), c0 = s_cpu();
+        cs_vec_t dv;
+        if (cs_vec_dense(v, dims, &dv) != 0)
+            goto done;
+        if (!cs_catalog_add(cat, w->ids[i], w->theme_ids[w->theme[i]], w->names[i], w->descs[i],
+                            &dv, false)) {
+            cs_vec_free(&dv);
+            goto done;
+        }
+        spent += s_now() - t0;
+        cpu += s_cpu() - c0;
+    }
+    r->d_build_s = spent;
+    r->d_build_cpu = cpu;
+    r->d_built = s_mem();
+    for (int i = 0; i < nq; i++) {
+        s_random_unit(rng, v, dims);
+        qt[i] = s_pick_theme(w, rng);
+        if (cs_vec_dense(v, dims, &qv[i]) != 0)
+            goto done;
+    }
+    cs_hit_t hits[K];
+    double c0 = s_cpu();
+    for (int i = 0; i < queries; i++) {
+        double t0 = s_now();
+        cs_catalog_top(cat, w->theme_ids[qt[i]], &qv[i], K, hits, 0);
+        lat[i] = s_now() - t0;
+    }
+    r->d_theme = s_lat(lat, queries, s_cpu() - c0);
+    c0 = s_cpu();
+    for (int i = 0; i < cross; i++) {
+        double t0 = s_now();
+        cs_catalog_top(cat, NULL, &qv[i], K, hits, 0);
+        lat[i] = s_now() - t0;
+    }
+    r->d_cross = s_lat(lat, cross, s_cpu() - c0);
+    double sink = 0;
+    c0 = s_cpu();
+    for (int i = 0; i < cross; i++) {
+        double t0 = s_now();
+        double best = -2;
+        for (size_t j = 0; j < cs_catalog_size(cat); j++) {
+            const cs_vec_t *fv = &cs_catalog_at(cat, j)->vec;
+            double sim = s_dot8(qv[i].val, fv->val, fv->n);
+            if (sim > best)
+                best = sim;
+        }
+        lat[i] = s_now() - t0;
+        sink += best;
+    }
+    r->d_ref = s_lat(lat, cross, s_cpu() - c0);
+    if (sink > cross) /* keeps the reference scan from being optimised away; never true */
+        fprintf(stderr, "bench_matcher: impossible similarity\n");
+    rc = 0;
+done:
+    for (int i = 0; qv && i < nq; i++)
+        cs_vec_free(&qv[i]);
+    free(qv);
+    free(qt);
+    free(lat);
+    free(v);
+    cs_catalog_destroy(&cat);
+    return rc;
+}
+
+/* ---- the report ------------------------------------------------------------------------------ */
+
+#ifdef __OPTIMIZE__
+#define BUILD_NOTE "optimised build"
+#else
+#define BUILD_NOTE "NOT an optimised build (-O0): these figures say little"
+#endif
+
+typedef struct {
+    int queries, cross;
+    uint64_t seed;
+} config_t;
+
+static double s_mb(long kb)
+{
+    return (double)kb / 1024.0;
+}
+
+static void s_print(const result_t *r, const config_t *c)
+{
+    printf("bench_matcher: %zu features in %zu themes (largest %zu, smallest %zu), %d queries, "
+           "%d across themes, seed %llu; %s\n",
+           r->n, r->themes, r->largest_theme, r->smallest_theme, c->queries, c->cross,
+           (unsigned long long)c->seed, BUILD_NOTE);
+    printf("  load average (1 min) %.2f at the start, %.2f at the end; %s\n", r->load_start,
+           r->load_end,
+           "where CPU mean is well under wall-clock mean, other processes had the cores");
+    if (r->duplicates)
+        printf("  (%zu names repeat an earlier one: the word lists ran out)\n", r->duplicates);
+
+    printf("\n1. Offline (sparse) catalogue\n");
+    printf("  build (cs_vec_offline_feature + cs_catalog_add): %.2f s (CPU %.2f s), %.0f "
+           "features/s\n",
+           r->s_build_s, r->s_build_cpu, (double)r->n / r->s_build_s);
+    printf("  non-zero entries per vector: %.1f (mean; %.1f from the name alone), %.0f bytes "
+           "each as stored and again IDF-weighted\n",
+           r->s_mean_nnz, r->s_name_nnz, r->s_mean_nnz * 8);
+    printf("  RSS: %.1f MB before, %.1f MB built (+%.1f), %.1f MB once the IDF-weighted vectors "
+           "are cached (+%.1f); peak %.1f MB\n",
+           s_mb(r->s_before.rss_kb), s_mb(r->s_built.rss_kb),
+           s_mb(r->s_built.rss_kb - r->s_before.rss_kb), s_mb(r->s_weighted.rss_kb),
+           s_mb(r->s_weighted.rss_kb - r->s_built.rss_kb), s_mb(r->s_weighted.hwm_kb));
+    printf("  first query in a theme of %zu features (weighs them by IDF): %.1f ms\n",
+           r->s_cold_theme_size, r->s_cold_theme_us / 1000);
+    printf("  then the first query across themes (weighs all the others): %.1f ms\n",
+           r->s_cold_cross_us / 1000);
+    printf("  visiting all features to check their theme (a theme query's floor): %.1f ms\n",
+           r->s_walk_us / 1000);
+    s_lat_header();
+    s_lat_row("top-5 in the query's theme", &r->s_theme);
+    s_lat_row("top-5 across themes", &r->s_cross);
+
+    printf("\n2. Decision engine offline (similarity alone, link >= 0.55, new < 0.25, k = 5)\n");
+    printf("  %ld extractions, %ld decisions in %.2f s: %.1f decisions/s (%.1f ms each), "
+           "%.1f extractions/s\n",
+           r->e_extractions, r->e_decisions, r->e_total_s, (double)r->e_decisions / r->e_total_s,
+           r->e_total_s * 1000 / (double)r->e_decisions, (double)r->e_extractions / r->e_total_s);
+    printf("  created %ld, linked %ld; by method: exact name %ld, similarity %ld; rechecks %ld\n",
+           r->e_created, r->e_linked, r->e_exact, r->e_embedding, r->e_rechecks);
+    printf("  catalogue %zu -> %zu features; RSS %.1f MB, peak %.1f MB; invalid decision "
+           "records: %ld\n",
+           r->e_size_before, r->e_size_after, s_mb(r->e_after.rss_kb), s_mb(r->e_after.hwm_kb),
+           r->e_invalid);
+    s_lat_header();
+    s_lat_row("one extraction (1-3 requests)", &r->e_lat);
+
+    printf("\n3. Dense catalogue (%d dimensions, random unit vectors)\n", r->d_dims);
+    printf("  build (cs_vec_dense + cs_catalog_add): %.2f s (CPU %.2f s), %.0f features/s\n",
+           r->d_build_s, r->d_build_cpu, (double)r->n / r->d_build_s);
+    printf("  vectors: %.1f MB (%d bytes each); RSS %.1f MB before, %.1f MB built (+%.1f); "
+           "peak %.1f MB\n",
+           (double)r->n * r->d_dims * 4 / 1048576.0, r->d_dims * 4, s_mb(r->d_before.rss_kb),
+           s_mb(r->d_built.rss_kb), s_mb(r->d_built.rss_kb - r->d_before.rss_kb),
+           s_mb(r->d_built.hwm_kb));
+    s_lat_header();
+    s_lat_row("top-5 in the query's theme", &r->d_theme);
+    s_lat_row("top-5 across themes", &r->d_cross);
+    s_lat_row("reference scan (not the matcher)", &r->d_ref);
+}
+
+static json_t *s_mem_json(mem_t m)
+{
+    return json_pack("{s:I, s:I}", "rss_kb", (json_int_t)m.rss_kb, "hwm_kb", (json_int_t)m.hwm_kb);
+}
+
+static json_t *s_json(const result_t *r, const config_t *c)
+{
+    json_t *o = json_object();
+    json_t *cfg = json_pack("{s:I, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:b}", "features",
+                            (json_int_t)r->n, "themes", (json_int_t)r->themes, "queries",
+                            c->queries, "cross_queries", c->cross, "dims", r->d_dims, "seed",
+                            (json_int_t)c->seed, "largest_theme", (json_int_t)r->largest_theme,
+                            "smallest_theme", (json_int_t)r->smallest_theme, "duplicate_names",
+                            (json_int_t)r->duplicates, "optimised",
+#ifdef __OPTIMIZE__
+                            1
+#else
+                            0
+#endif
+    );
+    json_object_set_new(o, "config", cfg);
+    json_object_set_new(o, "load_average",
+                        json_pack("{s:f, s:f}", "start", r->load_start, "end", r->load_end));
+    json_t *s =
+        json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:f, s:f}", "build_s", r->s_build_s,
+                  "build_cpu_s", r->s_build_cpu, "features_per_s", (double)r->n / r->s_build_s,
+                  "mean_nnz", r->s_mean_nnz, "first_theme_query_us", r->s_cold_theme_us,
+                  "first_theme_size", (json_int_t)r->s_cold_theme_size, "first_cross_query_us",
+                  r->s_cold_cross_us, "theme_walk_us", r->s_walk_us);
+    json_object_set_new(s, "name_nnz", json_real(r->s_name_nnz));
+    json_object_set_new(s, "mem_before", s_mem_json(r->s_before));
+    json_object_set_new(s, "mem_built", s_mem_json(r->s_built));
+    json_object_set_new(s, "mem_weighted", s_mem_json(r->s_weighted));
+    json_object_set_new(s, "theme", s_lat_json(&r->s_theme));
+    json_object_set_new(s, "cross_theme", s_lat_json(&r->s_cross));
+    json_object_set_new(o, "sparse", s);
+    json_t *e = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "extractions",
+        (json_int_t)r->e_extractions, "decisions", (json_int_t)r->e_decisions, "created",
+        (json_int_t)r->e_created, "linked", (json_int_t)r->e_linked, "exact",
+        (json_int_t)r->e_exact, "embedding", (json_int_t)r->e_embedding, "rechecks",
+        (json_int_t)r->e_rechecks, "invalid_records", (json_int_t)r->e_invalid, "catalogue_before",
+        (json_int_t)r->e_size_before, "catalogue_after", (json_int_t)r->e_size_after, "total_s",
+        r->e_total_s, "decisions_per_s", (double)r->e_decisions / r->e_total_s);
+    json_object_set_new(e, "extraction", s_lat_json(&r->e_lat));
+    json_object_set_new(e, "mem_after", s_mem_json(r->e_after));
+    json_object_set_new(o, "engine", e);
+    json_t *d =
+        json_pack("{s:i, s:f, s:f, s:f}", "dims", r->d_dims, "build_s", r->d_build_s, "build_cpu_s",
+                  r->d_build_cpu, "features_per_s", (double)r->n / r->d_build_s);
+    json_object_set_new(d, "mem_before", s_mem_json(r->d_before));
+    json_object_set_new(d, "mem_built", s_mem_json(r->d_built));
+    json_object_set_new(d, "theme", s_lat_json(&r->d_theme));
+    json_object_set_new(d, "cross_theme", s_lat_json(&r->d_cross));
+    json_object_set_new(d, "reference_scan", s_lat_json(&r->d_ref));
+    json_object_set_new(o, "dense", d);
+    return o;
+}
+
+/* ---- main ------------------------------------------------------------------------------------ */
+
+static int s_usage(void)
+{
+    fprintf(stderr, "usage: bench_matcher [--features N] [--themes T] [--queries Q]\n"
+                    "                     [--cross-queries C] [--dims D] [--seed S] [--json]\n");
+    return 2;
+}
+
+/* The integer value of a flag within [lo, hi]; false when it is not one. */
+static bool s_int_arg(const char *text, long long lo, long long hi, long long *out)
+{
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (end == text || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    long long features = 100000, themes = 20, queries = 2000, cross = 200, dims = 1536, seed = 1;
+    bool as_json = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = true;
+        if (strcmp(a, "--json") == 0) {
+            as_json = true;
+            continue;
+        }
+        if (!v)
+            return s_usage();
+        if (strcmp(a, "--features") == 0)
+            ok = s_int_arg(v, 1, 10000000, &features);
+        else if (strcmp(a, "--themes") == 0)
+            ok = s_int_arg(v, 1, 10000, &themes);
+        else if (strcmp(a, "--queries") == 0)
+            ok = s_int_arg(v, 1, 1000000, &queries);
+        else if (strcmp(a, "--cross-queries") == 0)
+            ok = s_int_arg(v, 1, 1000000, &cross);
+        else if (strcmp(a, "--dims") == 0)
+            ok = s_int_arg(v, 1, 65536, &dims);
+        else if (strcmp(a, "--seed") == 0)
+            ok = s_int_arg(v, 0, INT64_MAX, &seed);
+        else
+            return s_usage();
+        if (!ok) {
+            fprintf(stderr, "bench_matcher: bad value for %s: '%s'\n", a, v);
+            return s_usage();
+        }
+        i++;
+    }
+    cs_log_init("bench");
+    cs_log_set_level(CS_LOG_WARNING);
+    config_t c = {(int)queries, (int)cross, (uint64_t)seed};
+    uint64_t rng = c.seed;
+    result_t r = {.n = (size_t)features, .themes = (size_t)themes, .load_start = s_load()};
+    world_t w;
+    cs_catalog_t *cat = NULL;
+    int status = 1;
+    fprintf(stderr, "bench_matcher: generating %lld features (%s)...\n", features, BUILD_NOTE);
+    if (s_world_new(&w, (size_t)features, (int)themes, &rng) != 0) {
+        fprintf(stderr, "bench_matcher: out of memory generating the workspace\n");
+        goto done;
+    }
+    r.duplicates = w.duplicates;
+    r.smallest_theme = (size_t)-1;
+    for (int t = 0; t < w.themes; t++) {
+        if (w.theme_size[t] > r.largest_theme)
+            r.largest_theme = w.theme_size[t];
+        if (w.theme_size[t] < r.smallest_theme)
+            r.smallest_theme = w.theme_size[t];
+    }
+    if (s_sparse(&w, c.queries, c.cross, &rng, &cat, &r) != 0) {
+        fprintf(stderr, "bench_matcher: the sparse catalogue failed (out of memory)\n");
+        goto done;
+    }
+    if (s_engine(&w, c.queries, &rng, cat, &r) != 0) {
+        fprintf(stderr, "bench_matcher: the decision engine part failed\n");
+        goto done;
+    }
+    cs_catalog_destroy(&cat);
+    if (s_dense(&w, (int)dims, c.queries, c.cross, &rng, &r) != 0) {
+        fprintf(stderr, "bench_matcher: the dense catalogue failed (out of memory)\n");
+        goto done;
+    }
+    r.load_end = s_load();
+    if (as_json) {
+        json_t *o = s_json(&r, &c);
+        char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) : NULL;
+        if (text)
+            printf("%s\n", text);
+        free(text);
+        json_decref(o);
+        if (!text)
+            goto done;
+    } else {
+        s_print(&r, &c);
+    }
+    status = 0;
+done:
+    cs_catalog_destroy(&cat);
+    s_world_free(&w);
+    cs_log_reset();
+    return status;
+}
