@@ -874,7 +874,7 @@ static json_t *read_map(reader_t *r, uint64_t n, int depth, size_t at)
         return out_of_memory(r);
     for (size_t i = 0; i < n; i++) {
         size_t key_at = r->off;
-        uint64_t keylen;
+        uint64_t keylen = 0;
         if (left(r) == 0) {
             report(&r->w, "truncated frame at byte %zu", r->len);
             return drop(map);

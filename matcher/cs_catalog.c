@@ -19,6 +19,8 @@ typedef struct {
     char id[CS_UUID_LEN];
     char *name;
     bool is_default;
+    cs_feature_t **features; /* the theme's features in position order (borrowed) */
+    size_t n, cap;
 } theme_t;
 
 struct cs_catalog {
@@ -74,8 +76,10 @@ static void s_forget(cs_catalog_t *self)
     for (size_t i = 0; i < self->n; i++)
         s_feature_free(self->features[i]);
     self->n = 0;
-    for (size_t i = 0; i < self->nthemes; i++)
+    for (size_t i = 0; i < self->nthemes; i++) {
         free(self->themes[i].name);
+        free(self->themes[i].features);
+    }
     free(self->themes);
     self->themes = NULL;
     self->nthemes = 0;
@@ -127,6 +131,7 @@ int cs_catalog_add_theme(cs_catalog_t *self, const char *id, const char *name, b
         return -1;
     self->themes = t;
     theme_t *nt = &t[self->nthemes];
+    *nt = (theme_t){0};
     cs_strlcpy(nt->id, id, sizeof nt->id);
     nt->name = strdup(name ? name : "");
     nt->is_default = is_default;
@@ -283,10 +288,23 @@ cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *the
     f->theme = s_theme_index(self, f->theme_id);
     f->own = own;
     f->pos = self->n;
+    theme_t *t = f->theme >= 0 ? &self->themes[f->theme] : NULL;
+    if (t && t->n == t->cap) { /* the theme's own list, so a query in one theme scans only it */
+        size_t cap = t->cap ? 2 * t->cap : 16;
+        cs_feature_t **a = realloc(t->features, cap * sizeof *a);
+        if (!a) {
+            s_feature_free(f);
+            return NULL;
+        }
+        t->features = a;
+        t->cap = cap;
+    }
     if (self->sparse && f->vec.n && s_df_count(self, &f->vec) != 0) {
         s_feature_free(f);
         return NULL;
     }
+    if (t)
+        t->features[t->n++] = f;
     if (f->vec.n == 0)
         self->missing++;
     self->features[self->n++] = f;
@@ -372,12 +390,15 @@ int cs_catalog_top(cs_catalog_t *self, const char *theme_id, const cs_vec_t *q, 
             return 0;
         query = &qw;
     }
+    /* a known theme: its own list; otherwise every feature */
+    cs_feature_t **list = theme >= 0 ? self->themes[theme].features : self->features;
+    size_t count = theme >= 0 ? self->themes[theme].n : self->n;
     int found = 0;
-    for (size_t i = from; i < self->n; i++) {
-        cs_feature_t *f = self->features[i];
-        if (f->vec.n == 0)
+    for (size_t i = theme >= 0 ? 0 : from; i < count; i++) {
+        cs_feature_t *f = list[i];
+        if (f->vec.n == 0 || f->pos < from)
             continue;
-        if (theme_id && (theme >= 0 ? f->theme != theme : strcmp(f->theme_id, theme_id) != 0))
+        if (theme == -2 && strcmp(f->theme_id, theme_id) != 0)
             continue;
         const cs_vec_t *fv = &f->vec;
         if (self->sparse) {

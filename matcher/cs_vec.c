@@ -106,7 +106,16 @@ static void s_char_grams(grams_t *gs, const char *word)
             s_gram(gs, 'c', padded + i, (size_t)n, W_CHARS);
 }
 
+static int s_offline(const char *text, bool char_grams, cs_vec_t *out);
+
 int cs_vec_offline(const char *text, cs_vec_t *out)
+{
+    return s_offline(text, true, out);
+}
+
+/* The vector of `text`; char_grams false leaves out the character n-grams (words and word
+   pairs only). */
+static int s_offline(const char *text, bool char_grams, cs_vec_t *out)
 {
     *out = (cs_vec_t){0};
     grams_t gs = {0};
@@ -127,7 +136,8 @@ int cs_vec_offline(const char *text, cs_vec_t *out)
         word[n] = '\0';
         if (s_stopword(word))
             continue;
-        s_char_grams(&gs, word);
+        if (char_grams)
+            s_char_grams(&gs, word);
         s_stem(word);
         s_gram(&gs, 'w', word, strlen(word), W_WORD);
         if (prev[0]) {
@@ -185,7 +195,7 @@ int cs_vec_offline_feature(const char *name, const char *description, cs_vec_t *
         *out = a;
         return 0;
     }
-    if (cs_vec_offline(description, &b) != 0) {
+    if (s_offline(description, false, &b) != 0) {
         cs_vec_free(&a);
         return -1;
     }

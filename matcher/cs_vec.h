@@ -34,9 +34,11 @@ typedef struct {
    -1 only when out of memory. */
 int cs_vec_offline(const char *text, cs_vec_t *out);
 
-/* The offline vector of a feature: its name's vector plus its description's at half the
-   weight, scaled to unit length. Names are what requests for one feature share; descriptions
-   (written afresh for every call) add context, not identity. -1 only when out of memory. */
+/* The offline vector of a feature: its name's vector plus its description's words and word
+   pairs (no character n-grams) at half the weight, scaled to unit length. Names are what
+   requests for one feature share; descriptions (written afresh for every call) add context,
+   not identity, and their character n-grams would triple the vector's size for little.
+   -1 only when out of memory. */
 int cs_vec_offline_feature(const char *name, const char *description, cs_vec_t *out);
 
 /* A dense vector from n doubles, scaled to unit length (copied). -1 when out of memory or all
