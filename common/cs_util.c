@@ -1,5 +1,6 @@
 #include "cs_util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -154,5 +155,26 @@ char *cs_strdup_printf(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(out, (size_t)n + 1, fmt, ap);
     va_end(ap);
+    return out;
+}
+
+char *cs_name_key(const char *name)
+{
+    const unsigned char *p = (const unsigned char *)(name ? name : "");
+    char *out = malloc(strlen((const char *)p) + 1), *o = out;
+    if (!out)
+        return NULL;
+    bool gap = false;
+    for (; *p; p++) {
+        if (isalnum(*p) || *p >= 0x80) {
+            if (gap && o > out)
+                *o++ = ' ';
+            *o++ = (char)tolower(*p);
+            gap = false;
+        } else {
+            gap = true;
+        }
+    }
+    *o = '\0';
     return out;
 }

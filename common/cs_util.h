@@ -42,6 +42,12 @@ int cs_strlcpy(char *dst, const char *src, size_t dstlen);
    memory. NULL is fine. */
 void cs_free_secret(char *secret);
 
+/* A feature name as exact matching compares it, the same in the matcher and the writer:
+   lowercased ASCII, every run of characters that are not ASCII letters or digits (bytes of
+   UTF-8 sequences count as letters) one space, no space at the ends ("  Salesforce-SYNC! " ->
+   "salesforce sync"). Caller frees; NULL when out of memory. */
+char *cs_name_key(const char *name);
+
 /* A malloc'd printf result; NULL when out of memory. */
 char *cs_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

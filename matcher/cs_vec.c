@@ -415,21 +415,5 @@ int cs_vec_from_pg(const char *values, const char *index, cs_vec_t *out, char *e
 
 char *cs_vec_norm_name(const char *name)
 {
-    size_t len = strlen(name ? name : "");
-    char *out = malloc(len + 1), *o = out;
-    if (!out)
-        return NULL;
-    bool gap = false;
-    for (const unsigned char *p = (const unsigned char *)(name ? name : ""); *p; p++) {
-        if (isalnum(*p) || *p >= 0x80) {
-            if (gap && o > out)
-                *o++ = ' ';
-            *o++ = (char)tolower(*p);
-            gap = false;
-        } else {
-            gap = true;
-        }
-    }
-    *o = '\0';
-    return out;
+    return cs_name_key(name);
 }

@@ -68,9 +68,9 @@ int cs_vec_from_json(const json_t *values, const json_t *index, cs_vec_t *out, c
    for dense. -1 with a reason when the text is not such an array or the lengths disagree. */
 int cs_vec_from_pg(const char *values, const char *index, cs_vec_t *out, char *err, size_t errlen);
 
-/* A feature name in the form exact matching compares: lowercased, every run of characters that
-   are not ASCII letters or digits one space, no space at the ends ("  Salesforce-SYNC! " ->
-   "salesforce sync"). Caller frees; NULL when out of memory. */
+/* A feature name in the form exact matching compares (cs_name_key, which the writer uses too
+   to refuse a second feature of the same name in a theme). Caller frees; NULL when out of
+   memory. */
 char *cs_vec_norm_name(const char *name);
 
 #endif

@@ -218,9 +218,39 @@ static char *s_real_array(const json_t *values)
     return text;
 }
 
-/* Create the feature a decision asks for (no-op when it exists: a redelivery). */
-static int s_create_feature(tx_t *tx, const json_t *d, const char *feature_id)
+/* Create the feature a decision asks for under feature_id (no-op when it exists: a
+   redelivery). When the theme already holds another feature of the same name (cs_name_key),
+   nothing is created and feature_id becomes that feature's id: a second matcher, restarted
+   before the writer committed what the first one had decided, cannot know of it. Returns 0
+   (created or there), 1 (redirected), -1 (database error). */
+static int s_create_feature(tx_t *tx, const json_t *d, char *feature_id)
 {
+    char *key = cs_name_key(cs_rec_str(d, "name"));
+    if (!key) {
+        cs_fail(tx->err, tx->errlen, "out of memory");
+        return -1;
+    }
+    const char *theme_sql = "coalesce((SELECT id FROM themes WHERE id = $3::uuid AND"
+                            " workspace_id = $2), (SELECT id FROM themes WHERE workspace_id = $2"
+                            " AND is_default))";
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT id FROM features WHERE workspace_id = $2 AND name_key = $4 AND id <> $1"
+             " AND theme_id IS NOT DISTINCT FROM %s ORDER BY created_at, id LIMIT 1",
+             theme_sql);
+    const char *same[] = {feature_id, tx->workspace_id, cs_rec_str(d, "theme_id"), key};
+    PGresult *res = s_exec(tx, sql, 4, same);
+    if (!res) {
+        free(key);
+        return -1;
+    }
+    if (PQntuples(res) == 1) {
+        cs_strlcpy(feature_id, PQgetvalue(res, 0, 0), CS_UUID_LEN);
+        PQclear(res);
+        free(key);
+        return 1;
+    }
+    PQclear(res);
     char *embedding = s_real_array(json_object_get(d, "embedding"));
     char *hashes = s_real_array(json_object_get(d, "embedding_index"));
     const char *urgency = cs_rec_str(d, "urgency");
@@ -233,19 +263,18 @@ static int s_create_feature(tx_t *tx, const json_t *d, const char *feature_id)
                             embedding,
                             cs_rec_str(tx->rec, "started_at"),
                             embedding ? hashes : NULL,
-                            embedding ? cs_rec_str(d, "embedding_model") : NULL};
-    PGresult *res = s_exec(
-        tx,
-        "INSERT INTO features (id, workspace_id, theme_id, name, description, urgency, embedding,"
-        " first_mentioned, last_mentioned, embedding_index, embedding_model)"
-        " VALUES ($1, $2, coalesce((SELECT id FROM themes WHERE id = $3::uuid AND workspace_id = "
-        "$2),"
-        " (SELECT id FROM themes WHERE workspace_id = $2 AND is_default)),"
-        " $4, $5, $6, $7::real[], $8::timestamptz, $8::timestamptz, $9::integer[], $10)"
-        " ON CONFLICT (id) DO NOTHING",
-        10, params);
+                            embedding ? cs_rec_str(d, "embedding_model") : NULL,
+                            key};
+    snprintf(sql, sizeof sql,
+             "INSERT INTO features (id, workspace_id, theme_id, name, description, urgency,"
+             " embedding, first_mentioned, last_mentioned, embedding_index, embedding_model,"
+             " name_key) VALUES ($1, $2, %s, $4, $5, $6, $7::real[], $8::timestamptz,"
+             " $8::timestamptz, $9::integer[], $10, $11) ON CONFLICT (id) DO NOTHING",
+             theme_sql);
+    res = s_exec(tx, sql, 11, params);
     free(embedding);
     free(hashes);
+    free(key);
     if (!res)
         return -1;
     PQclear(res);
@@ -297,8 +326,21 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
             *missing = true;
         }
     }
-    if ((strcmp(action, "create") == 0 || *missing) && s_create_feature(tx, d, feature_id) != 0)
-        return -1;
+    bool linked = false;
+    if (strcmp(action, "create") == 0 || *missing) {
+        char asked[CS_UUID_LEN];
+        cs_strlcpy(asked, feature_id, sizeof asked);
+        int created = s_create_feature(tx, d, feature_id);
+        if (created < 0)
+            return -1;
+        if (created == 1) {
+            snprintf(note, sizeof note,
+                     " [feature %s was not created: %s of the same name was stored already]", asked,
+                     feature_id);
+            linked = true;
+            *missing = false;
+        }
+    }
 
     const json_t *request = json_array_get(requests, (size_t)index);
     const char *quote =
@@ -341,7 +383,9 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
                            tx->message_id,
                            idx,
                            feature_id,
-                           *missing ? "create" : action,
+                           linked     ? "link"
+                           : *missing ? "create"
+                                      : action,
                            cs_rec_str(d, "method"),
                            confidence,
                            json_is_number(sim) ? similarity : NULL,

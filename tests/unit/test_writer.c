@@ -261,6 +261,36 @@ Test(writer, a_link_that_overtakes_its_features_creation_makes_no_second_feature
     json_decref(b);
 }
 
+/* A matcher restarted before the writer committed its predecessor's decisions creates a
+   feature the catalogue already has: the writer links to the stored one instead. */
+Test(writer, a_second_feature_of_the_same_name_in_a_theme_becomes_a_link)
+{
+    json_t *a = cs_testdata_decision(cs_testdata_call(ws, "a", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(a, "create", NULL, integrations, "Google Calendar link", "low");
+    json_t *b = cs_testdata_decision(cs_testdata_call(ws, "b", "2025-10-21T10:00:00Z", NULL, NULL));
+    cs_testdata_add(b, "create", NULL, integrations, "google calendar  LINK!", "high");
+    json_t *c = cs_testdata_decision(cs_testdata_call(ws, "c", "2025-10-22T10:00:00Z", NULL, NULL));
+    cs_testdata_add(c, "create", NULL, uncategorized, "Google Calendar link",
+                    "low"); /* another theme */
+    cr_assert_eq(commit(a, NULL), CS_COMMIT_COMMITTED);
+    cr_assert_eq(commit(b, NULL), CS_COMMIT_COMMITTED);
+    cr_assert_eq(commit(c, NULL), CS_COMMIT_COMMITTED);
+    const char *first =
+        cs_rec_str(json_array_get(json_object_get(a, "decisions"), 0), "feature_id");
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 2,
+                 "one per theme");
+    cr_assert_eq(q("SELECT mention_count FROM features WHERE id = '%s'", first), 2);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE id = '%s' AND urgency = 'high'", first), 1,
+                 "the second request's urgency still counts");
+    cr_assert_eq(q("SELECT count(*) FROM match_decisions WHERE feature_id = '%s' AND action ="
+                   " 'link' AND reasoning LIKE '%%of the same name was stored already%%'",
+                   first),
+                 1);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+}
+
 Test(writer, link_into_another_workspace_is_refused)
 {
     char ws2[CS_UUID_LEN], d2[CS_UUID_LEN], t2[CS_UUID_LEN];
