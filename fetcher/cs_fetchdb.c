@@ -36,38 +36,34 @@ int cs_fetchdb_workspace(cs_db_t *db, const char *workspace_id, cs_fetch_workspa
     return 0;
 }
 
+/* The external ids of the workspace's calls from `source` stored processed or not. */
+static zhashx_t *s_ids(cs_db_t *db, const char *workspace_id, const char *source, bool processed,
+                       char *err, size_t errlen)
+{
+    const char *p[] = {workspace_id, source, processed ? "true" : "false"};
+    PGresult *res = cs_db_exec(db,
+                               "SELECT external_id FROM messages WHERE workspace_id = $1"
+                               " AND source = $2 AND is_processed = $3::boolean",
+                               3, p, err, errlen);
+    if (!res)
+        return NULL;
+    zhashx_t *ids = zhashx_new();
+    for (int i = 0; i < PQntuples(res); i++)
+        zhashx_insert(ids, PQgetvalue(res, i, 0), (void *)1);
+    PQclear(res);
+    return ids;
+}
+
 zhashx_t *cs_fetchdb_done(cs_db_t *db, const char *workspace_id, const char *source, char *err,
                           size_t errlen)
 {
-    const char *p[] = {workspace_id, source};
-    PGresult *res = cs_db_exec(db,
-                               "SELECT external_id FROM messages WHERE workspace_id = $1"
-                               " AND source = $2 AND is_processed",
-                               2, p, err, errlen);
-    if (!res)
-        return NULL;
-    zhashx_t *done = zhashx_new();
-    for (int i = 0; i < PQntuples(res); i++)
-        zhashx_insert(done, PQgetvalue(res, i, 0), (void *)1);
-    PQclear(res);
-    return done;
+    return s_ids(db, workspace_id, source, true, err, errlen);
 }
 
 zhashx_t *cs_fetchdb_unprocessed(cs_db_t *db, const char *workspace_id, const char *source,
                                  char *err, size_t errlen)
 {
-    const char *p[] = {workspace_id, source};
-    PGresult *res = cs_db_exec(db,
-                               "SELECT external_id FROM messages WHERE workspace_id = $1"
-                               " AND source = $2 AND NOT is_processed",
-                               2, p, err, errlen);
-    if (!res)
-        return NULL;
-    zhashx_t *redo = zhashx_new();
-    for (int i = 0; i < PQntuples(res); i++)
-        zhashx_insert(redo, PQgetvalue(res, i, 0), (void *)1);
-    PQclear(res);
-    return redo;
+    return s_ids(db, workspace_id, source, false, err, errlen);
 }
 
 json_t *cs_fetchdb_customers(cs_db_t *db, const char *workspace_id, char *err, size_t errlen)

@@ -24,15 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <jansson.h>
 
 #include "cs_db.h"
+#include "cs_testdata.h"
 #include "cs_testdb.h"
 #include "cs_testproc.h"
 #include "cs_util.h"
@@ -131,45 +129,7 @@ static char *cli(const char *const *args)
 /* The workspace of scripts/demo.sh, through the CLI as demo.sh makes it. */
 static void set_up_demo_workspace(void)
 {
-    free(cli((const char *[]){"migrate", NULL}));
-    char *id = cli((const char *[]){"workspace", "create", "--name", "Demo workspace", NULL});
-    cs_strlcpy(ws, id, sizeof ws);
-    free(id);
-    static const char *const themes[][2] = {
-        {"AI Features", "AI-powered capabilities: assistants, summaries, smart suggestions"},
-        {"Apps and Integrations", "Connections to third-party tools: CRM, Slack, calendars, SSO"},
-        {"Inbox and Collaboration",
-         "Shared inbox, assignments, signatures, notes and team workflows"},
-        {"Reporting and Analytics", "Dashboards, exports, SLAs and metrics"},
-    };
-    for (size_t i = 0; i < sizeof themes / sizeof themes[0]; i++)
-        free(cli((const char *[]){"theme", "add", "--workspace-id", ws, "--name", themes[i][0],
-                                  "--description", themes[i][1], NULL}));
-    static const char *const customers[][3] = {
-        {"Northwind Logistics", "northwind.example", "12500"},
-        {"Globex Health", "globex.example", "8400"},
-        {"Initech Software", "initech.example", "4200"},
-        {"Umbrella Retail", "umbrella.example", "15800"},
-        {"Hooli Travel", "hooli.example", "2900"},
-        {"Vandelay Imports", "vandelay.example", "6100"},
-    };
-    for (size_t i = 0; i < sizeof customers / sizeof customers[0]; i++)
-        free(
-            cli((const char *[]){"customer", "add", "--workspace-id", ws, "--name", customers[i][0],
-                                 "--domain", customers[i][1], "--mrr", customers[i][2], NULL}));
-}
-
-static bool port_free(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert(fd >= 0, "socket: %s", strerror(errno));
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
-    close(fd);
-    return rc == 0;
+    cs_testdata_demo_workspace(t.url, ws);
 }
 
 /* A base port P with P..P+3 free, all under the ephemeral range (see cs_testproc.h). */
@@ -181,7 +141,8 @@ static int free_base_port(void)
         int port = atoi(strrchr(ep, ':') + 1);
         if (port + 3 > 32767)
             continue;
-        if (port_free(port + 1) && port_free(port + 2) && port_free(port + 3))
+        if (cs_testproc_port_free(port + 1) && cs_testproc_port_free(port + 2) &&
+            cs_testproc_port_free(port + 3))
             return port;
     }
     cr_assert_fail("no four free loopback ports in a row");

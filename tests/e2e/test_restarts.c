@@ -17,7 +17,6 @@
    CS_RESTARTS_KEEP_LOGS=1 keeps the stages' logs of passing tests too (and lists them). */
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include <jansson.h>
 
 #include "cs_db.h"
+#include "cs_testdata.h"
 #include "cs_testdb.h"
 #include "cs_testproc.h"
 #include "cs_util.h"
@@ -251,22 +251,6 @@ typedef struct {
 static rig_t rigs[2]; /* the test's pipelines, for fini */
 static replay_t replays[1];
 
-/* The demo workspace of scripts/demo.sh. */
-static const char *const THEMES[][2] = {
-    {"AI Features", "AI-powered capabilities: assistants, summaries, smart suggestions"},
-    {"Apps and Integrations", "Connections to third-party tools: CRM, Slack, calendars, SSO"},
-    {"Inbox and Collaboration", "Shared inbox, assignments, signatures, notes and team workflows"},
-    {"Reporting and Analytics", "Dashboards, exports, SLAs and metrics"},
-};
-static const char *const CUSTOMERS[][3] = {
-    {"Northwind Logistics", "northwind.example", "12500"},
-    {"Globex Health", "globex.example", "8400"},
-    {"Initech Software", "initech.example", "4200"},
-    {"Umbrella Retail", "umbrella.example", "15800"},
-    {"Hooli Travel", "hooli.example", "2900"},
-    {"Vandelay Imports", "vandelay.example", "6100"},
-};
-
 /* The last `lines` lines of every log the rig's processes wrote (caller frees). */
 static char *rig_logs(const rig_t *r, int lines)
 {
@@ -296,27 +280,6 @@ static char *rig_logs(const rig_t *r, int lines)
         cr_assert_fail("run %s: %s\n%s", (r)->name, rig_fail_msg_, rig_fail_logs_);                \
     } while (0)
 
-/* Run `callsift ARGS...` (NULL-terminated) against the rig's database; assert exit 0; return
-   its stdout without the trailing newline (caller frees). */
-static char *cli(rig_t *r, const char *first, ...)
-{
-    char *argv[16] = {(char *)cs_testproc_bin("callsift")};
-    int n = 1;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < 15; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    char *env[] = {r->env_db, NULL};
-    cs_testrun_t run = cs_testproc_run(argv, env, NULL, 60000);
-    cr_assert_eq(run.status, 0, "callsift %s: status %d\n%s", first, run.status, run.err);
-    char *out = run.out;
-    out[strcspn(out, "\n")] = '\0';
-    free(run.err);
-    return out;
-}
-
 /* A free endpoint none of the rig's other endpoints has. */
 static void free_endpoint(rig_t *r, char *out)
 {
@@ -344,17 +307,7 @@ static void rig_open(rig_t *r, const char *name)
     r->name = name;
     cs_testdb_create(&r->db, false);
     snprintf(r->env_db, sizeof r->env_db, "DATABASE_URL=%s", r->db.url);
-    free(cli(r, "migrate", NULL));
-    char *ws = cli(r, "workspace", "create", "--name", "Demo workspace", NULL);
-    cr_assert(cs_uuid_valid(ws), "workspace create printed '%s'", ws);
-    cs_strlcpy(r->ws, ws, sizeof r->ws);
-    free(ws);
-    for (size_t i = 0; i < sizeof THEMES / sizeof THEMES[0]; i++)
-        free(cli(r, "theme", "add", "--workspace-id", r->ws, "--name", THEMES[i][0],
-                 "--description", THEMES[i][1], NULL));
-    for (size_t i = 0; i < sizeof CUSTOMERS / sizeof CUSTOMERS[0]; i++)
-        free(cli(r, "customer", "add", "--workspace-id", r->ws, "--name", CUSTOMERS[i][0],
-                 "--domain", CUSTOMERS[i][1], "--mrr", CUSTOMERS[i][2], NULL));
+    cs_testdata_demo_workspace(r->db.url, r->ws);
     free_endpoint(r, r->calls_ep);       /* the fetcher binds */
     free_endpoint(r, r->extractions_ep); /* the matcher binds */
     free_endpoint(r, r->decisions_ep);   /* the matcher binds */

@@ -1,8 +1,14 @@
 #include "cs_testdata.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <criterion/criterion.h>
 
 #include "cs_record.h"
+#include "cs_testproc.h"
+#include "cs_util.h"
 #include "cs_uuid.h"
 
 void cs_testdata_workspace(cs_db_t *db, char *ws, char *default_theme, char *theme)
@@ -91,4 +97,55 @@ void cs_testdata_add(json_t *decision, const char *action, const char *feature_i
     if (theme_id)
         json_object_set_new(d, "theme_id", json_string(theme_id));
     json_array_append_new(decisions, d);
+}
+
+/* Run `callsift ARGS...` (NULL-terminated) with DATABASE_URL; its stdout's first line (caller
+   frees). The test fails when it does. */
+static char *s_cli(const char *env_db, const char *const *args)
+{
+    char *argv[16] = {(char *)cs_testproc_bin("callsift")};
+    int n = 1;
+    for (; args[n - 1] && n < 15; n++)
+        argv[n] = (char *)args[n - 1];
+    argv[n] = NULL;
+    char *env[] = {(char *)env_db, NULL};
+    cs_testrun_t run = cs_testproc_run(argv, env, NULL, 60000);
+    cr_assert_eq(run.status, 0, "callsift %s: status %d\n%s", args[0], run.status, run.err);
+    free(run.err);
+    run.out[strcspn(run.out, "\n")] = '\0';
+    return run.out;
+}
+
+void cs_testdata_demo_workspace(const char *database_url, char *ws)
+{
+    static const char *const themes[][2] = {
+        {"AI Features", "AI-powered capabilities: assistants, summaries, smart suggestions"},
+        {"Apps and Integrations", "Connections to third-party tools: CRM, Slack, calendars, SSO"},
+        {"Inbox and Collaboration",
+         "Shared inbox, assignments, signatures, notes and team workflows"},
+        {"Reporting and Analytics", "Dashboards, exports, SLAs and metrics"},
+    };
+    static const char *const customers[][3] = {
+        {"Northwind Logistics", "northwind.example", "12500"},
+        {"Globex Health", "globex.example", "8400"},
+        {"Initech Software", "initech.example", "4200"},
+        {"Umbrella Retail", "umbrella.example", "15800"},
+        {"Hooli Travel", "hooli.example", "2900"},
+        {"Vandelay Imports", "vandelay.example", "6100"},
+    };
+    char env_db[1100];
+    snprintf(env_db, sizeof env_db, "DATABASE_URL=%s", database_url);
+    free(s_cli(env_db, (const char *[]){"migrate", NULL}));
+    char *id =
+        s_cli(env_db, (const char *[]){"workspace", "create", "--name", "Demo workspace", NULL});
+    cr_assert(cs_uuid_valid(id), "workspace create printed '%s'", id);
+    cs_strlcpy(ws, id, CS_UUID_LEN);
+    free(id);
+    for (size_t i = 0; i < CS_ARRAY_LEN(themes); i++)
+        free(s_cli(env_db, (const char *[]){"theme", "add", "--workspace-id", ws, "--name",
+                                            themes[i][0], "--description", themes[i][1], NULL}));
+    for (size_t i = 0; i < CS_ARRAY_LEN(customers); i++)
+        free(s_cli(env_db, (const char *[]){"customer", "add", "--workspace-id", ws, "--name",
+                                            customers[i][0], "--domain", customers[i][1], "--mrr",
+                                            customers[i][2], NULL}));
 }

@@ -26,6 +26,19 @@ const char *cs_testproc_bin(const char *name)
     return path;
 }
 
+bool cs_testproc_port_free(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(fd >= 0, "socket: %s", strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
+    close(fd);
+    return rc == 0;
+}
+
 void cs_testproc_free_endpoint(char *out, size_t outlen)
 {
     /* 20000..32767: under Linux's default ip_local_port_range (32768..60999) */
@@ -34,15 +47,7 @@ void cs_testproc_free_endpoint(char *out, size_t outlen)
         seed = (unsigned)getpid() ^ (unsigned)cs_now_ms();
     for (int tries = 0; tries < 200; tries++) {
         int port = 20000 + (int)(rand_r(&seed) % 12768);
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        cr_assert(fd >= 0, "socket: %s", strerror(errno));
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
-        close(fd);
-        if (rc == 0) {
+        if (cs_testproc_port_free(port)) {
             snprintf(out, outlen, "tcp://127.0.0.1:%d", port);
             return;
         }

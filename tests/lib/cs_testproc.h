@@ -38,6 +38,9 @@ void cs_testrun_free(cs_testrun_t *run);
    itself, which would keep the stage from binding it. */
 void cs_testproc_free_endpoint(char *out, size_t outlen);
 
+/* True when nothing listens on (or holds) 127.0.0.1:port now. */
+bool cs_testproc_port_free(int port);
+
 /* Start argv in the background with extra environment env; output goes to a log file. */
 void cs_testproc_start(cs_testproc_t *p, char *const argv[], char *const env[]);
 
