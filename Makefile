@@ -50,6 +50,7 @@ quality: build
 	python3 scripts/quality.py --bin $(BUILD)/bin
 	python3 scripts/quality_samples.py --bin $(BUILD)/bin
 	python3 scripts/quality_matcher.py --bin $(BUILD)/bin
+	scripts/with-pg.sh python3 scripts/quality_pipeline.py --bin $(BUILD)/bin
 
 # Speed and memory of the matcher with a large synthetic catalogue: docs/BENCHMARKS.md
 bench: build
