@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 
 #include "cs_log.h"
+#include "cs_metrics.h"
 #include "cs_buf.h"
 #include "cs_http.h"
 #include "cs_util.h"
@@ -311,6 +312,7 @@ static void s_unfly(cs_llm_t *self, s_req_t *req)
             *pp = req->next;
             req->next = NULL;
             self->nflying--;
+            cs_metrics_set("callsift_llm_in_flight", NULL, self->nflying);
             return;
         }
     }
@@ -324,6 +326,41 @@ static void s_drop_handle(cs_llm_t *self, s_req_t *req)
         curl_easy_cleanup(req->easy);
         req->easy = NULL;
     }
+}
+
+/* The endpoint label of a request path: chat (completions) or embeddings. */
+static const char *s_endpoint_label(const char *path)
+{
+    return strstr(path, "embeddings") ? "endpoint=\"embeddings\"" : "endpoint=\"chat\"";
+}
+
+/* A request ended: count it by outcome, with the time it waited in our queue. */
+static void s_count_request(const s_req_t *req, cs_llm_status_t status)
+{
+    static const char *const OUTCOMES[] = {"ok", "failed", "fatal", "stopped"};
+    const char *ep = s_endpoint_label(req->path);
+    char labels[96];
+    snprintf(labels, sizeof labels, "%s,outcome=\"%s\"", ep, OUTCOMES[-(int)status]);
+    cs_metrics_add("callsift_llm_requests_total", labels, 1);
+    cs_metrics_observe("callsift_llm_queue_wait_seconds", ep, (double)req->queued_ms / 1000.0);
+}
+
+/* An HTTP attempt ended: count it by what came back, with its latency. */
+static void s_count_attempt(const s_req_t *req, CURLcode cc, long status)
+{
+    const char *ep = s_endpoint_label(req->path);
+    const char *code = cc == CURLE_OPERATION_TIMEDOUT  ? "timeout"
+                       : cc != CURLE_OK                ? "error"
+                       : status == 429                 ? "429"
+                       : status >= 500                 ? "5xx"
+                       : status >= 400                 ? "4xx"
+                       : status >= 200 && status < 300 ? "2xx"
+                                                       : "error";
+    char labels[96];
+    snprintf(labels, sizeof labels, "%s,code=\"%s\"", ep, code);
+    cs_metrics_add("callsift_llm_attempts_total", labels, 1);
+    cs_metrics_observe("callsift_llm_request_duration_seconds", ep,
+                       (double)req->latency_ms / 1000.0);
 }
 
 /* End req (in no list) with `status` and the reason fmt (NULL for none): onto the done list. */
@@ -348,6 +385,7 @@ static void s_finish(cs_llm_t *self, s_req_t *req, cs_llm_status_t status, const
     }
     if (status == CS_LLM_FATAL && !self->fatal)
         self->fatal = strdup(req->error);
+    s_count_request(req, status);
     cs_buf_free(&req->body); /* the body is parsed (or useless) by now */
     req->next = NULL;
     if (self->done_tail)
@@ -411,6 +449,7 @@ static void s_start(cs_llm_t *self, s_req_t *req)
     req->next = self->flying;
     self->flying = req;
     self->nflying++;
+    cs_metrics_set("callsift_llm_in_flight", NULL, self->nflying);
 }
 
 /* Fill the free slots with queued requests whose time has come. After a fatal answer, end
@@ -511,6 +550,7 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
         s_finish(self, req, CS_LLM_STOPPED, "stopped");
         return;
     }
+    s_count_attempt(req, cc, status);
     if (req->body.over || cc == CURLE_FILESIZE_EXCEEDED) {
         s_finish(self, req, CS_LLM_FAILED, "the response is larger than the %ld-byte cap",
                  self->max_bytes);

@@ -16,6 +16,7 @@
 #include "cs_gongcall.h"
 #include "cs_llm.h"
 #include "cs_log.h"
+#include "cs_metrics.h"
 #include "cs_offline.h"
 #include "cs_record.h"
 #include "cs_sock.h"
@@ -56,6 +57,7 @@ static const cs_option_t OPTIONS[] = {
      "PostgreSQL URL (read only: the workspaces' themes)", CS_OPT_SECRET},
     CS_SOCK_OPTION_CALLS,
     CS_SOCK_OPTION_EXTRACTIONS,
+    CS_METRICS_OPTION,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -88,6 +90,23 @@ static void s_push(void *arg, json_t *extraction)
     }
     out->sent++;
     json_decref(extraction);
+}
+
+/* The engine's running totals, as metrics. */
+static void s_metrics(cs_extract_t *ex, const out_t *out, cs_db_t *db)
+{
+    cs_extract_totals_t t;
+    cs_extract_totals(ex, &t);
+    cs_metrics_set("callsift_records_sent_total", NULL, (double)out->sent);
+    cs_metrics_set("callsift_records_failed_total", NULL, (double)t.failed);
+    cs_metrics_set("callsift_in_flight", NULL, cs_extract_pending(ex));
+    cs_metrics_set("callsift_feature_requests_extracted_total", NULL, (double)t.features);
+    cs_metrics_set("callsift_bug_reports_extracted_total", NULL, (double)t.bugs);
+    cs_metrics_set("callsift_llm_tokens_total", "type=\"prompt\"", (double)t.prompt_tokens);
+    cs_metrics_set("callsift_llm_tokens_total", "type=\"completion\"", (double)t.completion_tokens);
+    cs_metrics_set("callsift_llm_cost_usd_total", NULL, t.cost_usd);
+    if (db)
+        cs_metrics_health("database", cs_db_ok(db));
 }
 
 /* One-shot: keep the insights (or error) at the record's line number. */
@@ -259,7 +278,7 @@ static int s_oneshot(cs_extract_t *ex, out_t *out, const json_t *themes_fallback
 }
 
 static int s_daemon(const cs_config_t *cfg, cs_extract_t *ex, out_t *out, cs_themes_t *themes,
-                    int max_pending)
+                    cs_db_t *db, int max_pending)
 {
     char err[512];
     zsock_t *pull =
@@ -268,6 +287,7 @@ static int s_daemon(const cs_config_t *cfg, cs_extract_t *ex, out_t *out, cs_the
         cs_error("%s", err);
         return 1;
     }
+    cs_metrics_health("sockets", true);
     cs_info("Extractor ready: calls from %s, extractions to %s",
             cs_config_str(cfg, "calls-endpoint"), cs_config_str(cfg, "extractions-endpoint"));
     long received = 0, malformed = 0;
@@ -290,14 +310,19 @@ static int s_daemon(const cs_config_t *cfg, cs_extract_t *ex, out_t *out, cs_the
             json_t *call = cs_sock_recv_record(pull, NULL, err, sizeof err);
             if (!call) {
                 malformed++;
+                cs_metrics_add("callsift_records_malformed_total", NULL, 1);
                 cs_warn("Skipped a malformed record: %s", err);
             } else if (cs_record_kind(call) != CS_KIND_CALL) {
                 malformed++;
+                cs_metrics_add("callsift_records_malformed_total", NULL, 1);
                 cs_warn("Skipped a '%s' record: the extractor takes call records only",
                         cs_rec_str(call, "kind"));
                 json_decref(call);
             } else {
                 received++;
+                cs_metrics_add("callsift_records_received_total", NULL, 1);
+                if (cs_rec_int(call, "attempt", 1) > 1)
+                    cs_metrics_add("callsift_records_redelivered_total", NULL, 1);
                 const json_t *t =
                     themes ? cs_themes_get(themes, cs_rec_str(call, "workspace_id")) : NULL;
                 json_t *fallback = t ? NULL : cs_themes_default();
@@ -306,6 +331,7 @@ static int s_daemon(const cs_config_t *cfg, cs_extract_t *ex, out_t *out, cs_the
             }
         }
         cs_extract_run(ex, 0);
+        s_metrics(ex, out, db);
     }
     /* stopping: requests in flight end as stopped and are not sent on; the fetcher resends
        those calls after its ack timeout */
@@ -324,6 +350,7 @@ static int s_daemon(const cs_config_t *cfg, cs_extract_t *ex, out_t *out, cs_the
 int main(int argc, char **argv)
 {
     cs_log_init("extractor");
+    cs_metrics_init("extractor");
     cs_signals_install();
     cs_config_t *cfg = cs_config_new(
         "callsift-extractor [OPTIONS]",
@@ -375,6 +402,13 @@ int main(int argc, char **argv)
         json_decref(fallback);
         goto done;
     }
+    cs_metrics_health("sockets", false);
+    if (cs_config_str(cfg, "database-url"))
+        cs_metrics_health("database", false);
+    if (cs_metrics_serve((int)cs_config_int(cfg, "metrics-port"), err, sizeof err) != 0) {
+        cs_error("%s", err);
+        goto done;
+    }
     if (cs_config_str(cfg, "database-url")) {
         db = cs_db_connect(cs_config_str(cfg, "database-url"), 0, err, sizeof err);
         if (db)
@@ -393,7 +427,7 @@ int main(int argc, char **argv)
         goto done;
     }
     int concurrency = (int)cs_config_int(cfg, "concurrency");
-    status = s_daemon(cfg, ex, &out, themes, llm ? 2 * (concurrency > 0 ? concurrency : 1) : 1);
+    status = s_daemon(cfg, ex, &out, themes, db, llm ? 2 * (concurrency > 0 ? concurrency : 1) : 1);
 done:
     cs_extract_destroy(&ex);
     zsock_destroy(&out.push);
@@ -402,6 +436,7 @@ done:
     cs_db_destroy(&db);
     cs_llm_destroy(&llm);
     cs_offline_destroy(&offline);
+    cs_metrics_shutdown();
     cs_config_destroy(&cfg);
     cs_log_reset();
     return status;

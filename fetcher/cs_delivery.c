@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cs_log.h"
+#include "cs_metrics.h"
 #include "cs_record.h"
 #include "cs_sock.h"
 #include "cs_util.h"
@@ -24,6 +25,7 @@ static void s_send_ready(cs_delivery_t *self)
             cs_info("An extractor is taking calls");
         self->waiting_for_peer = false;
         self->sent++;
+        cs_metrics_add("callsift_records_sent_total", NULL, 1);
         if (cs_rec_int(rec, "attempt", 1) > 1)
             cs_info("Resending call %s (attempt %lld): no ack in time",
                     cs_rec_str(rec, "external_id"), cs_rec_int(rec, "attempt", 1));
@@ -36,13 +38,19 @@ static void s_take_ack(cs_delivery_t *self)
     json_t *ack = cs_sock_recv_record(self->sub, NULL, err, sizeof err);
     if (!ack) {
         self->bad_acks++;
+        cs_metrics_add("callsift_records_malformed_total", NULL, 1);
         cs_warn("Ignored a malformed ack: %s", err);
         return;
     }
     const char *id = cs_rec_str(ack, "external_id");
     const char *status = cs_rec_str(ack, "status");
+    cs_metrics_add("callsift_records_received_total", NULL, 1);
+    int64_t sent_at = cs_ledger_sent_at(self->ledger, id);
     if (cs_record_kind(ack) == CS_KIND_ACK &&
         cs_ledger_ack(self->ledger, id, status, cs_rec_str(ack, "error")) == 1) {
+        if (sent_at >= 0)
+            cs_metrics_observe("callsift_ack_wait_seconds", NULL,
+                               (double)(cs_now_ms() - sent_at) / 1000.0);
         if (strcmp(status, "failed") == 0)
             cs_error("The writer could not store call %s: %s", id,
                      cs_rec_str(ack, "error") ? cs_rec_str(ack, "error") : "no reason given");

@@ -184,6 +184,12 @@ int cs_ledger_ack(cs_ledger_t *self, const char *external_id, const char *status
     return 1;
 }
 
+int64_t cs_ledger_sent_at(const cs_ledger_t *self, const char *external_id)
+{
+    entry_t *e = external_id ? zhashx_lookup(self->open, external_id) : NULL;
+    return e && e->state == IN_FLIGHT ? e->sent_at : -1;
+}
+
 int64_t cs_ledger_wait_ms(const cs_ledger_t *self, int64_t now)
 {
     entry_t *e = zlistx_head(self->in_flight);

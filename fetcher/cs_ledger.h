@@ -46,6 +46,10 @@ void cs_ledger_unsend(cs_ledger_t *self, const char *external_id);
 int cs_ledger_ack(cs_ledger_t *self, const char *external_id, const char *status,
                   const char *error);
 
+/* When the open call `external_id` was last sent (cs_now_ms clock), or -1 when it is not in
+   flight. */
+int64_t cs_ledger_sent_at(const cs_ledger_t *self, const char *external_id);
+
 /* Milliseconds until the earliest in-flight call times out (0 if one already has), or -1 when
    nothing is in flight. For poll timeouts. */
 int64_t cs_ledger_wait_ms(const cs_ledger_t *self, int64_t now);

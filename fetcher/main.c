@@ -19,6 +19,7 @@
 #include "cs_gongcall.h"
 #include "cs_ledger.h"
 #include "cs_log.h"
+#include "cs_metrics.h"
 #include "cs_record.h"
 #include "cs_replay.h"
 #include "cs_sock.h"
@@ -70,6 +71,7 @@ static const cs_option_t OPTIONS[] = {
      "requests per second to Gong (Gong allows 3)", 0},
     CS_SOCK_OPTION_CALLS,
     CS_SOCK_OPTION_ACKS,
+    CS_METRICS_OPTION,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -88,16 +90,35 @@ typedef struct {
     int64_t last_progress;
 } fetcher_t;
 
+/* The ledger's and the sources' running totals, as metrics. */
+static void s_metrics(const fetcher_t *f, const cs_ledger_counts_t *n)
+{
+    cs_metrics_set("callsift_calls_fetched_total", NULL, (double)f->fetched);
+    cs_metrics_set("callsift_calls_skipped_total", "reason=\"done\"", (double)f->skipped_done);
+    cs_metrics_set("callsift_calls_skipped_total", "reason=\"private\"",
+                   (double)f->skipped_private);
+    cs_metrics_set("callsift_calls_skipped_total", "reason=\"unreadable\"", (double)f->bad_input);
+    cs_metrics_set("callsift_calls_waiting", NULL, (double)n->waiting);
+    cs_metrics_set("callsift_in_flight", NULL, (double)n->in_flight);
+    cs_metrics_set("callsift_calls_acked_total", "status=\"committed\"",
+                   (double)(n->acked - n->already));
+    cs_metrics_set("callsift_calls_acked_total", "status=\"already\"", (double)n->already);
+    cs_metrics_set("callsift_calls_failed_total", NULL, (double)n->failed);
+    cs_metrics_set("callsift_records_failed_total", NULL, (double)n->failed);
+    cs_metrics_set("callsift_records_redelivered_total", NULL, (double)n->redelivered);
+}
+
 /* One progress line: live on a terminal, every 10 s in a log. */
 static void s_progress(fetcher_t *f, bool force)
 {
     int64_t now = cs_now_ms();
     bool tty = isatty(STDERR_FILENO);
+    cs_ledger_counts_t n;
+    cs_ledger_counts(f->ledger, &n);
+    s_metrics(f, &n);
     if (!force && now - f->last_progress < (tty ? 250 : 10000))
         return;
     f->last_progress = now;
-    cs_ledger_counts_t n;
-    cs_ledger_counts(f->ledger, &n);
     if (tty && cs_log_level() <= CS_LOG_INFO && !force)
         fprintf(stderr, "\rcalls: %ld fetched, %ld sent, %ld acked, %ld failed, %ld in flight   ",
                 f->fetched, f->delivery.sent, n.acked, n.failed, n.in_flight);
@@ -410,6 +431,7 @@ static int s_run(fetcher_t *f)
 int main(int argc, char **argv)
 {
     cs_log_init("fetcher");
+    cs_metrics_init("fetcher");
     cs_signals_install();
     fetcher_t f = {0};
     f.cfg = cs_config_new(
@@ -430,6 +452,11 @@ int main(int argc, char **argv)
     f.source = cs_config_str(f.cfg, "replay") ? "replay" : "gong";
     cs_info("Starting %s call ingestion", cs_config_str(f.cfg, "replay") ? "replayed" : "Gong");
     cs_info("Workspace ID: %s", cs_config_str(f.cfg, "workspace-id"));
+    cs_metrics_health("sockets", false);
+    if (cs_metrics_serve((int)cs_config_int(f.cfg, "metrics-port"), err, sizeof err) != 0) {
+        cs_error("%s", err);
+        goto done;
+    }
 
     f.db = cs_db_connect(cs_config_str(f.cfg, "database-url"), 10, err, sizeof err);
     if (!f.db ||
@@ -465,6 +492,7 @@ int main(int argc, char **argv)
     }
     zsock_set_unsubscribe(sub, "");
     zsock_set_subscribe(sub, f.ws.workspace_id);
+    cs_metrics_health("sockets", true);
     f.ledger = cs_ledger_new((int)cs_config_int(f.cfg, "max-in-flight"),
                              (int64_t)(cs_config_double(f.cfg, "ack-timeout") * 1000),
                              (int)cs_config_int(f.cfg, "max-attempts"));
@@ -479,6 +507,7 @@ done:
     zhashx_destroy(&f.redo);
     json_decref(f.customers);
     cs_db_destroy(&f.db);
+    cs_metrics_shutdown();
     cs_config_destroy(&f.cfg);
     cs_log_reset();
     return status;

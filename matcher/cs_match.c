@@ -9,6 +9,7 @@
 
 #include "cs_judge.h"
 #include "cs_log.h"
+#include "cs_metrics.h"
 #include "cs_record.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
@@ -263,12 +264,20 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
         job->linked++;
         m->t.linked++;
     }
-    if (strcmp(method, "exact") == 0)
+    const char *label = "embedding";
+    if (strcmp(method, "exact") == 0) {
         m->t.by_exact++;
-    else if (strcmp(method, "llm") == 0)
+        label = "exact";
+    } else if (strcmp(method, "llm") == 0) {
         m->t.by_llm++;
-    else
+        label = "llm";
+    } else {
         m->t.by_embedding++;
+    }
+    char labels[64];
+    snprintf(labels, sizeof labels, "action=\"%s\",method=\"%s\"", create ? "create" : "link",
+             label);
+    cs_metrics_add("callsift_decisions_total", labels, 1);
     if (!m->opts.quiet) {
         if (create)
             cs_info("✓ Created new: '%s' (confidence it's unique: %.2f)", title, confidence);
@@ -384,6 +393,7 @@ static void s_ask_judge(item_t *it)
     }
     json_decref(body);
     m->t.judge_requests++;
+    cs_metrics_add("callsift_judge_requests_total", NULL, 1);
     if (!it->judged)
         m->t.judged++;
     it->judged = true;

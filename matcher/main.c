@@ -17,6 +17,7 @@
 #include "cs_db.h"
 #include "cs_llm.h"
 #include "cs_log.h"
+#include "cs_metrics.h"
 #include "cs_match.h"
 #include "cs_matchdb.h"
 #include "cs_record.h"
@@ -79,6 +80,7 @@ static const cs_option_t OPTIONS[] = {
      "PostgreSQL URL (read only: themes and the feature catalogue)", CS_OPT_SECRET},
     CS_SOCK_OPTION_EXTRACTIONS,
     CS_SOCK_OPTION_DECISIONS,
+    CS_METRICS_OPTION,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -342,7 +344,23 @@ static void s_push(void *arg, json_t *decision, long tokens)
     json_decref(decision);
 }
 
-static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, out_t *out)
+/* The engine's running totals, as metrics. */
+static void s_metrics(cs_match_t *m, const out_t *out, cs_db_t *db)
+{
+    cs_match_totals_t t;
+    cs_match_totals(m, &t);
+    cs_metrics_set("callsift_records_sent_total", NULL, (double)out->sent);
+    cs_metrics_set("callsift_records_failed_total", NULL, (double)t.failed);
+    cs_metrics_set("callsift_in_flight", NULL, cs_match_pending(m));
+    cs_metrics_set("callsift_llm_tokens_total", "type=\"prompt\"", (double)t.prompt_tokens);
+    cs_metrics_set("callsift_llm_tokens_total", "type=\"completion\"", (double)t.completion_tokens);
+    cs_metrics_set("callsift_llm_tokens_total", "type=\"embedding\"", (double)t.embedding_tokens);
+    cs_metrics_set("callsift_llm_cost_usd_total", NULL, t.cost_usd);
+    cs_metrics_health("database", cs_db_ok(db));
+}
+
+static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, cs_db_t *db,
+                    out_t *out)
 {
     char err[512];
     zsock_t *pull =
@@ -351,6 +369,7 @@ static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, ou
         cs_error("%s", err);
         return 1;
     }
+    cs_metrics_health("sockets", true);
     cs_info("Matcher ready: extractions on %s, decisions on %s",
             cs_config_str(cfg, "extractions-endpoint"), cs_config_str(cfg, "decisions-endpoint"));
     int max_pending = 4 * (int)cs_config_int(cfg, "concurrency");
@@ -371,14 +390,19 @@ static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, ou
             json_t *rec = cs_sock_recv_record(pull, NULL, err, sizeof err);
             if (!rec) {
                 malformed++;
+                cs_metrics_add("callsift_records_malformed_total", NULL, 1);
                 cs_warn("Skipped a malformed record: %s", err);
             } else if (cs_record_kind(rec) != CS_KIND_EXTRACTION) {
                 malformed++;
+                cs_metrics_add("callsift_records_malformed_total", NULL, 1);
                 cs_warn("Skipped a '%s' record: the matcher takes extraction records only",
                         cs_rec_str(rec, "kind"));
                 json_decref(rec);
             } else {
                 received++;
+                cs_metrics_add("callsift_records_received_total", NULL, 1);
+                if (cs_rec_int(rec, "attempt", 1) > 1)
+                    cs_metrics_add("callsift_records_redelivered_total", NULL, 1);
                 cs_catalog_t *cat = cs_matchdb_catalog(mdb, cs_rec_str(rec, "workspace_id"));
                 if (cat)
                     cs_match_submit(m, rec, cat);
@@ -387,6 +411,7 @@ static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, ou
             }
         }
         cs_match_run(m, 0);
+        s_metrics(m, out, db);
     }
     while (cs_match_pending(m) > 0)
         cs_match_run(m, 100);
@@ -408,6 +433,7 @@ static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, ou
 int main(int argc, char **argv)
 {
     cs_log_init("matcher");
+    cs_metrics_init("matcher");
     cs_signals_install();
     cs_config_t *cfg = cs_config_new(
         "callsift-matcher [OPTIONS]",
@@ -454,6 +480,12 @@ int main(int argc, char **argv)
         status = 2;
         goto done;
     }
+    cs_metrics_health("sockets", false);
+    cs_metrics_health("database", false);
+    if (cs_metrics_serve((int)cs_config_int(cfg, "metrics-port"), err, sizeof err) != 0) {
+        cs_error("%s", err);
+        goto done;
+    }
     db = cs_db_connect(cs_config_str(cfg, "database-url"), 0, err, sizeof err);
     if (!db || !(mdb = cs_matchdb_new(db, m, err, sizeof err))) {
         cs_error("%s", err);
@@ -465,7 +497,7 @@ int main(int argc, char **argv)
         cs_error("%s", err);
         goto done;
     }
-    status = s_daemon(cfg, m, mdb, &out);
+    status = s_daemon(cfg, m, mdb, db, &out);
 done:
     cs_llm_destroy(&llm); /* first: no callback may run into a freed engine */
     cs_match_destroy(&m);
@@ -476,6 +508,7 @@ done:
     zsock_destroy(&out.push);
     cs_matchdb_destroy(&mdb);
     cs_db_destroy(&db);
+    cs_metrics_shutdown();
     cs_config_destroy(&cfg);
     cs_log_reset();
     return status;

@@ -9,6 +9,7 @@
 #include "cs_config.h"
 #include "cs_db.h"
 #include "cs_log.h"
+#include "cs_metrics.h"
 #include "cs_migrate.h"
 #include "cs_record.h"
 #include "cs_sock.h"
@@ -20,10 +21,14 @@ static const cs_option_t OPTIONS[] = {
      CS_OPT_SECRET | CS_OPT_REQUIRED},
     CS_SOCK_OPTION_DECISIONS,
     CS_SOCK_OPTION_ACKS,
+    CS_METRICS_OPTION,
     {"no-migrate", "CALLSIFT_NO_MIGRATE", CS_OPT_FLAG, "false",
      "do not apply schema migrations at start", 0},
     {NULL, NULL, 0, NULL, NULL, 0},
 };
+
+/* How often an idle writer checks that PostgreSQL still answers (for /healthz). */
+#define DB_CHECK_MS 5000
 
 typedef struct {
     long received, committed, already, failed, malformed;
@@ -35,13 +40,28 @@ static cs_commit_status_t s_commit(cs_db_t *db, const json_t *rec, char *message
                                    size_t errlen)
 {
     for (int attempt = 0;; attempt++) {
+        int64_t started = cs_now_ms();
         cs_commit_status_t status = cs_writer_commit(db, rec, message_id, err, errlen);
-        if (status != CS_COMMIT_RETRY)
+        cs_metrics_health("database", cs_db_ok(db));
+        if (status != CS_COMMIT_RETRY) {
+            cs_metrics_observe("callsift_db_commit_duration_seconds", NULL,
+                               (double)(cs_now_ms() - started) / 1000.0);
             return status;
+        }
+        cs_metrics_add("callsift_db_retries_total", NULL, 1);
         cs_warn("Commit of call %s not done (%s); retrying", cs_rec_str(rec, "external_id"), err);
         if (cs_sleep_ms(cs_backoff_ms(attempt, 100, 3000)) != 0 || cs_db_ensure(db, 0) != 0)
             return CS_COMMIT_RETRY;
     }
+}
+
+/* One round trip to PostgreSQL; when the connection broke, one attempt to reconnect. */
+static bool s_db_check(cs_db_t *db)
+{
+    char err[256];
+    if (cs_db_ok(db) && cs_db_command(db, "SELECT 1", 0, NULL, err, sizeof err) == 0)
+        return true;
+    return cs_db_ensure(db, 1) == 0;
 }
 
 static void s_handle(cs_db_t *db, zsock_t *pub, json_t *rec, counters_t *n)
@@ -55,6 +75,7 @@ static void s_handle(cs_db_t *db, zsock_t *pub, json_t *rec, counters_t *n)
         return; /* stopping: not committed, not acked */
     case CS_COMMIT_COMMITTED:
         n->committed++;
+        cs_metrics_add("callsift_calls_stored_total", "status=\"committed\"", 1);
         if (cs_rec_str(rec, "error"))
             cs_warn("Ingested call without insights: %s (extraction failed: %s)", title,
                     cs_rec_str(rec, "error"));
@@ -63,10 +84,13 @@ static void s_handle(cs_db_t *db, zsock_t *pub, json_t *rec, counters_t *n)
         break;
     case CS_COMMIT_ALREADY:
         n->already++;
+        cs_metrics_add("callsift_calls_stored_total", "status=\"already\"", 1);
         cs_info("Call already ingested, nothing changed: %s", title);
         break;
     case CS_COMMIT_FAILED:
         n->failed++;
+        cs_metrics_add("callsift_calls_stored_total", "status=\"failed\"", 1);
+        cs_metrics_add("callsift_records_failed_total", NULL, 1);
         cs_error("Could not store call %s: %s", title, err);
         break;
     }
@@ -74,12 +98,15 @@ static void s_handle(cs_db_t *db, zsock_t *pub, json_t *rec, counters_t *n)
     char send_err[256];
     if (cs_sock_send_record(pub, ack, cs_rec_str(rec, "workspace_id"), send_err, sizeof send_err))
         cs_warn("Could not send ack for call %s: %s", title, send_err);
+    else
+        cs_metrics_add("callsift_records_sent_total", NULL, 1);
     json_decref(ack);
 }
 
 int main(int argc, char **argv)
 {
     cs_log_init("writer");
+    cs_metrics_init("writer");
     cs_signals_install();
     cs_config_t *cfg = cs_config_new(
         "callsift-writer [OPTIONS]",
@@ -98,7 +125,14 @@ int main(int argc, char **argv)
     int status = 1;
     zsock_t *pull = NULL, *pub = NULL;
     zpoller_t *poller = NULL;
-    cs_db_t *db = cs_db_connect(cs_config_str(cfg, "database-url"), 0, err, sizeof err);
+    cs_db_t *db = NULL;
+    cs_metrics_health("sockets", false);
+    cs_metrics_health("database", false);
+    if (cs_metrics_serve((int)cs_config_int(cfg, "metrics-port"), err, sizeof err) != 0) {
+        cs_error("%s", err);
+        goto done;
+    }
+    db = cs_db_connect(cs_config_str(cfg, "database-url"), 0, err, sizeof err);
     if (!db) {
         cs_error("%s", err);
         status = cs_stop_requested() ? 0 : 1;
@@ -118,27 +152,43 @@ int main(int argc, char **argv)
         goto done;
     }
     poller = zpoller_new(pull, NULL);
+    cs_metrics_health("sockets", true);
+    cs_metrics_health("database", cs_db_ok(db));
     cs_info("Writer ready: decisions from %s, acks on %s, schema version %d",
             cs_config_str(cfg, "decisions-endpoint"), cs_config_str(cfg, "acks-endpoint"),
             cs_migrate_latest());
 
     counters_t n = {0};
+    int64_t last_check = cs_now_ms();
     while (!cs_stop_requested()) {
-        if (!zpoller_wait(poller, 200))
+        if (!zpoller_wait(poller, 200)) {
+            if (cs_now_ms() - last_check >= DB_CHECK_MS) { /* idle: is the database still there? */
+                last_check = cs_now_ms();
+                cs_metrics_health("database", s_db_check(db));
+            }
             continue;
+        }
+        last_check = cs_now_ms();
         json_t *rec = cs_sock_recv_record(pull, NULL, err, sizeof err);
         if (!rec) {
             n.malformed++;
+            cs_metrics_add("callsift_records_malformed_total", NULL, 1);
             cs_warn("Skipped a malformed record: %s", err);
             continue;
         }
         n.received++;
+        cs_metrics_add("callsift_records_received_total", NULL, 1);
+        if (cs_rec_int(rec, "attempt", 1) > 1)
+            cs_metrics_add("callsift_records_redelivered_total", NULL, 1);
         if (cs_record_kind(rec) != CS_KIND_DECISION) {
             n.malformed++;
+            cs_metrics_add("callsift_records_malformed_total", NULL, 1);
             cs_warn("Skipped a '%s' record: the writer takes decision records only",
                     cs_rec_str(rec, "kind"));
         } else {
+            cs_metrics_set("callsift_in_flight", NULL, 1);
             s_handle(db, pub, rec, &n);
+            cs_metrics_set("callsift_in_flight", NULL, 0);
         }
         json_decref(rec);
     }
@@ -151,6 +201,7 @@ done:
     zsock_destroy(&pull);
     zsock_destroy(&pub);
     cs_db_destroy(&db);
+    cs_metrics_shutdown();
     cs_config_destroy(&cfg);
     cs_log_reset();
     return status;

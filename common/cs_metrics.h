@@ -1,0 +1,72 @@
+/*  cs_metrics: the process's Prometheus metrics and health, served over HTTP (libmicrohttpd).
+
+    One registry per process. Every metric family is declared once, in the table at the top of
+    cs_metrics.c (name, type, help, histogram buckets): that table is the list of what callsift
+    exports. Code updates a series by family name and a label string of fixed values written
+    by the program, never taken from input:
+
+        cs_metrics_add("callsift_records_received_total", NULL, 1);
+        cs_metrics_add("callsift_decisions_total", "action=\"link\",method=\"exact\"", 1);
+        cs_metrics_observe("callsift_db_commit_duration_seconds", NULL, 0.012);
+
+    A series appears on first use. Updates are cheap (a short list under a mutex) and work
+    whether or not the server runs, so modules count unconditionally.
+
+    cs_metrics_serve() starts the HTTP server on a port (all interfaces): GET /metrics answers
+    the Prometheus text format 0.0.4; GET /healthz answers 200 "ok" when every component the
+    stage registered with cs_metrics_health() is up, else 503 naming the ones that are down.
+    The server runs in libmicrohttpd's own thread and only reads the registry.
+
+    Values never include configuration strings, so no secret can reach a scrape. */
+#ifndef CS_METRICS_H
+#define CS_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Option-table row for the metrics port, to paste into an executable's cs_option_t table. */
+#define CS_METRICS_OPTION                                                                          \
+    {                                                                                              \
+        "metrics-port", "CALLSIFT_METRICS_PORT", CS_OPT_INT, "0",                                  \
+            "serve Prometheus /metrics and /healthz on this TCP port (0: off)", 0                  \
+    }
+
+/* Name the process's stage ("writer", ...): exported as callsift_info{stage,version} 1.
+   The string is borrowed. Can't fail. */
+void cs_metrics_init(const char *stage);
+
+/* Start the HTTP server on `port` (1-65535), all IPv4 interfaces. port 0 does nothing and
+   returns 0. -1 with the reason in err (port in use, out of range). */
+int cs_metrics_serve(int port, char *err, size_t errlen);
+
+/* Stop the server, forget every series and health component (end of main, tests). */
+void cs_metrics_shutdown(void);
+
+/* Counter or gauge += v. `labels` is NULL or a Prometheus label list without braces, e.g.
+   `status="committed"`. An unknown family name, or a histogram, is a programmer error
+   (assert). */
+void cs_metrics_add(const char *name, const char *labels, double v);
+
+/* Gauge = v; or a counter set from a running total the caller keeps (it must only grow). */
+void cs_metrics_set(const char *name, const char *labels, double v);
+
+/* Histogram: one observation (seconds for *_seconds families). */
+void cs_metrics_observe(const char *name, const char *labels, double v);
+
+/* The value of a counter or gauge series, or the count of a histogram series; 0 when the
+   series does not exist yet (tests). */
+double cs_metrics_value(const char *name, const char *labels);
+
+/* Register or update a health component ("database", "sockets"). /healthz is 200 only when
+   every registered component is up. `component` is copied. Also exported as
+   callsift_component_up{component="..."}. */
+void cs_metrics_health(const char *component, bool up);
+
+/* The exposition text of every series (caller frees); NULL when out of memory. */
+char *cs_metrics_render(void);
+
+/* The health answer: true when healthy; *body (caller frees, may be NULL) holds "ok\n" or the
+   components that are down, one per line. */
+bool cs_metrics_healthy(char **body);
+
+#endif
