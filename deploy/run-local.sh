@@ -4,20 +4,30 @@
 # finish, stops the other stages with SIGTERM, and exits with the fetcher's status.
 #
 #   deploy/run-local.sh [--extractors N] [--log-dir DIR] [--bin DIR] [--base-port P]
-#                       [--writer-args "..."] [--matcher-args "..."] [--extractor-args "..."]
-#                       -- FETCHER-ARGS...
+#                       [--metrics-port M] [--env-file FILE] [--writer-args "..."]
+#                       [--matcher-args "..."] [--extractor-args "..."] -- FETCHER-ARGS...
 #
 #   deploy/run-local.sh --extractors 4 -- --workspace-id "$WS" --replay samples/calls.jsonl
+#   deploy/run-local.sh --env-file deploy/.env -- --workspace-id "$WS" --replay calls.jsonl
 #
 # Configuration is the stages' own (DESIGN.md section 7): DATABASE_URL, OPENAI_API_KEY, ... are
 # read from the environment by each stage. --base-port P puts the four endpoints on
 # tcp://127.0.0.1:P..P+3 (calls, extractions, decisions, acks); without it the stages use their
 # defaults (5557-5560, or CALLSIFT_*_ENDPOINT when set). Each stage's log is kept in the log
 # directory (a new temporary one unless --log-dir is given; its name is printed).
+# --metrics-port M (or CALLSIFT_METRICS_PORT in the environment) serves each stage's /metrics
+# and /healthz: the writer on M, the matcher on M+1, the fetcher on M+2, extractor n on M+2+n.
+#
+# --env-file FILE reads compose's .env file (deploy/.env.example): KEY=VALUE lines, blank lines
+# and # comments skipped, optional `export ` and surrounding quotes stripped; the file is
+# parsed, never sourced. A variable is taken only when the environment does not have it (set,
+# even to empty), so the shell wins as with compose, and only when its value is not empty (an
+# empty OPENAI_API_KEY= keeps the offline provider). Not taken: CALLSIFT_*_ENDPOINT (compose's
+# service addresses; every stage here runs on 127.0.0.1) and CALLSIFT_METRICS_PORT.
 set -euo pipefail
 
 usage() {
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -26,6 +36,8 @@ bin="$here/build/bin"
 extractors=1
 log_dir=""
 base_port=""
+metrics_port=${CALLSIFT_METRICS_PORT:-}
+env_file=""
 writer_args="" matcher_args="" extractor_args=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -33,6 +45,8 @@ while [ $# -gt 0 ]; do
     --log-dir) log_dir=${2:?}; shift 2 ;;
     --bin) bin=${2:?}; shift 2 ;;
     --base-port) base_port=${2:?}; shift 2 ;;
+    --env-file) env_file=${2:?}; shift 2 ;;
+    --metrics-port) metrics_port=${2:?}; shift 2 ;;
     --writer-args) writer_args=${2?}; shift 2 ;;
     --matcher-args) matcher_args=${2?}; shift 2 ;;
     --extractor-args) extractor_args=${2?}; shift 2 ;;
@@ -48,6 +62,57 @@ esac
 for stage in writer matcher extractor fetcher; do
     [ -x "$bin/callsift-$stage" ] || { echo "run-local: $bin/callsift-$stage not found (make build)" >&2; exit 2; }
 done
+
+# trim TEXT: TEXT without leading and trailing blanks, in $trimmed
+trim() {
+    trimmed=$1
+    trimmed=${trimmed#"${trimmed%%[![:space:]]*}"}
+    trimmed=${trimmed%"${trimmed##*[![:space:]]}"}
+}
+
+# load_env_file FILE: export the file's variables that the environment lacks (see the header)
+load_env_file() {
+    local file=$1 line key value n=0 taken=() kept=() skipped=()
+    if [ ! -f "$file" ] || [ ! -r "$file" ]; then
+        echo "run-local: --env-file: cannot read '$file'" >&2
+        exit 2
+    fi
+    while IFS= read -r line || [ -n "$line" ]; do
+        n=$((n + 1))
+        trim "${line%$'\r'}"
+        line=$trimmed
+        case "$line" in '' | '#'*) continue ;; esac
+        case "$line" in export[[:space:]]*) trim "${line#export}"; line=$trimmed ;; esac
+        if [[ ! "$line" =~ ^([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=(.*)$ ]]; then
+            echo "run-local: $file:$n: not a KEY=VALUE line" >&2
+            exit 2
+        fi
+        key=${BASH_REMATCH[1]}
+        trim "${BASH_REMATCH[2]}"
+        value=$trimmed
+        # "..." or '...', then maybe a comment; an unquoted value ends at " #" (as compose reads it)
+        if [[ "$value" =~ ^\"([^\"]*)\"([[:space:]]+#.*)?$ || "$value" =~ ^\'([^\']*)\'([[:space:]]+#.*)?$ ]]; then
+            value=${BASH_REMATCH[1]}
+        else
+            trim "${value%%[[:space:]]#*}"
+            value=$trimmed
+        fi
+        case "$key" in
+        CALLSIFT_*_ENDPOINT | CALLSIFT_METRICS_PORT) skipped+=("$key"); continue ;;
+        esac
+        [ -n "$value" ] || continue
+        if [ -n "${!key+set}" ]; then
+            kept+=("$key")
+            continue
+        fi
+        export "$key=$value"
+        taken+=("$key")
+    done <"$file"
+    echo "run-local: $file: took ${taken[*]:-nothing}; the environment's: ${kept[*]:-none}; ignored: ${skipped[*]:-none}" >&2
+}
+if [ -n "$env_file" ]; then
+    load_env_file "$env_file"
+fi
 : "${DATABASE_URL:?run-local: DATABASE_URL must be set (the writer and the matcher need it)}"
 
 if [ -n "$base_port" ]; then
@@ -56,12 +121,26 @@ if [ -n "$base_port" ]; then
     export CALLSIFT_DECISIONS_ENDPOINT="tcp://127.0.0.1:$((base_port + 2))"
     export CALLSIFT_ACKS_ENDPOINT="tcp://127.0.0.1:$((base_port + 3))"
 fi
+unset CALLSIFT_METRICS_PORT # one port per stage, given below
+case "$metrics_port" in
+'' | *[!0-9]*) [ -z "$metrics_port" ] || { echo "run-local: --metrics-port needs a number" >&2; exit 2; } ;;
+esac
+# metrics_env OFFSET: the stage's CALLSIFT_METRICS_PORT=..., or nothing without --metrics-port
+metrics_env() {
+    if [ -n "$metrics_port" ]; then
+        echo "CALLSIFT_METRICS_PORT=$((metrics_port + $1))"
+    else
+        echo "-uCALLSIFT_METRICS_PORT"
+    fi
+}
 if [ -z "$log_dir" ]; then
     log_dir=$(mktemp -d /tmp/callsift-run.XXXXXX)
 else
     mkdir -p "$log_dir"
 fi
 echo "run-local: logs in $log_dir"
+[ -z "$metrics_port" ] || echo "run-local: /metrics and /healthz on 127.0.0.1:$metrics_port (writer)," \
+    "$((metrics_port + 1)) (matcher), $((metrics_port + 2)) (fetcher), $((metrics_port + 3))... (extractors)"
 
 pids=()
 names=()
@@ -107,22 +186,23 @@ wait_for() {
 }
 
 # shellcheck disable=SC2086 # the *-args are word lists on purpose
-start writer "$bin/callsift-writer" $writer_args
+start writer env "$(metrics_env 0)" "$bin/callsift-writer" $writer_args
 wait_for writer "Writer ready"
 # shellcheck disable=SC2086
-start matcher "$bin/callsift-matcher" $matcher_args
+start matcher env "$(metrics_env 1)" "$bin/callsift-matcher" $matcher_args
 wait_for matcher "Matcher ready"
 for ((n = 1; n <= extractors; n++)); do
     # shellcheck disable=SC2086
-    start "extractor-$n" "$bin/callsift-extractor" $extractor_args
+    start "extractor-$n" env "$(metrics_env $((2 + n)))" "$bin/callsift-extractor" $extractor_args
     wait_for "extractor-$n" "Extractor ready"
 done
 
 # The fetcher runs in the background so that a signal reaches this script at once (bash runs a
 # trap only after the foreground command ends): SIGTERM/SIGINT stop the fetcher first (it says
 # what was acked), then the other stages.
-"$bin/callsift-fetcher" "$@" > >(tee "$log_dir/fetcher.log") 2>&1 &
+env "$(metrics_env 2)" "$bin/callsift-fetcher" "$@" > >(tee "$log_dir/fetcher.log") 2>&1 &
 fetcher=$!
+# shellcheck disable=SC2317 # run by the trap below
 stop_fetcher() {
     kill -TERM "$fetcher" 2>/dev/null || true
     wait "$fetcher" 2>/dev/null || true

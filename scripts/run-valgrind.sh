@@ -30,7 +30,7 @@ for src in tests/unit/test_*.c; do
         cat $bad
         status=1
     else
-        echo "clean ($(ls "$logs/$name" | grep -c '^vg\.') processes)"
+        echo "clean ($(find "$logs/$name" -maxdepth 1 -name 'vg.*' | wc -l) processes)"
     fi
 done
 exit $status
