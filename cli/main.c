@@ -24,6 +24,7 @@
 #include "cs_cli_calls.h"
 #include "cs_cli_customer.h"
 #include "cs_cli_feature.h"
+#include "cs_cli_keys.h"
 #include "cs_cli_migrate.h"
 #include "cs_cli_report.h"
 #include "cs_cli_theme.h"
@@ -63,6 +64,8 @@ static const command_t COMMANDS[] = {
      "Show one feature with every call that mentions it and its match decisions."},
     {"calls", NULL, cs_cli_calls, cs_cli_calls_options,
      "List a workspace's calls, newest first, with their features and errors."},
+    {"keys", "generate", cs_cli_keys_generate, cs_cli_keys_generate_options,
+     "Write the CURVE certificates of a pipeline into DIR; print each stage's flags."},
 };
 
 /* The commands that name one thing, and the option their one argument stands for. */
@@ -71,6 +74,7 @@ static const struct {
     const char *option;
 } OPERANDS[] = {
     {cs_cli_feature_show, "id"},
+    {cs_cli_keys_generate, "dir"},
 };
 
 /* A wrong URL should fail within seconds, not wait out the kernel's TCP timeout. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs_curve.h"
 #include "cs_record.h"
 #include "cs_util.h"
 
@@ -37,6 +38,10 @@ zsock_t *cs_sock_new(int type, const char *endpoint, bool bind, char *err, size_
     if (type == ZMQ_SUB)
         zsock_set_subscribe(sock, ""); /* callers narrow it with zsock_set_unsubscribe/subscribe */
 
+    if (cs_curve_apply(sock, bind, err, errlen) != 0) { /* before bind/connect, or a no-op */
+        zsock_destroy(&sock);
+        return NULL;
+    }
     int rc = bind ? zsock_bind(sock, "%s", endpoint) : zsock_connect(sock, "%s", endpoint);
     if (rc == -1) {
         cs_fail(err, errlen, "cannot %s %s: %s", bind ? "bind" : "connect to", endpoint,

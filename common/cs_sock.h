@@ -9,7 +9,9 @@
     Every socket gets: a linger (so a sender that exits still flushes), high-water marks,
     ZMQ_IMMEDIATE on connecting PUSH sockets, a ZMQ_MAXMSGSIZE well above the largest record,
     heartbeats (so a dead peer is noticed in seconds), and a send timeout (so a stuck
-    downstream never freezes shutdown). */
+    downstream never freezes shutdown). When cs_curve_setup() turned CURVE on, every socket is
+    also a CURVE server (bound) or client (connected) with the process's certificates
+    (cs_curve.h); otherwise plain TCP. */
 #ifndef CS_SOCK_H
 #define CS_SOCK_H
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cs_config.h"
+#include "cs_curve.h"
 #include "cs_db.h"
 #include "cs_extract.h"
 #include "cs_gongcall.h"
@@ -57,6 +58,7 @@ static const cs_option_t OPTIONS[] = {
      "PostgreSQL URL (read only: the workspaces' themes)", CS_OPT_SECRET},
     CS_SOCK_OPTION_CALLS,
     CS_SOCK_OPTION_EXTRACTIONS,
+    CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
@@ -359,6 +361,8 @@ int main(int argc, char **argv)
         OPTIONS);
     char err[1024];
     int rc = cs_config_parse(cfg, argc, argv, false, err, sizeof err);
+    if (rc == 0) /* a wrong --curve-* set is a usage error too */
+        rc = cs_curve_setup(cfg, CS_CURVE_CONNECTS, err, sizeof err);
     if (rc != 0) {
         if (rc < 0)
             fprintf(stderr, "callsift-extractor: %s\n", err);
@@ -437,6 +441,7 @@ done:
     cs_llm_destroy(&llm);
     cs_offline_destroy(&offline);
     cs_metrics_shutdown();
+    cs_curve_teardown();
     cs_config_destroy(&cfg);
     cs_log_reset();
     return status;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cs_config.h"
+#include "cs_curve.h"
 #include "cs_db.h"
 #include "cs_delivery.h"
 #include "cs_fetchdb.h"
@@ -71,6 +72,7 @@ static const cs_option_t OPTIONS[] = {
      "requests per second to Gong (Gong allows 3)", 0},
     CS_SOCK_OPTION_CALLS,
     CS_SOCK_OPTION_ACKS,
+    CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
@@ -441,6 +443,8 @@ int main(int argc, char **argv)
         OPTIONS);
     char err[1024];
     int rc = cs_config_parse(f.cfg, argc, argv, false, err, sizeof err);
+    if (rc == 0) /* a wrong --curve-* set is a usage error too */
+        rc = cs_curve_setup(f.cfg, CS_CURVE_BINDS | CS_CURVE_CONNECTS, err, sizeof err);
     if (rc != 0) {
         if (rc < 0)
             fprintf(stderr, "callsift-fetcher: %s\n", err);
@@ -508,6 +512,7 @@ done:
     json_decref(f.customers);
     cs_db_destroy(&f.db);
     cs_metrics_shutdown();
+    cs_curve_teardown();
     cs_config_destroy(&f.cfg);
     cs_log_reset();
     return status;

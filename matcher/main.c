@@ -14,6 +14,7 @@
 
 #include "cs_catalog.h"
 #include "cs_config.h"
+#include "cs_curve.h"
 #include "cs_db.h"
 #include "cs_llm.h"
 #include "cs_log.h"
@@ -80,6 +81,7 @@ static const cs_option_t OPTIONS[] = {
      "PostgreSQL URL (read only: themes and the feature catalogue)", CS_OPT_SECRET},
     CS_SOCK_OPTION_EXTRACTIONS,
     CS_SOCK_OPTION_DECISIONS,
+    CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
@@ -443,6 +445,8 @@ int main(int argc, char **argv)
         OPTIONS);
     char err[1024];
     int rc = cs_config_parse(cfg, argc, argv, false, err, sizeof err);
+    if (rc == 0) /* a wrong --curve-* set is a usage error too */
+        rc = cs_curve_setup(cfg, CS_CURVE_BINDS, err, sizeof err);
     if (rc != 0) {
         if (rc < 0)
             fprintf(stderr, "callsift-matcher: %s\n", err);
@@ -509,6 +513,7 @@ done:
     cs_matchdb_destroy(&mdb);
     cs_db_destroy(&db);
     cs_metrics_shutdown();
+    cs_curve_teardown();
     cs_config_destroy(&cfg);
     cs_log_reset();
     return status;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cs_config.h"
+#include "cs_curve.h"
 #include "cs_db.h"
 #include "cs_log.h"
 #include "cs_metrics.h"
@@ -21,6 +22,7 @@ static const cs_option_t OPTIONS[] = {
      CS_OPT_SECRET | CS_OPT_REQUIRED},
     CS_SOCK_OPTION_DECISIONS,
     CS_SOCK_OPTION_ACKS,
+    CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
     {"no-migrate", "CALLSIFT_NO_MIGRATE", CS_OPT_FLAG, "false",
      "do not apply schema migrations at start", 0},
@@ -115,6 +117,8 @@ int main(int argc, char **argv)
         OPTIONS);
     char err[1024];
     int rc = cs_config_parse(cfg, argc, argv, false, err, sizeof err);
+    if (rc == 0) /* a wrong --curve-* set is a usage error too */
+        rc = cs_curve_setup(cfg, CS_CURVE_BINDS | CS_CURVE_CONNECTS, err, sizeof err);
     if (rc != 0) {
         if (rc < 0)
             fprintf(stderr, "callsift-writer: %s\n", err);
@@ -202,6 +206,7 @@ done:
     zsock_destroy(&pub);
     cs_db_destroy(&db);
     cs_metrics_shutdown();
+    cs_curve_teardown();
     cs_config_destroy(&cfg);
     cs_log_reset();
     return status;
