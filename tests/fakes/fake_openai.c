@@ -7,15 +7,19 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -56,6 +60,35 @@ typedef struct {
     size_t cut;
 } s_cut_t;
 
+/* Load mode (see fake_openai.h): the truth, indexed, and what changes while serving. The truth
+   and its indexes are read-only once the server runs; the window, rng and stats sit behind the
+   server's lock. */
+typedef struct {
+    char *folded;    /* a request's title or variant, folded (s_fold) */
+    const char *key; /* borrowed from the truth */
+    size_t order;    /* of appearance: the first of equal names wins */
+} s_name_t;
+
+typedef struct {
+    long n;             /* the call's "(load #n)" */
+    const char *id;     /* its Gong call id, borrowed from the truth */
+    const json_t *call; /* borrowed from the truth */
+} s_call_t;
+
+typedef struct {
+    json_t *root;           /* the truth */
+    const json_t *requests; /* {key: {theme, title, variants, rank}}, borrowed from root */
+    s_name_t *names;        /* sorted by folded name, each name once */
+    size_t nnames;
+    s_call_t *calls; /* sorted by n */
+    size_t ncalls;
+    int latency_ms, jitter_ms, rpm, dims;
+    int64_t *window; /* arrival times of the accepted requests: a ring of rpm slots */
+    size_t whead, wcount;
+    uint64_t rng; /* jitter */
+    fake_openai_load_stats_t stats;
+} s_load_t;
+
 struct fake_openai {
     struct MHD_Daemon *daemon;
     char url[64];
@@ -71,6 +104,8 @@ struct fake_openai {
     s_logged_t *retired;
     int in_progress, max_in_progress;
     unsigned long served;
+    s_load_t *load; /* load mode, or NULL; set before the daemon starts */
+    bool keep_log;  /* log requests (false only in load mode without keep_log) */
 };
 
 /* Answers -------------------------------------------------------------------------------------
@@ -275,12 +310,278 @@ static json_t *s_embedding(const char *text, int dims, long *words)
     return out;
 }
 
-/* The embeddings answer (malloc'd text) and its status. */
-static char *s_embeddings_text(const json_t *request, int *status)
+/* Load mode: the truth ------------------------------------------------------------------- */
+
+#define LOAD_DIMS      512
+#define LOAD_MAX_RPM   1000000
+#define LOAD_MAX_DELAY 600000
+#define WINDOW_MS      60000
+#define OPEN_MARK      "<<<TRANSCRIPT" /* the delimiters of extractor/cs_prompt.h */
+#define CLOSE_MARK     "TRANSCRIPT>>>"
+#define CALL_MARK      " (load #"
+#define MAX_SPLITS     16 /* ". " places tried when a text is not a title itself */
+
+/* splitmix64: small, and the same on every machine. */
+static uint64_t s_mix(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* A hash of two strings, for choices that depend on a call and a request. */
+static uint64_t s_hash2(const char *a, const char *b)
+{
+    uint64_t h = s_hash(a, strlen(a)) ^ 0x5bd1e9955bd1e995ULL;
+    uint64_t state = h ^ s_hash(b, strlen(b));
+    return s_mix(&state);
+}
+
+/* The first n bytes of s lower-cased (ASCII), each run of whitespace one space, no space at
+   either end. Malloc'd; NULL when out of memory. */
+static char *s_fold(const char *s, size_t n)
+{
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (isspace(c) || c < 0x20) {
+            space = o > 0;
+            continue;
+        }
+        if (space)
+            out[o++] = ' ';
+        space = false;
+        out[o++] = (char)tolower(c);
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static int s_name_order(const void *a, const void *b)
+{
+    const s_name_t *x = a, *y = b;
+    int c = strcmp(x->folded, y->folded);
+    return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static int s_name_cmp(const void *a, const void *b)
+{
+    return strcmp(((const s_name_t *)a)->folded, ((const s_name_t *)b)->folded);
+}
+
+static int s_call_cmp(const void *a, const void *b)
+{
+    const s_call_t *x = a, *y = b;
+    return (x->n > y->n) - (x->n < y->n);
+}
+
+/* The request key whose title or variant the first len bytes of text are (letter case and
+   spacing aside), borrowed from the truth; NULL when none is. */
+static const char *s_key_of(const s_load_t *l, const char *text, size_t len)
+{
+    if (!l || l->nnames == 0)
+        return NULL;
+    s_name_t probe = {.folded = s_fold(text, len)};
+    if (!probe.folded)
+        return NULL;
+    const s_name_t *hit = bsearch(&probe, l->names, l->nnames, sizeof *l->names, s_name_cmp);
+    free(probe.folded);
+    return hit ? hit->key : NULL;
+}
+
+/* The request a text to embed stands for: a title or variant, or one followed by ". " and
+   more (the matcher embeds "name. description"). Borrowed; NULL when none. */
+static const char *s_text_key(const s_load_t *l, const char *text)
+{
+    const char *key = s_key_of(l, text, strlen(text));
+    const char *p = text;
+    for (int tries = 0; !key && tries < MAX_SPLITS && (p = strstr(p, ". ")) != NULL; tries++) {
+        key = s_key_of(l, text, (size_t)(p - text));
+        p += 2;
+    }
+    return key;
+}
+
+/* n from the last " (load #n)" in the first len bytes of s; false when there is none. */
+static bool s_call_marker(const char *s, size_t len, long *n)
+{
+    bool found = false;
+    size_t mlen = strlen(CALL_MARK);
+    for (const char *p = s; (p = memmem(p, len - (size_t)(p - s), CALL_MARK, mlen)) != NULL; p++) {
+        const char *d = p + mlen;
+        long v = 0;
+        bool digits = false;
+        while (d < s + len && isdigit((unsigned char)*d) && v < LONG_MAX / 10 - 10) {
+            v = v * 10 + (*d++ - '0');
+            digits = true;
+        }
+        if (digits && d < s + len && *d == ')') {
+            *n = v;
+            found = true;
+        }
+    }
+    return found;
+}
+
+/* A pseudo-random unit vector of dims values seeded by `seed` (Gaussian, then normalised). */
+static void s_unit_vector(uint64_t seed, double *v, int dims)
+{
+    uint64_t state = seed;
+    for (int i = 0; i < dims; i += 2) {
+        double u1 = ((double)(s_mix(&state) >> 11) + 0.5) / 9007199254740992.0;
+        double u2 = (double)(s_mix(&state) >> 11) / 9007199254740992.0;
+        double r = sqrt(-2.0 * log(u1));
+        v[i] = r * cos(2.0 * M_PI * u2);
+        if (i + 1 < dims)
+            v[i + 1] = r * sin(2.0 * M_PI * u2);
+    }
+    double norm = 0;
+    for (int i = 0; i < dims; i++)
+        norm += v[i] * v[i];
+    norm = sqrt(norm);
+    for (int i = 0; i < dims; i++)
+        v[i] = norm > 0 ? v[i] / norm : (i == 0);
+}
+
+/* The load mode's vector of `text` (new reference; NULL when out of memory): for a title of
+   request K normalise(0.8 base_K + 0.6 noise_text), else noise_text. */
+static json_t *s_load_vector(const s_load_t *l, const char *text, int dims)
+{
+    double *v = calloc((size_t)dims, sizeof *v);
+    double *noise = calloc((size_t)dims, sizeof *noise);
+    json_t *out = v && noise ? json_array() : NULL;
+    if (out) {
+        const char *key = s_text_key(l, text);
+        s_unit_vector(s_hash(text, strlen(text)) ^ 0x7465787400000000ULL, noise, dims);
+        if (key) {
+            s_unit_vector(s_hash(key, strlen(key)) ^ 0x6b65790000000000ULL, v, dims);
+            double norm = 0;
+            for (int i = 0; i < dims; i++) {
+                v[i] = 0.8 * v[i] + 0.6 * noise[i];
+                norm += v[i] * v[i];
+            }
+            norm = sqrt(norm);
+            for (int i = 0; i < dims; i++)
+                v[i] = norm > 0 ? v[i] / norm : noise[i];
+        } else {
+            memcpy(v, noise, (size_t)dims * sizeof *v);
+        }
+        for (int i = 0; i < dims; i++)
+            if (json_array_append_new(out, json_real(v[i])) != 0) {
+                json_decref(out);
+                out = NULL;
+                break;
+            }
+    }
+    free(v);
+    free(noise);
+    return out;
+}
+
+/* Add `name` (a title or variant of request `key`) to the names. 0, or -1 out of memory. */
+static int s_name_add(s_load_t *l, size_t *cap, const char *name, const char *key)
+{
+    if (!name || !name[0])
+        return 0;
+    if (l->nnames == *cap) {
+        size_t grown_cap = *cap ? *cap * 2 : 64;
+        s_name_t *grown = realloc(l->names, grown_cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        l->names = grown;
+        *cap = grown_cap;
+    }
+    char *folded = s_fold(name, strlen(name));
+    if (!folded)
+        return -1;
+    l->names[l->nnames] = (s_name_t){folded, key, l->nnames};
+    l->nnames++;
+    return 0;
+}
+
+/* Index l->root: the names of the requests and the calls by n. -1 with the reason in err. */
+static int s_truth_index(s_load_t *l, char *err, size_t errlen)
+{
+    if (!json_is_object(l->root))
+        return cs_fail(err, errlen, "the truth is not a JSON object");
+    const json_t *requests = json_object_get(l->root, "requests");
+    const json_t *calls = json_object_get(l->root, "calls");
+    if ((requests && !json_is_object(requests)) || (calls && !json_is_object(calls)))
+        return cs_fail(err, errlen, "the truth's requests and calls must be objects");
+    l->requests = requests;
+    size_t cap = 0;
+    const char *key;
+    const json_t *req;
+    json_object_foreach((json_t *)requests, key, req)
+    {
+        if (!json_is_object(req))
+            return cs_fail(err, errlen, "truth: request '%.100s' is not an object", key);
+        const json_t *variants = json_object_get(req, "variants");
+        if (s_name_add(l, &cap, json_string_value(json_object_get(req, "title")), key) != 0)
+            return cs_fail(err, errlen, "out of memory");
+        for (size_t i = 0; i < json_array_size(variants); i++)
+            if (s_name_add(l, &cap, json_string_value(json_array_get(variants, i)), key) != 0)
+                return cs_fail(err, errlen, "out of memory");
+    }
+    if (l->nnames > 0) {
+        qsort(l->names, l->nnames, sizeof *l->names, s_name_order);
+        size_t kept = 0;
+        for (size_t i = 0; i < l->nnames; i++) {
+            if (kept > 0 && strcmp(l->names[kept - 1].folded, l->names[i].folded) == 0)
+                free(l->names[i].folded);
+            else
+                l->names[kept++] = l->names[i];
+        }
+        l->nnames = kept;
+    }
+    l->calls = calloc(json_object_size(calls) + 1, sizeof *l->calls);
+    if (!l->calls)
+        return cs_fail(err, errlen, "out of memory");
+    const json_t *call;
+    json_object_foreach((json_t *)calls, key, call)
+    {
+        const json_t *n = json_object_get(call, "n");
+        const char *title = json_string_value(json_object_get(call, "title"));
+        long index = -1;
+        if (json_is_integer(n) && json_integer_value(n) >= 0 && json_integer_value(n) <= LONG_MAX)
+            index = (long)json_integer_value(n);
+        else if (!title || !s_call_marker(title, strlen(title), &index))
+            continue; /* it can't be identified */
+        l->calls[l->ncalls++] = (s_call_t){index, key, call};
+    }
+    qsort(l->calls, l->ncalls, sizeof *l->calls, s_call_cmp);
+    return 0;
+}
+
+static void s_load_free(s_load_t **l_p)
+{
+    s_load_t *l = *l_p;
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->nnames; i++)
+        free(l->names[i].folded);
+    free(l->names);
+    free(l->calls);
+    free(l->window);
+    json_decref(l->root);
+    free(l);
+    *l_p = NULL;
+}
+
+/* The embeddings answer (malloc'd text) and its status. With `load` (may be NULL: the default
+   hashed bags of words) the load mode's vectors and token estimates; *tokens and *inputs (may be
+   NULL) get the tokens counted and the number of texts. */
+static char *s_embeddings_text(const s_load_t *load, const json_t *request, int *status,
+                               long *tokens, long *inputs)
 {
     const json_t *input = json_object_get(request, "input");
     const json_t *dimensions = json_object_get(request, "dimensions");
-    int dims = FAKE_OPENAI_DIM;
+    int dims = load ? load->dims : FAKE_OPENAI_DIM;
     if (dimensions) {
         json_int_t d = json_integer_value(dimensions);
         if (!json_is_integer(dimensions) || d < 1 || d > MAX_DIMS) {
@@ -313,11 +614,18 @@ static char *s_embeddings_text(const json_t *request, int *status)
     {
         char *dumped = json_is_string(item) ? NULL : json_dumps(item, JSON_ENCODE_ANY);
         const char *text = dumped ? dumped : json_string_value(item);
-        json_t *vec = text ? s_embedding(text, dims, &words) : NULL;
+        json_t *vec = NULL;
+        if (text && load) {
+            vec = s_load_vector(load, text, dims);
+            words += s_estimate_tokens(strlen(text));
+        } else if (text) {
+            vec = s_embedding(text, dims, &words);
+        }
         free(dumped);
         json_array_append_new(data, json_pack("{s:s, s:I, s:o*}", "object", "embedding", "index",
                                               (json_int_t)i, "embedding", vec));
     }
+    size_t count = json_array_size(texts);
     json_decref(texts);
     json_t *body = json_pack("{s:s, s:o, s:s, s:{s:I, s:I}}", "object", "list", "data", data,
                              "model", s_model(request, "text-embedding-3-small"), "usage",
@@ -325,7 +633,410 @@ static char *s_embeddings_text(const json_t *request, int *status)
     char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(7)) : NULL;
     json_decref(body);
     *status = 200;
+    if (tokens)
+        *tokens = words;
+    if (inputs)
+        *inputs = (long)count;
     return text;
+}
+
+/* Load mode: answers ---------------------------------------------------------------------- */
+
+/* 0 when a request arriving now is within the rpm limit (it is counted), else the ms until the
+   oldest accepted request leaves the window (at least 1; the 429 is counted). */
+static int64_t s_rate_take(fake_openai_t *f, s_load_t *l)
+{
+    if (l->rpm <= 0)
+        return 0;
+    size_t slots = (size_t)l->rpm;
+    int64_t now = cs_now_ms(), wait = 0;
+    pthread_mutex_lock(&f->lock);
+    while (l->wcount > 0 && l->window[l->whead] <= now - WINDOW_MS) {
+        l->whead = (l->whead + 1) % slots;
+        l->wcount--;
+    }
+    if (l->wcount < slots) {
+        l->window[(l->whead + l->wcount) % slots] = now;
+        l->wcount++;
+    } else {
+        wait = l->window[l->whead] + WINDOW_MS - now;
+        if (wait < 1)
+            wait = 1;
+        l->stats.rate_limited++;
+    }
+    pthread_mutex_unlock(&f->lock);
+    return wait;
+}
+
+/* ms as OpenAI writes x-ratelimit-reset-*: "1.5s", "59s", "0.25s". */
+static void s_duration(int64_t ms, char *out, size_t outlen)
+{
+    if (ms % 1000 == 0) {
+        snprintf(out, outlen, "%llds", (long long)(ms / 1000));
+        return;
+    }
+    char frac[8];
+    snprintf(frac, sizeof frac, "%03lld", (long long)(ms % 1000));
+    for (size_t n = strlen(frac); n > 1 && frac[n - 1] == '0'; n--)
+        frac[n - 1] = '\0';
+    snprintf(out, outlen, "%lld.%ss", (long long)(ms / 1000), frac);
+}
+
+/* This answer's delay: latency +/- uniform jitter, not below 0. */
+static int s_latency(fake_openai_t *f, s_load_t *l)
+{
+    int ms = l->latency_ms;
+    if (l->jitter_ms > 0) {
+        pthread_mutex_lock(&f->lock);
+        uint64_t r = s_mix(&l->rng);
+        pthread_mutex_unlock(&f->lock);
+        ms += (int)(r % (uint64_t)(2 * l->jitter_ms + 1)) - l->jitter_ms;
+    }
+    return ms > 0 ? ms : 0;
+}
+
+/* The value at a path of object keys (NULL-terminated), or NULL. Borrowed. */
+static const json_t *s_dig(const json_t *v, ...)
+{
+    va_list ap;
+    va_start(ap, v);
+    for (const char *key = va_arg(ap, const char *); v && key; key = va_arg(ap, const char *))
+        v = json_object_get(v, key);
+    va_end(ap);
+    return v;
+}
+
+/* One line of a transcript block: "[mm:ss] Name (External): text". */
+typedef struct {
+    const char *name;
+    size_t name_len;
+    bool external;
+    char *text; /* folded */
+} s_line_t;
+
+static void s_lines_free(s_line_t *lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(lines[i].text);
+    free(lines);
+}
+
+/* The lines of the transcript block of `user` (borrowing from it): *n of them, NULL when there
+   are none (or no block, or out of memory). */
+static s_line_t *s_lines(const char *user, size_t *n)
+{
+    static const char *const AFFILIATIONS[] = {" (External): ", " (Internal): ", " (Unknown): "};
+    *n = 0;
+    const char *p = strstr(user, OPEN_MARK "\n");
+    if (!p)
+        return NULL;
+    p += strlen(OPEN_MARK) + 1;
+    const char *end = strstr(p, "\n" CLOSE_MARK);
+    if (!end)
+        end = p + strlen(p);
+    s_line_t *lines = NULL;
+    size_t cap = 0;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        const char *name = p;
+        if (*p == '[') {
+            const char *close = memchr(p, ']', (size_t)(eol - p));
+            name = close && close + 1 < eol && close[1] == ' ' ? close + 2 : p;
+        }
+        const char *mark = NULL;
+        size_t aff = 0;
+        for (size_t a = 0; a < 3; a++) {
+            const char *m =
+                memmem(name, (size_t)(eol - name), AFFILIATIONS[a], strlen(AFFILIATIONS[a]));
+            if (m && (!mark || m < mark)) {
+                mark = m;
+                aff = a;
+            }
+        }
+        if (mark) {
+            if (*n == cap) {
+                size_t grown_cap = cap ? cap * 2 : 64;
+                s_line_t *grown = realloc(lines, grown_cap * sizeof *grown);
+                if (!grown) {
+                    s_lines_free(lines, *n);
+                    *n = 0;
+                    return NULL;
+                }
+                lines = grown;
+                cap = grown_cap;
+            }
+            const char *text = mark + strlen(AFFILIATIONS[aff]);
+            s_line_t *line = &lines[*n];
+            *line = (s_line_t){name, (size_t)(mark - name), aff == 0,
+                               s_fold(text, (size_t)(eol - text))};
+            if (line->text)
+                (*n)++;
+        }
+        p = eol + 1;
+    }
+    return lines;
+}
+
+/* The line whose text holds `sentence` (a customer's line first), or NULL. */
+static const s_line_t *s_line_with(const s_line_t *lines, size_t n, const char *sentence)
+{
+    char *folded = s_fold(sentence, strlen(sentence));
+    const s_line_t *any = NULL;
+    for (size_t i = 0; folded && folded[0] && i < n; i++)
+        if (strstr(lines[i].text, folded)) {
+            if (lines[i].external) {
+                any = &lines[i];
+                break;
+            }
+            if (!any)
+                any = &lines[i];
+        }
+    free(folded);
+    return any;
+}
+
+/* The theme to answer for the true `theme` (may be NULL), as the request's schema allows: the
+   true one when listed (in the schema's spelling), else "Uncategorized", else null when
+   allowed, else the first listed; null when the schema says there are no themes; the true one
+   when the request has no schema. New reference. */
+static json_t *s_theme_for(const json_t *request, const char *theme)
+{
+    const json_t *prop =
+        s_dig(request, "response_format", "json_schema", "schema", "properties", "feature_requests",
+              "items", "properties", "theme", (const char *)NULL);
+    const json_t *names = json_object_get(prop, "enum");
+    const char *type = json_string_value(json_object_get(prop, "type"));
+    if (!json_is_array(names) && type && strcmp(type, "null") == 0)
+        return json_null();
+    if (!json_is_array(names))
+        return theme ? json_string(theme) : json_null();
+    const char *pick = NULL;
+    bool null_ok = false;
+    size_t i;
+    const json_t *name;
+    json_array_foreach(names, i, name)
+    {
+        const char *s = json_string_value(name);
+        null_ok = null_ok || json_is_null(name);
+        if (s && theme && strcasecmp(s, theme) == 0)
+            return json_string(s);
+    }
+    json_array_foreach(names, i, name)
+    {
+        const char *s = json_string_value(name);
+        if (s && strcasecmp(s, "Uncategorized") == 0)
+            return json_string(s);
+        if (s && !pick)
+            pick = s;
+    }
+    return null_ok || !pick ? json_null() : json_string(pick);
+}
+
+static const char *s_level(uint64_t h)
+{
+    unsigned v = (unsigned)(h % 10);
+    return v < 6 ? "medium" : v < 8 ? "high" : "low";
+}
+
+/* The call an extraction prompt is about: the "(load #n)" marker in the lines before the
+   transcript. NULL when there is none, or no call n. */
+static const s_call_t *s_call_of(const s_load_t *l, const char *user)
+{
+    const char *block = strstr(user, OPEN_MARK);
+    size_t len = block ? (size_t)(block - user) : strlen(user);
+    s_call_t probe = {0};
+    if (l->ncalls == 0 || !s_call_marker(user, len, &probe.n))
+        return NULL;
+    return bsearch(&probe, l->calls, l->ncalls, sizeof *l->calls, s_call_cmp);
+}
+
+/* The extraction answer (malloc'd JSON text) for a prompt whose user message is `user`;
+ *known says whether its call was identified. NULL when out of memory. */
+static char *s_extract(const s_load_t *l, const json_t *request, const char *user, bool *known)
+{
+    const s_call_t *call = s_call_of(l, user);
+    *known = call != NULL;
+    size_t nlines = 0;
+    s_line_t *lines = call ? s_lines(user, &nlines) : NULL;
+    json_t *features = json_array(), *bugs = json_array();
+    size_t i;
+    const json_t *item;
+    json_array_foreach(call ? json_object_get(call->call, "requests") : NULL, i, item)
+    {
+        const char *key = json_string_value(json_object_get(item, "key"));
+        const char *sentence = json_string_value(json_object_get(item, "sentence"));
+        const json_t *req = key ? json_object_get(l->requests, key) : NULL;
+        const s_line_t *line = req && sentence ? s_line_with(lines, nlines, sentence) : NULL;
+        if (!line)
+            continue;
+        uint64_t h = s_hash2(call->id, key);
+        const json_t *variants = json_object_get(req, "variants");
+        size_t nvariants = json_array_size(variants);
+        const char *title =
+            nvariants ? json_string_value(json_array_get(variants, (h >> 16) % nvariants)) : NULL;
+        if (!title)
+            title = json_string_value(json_object_get(req, "title"));
+        if (!title)
+            title = key;
+        char *description = cs_strdup_printf("The customer asks for %s.", title);
+        json_t *speaker = line->external ? json_stringn(line->name, line->name_len) : json_null();
+        json_array_append_new(
+            features,
+            json_pack("{s:s, s:s*, s:s, s:o, s:s, s:o*}", "title", title, "description",
+                      description, "urgency", s_level(h), "theme",
+                      s_theme_for(request, json_string_value(json_object_get(req, "theme"))),
+                      "quote", sentence, "speaker", speaker));
+        free(description);
+    }
+    json_array_foreach(call ? json_object_get(call->call, "bugs") : NULL, i, item)
+    {
+        const char *title = json_string_value(json_object_get(item, "title"));
+        const char *sentence = json_string_value(json_object_get(item, "sentence"));
+        if (!title || !sentence || !s_line_with(lines, nlines, sentence))
+            continue;
+        char *description = cs_strdup_printf("The customer reports a problem: %s.", title);
+        json_array_append_new(
+            bugs, json_pack("{s:s, s:s*, s:s, s:s}", "title", title, "description", description,
+                            "severity", s_level(s_hash2(call->id, title)), "quote", sentence));
+        free(description);
+    }
+    s_lines_free(lines, nlines);
+    static const char *const MOODS[] = {"positive", "neutral", "positive", "mixed", "negative"};
+    static const double SCORES[] = {0.6, 0.0, 0.4, 0.1, -0.4};
+    unsigned mood = call ? (unsigned)(s_hash(call->id, strlen(call->id)) % 5) : 1;
+    const char *customer = call ? json_string_value(json_object_get(call->call, "customer")) : NULL;
+    char *summary =
+        call ? cs_strdup_printf("A call with %s: the customer asked for %zu feature(s) and "
+                                "reported %zu problem(s).",
+                                customer && customer[0] ? customer : "a customer",
+                                json_array_size(features), json_array_size(bugs))
+             : strdup("Nothing to report.");
+    json_t *answer = json_pack("{s:o*, s:o*, s:{s:s, s:f}, s:[], s:s*}", "feature_requests",
+                               features, "bug_reports", bugs, "sentiment", "overall", MOODS[mood],
+                               "score", SCORES[mood], "pain_points", "summary", summary);
+    free(summary);
+    char *text = answer ? json_dumps(answer, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    json_decref(answer);
+    return text;
+}
+
+/* The judge's answer (malloc'd JSON text) for the user message `user`; *duplicate says which. */
+static char *s_judge(const s_load_t *l, const char *user, bool *duplicate)
+{
+    const char *key = NULL;
+    const char *t = strstr(user, "Title: <<<");
+    if (t) {
+        t += strlen("Title: <<<");
+        const char *e = strstr(t, ">>>");
+        key = e ? s_key_of(l, t, (size_t)(e - t)) : NULL;
+    }
+    char *match = NULL;
+    const char *p = strstr(user, "\nEXISTING FEATURES:\n");
+    for (p = p && key ? p + strlen("\nEXISTING FEATURES:\n") : NULL; p && *p && !match;) {
+        const char *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        const char *d = p;
+        while (d < eol && isdigit((unsigned char)*d))
+            d++;
+        const char *id = d > p && strncmp(d, ". [", 3) == 0 ? d + 3 : NULL;
+        const char *id_end = id ? memmem(id, (size_t)(eol - id), "] <<<", 5) : NULL;
+        const char *name = id_end ? id_end + 5 : NULL;
+        const char *name_end = name ? memmem(name, (size_t)(eol - name), ">>>", 3) : NULL;
+        if (name_end) {
+            const char *other = s_key_of(l, name, (size_t)(name_end - name));
+            if (other && strcmp(other, key) == 0)
+                match = strndup(id, (size_t)(id_end - id));
+        }
+        p = *eol ? eol + 1 : eol;
+    }
+    *duplicate = match != NULL;
+    json_t *answer;
+    if (match) {
+        char *why = cs_strdup_printf("Both ask for the same capability (request '%s').", key);
+        answer = json_pack("{s:b, s:s, s:f, s:s*}", "is_duplicate", 1, "matching_feature_id", match,
+                           "confidence", 0.9, "reasoning", why);
+        free(why);
+    } else {
+        answer = json_pack("{s:b, s:n, s:f, s:s}", "is_duplicate", 0, "matching_feature_id",
+                           "confidence", 0.85, "reasoning",
+                           "None of the existing features asks for the same capability.");
+    }
+    free(match);
+    char *text = answer ? json_dumps(answer, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    json_decref(answer);
+    return text;
+}
+
+/* The load mode's answer to a chat or embeddings request, into *a (zeroed on entry; a->owned
+   holds its memory): 0, or -1 for another path or out of memory. */
+static int s_load_answer(fake_openai_t *f, const char *path, const json_t *request,
+                         fake_openai_answer_t *a)
+{
+    s_load_t *l = f->load;
+    if (strcmp(path, EMBED) == 0) {
+        int status = 0;
+        long tokens = 0, inputs = 0;
+        char *text = s_embeddings_text(l, request, &status, &tokens, &inputs);
+        if (!text)
+            return -1;
+        *a = (fake_openai_answer_t){
+            .kind = FAKE_OPENAI_RAW, .status = status, .body = text, .owned = text};
+        if (status == 200)
+            a->delay_ms = s_latency(f, l);
+        pthread_mutex_lock(&f->lock);
+        l->stats.embeddings++;
+        l->stats.embedding_inputs += inputs;
+        l->stats.embedding_tokens += tokens;
+        pthread_mutex_unlock(&f->lock);
+        return 0;
+    }
+    if (strcmp(path, CHAT) != 0)
+        return -1;
+    const json_t *messages = json_object_get(request, "messages");
+    const char *user = "";
+    size_t prompt_bytes = 0, i;
+    const json_t *m;
+    json_array_foreach(messages, i, m)
+    {
+        prompt_bytes += strlen(s_message_text(m));
+        const char *role = json_string_value(json_object_get(m, "role"));
+        if (role && strcmp(role, "user") == 0)
+            user = s_message_text(m);
+    }
+    const char *schema = json_string_value(
+        s_dig(request, "response_format", "json_schema", "name", (const char *)NULL));
+    bool extract = (schema && strcmp(schema, "call_insights") == 0) || strstr(user, OPEN_MARK "\n");
+    bool judge = !extract && ((schema && strcmp(schema, "duplicate_check") == 0) ||
+                              strncmp(user, "NEW FEATURE:", strlen("NEW FEATURE:")) == 0);
+    bool known = false, duplicate = false;
+    char *content;
+    if (extract)
+        content = s_extract(l, request, user, &known);
+    else if (judge)
+        content = s_judge(l, user, &duplicate);
+    else
+        content = strdup(s_message_text(json_array_get(messages, json_array_size(messages) - 1)));
+    if (!content)
+        return -1;
+    *a = (fake_openai_answer_t){.kind = FAKE_OPENAI_CHAT,
+                                .content = content,
+                                .owned = content,
+                                .prompt_tokens = s_estimate_tokens(prompt_bytes),
+                                .completion_tokens = s_estimate_tokens(strlen(content)),
+                                .delay_ms = s_latency(f, l)};
+    pthread_mutex_lock(&f->lock);
+    l->stats.chat_extract += extract;
+    l->stats.extract_unknown += extract && !known;
+    l->stats.chat_judge += judge;
+    l->stats.judge_duplicate += judge && duplicate;
+    l->stats.judge_new += judge && !duplicate;
+    l->stats.chat_other += !extract && !judge;
+    l->stats.prompt_tokens += a->prompt_tokens;
+    l->stats.completion_tokens += a->completion_tokens;
+    pthread_mutex_unlock(&f->lock);
+    return 0;
 }
 
 /* Sending ------------------------------------------------------------------------------------ */
@@ -428,6 +1139,8 @@ static void s_logged_free(s_logged_t *e)
 static s_logged_t *s_log_request(fake_openai_t *f, const char *path, const char *auth,
                                  const s_conn_t *c)
 {
+    if (!f->keep_log)
+        return NULL;
     s_logged_t *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
@@ -522,7 +1235,7 @@ static char *s_build(fake_openai_t *f, const char *path, const json_t *body,
         *status = 200;
         text = s_chat_text(f, body, a);
     } else if (strcmp(path, EMBED) == 0) {
-        text = s_embeddings_text(body, status);
+        text = s_embeddings_text(NULL, body, status, NULL, NULL);
     } else {
         char message[320];
         snprintf(message, sizeof message, "Invalid URL (POST " PREFIX "%.256s)", path);
@@ -572,6 +1285,10 @@ static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, c
     c->logged = s_log_request(f, path, auth, c);
     fake_openai_answer_t none = {0};
 
+    if (f->load && strcmp(method, "GET") == 0 && strcmp(path, "/stats") == 0) {
+        /* the load mode's counters so far, for a benchmark between its runs: no key, no limit */
+        return s_reply(f, conn, c, 200, fake_openai_load_stats_json(f), false, &none);
+    }
     if (c->too_big) {
         return s_reply(f, conn, c, 413,
                        s_error_text(413, "The request body is too large.", NULL, NULL), false,
@@ -599,6 +1316,28 @@ static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, c
         return s_reply(f, conn, c, 401, s_error_text(401, message, NULL, NULL), false, &none);
     }
     free(expected);
+
+    if (f->load) {
+        int64_t wait = s_rate_take(f, f->load);
+        if (wait > 0) {
+            char retry_after[32], reset[32], message[256];
+            snprintf(retry_after, sizeof retry_after, "%lld", (long long)((wait + 999) / 1000));
+            s_duration(wait, reset, sizeof reset);
+            snprintf(message, sizeof message,
+                     "Rate limit reached for fake-model in organization org-fake on requests per "
+                     "min (RPM): Limit %d, Used %d, Requested 1. Please try again in %s.",
+                     f->load->rpm, f->load->rpm, reset);
+            fake_openai_answer_t limited = {.retry_after = retry_after, .reset_requests = reset};
+            return s_reply(f, conn, c, 429,
+                           s_error_text(429, message, "requests", "rate_limit_exceeded"), false,
+                           &limited);
+        }
+        if (strcmp(path, CHAT) != 0 && strcmp(path, EMBED) != 0) {
+            pthread_mutex_lock(&f->lock);
+            f->load->stats.other++;
+            pthread_mutex_unlock(&f->lock);
+        }
+    }
 
     json_t *body = c->len ? json_loadb(c->body, c->len, 0, NULL) : NULL;
     fake_openai_answer_t pushed = {0}, responded = {0}, merged;
@@ -628,6 +1367,10 @@ static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, c
         if (!fn || fn(arg, path, body, &responded) != 0) {
             free(responded.owned);
             memset(&responded, 0, sizeof responded);
+            if (f->load && s_load_answer(f, path, body, &responded) != 0) {
+                free(responded.owned);
+                memset(&responded, 0, sizeof responded);
+            }
         }
         s_merge(&merged, &pushed, &responded);
         use = &merged;
@@ -702,11 +1445,17 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* Public API ------------------------------------------------------------------------------- */
 
-fake_openai_t *fake_openai_start(void)
+/* Start a server on 127.0.0.1 and `port` (0: a free one); in load mode when load is not NULL
+   (taken, even on failure). */
+static fake_openai_t *s_start(int port, s_load_t *load, bool keep_log)
 {
     fake_openai_t *f = calloc(1, sizeof *f);
-    if (!f)
+    if (!f) {
+        s_load_free(&load);
         return NULL;
+    }
+    f->load = load;
+    f->keep_log = keep_log;
     pthread_mutex_init(&f->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -717,11 +1466,20 @@ fake_openai_t *fake_openai_start(void)
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons((uint16_t)port);
+    /* load mode: poll (no FD_SETSIZE limit), many connections, small thread stacks */
+    struct MHD_OptionItem load_options[] = {
+        {MHD_OPTION_CONNECTION_LIMIT, 4096, NULL},
+        {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
+        {MHD_OPTION_THREAD_STACK_SIZE, 1 << 20, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
     f->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                                     MHD_USE_ITC,
+                                     MHD_USE_ITC | (load ? MHD_USE_POLL : 0),
                                  0, NULL, NULL, s_handler, f, MHD_OPTION_SOCK_ADDR,
                                  (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, s_completed,
-                                 f, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+                                 f, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_ARRAY,
+                                 load ? load_options : load_options + 3, MHD_OPTION_END);
     const union MHD_DaemonInfo *info =
         f->daemon ? MHD_get_daemon_info(f->daemon, MHD_DAEMON_INFO_BIND_PORT) : NULL;
     if (!info || info->port == 0) {
@@ -730,6 +1488,96 @@ fake_openai_t *fake_openai_start(void)
     }
     snprintf(f->url, sizeof f->url, "http://127.0.0.1:%u" PREFIX, (unsigned)info->port);
     return f;
+}
+
+fake_openai_t *fake_openai_start(void)
+{
+    return s_start(0, NULL, true);
+}
+
+fake_openai_t *fake_openai_start_load(const fake_openai_load_opts_t *opts, char *err, size_t errlen)
+{
+    fake_openai_load_opts_t none = {0};
+    if (!opts)
+        opts = &none;
+    if (opts->port < 0 || opts->port > 65535 || opts->latency_ms < 0 ||
+        opts->latency_ms > LOAD_MAX_DELAY || opts->jitter_ms < 0 ||
+        opts->jitter_ms > LOAD_MAX_DELAY || opts->rpm < 0 || opts->rpm > LOAD_MAX_RPM ||
+        opts->dims < 0 || opts->dims > MAX_DIMS) {
+        cs_fail(err, errlen,
+                "options out of range (port 0..65535, latency and jitter 0..%d ms, rpm 0..%d, "
+                "dims 0..%d)",
+                LOAD_MAX_DELAY, LOAD_MAX_RPM, MAX_DIMS);
+        return NULL;
+    }
+    s_load_t *l = calloc(1, sizeof *l);
+    if (!l) {
+        cs_fail(err, errlen, "out of memory");
+        return NULL;
+    }
+    l->latency_ms = opts->latency_ms;
+    l->jitter_ms = opts->jitter_ms;
+    l->rpm = opts->rpm;
+    l->dims = opts->dims > 0 ? opts->dims : LOAD_DIMS;
+    l->rng = (uint64_t)cs_wall_ms() ^ ((uint64_t)getpid() << 32);
+    json_error_t jerr;
+    if (opts->truth_path) {
+        l->root = json_load_file(opts->truth_path, 0, &jerr);
+        if (!l->root && jerr.line > 0)
+            cs_fail(err, errlen, "cannot read the truth %s: %s (line %d)", opts->truth_path,
+                    jerr.text, jerr.line);
+        else if (!l->root)
+            cs_fail(err, errlen, "cannot read the truth %s: %s", opts->truth_path, jerr.text);
+    } else if (opts->truth) {
+        l->root = json_deep_copy(opts->truth);
+        if (!l->root)
+            cs_fail(err, errlen, "out of memory");
+    } else {
+        l->root = json_object();
+        if (!l->root)
+            cs_fail(err, errlen, "out of memory");
+    }
+    if (l->rpm > 0 && !(l->window = calloc((size_t)l->rpm, sizeof *l->window)))
+        cs_fail(err, errlen, "out of memory");
+    if (!l->root || (l->rpm > 0 && !l->window) || s_truth_index(l, err, errlen) != 0) {
+        s_load_free(&l);
+        return NULL;
+    }
+    fake_openai_t *f = s_start(opts->port, l, opts->keep_log);
+    if (!f)
+        cs_fail(err, errlen, "cannot start an HTTP server on 127.0.0.1:%d", opts->port);
+    return f;
+}
+
+void fake_openai_load_stats(fake_openai_t *f, fake_openai_load_stats_t *out)
+{
+    pthread_mutex_lock(&f->lock);
+    if (f->load)
+        *out = f->load->stats;
+    else
+        memset(out, 0, sizeof *out);
+    pthread_mutex_unlock(&f->lock);
+}
+
+char *fake_openai_load_stats_json(fake_openai_t *f)
+{
+    fake_openai_load_stats_t st;
+    fake_openai_load_stats(f, &st);
+    json_t *line = json_pack(
+        "{s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:{s:I, s:I}, s:I, s:{s:I, s:I, s:I, s:I}}",
+        "requests", "chat_extract", (json_int_t)st.chat_extract, "chat_judge",
+        (json_int_t)st.chat_judge, "chat_other", (json_int_t)st.chat_other, "embeddings",
+        (json_int_t)st.embeddings, "other", (json_int_t)st.other, "total",
+        (json_int_t)(st.chat_extract + st.chat_judge + st.chat_other + st.embeddings + st.other),
+        "rate_limited", (json_int_t)st.rate_limited, "extract_unknown_call",
+        (json_int_t)st.extract_unknown, "judge", "duplicate", (json_int_t)st.judge_duplicate, "new",
+        (json_int_t)st.judge_new, "embedding_inputs", (json_int_t)st.embedding_inputs, "tokens",
+        "prompt", (json_int_t)st.prompt_tokens, "completion", (json_int_t)st.completion_tokens,
+        "embedding", (json_int_t)st.embedding_tokens, "total",
+        (json_int_t)(st.prompt_tokens + st.completion_tokens + st.embedding_tokens));
+    char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+    json_decref(line);
+    return text;
 }
 
 static void s_retire_log(fake_openai_t *f)
@@ -768,6 +1616,7 @@ void fake_openai_stop(fake_openai_t **f_p)
         f->retired = next;
     }
     free(f->api_key);
+    s_load_free(&f->load);
     pthread_cond_destroy(&f->wake);
     pthread_mutex_destroy(&f->lock);
     free(f);

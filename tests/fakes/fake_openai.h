@@ -37,10 +37,57 @@
     queued (after any delay, even when the client gave up meanwhile); the largest number in
     progress at once is recorded.
 
-    All functions are thread-safe with respect to the server threads. */
+    All functions are thread-safe with respect to the server threads.
+
+    LOAD MODE (fake_openai_start_load): a stand-in for a real LLM in load tests, answering from
+    a truth file, so that pipeline speed and LLM cost can be measured without one. The truth:
+
+      {"themes": [{name, description}], "customers": [{name, domain, mrr}],
+       "requests": {"<key>": {theme, title, variants: [titles], rank}},
+       "calls": {"<gong call id>": {n, title, customer, private,
+                 requests: [{key, sentence}], bugs: [{title, sentence}]}}}
+
+    where every call title ends with " (load #<n>)" and every sentence is verbatim from the
+    call's transcript. What changes from the defaults above (pushed answers and the responder
+    still come first, and the API key check still applies):
+
+      - every request after the API key check passes a requests-per-minute limit (`rpm`, a
+        sliding 60 s window of the requests accepted): one over it gets 429 at once, with
+        Retry-After (whole seconds until a slot frees, at least 1), x-ratelimit-reset-requests
+        ("1.5s") and OpenAI's rate_limit_exceeded body; 429s do not count as accepted;
+      - chat and embeddings answers are delayed by latency_ms +/- jitter_ms (uniform); requests
+        wait in parallel (a thread per connection; hundreds at once are fine);
+      - an EXTRACTION request (response_format schema "call_insights", or a user message with
+        a "<<<TRANSCRIPT" block, as extractor/cs_prompt.c writes it) is answered with the true
+        requests of the call whose marker "(load #n)" ends the "Call: " line: title one of the
+        request's variants (chosen by a hash of call id and key, so calls name one request
+        differently), a description made from it, urgency by hash (mostly medium, some high or
+        low), the true theme (when the request's schema lists themes and the true one is not
+        among them: "Uncategorized", else null, else the first), quote the true sentence and
+        speaker its speaker in the transcript; bug_reports from the true bugs; a sentiment by
+        hash; no pain points; a one-sentence summary. Only items whose sentence is in this
+        request's transcript block are answered, so a chunk of a long call gets its own share.
+        A call that cannot be identified gets an empty (valid) answer and is counted;
+      - a JUDGE request (schema "duplicate_check", or a user message starting "NEW FEATURE:",
+        as matcher/cs_judge.c writes it): the new title and each "N. [id] <<<name>>>" candidate
+        are mapped to request keys (title or variant, letter case and spacing aside); the first
+        candidate with the new title's key is the duplicate (confidence 0.9), else not a
+        duplicate (0.85). Unknown titles match nothing;
+      - other chat requests: the default echo;
+      - EMBEDDINGS: `dimensions` (else `dims`) long, unit length, deterministic: a text that is
+        a title or variant of request K, or starts with one followed by ". " (the matcher embeds
+        "name. description"), gets normalise(0.8 base_K + 0.6 noise_text), base_K and noise_text
+        pseudo-random unit vectors seeded by K and by the text, so two wordings of one request
+        have a cosine of about 0.64 and different requests about 0; any other text gets a
+        pseudo-random unit vector of its own;
+      - tokens are estimated at a token per 4 bytes of the request's messages (or inputs) and of
+        the answer, and counted (fake_openai_load_stats);
+      - requests are logged only when `keep_log` is set (a long run would otherwise keep every
+        body). */
 #ifndef FAKE_OPENAI_H
 #define FAKE_OPENAI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -148,5 +195,51 @@ void fake_openai_clear_requests(fake_openai_t *f);
 /* Requests in progress now, and the largest number seen at once. */
 int fake_openai_in_progress(fake_openai_t *f);
 int fake_openai_max_in_progress(fake_openai_t *f);
+
+/* Load mode: zero fields take their defaults. */
+typedef struct {
+    const char *truth_path; /* the truth file; or */
+    const json_t *truth;    /* the truth itself (copied); both NULL: an empty truth */
+    int port;               /* 0: a free port */
+    int latency_ms;         /* delay of each chat and embeddings answer, default 0 */
+    int jitter_ms;          /* +/- this much, uniform, default 0 */
+    int rpm;                /* accepted requests per sliding minute; 0: no limit */
+    int dims;               /* embedding length when a request names none; 0: 512 */
+    bool keep_log;          /* log requests as fake_openai_start() does */
+} fake_openai_load_opts_t;
+
+/* What the load mode answered, since start. Chat and embeddings answers it made itself are
+   counted by kind (pushed and responder answers are not); tokens are its estimates. */
+typedef struct {
+    long chat_extract;      /* extraction requests answered */
+    long chat_judge;        /* judge requests answered */
+    long chat_other;        /* other chat requests (echoed) */
+    long embeddings;        /* embeddings requests answered */
+    long other;             /* requests to any other path */
+    long rate_limited;      /* 429s sent by the rpm limit */
+    long extract_unknown;   /* extraction requests whose call was not identified */
+    long judge_duplicate;   /* judge answers "duplicate" */
+    long judge_new;         /* judge answers "not a duplicate" */
+    long embedding_inputs;  /* texts embedded */
+    long prompt_tokens;     /* chat requests */
+    long completion_tokens; /* chat answers */
+    long embedding_tokens;  /* embeddings inputs */
+} fake_openai_load_stats_t;
+
+/* Start a server in load mode (above) on 127.0.0.1 and opts->port. NULL with the reason in err
+   (errlen bytes) when the truth can't be read or is not of that shape, an option is out of
+   range, or the server can't start. Stop it with fake_openai_stop(). */
+fake_openai_t *fake_openai_start_load(const fake_openai_load_opts_t *opts, char *err,
+                                      size_t errlen);
+
+/* The load mode's counters (all zero for a server not in load mode). */
+void fake_openai_load_stats(fake_openai_t *f, fake_openai_load_stats_t *out);
+
+/* The counters as one line of JSON (also served to GET /v1/stats in load mode): {"requests":
+   {"chat_extract", "chat_judge", "chat_other", "embeddings", "other", "total"}, "rate_limited",
+   "extract_unknown_call", "judge":
+   {"duplicate", "new"}, "embedding_inputs", "tokens": {"prompt", "completion", "embedding",
+   "total"}}. Malloc'd, the caller frees; NULL when out of memory. */
+char *fake_openai_load_stats_json(fake_openai_t *f);
 
 #endif

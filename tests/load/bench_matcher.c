@@ -15,6 +15,12 @@
       3. dense (provider-like) catalogue: N random unit vectors of D dimensions, its memory, Q
          top-5 queries in a theme and C across themes, next to a reference scan of the same
          vectors (8 float accumulators; not the matcher's code) that shows what memory allows.
+    With --cost URL it measures instead what matching costs as the catalogue grows: for each
+    size in --cost-sizes (default 100,1000,10000,100000), a catalogue of that many features and
+    Q extraction records through the decision engine with an LLM judge at URL (the fake LLM
+    server, tests/load/fake_llm.c): judge requests and prompt tokens per extracted feature, next
+    to what the seed's strategy (one judge request per feature with every feature of its theme
+    in the prompt) would have sent for the same stream; one JSON object on stdout.
     Defaults: N 100000, T 20, Q 2000, C 200 (a scan of everything is slow: C keeps the run to
     minutes), D 1536, seed 1. Themes are skewed like real ones: theme t gets a share
     proportional to 1/sqrt(t + 1). Progress goes to stderr, the report (or with --json one JSON
@@ -32,6 +38,8 @@
 #include <jansson.h>
 
 #include "cs_catalog.h"
+#include "cs_judge.h"
+#include "cs_llm.h"
 #include "cs_log.h"
 #include "cs_match.h"
 #include "cs_record.h"
@@ -1202,12 +1210,211 @@ static json_t *s_json(const result_t *r, const config_t *c)
     return o;
 }
 
+/* ---- matching cost as the catalogue grows (--cost URL) ------------------------------------- */
+
+static bool s_int_arg(const char *text, long long lo, long long hi, long long *out);
+
+/* What the seed's strategy would send for one feature: one judge request with every feature of
+   the theme in the prompt. Its size is measured with this matcher's own judge request
+   (cs_judge_request, json_object), so both strategies are counted in the same words: the
+   request with no candidates (`base`), plus for each feature of the theme the characters its
+   "N. [id] name / Description" lines add. Tokens are characters / 4, as the fake LLM server
+   counts them. */
+typedef struct {
+    double base_chars;   /* the request without candidates, instructions included */
+    double per_feature;  /* the characters one candidate adds besides name, description, id */
+    double *theme_chars; /* per theme: the characters its features add */
+    int themes;
+    const world_t *w;
+    double seed_tokens; /* summed over the stream's features */
+    long features;      /* decided */
+} seed_cost_t;
+
+static double s_request_chars(const json_t *feature, const json_t *candidates)
+{
+    json_t *body = cs_judge_request("gpt-4o-mini", false, feature, candidates);
+    double chars = 0;
+    size_t i;
+    json_t *msg;
+    json_array_foreach(json_object_get(body, "messages"), i, msg) chars +=
+        (double)strlen(json_string_value(json_object_get(msg, "content")));
+    json_decref(body);
+    return chars;
+}
+
+static double s_candidate_chars(const seed_cost_t *sc, const char *id, const char *name,
+                                const char *desc)
+{
+    return sc->per_feature + (double)(strlen(id) + strlen(name) + strlen(desc));
+}
+
+static int s_theme_index(const world_t *w, const char *theme_id)
+{
+    for (int t = 0; theme_id && t < w->themes; t++)
+        if (strcmp(w->theme_ids[t], theme_id) == 0)
+            return t;
+    return 0;
+}
+
+typedef struct {
+    seed_cost_t *seed;
+    int done;
+} cost_sink_t;
+
+/* Each decided feature costs the seed one request with its whole theme; a created feature
+   joins the theme for the requests after it. */
+static void s_cost_decision(void *arg, json_t *decision, long tokens_used)
+{
+    cost_sink_t *sink = arg;
+    seed_cost_t *sc = sink->seed;
+    (void)tokens_used;
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(decision, "decisions"), i, d)
+    {
+        int t = s_theme_index(sc->w, cs_rec_str(d, "theme_id"));
+        const char *name = cs_rec_str(d, "name") ? cs_rec_str(d, "name") : "";
+        const char *desc = cs_rec_str(d, "description") ? cs_rec_str(d, "description") : "";
+        double chars = sc->base_chars + (double)(strlen(name) + strlen(desc)) + sc->theme_chars[t];
+        sc->seed_tokens += chars / 4.0;
+        sc->features++;
+        if (strcmp(cs_rec_str(d, "action"), "create") == 0)
+            sc->theme_chars[t] += s_candidate_chars(sc, cs_rec_str(d, "feature_id"), name, desc);
+    }
+    sink->done++;
+    json_decref(decision);
+}
+
+/* One catalogue size: N features, then `queries` extractions through the decision engine with
+   the LLM judge at `url` (the fake LLM server). A JSON row, or NULL on a failure. */
+static json_t *s_cost_one(const char *url, size_t n, int themes, int queries, uint64_t seed)
+{
+    uint64_t rng = seed;
+    world_t w;
+    cs_catalog_t *cat = NULL;
+    cs_llm_t *llm = NULL;
+    cs_match_t *m = NULL;
+    json_t *row = NULL;
+    char err[256];
+    seed_cost_t sc = {.themes = themes, .w = &w};
+    fprintf(stderr, "bench_matcher: cost with %zu features...\n", n);
+    if (s_world_new(&w, n, themes, &rng) != 0)
+        goto done;
+    cat = cs_catalog_new(w.workspace_id, true);
+    sc.theme_chars = calloc((size_t)themes, sizeof *sc.theme_chars);
+    if (!cat || !sc.theme_chars || s_add_themes(cat, &w) != 0)
+        goto done;
+    json_t *probe = json_pack("{s:s, s:s}", "title", "", "description", "");
+    json_t *none = json_array();
+    json_t *one = json_pack("[{s:s, s:s, s:s}]", "id", "", "name", "", "description", "");
+    sc.base_chars = s_request_chars(probe, none);
+    sc.per_feature = s_request_chars(probe, one) - sc.base_chars;
+    json_decref(probe);
+    json_decref(none);
+    json_decref(one);
+    for (size_t i = 0; i < w.n; i++) {
+        cs_vec_t v;
+        if (cs_vec_offline_feature(w.names[i], w.descs[i], &v) != 0)
+            goto done;
+        if (!cs_catalog_add(cat, w.ids[i], w.theme_ids[w.theme[i]], w.names[i], w.descs[i], &v,
+                            false)) {
+            cs_vec_free(&v);
+            goto done;
+        }
+        sc.theme_chars[w.theme[i]] += s_candidate_chars(&sc, w.ids[i], w.names[i], w.descs[i]);
+    }
+    cs_llm_opts_t lo = {.base_url = url, .api_key = "bench", .concurrency = 16};
+    llm = cs_llm_new(&lo, err, sizeof err);
+    if (!llm) {
+        fprintf(stderr, "bench_matcher: %s\n", err);
+        goto done;
+    }
+    cost_sink_t sink = {&sc, 0};
+    cs_match_opts_t o = {.llm = llm,
+                         .judge = true,
+                         .model = "gpt-4o-mini",
+                         .json_schema = true,
+                         .link_above = 0.55,
+                         .new_below = 0.25,
+                         .threshold = 0.7,
+                         .candidates = K,
+                         .max_attempts = 3,
+                         .quiet = true};
+    m = cs_match_new(&o, s_cost_decision, &sink);
+    if (!m)
+        goto done;
+    double t0 = s_now();
+    for (int i = 0; i < queries; i++) {
+        cs_match_submit(m, s_extraction(&w, &rng, i), cat);
+        while (cs_match_pending(m) >= 32)
+            cs_match_run(m, 100);
+    }
+    while (cs_match_pending(m) > 0)
+        cs_match_run(m, 100);
+    double secs = s_now() - t0;
+    cs_match_totals_t t;
+    cs_match_totals(m, &t);
+    if (sink.done != queries || t.features == 0) {
+        fprintf(stderr, "bench_matcher: %d of %d extractions decided\n", sink.done, queries);
+        goto done;
+    }
+    double f = (double)t.features;
+    row = json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:f}", "catalogue",
+                    (json_int_t)n, "extractions", (json_int_t)queries, "features",
+                    (json_int_t)t.features, "judge_calls_per_feature", (double)t.judge_requests / f,
+                    "prompt_tokens_per_feature", (double)t.prompt_tokens / f,
+                    "completion_tokens_per_feature", (double)t.completion_tokens / f,
+                    "seed_calls_per_feature", 1.0, "seed_prompt_tokens_per_feature",
+                    sc.seed_tokens / (double)sc.features, "judged", (json_int_t)t.judged,
+                    "judge_failures", (json_int_t)t.judge_failures, "llm_decisions",
+                    (json_int_t)t.by_llm, "seconds", secs);
+done:
+    cs_llm_destroy(&llm); /* before the engine: no callback into a freed engine */
+    cs_match_destroy(&m);
+    cs_catalog_destroy(&cat);
+    free(sc.theme_chars);
+    s_world_free(&w);
+    return row;
+}
+
+/* --cost URL: the rows for every size in `sizes` (comma-separated), printed as JSON. */
+static int s_cost(const char *url, const char *sizes, int themes, int queries, uint64_t seed)
+{
+    json_t *rows = json_array();
+    char *list = strdup(sizes), *save = NULL;
+    int rc = 0;
+    for (char *tok = strtok_r(list, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+        long long n;
+        if (!s_int_arg(tok, 1, 10000000, &n)) {
+            fprintf(stderr, "bench_matcher: bad size '%s' in --cost-sizes\n", tok);
+            rc = 2;
+            break;
+        }
+        json_t *row = s_cost_one(url, (size_t)n, themes, queries, seed);
+        if (!row)
+            rc = 1;
+        else
+            json_array_append_new(rows, row);
+    }
+    if (rc == 0) {
+        char *text = json_dumps(json_pack("{s:o}", "cost", json_incref(rows)),
+                                JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+        printf("%s\n", text ? text : "{}");
+        free(text);
+    }
+    free(list);
+    json_decref(rows);
+    return rc;
+}
+
 /* ---- main ------------------------------------------------------------------------------------ */
 
 static int s_usage(void)
 {
     fprintf(stderr, "usage: bench_matcher [--features N] [--themes T] [--queries Q]\n"
-                    "                     [--cross-queries C] [--dims D] [--seed S] [--json]\n");
+                    "                     [--cross-queries C] [--dims D] [--seed S] [--json]\n"
+                    "       bench_matcher --cost LLM-URL [--cost-sizes 100,1000,...] [--themes T]\n"
+                    "                     [--queries Q] [--seed S]\n");
     return 2;
 }
 
@@ -1226,6 +1433,7 @@ int main(int argc, char **argv)
 {
     long long features = 100000, themes = 20, queries = 2000, cross = 200, dims = 1536, seed = 1;
     bool as_json = false;
+    const char *cost_url = NULL, *cost_sizes = "100,1000,10000,100000";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1248,6 +1456,10 @@ int main(int argc, char **argv)
             ok = s_int_arg(v, 1, 65536, &dims);
         else if (strcmp(a, "--seed") == 0)
             ok = s_int_arg(v, 0, INT64_MAX, &seed);
+        else if (strcmp(a, "--cost") == 0)
+            cost_url = v;
+        else if (strcmp(a, "--cost-sizes") == 0)
+            cost_sizes = v;
         else
             return s_usage();
         if (!ok) {
@@ -1258,6 +1470,11 @@ int main(int argc, char **argv)
     }
     cs_log_init("bench");
     cs_log_set_level(CS_LOG_WARNING);
+    if (cost_url) {
+        int rc = s_cost(cost_url, cost_sizes, (int)themes, (int)queries, (uint64_t)seed);
+        cs_log_reset();
+        return rc;
+    }
     config_t c = {(int)queries, (int)cross, (uint64_t)seed};
     uint64_t rng = c.seed;
     result_t r = {.n = (size_t)features, .themes = (size_t)themes, .load_start = s_load()};
