@@ -14,7 +14,21 @@
 #define HEARTBEAT_IVL_MS     1000
 #define HEARTBEAT_TIMEOUT_MS 5000
 
+static zsock_t *s_new(int type, const char *endpoint, bool bind, bool work, char *err,
+                      size_t errlen);
+
 zsock_t *cs_sock_new(int type, const char *endpoint, bool bind, char *err, size_t errlen)
+{
+    return s_new(type, endpoint, bind, false, err, errlen);
+}
+
+zsock_t *cs_sock_new_work(int type, const char *endpoint, bool bind, char *err, size_t errlen)
+{
+    return s_new(type, endpoint, bind, true, err, errlen);
+}
+
+static zsock_t *s_new(int type, const char *endpoint, bool bind, bool work, char *err,
+                      size_t errlen)
 {
     zsock_t *sock = zsock_new(type);
     if (!sock) {
@@ -23,14 +37,19 @@ zsock_t *cs_sock_new(int type, const char *endpoint, bool bind, char *err, size_
     }
     bool sends = type == ZMQ_PUSH || type == ZMQ_PUB;
     zsock_set_linger(sock, sends ? LINGER_MS : 0);
-    zsock_set_sndhwm(sock, HWM);
-    zsock_set_rcvhwm(sock, HWM);
+    zsock_set_sndhwm(sock, work ? CS_SOCK_WORK_HWM : HWM);
+    zsock_set_rcvhwm(sock, work ? CS_SOCK_WORK_HWM : HWM);
+    if (work) {
+        zsock_set_sndbuf(sock, CS_SOCK_WORK_BUFFER);
+        zsock_set_rcvbuf(sock, CS_SOCK_WORK_BUFFER);
+    }
     /* Above the largest honest record: going over disconnects the peer (STYLE.md). */
     zsock_set_maxmsgsize(sock, (int)(2 * (size_t)CS_RECORD_MAX_BYTES));
     zsock_set_heartbeat_ivl(sock, HEARTBEAT_IVL_MS);
     zsock_set_heartbeat_timeout(sock, HEARTBEAT_TIMEOUT_MS);
     zsock_set_reconnect_ivl(sock, 100);
-    zsock_set_reconnect_ivl_max(sock, 2000);
+    zsock_set_reconnect_ivl_max(sock,
+                                500); /* a stage started early connects soon after its peer binds */
     if (sends)
         zsock_set_sndtimeo(sock, SNDTIMEO_MS);
     if (type == ZMQ_PUSH && !bind)

@@ -54,6 +54,17 @@
    zsock_destroy(). */
 zsock_t *cs_sock_new(int type, const char *endpoint, bool bind, char *err, size_t errlen);
 
+/* The calls link (the fetcher's PUSH, each extractor's PULL) queues little per extractor: a
+   PUSH socket deals messages round-robin to the peers whose queue has room, so small queues
+   make it hand each call to an extractor that can take it, instead of piling the fetcher's
+   whole window into the first extractor to connect (ZeroMQ's pipe and, on loopback, the
+   kernel's autotuned TCP buffers would take megabytes) while the others sit idle. */
+#define CS_SOCK_WORK_HWM    1          /* messages per peer, each side */
+#define CS_SOCK_WORK_BUFFER (8 * 1024) /* bytes of kernel socket buffer, each side */
+
+/* cs_sock_new() for the calls link: the small queues above. */
+zsock_t *cs_sock_new_work(int type, const char *endpoint, bool bind, char *err, size_t errlen);
+
 /* The endpoint the socket last bound or connected to, resolved (tcp://127.0.0.1:* becomes the
    real port), copied into out. Returns out. */
 const char *cs_sock_endpoint(zsock_t *sock, char *out, size_t outlen);

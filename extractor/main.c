@@ -284,7 +284,7 @@ static int s_daemon(const cs_config_t *cfg, cs_extract_t *ex, out_t *out, cs_the
 {
     char err[512];
     zsock_t *pull =
-        cs_sock_new(ZMQ_PULL, cs_config_str(cfg, "calls-endpoint"), false, err, sizeof err);
+        cs_sock_new_work(ZMQ_PULL, cs_config_str(cfg, "calls-endpoint"), false, err, sizeof err);
     if (!pull) {
         cs_error("%s", err);
         return 1;

@@ -8,28 +8,40 @@
 #include "cs_sock.h"
 #include "cs_util.h"
 
+/* Extractors busy this long, with calls waiting, is worth a warning: none may be running. */
+#define BLOCKED_WARN_MS 5000
+
 static void s_send_ready(cs_delivery_t *self)
 {
     json_t *rec;
     while ((rec = cs_ledger_next(self->ledger, cs_now_ms())) != NULL) {
-        char err[256];
-        if (cs_sock_send_record(self->push, rec, NULL, err, sizeof err) != 0) {
-            /* no extractor connected, or all of them full: keep it and try again later */
+        char err[256] = "none connected, or every one busy";
+        /* no extractor with room (or none connected): never block in the send; take acks and
+           wait for room instead */
+        if (!(zsock_events(self->push) & ZMQ_POLLOUT) ||
+            cs_sock_send_record(self->push, rec, NULL, err, sizeof err) != 0) {
             cs_ledger_unsend(self->ledger, cs_rec_str(rec, "external_id"));
-            if (!self->waiting_for_peer)
-                cs_warn("No extractor is taking calls yet (%s); waiting", err);
-            self->waiting_for_peer = true;
+            int64_t now = cs_now_ms();
+            if (!self->blocked) {
+                self->blocked = true;
+                self->blocked_since = now;
+            } else if (!self->warned && now - self->blocked_since >= BLOCKED_WARN_MS) {
+                cs_warn("No extractor is taking calls yet (none took one for %d s: %s); waiting",
+                        BLOCKED_WARN_MS / 1000, err);
+                self->warned = true;
+            }
             return;
         }
-        if (self->waiting_for_peer)
+        if (self->warned)
             cs_info("An extractor is taking calls");
-        self->waiting_for_peer = false;
+        self->blocked = self->warned = false;
         self->sent++;
         cs_metrics_add("callsift_records_sent_total", NULL, 1);
         if (cs_rec_int(rec, "attempt", 1) > 1)
             cs_info("Resending call %s (attempt %lld): no ack in time",
                     cs_rec_str(rec, "external_id"), cs_rec_int(rec, "attempt", 1));
     }
+    self->blocked = false; /* nothing the window lets go is waiting */
 }
 
 static void s_take_ack(cs_delivery_t *self)
@@ -66,8 +78,19 @@ void cs_delivery_step(cs_delivery_t *self, int wait_ms)
     int64_t due = cs_ledger_wait_ms(self->ledger, cs_now_ms());
     if (due >= 0 && due < wait_ms)
         wait_ms = (int)due;
-    zmq_pollitem_t item = {.socket = zsock_resolve(self->sub), .events = ZMQ_POLLIN};
-    /* wait for the first ack, then take everything that is there without waiting again */
-    for (int timeout = wait_ms; zmq_poll(&item, 1, timeout) > 0; timeout = 0)
-        s_take_ack(self);
+    /* wait for the first ack (or, when calls wait for an extractor, for room to send), then
+       take every ack that is there without waiting again */
+    zmq_pollitem_t items[2] = {
+        {.socket = zsock_resolve(self->sub), .events = ZMQ_POLLIN},
+        {.socket = zsock_resolve(self->push), .events = ZMQ_POLLOUT},
+    };
+    for (int timeout = wait_ms;; timeout = 0) {
+        int nitems = self->blocked ? 2 : 1;
+        if (zmq_poll(items, nitems, timeout) <= 0)
+            break;
+        if (items[0].revents & ZMQ_POLLIN)
+            s_take_ack(self);
+        if (nitems == 2 && (items[1].revents & ZMQ_POLLOUT))
+            s_send_ready(self);
+    }
 }

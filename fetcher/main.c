@@ -487,7 +487,8 @@ int main(int argc, char **argv)
         cs_error("--record: %s", err);
         goto done;
     }
-    push = cs_sock_new(ZMQ_PUSH, cs_config_str(f.cfg, "calls-endpoint"), true, err, sizeof err);
+    push =
+        cs_sock_new_work(ZMQ_PUSH, cs_config_str(f.cfg, "calls-endpoint"), true, err, sizeof err);
     if (push)
         sub = cs_sock_new(ZMQ_SUB, cs_config_str(f.cfg, "acks-endpoint"), false, err, sizeof err);
     if (!sub) {

@@ -25,6 +25,7 @@
 #include "cs_util.h"
 #include "cs_uuid.h"
 #include "fake_gong.h"
+#include "fake_openai.h"
 
 #define STORED_CALLS  39 /* samples/calls.jsonl: 40 calls, one private */
 #define GONG_KEY      "key-metrics-1"
@@ -263,6 +264,83 @@ Test(metrics_proc, every_stage_counts_what_the_database_holds, .timeout = 180)
     wait_healthy(&r, WRITER);
 
     rig_stop(&r);
+}
+
+/* Two extractors slowed down by an LLM share the calls: the fetcher's calls link queues little
+   per extractor (CS_SOCK_WORK_HWM), so the first extractor to connect does not take the whole
+   window while the other sits idle (it took all 20 before). Counted by each one's metrics. */
+Test(metrics_proc, two_slow_extractors_share_the_calls, .timeout = 120)
+{
+    rig_t r = {0};
+    cs_testdb_create(&r.db, false);
+    cs_testdata_demo_workspace(r.db.url, r.ws);
+    char dir[] = "/tmp/cs_balance_XXXXXX", calls[128], truth[128];
+    cr_assert(mkdtemp(dir));
+    snprintf(calls, sizeof calls, "%s/calls.jsonl", dir);
+    snprintf(truth, sizeof truth, "%s/truth.json", dir);
+    char *gen[] = {(char *)cs_testproc_bin("callsift-loadgen"),
+                   "--calls",
+                   "20",
+                   "--out",
+                   calls,
+                   "--truth",
+                   truth,
+                   NULL};
+    cs_testrun_t g = cs_testproc_run(gen, NULL, NULL, 30000);
+    cr_assert_eq(g.status, 0, "callsift-loadgen: %s", g.err);
+    cs_testrun_free(&g);
+    char err[256];
+    fake_openai_load_opts_t lo = {.truth_path = truth, .latency_ms = 300};
+    fake_openai_t *llm = fake_openai_start_load(&lo, err, sizeof err);
+    cr_assert(llm, "%s", err);
+
+    for (int i = 0; i < 4; i++)
+        cs_testproc_free_endpoint(r.ep[i], sizeof r.ep[i]);
+    for (int i = 0; i < NSTAGES; i++)
+        r.port[i] = cs_testhttp_free_port();
+    char ep_calls[96], extractions[96], decisions[96], acks[96], base[160];
+    snprintf(ep_calls, sizeof ep_calls, "--calls-endpoint=%s", r.ep[0]);
+    snprintf(extractions, sizeof extractions, "--extractions-endpoint=%s", r.ep[1]);
+    snprintf(decisions, sizeof decisions, "--decisions-endpoint=%s", r.ep[2]);
+    snprintf(acks, sizeof acks, "--acks-endpoint=%s", r.ep[3]);
+    snprintf(base, sizeof base, "--openai-base-url=%s", fake_openai_url(llm));
+    start_stage(&r, WRITER, (const char *[]){decisions, acks, NULL});
+    start_stage(&r, MATCHER,
+                (const char *[]){"--provider", "offline", extractions, decisions, NULL});
+    for (int e = EXTRACTOR1; e <= EXTRACTOR2; e++) {
+        start_stage(&r, e,
+                    (const char *[]){"--provider", "openai", base, "--concurrency", "1", ep_calls,
+                                     extractions, NULL});
+        wait_healthy(&r, e);
+    }
+    char db_env[1100];
+    snprintf(db_env, sizeof db_env, "DATABASE_URL=%s", r.db.url);
+    char *env[] = {db_env, "OPENAI_API_KEY=" OPENAI_SECRET, NULL};
+    char *fetch[] = {(char *)cs_testproc_bin("callsift-fetcher"),
+                     "--workspace-id",
+                     r.ws,
+                     "--replay",
+                     calls,
+                     ep_calls,
+                     acks,
+                     NULL};
+    cs_testrun_t run = cs_testproc_run(fetch, env, NULL, 90000);
+    cr_assert_eq(run.status, 0, "fetcher: %s", run.err);
+    cs_testrun_free(&run);
+
+    double one = metric(&r, EXTRACTOR1, "callsift_records_received_total");
+    double two = metric(&r, EXTRACTOR2, "callsift_records_received_total");
+    cr_assert_eq(one + two, 20, "%g + %g calls", one, two);
+    cr_log_info("extractors took %g and %g calls", one, two);
+    cr_assert(one >= 4 && two >= 4, "the calls were not shared: %g and %g", one, two);
+
+    for (int i = 0; i <= EXTRACTOR2; i++)
+        cr_expect_eq(cs_testproc_stop(&r.p[i], 10000), 0, "%s did not stop cleanly", NAMES[i]);
+    fake_openai_stop(&llm);
+    cs_testdb_drop(&r.db);
+    char rm[160];
+    snprintf(rm, sizeof rm, "rm -rf %s", dir);
+    cr_assert_eq(system(rm), 0);
 }
 
 Test(metrics_proc, help_never_shows_secrets)
