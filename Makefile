@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-asan test-valgrind demo quality bench format format-check clean help
+.PHONY: all deps build test test-asan test-valgrind demo quality bench bench-matcher format format-check clean help
 
 all: build
 
@@ -16,7 +16,7 @@ help:
 	@echo "make test-asan   the tests built with AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make test-valgrind  the unit tests under valgrind (leaks fail)"
 	@echo "make quality     precision/recall/F1 of the offline extractor and matcher on public data"
-	@echo "make bench       speed and memory of the matcher with a 100,000-feature catalogue"
+	@echo "make bench       speed, LLM cost and scale of the pipeline beside their bounds (< 10 min)"
 	@echo "make build       just build (binaries in build/bin)"
 	@echo "make format      clang-format every C file"
 
@@ -52,8 +52,13 @@ quality: build
 	python3 scripts/quality_matcher.py --bin $(BUILD)/bin
 	scripts/with-pg.sh python3 scripts/quality_pipeline.py --bin $(BUILD)/bin
 
-# Speed and memory of the matcher with a large synthetic catalogue: docs/BENCHMARKS.md
+# Speed, cost and scale, each figure beside its bound, in one run (under 10 minutes on 2 cores):
+# tests/load/bench.py, figures in docs/BENCHMARKS.md. The long matcher-only benchmark of
+# earlier figures: make bench-matcher.
 bench: build
+	scripts/with-pg.sh python3 tests/load/bench.py --bin $(BUILD)/bin --json $(BUILD)/bench.json
+
+bench-matcher: build
 	$(BUILD)/bin/bench_matcher --features 100000 --themes 20 --queries 2000 --cross-queries 200 --dims 1536
 
 format:

@@ -2,14 +2,14 @@
 # Install what callsift needs to build, test and run, from Debian's packages.
 # Idempotent and quick when everything is already there (no apt-get update then).
 # CALLSIFT_DEPS_EXTRA="pkg ...": more packages. CALLSIFT_DEPS_MODE=build: only what building
-# the executables needs, without the tests' (Criterion, PostgreSQL, curl): deploy/Dockerfile.
+# the executables needs, without the tests' (Criterion, PostgreSQL, curl, python3): deploy/Dockerfile.
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config
       libzmq3-dev libczmq-dev libcurl4-openssl-dev libmsgpack-dev libpq-dev
       libjansson-dev libmicrohttpd-dev uuid-dev)
 case "${CALLSIFT_DEPS_MODE:-all}" in
-all) PKGS+=(libcriterion-dev postgresql postgresql-client curl) ;;
+all) PKGS+=(libcriterion-dev postgresql postgresql-client curl python3) ;;
 build) ;;
 *) echo "deps.sh: CALLSIFT_DEPS_MODE must be 'all' or 'build'" >&2; exit 2 ;;
 esac

@@ -83,7 +83,9 @@ typedef struct {
     s_call_t *calls; /* sorted by n */
     size_t ncalls;
     int latency_ms, jitter_ms, rpm, dims;
-    int64_t *window; /* arrival times of the accepted requests: a ring of rpm slots */
+    int64_t window_ms; /* the limit's sliding window */
+    size_t slots;      /* requests accepted per window: rpm * window_ms / 60 s, at least 1 */
+    int64_t *window;   /* arrival times of the accepted requests: a ring of `slots` */
     size_t whead, wcount;
     uint64_t rng; /* jitter */
     fake_openai_load_stats_t stats;
@@ -648,10 +650,10 @@ static int64_t s_rate_take(fake_openai_t *f, s_load_t *l)
 {
     if (l->rpm <= 0)
         return 0;
-    size_t slots = (size_t)l->rpm;
+    size_t slots = l->slots;
     int64_t now = cs_now_ms(), wait = 0;
     pthread_mutex_lock(&f->lock);
-    while (l->wcount > 0 && l->window[l->whead] <= now - WINDOW_MS) {
+    while (l->wcount > 0 && l->window[l->whead] <= now - l->window_ms) {
         l->whead = (l->whead + 1) % slots;
         l->wcount--;
     }
@@ -659,7 +661,7 @@ static int64_t s_rate_take(fake_openai_t *f, s_load_t *l)
         l->window[(l->whead + l->wcount) % slots] = now;
         l->wcount++;
     } else {
-        wait = l->window[l->whead] + WINDOW_MS - now;
+        wait = l->window[l->whead] + l->window_ms - now;
         if (wait < 1)
             wait = 1;
         l->stats.rate_limited++;
@@ -1537,7 +1539,11 @@ fake_openai_t *fake_openai_start_load(const fake_openai_load_opts_t *opts, char 
         if (!l->root)
             cs_fail(err, errlen, "out of memory");
     }
-    if (l->rpm > 0 && !(l->window = calloc((size_t)l->rpm, sizeof *l->window)))
+    l->window_ms = (opts->window_s > 0 && opts->window_s < 60 ? opts->window_s : 60) * 1000LL;
+    l->slots = (size_t)((int64_t)l->rpm * l->window_ms / WINDOW_MS);
+    if (l->slots < 1)
+        l->slots = 1;
+    if (l->rpm > 0 && !(l->window = calloc(l->slots, sizeof *l->window)))
         cs_fail(err, errlen, "out of memory");
     if (!l->root || (l->rpm > 0 && !l->window) || s_truth_index(l, err, errlen) != 0) {
         s_load_free(&l);

@@ -52,7 +52,8 @@
     still come first, and the API key check still applies):
 
       - every request after the API key check passes a requests-per-minute limit (`rpm`, a
-        sliding 60 s window of the requests accepted): one over it gets 429 at once, with
+        sliding 60 s window of the requests accepted, or window_s seconds with a share of
+        rpm as large): one over it gets 429 at once, with
         Retry-After (whole seconds until a slot frees, at least 1), x-ratelimit-reset-requests
         ("1.5s") and OpenAI's rate_limit_exceeded body; 429s do not count as accepted;
       - chat and embeddings answers are delayed by latency_ms +/- jitter_ms (uniform); requests
@@ -204,6 +205,9 @@ typedef struct {
     int latency_ms;         /* delay of each chat and embeddings answer, default 0 */
     int jitter_ms;          /* +/- this much, uniform, default 0 */
     int rpm;                /* accepted requests per sliding minute; 0: no limit */
+    int window_s;           /* enforce rpm over this many seconds, as OpenAI enforces its
+                               per-minute limits over shorter periods: rpm * window_s / 60
+                               requests per sliding window_s (at least 1); 0: 60 */
     int dims;               /* embedding length when a request names none; 0: 512 */
     bool keep_log;          /* log requests as fake_openai_start() does */
 } fake_openai_load_opts_t;

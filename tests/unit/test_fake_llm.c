@@ -655,6 +655,27 @@ Test(fake_llm, over_the_rpm_limit_is_429_with_retry_after)
     free(line);
 }
 
+Test(fake_llm, a_short_rpm_window_spreads_the_limit_over_the_minute)
+{
+    /* 120 a minute over 1 s windows: 2 a second, the third at once is refused, and a slot is
+       free again within the second */
+    fake_openai_stop(&s_fo);
+    fake_openai_load_opts_t o = {.truth = s_truth, .rpm = 120, .window_s = 1};
+    char err[256];
+    s_fo = fake_openai_start_load(&o, err, sizeof err);
+    cr_assert_not_null(s_fo, "%s", err);
+    static const char EMBED_BODY[] = "{\"model\": \"m\", \"input\": [\"Dark mode\"]}";
+    char headers[4096], body[4096];
+    cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 200);
+    cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 200);
+    cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 429);
+    const char *ra = strcasestr(headers, "\nRetry-After: ");
+    cr_assert_not_null(ra, "%s", headers);
+    cr_assert_eq(atoi(ra + strlen("\nRetry-After: ")), 1, "%s", headers);
+    usleep(1100 * 1000);
+    cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 200, "the window moved on");
+}
+
 /* n judge requests at once through cs_llm with concurrency n; the wall time in ms. */
 static int64_t s_burst(int n)
 {
