@@ -407,20 +407,28 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
     return 0;
 }
 
-/* mention_count, first_mentioned, last_mentioned of the touched features, from the links. */
+/* mention_count, first_mentioned, last_mentioned of the touched features, from the links this
+   call added. Every link of a message is written by the one transaction that stores it
+   processed (a call stored unprocessed has none, and a processed one is never written again),
+   so the links of tx's message are exactly the ones this transaction added: each feature's
+   count grows by its links to this message, and its first/last mention takes this call's date
+   into account. Counting only those keeps a commit's cost flat; recounting every link of a
+   popular feature grew with its mentions (a 10,000-call stream ran at a third of its starting
+   speed by the end). The UPDATE locks the feature rows, so concurrent writers add up. */
 static int s_recount(tx_t *tx, const char *ids)
 {
-    const char *params[] = {ids};
+    const char *params[] = {ids, tx->message_id};
     PGresult *res =
         s_exec(tx,
-               "UPDATE features f SET mention_count = s.n, first_mentioned = s.first_at,"
-               " last_mentioned = s.last_at, updated_at = now()"
-               " FROM (SELECT fm.feature_id, count(*) AS n, min(m.sent_at) AS first_at,"
-               "       max(m.sent_at) AS last_at"
+               "UPDATE features f SET mention_count = f.mention_count + s.n,"
+               " first_mentioned = LEAST(f.first_mentioned, s.at),"
+               " last_mentioned = GREATEST(f.last_mentioned, s.at), updated_at = now()"
+               " FROM (SELECT fm.feature_id, count(*) AS n, min(m.sent_at) AS at"
                "       FROM feature_messages fm JOIN messages m ON m.id = fm.message_id"
-               "       WHERE fm.feature_id = ANY($1::uuid[]) GROUP BY fm.feature_id) s"
+               "       WHERE fm.message_id = $2 AND fm.feature_id = ANY($1::uuid[])"
+               "       GROUP BY fm.feature_id) s"
                " WHERE f.id = s.feature_id",
-               1, params);
+               2, params);
     if (!res)
         return -1;
     PQclear(res);

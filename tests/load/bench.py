@@ -198,6 +198,20 @@ class CpuSampler(threading.Thread):
         return by
 
 
+def fifths(url, ws):
+    """Calls per second in each fifth of the run, by commit time: a rate that falls as the
+    database grows is a cost that grows with it."""
+    t = [float(x) for x in qp.psql(url, """
+        SELECT extract(epoch FROM processed_at) FROM messages
+        WHERE workspace_id = '%s' AND processed_at IS NOT NULL ORDER BY processed_at""" % ws).split()]
+    k = len(t) // 5
+    out = []
+    for i in range(5):
+        seg = t[i * k:(i + 1) * k]
+        out.append((len(seg) - 1) / (seg[-1] - seg[0]) if k > 1 and seg[-1] > seg[0] else None)
+    return out
+
+
 def stored_rate(url, ws):
     """Stored calls, and calls per second between the first and the last commit."""
     row = qp.psql(url, """
@@ -365,6 +379,7 @@ def main():
         finally:
             cpu = sampler.stop()
         n, processed, rate, span = stored_rate(url, ws)
+        by_fifth = fifths(url, ws)
         log("part 1: PostgreSQL alone, the same rows")
         secs, rows, restored = postgres_bound(bin_dir, dbs, url, env, work)
         bound = n / secs if secs > 0 else None
@@ -372,7 +387,7 @@ def main():
             "stored": n, "processed": processed, "wall_s": wall, "commit_span_s": span,
             "calls_per_s": rate, "bound_rows": rows, "bound_s": secs, "bound_restored": restored,
             "bound_calls_per_s": bound, "ratio": rate / bound if rate and bound else None,
-            "cpu_s": cpu}
+            "cpu_s": cpu, "calls_per_s_by_fifth": by_fifth}
         results["dedup_offline"] = dedup(truth, url, ws)
 
         # 2. the simulated LLM: serial, then the best configuration
@@ -497,6 +512,9 @@ def print_table(r):
         rows.append(("1 offline pipeline, %d calls" % p1["stored"], f(p1["calls_per_s"]) + " calls/s",
                      "PostgreSQL alone (COPY, 1 tx): %s calls/s" % f(p1["bound_calls_per_s"]),
                      f(p1["ratio"], "%.2f")))
+        rows.append(("1 calls/s in each fifth of the run",
+                     " ".join(f(x, "%.0f") for x in p1.get("calls_per_s_by_fifth") or []),
+                     "flat: no cost grows with the database", ""))
         cpu = p1.get("cpu_s") or {}
         rows.append(("1 CPU seconds by process", ", ".join(
             "%s %.0f" % (k, v) for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])),
