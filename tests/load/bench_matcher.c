@@ -1368,6 +1368,12 @@ static json_t *s_cost_one(const char *url, size_t n, int themes, int queries, ui
                     sc.seed_tokens / (double)sc.features, "judged", (json_int_t)t.judged,
                     "judge_failures", (json_int_t)t.judge_failures, "llm_decisions",
                     (json_int_t)t.by_llm, "seconds", secs);
+    if (row) {
+        json_object_set_new(row, "created", json_integer(t.created));
+        json_object_set_new(row, "linked", json_integer(t.linked));
+        json_object_set_new(row, "by_exact", json_integer(t.by_exact));
+        json_object_set_new(row, "by_embedding", json_integer(t.by_embedding));
+    }
 done:
     cs_llm_destroy(&llm); /* before the engine: no callback into a freed engine */
     cs_match_destroy(&m);
