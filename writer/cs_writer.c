@@ -418,17 +418,16 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
 static int s_recount(tx_t *tx, const char *ids)
 {
     const char *params[] = {ids, tx->message_id};
-    PGresult *res =
-        s_exec(tx,
-               "UPDATE features f SET mention_count = f.mention_count + s.n,"
-               " first_mentioned = LEAST(f.first_mentioned, s.at),"
-               " last_mentioned = GREATEST(f.last_mentioned, s.at), updated_at = now()"
-               " FROM (SELECT fm.feature_id, count(*) AS n, min(m.sent_at) AS at"
-               "       FROM feature_messages fm JOIN messages m ON m.id = fm.message_id"
-               "       WHERE fm.message_id = $2 AND fm.feature_id = ANY($1::uuid[])"
-               "       GROUP BY fm.feature_id) s"
-               " WHERE f.id = s.feature_id",
-               2, params);
+    PGresult *res = s_exec(tx,
+                           "UPDATE features f SET mention_count = f.mention_count + s.n,"
+                           " first_mentioned = LEAST(f.first_mentioned, s.at),"
+                           " last_mentioned = GREATEST(f.last_mentioned, s.at), updated_at = now()"
+                           " FROM (SELECT fm.feature_id, count(*) AS n, min(m.sent_at) AS at"
+                           "       FROM feature_messages fm JOIN messages m ON m.id = fm.message_id"
+                           "       WHERE fm.message_id = $2 AND fm.feature_id = ANY($1::uuid[])"
+                           "       GROUP BY fm.feature_id) s"
+                           " WHERE f.id = s.feature_id",
+                           2, params);
     if (!res)
         return -1;
     PQclear(res);
