@@ -397,6 +397,22 @@ int cs_metrics_serve(int port, char *err, size_t errlen)
     return 0;
 }
 
+int cs_metrics_start(int port, const char *const *components, char *err, size_t errlen)
+{
+    for (size_t i = 0; components && components[i]; i++)
+        cs_metrics_health(components[i], false);
+    return cs_metrics_serve(port, err, errlen);
+}
+
+void cs_metrics_llm_usage(long prompt, long completion, long embedding, double cost_usd)
+{
+    cs_metrics_set("callsift_llm_tokens_total", "type=\"prompt\"", (double)prompt);
+    cs_metrics_set("callsift_llm_tokens_total", "type=\"completion\"", (double)completion);
+    if (embedding >= 0)
+        cs_metrics_set("callsift_llm_tokens_total", "type=\"embedding\"", (double)embedding);
+    cs_metrics_set("callsift_llm_cost_usd_total", NULL, cost_usd);
+}
+
 void cs_metrics_shutdown(void)
 {
     if (s_reg.daemon) {

@@ -39,6 +39,15 @@ void cs_metrics_init(const char *stage);
    returns 0. -1 with the reason in err (port in use, out of range). */
 int cs_metrics_serve(int port, char *err, size_t errlen);
 
+/* What every stage does at start: register `components` (NULL-terminated, e.g. "sockets",
+   "database") as down until the stage reports them up, then cs_metrics_serve(port). 0, or -1
+   with the reason in err. */
+int cs_metrics_start(int port, const char *const *components, char *err, size_t errlen);
+
+/* An LLM client's running totals (tokens by type, cost in USD) as the callsift_llm_tokens_total
+   and callsift_llm_cost_usd_total counters; embedding < 0 leaves that type out. */
+void cs_metrics_llm_usage(long prompt, long completion, long embedding, double cost_usd);
+
 /* Stop the server, forget every series and health component (end of main, tests). */
 void cs_metrics_shutdown(void);
 

@@ -104,9 +104,7 @@ static void s_metrics(cs_extract_t *ex, const out_t *out, cs_db_t *db)
     cs_metrics_set("callsift_in_flight", NULL, cs_extract_pending(ex));
     cs_metrics_set("callsift_feature_requests_extracted_total", NULL, (double)t.features);
     cs_metrics_set("callsift_bug_reports_extracted_total", NULL, (double)t.bugs);
-    cs_metrics_set("callsift_llm_tokens_total", "type=\"prompt\"", (double)t.prompt_tokens);
-    cs_metrics_set("callsift_llm_tokens_total", "type=\"completion\"", (double)t.completion_tokens);
-    cs_metrics_set("callsift_llm_cost_usd_total", NULL, t.cost_usd);
+    cs_metrics_llm_usage(t.prompt_tokens, t.completion_tokens, -1, t.cost_usd);
     if (db)
         cs_metrics_health("database", cs_db_ok(db));
 }
@@ -406,10 +404,8 @@ int main(int argc, char **argv)
         json_decref(fallback);
         goto done;
     }
-    cs_metrics_health("sockets", false);
-    if (cs_config_str(cfg, "database-url"))
-        cs_metrics_health("database", false);
-    if (cs_metrics_serve((int)cs_config_int(cfg, "metrics-port"), err, sizeof err) != 0) {
+    const char *parts[] = {"sockets", cs_config_str(cfg, "database-url") ? "database" : NULL, NULL};
+    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"), parts, err, sizeof err) != 0) {
         cs_error("%s", err);
         goto done;
     }

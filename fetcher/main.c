@@ -456,8 +456,8 @@ int main(int argc, char **argv)
     f.source = cs_config_str(f.cfg, "replay") ? "replay" : "gong";
     cs_info("Starting %s call ingestion", cs_config_str(f.cfg, "replay") ? "replayed" : "Gong");
     cs_info("Workspace ID: %s", cs_config_str(f.cfg, "workspace-id"));
-    cs_metrics_health("sockets", false);
-    if (cs_metrics_serve((int)cs_config_int(f.cfg, "metrics-port"), err, sizeof err) != 0) {
+    const char *parts[] = {"sockets", NULL};
+    if (cs_metrics_start((int)cs_config_int(f.cfg, "metrics-port"), parts, err, sizeof err) != 0) {
         cs_error("%s", err);
         goto done;
     }

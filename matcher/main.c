@@ -354,10 +354,7 @@ static void s_metrics(cs_match_t *m, const out_t *out, cs_db_t *db)
     cs_metrics_set("callsift_records_sent_total", NULL, (double)out->sent);
     cs_metrics_set("callsift_records_failed_total", NULL, (double)t.failed);
     cs_metrics_set("callsift_in_flight", NULL, cs_match_pending(m));
-    cs_metrics_set("callsift_llm_tokens_total", "type=\"prompt\"", (double)t.prompt_tokens);
-    cs_metrics_set("callsift_llm_tokens_total", "type=\"completion\"", (double)t.completion_tokens);
-    cs_metrics_set("callsift_llm_tokens_total", "type=\"embedding\"", (double)t.embedding_tokens);
-    cs_metrics_set("callsift_llm_cost_usd_total", NULL, t.cost_usd);
+    cs_metrics_llm_usage(t.prompt_tokens, t.completion_tokens, t.embedding_tokens, t.cost_usd);
     cs_metrics_health("database", cs_db_ok(db));
 }
 
@@ -484,9 +481,8 @@ int main(int argc, char **argv)
         status = 2;
         goto done;
     }
-    cs_metrics_health("sockets", false);
-    cs_metrics_health("database", false);
-    if (cs_metrics_serve((int)cs_config_int(cfg, "metrics-port"), err, sizeof err) != 0) {
+    const char *parts[] = {"sockets", "database", NULL};
+    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"), parts, err, sizeof err) != 0) {
         cs_error("%s", err);
         goto done;
     }

@@ -130,9 +130,8 @@ int main(int argc, char **argv)
     zsock_t *pull = NULL, *pub = NULL;
     zpoller_t *poller = NULL;
     cs_db_t *db = NULL;
-    cs_metrics_health("sockets", false);
-    cs_metrics_health("database", false);
-    if (cs_metrics_serve((int)cs_config_int(cfg, "metrics-port"), err, sizeof err) != 0) {
+    const char *parts[] = {"sockets", "database", NULL};
+    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"), parts, err, sizeof err) != 0) {
         cs_error("%s", err);
         goto done;
     }

@@ -160,3 +160,22 @@ Test(metrics, a_port_in_use_or_out_of_range_is_an_error)
     cr_assert(strstr(err, "--metrics-port"), "%s", err);
     cr_assert_eq(cs_metrics_serve(0, err, sizeof err), 0, "0 is off");
 }
+
+Test(metrics, start_registers_the_components_down_and_llm_usage_sets_the_counters)
+{
+    char err[256];
+    const char *parts[] = {"sockets", "database", NULL};
+    cr_assert_eq(cs_metrics_start(0, parts, err, sizeof err), 0, "%s", err);
+    char *body = NULL;
+    cr_assert_not(cs_metrics_healthy(&body), "nothing reported up yet");
+    cr_assert_str_eq(body, "sockets: down\ndatabase: down\n");
+    free(body);
+    cs_metrics_llm_usage(1200, 300, -1, 0.00036);
+    char *text = cs_metrics_render();
+    cr_assert_eq(cs_testhttp_metric(text, "callsift_llm_tokens_total{type=\"prompt\"}"), 1200);
+    cr_assert_eq(cs_testhttp_metric(text, "callsift_llm_tokens_total{type=\"completion\"}"), 300);
+    cr_assert_eq(cs_testhttp_metric(text, "callsift_llm_tokens_total{type=\"embedding\"}"), -1,
+                 "no embedding series for a stage without embeddings");
+    cr_assert_float_eq(cs_testhttp_metric(text, "callsift_llm_cost_usd_total"), 0.00036, 1e-12);
+    free(text);
+}
