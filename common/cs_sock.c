@@ -48,8 +48,9 @@ static zsock_t *s_new(int type, const char *endpoint, bool bind, bool work, char
     zsock_set_heartbeat_ivl(sock, HEARTBEAT_IVL_MS);
     zsock_set_heartbeat_timeout(sock, HEARTBEAT_TIMEOUT_MS);
     zsock_set_reconnect_ivl(sock, 100);
-    zsock_set_reconnect_ivl_max(sock,
-                                500); /* a stage started early connects soon after its peer binds */
+    /* at most 0.5 s between attempts: a stage started early connects soon after its peer binds
+       (and the first extractor to connect gets no long head start over the others) */
+    zsock_set_reconnect_ivl_max(sock, 500);
     if (sends)
         zsock_set_sndtimeo(sock, SNDTIMEO_MS);
     if (type == ZMQ_PUSH && !bind)
