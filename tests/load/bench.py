@@ -48,6 +48,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -303,6 +304,14 @@ class FakeLLM:
             raise BenchError("callsift-fake-llm did not start: %r" % line)
         self.url = line[line.index("http://"):].split()[0]
 
+    def counters(self):
+        """The fake's counters so far, from its GET /v1/stats."""
+        try:
+            with urllib.request.urlopen(self.url.rstrip("/") + "/stats", timeout=5) as r:
+                return json.loads(r.read().decode())
+        except (OSError, ValueError) as e:
+            raise BenchError("callsift-fake-llm /stats: %s" % e)
+
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         out, _ = self.proc.communicate(timeout=30)
@@ -410,13 +419,13 @@ def main():
                 ("2 x %d" % c, sweep_calls, 2, c) for c in sweep]
             for name, n_calls, extractors, conc in configs:
                 log("part 2: simulated LLM, %s, %d calls" % (name, n_calls))
-                before = fake_counters(fake)
+                before = fake.counters()
                 _, url2, ws2 = dbs.create(bin_dir, truth, env)
                 sub = head(replay, n_calls, os.path.join(work, "head%d.jsonl" % n_calls))
                 wall2 = pipeline(bin_dir, url2, ws2, sub, os.path.join(work, "p2-%d" % conc),
                                  extractors=extractors, extractor_args=llm_args(fake.url, conc),
                                  matcher_args="--provider offline")
-                after = fake_counters(fake)
+                after = fake.counters()
                 stored2, processed2, rate2, span2 = stored_rate(url2, ws2)
                 extract_reqs = requests_of(after, "chat_extract") - requests_of(before, "chat_extract")
                 per_call = extract_reqs / stored2 if stored2 else 1.0
@@ -483,16 +492,6 @@ def main():
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
     return status
-
-
-def fake_counters(fake):
-    """The fake's counters so far (it prints them on SIGUSR1? no: read its /stats)."""
-    import urllib.request
-    try:
-        with urllib.request.urlopen(fake.url.rstrip("/") + "/stats", timeout=5) as r:
-            return json.loads(r.read().decode())
-    except Exception:  # noqa: BLE001  a fake without /stats: counters from its final line only
-        return {}
 
 
 def machine():
