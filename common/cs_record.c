@@ -170,6 +170,7 @@ static const field_t EXTRACTION[] = {
     {"insights", F_OBJECT, OPT, .fields = INSIGHTS},
     {"llm", F_OBJECT, OPT, .fields = LLM_USAGE},
     {"error", F_STRING, OPT, .max_len = 8192},
+    {"error_cause", F_STRING, OPT, .min_len = 1, .max_len = 64},
     {0},
 };
 
@@ -215,6 +216,8 @@ static const field_t ACK[] = {
     {"status", F_STRING, REQ, .choices = STATUSES},
     {"error", F_STRING, OPT},
     {"message_id", F_UUID, OPT},
+    {"processed", F_BOOL, OPT},
+    {"cause", F_STRING, OPT, .min_len = 1, .max_len = 64},
     {0},
 };
 

@@ -30,6 +30,20 @@
 #define CS_RECORD_MAX_DEPTH  12          /* nested maps and arrays; the record is depth 1 */
 #define CS_RECORD_MAX_VALUES (1u << 20)  /* values of any type in one record */
 
+/* Why a call was stored unprocessed: the "error_cause" an extractor or matcher puts beside
+   "error" in the record it passes on, and the "cause" of the writer's ack for that call, so the
+   fetcher's summary can name the main cause. Decoders accept any short string (newer stages may
+   add causes); these are the ones the stages set. */
+#define CS_CAUSE_LLM_UNREACHABLE "llm_unreachable"    /* connect/DNS/timeouts/5xx, retries spent */
+#define CS_CAUSE_LLM_INVALID     "llm_invalid_answer" /* invalid JSON or schema, retries spent */
+#define CS_CAUSE_LLM_RATE_LIMIT  "llm_rate_limited"   /* 429s past the attempt budget */
+#define CS_CAUSE_LLM_AUTH        "llm_auth"           /* 401/403: a wrong or revoked key */
+#define CS_CAUSE_LLM_QUOTA       "llm_quota"          /* insufficient_quota */
+#define CS_CAUSE_BUDGET          "budget"             /* a spending cap was reached */
+#define CS_CAUSE_EMBEDDINGS      "embeddings"         /* the matcher's embeddings failed */
+#define CS_CAUSE_NOT_EXTRACTED   "not_extracted"      /* flags.extract false: as asked */
+#define CS_CAUSE_OTHER           "other"
+
 typedef enum {
     CS_KIND_UNKNOWN = 0,
     CS_KIND_CALL,
