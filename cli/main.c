@@ -249,7 +249,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("callsift %s\n", CS_VERSION);
+        printf("callsift %s\n", cs_version());
         return EXIT_OK;
     }
     int status = EXIT_USAGE;

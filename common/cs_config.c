@@ -1,6 +1,7 @@
 #include "cs_config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "cs_log.h"
 #include "cs_util.h"
+#include "cs_version.h"
 
 #define SECRET_FILE_MAX (64 * 1024)
 
@@ -79,23 +81,64 @@ static slot_t *s_find(const cs_config_t *self, const char *name, size_t namelen)
     return NULL;
 }
 
-static int s_check_value(const cs_option_t *opt, const char *value, const char *origin, char *err,
-                         size_t errlen)
+/* The integer range of an option: [*lo, *hi]. */
+static void s_int_range(const cs_option_t *opt, long long *lo, long long *hi)
+{
+    *lo = (opt->flags & CS_OPT_SIGNED) ? INT_MIN : (opt->flags & CS_OPT_POSITIVE) ? 1 : 0;
+    *hi = (opt->flags & CS_OPT_PORT) ? 65535 : (opt->flags & CS_OPT_UNIT) ? 1 : INT_MAX;
+}
+
+static int s_check_int(const cs_option_t *opt, const char *value, const char *origin, char *err,
+                       size_t errlen)
+{
+    long long lo, hi;
+    s_int_range(opt, &lo, &hi);
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(value, &end, 10);
+    if (!errno && end != value && *end == '\0' && v >= lo && v <= hi)
+        return 0;
+    if (opt->flags & CS_OPT_SIGNED)
+        return cs_fail(err, errlen, "%s: expected an integer, got '%s'", origin, value);
+    if (hi == INT_MAX)
+        return cs_fail(err, errlen, "%s: expected an integer of at least %lld, got '%s'", origin,
+                       lo, value);
+    return cs_fail(err, errlen, "%s: expected an integer from %lld to %lld, got '%s'", origin, lo,
+                   hi, value);
+}
+
+static int s_check_double(const cs_option_t *opt, const char *value, const char *origin, char *err,
+                          size_t errlen)
 {
     char *end = NULL;
     errno = 0;
+    double d = strtod(value, &end);
+    bool number = !errno && end != value && *end == '\0' && isfinite(d);
+    if (opt->flags & CS_OPT_SIGNED) {
+        if (!number)
+            return cs_fail(err, errlen, "%s: expected a number, got '%s'", origin, value);
+    } else if (opt->flags & CS_OPT_UNIT) {
+        if (!number || d < 0 || d > 1)
+            return cs_fail(err, errlen, "%s: expected a number from 0 to 1, got '%s'", origin,
+                           value);
+    } else if (opt->flags & CS_OPT_POSITIVE) {
+        if (!number || d <= 0)
+            return cs_fail(err, errlen, "%s: expected a number greater than 0, got '%s'", origin,
+                           value);
+    } else if (!number || d < 0) {
+        return cs_fail(err, errlen, "%s: expected a number of at least 0, got '%s'", origin, value);
+    }
+    return 0;
+}
+
+static int s_check_value(const cs_option_t *opt, const char *value, const char *origin, char *err,
+                         size_t errlen)
+{
     switch (opt->type) {
     case CS_OPT_INT:
-        (void)strtoll(value, &end, 10);
-        if (errno || end == value || *end != '\0')
-            return cs_fail(err, errlen, "%s: expected an integer, got '%s'", origin, value);
-        break;
-    case CS_OPT_DOUBLE: {
-        double d = strtod(value, &end);
-        if (errno || end == value || *end != '\0' || !isfinite(d))
-            return cs_fail(err, errlen, "%s: expected a number, got '%s'", origin, value);
-        break;
-    }
+        return s_check_int(opt, value, origin, err, errlen);
+    case CS_OPT_DOUBLE:
+        return s_check_double(opt, value, origin, err, errlen);
     case CS_OPT_FLAG:
         if (strcasecmp(value, "1") && strcasecmp(value, "0") && strcasecmp(value, "true") &&
             strcasecmp(value, "false") && strcasecmp(value, "yes") && strcasecmp(value, "no"))
@@ -169,6 +212,29 @@ static int s_from_env(cs_config_t *self, char *err, size_t errlen)
     return 0;
 }
 
+/* Whether a secret option's value is worth hiding: every secret is, except a database URL
+   (or conninfo string) without a password. cs_log_redact() masks exactly those passwords. */
+static bool s_holds_secret(const cs_option_t *opt, const char *value)
+{
+    if (!opt->env || strcmp(opt->env, "DATABASE_URL") != 0)
+        return true;
+    char buf[4096];
+    if (strlen(value) >= sizeof buf)
+        return true;
+    cs_strlcpy(buf, value, sizeof buf);
+    cs_log_redact(buf, sizeof buf);
+    return strcmp(buf, value) != 0;
+}
+
+/* Overwrite a secret flag's value in argv, so `ps` and /proc/PID/cmdline no longer show it. */
+static void s_wipe(char *value)
+{
+    size_t n = strlen(value);
+    memset(value, '*', n > 4 ? 4 : n);
+    if (n > 4)
+        memset(value + 4, '\0', n - 4);
+}
+
 int cs_config_parse(cs_config_t *self, int argc, char **argv, bool allow_positional, char *err,
                     size_t errlen)
 {
@@ -183,10 +249,16 @@ int cs_config_parse(cs_config_t *self, int argc, char **argv, bool allow_positio
             cs_config_usage(self, stdout);
             return 1;
         }
+        if (strcmp(argv[i], "--version") == 0) {
+            cs_config_version(self, stdout);
+            return 1;
+        }
     }
     if (s_from_env(self, err, errlen) != 0)
         return -1;
 
+    const cs_option_t *exposed[8]; /* secrets that were on the command line */
+    int nexposed = 0;
     bool only_positional = false;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -219,6 +291,11 @@ int cs_config_parse(cs_config_t *self, int argc, char **argv, bool allow_positio
             return cs_fail(err, errlen, "%s needs a value", origin);
         if (s_set(slot, value, origin, err, errlen) != 0)
             return -1;
+        if ((slot->opt->flags & CS_OPT_SECRET) && s_holds_secret(slot->opt, slot->value)) {
+            s_wipe(eq ? (char *)eq + 1 : argv[i]);
+            if (nexposed < (int)CS_ARRAY_LEN(exposed))
+                exposed[nexposed++] = slot->opt;
+        }
     }
 
     for (int i = 0; i < self->nslots; i++) {
@@ -236,7 +313,28 @@ int cs_config_parse(cs_config_t *self, int argc, char **argv, bool allow_positio
         return cs_fail(err, errlen, "--log-format: expected 'text' or 'json'");
     if (cs_log_set_level_name(cs_config_str(self, "log-level")) != 0)
         return cs_fail(err, errlen, "--log-level: expected debug, info, warning or error");
+    for (int i = 0; i < nexposed; i++) {
+        if (exposed[i]->env)
+            cs_warn("--%s was given on the command line, where other users of this machine can "
+                    "read it (ps) until the process wiped it at start: set %s or %s_FILE instead",
+                    exposed[i]->name, exposed[i]->env, exposed[i]->env);
+        else
+            cs_warn("--%s was given on the command line, where other users of this machine can "
+                    "read it (ps) until the process wiped it at start",
+                    exposed[i]->name);
+    }
     return 0;
+}
+
+const char *cs_version(void)
+{
+    return CALLSIFT_VERSION_STRING;
+}
+
+void cs_config_version(const cs_config_t *self, FILE *out)
+{
+    size_t n = strcspn(self->usage, " ");
+    fprintf(out, "%.*s %s\n", (int)n, self->usage, cs_version());
 }
 
 static const slot_t *s_slot(const cs_config_t *self, const char *name)
@@ -316,4 +414,5 @@ void cs_config_usage(const cs_config_t *self, FILE *out)
         }
     }
     fprintf(out, "  %-30s %s\n", "--help", "show this help and exit");
+    fprintf(out, "  %-30s %s\n", "--version", "show the version and exit");
 }

@@ -57,6 +57,27 @@ static int s_connect_retry(cs_db_t *self, int max_attempts, char *err, size_t er
                    reason[0] ? reason : "interrupted while connecting to PostgreSQL");
 }
 
+char *cs_db_url_normalize(const char *url)
+{
+    static const char *const SCHEMES[] = {"postgresql+", "postgres+"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(SCHEMES); i++) {
+        size_t n = strlen(SCHEMES[i]);
+        const char *rest = strncmp(url, SCHEMES[i], n) == 0 ? strstr(url + n, "://") : NULL;
+        /* the driver name is letters, digits and underscores only */
+        if (rest && rest > url + n &&
+            strspn(url + n, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
+                (size_t)(rest - (url + n))) {
+            char *out = malloc(strlen("postgresql") + strlen(rest) + 1);
+            if (out) {
+                strcpy(out, "postgresql");
+                strcat(out, rest);
+            }
+            return out;
+        }
+    }
+    return strdup(url);
+}
+
 cs_db_t *cs_db_connect(const char *url, int max_attempts, char *err, size_t errlen)
 {
     if (!url || !*url) {
@@ -64,7 +85,7 @@ cs_db_t *cs_db_connect(const char *url, int max_attempts, char *err, size_t errl
         return NULL;
     }
     cs_db_t *self = calloc(1, sizeof *self);
-    if (!self || !(self->url = strdup(url))) {
+    if (!self || !(self->url = cs_db_url_normalize(url))) {
         free(self);
         cs_fail(err, errlen, "out of memory");
         return NULL;

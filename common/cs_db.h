@@ -12,7 +12,15 @@
 
 typedef struct cs_db cs_db_t;
 
-/* Connect to `url` (a libpq URL or conninfo string; copied). Retries with jittered
+/* The libpq form of a database URL: SQLAlchemy's driver-qualified schemes, which the seed's
+   users have in their DATABASE_URL (postgresql+psycopg2://, postgresql+asyncpg://,
+   postgres+pg8000://, ...), become postgresql://; everything else (postgresql://, postgres://,
+   key=value conninfo strings) is returned as it is. Returns a malloc'd string the caller frees,
+   or NULL when out of memory. */
+char *cs_db_url_normalize(const char *url);
+
+/* Connect to `url` (a libpq URL or conninfo string, or any form cs_db_url_normalize() takes;
+   copied). Retries with jittered
    exponential backoff up to `max_attempts` times (0 = until cs_stop_requested()).
    Returns NULL with a reason in err (the password masked) when it gives up. */
 cs_db_t *cs_db_connect(const char *url, int max_attempts, char *err, size_t errlen);

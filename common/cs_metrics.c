@@ -9,12 +9,9 @@
 #include <microhttpd.h>
 
 #include "cs_buf.h"
+#include "cs_config.h"
 #include "cs_log.h"
 #include "cs_util.h"
-
-#ifndef CALLSIFT_VERSION
-#define CALLSIFT_VERSION "0.1.0"
-#endif
 
 typedef enum { COUNTER, GAUGE, HISTOGRAM } kind_t;
 
@@ -170,7 +167,7 @@ void cs_metrics_init(const char *stage)
     s_reg.stage = stage;
     char labels[128];
     snprintf(labels, sizeof labels, "stage=\"%s\",version=\"%s\"", stage ? stage : "",
-             CALLSIFT_VERSION);
+             cs_version());
     cs_metrics_set("callsift_info", labels, 1);
     /* what every stage counts starts at 0, so rate() sees its first increase */
     static const char *const ALWAYS[] = {

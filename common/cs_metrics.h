@@ -28,7 +28,7 @@
 #define CS_METRICS_OPTION                                                                          \
     {                                                                                              \
         "metrics-port", "CALLSIFT_METRICS_PORT", CS_OPT_INT, "0",                                  \
-            "serve Prometheus /metrics and /healthz on this TCP port (0: off)", 0                  \
+            "serve Prometheus /metrics and /healthz on this TCP port (0: off)", CS_OPT_PORT        \
     }
 
 /* Name the process's stage ("writer", ...): exported as callsift_info{stage,version} 1.

@@ -1,4 +1,5 @@
 /* cs_config: flags over environment over defaults, NAME_FILE secrets, type checks, --help. */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,4 +169,136 @@ Test(config, log_format_is_applied)
     cr_assert_eq(parse(cfg, argv, err), -1);
     cr_assert(strstr(err, "--log-format"), "%s", err);
     cs_config_destroy(&cfg);
+}
+
+static const cs_option_t RANGED[] = {
+    {"limit", "CS_T_LIMIT", CS_OPT_INT, "100", "at least 0", 0},
+    {"attempts", NULL, CS_OPT_INT, "3", "at least 1", CS_OPT_POSITIVE},
+    {"port", NULL, CS_OPT_INT, "0", "a port", CS_OPT_PORT},
+    {"offset", NULL, CS_OPT_INT, "0", "any integer", CS_OPT_SIGNED},
+    {"confidence", NULL, CS_OPT_DOUBLE, "0.7", "0..1", CS_OPT_UNIT},
+    {"timeout", NULL, CS_OPT_DOUBLE, "30", "> 0", CS_OPT_POSITIVE},
+    {"rate", NULL, CS_OPT_DOUBLE, "0", ">= 0", 0},
+    {NULL, NULL, 0, NULL, NULL, 0},
+};
+
+/* Parse one "--name=value" against RANGED; returns the parse result, the reason in err. */
+static int parse_one(const char *arg, char err[256])
+{
+    cs_config_t *cfg = cs_config_new("t", NULL, RANGED);
+    char *argv[] = {"t", (char *)arg, NULL};
+    int rc = cs_config_parse(cfg, 2, argv, false, err, 256);
+    cs_config_destroy(&cfg);
+    return rc;
+}
+
+Test(config, numeric_values_out_of_range_name_the_flag_and_the_range)
+{
+    static const struct {
+        const char *arg, *reason;
+    } BAD[] = {
+        {"--limit=-5", "--limit: expected an integer of at least 0, got '-5'"},
+        {"--limit=2147483648", "--limit: expected an integer of at least 0"},
+        {"--limit=99999999999999999999", "--limit: expected an integer of at least 0"},
+        {"--attempts=0", "--attempts: expected an integer of at least 1, got '0'"},
+        {"--port=65536", "--port: expected an integer from 0 to 65535, got '65536'"},
+        {"--offset=x", "--offset: expected an integer, got 'x'"},
+        {"--confidence=1.5", "--confidence: expected a number from 0 to 1, got '1.5'"},
+        {"--timeout=0", "--timeout: expected a number greater than 0, got '0'"},
+        {"--rate=-0.5", "--rate: expected a number of at least 0, got '-0.5'"},
+        {"--rate=nan", "--rate: expected a number of at least 0"},
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        cr_assert_eq(parse_one(BAD[i].arg, err), -1, "%s was taken", BAD[i].arg);
+        cr_assert(strstr(err, BAD[i].reason), "%s: %s", BAD[i].arg, err);
+    }
+    static const char *const GOOD[] = {"--limit=0",   "--attempts=1",      "--port=65535",
+                                       "--offset=-7", "--confidence=1",    "--timeout=0.5",
+                                       "--rate=0",    "--limit=2147483647"};
+    for (size_t i = 0; i < sizeof GOOD / sizeof GOOD[0]; i++)
+        cr_assert_eq(parse_one(GOOD[i], err), 0, "%s: %s", GOOD[i], err);
+}
+
+Test(config, the_environment_is_range_checked_too)
+{
+    setenv("CS_T_LIMIT", "-3", 1);
+    char err[256];
+    cr_assert_eq(parse_one("--rate=1", err), -1);
+    cr_assert(strstr(err, "CS_T_LIMIT: expected an integer of at least 0, got '-3'"), "%s", err);
+}
+
+Test(config, version_prints_the_program_and_the_build)
+{
+    cs_config_t *cfg = cs_config_new("callsift-test --workspace-id UUID", NULL, OPTS);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    cs_config_version(cfg, out);
+    fclose(out);
+    char want[256];
+    snprintf(want, sizeof want, "callsift-test %s\n", cs_version());
+    cr_assert_str_eq(buf, want);
+    cr_assert(strncmp(cs_version(), "0.", 2) == 0 || strncmp(cs_version(), "1.", 2) == 0, "%s",
+              cs_version());
+    free(buf);
+    char err[256];
+    char *argv[] = {"t", "--version", NULL}; /* answered before required options are checked */
+    cr_assert_eq(cs_config_parse(cfg, 2, argv, false, err, sizeof err), 1);
+    cs_config_destroy(&cfg);
+}
+
+static const cs_option_t SECRETS[] = {
+    {"api-key", "CS_T_API_KEY", CS_OPT_STRING, NULL, "key", CS_OPT_SECRET},
+    {"database-url", "DATABASE_URL", CS_OPT_STRING, NULL, "db", CS_OPT_SECRET},
+    {NULL, NULL, 0, NULL, NULL, 0},
+};
+
+Test(config, secrets_given_as_flags_are_wiped_from_argv_with_a_warning)
+{
+    char key[] = "sk-live-abcdef123456";
+    char url_arg[] = "--database-url=postgresql://u:hunter2pass@db/x";
+    char *argv[] = {"t", "--api-key", key, url_arg, NULL};
+    char *logbuf = NULL;
+    size_t loglen = 0;
+    FILE *log = open_memstream(&logbuf, &loglen);
+    cs_log_set_stream(log);
+    cs_config_t *cfg = cs_config_new("t", NULL, SECRETS);
+    char err[256];
+    cr_assert_eq(cs_config_parse(cfg, 4, argv, false, err, sizeof err), 0, "%s", err);
+    cs_log_set_stream(NULL);
+    fclose(log);
+    /* the values are kept, argv no longer holds them */
+    cr_assert_str_eq(cs_config_str(cfg, "api-key"), "sk-live-abcdef123456");
+    cr_assert_str_eq(cs_config_str(cfg, "database-url"), "postgresql://u:hunter2pass@db/x");
+    cr_assert_null(memmem(key, sizeof key, "abcdef", 6));
+    cr_assert_null(memmem(url_arg, sizeof url_arg, "hunter2", 7));
+    cr_assert_str_eq(argv[1], "--api-key");
+    cr_assert(strstr(logbuf, "WARNING - --api-key was given on the command line"), "%s", logbuf);
+    cr_assert(strstr(logbuf, "set CS_T_API_KEY or CS_T_API_KEY_FILE instead"), "%s", logbuf);
+    cr_assert(strstr(logbuf, "--database-url was given"), "%s", logbuf);
+    cr_assert_null(strstr(logbuf, "hunter2"), "%s", logbuf);
+    free(logbuf);
+    cs_config_destroy(&cfg);
+    cs_log_reset();
+}
+
+Test(config, a_database_url_without_a_password_is_left_alone)
+{
+    char url[] = "postgresql://callsift@db.internal/callsift";
+    char *argv[] = {"t", "--database-url", url, NULL};
+    char *logbuf = NULL;
+    size_t loglen = 0;
+    FILE *log = open_memstream(&logbuf, &loglen);
+    cs_log_set_stream(log);
+    cs_config_t *cfg = cs_config_new("t", NULL, SECRETS);
+    char err[256];
+    cr_assert_eq(cs_config_parse(cfg, 3, argv, false, err, sizeof err), 0, "%s", err);
+    cs_log_set_stream(NULL);
+    fclose(log);
+    cr_assert_str_eq(url, "postgresql://callsift@db.internal/callsift");
+    cr_assert_eq(loglen, 0, "%s", logbuf);
+    free(logbuf);
+    cs_config_destroy(&cfg);
+    cs_log_reset();
 }
