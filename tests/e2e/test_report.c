@@ -453,7 +453,9 @@ Test(report, top_keeps_the_first_rows)
     json_decref(doc);
     free(out);
 
-    expect_failure(cli("report", "--workspace-id", ws, "--top", "-1", NULL), 1, "--top");
+    /* a negative count is a usage error, refused before the database is asked */
+    expect_failure(cli("report", "--workspace-id", ws, "--top", "-1", NULL), 2,
+                   "--top: expected an integer of at least 0, got '-1'");
 }
 
 Test(report, csv_has_a_header_and_one_record_per_feature)

@@ -11,6 +11,7 @@
 
 #include <criterion/criterion.h>
 
+#include "cs_config.h"
 #include "cs_metrics.h"
 #include "cs_testhttp.h"
 
@@ -41,8 +42,9 @@ Test(metrics, counters_gauges_and_labels_render_as_prometheus_text)
     cr_assert_eq(cs_testhttp_metric(text, "callsift_calls_stored_total{status=\"already\"}"), 1);
     cr_assert_eq(cs_testhttp_metric(text, "callsift_in_flight"), 4);
     cr_assert_float_eq(cs_testhttp_metric(text, "callsift_llm_cost_usd_total"), 0.0015, 1e-12);
-    cr_assert_eq(cs_testhttp_metric(text, "callsift_info{stage=\"writer\",version=\"0.1.0\"}"), 1,
-                 "%s", text);
+    char info[256];
+    snprintf(info, sizeof info, "callsift_info{stage=\"writer\",version=\"%s\"}", cs_version());
+    cr_assert_eq(cs_testhttp_metric(text, info), 1, "%s", text);
     /* one HELP/TYPE per family, however many series */
     const char *first = strstr(text, "# TYPE callsift_calls_stored_total");
     cr_assert(first && !strstr(first + 1, "# TYPE callsift_calls_stored_total"), "%s", text);
