@@ -3,10 +3,12 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-asan test-valgrind demo quality bench bench-matcher format format-check clean help
+.PHONY: all deps build test test-asan test-valgrind fuzz demo quality bench bench-matcher format format-check clean help
 
 all: build
 
@@ -15,6 +17,7 @@ help:
 	@echo "make test        install what is missing, build, run every test (throwaway PostgreSQL)"
 	@echo "make test-asan   the tests built with AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make test-valgrind  the unit tests under valgrind (leaks fail)"
+	@echo "make fuzz        each libFuzzer target for FUZZ_SECONDS (default 60) with clang; a crash fails"
 	@echo "make quality     precision/recall/F1 of the offline extractor and matcher on public data"
 	@echo "make bench       speed, LLM cost and scale of the pipeline beside their bounds (< 10 min)"
 	@echo "make build       just build (binaries in build/bin)"
@@ -42,6 +45,18 @@ test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 test-valgrind: build
 	scripts/with-pg.sh scripts/run-valgrind.sh $(BUILD)
 
+# The libFuzzer targets of tests/fuzz, built with clang in their own tree, each run for
+# FUZZ_SECONDS; crash inputs land in $(FUZZ_BUILD)/fuzz-crashes/ (README "Fuzzing").
+$(FUZZ_BUILD)/CMakeCache.txt:
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCALLSIFT_FUZZ=ON \
+		-DCALLSIFT_TESTS=OFF $(CMAKE_ARGS)
+
+fuzz:
+	@CALLSIFT_DEPS_MODE=fuzz scripts/deps.sh
+	$(MAKE) $(FUZZ_BUILD)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 demo: build
 	scripts/with-pg.sh scripts/demo.sh $(BUILD)
 
@@ -68,4 +83,4 @@ format-check:
 	clang-format --dry-run -Werror $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

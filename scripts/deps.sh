@@ -3,6 +3,8 @@
 # Idempotent and quick when everything is already there (no apt-get update then).
 # CALLSIFT_DEPS_EXTRA="pkg ...": more packages. CALLSIFT_DEPS_MODE=build: only what building
 # the executables needs, without the tests' (Criterion, PostgreSQL, curl, python3): deploy/Dockerfile.
+# CALLSIFT_DEPS_MODE=fuzz: what building needs plus clang and its libFuzzer (make fuzz);
+# libclang-rt-14-dev is only recommended by clang on Debian 12, so it is named here.
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config
@@ -11,7 +13,8 @@ PKGS=(build-essential cmake pkg-config
 case "${CALLSIFT_DEPS_MODE:-all}" in
 all) PKGS+=(libcriterion-dev postgresql postgresql-client curl python3) ;;
 build) ;;
-*) echo "deps.sh: CALLSIFT_DEPS_MODE must be 'all' or 'build'" >&2; exit 2 ;;
+fuzz) PKGS+=(clang libclang-rt-14-dev llvm) ;;
+*) echo "deps.sh: CALLSIFT_DEPS_MODE must be 'all', 'build' or 'fuzz'" >&2; exit 2 ;;
 esac
 if [ "${CALLSIFT_DEPS_EXTRA:-}" != "" ]; then
     read -r -a extra <<<"$CALLSIFT_DEPS_EXTRA"
