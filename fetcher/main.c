@@ -24,6 +24,7 @@
 #include "cs_record.h"
 #include "cs_replay.h"
 #include "cs_sock.h"
+#include "cs_time.h"
 #include "cs_util.h"
 
 static const cs_option_t OPTIONS[] = {
@@ -33,8 +34,11 @@ static const cs_option_t OPTIONS[] = {
      "maximum number of calls to fetch (replay: all unless set)", 0},
     {"days-back", "CALLSIFT_DAYS_BACK", CS_OPT_INT, "7", "how many days back to fetch calls", 0},
     {"from", NULL, CS_OPT_STRING, NULL,
-     "start of the window, ISO-8601 (inclusive; overrides --days-back)", 0},
-    {"to", NULL, CS_OPT_STRING, NULL, "end of the window, ISO-8601 (exclusive; default now)", 0},
+     "start of the window (inclusive; overrides --days-back): 2026-01-01, 2026-01-01T09:30[:00] "
+     "or '2026-01-01 09:30', with Z or an offset such as +05:30 (none means UTC)",
+     0},
+    {"to", NULL, CS_OPT_STRING, NULL,
+     "end of the window (exclusive; default now), in the same forms as --from", 0},
     {"gong-workspace", "GONG_WORKSPACE_ID", CS_OPT_STRING, NULL, "Gong's own workspaceId filter",
      0},
     {"no-transcripts", NULL, CS_OPT_FLAG, "false",
@@ -190,24 +194,50 @@ static int s_collect(void *arg, json_t *call)
     return 0;
 }
 
-static void s_window(const cs_config_t *cfg, char *from, char *to, size_t len)
+/* The window [from, to) in seconds since the epoch: --from and --to as typed (see cs_time.h),
+   else --days-back before now and now. Returns 0, or -1 with a one-line usage message in err
+   naming the flag and the accepted forms. */
+static int s_window(const cs_config_t *cfg, int64_t now_s, int64_t *from, int64_t *to, char *err,
+                    size_t errlen)
 {
-    int64_t now = cs_wall_ms();
-    if (cs_config_str(cfg, "to"))
-        cs_strlcpy(to, cs_config_str(cfg, "to"), len);
-    else
-        cs_iso8601(now, to, len);
-    if (cs_config_str(cfg, "from"))
-        cs_strlcpy(from, cs_config_str(cfg, "from"), len);
-    else
-        cs_iso8601(now - cs_config_int(cfg, "days-back") * 86400000LL, from, len);
+    char why[256];
+    const char *names[2] = {"from", "to"};
+    int64_t *out[2] = {from, to};
+    for (int i = 0; i < 2; i++) {
+        const char *text = cs_config_str(cfg, names[i]);
+        if (text && cs_time_parse(text, out[i], why, sizeof why) != 0)
+            return cs_fail(err, errlen, "--%s: %s; write %s", names[i], why, CS_TIME_FORMS);
+    }
+    if (!cs_config_str(cfg, "to"))
+        *to = now_s;
+    if (!cs_config_str(cfg, "from"))
+        *from = now_s - cs_config_int(cfg, "days-back") * 86400LL;
+    if (*to <= *from) {
+        char f[CS_TIME_LEN], t[CS_TIME_LEN];
+        cs_time_format(*from, f, sizeof f);
+        cs_time_format(*to, t, sizeof t);
+        if (cs_config_str(cfg, "from"))
+            return cs_fail(err, errlen, "--to %s is not after --from %s: the window is empty", t,
+                           f);
+        return cs_fail(err, errlen,
+                       "--to %s is not after the start of the window, %s (--days-back %lld); "
+                       "give --from too",
+                       t, f, (long long)cs_config_int(cfg, "days-back"));
+    }
+    return 0;
 }
 
 /* One pass over Gong's window: list, skip what is done, fetch transcripts in batches, offer. */
 static int s_gong_pass(fetcher_t *f, cs_gong_t *gong)
 {
-    char from[40], to[40], err[1024];
-    s_window(f->cfg, from, to, sizeof from);
+    char from[CS_TIME_LEN], to[CS_TIME_LEN], err[1024];
+    int64_t from_s = 0, to_s = 0;
+    if (!f->redo && s_window(f->cfg, cs_wall_ms() / 1000, &from_s, &to_s, err, sizeof err) != 0) {
+        cs_error("%s", err);
+        return -1;
+    }
+    cs_time_format(from_s, from, sizeof from);
+    cs_time_format(to_s, to, sizeof to);
     json_t *calls = json_array();
     cs_gong_rc_t rc;
     if (f->redo) { /* the unprocessed calls, by id */
@@ -443,6 +473,9 @@ int main(int argc, char **argv)
         OPTIONS);
     char err[1024];
     int rc = cs_config_parse(f.cfg, argc, argv, false, err, sizeof err);
+    int64_t from_s, to_s; /* dates that can't be read, or an empty window: before any work */
+    if (rc == 0 && s_window(f.cfg, cs_wall_ms() / 1000, &from_s, &to_s, err, sizeof err) != 0)
+        rc = -1;
     if (rc == 0) /* a wrong --curve-* set is a usage error too */
         rc = cs_curve_setup(f.cfg, CS_CURVE_BINDS | CS_CURVE_CONNECTS, err, sizeof err);
     if (rc != 0) {

@@ -729,3 +729,83 @@ Test(fetcher_gong, reprocess_asks_gong_for_the_unprocessed_calls_by_id, .timeout
     fake_gong_stop(&fg);
     rig_close(&r);
 }
+
+/* ---- dates as people type them ------------------------------------------------------------ */
+
+static const char *filter_str(const fake_gong_request_t *req, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(req->body, "filter"), key));
+}
+
+Test(fetcher_gong, from_as_a_date_alone_is_sent_as_gongs_date_time, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    fake_gong_t *fg = gong_with_calls(0, -1);
+    json_t *line = gong_call(1, false, "acme-corp.example");
+    json_t *transcript = json_incref(json_object_get(line, "transcript"));
+    json_object_del(line, "transcript");
+    json_object_set_new(json_object_get(line, "metaData"), "started",
+                        json_string("2026-01-15T10:00:00Z"));
+    cr_assert_eq(fake_gong_add_call(fg, line, transcript), 0);
+    json_decref(line);
+    json_decref(transcript);
+    char base[128];
+    snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
+    /* the README's own example, and a local time with an offset */
+    char *args[] = {base, "--from", "2026-01-01", "--to", "2026-02-01 05:30+05:30", NULL};
+    char *env[] = {"GONG_ACCESS_KEY=key-abc", "GONG_ACCESS_KEY_SECRET=secret-xyz-123", NULL};
+    start_fetcher(&r, args, env);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
+    cr_assert_eq(seen.distinct, 1, "%s", log);
+    const fake_gong_request_t *req = fake_gong_last_request(fg, "/v2/calls/extensive");
+    cr_assert_str_eq(filter_str(req, "fromDateTime"), "2026-01-01T00:00:00Z");
+    cr_assert_str_eq(filter_str(req, "toDateTime"), "2026-02-01T00:00:00Z");
+    free(log);
+    seen_free(&seen);
+    fake_gong_stop(&fg);
+    rig_close(&r);
+}
+
+/* Run the fetcher to completion with a database it can never reach: a usage error must come
+   first, and no request must reach Gong. */
+static void expect_usage_error(char **dates, const char *needle)
+{
+    fake_gong_t *fg = gong_with_calls(1, -1);
+    char base[128];
+    snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
+    char *argv[16] = {(char *)cs_testproc_bin("callsift-fetcher"), "--workspace-id",
+                      "00000000-0000-4000-8000-000000000000", base};
+    int n = 4;
+    for (int i = 0; dates[i]; i++)
+        argv[n++] = dates[i];
+    argv[n] = NULL;
+    char *env[] = {"DATABASE_URL=postgresql://nobody@127.0.0.1:1/none", "GONG_ACCESS_KEY=key-abc",
+                   "GONG_ACCESS_KEY_SECRET=secret-xyz-123", NULL};
+    cs_testrun_t run = cs_testproc_run(argv, env, NULL, 20000);
+    cr_assert_eq(run.status, 2, "%s: exit %d\n%s", dates[1], run.status, run.err);
+    cr_assert(strstr(run.err, needle), "expected \"%s\" in:\n%s", needle, run.err);
+    if (strstr(needle, "--from:") || strstr(needle, "--to:"))
+        cr_assert(strstr(run.err, "+05:30"), "the accepted forms are named:\n%s", run.err);
+    int lines = 0;
+    for (const char *c = run.err; *c; c++)
+        lines += *c == '\n';
+    cr_assert_eq(lines, 1, "one line:\n%s", run.err);
+    cr_assert_eq(fake_gong_request_count(fg), 0, "Gong was asked");
+    cs_testrun_free(&run);
+    fake_gong_stop(&fg);
+}
+
+Test(fetcher_gong, unreadable_or_impossible_dates_and_empty_windows_are_usage_errors, .timeout = 60)
+{
+    expect_usage_error((char *[]){"--from", "2026-02-30", NULL}, "--from: \"2026-02-30\"");
+    expect_usage_error((char *[]){"--from", "last tuesday", NULL}, "--from:");
+    expect_usage_error((char *[]){"--to", "2026-01-01T25:00", NULL}, "--to:");
+    expect_usage_error((char *[]){"--from", "2026-01-02", "--to", "2026-01-01", NULL},
+                       "--to 2026-01-01T00:00:00Z is not after --from 2026-01-02T00:00:00Z");
+    expect_usage_error((char *[]){"--to", "2020-01-01", NULL},
+                       "is not after the start of the window");
+}
