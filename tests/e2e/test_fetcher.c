@@ -76,11 +76,35 @@ static void start_fetcher(rig_t *r, char **extra, char **extra_env)
     cr_assert(r->pull, "%s", err);
 }
 
+/* What the fake writer acks a call with: a status, or one of these. */
+#define ACK_UNPROCESSED "unprocessed" /* stored, extraction failed: LLM unreachable */
+#define ACK_AS_ASKED    "as-asked"    /* stored without extraction, as the flags said */
+#define ACK_FORGED      "forged"      /* "committed", but for the source "gong" */
+
+/* Publish the ack the writer would send for `call` (see the ACK_* kinds above). */
 static void ack(rig_t *r, const json_t *call, const char *status)
 {
     json_t *a = cs_record_new(CS_KIND_ACK);
     json_object_set_new(a, "workspace_id", json_string(r->ws));
     json_object_set_new(a, "external_id", json_string(cs_rec_str(call, "external_id")));
+    json_object_set_new(a, "source", json_string(cs_rec_str(call, "source")));
+    if (strcmp(status, ACK_FORGED) == 0) {
+        json_object_set_new(a, "source", json_string("gong"));
+        status = "committed";
+    }
+    if (strcmp(status, ACK_UNPROCESSED) == 0) {
+        json_object_set_new(a, "processed", json_false());
+        json_object_set_new(a, "cause", json_string(CS_CAUSE_LLM_UNREACHABLE));
+        json_object_set_new(a, "error",
+                            json_string("LLM unreachable after 3 attempts: connection refused"));
+        status = "committed";
+    } else if (strcmp(status, ACK_AS_ASKED) == 0) {
+        json_object_set_new(a, "processed", json_false());
+        json_object_set_new(a, "cause", json_string(CS_CAUSE_NOT_EXTRACTED));
+        status = "committed";
+    } else if (strcmp(status, "failed") != 0) {
+        json_object_set_new(a, "processed", json_true());
+    }
     json_object_set_new(a, "status", json_string(status));
     if (strcmp(status, "failed") == 0)
         json_object_set_new(a, "error", json_string("test writer refused it"));
