@@ -574,3 +574,18 @@ Test(replay, counting_calls_for_a_progress_total)
     cr_expect_eq(cs_replay_count_calls("/nonexistent/calls.jsonl"), -1);
     cr_expect_eq(cs_replay_count_calls("/dev/null"), -1, "not a regular file");
 }
+
+Test(replay, one_document_on_standard_input_is_gathered_and_reported_once)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    const char *text = "[\n  " GOOD("1") ",\n  " GOOD("2") "\n]\n";
+    cr_assert_eq(write(fds[1], text, strlen(text)), (ssize_t)strlen(text));
+    close(fds[1]);
+    dup2(fds[0], STDIN_FILENO);
+    close(fds[0]);
+    cs_replay_t *r = open_ok("-");
+    expect_document(r, "stdin is one JSON document spread over 4 lines, not JSON Lines: write one "
+                       "call per line, e.g. with jq -c '.[]'");
+    cs_replay_close(&r);
+}
