@@ -409,8 +409,8 @@ static int s_replay(fetcher_t *f, const char *path)
         s_step(f, 0);
     }
     cs_replay_close(&replay);
-    cs_info("Read %ld calls from %s (%ld already ingested, %ld private, %ld unreadable lines)",
-            offered, path, f->skipped_done, f->skipped_private, f->bad_input);
+    cs_info("Read %ld calls from %s (%ld already ingested, %ld private, %ld unreadable)", offered,
+            path, f->skipped_done, f->skipped_private, f->bad_input);
     return 0;
 }
 
