@@ -44,6 +44,7 @@ struct cs_gong {
     cs_buf_t body; /* the response being received; max = max_bytes + 1 */
     char curl_err[CURL_ERROR_SIZE];
     cs_gong_stats_t stats;
+    long total_records; /* records.totalRecords of the last listing's first page; -1 unknown */
 };
 
 static char *s_strdup_or_null(const char *s)
@@ -106,6 +107,7 @@ cs_gong_t *cs_gong_new(const cs_gong_opts_t *opts, char *err, size_t errlen)
     self->retry_after_cap_ms = opts->retry_after_cap_ms > 0 ? opts->retry_after_cap_ms : 60000;
     self->backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 500;
     self->backoff_cap_ms = opts->backoff_cap_ms > 0 ? opts->backoff_cap_ms : 30000;
+    self->total_records = -1;
     self->max_bytes =
         opts->max_response_bytes > 0 ? opts->max_response_bytes : CS_GONG_DEFAULT_MAX_BYTES;
     self->body.max = self->max_bytes + 1;
@@ -442,6 +444,7 @@ static cs_gong_rc_t s_list(cs_gong_t *self, const json_t *filter, const char *no
     cs_gong_rc_t rc = CS_GONG_OK;
     char *cursor = NULL;
     long delivered = 0;
+    self->total_records = -1;
     for (int page = 1;; page++) {
         char what[64];
         snprintf(what, sizeof what, "POST " PATH_EXTENSIVE " (page %d)", page);
@@ -460,8 +463,10 @@ static cs_gong_rc_t s_list(cs_gong_t *self, const json_t *filter, const char *no
         if (rc != CS_GONG_OK)
             break;
         if (!doc) {
-            if (page == 1)
+            if (page == 1) {
                 cs_info("%s", none);
+                self->total_records = 0;
+            }
             break;
         }
         json_t *calls = json_object_get(doc, "calls");
@@ -491,7 +496,17 @@ static cs_gong_rc_t s_list(cs_gong_t *self, const json_t *filter, const char *no
                 break;
             }
         }
-        cs_info("Fetched page %d of calls (%ld so far)", page, delivered);
+        if (page == 1) {
+            const json_t *total = json_object_get(json_object_get(doc, "records"), "totalRecords");
+            self->total_records = json_is_integer(total) && json_integer_value(total) >= 0
+                                      ? (long)json_integer_value(total)
+                                      : -1;
+        }
+        if (self->total_records >= 0)
+            cs_info("Fetched page %d of calls (%ld so far, of %ld)", page, delivered,
+                    limit > 0 && limit < self->total_records ? limit : self->total_records);
+        else
+            cs_info("Fetched page %d of calls (%ld so far)", page, delivered);
         const char *next = s_next_cursor(doc);
         if (!stop && next && s_advance(&cursor, next, what, page, err, errlen) != 0) {
             rc = CS_GONG_ERROR;
@@ -628,4 +643,9 @@ json_t *cs_gong_transcripts(cs_gong_t *self, const char *const *call_ids, size_t
         return NULL;
     }
     return result;
+}
+
+long cs_gong_total_records(const cs_gong_t *self)
+{
+    return self->total_records;
 }

@@ -98,6 +98,11 @@ cs_gong_rc_t cs_gong_list_calls_by_id(cs_gong_t *self, const json_t *call_ids,
 json_t *cs_gong_transcripts(cs_gong_t *self, const char *const *call_ids, size_t n,
                             cs_gong_rc_t *rc, char *err, size_t errlen);
 
+/* records.totalRecords of the first page of the last cs_gong_list_calls() or
+   cs_gong_list_calls_by_id(): how many calls match the filter over all pages (before any
+   limit); 0 when Gong found none; -1 before any listing or when Gong did not say. */
+long cs_gong_total_records(const cs_gong_t *self);
+
 /* Counters since cs_gong_new(): HTTP requests sent (retries included), retries, waits on a
    429, and response body bytes received. Can't fail. */
 typedef struct {

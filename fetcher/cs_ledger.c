@@ -7,10 +7,12 @@
 #include <czmq.h>
 
 #include "cs_record.h"
+#include "cs_util.h"
 
 typedef enum { WAITING, IN_FLIGHT, FAILED } state_t;
 
 typedef struct {
+    char *key; /* workspace_id US source US external_id */
     char *external_id;
     char *title;
     json_t *rec; /* NULL once failed */
@@ -21,6 +23,12 @@ typedef struct {
     void *handle; /* its place in the list of its state */
 } entry_t;
 
+typedef struct {
+    char name[65];
+    long count;
+    char *example; /* the first call's error text */
+} cause_t;
+
 struct cs_ledger {
     zhashx_t *open;      /* external_id -> entry_t, owns waiting, in-flight and failed entries */
     zlistx_t *waiting;   /* entries in arrival order (borrowed) */
@@ -29,14 +37,37 @@ struct cs_ledger {
     int max_in_flight;
     int64_t ack_timeout_ms;
     int max_attempts;
-    long acked, already, redelivered;
+    long acked, already, redelivered, unprocessed, as_asked;
+    cause_t causes[CS_LEDGER_MAX_CAUSES];
+    int ncauses;
 };
+
+/* The key of the call a record (call or ack) names, malloc'd; NULL when it lacks a part. */
+static char *s_key(const json_t *rec)
+{
+    const char *ws = cs_rec_str(rec, "workspace_id");
+    const char *source = cs_rec_str(rec, "source");
+    const char *id = cs_rec_str(rec, "external_id");
+    if (!ws || !source || !id)
+        return NULL;
+    return cs_strdup_printf("%s\x1f%s\x1f%s", ws, source, id);
+}
+
+/* The open entry a record names, or NULL. */
+static entry_t *s_find(const cs_ledger_t *self, const json_t *rec)
+{
+    char *key = s_key(rec);
+    entry_t *e = key ? zhashx_lookup(self->open, key) : NULL;
+    free(key);
+    return e;
+}
 
 static void s_entry_destroy(void **item)
 {
     entry_t *e = *item;
     if (!e)
         return;
+    free(e->key);
     free(e->external_id);
     free(e->title);
     free(e->reason);
@@ -74,27 +105,33 @@ void cs_ledger_destroy(cs_ledger_t **self_p)
     zlistx_destroy(&self->in_flight);
     zlistx_destroy(&self->failed);
     zhashx_destroy(&self->open); /* frees the entries */
+    for (int i = 0; i < self->ncauses; i++)
+        free(self->causes[i].example);
     free(self);
     *self_p = NULL;
 }
 
 int cs_ledger_add(cs_ledger_t *self, json_t *rec)
 {
-    const char *id = cs_rec_str(rec, "external_id");
-    if (!id || zhashx_lookup(self->open, id)) {
+    char *key = s_key(rec);
+    if (!key || zhashx_lookup(self->open, key)) {
+        free(key);
         json_decref(rec);
         return -1;
     }
     entry_t *e = calloc(1, sizeof *e);
     if (!e) {
+        free(key);
         json_decref(rec);
         return -1;
     }
+    const char *id = cs_rec_str(rec, "external_id");
+    e->key = key;
     e->external_id = strdup(id);
     e->title = strdup(cs_rec_str(rec, "title") ? cs_rec_str(rec, "title") : id);
     e->rec = rec;
     e->state = WAITING;
-    zhashx_insert(self->open, e->external_id, e);
+    zhashx_insert(self->open, e->key, e);
     e->handle = zlistx_add_end(self->waiting, e);
     return 0;
 }
@@ -151,9 +188,9 @@ json_t *cs_ledger_next(cs_ledger_t *self, int64_t now)
     return s_send(self, e, now);
 }
 
-void cs_ledger_unsend(cs_ledger_t *self, const char *external_id)
+void cs_ledger_unsend(cs_ledger_t *self, const json_t *rec)
 {
-    entry_t *e = zhashx_lookup(self->open, external_id);
+    entry_t *e = s_find(self, rec);
     if (!e || e->state != IN_FLIGHT)
         return;
     zlistx_detach(self->in_flight, e->handle);
@@ -164,11 +201,33 @@ void cs_ledger_unsend(cs_ledger_t *self, const char *external_id)
     e->handle = zlistx_add_start(self->waiting, e);
 }
 
-int cs_ledger_ack(cs_ledger_t *self, const char *external_id, const char *status, const char *error)
+/* Count one call stored unprocessed under `cause`. The last slot is kept for CS_CAUSE_OTHER,
+   which takes every new cause once the others are full. */
+static void s_count_cause(cs_ledger_t *self, const char *cause, const char *error)
 {
-    entry_t *e = external_id ? zhashx_lookup(self->open, external_id) : NULL;
+    int i;
+    for (i = 0; i < self->ncauses && strcmp(self->causes[i].name, cause) != 0; i++)
+        ;
+    if (i == self->ncauses && self->ncauses >= CS_LEDGER_MAX_CAUSES - 1 &&
+        strcmp(cause, CS_CAUSE_OTHER) != 0) {
+        s_count_cause(self, CS_CAUSE_OTHER, error);
+        return;
+    }
+    if (i == self->ncauses) {
+        snprintf(self->causes[i].name, sizeof self->causes[i].name, "%s", cause);
+        self->causes[i].example = strdup(error ? error : "");
+        self->ncauses++;
+    }
+    self->causes[i].count++;
+}
+
+int cs_ledger_ack(cs_ledger_t *self, const json_t *ack)
+{
+    entry_t *e = s_find(self, ack);
     if (!e || e->state == FAILED)
         return 0;
+    const char *status = cs_rec_str(ack, "status");
+    const char *error = cs_rec_str(ack, "error");
     if (status && strcmp(status, "failed") == 0) {
         s_fail(self, e, error ? error : "the writer could not store it");
         return 1;
@@ -180,13 +239,24 @@ int cs_ledger_ack(cs_ledger_t *self, const char *external_id, const char *status
     self->acked++;
     if (status && strcmp(status, "already") == 0)
         self->already++;
-    zhashx_delete(self->open, external_id); /* frees e */
+    if (json_is_false(json_object_get(ack, "processed"))) {
+        const char *cause = cs_rec_str(ack, "cause");
+        if (!cause || !*cause || strlen(cause) > 64)
+            cause = CS_CAUSE_OTHER;
+        if (strcmp(cause, CS_CAUSE_NOT_EXTRACTED) == 0) {
+            self->as_asked++;
+        } else {
+            self->unprocessed++;
+            s_count_cause(self, cause, error);
+        }
+    }
+    zhashx_delete(self->open, e->key); /* frees e */
     return 1;
 }
 
-int64_t cs_ledger_sent_at(const cs_ledger_t *self, const char *external_id)
+int64_t cs_ledger_sent_at(const cs_ledger_t *self, const json_t *rec)
 {
-    entry_t *e = external_id ? zhashx_lookup(self->open, external_id) : NULL;
+    entry_t *e = s_find(self, rec);
     return e && e->state == IN_FLIGHT ? e->sent_at : -1;
 }
 
@@ -207,6 +277,23 @@ void cs_ledger_counts(const cs_ledger_t *self, cs_ledger_counts_t *out)
     out->already = self->already;
     out->failed = (long)zlistx_size(self->failed);
     out->redelivered = self->redelivered;
+    out->unprocessed = self->unprocessed;
+    out->as_asked = self->as_asked;
+}
+
+int cs_ledger_main_cause(const cs_ledger_t *self, const char **cause, long *count,
+                         const char **example)
+{
+    int best = -1;
+    for (int i = 0; i < self->ncauses; i++)
+        if (best < 0 || self->causes[i].count > self->causes[best].count)
+            best = i;
+    if (best < 0)
+        return -1;
+    *cause = self->causes[best].name;
+    *count = self->causes[best].count;
+    *example = self->causes[best].example ? self->causes[best].example : "";
+    return 0;
 }
 
 bool cs_ledger_idle(const cs_ledger_t *self)

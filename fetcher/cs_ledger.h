@@ -4,9 +4,11 @@
     Calls wait in arrival order; at most max_in_flight of them are out at once (credit-based
     flow, so the ack timeout measures work, not time spent queueing behind other calls). A call
     whose ack does not come within ack_timeout_ms is sent again, up to max_attempts sends in
-    all; then it is failed ("no ack after N attempts"). An ack settles a call: committed or
-    already -> acked, failed -> failed with the writer's reason. Acks for calls the ledger does
-    not hold (a duplicate, another run's) are ignored.
+    all; then it is failed ("no ack after N attempts"). A call is known by its workspace, source
+    and external id together, and only an ack carrying all three settles it: committed or
+    already -> acked (and, when the ack says "processed": false, counted as stored unprocessed,
+    by its "cause"), failed -> failed with the writer's reason. Acks for calls the ledger does
+    not hold (a duplicate, another run's, another source's) settle nothing.
 
     Acked calls are forgotten at once, so a long --interval run keeps only what is open and the
     failures. */
@@ -27,8 +29,9 @@ cs_ledger_t *cs_ledger_new(int max_in_flight, int64_t ack_timeout_ms, int max_at
 /* Destroy it with every record it holds and NULL the pointer; NULL is fine. */
 void cs_ledger_destroy(cs_ledger_t **self_p);
 
-/* Queue a call record (its "external_id" is the key). Takes the reference in every case.
-   -1 when a call with that id is already open or failed in this ledger. */
+/* Queue a call record (its "workspace_id", "source" and "external_id" are the key). Takes the
+   reference in every case. -1 when a call with that key is already open or failed in this
+   ledger, or the record lacks one of them. */
 int cs_ledger_add(cs_ledger_t *self, json_t *rec);
 
 /* The next record to send at time `now` (ms, cs_now_ms clock), or NULL when nothing may go:
@@ -37,18 +40,21 @@ int cs_ledger_add(cs_ledger_t *self, json_t *rec);
    Timed-out calls out of attempts become failed here. */
 json_t *cs_ledger_next(cs_ledger_t *self, int64_t now);
 
-/* The send of `external_id` did not happen (no extractor took it): it goes back to the front
-   of the queue, and the attempt does not count. */
-void cs_ledger_unsend(cs_ledger_t *self, const char *external_id);
+/* The send of `rec` (as cs_ledger_next returned it) did not happen (no extractor took it): it
+   goes back to the front of the queue, and the attempt does not count. */
+void cs_ledger_unsend(cs_ledger_t *self, const json_t *rec);
 
-/* Settle a call by its ack. status: "committed", "already" or "failed" (then error, which may
-   be NULL). Returns 1 when it settled an open call, 0 when the call was not open. */
-int cs_ledger_ack(cs_ledger_t *self, const char *external_id, const char *status,
-                  const char *error);
+/* Settle a call by its ack record (borrowed): {workspace_id, source, external_id, status
+   ("committed", "already" or "failed"), error?, processed?, cause?}. A stored call whose ack
+   says "processed": false is counted unprocessed under its cause (CS_CAUSE_OTHER when none;
+   CS_CAUSE_NOT_EXTRACTED counts as stored without extraction, as asked); an ack without
+   "processed" counts as processed. Returns 1 when it settled an open call, 0 when no open
+   call has that workspace, source and external id. */
+int cs_ledger_ack(cs_ledger_t *self, const json_t *ack);
 
-/* When the open call `external_id` was last sent (cs_now_ms clock), or -1 when it is not in
-   flight. */
-int64_t cs_ledger_sent_at(const cs_ledger_t *self, const char *external_id);
+/* When the open call an ack or call record (borrowed) names was last sent (cs_now_ms clock), or
+   -1 when it is not in flight. */
+int64_t cs_ledger_sent_at(const cs_ledger_t *self, const json_t *rec);
 
 /* Milliseconds until the earliest in-flight call times out (0 if one already has), or -1 when
    nothing is in flight. For poll timeouts. */
@@ -61,6 +67,8 @@ typedef struct {
     long already;     /* of those, acked as already stored */
     long failed;      /* writer said failed, or no ack after max attempts */
     long redelivered; /* sends beyond the first */
+    long unprocessed; /* of the acked, stored without insights through a failure */
+    long as_asked;    /* of the acked, stored without extraction because the flags said so */
 } cs_ledger_counts_t;
 
 void cs_ledger_counts(const cs_ledger_t *self, cs_ledger_counts_t *out);
@@ -73,5 +81,14 @@ void cs_ledger_each_failed(const cs_ledger_t *self,
                            void (*fn)(void *arg, const char *external_id, const char *title,
                                       const char *reason),
                            void *arg);
+
+/* The most frequent cause among the calls stored unprocessed (ties: the first seen), with how
+   many calls it covers and the error text of its first call ("" when the ack had none). All
+   borrowed, valid until the ledger is destroyed. Returns -1 (and leaves the outputs alone) when
+   no call was stored unprocessed. At most CS_LEDGER_MAX_CAUSES causes are told apart; later
+   new ones count as CS_CAUSE_OTHER. */
+#define CS_LEDGER_MAX_CAUSES 16
+int cs_ledger_main_cause(const cs_ledger_t *self, const char **cause, long *count,
+                         const char **example);
 
 #endif

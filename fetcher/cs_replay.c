@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cs_util.h"
@@ -30,6 +31,9 @@ struct cs_replay {
     int read_errno; /* why it failed; 0 at a plain end */
     char *buf;      /* the current line, NUL-terminated */
     size_t cap;
+    long good;     /* lines read as calls */
+    bool any_bad;  /* a line was refused */
+    bool document; /* the last cs_replay_next found one JSON document, not JSON Lines */
 };
 
 struct cs_recorder {
@@ -129,9 +133,10 @@ static bool reserve(cs_replay_t *self, size_t need)
 
 typedef enum { LINE_OK, LINE_TOO_LONG, LINE_NO_MEMORY, LINE_END } line_status_t;
 
-/* Read the next line into buf, without its "\n" or "\r\n", NUL-terminated, its length in *len.
-   A line over max_line bytes (or one memory runs out for) is read through and discarded. */
-static line_status_t read_line(cs_replay_t *self, size_t *len)
+/* Read the next line into buf, without its "\n" or "\r\n", NUL-terminated, its length in *len;
+   *newline says whether it ended in one (false for a last line cut short). A line over
+   max_line bytes (or one memory runs out for) is read through and discarded. */
+static line_status_t read_line(cs_replay_t *self, size_t *len, bool *newline)
 {
     line_status_t status = LINE_OK;
     size_t n = 0;
@@ -157,6 +162,7 @@ static line_status_t read_line(cs_replay_t *self, size_t *len)
     }
     if (!any)
         return LINE_END;
+    *newline = ended;
     if (status != LINE_OK)
         return status;
     if (n > 0 && self->buf[n - 1] == '\r')
@@ -226,14 +232,128 @@ static json_t *parse_line(const char *text, size_t len, char *why, size_t whylen
     return v;
 }
 
+/* The first non-blank character of s[0..n), or 0. */
+static char s_first_char(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!blank(s + i, 1))
+            return s[i];
+    return 0;
+}
+
+/* The whole input read so far from `line1` on (its text is in buf) and the rest of it, as one
+   JSON document: returns 0 and sets *doc (new reference) when it is one, -1 otherwise with the
+   parser's reason in why. Counts the lines into self->line. Reads at most max_line bytes in
+   all; more is "not one document". For a regular file, the file is read afresh from its start
+   with pread() and the reader's position is left alone unless it is one document. */
+static int s_whole_document(cs_replay_t *self, size_t len, json_t **doc, char *why, size_t whylen)
+{
+    *doc = NULL;
+    struct stat st;
+    if (!self->is_stdin && fstat(self->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        if ((uint64_t)st.st_size > self->max_line)
+            return cs_fail(why, whylen, "larger than %zu bytes", self->max_line);
+        char *all = malloc((size_t)st.st_size + 1);
+        size_t got = 0;
+        while (all && got < (size_t)st.st_size) {
+            ssize_t n = pread(self->fd, all + got, (size_t)st.st_size - got, (off_t)got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        json_error_t jerr;
+        json_t *v = all ? json_loadb(all, got, JSON_DECODE_ANY, &jerr) : NULL;
+        long lines = 0;
+        for (size_t i = 0; all && i < got; i++)
+            lines += all[i] == '\n';
+        if (all && got > 0 && all[got - 1] != '\n')
+            lines++;
+        free(all);
+        if (!v)
+            return cs_fail(why, whylen, "line %d: %s", jerr.line, jerr.text);
+        self->line = lines; /* all of it is taken */
+        self->at_end = true;
+        self->pos = self->len = 0;
+        *doc = v;
+        return 0;
+    }
+    /* standard input or a pipe: gather the rest, up to the cap, in a buffer of its own */
+    size_t cap = len + 1 > FIRST_LINE ? len + 1 : FIRST_LINE, n = 0;
+    char *all = malloc(cap);
+    bool too_big = !all;
+    if (all) {
+        memcpy(all, self->buf, len);
+        all[len] = '\n';
+        n = len + 1;
+    }
+    for (;;) {
+        size_t l = 0;
+        bool nl = false;
+        line_status_t st2 = read_line(self, &l, &nl);
+        if (st2 == LINE_END)
+            break;
+        self->line++;
+        if (too_big || st2 != LINE_OK || n + l + 1 > self->max_line) {
+            too_big = true;
+            continue; /* read through to the end, counting lines */
+        }
+        if (n + l + 1 > cap) {
+            size_t want = cap;
+            while (want < n + l + 1)
+                want = want > self->max_line / 2 ? self->max_line + 1 : want * 2;
+            char *grown = realloc(all, want);
+            if (!grown) {
+                too_big = true;
+                continue;
+            }
+            all = grown;
+            cap = want;
+        }
+        memcpy(all + n, self->buf, l);
+        all[n + l] = '\n';
+        n += l + 1;
+    }
+    if (too_big) {
+        free(all);
+        return cs_fail(why, whylen, "larger than %zu bytes", self->max_line);
+    }
+    json_error_t jerr;
+    json_t *v = json_loadb(all, n, JSON_DECODE_ANY, &jerr);
+    free(all);
+    if (!v)
+        return cs_fail(why, whylen, "line %d: %s", jerr.line, jerr.text);
+    *doc = v;
+    return 0;
+}
+
+/* The one-line report for a file that is one JSON document, not JSON Lines. */
+static void s_document_error(cs_replay_t *self, const json_t *doc, char *err, size_t errlen)
+{
+    const char *filter = json_is_array(doc) ? "'.[]'" : ".";
+    if (self->is_stdin)
+        cs_fail(err, errlen,
+                "stdin is one JSON document spread over %ld lines, not JSON Lines: write one "
+                "call per line, e.g. with jq -c %s",
+                self->line, filter);
+    else
+        cs_fail(err, errlen,
+                "%s is one JSON document spread over %ld lines, not JSON Lines: write one call "
+                "per line, e.g. with jq -c %s %s > calls.jsonl",
+                self->name, self->line, filter, self->name);
+}
+
 json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen)
 {
     *eof = false;
+    self->document = false;
     if (err && errlen)
         err[0] = '\0';
     for (;;) {
         size_t len = 0;
-        line_status_t status = read_line(self, &len);
+        bool newline = true;
+        line_status_t status = read_line(self, &len, &newline);
         if (status == LINE_END) {
             *eof = true;
             if (self->read_errno)
@@ -242,11 +362,13 @@ json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen)
         }
         self->line++;
         if (status == LINE_TOO_LONG) {
+            self->any_bad = true;
             cs_fail(err, errlen, "%s:%ld: line longer than %zu bytes, skipped", self->name,
                     self->line, self->max_line);
             return NULL;
         }
         if (status == LINE_NO_MEMORY) {
+            self->any_bad = true;
             cs_fail(err, errlen, "%s:%ld: out of memory for the line, skipped", self->name,
                     self->line);
             return NULL;
@@ -255,10 +377,97 @@ json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen)
             continue;
         char why[256];
         json_t *call = parse_line(self->buf, len, why, sizeof why);
-        if (!call)
+        if (call) {
+            self->good++;
+            return call;
+        }
+        /* the first line already refused: perhaps the whole input is one JSON document (a
+           pretty-printed call or an array of calls), which is one mistake, not many */
+        char first = s_first_char(self->buf, len);
+        size_t lead = strspn(self->buf, " \t\r");
+        bool lone = (first == '[' || first == '{') && blank(self->buf + lead + 1, len - lead - 1);
+        /* a pipe is gathered, hence spent: only when the first line is "[" or "{" alone, which
+           no JSON Lines call is; a regular file is reread from its start without losing it */
+        if (self->good == 0 && !self->any_bad && (first == '[' || first == '{') &&
+            (lone || !self->is_stdin)) {
+            long line1 = self->line;
+            json_t *doc = NULL;
+            char docwhy[256];
+            if (s_whole_document(self, len, &doc, docwhy, sizeof docwhy) == 0 &&
+                (json_is_array(doc) || json_is_object(doc))) {
+                s_document_error(self, doc, err, errlen);
+                json_decref(doc);
+                self->document = true;
+                *eof = true;
+                return NULL;
+            }
+            json_decref(doc);
+            if (lone) { /* "[" or "{" alone: say what it looked like, once, and stop */
+                cs_fail(err, errlen,
+                        "%s starts like one JSON document (\"%c\" alone on line %ld), not JSON "
+                        "Lines, and is not valid JSON either (%s): write one call per line",
+                        self->name, first, line1, docwhy);
+                self->document = true;
+                *eof = true;
+                self->at_end = true;
+                self->pos = self->len = 0;
+                return NULL;
+            }
+        }
+        self->any_bad = true;
+        if (!newline)
+            cs_fail(err, errlen,
+                    "%s:%ld: the last line is cut short (no newline at its end, and %s): the "
+                    "file was truncated or is still being written",
+                    self->name, self->line, why);
+        else
             cs_fail(err, errlen, "%s:%ld: %s", self->name, self->line, why);
-        return call;
+        return NULL;
     }
+}
+
+bool cs_replay_was_document(const cs_replay_t *self)
+{
+    return self->document;
+}
+
+long cs_replay_count_calls(const char *path)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -1;
+    }
+    char *chunk = malloc(INPUT_BUFFER);
+    long lines = 0;
+    bool content = false; /* the current line has a non-blank character */
+    ssize_t n;
+    while (chunk && (n = read(fd, chunk, INPUT_BUFFER)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            lines = -1;
+            break;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            if (chunk[i] == '\n') {
+                lines += content;
+                content = false;
+            } else if (!content && !blank(chunk + i, 1)) {
+                content = true;
+            }
+        }
+    }
+    if (lines >= 0)
+        lines += content;
+    free(chunk);
+    close(fd);
+    return chunk ? lines : -1;
 }
 
 long cs_replay_line_number(const cs_replay_t *self)

@@ -8,7 +8,10 @@
 
     Reading is bounded and forgiving: a bad line is reported with its file and line number and
     skipped, and the next call still comes; a line longer than the cap is read through in small
-    pieces and never held whole. LF and CRLF line ends are both accepted. */
+    pieces and never held whole. LF and CRLF line ends are both accepted. A last line without
+    its newline that is not valid JSON is reported as cut short. An input that is one JSON
+    document spread over many lines (a pretty-printed call, or an array of calls) is reported
+    once, as that, instead of line by line. */
 #ifndef CS_REPLAY_H
 #define CS_REPLAY_H
 
@@ -34,10 +37,25 @@ void cs_replay_set_max_line(cs_replay_t *self, size_t bytes);
      - at the end of the file: *eof true and err "" (or, after a read error, *eof true and the
        reason in err: "calls.jsonl: read error: ...");
      - for a bad line: *eof false and err "calls.jsonl:7: reason" (invalid JSON, not an object,
-       no metaData object, a transcript that is not an object, longer than the cap). The caller
-       logs it, counts it and calls again: a bad line never stops the replay.
+       no metaData object, a transcript that is not an object, longer than the cap; "the last
+       line is cut short" for a last line without newline). The caller logs it, counts it and
+       calls again: a bad line never stops the replay;
+     - when no line has been read as a call yet and the input turns out to be one JSON
+       document over many lines (or starts with "[" or "{" alone on its line and is not valid
+       JSON at all): *eof true, cs_replay_was_document() true, and err the one-line report
+       ("calls.json is one JSON document spread over 120 lines, not JSON Lines: write one call
+       per line, e.g. with jq -c '.[]' ..."). The input is then spent.
    Standard input is named "stdin" in messages. */
 json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen);
+
+/* True when the last cs_replay_next() ended the input because it is one JSON document (see
+   there). */
+bool cs_replay_was_document(const cs_replay_t *self);
+
+/* The number of non-blank lines in the regular file `path`, read through once now (for a
+   progress total); -1 for "-", a pipe or anything that is not a regular file, or when it
+   can't be read. */
+long cs_replay_count_calls(const char *path);
 
 /* The number of the line cs_replay_next last returned or reported (1-based; 0 before the
    first). */

@@ -24,6 +24,7 @@
 #include "cs_record.h"
 #include "cs_replay.h"
 #include "cs_sock.h"
+#include "cs_time.h"
 #include "cs_util.h"
 
 static const cs_option_t OPTIONS[] = {
@@ -33,8 +34,11 @@ static const cs_option_t OPTIONS[] = {
      "maximum number of calls to fetch (replay: all unless set)", 0},
     {"days-back", "CALLSIFT_DAYS_BACK", CS_OPT_INT, "7", "how many days back to fetch calls", 0},
     {"from", NULL, CS_OPT_STRING, NULL,
-     "start of the window, ISO-8601 (inclusive; overrides --days-back)", 0},
-    {"to", NULL, CS_OPT_STRING, NULL, "end of the window, ISO-8601 (exclusive; default now)", 0},
+     "start of the window (inclusive; overrides --days-back): 2026-01-01, 2026-01-01T09:30[:00] "
+     "or '2026-01-01 09:30', with Z or an offset such as +05:30 (none means UTC)",
+     0},
+    {"to", NULL, CS_OPT_STRING, NULL,
+     "end of the window (exclusive; default now), in the same forms as --from", 0},
     {"gong-workspace", "GONG_WORKSPACE_ID", CS_OPT_STRING, NULL, "Gong's own workspaceId filter",
      0},
     {"no-transcripts", NULL, CS_OPT_FLAG, "false",
@@ -58,6 +62,8 @@ static const cs_option_t OPTIONS[] = {
      "seconds to wait for a call's ack before sending it again", CS_OPT_POSITIVE},
     {"max-attempts", "CALLSIFT_MAX_ATTEMPTS", CS_OPT_INT, "3",
      "sends of one call before it is reported failed", CS_OPT_POSITIVE},
+    {"stall-warning", "CALLSIFT_STALL_WARNING", CS_OPT_DOUBLE, "60",
+     "warn when calls are in flight and no ack has come for SECONDS (0: never)", 0},
     {"database-url", "DATABASE_URL", CS_OPT_STRING, NULL,
      "PostgreSQL URL (read only: done calls, customers)", CS_OPT_SECRET | CS_OPT_REQUIRED},
     {"gong-base-url", "GONG_BASE_URL", CS_OPT_STRING, "https://api.gong.io",
@@ -89,6 +95,9 @@ typedef struct {
     cs_recorder_t *recorder;
     const char *source; /* "gong" or "replay" */
     long fetched, skipped_done, skipped_private, bad_input;
+    bool input_error;   /* the input could not be read through (read error, not JSON Lines) */
+    long total;         /* calls this run will go through, when known; -1 otherwise */
+    int64_t started_ms; /* when the first call was offered (cs_now_ms), for the ETA */
     int64_t last_progress;
 } fetcher_t;
 
@@ -108,6 +117,43 @@ static void s_metrics(const fetcher_t *f, const cs_ledger_counts_t *n)
     cs_metrics_set("callsift_calls_failed_total", NULL, (double)n->failed);
     cs_metrics_set("callsift_records_failed_total", NULL, (double)n->failed);
     cs_metrics_set("callsift_records_redelivered_total", NULL, (double)n->redelivered);
+    cs_metrics_set("callsift_acks_ignored_total", NULL, (double)f->delivery.ignored);
+    cs_metrics_set("callsift_calls_unprocessed_total", NULL, (double)n->unprocessed);
+}
+
+/* "1h02m", "3m05s", "42s" into out. */
+static void s_duration(int64_t seconds, char *out, size_t outlen)
+{
+    if (seconds >= 3600)
+        snprintf(out, outlen, "%lldh%02lldm", (long long)(seconds / 3600),
+                 (long long)(seconds % 3600 / 60));
+    else if (seconds >= 60)
+        snprintf(out, outlen, "%lldm%02llds", (long long)(seconds / 60), (long long)(seconds % 60));
+    else
+        snprintf(out, outlen, "%llds", (long long)seconds);
+}
+
+/* ", 12 of 40 (30%), ETA 1m20s" when the total is known (the ETA once a call is settled), ""
+   otherwise. Done means settled (acked or failed), skipped or unreadable. */
+static void s_of_total(const fetcher_t *f, const cs_ledger_counts_t *n, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    if (f->total <= 0)
+        return;
+    long settled = n->acked + n->failed;
+    long done = settled + f->skipped_done + f->skipped_private + f->bad_input;
+    if (done > f->total)
+        done = f->total;
+    int len =
+        snprintf(out, outlen, ", %ld of %ld done (%ld%%)", done, f->total, done * 100 / f->total);
+    int64_t elapsed = f->started_ms ? cs_now_ms() - f->started_ms : 0;
+    if (settled > 0 && done < f->total && elapsed > 0 && len > 0 && (size_t)len < outlen) {
+        char eta[32];
+        s_duration(
+            (int64_t)((double)(f->total - done) * (double)elapsed / (double)settled / 1000.0), eta,
+            sizeof eta);
+        snprintf(out + len, outlen - (size_t)len, ", ETA %s", eta);
+    }
 }
 
 /* One progress line: live on a terminal, every 10 s in a log. */
@@ -121,13 +167,15 @@ static void s_progress(fetcher_t *f, bool force)
     if (!force && now - f->last_progress < (tty ? 250 : 10000))
         return;
     f->last_progress = now;
+    char total[96];
+    s_of_total(f, &n, total, sizeof total);
     if (tty && cs_log_level() <= CS_LOG_INFO && !force)
-        fprintf(stderr, "\rcalls: %ld fetched, %ld sent, %ld acked, %ld failed, %ld in flight   ",
-                f->fetched, f->delivery.sent, n.acked, n.failed, n.in_flight);
+        fprintf(stderr, "\rcalls: %ld fetched, %ld sent, %ld acked, %ld failed, %ld in flight%s   ",
+                f->fetched, f->delivery.sent, n.acked, n.failed, n.in_flight, total);
     else
         cs_info(
-            "Progress: %ld fetched, %ld sent, %ld acked, %ld failed, %ld in flight, %ld waiting",
-            f->fetched, f->delivery.sent, n.acked, n.failed, n.in_flight, n.waiting);
+            "Progress: %ld fetched, %ld sent, %ld acked, %ld failed, %ld in flight, %ld waiting%s",
+            f->fetched, f->delivery.sent, n.acked, n.failed, n.in_flight, n.waiting, total);
 }
 
 static void s_step(fetcher_t *f, int wait_ms)
@@ -153,6 +201,8 @@ static void s_offer(fetcher_t *f, const json_t *gong_call, const json_t *transcr
     json_object_set_new(rec, "flags",
                         json_pack("{s:b, s:b}", "extract", extract, "transcripts", transcripts));
     cs_fetchdb_attach_customer(rec, f->customers);
+    if (!f->started_ms)
+        f->started_ms = cs_now_ms();
     if (cs_ledger_add(f->ledger, rec) != 0) {
         char id[CS_GONGCALL_ID_LEN];
         cs_debug("Call %s is already on its way", cs_gongcall_id(gong_call, id, sizeof id));
@@ -190,24 +240,50 @@ static int s_collect(void *arg, json_t *call)
     return 0;
 }
 
-static void s_window(const cs_config_t *cfg, char *from, char *to, size_t len)
+/* The window [from, to) in seconds since the epoch: --from and --to as typed (see cs_time.h),
+   else --days-back before now and now. Returns 0, or -1 with a one-line usage message in err
+   naming the flag and the accepted forms. */
+static int s_window(const cs_config_t *cfg, int64_t now_s, int64_t *from, int64_t *to, char *err,
+                    size_t errlen)
 {
-    int64_t now = cs_wall_ms();
-    if (cs_config_str(cfg, "to"))
-        cs_strlcpy(to, cs_config_str(cfg, "to"), len);
-    else
-        cs_iso8601(now, to, len);
-    if (cs_config_str(cfg, "from"))
-        cs_strlcpy(from, cs_config_str(cfg, "from"), len);
-    else
-        cs_iso8601(now - cs_config_int(cfg, "days-back") * 86400000LL, from, len);
+    char why[256];
+    const char *names[2] = {"from", "to"};
+    int64_t *out[2] = {from, to};
+    for (int i = 0; i < 2; i++) {
+        const char *text = cs_config_str(cfg, names[i]);
+        if (text && cs_time_parse(text, out[i], why, sizeof why) != 0)
+            return cs_fail(err, errlen, "--%s: %s; write %s", names[i], why, CS_TIME_FORMS);
+    }
+    if (!cs_config_str(cfg, "to"))
+        *to = now_s;
+    if (!cs_config_str(cfg, "from"))
+        *from = now_s - cs_config_int(cfg, "days-back") * 86400LL;
+    if (*to <= *from) {
+        char f[CS_TIME_LEN], t[CS_TIME_LEN];
+        cs_time_format(*from, f, sizeof f);
+        cs_time_format(*to, t, sizeof t);
+        if (cs_config_str(cfg, "from"))
+            return cs_fail(err, errlen, "--to %s is not after --from %s: the window is empty", t,
+                           f);
+        return cs_fail(err, errlen,
+                       "--to %s is not after the start of the window, %s (--days-back %lld); "
+                       "give --from too",
+                       t, f, (long long)cs_config_int(cfg, "days-back"));
+    }
+    return 0;
 }
 
 /* One pass over Gong's window: list, skip what is done, fetch transcripts in batches, offer. */
 static int s_gong_pass(fetcher_t *f, cs_gong_t *gong)
 {
-    char from[40], to[40], err[1024];
-    s_window(f->cfg, from, to, sizeof from);
+    char from[CS_TIME_LEN], to[CS_TIME_LEN], err[1024];
+    int64_t from_s = 0, to_s = 0;
+    if (!f->redo && s_window(f->cfg, cs_wall_ms() / 1000, &from_s, &to_s, err, sizeof err) != 0) {
+        cs_error("%s", err);
+        return -1;
+    }
+    cs_time_format(from_s, from, sizeof from);
+    cs_time_format(to_s, to, sizeof to);
     json_t *calls = json_array();
     cs_gong_rc_t rc;
     if (f->redo) { /* the unprocessed calls, by id */
@@ -228,6 +304,7 @@ static int s_gong_pass(fetcher_t *f, cs_gong_t *gong)
         return rc == CS_GONG_AUTH ? -2 : -1;
     }
     cs_info("Successfully fetched %zu calls from Gong", json_array_size(calls));
+    f->total = (f->total > 0 ? f->total : 0) + (long)json_array_size(calls);
     json_t *todo = json_array();
     size_t i;
     json_t *call;
@@ -289,6 +366,8 @@ static int s_replay(fetcher_t *f, const char *path)
     }
     double rate = cs_config_double(f->cfg, "rate");
     long limit = cs_config_is_set(f->cfg, "limit") ? cs_config_int(f->cfg, "limit") : 0;
+    long lines = cs_replay_count_calls(path); /* -1 for standard input */
+    f->total = lines >= 0 && limit > 0 && limit < lines ? limit : lines;
     long max_in_flight = cs_config_int(f->cfg, "max-in-flight");
     int64_t started = cs_now_ms();
     long offered = 0;
@@ -313,7 +392,8 @@ static int s_replay(fetcher_t *f, const char *path)
             if (!eof) {
                 f->bad_input++;
                 cs_warn("Skipped a replay line: %s", err);
-            } else if (err[0]) { /* a read error ends the file early */
+            } else if (err[0]) { /* a read error, or not JSON Lines at all, ends the input */
+                f->input_error = true;
                 cs_error("%s", err);
             }
             continue;
@@ -349,6 +429,10 @@ static void s_drain(fetcher_t *f)
         s_step(f, 200);
 }
 
+/* The run's outcome, in the log and as the exit status (see the --help text and the README):
+   0 every call stored and processed (or stored without extraction as asked, or nothing to do);
+   1 some calls not stored: failed in the pipeline, or unreadable input; 3 every call stored
+   but some without insights because their extraction failed. */
 static int s_summary(fetcher_t *f, const char *from_what)
 {
     cs_ledger_counts_t n;
@@ -361,23 +445,62 @@ static int s_summary(fetcher_t *f, const char *from_what)
                 n.acked, n.waiting + n.in_flight);
         return 0;
     }
+    if (f->delivery.ignored)
+        cs_warn("%ld acks matched no call this run sent and were ignored (another source's or "
+                "workspace's, or forged)",
+                f->delivery.ignored);
+    bool unreadable = f->bad_input > 0 || f->input_error;
     long stored = n.acked - n.already;
-    if (n.acked == 0 && n.failed == 0) {
+    if (n.acked == 0 && n.failed == 0 && !unreadable) {
         cs_info("No new calls to ingest (%ld already ingested, %ld private)", f->skipped_done,
                 f->skipped_private);
         return 0;
     }
-    cs_info("Successfully ingested %ld calls to database%s", stored,
-            n.already ? " (the rest were already there)" : "");
+    int status = 0;
+    if (n.acked > 0)
+        cs_info("Successfully ingested %ld calls to database%s", stored,
+                n.already ? " (the rest were already there)" : "");
     if (n.redelivered)
         cs_info("%ld calls were sent again after an ack timed out", n.redelivered);
     if (n.failed) {
         cs_error("%ld calls failed:", n.failed);
         cs_ledger_each_failed(f->ledger, s_print_failed, NULL);
-        return 1;
+        status = 1;
     }
-    cs_info("✅ Successfully ingested %ld calls from %s!", n.acked, from_what);
-    return 0;
+    if (unreadable) {
+        if (f->bad_input)
+            cs_error("%ld %s could not be read (see the warnings above); every readable call was "
+                     "sent",
+                     f->bad_input,
+                     strcmp(f->source, "replay") == 0 ? "lines of the replay file"
+                                                      : "calls from Gong");
+        else
+            cs_error("The input could not be read through (see the error above)");
+        status = 1;
+    }
+    if (n.unprocessed) {
+        const char *cause = "other", *example = "";
+        long count = 0;
+        cs_ledger_main_cause(f->ledger, &cause, &count, &example);
+        const char *replay = cs_config_str(f->cfg, "replay");
+        cs_warn("%ld of %ld calls were stored WITHOUT insights: their extraction failed. Main "
+                "cause: %s (%ld calls%s%.200s%s). Once it is fixed, send them again with: "
+                "callsift-fetcher --workspace-id %s --reprocess%s%s",
+                n.unprocessed, n.acked, cause, count, example[0] ? ", e.g. \"" : "", example,
+                example[0] ? "\"" : "", f->ws.workspace_id, replay ? " --replay " : "",
+                replay ? replay : "");
+        if (status == 0)
+            status = 3;
+    }
+    if (n.as_asked)
+        cs_info("%ld calls were stored without extraction, as asked (--no-extract-features or "
+                "--no-transcripts)",
+                n.as_asked);
+    if (status == 0 && n.as_asked == 0)
+        cs_info("✅ Successfully ingested %ld calls from %s!", n.acked, from_what);
+    else if (status == 0)
+        cs_info("Stored %ld calls from %s", n.acked, from_what);
+    return status;
 }
 
 static cs_gong_t *s_gong_client(const cs_config_t *cfg, char *err, size_t errlen)
@@ -435,14 +558,21 @@ int main(int argc, char **argv)
     cs_log_init("fetcher");
     cs_metrics_init("fetcher");
     cs_signals_install();
-    fetcher_t f = {0};
+    fetcher_t f = {.total = -1};
     f.cfg = cs_config_new(
         "callsift-fetcher --workspace-id UUID [OPTIONS]",
         "Fetches calls and transcripts from Gong (or a replay file) and sends them through the "
-        "pipeline; exits when the writer has acknowledged every call, non-zero if any failed.",
+        "pipeline; exits when the writer has acknowledged every call. Exit status: 0 every call "
+        "stored and processed (or stored without extraction as asked, or nothing new); 1 some "
+        "calls not stored (failed, or unreadable input) or a fatal error; 2 a usage error, "
+        "found before any work; 3 every call stored, some without insights because their "
+        "extraction failed (send them again with --reprocess).",
         OPTIONS);
     char err[1024];
     int rc = cs_config_parse(f.cfg, argc, argv, false, err, sizeof err);
+    int64_t from_s, to_s; /* dates that can't be read, or an empty window: before any work */
+    if (rc == 0 && s_window(f.cfg, cs_wall_ms() / 1000, &from_s, &to_s, err, sizeof err) != 0)
+        rc = -1;
     if (rc == 0) /* a wrong --curve-* set is a usage error too */
         rc = cs_curve_setup(f.cfg, CS_CURVE_BINDS | CS_CURVE_CONNECTS, err, sizeof err);
     if (rc != 0) {
@@ -501,7 +631,15 @@ int main(int argc, char **argv)
     f.ledger = cs_ledger_new((int)cs_config_int(f.cfg, "max-in-flight"),
                              (int64_t)(cs_config_double(f.cfg, "ack-timeout") * 1000),
                              (int)cs_config_int(f.cfg, "max-attempts"));
-    f.delivery = (cs_delivery_t){.push = push, .sub = sub, .ledger = f.ledger, .done = f.done};
+    f.delivery = (cs_delivery_t){
+        .push = push,
+        .sub = sub,
+        .ledger = f.ledger,
+        .workspace_id = f.ws.workspace_id,
+        .source = f.source,
+        .done = f.done,
+        .stall_ms = (int64_t)(cs_config_double(f.cfg, "stall-warning") * 1000),
+    };
     status = s_run(&f);
 done:
     cs_recorder_close(&f.recorder);

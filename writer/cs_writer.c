@@ -520,6 +520,24 @@ json_t *cs_writer_ack(const json_t *rec, cs_commit_status_t status, const char *
     json_object_set_new(ack, "status", json_string(cs_commit_status_name(status)));
     if (error)
         json_object_set_new(ack, "error", json_string(error));
+    if (status == CS_COMMIT_COMMITTED || status == CS_COMMIT_ALREADY) {
+        /* the same test as the message row's is_processed; ALREADY means an earlier delivery
+           stored it processed (an unprocessed row is overwritten, COMMITTED) */
+        const char *rec_error = cs_rec_str(rec, "error");
+        bool extract = !json_is_false(json_object_get(json_object_get(rec, "flags"), "extract"));
+        bool processed =
+            status == CS_COMMIT_ALREADY ||
+            (extract && json_is_object(json_object_get(rec, "insights")) && !rec_error);
+        json_object_set_new(ack, "processed", json_boolean(processed));
+        if (!processed) {
+            const char *cause = cs_rec_str(rec, "error_cause");
+            if (!cause)
+                cause = extract ? CS_CAUSE_OTHER : CS_CAUSE_NOT_EXTRACTED;
+            json_object_set_new(ack, "cause", json_string(cause));
+            if (rec_error && !error)
+                json_object_set_new(ack, "error", json_string(rec_error));
+        }
+    }
     if (message_id)
         json_object_set_new(ack, "message_id", json_string(message_id));
     return ack;

@@ -36,7 +36,10 @@ cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *messag
                                     size_t errlen);
 
 /* Build the ack record for a decision: {v, kind:"ack", workspace_id, external_id, source,
-   status, error, message_id}. New reference. */
+   status, error, message_id, processed, cause}. For a stored call (COMMITTED, ALREADY),
+   "processed" says whether it was stored with insights; when false, "cause" is the record's
+   "error_cause", else CS_CAUSE_NOT_EXTRACTED when flags.extract was false, else
+   CS_CAUSE_OTHER, and "error" the record's error text. New reference. */
 json_t *cs_writer_ack(const json_t *rec, cs_commit_status_t status, const char *message_id,
                       const char *error);
 

@@ -76,11 +76,35 @@ static void start_fetcher(rig_t *r, char **extra, char **extra_env)
     cr_assert(r->pull, "%s", err);
 }
 
+/* What the fake writer acks a call with: a status, or one of these. */
+#define ACK_UNPROCESSED "unprocessed" /* stored, extraction failed: LLM unreachable */
+#define ACK_AS_ASKED    "as-asked"    /* stored without extraction, as the flags said */
+#define ACK_FORGED      "forged"      /* "committed", but for the source "gong" */
+
+/* Publish the ack the writer would send for `call` (see the ACK_* kinds above). */
 static void ack(rig_t *r, const json_t *call, const char *status)
 {
     json_t *a = cs_record_new(CS_KIND_ACK);
     json_object_set_new(a, "workspace_id", json_string(r->ws));
     json_object_set_new(a, "external_id", json_string(cs_rec_str(call, "external_id")));
+    json_object_set_new(a, "source", json_string(cs_rec_str(call, "source")));
+    if (strcmp(status, ACK_FORGED) == 0) {
+        json_object_set_new(a, "source", json_string("gong"));
+        status = "committed";
+    }
+    if (strcmp(status, ACK_UNPROCESSED) == 0) {
+        json_object_set_new(a, "processed", json_false());
+        json_object_set_new(a, "cause", json_string(CS_CAUSE_LLM_UNREACHABLE));
+        json_object_set_new(a, "error",
+                            json_string("LLM unreachable after 3 attempts: connection refused"));
+        status = "committed";
+    } else if (strcmp(status, ACK_AS_ASKED) == 0) {
+        json_object_set_new(a, "processed", json_false());
+        json_object_set_new(a, "cause", json_string(CS_CAUSE_NOT_EXTRACTED));
+        status = "committed";
+    } else if (strcmp(status, "failed") != 0) {
+        json_object_set_new(a, "processed", json_true());
+    }
     json_object_set_new(a, "status", json_string(status));
     if (strcmp(status, "failed") == 0)
         json_object_set_new(a, "error", json_string("test writer refused it"));
@@ -727,5 +751,318 @@ Test(fetcher_gong, reprocess_asks_gong_for_the_unprocessed_calls_by_id, .timeout
     free(log);
     seen_free(&seen);
     fake_gong_stop(&fg);
+    rig_close(&r);
+}
+
+/* ---- dates as people type them ------------------------------------------------------------ */
+
+static const char *filter_str(const fake_gong_request_t *req, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(req->body, "filter"), key));
+}
+
+Test(fetcher_gong, from_as_a_date_alone_is_sent_as_gongs_date_time, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    fake_gong_t *fg = gong_with_calls(0, -1);
+    json_t *line = gong_call(1, false, "acme-corp.example");
+    json_t *transcript = json_incref(json_object_get(line, "transcript"));
+    json_object_del(line, "transcript");
+    json_object_set_new(json_object_get(line, "metaData"), "started",
+                        json_string("2026-01-15T10:00:00Z"));
+    cr_assert_eq(fake_gong_add_call(fg, line, transcript), 0);
+    json_decref(line);
+    json_decref(transcript);
+    char base[128];
+    snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
+    /* the README's own example, and a local time with an offset */
+    char *args[] = {base, "--from", "2026-01-01", "--to", "2026-02-01 05:30+05:30", NULL};
+    char *env[] = {"GONG_ACCESS_KEY=key-abc", "GONG_ACCESS_KEY_SECRET=secret-xyz-123", NULL};
+    start_fetcher(&r, args, env);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
+    cr_assert_eq(seen.distinct, 1, "%s", log);
+    const fake_gong_request_t *req = fake_gong_last_request(fg, "/v2/calls/extensive");
+    cr_assert_str_eq(filter_str(req, "fromDateTime"), "2026-01-01T00:00:00Z");
+    cr_assert_str_eq(filter_str(req, "toDateTime"), "2026-02-01T00:00:00Z");
+    free(log);
+    seen_free(&seen);
+    fake_gong_stop(&fg);
+    rig_close(&r);
+}
+
+/* Run the fetcher to completion with a database it can never reach: a usage error must come
+   first, and no request must reach Gong. */
+static void expect_usage_error(char **dates, const char *needle)
+{
+    fake_gong_t *fg = gong_with_calls(1, -1);
+    char base[128];
+    snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
+    char *argv[16] = {(char *)cs_testproc_bin("callsift-fetcher"), "--workspace-id",
+                      "00000000-0000-4000-8000-000000000000", base};
+    int n = 4;
+    for (int i = 0; dates[i]; i++)
+        argv[n++] = dates[i];
+    argv[n] = NULL;
+    char *env[] = {"DATABASE_URL=postgresql://nobody@127.0.0.1:1/none", "GONG_ACCESS_KEY=key-abc",
+                   "GONG_ACCESS_KEY_SECRET=secret-xyz-123", NULL};
+    cs_testrun_t run = cs_testproc_run(argv, env, NULL, 20000);
+    cr_assert_eq(run.status, 2, "%s: exit %d\n%s", dates[1], run.status, run.err);
+    cr_assert(strstr(run.err, needle), "expected \"%s\" in:\n%s", needle, run.err);
+    if (strstr(needle, "--from:") || strstr(needle, "--to:"))
+        cr_assert(strstr(run.err, "+05:30"), "the accepted forms are named:\n%s", run.err);
+    int lines = 0;
+    for (const char *c = run.err; *c; c++)
+        lines += *c == '\n';
+    cr_assert_eq(lines, 1, "one line:\n%s", run.err);
+    cr_assert_eq(fake_gong_request_count(fg), 0, "Gong was asked");
+    cs_testrun_free(&run);
+    fake_gong_stop(&fg);
+}
+
+Test(fetcher_gong, unreadable_or_impossible_dates_and_empty_windows_are_usage_errors, .timeout = 60)
+{
+    expect_usage_error((char *[]){"--from", "2026-02-30", NULL}, "--from: \"2026-02-30\"");
+    expect_usage_error((char *[]){"--from", "last tuesday", NULL}, "--from:");
+    expect_usage_error((char *[]){"--to", "2026-01-01T25:00", NULL}, "--to:");
+    expect_usage_error((char *[]){"--from", "2026-01-02", "--to", "2026-01-01", NULL},
+                       "--to 2026-01-01T00:00:00Z is not after --from 2026-01-02T00:00:00Z");
+    expect_usage_error((char *[]){"--to", "2020-01-01", NULL},
+                       "is not after the start of the window");
+}
+
+/* ---- honest outcomes ----------------------------------------------------------------------- */
+
+/* Run the replay of n calls against the fake writer's `policy`; returns the exit status and
+   the log (caller frees). */
+static int run_replay(rig_t *r, int n, policy_fn policy, char **extra, seen_t *seen, char **log)
+{
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, n, -1);
+    char *args[16] = {"--replay", path};
+    int k = 2;
+    for (int i = 0; extra && extra[i]; i++)
+        args[k++] = extra[i];
+    args[k] = NULL;
+    start_fetcher(r, args, NULL);
+    int status = serve(r, policy, seen, 30000);
+    *log = fetcher_log(r);
+    unlink(path);
+    return status;
+}
+
+static const char *forge(const json_t *call, int delivery)
+{
+    (void)call;
+    (void)delivery;
+    return ACK_FORGED;
+}
+
+Test(fetcher, forged_acks_of_another_source_store_nothing, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    seen_t seen = {0};
+    char *log = NULL;
+    char *extra[] = {"--ack-timeout", "1", "--max-attempts", "1", NULL};
+    int status = run_replay(&r, 5, forge, extra, &seen, &log);
+    cr_assert_eq(status, 1, "exit %d\n%s", status, log);
+    cr_assert_eq(seen.distinct, 5, "%s", log);
+    cr_assert_null(strstr(log, "✅"), "%s", log);
+    cr_assert_null(strstr(log, "Successfully ingested 5 calls"), "%s", log);
+    cr_assert(strstr(log, "5 calls failed"), "%s", log);
+    cr_assert(strstr(log, "5 acks matched no call this run sent"), "%s", log);
+    cr_assert(strstr(log, "Ignored 1 ack that matches no call this run sent (last: call 7000, "
+                          "source gong: another source)"),
+              "one warning, then at most one per 10 s:\n%s", log);
+    free(log);
+    seen_free(&seen);
+    rig_close(&r);
+}
+
+static const char *unprocessed_7001(const json_t *call, int delivery)
+{
+    (void)delivery;
+    return strcmp(cs_rec_str(call, "external_id"), "7001") == 0 ? "committed" : ACK_UNPROCESSED;
+}
+
+Test(fetcher, calls_stored_without_insights_are_a_warning_and_exit_3, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    seen_t seen = {0};
+    char *log = NULL;
+    int status = run_replay(&r, 3, unprocessed_7001, NULL, &seen, &log);
+    cr_assert_eq(status, 3, "exit %d\n%s", status, log);
+    cr_assert_null(strstr(log, "✅"), "no success mark when calls lack insights:\n%s", log);
+    char want[512];
+    snprintf(want, sizeof want,
+             "WARNING - 2 of 3 calls were stored WITHOUT insights: their extraction failed. Main "
+             "cause: llm_unreachable (2 calls, e.g. \"LLM unreachable after 3 attempts: "
+             "connection refused\"). Once it is fixed, send them again with: callsift-fetcher "
+             "--workspace-id %s --reprocess --replay ",
+             r.ws);
+    cr_assert(strstr(log, want), "expected\n%s\nin\n%s", want, log);
+    free(log);
+    seen_free(&seen);
+    rig_close(&r);
+}
+
+static const char *as_asked(const json_t *call, int delivery)
+{
+    (void)call;
+    (void)delivery;
+    return ACK_AS_ASKED;
+}
+
+Test(fetcher, stored_without_extraction_as_asked_is_success, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    seen_t seen = {0};
+    char *log = NULL;
+    char *extra[] = {"--no-extract-features", NULL};
+    int status = run_replay(&r, 2, as_asked, extra, &seen, &log);
+    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
+    cr_assert(strstr(log, "2 calls were stored without extraction, as asked"), "%s", log);
+    cr_assert_null(strstr(log, "WITHOUT insights"), "%s", log);
+    free(log);
+    seen_free(&seen);
+    rig_close(&r);
+}
+
+static const char *never(const json_t *call, int delivery)
+{
+    (void)call;
+    (void)delivery;
+    return NULL;
+}
+
+Test(fetcher, a_stuck_pipeline_is_named_on_the_console, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, 4, -1);
+    char *args[] = {
+        "--replay", path, "--ack-timeout", "60", "--max-in-flight", "2", "--stall-warning",
+        "1",        NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    cr_assert_eq(serve_for(&r, never, &seen, 3500, true), -2, "it waits for acks");
+    cr_assert_eq(cs_testproc_stop(&r.fetcher, 10000), 0);
+    char *log = fetcher_log(&r);
+    cr_assert(strstr(log, "WARNING - The pipeline looks stuck: no ack for 1 s with 2 calls in "
+                          "flight and 2 waiting; an extractor took the last call"),
+              "%s", log);
+    cr_assert(strstr(log, "no ack has come yet in this run. Check the extractor's, matcher's and "
+                          "writer's logs and their /healthz"),
+              "%s", log);
+    int warnings = 0;
+    for (const char *p = log; (p = strstr(p, "looks stuck")) != NULL; p++)
+        warnings++;
+    cr_assert(warnings >= 2 && warnings <= 4, "one per period, got %d:\n%s", warnings, log);
+    free(log);
+    seen_free(&seen);
+    unlink(path);
+    rig_close(&r);
+}
+
+Test(fetcher, progress_names_the_total_of_a_replay_file, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    seen_t seen = {0};
+    char *log = NULL;
+    int status = run_replay(&r, 5, NULL, NULL, &seen, &log);
+    cr_assert_eq(status, 0, "%s", log);
+    cr_assert(strstr(log, "of 5 done ("), "%s", log);
+    free(log);
+    seen_free(&seen);
+    rig_close(&r);
+}
+
+/* Replay `text` as the file; returns the exit status, the log in *log (caller frees). */
+static int replay_text(rig_t *r, const char *text, seen_t *seen, char **log, char *path_out)
+{
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    strcpy(path_out, path);
+    char *args[] = {"--replay", path, NULL};
+    start_fetcher(r, args, NULL);
+    int status = serve(r, NULL, seen, 30000);
+    *log = fetcher_log(r);
+    unlink(path);
+    return status;
+}
+
+static char *call_line(int i)
+{
+    json_t *c = gong_call(i, false, "acme-corp.example");
+    char *line = json_dumps(c, JSON_COMPACT);
+    json_decref(c);
+    return line;
+}
+
+Test(fetcher, unreadable_replay_lines_are_counted_and_fail_the_run_after_the_rest, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    char *a = call_line(0), *b = call_line(1), *c = call_line(2);
+    char text[8192];
+    /* line 2 is not JSON; the last line is cut short */
+    snprintf(text, sizeof text, "%s\nnot json\n%s\n%.40s", a, b, c);
+    seen_t seen = {0};
+    char *log = NULL, path[64];
+    int status = replay_text(&r, text, &seen, &log, path);
+    cr_assert_eq(status, 1, "exit %d\n%s", status, log);
+    cr_assert_eq(seen.distinct, 2, "the readable calls are still sent:\n%s", log);
+    cr_assert(strstr(log, "Successfully ingested 2 calls to database"), "%s", log);
+    char want[256];
+    snprintf(want, sizeof want, "%s:4: the last line is cut short", path);
+    cr_assert(strstr(log, want), "%s", log);
+    cr_assert(strstr(log, "2 lines of the replay file could not be read"), "%s", log);
+    cr_assert_null(strstr(log, "✅"), "%s", log);
+    free(a);
+    free(b);
+    free(c);
+    free(log);
+    seen_free(&seen);
+    rig_close(&r);
+}
+
+Test(fetcher, a_pretty_printed_json_file_is_one_error_line, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    json_t *all = json_array();
+    for (int i = 0; i < 3; i++)
+        json_array_append_new(all, gong_call(i, false, "acme-corp.example"));
+    char *text = json_dumps(all, JSON_INDENT(2));
+    json_decref(all);
+    long lines = 1;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    seen_t seen = {0};
+    char *log = NULL, path[64];
+    int status = replay_text(&r, text, &seen, &log, path);
+    cr_assert_eq(status, 1, "exit %d\n%s", status, log);
+    cr_assert_eq(seen.distinct, 0);
+    char want[256];
+    snprintf(want, sizeof want,
+             "ERROR - %s is one JSON document spread over %ld lines, not JSON Lines: write one "
+             "call per line, e.g. with jq -c '.[]'",
+             path, lines);
+    cr_assert(strstr(log, want), "expected\n%s\nin\n%s", want, log);
+    cr_assert_null(strstr(log, "Skipped a replay line"), "no warning per line:\n%s", log);
+    free(text);
+    free(log);
     rig_close(&r);
 }

@@ -214,6 +214,34 @@ static int s_parse_iso(const char *s, int64_t *out_ms)
     return 0;
 }
 
+/* Exactly the form Gong documents for its date filters: "2018-02-18T08:00:00Z" or
+   "2018-02-18T02:30:00-07:00" (no date alone, no missing zone, no fraction, no space). */
+static bool s_documented_datetime(const char *s)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    size_t n = strlen(s);
+    if (n < sizeof shape - 1)
+        return false;
+    for (size_t i = 0; i < sizeof shape - 1; i++) {
+        bool digit = s[i] >= '0' && s[i] <= '9';
+        if (shape[i] == 'd' ? !digit : s[i] != shape[i])
+            return false;
+    }
+    const char *z = s + sizeof shape - 1;
+    if (strcmp(z, "Z") == 0)
+        return true;
+    return (z[0] == '+' || z[0] == '-') && z[1] >= '0' && z[1] <= '9' && z[2] >= '0' &&
+           z[2] <= '9' && z[3] == ':' && z[4] >= '0' && z[4] <= '9' && z[5] >= '0' && z[5] <= '9' &&
+           z[6] == '\0';
+}
+
+/* A date filter: a documented date-time that is also a real instant. */
+static bool s_parse_filter_date(const json_t *v, int64_t *out_ms)
+{
+    return json_is_string(v) && s_documented_datetime(json_string_value(v)) &&
+           s_parse_iso(json_string_value(v), out_ms) == 0;
+}
+
 /* metaData.started: an ISO-8601 string as the live API sends, or epoch seconds. */
 static int s_started_ms(const json_t *call, int64_t *out_ms)
 {
@@ -470,27 +498,119 @@ typedef struct {
     const json_t *ids;
 } s_filter_t;
 
+#define DATE_FORM "in ISO-8601 format, e.g. 2018-02-18T02:30:00-07:00 or 2018-02-18T08:00:00Z"
+
+/* An array of call ids as Gong documents them: non-empty strings. */
+static bool s_call_ids(const json_t *ids)
+{
+    if (!json_is_array(ids))
+        return false;
+    size_t i;
+    const json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        if (!json_is_string(v) || json_string_length(v) == 0)
+            return false;
+    }
+    return true;
+}
+
+/* The request's filter, checked against Gong's documentation of both endpoints. Returns NULL
+   or a reason for a 400. */
 static const char *s_parse_filter(const json_t *body, s_filter_t *f)
 {
     memset(f, 0, sizeof *f);
     const json_t *filter = json_object_get(body, "filter");
-    if (filter && !json_is_object(filter))
-        return "filter must be an object";
+    if (!json_is_object(filter))
+        return "filter is required and must be an object";
     const json_t *from = json_object_get(filter, "fromDateTime");
     const json_t *to = json_object_get(filter, "toDateTime");
     const json_t *ws = json_object_get(filter, "workspaceId");
     f->ids = json_object_get(filter, "callIds");
-    if (from && (!json_is_string(from) || s_parse_iso(json_string_value(from), &f->from_ms)))
-        return "fromDateTime is not a valid ISO-8601 date-time";
-    if (to && (!json_is_string(to) || s_parse_iso(json_string_value(to), &f->to_ms)))
-        return "toDateTime is not a valid ISO-8601 date-time";
-    if (ws && !json_is_string(ws))
-        return "workspaceId must be a string";
-    if (f->ids && !json_is_array(f->ids))
-        return "callIds must be an array";
+    if (from && !s_parse_filter_date(from, &f->from_ms))
+        return "fromDateTime is not a valid date-time: expected " DATE_FORM;
+    if (to && !s_parse_filter_date(to, &f->to_ms))
+        return "toDateTime is not a valid date-time: expected " DATE_FORM;
+    if (ws && (!json_is_string(ws) || json_string_length(ws) == 0))
+        return "workspaceId must be a non-empty string";
+    if (f->ids && !s_call_ids(f->ids))
+        return "callIds must be an array of call id strings";
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)filter, key, value)
+    {
+        (void)value;
+        if (strcmp(key, "fromDateTime") != 0 && strcmp(key, "toDateTime") != 0 &&
+            strcmp(key, "workspaceId") != 0 && strcmp(key, "callIds") != 0 &&
+            strcmp(key, "primaryUserIds") != 0)
+            return "filter has an unknown field";
+    }
     f->has_from = from != NULL;
     f->has_to = to != NULL;
     f->workspace = ws ? json_string_value(ws) : NULL;
+    return NULL;
+}
+
+/* Every member of `obj` (an object) is a boolean. */
+static bool s_all_bools(const json_t *obj)
+{
+    if (!json_is_object(obj))
+        return false;
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)obj, key, value)
+    {
+        (void)key;
+        if (!json_is_boolean(value))
+            return false;
+    }
+    return true;
+}
+
+/* contentSelector of /v2/calls/extensive as documented: context None|Basic|Extended,
+   contextTiming [Now|TimeOfCall] (with Extended only), exposedFields {parties, media: bool;
+   content, collaboration, interaction: objects of booleans}. NULL or a reason for a 400. */
+static const char *s_check_selector(const json_t *selector)
+{
+    if (!selector)
+        return NULL;
+    if (!json_is_object(selector))
+        return "contentSelector must be an object";
+    const json_t *context = json_object_get(selector, "context");
+    const char *c = json_string_value(context);
+    if (context &&
+        (!c || (strcmp(c, "None") != 0 && strcmp(c, "Basic") != 0 && strcmp(c, "Extended") != 0)))
+        return "contentSelector.context must be one of None, Basic, Extended";
+    const json_t *timing = json_object_get(selector, "contextTiming");
+    if (timing) {
+        if (!json_is_array(timing) || !c || strcmp(c, "Extended") != 0)
+            return "contentSelector.contextTiming is an array, with context Extended only";
+        size_t i;
+        const json_t *v;
+        json_array_foreach(timing, i, v)
+        {
+            const char *t = json_string_value(v);
+            if (!t || (strcmp(t, "Now") != 0 && strcmp(t, "TimeOfCall") != 0))
+                return "contentSelector.contextTiming holds Now or TimeOfCall";
+        }
+    }
+    const json_t *fields = json_object_get(selector, "exposedFields");
+    if (!fields)
+        return NULL;
+    if (!json_is_object(fields))
+        return "contentSelector.exposedFields must be an object";
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)fields, key, value)
+    {
+        bool flag = strcmp(key, "parties") == 0 || strcmp(key, "media") == 0;
+        bool group = strcmp(key, "content") == 0 || strcmp(key, "collaboration") == 0 ||
+                     strcmp(key, "interaction") == 0;
+        if (!flag && !group)
+            return "contentSelector.exposedFields has an unknown field";
+        if (flag ? !json_is_boolean(value) : !s_all_bools(value))
+            return "contentSelector.exposedFields: wrong type";
+    }
     return NULL;
 }
 
@@ -539,6 +659,10 @@ static enum MHD_Result s_calls(fake_gong_t *fg, struct MHD_Connection *conn, con
     s_filter_t filter;
     const char *bad =
         json_is_object(body) ? s_parse_filter(body, &filter) : "request body must be a JSON object";
+    if (!bad && !transcripts)
+        bad = s_check_selector(json_object_get(body, "contentSelector"));
+    else if (!bad && json_object_get(body, "contentSelector"))
+        bad = "contentSelector is not a field of this request";
     long offset = bad ? 0 : s_cursor_offset(body);
     if (!bad && offset < 0)
         bad = "cursor is invalid";

@@ -18,9 +18,17 @@
       POST /v2/calls/transcript  {cursor?, filter: {callIds: [...]}}
           -> {requestId, records: {...}, callTranscripts: [{callId, transcript: [...]}, ...]}
              paged the same way; nothing matching -> the same 404.
-      anything else -> 404 (405 for another method on a known path); bodies over 1 MiB -> 413;
-      a body that is not a JSON object or a bad date or cursor -> 400. All error bodies have
-      Gong's form {"requestId": "...", "errors": ["..."]}.
+      anything else -> 404 (405 for another method on a known path); bodies over 1 MiB -> 413.
+      A request Gong's documentation does not allow -> 400: a body that is not a JSON object,
+      no "filter" object or an unknown filter field, a fromDateTime/toDateTime not in the
+      documented form (exactly "2018-02-18T08:00:00Z" or "2018-02-18T02:30:00-07:00": no date
+      alone, no missing zone, no fraction) or not a real instant, a workspaceId that is not a
+      non-empty string, callIds that are not an array of non-empty strings, a cursor that is not
+      one this server handed out, a contentSelector on the transcript endpoint, or one on the
+      extensive endpoint with a context other than None/Basic/Extended or exposedFields other
+      than parties/media (booleans) and content/collaboration/interaction (objects of
+      booleans). Every answer carries records.totalRecords, the number of matches over all
+      pages. All error bodies have Gong's form {"requestId": "...", "errors": ["..."]}.
 
     Authentication is required once credentials are set: `Authorization: Basic
     base64(key:secret)`, or `Authorization: Bearer TOKEN` once a bearer token is set. A wrong or

@@ -236,6 +236,7 @@ Test(gong, limit_stops_requesting_pages)
     cr_assert_eq(s_list(gong, FROM, TO, NULL, 3, &sink, err, sizeof err), CS_GONG_OK, "%s", err);
     cr_assert_str_eq(s_joined(&sink, ids, sizeof ids), "c1,c2,c3");
     cr_assert_eq(fake_gong_count(s_fg, EXT), 2);
+    cr_assert_eq(cs_gong_total_records(gong), 7, "Gong's records.totalRecords, before the limit");
     s_sink_free(&sink);
 
     /* the handler stopping early has the same effect */
@@ -696,7 +697,7 @@ Test(gong, secrets_never_logged)
     cs_gong_destroy(&gong);
 
     fclose(out);
-    cr_assert(strstr(text, "Fetched page 3 of calls (3 so far)"), "%s", text);
+    cr_assert(strstr(text, "Fetched page 3 of calls (3 so far, of 3)"), "%s", text);
     cr_assert(strstr(text, "retrying in"), "%s", text);
     cr_assert(strstr(text, "rate limit"), "%s", text);
     cr_assert_null(strstr(text, SECRET), "%s", text);
@@ -766,6 +767,31 @@ Test(gong, fake_loads_replay_lines)
     json_t *all = cs_gong_transcripts(gong, want, 2, NULL, err, sizeof err);
     cr_assert_eq(json_object_size(all), 2, "%s", err);
     json_decref(all);
+    s_sink_free(&sink);
+    cs_gong_destroy(&gong);
+}
+
+Test(gong, the_fake_refuses_what_gongs_documentation_does_not_allow)
+{
+    s_add_many(2, false);
+    cs_gong_opts_t opts = s_opts();
+    cs_gong_t *gong = s_client(&opts);
+    cr_assert_eq(cs_gong_total_records(gong), -1, "no listing yet");
+    const char *bad[] = {"2025-10-20", "2025-10-20T00:00:00", "2025-10-20 00:00:00Z",
+                         "2025-10-20T00:00:00.000Z", "2025-10-20T00:00:00+0200"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[512] = "";
+        s_sink_t sink = {0};
+        cr_assert_eq(s_list(gong, bad[i], TO, NULL, 0, &sink, err, sizeof err), CS_GONG_ERROR,
+                     "%s was accepted", bad[i]);
+        cr_assert(strstr(err, "HTTP 400: fromDateTime is not a valid date-time"), "%s", err);
+        s_sink_free(&sink);
+    }
+    char err[512] = "";
+    s_sink_t sink = {0};
+    cr_assert_eq(s_list(gong, "2025-10-19T17:00:00-07:00", TO, NULL, 0, &sink, err, sizeof err),
+                 CS_GONG_OK, "%s", err);
+    cr_assert_eq(cs_gong_total_records(gong), 2);
     s_sink_free(&sink);
     cs_gong_destroy(&gong);
 }

@@ -6,12 +6,37 @@
 #include "cs_ledger.h"
 #include "cs_record.h"
 
+#define WS "00000000-0000-4000-8000-000000000001"
+
 static json_t *call(const char *id)
 {
     json_t *rec = cs_record_new(CS_KIND_CALL);
+    json_object_set_new(rec, "workspace_id", json_string(WS));
+    json_object_set_new(rec, "source", json_string("replay"));
     json_object_set_new(rec, "external_id", json_string(id));
     json_object_set_new(rec, "title", json_sprintf("Call %s", id));
     return rec;
+}
+
+/* An ack as the writer sends it for call `id` of WS and "replay". */
+static json_t *ack_rec(const char *id, const char *status, const char *error)
+{
+    json_t *a = cs_record_new(CS_KIND_ACK);
+    json_object_set_new(a, "workspace_id", json_string(WS));
+    json_object_set_new(a, "source", json_string("replay"));
+    json_object_set_new(a, "external_id", json_string(id));
+    json_object_set_new(a, "status", json_string(status));
+    if (error)
+        json_object_set_new(a, "error", json_string(error));
+    return a;
+}
+
+static int ack(cs_ledger_t *l, const char *id, const char *status, const char *error)
+{
+    json_t *a = ack_rec(id, status, error);
+    int rc = cs_ledger_ack(l, a);
+    json_decref(a);
+    return rc;
 }
 
 static const char *id_of(json_t *rec)
@@ -32,8 +57,8 @@ Test(ledger, window_limits_what_is_out)
     cr_assert_str_eq(id_of(cs_ledger_next(l, 0)), "c0");
     cr_assert_str_eq(id_of(cs_ledger_next(l, 0)), "c1");
     cr_assert_null(cs_ledger_next(l, 10), "the window of 2 is full");
-    cr_assert_eq(cs_ledger_ack(l, "c0", "committed", NULL), 1);
-    cr_assert_eq(cs_ledger_ack(l, "c0", "committed", NULL), 0, "a duplicate ack is ignored");
+    cr_assert_eq(ack(l, "c0", "committed", NULL), 1);
+    cr_assert_eq(ack(l, "c0", "committed", NULL), 0, "a duplicate ack is ignored");
     cr_assert_str_eq(id_of(cs_ledger_next(l, 20)), "c2");
     cs_ledger_counts_t n;
     cs_ledger_counts(l, &n);
@@ -62,8 +87,7 @@ Test(ledger, redelivers_after_timeout_then_fails)
     cr_assert_eq(n.failed, 1);
     cr_assert_eq(n.redelivered, 1);
     cr_assert(cs_ledger_idle(l));
-    cr_assert_eq(cs_ledger_ack(l, "a", "committed", NULL), 0,
-                 "a late ack after failure is ignored");
+    cr_assert_eq(ack(l, "a", "committed", NULL), 0, "a late ack after failure is ignored");
     cs_ledger_destroy(&l);
 }
 
@@ -85,8 +109,8 @@ Test(ledger, writer_failures_and_already)
     cs_ledger_add(l, call("y"));
     cs_ledger_next(l, 0);
     cs_ledger_next(l, 0);
-    cr_assert_eq(cs_ledger_ack(l, "x", "failed", "unknown workspace"), 1);
-    cr_assert_eq(cs_ledger_ack(l, "y", "already", NULL), 1);
+    cr_assert_eq(ack(l, "x", "failed", "unknown workspace"), 1);
+    cr_assert_eq(ack(l, "y", "already", NULL), 1);
     cs_ledger_counts_t n;
     cs_ledger_counts(l, &n);
     cr_assert_eq(n.failed, 1);
@@ -103,8 +127,9 @@ Test(ledger, unsent_goes_back_to_the_front)
     cs_ledger_t *l = cs_ledger_new(4, 1000, 1);
     cs_ledger_add(l, call("a"));
     cs_ledger_add(l, call("b"));
-    cr_assert_str_eq(id_of(cs_ledger_next(l, 0)), "a");
-    cs_ledger_unsend(l, "a");
+    json_t *first = cs_ledger_next(l, 0);
+    cr_assert_str_eq(id_of(first), "a");
+    cs_ledger_unsend(l, first);
     json_t *rec = cs_ledger_next(l, 5);
     cr_assert_str_eq(id_of(rec), "a");
     cr_assert_eq(cs_rec_int(rec, "attempt", 0), 1, "an unsent attempt does not count");
@@ -117,9 +142,92 @@ Test(ledger, ack_for_a_waiting_call_settles_it)
     /* an ack from an earlier run's delivery can arrive before this run sends the call */
     cs_ledger_t *l = cs_ledger_new(1, 1000, 1);
     cs_ledger_add(l, call("a"));
-    cr_assert_eq(cs_ledger_ack(l, "a", "already", NULL), 1);
+    cr_assert_eq(ack(l, "a", "already", NULL), 1);
     cr_assert(cs_ledger_idle(l));
     cr_assert_null(cs_ledger_next(l, 0));
     cr_assert_eq(cs_ledger_wait_ms(l, 0), -1);
+    cs_ledger_destroy(&l);
+}
+
+Test(ledger, only_an_ack_naming_workspace_source_and_id_settles_a_call)
+{
+    cs_ledger_t *l = cs_ledger_new(4, 1000, 1);
+    cs_ledger_add(l, call("a"));
+    cs_ledger_next(l, 0);
+    json_t *forged = ack_rec("a", "committed", NULL);
+    json_object_set_new(forged, "source", json_string("gong"));
+    cr_assert_eq(cs_ledger_ack(l, forged), 0, "another source's call of the same id");
+    json_object_set_new(forged, "source", json_string("replay"));
+    json_object_set_new(forged, "workspace_id",
+                        json_string("00000000-0000-4000-8000-000000000002"));
+    cr_assert_eq(cs_ledger_ack(l, forged), 0, "another workspace's call of the same id");
+    json_object_del(forged, "workspace_id");
+    cr_assert_eq(cs_ledger_ack(l, forged), 0, "no workspace");
+    json_decref(forged);
+    cs_ledger_counts_t n;
+    cs_ledger_counts(l, &n);
+    cr_assert_eq(n.acked, 0);
+    cr_assert_eq(n.in_flight, 1);
+    cr_assert_eq(ack(l, "a", "committed", NULL), 1);
+    cs_ledger_destroy(&l);
+}
+
+static int ack_unprocessed(cs_ledger_t *l, const char *id, const char *cause, const char *error)
+{
+    json_t *a = ack_rec(id, "committed", error);
+    json_object_set_new(a, "processed", json_false());
+    if (cause)
+        json_object_set_new(a, "cause", json_string(cause));
+    int rc = cs_ledger_ack(l, a);
+    json_decref(a);
+    return rc;
+}
+
+Test(ledger, calls_stored_unprocessed_are_counted_by_cause)
+{
+    cs_ledger_t *l = cs_ledger_new(8, 1000, 1);
+    const char *ids[] = {"a", "b", "c", "d", "e", "f"};
+    for (int i = 0; i < 6; i++)
+        cs_ledger_add(l, call(ids[i]));
+    const char *cause = NULL, *example = NULL;
+    long count = 0;
+    cr_assert_eq(cs_ledger_main_cause(l, &cause, &count, &example), -1, "none yet");
+    cr_assert_eq(ack_unprocessed(l, "a", CS_CAUSE_LLM_INVALID, "bad JSON"), 1);
+    cr_assert_eq(ack_unprocessed(l, "b", CS_CAUSE_LLM_UNREACHABLE, "connection refused"), 1);
+    cr_assert_eq(ack_unprocessed(l, "c", CS_CAUSE_LLM_UNREACHABLE, "timeout"), 1);
+    cr_assert_eq(ack_unprocessed(l, "d", CS_CAUSE_NOT_EXTRACTED, NULL), 1);
+    cr_assert_eq(ack_unprocessed(l, "e", NULL, NULL), 1);
+    cr_assert_eq(ack(l, "f", "committed", NULL), 1, "no \"processed\": processed");
+    cs_ledger_counts_t n;
+    cs_ledger_counts(l, &n);
+    cr_assert_eq(n.acked, 6);
+    cr_assert_eq(n.unprocessed, 4);
+    cr_assert_eq(n.as_asked, 1);
+    cr_assert_eq(cs_ledger_main_cause(l, &cause, &count, &example), 0);
+    cr_assert_str_eq(cause, CS_CAUSE_LLM_UNREACHABLE);
+    cr_assert_eq(count, 2);
+    cr_assert_str_eq(example, "connection refused", "the first call's error is the example");
+    cs_ledger_destroy(&l);
+}
+
+Test(ledger, causes_beyond_the_cap_count_as_other)
+{
+    cs_ledger_t *l = cs_ledger_new(64, 1000, 1);
+    for (int i = 0; i < CS_LEDGER_MAX_CAUSES + 4; i++) {
+        char id[16], cause[32];
+        snprintf(id, sizeof id, "c%d", i);
+        snprintf(cause, sizeof cause, "cause_%d", i);
+        cs_ledger_add(l, call(id));
+        cr_assert_eq(ack_unprocessed(l, id, cause, "x"), 1);
+    }
+    const char *cause, *example;
+    long count;
+    cr_assert_eq(cs_ledger_main_cause(l, &cause, &count, &example), 0);
+    cr_assert_str_eq(cause, CS_CAUSE_OTHER, "the causes past the first %d are other",
+                     CS_LEDGER_MAX_CAUSES - 1);
+    cr_assert_eq(count, 5);
+    cs_ledger_counts_t n;
+    cs_ledger_counts(l, &n);
+    cr_assert_eq(n.unprocessed, CS_LEDGER_MAX_CAUSES + 4);
     cs_ledger_destroy(&l);
 }

@@ -464,3 +464,128 @@ Test(replay, split)
     json_decref(want_transcript);
     json_decref(line);
 }
+
+/* ---------------------------------------------------------------------------------------- */
+/* Not JSON Lines: one document, a cut last line                                             */
+
+/* The input must end at once, reported as one JSON document containing `says`. */
+static void expect_document(cs_replay_t *r, const char *says)
+{
+    bool eof = false;
+    char err[512] = "";
+    cr_assert_null(cs_replay_next(r, &eof, err, sizeof err));
+    cr_expect(eof, "one document ends the input");
+    cr_expect(cs_replay_was_document(r));
+    cr_expect(strstr(err, says), "'%s' should say '%s'", err, says);
+}
+
+Test(replay, a_pretty_printed_array_is_one_report_not_one_per_line)
+{
+    const char *text = "[\n  {\n    \"metaData\": {\"id\": \"1\"}\n  },\n"
+                       "  {\n    \"metaData\": {\"id\": \"2\"}\n  }\n]\n";
+    char path[64];
+    temp_file(path, text, strlen(text));
+    cr_assert_eq(cs_replay_count_calls(path), 8);
+    cs_replay_t *r = open_ok(path);
+    char says[320];
+    snprintf(says, sizeof says,
+             "%s is one JSON document spread over 8 lines, not JSON Lines: write one call per "
+             "line, e.g. with jq -c '.[]' %s",
+             path, path);
+    expect_document(r, says);
+    bool eof = false;
+    char err[256] = "x";
+    cr_expect_null(cs_replay_next(r, &eof, err, sizeof err));
+    cr_expect(eof, "and stays at the end");
+    cr_expect_str_eq(err, "");
+    cs_replay_close(&r);
+    unlink(path);
+}
+
+Test(replay, a_pretty_printed_call_and_a_compact_array_over_lines_too)
+{
+    const char *one = "{\n  \"metaData\": {\n    \"id\": \"1\"\n  }\n}";
+    char path[64];
+    temp_file(path, one, strlen(one));
+    cs_replay_t *r = open_ok(path);
+    expect_document(r, "spread over 5 lines, not JSON Lines: write one call per line, e.g. with "
+                       "jq -c . ");
+    cs_replay_close(&r);
+    unlink(path);
+
+    const char *lines = "[" GOOD("1") ",\n" GOOD("2") ",\n" GOOD("3") "]\n";
+    temp_file(path, lines, strlen(lines));
+    r = open_ok(path);
+    expect_document(r, "spread over 3 lines");
+    cs_replay_close(&r);
+    unlink(path);
+}
+
+Test(replay, a_lone_bracket_that_is_not_json_either_is_one_report)
+{
+    const char *text = "[\n  {\"metaData\": {\"id\": \"1\"}},\n  {\"metaData\": \n";
+    char path[64];
+    temp_file(path, text, strlen(text));
+    cs_replay_t *r = open_ok(path);
+    expect_document(r, "starts like one JSON document (\"[\" alone on line 1), not JSON Lines, "
+                       "and is not valid JSON either");
+    cs_replay_close(&r);
+    unlink(path);
+}
+
+Test(replay, a_bad_first_line_of_json_lines_is_only_that_line)
+{
+    const char *text = "{\"metaData\": {\"id\": \"1\"\n" GOOD("2") "\n" GOOD("3") "\n";
+    char path[64];
+    temp_file(path, text, strlen(text));
+    cs_replay_t *r = open_ok(path);
+    expect_bad(r, path, 1, "invalid JSON");
+    cr_expect_not(cs_replay_was_document(r));
+    expect_call(r, 2, "2");
+    expect_call(r, 3, "3");
+    expect_eof(r);
+    cs_replay_close(&r);
+    unlink(path);
+}
+
+Test(replay, a_cut_last_line_is_named_as_such)
+{
+    const char *text = GOOD("1") "\n" GOOD("2") "\n{\"metaData\": {\"id\": \"3\"}, \"tra";
+    char path[64];
+    temp_file(path, text, strlen(text));
+    cr_assert_eq(cs_replay_count_calls(path), 3);
+    cs_replay_t *r = open_ok(path);
+    expect_call(r, 1, "1");
+    expect_call(r, 2, "2");
+    expect_bad(r, path, 3, "the last line is cut short (no newline at its end");
+    expect_eof(r);
+    cs_replay_close(&r);
+    unlink(path);
+}
+
+Test(replay, counting_calls_for_a_progress_total)
+{
+    const char *text = GOOD("1") "\n\n   \n" GOOD("2") "\r\n" GOOD("3");
+    char path[64];
+    temp_file(path, text, strlen(text));
+    cr_expect_eq(cs_replay_count_calls(path), 3, "blank lines are not calls");
+    unlink(path);
+    cr_expect_eq(cs_replay_count_calls("-"), -1, "standard input is not counted");
+    cr_expect_eq(cs_replay_count_calls("/nonexistent/calls.jsonl"), -1);
+    cr_expect_eq(cs_replay_count_calls("/dev/null"), -1, "not a regular file");
+}
+
+Test(replay, one_document_on_standard_input_is_gathered_and_reported_once)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    const char *text = "[\n  " GOOD("1") ",\n  " GOOD("2") "\n]\n";
+    cr_assert_eq(write(fds[1], text, strlen(text)), (ssize_t)strlen(text));
+    close(fds[1]);
+    dup2(fds[0], STDIN_FILENO);
+    close(fds[0]);
+    cs_replay_t *r = open_ok("-");
+    expect_document(r, "stdin is one JSON document spread over 4 lines, not JSON Lines: write one "
+                       "call per line, e.g. with jq -c '.[]'");
+    cs_replay_close(&r);
+}

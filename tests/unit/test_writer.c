@@ -349,3 +349,59 @@ Test(writer, lost_connection_is_retry_not_failure)
     cs_db_destroy(&admin);
     json_decref(d);
 }
+
+/* The ack for `rec` at `status`, validated as the fetcher will decode it. */
+static json_t *ack_for(const json_t *rec, cs_commit_status_t status)
+{
+    char err[512];
+    json_t *ack =
+        cs_writer_ack(rec, status, NULL, status == CS_COMMIT_FAILED ? "db says no" : NULL);
+    cr_assert_eq(cs_record_validate(ack, err, sizeof err), 0, "%s", err);
+    return ack;
+}
+
+Test(writer, ack_says_whether_the_call_was_processed_and_why)
+{
+    json_t *ok =
+        cs_testdata_decision(cs_testdata_call(ws, "ok", "2025-10-20T10:00:00Z", NULL, NULL));
+    json_t *ack = ack_for(ok, CS_COMMIT_COMMITTED);
+    cr_assert(json_is_true(json_object_get(ack, "processed")));
+    cr_assert_null(json_object_get(ack, "cause"));
+    cr_assert_str_eq(cs_rec_str(ack, "source"), cs_rec_str(ok, "source"));
+    json_decref(ack);
+    ack = ack_for(ok, CS_COMMIT_ALREADY);
+    cr_assert(json_is_true(json_object_get(ack, "processed")));
+    json_decref(ack);
+    ack = ack_for(ok, CS_COMMIT_FAILED);
+    cr_assert_null(json_object_get(ack, "processed"),
+                   "a call not stored is failed, not unprocessed");
+    cr_assert_str_eq(cs_rec_str(ack, "error"), "db says no");
+    json_decref(ack);
+    json_decref(ok);
+
+    json_t *down = cs_testdata_call(ws, "down", "2025-10-20T10:00:00Z", NULL, NULL);
+    json_object_set_new(down, "kind", json_string("decision"));
+    json_object_set_new(down, "error", json_string("LLM unreachable: connection refused"));
+    json_object_set_new(down, "error_cause", json_string(CS_CAUSE_LLM_UNREACHABLE));
+    json_object_set_new(down, "decisions", json_array());
+    ack = ack_for(down, CS_COMMIT_COMMITTED);
+    cr_assert(json_is_false(json_object_get(ack, "processed")));
+    cr_assert_str_eq(cs_rec_str(ack, "cause"), CS_CAUSE_LLM_UNREACHABLE);
+    cr_assert_str_eq(cs_rec_str(ack, "error"), "LLM unreachable: connection refused");
+    json_decref(ack);
+    json_object_del(down, "error_cause"); /* a stage that names no cause */
+    ack = ack_for(down, CS_COMMIT_COMMITTED);
+    cr_assert_str_eq(cs_rec_str(ack, "cause"), CS_CAUSE_OTHER);
+    json_decref(ack);
+    json_decref(down);
+
+    json_t *asked = cs_testdata_call(ws, "asked", "2025-10-20T10:00:00Z", NULL, NULL);
+    json_object_set_new(asked, "kind", json_string("decision"));
+    json_object_set_new(asked, "flags", json_pack("{s:b}", "extract", 0));
+    json_object_set_new(asked, "decisions", json_array());
+    ack = ack_for(asked, CS_COMMIT_COMMITTED);
+    cr_assert(json_is_false(json_object_get(ack, "processed")));
+    cr_assert_str_eq(cs_rec_str(ack, "cause"), CS_CAUSE_NOT_EXTRACTED);
+    json_decref(ack);
+    json_decref(asked);
+}

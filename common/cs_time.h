@@ -1,0 +1,35 @@
+/*  cs_time: dates and times as people type them on a command line, turned into instants, and
+    instants written the way Gong's API documents its date filters.
+
+    Accepted (the date part is always YYYY-MM-DD, the time part HH:MM or HH:MM:SS):
+        2026-01-01                   midnight at the start of that day
+        2026-01-01T09:30             'T', 't' or one space between date and time
+        2026-01-01T09:30:00
+        any of the above + Z         UTC ('z' too)
+        any of the above + +05:30    an offset east (+) or west (-) of UTC: +HH:MM, +HHMM, +HH
+    Without a zone the time is UTC. Impossible dates and times (2026-02-30, 24:00, 10:61) are
+    refused, not rolled over. */
+#ifndef CS_TIME_H
+#define CS_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The forms cs_time_parse() accepts, for messages that tell the user what to write. */
+#define CS_TIME_FORMS                                                                              \
+    "2026-01-01, 2026-01-01T09:30, 2026-01-01T09:30:00 or '2026-01-01 09:30', optionally "         \
+    "followed by Z or an offset such as +05:30 or -07:00 (none means UTC)"
+
+/* Bytes cs_time_format() needs, its NUL included: "2026-01-01T09:30:00Z". */
+#define CS_TIME_LEN 21
+
+/* Parse `text` (see the forms above) into seconds since the Unix epoch. Returns 0, or -1 with
+   the reason in err ("\"2026-02-30\" is not a date in the calendar"); *epoch_s is then
+   unchanged. */
+int cs_time_parse(const char *text, int64_t *epoch_s, char *err, size_t errlen);
+
+/* Write the instant as Gong's date filters take it, "YYYY-MM-DDTHH:MM:SSZ", into out (outlen
+   bytes, at least CS_TIME_LEN; shorter is truncated). Can't fail for years 0..9999. */
+void cs_time_format(int64_t epoch_s, char *out, size_t outlen);
+
+#endif
