@@ -10,6 +10,9 @@
 #   deploy/run-local.sh --extractors 4 -- --workspace-id "$WS" --replay samples/calls.jsonl
 #   deploy/run-local.sh --env-file deploy/.env -- --workspace-id "$WS" --replay calls.jsonl
 #
+# --bin DIR holds the executables: by default build/bin of this checkout, or PREFIX/bin when this
+# is the installed PREFIX/share/callsift/deploy/run-local.sh (make install).
+#
 # Configuration is the stages' own (DESIGN.md section 7): DATABASE_URL, OPENAI_API_KEY, ... are
 # read from the environment by each stage. --base-port P puts the four endpoints on
 # tcp://127.0.0.1:P..P+3 (calls, extractions, decisions, acks); without it the stages use their
@@ -40,6 +43,10 @@ usage() {
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin="$here/build/bin"
+# installed (PREFIX/share/callsift/deploy/run-local.sh): the executables are in PREFIX/bin
+if [ ! -d "$bin" ] && [ -x "$here/../../bin/callsift-writer" ]; then
+    bin=$(cd "$here/../../bin" && pwd)
+fi
 extractors=1
 log_dir=""
 base_port=""
