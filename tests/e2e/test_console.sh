@@ -133,13 +133,15 @@ $(echo "$bad" | head -n 10)"
 switches=$(awk '{ p = $1 } p != last { n++; last = p } END { print n + 0 }' "$work/burst.console")
 [ "$switches" -gt 10 ] || fail "the stages' lines came in $switches runs: not merged as written"
 
+ys=$(printf '%*s' 10000 '' | tr ' ' y)
+es=$(printf '%*s' 3000 '' | sed 's/ /é/g')
 for name in "${!label_of[@]}"; do
     log=${label_of[$name]}
     # the log: the stage's own lines, unprefixed and whole (the long ones too)
     n=$(grep -c "^$name:[0-9]*:[0-9]*:x*:end\$" "$work/burst/$log.log" || true)
     [ "$n" = 400 ] || fail "$log.log holds $n of the 400 lines whole"
-    grep -q "^$name:long:y\{10000\}:end\$" "$work/burst/$log.log" || fail "$log.log: the 10,000-byte line is not whole"
-    grep -q "^$name:utf8:\(é\)\{3000\}\$" "$work/burst/$log.log" || fail "$log.log: the UTF-8 line is not whole"
+    grep -qxF "$name:long:$ys:end" "$work/burst/$log.log" || fail "$log.log: the 10,000-byte line is not whole"
+    grep -qxF "$name:utf8:$es" "$work/burst/$log.log" || fail "$log.log: the UTF-8 line is not whole"
     # the console: the long lines cut at 4,000 bytes at most, marked, valid UTF-8
     long=$(grep "| $name:long:" "$work/burst.console") || fail "$log: the 10,000-byte line is not on the console"
     [[ "$long" =~ ^[a-z0-9-]+\ +\|\ $name:long:y+\ \[\.\.\.\]$ ]] || fail "$log: the long line is not cut and marked: ${long:0:80}...${long: -20}"
