@@ -170,6 +170,7 @@ prefixer='
 use strict;
 use warnings;
 my ($label, $width, $path) = @ARGV;
+$0 = "run-local: $label console";    # in ps, instead of this program
 my ($SHOWN_MAX, $PENDING_MAX) = (4000, 65536);
 $SIG{$_} = "IGNORE" for qw(INT TERM HUP PIPE);
 open(my $log, ">>", $path) or die "run-local: $path: $!\n";
