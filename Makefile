@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-asan test-valgrind fuzz demo quality bench bench-matcher format format-check clean help
+.PHONY: all deps build install test test-asan test-valgrind fuzz demo quality bench bench-matcher format format-check clean help
 
 all: build
 
@@ -21,6 +21,7 @@ help:
 	@echo "make quality     precision/recall/F1 of the offline extractor and matcher on public data"
 	@echo "make bench       speed, LLM cost and scale of the pipeline beside their bounds (< 10 min)"
 	@echo "make build       just build (binaries in build/bin)"
+	@echo "make install     build, then install under PREFIX (default /usr/local; DESTDIR stages)"
 	@echo "make format      clang-format every C file"
 
 deps:
@@ -31,6 +32,14 @@ $(BUILD)/CMakeCache.txt:
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The executables into PREFIX/bin, the migrations and deploy files into PREFIX/share/callsift,
+# README and the help pages into PREFIX/share/doc/callsift (cmake/install.cmake), all under
+# DESTDIR when it is set (packaging). PREFIX is given at install time: no reconfiguring.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 test: build
 	scripts/with-pg.sh scripts/run-tests.sh $(BUILD)

@@ -10,11 +10,21 @@
 #   deploy/run-local.sh --extractors 4 -- --workspace-id "$WS" --replay samples/calls.jsonl
 #   deploy/run-local.sh --env-file deploy/.env -- --workspace-id "$WS" --replay calls.jsonl
 #
+# --bin DIR holds the executables: by default build/bin of this checkout, or PREFIX/bin when this
+# is the installed PREFIX/share/callsift/deploy/run-local.sh (make install).
+#
 # Configuration is the stages' own (DESIGN.md section 7): DATABASE_URL, OPENAI_API_KEY, ... are
 # read from the environment by each stage. --base-port P puts the four endpoints on
 # tcp://127.0.0.1:P..P+3 (calls, extractions, decisions, acks); without it the stages use their
 # defaults (5557-5560, or CALLSIFT_*_ENDPOINT when set). Each stage's log is kept in the log
 # directory (a new temporary one unless --log-dir is given; its name is printed).
+#
+# The console (standard output) is every stage's lines, merged as they are written, each after
+# its stage's name:
+#   extractor-1 | 2025-10-20 17:27:35 - INFO - Extracting features from call: Hiver Demo
+#   matcher     | 2025-10-20 17:28:52 - INFO - ✓ Created new: 'X' (confidence it's unique: 1.00) (Theme: AI Features)
+# A line is written whole in one write, so stages never interleave within a line; a line over
+# 4000 bytes is cut on the console (marked "[...]"), never in the stage's log.
 # --metrics-port M (or CALLSIFT_METRICS_PORT in the environment) serves each stage's /metrics
 # and /healthz: the writer on M, the matcher on M+1, the fetcher on M+2, extractor n on M+2+n.
 #
@@ -27,12 +37,16 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exit 2
 }
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin="$here/build/bin"
+# installed (PREFIX/share/callsift/deploy/run-local.sh): the executables are in PREFIX/bin
+if [ ! -d "$bin" ] && [ -x "$here/../../bin/callsift-writer" ]; then
+    bin=$(cd "$here/../../bin" && pwd)
+fi
 extractors=1
 log_dir=""
 base_port=""
@@ -59,6 +73,7 @@ case "$extractors" in
 '' | *[!0-9]*) echo "run-local: --extractors needs a number" >&2; exit 2 ;;
 esac
 [ "$extractors" -ge 1 ] || { echo "run-local: --extractors must be at least 1" >&2; exit 2; }
+command -v perl >/dev/null || { echo "run-local: perl not found (it prefixes the stages' lines)" >&2; exit 2; }
 for stage in writer matcher extractor fetcher; do
     [ -x "$bin/callsift-$stage" ] || { echo "run-local: $bin/callsift-$stage not found (make build)" >&2; exit 2; }
 done
@@ -142,8 +157,76 @@ echo "run-local: logs in $log_dir"
 [ -z "$metrics_port" ] || echo "run-local: /metrics and /healthz on 127.0.0.1:$metrics_port (writer)," \
     "$((metrics_port + 1)) (matcher), $((metrics_port + 2)) (fetcher), $((metrics_port + 3))... (extractors)"
 
+# The console: one prefixer per stage reads the stage's output, appends each line unchanged to
+# the stage's log and writes "NAME | LINE" to standard output with a single write(2), so lines
+# of concurrent stages reach the console whole and in the order they were written (a write of
+# at most PIPE_BUF bytes to a pipe is atomic; to a terminal or a file it is one write too).
+# A line over 4000 bytes is cut on the console only; one over 64 KiB without a newline is
+# passed on in 64 KiB pieces. The prefixer ignores INT, TERM and HUP, so a stage that is
+# stopping still has its last lines written, and stops at the end of the stage's output; when
+# the console goes away (EPIPE), it goes on writing the log only.
+# shellcheck disable=SC2016 # Perl, not shell
+prefixer='
+use strict;
+use warnings;
+my ($label, $width, $path) = @ARGV;
+$0 = "run-local: $label console";    # in ps, instead of this program
+my ($SHOWN_MAX, $PENDING_MAX) = (4000, 65536);
+$SIG{$_} = "IGNORE" for qw(INT TERM HUP PIPE);
+open(my $log, ">>", $path) or die "run-local: $path: $!\n";
+my $console = 1;
+
+# put FH, BYTES: write all of BYTES; false when the descriptor fails
+sub put {
+    my ($fh, $bytes) = @_;
+    while (length $bytes) {
+        my $n = syswrite($fh, $bytes);
+        if (!defined $n) {
+            next if $!{EINTR};
+            return 0;
+        }
+        substr($bytes, 0, $n, "");
+    }
+    return 1;
+}
+
+sub line {
+    my ($text) = @_;
+    put($log, "$text\n");
+    return unless $console;
+    if (length $text > $SHOWN_MAX) {
+        $text = substr($text, 0, $SHOWN_MAX);
+        $text =~ s/[\xC0-\xFF][\x80-\xBF]*\z//;    # no UTF-8 character cut in two
+        $text .= " [...]";
+    }
+    $console = put(\*STDOUT, sprintf("%-*s | %s\n", $width, $label, $text));
+}
+
+my $pending = "";
+while (1) {
+    my $n = sysread(STDIN, $pending, 65536, length $pending);
+    if (!defined $n) {
+        next if $!{EINTR};
+        last;
+    }
+    last if $n == 0;
+    while ((my $end = index($pending, "\n")) >= 0) {
+        line(substr($pending, 0, $end));
+        substr($pending, 0, $end + 1, "");
+    }
+    if (length $pending >= $PENDING_MAX) {
+        line($pending);
+        $pending = "";
+    }
+}
+line($pending) if length $pending;
+'
+width=11 # the longest stage name ("extractor-N"), for aligned prefixes
+[ ${#extractors} -le 1 ] || width=$((10 + ${#extractors}))
+
 pids=()
 names=()
+prefixers=()
 stop_all() {
     local i
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -157,16 +240,25 @@ stop_all() {
         fi
     done
     pids=()
+    # every stage has exited: its prefixer ends with the last line
+    for i in "${prefixers[@]}"; do
+        wait "$i" 2>/dev/null || true
+    done
+    prefixers=()
 }
 trap 'stop_all; exit 130' INT TERM
 
-# start NAME ARGS...: a stage in the background, its output in the log directory
+# start NAME ARGS...: a stage in the background, its output through a prefixer (above) into its
+# log in the log directory and onto the console; the stage's pid is the last of ${pids[@]}
 start() {
-    local name=$1
+    local name=$1 fd
     shift
-    "$@" >"$log_dir/$name.log" 2>&1 &
+    exec {fd}> >(exec perl -e "$prefixer" "$name" "$width" "$log_dir/$name.log")
+    prefixers+=($!)
+    "$@" >&"$fd" 2>&1 {fd}>&- &
     pids+=($!)
     names+=("$name")
+    exec {fd}>&- # the stage holds the pipe now: its prefixer ends when the stage does
 }
 
 # wait_for NAME TEXT: until the stage's log says TEXT (it is up), or it died
@@ -200,8 +292,9 @@ done
 # The fetcher runs in the background so that a signal reaches this script at once (bash runs a
 # trap only after the foreground command ends): SIGTERM/SIGINT stop the fetcher first (it says
 # what was acked), then the other stages.
-env "$(metrics_env 2)" "$bin/callsift-fetcher" "$@" > >(tee "$log_dir/fetcher.log") 2>&1 &
-fetcher=$!
+start fetcher env "$(metrics_env 2)" "$bin/callsift-fetcher" "$@"
+fetcher=${pids[${#pids[@]} - 1]}
+unset 'pids[${#pids[@]}-1]' 'names[${#names[@]}-1]' # stopped on its own, before the others
 # shellcheck disable=SC2317 # run by the trap below
 stop_fetcher() {
     kill -TERM "$fetcher" 2>/dev/null || true

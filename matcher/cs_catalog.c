@@ -168,6 +168,12 @@ static int s_theme_index(const cs_catalog_t *self, const char *theme_id)
     return -1;
 }
 
+const char *cs_catalog_theme_name(const cs_catalog_t *self, const char *theme_id)
+{
+    int i = s_theme_index(self, theme_id);
+    return i >= 0 ? self->themes[i].name : NULL;
+}
+
 /* ---- document frequencies ----------------------------------------------------------------- */
 
 static df_slot_t *s_df_slot(df_slot_t *table, size_t cap, uint32_t key)

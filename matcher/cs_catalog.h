@@ -57,6 +57,10 @@ size_t cs_catalog_themes(const cs_catalog_t *self);
    first theme; NULL when the catalogue has no themes. Borrowed. */
 const char *cs_catalog_theme_id(const cs_catalog_t *self, const char *name);
 
+/* The name of the theme whose id is theme_id; NULL when the catalogue has no such theme (or
+   theme_id is NULL). Borrowed, valid until clear/destroy. */
+const char *cs_catalog_theme_name(const cs_catalog_t *self, const char *theme_id);
+
 /* Add a feature; vec is taken (zeroed), and may be empty (n = 0) when it has to be embedded
    before it can be compared (cs_catalog_set_vec). Returns the feature (owned by the
    catalogue, valid until clear/destroy), or NULL when out of memory or the id is already

@@ -279,11 +279,16 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
              label);
     cs_metrics_add("callsift_decisions_total", labels, 1);
     if (!m->opts.quiet) {
+        /* the seed's lines, with the theme the feature is filed under ("None" without one) */
+        const char *theme = cs_catalog_theme_name(job->cat, theme_id);
+        if (!theme)
+            theme = "None";
         if (create)
-            cs_info("✓ Created new: '%s' (confidence it's unique: %.2f)", title, confidence);
+            cs_info("✓ Created new: '%s' (confidence it's unique: %.2f) (Theme: %s)", title,
+                    confidence, theme);
         else
-            cs_info("✓ Matched to existing: '%s' (confidence: %.2f) - %s", target->name, confidence,
-                    reasoning ? reasoning : "");
+            cs_info("✓ Matched to existing: '%s' (confidence: %.2f) (Theme: %s) - %s", target->name,
+                    confidence, theme, reasoning ? reasoning : "");
     }
     s_item_done(it);
 }

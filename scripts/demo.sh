@@ -57,14 +57,24 @@ while in_use "$base" || in_use $((base + 1)) || in_use $((base + 2)) || in_use $
     base=$((base + 10))
 done
 logs=$(mktemp -d /tmp/callsift-demo.XXXXXX)
+# run NAME CALLS [FETCHER-ARGS...]: the pipeline, its logs in $logs/NAME. Of run-local.sh's
+# console (every stage's lines, each after the stage's name), the lines until the writer has
+# ingested CALLS calls are shown, then only the fetcher's; the rest stays in the logs.
 run() {
+    local name=$1 calls=$2
+    shift 2
     env -u OPENAI_API_KEY deploy/run-local.sh --bin "$bin" --extractors 2 --base-port "$base" \
-        --log-dir "$logs/$1" -- --workspace-id "$ws" --replay samples/calls.jsonl 2>&1 |
-        grep -v -e "Progress:" -e "^run-local: logs in"
+        --log-dir "$logs/$name" -- --workspace-id "$ws" --replay samples/calls.jsonl "$@" 2>&1 |
+        grep -v -e "Progress:" -e "^run-local: logs in" |
+        awk -v calls="$calls" -v dir="$logs/$name" '
+            /^writer +\| .* Ingested call: / { ingested++ }
+            /^fetcher +\| / || ingested < calls || (ingested == calls && /Ingested call: /) { print; next }
+            !cut { print "   ... (from here on the fetcher only; every stage'"'"'s lines are in " dir ")"; cut = 1 }'
 }
 echo
 echo "== Ingesting the 40 sample calls (samples/calls.jsonl): offline extractor and matcher"
-run first
+echo "   (replayed at 20 calls a second, so that the console shows each call go through the stages)"
+run first 2 --rate 20
 echo
 echo "== How the matcher decided"
 grep -h -e "Created new" -e "Matched to existing" "$logs/first/matcher.log" | sed -n '1,8p' | cut -c 23-
@@ -77,6 +87,6 @@ if "$bin/callsift" report --help >/dev/null 2>&1; then
 fi
 echo
 echo "== Running it again: every call is stored already, so nothing is ingested twice"
-run again
+run again 0
 echo
 echo "Logs of both runs: $logs"

@@ -242,10 +242,11 @@ Test(matcher_proc, offline_second_request_links_to_the_feature_the_first_created
     char *log = rig_stop(&r);
     cr_assert(strstr(log, "OFFLINE"), "the offline judge must be said loudly:\n%s", log);
     cr_assert(strstr(log, "✓ Created new: 'Salesforce integration' (confidence it's unique: "
-                          "1.00)"),
+                          "1.00) (Theme: Integrations)\n"),
               "%s", log);
-    cr_assert(strstr(log, "✓ Matched to existing: 'Salesforce integration' (confidence: 1.00) - "
-                          "Same name as the existing feature 'Salesforce integration'"),
+    cr_assert(strstr(log, "✓ Matched to existing: 'Salesforce integration' (confidence: 1.00) "
+                          "(Theme: Integrations) - Same name as the existing feature "
+                          "'Salesforce integration'"),
               "%s", log);
     cr_assert(strstr(log, "→ Created 1 new features, matched 0 to existing features"), "%s", log);
     cr_assert(strstr(log, "→ Created 0 new features, matched 1 to existing features"), "%s", log);

@@ -52,6 +52,17 @@ Test(catalog, themes_resolve_by_name_else_the_default)
     cs_catalog_destroy(&cat);
 }
 
+Test(catalog, theme_names_by_id)
+{
+    cs_catalog_t *cat = s_catalog();
+    cr_assert_str_eq(cs_catalog_theme_name(cat, T1), "Integrations");
+    cr_assert_str_eq(cs_catalog_theme_name(cat, TD), "Uncategorized");
+    cr_assert_null(cs_catalog_theme_name(cat, WS), "not a theme of the catalogue");
+    cr_assert_null(cs_catalog_theme_name(cat, ""));
+    cr_assert_null(cs_catalog_theme_name(cat, NULL));
+    cs_catalog_destroy(&cat);
+}
+
 Test(catalog, exact_names_are_per_theme_unless_asked_for_all)
 {
     cs_catalog_t *cat = s_catalog();
