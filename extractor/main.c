@@ -311,12 +311,14 @@ static int s_daemon(const cs_config_t *cfg, cs_extract_t *ex, out_t *out, cs_the
             if (!call) {
                 malformed++;
                 cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-                cs_warn("Skipped a malformed record: %s", err);
+                cs_log_limited("malformed-record", CS_LOG_WARNING, "Skipped a malformed record: %s",
+                               err);
             } else if (cs_record_kind(call) != CS_KIND_CALL) {
                 malformed++;
                 cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-                cs_warn("Skipped a '%s' record: the extractor takes call records only",
-                        cs_rec_str(call, "kind"));
+                cs_log_limited("wrong-kind", CS_LOG_WARNING,
+                               "Skipped a '%s' record: the extractor takes call records only",
+                               cs_rec_str(call, "kind"));
                 json_decref(call);
             } else {
                 received++;

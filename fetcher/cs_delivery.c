@@ -51,7 +51,7 @@ static void s_take_ack(cs_delivery_t *self)
     if (!ack) {
         self->bad_acks++;
         cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-        cs_warn("Ignored a malformed ack: %s", err);
+        cs_log_limited("malformed-ack", CS_LOG_WARNING, "Ignored a malformed ack: %s", err);
         return;
     }
     const char *id = cs_rec_str(ack, "external_id");

@@ -390,12 +390,14 @@ static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, cs
             if (!rec) {
                 malformed++;
                 cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-                cs_warn("Skipped a malformed record: %s", err);
+                cs_log_limited("malformed-record", CS_LOG_WARNING, "Skipped a malformed record: %s",
+                               err);
             } else if (cs_record_kind(rec) != CS_KIND_EXTRACTION) {
                 malformed++;
                 cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-                cs_warn("Skipped a '%s' record: the matcher takes extraction records only",
-                        cs_rec_str(rec, "kind"));
+                cs_log_limited("wrong-kind", CS_LOG_WARNING,
+                               "Skipped a '%s' record: the matcher takes extraction records only",
+                               cs_rec_str(rec, "kind"));
                 json_decref(rec);
             } else {
                 received++;

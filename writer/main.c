@@ -176,7 +176,8 @@ int main(int argc, char **argv)
         if (!rec) {
             n.malformed++;
             cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-            cs_warn("Skipped a malformed record: %s", err);
+            cs_log_limited("malformed-record", CS_LOG_WARNING, "Skipped a malformed record: %s",
+                           err);
             continue;
         }
         n.received++;
@@ -186,8 +187,9 @@ int main(int argc, char **argv)
         if (cs_record_kind(rec) != CS_KIND_DECISION) {
             n.malformed++;
             cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-            cs_warn("Skipped a '%s' record: the writer takes decision records only",
-                    cs_rec_str(rec, "kind"));
+            cs_log_limited("wrong-kind", CS_LOG_WARNING,
+                           "Skipped a '%s' record: the writer takes decision records only",
+                           cs_rec_str(rec, "kind"));
         } else {
             cs_metrics_set("callsift_in_flight", NULL, 1);
             s_handle(db, pub, rec, &n);
