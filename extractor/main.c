@@ -60,6 +60,7 @@ static const cs_option_t OPTIONS[] = {
     CS_SOCK_OPTION_EXTRACTIONS,
     CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
+    CS_METRICS_OPTION_LISTEN,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -407,7 +408,8 @@ int main(int argc, char **argv)
         goto done;
     }
     const char *parts[] = {"sockets", cs_config_str(cfg, "database-url") ? "database" : NULL, NULL};
-    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"), parts, err, sizeof err) != 0) {
+    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"),
+                         cs_config_str(cfg, "metrics-listen"), parts, err, sizeof err) != 0) {
         cs_error("%s", err);
         goto done;
     }

@@ -83,6 +83,7 @@ static const cs_option_t OPTIONS[] = {
     CS_SOCK_OPTION_DECISIONS,
     CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
+    CS_METRICS_OPTION_LISTEN,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -484,7 +485,8 @@ int main(int argc, char **argv)
         goto done;
     }
     const char *parts[] = {"sockets", "database", NULL};
-    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"), parts, err, sizeof err) != 0) {
+    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"),
+                         cs_config_str(cfg, "metrics-listen"), parts, err, sizeof err) != 0) {
         cs_error("%s", err);
         goto done;
     }

@@ -24,6 +24,7 @@ static const cs_option_t OPTIONS[] = {
     CS_SOCK_OPTION_ACKS,
     CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
+    CS_METRICS_OPTION_LISTEN,
     {"no-migrate", "CALLSIFT_NO_MIGRATE", CS_OPT_FLAG, "false",
      "do not apply schema migrations at start", 0},
     {NULL, NULL, 0, NULL, NULL, 0},
@@ -131,7 +132,8 @@ int main(int argc, char **argv)
     zpoller_t *poller = NULL;
     cs_db_t *db = NULL;
     const char *parts[] = {"sockets", "database", NULL};
-    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"), parts, err, sizeof err) != 0) {
+    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"),
+                         cs_config_str(cfg, "metrics-listen"), parts, err, sizeof err) != 0) {
         cs_error("%s", err);
         goto done;
     }
