@@ -53,6 +53,8 @@ static const family_t FAMILIES[] = {
     {"callsift_records_failed_total", COUNTER,
      "Records passed on with an error (extraction or matching failed) or not stored (writer)", NULL,
      0},
+    {"callsift_records_refused_total", COUNTER,
+     "Well-formed records refused before any work (reason: unknown_workspace)", NULL, 0},
     {"callsift_records_redelivered_total", COUNTER,
      "Calls seen again: sent again after an ack timeout (fetcher) or received with attempt > 1",
      NULL, 0},

@@ -405,11 +405,21 @@ static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, cs
                 cs_metrics_add("callsift_records_received_total", NULL, 1);
                 if (cs_rec_int(rec, "attempt", 1) > 1)
                     cs_metrics_add("callsift_records_redelivered_total", NULL, 1);
-                cs_catalog_t *cat = cs_matchdb_catalog(mdb, cs_rec_str(rec, "workspace_id"));
-                if (cat)
+                bool unknown;
+                const char *ws = cs_rec_str(rec, "workspace_id");
+                cs_catalog_t *cat = cs_matchdb_catalog(mdb, ws, &unknown);
+                if (cat) {
                     cs_match_submit(m, rec, cat);
-                else
+                } else if (unknown) { /* dropped: no ack, the fetcher gives up on its own */
+                    cs_metrics_add("callsift_records_refused_total", "reason=\"unknown_workspace\"",
+                                   1);
+                    cs_log_limited("unknown-workspace", CS_LOG_WARNING,
+                                   "Dropped call %s: workspace %s does not exist",
+                                   cs_rec_str(rec, "external_id"), ws);
+                    json_decref(rec);
+                } else {
                     json_decref(rec); /* stopping: the fetcher resends the call */
+                }
             }
         }
         cs_match_run(m, 0);
