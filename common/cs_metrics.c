@@ -419,7 +419,7 @@ int cs_metrics_serve_on(const char *listen, int port, char *err, size_t errlen)
         return cs_fail(err, errlen,
                        "--metrics-port: cannot serve on port %d of %s (in use, or not allowed)",
                        port, listen);
-    cs_info("Metrics on %s port %d: /metrics (Prometheus), /healthz", listen, port);
+    cs_info("Metrics on port %d of %s: /metrics (Prometheus), /healthz", port, listen);
     return 0;
 }
 
