@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #define MAX_SECRETS    32
+#define MAX_LIMITS     32
 #define LINE_MAX_BYTES 16384
 static const char MASK[] = "****";
 
@@ -25,6 +26,14 @@ static struct {
     int nsecrets;
     pthread_mutex_t lock;
 } s_log = {.stage = "callsift", .level = CS_LOG_INFO, .lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The kinds of limited lines seen so far; keys are borrowed string literals. */
+static struct {
+    const char *keys[MAX_LIMITS];
+    cs_log_limit_t limits[MAX_LIMITS];
+    int n;
+    pthread_mutex_t lock;
+} s_limits = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static const char *const LEVEL_NAMES[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
 
@@ -98,6 +107,9 @@ void cs_log_reset(void)
     s_log.stream = NULL;
     s_log.stage = "callsift";
     pthread_mutex_unlock(&s_log.lock);
+    pthread_mutex_lock(&s_limits.lock);
+    s_limits.n = 0;
+    pthread_mutex_unlock(&s_limits.lock);
 }
 
 /* Replace buf[start, end) with MASK, keeping the string NUL-terminated within bufsize. */
@@ -172,15 +184,125 @@ void cs_log_redact(char *buf, size_t bufsize)
     s_redact_keywords(buf, bufsize);
 }
 
+/* Length of the UTF-8 sequence led by byte c, 1 for a byte that leads none. */
+static size_t s_utf8_len(unsigned char c)
+{
+    return c >= 0xf0 && c < 0xf8 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+char *cs_log_escape(const char *in, char *out, size_t outlen)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p;) {
+        char esc[8];
+        size_t n;
+        const char *piece = esc;
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            esc[0] = '\\';
+            esc[1] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+            n = 2;
+            p++;
+        } else if (*p < 0x20 || *p == 0x7f) {
+            n = (size_t)snprintf(esc, sizeof esc, "\\x%02x", *p);
+            p++;
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) { /* C1: U+0080..U+009F */
+            n = (size_t)snprintf(esc, sizeof esc, "\\u00%02x", p[1]);
+            p += 2;
+        } else {
+            n = s_utf8_len(*p);
+            for (size_t k = 1; k < n; k++)
+                if ((p[k] & 0xc0) != 0x80)
+                    n = 1; /* not a whole sequence: copy the byte alone */
+            piece = (const char *)p;
+            p += n;
+        }
+        if (o + n >= outlen)
+            break; /* only whole characters and whole escapes */
+        memcpy(out + o, piece, n);
+        o += n;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void s_vlog(cs_log_level_t level, const char *suffix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 void cs_log(cs_log_level_t level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vlog(level, NULL, fmt, ap);
+    va_end(ap);
+}
+
+bool cs_log_limit_pass(cs_log_limit_t *limit, int64_t now_ms, long *suppressed)
+{
+    if (limit->written >= CS_LOG_LIMIT_BURST && now_ms - limit->last_ms < CS_LOG_LIMIT_EVERY_MS) {
+        limit->suppressed++;
+        return false;
+    }
+    if (suppressed)
+        *suppressed = limit->suppressed;
+    limit->suppressed = 0;
+    limit->written++;
+    limit->last_ms = now_ms;
+    return true;
+}
+
+static int64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cs_log_limited(const char *key, cs_log_level_t level, const char *fmt, ...)
+{
+    if (level < s_log.level)
+        return;
+    long suppressed = 0;
+    int64_t since_ms = 0;
+    pthread_mutex_lock(&s_limits.lock);
+    int i = 0;
+    while (i < s_limits.n && strcmp(s_limits.keys[i], key) != 0)
+        i++;
+    if (i == s_limits.n && i < MAX_LIMITS) {
+        s_limits.keys[i] = key;
+        s_limits.limits[i] = (cs_log_limit_t){0};
+        s_limits.n++;
+    }
+    bool pass = true;
+    if (i < MAX_LIMITS) {
+        int64_t now = s_now_ms();
+        since_ms = now - s_limits.limits[i].last_ms;
+        pass = cs_log_limit_pass(&s_limits.limits[i], now, &suppressed);
+    }
+    pthread_mutex_unlock(&s_limits.lock);
+    if (!pass)
+        return;
+    char suffix[96] = "";
+    if (suppressed > 0)
+        snprintf(suffix, sizeof suffix, " (%ld like it not logged in the last %lld s)", suppressed,
+                 (long long)((since_ms + 999) / 1000));
+    va_list ap;
+    va_start(ap, fmt);
+    s_vlog(level, suffix, fmt, ap);
+    va_end(ap);
+}
+
+static void s_vlog(cs_log_level_t level, const char *suffix, const char *fmt, va_list ap)
 {
     if (level < s_log.level)
         return;
     char msg[LINE_MAX_BYTES];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    if (suffix && suffix[0]) {
+        size_t len = strlen(msg), slen = strlen(suffix);
+        if (len + slen >= sizeof msg)
+            len = sizeof msg - 1 - slen;
+        memcpy(msg + len, suffix, slen + 1);
+    }
     cs_log_redact(msg, sizeof msg);
 
     time_t now = time(NULL);
@@ -205,8 +327,10 @@ void cs_log(cs_log_level_t level, const char *fmt, ...)
     } else {
         localtime_r(&now, &tm);
         strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+        char line[LINE_MAX_BYTES];
+        cs_log_escape(msg, line, sizeof line);
         flockfile(out);
-        fprintf(out, "%s - %s - %s\n", stamp, LEVEL_NAMES[level], msg);
+        fprintf(out, "%s - %s - %s\n", stamp, LEVEL_NAMES[level], line);
         funlockfile(out);
     }
     fflush(out);

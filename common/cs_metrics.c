@@ -1,6 +1,8 @@
 #include "cs_metrics.h"
 
+#include <arpa/inet.h>
 #include <assert.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,8 @@ static const family_t FAMILIES[] = {
     {"callsift_records_failed_total", COUNTER,
      "Records passed on with an error (extraction or matching failed) or not stored (writer)", NULL,
      0},
+    {"callsift_records_refused_total", COUNTER,
+     "Well-formed records refused before any work (reason: unknown_workspace)", NULL, 0},
     {"callsift_records_redelivered_total", COUNTER,
      "Calls seen again: sent again after an ack timeout (fetcher) or received with attempt > 1",
      NULL, 0},
@@ -377,28 +381,51 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
 
 int cs_metrics_serve(int port, char *err, size_t errlen)
 {
+    return cs_metrics_serve_on(CS_METRICS_LISTEN, port, err, errlen);
+}
+
+int cs_metrics_serve_on(const char *listen, int port, char *err, size_t errlen)
+{
     if (port == 0)
         return 0;
     if (port < 0 || port > 65535)
         return cs_fail(err, errlen, "--metrics-port: %d is not a TCP port", port);
     if (s_reg.daemon)
         return cs_fail(err, errlen, "the metrics server already runs");
-    s_reg.daemon =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC, (uint16_t)port, NULL, NULL,
-                         s_handler, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+    if (!listen || !listen[0])
+        listen = CS_METRICS_LISTEN;
+    struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+    const struct sockaddr *addr;
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC;
+    if (inet_pton(AF_INET, listen, &v4.sin_addr) == 1) {
+        addr = (const struct sockaddr *)&v4;
+    } else if (inet_pton(AF_INET6, listen, &v6.sin6_addr) == 1) {
+        addr = (const struct sockaddr *)&v6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        return cs_fail(err, errlen, "--metrics-listen: '%s' is not an IPv4 or IPv6 address",
+                       listen);
+    }
+    s_reg.daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, s_handler, NULL,
+                                    MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE,
+                                    (unsigned)2, MHD_OPTION_CONNECTION_TIMEOUT,
+                                    (unsigned)CS_METRICS_IDLE_SECONDS, MHD_OPTION_CONNECTION_LIMIT,
+                                    (unsigned)CS_METRICS_MAX_CLIENTS, MHD_OPTION_END);
     if (!s_reg.daemon)
         return cs_fail(err, errlen,
-                       "--metrics-port: cannot serve on port %d (in use, or not allowed)", port);
-    cs_info("Metrics on port %d: /metrics (Prometheus), /healthz", port);
+                       "--metrics-port: cannot serve on port %d of %s (in use, or not allowed)",
+                       port, listen);
+    cs_info("Metrics on port %d of %s: /metrics (Prometheus), /healthz", port, listen);
     return 0;
 }
 
-int cs_metrics_start(int port, const char *const *components, char *err, size_t errlen)
+int cs_metrics_start(int port, const char *listen, const char *const *components, char *err,
+                     size_t errlen)
 {
     for (size_t i = 0; components && components[i]; i++)
         cs_metrics_health(components[i], false);
-    return cs_metrics_serve(port, err, errlen);
+    return cs_metrics_serve_on(listen, port, err, errlen);
 }
 
 void cs_metrics_llm_usage(long prompt, long completion, long embedding, double cost_usd)

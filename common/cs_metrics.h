@@ -12,10 +12,16 @@
     A series appears on first use. Updates are cheap (a short list under a mutex) and work
     whether or not the server runs, so modules count unconditionally.
 
-    cs_metrics_serve() starts the HTTP server on a port (all interfaces): GET /metrics answers
+    cs_metrics_serve() starts the HTTP server on a port of 127.0.0.1 (another address with
+    cs_metrics_serve_on(), e.g. 0.0.0.0 inside a container network): GET /metrics answers
     the Prometheus text format 0.0.4; GET /healthz answers 200 "ok" when every component the
     stage registered with cs_metrics_health() is up, else 503 naming the ones that are down.
-    The server runs in libmicrohttpd's own thread and only reads the registry.
+    The server runs in libmicrohttpd's own threads (a small pool, each multiplexing its
+    connections with epoll or poll) and only reads the registry. Up to CS_METRICS_MAX_CLIENTS
+    connections are open at once, and a connection idle for CS_METRICS_IDLE_SECONDS is closed,
+    so clients that connect and say nothing (or drip a request byte by byte) cannot keep a
+    fresh /healthz from being answered. There is no per-address limit: the local healthchecks
+    and every client of a loopback listener share one address.
 
     Values never include configuration strings, so no secret can reach a scrape. */
 #ifndef CS_METRICS_H
@@ -31,18 +37,34 @@
             "serve Prometheus /metrics and /healthz on this TCP port (0: off)", CS_OPT_PORT        \
     }
 
+/* Option-table row for the metrics listen address, next to CS_METRICS_OPTION. */
+#define CS_METRICS_OPTION_LISTEN                                                                   \
+    {                                                                                              \
+        "metrics-listen", "CALLSIFT_METRICS_LISTEN", CS_OPT_STRING, CS_METRICS_LISTEN,             \
+            "address the metrics port listens on (0.0.0.0: every interface)", 0                    \
+    }
+
+#define CS_METRICS_LISTEN       "127.0.0.1" /* the default: this host only */
+#define CS_METRICS_MAX_CLIENTS  512         /* connections open at once */
+#define CS_METRICS_IDLE_SECONDS 5           /* a connection idle this long is closed */
+
 /* Name the process's stage ("writer", ...): exported as callsift_info{stage,version} 1.
    The string is borrowed. Can't fail. */
 void cs_metrics_init(const char *stage);
 
-/* Start the HTTP server on `port` (1-65535), all IPv4 interfaces. port 0 does nothing and
-   returns 0. -1 with the reason in err (port in use, out of range). */
+/* Start the HTTP server on `port` (1-65535) of 127.0.0.1. port 0 does nothing and returns 0.
+   -1 with the reason in err (port in use, out of range). */
 int cs_metrics_serve(int port, char *err, size_t errlen);
 
+/* The same on the IPv4 or IPv6 address `listen` ("127.0.0.1", "0.0.0.0", "::1", "::"; NULL
+   or "" is 127.0.0.1). -1 with the reason in err also for an address that is not one. */
+int cs_metrics_serve_on(const char *listen, int port, char *err, size_t errlen);
+
 /* What every stage does at start: register `components` (NULL-terminated, e.g. "sockets",
-   "database") as down until the stage reports them up, then cs_metrics_serve(port). 0, or -1
-   with the reason in err. */
-int cs_metrics_start(int port, const char *const *components, char *err, size_t errlen);
+   "database") as down until the stage reports them up, then cs_metrics_serve_on(listen,
+   port). 0, or -1 with the reason in err. */
+int cs_metrics_start(int port, const char *listen, const char *const *components, char *err,
+                     size_t errlen);
 
 /* An LLM client's running totals (tokens by type, cost in USD) as the callsift_llm_tokens_total
    and callsift_llm_cost_usd_total counters; embedding < 0 leaves that type out. */

@@ -1,6 +1,7 @@
 #include "cs_sock.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@
 #define SNDTIMEO_MS          1000
 #define HEARTBEAT_IVL_MS     1000
 #define HEARTBEAT_TIMEOUT_MS 5000
+/* Bytes of one whole message: a topic and a record at their caps. */
+#define MAX_MESSAGE ((size_t)CS_RECORD_MAX_BYTES + CS_SOCK_MAX_TOPIC)
 
 static zsock_t *s_new(int type, const char *endpoint, bool bind, bool work, char *err,
                       size_t errlen);
@@ -99,33 +102,73 @@ int cs_sock_send_record(zsock_t *sock, const json_t *rec, const char *topic, cha
     return 0;
 }
 
+/* Close the parts received so far. */
+static void s_close_parts(zmq_msg_t *parts, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        zmq_msg_close(&parts[i]);
+}
+
 json_t *cs_sock_recv_record(zsock_t *sock, char **topic_out, char *err, size_t errlen)
 {
     if (topic_out)
         *topic_out = NULL;
-    zmsg_t *msg = zmsg_recv(sock);
-    if (!msg) {
-        cs_fail(err, errlen, "interrupted");
+    void *handle = zsock_resolve(sock);
+    /* Frame by frame: the first CS_SOCK_MAX_FRAMES parts are kept while the message stays
+       within the byte caps; every other part is closed as soon as it is read. */
+    zmq_msg_t parts[CS_SOCK_MAX_FRAMES];
+    size_t kept = 0, nframes = 0, total = 0;
+    bool too_big = false, more = true;
+    while (more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        int rc;
+        do /* the rest of a message is already queued: only a signal can interrupt it */
+            rc = zmq_msg_recv(&part, handle, 0);
+        while (rc == -1 && errno == EINTR && nframes > 0);
+        if (rc == -1) {
+            zmq_msg_close(&part);
+            s_close_parts(parts, kept);
+            cs_fail(err, errlen, "interrupted");
+            return NULL;
+        }
+        nframes++;
+        size_t size = zmq_msg_size(&part);
+        total = size > SIZE_MAX - total ? SIZE_MAX : total + size;
+        more = zmq_msg_more(&part);
+        /* a topic is the first of two frames; a record frame has the record's cap */
+        size_t cap = more && nframes == 1 ? CS_SOCK_MAX_TOPIC : CS_RECORD_MAX_BYTES;
+        if (size > cap || total > MAX_MESSAGE)
+            too_big = true;
+        if (nframes <= CS_SOCK_MAX_FRAMES && !too_big)
+            parts[kept++] = part; /* zmq_msg_t moves by copy until it is closed once */
+        else
+            zmq_msg_close(&part);
+    }
+    if (nframes > CS_SOCK_MAX_FRAMES || too_big) {
+        s_close_parts(parts, kept);
+        if (nframes > CS_SOCK_MAX_FRAMES)
+            cs_fail(err, errlen, "malformed message: %zu frames (at most %d)", nframes,
+                    CS_SOCK_MAX_FRAMES);
+        else
+            cs_fail(err, errlen, "malformed message: %zu bytes in %zu frames, over the caps", total,
+                    nframes);
         return NULL;
     }
-    size_t nframes = zmsg_size(msg);
-    if (nframes < 1 || nframes > 2) {
-        zmsg_destroy(&msg);
-        cs_fail(err, errlen, "malformed message: %zu frames", nframes);
-        return NULL;
+    zmq_msg_t *body = &parts[kept - 1];
+    json_t *rec = cs_record_decode(zmq_msg_data(body), zmq_msg_size(body), err, errlen);
+    if (rec && kept == 2 && topic_out) {
+        size_t n = zmq_msg_size(&parts[0]);
+        *topic_out = malloc(n + 1);
+        if (*topic_out) {
+            memcpy(*topic_out, zmq_msg_data(&parts[0]), n);
+            (*topic_out)[n] = '\0';
+        } else {
+            json_decref(rec);
+            rec = NULL;
+            cs_fail(err, errlen, "out of memory for the topic");
+        }
     }
-    if (nframes == 2) {
-        zframe_t *topic = zmsg_pop(msg);
-        if (topic_out)
-            *topic_out = zframe_strdup(topic);
-        zframe_destroy(&topic);
-    }
-    zframe_t *frame = zmsg_first(msg);
-    json_t *rec = cs_record_decode(zframe_data(frame), zframe_size(frame), err, errlen);
-    zmsg_destroy(&msg);
-    if (!rec && topic_out) {
-        free(*topic_out);
-        *topic_out = NULL;
-    }
+    s_close_parts(parts, kept);
     return rec;
 }

@@ -75,8 +75,17 @@ const char *cs_sock_endpoint(zsock_t *sock, char *out, size_t outlen);
 int cs_sock_send_record(zsock_t *sock, const json_t *rec, const char *topic, char *err,
                         size_t errlen);
 
+/* What one message may hold: a record frame, after a topic frame of at most CS_SOCK_MAX_TOPIC
+   bytes on PUB/SUB; the record frame at most CS_RECORD_MAX_BYTES. */
+#define CS_SOCK_MAX_FRAMES 2
+#define CS_SOCK_MAX_TOPIC  256
+
 /* Receive one message and decode it. Returns a new reference, or NULL with the reason in err
    (a malformed record: the caller counts it and goes on; or interrupted / nothing to read).
+   The message is read frame by frame: a message over the frame or byte caps above is read to
+   its end and refused, and no frame past the caps is held longer than it takes to read it
+   (libzmq itself delivers a multipart message only once all of it has arrived, so the socket's
+   ZMQ_MAXMSGSIZE bounds each frame, not the message).
    With topic_out not NULL, a two-frame message's first frame is returned there (caller
    frees). Never blocks longer than the socket's receive timeout (see cs_sock_new: none for
    PULL/SUB, so poll first). */

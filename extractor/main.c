@@ -60,6 +60,7 @@ static const cs_option_t OPTIONS[] = {
     CS_SOCK_OPTION_EXTRACTIONS,
     CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
+    CS_METRICS_OPTION_LISTEN,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -311,12 +312,14 @@ static int s_daemon(const cs_config_t *cfg, cs_extract_t *ex, out_t *out, cs_the
             if (!call) {
                 malformed++;
                 cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-                cs_warn("Skipped a malformed record: %s", err);
+                cs_log_limited("malformed-record", CS_LOG_WARNING, "Skipped a malformed record: %s",
+                               err);
             } else if (cs_record_kind(call) != CS_KIND_CALL) {
                 malformed++;
                 cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-                cs_warn("Skipped a '%s' record: the extractor takes call records only",
-                        cs_rec_str(call, "kind"));
+                cs_log_limited("wrong-kind", CS_LOG_WARNING,
+                               "Skipped a '%s' record: the extractor takes call records only",
+                               cs_rec_str(call, "kind"));
                 json_decref(call);
             } else {
                 received++;
@@ -405,7 +408,8 @@ int main(int argc, char **argv)
         goto done;
     }
     const char *parts[] = {"sockets", cs_config_str(cfg, "database-url") ? "database" : NULL, NULL};
-    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"), parts, err, sizeof err) != 0) {
+    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"),
+                         cs_config_str(cfg, "metrics-listen"), parts, err, sizeof err) != 0) {
         cs_error("%s", err);
         goto done;
     }

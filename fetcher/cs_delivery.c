@@ -76,7 +76,7 @@ static void s_take_ack(cs_delivery_t *self)
     if (!ack) {
         self->bad_acks++;
         cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-        cs_warn("Ignored a malformed ack: %s", err);
+        cs_log_limited("malformed-ack", CS_LOG_WARNING, "Ignored a malformed ack: %s", err);
         return;
     }
     cs_metrics_add("callsift_records_received_total", NULL, 1);

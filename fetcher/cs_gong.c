@@ -321,8 +321,8 @@ static cs_gong_rc_t s_post(cs_gong_t *self, const char *path, const char *what, 
             curl_easy_getinfo(self->curl, CURLINFO_RESPONSE_CODE, &status);
             if (status >= 200 && status < 300) {
                 json_error_t jerr;
-                json_t *doc =
-                    json_loadb(self->body.p ? self->body.p : "", self->body.len, 0, &jerr);
+                json_t *doc = json_loadb(self->body.p ? self->body.p : "", self->body.len,
+                                         JSON_ALLOW_NUL, &jerr);
                 if (json_is_object(doc)) {
                     *out = doc;
                     rc = CS_GONG_OK;

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -134,6 +135,90 @@ static int put_text(json_t *obj, const char *key, const char *s, size_t max, boo
     if (!str)
         return -1;
     return json_object_set_new(obj, key, str);
+}
+
+/* Bytes of the UTF-8 sequence led by byte c (1 for a byte that leads none). */
+static size_t utf8_len(unsigned char c)
+{
+    return c >= 0xf0 && c < 0xf8 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+/* A control character (C0, DEL, or C1 as UTF-8 C2 80..9F) at p: its length in bytes, else 0. */
+static size_t control_len(const unsigned char *p)
+{
+    if (*p < 0x20 || *p == 0x7f)
+        return 1;
+    if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+        return 2;
+    return 0;
+}
+
+/* Set obj[key] to a name or title as a person would read it: every control character (a
+   newline, a tab, ESC...) becomes a space, runs of spaces become one, the ends are trimmed,
+   and the result is cut to `max` bytes at a character boundary. Leaves the key out when
+   nothing is left. -1 only when out of memory. */
+static int put_name(json_t *obj, const char *key, const char *s, size_t max)
+{
+    if (!s)
+        return 0;
+    char *buf = malloc(max + 1);
+    if (!buf)
+        return -1;
+    size_t o = 0;
+    bool space = true; /* drops leading spaces */
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t ctl = control_len(p);
+        if (ctl || *p == ' ') {
+            if (!space && o < max)
+                buf[o++] = ' ';
+            space = true;
+            p += ctl ? ctl : 1;
+            continue;
+        }
+        size_t n = utf8_len(*p);
+        if (o + n > max)
+            break;
+        memcpy(buf + o, p, n);
+        o += n;
+        p += n;
+        space = false;
+    }
+    while (o > 0 && buf[o - 1] == ' ')
+        o--;
+    int rc = 0;
+    if (o > 0) {
+        json_t *str = json_stringn(buf, o);
+        rc = str ? json_object_set_new(obj, key, str) : -1;
+    }
+    free(buf);
+    return rc;
+}
+
+/* The path (e.g. "parties[2].name") of the first string in v that holds a NUL character,
+   written to path; false when there is none. Such a string would be read only up to the NUL. */
+static bool find_nul(const json_t *v, char *path, size_t pathlen)
+{
+    if (json_is_string(v))
+        return memchr(json_string_value(v), '\0', json_string_length(v)) != NULL;
+    size_t len = strlen(path);
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *child;
+        json_object_foreach((json_t *)v, k, child)
+        {
+            snprintf(path + len, pathlen - len, "%s%s", len ? "." : "", k);
+            if (find_nul(child, path, pathlen))
+                return true;
+        }
+    } else if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            snprintf(path + len, pathlen - len, "[%zu]", i);
+            if (find_nul(json_array_get(v, i), path, pathlen))
+                return true;
+        }
+    }
+    path[len] = '\0';
+    return false;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -563,7 +648,7 @@ static json_t *build_customer(const json_t *gong_call)
     json_t *customer = json_object();
     if (!customer)
         return NULL;
-    int rc = put_text(customer, "name", c.name, MAX_FIELD, NULL);
+    int rc = put_name(customer, "name", c.name, MAX_FIELD);
     if (rc == 0 && c.has_mrr)
         rc = json_object_set_new(customer, "mrr", json_real(round(c.mrr * 100) / 100));
     if (rc == 0 && c.domain[0])
@@ -601,9 +686,9 @@ static json_t *build_participants(const json_t *parties)
         json_t *p = json_object();
         int rc = p ? 0 : -1;
         if (rc == 0)
-            rc = put_text(p, "name", text_of(member(party, "name")), MAX_FIELD, NULL);
+            rc = put_name(p, "name", text_of(member(party, "name")), MAX_FIELD);
         if (rc == 0)
-            rc = put_text(p, "email", text_of(member(party, "emailAddress")), MAX_FIELD, NULL);
+            rc = put_name(p, "email", text_of(member(party, "emailAddress")), MAX_FIELD);
         if (rc == 0)
             rc = json_object_set_new(
                 p, "affiliation",
@@ -612,7 +697,7 @@ static json_t *build_participants(const json_t *parties)
             rc = put_text(p, "speaker_id", id_text(member(party, "speakerId"), sid, sizeof sid),
                           MAX_SPEAKER_ID, NULL);
         if (rc == 0)
-            rc = put_text(p, "title", text_of(member(party, "title")), MAX_FIELD, NULL);
+            rc = put_name(p, "title", text_of(member(party, "title")), MAX_FIELD);
         if (rc != 0 || json_array_append_new(out, p) != 0) {
             if (rc != 0)
                 json_decref(p);
@@ -749,6 +834,14 @@ json_t *cs_gongcall_record(const json_t *gong_call, const json_t *transcript,
         return NULL;
     }
     char id[CS_GONGCALL_ID_LEN];
+    char path[256] = "";
+    if (find_nul(gong_call, path, sizeof path)) {
+        if (strcmp(path, "metaData.id") == 0 || !cs_gongcall_id(gong_call, id, sizeof id))
+            cs_fail(err, errlen, "call: field %s contains a NUL character", path);
+        else
+            cs_fail(err, errlen, "call %s: field %s contains a NUL character", id, path);
+        return NULL;
+    }
     if (!cs_gongcall_id(gong_call, id, sizeof id)) {
         cs_fail(err, errlen, "call: metaData.id %s",
                 member(meta, "id") ? "is not a usable id" : "missing");
@@ -767,6 +860,10 @@ json_t *cs_gongcall_record(const json_t *gong_call, const json_t *transcript,
     }
     if (transcript && json_is_null(transcript))
         transcript = NULL;
+    if (transcript && find_nul(transcript, path, sizeof path)) {
+        cs_fail(err, errlen, "call %s: transcript field %s contains a NUL character", id, path);
+        return NULL;
+    }
     if (transcript) {
         char tid[CS_GONGCALL_ID_LEN];
         if (!json_is_object(transcript)) {
@@ -792,7 +889,7 @@ json_t *cs_gongcall_record(const json_t *gong_call, const json_t *transcript,
     if (rc == 0)
         rc = set(rec, "external_id", json_string(id));
     if (rc == 0)
-        rc = put_text(rec, "title", text_of(member(meta, "title")), MAX_TITLE, NULL);
+        rc = put_name(rec, "title", text_of(member(meta, "title")), MAX_TITLE);
     if (rc == 0)
         rc = set(rec, "started_at", json_string(started_at));
     long long duration;

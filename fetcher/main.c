@@ -80,6 +80,7 @@ static const cs_option_t OPTIONS[] = {
     CS_SOCK_OPTION_ACKS,
     CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
+    CS_METRICS_OPTION_LISTEN,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -587,7 +588,8 @@ int main(int argc, char **argv)
     cs_info("Starting %s call ingestion", cs_config_str(f.cfg, "replay") ? "replayed" : "Gong");
     cs_info("Workspace ID: %s", cs_config_str(f.cfg, "workspace-id"));
     const char *parts[] = {"sockets", NULL};
-    if (cs_metrics_start((int)cs_config_int(f.cfg, "metrics-port"), parts, err, sizeof err) != 0) {
+    if (cs_metrics_start((int)cs_config_int(f.cfg, "metrics-port"),
+                         cs_config_str(f.cfg, "metrics-listen"), parts, err, sizeof err) != 0) {
         cs_error("%s", err);
         goto done;
     }

@@ -148,12 +148,40 @@ static int s_load_patiently(cs_matchdb_t *self, cs_catalog_t *cat)
     return -1;
 }
 
-cs_catalog_t *cs_matchdb_catalog(cs_matchdb_t *self, const char *workspace_id)
+/* 1 when the workspaces table has workspace_id, 0 when not, -1 when stopping; waits for
+   PostgreSQL while it is away. */
+static int s_workspace_exists(cs_matchdb_t *self, const char *workspace_id)
 {
+    char err[512];
+    for (int attempt = 1; !cs_stop_requested(); attempt++) {
+        if (!cs_db_ok(self->db) && cs_db_ensure(self->db, 0) != 0)
+            return -1; /* stopping */
+        const char *p[] = {workspace_id};
+        PGresult *res = cs_db_exec(self->db, "SELECT 1 FROM workspaces WHERE id = $1::uuid", 1, p,
+                                   err, sizeof err);
+        if (res) {
+            int found = PQntuples(res) > 0;
+            PQclear(res);
+            return found;
+        }
+        cs_warn("Cannot look up workspace %s: %s; retrying", workspace_id, err);
+        cs_sleep_ms(cs_backoff_ms(attempt, 200, 5000));
+    }
+    return -1;
+}
+
+cs_catalog_t *cs_matchdb_catalog(cs_matchdb_t *self, const char *workspace_id, bool *unknown)
+{
+    *unknown = false;
     cs_catalog_t *cat = zhashx_lookup(self->catalogs, workspace_id);
     if (cat && !self->lost)
         return cat;
     if (!cat) {
+        int exists = s_workspace_exists(self, workspace_id);
+        if (exists <= 0) {
+            *unknown = exists == 0;
+            return NULL;
+        }
         cat = cs_catalog_new(workspace_id,
                              strcmp(cs_match_vector_model(self->m), CS_VEC_OFFLINE_MODEL) == 0);
         if (!cat)

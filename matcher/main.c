@@ -84,6 +84,7 @@ static const cs_option_t OPTIONS[] = {
     CS_SOCK_OPTION_DECISIONS,
     CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
+    CS_METRICS_OPTION_LISTEN,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -391,23 +392,35 @@ static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, cs
             if (!rec) {
                 malformed++;
                 cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-                cs_warn("Skipped a malformed record: %s", err);
+                cs_log_limited("malformed-record", CS_LOG_WARNING, "Skipped a malformed record: %s",
+                               err);
             } else if (cs_record_kind(rec) != CS_KIND_EXTRACTION) {
                 malformed++;
                 cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-                cs_warn("Skipped a '%s' record: the matcher takes extraction records only",
-                        cs_rec_str(rec, "kind"));
+                cs_log_limited("wrong-kind", CS_LOG_WARNING,
+                               "Skipped a '%s' record: the matcher takes extraction records only",
+                               cs_rec_str(rec, "kind"));
                 json_decref(rec);
             } else {
                 received++;
                 cs_metrics_add("callsift_records_received_total", NULL, 1);
                 if (cs_rec_int(rec, "attempt", 1) > 1)
                     cs_metrics_add("callsift_records_redelivered_total", NULL, 1);
-                cs_catalog_t *cat = cs_matchdb_catalog(mdb, cs_rec_str(rec, "workspace_id"));
-                if (cat)
+                bool unknown;
+                const char *ws = cs_rec_str(rec, "workspace_id");
+                cs_catalog_t *cat = cs_matchdb_catalog(mdb, ws, &unknown);
+                if (cat) {
                     cs_match_submit(m, rec, cat);
-                else
+                } else if (unknown) { /* dropped: no ack, the fetcher gives up on its own */
+                    cs_metrics_add("callsift_records_refused_total", "reason=\"unknown_workspace\"",
+                                   1);
+                    cs_log_limited("unknown-workspace", CS_LOG_WARNING,
+                                   "Dropped call %s: workspace %s does not exist",
+                                   cs_rec_str(rec, "external_id"), ws);
+                    json_decref(rec);
+                } else {
                     json_decref(rec); /* stopping: the fetcher resends the call */
+                }
             }
         }
         cs_match_run(m, 0);
@@ -483,7 +496,8 @@ int main(int argc, char **argv)
         goto done;
     }
     const char *parts[] = {"sockets", "database", NULL};
-    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"), parts, err, sizeof err) != 0) {
+    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"),
+                         cs_config_str(cfg, "metrics-listen"), parts, err, sizeof err) != 0) {
         cs_error("%s", err);
         goto done;
     }

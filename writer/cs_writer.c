@@ -283,8 +283,8 @@ static int s_create_feature(tx_t *tx, const json_t *d, char *feature_id)
 
 enum { FEATURE_MISSING = 0, FEATURE_HERE = 1, FEATURE_DB_ERROR = -1, FEATURE_FOREIGN = -2 };
 
-/* Where does the feature a link points at live? FEATURE_FOREIGN (another workspace's feature)
-   can never be written, whatever the retries. */
+/* Where does the feature a link points at, or a create names, live? FEATURE_FOREIGN (another
+   workspace's feature) can never be written, whatever the retries. */
 static int s_feature_exists(tx_t *tx, const char *feature_id)
 {
     const char *params[] = {feature_id};
@@ -312,11 +312,14 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
     cs_strlcpy(feature_id, cs_rec_str(d, "feature_id"), CS_UUID_LEN);
     *missing = false;
 
-    if (strcmp(action, "link") == 0) {
+    bool is_link = strcmp(action, "link") == 0;
+    if (is_link || strcmp(action, "create") == 0) {
+        /* A create under an id that another workspace's feature has would insert nothing
+           (ON CONFLICT) and link this call to that feature: refused like such a link. */
         int where = s_feature_exists(tx, feature_id);
         if (where == FEATURE_DB_ERROR || where == FEATURE_FOREIGN)
             return where;
-        if (where == FEATURE_MISSING) {
+        if (is_link && where == FEATURE_MISSING) {
             /* Not stored: the call that created it was lost on its way and comes again later,
                or the feature was deleted since the matcher decided. Either way the request is
                kept, as that feature under that same id, so the creating call's redelivery

@@ -24,6 +24,7 @@ static const cs_option_t OPTIONS[] = {
     CS_SOCK_OPTION_ACKS,
     CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
+    CS_METRICS_OPTION_LISTEN,
     {"no-migrate", "CALLSIFT_NO_MIGRATE", CS_OPT_FLAG, "false",
      "do not apply schema migrations at start", 0},
     {NULL, NULL, 0, NULL, NULL, 0},
@@ -131,7 +132,8 @@ int main(int argc, char **argv)
     zpoller_t *poller = NULL;
     cs_db_t *db = NULL;
     const char *parts[] = {"sockets", "database", NULL};
-    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"), parts, err, sizeof err) != 0) {
+    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"),
+                         cs_config_str(cfg, "metrics-listen"), parts, err, sizeof err) != 0) {
         cs_error("%s", err);
         goto done;
     }
@@ -176,7 +178,8 @@ int main(int argc, char **argv)
         if (!rec) {
             n.malformed++;
             cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-            cs_warn("Skipped a malformed record: %s", err);
+            cs_log_limited("malformed-record", CS_LOG_WARNING, "Skipped a malformed record: %s",
+                           err);
             continue;
         }
         n.received++;
@@ -186,8 +189,9 @@ int main(int argc, char **argv)
         if (cs_record_kind(rec) != CS_KIND_DECISION) {
             n.malformed++;
             cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-            cs_warn("Skipped a '%s' record: the writer takes decision records only",
-                    cs_rec_str(rec, "kind"));
+            cs_log_limited("wrong-kind", CS_LOG_WARNING,
+                           "Skipped a '%s' record: the writer takes decision records only",
+                           cs_rec_str(rec, "kind"));
         } else {
             cs_metrics_set("callsift_in_flight", NULL, 1);
             s_handle(db, pub, rec, &n);

@@ -13,6 +13,7 @@
 #include "cs_sock.h"
 #include "cs_testdata.h"
 #include "cs_testdb.h"
+#include "cs_testhttp.h"
 #include "cs_testproc.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
@@ -306,6 +307,89 @@ Test(matcher_proc, failed_extraction_passes_through_and_garbage_is_skipped, .tim
     cr_assert(strstr(log, "Skipped a malformed record"), "%s", log);
     cr_assert(strstr(log, "Skipped a 'call' record"), "%s", log);
     cr_assert(strstr(log, "2 extractions received, 2 decided and sent, 3 malformed"), "%s", log);
+    free(log);
+    rig_close(&r);
+}
+
+/* The value of one series on the matcher's /metrics, or -1. */
+static double scrape(int port, const char *series)
+{
+    char url[96];
+    long status = 0;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", port);
+    char *body = cs_testhttp_get(url, &status);
+    double v = status == 200 ? cs_testhttp_metric(body, series) : -1;
+    free(body);
+    return v;
+}
+
+static int count_occurrences(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+Test(matcher_proc, a_record_for_an_unknown_workspace_is_dropped_before_any_work, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r, true);
+    int port = cs_testhttp_free_port();
+    char port_arg[32];
+    snprintf(port_arg, sizeof port_arg, "--metrics-port=%d", port);
+    char *extra[] = {port_arg, NULL};
+    rig_start(&r, extra, NULL);
+    const char *nowhere = "0b5d2c1e-7a3f-4e8b-9c6d-5f4e3d2c1b0a";
+    json_t *stray = extraction(&r, "call-stray", "Dark mode", "A dark theme for the dashboard");
+    json_object_set_new(stray, "workspace_id", json_string(nowhere));
+    send_rec(&r, stray);
+    json_t *good = extraction(&r, "call-good", "Dark mode", "A dark theme for the dashboard");
+    send_rec(&r, good);
+    json_t *d = next_decision(&r, 10000);
+    cr_assert(d, "the extraction after the stray one was lost");
+    cr_assert_str_eq(cs_rec_str(d, "external_id"), "call-good", "the stray record was decided");
+    json_decref(d);
+    cr_assert_null(next_decision(&r, 500));
+    cr_assert_eq(scrape(port, "callsift_records_refused_total{reason=\"unknown_workspace\"}"), 1);
+    char *log = rig_stop(&r);
+    cr_assert(strstr(log, "Dropped call call-stray: workspace 0b5d2c1e-7a3f-4e8b-9c6d-5f4e3d2c1b0a"
+                          " does not exist"),
+              "%s", log);
+    cr_assert_null(strstr(log, "features of workspace 0b5d2c1e"), "a catalogue was built:\n%s",
+                   log);
+    free(log);
+    json_decref(stray);
+    json_decref(good);
+    rig_close(&r);
+}
+
+Test(matcher_proc, a_flood_of_malformed_frames_is_counted_in_full_and_logged_briefly,
+     .timeout = 120)
+{
+    rig_t r = {0};
+    rig_open(&r, true);
+    int port = cs_testhttp_free_port();
+    char port_arg[32];
+    snprintf(port_arg, sizeof port_arg, "--metrics-port=%d", port);
+    char *extra[] = {port_arg, NULL};
+    rig_start(&r, extra, NULL);
+    enum { FLOOD = 100000 };
+    const unsigned char junk[] = {0xc1, 'x', '\n', 'y'};
+    for (int i = 0; i < FLOOD; i++)
+        send_raw(&r, junk, sizeof junk);
+    json_t *good = extraction(&r, "call-good", "Dark mode", "A dark theme for the dashboard");
+    send_rec(&r, good);
+    json_t *d = next_decision(&r, 60000);
+    cr_assert(d, "the extraction after the flood was lost");
+    json_decref(d);
+    json_decref(good);
+    cr_assert_eq(scrape(port, "callsift_records_malformed_total"), FLOOD);
+    char *log = rig_stop(&r);
+    int lines = count_occurrences(log, "Skipped a malformed record");
+    cr_assert_geq(lines, 1);
+    cr_assert_leq(lines, 5 + 12, "%d lines for %d malformed frames", lines, FLOOD);
+    cr_assert(strstr(log, "100000 malformed"), "the summary counts them all:\n%.2000s", log);
     free(log);
     rig_close(&r);
 }

@@ -356,6 +356,8 @@ Test(metrics_proc, help_never_shows_secrets)
         cr_assert_eq(run.status, 0, "%s --help", bins[i]);
         cr_assert(strstr(run.out, "--metrics-port"), "%s --help lists --metrics-port", bins[i]);
         cr_assert(strstr(run.out, "CALLSIFT_METRICS_PORT"), "%s", run.out);
+        cr_assert(strstr(run.out, "--metrics-listen") && strstr(run.out, "127.0.0.1"),
+                  "%s --help lists --metrics-listen and its default", bins[i]);
         cr_assert_not(strstr(run.out, GONG_SECRET) || strstr(run.out, OPENAI_SECRET) ||
                           strstr(run.out, "db-password-5150") || strstr(run.err, GONG_SECRET) ||
                           strstr(run.err, OPENAI_SECRET) || strstr(run.err, "db-password-5150"),

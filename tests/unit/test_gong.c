@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cs_gong.h"
+#include "cs_gongcall.h"
 #include "cs_log.h"
 #include "cs_util.h"
 #include "fake_gong.h"
@@ -792,6 +793,27 @@ Test(gong, the_fake_refuses_what_gongs_documentation_does_not_allow)
     cr_assert_eq(s_list(gong, "2025-10-19T17:00:00-07:00", TO, NULL, 0, &sink, err, sizeof err),
                  CS_GONG_OK, "%s", err);
     cr_assert_eq(cs_gong_total_records(gong), 2);
+    s_sink_free(&sink);
+    cs_gong_destroy(&gong);
+}
+
+Test(gong, a_nul_in_one_call_spoils_neither_the_page_nor_its_title)
+{
+    json_t *call = s_call("c1", "2025-10-20T10:00:00Z", "ws-1");
+    json_object_set_new(json_object_get(call, "metaData"), "title",
+                        json_stringn("Renewal\0 hidden tail", 20)); /* served as \u0000 */
+    cr_assert_eq(fake_gong_add_call(s_fg, call, NULL), 0);
+    json_decref(call);
+    s_add("c2", "2025-10-20T10:01:00Z", "ws-1", false);
+    cs_gong_opts_t opts = s_opts();
+    cs_gong_t *gong = s_client(&opts);
+    char err[512] = "", ids[64];
+    s_sink_t sink = {0};
+    cr_assert_eq(s_list(gong, FROM, TO, NULL, 0, &sink, err, sizeof err), CS_GONG_OK, "%s", err);
+    cr_assert_str_eq(s_joined(&sink, ids, sizeof ids), "c1,c2");
+    cr_assert_null(cs_gongcall_record(sink.first, NULL, "ws", NULL, "gong", err, sizeof err),
+                   "the title would be cut at the NUL");
+    cr_assert(strstr(err, "call c1: field metaData.title contains a NUL character"), "%s", err);
     s_sink_free(&sink);
     cs_gong_destroy(&gong);
 }

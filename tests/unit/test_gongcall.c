@@ -2,11 +2,13 @@
    /v2/calls/extensive returns it (with Extended context) and its /v2/calls/transcript element;
    each test changes the part it is about. */
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
 #include "cs_gongcall.h"
+#include "cs_replay.h"
 #include "cs_record.h"
 
 #define WS          "647ab033-6d10-4a35-9ace-0399052ec874"
@@ -791,4 +793,89 @@ Test(gongcall, external_domains)
     cr_expect_eq(json_array_size(domains), 0);
     json_decref(domains);
     json_decref(empty);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Hostile text                                                                               */
+
+Test(gongcall, control_characters_in_names_become_single_spaces)
+{
+    json_t *call = call_fixture();
+    set_meta(call, "title",
+             json_string("Renewal\n2025-10-20 17:27:28 - INFO - Successfully ingested 9999 calls"));
+    json_t *party = json_array_get(json_object_get(call, "parties"), 2);
+    json_object_set_new(party, "name", json_string(" \tMaya\r\n\x1b[31m Okafor\x7f \xc2\x85✓ "));
+    json_object_set_new(party, "title", json_string("VP\nOperations"));
+    json_t *context = j("[{'system': 'Salesforce', 'objects': [{'objectType': 'Account',"
+                        " 'fields': [{'name': 'Name', 'value': 'Acme'}]}]}]");
+    json_t *field = json_array_get(
+        json_object_get(json_array_get(json_object_get(json_array_get(context, 0), "objects"), 0),
+                        "fields"),
+        0);
+    json_object_set_new(field, "value", json_string("Acme\n\n2025-10-20 - INFO - forged"));
+    json_object_set_new(call, "context", context);
+    json_t *rec = record_ok(call, NULL);
+    cr_expect_str_eq(cs_rec_str(rec, "title"),
+                     "Renewal 2025-10-20 17:27:28 - INFO - Successfully ingested 9999 calls");
+    const json_t *p = json_array_get(json_object_get(rec, "participants"), 2);
+    cr_expect_str_eq(cs_rec_str(p, "name"), "Maya [31m Okafor ✓");
+    cr_expect_str_eq(cs_rec_str(p, "title"), "VP Operations");
+    cr_expect_str_eq(cs_rec_str(json_object_get(rec, "customer"), "name"),
+                     "Acme 2025-10-20 - INFO - forged");
+    json_decref(rec);
+    json_decref(call);
+}
+
+Test(gongcall, a_name_of_only_control_characters_is_left_out)
+{
+    json_t *call = call_fixture();
+    set_meta(call, "title", json_string("\n\r\t "));
+    json_t *rec = record_ok(call, NULL);
+    cr_expect_null(json_object_get(rec, "title"));
+    json_decref(rec);
+    json_decref(call);
+}
+
+/* A replay line as the fetcher reads it, through cs_replay; the call it makes must be refused
+   with the field named, never built with the text cut at the NUL. */
+static void expect_nul_refused(const char *line, const char *reason)
+{
+    char path[] = "/tmp/cs-gongcall-nul-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(line, f);
+    fputs("\n", f);
+    fclose(f);
+    char err[256] = "";
+    bool eof = false;
+    cs_replay_t *r = cs_replay_open(path, err, sizeof err);
+    cr_assert(r, "%s", err);
+    json_t *v = cs_replay_next(r, &eof, err, sizeof err);
+    cr_assert(v, "%s", err);
+    json_t *call = NULL, *transcript = NULL;
+    cs_replay_split(v, &call, &transcript);
+    record_fails(call, transcript, err, sizeof err);
+    cr_expect(strstr(err, reason), "%s", err);
+    json_decref(call);
+    json_decref(transcript);
+    json_decref(v);
+    cs_replay_close(&r);
+    unlink(path);
+}
+
+Test(gongcall, a_nul_in_a_replay_line_refuses_the_call)
+{
+    expect_nul_refused("{\"metaData\": {\"id\": \"77\", \"title\": \"Renewal\\u0000 secret tail\","
+                       " \"started\": \"2025-10-20T10:00:00Z\"}}",
+                       "call 77: field metaData.title contains a NUL character");
+    expect_nul_refused("{\"metaData\": {\"id\": \"77\", \"started\": \"2025-10-20T10:00:00Z\"},"
+                       " \"parties\": [{\"name\": \"Ann\"}, {\"name\": \"Bo\\u0000b\"}]}",
+                       "field parties[1].name contains a NUL character");
+    expect_nul_refused("{\"metaData\": {\"id\": \"7\\u00007\", \"started\": \"2025-10-20\"}}",
+                       "call: field metaData.id contains a NUL character");
+    expect_nul_refused("{\"metaData\": {\"id\": \"77\", \"started\": \"2025-10-20T10:00:00Z\"},"
+                       " \"transcript\": {\"callId\": \"77\", \"transcript\": [{\"speakerId\":"
+                       " \"1\", \"sentences\": [{\"start\": 1, \"text\": \"a\\u0000b\"}]}]}}",
+                       "transcript field transcript[0].sentences[0].text contains a NUL");
 }

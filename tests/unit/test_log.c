@@ -107,3 +107,78 @@ Test(log, redact_near_the_end_of_a_full_buffer)
     cr_assert(strlen(buf) < sizeof buf);
     cr_assert_null(strstr(buf, ":p@"));
 }
+
+static int count_lines(const char *text)
+{
+    int n = 0;
+    for (; *text; text++)
+        n += *text == '\n';
+    return n;
+}
+
+Test(log, an_argument_cannot_forge_a_line)
+{
+    const char *title = "Renewal\n2025-10-20 17:27:28 - INFO - Successfully ingested 9999 calls\r"
+                        "\x1b[2K\tdone\x7f \xc2\x85 ✓ ✅ →";
+    cs_info("Ingested call '%s'", title);
+    const char *out = captured();
+    cr_assert_eq(count_lines(out), 1, "%s", out);
+    cr_assert(strstr(out, "Renewal\\n2025-10-20 17:27:28 - INFO - Successfully ingested 9999 "
+                          "calls\\r\\x1b[2K\\tdone\\x7f \\u0085 ✓ ✅ →'\n"),
+              "%s", out);
+}
+
+Test(log, json_lines_stay_one_line)
+{
+    cr_assert_eq(cs_log_set_format("json"), 0);
+    cs_warn("customer '%s'", "Acme\n{\"level\":\"INFO\"}");
+    cr_assert_eq(count_lines(captured()), 1, "%s", captured());
+    json_t *line = json_loads(captured(), 0, NULL);
+    cr_assert(line);
+    cr_assert_str_eq(json_string_value(json_object_get(line, "msg")),
+                     "customer 'Acme\n{\"level\":\"INFO\"}'");
+    json_decref(line);
+}
+
+Test(log, escape_cuts_at_whole_characters)
+{
+    char out[6];
+    cs_log_escape("ab\n✓", out, sizeof out); /* "ab\\n" fits, the 3-byte ✓ does not */
+    cr_assert_str_eq(out, "ab\\n");
+    cs_log_escape("a\x01", out, 5); /* "\\x01" needs 4 bytes after the 'a' */
+    cr_assert_str_eq(out, "a");
+    cs_log_escape("\xe2\x9c", out, sizeof out); /* a cut sequence: bytes copied, no overrun */
+    cr_assert_eq(strlen(out), 2);
+}
+
+Test(log, limit_writes_a_burst_then_one_per_period)
+{
+    cs_log_limit_t limit = {0};
+    long suppressed = -1;
+    int64_t t = 1000000;
+    for (int i = 0; i < CS_LOG_LIMIT_BURST; i++)
+        cr_assert(cs_log_limit_pass(&limit, t, &suppressed));
+    cr_assert_eq(suppressed, 0);
+    for (int i = 0; i < 1000; i++)
+        cr_assert_not(cs_log_limit_pass(&limit, t + i, NULL));
+    cr_assert_not(cs_log_limit_pass(&limit, t + CS_LOG_LIMIT_EVERY_MS - 1, NULL));
+    cr_assert(cs_log_limit_pass(&limit, t + CS_LOG_LIMIT_EVERY_MS, &suppressed));
+    cr_assert_eq(suppressed, 1001);
+    cr_assert_not(cs_log_limit_pass(&limit, t + CS_LOG_LIMIT_EVERY_MS + 1, NULL));
+    cr_assert(cs_log_limit_pass(&limit, t + 3 * CS_LOG_LIMIT_EVERY_MS, &suppressed));
+    cr_assert_eq(suppressed, 1);
+}
+
+Test(log, limited_lines_are_bounded_per_kind)
+{
+    for (int i = 0; i < 100000; i++) {
+        cs_log_limited("flood", CS_LOG_WARNING, "Skipped a malformed record: %d", i);
+        if (i % 10 == 0)
+            cs_log_limited("other", CS_LOG_WARNING, "Ignored a malformed ack: %d", i);
+    }
+    const char *out = captured();
+    cr_assert_eq(count_lines(out), 2 * CS_LOG_LIMIT_BURST, "%s", out);
+    cr_assert(strstr(out, "Skipped a malformed record: 4\n"), "%s", out);
+    cr_assert_null(strstr(out, "Skipped a malformed record: 5\n"), "%s", out);
+    cr_assert(strstr(out, "Ignored a malformed ack: 40\n"), "%s", out);
+}

@@ -167,7 +167,7 @@ Test(metrics, start_registers_the_components_down_and_llm_usage_sets_the_counter
 {
     char err[256];
     const char *parts[] = {"sockets", "database", NULL};
-    cr_assert_eq(cs_metrics_start(0, parts, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cs_metrics_start(0, NULL, parts, err, sizeof err), 0, "%s", err);
     char *body = NULL;
     cr_assert_not(cs_metrics_healthy(&body), "nothing reported up yet");
     cr_assert_str_eq(body, "sockets: down\ndatabase: down\n");
@@ -180,4 +180,65 @@ Test(metrics, start_registers_the_components_down_and_llm_usage_sets_the_counter
                  "no embedding series for a stage without embeddings");
     cr_assert_float_eq(cs_testhttp_metric(text, "callsift_llm_cost_usd_total"), 0.00036, 1e-12);
     free(text);
+}
+
+/* The local address ("0100007F" is 127.0.0.1) of the socket listening on `port`, from
+   /proc/net/tcp; "" when none listens. */
+static const char *s_listener(int port, char *out, size_t outlen)
+{
+    FILE *f = fopen("/proc/net/tcp", "r");
+    cr_assert(f);
+    char line[512], addr[64];
+    unsigned lport, state;
+    out[0] = '\0';
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, " %*d: %63[0-9A-F]:%X %*[0-9A-F]:%*X %X", addr, &lport, &state) == 3 &&
+            (int)lport == port && state == 0x0A)
+            snprintf(out, outlen, "%s", addr);
+    fclose(f);
+    return out;
+}
+
+Test(metrics, listens_on_loopback_unless_told_otherwise)
+{
+    char err[256], addr[64];
+    int port = cs_testhttp_free_port();
+    cr_assert_eq(cs_metrics_serve(port, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(s_listener(port, addr, sizeof addr), "0100007F", "not 127.0.0.1 only");
+    cs_metrics_shutdown();
+    cr_assert_eq(cs_metrics_start(port, NULL, NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(s_listener(port, addr, sizeof addr), "0100007F", "the default");
+    cs_metrics_shutdown();
+    cr_assert_eq(cs_metrics_start(port, "0.0.0.0", NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(s_listener(port, addr, sizeof addr), "00000000");
+    cs_metrics_shutdown();
+    cr_assert_eq(cs_metrics_serve_on("localhost:80", port, err, sizeof err), -1);
+    cr_assert(strstr(err, "--metrics-listen"), "%s", err);
+}
+
+Test(metrics, idle_and_slow_clients_do_not_starve_healthz, .timeout = 60)
+{
+    char err[256];
+    int port = cs_testhttp_free_port();
+    cr_assert_eq(cs_metrics_serve(port, err, sizeof err), 0, "%s", err);
+    enum { CLIENTS = 100 };
+    int fds[CLIENTS];
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    for (int i = 0; i < CLIENTS; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        cr_assert_eq(connect(fds[i], (struct sockaddr *)&addr, sizeof addr), 0);
+        if (i % 2) /* a slow loris: the start of a request, never its end */
+            cr_assert_gt(write(fds[i], "GET /healthz HTTP/1.1\r\nHost: x\r\n", 32), 0);
+    }
+    usleep(200 * 1000); /* let the server take them all */
+    char url[128];
+    long status = 0;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", port);
+    char *body = cs_testhttp_get(url, &status); /* gives up after 5 s */
+    cr_assert_eq(status, 200, "a fresh /healthz is not answered beside %d idle clients", CLIENTS);
+    cr_assert_str_eq(body, "ok\n");
+    free(body);
+    for (int i = 0; i < CLIENTS; i++)
+        close(fds[i]);
 }

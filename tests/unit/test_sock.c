@@ -151,3 +151,70 @@ Test(sock, bad_endpoint_is_an_error)
     cr_assert_null(cs_sock_new(ZMQ_PULL, "nonsense://x", true, err, sizeof err));
     cr_assert(strstr(err, "nonsense://x"), "%s", err);
 }
+
+/* A raw PUSH sends `nframes` frames of `size` bytes as one message. */
+static void send_frames(zsock_t *push, int nframes, size_t size)
+{
+    char *junk = malloc(size ? size : 1);
+    cr_assert(junk);
+    memset(junk, 'x', size);
+    void *h = zsock_resolve(push);
+    for (int i = 0; i < nframes; i++)
+        cr_assert_neq(zmq_send(h, junk, size, i + 1 < nframes ? ZMQ_SNDMORE : 0), -1);
+    free(junk);
+}
+
+static void expect_refused_then_good(zsock_t *pull, zsock_t *push, const char *reason)
+{
+    char err[256];
+    json_t *a = ack(WS, "after");
+    cr_assert_eq(cs_sock_send_record(push, a, NULL, err, sizeof err), 0, "%s", err);
+    zpoller_t *p = zpoller_new(pull, NULL);
+    cr_assert(zpoller_wait(p, 5000));
+    zpoller_destroy(&p);
+    cr_assert_null(cs_sock_recv_record(pull, NULL, err, sizeof err), "accepted");
+    cr_assert(strstr(err, reason), "%s", err);
+    json_t *got = recv_within(pull, 5000, NULL);
+    cr_assert(got && json_equal(got, a), "the good record after the refused one is lost");
+    json_decref(got);
+    json_decref(a);
+}
+
+Test(sock, many_frames_are_refused_and_drained)
+{
+    char err[256], ep[64];
+    zsock_t *pull = cs_sock_new(ZMQ_PULL, "tcp://127.0.0.1:*", true, err, sizeof err);
+    zsock_t *push = zsock_new_push(cs_sock_endpoint(pull, ep, sizeof ep));
+    cr_assert(pull && push);
+    send_frames(push, 25, 1 << 20);
+    expect_refused_then_good(pull, push, "25 frames");
+    send_frames(push, 10000, 1);
+    expect_refused_then_good(pull, push, "10000 frames");
+    zsock_destroy(&push);
+    zsock_destroy(&pull);
+}
+
+Test(sock, topic_frame_over_its_cap_is_refused)
+{
+    char err[256], ep[64];
+    zsock_t *pull = cs_sock_new(ZMQ_PULL, "tcp://127.0.0.1:*", true, err, sizeof err);
+    zsock_t *push = zsock_new_push(cs_sock_endpoint(pull, ep, sizeof ep));
+    cr_assert(pull && push);
+    /* a valid record behind a 1 MB "topic": the topic would be copied whole */
+    char *buf = NULL;
+    size_t len = 0;
+    json_t *a = ack(WS, "big-topic");
+    cr_assert_eq(cs_record_encode(a, &buf, &len, err, sizeof err), 0, "%s", err);
+    size_t topic_len = 1 << 20;
+    char *topic = malloc(topic_len);
+    memset(topic, 't', topic_len);
+    void *h = zsock_resolve(push);
+    cr_assert_neq(zmq_send(h, topic, topic_len, ZMQ_SNDMORE), -1);
+    cr_assert_neq(zmq_send(h, buf, len, 0), -1);
+    free(topic);
+    free(buf);
+    json_decref(a);
+    expect_refused_then_good(pull, push, "over the caps");
+    zsock_destroy(&push);
+    zsock_destroy(&pull);
+}

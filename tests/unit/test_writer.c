@@ -312,6 +312,34 @@ Test(writer, link_into_another_workspace_is_refused)
     json_decref(b);
 }
 
+Test(writer, create_under_another_workspaces_feature_id_is_refused)
+{
+    char ws2[CS_UUID_LEN], d2[CS_UUID_LEN], t2[CS_UUID_LEN];
+    cs_testdata_workspace(db, ws2, d2, t2);
+    json_t *a =
+        cs_testdata_decision(cs_testdata_call(ws2, "a", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(a, "create", NULL, t2, "Theirs", "low");
+    cr_assert_eq(commit(a, NULL), CS_COMMIT_COMMITTED);
+    const char *theirs =
+        cs_rec_str(json_array_get(json_object_get(a, "decisions"), 0), "feature_id");
+
+    /* a create that names their feature's id: ON CONFLICT would keep theirs and link to it */
+    json_t *b = cs_testdata_decision(cs_testdata_call(ws, "b", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(b, "create", theirs, integrations, "Ours", "critical");
+    char err[512];
+    cr_assert_eq(cs_writer_commit(db, b, NULL, err, sizeof err), CS_COMMIT_FAILED);
+    cr_assert(strstr(err, "another workspace"), "%s", err);
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE workspace_id = '%s'", ws), 0);
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE feature_id = '%s'", theirs), 1,
+                 "their feature got our call's link");
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE id = '%s' AND urgency = 'low'"
+                   " AND workspace_id = '%s'",
+                   theirs, ws2),
+                 1);
+    json_decref(a);
+    json_decref(b);
+}
+
 Test(writer, known_customer_is_found_by_domain)
 {
     char cid[CS_UUID_LEN], err[256];
