@@ -179,3 +179,21 @@ Test(metrics, start_registers_the_components_down_and_llm_usage_sets_the_counter
     cr_assert_float_eq(cs_testhttp_metric(text, "callsift_llm_cost_usd_total"), 0.00036, 1e-12);
     free(text);
 }
+
+Test(metrics, a_component_down_for_a_reason_says_it_on_healthz)
+{
+    cs_metrics_health("sockets", true);
+    cs_metrics_health_reason("llm", false, "the API key was refused: check OPENAI_API_KEY");
+    char *body = NULL;
+    cr_assert_not(cs_metrics_healthy(&body));
+    cr_assert_str_eq(body, "llm: down: the API key was refused: check OPENAI_API_KEY\n");
+    free(body);
+    cr_assert_eq(cs_metrics_value("callsift_component_up", "component=\"llm\""), 0);
+    cs_metrics_health("llm", true); /* up again: the reason goes */
+    cr_assert(cs_metrics_healthy(&body));
+    free(body);
+    cs_metrics_health("llm", false);
+    cr_assert_not(cs_metrics_healthy(&body));
+    cr_assert_str_eq(body, "llm: down\n");
+    free(body);
+}
