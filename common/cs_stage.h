@@ -29,7 +29,7 @@
 /* Report the permanent error `reason` (fixed program text plus what the error said, already
    free of secrets) of `component`, hold for hold_s seconds and return CS_EXIT_PERMANENT for
    main to return. `health` is the short reason for /healthz (static text naming what to fix;
-   NULL: reason). Can't fail. */
+   NULL or "": "a permanent error: see the log"). Can't fail. */
 int cs_stage_permanent(const char *component, const char *reason, const char *health,
                        double hold_s);
 
