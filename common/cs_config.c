@@ -122,11 +122,13 @@ static int s_check_double(const cs_option_t *opt, const char *value, const char 
             return cs_fail(err, errlen, "%s: expected a number from 0 to 1, got '%s'", origin,
                            value);
     } else if (opt->flags & CS_OPT_POSITIVE) {
-        if (!number || d <= 0)
-            return cs_fail(err, errlen, "%s: expected a number greater than 0, got '%s'", origin,
-                           value);
-    } else if (!number || d < 0) {
-        return cs_fail(err, errlen, "%s: expected a number of at least 0, got '%s'", origin, value);
+        if (!number || d <= 0 || d > CS_OPT_NUMBER_MAX)
+            return cs_fail(err, errlen,
+                           "%s: expected a number greater than 0 and at most %d, got '%s'", origin,
+                           CS_OPT_NUMBER_MAX, value);
+    } else if (!number || d < 0 || d > CS_OPT_NUMBER_MAX) {
+        return cs_fail(err, errlen, "%s: expected a number from 0 to %d, got '%s'", origin,
+                       CS_OPT_NUMBER_MAX, value);
     }
     return 0;
 }

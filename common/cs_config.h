@@ -24,9 +24,13 @@
 typedef enum { CS_OPT_STRING, CS_OPT_INT, CS_OPT_DOUBLE, CS_OPT_FLAG } cs_opt_type_t;
 
 /* Numeric options (CS_OPT_INT, CS_OPT_DOUBLE) are checked against a range when they are parsed,
-   whatever their origin (flag, environment, file): by default at least 0, and an integer at
-   most INT_MAX. A range flag narrows or widens that. A value out of range is a usage error
-   naming the option and the range: "--limit: expected an integer of at least 0, got '-5'". */
+   whatever their origin (flag, environment, file): by default at least 0, an integer at most
+   INT_MAX and a number at most CS_OPT_NUMBER_MAX (seconds, rates and prices; so that seconds
+   in milliseconds still fit an int). A range flag narrows or widens that. A value out of range is a
+   usage error naming the option and the range: "--limit: expected an integer of at least 0, got
+   '-5'". */
+#define CS_OPT_NUMBER_MAX 1000000
+
 enum {
     CS_OPT_SECRET = 1 << 0,   /* never logged or printed; wiped from argv when given as a flag */
     CS_OPT_REQUIRED = 1 << 1, /* parse fails when neither flag nor environment gives it */

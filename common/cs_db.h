@@ -1,7 +1,13 @@
 /*  cs_db: a libpq connection that comes back after PostgreSQL restarts.
 
     SQL goes through cs_db_exec() only, always with parameters ($1, $2 ...) in text form:
-    no value is ever pasted into SQL text. */
+    no value is ever pasted into SQL text.
+
+    Failing to connect is either transient (the server is down, starting, restarting, out of
+    connection slots, or the host does not resolve yet: retried with jittered backoff) or
+    permanent (SQLSTATE 3D000 the database does not exist, 28P01 the password is refused, 28000
+    the role may not log in, 42501 no CONNECT privilege; or a URL libpq cannot parse): the same
+    answer would come every time, so it is not retried and the reason names what to fix. */
 #ifndef CS_DB_H
 #define CS_DB_H
 
@@ -19,10 +25,16 @@ typedef struct cs_db cs_db_t;
    or NULL when out of memory. */
 char *cs_db_url_normalize(const char *url);
 
-/* Connect to `url` (a libpq URL or conninfo string, or any form cs_db_url_normalize() takes;
-   copied). Retries with jittered
-   exponential backoff up to `max_attempts` times (0 = until cs_stop_requested()).
-   Returns NULL with a reason in err (the password masked) when it gives up. */
+/* Longest wait of one connection attempt when the URL sets no connect_timeout. */
+#define CS_DB_CONNECT_TIMEOUT_MS 30000
+
+/* Connect to `url` (a libpq URL or conninfo string, or any form
+   cs_db_url_normalize() takes; copied). Retries transient failures with
+   jittered exponential backoff up to `max_attempts` times (0 = until cs_stop_requested());
+   a permanent failure ends it at the first attempt. Returns NULL with a reason in err (the
+   password masked) when it gives up: with max_attempts 0, only when a stop was requested or
+   the failure is permanent ("cannot connect to PostgreSQL: database "x" does not exist
+   (SQLSTATE 3D000: the database does not exist: check ...)"). */
 cs_db_t *cs_db_connect(const char *url, int max_attempts, char *err, size_t errlen);
 
 /* Close and NULL the pointer; NULL is fine. */
@@ -35,7 +47,9 @@ PGconn *cs_db_conn(cs_db_t *self);
 bool cs_db_ok(cs_db_t *self);
 
 /* Make sure the connection is up: when it is broken, reconnect with backoff, up to
-   max_attempts (0 = until a stop is requested). 0 when up, -1 when it gave up. */
+   max_attempts (0 = until a stop is requested). 0 when up, -1 when it gave up (logged): a stop,
+   the attempts spent, or a permanent failure (cs_db_permanent(); later calls then return -1
+   at once). */
 int cs_db_ensure(cs_db_t *self, int max_attempts);
 
 /* Run one parameterised statement. Returns the result (caller PQclear()s) or NULL when the
@@ -59,5 +73,17 @@ const char *cs_db_last_sqlstate(const cs_db_t *self);
    shutting down or starting up (class 08, 57P01-57P03), or a serialization failure/deadlock
    (40001, 40P01). */
 bool cs_db_last_error_transient(const cs_db_t *self);
+
+/* True when the last reconnection (cs_db_ensure) failed permanently; cs_db_last_sqlstate()
+   then holds the server's code ("" for a URL that cannot be parsed). */
+bool cs_db_permanent(const cs_db_t *self);
+
+/* True for the SQLSTATEs after which connecting again cannot help: 3D000, 28P01, 28000,
+   42501. NULL or "" is false. */
+bool cs_db_sqlstate_permanent(const char *sqlstate);
+
+/* What to fix for a permanent SQLSTATE, in a few words naming DATABASE_URL; "" for others.
+   Static text, never anything from the server. */
+const char *cs_db_sqlstate_hint(const char *sqlstate);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "cs_log.h"
 #include "cs_metrics.h"
+#include "cs_record.h"
 #include "cs_buf.h"
 #include "cs_http.h"
 #include "cs_util.h"
@@ -46,6 +47,7 @@ typedef struct s_req {
     int64_t not_before_ms; /* no attempt before this time */
     int64_t started_ms;    /* of the current attempt */
     int64_t queued_ms;
+    int64_t waited_ms; /* spent in retry waits (backoff, Retry-After): the budget's count */
     int64_t latency_ms;
     long http_status;
     /* the answer to the current attempt */
@@ -54,6 +56,7 @@ typedef struct s_req {
     char curl_err[CURL_ERROR_SIZE];
     /* the outcome, once done */
     cs_llm_status_t status;
+    const char *cause; /* CS_CAUSE_* (static), NULL on CS_LLM_OK and CS_LLM_STOPPED */
     json_t *response;
     char error[768];
 } s_req_t;
@@ -69,14 +72,15 @@ struct cs_llm {
     int max_attempts;
     int backoff_base_ms;
     int backoff_cap_ms;
-    int retry_after_cap_ms;
+    int retry_budget_ms;
     long max_bytes;
     s_req_t *queue, *queue_tail;
     s_req_t *flying;
     s_req_t *done, *done_tail;
     int nqueued, nflying, ndone;
     uint64_t seq;
-    char *fatal; /* the first CS_LLM_FATAL reason */
+    char *fatal;             /* the first CS_LLM_FATAL reason */
+    const char *fatal_cause; /* and its cause */
     bool in_run;
     cs_llm_stats_t stats;
 };
@@ -118,9 +122,23 @@ static void s_clean_copy(const char *text, size_t len, size_t max, char *out, si
     out[o < outlen ? o : outlen - 1] = '\0';
 }
 
+/* Does an error's type or code say the account cannot pay (OpenAI answers these with 429; the
+   type may stay insufficient_quota while the code names the limit)? */
+static bool s_quota_code(const char *code)
+{
+    static const char *const QUOTA[] = {
+        "insufficient_quota", "credit_balance_exhausted", "organization_spend_limit_exceeded",
+        "project_spend_limit_exceeded", "organization_usage_limit_exceeded"};
+    for (size_t i = 0; code && i < CS_ARRAY_LEN(QUOTA); i++)
+        if (strcmp(code, QUOTA[i]) == 0)
+            return true;
+    return false;
+}
+
 /* The error message of an API answer, into out: OpenAI's {"error": {"message", "type",
    "code"}}, Ollama's {"error": "text"}, vLLM's {"message": ...}, FastAPI's {"detail": ...}, else
-   the start of the body. *quota is set when the error's type or code is insufficient_quota. */
+   the start of the body. *quota is set when the error's type or code is a quota one
+   (s_quota_code). */
 static void s_api_message(const char *body, size_t len, char *out, size_t outlen, bool *quota)
 {
     *quota = false;
@@ -132,8 +150,7 @@ static void s_api_message(const char *body, size_t len, char *out, size_t outlen
         message = json_string_value(json_object_get(error, "message"));
         const char *type = json_string_value(json_object_get(error, "type"));
         const char *code = json_string_value(json_object_get(error, "code"));
-        *quota = (type && strcmp(type, "insufficient_quota") == 0) ||
-                 (code && strcmp(code, "insufficient_quota") == 0);
+        *quota = s_quota_code(type) || s_quota_code(code);
     } else if (json_is_string(error)) {
         message = json_string_value(error);
     }
@@ -363,12 +380,16 @@ static void s_count_attempt(const s_req_t *req, CURLcode cc, long status)
                        (double)req->latency_ms / 1000.0);
 }
 
-/* End req (in no list) with `status` and the reason fmt (NULL for none): onto the done list. */
-static void s_finish(cs_llm_t *self, s_req_t *req, cs_llm_status_t status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void s_finish(cs_llm_t *self, s_req_t *req, cs_llm_status_t status, const char *fmt, ...)
+/* End req (in no list) with `status`, its cause (a CS_CAUSE_*, NULL for OK and STOPPED) and the
+   reason fmt (NULL for none): onto the done list. */
+static void s_finish(cs_llm_t *self, s_req_t *req, cs_llm_status_t status, const char *cause,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void s_finish(cs_llm_t *self, s_req_t *req, cs_llm_status_t status, const char *cause,
+                     const char *fmt, ...)
 {
     req->status = status;
+    req->cause =
+        status == CS_LLM_FAILED || status == CS_LLM_FATAL ? (cause ? cause : CS_CAUSE_OTHER) : NULL;
     req->error[0] = '\0';
     if (fmt) {
         va_list ap;
@@ -382,9 +403,14 @@ static void s_finish(cs_llm_t *self, s_req_t *req, cs_llm_status_t status, const
         self->stats.latency_ms_sum += req->latency_ms;
     } else if (status == CS_LLM_FAILED || status == CS_LLM_FATAL) {
         self->stats.failed++;
+        char labels[64];
+        snprintf(labels, sizeof labels, "cause=\"%s\"", req->cause);
+        cs_metrics_add("callsift_llm_errors_total", labels, 1);
     }
-    if (status == CS_LLM_FATAL && !self->fatal)
+    if (status == CS_LLM_FATAL && !self->fatal) {
         self->fatal = strdup(req->error);
+        self->fatal_cause = req->cause;
+    }
     s_count_request(req, status);
     cs_buf_free(&req->body); /* the body is parsed (or useless) by now */
     req->next = NULL;
@@ -409,7 +435,8 @@ static void s_start(cs_llm_t *self, s_req_t *req)
     req->reset_requests_ms = req->reset_tokens_ms = req->retry_after_ms = -1;
     CURL *c = curl_easy_init();
     if (!c) {
-        s_finish(self, req, CS_LLM_FAILED, "cannot create a libcurl handle (out of memory?)");
+        s_finish(self, req, CS_LLM_FAILED, CS_CAUSE_OTHER,
+                 "cannot create a libcurl handle (out of memory?)");
         return;
     }
     long connect_ms = self->timeout_ms < 10000 ? self->timeout_ms : 10000;
@@ -436,7 +463,7 @@ static void s_start(cs_llm_t *self, s_req_t *req)
     CURLMcode mc = curl_multi_add_handle(self->multi, c);
     if (mc != CURLM_OK) {
         curl_easy_cleanup(c);
-        s_finish(self, req, CS_LLM_FAILED, "libcurl refused the request: %s",
+        s_finish(self, req, CS_LLM_FAILED, CS_CAUSE_OTHER, "libcurl refused the request: %s",
                  curl_multi_strerror(mc));
         return;
     }
@@ -461,7 +488,7 @@ static void s_start_ready(cs_llm_t *self)
             s_req_t *req = self->queue;
             s_dequeue(self, NULL, req);
             req->queued_ms += cs_now_ms() - req->enqueued_ms;
-            s_finish(self, req, CS_LLM_FATAL, "%s", self->fatal);
+            s_finish(self, req, CS_LLM_FATAL, self->fatal_cause, "%s", self->fatal);
         }
         return;
     }
@@ -515,23 +542,32 @@ static bool s_transient(CURLcode cc)
     }
 }
 
-/* How long to wait after a 429 that is not about quota. */
-static int64_t s_rate_limit_wait(const cs_llm_t *self, const s_req_t *req, curl_off_t retry_after)
+/* How long to wait after a 429 that is not about quota, as the answer asks (not clamped: a
+   wait past the retry budget ends the request instead); *source names the header it came from
+   (NULL for our own backoff). */
+static int64_t s_rate_limit_wait(const cs_llm_t *self, const s_req_t *req, curl_off_t retry_after,
+                                 const char **source)
 {
-    int64_t cap = self->retry_after_cap_ms, wait;
+    const int64_t most = 1000LL * 86400 * 365; /* a year: keeps the sums below from overflowing */
+    int64_t wait;
+    *source = NULL;
     if (req->retry_after_ms > 0) {
         wait = req->retry_after_ms; /* Azure's retry-after-ms, finer than Retry-After */
+        *source = "retry-after-ms";
     } else if (retry_after > 0) {
         /* seconds (or an HTTP date, converted by libcurl); 0 when absent, and negative for a
            date in the past in curl 7.88 */
-        wait = retry_after > cap / 1000 + 1 ? cap : (int64_t)retry_after * 1000;
-    } else {
+        wait = retry_after > most / 1000 ? most : (int64_t)retry_after * 1000;
+        *source = "Retry-After";
+    } else if (req->reset_requests_ms > 0 || req->reset_tokens_ms > 0) {
         wait = req->reset_requests_ms > req->reset_tokens_ms ? req->reset_requests_ms
                                                              : req->reset_tokens_ms;
-        if (wait <= 0)
-            wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
+        *source = req->reset_requests_ms >= req->reset_tokens_ms ? "x-ratelimit-reset-requests"
+                                                                 : "x-ratelimit-reset-tokens";
+    } else {
+        wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
     }
-    return wait > cap ? cap : wait;
+    return wait > most ? most : wait;
 }
 
 /* Decide what a finished attempt means: done (onto the done list) or another attempt later
@@ -545,15 +581,17 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
     const char *note = ""; /* what the retry warning adds after the wait */
     int64_t wait = -1;
     bool quota = false;
+    const char *source = NULL;                    /* the header a 429's wait came from */
+    const char *cause = CS_CAUSE_LLM_UNREACHABLE; /* if the retries run out */
 
     if (cc == CURLE_ABORTED_BY_CALLBACK && cs_stop_requested()) {
-        s_finish(self, req, CS_LLM_STOPPED, "stopped");
+        s_finish(self, req, CS_LLM_STOPPED, NULL, "stopped");
         return;
     }
     s_count_attempt(req, cc, status);
     if (req->body.over || cc == CURLE_FILESIZE_EXCEEDED) {
-        s_finish(self, req, CS_LLM_FAILED, "the response is larger than the %ld-byte cap",
-                 self->max_bytes);
+        s_finish(self, req, CS_LLM_FAILED, CS_CAUSE_LLM_INVALID,
+                 "the response is larger than the %ld-byte cap", self->max_bytes);
         return;
     }
     if (cc != CURLE_OK) {
@@ -567,7 +605,7 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
             note = detail;
         }
         if (!s_transient(cc)) {
-            s_finish(self, req, CS_LLM_FAILED, "%s", detail);
+            s_finish(self, req, CS_LLM_FAILED, CS_CAUSE_LLM_UNREACHABLE, "%s", detail);
             return;
         }
         wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
@@ -576,7 +614,7 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
         json_t *doc = json_loadb(req->body.p ? req->body.p : "", req->body.len, 0, &jerr);
         if (json_is_object(doc)) {
             req->response = doc;
-            s_finish(self, req, CS_LLM_OK, NULL);
+            s_finish(self, req, CS_LLM_OK, NULL, NULL);
             return;
         }
         if (doc)
@@ -587,16 +625,18 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
         json_decref(doc);
         snprintf(tag, sizeof tag, "invalid JSON");
         note = detail;
+        cause = CS_CAUSE_LLM_INVALID;
         wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
     } else {
         s_api_message(req->body.p, req->body.len, api, sizeof api, &quota);
         if (status == 429 && quota) {
-            s_finish(self, req, CS_LLM_FATAL, QUOTA_MESSAGE "%s%s%s", api[0] ? " (" : "", api,
-                     api[0] ? ")" : "");
+            s_finish(self, req, CS_LLM_FATAL, CS_CAUSE_LLM_QUOTA, QUOTA_MESSAGE "%s%s%s",
+                     api[0] ? " (" : "", api, api[0] ? ")" : "");
             return;
         }
         if (status == 401 || status == 403) {
-            s_finish(self, req, CS_LLM_FATAL, "%s (HTTP %ld): check " KEY_VAR "%s%s%s",
+            s_finish(self, req, CS_LLM_FATAL, CS_CAUSE_LLM_AUTH,
+                     "%s (HTTP %ld): check " KEY_VAR "%s%s%s",
                      status == 401 ? "the API rejected the key"
                                    : "the API refused access with this key",
                      status, api[0] ? " (" : "", api, api[0] ? ")" : "");
@@ -604,29 +644,47 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
         }
         if (status == 429) {
             self->stats.rate_limited++;
+            cause = CS_CAUSE_LLM_RATE_LIMIT;
             snprintf(tag, sizeof tag, "429");
             snprintf(detail, sizeof detail, "429 rate limited");
-            wait = s_rate_limit_wait(self, req, retry_after);
+            wait = s_rate_limit_wait(self, req, retry_after, &source);
         } else if (status >= 500 || status == 408 || status == 409) {
             snprintf(tag, sizeof tag, "HTTP %ld", status);
             snprintf(detail, sizeof detail, "HTTP %ld%s%s", status, api[0] ? ": " : "", api);
             note = api;
             wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
         } else {
-            s_finish(self, req, CS_LLM_FAILED, "HTTP %ld%s%s", status, api[0] ? ": " : "", api);
+            s_finish(self, req, CS_LLM_FAILED, CS_CAUSE_OTHER, "HTTP %ld%s%s", status,
+                     api[0] ? ": " : "", api);
             return;
         }
     }
 
     if (req->attempts >= self->max_attempts) {
         if (status == 429)
-            s_finish(self, req, CS_LLM_FAILED, "%s after %d attempt%s", detail, req->attempts,
-                     req->attempts == 1 ? "" : "s");
+            s_finish(self, req, CS_LLM_FAILED, cause, "%s after %d attempt%s", detail,
+                     req->attempts, req->attempts == 1 ? "" : "s");
         else
-            s_finish(self, req, CS_LLM_FAILED, "gave up after %d attempt%s: %s", req->attempts,
-                     req->attempts == 1 ? "" : "s", detail);
+            s_finish(self, req, CS_LLM_FAILED, cause, "gave up after %d attempt%s: %s",
+                     req->attempts, req->attempts == 1 ? "" : "s", detail);
         return;
     }
+    int64_t left = self->retry_budget_ms - req->waited_ms;
+    if (wait > left) { /* waiting that long would hold the call past its budget: end it now */
+        if (source)
+            s_finish(self, req, CS_LLM_FAILED, cause,
+                     "%s: the API asks to wait %lld s (%s), more than the %g s left of the "
+                     "%g s retry budget",
+                     detail, (long long)((wait + 999) / 1000), source,
+                     (double)(left > 0 ? left / 100 : 0) / 10, self->retry_budget_ms / 1000.0);
+        else
+            s_finish(self, req, CS_LLM_FAILED, cause,
+                     "gave up after %d attempt%s: %s (the retry budget of %g s is spent)",
+                     req->attempts, req->attempts == 1 ? "" : "s", detail,
+                     self->retry_budget_ms / 1000.0);
+        return;
+    }
+    req->waited_ms += wait;
     cs_warn("OpenAI %s on %s: waiting %lld ms (attempt %d of %d)%s%s", tag, req->path,
             (long long)wait, req->attempts + 1, self->max_attempts, note[0] ? ": " : "", note);
     cs_buf_free(&req->body); /* a request may wait long: don't keep its last answer meanwhile */
@@ -667,13 +725,13 @@ static void s_stop_all(cs_llm_t *self)
         s_unfly(self, req);
         s_drop_handle(self, req);
         req->latency_ms = cs_now_ms() - req->started_ms;
-        s_finish(self, req, CS_LLM_STOPPED, "stopped");
+        s_finish(self, req, CS_LLM_STOPPED, NULL, "stopped");
     }
     while (self->queue) {
         s_req_t *req = self->queue;
         s_dequeue(self, NULL, req);
         req->queued_ms += cs_now_ms() - req->enqueued_ms;
-        s_finish(self, req, CS_LLM_STOPPED, "stopped");
+        s_finish(self, req, CS_LLM_STOPPED, NULL, "stopped");
     }
 }
 
@@ -691,6 +749,7 @@ static void s_deliver(cs_llm_t *self)
             .http_status = req->http_status,
             .response = req->status == CS_LLM_OK ? req->response : NULL,
             .error = req->status == CS_LLM_OK ? NULL : req->error,
+            .cause = req->cause,
             .attempts = req->attempts,
             .latency_ms = req->latency_ms,
             .queued_ms = req->queued_ms,
@@ -764,7 +823,8 @@ cs_llm_t *cs_llm_new(const cs_llm_opts_t *opts, char *err, size_t errlen)
     self->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 5;
     self->backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 500;
     self->backoff_cap_ms = opts->backoff_cap_ms > 0 ? opts->backoff_cap_ms : 20000;
-    self->retry_after_cap_ms = opts->retry_after_cap_ms > 0 ? opts->retry_after_cap_ms : 60000;
+    self->retry_budget_ms =
+        opts->retry_budget_ms > 0 ? opts->retry_budget_ms : CS_LLM_DEFAULT_RETRY_BUDGET_MS;
     self->max_bytes =
         opts->max_response_bytes > 0 ? opts->max_response_bytes : CS_LLM_DEFAULT_MAX_BYTES;
 
@@ -902,6 +962,11 @@ int cs_llm_pending(const cs_llm_t *self)
 const char *cs_llm_fatal_error(const cs_llm_t *self)
 {
     return self->fatal;
+}
+
+const char *cs_llm_fatal_cause(const cs_llm_t *self)
+{
+    return self->fatal_cause;
 }
 
 const char *cs_llm_chat_content(const json_t *response, const char **finish_reason,

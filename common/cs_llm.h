@@ -10,13 +10,24 @@
     that waits keeps a "not before" time; the rest go on):
       - 429: waits for Retry-After (seconds or an HTTP date; or Azure's retry-after-ms), else
         for the larger of x-ratelimit-reset-requests and x-ratelimit-reset-tokens ("6m0s"),
-        else jittered backoff; every wait clamped to retry_after_cap_ms;
-      - 429 with error code or type "insufficient_quota": CS_LLM_FATAL at once;
+        else jittered backoff;
+      - 429 with error type or code "insufficient_quota" (or the codes OpenAI gives the same
+        429 when the account cannot pay: credit_balance_exhausted,
+        organization_spend_limit_exceeded, project_spend_limit_exceeded,
+        organization_usage_limit_exceeded): CS_LLM_FATAL at once;
       - 401/403: CS_LLM_FATAL at once (the message names OPENAI_API_KEY);
       - 5xx, 408, 409, timeouts, refused or dropped connections, and a 2xx whose body is not
         a JSON object (a cut connection looks like that): jittered exponential backoff;
       - any other 4xx: CS_LLM_FAILED at once with the API's error message;
       - a body over max_response_bytes: CS_LLM_FAILED at once.
+    The retry budget: the waits between one request's attempts add up to at most
+    retry_budget_ms. A wait that would pass it (a Retry-After: 600, a token limit that resets in
+    "6m0s") is not waited: the request ends CS_LLM_FAILED at once, saying what the API asked.
+    Every request that fails carries its cause, a CS_CAUSE_* of cs_record.h: llm_unreachable
+    (connection, DNS, timeouts, 5xx and 408/409 with the attempts spent), llm_invalid_answer
+    (a 2xx that is not a JSON object, a body over the cap), llm_rate_limited (429s past the
+    attempts or the budget), llm_auth (401, 403), llm_quota, other (any other 4xx); and is
+    counted in callsift_llm_errors_total{cause}.
     After a CS_LLM_FATAL answer the client sends nothing more: every queued and later request
     ends with CS_LLM_FATAL and the same message (the requests already in flight end as they
     end). A retry logs one WARNING line ("OpenAI 429 on /chat/completions: waiting 1200 ms
@@ -41,9 +52,10 @@
 
 #include <jansson.h>
 
-#define CS_LLM_DEFAULT_BASE_URL  "https://api.openai.com/v1"
-#define CS_LLM_DEFAULT_MAX_BYTES (16L << 20)
-#define CS_LLM_MAX_CONCURRENCY   256
+#define CS_LLM_DEFAULT_BASE_URL        "https://api.openai.com/v1"
+#define CS_LLM_DEFAULT_MAX_BYTES       (16L << 20)
+#define CS_LLM_MAX_CONCURRENCY         256
+#define CS_LLM_DEFAULT_RETRY_BUDGET_MS 60000
 
 /* Zero (or NULL) in any field means its default. Strings are copied by cs_llm_new(). */
 typedef struct {
@@ -57,7 +69,8 @@ typedef struct {
     int max_attempts;        /* per request, for 429/5xx/timeouts/connection errors; 5 */
     int backoff_base_ms;     /* first retry delay ceiling, default 500 */
     int backoff_cap_ms;      /* largest backoff delay, default 20000 */
-    int retry_after_cap_ms;  /* clamp for Retry-After and x-ratelimit-reset-*, default 60000 */
+    int retry_budget_ms;     /* the most one request waits between its attempts, in all
+                                (backoff, Retry-After); default 60000 */
     long max_response_bytes; /* response body cap, default 16 MiB; over it is an error */
 } cs_llm_opts_t;
 
@@ -73,6 +86,7 @@ typedef struct {
     cs_llm_status_t status;
     long http_status;   /* of the last attempt; 0 when no HTTP answer came */
     json_t *response;   /* the parsed JSON object on CS_LLM_OK, else NULL (json_incref to keep) */
+    const char *cause;  /* CS_LLM_FAILED, CS_LLM_FATAL: a CS_CAUSE_* (static); else NULL */
     const char *error;  /* NULL on CS_LLM_OK, else why: "429 rate limited after 5 attempts",
                            "OpenAI says the account is out of quota (insufficient_quota): ...",
                            "HTTP 400: <the API's message>", "gave up after 5 attempts: invalid
@@ -117,6 +131,10 @@ int cs_llm_pending(const cs_llm_t *self);
 /* The reason of the first CS_LLM_FATAL answer (borrowed, valid until cs_llm_destroy), or NULL
    while there has been none. */
 const char *cs_llm_fatal_error(const cs_llm_t *self);
+
+/* Its cause: CS_CAUSE_LLM_AUTH or CS_CAUSE_LLM_QUOTA (static), or NULL while there has been
+   none. */
+const char *cs_llm_fatal_cause(const cs_llm_t *self);
 
 /* From a chat completion response: the first choice's message content (borrowed from
    response), or NULL when there is none (a refusal, tool calls only, not a chat completion).

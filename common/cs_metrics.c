@@ -39,7 +39,7 @@ typedef struct {
 static const family_t FAMILIES[] = {
     {"callsift_info", GAUGE, "This process: its stage and version (value 1)", NULL, 0},
     {"callsift_component_up", GAUGE,
-     "1 when a part /healthz depends on is up (component: sockets, database)", NULL, 0},
+     "1 when a part /healthz depends on is up (component: sockets, database, llm)", NULL, 0},
     /* every stage */
     {"callsift_records_received_total", COUNTER,
      "Records taken from the stage's input socket and decoded", NULL, 0},
@@ -82,6 +82,10 @@ static const family_t FAMILIES[] = {
     {"callsift_llm_queue_wait_seconds", HISTOGRAM,
      "Time an LLM request waited for a free slot (--concurrency) or a backoff", LATENCY},
     {"callsift_llm_in_flight", GAUGE, "LLM requests handed to libcurl now", NULL, 0},
+    {"callsift_llm_errors_total", COUNTER,
+     "LLM requests that ended in failure, by cause (llm_unreachable, llm_invalid_answer, "
+     "llm_rate_limited, llm_auth, llm_quota, other)",
+     NULL, 0},
     {"callsift_llm_tokens_total", COUNTER, "Tokens used (type: prompt, completion, embedding)",
      NULL, 0},
     {"callsift_llm_cost_usd_total", COUNTER,
@@ -114,6 +118,7 @@ typedef struct {
 typedef struct {
     char *name;
     bool up;
+    char *reason; /* why it is down, for /healthz; NULL for none */
 } component_t;
 
 static struct {
@@ -235,6 +240,12 @@ double cs_metrics_value(const char *name, const char *labels)
 
 void cs_metrics_health(const char *component, bool up)
 {
+    cs_metrics_health_reason(component, up, NULL);
+}
+
+void cs_metrics_health_reason(const char *component, bool up, const char *reason)
+{
+    char *why = reason && !up ? strdup(reason) : NULL;
     pthread_mutex_lock(&s_reg.lock);
     component_t *c = NULL;
     for (size_t i = 0; i < s_reg.ncomponents; i++)
@@ -249,13 +260,19 @@ void cs_metrics_health(const char *component, bool up)
         if (grown && name) {
             c = &s_reg.components[s_reg.ncomponents++];
             c->name = name;
+            c->reason = NULL;
         } else {
             free(name);
         }
     }
-    if (c)
+    if (c) {
         c->up = up;
+        free(c->reason);
+        c->reason = why;
+        why = NULL;
+    }
     pthread_mutex_unlock(&s_reg.lock);
+    free(why);
     char labels[96];
     snprintf(labels, sizeof labels, "component=\"%s\"", component);
     cs_metrics_set("callsift_component_up", labels, up ? 1 : 0);
@@ -328,7 +345,9 @@ bool cs_metrics_healthy(char **body)
     for (size_t i = 0; i < s_reg.ncomponents; i++)
         if (!s_reg.components[i].up) {
             ok = false;
-            cs_buf_printf(&b, "%s: down\n", s_reg.components[i].name);
+            cs_buf_printf(&b, "%s: down%s%s\n", s_reg.components[i].name,
+                          s_reg.components[i].reason ? ": " : "",
+                          s_reg.components[i].reason ? s_reg.components[i].reason : "");
         }
     if (ok)
         cs_buf_printf(&b, "ok\n");
@@ -449,8 +468,10 @@ void cs_metrics_shutdown(void)
         free(s_reg.series[i].buckets);
     }
     free(s_reg.series);
-    for (size_t i = 0; i < s_reg.ncomponents; i++)
+    for (size_t i = 0; i < s_reg.ncomponents; i++) {
         free(s_reg.components[i].name);
+        free(s_reg.components[i].reason);
+    }
     free(s_reg.components);
     s_reg.series = NULL;
     s_reg.components = NULL;

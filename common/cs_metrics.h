@@ -93,6 +93,11 @@ double cs_metrics_value(const char *name, const char *labels);
    callsift_component_up{component="..."}. */
 void cs_metrics_health(const char *component, bool up);
 
+/* cs_metrics_health with the reason a component is down (copied; ignored when up), shown on
+   /healthz after "component: down: ". Fixed text the program writes (it may name a variable
+   to fix), never configuration or text from a peer: /healthz is not authenticated. */
+void cs_metrics_health_reason(const char *component, bool up, const char *reason);
+
 /* The exposition text of every series (caller frees); NULL when out of memory. */
 char *cs_metrics_render(void);
 

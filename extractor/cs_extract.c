@@ -15,7 +15,6 @@ struct cs_extract {
     cs_extract_done_fn fn;
     void *arg;
     int pending;
-    bool fatal_said; /* the LLM refused for good (quota, key): said once, loudly */
     cs_extract_totals_t totals;
 };
 
@@ -28,6 +27,7 @@ typedef struct {
     json_t *parts;  /* insights per chunk (null until answered) */
     int nchunks, remaining;
     char error[512];
+    const char *cause; /* CS_CAUSE_* of error */
     long prompt_tokens, completion_tokens;
     int requests;
     int64_t started;
@@ -68,6 +68,13 @@ static const char *s_title(const json_t *call)
     return t ? t : cs_rec_str(call, "external_id");
 }
 
+/* Mark rec as failed: "error" and its "error_cause" (a CS_CAUSE_*). */
+static void s_fail(json_t *rec, const char *error, const char *cause)
+{
+    json_object_set_new(rec, "error", json_string(error));
+    json_object_set_new(rec, "error_cause", json_string(cause ? cause : CS_CAUSE_OTHER));
+}
+
 /* Hand a finished record to the caller. */
 static void s_emit(cs_extract_t *self, json_t *rec)
 {
@@ -98,7 +105,7 @@ static void s_offline(cs_extract_t *self, json_t *call, const json_t *themes)
     int64_t t0 = cs_now_ms();
     json_t *insights = cs_offline_extract(self->opts.offline, call, themes);
     if (!insights) {
-        json_object_set_new(call, "error", json_string("the offline extractor failed"));
+        s_fail(call, "the offline extractor failed", CS_CAUSE_OTHER);
         self->totals.failed++;
     } else {
         s_count_insights(self, insights, call);
@@ -150,8 +157,17 @@ static void s_finish(job_t *job)
     self->totals.cost_usd += cost;
     if (job->error[0]) {
         self->totals.failed++;
-        cs_error("Extraction failed for call %s: %s", s_title(call), job->error);
-        json_object_set_new(call, "error", json_string(job->error));
+        if (!job->cause)
+            job->cause = CS_CAUSE_OTHER;
+        if (strcmp(job->cause, CS_CAUSE_LLM_AUTH) == 0 ||
+            strcmp(job->cause, CS_CAUSE_LLM_QUOTA) == 0)
+            cs_warn("Extraction of call %s not done: the LLM refuses (%s); passed on to be stored "
+                    "unprocessed",
+                    s_title(call), job->cause); /* the stage says why once, as it stops */
+        else
+            cs_error("Extraction failed for call %s (%s): %s", s_title(call), job->cause,
+                     job->error);
+        s_fail(call, job->error, job->cause);
     } else {
         json_t *insights = job->nchunks == 1 ? json_incref(json_array_get(job->parts, 0))
                                              : cs_insights_merge(job->parts);
@@ -183,13 +199,7 @@ static void s_on_answer(void *arg, const cs_llm_result_t *result)
     if (result->status != CS_LLM_OK) {
         snprintf(job->error, sizeof job->error, "%s",
                  result->error ? result->error : "LLM request failed");
-        if (result->status == CS_LLM_FATAL && !self->fatal_said) {
-            self->fatal_said = true;
-            cs_error("*** The LLM refuses every request: %s. Calls are stored without insights "
-                     "(the next fetcher run sends them again) until this extractor is restarted "
-                     "with a working key or quota. ***",
-                     job->error);
-        }
+        job->cause = result->cause ? result->cause : CS_CAUSE_OTHER;
     } else {
         const char *finish = NULL;
         long pt = 0, ct = 0;
@@ -224,6 +234,7 @@ static void s_on_answer(void *arg, const cs_llm_result_t *result)
             }
             snprintf(job->error, sizeof job->error, "invalid LLM answer after %d attempts: %s",
                      attempt, why);
+            job->cause = CS_CAUSE_LLM_INVALID;
         }
     }
     if (--job->remaining == 0)
@@ -256,7 +267,7 @@ void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes)
     }
     job_t *job = calloc(1, sizeof *job);
     if (!job) {
-        json_object_set_new(call, "error", json_string("out of memory"));
+        s_fail(call, "out of memory", CS_CAUSE_OTHER);
         s_emit(self, call);
         return;
     }
@@ -272,7 +283,7 @@ void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes)
         json_decref(job->themes);
         free(job);
         self->totals.failed++;
-        json_object_set_new(call, "error", json_string("could not split the transcript"));
+        s_fail(call, "could not split the transcript", CS_CAUSE_OTHER);
         s_emit(self, call);
         return;
     }
@@ -286,6 +297,7 @@ void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes)
     for (int i = 0; i < job->nchunks; i++) {
         if (s_ask(job, i, 1) != 0) {
             snprintf(job->error, sizeof job->error, "could not queue the LLM request");
+            job->cause = CS_CAUSE_OTHER;
             if (--job->remaining == 0) {
                 s_finish(job);
                 return;
@@ -299,6 +311,14 @@ int cs_extract_run(cs_extract_t *self, int timeout_ms)
     if (self->opts.llm && self->pending > 0)
         cs_llm_run(self->opts.llm, timeout_ms);
     return self->pending;
+}
+
+const char *cs_extract_fatal(const cs_extract_t *self, const char **cause)
+{
+    const char *why = self->opts.llm ? cs_llm_fatal_error(self->opts.llm) : NULL;
+    if (cause)
+        *cause = why ? cs_llm_fatal_cause(self->opts.llm) : NULL;
+    return why;
 }
 
 int cs_extract_pending(const cs_extract_t *self)

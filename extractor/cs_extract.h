@@ -6,8 +6,14 @@
     Chat Completions request, each answer is validated field by field (cs_insights_parse), an
     invalid answer or one cut off by the token limit (finish_reason "length") is asked again up
     to max_attempts times, and the chunks' insights are merged. A call whose extraction fails
-    still comes out, with "error" set and no insights: the writer stores it unprocessed, so
-    nothing is dropped. Usage (tokens, latency, cost) goes into every record's "llm". */
+    still comes out, with "error" and "error_cause" (a CS_CAUSE_* of cs_record.h: the LLM
+    client's cause, llm_invalid_answer when the answers stayed invalid, other) set and no
+    insights: the writer stores it unprocessed, so nothing is dropped. Usage (tokens, latency,
+    cost) goes into every record's "llm".
+
+    When the LLM refuses for good (a wrong key, no quota: CS_LLM_FATAL), the calls in progress
+    and every later one end at once with that cause; cs_extract_fatal() tells the caller, which
+    should stop taking calls. */
 #ifndef CS_EXTRACT_H
 #define CS_EXTRACT_H
 
@@ -54,6 +60,10 @@ void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes);
    Returns the number of calls still in progress. */
 int cs_extract_run(cs_extract_t *self, int timeout_ms);
 int cs_extract_pending(const cs_extract_t *self);
+
+/* The LLM's permanent refusal (borrowed, see cs_llm_fatal_error) and its cause into *cause
+   (may be NULL): CS_CAUSE_LLM_AUTH or CS_CAUSE_LLM_QUOTA. NULL while there is none. */
+const char *cs_extract_fatal(const cs_extract_t *self, const char **cause);
 
 void cs_extract_totals(const cs_extract_t *self, cs_extract_totals_t *out);
 

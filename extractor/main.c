@@ -21,6 +21,7 @@
 #include "cs_offline.h"
 #include "cs_record.h"
 #include "cs_sock.h"
+#include "cs_stage.h"
 #include "cs_themes.h"
 #include "cs_util.h"
 
@@ -46,6 +47,10 @@ static const cs_option_t OPTIONS[] = {
      "answers asked per chunk when one is invalid", CS_OPT_POSITIVE},
     {"request-timeout", "CALLSIFT_REQUEST_TIMEOUT", CS_OPT_DOUBLE, "120", "seconds per LLM request",
      CS_OPT_POSITIVE},
+    {"retry-budget", "CALLSIFT_LLM_RETRY_BUDGET", CS_OPT_DOUBLE, "60",
+     "seconds one LLM request may wait in all between its attempts (backoff, Retry-After); a "
+     "longer wait asked by the API stores the call unprocessed at once",
+     0},
     {"price-input", "CALLSIFT_PRICE_INPUT", CS_OPT_DOUBLE, NULL,
      "USD per million prompt tokens (default: the model's list price, 0 if unknown)", 0},
     {"price-output", "CALLSIFT_PRICE_OUTPUT", CS_OPT_DOUBLE, NULL,
@@ -61,6 +66,7 @@ static const cs_option_t OPTIONS[] = {
     CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
     CS_METRICS_OPTION_LISTEN,
+    CS_STAGE_OPTION_HOLD,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -108,6 +114,15 @@ static void s_metrics(cs_extract_t *ex, const out_t *out, cs_db_t *db)
     cs_metrics_llm_usage(t.prompt_tokens, t.completion_tokens, -1, t.cost_usd);
     if (db)
         cs_metrics_health("database", cs_db_ok(db));
+}
+
+/* The LLM refuses for good: what /healthz says (fixed text naming what to fix). */
+static const char *s_llm_health(const char *cause)
+{
+    if (cause && strcmp(cause, CS_CAUSE_LLM_QUOTA) == 0)
+        return "the LLM account is out of quota (llm_quota): check the account's billing, or "
+               "OPENAI_API_KEY";
+    return "the LLM API refuses the key (llm_auth, HTTP 401/403): check OPENAI_API_KEY";
 }
 
 /* One-shot: keep the insights (or error) at the record's line number. */
@@ -173,6 +188,7 @@ static bool s_configure_llm(const cs_config_t *cfg, cs_llm_t **llm, cs_extract_o
         .api_key = key,
         .concurrency = (int)cs_config_int(cfg, "concurrency"),
         .timeout_ms = (int)(cs_config_double(cfg, "request-timeout") * 1000),
+        .retry_budget_ms = (int)(cs_config_double(cfg, "retry-budget") * 1000),
     };
     *llm = cs_llm_new(&lo, err, errlen);
     if (!*llm)
@@ -278,6 +294,24 @@ static int s_oneshot(cs_extract_t *ex, out_t *out, const json_t *themes_fallback
     return 0;
 }
 
+/* Stopping for good: the LLM refuses, or the themes' database does (cs_stage.h). The calls in
+   progress have been passed on. */
+static int s_permanent(const cs_config_t *cfg, cs_extract_t *ex, cs_db_t *db)
+{
+    double hold = cs_config_double(cfg, "permanent-error-hold");
+    const char *cause = NULL;
+    const char *why = cs_extract_fatal(ex, &cause);
+    char reason[1024];
+    if (why) {
+        snprintf(reason, sizeof reason, "the LLM refuses every request (%s): %s", cause, why);
+        return cs_stage_permanent("llm", reason, s_llm_health(cause), hold);
+    }
+    const char *code = cs_db_last_sqlstate(db);
+    snprintf(reason, sizeof reason, "PostgreSQL refuses the extractor (SQLSTATE %s: %s)", code,
+             cs_db_sqlstate_hint(code));
+    return cs_stage_permanent("database", reason, cs_db_sqlstate_hint(code), hold);
+}
+
 static int s_daemon(const cs_config_t *cfg, cs_extract_t *ex, out_t *out, cs_themes_t *themes,
                     cs_db_t *db, int max_pending)
 {
@@ -335,11 +369,15 @@ static int s_daemon(const cs_config_t *cfg, cs_extract_t *ex, out_t *out, cs_the
         }
         cs_extract_run(ex, 0);
         s_metrics(ex, out, db);
+        if (cs_extract_fatal(ex, NULL) || (db && cs_db_permanent(db)))
+            break; /* take no more calls; the ones in progress end and are passed on */
     }
     /* stopping: requests in flight end as stopped and are not sent on; the fetcher resends
-       those calls after its ack timeout */
+       those calls after its ack timeout. After a permanent error they end with its cause and
+       are sent on. */
     while (cs_extract_pending(ex) > 0)
         cs_extract_run(ex, 100);
+    s_metrics(ex, out, db);
     cs_extract_totals_t t;
     cs_extract_totals(ex, &t);
     cs_info("Extractor stopping: %ld calls received, %ld sent on, %ld malformed; "
@@ -347,6 +385,8 @@ static int s_daemon(const cs_config_t *cfg, cs_extract_t *ex, out_t *out, cs_the
             received, out->sent, malformed, t.features, t.bugs, t.requests, t.prompt_tokens,
             t.completion_tokens, t.cost_usd);
     zsock_destroy(&pull);
+    if (!cs_stop_requested() && (cs_extract_fatal(ex, NULL) || (db && cs_db_permanent(db))))
+        return s_permanent(cfg, ex, db);
     return 0;
 }
 
@@ -405,6 +445,11 @@ int main(int argc, char **argv)
         }
         status = s_oneshot(ex, &out, fallback);
         json_decref(fallback);
+        const char *cause = NULL, *why = cs_extract_fatal(ex, &cause);
+        if (why) {
+            cs_error("The LLM refuses every request (%s): %s", cause, why);
+            status = CS_EXIT_PERMANENT;
+        }
         goto done;
     }
     const char *parts[] = {"sockets", cs_config_str(cfg, "database-url") ? "database" : NULL, NULL};
@@ -415,10 +460,20 @@ int main(int argc, char **argv)
     }
     if (cs_config_str(cfg, "database-url")) {
         db = cs_db_connect(cs_config_str(cfg, "database-url"), 0, err, sizeof err);
+        if (!db && !cs_stop_requested()) { /* retried until a stop, unless permanent */
+            const char *at = strstr(err, "(SQLSTATE ");
+            char code[6] = "";
+            if (at)
+                cs_strlcpy(code, at + strlen("(SQLSTATE "), sizeof code);
+            status = cs_stage_permanent("database", err, cs_db_sqlstate_hint(code),
+                                        cs_config_double(cfg, "permanent-error-hold"));
+            goto done;
+        }
         if (db)
             themes = cs_themes_new(db, err, sizeof err);
         if (!themes) {
             cs_error("%s", err);
+            status = cs_stop_requested() ? 0 : 1;
             goto done;
         }
     } else {

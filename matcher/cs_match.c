@@ -49,7 +49,9 @@ struct job {
     long tokens;
     int created, linked;
     bool stopped;
-    void *handle; /* in m->jobs */
+    char *error;       /* set when the call cannot be decided: passed on undecided with it */
+    const char *cause; /* its CS_CAUSE_* */
+    void *handle;      /* in m->jobs */
 };
 
 struct cs_match {
@@ -85,7 +87,17 @@ static void s_job_free(job_t *job)
     free(job->items);
     json_decref(job->decisions);
     json_decref(job->rec);
+    free(job->error);
     free(job);
+}
+
+/* The job cannot be decided: remember the first reason (error text, CS_CAUSE_*). */
+static void s_job_fail(job_t *job, const char *error, const char *cause)
+{
+    if (job->error)
+        return;
+    job->error = strdup(error);
+    job->cause = cause ? cause : CS_CAUSE_OTHER;
 }
 
 cs_match_t *cs_match_new(const cs_match_opts_t *opts, cs_match_done_fn fn, void *arg)
@@ -186,6 +198,14 @@ static void s_emit(job_t *job)
     json_t *rec = job->rec;
     job->rec = NULL;
     json_object_set_new(rec, "kind", json_string("decision"));
+    if (job->error) { /* undecided: the writer stores the call unprocessed */
+        m->t.failed++;
+        json_object_set_new(rec, "error", json_string(job->error));
+        json_object_set_new(rec, "error_cause", json_string(job->cause));
+        json_decref(job->decisions);
+        job->decisions = json_array();
+        job->created = job->linked = 0;
+    }
     json_object_set(rec, "decisions", job->decisions ? job->decisions : json_array());
     if (job->created + job->linked > 0 && !m->opts.quiet)
         cs_info("→ Created %d new features, matched %d to existing features", job->created,
@@ -414,6 +434,14 @@ static void s_on_judge(void *arg, const cs_llm_result_t *r)
         return;
     }
     char why[600];
+    if (r->status == CS_LLM_FATAL) { /* a wrong key, no quota: the call waits for a fixed one */
+        m->t.judge_failures++;
+        char *msg = cs_strdup_printf("matcher: the judge failed: %s", r->error);
+        s_job_fail(it->job, msg ? msg : "matcher: the judge failed", r->cause);
+        free(msg);
+        s_item_done(it);
+        return;
+    }
     if (r->status != CS_LLM_OK) {
         m->t.judge_failures++;
         snprintf(why, sizeof why, "The judge failed (%.500s)", r->error ? r->error : "no answer");
@@ -638,11 +666,15 @@ static void s_on_embed(void *arg, const cs_llm_result_t *r)
             job->stopped = true;
             s_emit(job);
         } else if (rc != 0) {
-            m->t.failed++;
-            cs_error("Cannot embed the features of call %s: %s",
-                     cs_rec_str(job->rec, "external_id"), err);
+            if (r->status == CS_LLM_FATAL) /* the stage says why once, as it stops */
+                cs_warn("Call %s passed on undecided: the LLM refuses (%s)",
+                        cs_rec_str(job->rec, "external_id"), r->cause);
+            else
+                cs_error("Cannot embed the features of call %s: %s",
+                         cs_rec_str(job->rec, "external_id"), err);
             char *msg = cs_strdup_printf("matcher: embeddings failed: %s", err);
-            json_object_set_new(job->rec, "error", json_string(msg ? msg : "embeddings failed"));
+            s_job_fail(job, msg ? msg : "matcher: embeddings failed",
+                       r->status == CS_LLM_FATAL ? r->cause : CS_CAUSE_EMBEDDINGS);
             free(msg);
             json_decref(job->decisions);
             job->decisions = json_array();
@@ -662,7 +694,7 @@ static void s_on_embed(void *arg, const cs_llm_result_t *r)
         free(vecs);
         if (rc != 0 && !*e->done)
             *e->done = -1;
-        if (rc != 0)
+        if (rc != 0 && r->status != CS_LLM_FATAL) /* a refusal: the stage says why as it stops */
             cs_error("Cannot embed catalogue features: %s", err);
     }
     s_embed_free(e);
@@ -757,6 +789,25 @@ static void s_pass_through(cs_match_t *self, json_t *rec)
     self->fn(self->arg, rec, 0);
 }
 
+void cs_match_fail(cs_match_t *self, json_t *rec, const char *error, const char *cause)
+{
+    self->t.extractions++;
+    self->t.failed++;
+    json_object_set_new(rec, "error", json_string(error));
+    json_object_set_new(rec, "error_cause", json_string(cause ? cause : CS_CAUSE_OTHER));
+    json_object_set_new(rec, "kind", json_string("decision"));
+    json_object_set_new(rec, "decisions", json_array());
+    self->fn(self->arg, rec, 0);
+}
+
+const char *cs_match_fatal(const cs_match_t *self, const char **cause)
+{
+    const char *why = self->opts.llm ? cs_llm_fatal_error(self->opts.llm) : NULL;
+    if (cause)
+        *cause = why ? cs_llm_fatal_cause(self->opts.llm) : NULL;
+    return why;
+}
+
 void cs_match_submit(cs_match_t *self, json_t *rec, cs_catalog_t *cat)
 {
     self->t.extractions++;
@@ -840,7 +891,7 @@ void cs_match_submit(cs_match_t *self, json_t *rec, cs_catalog_t *cat)
         s_embed_free(e);
         cs_error("Cannot ask for the embeddings of call %s (out of memory)",
                  cs_rec_str(rec, "external_id"));
-        json_object_set_new(rec, "error", json_string("matcher: out of memory"));
+        s_job_fail(job, "matcher: out of memory", CS_CAUSE_OTHER);
         s_emit(job);
     }
 }

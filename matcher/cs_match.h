@@ -28,7 +28,11 @@
 
     An extraction with an error, without insights or with extract:false passes through with no
     decisions; when its vectors cannot be had (the embeddings endpoint fails) it passes
-    through with the error set, so the writer stores the call unprocessed. */
+    through with "error" and "error_cause" set (embeddings; llm_auth or llm_quota when the LLM
+    refuses for good), so the writer stores the call unprocessed. A judge that fails for a
+    while (5xx, rate limits, invalid answers) leaves the band to similarity; a judge that
+    refuses for good (CS_LLM_FATAL) leaves the call undecided, with its cause, like the
+    embeddings: the call is decided again when the fetcher resends it with a working key. */
 #ifndef CS_MATCH_H
 #define CS_MATCH_H
 
@@ -89,6 +93,15 @@ int cs_match_prepare(cs_match_t *self, cs_catalog_t *catalog, char *err, size_t 
 /* Start on an extraction record (taken) against a prepared catalogue (borrowed: it must
    outlive the work). Offline, fn runs before this returns. */
 void cs_match_submit(cs_match_t *self, json_t *extraction, cs_catalog_t *catalog);
+
+/* Pass an extraction (taken) on undecided: a decision record with no decisions, "error" and
+   "error_cause" (a CS_CAUSE_*), through the callback, before this returns. */
+void cs_match_fail(cs_match_t *self, json_t *extraction, const char *error, const char *cause);
+
+/* The LLM's permanent refusal (borrowed, see cs_llm_fatal_error) and its cause into *cause
+   (may be NULL): CS_CAUSE_LLM_AUTH or CS_CAUSE_LLM_QUOTA. NULL while there is none, or
+   without an LLM. */
+const char *cs_match_fatal(const cs_match_t *self, const char **cause);
 
 /* Drive the LLM requests for at most timeout_ms. Returns the extractions still pending. */
 int cs_match_run(cs_match_t *self, int timeout_ms);

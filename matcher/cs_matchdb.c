@@ -128,7 +128,7 @@ static int s_load_patiently(cs_matchdb_t *self, cs_catalog_t *cat)
     for (int attempt = 1; !cs_stop_requested(); attempt++) {
         if (!cs_db_ok(self->db) || self->lost) {
             if (cs_db_ensure(self->db, 0) != 0)
-                return -1; /* stopping */
+                return -1; /* stopping, or the database refuses for good */
             if (s_listen(self, err, sizeof err) != 0)
                 continue;
             if (self->lost) { /* what changed meanwhile is unknown: reload everything */
@@ -141,6 +141,8 @@ static int s_load_patiently(cs_matchdb_t *self, cs_catalog_t *cat)
         }
         if (s_load(self, cat, err, sizeof err) == 0)
             return 0;
+        if (cs_match_fatal(self->m, NULL) || cs_db_permanent(self->db))
+            return -1; /* no retry can help: the caller stops */
         cs_warn("Cannot load the catalogue of workspace %s: %s; retrying",
                 cs_catalog_workspace(cat), err);
         cs_sleep_ms(cs_backoff_ms(attempt, 200, 5000));

@@ -27,9 +27,10 @@ cs_matchdb_t *cs_matchdb_new(cs_db_t *db, cs_match_t *m, char *err, size_t errle
 void cs_matchdb_destroy(cs_matchdb_t **self_p);
 
 /* The catalogue of a workspace, loaded (and prepared) when needed: waits for PostgreSQL when
-   it is down. Borrowed; lives as long as self. NULL when stopping or out of memory, and NULL
-   with *unknown true when the workspaces table has no such workspace: then nothing is built
-   or kept for it. */
+   it is down. Borrowed; lives as long as self. NULL when stopping, out of memory, or when no
+   retry can help: the LLM refuses for good (cs_match_fatal) or the database does
+   (cs_db_permanent). NULL with *unknown true when the workspaces table has no such workspace:
+   then nothing is built or kept for it. */
 cs_catalog_t *cs_matchdb_catalog(cs_matchdb_t *self, const char *workspace_id, bool *unknown);
 
 /* The connection's socket, to poll for notifications; -1 while down. */

@@ -23,6 +23,7 @@
 #include "cs_matchdb.h"
 #include "cs_record.h"
 #include "cs_sock.h"
+#include "cs_stage.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
 
@@ -70,6 +71,10 @@ static const cs_option_t OPTIONS[] = {
      "judge answers asked per decision when one is invalid", CS_OPT_POSITIVE},
     {"request-timeout", "CALLSIFT_REQUEST_TIMEOUT", CS_OPT_DOUBLE, "60", "seconds per LLM request",
      CS_OPT_POSITIVE},
+    {"retry-budget", "CALLSIFT_LLM_RETRY_BUDGET", CS_OPT_DOUBLE, "60",
+     "seconds one LLM request may wait in all between its attempts (backoff, Retry-After); a "
+     "longer wait asked by the API ends it at once",
+     0},
     {"price-input", "CALLSIFT_PRICE_INPUT", CS_OPT_DOUBLE, NULL,
      "USD per million judge prompt tokens (default: the model's list price, 0 if unknown)", 0},
     {"price-output", "CALLSIFT_PRICE_OUTPUT", CS_OPT_DOUBLE, NULL,
@@ -85,6 +90,7 @@ static const cs_option_t OPTIONS[] = {
     CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
     CS_METRICS_OPTION_LISTEN,
+    CS_STAGE_OPTION_HOLD,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -159,6 +165,7 @@ static bool s_configure(const cs_config_t *cfg, cs_llm_t **llm, cs_match_opts_t 
             .api_key = key,
             .concurrency = (int)cs_config_int(cfg, "concurrency"),
             .timeout_ms = (int)(cs_config_double(cfg, "request-timeout") * 1000),
+            .retry_budget_ms = (int)(cs_config_double(cfg, "retry-budget") * 1000),
         };
         *llm = cs_llm_new(&lo, err, errlen);
         if (!*llm)
@@ -360,6 +367,30 @@ static void s_metrics(cs_match_t *m, const out_t *out, cs_db_t *db)
     cs_metrics_health("database", cs_db_ok(db));
 }
 
+/* Stopping for good (cs_stage.h): the LLM refuses (the extractions in hand have been passed
+   on undecided, with the cause), or the database does. */
+static int s_permanent(const cs_config_t *cfg, cs_match_t *m, cs_db_t *db)
+{
+    double hold = cs_config_double(cfg, "permanent-error-hold");
+    const char *cause = NULL;
+    const char *why = cs_match_fatal(m, &cause);
+    char reason[1024];
+    if (why) {
+        snprintf(reason, sizeof reason, "the LLM refuses every request (%s): %s", cause, why);
+        return cs_stage_permanent(
+            "llm", reason,
+            cause && strcmp(cause, CS_CAUSE_LLM_QUOTA) == 0
+                ? "the LLM account is out of quota (llm_quota): check the account's billing, or "
+                  "OPENAI_API_KEY"
+                : "the LLM API refuses the key (llm_auth, HTTP 401/403): check OPENAI_API_KEY",
+            hold);
+    }
+    const char *code = cs_db_last_sqlstate(db);
+    snprintf(reason, sizeof reason, "PostgreSQL refuses the matcher (SQLSTATE %s: %s)", code,
+             cs_db_sqlstate_hint(code));
+    return cs_stage_permanent("database", reason, cs_db_sqlstate_hint(code), hold);
+}
+
 static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, cs_db_t *db,
                     out_t *out)
 {
@@ -406,9 +437,10 @@ static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, cs
                 cs_metrics_add("callsift_records_received_total", NULL, 1);
                 if (cs_rec_int(rec, "attempt", 1) > 1)
                     cs_metrics_add("callsift_records_redelivered_total", NULL, 1);
-                bool unknown;
+                bool unknown = false;
                 const char *ws = cs_rec_str(rec, "workspace_id");
                 cs_catalog_t *cat = cs_matchdb_catalog(mdb, ws, &unknown);
+                const char *cause = NULL, *why = cat || unknown ? NULL : cs_match_fatal(m, &cause);
                 if (cat) {
                     cs_match_submit(m, rec, cat);
                 } else if (unknown) { /* dropped: no ack, the fetcher gives up on its own */
@@ -418,16 +450,24 @@ static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, cs
                                    "Dropped call %s: workspace %s does not exist",
                                    cs_rec_str(rec, "external_id"), ws);
                     json_decref(rec);
+                } else if (why && !cs_stop_requested()) {
+                    char *msg = cs_strdup_printf("matcher: %s", why);
+                    cs_match_fail(m, rec, msg ? msg : "matcher: the LLM refuses", cause);
+                    free(msg);
                 } else {
-                    json_decref(rec); /* stopping: the fetcher resends the call */
+                    json_decref(rec); /* stopping, or the database refuses: the fetcher
+                                         resends the call */
                 }
             }
         }
         cs_match_run(m, 0);
         s_metrics(m, out, db);
+        if (cs_match_fatal(m, NULL) || cs_db_permanent(db))
+            break; /* take no more extractions; the ones in hand end and are passed on */
     }
     while (cs_match_pending(m) > 0)
         cs_match_run(m, 100);
+    s_metrics(m, out, db);
     cs_match_totals_t t;
     cs_match_totals(m, &t);
     cs_info("Matcher stopping: %ld extractions received, %ld decided and sent, %ld malformed; "
@@ -440,6 +480,8 @@ static int s_daemon(const cs_config_t *cfg, cs_match_t *m, cs_matchdb_t *mdb, cs
             t.judge_failures, t.embed_requests, t.embed_inputs, t.embed_cached, t.prompt_tokens,
             t.completion_tokens, t.embedding_tokens, t.cost_usd);
     zsock_destroy(&pull);
+    if (!cs_stop_requested() && (cs_match_fatal(m, NULL) || cs_db_permanent(db)))
+        return s_permanent(cfg, m, db);
     return 0;
 }
 
@@ -487,6 +529,11 @@ int main(int argc, char **argv)
     if (oneshot) {
         os.results = json_array();
         status = s_oneshot(m, &os);
+        const char *cause = NULL, *why = cs_match_fatal(m, &cause);
+        if (why) {
+            cs_error("The LLM refuses every request (%s): %s", cause, why);
+            status = CS_EXIT_PERMANENT;
+        }
         goto done;
     }
     if (!cs_config_str(cfg, "database-url")) {
@@ -502,8 +549,18 @@ int main(int argc, char **argv)
         goto done;
     }
     db = cs_db_connect(cs_config_str(cfg, "database-url"), 0, err, sizeof err);
+    if (!db && !cs_stop_requested()) { /* retried until a stop, unless permanent */
+        const char *at = strstr(err, "(SQLSTATE ");
+        char code[6] = "";
+        if (at)
+            cs_strlcpy(code, at + strlen("(SQLSTATE "), sizeof code);
+        status = cs_stage_permanent("database", err, cs_db_sqlstate_hint(code),
+                                    cs_config_double(cfg, "permanent-error-hold"));
+        goto done;
+    }
     if (!db || !(mdb = cs_matchdb_new(db, m, err, sizeof err))) {
         cs_error("%s", err);
+        status = cs_stop_requested() ? 0 : 1;
         goto done;
     }
     out.push =

@@ -2,9 +2,13 @@
 
     The only stage that writes to PostgreSQL (with the operator CLI). Acks are sent only after
     COMMIT; while PostgreSQL is down the writer waits, reconnects and retries the same call,
-    so nothing is acked that was not committed and nothing is committed twice. */
+    so nothing is acked that was not committed and nothing is committed twice. A database that
+    does not exist or refuses the role or password is permanent (cs_db): the writer stops with
+    exit status 3 (cs_stage.h), the call in hand neither committed nor acked (the fetcher sends
+    it again). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cs_config.h"
 #include "cs_curve.h"
@@ -14,6 +18,7 @@
 #include "cs_migrate.h"
 #include "cs_record.h"
 #include "cs_sock.h"
+#include "cs_stage.h"
 #include "cs_util.h"
 #include "cs_writer.h"
 
@@ -27,6 +32,7 @@ static const cs_option_t OPTIONS[] = {
     CS_METRICS_OPTION_LISTEN,
     {"no-migrate", "CALLSIFT_NO_MIGRATE", CS_OPT_FLAG, "false",
      "do not apply schema migrations at start", 0},
+    CS_STAGE_OPTION_HOLD,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -38,7 +44,8 @@ typedef struct {
 } counters_t;
 
 /* Commit one call, waiting out database outages. RETRY only when a stop was requested
-   before the call could be committed (it is not acked; the fetcher sends it again). */
+   before the call could be committed, or the database failed permanently (cs_db_permanent):
+   it is not acked; the fetcher sends it again. */
 static cs_commit_status_t s_commit(cs_db_t *db, const json_t *rec, char *message_id, char *err,
                                    size_t errlen)
 {
@@ -58,6 +65,20 @@ static cs_commit_status_t s_commit(cs_db_t *db, const json_t *rec, char *message
     }
 }
 
+/* What /healthz says of a database that refuses for good: fixed text by SQLSTATE, taken from
+   db, else from cs_db_connect's message ("... (SQLSTATE 3D000: ...)"). */
+static const char *s_db_health(cs_db_t *db, const char *err)
+{
+    char code[6] = "";
+    const char *at = err ? strstr(err, "(SQLSTATE ") : NULL;
+    if (db)
+        cs_strlcpy(code, cs_db_last_sqlstate(db), sizeof code);
+    else if (at)
+        cs_strlcpy(code, at + strlen("(SQLSTATE "), sizeof code);
+    const char *hint = cs_db_sqlstate_hint(code);
+    return hint[0] ? hint : "PostgreSQL refuses the connection for good: check DATABASE_URL";
+}
+
 /* One round trip to PostgreSQL; when the connection broke, one attempt to reconnect. */
 static bool s_db_check(cs_db_t *db)
 {
@@ -75,7 +96,7 @@ static void s_handle(cs_db_t *db, zsock_t *pub, json_t *rec, counters_t *n)
     cs_commit_status_t status = s_commit(db, rec, message_id, err, sizeof err);
     switch (status) {
     case CS_COMMIT_RETRY:
-        return; /* stopping: not committed, not acked */
+        return; /* stopping, or the database is gone for good: not committed, not acked */
     case CS_COMMIT_COMMITTED:
         n->committed++;
         cs_metrics_add("callsift_calls_stored_total", "status=\"committed\"", 1);
@@ -138,9 +159,14 @@ int main(int argc, char **argv)
         goto done;
     }
     db = cs_db_connect(cs_config_str(cfg, "database-url"), 0, err, sizeof err);
-    if (!db) {
-        cs_error("%s", err);
-        status = cs_stop_requested() ? 0 : 1;
+    if (!db) { /* retried until a stop, unless permanent */
+        if (cs_stop_requested()) {
+            cs_error("%s", err);
+            status = 0;
+        } else {
+            status = cs_stage_permanent("database", err, s_db_health(NULL, err),
+                                        cs_config_double(cfg, "permanent-error-hold"));
+        }
         goto done;
     }
     int applied = 0;
@@ -165,7 +191,7 @@ int main(int argc, char **argv)
 
     counters_t n = {0};
     int64_t last_check = cs_now_ms();
-    while (!cs_stop_requested()) {
+    while (!cs_stop_requested() && !cs_db_permanent(db)) {
         if (!zpoller_wait(poller, 200)) {
             if (cs_now_ms() - last_check >= DB_CHECK_MS) { /* idle: is the database still there? */
                 last_check = cs_now_ms();
@@ -203,6 +229,12 @@ int main(int argc, char **argv)
             "%ld malformed",
             n.received, n.committed, n.already, n.failed, n.malformed);
     status = 0;
+    if (cs_db_permanent(db)) {
+        snprintf(err, sizeof err, "PostgreSQL refuses the writer (SQLSTATE %s: %s)",
+                 cs_db_last_sqlstate(db), cs_db_sqlstate_hint(cs_db_last_sqlstate(db)));
+        status = cs_stage_permanent("database", err, s_db_health(db, NULL),
+                                    cs_config_double(cfg, "permanent-error-hold"));
+    }
 done:
     zpoller_destroy(&poller);
     zsock_destroy(&pull);

@@ -11,6 +11,7 @@
 #include "cs_sock.h"
 #include "cs_testdata.h"
 #include "cs_testdb.h"
+#include "cs_testhttp.h"
 #include "cs_testproc.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
@@ -336,6 +337,7 @@ Test(extractor_llm, invalid_answers_are_retried_then_recorded_as_error, .timeout
     cr_assert(ex);
     cr_assert_null(json_object_get(ex, "insights"));
     cr_assert(strstr(cs_rec_str(ex, "error"), "after 3 attempts"), "%s", cs_rec_str(ex, "error"));
+    cr_assert_str_eq(cs_rec_str(ex, "error_cause"), "llm_invalid_answer");
     cr_assert_eq(fake_openai_count(f, "/chat/completions"), 5);
     json_decref(ex);
     json_decref(call);
@@ -343,20 +345,181 @@ Test(extractor_llm, invalid_answers_are_retried_then_recorded_as_error, .timeout
     rig_close(&r);
 }
 
-Test(extractor_llm, insufficient_quota_fails_fast, .timeout = 60)
+/* How many times `needle` occurs in text. */
+static int count_of(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* Wait for the extractor to exit by itself; its status (-1 if it still runs after ms). */
+static int wait_exit(rig_t *r, int ms)
+{
+    int64_t deadline = cs_now_ms() + ms;
+    while (cs_testproc_alive(&r->extractor) && cs_now_ms() < deadline)
+        usleep(50000);
+    if (cs_testproc_alive(&r->extractor))
+        return -1;
+    return cs_testproc_stop(&r->extractor, 1000);
+}
+
+/* The rig without the extractor, which has exited (its status checked by the test). */
+static void rig_close_exited(rig_t *r)
+{
+    zsock_destroy(&r->push);
+    zsock_destroy(&r->pull);
+    cs_testdb_drop(&r->db);
+}
+
+Test(extractor_llm, insufficient_quota_passes_the_call_on_and_stops_with_status_3, .timeout = 60)
 {
     rig_t r = {0};
     rig_open(&r);
     fake_openai_t *f = fake_openai_start();
     fake_openai_answer_t quota = {.kind = FAKE_OPENAI_QUOTA};
     fake_openai_push(f, "/chat/completions", &quota);
-    start_llm(&r, f, "2");
+    char base[160];
+    snprintf(base, sizeof base, "--openai-base-url=%s", fake_openai_url(f));
+    char *args[] = {"--provider", "openai", base, "--concurrency", "2", "--permanent-error-hold",
+                    "0",          NULL};
+    char key_env[] = "OPENAI_API_KEY=sk-test-secret-123";
+    char *env[] = {key_env, NULL};
+    fake_openai_set_api_key(f, "sk-test-secret-123");
+    rig_start(&r, args, env);
     json_t *call = sales_call(&r, "q1", "We need Salesforce sync.");
     send_call(&r, call);
     json_t *ex = next_extraction(&r, 15000);
     cr_assert(ex);
     cr_assert(strstr(cs_rec_str(ex, "error"), "insufficient_quota"), "%s", cs_rec_str(ex, "error"));
+    cr_assert_str_eq(cs_rec_str(ex, "error_cause"), "llm_quota");
     cr_assert_eq(fake_openai_count(f, "/chat/completions"), 1, "quota errors are not retried");
+    int status = wait_exit(&r, 10000);
+    char *log = cs_testproc_log(&r.extractor);
+    cr_assert_eq(status, 3, "exit status %d:\n%s", status, log);
+    cr_assert_eq(count_of(log, "ERROR"), 1, "one clear line:\n%s", log);
+    cr_assert(strstr(log, "check billing"), "%s", log);
+    free(log);
+    json_decref(ex);
+    json_decref(call);
+    fake_openai_stop(&f);
+    rig_close_exited(&r);
+}
+
+Test(extractor_llm, a_wrong_key_passes_the_calls_on_says_why_on_healthz_and_exits_3, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    fake_openai_t *f = fake_openai_start();
+    fake_openai_set_api_key(f, "sk-the-right-key");
+    char base[160], port_arg[16], health_url[64];
+    int port = cs_testhttp_free_port();
+    snprintf(port_arg, sizeof port_arg, "%d", port);
+    snprintf(health_url, sizeof health_url, "http://127.0.0.1:%d/healthz", port);
+    snprintf(base, sizeof base, "--openai-base-url=%s", fake_openai_url(f));
+    char *args[] = {"--provider", "openai",
+                    base,         "--concurrency",
+                    "2",          "--metrics-port",
+                    port_arg,     "--permanent-error-hold",
+                    "5",          NULL};
+    char key_env[] = "OPENAI_API_KEY=sk-a-wrong-key-777";
+    char *env[] = {key_env, NULL};
+    rig_start(&r, args, env);
+    json_t *calls[3];
+    for (int i = 0; i < 3; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "k%d", i);
+        calls[i] = sales_call(&r, id, "We need Salesforce sync.");
+        send_call(&r, calls[i]);
+    }
+    json_t *ex = next_extraction(&r, 15000);
+    cr_assert(ex, "the call in hand is passed on");
+    int got = 0;
+    while (ex) {
+        got++;
+        cr_assert_str_eq(cs_rec_str(ex, "error_cause"), "llm_auth", "%s", cs_rec_str(ex, "error"));
+        cr_assert(strstr(cs_rec_str(ex, "error"), "OPENAI_API_KEY"), "%s", cs_rec_str(ex, "error"));
+        cr_assert_null(json_object_get(ex, "insights"));
+        json_decref(ex);
+        ex = next_extraction(&r, 1000);
+    }
+    cr_assert(cs_testproc_wait_log(&r.extractor, "*** Stopping", 5000), "no stop line");
+    long code = 0;
+    char *body = cs_testhttp_get(health_url, &code);
+    cr_assert_eq(code, 503, "%ld %s", code, body);
+    cr_assert(strstr(body, "llm: down: the LLM API refuses the key"), "%s", body);
+    cr_assert(strstr(body, "OPENAI_API_KEY"), "%s", body);
+    free(body);
+    int status = wait_exit(&r, 15000);
+    char *log = cs_testproc_log(&r.extractor);
+    cr_assert_eq(status, 3, "exit status %d:\n%s", status, log);
+    cr_assert_eq(count_of(log, "ERROR"), 1, "one clear line:\n%s", log);
+    cr_assert(strstr(log, "check OPENAI_API_KEY"), "%s", log);
+    cr_assert_null(strstr(log, "sk-a-wrong-key-777"), "the key reached the log:\n%s", log);
+    cr_assert_leq(fake_openai_count(f, "/chat/completions"), 2,
+                  "after the first 401 nothing more goes out (2 may have been in flight)");
+    cr_assert_geq(got, 1);
+    free(log);
+    for (int i = 0; i < 3; i++)
+        json_decref(calls[i]);
+    fake_openai_stop(&f);
+    rig_close_exited(&r);
+}
+
+Test(extractor_llm, an_unreachable_endpoint_is_llm_unreachable, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    char base[64];
+    snprintf(base, sizeof base, "--openai-base-url=http://127.0.0.1:%d/v1",
+             cs_testhttp_free_port()); /* nothing listens there */
+    char *args[] = {"--provider", "openai", base, NULL};
+    char key_env[] = "OPENAI_API_KEY=sk-test-secret-123";
+    char *env[] = {key_env, NULL};
+    rig_start(&r, args, env);
+    json_t *call = sales_call(&r, "u1", "We need Salesforce sync.");
+    send_call(&r, call);
+    json_t *ex = next_extraction(&r, 30000); /* 5 attempts with backoff */
+    cr_assert(ex, "no extraction");
+    cr_assert_str_eq(cs_rec_str(ex, "error_cause"), "llm_unreachable", "%s",
+                     cs_rec_str(ex, "error"));
+    cr_assert(strstr(cs_rec_str(ex, "error"), "gave up after"), "%s", cs_rec_str(ex, "error"));
+    json_decref(ex);
+    json_decref(call);
+    rig_close(&r); /* transient: it goes on, and stops with 0 */
+}
+
+Test(extractor_llm, a_retry_after_past_the_budget_stores_the_call_unprocessed_at_once,
+     .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    fake_openai_t *f = fake_openai_start();
+    fake_openai_answer_t limited = {.kind = FAKE_OPENAI_RATE_LIMIT, .retry_after = "600"};
+    fake_openai_answer_t good = {.kind = FAKE_OPENAI_CHAT, .content = GOOD_ANSWER};
+    fake_openai_push(f, "/chat/completions", &limited);
+    fake_openai_push(f, "/chat/completions", &good);
+    start_llm(&r, f, "1");
+    json_t *call = sales_call(&r, "ra1", "We need Salesforce sync.");
+    int64_t t0 = cs_now_ms();
+    send_call(&r, call);
+    json_t *ex = next_extraction(&r, 15000);
+    cr_assert(ex);
+    cr_assert_lt(cs_now_ms() - t0, 5000, "the extractor waited for the Retry-After");
+    cr_assert_str_eq(cs_rec_str(ex, "error_cause"), "llm_rate_limited", "%s",
+                     cs_rec_str(ex, "error"));
+    cr_assert(strstr(cs_rec_str(ex, "error"), "600 s (Retry-After)"), "%s",
+              cs_rec_str(ex, "error"));
+    cr_assert_null(json_object_get(ex, "insights"));
+    json_decref(ex);
+    json_decref(call);
+    /* not permanent: the next call is extracted */
+    call = sales_call(&r, "ra2", "We need Salesforce sync.");
+    send_call(&r, call);
+    ex = next_extraction(&r, 15000);
+    cr_assert(ex);
+    cr_assert(json_object_get(ex, "insights"), "%s", cs_rec_str(ex, "error"));
     json_decref(ex);
     json_decref(call);
     fake_openai_stop(&f);

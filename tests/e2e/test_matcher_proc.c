@@ -635,6 +635,116 @@ Test(matcher_proc, sigterm_exits_zero_with_counters, .timeout = 60)
     rig_close(&r);
 }
 
+/* How many times `needle` occurs in text. */
+static int count_of(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* A wrong key used to make the matcher retry its catalogue's embeddings forever (27 times a
+   minute) while nothing reached the writer. Now: the extraction in hand goes on undecided with
+   error_cause llm_auth, one clear line says what to fix, and the matcher exits 3 at once. */
+Test(matcher_proc, a_wrong_key_passes_the_call_on_and_exits_3_quickly, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r, true);
+    cs_db_t *db = cs_testdb_connect(&r.db);
+    const char *p[] = {r.ws, r.theme};
+    char err[256];
+    cr_assert_eq(
+        cs_db_command(db,
+                      "INSERT INTO features (id, workspace_id, theme_id, name, description)"
+                      " VALUES (gen_random_uuid(), $1, $2, 'Salesforce sync',"
+                      " 'Sync tickets with Salesforce')",
+                      2, p, err, sizeof err),
+        0, "%s", err); /* a feature without a vector: loading embeds it */
+    cs_db_destroy(&db);
+    fake_openai_t *f = fake_openai_start();
+    fake_openai_set_api_key(f, "sk-the-right-key");
+    char base[160];
+    snprintf(base, sizeof base, "--openai-base-url=%s", fake_openai_url(f));
+    char *args[] = {"--provider", "openai", base, "--permanent-error-hold", "1", NULL};
+    char *env[] = {"OPENAI_API_KEY=sk-a-wrong-key-555", NULL};
+    /* the rig's own environment comes first and blanks the key: put ours after it */
+    rig_start(&r, args, env);
+    json_t *a = extraction(&r, "call-1", "Salesforce integration", "Sync tickets with Salesforce");
+    int64_t t0 = cs_now_ms();
+    send_rec(&r, a);
+    json_decref(a);
+    json_t *d = next_decision(&r, 10000);
+    cr_assert(d, "the extraction in hand must be passed on");
+    cr_assert_str_eq(cs_rec_str(d, "error_cause"), "llm_auth", "%s", cs_rec_str(d, "error"));
+    cr_assert(strstr(cs_rec_str(d, "error"), "OPENAI_API_KEY"), "%s", cs_rec_str(d, "error"));
+    cr_assert_eq(json_array_size(json_object_get(d, "decisions")), 0);
+    json_decref(d);
+    while (cs_testproc_alive(&r.matcher) && cs_now_ms() - t0 < 15000)
+        usleep(50000);
+    int status = cs_testproc_stop(&r.matcher, 5000);
+    int64_t took = cs_now_ms() - t0;
+    char *log = cs_testproc_log(&r.matcher);
+    cr_assert_eq(status, 3, "exit status %d:\n%s", status, log);
+    cr_assert_lt(took, 8000, "took %lld ms", (long long)took);
+    cr_assert_eq(count_of(log, "ERROR"), 1, "one clear line:\n%s", log);
+    cr_assert(strstr(log, "check OPENAI_API_KEY"), "%s", log);
+    cr_assert_null(strstr(log, "retrying"), "a wrong key is not retried:\n%s", log);
+    cr_assert_null(strstr(log, "sk-a-wrong-key-555"), "the key reached the log:\n%s", log);
+    cr_assert_eq(fake_openai_request_count(f), 1, "one request, not a retry loop");
+    const fake_openai_request_t *q = fake_openai_request(f, 0);
+    cr_assert(q && q->authorization && strstr(q->authorization, "sk-a-wrong-key-555"),
+              "the wrong key was sent: %s", q && q->authorization ? q->authorization : "(none)");
+    free(log);
+    r.matcher.pid = 0; /* exited: rig_close must not stop it */
+    fake_openai_stop(&f);
+    rig_close(&r);
+}
+
+/* A judge that answers 429 insufficient_quota: the call is not decided by similarity as if
+   nothing happened; it goes on undecided with llm_quota and the matcher exits 3. */
+Test(matcher_proc, a_judge_out_of_quota_leaves_the_call_undecided_and_exits_3, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r, true);
+    fake_openai_t *f = fake_openai_start();
+    fake_openai_answer_t quota = {.kind = FAKE_OPENAI_QUOTA};
+    fake_openai_push(f, "/chat/completions", &quota);
+    char base[160];
+    snprintf(base, sizeof base, "--openai-base-url=%s", fake_openai_url(f));
+    /* offline vectors, the LLM judges the whole band: every request goes to the judge */
+    char *args[] = {"--provider", "openai",      "--vectors", "offline", "--link-above",
+                    "1",          "--new-below", "0",         base,      "--permanent-error-hold",
+                    "0",          NULL};
+    char *env[] = {"OPENAI_API_KEY=sk-test", NULL};
+    rig_start(&r, args, env);
+    json_t *a = extraction(&r, "call-1", "Salesforce integration", "Sync tickets with Salesforce");
+    send_rec(&r, a);
+    json_decref(a);
+    json_t *d = next_decision(&r, 10000);
+    cr_assert(d, "no decision");
+    json_decref(d); /* the first creates: no candidates yet, no judge */
+    a = extraction(&r, "call-2", "Salesforce integration for tickets", "Tickets into Salesforce");
+    send_rec(&r, a);
+    json_decref(a);
+    d = next_decision(&r, 10000);
+    cr_assert(d, "the extraction in hand must be passed on");
+    cr_assert_str_eq(cs_rec_str(d, "error_cause"), "llm_quota", "%s", cs_rec_str(d, "error"));
+    cr_assert_eq(json_array_size(json_object_get(d, "decisions")), 0);
+    json_decref(d);
+    int64_t t0 = cs_now_ms();
+    while (cs_testproc_alive(&r.matcher) && cs_now_ms() - t0 < 10000)
+        usleep(50000);
+    int status = cs_testproc_stop(&r.matcher, 5000);
+    char *log = cs_testproc_log(&r.matcher);
+    cr_assert_eq(status, 3, "exit status %d:\n%s", status, log);
+    cr_assert(strstr(log, "out of quota"), "%s", log);
+    free(log);
+    r.matcher.pid = 0;
+    fake_openai_stop(&f);
+    rig_close(&r);
+}
+
 Test(matcher_proc, help_and_bad_flags, .timeout = 30)
 {
     char *help[] = {(char *)cs_testproc_bin("callsift-matcher"), "--help", NULL};

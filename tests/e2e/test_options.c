@@ -67,7 +67,7 @@ Test(options, numeric_flags_out_of_range_are_refused_before_any_work)
     expect_usage_error("callsift-fetcher", "--max-in-flight", "0",
                        "--max-in-flight: expected an integer of at least 1");
     expect_usage_error("callsift-fetcher", "--ack-timeout", "-1",
-                       "--ack-timeout: expected a number greater than 0");
+                       "--ack-timeout: expected a number greater than 0 and at most 1000000");
     expect_usage_error("callsift-fetcher", "--metrics-port", "70000",
                        "--metrics-port: expected an integer from 0 to 65535");
     expect_usage_error("callsift-extractor", "--concurrency", "0",

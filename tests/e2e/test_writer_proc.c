@@ -11,6 +11,7 @@
 #include "cs_sock.h"
 #include "cs_testdata.h"
 #include "cs_testdb.h"
+#include "cs_testhttp.h"
 #include "cs_testproc.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
@@ -176,6 +177,98 @@ Test(writer_proc, refuses_to_start_without_database)
     cr_assert_eq(run.status, 2, "status %d: %s", run.status, run.err);
     cr_assert(strstr(run.err, "DATABASE_URL"), "%s", run.err);
     cs_testrun_free(&run);
+}
+
+/* How many times `needle` occurs in text. */
+static int count_of(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* A database that does not exist is permanent: one clear line, /healthz says why while the
+   writer holds, then exit 3, without a single retry. */
+Test(writer_proc, a_database_that_does_not_exist_stops_it_with_status_3, .timeout = 60)
+{
+    char url[1200], env_db[1300], port_arg[16], acks[64], decisions[64];
+    const char *server = cs_testdb_server_url();
+    snprintf(url, sizeof url, "%s%sdbname=cs_missing_%d", server, strchr(server, '?') ? "&" : "?",
+             (int)getpid());
+    snprintf(env_db, sizeof env_db, "DATABASE_URL=%s", url);
+    int port = cs_testhttp_free_port();
+    snprintf(port_arg, sizeof port_arg, "%d", port);
+    cs_testproc_free_endpoint(acks, sizeof acks);
+    cs_testproc_free_endpoint(decisions, sizeof decisions);
+    char *argv[] = {(char *)cs_testproc_bin("callsift-writer"),
+                    "--decisions-endpoint",
+                    decisions,
+                    "--acks-endpoint",
+                    acks,
+                    "--metrics-port",
+                    port_arg,
+                    "--permanent-error-hold",
+                    "3",
+                    NULL};
+    char *env[] = {env_db, NULL};
+    cs_testproc_t w = {0};
+    int64_t t0 = cs_now_ms();
+    cs_testproc_start(&w, argv, env);
+    cr_assert(cs_testproc_wait_log(&w, "*** Stopping", 10000), "no stop line");
+    char health_url[64];
+    snprintf(health_url, sizeof health_url, "http://127.0.0.1:%d/healthz", port);
+    long code = 0;
+    char *body = cs_testhttp_get(health_url, &code);
+    cr_assert_eq(code, 503, "healthz %ld: %s", code, body);
+    cr_assert(strstr(body, "database: down: the database does not exist"), "%s", body);
+    cr_assert_null(strstr(body, "cs_missing_"), "healthz shows only fixed text: %s", body);
+    free(body);
+    int64_t deadline = cs_now_ms() + 15000;
+    while (cs_testproc_alive(&w) && cs_now_ms() < deadline)
+        usleep(50000);
+    int status = cs_testproc_stop(&w, 5000);
+    int64_t took = cs_now_ms() - t0;
+    char *log = cs_testproc_log(&w);
+    cr_assert_eq(status, 3, "exit status %d; log:\n%s", status, log);
+    cr_assert_lt(took, 12000, "took %lld ms", (long long)took);
+    cr_assert_eq(count_of(log, "ERROR"), 1, "one clear line:\n%s", log);
+    cr_assert_eq(count_of(log, "cannot connect"), 1, "not retried:\n%s", log);
+    cr_assert(strstr(log, "3D000"), "%s", log);
+    cr_assert(strstr(log, "DATABASE_URL"), "%s", log);
+    free(log);
+}
+
+/* The database dropped under a running writer: the reconnection meets 3D000 and the writer
+   stops with status 3 instead of retrying forever. */
+Test(writer_proc, a_database_dropped_while_running_stops_it_with_status_3, .timeout = 60)
+{
+    cs_testdb_t t;
+    cs_testdb_create(&t, false);
+    rig_t r = {0};
+    char *argv[] = {(char *)cs_testproc_bin("callsift-writer"),
+                    "--decisions-endpoint",
+                    "tcp://127.0.0.1:1",
+                    "--acks-endpoint",
+                    r.acks,
+                    "--permanent-error-hold",
+                    "0",
+                    NULL};
+    cs_testproc_free_endpoint(r.acks, sizeof r.acks);
+    snprintf(r.env_db, sizeof r.env_db, "DATABASE_URL=%s", t.url);
+    char *env[] = {r.env_db, NULL};
+    cs_testproc_start(&r.writer, argv, env);
+    cr_assert(cs_testproc_wait_log(&r.writer, "Writer ready", 20000), "writer did not start");
+    cs_testdb_drop(&t);
+    int64_t deadline = cs_now_ms() + 20000; /* an idle writer checks every 5 s */
+    while (cs_testproc_alive(&r.writer) && cs_now_ms() < deadline)
+        usleep(50000);
+    int status = cs_testproc_stop(&r.writer, 5000);
+    char *log = cs_testproc_log(&r.writer);
+    cr_assert_eq(status, 3, "exit status %d; log:\n%s", status, log);
+    cr_assert(strstr(log, "3D000"), "%s", log);
+    cr_assert_eq(count_of(log, "*** Stopping"), 1, "%s", log);
+    free(log);
 }
 
 static void pg_ctl(const char *script, const char *dir, const char *extra)

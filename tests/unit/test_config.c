@@ -204,9 +204,11 @@ Test(config, numeric_values_out_of_range_name_the_flag_and_the_range)
         {"--port=65536", "--port: expected an integer from 0 to 65535, got '65536'"},
         {"--offset=x", "--offset: expected an integer, got 'x'"},
         {"--confidence=1.5", "--confidence: expected a number from 0 to 1, got '1.5'"},
-        {"--timeout=0", "--timeout: expected a number greater than 0, got '0'"},
-        {"--rate=-0.5", "--rate: expected a number of at least 0, got '-0.5'"},
-        {"--rate=nan", "--rate: expected a number of at least 0"},
+        {"--timeout=0", "--timeout: expected a number greater than 0 and at most 1000000, got '0'"},
+        {"--timeout=1e300", "--timeout: expected a number greater than 0 and at most 1000000"},
+        {"--rate=-0.5", "--rate: expected a number from 0 to 1000000, got '-0.5'"},
+        {"--rate=nan", "--rate: expected a number from 0 to 1000000"},
+        {"--rate=1000001", "--rate: expected a number from 0 to 1000000"},
     };
     char err[256];
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {

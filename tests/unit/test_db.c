@@ -1,12 +1,17 @@
 /* cs_db: connections, parameterised statements, errors, and coming back after a disconnect. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
 #include "cs_db.h"
 #include "cs_migrate.h"
 #include "cs_testdb.h"
+#include "cs_util.h"
 
 Test(db, parameterised_statements_and_sqlstate)
 {
@@ -96,4 +101,210 @@ Test(db, migrations_apply_once)
     cr_assert(strstr(err, "newer"), "%s", err);
     cs_db_destroy(&db);
     cs_testdb_drop(&t);
+}
+
+/* ---- permanent and transient connection failures ------------------------------------------ */
+
+/* The server URL with extra conninfo parameters ("dbname=x&user=y"); libpq lets a later
+   keyword override the URL's. */
+static void s_url_with(const char *params, char *out, size_t outlen)
+{
+    const char *url = cs_testdb_server_url();
+    cr_assert(strstr(url, "://"), "these tests need a URL-form DATABASE_URL: %s", url);
+    snprintf(out, outlen, "%s%s%s", url, strchr(url, '?') ? "&" : "?", params);
+}
+
+static cs_db_t *s_admin(void)
+{
+    char err[512];
+    cs_db_t *db = cs_db_connect(cs_testdb_server_url(), 20, err, sizeof err);
+    cr_assert(db, "%s", err);
+    return db;
+}
+
+Test(db, sqlstates_that_no_retry_can_fix)
+{
+    cr_assert(cs_db_sqlstate_permanent("3D000"));
+    cr_assert(cs_db_sqlstate_permanent("28P01"));
+    cr_assert(cs_db_sqlstate_permanent("28000"));
+    cr_assert(cs_db_sqlstate_permanent("42501"));
+    cr_assert_not(cs_db_sqlstate_permanent("57P03")); /* the server is starting */
+    cr_assert_not(cs_db_sqlstate_permanent("53300")); /* too many connections */
+    cr_assert_not(cs_db_sqlstate_permanent("08006"));
+    cr_assert_not(cs_db_sqlstate_permanent(""));
+    cr_assert_not(cs_db_sqlstate_permanent(NULL));
+    cr_assert(strstr(cs_db_sqlstate_hint("28P01"), "DATABASE_URL"));
+    cr_assert_str_eq(cs_db_sqlstate_hint("57P03"), "");
+}
+
+Test(db, a_database_that_does_not_exist_fails_at_once)
+{
+    char url[1200], err[512], params[96];
+    snprintf(params, sizeof params, "dbname=cs_no_such_db_%d", (int)getpid());
+    s_url_with(params, url, sizeof url);
+    int64_t t0 = cs_now_ms();
+    cs_db_t *db = cs_db_connect(url, 0, err, sizeof err); /* 0: forever, were it transient */
+    cr_assert_null(db);
+    cr_assert_lt(cs_now_ms() - t0, 3000, "retried a permanent failure: %s", err);
+    cr_assert(strstr(err, "3D000"), "%s", err);
+    cr_assert(strstr(err, "does not exist"), "%s", err);
+    cr_assert(strstr(err, "DATABASE_URL"), "%s", err);
+    cr_assert_null(strstr(err, "LOCATION"), "%s", err);
+}
+
+Test(db, a_role_that_may_not_log_in_fails_at_once)
+{
+    char role[64], sql[160], err[512], url[1200], params[128];
+    snprintf(role, sizeof role, "cs_nologin_%d", (int)getpid());
+    cs_db_t *admin = s_admin();
+    snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s", role);
+    cs_db_command(admin, sql, 0, NULL, err, sizeof err);
+    snprintf(sql, sizeof sql, "CREATE ROLE %s NOLOGIN", role);
+    cr_assert_eq(cs_db_command(admin, sql, 0, NULL, err, sizeof err), 0, "%s", err);
+    snprintf(params, sizeof params, "user=%s", role);
+    s_url_with(params, url, sizeof url);
+    int64_t t0 = cs_now_ms();
+    cs_db_t *db = cs_db_connect(url, 0, err, sizeof err);
+    cr_assert_null(db);
+    cr_assert_lt(cs_now_ms() - t0, 3000, "retried a permanent failure: %s", err);
+    cr_assert(strstr(err, "28000"), "%s", err);
+    cr_assert(strstr(err, "not permitted to log in"), "%s", err);
+    /* a role that does not exist is the same SQLSTATE */
+    snprintf(params, sizeof params, "user=cs_nobody_%d", (int)getpid());
+    s_url_with(params, url, sizeof url);
+    cr_assert_null(cs_db_connect(url, 0, err, sizeof err));
+    cr_assert(strstr(err, "28000"), "%s", err);
+    snprintf(sql, sizeof sql, "DROP ROLE %s", role);
+    cs_db_command(admin, sql, 0, NULL, err, sizeof err);
+    cs_db_destroy(&admin);
+}
+
+/* The test cluster trusts local connections; a password is asked only of roles that a
+   pg_hba.conf line (put first) says so for. The original file is put back afterwards. */
+static char *s_hba_path(cs_db_t *admin)
+{
+    return cs_testdb_scalar(admin, "SHOW hba_file");
+}
+
+static void s_reload(cs_db_t *admin)
+{
+    char err[256];
+    cr_assert_eq(cs_db_command(admin, "SELECT pg_reload_conf()", 0, NULL, err, sizeof err), 0, "%s",
+                 err);
+}
+
+static char *s_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "cannot read %s (the tests run as the cluster's owner or root)", path);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, out);
+    fclose(out);
+    fclose(f);
+    return text;
+}
+
+static void s_write_file(const char *path, const char *first, const char *rest)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert(f, "cannot write %s", path);
+    fputs(first, f);
+    fputs(rest, f);
+    fclose(f);
+}
+
+Test(db, a_wrong_password_fails_at_once, .timeout = 60)
+{
+    char role[64], sql[200], err[512], url[1200], params[160], lines[256];
+    snprintf(role, sizeof role, "cs_pw_%d", (int)getpid());
+    cs_db_t *admin = s_admin();
+    snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s", role);
+    cs_db_command(admin, sql, 0, NULL, err, sizeof err);
+    snprintf(sql, sizeof sql, "CREATE ROLE %s LOGIN PASSWORD 'right-horse-battery'", role);
+    cr_assert_eq(cs_db_command(admin, sql, 0, NULL, err, sizeof err), 0, "%s", err);
+    char *hba = s_hba_path(admin);
+    char *original = s_read_file(hba);
+    snprintf(lines, sizeof lines,
+             "local all %s scram-sha-256\nhost all %s 127.0.0.1/32 scram-sha-256\n", role, role);
+    s_write_file(hba, lines, original);
+    s_reload(admin);
+
+    /* the reload is asynchronous: wait until the right password is needed and works */
+    snprintf(params, sizeof params, "user=%s&password=right-horse-battery", role);
+    s_url_with(params, url, sizeof url);
+    cs_db_t *ok = cs_db_connect(url, 20, err, sizeof err);
+    cr_assert(ok, "the right password: %s", err);
+    cs_db_destroy(&ok);
+    snprintf(params, sizeof params, "user=%s&password=wrong-pony-staple", role);
+    s_url_with(params, url, sizeof url);
+    cs_db_t *db = NULL;
+    int64_t t0 = cs_now_ms();
+    for (int i = 0; i < 50; i++) {
+        t0 = cs_now_ms();
+        db = cs_db_connect(url, 0, err, sizeof err);
+        if (!db)
+            break;
+        cs_db_destroy(&db); /* still trusted: the new pg_hba.conf is not loaded yet */
+        usleep(100000);
+    }
+    int64_t took = cs_now_ms() - t0;
+    s_write_file(hba, "", original);
+    s_reload(admin);
+    snprintf(sql, sizeof sql, "DROP ROLE %s", role);
+    cs_db_command(admin, sql, 0, NULL, err, sizeof err);
+    cs_db_destroy(&admin);
+    free(hba);
+    free(original);
+
+    cr_assert_null(db, "a wrong password was let in");
+    cr_assert_lt(took, 3000, "retried a permanent failure: %s", err);
+    cr_assert(strstr(err, "28P01"), "%s", err);
+    cr_assert(strstr(err, "password"), "%s", err);
+    cr_assert_null(strstr(err, "wrong-pony-staple"), "the password reached the message: %s", err);
+}
+
+static void *s_stop_later(void *arg)
+{
+    usleep((useconds_t)(intptr_t)arg * 1000);
+    cs_stop_request();
+    return NULL;
+}
+
+Test(db, a_server_that_is_down_is_retried_until_a_stop)
+{
+    pthread_t t;
+    pthread_create(&t, NULL, s_stop_later, (void *)(intptr_t)1500);
+    char err[512];
+    int64_t t0 = cs_now_ms();
+    cs_db_t *db = cs_db_connect("postgresql://app@127.0.0.1:1/x", 0, err, sizeof err);
+    int64_t took = cs_now_ms() - t0;
+    pthread_join(t, NULL);
+    cr_assert_null(db);
+    cr_assert_geq(took, 1400, "a refused connection is transient: gave up after %lld ms (%s)",
+                  (long long)took, err);
+    cr_assert_lt(took, 4000, "the stop was not seen: %lld ms", (long long)took);
+}
+
+Test(db, a_database_dropped_while_connected_stops_the_reconnection)
+{
+    cs_testdb_t t;
+    cs_testdb_create(&t, false);
+    cs_db_t *db = cs_testdb_connect(&t);
+    cr_assert(cs_db_ok(db));
+    cs_testdb_drop(&t); /* terminates our connection, then drops the database */
+    char err[512];
+    cr_assert_null(cs_db_exec(db, "SELECT 1", 0, NULL, err, sizeof err));
+    int64_t t0 = cs_now_ms();
+    cr_assert_eq(cs_db_ensure(db, 0), -1);
+    cr_assert_lt(cs_now_ms() - t0, 3000);
+    cr_assert(cs_db_permanent(db));
+    cr_assert_str_eq(cs_db_last_sqlstate(db), "3D000");
+    cr_assert_not(cs_db_last_error_transient(db));
+    cr_assert_eq(cs_db_ensure(db, 0), -1, "asked again: still permanent, at once");
+    cs_db_destroy(&db);
 }

@@ -328,7 +328,7 @@ static void s_rig(rig_t *r, bool provider_vectors, int concurrency, bool band_al
                         .max_attempts = 3,
                         .backoff_base_ms = 20,
                         .backoff_cap_ms = 50,
-                        .retry_after_cap_ms = 100};
+                        .retry_budget_ms = 2000};
     r->llm = cs_llm_new(&lo, err, sizeof err);
     cr_assert(r->llm, "%s", err);
     cs_match_opts_t o = s_offline_opts();

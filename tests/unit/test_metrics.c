@@ -242,3 +242,21 @@ Test(metrics, idle_and_slow_clients_do_not_starve_healthz, .timeout = 60)
     for (int i = 0; i < CLIENTS; i++)
         close(fds[i]);
 }
+
+Test(metrics, a_component_down_for_a_reason_says_it_on_healthz)
+{
+    cs_metrics_health("sockets", true);
+    cs_metrics_health_reason("llm", false, "the API key was refused: check OPENAI_API_KEY");
+    char *body = NULL;
+    cr_assert_not(cs_metrics_healthy(&body));
+    cr_assert_str_eq(body, "llm: down: the API key was refused: check OPENAI_API_KEY\n");
+    free(body);
+    cr_assert_eq(cs_metrics_value("callsift_component_up", "component=\"llm\""), 0);
+    cs_metrics_health("llm", true); /* up again: the reason goes */
+    cr_assert(cs_metrics_healthy(&body));
+    free(body);
+    cs_metrics_health("llm", false);
+    cr_assert_not(cs_metrics_healthy(&body));
+    cr_assert_str_eq(body, "llm: down\n");
+    free(body);
+}
