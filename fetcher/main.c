@@ -473,8 +473,10 @@ static int s_summary(fetcher_t *f, const char *from_what)
             cs_error("%ld %s could not be read (see the warnings above); every readable call was "
                      "sent",
                      f->bad_input,
-                     strcmp(f->source, "replay") == 0 ? "lines of the replay file"
-                                                      : "calls from Gong");
+                     strcmp(f->source, "replay") != 0
+                         ? (f->bad_input == 1 ? "call from Gong" : "calls from Gong")
+                     : f->bad_input == 1 ? "line of the replay file"
+                                         : "lines of the replay file");
         else
             cs_error("The input could not be read through (see the error above)");
         status = 1;
