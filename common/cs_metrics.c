@@ -70,6 +70,11 @@ static const family_t FAMILIES[] = {
      "Calls the writer acknowledged (status: committed, already)", NULL, 0},
     {"callsift_calls_failed_total", COUNTER,
      "Calls given up: the writer could not store them, or no ack after --max-attempts", NULL, 0},
+    {"callsift_calls_unprocessed_total", COUNTER,
+     "Calls stored without insights because their extraction failed (see --reprocess)", NULL, 0},
+    {"callsift_acks_ignored_total", COUNTER,
+     "Acks that matched no call this run sent (another source's or workspace's, or forged)", NULL,
+     0},
     {"callsift_ack_wait_seconds", HISTOGRAM, "From a call's last send to the writer's ack", ACKS},
     /* the LLM client (extractor, matcher) */
     {"callsift_llm_requests_total", COUNTER,
