@@ -6,38 +6,45 @@
 
 #include <idn2.h>
 
-bool cs_text_utf8_valid(const char *s, size_t n)
+uint32_t cs_text_utf8_next(const char *s, size_t n, size_t *len)
 {
     const unsigned char *u = (const unsigned char *)s;
+    unsigned char c = u[0];
+    *len = 1;
+    if (c < 0x80)
+        return c;
+    size_t need;
+    uint32_t cp, min;
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 2, cp = c & 0x1fu, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 3, cp = c & 0x0fu, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 4, cp = c & 0x07u, min = 0x10000;
+    } else {
+        return CS_TEXT_BAD_CHAR;
+    }
+    if (n < need)
+        return CS_TEXT_BAD_CHAR;
+    for (size_t i = 1; i < need; i++) {
+        if ((u[i] & 0xc0) != 0x80)
+            return CS_TEXT_BAD_CHAR;
+        cp = (cp << 6) | (u[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return CS_TEXT_BAD_CHAR;
+    *len = need;
+    return cp;
+}
+
+bool cs_text_utf8_valid(const char *s, size_t n)
+{
     size_t i = 0;
     while (i < n) {
-        unsigned c = u[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t extra;
-        uint32_t cp, min;
-        if ((c & 0xe0) == 0xc0) {
-            extra = 1, cp = c & 0x1f, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2, cp = c & 0x0f, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            extra = 3, cp = c & 0x07, min = 0x10000;
-        } else {
+        size_t len;
+        if (cs_text_utf8_next(s + i, n - i, &len) == CS_TEXT_BAD_CHAR)
             return false;
-        }
-        if (n - i - 1 < extra)
-            return false;
-        for (size_t k = 1; k <= extra; k++) {
-            unsigned cc = u[i + k];
-            if ((cc & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (cc & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += extra + 1;
+        i += len;
     }
     return true;
 }

@@ -7,10 +7,19 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Bytes of a DNS name in its ASCII form, and of its canonical UTF-8 form with the NUL. */
 #define CS_TEXT_DOMAIN_MAX  253
 #define CS_TEXT_DOMAIN_SIZE 1024
+
+/* cs_text_utf8_next's answer for bytes that do not start a valid character. */
+#define CS_TEXT_BAD_CHAR UINT32_MAX
+
+/* Decode the character at s (n > 0 bytes available) and set *len to its bytes. A byte that
+   does not start a valid, shortest-form sequence (or one cut short by n) gives
+   CS_TEXT_BAD_CHAR with *len 1, so a scan resumes at the next byte. Never reads past s[n-1]. */
+uint32_t cs_text_utf8_next(const char *s, size_t n, size_t *len);
 
 /* True when s[0..n) is strict UTF-8: no overlong forms, no surrogates, nothing above
    U+10FFFF, no truncated sequence. NUL bytes are valid UTF-8 (callers refuse them apart). */

@@ -138,3 +138,22 @@ Test(text, domain_refuses_what_is_not_a_host_name)
     strcpy(big + 254, "io");
     expect_domain(big, NULL);
 }
+
+Test(text, utf8_next_decodes_or_steps_over_one_bad_byte)
+{
+    size_t len = 0;
+    cr_expect_eq(cs_text_utf8_next("a", 1, &len), 'a');
+    cr_expect_eq(len, 1);
+    cr_expect_eq(cs_text_utf8_next("\xc3\xa9", 2, &len), 0xe9);
+    cr_expect_eq(len, 2);
+    cr_expect_eq(cs_text_utf8_next("\xe2\x82\xac", 3, &len), 0x20ac);
+    cr_expect_eq(len, 3);
+    cr_expect_eq(cs_text_utf8_next("\xf0\x9f\x98\x80", 4, &len), 0x1f600);
+    cr_expect_eq(len, 4);
+    cr_expect_eq(cs_text_utf8_next("\xe2\x82\xac", 2, &len), CS_TEXT_BAD_CHAR, "cut short by n");
+    cr_expect_eq(len, 1);
+    cr_expect_eq(cs_text_utf8_next("\xc0\xaf", 2, &len), CS_TEXT_BAD_CHAR, "overlong");
+    cr_expect_eq(len, 1);
+    cr_expect_eq(cs_text_utf8_next("\x80", 1, &len), CS_TEXT_BAD_CHAR);
+    cr_expect_eq(cs_text_utf8_next("\xed\xa0\x80", 3, &len), CS_TEXT_BAD_CHAR, "surrogate");
+}
