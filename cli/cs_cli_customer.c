@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cs_cli_table.h"
+#include "cs_text.h"
 #include "cs_util.h"
 
 #define CUSTOMER_NAME_MAX 300 /* as the schema's CHECK says */
@@ -55,27 +56,18 @@ int cs_cli_customer_check_mrr(const char *text, char *err, size_t errlen)
 
 int cs_cli_customer_domain(const char *text, char *out, size_t outlen, char *err, size_t errlen)
 {
-    if (cs_strlcpy(out, text, outlen) != 0)
-        return cs_fail(err, errlen, "--domain is longer than %d characters", DOMAIN_MAX);
-    if (!out[0])
+    if (outlen == 0)
+        return cs_fail(err, errlen, "--domain: no room");
+    out[0] = '\0';
+    const char *d = text[0] == '@' ? text + 1 : text;
+    if (!text[0])
         return 0;
-    for (char *c = out; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
-    char *d = out;
-    if (*d == '@')
-        d++;
-    if (strncmp(d, "www.", 4) == 0)
-        d += 4;
-    memmove(out, d, strlen(d) + 1);
-
-    size_t len = strlen(out);
-    bool ok = len > 0 && len <= DOMAIN_MAX && out[0] != '.' && out[0] != '-' &&
-              out[len - 1] != '.' && out[len - 1] != '-' && strstr(out, "..") == NULL;
-    for (const char *c = out; ok && *c; c++)
-        ok = isalnum((unsigned char)*c) || *c == '.' || *c == '-' || (unsigned char)*c >= 0x80;
-    if (!ok)
+    char canon[CS_TEXT_DOMAIN_SIZE];
+    if (cs_text_domain(d, strlen(d), canon) != 0)
         return cs_fail(err, errlen, "--domain: '%.64s' is not a domain name (such as acme.com)",
                        text);
+    if (cs_strlcpy(out, canon, outlen) != 0)
+        return cs_fail(err, errlen, "--domain is longer than %d characters", DOMAIN_MAX);
     return 0;
 }
 
@@ -105,7 +97,7 @@ static int s_duplicate(cs_cli_t *cli, const char *workspace_id, const char *name
 int cs_cli_customer_add(cs_cli_t *cli)
 {
     char workspace_id[CS_UUID_LEN], name[4 * CUSTOMER_NAME_MAX + 1];
-    char raw_domain[4 * DOMAIN_MAX + 1], domain[DOMAIN_MAX + 1];
+    char raw_domain[4 * DOMAIN_MAX + 1], domain[CS_TEXT_DOMAIN_SIZE];
     const char *mrr = cs_config_str(cli->cfg, "mrr");
     if (cs_cli_workspace_id(cli, workspace_id) != 0 ||
         cs_cli_text(cli, "name", CUSTOMER_NAME_MAX, false, name, sizeof name) != 0 ||

@@ -24,6 +24,9 @@
 
 #include <msgpack.h>
 
+#include "cs_text.h"
+#include "cs_uuid.h"
+
 /* ---------------------------------------------------------------------------------------- */
 /* 1. Schemas                                                                                 */
 
@@ -335,51 +338,6 @@ static int report(walk_t *w, const char *fmt, ...)
 /* ---------------------------------------------------------------------------------------- */
 /* 2. Validation                                                                              */
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t extra;
-        uint32_t cp, min;
-        if ((c & 0xe0) == 0xc0) {
-            extra = 1, cp = c & 0x1f, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2, cp = c & 0x0f, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            extra = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i - 1 < extra)
-            return false;
-        for (size_t k = 1; k <= extra; k++) {
-            unsigned cc = s[i + k];
-            if ((cc & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (cc & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += extra + 1;
-    }
-    return true;
-}
-
-/* Code points in valid UTF-8. */
-static size_t utf8_length(const char *s, size_t n)
-{
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        count += ((unsigned char)s[i] & 0xc0) != 0x80;
-    return count;
-}
-
 /* The limits every string and key obeys, wherever it is. `what` is "string" or "key". */
 static int check_text(walk_t *w, const char *s, size_t n, const char *what)
 {
@@ -387,7 +345,7 @@ static int check_text(walk_t *w, const char *s, size_t n, const char *what)
         return report(w, "%s of %zu bytes, over the limit of %u", what, n, CS_RECORD_MAX_STRING);
     if (memchr(s, '\0', n))
         return report(w, "%s contains a NUL byte", what);
-    if (!utf8_valid((const unsigned char *)s, n))
+    if (!cs_text_utf8_valid(s, n))
         return report(w, "%s is not valid UTF-8", what);
     return 0;
 }
@@ -489,21 +447,6 @@ static const char *ftype_name(ftype_t type)
     }
 }
 
-/* Canonical 8-4-4-4-12 hexadecimal, either case (as cs_uuid_valid). */
-static bool uuid_valid(const char *s, size_t n)
-{
-    if (n != 36)
-        return false;
-    for (size_t i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        bool hex = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-                   (s[i] >= 'A' && s[i] <= 'F');
-        if (dash ? s[i] != '-' : !hex)
-            return false;
-    }
-    return true;
-}
-
 /* Loosely ISO-8601: "YYYY-MM-DD" with a plausible month and day, then nothing or a 'T' (or a
    space) and at most 54 more characters; the consumers parse the rest. */
 static bool time_valid(const char *s, size_t n)
@@ -556,7 +499,7 @@ static int check_value(walk_t *w, const field_t *f, ftype_t type, const json_t *
     if (type == F_STRING || type == F_UUID || type == F_TIME) {
         const char *s = json_string_value(v);
         size_t n = json_string_length(v);
-        if (type == F_UUID && !uuid_valid(s, n))
+        if (type == F_UUID && !cs_uuid_valid_n(s, n))
             return report(w, "'%.64s' is not a uuid", s);
         if (type == F_TIME && !time_valid(s, n))
             return report(w, "'%.64s' is not an ISO-8601 time", s);
@@ -572,7 +515,7 @@ static int check_value(walk_t *w, const field_t *f, ftype_t type, const json_t *
                 return report(w, "'%.64s' is not one of %s", s, allowed);
             }
         }
-        size_t chars = (f->min_len || f->max_len) ? utf8_length(s, n) : 0;
+        size_t chars = (f->min_len || f->max_len) ? cs_text_utf8_chars(s, n) : 0;
         if (chars < f->min_len)
             return report(w, "%zu characters, at least %zu wanted", chars, f->min_len);
         if (f->max_len && chars > f->max_len)

@@ -1,6 +1,5 @@
 #include "cs_uuid.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +24,15 @@ void cs_uuid_v4(char out[CS_UUID_LEN])
     uuid_unparse_lower(id, out);
 }
 
+bool cs_uuid_valid_n(const char *s, size_t n)
+{
+    uuid_t id; /* libuuid's parser checks exactly the canonical 8-4-4-4-12 form */
+    return s && uuid_parse_range(s, s + n, id) == 0;
+}
+
 bool cs_uuid_valid(const char *text)
 {
-    if (!text || strlen(text) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? text[i] != '-' : !isxdigit((unsigned char)text[i]))
-            return false;
-    }
-    return true;
+    return text && cs_uuid_valid_n(text, strlen(text));
 }
 
 void cs_uuid_message_id(const char *workspace_id, const char *source, const char *external_id,

@@ -7,6 +7,7 @@
 #define CS_UUID_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define CS_UUID_LEN 37 /* 36 characters and the NUL */
 
@@ -18,6 +19,9 @@ void cs_uuid_v4(char out[CS_UUID_LEN]);
 
 /* True for a canonical 8-4-4-4-12 hexadecimal UUID. */
 bool cs_uuid_valid(const char *text);
+
+/* The same for the n bytes at s (not NUL-terminated). */
+bool cs_uuid_valid_n(const char *s, size_t n);
 
 /* The message id of a call: v5 of "message/" workspace "/" source "/" external_id. */
 void cs_uuid_message_id(const char *workspace_id, const char *source, const char *external_id,

@@ -7,45 +7,14 @@
 
 #include "cs_buf.h"
 #include "cs_record.h"
+#include "cs_text.h"
 #include "cs_util.h"
-
-#define BAD_CHAR UINT32_MAX /* utf8_next: an invalid byte */
 
 static const char *const LEVELS[] = {"low", "medium", "high", "critical", NULL};
 static const char *const OVERALLS[] = {"positive", "neutral", "negative", "mixed", NULL};
 
 /* ---------------------------------------------------------------------------------------- */
 /* Characters                                                                                 */
-
-/* Decode the code point at s (NUL-terminated) into *len bytes: BAD_CHAR, length 1, for a byte
-   that does not start a valid, shortest-form UTF-8 sequence. Never reads past a NUL. */
-static uint32_t utf8_next(const unsigned char *s, size_t *len)
-{
-    unsigned char c = s[0];
-    *len = 1;
-    if (c < 0x80)
-        return c;
-    size_t n;
-    uint32_t cp, min;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2, cp = c & 0x1fu, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3, cp = c & 0x0fu, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4, cp = c & 0x07u, min = 0x10000;
-    } else {
-        return BAD_CHAR;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return BAD_CHAR;
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return BAD_CHAR;
-    *len = n;
-    return cp;
-}
 
 /* Control characters, C0 and C1, and the Unicode line and paragraph separators. */
 static bool is_control(uint32_t c)
@@ -151,14 +120,14 @@ char *cs_insights_normalise(const char *text)
         return NULL;
     cs_buf_t b = {0};
     bool gap = false;
-    const unsigned char *s = (const unsigned char *)text;
-    while (*s) {
+    const char *s = text, *end = text + strlen(text);
+    while (s < end) {
         size_t n;
-        uint32_t c = utf8_next(s, &n);
+        uint32_t c = cs_text_utf8_next(s, (size_t)(end - s), &n);
         s += n;
-        if (c != BAD_CHAR && (is_format(c) || is_apostrophe(c)))
+        if (c != CS_TEXT_BAD_CHAR && (is_format(c) || is_apostrophe(c)))
             continue;
-        if (c == BAD_CHAR || is_control(c) || is_space(c) || is_punct(c)) {
+        if (c == CS_TEXT_BAD_CHAR || is_control(c) || is_space(c) || is_punct(c)) {
             gap = true;
             continue;
         }
@@ -177,12 +146,12 @@ char *cs_insights_clean(const char *text, size_t max_chars)
     cs_buf_t b = {0};
     bool gap = false;
     size_t chars = 0;
-    const unsigned char *s = (const unsigned char *)text;
-    while (*s) {
+    const char *s = text, *end = text + strlen(text);
+    while (s < end) {
         size_t n;
-        uint32_t c = utf8_next(s, &n);
+        uint32_t c = cs_text_utf8_next(s, (size_t)(end - s), &n);
         s += n;
-        if (c == BAD_CHAR)
+        if (c == CS_TEXT_BAD_CHAR)
             c = 0xfffd;
         if (is_format(c))
             continue;
@@ -209,10 +178,10 @@ static char *fold_key(const char *text)
     if (!clean)
         return NULL;
     cs_buf_t b = {0};
-    const unsigned char *s = (const unsigned char *)clean;
-    while (*s) {
+    const char *s = clean, *end = clean + strlen(clean);
+    while (s < end) {
         size_t n;
-        uint32_t c = utf8_next(s, &n);
+        uint32_t c = cs_text_utf8_next(s, (size_t)(end - s), &n);
         s += n;
         sb_put(&b, fold_case(c));
     }

@@ -11,6 +11,7 @@
 #include "cs_buf.h"
 #include "cs_insights.h"
 #include "cs_record.h"
+#include "cs_text.h"
 #include "cs_util.h"
 
 #define THEME_DESCRIPTION_CHARS 300        /* characters of a theme's description in the list */
@@ -70,16 +71,6 @@ static void sb_data(cs_buf_t *b, const char *text, size_t max_chars)
 /* ---------------------------------------------------------------------------------------- */
 /* Transcript lines                                                                           */
 
-static size_t utf8_cut(const char *s, size_t len, size_t max)
-{
-    if (len <= max)
-        return len;
-    size_t n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-        n--;
-    return n;
-}
-
 /* Who speaks in `u`, as the line names them: the name, else "Speaker <id>", else "Unknown
    speaker", cut at CS_PROMPT_NAME_BYTES. Writes into buf (CS_PROMPT_NAME_BYTES + 1 bytes) and
    returns its length. */
@@ -95,7 +86,7 @@ static size_t speaker_label(const json_t *u, char *buf)
             snprintf(scratch, sizeof scratch, "Unknown speaker");
         name = scratch;
     }
-    size_t n = utf8_cut(name, strlen(name), CS_PROMPT_NAME_BYTES);
+    size_t n = cs_text_utf8_cut(name, strlen(name), CS_PROMPT_NAME_BYTES);
     memcpy(buf, name, n);
     buf[n] = '\0';
     return n;
@@ -495,7 +486,7 @@ static int units_split(units_t *u, const json_t *utt, long long budget)
     size_t room = (size_t)(4 * (budget - CS_PROMPT_LINE_TOKENS)) - speaker_label(utt, name);
     size_t len = strlen(text), off = 0;
     while (off < len) {
-        size_t n = utf8_cut(text + off, len - off, room);
+        size_t n = cs_text_utf8_cut(text + off, len - off, room);
         if (off + n < len) /* prefer to cut after a space in the last quarter */
             for (size_t k = n; k > n - n / 4; k--)
                 if (text[off + k - 1] == ' ') {

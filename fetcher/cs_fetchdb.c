@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cs_gongcall.h"
+#include "cs_text.h"
 #include "cs_record.h"
 #include "cs_util.h"
 
@@ -76,11 +77,15 @@ json_t *cs_fetchdb_customers(cs_db_t *db, const char *workspace_id, char *err, s
     if (!res)
         return NULL;
     json_t *by_domain = json_object();
-    for (int i = 0; i < PQntuples(res); i++)
-        json_object_set_new(by_domain, PQgetvalue(res, i, 0),
+    for (int i = 0; i < PQntuples(res); i++) {
+        /* the form participants' domains take; a row stored before that rule keeps its own */
+        const char *stored = PQgetvalue(res, i, 0);
+        char canon[CS_TEXT_DOMAIN_SIZE];
+        const char *domain = cs_text_domain(stored, strlen(stored), canon) == 0 ? canon : stored;
+        json_object_set_new(by_domain, domain,
                             json_pack("{s:s, s:f, s:s}", "name", PQgetvalue(res, i, 1), "mrr",
-                                      strtod(PQgetvalue(res, i, 2), NULL), "domain",
-                                      PQgetvalue(res, i, 0)));
+                                      strtod(PQgetvalue(res, i, 2), NULL), "domain", domain));
+    }
     PQclear(res);
     return by_domain;
 }

@@ -23,13 +23,13 @@
 #include <time.h>
 
 #include "cs_record.h"
+#include "cs_text.h"
 #include "cs_util.h"
 
 #define MAX_TITLE      1024 /* bytes; the schema allows 1024 characters */
 #define MAX_URL        2048 /* bytes; a longer url is left out, never cut */
 #define MAX_FIELD      1024 /* bytes of a party's name, e-mail or title, and a customer name */
 #define MAX_SPEAKER_ID 256  /* bytes; a longer speaker id is left out */
-#define MAX_DOMAIN     253  /* bytes of a DNS name */
 #define UTTERANCE_KEYS 48   /* what an utterance costs besides its strings, for the budget */
 
 /* Epoch seconds that started_at accepts: 1970-01-01 up to 9999-12-31T23:59:59Z, so the text
@@ -68,29 +68,12 @@ static bool is_alpha(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static char to_lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
 static bool is_blank(const char *s)
 {
     for (; *s; s++)
         if (!is_space(*s))
             return false;
     return true;
-}
-
-/* The longest prefix of s (len bytes of valid UTF-8) that is at most max bytes and ends on a
-   character boundary. */
-static size_t utf8_cut(const char *s, size_t len, size_t max)
-{
-    if (len <= max)
-        return len;
-    size_t n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-        n--;
-    return n;
 }
 
 /* Copy an id (a non-empty string, or an integer formatted in decimal) into buf. Returns buf,
@@ -126,7 +109,7 @@ static int put_text(json_t *obj, const char *key, const char *s, size_t max, boo
     if (!s || !s[0])
         return 0;
     size_t len = strlen(s);
-    size_t n = utf8_cut(s, len, max);
+    size_t n = cs_text_utf8_cut(s, len, max);
     if (n < len && cut)
         *cut = true;
     if (n == 0)
@@ -135,12 +118,6 @@ static int put_text(json_t *obj, const char *key, const char *s, size_t max, boo
     if (!str)
         return -1;
     return json_object_set_new(obj, key, str);
-}
-
-/* Bytes of the UTF-8 sequence led by byte c (1 for a byte that leads none). */
-static size_t utf8_len(unsigned char c)
-{
-    return c >= 0xf0 && c < 0xf8 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
 }
 
 /* A control character (C0, DEL, or C1 as UTF-8 C2 80..9F) at p: its length in bytes, else 0. */
@@ -175,7 +152,7 @@ static int put_name(json_t *obj, const char *key, const char *s, size_t max)
             p += ctl ? ctl : 1;
             continue;
         }
-        size_t n = utf8_len(*p);
+        size_t n = cs_text_utf8_seq_len(*p);
         if (o + n > max)
             break;
         memcpy(buf + o, p, n);
@@ -401,7 +378,7 @@ typedef struct {
     const char *name; /* borrowed from the call */
     bool has_mrr;
     double mrr;
-    char domain[MAX_DOMAIN + 1]; /* "" when unknown */
+    char domain[CS_TEXT_DOMAIN_SIZE]; /* "" when unknown */
 } customer_t;
 
 /* The value of the first field, in the order of `names` (compared case-insensitively), that
@@ -502,35 +479,9 @@ static bool accept_money(const json_t *value, void *out)
     return true;
 }
 
-static bool host_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || is_digit(c) || c == '-' || c == '.';
-}
-
-/* A lower-case DNS name with at least two labels, each 1..63 of [a-z0-9-] not starting or
-   ending with '-'. */
-static bool host_valid(const char *h, size_t len)
-{
-    if (len == 0 || len > MAX_DOMAIN || !memchr(h, '.', len))
-        return false;
-    size_t label = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i == len || h[i] == '.') {
-            if (label == 0 || label > 63 || h[i - 1] == '-' || h[i - label] == '-')
-                return false;
-            label = 0;
-        } else if (!host_char(h[i])) {
-            return false;
-        } else {
-            label++;
-        }
-    }
-    return true;
-}
-
 /* The host of a website or domain ("https://www.Acme-Corp.com/about" → "acme-corp.com"):
-   scheme, user, port, path, "www." and a final dot stripped, lower-cased. */
-static bool normalise_domain(const char *s, char out[MAX_DOMAIN + 1])
+   scheme, user, port and path stripped, the host in cs_text_domain's canonical form. */
+static bool normalise_domain(const char *s, char out[CS_TEXT_DOMAIN_SIZE])
 {
     while (is_space(*s))
         s++;
@@ -558,22 +509,7 @@ static bool normalise_domain(const char *s, char out[MAX_DOMAIN + 1])
         end = colon;
     while (end > 0 && is_space(s[end - 1]))
         end--;
-    if (end > 0 && s[end - 1] == '.')
-        end--;
-    if (end > MAX_DOMAIN + 4)
-        return false;
-    char buf[MAX_DOMAIN + 5];
-    for (size_t i = 0; i < end; i++)
-        buf[i] = to_lower(s[i]);
-    buf[end] = '\0';
-    const char *h = buf;
-    if (strncmp(h, "www.", 4) == 0 && strchr(h + 4, '.'))
-        h += 4;
-    size_t len = strlen(h);
-    if (!host_valid(h, len))
-        return false;
-    memcpy(out, h, len + 1);
-    return true;
+    return cs_text_domain(s, end, out) == 0;
 }
 
 static bool accept_domain(const json_t *value, void *out)
@@ -749,12 +685,12 @@ static int add_utterance(transcript_t *t, const char *sid, const json_t *party, 
     const char *speaker = cs_rec_str(party, "name");
     const char *affiliation = cs_rec_str(party, "affiliation");
     size_t len = strlen(text);
-    size_t n = utf8_cut(text, len, CS_GONGCALL_MAX_UTTERANCE);
+    size_t n = cs_text_utf8_cut(text, len, CS_GONGCALL_MAX_UTTERANCE);
     size_t fixed = UTTERANCE_KEYS + (sid ? strlen(sid) : 0) + (speaker ? strlen(speaker) : 0);
     size_t room = CS_GONGCALL_MAX_TRANSCRIPT - t->used;
     if (fixed + n > room) {
         t->full = true;
-        n = room > fixed ? utf8_cut(text, n, room - fixed) : 0;
+        n = room > fixed ? cs_text_utf8_cut(text, n, room - fixed) : 0;
     }
     if (n < len)
         t->truncated = true;
@@ -952,7 +888,7 @@ json_t *cs_gongcall_external_domains(const json_t *record)
         const char *affiliation = cs_rec_str(p, "affiliation");
         const char *email = cs_rec_str(p, "email");
         const char *at = email ? strrchr(email, '@') : NULL;
-        char domain[MAX_DOMAIN + 1];
+        char domain[CS_TEXT_DOMAIN_SIZE];
         if (!affiliation || strcmp(affiliation, "External") != 0 || !at ||
             strpbrk(at + 1, "/?#:") || !normalise_domain(at + 1, domain))
             continue;

@@ -9,7 +9,7 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config
       libzmq3-dev libczmq-dev libcurl4-openssl-dev libmsgpack-dev libpq-dev
-      libjansson-dev libmicrohttpd-dev uuid-dev)
+      libjansson-dev libmicrohttpd-dev uuid-dev libidn2-dev)
 case "${CALLSIFT_DEPS_MODE:-all}" in
 all) PKGS+=(libcriterion-dev postgresql postgresql-client curl python3) ;;
 build) ;;

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "cs_fetchdb.h"
 #include "cs_migrate.h"
 #include "cs_testdb.h"
 #include "cs_testproc.h"
@@ -502,6 +503,58 @@ Test(cli, customer_add_normalises_and_list_orders_by_mrr)
     free(initech);
     free(globex);
     free(hooli);
+}
+
+/* The customer a participant with this e-mail address gets, by the fetcher's rule, from the
+   workspace's customers as the database holds them; NULL when none. Caller frees. */
+static char *customer_by_email(const char *workspace_id, const char *email)
+{
+    char err[256];
+    cs_db_t *db = cs_testdb_connect(&t);
+    json_t *customers = cs_fetchdb_customers(db, workspace_id, err, sizeof err);
+    cr_assert_not_null(customers, "%s", err);
+    json_t *rec =
+        json_pack("{s:[{s:s, s:s}]}", "participants", "affiliation", "External", "email", email);
+    char *name = NULL;
+    if (cs_fetchdb_attach_customer(rec, customers))
+        name = strdup(json_string_value(json_object_get(json_object_get(rec, "customer"), "name")));
+    json_decref(rec);
+    json_decref(customers);
+    cs_db_destroy(&db);
+    return name;
+}
+
+Test(cli, customer_with_a_non_ascii_domain_matches_participants_in_any_case_or_form)
+{
+    migrate();
+    char ws[CS_UUID_LEN];
+    create_workspace("Acme", ws);
+    char *id = ok_output(cli("customer", "add", "--workspace-id", ws, "--name", "Ärzte AG",
+                             "--domain", "www.ÄÖ-Example.DE", NULL));
+    free(ok_output(cli("customer", "add", "--workspace-id", ws, "--name", "Straße GmbH", "--domain",
+                       "XN--STRAE-OQA.EU", NULL)));
+    expect_query("SELECT domain FROM customers WHERE id = $1", id, NULL, "äö-example.de");
+    expect_query("SELECT domain FROM customers WHERE name = 'Straße GmbH'", NULL, NULL,
+                 "straße.eu");
+    const char *emails[] = {"anna@äö-example.de", "Anna@ÄÖ-EXAMPLE.DE",
+                            "anna@xn---example-zza4p.de", "anna@XN---EXAMPLE-ZZA4P.de"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(emails); i++) {
+        char *name = customer_by_email(ws, emails[i]);
+        cr_expect(name && strcmp(name, "Ärzte AG") == 0, "%s: %s", emails[i],
+                  name ? name : "(none)");
+        free(name);
+    }
+    char *name = customer_by_email(ws, "bob@STRASSE.eu");
+    cr_expect_null(name, "ß is a letter of its own under IDNA 2008, not 'ss'");
+    free(name);
+    name = customer_by_email(ws, "bob@Straße.EU");
+    cr_expect(name && strcmp(name, "Straße GmbH") == 0, "%s", name ? name : "(none)");
+    free(name);
+    /* the same customer in another form is a duplicate */
+    expect_failure(cli("customer", "add", "--workspace-id", ws, "--name", "Ärzte Europe",
+                       "--domain", "xn---example-zza4p.de", NULL),
+                   1, "already has a customer with domain");
+    free(id);
 }
 
 Test(cli, customer_add_rejects_bad_mrr)

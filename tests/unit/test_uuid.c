@@ -46,3 +46,22 @@ Test(uuid, v4_and_validation)
     cr_assert(!cs_uuid_valid("647ab033-6d10-4a35-9ace-0399052ec87g"));
     cr_assert(!cs_uuid_valid(NULL));
 }
+
+Test(uuid, valid_takes_the_canonical_form_in_either_case_and_nothing_else)
+{
+    cr_expect(cs_uuid_valid("647ab033-6d10-4a35-9ace-0399052ec874"));
+    cr_expect(cs_uuid_valid("647AB033-6D10-4A35-9ACE-0399052EC874"));
+    cr_expect(!cs_uuid_valid(NULL));
+    cr_expect(!cs_uuid_valid(""));
+    cr_expect(!cs_uuid_valid("647ab033-6d10-4a35-9ace-0399052ec87"));
+    cr_expect(!cs_uuid_valid("647ab033-6d10-4a35-9ace-0399052ec8745"));
+    cr_expect(!cs_uuid_valid("647ab0336d104a359ace0399052ec874"));
+    cr_expect(!cs_uuid_valid("{647ab033-6d10-4a35-9ace-0399052ec874}"));
+    cr_expect(!cs_uuid_valid("647ab033-6d10-4a35-9ace-0399052ec87g"));
+    cr_expect(!cs_uuid_valid("647ab033_6d10-4a35-9ace-0399052ec874"));
+    /* the n-byte form reads exactly n bytes */
+    const char *longer = "647ab033-6d10-4a35-9ace-0399052ec874trailing";
+    cr_expect(cs_uuid_valid_n(longer, 36));
+    cr_expect(!cs_uuid_valid_n(longer, 37));
+    cr_expect(!cs_uuid_valid_n(longer, 35));
+}
