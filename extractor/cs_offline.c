@@ -1,9 +1,8 @@
 /*  cs_offline: the built-in extraction provider (see cs_offline.h for what it does).
 
     Four parts:
-      1. text: tokens and sentences, byte for byte as scripts/train_request_model.py makes them
-         (the model's features depend on it; test_offline.c checks the scores against the
-         script's);
+      1. text: tokens and sentences, byte for byte as extractor/model/train_request_model.py makes
+   them (the model's features depend on it; test_offline.c checks the scores against the script's);
       2. the model: loading the weights file and scoring a sentence;
       3. the hand-written word lists: explicit request and bug phrases, urgency and severity,
          pain, sentiment, title clean-up, theme vocabulary;
@@ -507,7 +506,7 @@ void cs_offline_destroy(cs_offline_t **self_p)
 }
 
 /* Parsing the model text: one "key value" per line, '#' comments; see
-   scripts/train_request_model.py (write_model) for the format. */
+   extractor/model/train_request_model.py (write_model) for the format. */
 typedef struct {
     const char *p, *end;
     size_t lineno;

@@ -3,7 +3,7 @@
     quality_offline [--model FILE]
 
     With --model, the model is read from FILE (a development model written by
-    scripts/train_request_model.py --hold-out-fold) instead of the embedded one.
+    extractor/model/train_request_model.py --hold-out-fold) instead of the embedded one.
     Reads one JSON-encoded string per line on stdin (at most 1 MiB per line). For each, writes
     one line on stdout:
 
