@@ -16,7 +16,7 @@ shuffles use a fixed seed, and the sums run in a fixed order.
     python3 extractor/model/train_request_model.py --hold-out-fold 0 --out /tmp/dev0.txt
         # a development model (docs/QUALITY.md)
 
-The split, the data loading and the cue phrases are shared with scripts/quality.py, which
+The split, the data loading and the cue phrases are shared with scripts/quality/quality.py, which
 imports this module. Figures on the test part come from quality.py, through the C code.
 """
 

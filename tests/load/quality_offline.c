@@ -1,4 +1,4 @@
-/*  quality_offline: the offline provider over a stream of texts, for scripts/quality.py.
+/*  quality_offline: the offline provider over a stream of texts, for scripts/quality/quality.py.
 
     quality_offline [--model FILE]
 

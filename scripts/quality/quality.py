@@ -14,7 +14,7 @@ precision, recall, F1 and support per data set and class for:
 The F1 interval is a 95% bootstrap interval over the rows (1000 draws, fixed seed): with a few
 dozen positives, it is wide.
 
-    python3 scripts/quality.py --bin build/bin
+    python3 scripts/quality/quality.py --bin build/bin
 """
 
 import argparse
@@ -25,7 +25,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "extractor", "model"))
+ROOT = os.path.dirname(os.path.dirname(HERE))  # HERE is scripts/quality
+sys.path.insert(0, os.path.join(ROOT, "extractor", "model"))
 
 import train_request_model as trm  # noqa: E402  (the split, the data, the cue phrases)
 
