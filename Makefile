@@ -25,7 +25,7 @@ help:
 	@echo "make format      clang-format every C file"
 
 deps:
-	@scripts/deps.sh
+	@scripts/ci/deps.sh
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
@@ -42,17 +42,17 @@ install: build
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 test: build
-	scripts/with-pg.sh scripts/run-tests.sh $(BUILD)
+	scripts/ci/with-pg.sh scripts/ci/run-tests.sh $(BUILD)
 
 $(ASAN_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCALLSIFT_SANITIZE=ON $(CMAKE_ARGS)
 
 test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	scripts/with-pg.sh scripts/run-tests.sh $(ASAN_BUILD)
+	scripts/ci/with-pg.sh scripts/ci/run-tests.sh $(ASAN_BUILD)
 
 test-valgrind: build
-	scripts/with-pg.sh scripts/run-valgrind.sh $(BUILD)
+	scripts/ci/with-pg.sh scripts/ci/run-valgrind.sh $(BUILD)
 
 # The libFuzzer targets of tests/fuzz, built with clang in their own tree, each run for
 # FUZZ_SECONDS; crash inputs land in $(FUZZ_BUILD)/fuzz-crashes/ (README "Fuzzing").
@@ -61,26 +61,26 @@ $(FUZZ_BUILD)/CMakeCache.txt:
 		-DCALLSIFT_TESTS=OFF $(CMAKE_ARGS)
 
 fuzz:
-	@CALLSIFT_DEPS_MODE=fuzz scripts/deps.sh
+	@CALLSIFT_DEPS_MODE=fuzz scripts/ci/deps.sh
 	$(MAKE) $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
 	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 demo: build
-	scripts/with-pg.sh scripts/demo.sh $(BUILD)
+	scripts/ci/with-pg.sh scripts/demo/demo.sh $(BUILD)
 
 # Quality of the offline extractor and matcher on public data (../shared/eval): docs/QUALITY.md
 quality: build
-	python3 scripts/quality.py --bin $(BUILD)/bin
-	python3 scripts/quality_samples.py --bin $(BUILD)/bin
-	python3 scripts/quality_matcher.py --bin $(BUILD)/bin
-	scripts/with-pg.sh python3 scripts/quality_pipeline.py --bin $(BUILD)/bin
+	python3 scripts/quality/quality.py --bin $(BUILD)/bin
+	python3 scripts/quality/quality_samples.py --bin $(BUILD)/bin
+	python3 scripts/quality/quality_matcher.py --bin $(BUILD)/bin
+	scripts/ci/with-pg.sh python3 scripts/quality/quality_pipeline.py --bin $(BUILD)/bin
 
 # Speed, cost and scale, each figure beside its bound, in one run (under 10 minutes on 2 cores):
 # tests/load/bench.py, figures in docs/BENCHMARKS.md. The long matcher-only benchmark of
 # earlier figures: make bench-matcher.
 bench: build
-	scripts/with-pg.sh python3 tests/load/bench.py --bin $(BUILD)/bin --json $(BUILD)/bench.json
+	scripts/ci/with-pg.sh python3 tests/load/bench.py --bin $(BUILD)/bin --json $(BUILD)/bench.json
 
 bench-matcher: build
 	$(BUILD)/bin/bench_matcher --features 100000 --themes 20 --queries 2000 --cross-queries 200 --dims 1536

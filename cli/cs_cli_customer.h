@@ -1,8 +1,10 @@
 /*  cs_cli_customer: `callsift customer add` and `callsift customer list`.
 
     Customers are how calls get their revenue weight: the fetcher matches a call's participants
-    to a customer by e-mail domain. Adding one NOTIFYs callsift_customers with the workspace id
-    in the same transaction, so a running fetcher reloads the table. */
+    to a customer by e-mail domain. The fetcher reads the customers table once, when it starts:
+    a fetcher already running does not see a customer added after that. Adding one also NOTIFYs
+    callsift_customers with the workspace id in the same transaction, but no stage LISTENs on
+    that channel today. */
 #ifndef CS_CLI_CUSTOMER_H
 #define CS_CLI_CUSTOMER_H
 

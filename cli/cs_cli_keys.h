@@ -1,4 +1,4 @@
-/*  cs_cli_keys: `callsift keys generate DIR`, the CURVE certificates of a pipeline (issue 7).
+/*  cs_cli_keys: `callsift keys generate DIR`, the CURVE certificates of a pipeline.
 
     Writes czmq certificates (zcert_save: "NAME" holds the public key, "NAME_secret" both keys,
     mode 0600) for two identities, and the directory of clients the bound sockets let in:

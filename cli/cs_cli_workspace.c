@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cs_cli_table.h"
+#include "cs_record.h"
 #include "cs_util.h"
 
 #define WORKSPACE_NAME_MAX 200 /* as the schema's CHECK says */
@@ -30,8 +31,8 @@ int cs_cli_workspace_create(cs_cli_t *cli)
     cs_uuid_v4(theme_id);
     cs_uuid_v4(integration_id);
     const char *workspace[] = {workspace_id, name};
-    const char *theme[] = {theme_id, workspace_id, CS_CLI_DEFAULT_THEME_NAME,
-                           CS_CLI_DEFAULT_THEME_DESCRIPTION};
+    const char *theme[] = {theme_id, workspace_id, CS_DEFAULT_THEME_NAME,
+                           CS_DEFAULT_THEME_DESCRIPTION};
     const char *integration[] = {integration_id, workspace_id, "gong", "Gong"};
 
     if (cs_cli_begin(cli) != 0)

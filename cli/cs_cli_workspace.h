@@ -1,15 +1,12 @@
 /*  cs_cli_workspace: `callsift workspace create` and `callsift workspace list`.
 
-    A workspace is born complete: with its default theme "Uncategorized" (where the extractor
-    files requests that fit no other theme) and its Gong integration, in one transaction. */
+    A workspace is born complete: with its default theme (CS_DEFAULT_THEME_NAME of cs_record.h,
+    where the extractor files requests that fit no other theme) and its Gong integration, in one
+    transaction. */
 #ifndef CS_CLI_WORKSPACE_H
 #define CS_CLI_WORKSPACE_H
 
 #include "cs_cli_common.h"
-
-/* The default theme every workspace gets. */
-#define CS_CLI_DEFAULT_THEME_NAME        "Uncategorized"
-#define CS_CLI_DEFAULT_THEME_DESCRIPTION "Requests that fit none of the workspace's themes"
 
 extern const cs_option_t cs_cli_workspace_create_options[];
 extern const cs_option_t cs_cli_workspace_list_options[];

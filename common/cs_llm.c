@@ -1018,3 +1018,31 @@ bool cs_llm_model_price(const char *model, double *input, double *output)
     }
     return best > 0;
 }
+
+static bool s_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+const char *cs_llm_unfence(const char *answer, size_t *len)
+{
+    const char *s = answer, *e = answer + strlen(answer);
+    while (s < e && s_is_space(*s))
+        s++;
+    while (e > s && s_is_space(e[-1]))
+        e--;
+    if (e - s >= 3 && strncmp(s, "```", 3) == 0) {
+        const char *nl = memchr(s, '\n', (size_t)(e - s));
+        if (nl) {
+            s = nl + 1;
+            if (e - s >= 3 && strncmp(e - 3, "```", 3) == 0)
+                e -= 3;
+            while (s < e && s_is_space(*s))
+                s++;
+            while (e > s && s_is_space(e[-1]))
+                e--;
+        }
+    }
+    *len = (size_t)(e - s);
+    return s;
+}

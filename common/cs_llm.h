@@ -162,4 +162,14 @@ void cs_llm_stats(const cs_llm_t *self, cs_llm_stats_t *out);
    models (local servers: free). */
 bool cs_llm_model_price(const char *model, double *input, double *output);
 
+/* The chat model used when none is configured (--model, OPENAI_MODEL), for both the
+   extractor and the matcher's judge. */
+#define CS_LLM_DEFAULT_MODEL "gpt-4o-mini"
+
+/* The text inside a chat answer: `answer` (borrowed, NUL-terminated) with the whitespace around
+   it left out and, when it opens with a Markdown code fence ("```" or "```json" and a line
+   break), that fence and its closing "```" left out too. Returns a pointer into `answer` and
+   the length in *len (0 for an answer that is only whitespace). Can't fail. */
+const char *cs_llm_unfence(const char *answer, size_t *len);
+
 #endif

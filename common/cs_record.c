@@ -65,9 +65,19 @@ static const range_t UNIT = {0, 1};
 static const range_t SIGNED_UNIT = {-1, 1};
 static const range_t INDEX = {0, INT_MAX}; /* consumers use it as an int */
 
+const char *const CS_URGENCY_LEVELS[] = {CS_URGENCY_LOW, CS_URGENCY_MEDIUM, CS_URGENCY_HIGH,
+                                         CS_URGENCY_CRITICAL, NULL};
+
+int cs_urgency_rank(const char *level)
+{
+    for (int i = 0; level && CS_URGENCY_LEVELS[i]; i++)
+        if (strcmp(level, CS_URGENCY_LEVELS[i]) == 0)
+            return i;
+    return -1;
+}
+
 static const char *const SOURCES[] = {"gong", "replay", NULL};
 static const char *const AFFILIATIONS[] = {"Internal", "External", "Unknown", NULL};
-static const char *const URGENCIES[] = {"low", "medium", "high", "critical", NULL};
 static const char *const SENTIMENTS[] = {"positive", "neutral", "negative", "mixed", NULL};
 static const char *const ACTIONS[] = {"create", "link", NULL};
 static const char *const METHODS[] = {"exact", "embedding", "llm", NULL};
@@ -127,7 +137,7 @@ static const field_t CALL[] = {
 static const field_t FEATURE_REQUEST[] = {
     {"title", F_STRING, REQ, .max_len = 512},
     {"description", F_STRING, OPT},
-    {"urgency", F_STRING, OPT, .choices = URGENCIES},
+    {"urgency", F_STRING, OPT, .choices = CS_URGENCY_LEVELS},
     {"theme", F_STRING, OPT},
     {"quote", F_STRING, OPT},
     {"speaker", F_STRING, OPT},
@@ -137,7 +147,7 @@ static const field_t FEATURE_REQUEST[] = {
 static const field_t BUG_REPORT[] = {
     {"title", F_STRING, REQ},
     {"description", F_STRING, OPT},
-    {"severity", F_STRING, OPT, .choices = URGENCIES},
+    {"severity", F_STRING, OPT, .choices = CS_URGENCY_LEVELS},
     {"quote", F_STRING, OPT},
     {0},
 };
@@ -192,7 +202,7 @@ static const field_t DECIDED[] = {
     {"theme_id", F_UUID, OPT},
     {"name", F_STRING, REQ, .max_len = 512},
     {"description", F_STRING, OPT},
-    {"urgency", F_STRING, OPT, .choices = URGENCIES},
+    {"urgency", F_STRING, OPT, .choices = CS_URGENCY_LEVELS},
     {"confidence", F_NUMBER, REQ, .range = &UNIT},
     {"reasoning", F_STRING, OPT},
     {"method", F_STRING, REQ, .choices = METHODS},

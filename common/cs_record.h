@@ -44,6 +44,26 @@
 #define CS_CAUSE_NOT_EXTRACTED   "not_extracted"      /* flags.extract false: as asked */
 #define CS_CAUSE_OTHER           "other"
 
+/* The urgency of a feature request and the severity of a bug report, lowest first. A record
+   carries one of these words or none; the extractor turns any other answer into
+   CS_URGENCY_DEFAULT. CS_URGENCY_LEVELS lists them in that order, NULL-terminated (the schema's
+   choices). */
+#define CS_URGENCY_LOW      "low"
+#define CS_URGENCY_MEDIUM   "medium"
+#define CS_URGENCY_HIGH     "high"
+#define CS_URGENCY_CRITICAL "critical"
+#define CS_URGENCY_DEFAULT  CS_URGENCY_MEDIUM
+extern const char *const CS_URGENCY_LEVELS[];
+
+/* The position of `level` in CS_URGENCY_LEVELS (0 for "low" up to 3 for "critical"), or -1 for
+   NULL or any other word (compared exactly). Can't fail. */
+int cs_urgency_rank(const char *level);
+
+/* The theme every workspace is born with (is_default), where a request that fits no other
+   theme goes; also the theme the extractor falls back to by name. */
+#define CS_DEFAULT_THEME_NAME        "Uncategorized"
+#define CS_DEFAULT_THEME_DESCRIPTION "Requests that fit none of the workspace's themes"
+
 typedef enum {
     CS_KIND_UNKNOWN = 0,
     CS_KIND_CALL,

@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "cs_buf.h"
+#include "cs_llm.h"
 #include "cs_record.h"
 #include "cs_text.h"
 #include "cs_util.h"
 
-static const char *const LEVELS[] = {"low", "medium", "high", "critical", NULL};
 static const char *const OVERALLS[] = {"positive", "neutral", "negative", "mixed", NULL};
 
 /* ---------------------------------------------------------------------------------------- */
@@ -237,7 +237,7 @@ const char *cs_insights_default_theme(const json_t *themes)
             json_is_true(json_object_get(json_array_get(themes, i), "is_default")))
             return theme_at(themes, i);
     for (size_t i = 0; i < json_array_size(themes); i++)
-        if (theme_at(themes, i) && same_name(theme_at(themes, i), "Uncategorized") == 1)
+        if (theme_at(themes, i) && same_name(theme_at(themes, i), CS_DEFAULT_THEME_NAME) == 1)
             return theme_at(themes, i);
     return NULL;
 }
@@ -451,7 +451,7 @@ static void collector_free(collector_t *c)
 
 static int level_rank(const char *level)
 {
-    return choice_index(LEVELS, level);
+    return choice_index(CS_URGENCY_LEVELS, level);
 }
 
 static bool same_key(const char *a, const char *b)
@@ -592,13 +592,14 @@ static void put_str(parse_t *p, json_t *obj, const char *key, const char *value)
         p->nomem = true;
 }
 
-/* The urgency or severity: one of the levels (letter case aside), else "medium". */
+/* The urgency or severity: one of CS_URGENCY_LEVELS (letter case aside), else
+   CS_URGENCY_DEFAULT. */
 static void put_level(parse_t *p, json_t *out, const json_t *in, const char *key)
 {
-    int i = choice_index(LEVELS, cs_rec_str(in, key));
+    int i = choice_index(CS_URGENCY_LEVELS, cs_rec_str(in, key));
     if (i < 0)
         p->stats->fields_fixed++;
-    put_str(p, out, key, LEVELS[i < 0 ? 1 : i]);
+    put_str(p, out, key, i < 0 ? CS_URGENCY_DEFAULT : CS_URGENCY_LEVELS[i]);
 }
 
 static void put_theme(parse_t *p, json_t *out, const json_t *in)
@@ -779,26 +780,6 @@ static json_t *parse_pains(parse_t *p, const json_t *in)
     return out;
 }
 
-/* The JSON text inside `answer`: whitespace and a Markdown code fence around it left out. */
-static const char *unwrap(const char *answer, size_t *len)
-{
-    const char *s = answer, *e = answer + strlen(answer);
-    while (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
-        s++;
-    if (e - s >= 3 && strncmp(s, "```", 3) == 0) {
-        const char *nl = memchr(s, '\n', (size_t)(e - s));
-        if (nl) {
-            s = nl + 1;
-            while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-                e--;
-            if (e - s >= 3 && strncmp(e - 3, "```", 3) == 0)
-                e -= 3;
-        }
-    }
-    *len = (size_t)(e - s);
-    return s;
-}
-
 /* The object between the first '{' and the last '}' of text, or NULL. */
 static json_t *outermost_object(const char *text, size_t len)
 {
@@ -897,7 +878,7 @@ int cs_insights_parse(const char *answer, const cs_insights_ctx_t *ctx, json_t *
     if (size > CS_INSIGHTS_MAX_ANSWER)
         return cs_fail(err, errlen, "answer is too large (over %u bytes)", CS_INSIGHTS_MAX_ANSWER);
     size_t len;
-    const char *text = unwrap(answer, &len);
+    const char *text = cs_llm_unfence(answer, &len);
     if (len == 0)
         return cs_fail(err, errlen, "answer is empty");
     json_error_t jerr;

@@ -1,9 +1,8 @@
 /*  cs_offline: the built-in extraction provider (see cs_offline.h for what it does).
 
     Four parts:
-      1. text: tokens and sentences, byte for byte as scripts/train_request_model.py makes them
-         (the model's features depend on it; test_offline.c checks the scores against the
-         script's);
+      1. text: tokens and sentences, byte for byte as extractor/model/train_request_model.py makes
+   them (the model's features depend on it; test_offline.c checks the scores against the script's);
       2. the model: loading the weights file and scoring a sentence;
       3. the hand-written word lists: explicit request and bug phrases, urgency and severity,
          pain, sentiment, title clean-up, theme vocabulary;
@@ -35,7 +34,7 @@
 #define MAX_PAIN_BYTES  240
 #define MAX_SUMMARY     400
 #define MAX_SUMMARY_ONE 3 /* sentences */
-#define DEFAULT_THEME   "Uncategorized"
+#define DEFAULT_THEME   CS_DEFAULT_THEME_NAME
 
 /* ---------------------------------------------------------------------------------------- */
 /* 1. Text                                                                                    */
@@ -507,7 +506,7 @@ void cs_offline_destroy(cs_offline_t **self_p)
 }
 
 /* Parsing the model text: one "key value" per line, '#' comments; see
-   scripts/train_request_model.py (write_model) for the format. */
+   extractor/model/train_request_model.py (write_model) for the format. */
 typedef struct {
     const char *p, *end;
     size_t lineno;
@@ -1300,28 +1299,28 @@ static int classify(const cs_offline_t *self, sentences_t *all)
 static const char *urgency_of(const tokens_t *t)
 {
     if (has_any(t, URGENCY_LOW_FIRST))
-        return "low";
+        return CS_URGENCY_LOW;
     if (has_any(t, URGENCY_CRITICAL))
-        return "critical";
+        return CS_URGENCY_CRITICAL;
     bool high = has_any(t, URGENCY_HIGH), low = has_any(t, URGENCY_LOW);
     if (high && !low)
-        return "high";
+        return CS_URGENCY_HIGH;
     if (low && !high)
-        return "low";
-    return "medium";
+        return CS_URGENCY_LOW;
+    return CS_URGENCY_MEDIUM;
 }
 
 /* Severity likewise: critical, then high or low (both or neither: medium). */
 static const char *severity_of(const tokens_t *t)
 {
     if (has_any(t, SEVERITY_CRITICAL))
-        return "critical";
+        return CS_URGENCY_CRITICAL;
     bool high = has_any(t, SEVERITY_HIGH), low = has_any(t, SEVERITY_LOW);
     if (high && !low)
-        return "high";
+        return CS_URGENCY_HIGH;
     if (low && !high)
-        return "low";
-    return "medium";
+        return CS_URGENCY_LOW;
+    return CS_URGENCY_MEDIUM;
 }
 
 /* A growing string with a hard cap: appends past `cap` bytes are cut (at a UTF-8 boundary). */
@@ -1502,7 +1501,8 @@ static char *title_key(const char *title)
 
 static int urgency_rank(const char *u)
 {
-    return strcmp(u, "critical") == 0 ? 3 : strcmp(u, "high") == 0 ? 2 : strcmp(u, "medium") == 0;
+    int rank = cs_urgency_rank(u);
+    return rank < 0 ? 0 : rank;
 }
 
 /* json_object_set_new that reports failure (a NULL value included) as -1. */
@@ -1542,7 +1542,7 @@ static int add_item(const sentence_t *s, const themes_t *th, json_t *items, char
     const char *field = s->kind == 0 ? "urgency" : "severity";
     if (s->kind == 0 && empty) {
         rc = 0;
-        if (previous && strcmp(level, "medium") != 0)
+        if (previous && strcmp(level, CS_URGENCY_MEDIUM) != 0)
             rc = put(previous, field, json_string(level));
         goto done;
     }

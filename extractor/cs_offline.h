@@ -11,7 +11,7 @@
         "Internal" never counts: the vendor's own pitch is not a request.
       - Utterances are split into sentences. Each customer sentence is scored by two small
         logistic regressions (request, bug) over hashed word, word-pair, character n-gram and
-        cue-phrase features; the model is trained by scripts/train_request_model.py and
+        cue-phrase features; the model is trained by extractor/model/train_request_model.py and
         embedded at build time (extractor/model/). The model learnt from forum posts and app
         reviews, so hand-written rules adapt it to sales calls:
           request: an explicit request phrase ("we need a", "would love", "do you integrate

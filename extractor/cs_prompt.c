@@ -10,6 +10,7 @@
 
 #include "cs_buf.h"
 #include "cs_insights.h"
+#include "cs_llm.h"
 #include "cs_record.h"
 #include "cs_text.h"
 #include "cs_util.h"
@@ -384,7 +385,6 @@ static json_t *theme_property(const json_t *themes)
                      "One of the workspace's themes, exactly as listed; null when none fits.");
 }
 
-static const char *const LEVELS[] = {"low", "medium", "high", "critical", NULL};
 static const char *const OVERALLS[] = {"positive", "neutral", "negative", "mixed", NULL};
 
 json_t *cs_prompt_schema(const json_t *themes)
@@ -395,14 +395,16 @@ json_t *cs_prompt_schema(const json_t *themes)
         nullable_string("Who said the quote, as named in the transcript, or null."), "title",
         typed("string", "A short name for the feature: at most 8 words, no customer names."),
         "description", typed("string", "What the customer wants and why."), "urgency",
-        choice(LEVELS, "critical: blocker or deal-breaker; high: must-have soon; medium; "
-                       "low: nice to have."),
+        choice(CS_URGENCY_LEVELS,
+               "critical: blocker or deal-breaker; high: must-have soon; medium; "
+               "low: nice to have."),
         "theme", theme_property(themes)));
-    json_t *bug = strict_object(json_pack(
-        "{s:o, s:o, s:o, s:o}", "quote", nullable_string(quote), "title",
-        typed("string", "A short name for the problem: at most 8 words."), "description",
-        typed("string", "What is broken and how it affects the customer."), "severity",
-        choice(LEVELS, "critical: blocks work or loses data; high; medium; low: cosmetic.")));
+    json_t *bug = strict_object(
+        json_pack("{s:o, s:o, s:o, s:o}", "quote", nullable_string(quote), "title",
+                  typed("string", "A short name for the problem: at most 8 words."), "description",
+                  typed("string", "What is broken and how it affects the customer."), "severity",
+                  choice(CS_URGENCY_LEVELS,
+                         "critical: blocks work or loses data; high; medium; low: cosmetic.")));
     json_t *sentiment = strict_object(
         json_pack("{s:o, s:o}", "overall", choice(OVERALLS, "The customer's overall attitude."),
                   "score", typed("number", "From -1 (very negative) to 1 (very positive).")));
@@ -440,7 +442,7 @@ json_t *cs_prompt_extraction(const cs_prompt_opts_t *opts, const json_t *utteran
     json_t *body = NULL;
     if (format && system && user)
         body = json_pack("{s:s, s:f, s:i, s:O, s:[{s:s, s:s}, {s:s, s:s}]}", "model",
-                         opts->model && opts->model[0] ? opts->model : CS_PROMPT_DEFAULT_MODEL,
+                         opts->model && opts->model[0] ? opts->model : CS_LLM_DEFAULT_MODEL,
                          "temperature", temperature, "max_tokens", max_tokens, "response_format",
                          format, "messages", "role", "system", "content", system, "role", "user",
                          "content", user);

@@ -32,7 +32,6 @@
 
 #define CS_PROMPT_OPEN               "<<<TRANSCRIPT"
 #define CS_PROMPT_CLOSE              "TRANSCRIPT>>>"
-#define CS_PROMPT_DEFAULT_MODEL      "gpt-4o-mini"
 #define CS_PROMPT_DEFAULT_MAX_TOKENS 2000
 #define CS_PROMPT_MAX_BYTES          (16u << 20) /* the request's text; more is refused */
 #define CS_PROMPT_MAX_THEMES         200 /* themes listed and in the enum; the rest left out */
@@ -44,7 +43,7 @@ typedef struct {
     const json_t *themes;   /* [{name, description, is_default}] borrowed; may be NULL */
     const json_t *customer; /* {name, mrr, domain} borrowed, or NULL */
     const char *title;      /* call title or NULL */
-    const char *model;      /* e.g. "gpt-4o-mini"; NULL: CS_PROMPT_DEFAULT_MODEL */
+    const char *model;      /* NULL or "": CS_LLM_DEFAULT_MODEL (cs_llm.h) */
     double temperature;     /* 0.3 in the seed; clamped to [0, 2] */
     bool json_schema;       /* true: response_format json_schema (strict) with
                                cs_prompt_schema; false: {"type": "json_object"} */

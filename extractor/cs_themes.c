@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cs_log.h"
+#include "cs_record.h"
 
 struct cs_themes {
     cs_db_t *db;
@@ -41,8 +42,8 @@ void cs_themes_destroy(cs_themes_t **self_p)
 
 json_t *cs_themes_default(void)
 {
-    return json_pack("[{s:s, s:s, s:b}]", "name", "Uncategorized", "description",
-                     "Requests that fit none of the workspace's themes", "is_default", 1);
+    return json_pack("[{s:s, s:s, s:b}]", "name", CS_DEFAULT_THEME_NAME, "description",
+                     CS_DEFAULT_THEME_DESCRIPTION, "is_default", 1);
 }
 
 const json_t *cs_themes_get(cs_themes_t *self, const char *workspace_id)

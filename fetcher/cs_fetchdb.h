@@ -29,13 +29,13 @@ int cs_fetchdb_workspace(cs_db_t *db, const char *workspace_id, cs_fetch_workspa
 zhashx_t *cs_fetchdb_done(cs_db_t *db, const char *workspace_id, const char *source, char *err,
                           size_t errlen);
 
-/* The workspace's customers by lower-cased domain: a new object domain -> {name, mrr, domain}.
-   NULL with the reason in err. */
 /* The external ids of the workspace's calls from `source` stored unprocessed (their extraction
    failed): what --reprocess sends again. New hash (keys only); NULL + reason. */
 zhashx_t *cs_fetchdb_unprocessed(cs_db_t *db, const char *workspace_id, const char *source,
                                  char *err, size_t errlen);
 
+/* The workspace's customers by lower-cased domain: a new object domain -> {name, mrr, domain}.
+   NULL with the reason in err. */
 json_t *cs_fetchdb_customers(cs_db_t *db, const char *workspace_id, char *err, size_t errlen);
 
 /* When `rec` (a call record) has no customer, set it from `customers` by the e-mail domains of

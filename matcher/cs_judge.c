@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cs_buf.h"
+#include "cs_llm.h"
 #include "cs_record.h"
 #include "cs_util.h"
 
@@ -77,7 +78,7 @@ json_t *cs_judge_request(const char *model, bool json_schema, const json_t *feat
     json_t *body = NULL;
     if (text && format)
         body = json_pack("{s:s, s:f, s:i, s:O, s:[{s:s, s:s}, {s:s, s:s}]}", "model",
-                         model && model[0] ? model : "gpt-4o-mini", "temperature",
+                         model && model[0] ? model : CS_LLM_DEFAULT_MODEL, "temperature",
                          CS_JUDGE_TEMPERATURE, "max_tokens", CS_JUDGE_MAX_TOKENS, "response_format",
                          format, "messages", "role", "system", "content", SYSTEM, "role", "user",
                          "content", text);
@@ -91,7 +92,9 @@ int cs_judge_parse(const char *content, const json_t *candidates, cs_verdict_t *
 {
     *out = (cs_verdict_t){0};
     json_error_t jerr;
-    json_t *answer = content ? json_loads(content, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    size_t len = 0;
+    const char *text = content ? cs_llm_unfence(content, &len) : NULL;
+    json_t *answer = text ? json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
     if (!json_is_object(answer)) {
         json_decref(answer);
         return cs_fail(err, errlen, "not a JSON object: %s", content ? jerr.text : "no content");

@@ -35,7 +35,8 @@ typedef struct {
 json_t *cs_judge_request(const char *model, bool json_schema, const json_t *feature,
                          const json_t *candidates);
 
-/* Validate an answer's content against the candidates. 0 and *out filled, or -1 with the
+/* Validate an answer's content against the candidates (a Markdown code fence around the JSON
+   object is left out, as cs_llm_unfence() does). 0 and *out filled, or -1 with the
    reason ("not JSON: ...", "matching_feature_id 'x' is not one of the candidates", ...). */
 int cs_judge_parse(const char *content, const json_t *candidates, cs_verdict_t *out, char *err,
                    size_t errlen);

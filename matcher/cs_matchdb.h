@@ -2,7 +2,8 @@
     workspace, loaded on the workspace's first extraction with its themes and its features'
     stored vectors, and kept current:
       - the matcher adds the features it creates itself (cs_match does, at once);
-      - `NOTIFY callsift_features, '<workspace id>'` (the CLI, after it changes features) and
+      - `NOTIFY callsift_features, '<workspace id>'` (sent by hand or by a tool after changing a
+        workspace's features in the database; no callsift command changes features) and
         `NOTIFY callsift_themes, '<workspace id>'` (after `callsift theme add`) reload that
         workspace's catalogue in place; features this matcher created that the writer has not
         committed yet are kept across the reload;

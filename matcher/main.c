@@ -38,7 +38,7 @@ static const cs_option_t OPTIONS[] = {
      0},
     {"openai-api-key", "OPENAI_API_KEY", CS_OPT_STRING, NULL, "API key of the LLM endpoint",
      CS_OPT_SECRET},
-    {"model", "OPENAI_MODEL", CS_OPT_STRING, "gpt-4o-mini", "judge model", 0},
+    {"model", "OPENAI_MODEL", CS_OPT_STRING, CS_LLM_DEFAULT_MODEL, "judge model", 0},
     {"openai-base-url", "OPENAI_BASE_URL", CS_OPT_STRING, "https://api.openai.com/v1",
      "any OpenAI-compatible endpoint (Azure OpenAI, vLLM, Ollama, llama.cpp server)", 0},
     {"response-format", "CALLSIFT_RESPONSE_FORMAT", CS_OPT_STRING, "json_schema",

@@ -5,8 +5,10 @@
         keyed by the deterministic message id, linked to the customer it was with;
       - for each decided feature request: the new feature (create) or the existing one (link),
         a feature_messages link with the customer's quote, and a match_decisions audit row;
-      - mention_count, first_mentioned and last_mentioned of every touched feature, recomputed
-        from the links inside the same transaction.
+      - mention_count of every touched feature incremented by the links this call added, and
+        its first_mentioned and last_mentioned widened to this call's date, inside the same
+        transaction (the feature rows are locked, so concurrent writers add up; the links are
+        not recounted).
     A call that is already stored as processed changes nothing (status ALREADY). A stored call
     that was not processed (its extraction failed, or was skipped) is overwritten by the new
     delivery. */

@@ -1,7 +1,7 @@
 """Who is on the calls: Helpdeskly's own staff and the six demo customers.
 
 All names, companies and numbers are fictional. The customers match the demo workspace that
-scripts/demo.sh creates (name, domain, MRR).
+scripts/demo/demo.sh creates (name, domain, MRR).
 """
 
 VENDOR = "Helpdeskly"

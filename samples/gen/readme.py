@@ -10,7 +10,7 @@ def render(s, truth):
     return f"""# Sample calls
 
 Fictional sales and success calls between **Helpdeskly** (a made-up shared-inbox and help-desk
-SaaS) and the six customers of the demo workspace that `scripts/demo.sh` creates (Northwind
+SaaS) and the six customers of the demo workspace that `scripts/demo/demo.sh` creates (Northwind
 Logistics, Globex Health, Initech Software, Umbrella Retail, Hooli Travel, Vandelay Imports), for
 running callsift end to end without a Gong account. Every name, company, e-mail address and number
 in here is invented; the `.example` domains do not exist.
@@ -77,7 +77,7 @@ Things to trip over, on purpose:
 
 ## Replaying
 
-With a workspace set up as `scripts/demo.sh` does (`$ws` its id):
+With a workspace set up as `scripts/demo/demo.sh` does (`$ws` its id):
 
     callsift-fetcher --workspace-id "$ws" --replay samples/calls.jsonl
 

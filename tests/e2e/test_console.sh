@@ -33,7 +33,7 @@ bin=$(cd "$bin" && pwd)
 for exe in callsift callsift-writer callsift-matcher callsift-extractor callsift-fetcher; do
     [ -x "$bin/$exe" ] || fail "$bin/$exe not found (make build)"
 done
-: "${DATABASE_URL:?test_console: DATABASE_URL must point at a PostgreSQL server (scripts/with-pg.sh)}"
+: "${DATABASE_URL:?test_console: DATABASE_URL must point at a PostgreSQL server (scripts/ci/with-pg.sh)}"
 command -v psql >/dev/null || fail "psql not found (postgresql-client)"
 cd "$here"
 launcher=deploy/run-local.sh

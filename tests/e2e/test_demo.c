@@ -1,4 +1,4 @@
-/* The demo (scripts/demo.sh), tested: the real pipeline (writer, matcher, two extractors, the
+/* The demo (scripts/demo/demo.sh), tested: the real pipeline (writer, matcher, two extractors, the
    fetcher replaying samples/calls.jsonl) started by deploy/run-local.sh, offline, into a
    database of the test's own, on ports of its own; then `callsift report` and the database are
    checked against the sample's ground truth, samples/truth.json (read at run time).
@@ -10,8 +10,8 @@
        database: "No new calls to ingest", the catalogue unchanged.
 
    A truth request mention is found when a stored quote (feature_messages.quote) of its call
-   matches its sentence, the rule of scripts/quality_pipeline.py: both normalised (lower case,
-   curly apostrophes straight, every run of characters other than letters, digits and
+   matches its sentence, the rule of scripts/quality/quality_pipeline.py: both normalised (lower
+   case, curly apostrophes straight, every run of characters other than letters, digits and
    apostrophes one space), one contains the other and the shorter has 3 words or more, or their
    word sets have a Jaccard index of at least 0.5.
 
@@ -43,8 +43,8 @@
 #define SAMPLE_TRUTH        "/samples/truth.json"
 #define STORED_CALLS        39 /* 40 in the file, one private */
 
-/* Quality floors. MEASURED, not assumed: scripts/quality_pipeline.py on this sample with the
-   offline extractor and matcher (docs/QUALITY.md, "The whole pipeline on the sample calls")
+/* Quality floors. MEASURED, not assumed: scripts/quality/quality_pipeline.py on this sample with
+   the offline extractor and matcher (docs/QUALITY.md, "The whole pipeline on the sample calls")
    found 26 of the 45 truth request mentions, 14 of the 15 canonical requests, the 3 found
    Salesforce-sync mentions in 3 features, and no feature holding more than one canonical
    request. The floors leave a small margin under those figures, so a regression in the
@@ -126,7 +126,7 @@ static char *cli(const char *const *args)
     return run.out;
 }
 
-/* The workspace of scripts/demo.sh, through the CLI as demo.sh makes it. */
+/* The workspace of scripts/demo/demo.sh, through the CLI as demo.sh makes it. */
 static void set_up_demo_workspace(void)
 {
     cs_testdata_demo_workspace(t.url, ws);
@@ -149,7 +149,7 @@ static int free_base_port(void)
     return -1;
 }
 
-/* deploy/run-local.sh --extractors 2 on the sample calls, as scripts/demo.sh runs it. */
+/* deploy/run-local.sh --extractors 2 on the sample calls, as scripts/demo/demo.sh runs it. */
 static cs_testrun_t run_pipeline(void)
 {
     static char path[4096], base[16], script[512], calls[512];
@@ -211,7 +211,7 @@ static json_t *load_truth(void)
     return truth;
 }
 
-/* ---- the matching rule (scripts/quality_pipeline.py, matches()) -------------------------- */
+/* ---- the matching rule (scripts/quality/quality_pipeline.py, matches()) ----------------- */
 
 #define MAX_WORDS 128
 

@@ -33,7 +33,7 @@ bin=$(cd "$bin" && pwd)
 for exe in callsift callsift-writer callsift-matcher callsift-extractor callsift-fetcher; do
     [ -x "$bin/$exe" ] || fail "$bin/$exe not found (make build)"
 done
-: "${DATABASE_URL:?test_deploy_env: DATABASE_URL must point at a PostgreSQL server (scripts/with-pg.sh)}"
+: "${DATABASE_URL:?test_deploy_env: DATABASE_URL must point at a PostgreSQL server (scripts/ci/with-pg.sh)}"
 command -v psql >/dev/null || fail "psql not found (postgresql-client)"
 cd "$here"
 env_example=deploy/.env.example
@@ -170,7 +170,7 @@ DATABASE_URL=$url "$bin/callsift" migrate >"$work/migrate.out" 2>&1 || fail "cal
 ws=$(DATABASE_URL=$url "$bin/callsift" workspace create --name "Deploy env test" 2>"$work/workspace.err") ||
     fail "callsift workspace create: $(cat "$work/workspace.err")"
 
-# Nine free loopback ports in a row, below the ephemeral range (as scripts/demo.sh does): four
+# Nine free loopback ports in a row, below the ephemeral range (as scripts/demo/demo.sh does): four
 # endpoints, then the metrics ports of the writer, matcher, fetcher and two extractors.
 in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 base=""

@@ -22,7 +22,7 @@ fail() {
 }
 [ -d "$bin" ] || fail "no bin directory '$bin' (make build)"
 bin=$(cd "$bin" && pwd)
-: "${DATABASE_URL:?test_outcome: DATABASE_URL must point at a PostgreSQL server (scripts/with-pg.sh)}"
+: "${DATABASE_URL:?test_outcome: DATABASE_URL must point at a PostgreSQL server (scripts/ci/with-pg.sh)}"
 command -v psql >/dev/null || fail "psql not found (postgresql-client)"
 cd "$here"
 

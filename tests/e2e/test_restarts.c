@@ -55,11 +55,11 @@ typedef struct {
 
 static cluster_t pg;
 
-/* Run scripts/NAME DIR ARGS; assert success; the first line of its stdout into out. */
+/* Run scripts/ci/NAME DIR ARGS; assert success; the first line of its stdout into out. */
 static void pg_script(const char *name, const char *args, char *out, size_t outlen)
 {
     char cmd[1024], line[1024] = "", rest[256];
-    snprintf(cmd, sizeof cmd, "%s/scripts/%s %s %s", CS_TEST_SOURCE_DIR, name, pg.dir, args);
+    snprintf(cmd, sizeof cmd, "%s/scripts/ci/%s %s %s", CS_TEST_SOURCE_DIR, name, pg.dir, args);
     FILE *p = popen(cmd, "r");
     cr_assert(p, "popen %s", cmd);
     if (!fgets(line, sizeof line, p))
@@ -99,7 +99,7 @@ static pid_t reaper_start(void)
             sigwait(&term, &sig);
         sigprocmask(SIG_SETMASK, &old, NULL);
         char cmd[512];
-        snprintf(cmd, sizeof cmd, "%s/scripts/pg-stop.sh %s", CS_TEST_SOURCE_DIR, pg.dir);
+        snprintf(cmd, sizeof cmd, "%s/scripts/ci/pg-stop.sh %s", CS_TEST_SOURCE_DIR, pg.dir);
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }

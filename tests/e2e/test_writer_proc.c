@@ -274,7 +274,7 @@ Test(writer_proc, a_database_dropped_while_running_stops_it_with_status_3, .time
 static void pg_ctl(const char *script, const char *dir, const char *extra)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s/scripts/%s %s %s >/dev/null", CS_TEST_SOURCE_DIR, script, dir,
+    snprintf(cmd, sizeof cmd, "%s/scripts/ci/%s %s %s >/dev/null", CS_TEST_SOURCE_DIR, script, dir,
              extra);
     cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
@@ -287,7 +287,7 @@ Test(writer_proc, postgres_restart_loses_nothing, .timeout = 240)
     char dir[] = "/tmp/cs_pgrestart_XXXXXX";
     cr_assert(mkdtemp(dir));
     char cmd[1024], url[1024];
-    snprintf(cmd, sizeof cmd, "%s/scripts/pg-start.sh %s", CS_TEST_SOURCE_DIR, dir);
+    snprintf(cmd, sizeof cmd, "%s/scripts/ci/pg-start.sh %s", CS_TEST_SOURCE_DIR, dir);
     FILE *p = popen(cmd, "r");
     cr_assert(p && fgets(url, sizeof url, p), "pg-start failed");
     pclose(p);

@@ -23,7 +23,7 @@ json_t *cs_testdata_decision(json_t *call);
 void cs_testdata_add(json_t *decision, const char *action, const char *feature_id,
                      const char *theme_id, const char *name, const char *urgency);
 
-/* The workspace scripts/demo.sh makes (named "Demo workspace", its four themes and six
+/* The workspace scripts/demo/demo.sh makes (named "Demo workspace", its four themes and six
    customers), made the same way: by the real `callsift` CLI (migrate included) against the
    database at database_url. Its id goes into ws (37 bytes). For tests that run the pipeline on
    samples/calls.jsonl. */

@@ -5,7 +5,7 @@
         [--json results.json] [--quick]
 
 It needs a PostgreSQL server whose role may create databases (make bench starts a throwaway one
-with scripts/with-pg.sh), the executables of a build (callsift, the four stages,
+with scripts/ci/with-pg.sh), the executables of a build (callsift, the four stages,
 callsift-loadgen, callsift-fake-llm, bench_matcher), psql and pg_dump. Everything it makes goes
 to a temporary directory and databases named callsift_bench_<pid>_<n>, dropped at the end.
 
@@ -51,7 +51,7 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "quality"))
 import quality_pipeline as qp  # noqa: E402  the matching rule, psql helpers
 
 PIPELINE_TIMEOUT_S = 900
@@ -356,7 +356,7 @@ def main():
     args = ap.parse_args()
     server = os.environ.get("DATABASE_URL")
     if not server:
-        sys.exit("bench: DATABASE_URL must point at a PostgreSQL server (scripts/with-pg.sh)")
+        sys.exit("bench: DATABASE_URL must point at a PostgreSQL server (scripts/ci/with-pg.sh)")
     bin_dir = os.path.abspath(args.bin)
     for exe in ["callsift", "callsift-writer", "callsift-matcher", "callsift-extractor",
                 "callsift-fetcher", "callsift-loadgen", "callsift-fake-llm", "bench_matcher"]:

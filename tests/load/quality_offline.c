@@ -1,9 +1,9 @@
-/*  quality_offline: the offline provider over a stream of texts, for scripts/quality.py.
+/*  quality_offline: the offline provider over a stream of texts, for scripts/quality/quality.py.
 
     quality_offline [--model FILE]
 
     With --model, the model is read from FILE (a development model written by
-    scripts/train_request_model.py --hold-out-fold) instead of the embedded one.
+    extractor/model/train_request_model.py --hold-out-fold) instead of the embedded one.
     Reads one JSON-encoded string per line on stdin (at most 1 MiB per line). For each, writes
     one line on stdout:
 

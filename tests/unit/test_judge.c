@@ -70,6 +70,27 @@ Test(judge, a_valid_answer_is_taken)
     json_decref(cands);
 }
 
+Test(judge, an_answer_in_a_markdown_code_fence_is_taken)
+{
+    json_t *cands = s_candidates();
+    const char *answers[] = {
+        "```json\n{\"is_duplicate\": true, \"matching_feature_id\": \"uuid-1\","
+        " \"confidence\": 0.8, \"reasoning\": \"same\"}\n```",
+        "\n```\n{\"is_duplicate\": true, \"matching_feature_id\": \"uuid-1\","
+        " \"confidence\": 0.8, \"reasoning\": \"same\"}\n```\n",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        cs_verdict_t v;
+        char err[256] = "";
+        cr_assert_eq(cs_judge_parse(answers[i], cands, &v, err, sizeof err), 0, "%s: %s",
+                     answers[i], err);
+        cr_expect(v.is_duplicate);
+        cr_expect_str_eq(v.matching_feature_id, "uuid-1");
+        cr_expect_float_eq(v.confidence, 0.8, 1e-9);
+    }
+    json_decref(cands);
+}
+
 static void s_refused(const char *answer, const char *reason)
 {
     json_t *cands = s_candidates();

@@ -957,3 +957,29 @@ Test(llm, key_never_logged)
     cr_assert_null(strstr(text, "Bearer"), "a header was logged:\n%s", text);
     free(text);
 }
+
+static void s_expect_unfenced(const char *answer, const char *inside)
+{
+    size_t len = 99;
+    const char *text = cs_llm_unfence(answer, &len);
+    cr_expect(text >= answer && text + len <= answer + strlen(answer), "%s", answer);
+    cr_expect_eq(len, strlen(inside), "'%s': %zu bytes, expected '%s'", answer, len, inside);
+    cr_expect(strncmp(text, inside, len) == 0, "'%s' gave '%.*s', expected '%s'", answer, (int)len,
+              text, inside);
+}
+
+Test(llm_unfence, fences_and_whitespace_around_the_answer_are_left_out)
+{
+    s_expect_unfenced("{\"a\": 1}", "{\"a\": 1}");
+    s_expect_unfenced("  \n{\"a\": 1}\n\t ", "{\"a\": 1}");
+    s_expect_unfenced("```json\n{\"a\": 1}\n```", "{\"a\": 1}");
+    s_expect_unfenced("\n```\n{\"a\": 1}\n```\n\n", "{\"a\": 1}");
+    s_expect_unfenced("```json\r\n{\"a\": 1}\r\n```  ", "{\"a\": 1}");
+    s_expect_unfenced("```json\n{\"a\": 1}", "{\"a\": 1}"); /* a cut answer: no closing fence */
+    s_expect_unfenced("```json\n```", "");
+    s_expect_unfenced("```", "```"); /* no line break: not a fence */
+    s_expect_unfenced(" \n\t", "");
+    s_expect_unfenced("", "");
+    s_expect_unfenced("Here: ```json\n{}\n```",
+                      "Here: ```json\n{}\n```"); /* only a leading fence */
+}

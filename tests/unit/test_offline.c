@@ -1,7 +1,7 @@
 /* cs_offline: the built-in provider on hand-written calls. Who counts as the customer, what
    becomes a request or a bug, their titles, urgency, severity and themes, sentiment, pain
    points, the summary, the bounds, and that the C model scores exactly what
-   scripts/train_request_model.py scores. */
+   extractor/model/train_request_model.py scores. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -590,7 +590,7 @@ Test(offline, deterministic)
 /* ---------------------------------------------------------------------------------------- */
 /* The model                                                                                  */
 
-/* The scores `python3 scripts/train_request_model.py --parity` prints for the same
+/* The scores `python3 extractor/model/train_request_model.py --parity` prints for the same
    sentences with extractor/model/offline_model.txt. Retraining changes them: update both. */
 static const struct {
     const char *sentence;

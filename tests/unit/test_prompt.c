@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 
+#include "cs_llm.h"
 #include "cs_prompt.h"
 
 /* ---------------------------------------------------------------------------------------- */
@@ -178,7 +179,7 @@ Test(prompt, body_has_the_seed_settings_and_two_messages)
     o.temperature = 9;
     body = cs_prompt_extraction(&o, tr, 0, 1);
     cr_assert_not_null(body);
-    cr_expect_str_eq(json_string_value(json_object_get(body, "model")), CS_PROMPT_DEFAULT_MODEL);
+    cr_expect_str_eq(json_string_value(json_object_get(body, "model")), CS_LLM_DEFAULT_MODEL);
     cr_expect_eq(json_integer_value(json_object_get(body, "max_tokens")),
                  CS_PROMPT_DEFAULT_MAX_TOKENS);
     cr_expect_float_eq(json_number_value(json_object_get(body, "temperature")), 2.0, 1e-9);

@@ -1039,3 +1039,17 @@ Test(record, mutated_frames)
     }
     cr_assert_gt(decoded, 0, "some mutations only change text and still decode");
 }
+
+Test(record, urgency_levels_rank_lowest_first)
+{
+    cr_expect_eq(cs_urgency_rank(CS_URGENCY_LOW), 0);
+    cr_expect_eq(cs_urgency_rank("medium"), 1);
+    cr_expect_eq(cs_urgency_rank("high"), 2);
+    cr_expect_eq(cs_urgency_rank("critical"), 3);
+    cr_expect_eq(cs_urgency_rank("High"), -1);
+    cr_expect_eq(cs_urgency_rank("urgent"), -1);
+    cr_expect_eq(cs_urgency_rank(NULL), -1);
+    cr_expect_str_eq(CS_URGENCY_LEVELS[cs_urgency_rank(CS_URGENCY_DEFAULT)], "medium");
+    cr_expect_null(CS_URGENCY_LEVELS[4]);
+    cr_expect_str_eq(CS_DEFAULT_THEME_NAME, "Uncategorized");
+}

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Start a throwaway PostgreSQL cluster and print its DATABASE_URL on stdout.
 #
-#   scripts/pg-start.sh [DIR]      DIR defaults to a new temporary directory
+#   scripts/ci/pg-start.sh [DIR]      DIR defaults to a new temporary directory
 #
 # The cluster lives entirely in DIR (data in DIR/data, unix socket in DIR), listens on
 # 127.0.0.1 at a free port, trusts local connections and is owned by the `postgres` user when
-# run as root (PostgreSQL refuses to run as root). Stop it with scripts/pg-stop.sh DIR.
+# run as root (PostgreSQL refuses to run as root). Stop it with scripts/ci/pg-stop.sh DIR.
 set -euo pipefail
 
 dir=${1:-$(mktemp -d /tmp/callsift-pg.XXXXXX)}

@@ -23,8 +23,8 @@ hashed n-gram TF-IDF similarity and no LLM judge, over three sets and prints:
 The script exits non-zero only when the matcher fails to run or answers the wrong number of
 lines, never because a figure is below its aim.
 
-    python3 scripts/quality_matcher.py --bin build/bin
-    python3 scripts/quality_matcher.py --bin build/bin --link-above 0.6 --new-below 0.3
+    python3 scripts/quality/quality_matcher.py --bin build/bin
+    python3 scripts/quality/quality_matcher.py --bin build/bin --link-above 0.6 --new-below 0.3
 """
 
 import argparse
@@ -35,7 +35,7 @@ import random
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_EVAL = os.path.join(ROOT, "..", "shared", "eval")
 
 AIM_PRECISION = 0.9   # at least

@@ -4,7 +4,7 @@ truth (samples/truth.json): are the requests and bugs the customers voiced found
 own words as the quote? A request counts as found when one extracted request's quote and the
 true sentence contain one another. Part of `make quality`.
 
-    python3 scripts/quality_samples.py --bin build/bin
+    python3 scripts/quality/quality_samples.py --bin build/bin
 """
 import argparse
 import json
@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def overlaps(a, b):

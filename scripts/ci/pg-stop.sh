@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stop a cluster started by scripts/pg-start.sh and remove its directory.
-#   scripts/pg-stop.sh DIR [--keep]
+# Stop a cluster started by scripts/ci/pg-start.sh and remove its directory.
+#   scripts/ci/pg-stop.sh DIR [--keep]
 set -euo pipefail
 dir=${1:?usage: pg-stop.sh DIR [--keep]}
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)

@@ -11,12 +11,12 @@ training part, and writes extractor/model/offline_model.txt, which the build emb
 Pure Python 3 standard library, deterministic: the split is a hash of each row's id, the
 shuffles use a fixed seed, and the sums run in a fixed order.
 
-    python3 scripts/train_request_model.py            # train, write the model (about 45 s)
-    python3 scripts/train_request_model.py --parity   # scores tests/unit/test_offline.c checks
-    python3 scripts/train_request_model.py --hold-out-fold 0 --out /tmp/dev0.txt
-                                                      # a development model (docs/QUALITY.md)
+    python3 extractor/model/train_request_model.py           # train, write the model (about 45 s)
+    python3 extractor/model/train_request_model.py --parity  # scores test_offline.c checks
+    python3 extractor/model/train_request_model.py --hold-out-fold 0 --out /tmp/dev0.txt
+        # a development model (docs/QUALITY.md)
 
-The split, the data loading and the cue phrases are shared with scripts/quality.py, which
+The split, the data loading and the cue phrases are shared with scripts/quality/quality.py, which
 imports this module. Figures on the test part come from quality.py, through the C code.
 """
 
@@ -28,7 +28,7 @@ import random
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(HERE))  # HERE is extractor/model
 DEFAULT_DATA = os.path.normpath(os.path.join(ROOT, "..", "shared", "eval", "feedback"))
 DEFAULT_OUT = os.path.join(ROOT, "extractor", "model", "offline_model.txt")
 
@@ -440,7 +440,7 @@ def write_model(path, models, cfg):
     rw, rb, rt = models["request"]
     bw, bb, bt = models["bug"]
     lines = [
-        "# callsift offline extractor model, written by scripts/train_request_model.py:",
+        "# callsift offline extractor model, written by extractor/model/train_request_model.py:",
         "# retrain instead of editing. Two logistic regressions over hashed features;",
         "# see docs/QUALITY.md. Trained on the %s." % cfg,
         "callsift-offline-model %d" % MODEL_FORMAT,

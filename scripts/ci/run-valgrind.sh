@@ -5,7 +5,7 @@
 # scanned: any "definitely/indirectly lost" bytes or any error fails.
 set -euo pipefail
 build=${1:-build}
-: "${DATABASE_URL:?run through scripts/with-pg.sh, or set DATABASE_URL}"
+: "${DATABASE_URL:?run through scripts/ci/with-pg.sh, or set DATABASE_URL}"
 status=0
 logs="$build/valgrind"
 rm -rf "$logs"

@@ -3,10 +3,10 @@
 measured against their ground truth (samples/truth.json): which requests the catalogue holds,
 and how the matcher grouped them into features.
 
-    DATABASE_URL=postgresql://... python3 scripts/quality_pipeline.py --bin build/bin [--json]
+    DATABASE_URL=postgresql://... python3 scripts/quality/quality_pipeline.py --bin build/bin [--json]
 
 It creates a database `callsift_quality_<pid>` on the server DATABASE_URL points at (the role
-needs CREATEDB), sets up the workspace as scripts/demo.sh does (migrate, "Demo workspace", the
+needs CREATEDB), sets up the workspace as scripts/demo/demo.sh does (migrate, "Demo workspace", the
 four themes, the six customers), runs
 
     deploy/run-local.sh --bin BIN --extractors 2 --base-port 25657 \\
@@ -51,9 +51,9 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# From scripts/demo.sh.
+# From scripts/demo/demo.sh.
 WORKSPACE = "Demo workspace"
 THEMES = [
     ("AI Features", "AI-powered capabilities: assistants, summaries, smart suggestions"),
@@ -422,7 +422,7 @@ def main():
     args = ap.parse_args()
     server = os.environ.get("DATABASE_URL")
     if not server:
-        sys.exit("quality_pipeline: DATABASE_URL must be set (scripts/with-pg.sh gives one)")
+        sys.exit("quality_pipeline: DATABASE_URL must be set (scripts/ci/with-pg.sh gives one)")
     bin_dir = os.path.abspath(args.bin)
     cs = os.path.join(bin_dir, "callsift")
     truth = json.load(open(os.path.join(ROOT, "samples", "truth.json")))

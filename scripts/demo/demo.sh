@@ -4,7 +4,7 @@
 set -euo pipefail
 build=${1:-build}
 bin="$build/bin"
-: "${DATABASE_URL:?run through scripts/with-pg.sh, or set DATABASE_URL}"
+: "${DATABASE_URL:?run through scripts/ci/with-pg.sh, or set DATABASE_URL}"
 
 cs() { "$bin/callsift" "$@"; }
 

@@ -3,8 +3,8 @@
 
 Runs the C program quality_offline (tests/load/quality_offline.c, built by CMake into the
 binary folder) over the test part of the evaluation sets in ../shared/eval/feedback -- the rows
-scripts/train_request_model.py did not train on (the same hash split) -- and prints precision,
-recall, F1 and support per data set and class for:
+extractor/model/train_request_model.py did not train on (the same hash split) -- and prints
+precision, recall, F1 and support per data set and class for:
 
   extractor   cs_offline_extract on a call whose transcript is the text as one External
               utterance: is a feature request / bug report found?
@@ -14,7 +14,7 @@ recall, F1 and support per data set and class for:
 The F1 interval is a 95% bootstrap interval over the rows (1000 draws, fixed seed): with a few
 dozen positives, it is wide.
 
-    python3 scripts/quality.py --bin build/bin
+    python3 scripts/quality/quality.py --bin build/bin
 """
 
 import argparse
@@ -25,7 +25,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+ROOT = os.path.dirname(os.path.dirname(HERE))  # HERE is scripts/quality
+sys.path.insert(0, os.path.join(ROOT, "extractor", "model"))
 
 import train_request_model as trm  # noqa: E402  (the split, the data, the cue phrases)
 
