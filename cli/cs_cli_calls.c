@@ -21,25 +21,17 @@ int cs_cli_calls(cs_cli_t *cli)
 {
     cs_cli_format_t fmt;
     char workspace_id[CS_UUID_LEN];
-    if (cs_cli_format(cli, &fmt) != 0 || cs_cli_workspace_id(cli, workspace_id) != 0 ||
-        cs_cli_workspace_exists(cli, workspace_id) != 0)
+    if (cs_cli_format(cli, &fmt) != 0 || cs_cli_workspace(cli, workspace_id) != 0)
         return -1;
     const char *params[] = {workspace_id,
                             cs_config_flag(cli->cfg, "unprocessed") ? "true" : "false"};
-    PGresult *res =
-        cs_cli_exec(cli,
-                    "SELECT to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
-                    " m.message_metadata->>'title', cu.name, m.is_processed,"
-                    " (SELECT count(*) FROM feature_messages fm WHERE fm.message_id = m.id),"
-                    " m.external_id, m.error"
-                    " FROM messages m LEFT JOIN customers cu ON cu.id = m.customer_id"
-                    " WHERE m.workspace_id = $1 AND NOT ($2::boolean AND m.is_processed)"
-                    " ORDER BY m.sent_at DESC, m.id",
-                    2, params);
-    if (!res)
-        return -1;
-    int rc = cs_cli_print(cli->out, fmt, COLUMNS, (int)CS_ARRAY_LEN(COLUMNS), res, cli->err,
-                          sizeof cli->err);
-    PQclear(res);
-    return rc;
+    return cs_cli_list(cli, fmt, COLUMNS, (int)CS_ARRAY_LEN(COLUMNS),
+                       "SELECT to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
+                       " m.message_metadata->>'title', cu.name, m.is_processed,"
+                       " (SELECT count(*) FROM feature_messages fm WHERE fm.message_id = m.id),"
+                       " m.external_id, m.error"
+                       " FROM messages m LEFT JOIN customers cu ON cu.id = m.customer_id"
+                       " WHERE m.workspace_id = $1 AND NOT ($2::boolean AND m.is_processed)"
+                       " ORDER BY m.sent_at DESC, m.id",
+                       2, params);
 }

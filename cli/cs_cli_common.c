@@ -37,10 +37,12 @@ cs_db_t *cs_cli_db(cs_cli_t *cli)
 
 PGresult *cs_cli_exec(cs_cli_t *cli, const char *sql, int nparams, const char *const *params)
 {
+    cli->sqlstate[0] = '\0';
     cs_db_t *db = cs_cli_db(cli);
     if (!db)
         return NULL;
     PGresult *res = cs_db_exec(db, sql, nparams, params, cli->err, sizeof cli->err);
+    cs_strlcpy(cli->sqlstate, res ? "" : cs_db_last_sqlstate(db), sizeof cli->sqlstate);
     if (!res && strcmp(cs_db_last_sqlstate(db), "42P01") == 0) {
         char reason[sizeof cli->err];
         cs_strlcpy(reason, cli->err, sizeof reason);
@@ -61,7 +63,7 @@ int cs_cli_command(cs_cli_t *cli, const char *sql, int nparams, const char *cons
 
 const char *cs_cli_sqlstate(const cs_cli_t *cli)
 {
-    return cli->db ? cs_db_last_sqlstate(cli->db) : "";
+    return cli->sqlstate;
 }
 
 int cs_cli_begin(cs_cli_t *cli)
@@ -116,6 +118,24 @@ int cs_cli_workspace_exists(cs_cli_t *cli, const char *workspace_id)
     int found = PQntuples(res);
     PQclear(res);
     return found ? 0 : cs_cli_fail(cli, "no workspace with id %s", workspace_id);
+}
+
+int cs_cli_workspace(cs_cli_t *cli, char out[CS_UUID_LEN])
+{
+    if (cs_cli_workspace_id(cli, out) != 0)
+        return -1;
+    return cs_cli_workspace_exists(cli, out);
+}
+
+int cs_cli_list(cs_cli_t *cli, cs_cli_format_t fmt, const cs_cli_column_t *columns, int ncols,
+                const char *sql, int nparams, const char *const *params)
+{
+    PGresult *res = cs_cli_exec(cli, sql, nparams, params);
+    if (!res)
+        return -1;
+    int rc = cs_cli_print(cli->out, fmt, columns, ncols, res, cli->err, sizeof cli->err);
+    PQclear(res);
+    return rc;
 }
 
 int cs_cli_text(cs_cli_t *cli, const char *name, size_t max_chars, bool allow_empty, char *out,

@@ -48,6 +48,7 @@ typedef struct {
     FILE *out;              /* results go here (borrowed) */
     cs_db_t *db;            /* NULL until cs_cli_db() connects; owned */
     char err[1024];         /* reason of the failure when a handler returns -1 */
+    char sqlstate[6];       /* SQLSTATE of the last failed statement, "" when none */
 } cs_cli_t;
 
 /* A command: 0 on success, -1 with the reason in cli->err. */
@@ -74,7 +75,9 @@ PGresult *cs_cli_exec(cs_cli_t *cli, const char *sql, int nparams, const char *c
 /* cs_cli_exec for statements whose result is not needed. 0 or -1. */
 int cs_cli_command(cs_cli_t *cli, const char *sql, int nparams, const char *const *params);
 
-/* SQLSTATE of the last failed statement ("" when none or when the connection broke). */
+/* SQLSTATE of the last failed statement ("" when none or when the connection broke); a
+   cs_cli_rollback() after it keeps it, so a caller can roll back first and then tell a
+   unique violation from a missing row. */
 const char *cs_cli_sqlstate(const cs_cli_t *cli);
 
 /* BEGIN / COMMIT: 0 or -1. cs_cli_rollback() keeps cli->err as it is (the reason the
@@ -96,6 +99,13 @@ int cs_cli_workspace_id(cs_cli_t *cli, char out[CS_UUID_LEN]);
 
 /* 0 when the workspace exists; -1 with "no workspace with id W" (or a database error). */
 int cs_cli_workspace_exists(cs_cli_t *cli, const char *workspace_id);
+/* cs_cli_workspace_id, then cs_cli_workspace_exists: the checked --workspace-id of a command
+   that reads a workspace. 0, or -1 with the reason in cli->err. */
+int cs_cli_workspace(cs_cli_t *cli, char out[CS_UUID_LEN]);
+/* Run a query and print its rows as `ncols` columns in format fmt: a list command's whole
+   output. 0, or -1 with the reason in cli->err. */
+int cs_cli_list(cs_cli_t *cli, cs_cli_format_t fmt, const cs_cli_column_t *columns, int ncols,
+                const char *sql, int nparams, const char *const *params);
 
 /* The value of string option `name` with surrounding white space removed, copied into out
    (outlen bytes, at least 4 * max_chars + 1 so that any UTF-8 text of max_chars fits). It must hold

@@ -119,12 +119,10 @@ int cs_cli_customer_add(cs_cli_t *cli)
                        5, customer) ||
         cs_cli_command(cli, "SELECT pg_notify('callsift_customers', $1)", 1, notify) ||
         cs_cli_commit(cli)) {
-        char sqlstate[6];
-        cs_strlcpy(sqlstate, cs_cli_sqlstate(cli), sizeof sqlstate);
         cs_cli_rollback(cli);
-        if (strcmp(sqlstate, "23505") == 0)
+        if (strcmp(cs_cli_sqlstate(cli), "23505") == 0)
             return s_duplicate(cli, workspace_id, name, domain[0] ? domain : NULL);
-        if (strcmp(sqlstate, "23503") == 0) /* deleted while we were adding */
+        if (strcmp(cs_cli_sqlstate(cli), "23503") == 0) /* deleted while we were adding */
             return cs_cli_fail(cli, "no workspace with id %s", workspace_id);
         return -1;
     }
@@ -141,21 +139,14 @@ int cs_cli_customer_list(cs_cli_t *cli)
 {
     cs_cli_format_t fmt;
     char workspace_id[CS_UUID_LEN];
-    if (cs_cli_format(cli, &fmt) != 0 || cs_cli_workspace_id(cli, workspace_id) != 0 ||
-        cs_cli_workspace_exists(cli, workspace_id) != 0)
+    if (cs_cli_format(cli, &fmt) != 0 || cs_cli_workspace(cli, workspace_id) != 0)
         return -1;
     const char *params[] = {workspace_id};
     /* mrr is numeric(14, 2): its text always has two decimals */
-    PGresult *res = cs_cli_exec(cli,
-                                "SELECT c.id, c.name, c.domain, c.mrr,"
-                                " (SELECT count(*) FROM messages m WHERE m.customer_id = c.id)"
-                                " FROM customers c WHERE c.workspace_id = $1"
-                                " ORDER BY c.mrr DESC, lower(c.name)",
-                                1, params);
-    if (!res)
-        return -1;
-    int rc = cs_cli_print(cli->out, fmt, LIST_COLUMNS, (int)CS_ARRAY_LEN(LIST_COLUMNS), res,
-                          cli->err, sizeof cli->err);
-    PQclear(res);
-    return rc;
+    return cs_cli_list(cli, fmt, LIST_COLUMNS, (int)CS_ARRAY_LEN(LIST_COLUMNS),
+                       "SELECT c.id, c.name, c.domain, c.mrr,"
+                       " (SELECT count(*) FROM messages m WHERE m.customer_id = c.id)"
+                       " FROM customers c WHERE c.workspace_id = $1"
+                       " ORDER BY c.mrr DESC, lower(c.name)",
+                       1, params);
 }

@@ -48,13 +48,11 @@ int cs_cli_theme_add(cs_cli_t *cli)
                        4, theme) ||
         cs_cli_command(cli, "SELECT pg_notify('callsift_themes', $1)", 1, notify) ||
         cs_cli_commit(cli)) {
-        char sqlstate[6];
-        cs_strlcpy(sqlstate, cs_cli_sqlstate(cli), sizeof sqlstate);
         cs_cli_rollback(cli);
-        if (strcmp(sqlstate, "23505") == 0)
+        if (strcmp(cs_cli_sqlstate(cli), "23505") == 0)
             return cs_cli_fail(cli, "workspace %s already has a theme named '%s'", workspace_id,
                                name);
-        if (strcmp(sqlstate, "23503") == 0) /* deleted while we were adding */
+        if (strcmp(cs_cli_sqlstate(cli), "23503") == 0) /* deleted while we were adding */
             return cs_cli_fail(cli, "no workspace with id %s", workspace_id);
         return -1;
     }
@@ -73,21 +71,14 @@ int cs_cli_theme_list(cs_cli_t *cli)
     char workspace_id[CS_UUID_LEN];
     if (cs_cli_format(cli, &fmt) != 0)
         return -1;
-    if (cs_cli_workspace_id(cli, workspace_id) != 0 ||
-        cs_cli_workspace_exists(cli, workspace_id) != 0)
+    if (cs_cli_workspace(cli, workspace_id) != 0)
         return -1;
     const char *params[] = {workspace_id};
-    PGresult *res = cs_cli_exec(cli,
-                                "SELECT t.id, t.name, t.is_default,"
-                                " (SELECT count(*) FROM features f WHERE f.theme_id = t.id),"
-                                " t.description"
-                                " FROM themes t WHERE t.workspace_id = $1"
-                                " ORDER BY t.is_default DESC, lower(t.name)",
-                                1, params);
-    if (!res)
-        return -1;
-    int rc = cs_cli_print(cli->out, fmt, LIST_COLUMNS, (int)CS_ARRAY_LEN(LIST_COLUMNS), res,
-                          cli->err, sizeof cli->err);
-    PQclear(res);
-    return rc;
+    return cs_cli_list(cli, fmt, LIST_COLUMNS, (int)CS_ARRAY_LEN(LIST_COLUMNS),
+                       "SELECT t.id, t.name, t.is_default,"
+                       " (SELECT count(*) FROM features f WHERE f.theme_id = t.id),"
+                       " t.description"
+                       " FROM themes t WHERE t.workspace_id = $1"
+                       " ORDER BY t.is_default DESC, lower(t.name)",
+                       1, params);
 }

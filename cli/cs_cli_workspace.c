@@ -48,9 +48,8 @@ int cs_cli_workspace_create(cs_cli_t *cli)
                        4, integration) ||
         cs_cli_commit(cli)) {
         /* the ids are fresh, so a unique violation can only be the name */
-        bool duplicate = strcmp(cs_cli_sqlstate(cli), "23505") == 0;
         cs_cli_rollback(cli);
-        if (duplicate)
+        if (strcmp(cs_cli_sqlstate(cli), "23505") == 0)
             return cs_cli_fail(cli, "a workspace named '%s' already exists", name);
         return -1;
     }
@@ -69,20 +68,13 @@ int cs_cli_workspace_list(cs_cli_t *cli)
     cs_cli_format_t fmt;
     if (cs_cli_format(cli, &fmt) != 0)
         return -1;
-    PGresult *res =
-        cs_cli_exec(cli,
-                    "SELECT w.id, w.name,"
-                    " (SELECT count(*) FROM themes t WHERE t.workspace_id = w.id),"
-                    " (SELECT count(*) FROM customers c WHERE c.workspace_id = w.id),"
-                    " (SELECT count(*) FROM messages m WHERE m.workspace_id = w.id),"
-                    " (SELECT count(*) FROM features f WHERE f.workspace_id = w.id),"
-                    " to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-                    " FROM workspaces w ORDER BY w.created_at, lower(w.name)",
-                    0, NULL);
-    if (!res)
-        return -1;
-    int rc = cs_cli_print(cli->out, fmt, LIST_COLUMNS, (int)CS_ARRAY_LEN(LIST_COLUMNS), res,
-                          cli->err, sizeof cli->err);
-    PQclear(res);
-    return rc;
+    return cs_cli_list(cli, fmt, LIST_COLUMNS, (int)CS_ARRAY_LEN(LIST_COLUMNS),
+                       "SELECT w.id, w.name,"
+                       " (SELECT count(*) FROM themes t WHERE t.workspace_id = w.id),"
+                       " (SELECT count(*) FROM customers c WHERE c.workspace_id = w.id),"
+                       " (SELECT count(*) FROM messages m WHERE m.workspace_id = w.id),"
+                       " (SELECT count(*) FROM features f WHERE f.workspace_id = w.id),"
+                       " to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+                       " FROM workspaces w ORDER BY w.created_at, lower(w.name)",
+                       0, NULL);
 }
