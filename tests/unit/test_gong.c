@@ -572,6 +572,31 @@ Test(gong, slow_answer_times_out_and_is_retried)
     cs_gong_destroy(&gong);
 }
 
+/* A proxy whose name does not resolve (yet) is the network failing, as an unresolvable Gong
+   host is: retried, not a failure at the first attempt. libcurl takes the proxy from
+   http_proxy; ".invalid" never resolves (RFC 2606). */
+Test(gong, an_unresolvable_proxy_is_retried)
+{
+    cr_assert_eq(setenv("http_proxy", "http://proxy.callsift.invalid:3128", 1), 0);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    cs_gong_opts_t opts = s_opts();
+    opts.max_attempts = 3;
+    opts.timeout_ms = 2000;
+    cs_gong_t *gong = s_client(&opts);
+    char err[512] = "";
+    s_sink_t sink = {0};
+    cr_assert_eq(s_list(gong, FROM, TO, NULL, 0, &sink, err, sizeof err), CS_GONG_ERROR);
+    cr_assert(strstr(err, "giving up after 3 attempts; last: "), "%s", err);
+    cs_gong_stats_t st;
+    cs_gong_stats(gong, &st);
+    cr_assert_eq(st.requests, 3);
+    cr_assert_eq(st.retries, 2);
+    cr_assert_eq(fake_gong_count(s_fg, EXT), 0); /* nothing went past the proxy */
+    s_sink_free(&sink);
+    cs_gong_destroy(&gong);
+}
+
 Test(gong, response_over_the_cap_is_an_error)
 {
     s_add_many(20, false);
