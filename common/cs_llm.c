@@ -52,7 +52,8 @@ typedef struct s_req {
     long http_status;
     /* the answer to the current attempt, and what its OpenAI and Azure headers ask */
     cs_http_answer_t answer;
-    int64_t reset_requests_ms, reset_tokens_ms, retry_after_ms; /* -1: header absent */
+    int64_t reset_requests_ms, reset_tokens_ms; /* x-ratelimit-reset-*; -1: header absent */
+    int64_t azure_retry_ms;                     /* retry-after-ms; -1: header absent */
     /* the outcome, once done */
     cs_llm_status_t status;
     const char *cause; /* CS_CAUSE_* (static), NULL on CS_LLM_OK and CS_LLM_STOPPED */
@@ -234,7 +235,7 @@ static void s_on_header(void *arg, const char *line, size_t len)
     s_req_t *req = arg;
     char value[64];
     if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) { /* a new answer begins */
-        req->reset_requests_ms = req->reset_tokens_ms = req->retry_after_ms = -1;
+        req->reset_requests_ms = req->reset_tokens_ms = req->azure_retry_ms = -1;
     } else if (cs_http_header_value(line, len, "x-ratelimit-reset-requests", value, sizeof value)) {
         req->reset_requests_ms = cs_llm_duration_ms(value);
     } else if (cs_http_header_value(line, len, "x-ratelimit-reset-tokens", value, sizeof value)) {
@@ -243,7 +244,7 @@ static void s_on_header(void *arg, const char *line, size_t len)
         char *end;
         double ms = strtod(value, &end);
         if (end != value && *end == '\0' && ms > 0 && ms < 1e12)
-            req->retry_after_ms = (int64_t)ms + ((double)(int64_t)ms < ms);
+            req->azure_retry_ms = (int64_t)ms + ((double)(int64_t)ms < ms);
     }
 }
 
@@ -404,7 +405,7 @@ static void s_start(cs_llm_t *self, s_req_t *req)
     cs_http_answer_reset(&req->answer);
     req->answer.on_header = s_on_header;
     req->answer.on_header_arg = req;
-    req->reset_requests_ms = req->reset_tokens_ms = req->retry_after_ms = -1;
+    req->reset_requests_ms = req->reset_tokens_ms = req->azure_retry_ms = -1;
     CURL *c = curl_easy_init();
     char why[128];
     if (!c || cs_http_setup(c, &self->policy, &req->answer, self->headers, "callsift", why,
@@ -485,9 +486,9 @@ static int64_t s_next_start_in(const cs_llm_t *self, int64_t now)
 static int64_t s_asked_wait(const s_req_t *req, const char **source)
 {
     *source = NULL;
-    if (req->retry_after_ms > 0) {
+    if (req->azure_retry_ms > 0) {
         *source = "retry-after-ms";
-        return req->retry_after_ms;
+        return req->azure_retry_ms;
     }
     if (req->answer.retry_after_ms > 0) {
         *source = "Retry-After";
