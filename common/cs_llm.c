@@ -1,9 +1,9 @@
 /*  cs_llm: see cs_llm.h. A request lives in exactly one of three lists: the queue (waiting for
     a free slot or for its "not before" time, ordered by submission), the flying list (its easy
     handle is in the multi handle) or the done list (its callback is due). cs_llm_run() moves
-    requests from the queue to libcurl while slots are free, judges every finished attempt
-    (done, or back to the queue with a later "not before"), and calls the callbacks last, when
-    no list is being walked, so that a callback may submit more. */
+    requests from the queue to libcurl while slots are free, settles every finished attempt
+    with cs_http's policy (done, or back to the queue with a later "not before"), and calls the
+    callbacks last, when no list is being walked, so that a callback may submit more. */
 #include "cs_llm.h"
 
 #include <assert.h>
@@ -50,10 +50,10 @@ typedef struct s_req {
     int64_t waited_ms; /* spent in retry waits (backoff, Retry-After): the budget's count */
     int64_t latency_ms;
     long http_status;
-    /* the answer to the current attempt */
-    cs_buf_t body; /* the answer being received; max = max_bytes + 1 */
-    int64_t reset_requests_ms, reset_tokens_ms, retry_after_ms; /* -1: header absent */
-    char curl_err[CURL_ERROR_SIZE];
+    /* the answer to the current attempt, and what its OpenAI and Azure headers ask */
+    cs_http_answer_t answer;
+    int64_t reset_requests_ms, reset_tokens_ms; /* x-ratelimit-reset-*; -1: header absent */
+    int64_t azure_retry_ms;                     /* retry-after-ms; -1: header absent */
     /* the outcome, once done */
     cs_llm_status_t status;
     const char *cause; /* CS_CAUSE_* (static), NULL on CS_LLM_OK and CS_LLM_STOPPED */
@@ -68,12 +68,7 @@ struct cs_llm {
     char *query; /* "?api-version=..." or "" */
     char *api_key;
     int concurrency;
-    int timeout_ms;
-    int max_attempts;
-    int backoff_base_ms;
-    int backoff_cap_ms;
-    int retry_budget_ms;
-    long max_bytes;
+    cs_http_policy_t policy;
     s_req_t *queue, *queue_tail;
     s_req_t *flying;
     s_req_t *done, *done_tail;
@@ -233,46 +228,24 @@ int64_t cs_llm_duration_ms(const char *text)
 
 /* Callbacks from libcurl -------------------------------------------------------------------- */
 
-/* The value of header line `line` (length len) when its name is `name`, into out. */
-static bool s_header_is(const char *line, size_t len, const char *name, char *out, size_t outlen)
+/* cs_http_answer_t.on_header: remember the rate-limit headers of OpenAI and Azure (cs_http
+   reads Retry-After); never logs anything. */
+static void s_on_header(void *arg, const char *line, size_t len)
 {
-    size_t n = strlen(name);
-    if (len <= n || line[n] != ':' || strncasecmp(line, name, n) != 0)
-        return false;
-    const char *v = line + n + 1;
-    size_t vlen = len - n - 1;
-    while (vlen > 0 && (*v == ' ' || *v == '\t')) {
-        v++;
-        vlen--;
-    }
-    while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
-        vlen--;
-    if (vlen >= outlen)
-        vlen = outlen - 1;
-    memcpy(out, v, vlen);
-    out[vlen] = '\0';
-    return true;
-}
-
-/* Remember the rate-limit headers of the answer; never logs anything. */
-static size_t s_on_header(char *data, size_t size, size_t nmemb, void *user)
-{
-    s_req_t *req = user;
-    size_t len = size * nmemb;
+    s_req_t *req = arg;
     char value[64];
-    if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) { /* a new answer begins */
-        req->reset_requests_ms = req->reset_tokens_ms = req->retry_after_ms = -1;
-    } else if (s_header_is(data, len, "x-ratelimit-reset-requests", value, sizeof value)) {
+    if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) { /* a new answer begins */
+        req->reset_requests_ms = req->reset_tokens_ms = req->azure_retry_ms = -1;
+    } else if (cs_http_header_value(line, len, "x-ratelimit-reset-requests", value, sizeof value)) {
         req->reset_requests_ms = cs_llm_duration_ms(value);
-    } else if (s_header_is(data, len, "x-ratelimit-reset-tokens", value, sizeof value)) {
+    } else if (cs_http_header_value(line, len, "x-ratelimit-reset-tokens", value, sizeof value)) {
         req->reset_tokens_ms = cs_llm_duration_ms(value);
-    } else if (s_header_is(data, len, "retry-after-ms", value, sizeof value)) {
+    } else if (cs_http_header_value(line, len, "retry-after-ms", value, sizeof value)) {
         char *end;
         double ms = strtod(value, &end);
         if (end != value && *end == '\0' && ms > 0 && ms < 1e12)
-            req->retry_after_ms = (int64_t)ms + ((double)(int64_t)ms < ms);
+            req->azure_retry_ms = (int64_t)ms + ((double)(int64_t)ms < ms);
     }
-    return len;
 }
 
 /* Lists -------------------------------------------------------------------------------------- */
@@ -284,7 +257,7 @@ static void s_req_free(s_req_t *req)
     free(req->url);
     free(req->path);
     free(req->payload);
-    cs_buf_free(&req->body);
+    cs_buf_free(&req->answer.body);
     json_decref(req->response);
     free(req);
 }
@@ -412,7 +385,7 @@ static void s_finish(cs_llm_t *self, s_req_t *req, cs_llm_status_t status, const
         self->fatal_cause = req->cause;
     }
     s_count_request(req, status);
-    cs_buf_free(&req->body); /* the body is parsed (or useless) by now */
+    cs_buf_free(&req->answer.body); /* the body is parsed (or useless) by now */
     req->next = NULL;
     if (self->done_tail)
         self->done_tail->next = req;
@@ -429,36 +402,23 @@ static void s_start(cs_llm_t *self, s_req_t *req)
 {
     int64_t now = cs_now_ms();
     req->queued_ms += now - req->enqueued_ms;
-    req->body.max = (size_t)self->max_bytes + 1;
-    cs_buf_clear(&req->body);
-    req->curl_err[0] = '\0';
-    req->reset_requests_ms = req->reset_tokens_ms = req->retry_after_ms = -1;
+    cs_http_answer_reset(&req->answer);
+    req->answer.on_header = s_on_header;
+    req->answer.on_header_arg = req;
+    req->reset_requests_ms = req->reset_tokens_ms = req->azure_retry_ms = -1;
     CURL *c = curl_easy_init();
-    if (!c) {
-        s_finish(self, req, CS_LLM_FAILED, CS_CAUSE_OTHER,
-                 "cannot create a libcurl handle (out of memory?)");
+    char why[128];
+    if (!c || cs_http_setup(c, &self->policy, &req->answer, self->headers, "callsift", why,
+                            sizeof why) != 0) {
+        if (c)
+            curl_easy_cleanup(c);
+        s_finish(self, req, CS_LLM_FAILED, CS_CAUSE_OTHER, "%s",
+                 c ? why : "cannot create a libcurl handle (out of memory?)");
         return;
     }
-    long connect_ms = self->timeout_ms < 10000 ? self->timeout_ms : 10000;
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->payload);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->payload_len);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, self->headers);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "callsift");
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)self->timeout_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)self->max_bytes);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cs_http_on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &req->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, req);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, cs_http_on_progress);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, req->curl_err);
     curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)req);
     CURLMcode mc = curl_multi_add_handle(self->multi, c);
     if (mc != CURLM_OK) {
@@ -520,98 +480,75 @@ static int64_t s_next_start_in(const cs_llm_t *self, int64_t now)
     return best;
 }
 
-/* Network failures worth another attempt: the connection, not the request, went wrong. */
-static bool s_transient(CURLcode cc)
+/* The wait a 429 asks for, in the order the APIs mean them: Azure's retry-after-ms (finer
+   than Retry-After), Retry-After, the later of OpenAI's x-ratelimit-reset-*; -1 when none.
+   *source names the header (static), NULL for none. */
+static int64_t s_asked_wait(const s_req_t *req, const char **source)
 {
-    switch (cc) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_GOT_NOTHING:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-    case CURLE_BAD_CONTENT_ENCODING:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* How long to wait after a 429 that is not about quota, as the answer asks (not clamped: a
-   wait past the retry budget ends the request instead); *source names the header it came from
-   (NULL for our own backoff). */
-static int64_t s_rate_limit_wait(const cs_llm_t *self, const s_req_t *req, curl_off_t retry_after,
-                                 const char **source)
-{
-    const int64_t most = 1000LL * 86400 * 365; /* a year: keeps the sums below from overflowing */
-    int64_t wait;
     *source = NULL;
-    if (req->retry_after_ms > 0) {
-        wait = req->retry_after_ms; /* Azure's retry-after-ms, finer than Retry-After */
+    if (req->azure_retry_ms > 0) {
         *source = "retry-after-ms";
-    } else if (retry_after > 0) {
-        /* seconds (or an HTTP date, converted by libcurl); 0 when absent, and negative for a
-           date in the past in curl 7.88 */
-        wait = retry_after > most / 1000 ? most : (int64_t)retry_after * 1000;
-        *source = "Retry-After";
-    } else if (req->reset_requests_ms > 0 || req->reset_tokens_ms > 0) {
-        wait = req->reset_requests_ms > req->reset_tokens_ms ? req->reset_requests_ms
-                                                             : req->reset_tokens_ms;
-        *source = req->reset_requests_ms >= req->reset_tokens_ms ? "x-ratelimit-reset-requests"
-                                                                 : "x-ratelimit-reset-tokens";
-    } else {
-        wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
+        return req->azure_retry_ms;
     }
-    return wait > most ? most : wait;
+    if (req->answer.retry_after_ms > 0) {
+        *source = "Retry-After";
+        return req->answer.retry_after_ms;
+    }
+    if (req->reset_requests_ms > 0 || req->reset_tokens_ms > 0) {
+        bool requests = req->reset_requests_ms >= req->reset_tokens_ms;
+        *source = requests ? "x-ratelimit-reset-requests" : "x-ratelimit-reset-tokens";
+        return requests ? req->reset_requests_ms : req->reset_tokens_ms;
+    }
+    return -1;
 }
 
-/* Decide what a finished attempt means: done (onto the done list) or another attempt later
-   (back into the queue). req is in no list. */
-static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl_off_t retry_after)
+/* Settle a finished attempt with cs_http's policy: done (onto the done list) or another
+   attempt later (back into the queue). req is in no list. */
+static void s_settle(cs_llm_t *self, s_req_t *req, CURLcode cc, long status)
 {
+    const cs_http_policy_t *policy = &self->policy;
     int64_t now = cs_now_ms();
     req->latency_ms = now - req->started_ms;
     req->http_status = status;
     char tag[64] = "", detail[512] = "", api[API_MESSAGE_MAX + 8] = "";
     const char *note = ""; /* what the retry warning adds after the wait */
-    int64_t wait = -1;
     bool quota = false;
     const char *source = NULL;                    /* the header a 429's wait came from */
     const char *cause = CS_CAUSE_LLM_UNREACHABLE; /* if the retries run out */
+    cs_http_attempt_t tried = {.code = cc,
+                               .status = status,
+                               .over_cap = req->answer.body.over,
+                               .asked_ms = s_asked_wait(req, &source),
+                               .attempt = req->attempts,
+                               .waited_ms = req->waited_ms};
+    cs_http_decision_t next = cs_http_decide(policy, &tried);
 
-    if (cc == CURLE_ABORTED_BY_CALLBACK && cs_stop_requested()) {
+    if (next.verdict == CS_HTTP_STOPPED) {
         s_finish(self, req, CS_LLM_STOPPED, NULL, "stopped");
         return;
     }
     s_count_attempt(req, cc, status);
-    if (req->body.over || cc == CURLE_FILESIZE_EXCEEDED) {
+    if (next.verdict == CS_HTTP_TOO_LARGE) {
         s_finish(self, req, CS_LLM_FAILED, CS_CAUSE_LLM_INVALID,
-                 "the response is larger than the %ld-byte cap", self->max_bytes);
+                 "the response is larger than the %zu-byte cap", policy->max_body);
         return;
     }
     if (cc != CURLE_OK) {
+        cs_http_describe(policy, &req->answer, cc, detail, sizeof detail);
         if (cc == CURLE_OPERATION_TIMEDOUT) {
             snprintf(tag, sizeof tag, "timeout");
-            snprintf(detail, sizeof detail, "no complete answer within %d ms", self->timeout_ms);
         } else {
             snprintf(tag, sizeof tag, "connection error");
-            snprintf(detail, sizeof detail, "%s",
-                     req->curl_err[0] ? req->curl_err : curl_easy_strerror(cc));
             note = detail;
         }
-        if (!s_transient(cc)) {
+        if (next.verdict == CS_HTTP_BROKEN) {
             s_finish(self, req, CS_LLM_FAILED, CS_CAUSE_LLM_UNREACHABLE, "%s", detail);
             return;
         }
-        wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
-    } else if (status >= 200 && status < 300) {
+    } else if (next.verdict == CS_HTTP_ANSWERED) {
+        const cs_buf_t *body = &req->answer.body;
         json_error_t jerr;
-        json_t *doc = json_loadb(req->body.p ? req->body.p : "", req->body.len, 0, &jerr);
+        json_t *doc = json_loadb(body->p ? body->p : "", body->len, 0, &jerr);
         if (json_is_object(doc)) {
             req->response = doc;
             s_finish(self, req, CS_LLM_OK, NULL, NULL);
@@ -626,15 +563,16 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
         snprintf(tag, sizeof tag, "invalid JSON");
         note = detail;
         cause = CS_CAUSE_LLM_INVALID;
-        wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
+        tried.unusable = true;
+        next = cs_http_decide(policy, &tried);
     } else {
-        s_api_message(req->body.p, req->body.len, api, sizeof api, &quota);
+        s_api_message(req->answer.body.p, req->answer.body.len, api, sizeof api, &quota);
         if (status == 429 && quota) {
             s_finish(self, req, CS_LLM_FATAL, CS_CAUSE_LLM_QUOTA, QUOTA_MESSAGE "%s%s%s",
                      api[0] ? " (" : "", api, api[0] ? ")" : "");
             return;
         }
-        if (status == 401 || status == 403) {
+        if (next.verdict == CS_HTTP_AUTH) {
             s_finish(self, req, CS_LLM_FATAL, CS_CAUSE_LLM_AUTH,
                      "%s (HTTP %ld): check " KEY_VAR "%s%s%s",
                      status == 401 ? "the API rejected the key"
@@ -642,25 +580,24 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
                      status, api[0] ? " (" : "", api, api[0] ? ")" : "");
             return;
         }
+        if (next.verdict == CS_HTTP_REFUSED) {
+            s_finish(self, req, CS_LLM_FAILED, CS_CAUSE_OTHER, "HTTP %ld%s%s", status,
+                     api[0] ? ": " : "", api);
+            return;
+        }
         if (status == 429) {
             self->stats.rate_limited++;
             cause = CS_CAUSE_LLM_RATE_LIMIT;
             snprintf(tag, sizeof tag, "429");
             snprintf(detail, sizeof detail, "429 rate limited");
-            wait = s_rate_limit_wait(self, req, retry_after, &source);
-        } else if (status >= 500 || status == 408 || status == 409) {
+        } else { /* 5xx, 408, 409 */
             snprintf(tag, sizeof tag, "HTTP %ld", status);
             snprintf(detail, sizeof detail, "HTTP %ld%s%s", status, api[0] ? ": " : "", api);
             note = api;
-            wait = cs_backoff_ms(req->attempts - 1, self->backoff_base_ms, self->backoff_cap_ms);
-        } else {
-            s_finish(self, req, CS_LLM_FAILED, CS_CAUSE_OTHER, "HTTP %ld%s%s", status,
-                     api[0] ? ": " : "", api);
-            return;
         }
     }
 
-    if (req->attempts >= self->max_attempts) {
+    if (next.verdict == CS_HTTP_EXHAUSTED) {
         if (status == 429)
             s_finish(self, req, CS_LLM_FAILED, cause, "%s after %d attempt%s", detail,
                      req->attempts, req->attempts == 1 ? "" : "s");
@@ -669,31 +606,32 @@ static void s_judge(cs_llm_t *self, s_req_t *req, CURLcode cc, long status, curl
                      req->attempts, req->attempts == 1 ? "" : "s", detail);
         return;
     }
-    int64_t left = self->retry_budget_ms - req->waited_ms;
-    if (wait > left) { /* waiting that long would hold the call past its budget: end it now */
-        if (source)
+    if (next.verdict == CS_HTTP_OVER_BUDGET) { /* that wait would hold the call past its budget */
+        int64_t left = policy->budget_ms - req->waited_ms;
+        if (next.asked)
             s_finish(self, req, CS_LLM_FAILED, cause,
                      "%s: the API asks to wait %lld s (%s), more than the %g s left of the "
                      "%g s retry budget",
-                     detail, (long long)((wait + 999) / 1000), source,
-                     (double)(left > 0 ? left / 100 : 0) / 10, self->retry_budget_ms / 1000.0);
+                     detail, (long long)((next.wait_ms + 999) / 1000), source,
+                     (double)(left > 0 ? left / 100 : 0) / 10, policy->budget_ms / 1000.0);
         else
             s_finish(self, req, CS_LLM_FAILED, cause,
                      "gave up after %d attempt%s: %s (the retry budget of %g s is spent)",
                      req->attempts, req->attempts == 1 ? "" : "s", detail,
-                     self->retry_budget_ms / 1000.0);
+                     policy->budget_ms / 1000.0);
         return;
     }
-    req->waited_ms += wait;
+    req->waited_ms += next.wait_ms;
     cs_warn("OpenAI %s on %s: waiting %lld ms (attempt %d of %d)%s%s", tag, req->path,
-            (long long)wait, req->attempts + 1, self->max_attempts, note[0] ? ": " : "", note);
-    cs_buf_free(&req->body); /* a request may wait long: don't keep its last answer meanwhile */
+            (long long)next.wait_ms, req->attempts + 1, policy->max_attempts, note[0] ? ": " : "",
+            note);
+    cs_buf_free(&req->answer.body); /* a request may wait long: don't keep its last answer */
     req->enqueued_ms = now;
-    req->not_before_ms = now + wait;
+    req->not_before_ms = now + next.wait_ms;
     s_enqueue(self, req);
 }
 
-/* Judge every attempt libcurl has finished. */
+/* Settle every attempt libcurl has finished. */
 static void s_collect(cs_llm_t *self)
 {
     CURLMsg *msg;
@@ -705,15 +643,12 @@ static void s_collect(cs_llm_t *self)
         CURLcode cc = msg->data.result; /* msg is invalid once the handle is removed */
         char *priv = NULL;
         long status = 0;
-        curl_off_t retry_after = 0;
         curl_easy_getinfo(c, CURLINFO_PRIVATE, &priv);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &retry_after) != CURLE_OK)
-            retry_after = 0;
         s_req_t *req = (s_req_t *)(void *)priv;
         s_unfly(self, req);
         s_drop_handle(self, req);
-        s_judge(self, req, cc, status, retry_after);
+        s_settle(self, req, cc, status);
     }
 }
 
@@ -803,30 +738,27 @@ cs_llm_t *cs_llm_new(const cs_llm_opts_t *opts, char *err, size_t errlen)
 {
     assert(opts);
     const char *base = opts->base_url && *opts->base_url ? opts->base_url : CS_LLM_DEFAULT_BASE_URL;
-    if (strncasecmp(base, "http://", 7) != 0 && strncasecmp(base, "https://", 8) != 0) {
-        cs_fail(err, errlen, "the LLM base URL must start with https:// or http://");
+    cs_llm_t *self = cs_http_client_alloc(sizeof *self, base, "LLM", err, errlen);
+    if (!self)
         return NULL;
-    }
-    cs_llm_t *self = calloc(1, sizeof *self);
-    if (!self || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        free(self);
-        cs_fail(err, errlen, "cannot initialise libcurl");
-        return NULL;
-    }
     bool has_key = opts->api_key && *opts->api_key;
     if (has_key)
         cs_log_add_secret(opts->api_key);
     self->concurrency = opts->concurrency > 0 ? opts->concurrency : 4;
     if (self->concurrency > CS_LLM_MAX_CONCURRENCY)
         self->concurrency = CS_LLM_MAX_CONCURRENCY;
-    self->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000;
-    self->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 5;
-    self->backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 500;
-    self->backoff_cap_ms = opts->backoff_cap_ms > 0 ? opts->backoff_cap_ms : 20000;
-    self->retry_budget_ms =
-        opts->retry_budget_ms > 0 ? opts->retry_budget_ms : CS_LLM_DEFAULT_RETRY_BUDGET_MS;
-    self->max_bytes =
-        opts->max_response_bytes > 0 ? opts->max_response_bytes : CS_LLM_DEFAULT_MAX_BYTES;
+    self->policy = (cs_http_policy_t){
+        .max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 5,
+        .backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 500,
+        .backoff_cap_ms = opts->backoff_cap_ms > 0 ? opts->backoff_cap_ms : 20000,
+        .retry_after_cap_ms = 0, /* a long wait is not shortened: the budget ends the request */
+        .budget_ms =
+            opts->retry_budget_ms > 0 ? opts->retry_budget_ms : CS_LLM_DEFAULT_RETRY_BUDGET_MS,
+        .timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000,
+        .max_body = (size_t)(opts->max_response_bytes > 0 ? opts->max_response_bytes
+                                                          : CS_LLM_DEFAULT_MAX_BYTES),
+        .retry_408_409 = true,
+    };
 
     size_t blen = strcspn(base, "?");
     self->base = strndup(base, blen);
@@ -884,8 +816,7 @@ void cs_llm_destroy(cs_llm_t **self_p)
     free(self->query);
     cs_free_secret(self->api_key);
     free(self->fatal);
-    free(self);
-    curl_global_cleanup();
+    cs_http_client_free(self);
     *self_p = NULL;
 }
 

@@ -1,6 +1,6 @@
-/*  cs_gong: see cs_gong.h. One request = s_post(): pace, send, classify the answer, and either
-    hand back the parsed JSON or wait and try again. The two public operations build bodies,
-    follow cursors and walk the answers. */
+/*  cs_gong: see cs_gong.h. One request = s_post(): pace, send, settle the answer with cs_http's
+    policy and Gong's own error bodies, and either hand back the parsed JSON or wait and try
+    again. The two public operations build bodies, follow cursors and walk the answers. */
 #include "cs_gong.h"
 
 #include <assert.h>
@@ -35,14 +35,8 @@ struct cs_gong {
     int64_t interval_ms;  /* between the moments two requests are sent */
     int64_t last_sent_ms; /* when the last request went out (after connecting) */
     bool started;
-    int timeout_ms;
-    int max_attempts;
-    int retry_after_cap_ms;
-    int backoff_base_ms;
-    int backoff_cap_ms;
-    size_t max_bytes;
-    cs_buf_t body; /* the response being received; max = max_bytes + 1 */
-    char curl_err[CURL_ERROR_SIZE];
+    cs_http_policy_t policy;
+    cs_http_answer_t answer; /* to the request being sent */
     cs_gong_stats_t stats;
     long total_records; /* records.totalRecords of the last listing's first page; -1 unknown */
 };
@@ -70,21 +64,14 @@ cs_gong_t *cs_gong_new(const cs_gong_opts_t *opts, char *err, size_t errlen)
     }
     const char *base =
         opts->base_url && *opts->base_url ? opts->base_url : CS_GONG_DEFAULT_BASE_URL;
-    if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
-        cs_fail(err, errlen, "Gong base URL must start with https:// or http://: %s", base);
-        return NULL;
-    }
     if (!(opts->max_requests_per_second >= 0)) { /* negative or NaN */
         cs_fail(err, errlen, "max_requests_per_second must be positive");
         return NULL;
     }
 
-    cs_gong_t *self = calloc(1, sizeof *self);
-    if (!self || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        free(self);
-        cs_fail(err, errlen, "cannot initialise libcurl");
+    cs_gong_t *self = cs_http_client_alloc(sizeof *self, base, "Gong", err, errlen);
+    if (!self)
         return NULL;
-    }
     self->base_url = strdup(base);
     size_t blen = strlen(self->base_url);
     while (blen > 0 && self->base_url[blen - 1] == '/')
@@ -102,15 +89,16 @@ cs_gong_t *cs_gong_new(const cs_gong_opts_t *opts, char *err, size_t errlen)
        a margin so that no second ever holds more than rps of them */
     double spacing = 1000.0 / rps; /* rounded up below, without libm */
     self->interval_ms = (int64_t)spacing + ((double)(int64_t)spacing < spacing) + PACE_MARGIN_MS;
-    self->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
-    self->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 6;
-    self->retry_after_cap_ms = opts->retry_after_cap_ms > 0 ? opts->retry_after_cap_ms : 60000;
-    self->backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 500;
-    self->backoff_cap_ms = opts->backoff_cap_ms > 0 ? opts->backoff_cap_ms : 30000;
+    self->policy = (cs_http_policy_t){
+        .max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 6,
+        .backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 500,
+        .backoff_cap_ms = opts->backoff_cap_ms > 0 ? opts->backoff_cap_ms : 30000,
+        .retry_after_cap_ms = opts->retry_after_cap_ms > 0 ? opts->retry_after_cap_ms : 60000,
+        .timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000,
+        .max_body =
+            opts->max_response_bytes > 0 ? opts->max_response_bytes : CS_GONG_DEFAULT_MAX_BYTES,
+    };
     self->total_records = -1;
-    self->max_bytes =
-        opts->max_response_bytes > 0 ? opts->max_response_bytes : CS_GONG_DEFAULT_MAX_BYTES;
-    self->body.max = self->max_bytes + 1;
     self->curl = curl_easy_init();
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
     self->headers = h ? curl_slist_append(h, "Accept: application/json") : NULL;
@@ -125,23 +113,11 @@ cs_gong_t *cs_gong_new(const cs_gong_opts_t *opts, char *err, size_t errlen)
     }
 
     CURL *c = self->curl;
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, self->headers);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "callsift-fetcher");
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)self->timeout_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)(self->timeout_ms < 10000 ? self->timeout_ms : 10000));
-    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)self->max_bytes);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cs_http_on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &self->body);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, cs_http_on_progress);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, self->curl_err);
+    if (cs_http_setup(c, &self->policy, &self->answer, self->headers, "callsift-fetcher", err,
+                      errlen) != 0) {
+        cs_gong_destroy(&self);
+        return NULL;
+    }
     if (self->access_key) {
         curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(c, CURLOPT_USERNAME, self->access_key);
@@ -167,9 +143,8 @@ void cs_gong_destroy(cs_gong_t **self_p)
     free(self->access_key);
     cs_free_secret(self->access_key_secret);
     cs_free_secret(self->bearer_token);
-    cs_buf_free(&self->body);
-    free(self);
-    curl_global_cleanup();
+    cs_buf_free(&self->answer.body);
+    cs_http_client_free(self);
     *self_p = NULL;
 }
 
@@ -228,31 +203,6 @@ static void s_gong_errors(const char *body, size_t len, char *out, size_t outlen
     json_decref(doc);
 }
 
-/* Transport failures worth another attempt: the network, not the request, went wrong. */
-static bool s_transient(CURLcode cc)
-{
-    switch (cc) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_GOT_NOTHING:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-        return true;
-    default:
-        return false;
-    }
-}
-
-static int64_t s_backoff(const cs_gong_t *self, int attempt)
-{
-    return cs_backoff_ms(attempt - 1, self->backoff_base_ms, self->backoff_cap_ms);
-}
-
 /* POST `body` to `path`, retrying as cs_gong.h says. `what` names the request in messages.
    On CS_GONG_OK, *out is the parsed answer (caller owns it), or NULL for Gong's 404 "No calls
    found ...". */
@@ -275,123 +225,109 @@ static cs_gong_rc_t s_post(cs_gong_t *self, const char *path, const char *what, 
     curl_easy_setopt(self->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
 
     cs_gong_rc_t rc = CS_GONG_ERROR;
+    const cs_http_policy_t *policy = &self->policy;
+    cs_http_answer_t *answer = &self->answer;
     char last[512] = "";
     char gong_says[256];
     int bad_bodies = 0;
-    bool done = false;
-    for (int attempt = 1; attempt <= self->max_attempts && !done; attempt++) {
+    for (int attempt = 1;; attempt++) {
         if (cs_stop_requested() || s_pace(self) != 0) {
             cs_fail(err, errlen, "%s: stopped", what);
             rc = CS_GONG_STOPPED;
             break;
         }
-        cs_buf_clear(&self->body);
-        self->curl_err[0] = '\0';
+        cs_http_answer_reset(answer);
         self->stats.requests++;
         if (attempt > 1)
             self->stats.retries++;
         int64_t start_ms = cs_now_ms();
         CURLcode cc = curl_easy_perform(self->curl);
         s_sent(self, start_ms);
-        self->stats.bytes += (long)self->body.len;
+        self->stats.bytes += (long)answer->body.len;
         long status = 0;
-        int64_t wait = -1; /* >= 0: try again after that many ms */
-        bool rate_limited = false;
+        curl_easy_getinfo(self->curl, CURLINFO_RESPONSE_CODE, &status);
+        cs_http_attempt_t tried = {.code = cc,
+                                   .status = status,
+                                   .over_cap = answer->body.over,
+                                   .asked_ms = answer->retry_after_ms,
+                                   .attempt = attempt};
+        cs_http_decision_t next = cs_http_decide(policy, &tried);
 
-        if (cc == CURLE_ABORTED_BY_CALLBACK && cs_stop_requested()) {
+        if (next.verdict == CS_HTTP_STOPPED) {
             cs_fail(err, errlen, "%s: stopped", what);
             rc = CS_GONG_STOPPED;
             break;
-        } else if (self->body.over || cc == CURLE_FILESIZE_EXCEEDED) {
+        } else if (next.verdict == CS_HTTP_TOO_LARGE) {
             cs_fail(err, errlen, "%s: the response is larger than the %zu-byte cap", what,
-                    self->max_bytes);
+                    policy->max_body);
             break;
         } else if (cc != CURLE_OK) {
-            if (cc == CURLE_OPERATION_TIMEDOUT)
-                snprintf(last, sizeof last, "no complete answer within %d ms", self->timeout_ms);
-            else
-                snprintf(last, sizeof last, "%s",
-                         self->curl_err[0] ? self->curl_err : curl_easy_strerror(cc));
-            if (!s_transient(cc)) {
+            cs_http_describe(policy, answer, cc, last, sizeof last);
+            if (next.verdict == CS_HTTP_BROKEN) {
                 cs_fail(err, errlen, "%s: %s", what, last);
                 break;
             }
-            wait = s_backoff(self, attempt);
-        } else {
-            curl_easy_getinfo(self->curl, CURLINFO_RESPONSE_CODE, &status);
-            if (status >= 200 && status < 300) {
-                json_error_t jerr;
-                json_t *doc = json_loadb(self->body.p ? self->body.p : "", self->body.len,
-                                         JSON_ALLOW_NUL, &jerr);
-                if (json_is_object(doc)) {
-                    *out = doc;
-                    rc = CS_GONG_OK;
-                    done = true;
-                    break;
-                }
-                if (doc)
-                    snprintf(last, sizeof last, "the answer is JSON but not an object");
-                else
-                    snprintf(last, sizeof last, "invalid JSON at line %d column %d: %s", jerr.line,
-                             jerr.column, jerr.text);
-                json_decref(doc);
-                if (++bad_bodies > CS_GONG_BAD_BODY_RETRIES) {
-                    cs_fail(err, errlen, "%s: %s", what, last);
-                    break;
-                }
-                wait = s_backoff(self, attempt);
-            } else if (status == 401 || status == 403) {
-                cs_fail(err, errlen,
-                        status == 401
-                            ? "Gong rejected the credentials (401) for %s: check " CREDENTIAL_VARS
-                            : "Gong refused access (403) to %s: the credentials may lack "
-                              "permission for this endpoint; check " CREDENTIAL_VARS,
-                        what);
-                rc = CS_GONG_AUTH;
+        } else if (next.verdict == CS_HTTP_ANSWERED) {
+            json_error_t jerr;
+            json_t *doc = json_loadb(answer->body.p ? answer->body.p : "", answer->body.len,
+                                     JSON_ALLOW_NUL, &jerr);
+            if (json_is_object(doc)) {
+                *out = doc;
+                rc = CS_GONG_OK;
                 break;
-            } else if (status == 429) {
-                curl_off_t retry_after = -1;
-                curl_easy_getinfo(self->curl, CURLINFO_RETRY_AFTER, &retry_after);
-                if (retry_after > 0) /* 0 when absent; negative for a past date (curl 7.88) */
-                    wait = retry_after > self->retry_after_cap_ms / 1000
-                               ? self->retry_after_cap_ms
-                               : (int64_t)retry_after * 1000;
-                else
-                    wait = s_backoff(self, attempt);
-                snprintf(last, sizeof last, "rate limited (429)");
-                rate_limited = true;
-            } else {
-                s_gong_errors(self->body.p, self->body.len, gong_says, sizeof gong_says);
-                if (status == 404 &&
-                    strncmp(gong_says, NO_CALLS_PREFIX, strlen(NO_CALLS_PREFIX)) == 0) {
-                    rc = CS_GONG_OK; /* *out stays NULL: nothing matched */
-                    done = true;
-                    break;
-                }
-                snprintf(last, sizeof last, "Gong answered HTTP %ld%s%s", status,
-                         gong_says[0] ? ": " : "", gong_says);
-                if (status < 500) {
-                    cs_fail(err, errlen, "%s: %s", what, last);
-                    break;
-                }
-                wait = s_backoff(self, attempt);
+            }
+            if (doc)
+                snprintf(last, sizeof last, "the answer is JSON but not an object");
+            else
+                snprintf(last, sizeof last, "invalid JSON at line %d column %d: %s", jerr.line,
+                         jerr.column, jerr.text);
+            json_decref(doc);
+            if (++bad_bodies > CS_GONG_BAD_BODY_RETRIES) {
+                cs_fail(err, errlen, "%s: %s", what, last);
+                break;
+            }
+            tried.unusable = true;
+            next = cs_http_decide(policy, &tried);
+        } else if (next.verdict == CS_HTTP_AUTH) {
+            cs_fail(err, errlen,
+                    status == 401
+                        ? "Gong rejected the credentials (401) for %s: check " CREDENTIAL_VARS
+                        : "Gong refused access (403) to %s: the credentials may lack "
+                          "permission for this endpoint; check " CREDENTIAL_VARS,
+                    what);
+            rc = CS_GONG_AUTH;
+            break;
+        } else if (status == 429) {
+            snprintf(last, sizeof last, "rate limited (429)");
+        } else {
+            s_gong_errors(answer->body.p, answer->body.len, gong_says, sizeof gong_says);
+            if (status == 404 &&
+                strncmp(gong_says, NO_CALLS_PREFIX, strlen(NO_CALLS_PREFIX)) == 0) {
+                rc = CS_GONG_OK; /* *out stays NULL: nothing matched */
+                break;
+            }
+            snprintf(last, sizeof last, "Gong answered HTTP %ld%s%s", status,
+                     gong_says[0] ? ": " : "", gong_says);
+            if (next.verdict == CS_HTTP_REFUSED) {
+                cs_fail(err, errlen, "%s: %s", what, last);
+                break;
             }
         }
 
-        if (attempt == self->max_attempts) {
+        if (next.verdict != CS_HTTP_RETRY) { /* the attempts are spent (Gong has no budget) */
             cs_fail(err, errlen, "%s: giving up after %d attempt%s; last: %s", what, attempt,
                     attempt == 1 ? "" : "s", last);
             break;
         }
-        if (rate_limited) {
+        if (cc == CURLE_OK && status == 429) {
             self->stats.rate_limited_waits++;
             cs_warn("Gong rate limit reached on %s: waiting %lld ms (attempt %d of %d)", what,
-                    (long long)wait, attempt + 1, self->max_attempts);
+                    (long long)next.wait_ms, attempt + 1, policy->max_attempts);
         } else {
-            cs_warn("%s: %s; retrying in %lld ms (attempt %d of %d)", what, last, (long long)wait,
-                    attempt + 1, self->max_attempts);
+            cs_warn("%s: %s; retrying in %lld ms (attempt %d of %d)", what, last,
+                    (long long)next.wait_ms, attempt + 1, policy->max_attempts);
         }
-        if (cs_sleep_ms(wait) != 0) {
+        if (cs_sleep_ms(next.wait_ms) != 0) {
             cs_fail(err, errlen, "%s: stopped", what);
             rc = CS_GONG_STOPPED;
             break;
@@ -401,9 +337,8 @@ static cs_gong_rc_t s_post(cs_gong_t *self, const char *path, const char *what, 
     curl_easy_setopt(self->curl, CURLOPT_POSTFIELDS, NULL);
     free(payload);
     free(url);
-    if (self->body.cap > KEEP_BUFFER_MAX) {
-        cs_buf_free(&self->body);
-    }
+    if (answer->body.cap > KEEP_BUFFER_MAX)
+        cs_buf_free(&answer->body);
     return rc;
 }
 

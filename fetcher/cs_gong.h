@@ -9,7 +9,8 @@
     moment each was sent, after connecting and the TLS handshake. Every request is retried on
     its own, at most max_attempts times in all:
       - 429: waits for Retry-After (clamped to retry_after_cap_ms; jittered backoff without it);
-      - 5xx, timeouts, refused or dropped connections: jittered exponential backoff;
+      - 5xx and the transfer errors cs_http_transient() lists (timeouts, refused or dropped
+        connections, DNS): jittered exponential backoff;
       - a 200 whose body is not JSON (cut or malformed): retried at most
         CS_GONG_BAD_BODY_RETRIES times (a dropped connection looks like that), then an error;
       - 401/403: fail at once with CS_GONG_AUTH;

@@ -1,10 +1,13 @@
 /* cs_gong against fake_gong over real HTTP: paging, filters, limits, transcript batches, every
    failure Gong can answer with, authentication, the request rate, and secrets kept out of the
    log. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -569,6 +572,96 @@ Test(gong, slow_answer_times_out_and_is_retried)
     cr_assert(strstr(err, "giving up after 2 attempts; last: no complete answer within 300 ms"),
               "%s", err);
     s_sink_free(&sink2);
+    cs_gong_destroy(&gong);
+}
+
+/* A proxy whose name does not resolve (yet) is the network failing, as an unresolvable Gong
+   host is: retried, not a failure at the first attempt. libcurl takes the proxy from
+   http_proxy; ".invalid" never resolves (RFC 2606). */
+Test(gong, an_unresolvable_proxy_is_retried)
+{
+    cr_assert_eq(setenv("http_proxy", "http://proxy.callsift.invalid:3128", 1), 0);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    cs_gong_opts_t opts = s_opts();
+    opts.max_attempts = 3;
+    opts.timeout_ms = 2000;
+    cs_gong_t *gong = s_client(&opts);
+    char err[512] = "";
+    s_sink_t sink = {0};
+    cr_assert_eq(s_list(gong, FROM, TO, NULL, 0, &sink, err, sizeof err), CS_GONG_ERROR);
+    cr_assert(strstr(err, "giving up after 3 attempts; last: "), "%s", err);
+    cs_gong_stats_t st;
+    cs_gong_stats(gong, &st);
+    cr_assert_eq(st.requests, 3);
+    cr_assert_eq(st.retries, 2);
+    cr_assert_eq(fake_gong_count(s_fg, EXT), 0); /* nothing went past the proxy */
+    s_sink_free(&sink);
+    cs_gong_destroy(&gong);
+}
+
+/* A server that answers every request with a gzip body that is not gzip (what a body cut or
+   spoiled inside its content encoding looks like), closing each connection after it. */
+typedef struct {
+    int listener;
+    int answered;
+} s_bad_gzip_t;
+
+static void *s_bad_gzip_serve(void *arg)
+{
+    s_bad_gzip_t *srv = arg;
+    static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 "Content-Encoding: gzip\r\nContent-Length: 12\r\n"
+                                 "Connection: close\r\n\r\nnot gzip at all";
+    int fd;
+    while ((fd = accept(srv->listener, NULL, NULL)) >= 0) {
+        char req[8192];
+        size_t got = 0;
+        ssize_t n;
+        /* the headers, then as many body bytes as Content-Length says */
+        while (got < sizeof req - 1 && (n = read(fd, req + got, sizeof req - 1 - got)) > 0) {
+            got += (size_t)n;
+            req[got] = '\0';
+            char *end = strstr(req, "\r\n\r\n");
+            char *cl = strstr(req, "Content-Length:"); /* as libcurl spells it */
+            if (end && (!cl || (size_t)(req + got - (end + 4)) >= strtoul(cl + 15, NULL, 10)))
+                break;
+        }
+        __atomic_add_fetch(&srv->answered, 1, __ATOMIC_SEQ_CST); /* before the client sees it */
+        if (write(fd, answer, strlen(answer)) < 0)
+            cr_log_warn("bad gzip server: write failed");
+        close(fd);
+    }
+    return NULL;
+}
+
+/* A corrupt content encoding is retried as a cut body is, not a failure at the first attempt. */
+Test(gong, a_corrupt_content_encoding_is_retried)
+{
+    s_bad_gzip_t srv = {.listener = socket(AF_INET, SOCK_STREAM, 0)};
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof addr;
+    cr_assert_eq(bind(srv.listener, (struct sockaddr *)&addr, sizeof addr), 0);
+    cr_assert_eq(listen(srv.listener, 8), 0);
+    cr_assert_eq(getsockname(srv.listener, (struct sockaddr *)&addr, &alen), 0);
+    pthread_t thread;
+    cr_assert_eq(pthread_create(&thread, NULL, s_bad_gzip_serve, &srv), 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(addr.sin_port));
+
+    cs_gong_opts_t opts = s_opts();
+    opts.base_url = url;
+    opts.max_attempts = 3;
+    cs_gong_t *gong = s_client(&opts);
+    char err[512] = "";
+    s_sink_t sink = {0};
+    cr_assert_eq(s_list(gong, FROM, TO, NULL, 0, &sink, err, sizeof err), CS_GONG_ERROR);
+    cr_assert(strstr(err, "giving up after 3 attempts; last: "), "%s", err);
+    cr_assert_eq(__atomic_load_n(&srv.answered, __ATOMIC_SEQ_CST), 3);
+    shutdown(srv.listener, SHUT_RDWR);
+    pthread_join(thread, NULL);
+    close(srv.listener);
+    s_sink_free(&sink);
     cs_gong_destroy(&gong);
 }
 
