@@ -5,6 +5,7 @@
     with cs_http's policy (done, or back to the queue with a later "not before"), and calls the
     callbacks last, when no list is being walked, so that a callback may submit more. */
 #include "cs_llm.h"
+#include "cs_llm_answer.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -24,10 +25,8 @@
 #include "cs_http.h"
 #include "cs_util.h"
 
-#define STOP_CHECK_MS   100 /* longest wait inside cs_llm_run before looking at the stop flag */
-#define API_MESSAGE_MAX 400 /* of the API's error message quoted in ours */
-#define RAW_QUOTE_MAX   200 /* of a body that has no recognisable error message */
-#define KEY_VAR         "OPENAI_API_KEY"
+#define STOP_CHECK_MS 100 /* longest wait inside cs_llm_run before looking at the stop flag */
+#define KEY_VAR       "OPENAI_API_KEY"
 #define QUOTA_MESSAGE                                                                              \
     "OpenAI says the account is out of quota (insufficient_quota): check billing or " KEY_VAR
 
@@ -79,152 +78,6 @@ struct cs_llm {
     bool in_run;
     cs_llm_stats_t stats;
 };
-
-/* Helpers ----------------------------------------------------------------------------------- */
-
-/* Copy text[0..len) into out (capacity outlen) without control characters, cut to at most max
-   bytes (on a UTF-8 character boundary) with "..." when longer. */
-static void s_clean_copy(const char *text, size_t len, size_t max, char *out, size_t outlen)
-{
-    size_t o = 0;
-    bool cut = false;
-    for (size_t i = 0; i < len && text[i]; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (o >= max || o + 4 >= outlen) {
-            cut = true;
-            break;
-        }
-        if (c < 0x20 || c == 0x7f)
-            c = ' ';
-        out[o++] = (char)c;
-    }
-    if (cut) {
-        /* drop a character whose bytes were not all copied */
-        size_t lead = o;
-        while (lead > 0 && ((unsigned char)out[lead - 1] & 0xc0) == 0x80)
-            lead--;
-        if (lead > 0) {
-            unsigned char b = (unsigned char)out[lead - 1];
-            size_t need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
-            if (o - (lead - 1) < need)
-                o = lead - 1;
-        }
-        if (o + 4 <= outlen) {
-            memcpy(out + o, "...", 3);
-            o += 3;
-        }
-    }
-    out[o < outlen ? o : outlen - 1] = '\0';
-}
-
-/* Does an error's type or code say the account cannot pay (OpenAI answers these with 429; the
-   type may stay insufficient_quota while the code names the limit)? */
-static bool s_quota_code(const char *code)
-{
-    static const char *const QUOTA[] = {
-        "insufficient_quota", "credit_balance_exhausted", "organization_spend_limit_exceeded",
-        "project_spend_limit_exceeded", "organization_usage_limit_exceeded"};
-    for (size_t i = 0; code && i < CS_ARRAY_LEN(QUOTA); i++)
-        if (strcmp(code, QUOTA[i]) == 0)
-            return true;
-    return false;
-}
-
-/* The error message of an API answer, into out: OpenAI's {"error": {"message", "type",
-   "code"}}, Ollama's {"error": "text"}, vLLM's {"message": ...}, FastAPI's {"detail": ...}, else
-   the start of the body. *quota is set when the error's type or code is a quota one
-   (s_quota_code). */
-static void s_api_message(const char *body, size_t len, char *out, size_t outlen, bool *quota)
-{
-    *quota = false;
-    out[0] = '\0';
-    json_t *doc = body && len ? json_loadb(body, len, 0, NULL) : NULL;
-    const json_t *error = json_object_get(doc, "error");
-    const char *message = NULL;
-    if (json_is_object(error)) {
-        message = json_string_value(json_object_get(error, "message"));
-        const char *type = json_string_value(json_object_get(error, "type"));
-        const char *code = json_string_value(json_object_get(error, "code"));
-        *quota = s_quota_code(type) || s_quota_code(code);
-    } else if (json_is_string(error)) {
-        message = json_string_value(error);
-    }
-    if (!message)
-        message = json_string_value(json_object_get(doc, "message"));
-    if (!message)
-        message = json_string_value(json_object_get(doc, "detail"));
-    if (message)
-        s_clean_copy(message, strlen(message), API_MESSAGE_MAX, out, outlen);
-    else if (body && len)
-        s_clean_copy(body, len, RAW_QUOTE_MAX, out, outlen);
-    json_decref(doc);
-}
-
-int64_t cs_llm_duration_ms(const char *text)
-{
-    static const struct {
-        const char *name;
-        int64_t ns;
-    } units[] = {
-        /* longer names first: "ms" before "m" */
-        {"ms", 1000000},
-        {"us", 1000},
-        {"\xc2\xb5s", 1000},
-        {"\xce\xbcs", 1000},
-        {"ns", 1},
-        {"h", 3600 * (int64_t)1000000000},
-        {"m", 60 * (int64_t)1000000000},
-        {"s", 1000000000},
-    };
-    if (!text)
-        return -1;
-    const char *p = text;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (strcmp(p, "0") == 0)
-        return 0;
-    int64_t total_ns = 0;
-    bool any = false;
-    while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
-        int64_t whole = 0, frac = 0, scale = 1;
-        bool digits = false;
-        for (; isdigit((unsigned char)*p); p++, digits = true) {
-            if (whole > 1000000000000LL)
-                return -1;
-            whole = whole * 10 + (*p - '0');
-        }
-        if (*p == '.') {
-            for (p++; isdigit((unsigned char)*p); p++, digits = true) {
-                if (scale < 1000000) { /* six decimals are plenty; the rest is ignored */
-                    frac = frac * 10 + (*p - '0');
-                    scale *= 10;
-                }
-            }
-        }
-        if (!digits)
-            return -1;
-        int64_t unit = 0;
-        for (size_t u = 0; u < CS_ARRAY_LEN(units) && !unit; u++) {
-            size_t n = strlen(units[u].name);
-            if (strncmp(p, units[u].name, n) == 0) {
-                unit = units[u].ns;
-                p += n;
-            }
-        }
-        if (!unit || whole > INT64_MAX / unit)
-            return -1;
-        int64_t part = whole * unit + frac * unit / scale;
-        if (part > INT64_MAX - total_ns)
-            return -1;
-        total_ns += part;
-        any = true;
-    }
-    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-        p++;
-    if (!any || *p)
-        return -1;
-    return total_ns / 1000000 + (total_ns % 1000000 != 0);
-}
 
 /* Callbacks from libcurl -------------------------------------------------------------------- */
 
@@ -510,7 +363,7 @@ static void s_settle(cs_llm_t *self, s_req_t *req, CURLcode cc, long status)
     int64_t now = cs_now_ms();
     req->latency_ms = now - req->started_ms;
     req->http_status = status;
-    char tag[64] = "", detail[512] = "", api[API_MESSAGE_MAX + 8] = "";
+    char tag[64] = "", detail[512] = "", api[CS_LLM_API_MESSAGE_MAX + 8] = "";
     const char *note = ""; /* what the retry warning adds after the wait */
     bool quota = false;
     const char *source = NULL;                    /* the header a 429's wait came from */
@@ -566,7 +419,7 @@ static void s_settle(cs_llm_t *self, s_req_t *req, CURLcode cc, long status)
         tried.unusable = true;
         next = cs_http_decide(policy, &tried);
     } else {
-        s_api_message(req->answer.body.p, req->answer.body.len, api, sizeof api, &quota);
+        cs_llm_api_message(req->answer.body.p, req->answer.body.len, api, sizeof api, &quota);
         if (status == 429 && quota) {
             s_finish(self, req, CS_LLM_FATAL, CS_CAUSE_LLM_QUOTA, QUOTA_MESSAGE "%s%s%s",
                      api[0] ? " (" : "", api, api[0] ? ")" : "");
@@ -900,80 +753,7 @@ const char *cs_llm_fatal_cause(const cs_llm_t *self)
     return self->fatal_cause;
 }
 
-const char *cs_llm_chat_content(const json_t *response, const char **finish_reason,
-                                long *prompt_tokens, long *completion_tokens)
-{
-    const json_t *choice = json_array_get(json_object_get(response, "choices"), 0);
-    const json_t *usage = json_object_get(response, "usage");
-    if (finish_reason)
-        *finish_reason = json_string_value(json_object_get(choice, "finish_reason"));
-    if (prompt_tokens)
-        *prompt_tokens = (long)json_integer_value(json_object_get(usage, "prompt_tokens"));
-    if (completion_tokens)
-        *completion_tokens = (long)json_integer_value(json_object_get(usage, "completion_tokens"));
-    return json_string_value(json_object_get(json_object_get(choice, "message"), "content"));
-}
-
 void cs_llm_stats(const cs_llm_t *self, cs_llm_stats_t *out)
 {
     *out = self->stats;
-}
-
-/* USD per million tokens, as published by OpenAI; override with --price-input/--price-output. */
-static const struct {
-    const char *model;
-    double input, output;
-} PRICES[] = {
-    {"gpt-4o-mini", 0.15, 0.60},
-    {"gpt-4o", 2.50, 10.00},
-    {"gpt-4.1-nano", 0.10, 0.40},
-    {"gpt-4.1-mini", 0.40, 1.60},
-    {"gpt-4.1", 2.00, 8.00},
-    {"gpt-3.5-turbo", 0.50, 1.50},
-    {"o4-mini", 1.10, 4.40},
-    {"text-embedding-3-small", 0.02, 0.0},
-    {"text-embedding-3-large", 0.13, 0.0},
-};
-
-bool cs_llm_model_price(const char *model, double *input, double *output)
-{
-    /* longest prefix wins, so "gpt-4o-mini-2024-07-18" is priced as gpt-4o-mini */
-    size_t best = 0;
-    for (size_t i = 0; model && i < CS_ARRAY_LEN(PRICES); i++) {
-        size_t n = strlen(PRICES[i].model);
-        if (n > best && strncasecmp(model, PRICES[i].model, n) == 0) {
-            best = n;
-            *input = PRICES[i].input;
-            *output = PRICES[i].output;
-        }
-    }
-    return best > 0;
-}
-
-static bool s_is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-const char *cs_llm_unfence(const char *answer, size_t *len)
-{
-    const char *s = answer, *e = answer + strlen(answer);
-    while (s < e && s_is_space(*s))
-        s++;
-    while (e > s && s_is_space(e[-1]))
-        e--;
-    if (e - s >= 3 && strncmp(s, "```", 3) == 0) {
-        const char *nl = memchr(s, '\n', (size_t)(e - s));
-        if (nl) {
-            s = nl + 1;
-            if (e - s >= 3 && strncmp(e - 3, "```", 3) == 0)
-                e -= 3;
-            while (s < e && s_is_space(*s))
-                s++;
-            while (e > s && s_is_space(e[-1]))
-                e--;
-        }
-    }
-    *len = (size_t)(e - s);
-    return s;
 }

@@ -51,6 +51,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include "cs_llm_answer.h" /* what the answers mean: content, fences, prices */
 
 #define CS_LLM_DEFAULT_BASE_URL        "https://api.openai.com/v1"
 #define CS_LLM_DEFAULT_MAX_BYTES       (16L << 20)
@@ -136,17 +137,6 @@ const char *cs_llm_fatal_error(const cs_llm_t *self);
    none. */
 const char *cs_llm_fatal_cause(const cs_llm_t *self);
 
-/* From a chat completion response: the first choice's message content (borrowed from
-   response), or NULL when there is none (a refusal, tool calls only, not a chat completion).
-   Each out pointer may be NULL; *finish_reason is set to choices[0].finish_reason or NULL,
-   *prompt_tokens and *completion_tokens to usage's counts or 0. */
-const char *cs_llm_chat_content(const json_t *response, const char **finish_reason,
-                                long *prompt_tokens, long *completion_tokens);
-
-/* A duration as OpenAI writes x-ratelimit-reset-* ("1s", "6m0s", "20ms", "1m30.5s", "2h"; units
-   h, m, s, ms, us, ns), in milliseconds rounded up; -1 when the text is not one. */
-int64_t cs_llm_duration_ms(const char *text);
-
 /* Counters since cs_llm_new(). requests: submitted; attempts: HTTP attempts started; retries:
    attempts after a request's first; rate_limited: 429 answers; failed: requests that ended
    CS_LLM_FAILED or CS_LLM_FATAL; succeeded: ended CS_LLM_OK; latency_ms_sum: the latencies of
@@ -156,20 +146,5 @@ typedef struct {
     int64_t latency_ms_sum;
 } cs_llm_stats_t;
 void cs_llm_stats(const cs_llm_t *self, cs_llm_stats_t *out);
-
-/* USD per million tokens (input, output) of a known model, as OpenAI publishes them; the
-   longest matching prefix wins ("gpt-4o-mini-2024-07-18" is gpt-4o-mini). False for unknown
-   models (local servers: free). */
-bool cs_llm_model_price(const char *model, double *input, double *output);
-
-/* The chat model used when none is configured (--model, OPENAI_MODEL), for both the
-   extractor and the matcher's judge. */
-#define CS_LLM_DEFAULT_MODEL "gpt-4o-mini"
-
-/* The text inside a chat answer: `answer` (borrowed, NUL-terminated) with the whitespace around
-   it left out and, when it opens with a Markdown code fence ("```" or "```json" and a line
-   break), that fence and its closing "```" left out too. Returns a pointer into `answer` and
-   the length in *len (0 for an answer that is only whitespace). Can't fail. */
-const char *cs_llm_unfence(const char *answer, size_t *len);
 
 #endif

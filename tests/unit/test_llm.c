@@ -13,6 +13,7 @@
 #include "cs_llm.h"
 #include "cs_log.h"
 #include "cs_metrics.h"
+#include "cs_text.h"
 #include "cs_util.h"
 #include "fake_openai.h"
 
@@ -982,4 +983,46 @@ Test(llm_unfence, fences_and_whitespace_around_the_answer_are_left_out)
     s_expect_unfenced("", "");
     s_expect_unfenced("Here: ```json\n{}\n```",
                       "Here: ```json\n{}\n```"); /* only a leading fence */
+}
+
+Test(llm_answer, api_message_reads_each_servers_form)
+{
+    char out[64];
+    bool quota = true;
+    const char *openai = "{\"error\": {\"message\": \"Bad\\nkey\", \"type\": \"invalid_request\"}}";
+    cs_llm_api_message(openai, strlen(openai), out, sizeof out, &quota);
+    cr_assert_str_eq(out, "Bad key"); /* control characters blanked */
+    cr_assert_not(quota);
+    const char *ollama = "{\"error\": \"model not found\"}";
+    cs_llm_api_message(ollama, strlen(ollama), out, sizeof out, &quota);
+    cr_assert_str_eq(out, "model not found");
+    const char *fastapi = "{\"detail\": \"Not Found\"}";
+    cs_llm_api_message(fastapi, strlen(fastapi), out, sizeof out, &quota);
+    cr_assert_str_eq(out, "Not Found");
+    const char *plain = "<html>bad gateway</html>";
+    cs_llm_api_message(plain, strlen(plain), out, sizeof out, &quota);
+    cr_assert_str_eq(out, "<html>bad gateway</html>");
+    cs_llm_api_message("", 0, out, sizeof out, &quota);
+    cr_assert_str_eq(out, "");
+    const char *broke = "{\"error\": {\"message\": \"m\", \"type\": \"x\", \"code\": "
+                        "\"project_spend_limit_exceeded\"}}";
+    cs_llm_api_message(broke, strlen(broke), out, sizeof out, &quota);
+    cr_assert(quota, "a quota code names an account that cannot pay, whatever the type");
+}
+
+Test(llm_answer, api_message_is_cut_on_a_character_boundary)
+{
+    /* "é" is two bytes: a cut between them would leave invalid UTF-8 in a log line */
+    char body[128] = "{\"error\": \"";
+    for (int i = 0; i < 20; i++)
+        strcat(body, "\xc3\xa9");
+    strcat(body, "\"}");
+    char out[16]; /* room for 12 bytes of text, "..." and the NUL */
+    bool quota;
+    cs_llm_api_message(body, strlen(body), out, sizeof out, &quota);
+    cr_assert_str_eq(out, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...");
+    char odd[15]; /* 11 bytes of room: five whole characters, not five and a half */
+    cs_llm_api_message(body, strlen(body), odd, sizeof odd, &quota);
+    cr_assert_str_eq(odd, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...");
+    cr_assert(cs_text_utf8_valid(odd, strlen(odd)));
 }
