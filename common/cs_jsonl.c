@@ -39,10 +39,10 @@ static int s_read_line(FILE *in, size_t max_line, char **buf, size_t *cap, size_
 }
 
 /* The answer for line n, from its text. */
-static void s_line(cs_jsonl_t *j, const char *text, size_t len, long n)
+static void s_line(cs_jsonl_t *j, const char *text, size_t len, bool too_long, long n)
 {
     char err[512] = "";
-    if (len > j->max_line) {
+    if (too_long) {
         if (j->too_long)
             cs_strlcpy(err, j->too_long, sizeof err);
         else
@@ -52,7 +52,7 @@ static void s_line(cs_jsonl_t *j, const char *text, size_t len, long n)
         json_t *obj = json_loadb(text, len, 0, &jerr);
         if (!json_is_object(obj))
             snprintf(err, sizeof err, "line %ld is not a JSON object: %s", n + 1, jerr.text);
-        else if (j->submit(j->arg, obj, n, err, sizeof err) == 0)
+        else if (j->ops->submit(j->arg, obj, n, err, sizeof err) == 0)
             err[0] = '\0';
         else if (!err[0])
             cs_strlcpy(err, "not taken", sizeof err);
@@ -63,41 +63,42 @@ static void s_line(cs_jsonl_t *j, const char *text, size_t len, long n)
     cs_jsonl_answer(j, n, json_pack("{s:s}", "error", err));
 }
 
-int cs_jsonl_run(cs_jsonl_t *j)
+int cs_jsonl_run(cs_jsonl_t *j, FILE *in, FILE *out)
 {
     int rc = 0;
+    size_t max_line = j->max_line ? j->max_line : CS_JSONL_MAX_LINE;
     j->answers = json_array();
     char *buf = NULL;
     size_t cap = 0, len = 0;
     long n = 0;
     int got = 0;
-    while (j->answers && (got = s_read_line(j->in, j->max_line, &buf, &cap, &len)) > 0 &&
+    while (j->answers && (got = s_read_line(in, max_line, &buf, &cap, &len)) > 0 &&
            !cs_stop_requested()) {
         if (json_array_append_new(j->answers, json_null()) != 0) {
             got = -1;
             break;
         }
-        s_line(j, buf, len, n);
+        s_line(j, buf, len, len > max_line, n);
         n++;
-        while (j->pending(j->arg) > j->in_flight && !cs_stop_requested())
-            j->run(j->arg, 100);
+        while (j->ops->pending(j->arg) > j->in_flight && !cs_stop_requested())
+            j->ops->run(j->arg, 100);
     }
     free(buf);
-    if (!j->answers || got < 0 || ferror(j->in)) {
-        cs_error("One-shot input: %s", ferror(j->in) ? "read error" : "out of memory");
+    if (!j->answers || got < 0 || ferror(in)) {
+        cs_error("One-shot input: %s", ferror(in) ? "read error" : "out of memory");
         rc = -1;
     }
-    while (j->pending(j->arg) > 0 && !cs_stop_requested())
-        j->run(j->arg, 100);
+    while (j->ops->pending(j->arg) > 0 && !cs_stop_requested())
+        j->ops->run(j->arg, 100);
     size_t i;
     json_t *a;
     json_array_foreach(j->answers, i, a)
     {
         char *text = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY | j->dump_flags);
-        fprintf(j->out, "%s\n", text ? text : "null");
+        fprintf(out, "%s\n", text ? text : "null");
         free(text);
     }
-    fflush(j->out);
+    fflush(out);
     json_decref(j->answers);
     j->answers = NULL;
     return rc;

@@ -89,13 +89,13 @@ cs_db_t *cs_stage_db(const cs_config_t *cfg, const char *fallback, int *status)
 
 /* ---- the receive loop -------------------------------------------------------------------- */
 
-static int s_pending(const cs_stage_loop_t *loop)
+static int s_pending(const cs_stage_loop_t *loop, void *arg)
 {
-    return loop->pending ? loop->pending(loop->arg) : 0;
+    return loop->pending ? loop->pending(arg) : 0;
 }
 
 /* One record from pull: counted, and handed to the stage or dropped. */
-static void s_receive(zsock_t *pull, const cs_stage_loop_t *loop, cs_stage_counts_t *n)
+static void s_receive(zsock_t *pull, const cs_stage_loop_t *loop, void *arg, cs_stage_counts_t *n)
 {
     char err[512];
     json_t *rec = cs_sock_recv_record(pull, NULL, err, sizeof err);
@@ -113,7 +113,7 @@ static void s_receive(zsock_t *pull, const cs_stage_loop_t *loop, cs_stage_count
             cs_metrics_add("callsift_records_redelivered_total", NULL, 1);
     }
     if (ours) {
-        loop->take(loop->arg, rec);
+        loop->take(arg, rec);
         return;
     }
     n->malformed++;
@@ -124,31 +124,49 @@ static void s_receive(zsock_t *pull, const cs_stage_loop_t *loop, cs_stage_count
     json_decref(rec);
 }
 
-void cs_stage_run(zsock_t *pull, const cs_stage_loop_t *loop, cs_stage_counts_t *n)
+void cs_stage_run(zsock_t *pull, const cs_stage_loop_t *loop, void *arg, int max_pending,
+                  cs_stage_counts_t *n)
 {
     *n = (cs_stage_counts_t){0};
     while (!cs_stop_requested()) {
-        int fd = loop->watch ? loop->watch(loop->arg) : -1;
+        int fd = loop->watch ? loop->watch(arg) : -1;
         zmq_pollitem_t items[2] = {{.socket = zsock_resolve(pull), .events = ZMQ_POLLIN},
                                    {.fd = fd, .events = ZMQ_POLLIN}};
-        int pending = s_pending(loop);
-        if (pending >= loop->max_pending)
+        int pending = s_pending(loop, arg);
+        if (pending >= max_pending)
             items[0].events = 0; /* the rest wait in the socket, and behind it upstream */
         int nitems = fd >= 0 ? 2 : 1;
         if (zmq_poll(items, nitems, pending > 0 ? 10 : 200) < 0)
             continue;
         if (nitems == 2 && (items[1].revents & ZMQ_POLLIN))
-            loop->ready(loop->arg);
+            loop->ready(arg);
         if (items[0].revents & ZMQ_POLLIN)
-            s_receive(pull, loop, n);
-        if (!loop->step(loop->arg, 0))
+            s_receive(pull, loop, arg, n);
+        if (!loop->step(arg, 0))
             break; /* take no more; the records in hand end and are passed on */
     }
-    while (s_pending(loop) > 0)
-        loop->step(loop->arg, 100);
+    while (s_pending(loop, arg) > 0)
+        loop->step(arg, 100);
 }
 
 /* ---- the push downstream ----------------------------------------------------------------- */
+
+zsock_t *cs_stage_sockets(const cs_config_t *cfg, cs_stage_out_t *out, const char *push_at,
+                          const char *pull_at, bool bind, bool work)
+{
+    char err[512];
+    out->push = cs_sock_new(ZMQ_PUSH, cs_config_str(cfg, push_at), bind, err, sizeof err);
+    zsock_t *pull = NULL;
+    if (out->push)
+        pull = (work ? cs_sock_new_work : cs_sock_new)(ZMQ_PULL, cs_config_str(cfg, pull_at), bind,
+                                                       err, sizeof err);
+    if (!pull) {
+        cs_error("%s", err);
+        return NULL;
+    }
+    cs_metrics_health("sockets", true);
+    return pull;
+}
 
 int cs_stage_push(cs_stage_out_t *out, json_t *rec)
 {
@@ -178,6 +196,14 @@ int cs_stage_permanent(const char *component, const char *reason, const char *he
                              health && *health ? health : "a permanent error: see the log");
     if (hold_s > 0 && !cs_stop_requested())
         cs_sleep_ms((int64_t)(hold_s * 1000));
+    return CS_EXIT_PERMANENT;
+}
+
+int cs_stage_oneshot_status(const char *why, const char *cause)
+{
+    if (!why)
+        return 0;
+    cs_error("The LLM refuses every request (%s): %s", cause, why);
     return CS_EXIT_PERMANENT;
 }
 

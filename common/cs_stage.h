@@ -79,13 +79,12 @@ cs_db_t *cs_stage_db(const cs_config_t *cfg, const char *fallback, int *status);
 
 /* ---- the receive loop of a daemon stage -------------------------------------------------- */
 
-/* What a stage does; every callback gets `arg`. */
+/* What a stage does with records: a constant table per stage, written in field order (as
+   curl's protocol handlers); every callback gets the `arg` given to cs_stage_run. */
 typedef struct {
     const char *stage; /* "extractor": "the extractor takes call records only" */
     cs_kind_t kind;    /* the kind of record the stage takes */
     bool count_any;    /* count a record of another kind as received too (and malformed) */
-    int max_pending;   /* take no record while the stage holds this many */
-    void *arg;
     /* Records the stage holds (NULL: it holds none between calls of take). */
     int (*pending)(void *arg);
     /* A second descriptor to wait on, asked before every wait (NULL or -1: none), and what to do
@@ -104,10 +103,12 @@ typedef struct {
     long malformed; /* frames that did not decode, and records of another kind */
 } cs_stage_counts_t;
 
-/* Receive from `pull` (borrowed) and hand records to the stage until a stop is requested or
-   step returns false, then step until the stage holds nothing more. Counts into *n (zeroed
-   first). Can't fail: a socket error is waited out like a timeout. */
-void cs_stage_run(zsock_t *pull, const cs_stage_loop_t *loop, cs_stage_counts_t *n);
+/* Receive from `pull` (borrowed) and hand records to the stage (`loop`, borrowed, with `arg`)
+   until a stop is requested or step returns false, taking none while the stage holds
+   max_pending; then step until the stage holds nothing more. Counts into *n (zeroed first).
+   Can't fail: a socket error is waited out like a timeout. */
+void cs_stage_run(zsock_t *pull, const cs_stage_loop_t *loop, void *arg, int max_pending,
+                  cs_stage_counts_t *n);
 
 /* ---- the push downstream ----------------------------------------------------------------- */
 
@@ -118,6 +119,14 @@ typedef struct {
     long sent;        /* records sent */
     long dropped;     /* records not sent because a stop came first */
 } cs_stage_out_t;
+
+/* The two sockets of a stage between two others: out->push, a PUSH on the endpoint of the
+   option push_at, then the PULL returned, on the endpoint of pull_at (a work socket,
+   cs_sock_new_work, when `work`); both bind when `bind`, else both connect. Then "sockets" is
+   up on /healthz. NULL with the reason logged; out->push, when made, is the caller's to destroy
+   either way. */
+zsock_t *cs_stage_sockets(const cs_config_t *cfg, cs_stage_out_t *out, const char *push_at,
+                          const char *pull_at, bool bind, bool work);
 
 /* Send `rec` (taken: released in every case) on out->push, waiting out a slow or absent peer
    (a WARNING each time the send times out) until a stop is requested: then a WARNING names
@@ -132,6 +141,10 @@ int cs_stage_push(cs_stage_out_t *out, json_t *rec);
    NULL or "": "a permanent error: see the log"). Can't fail. */
 int cs_stage_permanent(const char *component, const char *reason, const char *health,
                        double hold_s);
+
+/* The exit status of a one-shot run: 0, or CS_EXIT_PERMANENT when the LLM refused every request
+   (`why` not NULL, with its `cause`), said in one ERROR line. */
+int cs_stage_oneshot_status(const char *why, const char *cause);
 
 /* What /healthz says of an LLM that refuses for good with `cause` (CS_CAUSE_LLM_QUOTA or
    another): static text naming what to fix. */

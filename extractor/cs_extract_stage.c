@@ -81,6 +81,9 @@ static bool s_step(void *stage, int wait_ms)
     return !s_failed(st);
 }
 
+static const cs_stage_loop_t s_loop = {"extractor", CS_KIND_CALL, false,  s_pending,
+                                       s_watch,     s_ready,      s_take, s_step};
+
 /* Stopping for good: the LLM refuses, or the themes' database does (cs_stage.h). The calls in
    progress have been passed on. */
 static int s_permanent(const cs_extract_stage_t *st)
@@ -114,38 +117,22 @@ static int s_themes(cs_extract_stage_t *st, int *status)
 int cs_extract_stage_daemon(cs_extract_stage_t *st, int max_pending)
 {
     const cs_config_t *cfg = st->cfg;
+    st->out = (cs_stage_out_t){.what = "extraction", .busy = "Matcher not taking extractions"};
     int status = 1;
     const char *parts[] = {"sockets", cs_config_str(cfg, "database-url") ? "database" : NULL, NULL};
     if (cs_stage_serve(cfg, parts) != 0 || s_themes(st, &status) != 0)
         return status;
-    char err[512];
-    st->out = (cs_stage_out_t){.what = "extraction", .busy = "Matcher not taking extractions"};
-    st->out.push =
-        cs_sock_new(ZMQ_PUSH, cs_config_str(cfg, "extractions-endpoint"), false, err, sizeof err);
-    zsock_t *pull = st->out.push ? cs_sock_new_work(ZMQ_PULL, cs_config_str(cfg, "calls-endpoint"),
-                                                    false, err, sizeof err)
-                                 : NULL;
-    if (!pull) {
-        cs_error("%s", err);
+    zsock_t *pull =
+        cs_stage_sockets(cfg, &st->out, "extractions-endpoint", "calls-endpoint", false, true);
+    if (!pull)
         return 1;
-    }
-    cs_metrics_health("sockets", true);
     cs_info("Extractor ready: calls from %s, extractions to %s",
             cs_config_str(cfg, "calls-endpoint"), cs_config_str(cfg, "extractions-endpoint"));
-    cs_stage_loop_t loop = {.stage = "extractor",
-                            .kind = CS_KIND_CALL,
-                            .max_pending = max_pending,
-                            .arg = st,
-                            .pending = s_pending,
-                            .watch = s_watch,
-                            .ready = s_ready,
-                            .take = s_take,
-                            .step = s_step};
     cs_stage_counts_t n;
     /* at a stop, requests in flight end as stopped and are not sent on; the fetcher resends
        those calls after its ack timeout. After a permanent error they end with its cause and
        are sent on. */
-    cs_stage_run(pull, &loop, &n);
+    cs_stage_run(pull, &s_loop, st, max_pending, &n);
     s_metrics(st);
     cs_extract_totals_t t;
     cs_extract_totals(st->ex, &t);
@@ -247,6 +234,8 @@ static void s_oneshot_run(void *arg, int wait_ms)
     cs_extract_run(((oneshot_t *)arg)->st->ex, wait_ms);
 }
 
+static const cs_jsonl_ops_t s_oneshot = {s_submit, s_oneshot_pending, s_oneshot_run};
+
 /* The themes of --workspace-id from the database, else the default theme: a new reference. */
 static json_t *s_oneshot_themes(cs_extract_stage_t *st)
 {
@@ -265,23 +254,13 @@ static json_t *s_oneshot_themes(cs_extract_stage_t *st)
 int cs_extract_stage_oneshot(cs_extract_stage_t *st, FILE *in, FILE *out)
 {
     oneshot_t os = {.st = st, .fallback = s_oneshot_themes(st)};
-    st->jsonl = (cs_jsonl_t){.in = in,
-                             .out = out,
-                             .max_line = CS_JSONL_MAX_LINE,
-                             .too_long = "line too long",
-                             .in_flight = ONE_SHOT_IN_FLIGHT,
-                             .arg = &os,
-                             .submit = s_submit,
-                             .pending = s_oneshot_pending,
-                             .run = s_oneshot_run};
-    cs_jsonl_run(&st->jsonl); /* a read error ends the input: the lines read are answered */
+    st->jsonl = (cs_jsonl_t){.ops = &s_oneshot, .arg = &os, .in_flight = ONE_SHOT_IN_FLIGHT};
+    st->jsonl.too_long = "line too long";
+    cs_jsonl_run(&st->jsonl, in,
+                 out); /* a read error ends the input: the lines read are answered */
     json_decref(os.fallback);
     const char *cause = NULL, *why = cs_extract_fatal(st->ex, &cause);
-    if (why) {
-        cs_error("The LLM refuses every request (%s): %s", cause, why);
-        return CS_EXIT_PERMANENT;
-    }
-    return 0;
+    return cs_stage_oneshot_status(why, cause);
 }
 
 void cs_extract_stage_clear(cs_extract_stage_t *st)

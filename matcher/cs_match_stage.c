@@ -88,6 +88,9 @@ static bool s_step(void *stage, int wait_ms)
     return !s_failed(st);
 }
 
+static const cs_stage_loop_t s_loop = {
+    "matcher", CS_KIND_EXTRACTION, false, s_pending, s_watch, s_ready, s_take, s_step};
+
 /* Stopping for good (cs_stage.h): the LLM refuses (the extractions in hand have been passed
    on undecided, with the cause), or the database does. */
 static int s_permanent(const cs_match_stage_t *st)
@@ -117,6 +120,7 @@ static void s_summary(const cs_match_stage_t *st, const cs_stage_counts_t *n)
 int cs_match_stage_daemon(cs_match_stage_t *st)
 {
     const cs_config_t *cfg = st->cfg;
+    st->out = (cs_stage_out_t){.what = "decisions", .busy = "Writer not taking decisions"};
     if (!cs_config_str(cfg, "database-url")) {
         fprintf(stderr, "callsift-matcher: DATABASE_URL (or --database-url) is required: the "
                         "catalogue lives in PostgreSQL\n");
@@ -131,31 +135,15 @@ int cs_match_stage_daemon(cs_match_stage_t *st)
         cs_error("%s", err);
         return cs_stop_requested() ? 0 : 1;
     }
-    st->out = (cs_stage_out_t){.what = "decisions", .busy = "Writer not taking decisions"};
-    st->out.push =
-        cs_sock_new(ZMQ_PUSH, cs_config_str(cfg, "decisions-endpoint"), true, err, sizeof err);
-    zsock_t *pull = st->out.push ? cs_sock_new(ZMQ_PULL, cs_config_str(cfg, "extractions-endpoint"),
-                                               true, err, sizeof err)
-                                 : NULL;
-    if (!pull) {
-        cs_error("%s", err);
+    zsock_t *pull =
+        cs_stage_sockets(cfg, &st->out, "decisions-endpoint", "extractions-endpoint", true, false);
+    if (!pull)
         return 1;
-    }
-    cs_metrics_health("sockets", true);
     cs_info("Matcher ready: extractions on %s, decisions on %s",
             cs_config_str(cfg, "extractions-endpoint"), cs_config_str(cfg, "decisions-endpoint"));
     int max_pending = 4 * (int)cs_config_int(cfg, "concurrency");
-    cs_stage_loop_t loop = {.stage = "matcher",
-                            .kind = CS_KIND_EXTRACTION,
-                            .max_pending = max_pending < 4 ? 4 : max_pending,
-                            .arg = st,
-                            .pending = s_pending,
-                            .watch = s_watch,
-                            .ready = s_ready,
-                            .take = s_take,
-                            .step = s_step};
     cs_stage_counts_t n;
-    cs_stage_run(pull, &loop, &n);
+    cs_stage_run(pull, &s_loop, st, max_pending < 4 ? 4 : max_pending, &n);
     s_metrics(st);
     s_summary(st, &n);
     zsock_destroy(&pull);
@@ -278,24 +266,17 @@ static void s_run(void *stage, int wait_ms)
     cs_match_run(((cs_match_stage_t *)stage)->m, wait_ms);
 }
 
+static const cs_jsonl_ops_t s_oneshot = {s_submit, s_pending, s_run};
+
 int cs_match_stage_oneshot(cs_match_stage_t *st, FILE *in, FILE *out)
 {
-    st->jsonl = (cs_jsonl_t){.in = in,
-                             .out = out,
-                             .max_line = CS_JSONL_MAX_LINE,
-                             .in_flight = ONE_SHOT_IN_FLIGHT - 1, /* fewer than 16 */
-                             .dump_flags = JSON_REAL_PRECISION(6),
-                             .arg = st,
-                             .submit = s_submit,
-                             .pending = s_pending,
-                             .run = s_run};
-    cs_jsonl_run(&st->jsonl); /* a read error ends the input: the lines read are answered */
+    /* fewer than ONE_SHOT_IN_FLIGHT in flight */
+    st->jsonl = (cs_jsonl_t){.ops = &s_oneshot, .arg = st, .in_flight = ONE_SHOT_IN_FLIGHT - 1};
+    st->jsonl.dump_flags = JSON_REAL_PRECISION(6);
+    cs_jsonl_run(&st->jsonl, in,
+                 out); /* a read error ends the input: the lines read are answered */
     const char *cause = NULL, *why = cs_match_fatal(st->m, &cause);
-    if (why) {
-        cs_error("The LLM refuses every request (%s): %s", cause, why);
-        return CS_EXIT_PERMANENT;
-    }
-    return 0;
+    return cs_stage_oneshot_status(why, cause);
 }
 
 void cs_match_stage_clear(cs_match_stage_t *st)

@@ -142,6 +142,10 @@ static bool s_step(void *arg, int wait_ms)
     return !cs_db_permanent(w->db);
 }
 
+/* A record of another kind counts as received too. */
+static const cs_stage_loop_t s_loop = {"writer", CS_KIND_DECISION, true,  NULL, NULL,
+                                       NULL,     s_take,           s_step};
+
 int main(int argc, char **argv)
 {
     int status = 1;
@@ -176,16 +180,9 @@ int main(int argc, char **argv)
     cs_info("Writer ready: decisions from %s, acks on %s, schema version %d",
             cs_config_str(cfg, "decisions-endpoint"), cs_config_str(cfg, "acks-endpoint"),
             cs_migrate_latest());
-    cs_stage_loop_t loop = {.stage = "writer",
-                            .kind = CS_KIND_DECISION,
-                            .count_any = true, /* a record of another kind is received too */
-                            .max_pending = 1,
-                            .arg = &w,
-                            .take = s_take,
-                            .step = s_step};
     cs_stage_counts_t n;
     w.last_check = cs_now_ms();
-    cs_stage_run(pull, &loop, &n);
+    cs_stage_run(pull, &s_loop, &w, 1, &n);
     cs_info("Writer stopping: %ld received, %ld committed, %ld already stored, %ld failed, "
             "%ld malformed",
             n.received, w.committed, w.already, w.failed, n.malformed);

@@ -56,16 +56,11 @@ static bool s_step(void *arg, int wait_ms)
     return !(s->fail_after && (int)json_array_size(s->taken) >= s->fail_after);
 }
 
-static cs_stage_loop_t s_loop(stage_t *s, cs_kind_t kind)
-{
-    return (cs_stage_loop_t){.stage = "extractor",
-                             .kind = kind,
-                             .max_pending = 4,
-                             .arg = s,
-                             .pending = s_pending,
-                             .take = s_take,
-                             .step = s_step};
-}
+/* A stage that takes calls, and one that takes decisions counting any kind received. */
+static const cs_stage_loop_t CALLS = {"extractor", CS_KIND_CALL, false,  s_pending,
+                                      NULL,        NULL,         s_take, s_step};
+static const cs_stage_loop_t DECISIONS = {"writer", CS_KIND_DECISION, true,  s_pending, NULL,
+                                          NULL,     s_take,           s_step};
 
 /* A bound PULL and a PUSH connected to it; the PUSH sends until the connection is up. */
 static void s_pair(zsock_t **pull, zsock_t **push)
@@ -104,9 +99,8 @@ Test(stage, takes_its_kind_and_counts_the_rest_malformed)
     cr_assert_eq(zstr_send(push, "not msgpack at all"), 0);
     s_send(push, call);
     stage_t s = {.taken = json_array(), .stop_after = 1};
-    cs_stage_loop_t loop = s_loop(&s, CS_KIND_CALL);
     cs_stage_counts_t n;
-    cs_stage_run(pull, &loop, &n); /* ends on the SIGTERM raised by take */
+    cs_stage_run(pull, &CALLS, &s, 4, &n); /* ends on the SIGTERM raised by take */
     cr_assert(cs_stop_requested());
     cr_assert_eq(json_array_size(s.taken), 1);
     cr_assert_str_eq(cs_rec_str(json_array_get(s.taken, 0), "external_id"), "call-1");
@@ -131,10 +125,8 @@ Test(stage, count_any_counts_another_kind_received_and_malformed)
     s_send(push, call);
     s_send(push, decision);
     stage_t s = {.taken = json_array(), .fail_after = 1};
-    cs_stage_loop_t loop = s_loop(&s, CS_KIND_DECISION);
-    loop.count_any = true;
     cs_stage_counts_t n;
-    cs_stage_run(pull, &loop, &n); /* ends when step answers false after the decision */
+    cs_stage_run(pull, &DECISIONS, &s, 4, &n); /* ends when step answers false after it */
     cr_assert_not(cs_stop_requested());
     cr_assert_eq(json_array_size(s.taken), 1);
     cr_assert_eq(cs_record_kind(json_array_get(s.taken, 0)), CS_KIND_DECISION);
@@ -157,16 +149,15 @@ Test(stage, holds_back_while_full_and_drains_before_returning)
     /* full (4 held of 4): 20 rounds go by and the call stays in the socket; the 4 held end
        in the drain */
     stage_t s = {.taken = json_array(), .held = 4, .rounds = 20};
-    cs_stage_loop_t loop = s_loop(&s, CS_KIND_CALL);
     cs_stage_counts_t n;
-    cs_stage_run(pull, &loop, &n);
+    cs_stage_run(pull, &CALLS, &s, 4, &n);
     cr_assert_eq(json_array_size(s.taken), 0, "taken while full");
     cr_assert_eq(n.received, 0);
     cr_assert_eq(s.held, 0, "not drained");
     cr_assert_eq(s.drain_steps, 4);
     /* room again: the call that waited is taken */
     s = (stage_t){.taken = s.taken, .stop_after = 1};
-    cs_stage_run(pull, &loop, &n);
+    cs_stage_run(pull, &CALLS, &s, 4, &n);
     cr_assert_eq(json_array_size(s.taken), 1);
     cr_assert_eq(n.received, 1);
     json_decref(s.taken);
@@ -263,6 +254,8 @@ Test(stage, permanent_returns_3_at_once_when_stopping)
     cr_assert_lt(cs_now_ms() - t0, 1000);
     cr_assert(strstr(cs_stage_llm_health(CS_CAUSE_LLM_QUOTA), "quota"));
     cr_assert(strstr(cs_stage_llm_health("llm_auth"), "OPENAI_API_KEY"));
+    cr_assert_eq(cs_stage_oneshot_status(NULL, NULL), 0);
+    cr_assert_eq(cs_stage_oneshot_status("HTTP 401", "llm_auth"), CS_EXIT_PERMANENT);
 }
 
 /* ---- the JSONL reader -------------------------------------------------------------------- */
@@ -312,18 +305,12 @@ static char *s_jsonl(const char *input, size_t max_line, const char *too_long, i
     cr_assert(in && out);
     fputs(input, in);
     rewind(in);
-    cs_jsonl_t j = {.in = in,
-                    .out = out,
-                    .max_line = max_line,
-                    .too_long = too_long,
-                    .in_flight = in_flight,
-                    .arg = e,
-                    .submit = s_echo_submit,
-                    .pending = s_echo_pending,
-                    .run = s_echo_run};
+    static const cs_jsonl_ops_t ops = {s_echo_submit, s_echo_pending, s_echo_run};
+    cs_jsonl_t j = {
+        .ops = &ops, .arg = e, .in_flight = in_flight, .max_line = max_line, .too_long = too_long};
     e->j = &j;
     e->queue = json_array();
-    cr_assert_eq(cs_jsonl_run(&j), 0);
+    cr_assert_eq(cs_jsonl_run(&j, in, out), 0);
     cr_assert_null(j.answers);
     cr_assert_eq(json_array_size(e->queue), 0, "answers left pending");
     cs_jsonl_answer(&j, 0, json_string("late")); /* released, not written */
