@@ -244,6 +244,12 @@ Test(stage, begin_fails_a_usage_error_with_status_2)
     cr_assert_null(cs_stage_begin("test", "callsift-test", "A test.", OPTIONS, 0, s_check_limit, 3,
                                   too_big, &status));
     cr_assert_eq(status, 2);
+    char *bad_curve[] = {"callsift-test", "--curve-secret-key", "/nonexistent/secret", NULL};
+    status = -1;
+    cr_assert_null(cs_stage_begin("test", "callsift-test", "A test.", OPTIONS, CS_CURVE_BINDS, NULL,
+                                  3, bad_curve, &status));
+    cr_assert_eq(status, 2, "a wrong --curve-* set is a usage error");
+    cr_assert_not(cs_curve_enabled());
 }
 
 Test(stage, permanent_returns_3_at_once_when_stopping)
