@@ -39,9 +39,14 @@ static const cs_option_t OPTIONS[] = {
 /* How often an idle writer checks that PostgreSQL still answers (for /healthz). */
 #define DB_CHECK_MS 5000
 
+#define DB_FALLBACK "PostgreSQL refuses the connection for good: check DATABASE_URL"
+
 typedef struct {
-    long received, committed, already, failed, malformed;
-} counters_t;
+    cs_db_t *db;
+    zsock_t *pub;
+    int64_t last_check; /* the last record, or the last check of an idle database */
+    long committed, already, failed;
+} writer_t;
 
 /* Commit one call, waiting out database outages. RETRY only when a stop was requested
    before the call could be committed, or the database failed permanently (cs_db_permanent):
@@ -65,20 +70,6 @@ static cs_commit_status_t s_commit(cs_db_t *db, const json_t *rec, char *message
     }
 }
 
-/* What /healthz says of a database that refuses for good: fixed text by SQLSTATE, taken from
-   db, else from cs_db_connect's message ("... (SQLSTATE 3D000: ...)"). */
-static const char *s_db_health(cs_db_t *db, const char *err)
-{
-    char code[6] = "";
-    const char *at = err ? strstr(err, "(SQLSTATE ") : NULL;
-    if (db)
-        cs_strlcpy(code, cs_db_last_sqlstate(db), sizeof code);
-    else if (at)
-        cs_strlcpy(code, at + strlen("(SQLSTATE "), sizeof code);
-    const char *hint = cs_db_sqlstate_hint(code);
-    return hint[0] ? hint : "PostgreSQL refuses the connection for good: check DATABASE_URL";
-}
-
 /* One round trip to PostgreSQL; when the connection broke, one attempt to reconnect. */
 static bool s_db_check(cs_db_t *db)
 {
@@ -88,17 +79,17 @@ static bool s_db_check(cs_db_t *db)
     return cs_db_ensure(db, 1) == 0;
 }
 
-static void s_handle(cs_db_t *db, zsock_t *pub, json_t *rec, counters_t *n)
+static void s_handle(writer_t *w, const json_t *rec)
 {
     char err[1024] = "", message_id[40] = "";
     const char *title =
         cs_rec_str(rec, "title") ? cs_rec_str(rec, "title") : cs_rec_str(rec, "external_id");
-    cs_commit_status_t status = s_commit(db, rec, message_id, err, sizeof err);
+    cs_commit_status_t status = s_commit(w->db, rec, message_id, err, sizeof err);
     switch (status) {
     case CS_COMMIT_RETRY:
         return; /* stopping, or the database is gone for good: not committed, not acked */
     case CS_COMMIT_COMMITTED:
-        n->committed++;
+        w->committed++;
         cs_metrics_add("callsift_calls_stored_total", "status=\"committed\"", 1);
         if (cs_rec_str(rec, "error"))
             cs_warn("Ingested call without insights: %s (extraction failed: %s)", title,
@@ -107,12 +98,12 @@ static void s_handle(cs_db_t *db, zsock_t *pub, json_t *rec, counters_t *n)
             cs_info("Ingested call: %s", title);
         break;
     case CS_COMMIT_ALREADY:
-        n->already++;
+        w->already++;
         cs_metrics_add("callsift_calls_stored_total", "status=\"already\"", 1);
         cs_info("Call already ingested, nothing changed: %s", title);
         break;
     case CS_COMMIT_FAILED:
-        n->failed++;
+        w->failed++;
         cs_metrics_add("callsift_calls_stored_total", "status=\"failed\"", 1);
         cs_metrics_add("callsift_records_failed_total", NULL, 1);
         cs_error("Could not store call %s: %s", title, err);
@@ -120,129 +111,88 @@ static void s_handle(cs_db_t *db, zsock_t *pub, json_t *rec, counters_t *n)
     }
     json_t *ack = cs_writer_ack(rec, status, message_id, status == CS_COMMIT_FAILED ? err : NULL);
     char send_err[256];
-    if (cs_sock_send_record(pub, ack, cs_rec_str(rec, "workspace_id"), send_err, sizeof send_err))
+    if (cs_sock_send_record(w->pub, ack, cs_rec_str(rec, "workspace_id"), send_err,
+                            sizeof send_err))
         cs_warn("Could not send ack for call %s: %s", title, send_err);
     else
         cs_metrics_add("callsift_records_sent_total", NULL, 1);
     json_decref(ack);
 }
 
+/* A decision record: committed and acked (cs_stage_loop_t.take). */
+static void s_take(void *arg, json_t *rec)
+{
+    writer_t *w = arg;
+    w->last_check = cs_now_ms();
+    cs_metrics_set("callsift_in_flight", NULL, 1);
+    s_handle(w, rec);
+    cs_metrics_set("callsift_in_flight", NULL, 0);
+    json_decref(rec);
+}
+
+/* Between records: is an idle database still there? False once it refuses for good. */
+static bool s_step(void *arg, int wait_ms)
+{
+    writer_t *w = arg;
+    (void)wait_ms;
+    if (cs_now_ms() - w->last_check >= DB_CHECK_MS) {
+        w->last_check = cs_now_ms();
+        cs_metrics_health("database", s_db_check(w->db));
+    }
+    return !cs_db_permanent(w->db);
+}
+
+/* A record of another kind counts as received too. */
+static const cs_stage_loop_t s_loop = {"writer", CS_KIND_DECISION, true,  NULL, NULL,
+                                       NULL,     s_take,           s_step};
+
 int main(int argc, char **argv)
 {
-    cs_log_init("writer");
-    cs_metrics_init("writer");
-    cs_signals_install();
-    cs_config_t *cfg = cs_config_new(
-        "callsift-writer [OPTIONS]",
+    int status = 1;
+    cs_config_t *cfg = cs_stage_begin(
+        "writer", "callsift-writer [OPTIONS]",
         "Commits decision records to PostgreSQL, one transaction per call, and acknowledges "
         "each call to the fetcher after COMMIT.",
-        OPTIONS);
+        OPTIONS, CS_CURVE_BINDS | CS_CURVE_CONNECTS, NULL, argc, argv, &status);
+    if (!cfg)
+        return status;
     char err[1024];
-    int rc = cs_config_parse(cfg, argc, argv, false, err, sizeof err);
-    if (rc == 0) /* a wrong --curve-* set is a usage error too */
-        rc = cs_curve_setup(cfg, CS_CURVE_BINDS | CS_CURVE_CONNECTS, err, sizeof err);
-    if (rc != 0) {
-        if (rc < 0)
-            fprintf(stderr, "callsift-writer: %s\n", err);
-        cs_config_destroy(&cfg);
-        return rc < 0 ? 2 : 0;
-    }
-
-    int status = 1;
-    zsock_t *pull = NULL, *pub = NULL;
-    zpoller_t *poller = NULL;
-    cs_db_t *db = NULL;
+    zsock_t *pull = NULL;
+    writer_t w = {0};
     const char *parts[] = {"sockets", "database", NULL};
-    if (cs_metrics_start((int)cs_config_int(cfg, "metrics-port"),
-                         cs_config_str(cfg, "metrics-listen"), parts, err, sizeof err) != 0) {
-        cs_error("%s", err);
+    if (cs_stage_serve(cfg, parts) != 0 || !(w.db = cs_stage_db(cfg, DB_FALLBACK, &status)))
         goto done;
-    }
-    db = cs_db_connect(cs_config_str(cfg, "database-url"), 0, err, sizeof err);
-    if (!db) { /* retried until a stop, unless permanent */
-        if (cs_stop_requested()) {
-            cs_error("%s", err);
-            status = 0;
-        } else {
-            status = cs_stage_permanent("database", err, s_db_health(NULL, err),
-                                        cs_config_double(cfg, "permanent-error-hold"));
-        }
-        goto done;
-    }
     int applied = 0;
-    if (!cs_config_flag(cfg, "no-migrate") && cs_migrate(db, &applied, err, sizeof err) != 0) {
+    if (!cs_config_flag(cfg, "no-migrate") && cs_migrate(w.db, &applied, err, sizeof err) != 0) {
         cs_error("%s", err);
         goto done;
     }
-    pub = cs_sock_new(ZMQ_PUB, cs_config_str(cfg, "acks-endpoint"), true, err, sizeof err);
-    if (pub)
+    w.pub = cs_sock_new(ZMQ_PUB, cs_config_str(cfg, "acks-endpoint"), true, err, sizeof err);
+    if (w.pub)
         pull =
             cs_sock_new(ZMQ_PULL, cs_config_str(cfg, "decisions-endpoint"), false, err, sizeof err);
     if (!pull) {
         cs_error("%s", err);
         goto done;
     }
-    poller = zpoller_new(pull, NULL);
     cs_metrics_health("sockets", true);
-    cs_metrics_health("database", cs_db_ok(db));
+    cs_metrics_health("database", cs_db_ok(w.db));
     cs_info("Writer ready: decisions from %s, acks on %s, schema version %d",
             cs_config_str(cfg, "decisions-endpoint"), cs_config_str(cfg, "acks-endpoint"),
             cs_migrate_latest());
-
-    counters_t n = {0};
-    int64_t last_check = cs_now_ms();
-    while (!cs_stop_requested() && !cs_db_permanent(db)) {
-        if (!zpoller_wait(poller, 200)) {
-            if (cs_now_ms() - last_check >= DB_CHECK_MS) { /* idle: is the database still there? */
-                last_check = cs_now_ms();
-                cs_metrics_health("database", s_db_check(db));
-            }
-            continue;
-        }
-        last_check = cs_now_ms();
-        json_t *rec = cs_sock_recv_record(pull, NULL, err, sizeof err);
-        if (!rec) {
-            n.malformed++;
-            cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-            cs_log_limited("malformed-record", CS_LOG_WARNING, "Skipped a malformed record: %s",
-                           err);
-            continue;
-        }
-        n.received++;
-        cs_metrics_add("callsift_records_received_total", NULL, 1);
-        if (cs_rec_int(rec, "attempt", 1) > 1)
-            cs_metrics_add("callsift_records_redelivered_total", NULL, 1);
-        if (cs_record_kind(rec) != CS_KIND_DECISION) {
-            n.malformed++;
-            cs_metrics_add("callsift_records_malformed_total", NULL, 1);
-            cs_log_limited("wrong-kind", CS_LOG_WARNING,
-                           "Skipped a '%s' record: the writer takes decision records only",
-                           cs_rec_str(rec, "kind"));
-        } else {
-            cs_metrics_set("callsift_in_flight", NULL, 1);
-            s_handle(db, pub, rec, &n);
-            cs_metrics_set("callsift_in_flight", NULL, 0);
-        }
-        json_decref(rec);
-    }
+    cs_stage_counts_t n;
+    w.last_check = cs_now_ms();
+    cs_stage_run(pull, &s_loop, &w, 1, &n);
     cs_info("Writer stopping: %ld received, %ld committed, %ld already stored, %ld failed, "
             "%ld malformed",
-            n.received, n.committed, n.already, n.failed, n.malformed);
+            n.received, w.committed, w.already, w.failed, n.malformed);
     status = 0;
-    if (cs_db_permanent(db)) {
-        snprintf(err, sizeof err, "PostgreSQL refuses the writer (SQLSTATE %s: %s)",
-                 cs_db_last_sqlstate(db), cs_db_sqlstate_hint(cs_db_last_sqlstate(db)));
-        status = cs_stage_permanent("database", err, s_db_health(db, NULL),
-                                    cs_config_double(cfg, "permanent-error-hold"));
-    }
+    if (cs_db_permanent(w.db))
+        status = cs_stage_permanent_db(cfg, "writer", w.db, DB_FALLBACK);
 done:
-    zpoller_destroy(&poller);
     zsock_destroy(&pull);
-    zsock_destroy(&pub);
-    cs_db_destroy(&db);
-    cs_metrics_shutdown();
-    cs_curve_teardown();
-    cs_config_destroy(&cfg);
-    cs_log_reset();
+    zsock_destroy(&w.pub);
+    cs_db_destroy(&w.db);
+    cs_stage_end(&cfg);
     return status;
 }

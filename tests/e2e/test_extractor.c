@@ -148,6 +148,12 @@ Test(extractor, passes_through_unextracted_and_survives_garbage, .timeout = 60)
     rig_open(&r);
     rig_start(&r, NULL, NULL);
     zstr_send(r.push, "not a record");
+    json_t *ack = cs_record_new(CS_KIND_ACK); /* a record of the wrong kind */
+    json_object_set_new(ack, "workspace_id", json_string(r.ws));
+    json_object_set_new(ack, "external_id", json_string("c0"));
+    json_object_set_new(ack, "status", json_string("committed"));
+    send_call(&r, ack);
+    json_decref(ack);
     json_t *call = sales_call(&r, "c2", "We need Salesforce sync.");
     json_object_set_new(call, "flags", json_pack("{s:b}", "extract", 0));
     send_call(&r, call);
@@ -158,6 +164,8 @@ Test(extractor, passes_through_unextracted_and_survives_garbage, .timeout = 60)
     cr_assert(json_equal(ex, call), "passed through changed");
     char *log = cs_testproc_log(&r.extractor);
     cr_assert(strstr(log, "Skipped a malformed record"), "%s", log);
+    cr_assert(strstr(log, "Skipped a 'ack' record: the extractor takes call records only"), "%s",
+              log);
     free(log);
     json_decref(ex);
     json_decref(call);
@@ -228,6 +236,8 @@ Test(extractor_oneshot, jsonl_offline_in_order_with_errors)
     cr_assert(fr, "%s", l1);
     cr_assert_str_eq(cs_rec_str(fr, "theme"), "Security", "%s", l1);
     cr_assert(cs_rec_str(b, "error"), "%s", l2);
+    cr_assert(strstr(cs_rec_str(b, "error"), "line 2 is not a JSON object: "),
+              "the error names its line: %s", l2);
     cr_assert_eq(json_array_size(json_object_get(c, "feature_requests")), 0, "%s", l3);
     json_decref(a);
     json_decref(b);

@@ -153,6 +153,13 @@ Test(writer_proc, acks_after_commit_and_redelivery_is_already)
     free(log);
     json_decref(first);
     rig_close(&r);
+    /* the record of the wrong kind counts as received and as malformed, the garbage as
+       malformed only */
+    log = cs_testproc_log(&r.writer);
+    cr_assert(strstr(log, "Writer stopping: 14 received, 12 committed, 1 already stored, 0 failed, "
+                          "2 malformed"),
+              "%s", log);
+    free(log);
     cs_db_destroy(&db);
     cs_testdb_drop(&t);
 }
