@@ -3,7 +3,8 @@
     (cs_insights_normalise). An utterance is a customer's when its affiliation is "External";
     when the transcript marks nobody External, anyone not marked "Internal" counts. A quote is
     the customer's words when, normalised, it appears within one run on word boundaries; "..."
-    or "…" may elide words between parts that appear in that order (at most 16 parts). */
+    or "…" may elide words between parts that appear in that order; a quote cut into more than
+    16 parts is nobody's words. */
 #ifndef CS_INSIGHTS_QUOTE_H
 #define CS_INSIGHTS_QUOTE_H
 

@@ -62,7 +62,7 @@ bool cs_offline_tokens_contain(const cs_offline_tokens_t *t, const cs_offline_to
 char *cs_offline_clean_copy(const char *s, size_t n);
 
 /* The length of the stem of word w[0..n): a crude suffix stripper, enough for "integrations"
-   and "integrate" to meet as "integr". A suffix is stripped only when 3 bytes remain. */
+   and "integrate" to meet as "integr". A suffix is stripped only when at least 3 bytes remain. */
 size_t cs_offline_stem(const char *w, size_t n);
 
 #endif
