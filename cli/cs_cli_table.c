@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "cs_text.h"
 #include "cs_util.h"
 
 /* Longest cell of the table format, in characters, "..." included. */
@@ -36,11 +37,7 @@ int cs_cli_format_parse(const char *name, cs_cli_format_t *fmt)
 
 size_t cs_cli_utf8_len(const char *s)
 {
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
+    return cs_text_utf8_chars(s, strlen(s));
 }
 
 static bool s_is_true(const char *pg_bool)
@@ -76,13 +73,11 @@ static void s_put_cell(FILE *out, const char *text, size_t width, bool right, bo
     if (right)
         for (size_t i = shown; i < width; i++)
             fputc(' ', out);
-    size_t budget = cut ? CELL_MAX - 3 : shown, chars = 0;
-    for (const char *p = text; *p; p++) {
-        bool starts_char = ((unsigned char)*p & 0xC0) != 0x80;
-        if (starts_char && chars++ == budget)
-            break;
-        fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, out);
-    }
+    size_t budget = cut ? CELL_MAX - 3 : shown;
+    const char *p = text;
+    for (size_t chars = 0; *p && chars < budget; chars++)
+        for (size_t n = cs_text_utf8_seq_len((unsigned char)*p); n > 0 && *p; n--, p++)
+            fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, out);
     if (cut)
         fputs("...", out);
     if (!right && !last)

@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "cs_text.h"
+
 #define MAX_SECRETS    32
 #define MAX_LIMITS     32
 #define LINE_MAX_BYTES 16384
@@ -184,12 +186,6 @@ void cs_log_redact(char *buf, size_t bufsize)
     s_redact_keywords(buf, bufsize);
 }
 
-/* Length of the UTF-8 sequence led by byte c, 1 for a byte that leads none. */
-static size_t s_utf8_len(unsigned char c)
-{
-    return c >= 0xf0 && c < 0xf8 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-}
-
 char *cs_log_escape(const char *in, char *out, size_t outlen)
 {
     size_t o = 0;
@@ -209,7 +205,7 @@ char *cs_log_escape(const char *in, char *out, size_t outlen)
             n = (size_t)snprintf(esc, sizeof esc, "\\u00%02x", p[1]);
             p += 2;
         } else {
-            n = s_utf8_len(*p);
+            n = cs_text_utf8_seq_len(*p);
             for (size_t k = 1; k < n; k++)
                 if ((p[k] & 0xc0) != 0x80)
                     n = 1; /* not a whole sequence: copy the byte alone */

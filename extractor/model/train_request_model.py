@@ -78,7 +78,7 @@ MAX_SENTENCE = 2000  # bytes; longer runs are cut at a space
 
 
 # ------------------------------------------------------------------------------------------
-# Text: the same bytes in, the same tokens and sentences out as extractor/cs_offline.c
+# Text: the same bytes in, the same tokens and sentences out as extractor/cs_offline_text.c
 
 
 def fnv1a32(data):

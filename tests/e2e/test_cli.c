@@ -1,6 +1,5 @@
 /* The `callsift` operator CLI as a process: the real binary against a fresh database per test.
    These tests double as the CLI's usage examples. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,105 +10,26 @@
 
 #include "cs_fetchdb.h"
 #include "cs_migrate.h"
+#include "cs_testcli.h"
 #include "cs_testdb.h"
 #include "cs_testproc.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
 
-#define RUN_TIMEOUT_MS 30000
-#define MAX_ARGS       32
-
-static cs_testdb_t t;
-static char env_db[1100]; /* DATABASE_URL=<the test's database> */
-
-static void setup(void)
-{
-    cs_testdb_create(&t, false);
-    snprintf(env_db, sizeof env_db, "DATABASE_URL=%s", t.url);
-}
-
-static void teardown(void)
-{
-    cs_testdb_drop(&t);
-}
-
 /* Tests that run commands against a database of their own. */
-TestSuite(cli, .init = setup, .fini = teardown, .timeout = 180);
+TestSuite(cli, .init = cs_testcli_setup_plain, .fini = cs_testcli_teardown, .timeout = 180);
 /* Tests of the command line itself, which never reach a database. */
 TestSuite(cli_usage, .timeout = 60);
 
-/* ---- helpers ------------------------------------------------------------------------------ */
-
-static cs_testrun_t run_v(char *const env[], const char *first, va_list ap)
-{
-    char *argv[MAX_ARGS + 2];
-    int n = 0;
-    argv[n++] = (char *)cs_testproc_bin("callsift");
-    for (const char *a = first; a; a = va_arg(ap, const char *)) {
-        cr_assert_lt(n, MAX_ARGS);
-        argv[n++] = (char *)a;
-    }
-    argv[n] = NULL;
-    return cs_testproc_run(argv, env, NULL, RUN_TIMEOUT_MS);
-}
-
-/* Run `callsift ARGS...` (NULL-terminated) with the test's DATABASE_URL. */
-static cs_testrun_t cli(const char *first, ...)
-{
-    char *env[] = {env_db, NULL};
-    va_list ap;
-    va_start(ap, first);
-    cs_testrun_t run = run_v(env, first, ap);
-    va_end(ap);
-    return run;
-}
-
-/* The same with the environment entries env instead. */
-static cs_testrun_t cli_env(char *const env[], const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    cs_testrun_t run = run_v(env, first, ap);
-    va_end(ap);
-    return run;
-}
-
-/* Assert that run exited 0; return its stdout with the trailing newline removed (caller frees)
-   and free the rest. */
-static char *ok_output(cs_testrun_t run)
-{
-    cr_assert_eq(run.status, 0, "exit status %d, stderr: %s", run.status, run.err);
-    char *out = run.out;
-    size_t len = strlen(out);
-    if (len > 0 && out[len - 1] == '\n')
-        out[len - 1] = '\0';
-    free(run.err);
-    return out;
-}
-
-/* Assert that run failed with `status` and one stderr line "callsift: <...needle...>",
-   nothing on stdout; then free it. */
-static void expect_failure(cs_testrun_t run, int status, const char *needle)
-{
-    cr_expect_eq(run.status, status, "exit status %d (wanted %d), stderr: %s", run.status, status,
-                 run.err);
-    cr_expect(strncmp(run.err, "callsift: ", 10) == 0, "stderr: %s", run.err);
-    cr_expect(strstr(run.err, needle), "'%s' not in stderr: %s", needle, run.err);
-    char *newline = strchr(run.err, '\n');
-    cr_expect(newline && newline[1] == '\0', "not one line on stderr: %s", run.err);
-    cr_expect_str_empty(run.out, "stdout: %s", run.out);
-    cs_testrun_free(&run);
-}
-
 static void migrate(void)
 {
-    free(ok_output(cli("migrate", NULL)));
+    free(cs_testcli_ok_value(cs_testcli_run("migrate", NULL)));
 }
 
 /* Create a workspace and return its id in out. */
 static void create_workspace(const char *name, char out[CS_UUID_LEN])
 {
-    char *id = ok_output(cli("workspace", "create", "--name", name, NULL));
+    char *id = cs_testcli_ok_value(cs_testcli_run("workspace", "create", "--name", name, NULL));
     cr_assert(cs_uuid_valid(id), "not a uuid: '%s'", id);
     cs_strlcpy(out, id, CS_UUID_LEN);
     free(id);
@@ -118,7 +38,7 @@ static void create_workspace(const char *name, char out[CS_UUID_LEN])
 /* First column of the first row of a query with up to two parameters (caller frees). */
 static char *query(const char *sql, const char *p1, const char *p2)
 {
-    cs_db_t *db = cs_testdb_connect(&t);
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
     const char *params[] = {p1, p2};
     int n = p2 ? 2 : p1 ? 1 : 0;
     char err[512];
@@ -164,7 +84,7 @@ static void insert_call_and_feature(const char *workspace_id, const char *custom
     char message_id[CS_UUID_LEN], feature_id[CS_UUID_LEN], err[512];
     cs_uuid_message_id(workspace_id, "gong", external_id, message_id);
     cs_uuid_feature_id(message_id, 0, feature_id);
-    cs_db_t *db = cs_testdb_connect(&t);
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
     const char *msg[] = {message_id, workspace_id, customer_id, external_id};
     cr_assert_eq(cs_db_command(db,
                                "INSERT INTO messages (id, workspace_id, customer_id, source,"
@@ -188,12 +108,12 @@ Test(cli, migrate_applies_once)
     char want[96];
     snprintf(want, sizeof want, "Schema at version %d (applied %d migration%s)", latest, latest,
              latest == 1 ? "" : "s");
-    char *first = ok_output(cli("migrate", NULL));
+    char *first = cs_testcli_ok_value(cs_testcli_run("migrate", NULL));
     cr_expect_str_eq(first, want);
     free(first);
 
     snprintf(want, sizeof want, "Schema at version %d (applied 0 migrations)", latest);
-    char *second = ok_output(cli("migrate", NULL));
+    char *second = cs_testcli_ok_value(cs_testcli_run("migrate", NULL));
     cr_expect_str_eq(second, want);
     free(second);
     cr_expect_eq(query_long("SELECT count(*) FROM schema_migrations", NULL, NULL), latest);
@@ -201,7 +121,8 @@ Test(cli, migrate_applies_once)
 
 Test(cli, commands_before_migrate_say_so)
 {
-    expect_failure(cli("workspace", "list", NULL), 1, "run 'callsift migrate' first");
+    cs_testcli_expect_failure(cs_testcli_run("workspace", "list", NULL), 1,
+                              "run 'callsift migrate' first");
 }
 
 /* ---- workspaces --------------------------------------------------------------------------- */
@@ -209,7 +130,7 @@ Test(cli, commands_before_migrate_say_so)
 Test(cli, workspace_create_prints_only_the_id_and_adds_defaults)
 {
     migrate();
-    cs_testrun_t run = cli("workspace", "create", "--name", "Acme Sales", NULL);
+    cs_testrun_t run = cs_testcli_run("workspace", "create", "--name", "Acme Sales", NULL);
     cr_assert_eq(run.status, 0, "stderr: %s", run.err);
     cr_expect_str_empty(run.err);
     cr_assert_eq(strlen(run.out), 37, "stdout: '%s'", run.out);
@@ -237,8 +158,8 @@ Test(cli, workspace_create_rejects_a_duplicate_name_whatever_its_case)
     migrate();
     char id[CS_UUID_LEN];
     create_workspace("Acme", id);
-    expect_failure(cli("workspace", "create", "--name", "ACME", NULL), 1,
-                   "a workspace named 'ACME' already exists");
+    cs_testcli_expect_failure(cs_testcli_run("workspace", "create", "--name", "ACME", NULL), 1,
+                              "a workspace named 'ACME' already exists");
     cr_expect_eq(query_long("SELECT count(*) FROM workspaces", NULL, NULL), 1);
     cr_expect_eq(query_long("SELECT count(*) FROM themes", NULL, NULL), 1);
     cr_expect_eq(query_long("SELECT count(*) FROM integrations", NULL, NULL), 1);
@@ -247,7 +168,8 @@ Test(cli, workspace_create_rejects_a_duplicate_name_whatever_its_case)
 Test(cli, workspace_create_rejects_a_blank_name)
 {
     migrate();
-    expect_failure(cli("workspace", "create", "--name", "   ", NULL), 1, "--name");
+    cs_testcli_expect_failure(cs_testcli_run("workspace", "create", "--name", "   ", NULL), 1,
+                              "--name");
     cr_expect_eq(query_long("SELECT count(*) FROM workspaces", NULL, NULL), 0);
 }
 
@@ -257,13 +179,14 @@ Test(cli, workspace_list_json_has_the_counts)
     char acme[CS_UUID_LEN], beta[CS_UUID_LEN];
     create_workspace("Acme", acme);
     create_workspace("Beta", beta);
-    char *theme = ok_output(cli("theme", "add", "--workspace-id", acme, "--name", "Billing", NULL));
-    char *customer =
-        ok_output(cli("customer", "add", "--workspace-id", acme, "--name", "Initech", NULL));
+    char *theme = cs_testcli_ok_value(
+        cs_testcli_run("theme", "add", "--workspace-id", acme, "--name", "Billing", NULL));
+    char *customer = cs_testcli_ok_value(
+        cs_testcli_run("customer", "add", "--workspace-id", acme, "--name", "Initech", NULL));
     insert_call_and_feature(acme, customer, theme, "call-1");
     insert_call_and_feature(acme, NULL, theme, "call-2");
 
-    char *out = ok_output(cli("workspace", "list", "--format", "json", NULL));
+    char *out = cs_testcli_ok_value(cs_testcli_run("workspace", "list", "--format", "json", NULL));
     json_t *doc = parse_json(out);
     cr_assert_eq(json_array_size(doc), 2, "%s", out);
     json_t *first = json_array_get(doc, 0), *second = json_array_get(doc, 1);
@@ -289,7 +212,7 @@ Test(cli, workspace_list_csv_quotes_commas_and_quotes)
     migrate();
     char id[CS_UUID_LEN];
     create_workspace("Acme, \"Big\" Inc", id);
-    cs_testrun_t run = cli("workspace", "list", "--format", "csv", NULL);
+    cs_testrun_t run = cs_testcli_run("workspace", "list", "--format", "csv", NULL);
     cr_assert_eq(run.status, 0, "stderr: %s", run.err);
     const char *header = "id,name,themes,customers,calls,features,created\r\n";
     cr_expect(strncmp(run.out, header, strlen(header)) == 0, "csv: %s", run.out);
@@ -306,7 +229,7 @@ Test(cli, workspace_list_table_has_headers_and_rows)
     migrate();
     char id[CS_UUID_LEN];
     create_workspace("Acme", id);
-    cs_testrun_t run = cli("workspace", "list", NULL);
+    cs_testrun_t run = cs_testcli_run("workspace", "list", NULL);
     cr_assert_eq(run.status, 0, "stderr: %s", run.err);
     cr_expect(strncmp(run.out, "ID ", 3) == 0, "table: %s", run.out);
     cr_expect(strstr(run.out, "NAME"), "table: %s", run.out);
@@ -319,7 +242,8 @@ Test(cli, workspace_list_table_has_headers_and_rows)
 Test(cli, list_rejects_an_unknown_format)
 {
     migrate();
-    expect_failure(cli("workspace", "list", "--format", "xml", NULL), 1, "--format");
+    cs_testcli_expect_failure(cs_testcli_run("workspace", "list", "--format", "xml", NULL), 1,
+                              "--format");
 }
 
 /* ---- themes ------------------------------------------------------------------------------- */
@@ -329,13 +253,15 @@ Test(cli, theme_add_then_list)
     migrate();
     char ws[CS_UUID_LEN];
     create_workspace("Acme", ws);
-    char *id = ok_output(cli("theme", "add", "--workspace-id", ws, "--name", "Billing",
-                             "--description", "Invoices, payment methods, taxes", NULL));
+    char *id = cs_testcli_ok_value(cs_testcli_run("theme", "add", "--workspace-id", ws, "--name",
+                                                  "Billing", "--description",
+                                                  "Invoices, payment methods, taxes", NULL));
     cr_assert(cs_uuid_valid(id), "stdout: '%s'", id);
     expect_query("SELECT description FROM themes WHERE id = $1", id, NULL,
                  "Invoices, payment methods, taxes");
 
-    char *out = ok_output(cli("theme", "list", "--workspace-id", ws, "--format", "json", NULL));
+    char *out = cs_testcli_ok_value(
+        cs_testcli_run("theme", "list", "--workspace-id", ws, "--format", "json", NULL));
     json_t *doc = parse_json(out);
     cr_assert_eq(json_array_size(doc), 2, "%s", out);
     json_t *dflt = json_array_get(doc, 0), *billing = json_array_get(doc, 1);
@@ -356,15 +282,18 @@ Test(cli, theme_add_rejects_a_duplicate_name_whatever_its_case)
     migrate();
     char ws[CS_UUID_LEN], want[200];
     create_workspace("Acme", ws);
-    free(ok_output(cli("theme", "add", "--workspace-id", ws, "--name", "Billing", NULL)));
+    free(cs_testcli_ok_value(
+        cs_testcli_run("theme", "add", "--workspace-id", ws, "--name", "Billing", NULL)));
     snprintf(want, sizeof want, "callsift: workspace %s already has a theme named 'billing'\n", ws);
-    cs_testrun_t run = cli("theme", "add", "--workspace-id", ws, "--name", "billing", NULL);
+    cs_testrun_t run =
+        cs_testcli_run("theme", "add", "--workspace-id", ws, "--name", "billing", NULL);
     cr_expect_eq(run.status, 1);
     cr_expect_str_eq(run.err, want);
     cs_testrun_free(&run);
     /* the default theme's name is taken too */
-    expect_failure(cli("theme", "add", "--workspace-id", ws, "--name", "UNCATEGORIZED", NULL), 1,
-                   "already has a theme named 'UNCATEGORIZED'");
+    cs_testcli_expect_failure(
+        cs_testcli_run("theme", "add", "--workspace-id", ws, "--name", "UNCATEGORIZED", NULL), 1,
+        "already has a theme named 'UNCATEGORIZED'");
     cr_expect_eq(query_long("SELECT count(*) FROM themes", NULL, NULL), 2);
 }
 
@@ -392,16 +321,18 @@ Test(cli, theme_and_customer_add_notify_with_the_workspace_id)
     migrate();
     char ws[CS_UUID_LEN], err[256];
     create_workspace("Acme", ws);
-    cs_db_t *db = cs_testdb_connect(&t);
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
     cr_assert_eq(cs_db_command(db, "LISTEN callsift_themes", 0, NULL, err, sizeof err), 0);
     cr_assert_eq(cs_db_command(db, "LISTEN callsift_customers", 0, NULL, err, sizeof err), 0);
 
-    free(ok_output(cli("theme", "add", "--workspace-id", ws, "--name", "Billing", NULL)));
+    free(cs_testcli_ok_value(
+        cs_testcli_run("theme", "add", "--workspace-id", ws, "--name", "Billing", NULL)));
     char *payload = next_notify(db, "callsift_themes");
     cr_expect_str_eq(payload, ws);
     free(payload);
 
-    free(ok_output(cli("customer", "add", "--workspace-id", ws, "--name", "Initech", NULL)));
+    free(cs_testcli_ok_value(
+        cs_testcli_run("customer", "add", "--workspace-id", ws, "--name", "Initech", NULL)));
     payload = next_notify(db, "callsift_customers");
     cr_expect_str_eq(payload, ws);
     free(payload);
@@ -417,10 +348,10 @@ Test(cli, unknown_workspace_is_an_error)
     cs_uuid_v4(ws);
     snprintf(want, sizeof want, "callsift: no workspace with id %s\n", ws);
     cs_testrun_t runs[] = {
-        cli("theme", "add", "--workspace-id", ws, "--name", "Billing", NULL),
-        cli("theme", "list", "--workspace-id", ws, NULL),
-        cli("customer", "add", "--workspace-id", ws, "--name", "Initech", NULL),
-        cli("customer", "list", "--workspace-id", ws, NULL),
+        cs_testcli_run("theme", "add", "--workspace-id", ws, "--name", "Billing", NULL),
+        cs_testcli_run("theme", "list", "--workspace-id", ws, NULL),
+        cs_testcli_run("customer", "add", "--workspace-id", ws, "--name", "Initech", NULL),
+        cs_testcli_run("customer", "list", "--workspace-id", ws, NULL),
     };
     for (size_t i = 0; i < CS_ARRAY_LEN(runs); i++) {
         cr_expect_eq(runs[i].status, 1, "run %zu: status %d", i, runs[i].status);
@@ -436,10 +367,10 @@ Test(cli, invalid_workspace_id_is_not_a_uuid)
 {
     migrate();
     cs_testrun_t runs[] = {
-        cli("theme", "add", "--workspace-id", "x", "--name", "Billing", NULL),
-        cli("theme", "list", "--workspace-id", "x", NULL),
-        cli("customer", "add", "--workspace-id", "x", "--name", "Initech", NULL),
-        cli("customer", "list", "--workspace-id", "x", NULL),
+        cs_testcli_run("theme", "add", "--workspace-id", "x", "--name", "Billing", NULL),
+        cs_testcli_run("theme", "list", "--workspace-id", "x", NULL),
+        cs_testcli_run("customer", "add", "--workspace-id", "x", "--name", "Initech", NULL),
+        cs_testcli_run("customer", "list", "--workspace-id", "x", NULL),
     };
     for (size_t i = 0; i < CS_ARRAY_LEN(runs); i++) {
         cr_expect_eq(runs[i].status, 1, "run %zu: status %d", i, runs[i].status);
@@ -456,19 +387,23 @@ Test(cli, customer_add_normalises_and_list_orders_by_mrr)
     migrate();
     char ws[CS_UUID_LEN];
     create_workspace("Acme", ws);
-    char *initech = ok_output(cli("customer", "add", "--workspace-id", ws, "--name", "Initech",
-                                  "--domain", "WWW.Initech.COM", "--mrr", "1200.5", NULL));
+    char *initech = cs_testcli_ok_value(cs_testcli_run("customer", "add", "--workspace-id", ws,
+                                                       "--name", "Initech", "--domain",
+                                                       "WWW.Initech.COM", "--mrr", "1200.5", NULL));
     cr_assert(cs_uuid_valid(initech), "stdout: '%s'", initech);
-    char *globex = ok_output(cli("customer", "add", "--workspace-id", ws, "--name", "Globex",
-                                 "--domain", "@Globex.io", "--mrr", "5000", NULL));
-    char *hooli = ok_output(cli("customer", "add", "--workspace-id", ws, "--name", "Hooli", NULL));
+    char *globex = cs_testcli_ok_value(cs_testcli_run("customer", "add", "--workspace-id", ws,
+                                                      "--name", "Globex", "--domain", "@Globex.io",
+                                                      "--mrr", "5000", NULL));
+    char *hooli = cs_testcli_ok_value(
+        cs_testcli_run("customer", "add", "--workspace-id", ws, "--name", "Hooli", NULL));
     expect_query("SELECT domain FROM customers WHERE id = $1", initech, NULL, "initech.com");
     expect_query("SELECT domain FROM customers WHERE id = $1", globex, NULL, "globex.io");
     expect_query("SELECT domain FROM customers WHERE id = $1", hooli, NULL, "NULL");
     expect_query("SELECT mrr::text FROM customers WHERE id = $1", hooli, NULL, "0.00");
     insert_call_and_feature(ws, initech, NULL, "call-1");
 
-    char *out = ok_output(cli("customer", "list", "--workspace-id", ws, "--format", "json", NULL));
+    char *out = cs_testcli_ok_value(
+        cs_testcli_run("customer", "list", "--workspace-id", ws, "--format", "json", NULL));
     json_t *doc = parse_json(out);
     cr_assert_eq(json_array_size(doc), 3, "%s", out);
     const char *names[] = {"Globex", "Initech", "Hooli"};
@@ -486,7 +421,7 @@ Test(cli, customer_add_normalises_and_list_orders_by_mrr)
     json_decref(doc);
     free(out);
 
-    cs_testrun_t run = cli("customer", "list", "--workspace-id", ws, NULL);
+    cs_testrun_t run = cs_testcli_run("customer", "list", "--workspace-id", ws, NULL);
     cr_assert_eq(run.status, 0, "stderr: %s", run.err);
     cr_expect(strstr(run.out, "MRR"), "table: %s", run.out);
     cr_expect(strstr(run.out, "1200.50"), "table: %s", run.out);
@@ -494,7 +429,7 @@ Test(cli, customer_add_normalises_and_list_orders_by_mrr)
     cr_expect(strstr(run.out, "Globex") < strstr(run.out, "Initech"), "table: %s", run.out);
     cs_testrun_free(&run);
 
-    run = cli("customer", "list", "--workspace-id", ws, "--format", "csv", NULL);
+    run = cs_testcli_run("customer", "list", "--workspace-id", ws, "--format", "csv", NULL);
     cr_assert_eq(run.status, 0, "stderr: %s", run.err);
     cr_expect(strncmp(run.out, "id,name,domain,mrr,calls\r\n", 26) == 0, "csv: %s", run.out);
     cr_expect(strstr(run.out, ",Initech,initech.com,1200.50,1\r\n"), "csv: %s", run.out);
@@ -510,7 +445,7 @@ Test(cli, customer_add_normalises_and_list_orders_by_mrr)
 static char *customer_by_email(const char *workspace_id, const char *email)
 {
     char err[256];
-    cs_db_t *db = cs_testdb_connect(&t);
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
     json_t *customers = cs_fetchdb_customers(db, workspace_id, err, sizeof err);
     cr_assert_not_null(customers, "%s", err);
     json_t *rec =
@@ -529,10 +464,11 @@ Test(cli, customer_with_a_non_ascii_domain_matches_participants_in_any_case_or_f
     migrate();
     char ws[CS_UUID_LEN];
     create_workspace("Acme", ws);
-    char *id = ok_output(cli("customer", "add", "--workspace-id", ws, "--name", "Ärzte AG",
-                             "--domain", "www.ÄÖ-Example.DE", NULL));
-    free(ok_output(cli("customer", "add", "--workspace-id", ws, "--name", "Straße GmbH", "--domain",
-                       "XN--STRAE-OQA.EU", NULL)));
+    char *id =
+        cs_testcli_ok_value(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                           "Ärzte AG", "--domain", "www.ÄÖ-Example.DE", NULL));
+    free(cs_testcli_ok_value(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                            "Straße GmbH", "--domain", "XN--STRAE-OQA.EU", NULL)));
     expect_query("SELECT domain FROM customers WHERE id = $1", id, NULL, "äö-example.de");
     expect_query("SELECT domain FROM customers WHERE name = 'Straße GmbH'", NULL, NULL,
                  "straße.eu");
@@ -551,9 +487,10 @@ Test(cli, customer_with_a_non_ascii_domain_matches_participants_in_any_case_or_f
     cr_expect(name && strcmp(name, "Straße GmbH") == 0, "%s", name ? name : "(none)");
     free(name);
     /* the same customer in another form is a duplicate */
-    expect_failure(cli("customer", "add", "--workspace-id", ws, "--name", "Ärzte Europe",
-                       "--domain", "xn---example-zza4p.de", NULL),
-                   1, "already has a customer with domain");
+    cs_testcli_expect_failure(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                             "Ärzte Europe", "--domain", "xn---example-zza4p.de",
+                                             NULL),
+                              1, "already has a customer with domain");
     free(id);
 }
 
@@ -565,8 +502,8 @@ Test(cli, customer_add_rejects_bad_mrr)
     const char *bad[] = {"abc", "-5",   "1e999", "",    "1.234", "12.",           ".5",
                          "1,5", "0x10", " 5",    "inf", "NaN",   "1234567890123", "5 "};
     for (size_t i = 0; i < CS_ARRAY_LEN(bad); i++) {
-        cs_testrun_t run = cli("customer", "add", "--workspace-id", ws, "--name", "Initech",
-                               "--mrr", bad[i], NULL);
+        cs_testrun_t run = cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                          "Initech", "--mrr", bad[i], NULL);
         cr_expect(run.status == 1 || run.status == 2, "--mrr '%s': status %d", bad[i], run.status);
         cr_expect(strstr(run.err, "--mrr"), "--mrr '%s': stderr: %s", bad[i], run.err);
         cr_expect_str_empty(run.out, "--mrr '%s'", bad[i]);
@@ -575,10 +512,10 @@ Test(cli, customer_add_rejects_bad_mrr)
     cr_expect_eq(query_long("SELECT count(*) FROM customers", NULL, NULL), 0);
 
     /* the largest amount numeric(14, 2) holds, and leading zeros, are fine */
-    free(ok_output(cli("customer", "add", "--workspace-id", ws, "--name", "Big", "--mrr",
-                       "999999999999.99", NULL)));
-    free(ok_output(
-        cli("customer", "add", "--workspace-id", ws, "--name", "Small", "--mrr", "007.5", NULL)));
+    free(cs_testcli_ok_value(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                            "Big", "--mrr", "999999999999.99", NULL)));
+    free(cs_testcli_ok_value(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                            "Small", "--mrr", "007.5", NULL)));
     expect_query("SELECT mrr::text FROM customers WHERE name = 'Small'", NULL, NULL, "7.50");
 }
 
@@ -587,12 +524,12 @@ Test(cli, customer_add_rejects_bad_domain)
     migrate();
     char ws[CS_UUID_LEN];
     create_workspace("Acme", ws);
-    expect_failure(cli("customer", "add", "--workspace-id", ws, "--name", "Initech", "--domain",
-                       "https://initech.com/", NULL),
-                   1, "--domain");
-    expect_failure(
-        cli("customer", "add", "--workspace-id", ws, "--name", "Initech", "--domain", "www.", NULL),
-        1, "--domain");
+    cs_testcli_expect_failure(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                             "Initech", "--domain", "https://initech.com/", NULL),
+                              1, "--domain");
+    cs_testcli_expect_failure(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                             "Initech", "--domain", "www.", NULL),
+                              1, "--domain");
     cr_expect_eq(query_long("SELECT count(*) FROM customers", NULL, NULL), 0);
 }
 
@@ -601,16 +538,17 @@ Test(cli, customer_add_rejects_duplicates)
     migrate();
     char ws[CS_UUID_LEN], want[200];
     create_workspace("Acme", ws);
-    free(ok_output(cli("customer", "add", "--workspace-id", ws, "--name", "Initech", "--domain",
-                       "initech.com", NULL)));
+    free(cs_testcli_ok_value(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                            "Initech", "--domain", "initech.com", NULL)));
     snprintf(want, sizeof want, "workspace %s already has a customer named 'INITECH'", ws);
-    expect_failure(cli("customer", "add", "--workspace-id", ws, "--name", "INITECH", NULL), 1,
-                   want);
+    cs_testcli_expect_failure(
+        cs_testcli_run("customer", "add", "--workspace-id", ws, "--name", "INITECH", NULL), 1,
+        want);
     snprintf(want, sizeof want,
              "workspace %s already has a customer with domain 'initech.com' ('Initech')", ws);
-    expect_failure(cli("customer", "add", "--workspace-id", ws, "--name", "Initech Europe",
-                       "--domain", "www.INITECH.com", NULL),
-                   1, want);
+    cs_testcli_expect_failure(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                             "Initech Europe", "--domain", "www.INITECH.com", NULL),
+                              1, want);
     cr_expect_eq(query_long("SELECT count(*) FROM customers", NULL, NULL), 1);
 }
 
@@ -621,26 +559,33 @@ Test(cli, missing_required_flag_is_a_usage_error)
     migrate();
     char ws[CS_UUID_LEN];
     create_workspace("Acme", ws);
-    expect_failure(cli("theme", "add", "--workspace-id", ws, NULL), 2, "--name is required");
-    expect_failure(cli("theme", "list", NULL), 2, "--workspace-id is required");
-    expect_failure(cli("workspace", "create", NULL), 2, "--name is required");
-    expect_failure(cli("theme", "add", "--workspace-id", ws, "--name", NULL), 2, "needs a value");
+    cs_testcli_expect_failure(cs_testcli_run("theme", "add", "--workspace-id", ws, NULL), 2,
+                              "--name is required");
+    cs_testcli_expect_failure(cs_testcli_run("theme", "list", NULL), 2,
+                              "--workspace-id is required");
+    cs_testcli_expect_failure(cs_testcli_run("workspace", "create", NULL), 2, "--name is required");
+    cs_testcli_expect_failure(cs_testcli_run("theme", "add", "--workspace-id", ws, "--name", NULL),
+                              2, "needs a value");
     char *no_db[] = {"DATABASE_URL=", NULL};
-    expect_failure(cli_env(no_db, "workspace", "list", NULL), 2, "DATABASE_URL");
+    cs_testcli_expect_failure(cs_testcli_run_env(no_db, "workspace", "list", NULL), 2,
+                              "DATABASE_URL");
     cr_expect_eq(query_long("SELECT count(*) FROM themes", NULL, NULL), 1);
 }
 
 Test(cli_usage, unknown_commands_and_flags_are_usage_errors)
 {
     char *env[] = {"DATABASE_URL=postgresql://127.0.0.1:1/x", NULL};
-    expect_failure(cli_env(env, "bogus", NULL), 2, "unknown command 'bogus'");
-    expect_failure(cli_env(env, "theme", "bogus", NULL), 2, "unknown command 'theme bogus'");
-    expect_failure(cli_env(env, "theme", NULL), 2, "'theme' needs a command: add or list");
-    expect_failure(cli_env(env, "workspace", "list", "--bogus", NULL), 2,
-                   "unknown option '--bogus'");
-    expect_failure(cli_env(env, "migrate", "extra", NULL), 2, "unexpected argument 'extra'");
+    cs_testcli_expect_failure(cs_testcli_run_env(env, "bogus", NULL), 2, "unknown command 'bogus'");
+    cs_testcli_expect_failure(cs_testcli_run_env(env, "theme", "bogus", NULL), 2,
+                              "unknown command 'theme bogus'");
+    cs_testcli_expect_failure(cs_testcli_run_env(env, "theme", NULL), 2,
+                              "'theme' needs a command: add or list");
+    cs_testcli_expect_failure(cs_testcli_run_env(env, "workspace", "list", "--bogus", NULL), 2,
+                              "unknown option '--bogus'");
+    cs_testcli_expect_failure(cs_testcli_run_env(env, "migrate", "extra", NULL), 2,
+                              "unexpected argument 'extra'");
 
-    cs_testrun_t run = cli_env(env, NULL);
+    cs_testrun_t run = cs_testcli_run_env(env, NULL);
     cr_expect_eq(run.status, 2);
     cr_expect(strstr(run.err, "Usage: callsift"), "stderr: %s", run.err);
     cs_testrun_free(&run);
@@ -650,7 +595,7 @@ Test(cli_usage, bad_database_url_fails_fast_without_the_password)
 {
     char *env[] = {"DATABASE_URL=postgresql://u:s3cretpw@127.0.0.1:1/x", NULL};
     int64_t start = cs_now_ms();
-    cs_testrun_t run = cli_env(env, "workspace", "list", NULL);
+    cs_testrun_t run = cs_testcli_run_env(env, "workspace", "list", NULL);
     cr_expect_eq(run.status, 1, "status %d, stderr: %s", run.status, run.err);
     cr_expect(strstr(run.err, "PostgreSQL"), "stderr: %s", run.err);
     cr_expect(!strstr(run.err, "s3cretpw") && !strstr(run.out, "s3cretpw"), "stderr: %s", run.err);
@@ -659,15 +604,15 @@ Test(cli_usage, bad_database_url_fails_fast_without_the_password)
 
     /* the same URL given as a flag, on a command that writes */
     char *no_env[] = {"DATABASE_URL=", NULL};
-    run = cli_env(no_env, "workspace", "create", "--name", "Acme", "--database-url",
-                  "postgresql://u:s3cretpw@127.0.0.1:1/x", NULL);
+    run = cs_testcli_run_env(no_env, "workspace", "create", "--name", "Acme", "--database-url",
+                             "postgresql://u:s3cretpw@127.0.0.1:1/x", NULL);
     cr_expect_eq(run.status, 1, "status %d, stderr: %s", run.status, run.err);
     cr_expect(strstr(run.err, "PostgreSQL"), "stderr: %s", run.err);
     cr_expect(!strstr(run.err, "s3cretpw") && !strstr(run.out, "s3cretpw"), "stderr: %s", run.err);
     cs_testrun_free(&run);
 
     /* a usage error that echoes the URL masks it too */
-    run = cli_env(env, "migrate", "postgresql://u:s3cretpw@127.0.0.1:1/x", NULL);
+    run = cs_testcli_run_env(env, "migrate", "postgresql://u:s3cretpw@127.0.0.1:1/x", NULL);
     cr_expect_eq(run.status, 2, "status %d, stderr: %s", run.status, run.err);
     cr_expect(strstr(run.err, "unexpected argument"), "stderr: %s", run.err);
     cr_expect(!strstr(run.err, "s3cretpw"), "stderr: %s", run.err);
@@ -695,8 +640,9 @@ Test(cli_usage, every_command_has_help)
     char *env[] = {"DATABASE_URL=postgresql://u:s3cretpw@127.0.0.1:1/x", NULL};
     for (size_t i = 0; i < CS_ARRAY_LEN(cases); i++) {
         const help_case_t *c = &cases[i];
-        cs_testrun_t run = c->words[1] ? cli_env(env, c->words[0], c->words[1], "--help", NULL)
-                                       : cli_env(env, c->words[0], "--help", NULL);
+        cs_testrun_t run = c->words[1]
+                               ? cs_testcli_run_env(env, c->words[0], c->words[1], "--help", NULL)
+                               : cs_testcli_run_env(env, c->words[0], "--help", NULL);
         cr_expect_eq(run.status, 0, "%s %s --help: status %d", c->words[0], c->words[1],
                      run.status);
         cr_expect(strstr(run.out, "Usage: callsift"), "%s", run.out);
@@ -714,14 +660,14 @@ Test(cli_usage, top_level_help_lists_every_command)
 {
     const char *commands[] = {"migrate",    "workspace create", "workspace list", "theme add",
                               "theme list", "customer add",     "customer list"};
-    cs_testrun_t run = cli_env(NULL, "--help", NULL);
+    cs_testrun_t run = cs_testcli_run_env(NULL, "--help", NULL);
     cr_expect_eq(run.status, 0);
     for (size_t i = 0; i < CS_ARRAY_LEN(commands); i++)
         cr_expect(strstr(run.out, commands[i]), "no '%s' in:\n%s", commands[i], run.out);
     cr_expect(strstr(run.out, "DATABASE_URL"), "%s", run.out);
     cs_testrun_free(&run);
 
-    run = cli_env(NULL, "theme", "--help", NULL);
+    run = cs_testcli_run_env(NULL, "theme", "--help", NULL);
     cr_expect_eq(run.status, 0);
     cr_expect(strstr(run.out, "theme add") && strstr(run.out, "theme list"), "%s", run.out);
     cr_expect(!strstr(run.out, "customer add"), "%s", run.out);

@@ -22,40 +22,13 @@
 # Exits 0 when everything holds, 1 with a message otherwise; the logs are kept on failure.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/../.." && pwd)
-bin=${1:-$here/build/bin}
-fail() {
-    echo "test_console: FAIL: $*" >&2
-    exit 1
-}
-[ -d "$bin" ] || fail "no bin directory '$bin' (make build)"
-bin=$(cd "$bin" && pwd)
-for exe in callsift callsift-writer callsift-matcher callsift-extractor callsift-fetcher; do
-    [ -x "$bin/$exe" ] || fail "$bin/$exe not found (make build)"
-done
-: "${DATABASE_URL:?test_console: DATABASE_URL must point at a PostgreSQL server (scripts/ci/with-pg.sh)}"
-command -v psql >/dev/null || fail "psql not found (postgresql-client)"
+e2e_name=test_console
+. "$(dirname "$0")/lib.sh"
+e2e_bin "${1:-$here/build/bin}" callsift callsift-writer callsift-matcher callsift-extractor callsift-fetcher
+e2e_need_pg
 cd "$here"
 launcher=deploy/run-local.sh
-
-admin_url=$DATABASE_URL
-db="cs_test_console_$$_$RANDOM"
-work=$(mktemp -d /tmp/callsift-console.XXXXXX)
-created=0
-cleanup() {
-    local status=$?
-    if [ "$created" = 1 ]; then
-        psql -X -q -d "$admin_url" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 ||
-            echo "test_console: could not drop database $db" >&2
-    fi
-    if [ "$status" = 0 ]; then
-        rm -rf "$work"
-    else
-        echo "test_console: logs kept in $work" >&2
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+e2e_work console
 
 # ---- 1. whole lines from stages that write at once -----------------------------------------
 # Each stand-in says it is ready, waits for the fetcher's "go" file, writes its lines as fast as
@@ -153,23 +126,7 @@ done
 echo "test_console: ok: five stages writing at once: whole lines, each after its stage's name, in order; logs unchanged"
 
 # ---- 2. the real pipeline: the seed's console ----------------------------------------------
-# db_url URL NAME: the URL of database NAME on URL's server (URI or key=value form)
-db_url() {
-    local url=$1 name=$2 scheme rest query=""
-    case "$url" in
-    postgres://* | postgresql://*)
-        scheme=${url%%://*}
-        rest=${url#*://}
-        case "$rest" in *\?*) query="?${rest#*\?}"; rest=${rest%%\?*} ;; esac
-        echo "$scheme://${rest%%/*}/$name$query"
-        ;;
-    *) echo "$url dbname=$name" ;;
-    esac
-}
-psql -X -q -v ON_ERROR_STOP=1 -d "$admin_url" -c "CREATE DATABASE \"$db\"" >/dev/null ||
-    fail "cannot create database $db on DATABASE_URL's server"
-created=1
-url=$(db_url "$admin_url" "$db")
+e2e_create_db
 cs() { DATABASE_URL=$url "$bin/callsift" "$@"; }
 cs migrate >"$work/migrate.out" 2>&1 || fail "callsift migrate: $(cat "$work/migrate.out")"
 ws=$(cs workspace create --name "Console test" 2>"$work/cli.err") || fail "workspace create: $(cat "$work/cli.err")"
@@ -182,20 +139,9 @@ cs theme add --workspace-id "$ws" --name "Inbox and Collaboration" \
 themes=$(psql -X -At -d "$url" -c "SELECT name FROM themes WHERE workspace_id = '$ws'") || fail "cannot read the themes"
 head -n 8 samples/calls.jsonl >"$work/calls.jsonl"
 
-in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-base=""
-for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 12000))
-    if ! in_use "$p" && ! in_use $((p + 1)) && ! in_use $((p + 2)) && ! in_use $((p + 3)); then
-        base=$p
-        break
-    fi
-done
-[ -n "$base" ] || fail "no four free loopback ports in a row"
-environment=(PATH="$PATH" HOME="${HOME:-/tmp}" DATABASE_URL="$url")
-for key in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
-    if [ -n "${!key+set}" ]; then environment+=("$key=${!key}"); fi
-done
+e2e_free_ports 4
+# shellcheck disable=SC2119 # no extra variables
+e2e_environment
 status=0
 timeout -k 10 120 env -i "${environment[@]}" "$launcher" --bin "$bin" --extractors 2 \
     --base-port "$base" --log-dir "$work/pipeline" -- --workspace-id "$ws" \

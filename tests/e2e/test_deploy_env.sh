@@ -22,55 +22,14 @@
 # Exits 0 when everything holds, 1 with a message otherwise; the logs are kept on failure.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/../.." && pwd)
-bin=${1:-$here/build/bin}
-fail() {
-    echo "test_deploy_env: FAIL: $*" >&2
-    exit 1
-}
-[ -d "$bin" ] || fail "no bin directory '$bin' (make build)"
-bin=$(cd "$bin" && pwd)
-for exe in callsift callsift-writer callsift-matcher callsift-extractor callsift-fetcher; do
-    [ -x "$bin/$exe" ] || fail "$bin/$exe not found (make build)"
-done
-: "${DATABASE_URL:?test_deploy_env: DATABASE_URL must point at a PostgreSQL server (scripts/ci/with-pg.sh)}"
-command -v psql >/dev/null || fail "psql not found (postgresql-client)"
+e2e_name=test_deploy_env
+. "$(dirname "$0")/lib.sh"
+e2e_bin "${1:-$here/build/bin}" callsift callsift-writer callsift-matcher callsift-extractor callsift-fetcher
+e2e_need_pg
 cd "$here"
 env_example=deploy/.env.example
 launcher=deploy/run-local.sh
-
-admin_url=$DATABASE_URL
-db="cs_test_deploy_$$_$RANDOM"
-work=$(mktemp -d /tmp/callsift-deploy-env.XXXXXX)
-created=0
-cleanup() {
-    local status=$?
-    if [ "$created" = 1 ]; then
-        psql -X -q -d "$admin_url" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 ||
-            echo "test_deploy_env: could not drop database $db" >&2
-    fi
-    if [ "$status" = 0 ]; then
-        rm -rf "$work"
-    else
-        echo "test_deploy_env: logs kept in $work" >&2
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# db_url URL NAME: the URL of database NAME on URL's server (URI or key=value form)
-db_url() {
-    local url=$1 name=$2 scheme rest query=""
-    case "$url" in
-    postgres://* | postgresql://*)
-        scheme=${url%%://*}
-        rest=${url#*://}
-        case "$rest" in *\?*) query="?${rest#*\?}"; rest=${rest%%\?*} ;; esac
-        echo "$scheme://${rest%%/*}/$name$query"
-        ;;
-    *) echo "$url dbname=$name" ;;
-    esac
-}
+e2e_work deploy
 
 # ---- 1. the file, read by stand-in stages --------------------------------------------------
 stubs=$work/stubs
@@ -162,37 +121,18 @@ grep -q "bad.env:2: not a KEY=VALUE line" "$work/bad.out" || fail "no line numbe
 echo "test_deploy_env: ok: quotes, export, comments, CRLF, malformed lines"
 
 # ---- 2. the real pipeline from deploy/.env.example -----------------------------------------
-psql -X -q -v ON_ERROR_STOP=1 -d "$admin_url" -c "CREATE DATABASE \"$db\"" >/dev/null ||
-    fail "cannot create database $db on DATABASE_URL's server"
-created=1
-url=$(db_url "$admin_url" "$db")
+e2e_create_db
 DATABASE_URL=$url "$bin/callsift" migrate >"$work/migrate.out" 2>&1 || fail "callsift migrate: $(cat "$work/migrate.out")"
 ws=$(DATABASE_URL=$url "$bin/callsift" workspace create --name "Deploy env test" 2>"$work/workspace.err") ||
     fail "callsift workspace create: $(cat "$work/workspace.err")"
 
 # Nine free loopback ports in a row, below the ephemeral range (as scripts/demo/demo.sh does): four
 # endpoints, then the metrics ports of the writer, matcher, fetcher and two extractors.
-in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-base=""
-for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 12000))
-    free=1
-    for k in $(seq 0 8); do
-        if in_use $((p + k)); then free=0; break; fi
-    done
-    if [ "$free" = 1 ]; then
-        base=$p
-        break
-    fi
-done
-[ -n "$base" ] || fail "no nine free loopback ports in a row"
+e2e_free_ports 9
 
 # A clean environment, as tests/e2e/test_demo.c has it (sanitizer options kept when set): what
 # the stages get is the file's, but for DATABASE_URL and CALLSIFT_LOG_FORMAT.
-environment=(PATH="$PATH" HOME="${HOME:-/tmp}" DATABASE_URL="$url" CALLSIFT_LOG_FORMAT=json)
-for key in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
-    if [ -n "${!key+set}" ]; then environment+=("$key=${!key}"); fi
-done
+e2e_environment CALLSIFT_LOG_FORMAT=json
 status=0
 timeout -k 10 120 env -i "${environment[@]}" \
     "$launcher" --env-file "$env_example" --bin "$bin" --extractors 2 --base-port "$base" \

@@ -15,12 +15,9 @@
 # Exits 0 when everything holds, 1 with a message otherwise.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/../.." && pwd)
+e2e_name=test_install
+. "$(dirname "$0")/lib.sh"
 build=${1:-$here/build}
-fail() {
-    echo "test_install: FAIL: $*" >&2
-    exit 1
-}
 [ -f "$build/CMakeCache.txt" ] || fail "no configured build directory '$build' (make build)"
 build=$(cd "$build" && pwd)
 work=$(mktemp -d /tmp/callsift-install.XXXXXX)

@@ -14,62 +14,19 @@
 # (cs_test_outcome_*) and drops it at the end. Exits 0 when everything holds, 1 with a message.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/../.." && pwd)
-bin=${1:-$here/build/bin}
-fail() {
-    echo "test_outcome: FAIL: $*" >&2
-    exit 1
-}
-[ -d "$bin" ] || fail "no bin directory '$bin' (make build)"
-bin=$(cd "$bin" && pwd)
-: "${DATABASE_URL:?test_outcome: DATABASE_URL must point at a PostgreSQL server (scripts/ci/with-pg.sh)}"
-command -v psql >/dev/null || fail "psql not found (postgresql-client)"
+e2e_name=test_outcome
+. "$(dirname "$0")/lib.sh"
+e2e_bin "${1:-$here/build/bin}"
+e2e_need_pg
 cd "$here"
-
-admin_url=$DATABASE_URL
-db="cs_test_outcome_$$_$RANDOM"
-work=$(mktemp -d /tmp/callsift-outcome.XXXXXX)
-created=0
-cleanup() {
-    local status=$?
-    if [ "$created" = 1 ]; then
-        psql -X -q -d "$admin_url" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 ||
-            echo "test_outcome: could not drop database $db" >&2
-    fi
-    if [ "$status" = 0 ]; then rm -rf "$work"; else echo "test_outcome: logs kept in $work" >&2; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-case "$admin_url" in
-postgres://* | postgresql://*)
-    scheme=${admin_url%%://*}
-    rest=${admin_url#*://}
-    query=""
-    case "$rest" in *\?*) query="?${rest#*\?}"; rest=${rest%%\?*} ;; esac
-    url="$scheme://${rest%%/*}/$db$query"
-    ;;
-*) url="$admin_url dbname=$db" ;;
-esac
-psql -X -q -v ON_ERROR_STOP=1 -d "$admin_url" -c "CREATE DATABASE \"$db\"" >/dev/null ||
-    fail "cannot create database $db"
-created=1
+e2e_work outcome
+e2e_create_db
 export DATABASE_URL=$url
 "$bin/callsift" migrate >"$work/migrate.out" 2>&1 || fail "callsift migrate: $(cat "$work/migrate.out")"
 ws=$("$bin/callsift" workspace create --name "Outcome test" 2>"$work/ws.err") ||
     fail "workspace create: $(cat "$work/ws.err")"
 
-# four free loopback ports in a row, below the ephemeral range
-in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-base=""
-for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 12000))
-    if ! in_use "$p" && ! in_use $((p + 1)) && ! in_use $((p + 2)) && ! in_use $((p + 3)); then
-        base=$p
-        break
-    fi
-done
-[ -n "$base" ] || fail "no four free loopback ports in a row"
+e2e_free_ports 4
 
 head -3 samples/calls.jsonl >"$work/three.jsonl"
 closed_port=1 # nothing listens on tcp port 1

@@ -17,7 +17,6 @@
    so the ranking is Salesforce sync (3 mentions, 2 customers, $6200.50: Globex once), CSV export
    (2, 2, $5300), Single sign-on (2, 2, $1500.50), Dark mode (2, 1, $5000). */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,107 +27,22 @@
 
 #include "cs_record.h"
 #include "cs_testdata.h"
+#include "cs_testcli.h"
 #include "cs_testdb.h"
 #include "cs_testproc.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
 #include "cs_writer.h"
 
-#define RUN_TIMEOUT_MS 30000
-#define MAX_ARGS       32
-
-static cs_testdb_t t;
-static char env_db[1100]; /* DATABASE_URL=<the test's database> */
-
 /* What populate() made. */
 static char ws[CS_UUID_LEN], integrations[CS_UUID_LEN], analytics[CS_UUID_LEN];
 static char salesforce[CS_UUID_LEN], csv_export[CS_UUID_LEN], dark_mode[CS_UUID_LEN];
 static char sso[CS_UUID_LEN];
 
-static void setup(void)
-{
-    cs_testdb_create(&t, true);
-    snprintf(env_db, sizeof env_db, "DATABASE_URL=%s", t.url);
-}
-
-static void teardown(void)
-{
-    cs_testdb_drop(&t);
-}
-
 /* Tests that run commands against a database of their own. */
-TestSuite(report, .init = setup, .fini = teardown, .timeout = 180);
+TestSuite(report, .init = cs_testcli_setup_migrated, .fini = cs_testcli_teardown, .timeout = 180);
 /* Tests of the command line itself, which never reach a database. */
 TestSuite(report_usage, .timeout = 60);
-
-/* ---- helpers ------------------------------------------------------------------------------ */
-
-static cs_testrun_t run_v(char *const env[], const char *first, va_list ap)
-{
-    char *argv[MAX_ARGS + 2];
-    int n = 0;
-    argv[n++] = (char *)cs_testproc_bin("callsift");
-    for (const char *a = first; a; a = va_arg(ap, const char *)) {
-        cr_assert_lt(n, MAX_ARGS);
-        argv[n++] = (char *)a;
-    }
-    argv[n] = NULL;
-    return cs_testproc_run(argv, env, NULL, RUN_TIMEOUT_MS);
-}
-
-/* Run `callsift ARGS...` (NULL-terminated) with the test's DATABASE_URL. */
-static cs_testrun_t cli(const char *first, ...)
-{
-    char *env[] = {env_db, NULL};
-    va_list ap;
-    va_start(ap, first);
-    cs_testrun_t run = run_v(env, first, ap);
-    va_end(ap);
-    return run;
-}
-
-/* The same with the environment entries env instead. */
-static cs_testrun_t cli_env(char *const env[], const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    cs_testrun_t run = run_v(env, first, ap);
-    va_end(ap);
-    return run;
-}
-
-/* Assert that run exited 0 with nothing on stderr; return its stdout (caller frees). */
-static char *ok_output(cs_testrun_t run)
-{
-    cr_assert_eq(run.status, 0, "exit status %d, stderr: %s", run.status, run.err);
-    cr_expect_str_empty(run.err);
-    free(run.err);
-    return run.out;
-}
-
-/* The same with the trailing newline removed, for commands that print one value. */
-static char *ok_value(cs_testrun_t run)
-{
-    char *out = ok_output(run);
-    size_t len = strlen(out);
-    if (len > 0 && out[len - 1] == '\n')
-        out[len - 1] = '\0';
-    return out;
-}
-
-/* Assert that run failed with `status` and one stderr line "callsift: <...needle...>",
-   nothing on stdout; then free it. */
-static void expect_failure(cs_testrun_t run, int status, const char *needle)
-{
-    cr_expect_eq(run.status, status, "exit status %d (wanted %d), stderr: %s", run.status, status,
-                 run.err);
-    cr_expect(strncmp(run.err, "callsift: ", 10) == 0, "stderr: %s", run.err);
-    cr_expect(strstr(run.err, needle), "'%s' not in stderr: %s", needle, run.err);
-    char *newline = strchr(run.err, '\n');
-    cr_expect(newline && newline[1] == '\0', "not one line on stderr: %s", run.err);
-    cr_expect_str_empty(run.out, "stdout: %s", run.out);
-    cs_testrun_free(&run);
-}
 
 static json_t *parse_json(const char *text)
 {
@@ -202,27 +116,33 @@ static void commit(cs_db_t *db, json_t *rec)
    top of this file). */
 static void populate(void)
 {
-    char *id = ok_value(cli("workspace", "create", "--name", "Acme Sales", NULL));
+    char *id =
+        cs_testcli_ok_value(cs_testcli_run("workspace", "create", "--name", "Acme Sales", NULL));
     cs_strlcpy(ws, id, sizeof ws);
     free(id);
-    id = ok_value(cli("theme", "add", "--workspace-id", ws, "--name", "Integrations", NULL));
+    id = cs_testcli_ok_value(
+        cs_testcli_run("theme", "add", "--workspace-id", ws, "--name", "Integrations", NULL));
     cs_strlcpy(integrations, id, sizeof integrations);
     free(id);
-    id = ok_value(cli("theme", "add", "--workspace-id", ws, "--name", "Analytics", NULL));
+    id = cs_testcli_ok_value(
+        cs_testcli_run("theme", "add", "--workspace-id", ws, "--name", "Analytics", NULL));
     cs_strlcpy(analytics, id, sizeof analytics);
     free(id);
-    free(ok_value(cli("customer", "add", "--workspace-id", ws, "--name", "Globex", "--domain",
-                      "globex.com", "--mrr", "5000", NULL)));
-    free(ok_value(cli("customer", "add", "--workspace-id", ws, "--name", "Initech", "--domain",
-                      "initech.com", "--mrr", "1200.50", NULL)));
-    free(ok_value(cli("customer", "add", "--workspace-id", ws, "--name", "Hooli", "--domain",
-                      "hooli.com", "--mrr", "300", NULL)));
+    free(cs_testcli_ok_value(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                            "Globex", "--domain", "globex.com", "--mrr", "5000",
+                                            NULL)));
+    free(cs_testcli_ok_value(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                            "Initech", "--domain", "initech.com", "--mrr",
+                                            "1200.50", NULL)));
+    free(cs_testcli_ok_value(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
+                                            "Hooli", "--domain", "hooli.com", "--mrr", "300",
+                                            NULL)));
     feature_id_of("c1", 0, salesforce);
     feature_id_of("c1", 1, csv_export);
     feature_id_of("c1", 2, dark_mode);
     feature_id_of("c3", 1, sso);
 
-    cs_db_t *db = cs_testdb_connect(&t);
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
     json_t *rec = call("c1", "Globex kickoff", "2025-09-01T15:00:00Z", "Globex", "globex.com");
     request(rec, "create", NULL, integrations, "Salesforce sync", "high",
             "We really need Salesforce sync");
@@ -295,7 +215,8 @@ static int pipes(const char *line, size_t len)
 Test(report, json_ranks_by_mentions_then_customers_then_mrr)
 {
     populate();
-    char *out = ok_output(cli("report", "--workspace-id", ws, "--format", "json", NULL));
+    char *out =
+        cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--format", "json", NULL));
     json_t *doc = parse_json(out);
     cr_assert(json_is_array(doc), "%s", out);
     cr_assert_eq(json_array_size(doc), 4, "%s", out);
@@ -345,7 +266,7 @@ Test(report, json_ranks_by_mentions_then_customers_then_mrr)
 Test(report, table_has_the_summary_and_quotes_under_each_feature)
 {
     populate();
-    char *out = ok_output(cli("report", "--workspace-id", ws, NULL));
+    char *out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, NULL));
     const char *summary = "4 features from 4 calls (3 customers, $6,500.50 MRR)\n\nRANK  FEATURE";
     cr_expect(starts_with(out, summary), "table:\n%s", out);
     cr_expect(strstr(out, "MENTIONS") && strstr(out, "CUSTOMERS") && strstr(out, "MRR"), "%s", out);
@@ -373,15 +294,16 @@ Test(report, table_has_the_summary_and_quotes_under_each_feature)
 Test(report, theme_filters_any_case_and_an_unknown_theme_names_the_themes)
 {
     populate();
-    char *out = ok_output(
-        cli("report", "--workspace-id", ws, "--theme", "INTEGRATIONS", "--format", "json", NULL));
+    char *out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--theme",
+                                             "INTEGRATIONS", "--format", "json", NULL));
     json_t *doc = parse_json(out);
     cr_assert_eq(json_array_size(doc), 1, "%s", out);
     cr_expect_str_eq(str_at(json_array_get(doc, 0), "feature"), "Salesforce sync");
     json_decref(doc);
     free(out);
 
-    out = ok_output(cli("report", "--workspace-id", ws, "--theme", "analytics", NULL));
+    out =
+        cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--theme", "analytics", NULL));
     const char *summary = "1 feature from 4 calls (3 customers, $6,500.50 MRR); theme Analytics\n";
     cr_expect(starts_with(out, summary), "%s", out);
     cr_expect(strstr(out, "CSV export") && !strstr(out, "Salesforce"), "%s", out);
@@ -392,14 +314,15 @@ Test(report, theme_filters_any_case_and_an_unknown_theme_names_the_themes)
              "workspace %s has no theme named 'Billing' (its themes: Analytics, Integrations, "
              "Uncategorized)",
              ws);
-    expect_failure(cli("report", "--workspace-id", ws, "--theme", "Billing", NULL), 1, want);
+    cs_testcli_expect_failure(
+        cs_testcli_run("report", "--workspace-id", ws, "--theme", "Billing", NULL), 1, want);
 }
 
 Test(report, since_counts_only_the_calls_from_that_day)
 {
     populate();
-    char *out = ok_output(
-        cli("report", "--workspace-id", ws, "--since", "2025-10-01", "--format", "json", NULL));
+    char *out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--since",
+                                             "2025-10-01", "--format", "json", NULL));
     json_t *doc = parse_json(out);
     cr_assert_eq(json_array_size(doc), 4, "%s", out);
     const char *names[] = {"Salesforce sync", "Single sign-on", "Dark mode", "CSV export"};
@@ -418,50 +341,55 @@ Test(report, since_counts_only_the_calls_from_that_day)
     free(out);
 
     /* features without a mention in the period are left out; the summary counts its calls */
-    out = ok_output(cli("report", "--workspace-id", ws, "--since", "2025-10-12", NULL));
+    out = cs_testcli_ok(
+        cs_testcli_run("report", "--workspace-id", ws, "--since", "2025-10-12", NULL));
     const char *summary = "2 features from 1 call (1 customer, $300.00 MRR); since 2025-10-12\n";
     cr_expect(starts_with(out, summary), "%s", out);
     cr_expect(!strstr(out, "Salesforce") && !strstr(out, "Dark mode"), "%s", out);
     free(out);
 
-    expect_failure(cli("report", "--workspace-id", ws, "--since", "2025-02-30", NULL), 1,
-                   "--since: '2025-02-30' is not a date (YYYY-MM-DD)");
-    expect_failure(cli("report", "--workspace-id", ws, "--since", "10/01/2025", NULL), 1,
-                   "--since");
+    cs_testcli_expect_failure(
+        cs_testcli_run("report", "--workspace-id", ws, "--since", "2025-02-30", NULL), 1,
+        "--since: '2025-02-30' is not a date (YYYY-MM-DD)");
+    cs_testcli_expect_failure(
+        cs_testcli_run("report", "--workspace-id", ws, "--since", "10/01/2025", NULL), 1,
+        "--since");
 }
 
 Test(report, top_keeps_the_first_rows)
 {
     populate();
-    char *out =
-        ok_output(cli("report", "--workspace-id", ws, "--top", "2", "--format", "json", NULL));
+    char *out = cs_testcli_ok(
+        cs_testcli_run("report", "--workspace-id", ws, "--top", "2", "--format", "json", NULL));
     json_t *doc = parse_json(out);
     cr_assert_eq(json_array_size(doc), 2, "%s", out);
     cr_expect_str_eq(str_at(json_array_get(doc, 1), "feature"), "CSV export");
     json_decref(doc);
     free(out);
 
-    out = ok_output(cli("report", "--workspace-id", ws, "--top", "1", NULL));
+    out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--top", "1", NULL));
     cr_expect(strstr(out, "4 features from 4 calls (3 customers, $6,500.50 MRR); top 1 shown\n"),
               "%s", out);
     cr_expect(strstr(out, "Salesforce sync") && !strstr(out, "CSV export"), "%s", out);
     free(out);
 
-    out = ok_output(cli("report", "--workspace-id", ws, "--top", "0", "--format", "json", NULL));
+    out = cs_testcli_ok(
+        cs_testcli_run("report", "--workspace-id", ws, "--top", "0", "--format", "json", NULL));
     doc = parse_json(out);
     cr_expect_eq(json_array_size(doc), 4, "--top 0 is all: %s", out);
     json_decref(doc);
     free(out);
 
     /* a negative count is a usage error, refused before the database is asked */
-    expect_failure(cli("report", "--workspace-id", ws, "--top", "-1", NULL), 2,
-                   "--top: expected an integer of at least 0, got '-1'");
+    cs_testcli_expect_failure(cs_testcli_run("report", "--workspace-id", ws, "--top", "-1", NULL),
+                              2, "--top: expected an integer of at least 0, got '-1'");
 }
 
 Test(report, csv_has_a_header_and_one_record_per_feature)
 {
     populate();
-    char *out = ok_output(cli("report", "--workspace-id", ws, "--format", "csv", NULL));
+    char *out =
+        cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--format", "csv", NULL));
     const char *header = "rank,id,feature,theme,mentions,customers,mrr,urgency,status,"
                          "first_mentioned,last_mentioned,quotes\r\n";
     cr_expect(starts_with(out, header), "csv:\n%s", out);
@@ -481,7 +409,8 @@ Test(report, csv_has_a_header_and_one_record_per_feature)
 Test(report, markdown_has_a_heading_and_escapes_pipes)
 {
     populate();
-    char *out = ok_output(cli("report", "--workspace-id", ws, "--format", "markdown", NULL));
+    char *out =
+        cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--format", "markdown", NULL));
     const char *head = "## Feature report: Acme Sales\n\n"
                        "4 features from 4 calls (3 customers, $6,500.50 MRR)\n\n"
                        "| rank | feature | theme | mentions | customers | mrr | urgency | status |"
@@ -508,8 +437,8 @@ Test(report, markdown_has_a_heading_and_escapes_pipes)
 
 Test(report, empty_workspace_and_unknown_workspace)
 {
-    char *id = ok_value(cli("workspace", "create", "--name", "Empty", NULL));
-    char *out = ok_output(cli("report", "--workspace-id", id, NULL));
+    char *id = cs_testcli_ok_value(cs_testcli_run("workspace", "create", "--name", "Empty", NULL));
+    char *out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", id, NULL));
     const char *summary = "0 features from 0 calls (0 customers, $0.00 MRR)\n\nRANK  FEATURE";
     cr_expect(starts_with(out, summary), "%s", out);
     free(out);
@@ -519,8 +448,8 @@ Test(report, empty_workspace_and_unknown_workspace)
     cs_uuid_v4(other);
     snprintf(want, sizeof want, "callsift: no workspace with id %s\n", other);
     cs_testrun_t runs[] = {
-        cli("report", "--workspace-id", other, NULL),
-        cli("calls", "--workspace-id", other, NULL),
+        cs_testcli_run("report", "--workspace-id", other, NULL),
+        cs_testcli_run("calls", "--workspace-id", other, NULL),
     };
     for (size_t i = 0; i < CS_ARRAY_LEN(runs); i++) {
         cr_expect_eq(runs[i].status, 1, "run %zu: status %d", i, runs[i].status);
@@ -535,7 +464,8 @@ Test(report, empty_workspace_and_unknown_workspace)
 Test(report, feature_show_json_has_the_feature_its_calls_and_decisions)
 {
     populate();
-    char *out = ok_output(cli("feature", "show", salesforce, "--format", "json", NULL));
+    char *out =
+        cs_testcli_ok(cs_testcli_run("feature", "show", salesforce, "--format", "json", NULL));
     json_t *doc = parse_json(out);
     cr_assert(json_is_object(doc), "%s", out);
     json_t *f = json_object_get(doc, "feature");
@@ -596,7 +526,7 @@ Test(report, feature_show_json_has_the_feature_its_calls_and_decisions)
 Test(report, feature_show_table_by_argument_or_id)
 {
     populate();
-    char *out = ok_output(cli("feature", "show", salesforce, NULL));
+    char *out = cs_testcli_ok(cs_testcli_run("feature", "show", salesforce, NULL));
     cr_expect(strstr(out, "Feature          Salesforce sync\n"), "%s", out);
     cr_expect(strstr(out, "Theme            Integrations\n"), "%s", out);
     cr_expect(strstr(out, "Mentions         3\n"), "%s", out);
@@ -614,7 +544,7 @@ Test(report, feature_show_table_by_argument_or_id)
     char upper[CS_UUID_LEN];
     for (int i = 0; i < CS_UUID_LEN; i++)
         upper[i] = (char)toupper((unsigned char)salesforce[i]);
-    char *again = ok_output(cli("feature", "show", "--id", upper, NULL));
+    char *again = cs_testcli_ok(cs_testcli_run("feature", "show", "--id", upper, NULL));
     cr_expect_str_eq(again, out);
     free(again);
     free(out);
@@ -626,14 +556,16 @@ Test(report, feature_show_errors)
     char unknown[CS_UUID_LEN], want[128];
     cs_uuid_v4(unknown);
     snprintf(want, sizeof want, "callsift: no feature with id %s\n", unknown);
-    cs_testrun_t run = cli("feature", "show", unknown, NULL);
+    cs_testrun_t run = cs_testcli_run("feature", "show", unknown, NULL);
     cr_expect_eq(run.status, 1);
     cr_expect_str_eq(run.err, want);
     cr_expect_str_empty(run.out);
     cs_testrun_free(&run);
-    expect_failure(cli("feature", "show", "nope", NULL), 1, "'nope' is not a feature id");
-    expect_failure(cli("feature", "show", salesforce, "--format", "csv", NULL), 1,
-                   "--format: expected 'table' or 'json'");
+    cs_testcli_expect_failure(cs_testcli_run("feature", "show", "nope", NULL), 1,
+                              "'nope' is not a feature id");
+    cs_testcli_expect_failure(
+        cs_testcli_run("feature", "show", salesforce, "--format", "csv", NULL), 1,
+        "--format: expected 'table' or 'json'");
 }
 
 /* ---- calls -------------------------------------------------------------------------------- */
@@ -641,7 +573,8 @@ Test(report, feature_show_errors)
 Test(report, calls_lists_newest_first_with_feature_counts)
 {
     populate();
-    char *out = ok_output(cli("calls", "--workspace-id", ws, "--format", "json", NULL));
+    char *out =
+        cs_testcli_ok(cs_testcli_run("calls", "--workspace-id", ws, "--format", "json", NULL));
     json_t *doc = parse_json(out);
     cr_assert_eq(json_array_size(doc), 5, "%s", out);
     const char *titles[] = {"Umbrella call", "Hooli discovery", "Initech demo", "Globex QBR",
@@ -662,7 +595,7 @@ Test(report, calls_lists_newest_first_with_feature_counts)
     json_decref(doc);
     free(out);
 
-    out = ok_output(cli("calls", "--workspace-id", ws, "--format", "csv", NULL));
+    out = cs_testcli_ok(cs_testcli_run("calls", "--workspace-id", ws, "--format", "csv", NULL));
     cr_expect(starts_with(out, "date,title,customer,processed,features,call_id,error\r\n"), "%s",
               out);
     cr_expect_eq(csv_records(out), 6, "%s", out);
@@ -673,7 +606,7 @@ Test(report, calls_lists_newest_first_with_feature_counts)
 Test(report, calls_unprocessed_shows_only_the_failed_call_and_its_error)
 {
     populate();
-    char *out = ok_output(cli("calls", "--workspace-id", ws, "--unprocessed", NULL));
+    char *out = cs_testcli_ok(cs_testcli_run("calls", "--workspace-id", ws, "--unprocessed", NULL));
     cr_expect(
         starts_with(out, "DATE        TITLE          CUSTOMER  PROCESSED  FEATURES  CALL_ID\n"),
         "%s", out);
@@ -683,7 +616,8 @@ Test(report, calls_unprocessed_shows_only_the_failed_call_and_its_error)
     cr_expect(!strstr(out, "Globex") && !strstr(out, "Hooli"), "%s", out);
     free(out);
 
-    out = ok_output(cli("calls", "--workspace-id", ws, "--unprocessed", "--format", "json", NULL));
+    out = cs_testcli_ok(
+        cs_testcli_run("calls", "--workspace-id", ws, "--unprocessed", "--format", "json", NULL));
     json_t *doc = parse_json(out);
     cr_assert_eq(json_array_size(doc), 1, "%s", out);
     cr_expect_str_eq(str_at(json_array_get(doc, 0), "error"),
@@ -697,8 +631,8 @@ Test(report, calls_unprocessed_shows_only_the_failed_call_and_its_error)
 Test(report, customer_list_as_markdown)
 {
     populate();
-    char *out =
-        ok_output(cli("customer", "list", "--workspace-id", ws, "--format", "markdown", NULL));
+    char *out = cs_testcli_ok(
+        cs_testcli_run("customer", "list", "--workspace-id", ws, "--format", "markdown", NULL));
     cr_expect(starts_with(out, "| id | name | domain | mrr | calls |\n"
                                "| --- | --- | --- | ---: | ---: |\n"),
               "%s", out);
@@ -706,8 +640,10 @@ Test(report, customer_list_as_markdown)
     free(out);
 
     /* a backslash is escaped too, so that it can't escape the '|' that closes its cell */
-    free(ok_value(cli("customer", "add", "--workspace-id", ws, "--name", "Pipe | Slash\\", NULL)));
-    out = ok_output(cli("customer", "list", "--workspace-id", ws, "--format", "markdown", NULL));
+    free(cs_testcli_ok_value(
+        cs_testcli_run("customer", "add", "--workspace-id", ws, "--name", "Pipe | Slash\\", NULL)));
+    out = cs_testcli_ok(
+        cs_testcli_run("customer", "list", "--workspace-id", ws, "--format", "markdown", NULL));
     cr_expect(strstr(out, " | Pipe \\| Slash\\\\ |  | 0.00 | 0 |\n"), "%s", out);
     free(out);
 }
@@ -717,38 +653,44 @@ Test(report, customer_list_as_markdown)
 Test(report_usage, feature_show_wants_its_id_once)
 {
     char *env[] = {"DATABASE_URL=postgresql://127.0.0.1:1/x", NULL};
-    expect_failure(cli_env(env, "feature", "show", NULL), 2, "ID is required");
-    expect_failure(cli_env(env, "feature", "show", "a", "--id", "b", NULL), 2, "ID given twice");
-    expect_failure(cli_env(env, "feature", "show", "a", "b", NULL), 2, "unexpected argument 'b'");
-    expect_failure(cli_env(env, "feature", NULL), 2, "'feature' needs a command: show");
-    expect_failure(cli_env(env, "report", "extra", NULL), 2, "unexpected argument 'extra'");
-    expect_failure(cli_env(env, "report", NULL), 2, "--workspace-id is required");
+    cs_testcli_expect_failure(cs_testcli_run_env(env, "feature", "show", NULL), 2,
+                              "ID is required");
+    cs_testcli_expect_failure(cs_testcli_run_env(env, "feature", "show", "a", "--id", "b", NULL), 2,
+                              "ID given twice");
+    cs_testcli_expect_failure(cs_testcli_run_env(env, "feature", "show", "a", "b", NULL), 2,
+                              "unexpected argument 'b'");
+    cs_testcli_expect_failure(cs_testcli_run_env(env, "feature", NULL), 2,
+                              "'feature' needs a command: show");
+    cs_testcli_expect_failure(cs_testcli_run_env(env, "report", "extra", NULL), 2,
+                              "unexpected argument 'extra'");
+    cs_testcli_expect_failure(cs_testcli_run_env(env, "report", NULL), 2,
+                              "--workspace-id is required");
 }
 
 Test(report_usage, help_shows_the_new_commands)
 {
     char *env[] = {"DATABASE_URL=postgresql://u:s3cretpw@127.0.0.1:1/x", NULL};
-    cs_testrun_t run = cli_env(env, "--help", NULL);
+    cs_testrun_t run = cs_testcli_run_env(env, "--help", NULL);
     cr_expect_eq(run.status, 0);
     cr_expect(strstr(run.out, "  report ") && strstr(run.out, "  feature show ") &&
                   strstr(run.out, "  calls "),
               "%s", run.out);
     cs_testrun_free(&run);
 
-    run = cli_env(env, "report", "--help", NULL);
+    run = cs_testcli_run_env(env, "report", "--help", NULL);
     cr_expect_eq(run.status, 0);
     const char *flags[] = {"--workspace-id", "--format", "markdown", "--theme", "--since", "--top"};
     for (size_t i = 0; i < CS_ARRAY_LEN(flags); i++)
         cr_expect(strstr(run.out, flags[i]), "no %s in:\n%s", flags[i], run.out);
     cs_testrun_free(&run);
 
-    run = cli_env(env, "feature", "show", "--help", NULL);
+    run = cs_testcli_run_env(env, "feature", "show", "--help", NULL);
     cr_expect_eq(run.status, 0);
     cr_expect(strstr(run.out, "Usage: callsift feature show ID [OPTIONS]"), "%s", run.out);
     cr_expect(strstr(run.out, "--id") && !strstr(run.out, "s3cretpw"), "%s", run.out);
     cs_testrun_free(&run);
 
-    run = cli_env(env, "calls", "--help", NULL);
+    run = cs_testcli_run_env(env, "calls", "--help", NULL);
     cr_expect_eq(run.status, 0);
     cr_expect(strstr(run.out, "--unprocessed") && strstr(run.out, "--workspace-id"), "%s", run.out);
     cs_testrun_free(&run);

@@ -35,14 +35,6 @@ typedef struct s_fault {
     struct s_fault *next;
 } s_fault_t;
 
-typedef struct {
-    fake_gong_request_t pub;
-    char *method;
-    char *path;
-    char *authorization;
-    json_t *body;
-} s_logged_t;
-
 /* State of one request while libmicrohttpd feeds us its body. */
 typedef struct {
     int64_t at_ms;
@@ -69,8 +61,7 @@ struct fake_gong {
     char *basic;  /* expected "Basic base64(key:secret)", or NULL */
     char *bearer; /* expected "Bearer token", or NULL */
     s_fault_t *faults;
-    s_logged_t **log;
-    size_t nlog;
+    fake_log_t log;
     unsigned long requests_served;
 };
 
@@ -406,34 +397,8 @@ static bool s_take_fault(fake_gong_t *fg, const char *path, fake_gong_fault_t *k
 static void s_log_request(fake_gong_t *fg, struct MHD_Connection *conn, const char *method,
                           const char *url, const s_req_t *req)
 {
-    s_logged_t *entry = calloc(1, sizeof *entry);
-    if (!entry)
-        return;
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    entry->method = strdup(method);
-    entry->path = strndup(url, strcspn(url, "?"));
-    entry->authorization = auth ? strdup(auth) : NULL;
-    entry->body = req->len ? json_loadb(req->body, req->len, 0, NULL) : NULL;
-    entry->pub.method = entry->method;
-    entry->pub.path = entry->path;
-    entry->pub.authorization = entry->authorization;
-    entry->pub.body = entry->body;
-    entry->pub.at_ms = req->at_ms;
-    pthread_mutex_lock(&fg->lock);
-    s_logged_t **grown = realloc(fg->log, (fg->nlog + 1) * sizeof *grown);
-    if (grown) {
-        fg->log = grown;
-        fg->log[fg->nlog++] = entry;
-        entry = NULL;
-    }
-    pthread_mutex_unlock(&fg->lock);
-    if (entry) {
-        free(entry->method);
-        free(entry->path);
-        free(entry->authorization);
-        json_decref(entry->body);
-        free(entry);
-    }
+    fake_log_add(&fg->log, method, url, strcspn(url, "?"), auth, req->body, req->len, req->at_ms);
 }
 
 /* Does the Authorization header match what was configured? (Call with the lock held.) */
@@ -831,6 +796,7 @@ fake_gong_t *fake_gong_start(void)
     if (!fg)
         return NULL;
     pthread_mutex_init(&fg->lock, NULL);
+    fake_log_init(&fg->log);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -842,20 +808,6 @@ fake_gong_t *fake_gong_start(void)
         return NULL;
     }
     return fg;
-}
-
-static void s_clear_log(fake_gong_t *fg)
-{
-    for (size_t i = 0; i < fg->nlog; i++) {
-        free(fg->log[i]->method);
-        free(fg->log[i]->path);
-        free(fg->log[i]->authorization);
-        json_decref(fg->log[i]->body);
-        free(fg->log[i]);
-    }
-    free(fg->log);
-    fg->log = NULL;
-    fg->nlog = 0;
 }
 
 void fake_gong_stop(fake_gong_t **fg_p)
@@ -881,7 +833,7 @@ void fake_gong_stop(fake_gong_t **fg_p)
         free(fg->faults);
         fg->faults = next;
     }
-    s_clear_log(fg);
+    fake_log_destroy(&fg->log);
     free(fg->basic);
     free(fg->bearer);
     pthread_cond_destroy(&fg->wake);
@@ -1031,44 +983,25 @@ size_t fake_gong_pending_faults(fake_gong_t *fg)
 
 size_t fake_gong_request_count(fake_gong_t *fg)
 {
-    pthread_mutex_lock(&fg->lock);
-    size_t n = fg->nlog;
-    pthread_mutex_unlock(&fg->lock);
-    return n;
+    return fake_log_count(&fg->log, NULL);
 }
 
 size_t fake_gong_count(fake_gong_t *fg, const char *path)
 {
-    size_t n = 0;
-    pthread_mutex_lock(&fg->lock);
-    for (size_t i = 0; i < fg->nlog; i++)
-        n += strcmp(fg->log[i]->path, path) == 0;
-    pthread_mutex_unlock(&fg->lock);
-    return n;
+    return fake_log_count(&fg->log, path);
 }
 
 const fake_gong_request_t *fake_gong_request(fake_gong_t *fg, size_t i)
 {
-    pthread_mutex_lock(&fg->lock);
-    const fake_gong_request_t *r = i < fg->nlog ? &fg->log[i]->pub : NULL;
-    pthread_mutex_unlock(&fg->lock);
-    return r;
+    return fake_log_get(&fg->log, i);
 }
 
 const fake_gong_request_t *fake_gong_last_request(fake_gong_t *fg, const char *path)
 {
-    const fake_gong_request_t *r = NULL;
-    pthread_mutex_lock(&fg->lock);
-    for (size_t i = fg->nlog; i-- > 0 && !r;)
-        if (!path || strcmp(fg->log[i]->path, path) == 0)
-            r = &fg->log[i]->pub;
-    pthread_mutex_unlock(&fg->lock);
-    return r;
+    return fake_log_last(&fg->log, path);
 }
 
 void fake_gong_clear_requests(fake_gong_t *fg)
 {
-    pthread_mutex_lock(&fg->lock);
-    s_clear_log(fg);
-    pthread_mutex_unlock(&fg->lock);
+    fake_log_clear(&fg->log);
 }

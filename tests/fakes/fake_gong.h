@@ -47,6 +47,8 @@
 
 #include <jansson.h>
 
+#include "fake_log.h"
+
 #define FAKE_GONG_NO_CALLS_MESSAGE "No calls found corresponding to the provided filters"
 #define FAKE_GONG_MAX_BODY         (1024 * 1024)
 
@@ -64,15 +66,9 @@ typedef enum {
     FAKE_GONG_MALFORMED,  /* 200 with a body that is not JSON */
 } fake_gong_fault_t;
 
-/* One logged request. Every field is owned by the fake and stays valid (and unchanged) until
-   fake_gong_clear_requests() or fake_gong_stop(). */
-typedef struct {
-    const char *method;
-    const char *path;          /* without the query string */
-    const json_t *body;        /* parsed JSON body, NULL when empty or not JSON */
-    const char *authorization; /* the Authorization header, NULL when absent */
-    int64_t at_ms;             /* arrival (first byte of the request) on cs_now_ms()'s clock */
-} fake_gong_request_t;
+/* One logged request (fake_log.h; method is set, done_ms and status are not kept). Owned by the
+   fake and stays valid (and unchanged) until fake_gong_clear_requests() or fake_gong_stop(). */
+typedef fake_request_t fake_gong_request_t;
 
 /* Start a server on 127.0.0.1 and a free port. Returns NULL when the server can't start. */
 fake_gong_t *fake_gong_start(void);

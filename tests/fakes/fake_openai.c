@@ -36,22 +36,14 @@ typedef struct s_pushed {
     struct s_pushed *next;
 } s_pushed_t;
 
-typedef struct s_logged {
-    fake_openai_request_t pub;
-    char *path;
-    char *authorization;
-    json_t *body;
-    struct s_logged *retired_next; /* once cleared, until stop */
-} s_logged_t;
-
 /* One request while libmicrohttpd feeds us its body. */
 typedef struct {
     int64_t at_ms;
     char *body;
     size_t len;
     bool too_big;
-    bool counted; /* still counted in progress */
-    s_logged_t *logged;
+    bool counted;           /* still counted in progress */
+    fake_request_t *logged; /* its entry in the log, or NULL */
 } s_conn_t;
 
 /* A body that is sent only up to `cut`, then the connection is dropped. */
@@ -101,9 +93,7 @@ struct fake_openai {
     s_pushed_t *pushed;
     fake_openai_responder_fn responder;
     void *responder_arg;
-    s_logged_t **log;
-    size_t nlog;
-    s_logged_t *retired;
+    fake_log_t log;
     int in_progress, max_in_progress;
     unsigned long served;
     s_load_t *load; /* load mode, or NULL; set before the daemon starts */
@@ -1130,41 +1120,12 @@ static void s_delay(fake_openai_t *f, int ms)
 
 /* Requests ----------------------------------------------------------------------------------- */
 
-static void s_logged_free(s_logged_t *e)
-{
-    free(e->path);
-    free(e->authorization);
-    json_decref(e->body);
-    free(e);
-}
-
-static s_logged_t *s_log_request(fake_openai_t *f, const char *path, const char *auth,
-                                 const s_conn_t *c)
+static fake_request_t *s_log_request(fake_openai_t *f, const char *path, const char *auth,
+                                     const s_conn_t *c)
 {
     if (!f->keep_log)
         return NULL;
-    s_logged_t *e = calloc(1, sizeof *e);
-    if (!e)
-        return NULL;
-    e->path = strdup(path);
-    e->authorization = auth ? strdup(auth) : NULL;
-    e->body = c->len ? json_loadb(c->body, c->len, 0, NULL) : NULL;
-    e->pub.path = e->path;
-    e->pub.authorization = e->authorization;
-    e->pub.body = e->body;
-    e->pub.at_ms = c->at_ms;
-    pthread_mutex_lock(&f->lock);
-    s_logged_t **grown = realloc(f->log, (f->nlog + 1) * sizeof *grown);
-    if (grown) {
-        f->log = grown;
-        f->log[f->nlog++] = e;
-    }
-    pthread_mutex_unlock(&f->lock);
-    if (!grown) {
-        s_logged_free(e);
-        return NULL;
-    }
-    return e;
+    return fake_log_add(&f->log, NULL, path, strlen(path), auth, c->body, c->len, c->at_ms);
 }
 
 /* Take the first pushed answer for path into *out (its strings now the caller's). */
@@ -1192,8 +1153,8 @@ static void s_answered(fake_openai_t *f, s_conn_t *c, int status)
 {
     pthread_mutex_lock(&f->lock);
     if (c->logged) {
-        c->logged->pub.done_ms = cs_now_ms();
-        c->logged->pub.status = status;
+        c->logged->done_ms = cs_now_ms();
+        c->logged->status = status;
     }
     if (c->counted) {
         f->in_progress--;
@@ -1459,6 +1420,7 @@ static fake_openai_t *s_start(int port, s_load_t *load, bool keep_log)
     f->load = load;
     f->keep_log = keep_log;
     pthread_mutex_init(&f->lock, NULL);
+    fake_log_init(&f->log);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -1586,17 +1548,6 @@ char *fake_openai_load_stats_json(fake_openai_t *f)
     return text;
 }
 
-static void s_retire_log(fake_openai_t *f)
-{
-    for (size_t i = 0; i < f->nlog; i++) {
-        f->log[i]->retired_next = f->retired;
-        f->retired = f->log[i];
-    }
-    free(f->log);
-    f->log = NULL;
-    f->nlog = 0;
-}
-
 void fake_openai_stop(fake_openai_t **f_p)
 {
     if (!f_p || !*f_p)
@@ -1615,12 +1566,7 @@ void fake_openai_stop(fake_openai_t **f_p)
         free(f->pushed);
         f->pushed = next;
     }
-    s_retire_log(f);
-    while (f->retired) {
-        s_logged_t *next = f->retired->retired_next;
-        s_logged_free(f->retired);
-        f->retired = next;
-    }
+    fake_log_destroy(&f->log);
     free(f->api_key);
     s_load_free(&f->load);
     pthread_cond_destroy(&f->wake);
@@ -1679,45 +1625,28 @@ void fake_openai_set_responder(fake_openai_t *f, fake_openai_responder_fn fn, vo
 
 size_t fake_openai_request_count(fake_openai_t *f)
 {
-    pthread_mutex_lock(&f->lock);
-    size_t n = f->nlog;
-    pthread_mutex_unlock(&f->lock);
-    return n;
+    return fake_log_count(&f->log, NULL);
 }
 
 size_t fake_openai_count(fake_openai_t *f, const char *path)
 {
-    size_t n = 0;
-    pthread_mutex_lock(&f->lock);
-    for (size_t i = 0; i < f->nlog; i++)
-        n += strcmp(f->log[i]->path, path) == 0;
-    pthread_mutex_unlock(&f->lock);
-    return n;
+    return fake_log_count(&f->log, path);
 }
 
 const fake_openai_request_t *fake_openai_request(fake_openai_t *f, size_t i)
 {
-    pthread_mutex_lock(&f->lock);
-    const fake_openai_request_t *r = i < f->nlog ? &f->log[i]->pub : NULL;
-    pthread_mutex_unlock(&f->lock);
-    return r;
+    return fake_log_get(&f->log, i);
 }
 
 const fake_openai_request_t *fake_openai_last_request(fake_openai_t *f, const char *path)
 {
-    const fake_openai_request_t *r = NULL;
-    pthread_mutex_lock(&f->lock);
-    for (size_t i = f->nlog; i-- > 0 && !r;)
-        if (!path || strcmp(f->log[i]->path, path) == 0)
-            r = &f->log[i]->pub;
-    pthread_mutex_unlock(&f->lock);
-    return r;
+    return fake_log_last(&f->log, path);
 }
 
 void fake_openai_clear_requests(fake_openai_t *f)
 {
+    fake_log_clear(&f->log); /* requests still being answered may write to their entries */
     pthread_mutex_lock(&f->lock);
-    s_retire_log(f); /* requests still being answered may write to their entries */
     f->max_in_progress = f->in_progress;
     pthread_mutex_unlock(&f->lock);
 }

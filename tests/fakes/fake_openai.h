@@ -94,6 +94,8 @@
 
 #include <jansson.h>
 
+#include "fake_log.h"
+
 #define FAKE_OPENAI_DIM      64
 #define FAKE_OPENAI_MAX_BODY (8 * 1024 * 1024)
 #define FAKE_OPENAI_QUOTA_MESSAGE                                                                  \
@@ -146,16 +148,10 @@ typedef struct {
 typedef int (*fake_openai_responder_fn)(void *arg, const char *path, const json_t *request,
                                         fake_openai_answer_t *answer);
 
-/* One logged request. Owned by the fake; valid until fake_openai_clear_requests() or
-   fake_openai_stop(). done_ms and status are 0 until the answer is queued. */
-typedef struct {
-    const char *path;          /* relative to /v1 ("/chat/completions"), no query string */
-    const json_t *body;        /* parsed JSON body, NULL when empty or not JSON */
-    const char *authorization; /* the Authorization header, NULL when absent */
-    int64_t at_ms;             /* arrival (headers in), cs_now_ms() clock */
-    int64_t done_ms;           /* when the answer was queued (after any delay) */
-    int status;                /* HTTP status answered */
-} fake_openai_request_t;
+/* One logged request (fake_log.h; method is NULL, path relative to /v1: "/chat/completions").
+   Owned by the fake; valid until fake_openai_clear_requests() or fake_openai_stop(). done_ms
+   and status are 0 until the answer is queued. */
+typedef fake_request_t fake_openai_request_t;
 
 /* Start a server on 127.0.0.1 and a free port; NULL when it can't start. */
 fake_openai_t *fake_openai_start(void);

@@ -151,6 +151,19 @@ Test(log, escape_cuts_at_whole_characters)
     cr_assert_eq(strlen(out), 2);
 }
 
+Test(log, escape_keeps_every_length_of_character_whole)
+{
+    char out[64];
+    cs_log_escape("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z", out, sizeof out); /* a é € 😀 z */
+    cr_assert_str_eq(out, "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z");
+    cs_log_escape("a\xf0\x9f\x98\x80", out, 6); /* the 4 bytes of 😀 and the NUL fit */
+    cr_assert_str_eq(out, "a\xf0\x9f\x98\x80");
+    cs_log_escape("a\xf0\x9f\x98\x80", out, 5); /* they do not: no half character */
+    cr_assert_str_eq(out, "a");
+    cs_log_escape("x\xc2\x85y", out, sizeof out); /* C1 control U+0085 */
+    cr_assert_str_eq(out, "x\\u0085y");
+}
+
 Test(log, limit_writes_a_burst_then_one_per_period)
 {
     cs_log_limit_t limit = {0};

@@ -1,4 +1,5 @@
 /* cs_text: UTF-8 checks and cuts, and the one canonical form of a customer's domain. */
+#include <stdint.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -156,4 +157,50 @@ Test(text, utf8_next_decodes_or_steps_over_one_bad_byte)
     cr_expect_eq(len, 1);
     cr_expect_eq(cs_text_utf8_next("\x80", 1, &len), CS_TEXT_BAD_CHAR);
     cr_expect_eq(cs_text_utf8_next("\xed\xa0\x80", 3, &len), CS_TEXT_BAD_CHAR, "surrogate");
+}
+
+Test(text, utf8_next_decodes_the_first_and_last_code_point_of_each_length)
+{
+    static const struct {
+        const char *bytes;
+        uint32_t cp;
+    } cases[] = {
+        {"\x7f", 0x7f},
+        {"\xc2\x80", 0x80},
+        {"\xdf\xbf", 0x7ff},
+        {"\xe0\xa0\x80", 0x800},
+        {"\xef\xbf\xbf", 0xffff},
+        {"\xf0\x90\x80\x80", 0x10000},
+        {"\xf4\x8f\xbf\xbf", 0x10ffff},
+    };
+    for (size_t i = 0; i < CS_ARRAY_LEN(cases); i++) {
+        size_t len = 0, n = strlen(cases[i].bytes);
+        cr_expect_eq(cs_text_utf8_next(cases[i].bytes, n, &len), cases[i].cp, "case %zu", i);
+        cr_expect_eq(len, n, "case %zu", i);
+        cr_expect(cs_text_utf8_valid(cases[i].bytes, n), "case %zu", i);
+        cr_expect_eq(cs_text_utf8_chars(cases[i].bytes, n), 1, "case %zu", i);
+        cr_expect_eq(cs_text_utf8_seq_len((unsigned char)cases[i].bytes[0]), n, "case %zu", i);
+    }
+}
+
+Test(text, utf8_cut_never_splits_a_four_byte_character)
+{
+    const char *s = "ab\xf0\x9f\x98\x80"; /* a b 😀: 6 bytes */
+    for (size_t max = 2; max < 6; max++)
+        cr_expect_eq(cs_text_utf8_cut(s, 6, max), 2, "max %zu", max);
+    cr_expect_eq(cs_text_utf8_cut(s, 6, 6), 6);
+}
+
+Test(text, domain_takes_the_longest_label_and_name_dns_allows)
+{
+    char label[80];
+    memset(label, 'a', 63);
+    strcpy(label + 63, ".com");
+    expect_domain(label, label);
+    char big[300]; /* 253 bytes: 125 "a." and "io" */
+    for (size_t i = 0; i < 250; i += 2)
+        memcpy(big + i, "a.", 2);
+    strcpy(big + 250, "aio");
+    cr_assert_eq(strlen(big), 253);
+    expect_domain(big, big);
 }

@@ -1,0 +1,202 @@
+/*  cs_offline_words: the word lists (see cs_offline_words.h). */
+#include "cs_offline_words.h"
+
+#include <stddef.h>
+
+/* clang-format off */
+/* Explicit requests: with one of these (and none of cs_offline_words_explicit_bug), a sentence is a request
+   even below the model's threshold. The model learnt from forum posts and app reviews; these
+   are how customers ask on a sales call. Kept narrow: "we need a way to..." qualifies, "we
+   need to talk to legal" must not. */
+const char *const cs_offline_words_explicit_request[] = {
+    "need a", "need an", "need some", "need better", "need more", "need the ability",
+    "need to be able", "really need", "really want", "want a", "want an", "wants a", "wants an",
+    "want to be able", "would want", "wed want", "would love", "wed love", "id love",
+    "would like to see", "would like to have", "wed like", "id like to see", "it would be nice",
+    "it would be great", "it would be helpful", "it would be useful", "it would be awesome",
+    "would be nice to have", "i wish", "we wish", "wish it", "wish there", "please add",
+    "please build", "please consider", "please support", "can you add", "could you add",
+    "can you build", "could you build", "can you guys add", "feature request", "nice to have",
+    "the ability to", "an option to", "should add", "should be able to", "how about adding",
+    "roadmap", "any plans to", "do you plan to", "are you planning to", "is it possible to add",
+    "is a must", "a must for", "do you integrate", "does it integrate", "can it integrate",
+    "do you support", "does it support", "integrate with", "integration with", "looking for a",
+    "looking for an", "asking for", "asked for", "need to have", "have to have", "if you could",
+    "if it could", "if there was", "if there were", "doesnt have", "does not have", "no way to",
+    "there is no way", "theres no way", NULL};
+
+/* Sales-process talk that is no product request, whatever the model says: the customer's own
+   next steps, time, money and paperwork. */
+const char *const cs_offline_words_not_request[] = {
+    "^ let me", "^ let us", "^ lets", "^ so let me", "^ so lets", "need a decision", "need a bit",
+    "need a minute", "need a moment", "need a second", "need a break", "need a quote",
+    "need a proposal", "need a meeting", "need a contract", "need a signature", "need more time",
+    "need some time", "need a little", "need approval", "need to check", "need to talk",
+    "need to discuss", "need to think", "need to run", "loop in", "send me", "send us", "send over",
+    "follow up", "next steps", "budget", "procurement", "legal", "pricing", "discount", "contract",
+    "renewal", "invoice", NULL};
+
+/* A request the model found without an explicit phrase still asks for something: it has
+   one of these words (or a request cue of the model). */
+const char *const cs_offline_words_requestish[] = {
+    "would", "could", "should", "can", "need*", "want*", "wish*", "hope*", "like", "love", "please",
+    "add*", "allow*", "support*", "option*", "abilit*", "able", "feature*", "integrat*", "missing",
+    "lack*", "if", "way", "make", "let", "possible", "plan*", "roadmap", "future", "request*",
+    "suggest*", "idea", "instead", "better", "more", NULL};
+
+const char *const cs_offline_words_explicit_bug[] = {
+    "crash*", "bug", "bugs", "buggy", "broken", "doesnt work", "does not work", "not working",
+    "stopped working", "throws an error", "error message", "fails to", "keeps failing", "freez*",
+    "froze", "hangs", "data loss", "lost data", "wont load", "doesnt load", "cant log in",
+    "cannot log in", "cant login", "cannot login", "glitch*", "logs me out", "logs us out",
+    "logged out", "times out", "timing out", "out of sync", "doesnt sync", "not syncing",
+    "is wrong", "are wrong", "shows the wrong", "show the wrong", "wrong data", "wrong numbers",
+    NULL};
+
+/* Words of something going wrong, besides the explicit bug phrases, the negative words of the
+   sentiment lexicon and the severity cues: a bug names one of them (or the model is sure: cs_offline.c). */
+const char *const cs_offline_words_trouble[] = {
+    "not", "doesnt", "dont", "didnt", "wont", "isnt", "arent", "wasnt", "no longer", "anymore",
+    "missing", "instead", "skip*", "stutter*", "lag*", "slow*", "disappear*", "empty", "blank",
+    "weird*", "strange*", "odd", "unexpected*", "incorrect*", "duplicat*", NULL};
+
+/* Verbs after which a request's object starts ("our managers want | a dashboard..."), when
+   they come within the first few words (cs_offline.c). */
+const char *const cs_offline_words_request_verbs[] = {
+    "need", "needs", "want", "wants", "wish", "add", "adding", NULL};
+
+const char *const cs_offline_words_urgency_low_first[] = {
+    "not urgent", "no rush", "not a priority", "low priority", "not critical", "not a blocker",
+    "not a big deal", "no hurry", NULL};
+const char *const cs_offline_words_urgency_critical[] = {
+    "blocker", "blocking", "blocks us", "cant go live", "cannot go live", "deal breaker",
+    "dealbreaker", "showstopper", "show stopper", "urgent", "urgently", "asap",
+    "as soon as possible", "critical", "immediately", "right away", NULL};
+const char *const cs_offline_words_urgency_high[] = {
+    "really need", "must", "top priority", "high priority", "need this", "important", "badly",
+    "desperately", "key requirement", "requirement", "crucial", "essential", "absolutely need",
+    "definitely need", "a must", NULL};
+const char *const cs_offline_words_urgency_low[] = {
+    "nice to have", "someday", "some day", "eventually", "at some point", "down the road",
+    "in the future", "minor", "not a big", NULL};
+
+const char *const cs_offline_words_severity_critical[] = {
+    "data loss", "lost data", "lose data", "losing data", "lost all", "deleted", "corrupt*",
+    "security", "breach", "outage", "production is down", "prod is down", "is down", "cant log in",
+    "cannot log in", "cant login", "cannot login", "blocker", "blocking", "urgent", "asap",
+    "critical", "nobody can", "no one can", NULL};
+const char *const cs_offline_words_severity_high[] = {
+    "crash*", "every time", "everytime", "always", "cant", "cannot", "unable", "doesnt work",
+    "does not work", "not working", "stopped working", "broken", "fails", "failing", "failed",
+    "freez*", "froze", "stuck", "unusable", "hangs", "wont", NULL};
+const char *const cs_offline_words_severity_low[] = {
+    "minor", "cosmetic", "typo", "sometimes", "occasionally", "once in a while", "small",
+    "slightly", "a bit", "a little", "rarely", NULL};
+
+const char *const cs_offline_words_pain[] = {
+    "struggl*", "painful", "pain", "waste*", "wasting", "frustrat*", "manually", "manual",
+    "tedious", "annoying", "annoyed", "hard to", "difficult", "cumbersome", "takes forever",
+    "takes hours", "takes ages", "time consuming", "workaround*", "copy paste", "copy and paste",
+    "spreadsheet*", "headache*", "nightmare", "clunky", "confusing", "error prone", "too long",
+    "too many clicks", NULL};
+
+const char *const cs_offline_words_positive[] = {
+    "great", "awesome", "excellent", "amazing", "fantastic", "perfect", "happy", "glad", "pleased",
+    "thanks", "thank", "helpful", "easy", "easier", "lov*", "nice", "good", "best", "impress*",
+    "smooth*", "useful", "valuable", "excit*", "enjoy*", "wonderful", "brilliant", "solid",
+    "reliable", "intuitive", "recommend*", "appreciat*", "delight*", "terrific", "cool", "super",
+    "works well", "saves", NULL};
+const char *const cs_offline_words_negative[] = {
+    "frustrat*", "annoy*", "hate*", "terrible", "awful", "horrible", "bad", "worse", "worst",
+    "broken", "slow", "painful", "pain", "struggl*", "confus*", "difficult", "hard", "disappoint*",
+    "unhappy", "upset", "angry", "crash*", "bug", "bugs", "buggy", "problem*", "issue*", "fail*",
+    "useless", "waste*", "wasting", "impossible", "clunky", "expensive", "cancel*", "churn*",
+    "complain*", "unreliable", "error*", "wrong", "tedious", "nightmare", "mess", "messy",
+    "worried", "worry", "sucks", "poor", "unacceptable", NULL};
+const char *const cs_offline_words_negators[] = {
+    "not", "no", "never", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant",
+    "cannot", "wont", "without", "hardly", "nothing", "nor", NULL};
+
+/* Words a request title does not start with: fillers, pronouns, request phrasing. */
+const char *const cs_offline_words_request_lead[] = {
+    "so", "well", "um", "umm", "uh", "uhh", "er", "erm", "hmm", "yeah", "yes", "yep", "ok", "okay",
+    "oh", "and", "but", "also", "plus", "honestly", "basically", "actually", "really", "just",
+    "hey", "hi", "look", "listen", "right", "now", "then", "anyway", "anyways", "like", "you",
+    "know", "i", "we", "me", "us", "our", "my", "they", "it", "its", "itd", "id", "wed", "weve",
+    "ive", "im", "were", "youd", "would", "could", "should", "can", "will", "do", "does", "did",
+    "please", "pls", "need", "needs", "needed", "want", "wants", "wanted", "wish", "hope", "hoping",
+    "love", "get", "got", "getting", "have", "has", "having", "be", "been", "being", "is", "are",
+    "was", "see", "seeing", "to", "a", "an", "the", "some", "any", "kind", "sort", "of", "way",
+    "ways", "option", "options", "ability", "able", "possibility", "possible", "feature",
+    "features", "request", "there", "theres", "if", "that", "this", "nice", "great", "good",
+    "helpful", "useful", "awesome", "cool", "amazing", "ideal", "ideally", "definitely",
+    "absolutely", "maybe", "perhaps", "think", "guess", "believe", "mean", "add", "adding",
+    "include", "including", "allow", "allowing", "let", "lets", "make", "makes", "something",
+    "thing", "things", "one", "more", "another", "other", "too", "very", "much", "what", "how",
+    "about", "wondering", "wonder", "curious", "whether", "plans", "plan", "planning", "missing",
+    "lack", "lacks", "lacking", "really", "still", NULL};
+/* Words a bug title does not start with. */
+const char *const cs_offline_words_bug_lead[] = {
+    "so", "well", "um", "umm", "uh", "uhh", "er", "erm", "hmm", "yeah", "yes", "ok", "okay", "oh",
+    "and", "but", "also", "plus", "honestly", "basically", "actually", "really", "just", "hey",
+    "hi", "look", "listen", "right", "now", "anyway", "like", "i", "we", "you", "they", "there",
+    "theres", "is", "are", "was", "a", "an", "the", "bug", "bugs", "issue", "issues", "problem",
+    "problems", "where", "that", "seems", "seem", "noticed", "notice", "found", "think", "see",
+    "saw", "weve", "ive", "have", "has", "had", "been", "with", "one", "thing", "another", "other",
+    "big", "major", "small", "minor", "annoying", "weird", "strange", "still", NULL};
+/* A title stops before these (once it has two words). */
+const char *const cs_offline_words_title_stop[] = {
+    "because", "since", "so", "but", "cause", "otherwise", "unless", "although", "though", "which",
+    "cuz", NULL};
+/* Nor does a title end with these. */
+const char *const cs_offline_words_title_tail[] = {
+    "a", "an", "the", "to", "of", "for", "with", "and", "or", "in", "on", "at", "by", "from",
+    "that", "this", "is", "be", "our", "my", "your", "their", "we", "i", "you", "so", "but", "just",
+    "really", "very", "please", "too", "as", "if", "when", "where", "which", "would", "could",
+    "should", "can", "will", "like", NULL};
+
+/* Words that say nothing about a theme. */
+const char *const cs_offline_words_stopwords[] = {
+    "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as",
+    "at", "be", "because", "been", "before", "being", "between", "both", "but", "by", "can",
+    "could", "did", "do", "does", "doing", "dont", "down", "during", "each", "even", "every", "few",
+    "for", "from", "further", "get", "got", "had", "has", "have", "having", "he", "her", "here",
+    "him", "his", "how", "i", "id", "if", "in", "into", "is", "it", "its", "itd", "just", "know",
+    "let", "like", "lot", "make", "me", "more", "most", "much", "must", "my", "need", "needs",
+    "new", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other",
+    "our", "out", "over", "own", "please", "really", "same", "she", "should", "so", "some", "such",
+    "than", "that", "the", "their", "them", "then", "there", "these", "they", "thing", "things",
+    "this", "those", "through", "to", "too", "under", "until", "up", "us", "use", "using", "very",
+    "want", "was", "way", "we", "wed", "were", "what", "when", "where", "which", "while", "who",
+    "why", "will", "wish", "with", "would", "you", "your", "feature", "features", "ability", "able",
+    "option", "options", "add", "adding", "support", "supports", "request", "requests", "nice",
+    "great", "good", "love", "better", "allow", "allows", "see", "something", "also", "team",
+    "teams", "customer", "customers", "user", "users", "people", "time", "work", "works", "working",
+    "thanks", "yeah", "ok", "okay", "um", "uh", "well", "right", "think", "maybe", "actually",
+    "basically", "honestly", "go", "going", "0", "00", "000", "0000", NULL};
+
+/* Small concept vocabulary: words that name the same area, so that "sync with Salesforce"
+   meets a theme described as "integrations with CRM". Each entry is "#tag word word...". */
+const char *const cs_offline_words_concepts[] = {
+    "#integration integrat* sync* connector* connect* api apis webhook* zapier salesforce "
+    "hubspot slack jira zendesk crm crms plugin* plug marketplace outlook gmail",
+    "#ai ai ml gpt llm llms machine artificial intelligen* predict* smart summar* "
+    "recommend* genai chatbot* copilot assistant*",
+    "#reporting report* dashboard* analytic* chart* graph* metric* kpi kpis insight* "
+    "visuali* trend*",
+    "#data import* export* csv excel migrat* upload* download* bulk backup*",
+    "#security sso saml oauth okta secur* permission* role roles rbac access audit* "
+    "encrypt* complian* gdpr soc hipaa password* mfa",
+    "#performance slow* fast* faster speed* latency perform* lag* load* timeout* scal*",
+    "#mobile mobile ios android iphone ipad tablet* phone*",
+    "#notification notif* alert* remind* email* digest* push",
+    "#ui ui ux interface design* layout* dark navigation usab* intuitive button* screen*",
+    "#billing billing invoic* pricing price* payment* subscription* seat seats licens* "
+    "cost*",
+    "#collaboration collaborat* share* sharing comment* mention* assign* workspace*",
+    "#search search* filter* find* query queries sort* tag tags",
+    "#workflow workflow* automat* trigger* rule rules schedul* template*",
+    "#support ticket* helpdesk sla slas",
+    NULL};
+
+/* clang-format on */
