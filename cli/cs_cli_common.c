@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "cs_text.h"
 #include "cs_util.h"
 
 void cs_cli_init(cs_cli_t *cli, const cs_config_t *cfg, FILE *out)
@@ -160,7 +161,7 @@ int cs_cli_text(cs_cli_t *cli, const char *name, size_t max_chars, bool allow_em
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
             return cs_cli_fail(cli, "--%s must not contain control characters", name);
-    if (cs_cli_utf8_len(out) > max_chars)
+    if (cs_text_utf8_chars(out, strlen(out)) > max_chars)
         return cs_cli_fail(cli, "--%s is longer than %zu characters", name, max_chars);
     return 0;
 }

@@ -35,11 +35,6 @@ int cs_cli_format_parse(const char *name, cs_cli_format_t *fmt)
     return 0;
 }
 
-size_t cs_cli_utf8_len(const char *s)
-{
-    return cs_text_utf8_chars(s, strlen(s));
-}
-
 static bool s_is_true(const char *pg_bool)
 {
     return pg_bool[0] == 't';
@@ -60,7 +55,7 @@ static const char *s_table_text(const PGresult *res, int row, int col, cs_cli_co
 
 static size_t s_cell_width(const char *text)
 {
-    size_t n = cs_cli_utf8_len(text);
+    size_t n = cs_text_utf8_chars(text, strlen(text));
     return n < CELL_MAX ? n : CELL_MAX;
 }
 
@@ -69,7 +64,7 @@ static size_t s_cell_width(const char *text)
 static void s_put_cell(FILE *out, const char *text, size_t width, bool right, bool last)
 {
     size_t shown = s_cell_width(text);
-    bool cut = cs_cli_utf8_len(text) > CELL_MAX;
+    bool cut = cs_text_utf8_chars(text, strlen(text)) > CELL_MAX;
     if (right)
         for (size_t i = shown; i < width; i++)
             fputc(' ', out);

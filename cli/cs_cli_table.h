@@ -47,9 +47,6 @@ typedef struct {
 /* "table", "json", "csv" or "markdown" into *fmt: 0, or -1 for anything else. */
 int cs_cli_format_parse(const char *name, cs_cli_format_t *fmt);
 
-/* Number of UTF-8 code points in s, valid UTF-8 (cs_text_utf8_chars). Can't fail. */
-size_t cs_cli_utf8_len(const char *s);
-
 /* The rows of res (borrowed) as a JSON array of objects, the way the json format prints them
    (cols as for cs_cli_print). A new reference, or NULL with the reason in err. */
 json_t *cs_cli_json_rows(const cs_cli_column_t *cols, int ncols, const PGresult *res, char *err,

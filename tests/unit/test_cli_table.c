@@ -127,13 +127,6 @@ Test(cli_table, table_cuts_long_cells_on_a_character_boundary)
                     params, want);
 }
 
-Test(cli_table, utf8_len_counts_characters)
-{
-    cr_expect_eq(cs_cli_utf8_len(""), 0);
-    cr_expect_eq(cs_cli_utf8_len("abc"), 3);
-    cr_expect_eq(cs_cli_utf8_len("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), 4);
-}
-
 Test(cli_table, format_names)
 {
     cs_cli_format_t fmt;
