@@ -82,6 +82,7 @@ static const cs_record_field_t CALL[] = {
     {"flags", CS_FIELD_OBJECT, OPT, .fields = FLAGS},
     {"attempt", CS_FIELD_INT, OPT, .range = &AT_LEAST_1},
     {"run_id", CS_FIELD_STRING, OPT},
+    {"transcript_truncated", CS_FIELD_BOOL, OPT},
     {0},
 };
 
