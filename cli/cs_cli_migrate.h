@@ -1,5 +1,5 @@
 /*  cs_cli_migrate: `callsift migrate`, the schema migrations the writer also applies at start
-    (writer/cs_migrate.h; concurrent runs serialise on an advisory lock). */
+    (schema/cs_migrate.h; concurrent runs serialise on an advisory lock). */
 #ifndef CS_CLI_MIGRATE_H
 #define CS_CLI_MIGRATE_H
 

@@ -1,6 +1,5 @@
 #include "cs_cli_report.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,6 +7,7 @@
 #include <string.h>
 
 #include "cs_cli_table.h"
+#include "cs_time.h"
 #include "cs_util.h"
 
 #define THEME_NAME_MAX 200 /* as the schema's CHECK says */
@@ -23,22 +23,6 @@ const cs_option_t cs_cli_report_options[] = {
     CS_CLI_OPT_DATABASE_URL,
     CS_CLI_OPT_END,
 };
-
-/* 0 when text is a YYYY-MM-DD calendar date (year 1 to 9999), else -1. */
-static int s_check_date(const char *text)
-{
-    static const int DAYS[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (strlen(text) != 10 || text[4] != '-' || text[7] != '-')
-        return -1;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)text[i]))
-            return -1;
-    int year = atoi(text), month = atoi(text + 5), day = atoi(text + 8);
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (year < 1 || month < 1 || month > 12 || day < 1)
-        return -1;
-    return day <= DAYS[month - 1] + (month == 2 && leap) ? 0 : -1;
-}
 
 /* The mentions in scope: $1 workspace, $2 since (a date or NULL), $3 theme id (or NULL). */
 #define MENTIONS_CTE                                                                               \
@@ -160,7 +144,7 @@ static int s_args(cs_cli_t *cli, report_args_t *a)
         cs_cli_text(cli, "theme", THEME_NAME_MAX, false, a->theme, sizeof a->theme) != 0)
         return -1;
     a->since = cs_config_str(cli->cfg, "since");
-    if (a->since && s_check_date(a->since) != 0)
+    if (a->since && !cs_time_is_date(a->since))
         return cs_cli_fail(cli, "--since: '%.32s' is not a date (YYYY-MM-DD)", a->since);
     long long top = cs_config_int(cli->cfg, "top");
     if (top < 0 || top > INT_MAX)

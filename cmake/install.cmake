@@ -2,7 +2,7 @@
 # /usr/local; DESTDIR staging as usual):
 #
 #   PREFIX/bin/                          callsift, callsift-fetcher, -extractor, -matcher, -writer
-#   PREFIX/share/callsift/migrations/    writer/sql/*.sql (also embedded in the binaries; for
+#   PREFIX/share/callsift/migrations/    schema/sql/*.sql (also embedded in the binaries; for
 #                                        operators who apply migrations with their own tools)
 #   PREFIX/share/callsift/deploy/        docker-compose.yml, .env.example, Dockerfile, run-local.sh
 #   PREFIX/share/doc/callsift/           README.md and one plain-text page per executable (its
@@ -15,7 +15,7 @@ set(CALLSIFT_EXECUTABLES callsift callsift-fetcher callsift-extractor callsift-m
     callsift-writer)
 install(TARGETS ${CALLSIFT_EXECUTABLES} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/writer/sql/
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/schema/sql/
         DESTINATION ${CMAKE_INSTALL_DATADIR}/callsift/migrations
         FILES_MATCHING PATTERN "*.sql")
 

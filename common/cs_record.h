@@ -9,7 +9,7 @@
         for forward compatibility): strings of at most CS_RECORD_MAX_STRING bytes, valid UTF-8
         without NUL bytes; containers nested at most CS_RECORD_MAX_DEPTH deep (the record itself
         is depth 1); at most CS_RECORD_MAX_VALUES values; at most CS_RECORD_MAX_BYTES encoded;
-      - the schema of its kind (field tables in cs_record.c): required fields, types, enums,
+      - the schema of its kind (field tables in cs_record_schema.c): required fields, types, enums,
         uuids, ranges and lengths. Optional fields may be absent or null.
 
     Decoding is strict and bounded: a frame is rejected with a reason, never half-read, and no

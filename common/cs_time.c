@@ -56,7 +56,8 @@ static int s_zone(const char *p, long *offset)
     return 0;
 }
 
-int cs_time_parse(const char *text, int64_t *epoch_s, char *err, size_t errlen)
+/* cs_time_parse, and with `fraction` true cs_time_parse_iso. */
+static int s_parse(const char *text, bool fraction, int64_t *epoch_s, char *err, size_t errlen)
 {
     if (!text || !*text)
         return cs_fail(err, errlen, "an empty date");
@@ -79,6 +80,13 @@ int cs_time_parse(const char *text, int64_t *epoch_s, char *err, size_t errlen)
         p = strptime(t, with_seconds ? "%H:%M:%S" : "%H:%M", &tm);
         if (p != t + (with_seconds ? 8 : 5))
             return cs_fail(err, errlen, "\"%.64s\" is not a time of day", text);
+        if (fraction && with_seconds && (*p == '.' || *p == ',')) {
+            size_t digits = strspn(p + 1, "0123456789");
+            if (digits == 0)
+                return cs_fail(err, errlen, "cannot read the fraction of a second in \"%.64s\"",
+                               text);
+            p += 1 + digits;
+        }
     }
     long offset;
     if (s_zone(p, &offset) != 0)
@@ -98,6 +106,23 @@ int cs_time_parse(const char *text, int64_t *epoch_s, char *err, size_t errlen)
         return cs_fail(err, errlen, "\"%.64s\" is not a date in the calendar", text);
     *epoch_s = (int64_t)t - offset;
     return 0;
+}
+
+int cs_time_parse(const char *text, int64_t *epoch_s, char *err, size_t errlen)
+{
+    return s_parse(text, false, epoch_s, err, errlen);
+}
+
+int cs_time_parse_iso(const char *text, int64_t *epoch_s, char *err, size_t errlen)
+{
+    return s_parse(text, true, epoch_s, err, errlen);
+}
+
+bool cs_time_is_date(const char *text)
+{
+    int64_t ignored;
+    return text && strlen(text) == 10 && strncmp(text, "0000", 4) != 0 &&
+           s_parse(text, false, &ignored, NULL, 0) == 0;
 }
 
 void cs_time_format(int64_t epoch_s, char *out, size_t outlen)

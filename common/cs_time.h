@@ -12,6 +12,7 @@
 #ifndef CS_TIME_H
 #define CS_TIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,16 @@
    the reason in err ("\"2026-02-30\" is not a date in the calendar"); *epoch_s is then
    unchanged. */
 int cs_time_parse(const char *text, int64_t *epoch_s, char *err, size_t errlen);
+
+/* cs_time_parse, also taking a fraction of a second after the seconds ("2026-01-01T09:30:00.250Z",
+   a '.' or a ',' then at least one digit; the fraction is dropped), as ISO-8601 allows: for
+   times that come from other programs (Gong's metaData.started, a record's started_at) rather
+   than from people. Same returns and errors. */
+int cs_time_parse_iso(const char *text, int64_t *epoch_s, char *err, size_t errlen);
+
+/* True when `text` is a calendar date alone, "YYYY-MM-DD", in the years 0001 to 9999 (the
+   dates PostgreSQL's date type takes from this form); false for NULL and anything else. */
+bool cs_time_is_date(const char *text);
 
 /* Write the instant as Gong's date filters take it, "YYYY-MM-DDTHH:MM:SSZ", into out (outlen
    bytes, at least CS_TIME_LEN; shorter is truncated). Can't fail for years 0..9999. */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cs_gongcall.h"
+#include "cs_crm.h"
 #include "cs_text.h"
 #include "cs_record.h"
 #include "cs_util.h"
@@ -94,7 +94,7 @@ bool cs_fetchdb_attach_customer(json_t *rec, const json_t *customers)
 {
     if (json_is_object(json_object_get(rec, "customer")) || json_object_size(customers) == 0)
         return false;
-    json_t *domains = cs_gongcall_external_domains(rec);
+    json_t *domains = cs_crm_external_domains(rec);
     bool found = false;
     size_t i;
     json_t *d;

@@ -166,23 +166,26 @@ static int s_message(tx_t *tx, const char *customer_id)
                             insights_text,
                             meta_text ? meta_text : "{}",
                             llm_text,
-                            error};
+                            error,
+                            json_is_true(json_object_get(rec, "transcript_truncated")) ? "true"
+                                                                                       : "false"};
     PGresult *res =
         s_exec(tx,
                "INSERT INTO messages AS m (id, workspace_id, integration_id, customer_id, content,"
                " source, external_id, sent_at, is_processed, processed_at, ai_insights,"
-               " message_metadata, llm_usage, error)"
+               " message_metadata, llm_usage, error, transcript_truncated)"
                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::boolean,"
-               " CASE WHEN $9::boolean THEN now() END, $10::jsonb, $11::jsonb, $12::jsonb, $13)"
+               " CASE WHEN $9::boolean THEN now() END, $10::jsonb, $11::jsonb, $12::jsonb, $13,"
+               " $14::boolean)"
                " ON CONFLICT (id) DO UPDATE SET integration_id = EXCLUDED.integration_id,"
                " customer_id = EXCLUDED.customer_id, content = EXCLUDED.content,"
                " sent_at = EXCLUDED.sent_at, is_processed = EXCLUDED.is_processed,"
                " processed_at = EXCLUDED.processed_at, ai_insights = EXCLUDED.ai_insights,"
                " message_metadata = EXCLUDED.message_metadata, llm_usage = EXCLUDED.llm_usage,"
-               " error = EXCLUDED.error"
+               " error = EXCLUDED.error, transcript_truncated = EXCLUDED.transcript_truncated"
                " WHERE NOT m.is_processed"
                " RETURNING id",
-               13, params);
+               14, params);
     int rc = res ? PQntuples(res) == 1 : -1;
     PQclear(res);
     free(content);

@@ -1,8 +1,9 @@
 /*  cs_writer: commit one decision record to PostgreSQL in one transaction.
 
     What one call becomes (DESIGN.md sections 3 and 6):
-      - its message row (transcript, metadata, ai_insights, llm usage, processed or not, error),
-        keyed by the deterministic message id, linked to the customer it was with;
+      - its message row (transcript, metadata, ai_insights, llm usage, processed or not, error,
+        transcript_truncated), keyed by the deterministic message id, linked to the customer it
+        was with;
       - for each decided feature request: the new feature (create) or the existing one (link),
         a feature_messages link with the customer's quote, and a match_decisions audit row;
       - mention_count of every touched feature incremented by the links this call added, and

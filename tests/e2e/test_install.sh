@@ -7,7 +7,7 @@
 #   1. make install BUILD=BUILD-DIR DESTDIR=$tmp PREFIX=/usr: nothing outside $tmp/usr; the five
 #      executables, and only they, in usr/bin; each runs from there and its --help says its
 #      name, as its help page in usr/share/doc/callsift does; the CLI's page has every command;
-#      the migrations in usr/share/callsift/migrations are writer/sql's, byte for byte; the
+#      the migrations in usr/share/callsift/migrations are schema/sql's, byte for byte; the
 #      deploy files in usr/share/callsift/deploy, and the installed run-local.sh finds usr/bin
 #      by itself.
 #   2. make install DESTDIR=$tmp2 without PREFIX: everything under usr/local.
@@ -60,11 +60,11 @@ while IFS= read -r command; do
 done <<<"$commands"
 cmp -s "$root/share/doc/callsift/README.md" "$here/README.md" || fail "README.md not installed"
 
-for sql in "$here"/writer/sql/*.sql; do
+for sql in "$here"/schema/sql/*.sql; do
     cmp -s "$sql" "$root/share/callsift/migrations/$(basename "$sql")" ||
         fail "migration $(basename "$sql") missing or different in share/callsift/migrations"
 done
-[ "$(find "$root/share/callsift/migrations" -type f | wc -l)" = "$(find "$here/writer/sql" -name '*.sql' | wc -l)" ] ||
+[ "$(find "$root/share/callsift/migrations" -type f | wc -l)" = "$(find "$here/schema/sql" -name '*.sql' | wc -l)" ] ||
     fail "share/callsift/migrations holds other files: $(ls "$root/share/callsift/migrations")"
 for f in docker-compose.yml .env.example Dockerfile run-local.sh; do
     cmp -s "$here/deploy/$f" "$root/share/callsift/deploy/$f" || fail "deploy/$f missing or different in share/callsift/deploy"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cs_fuzz.h"
+#include "cs_crm.h"
 #include "cs_gongcall.h"
 #include "cs_record.h"
 #include "cs_replay.h"
@@ -37,7 +38,7 @@ static void check_record(const json_t *rec)
         cs_fuzz_fail("a converted call changed through encode and decode");
     json_decref(again);
     free(buf);
-    json_t *domains = cs_gongcall_external_domains(rec);
+    json_t *domains = cs_crm_external_domains(rec);
     if (!json_is_array(domains))
         cs_fuzz_fail("external domains are not an array");
     json_decref(domains);

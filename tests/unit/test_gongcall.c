@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 
+#include "cs_crm.h"
 #include "cs_gongcall.h"
 #include "cs_replay.h"
 #include "cs_record.h"
@@ -752,6 +753,19 @@ Test(gongcall, website_becomes_a_domain)
         {"https://", NULL},
         {"-bad-.example", NULL},
         {"a..b", NULL},
+        {"https://user:secret@www.Initech.com:8443/login?next=/", "initech.com"},
+        {"ftp://files.globex.io:21/pub", "files.globex.io"},
+        {"http://B\xc3\xbc"
+         "cher.Example/",
+         "b\xc3\xbc"
+         "cher.example"},
+        {"https://[2001:db8::1]:443/", NULL},
+        {"[::1]", NULL},
+        {"https://acme.example:notaport/", NULL},
+        {"http://exa mple.com", NULL},
+        {"\x01\x02garbage\x7f", NULL},
+        {"://", NULL},
+        {"", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *customer = customer_with_field("Website", json_string(cases[i].website));
@@ -779,7 +793,7 @@ Test(gongcall, external_domains)
     json_array_append_new(parties,
                           json_pack("{s:s, s:s}", "name", "Phone only", "affiliation", "External"));
     json_t *rec = record_ok(call, NULL);
-    json_t *domains = cs_gongcall_external_domains(rec);
+    json_t *domains = cs_crm_external_domains(rec);
     json_t *want = j("['acme-corp.com', 'globex.io']");
     cr_expect(json_equal(domains, want));
     json_decref(want);
@@ -788,7 +802,7 @@ Test(gongcall, external_domains)
     json_decref(call);
 
     json_t *empty = json_object();
-    domains = cs_gongcall_external_domains(empty);
+    domains = cs_crm_external_domains(empty);
     cr_assert_not_null(domains);
     cr_expect_eq(json_array_size(domains), 0);
     json_decref(domains);

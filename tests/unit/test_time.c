@@ -101,3 +101,42 @@ Test(time, format_is_gongs_documented_form)
     cr_assert_str_eq(out, "2018-02-18T08:30:00Z");
     cr_assert_eq(strlen(out) + 1, (size_t)CS_TIME_LEN);
 }
+
+Test(time, iso_form_drops_a_fraction_of_a_second)
+{
+    int64_t t = 0, whole = 0;
+    cr_assert_eq(cs_time_parse("2025-10-20T13:02:11Z", &whole, NULL, 0), 0);
+    const char *good[] = {"2025-10-20T13:02:11.250Z", "2025-10-20T13:02:11,5Z",
+                          "2025-10-20 13:02:11.123456789", "2025-10-20t15:02:11.9+02:00"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char err[256] = "";
+        cr_expect_eq(cs_time_parse_iso(good[i], &t, err, sizeof err), 0, "%s: %s", good[i], err);
+        cr_expect_eq(t, whole, "%s", good[i]);
+    }
+    cr_expect_eq(cs_time_parse_iso("2025-10-20", &t, NULL, 0), 0, "every form of cs_time_parse");
+    cr_expect_eq(t, whole - 13 * 3600 - 2 * 60 - 11);
+    const char *bad[] = {"2025-10-20T13:02:11.Z",   "2025-10-20T13:02.5Z",    "2025-10-20.5",
+                         "2025-10-20T13:02:11.5 Z", "2025-02-29T13:02:11.5Z", "yesterday"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[256] = "";
+        int64_t u = 7;
+        cr_expect_eq(cs_time_parse_iso(bad[i], &u, err, sizeof err), -1, "\"%s\" accepted", bad[i]);
+        cr_expect(err[0], "\"%s\": no reason", bad[i]);
+        cr_expect_eq(u, 7, "unchanged on failure");
+    }
+    cr_expect_eq(cs_time_parse("2025-10-20T13:02:11.250Z", &t, NULL, 0), -1,
+                 "cs_time_parse still refuses fractions");
+}
+
+Test(time, a_date_alone_is_a_calendar_date)
+{
+    const char *good[] = {"2025-10-01", "2024-02-29", "0001-01-01", "9999-12-31"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        cr_expect(cs_time_is_date(good[i]), "%s refused", good[i]);
+    const char *bad[] = {
+        "2025-02-30",       "2025-02-29",  "0000-01-01",  "10/01/2025", "2025-10-1",
+        "2025-10-01T00:00", "2025-10-01Z", " 2025-10-01", "2025-13-01", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_expect_not(cs_time_is_date(bad[i]), "%s accepted", bad[i]);
+    cr_expect_not(cs_time_is_date(NULL));
+}

@@ -211,6 +211,25 @@ Test(writer, extraction_skipped_is_stored_unprocessed)
     json_decref(call);
 }
 
+Test(writer, a_truncated_transcript_is_marked_on_the_message)
+{
+    json_t *cut =
+        cs_testdata_decision(cs_testdata_call(ws, "gong-cut", "2025-10-20T10:00:00Z", NULL, NULL));
+    json_object_set_new(cut, "transcript_truncated", json_true());
+    json_t *whole = cs_testdata_decision(
+        cs_testdata_call(ws, "gong-whole", "2025-10-20T11:00:00Z", NULL, NULL));
+    char cut_id[CS_UUID_LEN], whole_id[CS_UUID_LEN];
+    cr_assert_eq(commit(cut, cut_id), CS_COMMIT_COMMITTED);
+    cr_assert_eq(commit(whole, whole_id), CS_COMMIT_COMMITTED);
+    cr_expect_eq(
+        q("SELECT count(*) FROM messages WHERE id = '%s' AND transcript_truncated", cut_id), 1);
+    cr_expect_eq(
+        q("SELECT count(*) FROM messages WHERE id = '%s' AND NOT transcript_truncated", whole_id),
+        1, "absent is false");
+    json_decref(cut);
+    json_decref(whole);
+}
+
 Test(writer, unknown_workspace_fails_and_writes_nothing)
 {
     json_t *d = cs_testdata_decision(cs_testdata_call("00000000-0000-4000-8000-000000000000", "x",

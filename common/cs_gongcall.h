@@ -17,7 +17,7 @@
                         CS_GONGCALL_MAX_PARTIES)
       transcript        [{speaker_id, speaker, affiliation, start_ms, text}]: every non-blank
                         sentence of every monologue, in order, with the speaker's party
-      customer          {name, mrr, domain} from the CRM context, when it names one
+      customer          {name, mrr, domain} from the CRM context, when it names one (cs_crm)
       transcript_truncated  true when a cap below cut the transcript (absent otherwise) */
 #ifndef CS_GONGCALL_H
 #define CS_GONGCALL_H
@@ -59,12 +59,5 @@ const char *cs_gongcall_id(const json_t *gong_call, char *buf, size_t buflen);
 
 /* True when metaData.isPrivate is true; false when it is false, absent or not a boolean. */
 bool cs_gongcall_is_private(const json_t *gong_call);
-
-/* The e-mail domains of the External participants of a call *record* (borrowed; the output of
-   cs_gongcall_record), lower-cased, each once, in participant order: for looking the customer
-   up in the customers table when the CRM context names none. Addresses without a plausible
-   domain are skipped. Returns a new array of strings (empty when there are none) the caller
-   releases with json_decref; NULL only when out of memory. */
-json_t *cs_gongcall_external_domains(const json_t *record);
 
 #endif

@@ -1,9 +1,9 @@
-# Turn writer/sql/NNN_name.sql into a C source file holding each migration as a string, so the
+# Turn schema/sql/NNN_name.sql into a C source file holding each migration as a string, so the
 # writer and the CLI carry their schema inside the binary. Run by add_custom_command.
 #   cmake -DSQL_DIR=... -DOUT=... -P embed_sql.cmake
 file(GLOB files RELATIVE ${SQL_DIR} ${SQL_DIR}/*.sql)
 list(SORT files)
-set(body "/* Generated from writer/sql by embed_sql.cmake: edit the .sql files, not this. */\n")
+set(body "/* Generated from schema/sql by embed_sql.cmake: edit the .sql files, not this. */\n")
 string(APPEND body "#include \"cs_migrate.h\"\n\n")
 set(table "")
 set(count 0)

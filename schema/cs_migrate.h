@@ -1,6 +1,6 @@
 /*  cs_migrate: versioned schema migrations, applied in order, each in its own transaction.
 
-    The migrations are the files writer/sql/NNN_name.sql, embedded at build time. Applied
+    The migrations are the files schema/sql/NNN_name.sql, embedded at build time. Applied
     versions are kept in schema_migrations. Concurrent runs (the writer and `callsift migrate`
     starting together) serialise on an advisory lock, so each migration runs exactly once. */
 #ifndef CS_MIGRATE_H

@@ -1,0 +1,47 @@
+/*  cs_crm: the customer a call was with, as far as the call itself tells: Gong's CRM context
+    (the Account, or an Opportunity, with its name, revenue and website) and the e-mail domains
+    of the call's external participants (which the fetcher looks up in the customers table when
+    the CRM context names no one).
+
+    Input is untrusted Gong JSON or a call record: anything of the wrong type is skipped, never
+    trusted. Domains come out in cs_text_domain's canonical form, the form the customers table
+    is compared in. */
+#ifndef CS_CRM_H
+#define CS_CRM_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "cs_text.h"
+
+/* What the CRM context says of the customer. */
+typedef struct {
+    const char *name; /* borrowed from the Gong call; NULL when none; not cleaned or cut */
+    bool has_mrr;
+    double mrr;                       /* monthly revenue, >= 0 (an annual figure divided by 12) */
+    char domain[CS_TEXT_DOMAIN_SIZE]; /* canonical; "" when unknown */
+} cs_crm_customer_t;
+
+/* Read the customer of a Gong call `gong_call` (borrowed: {context, parties, ...}) into *out.
+   The first Account that names anything (the call's own context first, then the context of
+   parties that are not Internal) is the customer; the call's Opportunities fill in what it
+   leaves out, and name the customer when there is no Account at all. Field names are compared
+   case-insensitively; an amount may be a number or text ("$12,500.00", "USD 12500"). Returns
+   true when anything was found; false (and *out all empty) otherwise. Can't fail. */
+bool cs_crm_customer(const json_t *gong_call, cs_crm_customer_t *out);
+
+/* The domain of a website or host as a CRM field holds it ("https://www.Acme-Corp.com/about",
+   "acme-corp.com:8443", "user@acme-corp.com") into `out`: the text, blanks around it trimmed,
+   is read as a URL by libcurl (http:// assumed when it names no scheme), and its host goes
+   through cs_text_domain. True with out set; false (out "") when there is no host or it is not
+   a domain name (an IPv6 literal, one label, garbage), or the text is over 8 KiB. */
+bool cs_crm_domain(const char *text, char out[CS_TEXT_DOMAIN_SIZE]);
+
+/* The e-mail domains of the External participants of a call *record* (borrowed), canonical
+   (cs_crm_domain of what follows the last '@', when that holds no '/', '?', '#' or ':'), each
+   once, in participant order. Returns a new array of strings (empty when there are none) the
+   caller releases with json_decref; NULL only when out of memory. */
+json_t *cs_crm_external_domains(const json_t *record);
+
+#endif
