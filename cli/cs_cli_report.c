@@ -81,50 +81,44 @@ const cs_option_t cs_cli_report_options[] = {
     " to_char((SELECT coalesce(sum(c.mrr), 0) FROM customers c"                                    \
     "  WHERE c.id IN (SELECT customer_id FROM call)), 'FM999,999,999,999,999,990.00')"
 
-/* For people (table, markdown): quotes as lines. */
-static const cs_cli_column_t HUMAN_COLUMNS[] = {
-    {"rank", CS_CLI_COL_INT},
-    {"feature", CS_CLI_COL_TEXT},
-    {"theme", CS_CLI_COL_TEXT},
-    {"mentions", CS_CLI_COL_INT},
-    {"customers", CS_CLI_COL_INT},
-    {"mrr", CS_CLI_COL_DECIMAL},
-    {"urgency", CS_CLI_COL_TEXT},
-    {"status", CS_CLI_COL_TEXT},
-    {"first_mentioned", CS_CLI_COL_TEXT},
-    {"last_mentioned", CS_CLI_COL_TEXT},
-    {"quotes", CS_CLI_COL_LINES},
+/* The report's columns, in the order REPORT_SQL selects them: a column is a row here and an
+   expression in REPORT_SQL. `type` is how table, markdown and csv show it, `json_type` how json
+   does; a `programs` column (the feature id) is left out of the formats for people (table,
+   markdown). */
+static const struct {
+    const char *name;
+    cs_cli_coltype_t type, json_type;
+    bool programs;
+} s_report_columns[] = {
+    {"rank", CS_CLI_COL_INT, CS_CLI_COL_INT, false},
+    {"id", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, true},
+    {"feature", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, false},
+    {"theme", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, false},
+    {"mentions", CS_CLI_COL_INT, CS_CLI_COL_INT, false},
+    {"customers", CS_CLI_COL_INT, CS_CLI_COL_INT, false},
+    {"mrr", CS_CLI_COL_DECIMAL, CS_CLI_COL_DECIMAL, false},
+    {"urgency", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, false},
+    {"status", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, false},
+    {"first_mentioned", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, false},
+    {"last_mentioned", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, false},
+    {"quotes", CS_CLI_COL_LINES, CS_CLI_COL_JSON, false},
 };
 
-/* For programs (csv, json): the feature id too; json's quotes are objects. */
-static const cs_cli_column_t CSV_COLUMNS[] = {
-    {"rank", CS_CLI_COL_INT},
-    {"id", CS_CLI_COL_TEXT},
-    {"feature", CS_CLI_COL_TEXT},
-    {"theme", CS_CLI_COL_TEXT},
-    {"mentions", CS_CLI_COL_INT},
-    {"customers", CS_CLI_COL_INT},
-    {"mrr", CS_CLI_COL_DECIMAL},
-    {"urgency", CS_CLI_COL_TEXT},
-    {"status", CS_CLI_COL_TEXT},
-    {"first_mentioned", CS_CLI_COL_TEXT},
-    {"last_mentioned", CS_CLI_COL_TEXT},
-    {"quotes", CS_CLI_COL_LINES},
-};
-static const cs_cli_column_t JSON_COLUMNS[] = {
-    {"rank", CS_CLI_COL_INT},
-    {"id", CS_CLI_COL_TEXT},
-    {"feature", CS_CLI_COL_TEXT},
-    {"theme", CS_CLI_COL_TEXT},
-    {"mentions", CS_CLI_COL_INT},
-    {"customers", CS_CLI_COL_INT},
-    {"mrr", CS_CLI_COL_DECIMAL},
-    {"urgency", CS_CLI_COL_TEXT},
-    {"status", CS_CLI_COL_TEXT},
-    {"first_mentioned", CS_CLI_COL_TEXT},
-    {"last_mentioned", CS_CLI_COL_TEXT},
-    {"quotes", CS_CLI_COL_JSON},
-};
+/* The columns format fmt prints into cols (room for every report column); their number. */
+static int s_columns(cs_cli_format_t fmt, cs_cli_column_t *cols)
+{
+    bool human = fmt == CS_CLI_FORMAT_TABLE || fmt == CS_CLI_FORMAT_MARKDOWN;
+    int n = 0;
+    for (size_t i = 0; i < CS_ARRAY_LEN(s_report_columns); i++) {
+        if (human && s_report_columns[i].programs)
+            continue;
+        cols[n].name = s_report_columns[i].name;
+        cols[n].type =
+            fmt == CS_CLI_FORMAT_JSON ? s_report_columns[i].json_type : s_report_columns[i].type;
+        n++;
+    }
+    return n;
+}
 
 /* The options, checked before anything is dialled. */
 typedef struct {
@@ -241,10 +235,8 @@ static int s_report(cs_cli_t *cli, report_args_t *a)
     res = cs_cli_exec(cli, human ? REPORT_SQL("") : REPORT_SQL("t.id,"), 5, params);
     if (!res)
         return -1;
-    const cs_cli_column_t *cols = human                          ? HUMAN_COLUMNS
-                                  : a->fmt == CS_CLI_FORMAT_JSON ? JSON_COLUMNS
-                                                                 : CSV_COLUMNS;
-    int ncols = human ? (int)CS_ARRAY_LEN(HUMAN_COLUMNS) : (int)CS_ARRAY_LEN(JSON_COLUMNS);
+    cs_cli_column_t cols[CS_ARRAY_LEN(s_report_columns)];
+    int ncols = s_columns(a->fmt, cols);
     int rc = human ? s_summary(cli, a, workspace_name, params, PQntuples(res)) : 0;
     if (rc == 0)
         rc = cs_cli_print(cli->out, a->fmt, cols, ncols, res, cli->err, sizeof cli->err);
