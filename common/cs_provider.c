@@ -189,19 +189,29 @@ const char *cs_provider_health(const char *cause)
     return "the LLM API refuses the key (llm_auth, HTTP 401/403): check OPENAI_API_KEY";
 }
 
-int cs_provider_json_schema(const cs_config_t *cfg, bool *json_schema, char *err, size_t errlen)
+const void *cs_provider_row(const void *const *rows, size_t n, const char *name)
+{
+    for (size_t i = 0; name && i < n; i++) {
+        const char *const *row_name = rows[i]; /* a row's first member */
+        if (strcmp(*row_name, name) == 0)
+            return rows[i];
+    }
+    return NULL;
+}
+
+int cs_provider_model(const cs_config_t *cfg, cs_provider_model_t *out, char *err, size_t errlen)
 {
     const char *format = cs_config_str(cfg, "response-format");
     if (!format || (strcmp(format, "json_schema") != 0 && strcmp(format, "json_object") != 0))
         return cs_fail(err, errlen, "--response-format: expected json_schema or json_object");
-    *json_schema = strcmp(format, "json_schema") == 0;
+    double in = 0, out_price = 0;
+    *out = (cs_provider_model_t){.model = cs_config_str(cfg, "model"),
+                                 .json_schema = strcmp(format, "json_schema") == 0,
+                                 .max_attempts = (int)cs_config_int(cfg, "max-attempts")};
+    cs_llm_model_price(out->model, &in, &out_price);
+    out->price_input =
+        cs_config_str(cfg, "price-input") ? cs_config_double(cfg, "price-input") : in;
+    out->price_output =
+        cs_config_str(cfg, "price-output") ? cs_config_double(cfg, "price-output") : out_price;
     return 0;
-}
-
-void cs_provider_prices(const cs_config_t *cfg, const char *model, double *input, double *output)
-{
-    double in = 0, out = 0;
-    cs_llm_model_price(model, &in, &out);
-    *input = cs_config_str(cfg, "price-input") ? cs_config_double(cfg, "price-input") : in;
-    *output = cs_config_str(cfg, "price-output") ? cs_config_double(cfg, "price-output") : out;
 }

@@ -92,13 +92,23 @@ const char *cs_provider_fatal(const cs_provider_t *self, const char **cause);
    what to fix). Can't fail. */
 const char *cs_provider_health(const char *cause);
 
-/* --response-format: true for json_schema (strict), false for json_object; -1 with the
-   reason for another value. */
-int cs_provider_json_schema(const cs_config_t *cfg, bool *json_schema, char *err, size_t errlen);
+/* The row of provider `name` in a stage's table of one operation: `rows` holds n pointers to
+   rows whose first member is `const char *name`. NULL when no row has that name (or name is
+   NULL). */
+const void *cs_provider_row(const void *const *rows, size_t n, const char *name);
 
-/* USD per million prompt and completion tokens of `model`: --price-input and --price-output
-   when given, else the model's list price (cs_llm_model_price), else 0. Can't fail. */
-void cs_provider_prices(const cs_config_t *cfg, const char *model, double *input, double *output);
+/* What the shared option rows say about the model (strings borrowed from cfg). */
+typedef struct {
+    const char *model;   /* --model */
+    bool json_schema;    /* --response-format: json_schema (strict), else json_object */
+    int max_attempts;    /* --max-attempts: answers asked when one is invalid */
+    double price_input;  /* --price-input, else the model's list price, else 0 */
+    double price_output; /* --price-output, likewise */
+} cs_provider_model_t;
+
+/* Read them from cfg into *out; -1 with the reason for a --response-format other than
+   json_schema or json_object. */
+int cs_provider_model(const cs_config_t *cfg, cs_provider_model_t *out, char *err, size_t errlen);
 
 /* The option rows of the providers, declared once for the extractor and the matcher: paste
    them into a stage's cs_option_t table. What differs between the stages is a parameter:

@@ -33,25 +33,19 @@ typedef struct {
 
 const cs_extract_ops_t *cs_extract_ops_find(const char *name)
 {
-    for (size_t i = 0; name && i < CS_ARRAY_LEN(s_ops); i++)
-        if (strcmp(s_ops[i]->name, name) == 0)
-            return s_ops[i];
-    return NULL;
+    return cs_provider_row((const void *const *)s_ops, CS_ARRAY_LEN(s_ops), name);
 }
 
 int cs_extract_configure(const cs_config_t *cfg, cs_extract_opts_t *opts, char *err, size_t errlen)
 {
     bool fell_back = false;
     const char *name = cs_provider_choose(cfg, "provider", NULL, &fell_back, err, errlen);
-    if (!name || cs_provider_json_schema(cfg, &opts->json_schema, err, errlen) != 0)
+    if (!name || cs_provider_model(cfg, &opts->llm, err, errlen) != 0)
         return -1;
     if (!cs_extract_ops_find(name))
         return cs_fail(err, errlen, "--provider %s: that provider does not extract", name);
-    opts->model = cs_config_str(cfg, "model");
     opts->temperature = cs_config_double(cfg, "temperature");
     opts->max_input_tokens = (int)cs_config_int(cfg, "max-input-tokens");
-    opts->max_attempts = (int)cs_config_int(cfg, "max-attempts");
-    cs_provider_prices(cfg, opts->model, &opts->price_input, &opts->price_output);
     opts->provider = cs_provider_open(cfg, name, err, errlen);
     if (!opts->provider)
         return -1;
@@ -64,7 +58,7 @@ int cs_extract_configure(const cs_config_t *cfg, cs_extract_opts_t *opts, char *
         else
             cs_info("Using the built-in %s extractor", name);
     } else {
-        cs_info("Using %s at %s (%s, temperature %.1f, %d requests in flight)", opts->model,
+        cs_info("Using %s at %s (%s, temperature %.1f, %d requests in flight)", opts->llm.model,
                 cs_config_str(cfg, "openai-base-url"), cs_config_str(cfg, "response-format"),
                 opts->temperature, (int)cs_config_int(cfg, "concurrency"));
     }
@@ -77,8 +71,8 @@ cs_extract_t *cs_extract_new(const cs_extract_opts_t *opts, cs_extract_done_fn f
     if (!self)
         return NULL;
     self->opts = *opts;
-    if (self->opts.max_attempts < 1)
-        self->opts.max_attempts = 1;
+    if (self->opts.llm.max_attempts < 1)
+        self->opts.llm.max_attempts = 1;
     if (self->opts.max_input_tokens < 500)
         self->opts.max_input_tokens = 500;
     self->fn = fn;
@@ -143,8 +137,8 @@ static void s_on_answer(void *arg, cs_extract_answer_t *a)
     job_t *job = arg;
     cs_extract_t *self = job->engine;
     json_t *call = job->call;
-    double cost = ((double)a->prompt_tokens * self->opts.price_input +
-                   (double)a->completion_tokens * self->opts.price_output) /
+    double cost = ((double)a->prompt_tokens * self->opts.llm.price_input +
+                   (double)a->completion_tokens * self->opts.llm.price_output) /
                   1e6;
     self->totals.cost_usd += cost;
     if (!a->insights) {

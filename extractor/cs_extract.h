@@ -30,13 +30,10 @@ typedef struct cs_extract cs_extract_t;
 
 typedef struct {
     cs_provider_t *provider; /* whose extraction (borrowed); NULL: CS_PROVIDER_LOCAL */
-    const char *model;       /* e.g. "gpt-4o-mini" */
+    cs_provider_model_t llm; /* the model ("gpt-4o-mini"), the answers' format, the answers
+                                asked per chunk, USD per million prompt / completion tokens */
     double temperature;      /* 0.3 */
-    bool json_schema;        /* response_format json_schema strict, else json_object */
     int max_input_tokens;    /* chunk budget */
-    int max_attempts;        /* answers asked per chunk */
-    double price_input;      /* USD per million prompt tokens */
-    double price_output;     /* USD per million completion tokens */
 } cs_extract_opts_t;
 
 /* Called once per submitted call with the finished extraction record (the callee owns it). */

@@ -80,9 +80,9 @@ static int s_ask(call_t *c, int chunk, int attempt)
         .themes = c->themes,
         .customer = json_object_get(c->call, "customer"),
         .title = cs_rec_str(c->call, "title"),
-        .model = o->model,
+        .model = o->llm.model,
         .temperature = o->temperature,
-        .json_schema = o->json_schema,
+        .json_schema = o->llm.json_schema,
         .max_output_tokens = 0,
     };
     json_t *body =
@@ -106,7 +106,7 @@ static int s_ask(call_t *c, int chunk, int attempt)
 static void s_finish(call_t *c)
 {
     cs_extract_answer_t a = {
-        .model = c->state->opts->model,
+        .model = c->state->opts->llm.model,
         .prompt_tokens = c->prompt_tokens,
         .completion_tokens = c->completion_tokens,
         .requests = c->requests,
@@ -136,7 +136,7 @@ static void s_on_answer(void *arg, const cs_llm_result_t *result)
     request_t *req = arg;
     call_t *c = req->call;
     cs_extract_totals_t *totals = c->state->totals;
-    int max_attempts = c->state->opts->max_attempts;
+    int max_attempts = c->state->opts->llm.max_attempts;
     int chunk = req->chunk, attempt = req->attempt;
     free(req);
 

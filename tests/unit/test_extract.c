@@ -128,13 +128,13 @@ static void s_remote_stop(s_remote_t *r)
 static cs_extract_opts_t s_openai_opts(s_remote_t *r)
 {
     return (cs_extract_opts_t){.provider = r->provider,
-                               .model = "gpt-4o-mini",
+                               .llm = {.model = "gpt-4o-mini",
+                                       .json_schema = true,
+                                       .max_attempts = 2,
+                                       .price_input = 0.15,
+                                       .price_output = 0.60},
                                .temperature = 0.3,
-                               .json_schema = true,
-                               .max_input_tokens = 12000,
-                               .max_attempts = 2,
-                               .price_input = 0.15,
-                               .price_output = 0.60};
+                               .max_input_tokens = 12000};
 }
 
 static void s_push_chat(s_remote_t *r, const char *content, long pt, long ct)
@@ -474,7 +474,7 @@ static int s_configure(const char *const *args, cs_extract_opts_t *o, char *err,
     int rc = cs_extract_configure(cfg, o, err, errlen);
     if (rc == 0) {
         cr_assert_eq(o->max_input_tokens, 12000);
-        cr_assert_eq(o->max_attempts, 3);
+        cr_assert_eq(o->llm.max_attempts, 3);
     }
     cs_config_destroy(&cfg);
     for (int i = 0; i < argc; i++)
@@ -500,8 +500,8 @@ Test(extract, the_provider_is_chosen_by_name_from_the_shared_option_rows)
         0, "%s", err);
     cr_assert_str_eq(cs_provider_name(o.provider), "openai", "auto with a key: openai");
     cr_assert_not_null(cs_provider_client(o.provider));
-    cr_assert(o.json_schema);
-    cr_assert_float_eq(o.price_input, 0.15, 1e-9, "the model's list price");
+    cr_assert(o.llm.json_schema);
+    cr_assert_float_eq(o.llm.price_input, 0.15, 1e-9, "the model's list price");
     cs_provider_destroy(&o.provider);
 
     cr_assert_eq(s_configure((const char *[]){"--provider", "openai", "--response-format",
@@ -509,8 +509,8 @@ Test(extract, the_provider_is_chosen_by_name_from_the_shared_option_rows)
                              &o, err, sizeof err),
                  0, "%s", err);
     cr_assert_str_eq(cs_provider_name(o.provider), "openai");
-    cr_assert_not(o.json_schema);
-    cr_assert_float_eq(o.price_input, 2.0, 1e-9);
+    cr_assert_not(o.llm.json_schema);
+    cr_assert_float_eq(o.llm.price_input, 2.0, 1e-9);
     cs_provider_destroy(&o.provider);
 
     cr_assert_eq(s_configure((const char *[]){"--provider", "nonsense", NULL}, &o, err, sizeof err),
