@@ -4,14 +4,15 @@
 
     A call flagged extract:false passes through untouched (kind changed to "extraction"); a
     call with an empty transcript gets empty insights without asking the provider.
-    With the LLM ("openai"), a long transcript is split into chunks (cs_prompt_chunks), each chunk
-   is one Chat Completions request, each answer is validated field by field (cs_insights_parse), an
-    invalid answer or one cut off by the token limit (finish_reason "length") is asked again up
-    to max_attempts times, and the chunks' insights are merged. A call whose extraction fails
-    still comes out, with "error" and "error_cause" (a CS_CAUSE_* of cs_record.h: the LLM
-    client's cause, llm_invalid_answer when the answers stayed invalid, other) set and no
-    insights: the writer stores it unprocessed, so nothing is dropped. Usage (tokens, latency,
-    cost) goes into every record's "llm".
+    With the LLM ("openai"), a long transcript is split into chunks (cs_prompt_chunks), each
+    chunk is one Chat Completions request, each answer is validated field by field
+    (cs_insights_parse), an invalid answer or one cut off by the token limit (finish_reason
+    "length") is asked again up to max_attempts times, and the chunks' insights are merged. A
+    call whose extraction fails still comes out, with "error" and "error_cause" (a CS_CAUSE_*
+    of cs_record.h: the LLM client's cause, llm_invalid_answer when the answers stayed
+    invalid, other) set and no insights: the writer stores it unprocessed, so nothing is
+    dropped. Usage (provider, model, tokens, latency, cost, attempts) goes into the "llm" of
+    every record the provider worked on.
 
     When the LLM refuses for good (a wrong key, no quota: CS_LLM_FATAL), the calls in progress
     and every later one end at once with that cause; cs_extract_fatal() tells the caller, which
