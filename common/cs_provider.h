@@ -16,8 +16,9 @@
     the provider at start-up (usage error, exit 2); judging is optional: without it the
     matcher decides the ambiguous band by similarity alone.
 
-    Adding a provider: a row in this module's table (its client), and in each stage, one file
-    with the operations it does and one row in each of those operations' tables.
+    Adding a provider: a row in s_providers of cs_provider.c (its client; no functions when it
+    needs none), and in each stage, one file with the operations it does and one row in each
+    of those operations' tables (s_ops of cs_extract.c, cs_judge.c, cs_embed.c).
 
     The rows today: "offline" (no client: the built-in extractor and the n-gram vectors) and
     "openai" (a cs_llm client of an OpenAI-compatible endpoint). */

@@ -119,8 +119,12 @@ static void s_on_answer(void *arg, const cs_llm_result_t *r)
         cs_embed_count(b->e, 0, 0, tokens);
         g->result.tokens += tokens;
     }
-    for (int i = 0; rc == 0 && i < b->count; i++)
-        cs_embed_cache_put(b->e, b->texts[i], b->out[i]);
+    for (int i = 0; i < b->count; i++) {
+        if (rc == 0)
+            cs_embed_cache_put(b->e, b->texts[i], b->out[i]);
+        else
+            cs_vec_free(b->out[i]); /* a wrong answer gives no vector, not some of them */
+    }
     cs_embed_status_t status = rc == 0                       ? CS_EMBED_OK
                                : r->status == CS_LLM_STOPPED ? CS_EMBED_STOPPED
                                : r->status == CS_LLM_FATAL   ? CS_EMBED_FATAL
