@@ -7,6 +7,7 @@
 #include "cs_curve.h"
 #include "cs_log.h"
 #include "cs_metrics.h"
+#include "cs_provider.h"
 #include "cs_sock.h"
 #include "cs_util.h"
 
@@ -207,20 +208,11 @@ int cs_stage_oneshot_status(const char *why, const char *cause)
     return CS_EXIT_PERMANENT;
 }
 
-const char *cs_stage_llm_health(const char *cause)
-{
-    if (cause && strcmp(cause, CS_CAUSE_LLM_QUOTA) == 0)
-        return "the LLM account is out of quota (llm_quota): check the account's billing, or "
-               "OPENAI_API_KEY";
-    return "the LLM API refuses the key (llm_auth, HTTP 401/403): check OPENAI_API_KEY";
-}
-
-int cs_stage_permanent_llm(const cs_config_t *cfg, const char *why, const char *cause,
-                           const char *health)
+int cs_stage_permanent_llm(const cs_config_t *cfg, const char *why, const char *cause)
 {
     char reason[1024];
     snprintf(reason, sizeof reason, "the LLM refuses every request (%s): %s", cause, why);
-    return cs_stage_permanent("llm", reason, health ? health : cs_stage_llm_health(cause),
+    return cs_stage_permanent("llm", reason, cs_provider_health(cause),
                               cs_config_double(cfg, "permanent-error-hold"));
 }
 

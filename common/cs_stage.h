@@ -146,15 +146,10 @@ int cs_stage_permanent(const char *component, const char *reason, const char *he
    (`why` not NULL, with its `cause`), said in one ERROR line. */
 int cs_stage_oneshot_status(const char *why, const char *cause);
 
-/* What /healthz says of an LLM that refuses for good with `cause` (CS_CAUSE_LLM_QUOTA or
-   another): static text naming what to fix. */
-const char *cs_stage_llm_health(const char *cause);
-
 /* The stage stops because the LLM refuses every request: `why` and `cause` from the engine,
-   `health` for /healthz (NULL: cs_stage_llm_health(cause)), held --permanent-error-hold of
-   cfg. Returns CS_EXIT_PERMANENT. */
-int cs_stage_permanent_llm(const cs_config_t *cfg, const char *why, const char *cause,
-                           const char *health);
+   cs_provider_health(cause) on /healthz, held --permanent-error-hold of cfg. Returns
+   CS_EXIT_PERMANENT. */
+int cs_stage_permanent_llm(const cs_config_t *cfg, const char *why, const char *cause);
 
 /* The stage `stage` ("matcher") stops because PostgreSQL refuses it for good (cs_db_permanent
    of db): the SQLSTATE and its hint in the log, the hint on /healthz (or `fallback` when there

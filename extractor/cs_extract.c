@@ -2,42 +2,68 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "cs_insights.h"
+#include "cs_extract_ops.h"
 #include "cs_log.h"
-#include "cs_prompt.h"
 #include "cs_record.h"
 #include "cs_util.h"
 
+/* The providers that extract: one row each (cs_extract_ops.h). */
+static const cs_extract_ops_t *const s_ops[] = {
+    &cs_extract_offline_ops,
+    &cs_extract_openai_ops,
+};
+
 struct cs_extract {
     cs_extract_opts_t opts;
+    const cs_extract_ops_t *ops;
+    void *state; /* the row's */
     cs_extract_done_fn fn;
     void *arg;
     int pending;
     cs_extract_totals_t totals;
 };
 
-/* One call on its way through the LLM: one request per chunk. */
+/* One call at the provider. */
 typedef struct {
     cs_extract_t *engine;
-    json_t *call;   /* becomes the extraction record */
-    json_t *themes; /* reference */
-    json_t *chunks; /* array of utterance arrays */
-    json_t *parts;  /* insights per chunk (null until answered) */
-    int nchunks, remaining;
-    char error[512];
-    const char *cause; /* CS_CAUSE_* of error */
-    long prompt_tokens, completion_tokens;
-    int requests;
+    json_t *call; /* becomes the extraction record */
     int64_t started;
 } job_t;
 
-typedef struct {
-    job_t *job;
-    int chunk;
-    int attempt;
-} request_t;
+const cs_extract_ops_t *cs_extract_ops_find(const char *name)
+{
+    return cs_provider_row((const void *const *)s_ops, CS_ARRAY_LEN(s_ops), name);
+}
+
+int cs_extract_configure(const cs_config_t *cfg, cs_extract_opts_t *opts, char *err, size_t errlen)
+{
+    bool fell_back = false;
+    const char *name = cs_provider_choose(cfg, "provider", NULL, &fell_back, err, errlen);
+    if (!name || cs_provider_model(cfg, &opts->llm, err, errlen) != 0)
+        return -1;
+    if (!cs_extract_ops_find(name))
+        return cs_fail(err, errlen, "--provider %s: that provider does not extract", name);
+    opts->temperature = cs_config_double(cfg, "temperature");
+    opts->max_input_tokens = (int)cs_config_int(cfg, "max-input-tokens");
+    opts->provider = cs_provider_open(cfg, name, err, errlen);
+    if (!opts->provider)
+        return -1;
+    if (!cs_provider_client(opts->provider)) {
+        if (fell_back)
+            cs_warn(
+                "*** OPENAI_API_KEY is not set: using the built-in OFFLINE extractor (cue phrases "
+                "and a small linear model, no LLM). Set OPENAI_API_KEY or --provider openai to "
+                "use an LLM. ***");
+        else
+            cs_info("Using the built-in %s extractor", name);
+    } else {
+        cs_info("Using %s at %s (%s, temperature %.1f, %d requests in flight)", opts->llm.model,
+                cs_config_str(cfg, "openai-base-url"), cs_config_str(cfg, "response-format"),
+                opts->temperature, (int)cs_config_int(cfg, "concurrency"));
+    }
+    return 0;
+}
 
 cs_extract_t *cs_extract_new(const cs_extract_opts_t *opts, cs_extract_done_fn fn, void *arg)
 {
@@ -45,12 +71,24 @@ cs_extract_t *cs_extract_new(const cs_extract_opts_t *opts, cs_extract_done_fn f
     if (!self)
         return NULL;
     self->opts = *opts;
-    if (self->opts.max_attempts < 1)
-        self->opts.max_attempts = 1;
+    if (self->opts.llm.max_attempts < 1)
+        self->opts.llm.max_attempts = 1;
     if (self->opts.max_input_tokens < 500)
         self->opts.max_input_tokens = 500;
     self->fn = fn;
     self->arg = arg;
+    const char *name = cs_provider_name(opts->provider);
+    self->ops = cs_extract_ops_find(name);
+    char err[512] = "out of memory";
+    if (self->ops)
+        self->state =
+            self->ops->open(&self->opts, self->opts.provider, &self->totals, err, sizeof err);
+    if (!self->state) {
+        cs_error("The %s extraction cannot start: %s", name,
+                 self->ops ? err : "that provider does not extract");
+        free(self);
+        return NULL;
+    }
     return self;
 }
 
@@ -58,7 +96,9 @@ void cs_extract_destroy(cs_extract_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    free(*self_p);
+    cs_extract_t *self = *self_p;
+    self->ops->close(self->state);
+    free(self);
     *self_p = NULL;
 }
 
@@ -82,15 +122,6 @@ static void s_emit(cs_extract_t *self, json_t *rec)
     self->fn(self->arg, rec);
 }
 
-static json_t *s_usage(const char *provider, const char *model, long prompt, long completion,
-                       int64_t latency, double cost, int attempts)
-{
-    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:i}", "provider", provider, "model", model,
-                     "prompt_tokens", (json_int_t)prompt, "completion_tokens",
-                     (json_int_t)completion, "latency_ms", (json_int_t)latency, "cost_usd", cost,
-                     "attempts", attempts);
-}
-
 static void s_count_insights(cs_extract_t *self, const json_t *insights, const json_t *call)
 {
     size_t features = json_array_size(json_object_get(insights, "feature_requests"));
@@ -100,145 +131,42 @@ static void s_count_insights(cs_extract_t *self, const json_t *insights, const j
     cs_info("Extracted %zu features, %zu bugs from call: %s", features, bugs, s_title(call));
 }
 
-static void s_offline(cs_extract_t *self, json_t *call, const json_t *themes)
+/* The provider is done with a call: record the insights or the error, and the usage. */
+static void s_on_answer(void *arg, cs_extract_answer_t *a)
 {
-    int64_t t0 = cs_now_ms();
-    json_t *insights = cs_offline_extract(self->opts.offline, call, themes);
-    if (!insights) {
-        s_fail(call, "the offline extractor failed", CS_CAUSE_OTHER);
-        self->totals.failed++;
-    } else {
-        s_count_insights(self, insights, call);
-        json_object_set_new(call, "insights", insights);
-    }
-    json_object_set_new(call, "llm", s_usage("offline", "offline", 0, 0, cs_now_ms() - t0, 0, 1));
-    s_emit(self, call);
-}
-
-static void s_on_answer(void *arg, const cs_llm_result_t *result);
-
-static int s_ask(job_t *job, int chunk, int attempt)
-{
-    cs_extract_t *self = job->engine;
-    cs_prompt_opts_t p = {
-        .themes = job->themes,
-        .customer = json_object_get(job->call, "customer"),
-        .title = cs_rec_str(job->call, "title"),
-        .model = self->opts.model,
-        .temperature = self->opts.temperature,
-        .json_schema = self->opts.json_schema,
-        .max_output_tokens = 0,
-    };
-    json_t *body =
-        cs_prompt_extraction(&p, json_array_get(job->chunks, (size_t)chunk), chunk, job->nchunks);
-    request_t *req = calloc(1, sizeof *req);
-    int rc = -1;
-    if (body && req) {
-        *req = (request_t){.job = job, .chunk = chunk, .attempt = attempt};
-        rc = cs_llm_submit(self->opts.llm, "/chat/completions", body, s_on_answer, req);
-    }
-    json_decref(body);
-    if (rc != 0)
-        free(req);
-    else {
-        job->requests++;
-        self->totals.requests++;
-    }
-    return rc;
-}
-
-static void s_finish(job_t *job)
-{
+    job_t *job = arg;
     cs_extract_t *self = job->engine;
     json_t *call = job->call;
-    double cost = ((double)job->prompt_tokens * self->opts.price_input +
-                   (double)job->completion_tokens * self->opts.price_output) /
+    double cost = ((double)a->prompt_tokens * self->opts.llm.price_input +
+                   (double)a->completion_tokens * self->opts.llm.price_output) /
                   1e6;
     self->totals.cost_usd += cost;
-    if (job->error[0]) {
+    if (!a->insights) {
+        const char *cause = a->cause ? a->cause : CS_CAUSE_OTHER;
         self->totals.failed++;
-        if (!job->cause)
-            job->cause = CS_CAUSE_OTHER;
-        if (strcmp(job->cause, CS_CAUSE_LLM_AUTH) == 0 ||
-            strcmp(job->cause, CS_CAUSE_LLM_QUOTA) == 0)
+        if (strcmp(cause, CS_CAUSE_LLM_AUTH) == 0 || strcmp(cause, CS_CAUSE_LLM_QUOTA) == 0)
             cs_warn("Extraction of call %s not done: the LLM refuses (%s); passed on to be stored "
                     "unprocessed",
-                    s_title(call), job->cause); /* the stage says why once, as it stops */
+                    s_title(call), cause); /* the stage says why once, as it stops */
         else
-            cs_error("Extraction failed for call %s (%s): %s", s_title(call), job->cause,
-                     job->error);
-        s_fail(call, job->error, job->cause);
+            cs_error("Extraction failed for call %s (%s): %s", s_title(call), cause,
+                     a->error ? a->error : "no insights");
+        s_fail(call, a->error ? a->error : "no insights", cause);
     } else {
-        json_t *insights = job->nchunks == 1 ? json_incref(json_array_get(job->parts, 0))
-                                             : cs_insights_merge(job->parts);
-        s_count_insights(self, insights, call);
-        json_object_set_new(call, "insights", insights);
+        s_count_insights(self, a->insights, call);
+        json_object_set_new(call, "insights", a->insights);
+        a->insights = NULL;
     }
     json_object_set_new(call, "llm",
-                        s_usage("openai", self->opts.model, job->prompt_tokens,
-                                job->completion_tokens, cs_now_ms() - job->started, cost,
-                                job->requests));
-    json_decref(job->themes);
-    json_decref(job->chunks);
-    json_decref(job->parts);
+                        json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:i}", "provider",
+                                  self->ops->name, "model", a->model ? a->model : "",
+                                  "prompt_tokens", (json_int_t)a->prompt_tokens,
+                                  "completion_tokens", (json_int_t)a->completion_tokens,
+                                  "latency_ms", (json_int_t)(cs_now_ms() - job->started),
+                                  "cost_usd", cost, "attempts", a->requests));
     self->pending--;
     free(job);
     s_emit(self, call);
-}
-
-/* The answer to one chunk: validate, ask again, or record the error. */
-static void s_on_answer(void *arg, const cs_llm_result_t *result)
-{
-    request_t *req = arg;
-    job_t *job = req->job;
-    cs_extract_t *self = job->engine;
-    int chunk = req->chunk, attempt = req->attempt;
-    free(req);
-
-    char why[400] = "";
-    if (result->status != CS_LLM_OK) {
-        snprintf(job->error, sizeof job->error, "%s",
-                 result->error ? result->error : "LLM request failed");
-        job->cause = result->cause ? result->cause : CS_CAUSE_OTHER;
-    } else {
-        const char *finish = NULL;
-        long pt = 0, ct = 0;
-        const char *content = cs_llm_chat_content(result->response, &finish, &pt, &ct);
-        job->prompt_tokens += pt;
-        job->completion_tokens += ct;
-        self->totals.prompt_tokens += pt;
-        self->totals.completion_tokens += ct;
-        json_t *insights = NULL;
-        cs_insights_stats_t stats = {0};
-        cs_insights_ctx_t ctx = {.themes = job->themes,
-                                 .transcript = json_object_get(job->call, "transcript")};
-        if (!content)
-            snprintf(why, sizeof why, "the answer has no message content");
-        else if (finish && strcmp(finish, "length") == 0)
-            snprintf(why, sizeof why, "the answer was cut off at the token limit");
-        else if (cs_insights_parse(content, &ctx, &insights, &stats, why, sizeof why) == 0) {
-            json_array_set_new(job->parts, (size_t)chunk, insights);
-            self->totals.quotes_dropped += stats.quotes_dropped;
-            self->totals.themes_defaulted += stats.themes_defaulted;
-            if (stats.quotes_dropped)
-                cs_warn("Dropped %d quotes not found in the transcript of call %s",
-                        stats.quotes_dropped, s_title(job->call));
-        }
-        if (why[0]) {
-            self->totals.invalid_answers++;
-            if (attempt < self->opts.max_attempts) {
-                cs_warn("Invalid LLM answer for call %s (%s); asking again (attempt %d of %d)",
-                        s_title(job->call), why, attempt + 1, self->opts.max_attempts);
-                if (s_ask(job, chunk, attempt + 1) == 0)
-                    return;
-            }
-            snprintf(job->error, sizeof job->error, "invalid LLM answer after %d attempts: %s",
-                     attempt, why);
-            job->cause = CS_CAUSE_LLM_INVALID;
-        }
-    }
-    if (--job->remaining == 0)
-        s_finish(job);
 }
 
 void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes)
@@ -261,64 +189,33 @@ void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes)
         s_emit(self, call);
         return;
     }
-    if (!self->opts.llm) {
-        s_offline(self, call, themes);
-        return;
-    }
     job_t *job = calloc(1, sizeof *job);
     if (!job) {
         s_fail(call, "out of memory", CS_CAUSE_OTHER);
         s_emit(self, call);
         return;
     }
-    job->engine = self;
-    job->call = call;
-    job->themes = json_incref((json_t *)themes);
-    job->started = cs_now_ms();
-    const json_t *transcript = json_object_get(call, "transcript");
-    job->chunks = cs_prompt_chunks(transcript, self->opts.max_input_tokens, 2);
-    job->nchunks = (int)json_array_size(job->chunks);
-    if (job->nchunks == 0) { /* only when out of memory: a non-empty transcript has a chunk */
-        json_decref(job->chunks);
-        json_decref(job->themes);
+    *job = (job_t){.engine = self, .call = call, .started = cs_now_ms()};
+    self->pending++;
+    if (self->ops->extract(self->state, call, themes, s_on_answer, job) != 0) {
+        self->pending--;
         free(job);
         self->totals.failed++;
-        s_fail(call, "could not split the transcript", CS_CAUSE_OTHER);
+        s_fail(call, "could not start the extraction (out of memory)", CS_CAUSE_OTHER);
         s_emit(self, call);
-        return;
-    }
-    job->parts = json_array();
-    for (int i = 0; i < job->nchunks; i++)
-        json_array_append_new(job->parts, json_null());
-    job->remaining = job->nchunks;
-    self->pending++;
-    if (job->nchunks > 1)
-        cs_info("Call %s is long: asking in %d parts", s_title(call), job->nchunks);
-    for (int i = 0; i < job->nchunks; i++) {
-        if (s_ask(job, i, 1) != 0) {
-            snprintf(job->error, sizeof job->error, "could not queue the LLM request");
-            job->cause = CS_CAUSE_OTHER;
-            if (--job->remaining == 0) {
-                s_finish(job);
-                return;
-            }
-        }
     }
 }
 
 int cs_extract_run(cs_extract_t *self, int timeout_ms)
 {
-    if (self->opts.llm && self->pending > 0)
-        cs_llm_run(self->opts.llm, timeout_ms);
+    if (self->pending > 0)
+        cs_provider_run(self->opts.provider, timeout_ms);
     return self->pending;
 }
 
 const char *cs_extract_fatal(const cs_extract_t *self, const char **cause)
 {
-    const char *why = self->opts.llm ? cs_llm_fatal_error(self->opts.llm) : NULL;
-    if (cause)
-        *cause = why ? cs_llm_fatal_cause(self->opts.llm) : NULL;
-    return why;
+    return cs_provider_fatal(self->opts.provider, cause);
 }
 
 int cs_extract_pending(const cs_extract_t *self)

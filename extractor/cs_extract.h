@@ -1,15 +1,18 @@
 /*  cs_extract: turns call records into extraction records (DESIGN.md section 4), with the
-    offline extractor or an OpenAI-compatible LLM, several calls in flight at once.
+    extraction of a provider (cs_extract_ops.h: the offline extractor, or an OpenAI-compatible
+    LLM), several calls in flight at once.
 
-    A call flagged extract:false passes through untouched (kind changed to "extraction").
-    With the LLM, a long transcript is split into chunks (cs_prompt_chunks), each chunk is one
-    Chat Completions request, each answer is validated field by field (cs_insights_parse), an
-    invalid answer or one cut off by the token limit (finish_reason "length") is asked again up
-    to max_attempts times, and the chunks' insights are merged. A call whose extraction fails
-    still comes out, with "error" and "error_cause" (a CS_CAUSE_* of cs_record.h: the LLM
-    client's cause, llm_invalid_answer when the answers stayed invalid, other) set and no
-    insights: the writer stores it unprocessed, so nothing is dropped. Usage (tokens, latency,
-    cost) goes into every record's "llm".
+    A call flagged extract:false passes through untouched (kind changed to "extraction"); a
+    call with an empty transcript gets empty insights without asking the provider.
+    With the LLM ("openai"), a long transcript is split into chunks (cs_prompt_chunks), each
+    chunk is one Chat Completions request, each answer is validated field by field
+    (cs_insights_parse), an invalid answer or one cut off by the token limit (finish_reason
+    "length") is asked again up to max_attempts times, and the chunks' insights are merged. A
+    call whose extraction fails still comes out, with "error" and "error_cause" (a CS_CAUSE_*
+    of cs_record.h: the LLM client's cause, llm_invalid_answer when the answers stayed
+    invalid, other) set and no insights: the writer stores it unprocessed, so nothing is
+    dropped. Usage (provider, model, tokens, latency, cost, attempts) goes into the "llm" of
+    every record the provider worked on.
 
     When the LLM refuses for good (a wrong key, no quota: CS_LLM_FATAL), the calls in progress
     and every later one end at once with that cause; cs_extract_fatal() tells the caller, which
@@ -21,21 +24,17 @@
 
 #include <jansson.h>
 
-#include "cs_llm.h"
-#include "cs_offline.h"
+#include "cs_config.h"
+#include "cs_provider.h"
 
 typedef struct cs_extract cs_extract_t;
 
 typedef struct {
-    cs_llm_t *llm;         /* the LLM (borrowed), or NULL for the offline extractor */
-    cs_offline_t *offline; /* the offline extractor (borrowed), used when llm is NULL */
-    const char *model;     /* e.g. "gpt-4o-mini" */
-    double temperature;    /* 0.3 */
-    bool json_schema;      /* response_format json_schema strict, else json_object */
-    int max_input_tokens;  /* chunk budget */
-    int max_attempts;      /* answers asked per chunk */
-    double price_input;    /* USD per million prompt tokens */
-    double price_output;   /* USD per million completion tokens */
+    cs_provider_t *provider; /* whose extraction (borrowed); NULL: CS_PROVIDER_LOCAL */
+    cs_provider_model_t llm; /* the model ("gpt-4o-mini"), the answers' format, the answers
+                                asked per chunk, USD per million prompt / completion tokens */
+    double temperature;      /* 0.3 */
+    int max_input_tokens;    /* chunk budget */
 } cs_extract_opts_t;
 
 /* Called once per submitted call with the finished extraction record (the callee owns it). */
@@ -48,7 +47,15 @@ typedef struct {
     double cost_usd;
 } cs_extract_totals_t;
 
-/* A new engine (opts are copied; the strings and handles in it are borrowed). */
+/* The options of the extractor's provider rows (cs_provider.h) into opts, with the provider
+   chosen by --provider opened into opts->provider (the caller destroys it with
+   cs_provider_destroy; its strings are borrowed from cfg). -1 with the reason for a usage
+   error: a wrong --provider or --response-format, a provider that does not extract, a client
+   that cannot start. Logs which provider it uses. */
+int cs_extract_configure(const cs_config_t *cfg, cs_extract_opts_t *opts, char *err, size_t errlen);
+
+/* A new engine (opts are copied; the strings and handles in it are borrowed). NULL when out
+   of memory, when the provider does not extract or its extraction cannot start (logged). */
 cs_extract_t *cs_extract_new(const cs_extract_opts_t *opts, cs_extract_done_fn fn, void *arg);
 void cs_extract_destroy(cs_extract_t **self_p);
 
@@ -56,12 +63,12 @@ void cs_extract_destroy(cs_extract_t **self_p);
    needed). With the offline extractor, fn runs before this returns. */
 void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes);
 
-/* Drive LLM requests for at most timeout_ms, finishing calls as their answers arrive.
+/* Drive the provider's requests for at most timeout_ms, finishing calls as their answers arrive.
    Returns the number of calls still in progress. */
 int cs_extract_run(cs_extract_t *self, int timeout_ms);
 int cs_extract_pending(const cs_extract_t *self);
 
-/* The LLM's permanent refusal (borrowed, see cs_llm_fatal_error) and its cause into *cause
+/* The provider's permanent refusal (borrowed, see cs_provider_fatal) and its cause into *cause
    (may be NULL): CS_CAUSE_LLM_AUTH or CS_CAUSE_LLM_QUOTA. NULL while there is none. */
 const char *cs_extract_fatal(const cs_extract_t *self, const char **cause);
 

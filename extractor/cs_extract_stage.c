@@ -91,8 +91,7 @@ static int s_permanent(const cs_extract_stage_t *st)
     const char *cause = NULL;
     const char *why = cs_extract_fatal(st->ex, &cause);
     if (why)
-        return cs_stage_permanent_llm(st->cfg, why, cause,
-                                      st->llm_health ? st->llm_health(cause) : NULL);
+        return cs_stage_permanent_llm(st->cfg, why, cause);
     return cs_stage_permanent_db(st->cfg, "extractor", st->db, NULL);
 }
 

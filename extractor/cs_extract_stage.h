@@ -11,7 +11,7 @@
     "customer":{...}}; one insights object (or {"error"}) per line, in input order. Lines
     without themes get the --workspace-id's themes from the database, else the default theme.
 
-    Ownership: the struct is the caller's, zeroed, with cfg, ex and llm_health set; the engine
+    Ownership: the struct is the caller's, zeroed, with cfg and ex set; the engine
     is created with cs_extract_stage_push (daemon) or cs_extract_stage_keep (one-shot) and the
     struct as its callback argument, destroyed before cs_extract_stage_clear releases what the
     stage made (socket, themes, database connection). */
@@ -31,8 +31,6 @@
 typedef struct {
     const cs_config_t *cfg; /* borrowed: the extractor's options */
     cs_extract_t *ex;       /* borrowed: the engine */
-    /* /healthz text for an LLM that refuses for good with `cause` (NULL: cs_stage's) */
-    const char *(*llm_health)(const char *cause);
     /* private */
     cs_db_t *db;
     cs_themes_t *themes;

@@ -10,7 +10,19 @@
 
 #define MAX_FIELD 600 /* bytes of a name or description shown to the judge */
 
-static const char *SYSTEM =
+/* The judges: one row per provider; a row without ask has no judge. */
+static const cs_judge_ops_t s_offline_ops = {.name = CS_PROVIDER_LOCAL, .ask = NULL};
+static const cs_judge_ops_t *const s_ops[] = {
+    &s_offline_ops,
+    &cs_judge_openai_ops,
+};
+
+const cs_judge_ops_t *cs_judge_ops_find(const char *name)
+{
+    return cs_provider_row((const void *const *)s_ops, CS_ARRAY_LEN(s_ops), name);
+}
+
+static const char *s_system =
     "You are a product manager detecting duplicate features.\n"
     "You get one NEW FEATURE that a customer asked for and a short list of EXISTING FEATURES "
     "from the product's catalogue. Decide whether the new feature asks for the same thing as "
@@ -80,7 +92,7 @@ json_t *cs_judge_request(const char *model, bool json_schema, const json_t *feat
         body = json_pack("{s:s, s:f, s:i, s:O, s:[{s:s, s:s}, {s:s, s:s}]}", "model",
                          model && model[0] ? model : CS_LLM_DEFAULT_MODEL, "temperature",
                          CS_JUDGE_TEMPERATURE, "max_tokens", CS_JUDGE_MAX_TOKENS, "response_format",
-                         format, "messages", "role", "system", "content", SYSTEM, "role", "user",
+                         format, "messages", "role", "system", "content", s_system, "role", "user",
                          "content", text);
     free(text);
     json_decref(format);

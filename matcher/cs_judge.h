@@ -11,7 +11,13 @@
     The answer is validated whatever the server promised: a JSON object with is_duplicate
     (boolean), matching_feature_id (a candidate's id, or null), confidence (0..1) and reasoning
     (string); is_duplicate true needs an id. Anything else is an invalid answer with a reason:
-    the caller asks again or falls back. */
+    the caller asks again or falls back.
+
+    The judging operation of a provider (cs_provider.h) is a cs_judge_ops_t row, found by the
+    provider's name (cs_judge_ops_find): "openai" (cs_judge_openai.c) asks the Chat Completions
+    endpoint with the request above; "offline" has no judge (ask is NULL), and the matcher
+    decides the band by similarity alone. Adding a provider's judge: one file with its row and
+    the row's address in s_ops of cs_judge.c. */
 #ifndef CS_JUDGE_H
 #define CS_JUDGE_H
 
@@ -19,6 +25,8 @@
 #include <stddef.h>
 
 #include <jansson.h>
+
+#include "cs_provider.h"
 
 #define CS_JUDGE_TEMPERATURE 0.2
 #define CS_JUDGE_MAX_TOKENS  400
@@ -40,5 +48,45 @@ json_t *cs_judge_request(const char *model, bool json_schema, const json_t *feat
    reason ("not JSON: ...", "matching_feature_id 'x' is not one of the candidates", ...). */
 int cs_judge_parse(const char *content, const json_t *candidates, cs_verdict_t *out, char *err,
                    size_t errlen);
+
+typedef enum {
+    CS_JUDGE_OK = 0,  /* a valid verdict */
+    CS_JUDGE_INVALID, /* an answer that is not a valid verdict (error says why): ask again */
+    CS_JUDGE_FAILED,  /* no answer for now (5xx, rate limits, timeouts) */
+    CS_JUDGE_FATAL,   /* the provider refuses for good (cause: llm_auth, llm_quota) */
+    CS_JUDGE_STOPPED, /* cs_stop_requested() ended it */
+} cs_judge_status_t;
+
+/* How one question ended. Borrowed for the callback. */
+typedef struct {
+    cs_judge_status_t status;
+    const cs_verdict_t *verdict;           /* CS_JUDGE_OK */
+    const char *error;                     /* otherwise: why */
+    const char *cause;                     /* CS_JUDGE_FATAL: a CS_CAUSE_* */
+    long prompt_tokens, completion_tokens; /* paid for, whatever the status */
+} cs_judge_answer_t;
+
+typedef void (*cs_judge_answer_fn)(void *arg, const cs_judge_answer_t *answer);
+
+/* What the judge is told besides the question. */
+typedef struct {
+    const char *model; /* NULL or "": CS_LLM_DEFAULT_MODEL */
+    bool json_schema;  /* answers with json_schema strict, else json_object */
+} cs_judge_opts_t;
+
+typedef struct {
+    const char *name; /* the provider's */
+    /* Ask whether `feature` ({title, description}) is one of `candidates` ([{id, name,
+       description}]); both borrowed for the call only. fn(arg, answer) is called once, from
+       cs_provider_run(). -1 when it could not ask: fn is not called. NULL: this provider has
+       no judge. */
+    int (*ask)(cs_provider_t *provider, const cs_judge_opts_t *opts, const json_t *feature,
+               const json_t *candidates, cs_judge_answer_fn fn, void *arg);
+} cs_judge_ops_t;
+
+extern const cs_judge_ops_t cs_judge_openai_ops;
+
+/* The row of provider `name`, or NULL for an unknown name. */
+const cs_judge_ops_t *cs_judge_ops_find(const char *name);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <czmq.h>
 
+#include "cs_embed.h"
 #include "cs_judge.h"
 #include "cs_log.h"
 #include "cs_metrics.h"
@@ -15,10 +16,7 @@
 #include "cs_uuid.h"
 
 #define MAX_CANDIDATES 50
-#define MAX_RECHECKS   8     /* decisions taken again because the catalogue moved meanwhile */
-#define EMBED_BATCH    256   /* inputs per embeddings request */
-#define CACHE_MAX      20000 /* provider vectors kept by text */
-#define MAX_TEXT       8000  /* bytes of a feature's text that are embedded */
+#define MAX_RECHECKS   8 /* decisions taken again because the catalogue moved meanwhile */
 
 typedef struct job job_t;
 
@@ -56,10 +54,11 @@ struct job {
 
 struct cs_match {
     cs_match_opts_t opts;
-    char vector_model[160];
+    const cs_judge_ops_t *judge; /* the judge provider's row (ask NULL: no judge) */
+    cs_judge_opts_t judge_opts;
+    cs_embed_t *embed; /* vectors */
     cs_match_done_fn fn;
     void *arg;
-    zhashx_t *cache; /* text -> cs_vec_t * */
     zlistx_t *jobs;
     cs_match_totals_t t;
 };
@@ -67,16 +66,6 @@ struct cs_match {
 static void s_decide(item_t *it);
 
 /* ---- the engine ----------------------------------------------------------------------------- */
-
-static void s_vec_destroy(void **item)
-{
-    cs_vec_t *v = *item;
-    if (v) {
-        cs_vec_free(v);
-        free(v);
-    }
-    *item = NULL;
-}
 
 static void s_job_free(job_t *job)
 {
@@ -106,34 +95,26 @@ cs_match_t *cs_match_new(const cs_match_opts_t *opts, cs_match_done_fn fn, void 
     if (!self)
         return NULL;
     self->opts = *opts;
-    if (!self->opts.llm)
-        self->opts.provider_vectors = self->opts.judge = false;
     if (self->opts.candidates <= 0)
         self->opts.candidates = 5;
     if (self->opts.candidates > MAX_CANDIDATES)
         self->opts.candidates = MAX_CANDIDATES;
     if (self->opts.max_attempts <= 0)
         self->opts.max_attempts = 1;
-    if (self->opts.provider_vectors) {
-        const char *model =
-            opts->embedding_model ? opts->embedding_model : "text-embedding-3-small";
-        if (opts->dimensions > 0)
-            snprintf(self->vector_model, sizeof self->vector_model, "%s@%d", model,
-                     opts->dimensions);
-        else
-            cs_strlcpy(self->vector_model, model, sizeof self->vector_model);
-    } else {
-        cs_strlcpy(self->vector_model, CS_VEC_OFFLINE_MODEL, sizeof self->vector_model);
-    }
+    self->judge = cs_judge_ops_find(cs_provider_name(opts->judge));
+    self->judge_opts = (cs_judge_opts_t){.model = opts->model, .json_schema = opts->json_schema};
+    cs_embed_opts_t eo = {.provider = opts->vectors,
+                          .model = opts->embedding_model,
+                          .dimensions = opts->dimensions,
+                          .price = opts->price_embedding};
+    self->embed = cs_embed_new(&eo);
     self->fn = fn;
     self->arg = arg;
-    self->cache = zhashx_new();
     self->jobs = zlistx_new();
-    if (!self->cache || !self->jobs) {
+    if (!self->judge || !self->embed || !self->jobs) {
         cs_match_destroy(&self);
         return NULL;
     }
-    zhashx_set_destructor(self->cache, s_vec_destroy);
     return self;
 }
 
@@ -146,14 +127,14 @@ void cs_match_destroy(cs_match_t **self_p)
          job = zlistx_next(self->jobs))
         s_job_free(job);
     zlistx_destroy(&self->jobs);
-    zhashx_destroy(&self->cache);
+    cs_embed_destroy(&self->embed);
     free(self);
     *self_p = NULL;
 }
 
 const char *cs_match_vector_model(const cs_match_t *self)
 {
-    return self->vector_model;
+    return cs_embed_model(self->embed);
 }
 
 int cs_match_pending(const cs_match_t *self)
@@ -163,26 +144,25 @@ int cs_match_pending(const cs_match_t *self)
 
 int cs_match_run(cs_match_t *self, int timeout_ms)
 {
-    if (self->opts.llm && cs_llm_pending(self->opts.llm) > 0)
-        cs_llm_run(self->opts.llm, timeout_ms);
+    if (cs_provider_pending(self->opts.judge) > 0) {
+        cs_provider_run(self->opts.judge, timeout_ms);
+        timeout_ms = 0;
+    }
+    if (self->opts.vectors != self->opts.judge && cs_provider_pending(self->opts.vectors) > 0)
+        cs_provider_run(self->opts.vectors, timeout_ms);
     return cs_match_pending(self);
 }
 
 void cs_match_totals(const cs_match_t *self, cs_match_totals_t *out)
 {
     *out = self->t;
-}
-
-/* The text a feature is embedded by (provider vectors): its name, then its description.
-   Caller frees. */
-static char *s_text(const char *name, const char *description)
-{
-    char *text = NULL;
-    if (description && description[0])
-        text = cs_strdup_printf("%.4000s. %.3900s", name ? name : "", description);
-    else
-        text = cs_strdup_printf("%.*s", MAX_TEXT, name ? name : "");
-    return text;
+    cs_embed_totals_t e;
+    cs_embed_totals(self->embed, &e);
+    out->embed_requests = e.requests;
+    out->embed_inputs = e.inputs;
+    out->embed_cached = e.cached;
+    out->embedding_tokens = e.tokens;
+    out->cost_usd += e.cost_usd;
 }
 
 /* ---- finishing a job ---------------------------------------------------------------------- */
@@ -273,7 +253,7 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
         json_object_set_new(d, "embedding", values);
         if (index)
             json_object_set_new(d, "embedding_index", index);
-        json_object_set_new(d, "embedding_model", json_string(m->vector_model));
+        json_object_set_new(d, "embedding_model", json_string(cs_embed_model(m->embed)));
     }
     json_array_set_new(job->decisions, (size_t)it->index, d);
 
@@ -401,7 +381,7 @@ static void s_by_similarity(item_t *it, const char *why_no_judge)
         s_create(it, "embedding", 1 - c, s, why);
 }
 
-static void s_on_judge(void *arg, const cs_llm_result_t *r);
+static void s_on_judge(void *arg, const cs_judge_answer_t *a);
 
 static void s_ask_judge(item_t *it)
 {
@@ -409,14 +389,14 @@ static void s_ask_judge(item_t *it)
     json_t *feature =
         json_pack("{s:s, s:s}", "title", cs_rec_str(it->req, "title"), "description",
                   cs_rec_str(it->req, "description") ? cs_rec_str(it->req, "description") : "");
-    json_t *body = cs_judge_request(m->opts.model, m->opts.json_schema, feature, it->candidates);
+    int rc = feature ? m->judge->ask(m->opts.judge, &m->judge_opts, feature, it->candidates,
+                                     s_on_judge, it)
+                     : -1;
     json_decref(feature);
-    if (!body || cs_llm_submit(m->opts.llm, "/chat/completions", body, s_on_judge, it) != 0) {
-        json_decref(body);
+    if (rc != 0) {
         s_by_similarity(it, "the judge request could not be built (out of memory)");
         return;
     }
-    json_decref(body);
     m->t.judge_requests++;
     cs_metrics_add("callsift_judge_requests_total", NULL, 1);
     if (!it->judged)
@@ -424,52 +404,50 @@ static void s_ask_judge(item_t *it)
     it->judged = true;
 }
 
-static void s_on_judge(void *arg, const cs_llm_result_t *r)
+static void s_on_judge(void *arg, const cs_judge_answer_t *a)
 {
     item_t *it = arg;
     cs_match_t *m = it->job->m;
-    if (r->status == CS_LLM_STOPPED) {
+    if (a->status == CS_JUDGE_STOPPED) {
         it->job->stopped = true;
         s_item_done(it);
         return;
     }
     char why[600];
-    if (r->status == CS_LLM_FATAL) { /* a wrong key, no quota: the call waits for a fixed one */
+    if (a->status == CS_JUDGE_FATAL) { /* a wrong key, no quota: the call waits for a fixed one */
         m->t.judge_failures++;
-        char *msg = cs_strdup_printf("matcher: the judge failed: %s", r->error);
-        s_job_fail(it->job, msg ? msg : "matcher: the judge failed", r->cause);
+        char *msg = cs_strdup_printf("matcher: the judge failed: %s", a->error);
+        s_job_fail(it->job, msg ? msg : "matcher: the judge failed", a->cause);
         free(msg);
         s_item_done(it);
         return;
     }
-    if (r->status != CS_LLM_OK) {
+    if (a->status == CS_JUDGE_FAILED) {
         m->t.judge_failures++;
-        snprintf(why, sizeof why, "The judge failed (%.500s)", r->error ? r->error : "no answer");
+        snprintf(why, sizeof why, "The judge failed (%.500s)", a->error ? a->error : "no answer");
         s_by_similarity(it, why);
         return;
     }
-    long pt = 0, ct = 0;
-    const char *content = cs_llm_chat_content(r->response, NULL, &pt, &ct);
+    long pt = a->prompt_tokens, ct = a->completion_tokens;
     m->t.prompt_tokens += pt;
     m->t.completion_tokens += ct;
     m->t.cost_usd += ((double)pt * m->opts.price_input + (double)ct * m->opts.price_output) / 1e6;
     it->job->tokens += pt + ct;
-    cs_verdict_t v;
-    char err[256];
-    if (cs_judge_parse(content, it->candidates, &v, err, sizeof err) != 0) {
+    if (a->status != CS_JUDGE_OK) {
         m->t.invalid_answers++;
         if (++it->answers < m->opts.max_attempts) {
             cs_warn("Invalid judge answer for '%s' (%s); asking again (%d of %d)",
-                    cs_rec_str(it->req, "title"), err, it->answers + 1, m->opts.max_attempts);
+                    cs_rec_str(it->req, "title"), a->error, it->answers + 1, m->opts.max_attempts);
             s_ask_judge(it);
             return;
         }
         m->t.judge_failures++;
         snprintf(why, sizeof why, "The judge gave %d invalid answers (last: %.400s)", it->answers,
-                 err);
+                 a->error);
         s_by_similarity(it, why);
         return;
     }
+    const cs_verdict_t v = *a->verdict;
     double sim = s_best(it);
     if (v.is_duplicate) {
         size_t i;
@@ -548,7 +526,7 @@ static void s_decide(item_t *it)
         s_create(it, "embedding", 1 - best, best, why);
         return;
     }
-    if (o->judge)
+    if (m->judge->ask)
         s_ask_judge(it);
     else
         s_by_similarity(it, NULL);
@@ -566,160 +544,68 @@ static void s_decide_all(job_t *job)
 
 /* ---- vectors ------------------------------------------------------------------------------- */
 
+/* The vectors of a job's feature requests are in (or not). */
+static void s_on_vectors(void *arg, const cs_embed_result_t *r)
+{
+    job_t *job = arg;
+    job->tokens += r->tokens;
+    if (r->status == CS_EMBED_OK) {
+        s_decide_all(job);
+        return;
+    }
+    if (r->status == CS_EMBED_STOPPED) {
+        job->stopped = true;
+        s_emit(job);
+        return;
+    }
+    if (r->status == CS_EMBED_FATAL) /* the stage says why once, as it stops */
+        cs_warn("Call %s passed on undecided: the LLM refuses (%s)",
+                cs_rec_str(job->rec, "external_id"), r->cause);
+    else
+        cs_error("Cannot embed the features of call %s: %s", cs_rec_str(job->rec, "external_id"),
+                 r->error);
+    char *msg = cs_strdup_printf("matcher: embeddings failed: %s", r->error);
+    s_job_fail(job, msg ? msg : "matcher: embeddings failed",
+               r->status == CS_EMBED_FATAL ? r->cause : CS_CAUSE_EMBEDDINGS);
+    free(msg);
+    json_decref(job->decisions);
+    job->decisions = json_array();
+    s_emit(job);
+}
+
+/* cs_match_prepare's request for the catalogue's features without a vector. */
 typedef struct {
-    cs_match_t *m;
-    job_t *job; /* a job's feature requests (items), or */
-    item_t **items;
-    cs_feature_t **feats; /* catalogue features (cs_match_prepare) */
     cs_catalog_t *cat;
     int count;
-    char **texts;
-    int *done; /* cs_match_prepare's countdown */
-    char *error;
-} embed_t;
+    cs_feature_t **feats;
+    cs_vec_t *vecs;
+    bool done, abandoned; /* answered; no longer waited for (the callback frees it) */
+    bool failed;
+} prepare_t;
 
-static void s_embed_free(embed_t *e)
+static void s_prepare_free(prepare_t *p)
 {
-    for (int i = 0; i < e->count; i++)
-        free(e->texts[i]);
-    free(e->texts);
-    free(e->items);
-    free(e->feats);
-    free(e->error);
-    free(e);
+    for (int i = 0; p->vecs && i < p->count; i++)
+        cs_vec_free(&p->vecs[i]);
+    free(p->vecs);
+    free(p->feats);
+    free(p);
 }
 
-/* The vectors of an embeddings answer, in input order; -1 with a reason. */
-static int s_embed_parse(const json_t *response, int count, cs_vec_t *out, char *err, size_t errlen)
+static void s_on_prepared(void *arg, const cs_embed_result_t *r)
 {
-    const json_t *data = json_object_get(response, "data");
-    if (!json_is_array(data) || json_array_size(data) != (size_t)count)
-        return cs_fail(err, errlen, "embeddings answer has %zu vectors for %d inputs",
-                       json_array_size(data), count);
-    int dims = -1;
-    size_t i;
-    json_t *d;
-    json_array_foreach(data, i, d)
-    {
-        const json_t *jx = json_object_get(d, "index");
-        const json_t *e = json_object_get(d, "embedding");
-        json_int_t at = json_is_integer(jx) ? json_integer_value(jx) : (json_int_t)i;
-        if (at < 0 || at >= count || out[at].n || !json_is_array(e) || json_array_size(e) == 0 ||
-            json_array_size(e) > 65536)
-            return cs_fail(err, errlen, "embeddings answer: bad vector %zu", i);
-        if (dims >= 0 && (int)json_array_size(e) != dims)
-            return cs_fail(err, errlen, "embeddings answer: vectors of different lengths");
-        dims = (int)json_array_size(e);
-        double *v = malloc((size_t)dims * sizeof *v);
-        if (!v)
-            return cs_fail(err, errlen, "out of memory");
-        for (int k = 0; k < dims; k++) {
-            const json_t *x = json_array_get(e, (size_t)k);
-            v[k] = json_is_number(x) ? json_number_value(x) : 0;
-        }
-        int rc = cs_vec_dense(v, dims, &out[at]);
-        free(v);
-        if (rc != 0)
-            return cs_fail(err, errlen, "embeddings answer: vector %zu is zero", i);
+    prepare_t *p = arg;
+    p->done = true;
+    p->failed = r->status != CS_EMBED_OK;
+    if (p->abandoned) {
+        s_prepare_free(p);
+        return;
     }
-    return 0;
-}
-
-static void s_cache_put(cs_match_t *m, const char *text, const cs_vec_t *v)
-{
-    if (zhashx_size(m->cache) >= CACHE_MAX)
-        zhashx_purge(m->cache);
-    cs_vec_t *copy = calloc(1, sizeof *copy);
-    if (copy && cs_vec_copy(v, copy) == 0)
-        zhashx_update(m->cache, text, copy);
-    else
-        free(copy);
-}
-
-static void s_on_embed(void *arg, const cs_llm_result_t *r)
-{
-    embed_t *e = arg;
-    cs_match_t *m = e->m;
-    char err[512] = "";
-    cs_vec_t *vecs = calloc((size_t)e->count, sizeof *vecs);
-    int rc = -1;
-    if (!vecs)
-        cs_fail(err, sizeof err, "out of memory");
-    else if (r->status != CS_LLM_OK)
-        cs_fail(err, sizeof err, "%s", r->error ? r->error : "no answer");
-    else
-        rc = s_embed_parse(r->response, e->count, vecs, err, sizeof err);
-    if (r->status == CS_LLM_OK) {
-        long tokens = (long)json_integer_value(
-            json_object_get(json_object_get(r->response, "usage"), "prompt_tokens"));
-        m->t.embedding_tokens += tokens;
-        m->t.cost_usd += (double)tokens * m->opts.price_embedding / 1e6;
-        if (e->job)
-            e->job->tokens += tokens;
-    }
-    for (int i = 0; rc == 0 && i < e->count; i++)
-        s_cache_put(m, e->texts[i], &vecs[i]);
-
-    if (e->job) {
-        job_t *job = e->job;
-        if (r->status == CS_LLM_STOPPED) {
-            job->stopped = true;
-            s_emit(job);
-        } else if (rc != 0) {
-            if (r->status == CS_LLM_FATAL) /* the stage says why once, as it stops */
-                cs_warn("Call %s passed on undecided: the LLM refuses (%s)",
-                        cs_rec_str(job->rec, "external_id"), r->cause);
-            else
-                cs_error("Cannot embed the features of call %s: %s",
-                         cs_rec_str(job->rec, "external_id"), err);
-            char *msg = cs_strdup_printf("matcher: embeddings failed: %s", err);
-            s_job_fail(job, msg ? msg : "matcher: embeddings failed",
-                       r->status == CS_LLM_FATAL ? r->cause : CS_CAUSE_EMBEDDINGS);
-            free(msg);
-            json_decref(job->decisions);
-            job->decisions = json_array();
-            s_emit(job);
-        } else {
-            for (int i = 0; i < e->count; i++)
-                e->items[i]->vec = vecs[i];
-            s_decide_all(job);
-        }
-        free(vecs); /* the vectors themselves were handed over */
-    } else {
-        for (int i = 0; i < e->count; i++) {
-            if (rc == 0)
-                cs_catalog_set_vec(e->cat, e->feats[i], &vecs[i]);
-            cs_vec_free(&vecs[i]);
-        }
-        free(vecs);
-        if (rc != 0 && !*e->done)
-            *e->done = -1;
-        if (rc != 0 && r->status != CS_LLM_FATAL) /* a refusal: the stage says why as it stops */
-            cs_error("Cannot embed catalogue features: %s", err);
-    }
-    s_embed_free(e);
-}
-
-/* One embeddings request for e (taken on success). */
-static int s_embed_submit(embed_t *e)
-{
-    cs_match_t *m = e->m;
-    json_t *input = json_array();
-    for (int i = 0; i < e->count; i++)
-        json_array_append_new(input, json_string(e->texts[i]));
-    json_t *body =
-        json_pack("{s:s, s:o}", "model",
-                  m->opts.embedding_model ? m->opts.embedding_model : "text-embedding-3-small",
-                  "input", input);
-    if (body && m->opts.dimensions > 0)
-        json_object_set_new(body, "dimensions", json_integer(m->opts.dimensions));
-    int rc = body ? cs_llm_submit(m->opts.llm, "/embeddings", body, s_on_embed, e) : -1;
-    json_decref(body);
-    if (rc == 0) {
-        m->t.embed_requests++;
-        m->t.embed_inputs += e->count;
-    }
-    return rc;
+    for (int i = 0; i < p->count; i++)
+        if (p->vecs[i].n)
+            cs_catalog_set_vec(p->cat, p->feats[i], &p->vecs[i]);
+    if (p->failed && r->status != CS_EMBED_FATAL) /* a refusal: the stage says why as it stops */
+        cs_error("Cannot embed catalogue features: %s", r->error);
 }
 
 int cs_match_prepare(cs_match_t *self, cs_catalog_t *cat, char *err, size_t errlen)
@@ -727,52 +613,50 @@ int cs_match_prepare(cs_match_t *self, cs_catalog_t *cat, char *err, size_t errl
     size_t missing = cs_catalog_missing(cat);
     if (missing == 0)
         return 0;
-    if (!self->opts.provider_vectors) {
-        for (size_t i = 0; i < cs_catalog_size(cat); i++) {
+    if (cs_embed_ops(self->embed)->cached)
+        cs_info("Embedding %zu catalogue features with %s (their stored vectors are from another "
+                "model, or they have none)",
+                missing, cs_embed_model(self->embed));
+    prepare_t *p = calloc(1, sizeof *p);
+    const char **names = calloc(missing, sizeof *names);
+    const char **descriptions = calloc(missing, sizeof *descriptions);
+    cs_vec_t **out = calloc(missing, sizeof *out);
+    int rc = -1;
+    if (p && names && descriptions && out) {
+        p->cat = cat;
+        p->feats = calloc(missing, sizeof *p->feats);
+        p->vecs = calloc(missing, sizeof *p->vecs);
+        for (size_t i = 0; p->feats && p->vecs && i < cs_catalog_size(cat); i++) {
             cs_feature_t *f = cs_catalog_at(cat, i);
-            if (f->vec.n)
+            if (f->vec.n || (size_t)p->count == missing)
                 continue;
-            cs_vec_t v;
-            if (cs_vec_offline_feature(f->name, f->description, &v) != 0)
-                return cs_fail(err, errlen, "out of memory");
-            cs_catalog_set_vec(cat, f, &v);
+            p->feats[p->count] = f;
+            names[p->count] = f->name;
+            descriptions[p->count] = f->description;
+            out[p->count] = &p->vecs[p->count];
+            p->count++;
         }
-        return 0;
+        if (p->feats && p->vecs)
+            rc = cs_embed_vectors(self->embed, p->count, names, descriptions, false, out,
+                                  s_on_prepared, p);
     }
-    cs_info("Embedding %zu catalogue features with %s (their stored vectors are from another "
-            "model, or they have none)",
-            missing, self->vector_model);
-    int failed = 0;
-    for (size_t i = 0; i < cs_catalog_size(cat);) {
-        embed_t *e = calloc(1, sizeof *e);
-        if (!e)
-            return cs_fail(err, errlen, "out of memory");
-        e->m = self;
-        e->cat = cat;
-        e->done = &failed;
-        e->feats = calloc(EMBED_BATCH, sizeof *e->feats);
-        e->texts = calloc(EMBED_BATCH, sizeof *e->texts);
-        if (!e->feats || !e->texts) {
-            s_embed_free(e);
-            return cs_fail(err, errlen, "out of memory");
-        }
-        for (; i < cs_catalog_size(cat) && e->count < EMBED_BATCH; i++) {
-            cs_feature_t *f = cs_catalog_at(cat, i);
-            if (f->vec.n)
-                continue;
-            e->feats[e->count] = f;
-            e->texts[e->count++] = s_text(f->name, f->description);
-        }
-        if (e->count == 0 || s_embed_submit(e) != 0) {
-            bool empty = e->count == 0;
-            s_embed_free(e);
-            if (empty)
-                break;
-            return cs_fail(err, errlen, "out of memory");
-        }
+    free(names);
+    free(descriptions);
+    free(out);
+    if (rc != 0) {
+        if (p)
+            s_prepare_free(p);
+        return cs_fail(err, errlen, "out of memory");
     }
-    while (cs_llm_pending(self->opts.llm) > 0 && !cs_stop_requested())
-        cs_llm_run(self->opts.llm, 200);
+    while (!p->done && !cs_stop_requested())
+        cs_provider_run(self->opts.vectors, 200);
+    if (!p->done) /* stopping: the requests end as stopped */
+        cs_provider_run(self->opts.vectors, 0);
+    bool failed = p->failed;
+    if (p->done)
+        s_prepare_free(p);
+    else
+        p->abandoned = true;
     if (failed || cs_catalog_missing(cat))
         return cs_fail(err, errlen, "%zu catalogue features could not be embedded",
                        cs_catalog_missing(cat));
@@ -802,10 +686,8 @@ void cs_match_fail(cs_match_t *self, json_t *rec, const char *error, const char 
 
 const char *cs_match_fatal(const cs_match_t *self, const char **cause)
 {
-    const char *why = self->opts.llm ? cs_llm_fatal_error(self->opts.llm) : NULL;
-    if (cause)
-        *cause = why ? cs_llm_fatal_cause(self->opts.llm) : NULL;
-    return why;
+    const char *why = cs_provider_fatal(self->opts.judge, cause);
+    return why ? why : cs_provider_fatal(self->opts.vectors, cause);
 }
 
 void cs_match_submit(cs_match_t *self, json_t *rec, cs_catalog_t *cat)
@@ -837,7 +719,9 @@ void cs_match_submit(cs_match_t *self, json_t *rec, cs_catalog_t *cat)
     job->handle = zlistx_add_end(self->jobs, job);
     self->t.features += n;
 
-    embed_t *e = NULL;
+    const char **names = calloc((size_t)n, sizeof *names);
+    const char **descriptions = calloc((size_t)n, sizeof *descriptions);
+    cs_vec_t **out = calloc((size_t)n, sizeof *out);
     for (int i = 0; i < n; i++) {
         item_t *it = &job->items[i];
         it->job = job;
@@ -847,48 +731,19 @@ void cs_match_submit(cs_match_t *self, json_t *rec, cs_catalog_t *cat)
         const char *theme = cs_catalog_theme_id(cat, cs_rec_str(it->req, "theme"));
         cs_strlcpy(it->theme_id, theme ? theme : "", sizeof it->theme_id);
         cs_uuid_feature_id(job->message_id, i, it->own_id);
-        if (!self->opts.provider_vectors) {
-            cs_vec_offline_feature(cs_rec_str(it->req, "title"), cs_rec_str(it->req, "description"),
-                                   &it->vec);
-            continue;
-        }
-        char *text = s_text(cs_rec_str(it->req, "title"), cs_rec_str(it->req, "description"));
-        if (!text)
-            continue;
-        const cs_vec_t *cached = zhashx_lookup(self->cache, text);
-        if (cached && cs_vec_copy(cached, &it->vec) == 0) {
-            self->t.embed_cached++;
-            free(text);
-            continue;
-        }
-        if (!e) {
-            e = calloc(1, sizeof *e);
-            if (e) {
-                e->texts = calloc((size_t)n, sizeof *e->texts);
-                e->items = calloc((size_t)n, sizeof *e->items);
-            }
-            if (e && (!e->texts || !e->items)) {
-                s_embed_free(e);
-                e = NULL;
-            }
-            if (e) {
-                e->m = self;
-                e->job = job;
-            }
-        }
-        if (e) {
-            e->items[e->count] = it;
-            e->texts[e->count++] = text;
-        } else {
-            free(text);
+        if (names && descriptions && out) {
+            names[i] = cs_rec_str(it->req, "title");
+            descriptions[i] = cs_rec_str(it->req, "description");
+            out[i] = &it->vec;
         }
     }
-    if (!e) {
-        s_decide_all(job);
-        return;
-    }
-    if (s_embed_submit(e) != 0) {
-        s_embed_free(e);
+    int rc = names && descriptions && out ? cs_embed_vectors(self->embed, n, names, descriptions,
+                                                             true, out, s_on_vectors, job)
+                                          : -1;
+    free(names);
+    free(descriptions);
+    free(out);
+    if (rc != 0) {
         cs_error("Cannot ask for the embeddings of call %s (out of memory)",
                  cs_rec_str(rec, "external_id"));
         s_job_fail(job, "matcher: out of memory", CS_CAUSE_OTHER);

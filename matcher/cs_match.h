@@ -8,8 +8,9 @@
          below new_below, or no candidates: create (method "embedding", confidence it is
          unique = 1 - best similarity);
       4. in between, the ambiguous band: the LLM judge sees the candidates (method "llm"): it
-         links when it says duplicate with confidence >= threshold, else creates. Without an
-         LLM (or when the judge fails or keeps answering nonsense) the band is decided by
+         links when it says duplicate with confidence >= threshold, else creates. With a
+         provider that has no judge (cs_judge.h: "offline"), or when the judge fails or keeps
+         answering nonsense, the band is decided by
          similarity alone (method "embedding"): the duplicate confidence is where the best
          similarity sits in the band, c = (s - new_below) / (link_above - new_below), and it
          links when c >= threshold (with the defaults, at 0.7 of the way up the band).
@@ -41,13 +42,13 @@
 #include <jansson.h>
 
 #include "cs_catalog.h"
-#include "cs_llm.h"
+#include "cs_provider.h"
 
 typedef struct {
-    cs_llm_t *llm;         /* client of the judge and embeddings endpoint (borrowed) */
-    bool judge;            /* the LLM judges the ambiguous band (needs llm), else similarity */
-    bool provider_vectors; /* vectors from the embeddings endpoint (needs llm), else offline */
-    const char *model;     /* judge, e.g. "gpt-4o-mini" */
+    cs_provider_t *judge;        /* whose judge decides the ambiguous band (borrowed; cs_judge.h) */
+    cs_provider_t *vectors;      /* whose embeddings give the vectors (borrowed; cs_embed.h); may be
+                                    the judge's. NULL for either: CS_PROVIDER_LOCAL */
+    const char *model;           /* judge, e.g. "gpt-4o-mini" */
     const char *embedding_model; /* e.g. "text-embedding-3-small" */
     int dimensions;              /* asked of the embeddings endpoint; 0: the model's own */
     bool json_schema;            /* judge answers with json_schema strict, else json_object */
@@ -78,6 +79,7 @@ typedef struct {
 
 typedef struct cs_match cs_match_t;
 
+/* NULL when out of memory, or when a provider has no judge row or does not embed. */
 cs_match_t *cs_match_new(const cs_match_opts_t *opts, cs_match_done_fn fn, void *arg);
 /* Pending work is dropped without callbacks. */
 void cs_match_destroy(cs_match_t **self_p);
@@ -98,12 +100,12 @@ void cs_match_submit(cs_match_t *self, json_t *extraction, cs_catalog_t *catalog
    "error_cause" (a CS_CAUSE_*), through the callback, before this returns. */
 void cs_match_fail(cs_match_t *self, json_t *extraction, const char *error, const char *cause);
 
-/* The LLM's permanent refusal (borrowed, see cs_llm_fatal_error) and its cause into *cause
+/* A provider's permanent refusal (borrowed, see cs_provider_fatal) and its cause into *cause
    (may be NULL): CS_CAUSE_LLM_AUTH or CS_CAUSE_LLM_QUOTA. NULL while there is none, or
-   without an LLM. */
+   with providers that never refuse. */
 const char *cs_match_fatal(const cs_match_t *self, const char **cause);
 
-/* Drive the LLM requests for at most timeout_ms. Returns the extractions still pending. */
+/* Drive the providers' requests for at most timeout_ms. Returns the extractions still pending. */
 int cs_match_run(cs_match_t *self, int timeout_ms);
 int cs_match_pending(const cs_match_t *self);
 

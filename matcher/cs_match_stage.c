@@ -98,7 +98,7 @@ static int s_permanent(const cs_match_stage_t *st)
     const char *cause = NULL;
     const char *why = cs_match_fatal(st->m, &cause);
     if (why)
-        return cs_stage_permanent_llm(st->cfg, why, cause, NULL);
+        return cs_stage_permanent_llm(st->cfg, why, cause);
     return cs_stage_permanent_db(st->cfg, "matcher", st->db, NULL);
 }
 

@@ -13,26 +13,20 @@
 
 #include "cs_config.h"
 #include "cs_curve.h"
-#include "cs_llm.h"
 #include "cs_log.h"
 #include "cs_metrics.h"
+#include "cs_provider.h"
 #include "cs_match.h"
+#include "cs_match_config.h"
 #include "cs_match_stage.h"
 #include "cs_sock.h"
 #include "cs_stage.h"
 #include "cs_util.h"
 
 static const cs_option_t OPTIONS[] = {
-    {"provider", "CALLSIFT_PROVIDER", CS_OPT_STRING, "auto",
-     "the judge: openai, offline (similarity only), or auto (openai when OPENAI_API_KEY is set)",
-     0},
-    {"openai-api-key", "OPENAI_API_KEY", CS_OPT_STRING, NULL, "API key of the LLM endpoint",
-     CS_OPT_SECRET},
-    {"model", "OPENAI_MODEL", CS_OPT_STRING, CS_LLM_DEFAULT_MODEL, "judge model", 0},
-    {"openai-base-url", "OPENAI_BASE_URL", CS_OPT_STRING, "https://api.openai.com/v1",
-     "any OpenAI-compatible endpoint (Azure OpenAI, vLLM, Ollama, llama.cpp server)", 0},
-    {"response-format", "CALLSIFT_RESPONSE_FORMAT", CS_OPT_STRING, "json_schema",
-     "json_schema (strict) or json_object, for servers without json_schema", 0},
+    CS_PROVIDER_OPTIONS_ENDPOINT(
+        "the judge: openai, offline (similarity only), or auto (openai when OPENAI_API_KEY is set)",
+        "judge model"),
     {"vectors", "CALLSIFT_VECTORS", CS_OPT_STRING, "auto",
      "openai (the embeddings endpoint), offline (hashed n-gram TF-IDF), or auto (openai when the "
      "judge is)",
@@ -55,20 +49,10 @@ static const cs_option_t OPTIONS[] = {
      CS_OPT_POSITIVE},
     {"cross-theme", "CALLSIFT_CROSS_THEME", CS_OPT_FLAG, "false",
      "compare with the features of every theme, not only the request's own", 0},
-    {"concurrency", "CALLSIFT_CONCURRENCY", CS_OPT_INT, "4",
-     "LLM requests in flight in this process", CS_OPT_POSITIVE},
-    {"max-attempts", "CALLSIFT_LLM_ATTEMPTS", CS_OPT_INT, "3",
-     "judge answers asked per decision when one is invalid", CS_OPT_POSITIVE},
-    {"request-timeout", "CALLSIFT_REQUEST_TIMEOUT", CS_OPT_DOUBLE, "60", "seconds per LLM request",
-     CS_OPT_POSITIVE},
-    {"retry-budget", "CALLSIFT_LLM_RETRY_BUDGET", CS_OPT_DOUBLE, "60",
-     "seconds one LLM request may wait in all between its attempts (backoff, Retry-After); a "
-     "longer wait asked by the API ends it at once",
-     0},
-    {"price-input", "CALLSIFT_PRICE_INPUT", CS_OPT_DOUBLE, NULL,
-     "USD per million judge prompt tokens (default: the model's list price, 0 if unknown)", 0},
-    {"price-output", "CALLSIFT_PRICE_OUTPUT", CS_OPT_DOUBLE, NULL,
-     "USD per million judge completion tokens", 0},
+    CS_PROVIDER_OPTION_CONCURRENCY,
+    CS_PROVIDER_OPTIONS_REQUESTS("judge answers asked per decision when one is invalid", "60",
+                                 "ends it at once"),
+    CS_PROVIDER_OPTIONS_PRICES("judge "),
     {"price-embedding", "CALLSIFT_PRICE_EMBEDDING", CS_OPT_DOUBLE, NULL,
      "USD per million embedded tokens", 0},
     {"jsonl", NULL, CS_OPT_FLAG, "false",
@@ -86,48 +70,17 @@ static const cs_option_t OPTIONS[] = {
 
 /* ---- configuration ---------------------------------------------------------------------- */
 
-static bool s_choice(const char *flag, const char *value, const char *const *allowed, char *err,
-                     size_t errlen)
+static bool s_configure(const cs_config_t *cfg, cs_match_opts_t *o, char *err, size_t errlen)
 {
-    for (size_t i = 0; allowed[i]; i++)
-        if (strcmp(value, allowed[i]) == 0)
-            return true;
-    cs_fail(err, errlen, "--%s: expected openai, offline or auto, got '%s'", flag, value);
-    return false;
-}
-
-static bool s_configure(const cs_config_t *cfg, cs_llm_t **llm, cs_match_opts_t *o, char *err,
-                        size_t errlen)
-{
-    static const char *const modes[] = {"openai", "offline", "auto", NULL};
-    const char *provider = cs_config_str(cfg, "provider");
-    const char *vectors = cs_config_str(cfg, "vectors");
-    const char *key = cs_config_str(cfg, "openai-api-key");
-    const char *format = cs_config_str(cfg, "response-format");
-    if (!s_choice("provider", provider, modes, err, errlen) ||
-        !s_choice("vectors", vectors, modes, err, errlen))
+    if (cs_match_configure(cfg, o, err, errlen) != 0)
         return false;
-    if (strcmp(format, "json_schema") != 0 && strcmp(format, "json_object") != 0) {
-        cs_fail(err, errlen, "--response-format: expected json_schema or json_object");
-        return false;
-    }
-    bool judge = strcmp(provider, "openai") == 0 || (strcmp(provider, "auto") == 0 && key);
-    bool provider_vectors =
-        strcmp(vectors, "openai") == 0 || (strcmp(vectors, "auto") == 0 && judge);
-    o->model = cs_config_str(cfg, "model");
-    o->embedding_model = cs_config_str(cfg, "embedding-model");
-    o->dimensions = (int)cs_config_int(cfg, "embedding-dimensions");
-    o->json_schema = strcmp(format, "json_schema") == 0;
-    o->link_above = cs_config_str(cfg, "link-above") ? cs_config_double(cfg, "link-above")
-                    : provider_vectors               ? 0.85
-                                                     : 0.55;
-    o->new_below = cs_config_str(cfg, "new-below") ? cs_config_double(cfg, "new-below")
-                   : provider_vectors              ? 0.50
-                                                   : 0.25;
+    if (cs_config_str(cfg, "link-above"))
+        o->link_above = cs_config_double(cfg, "link-above");
+    if (cs_config_str(cfg, "new-below"))
+        o->new_below = cs_config_double(cfg, "new-below");
     o->threshold = cs_config_double(cfg, "match-confidence");
     o->candidates = (int)cs_config_int(cfg, "candidates");
     o->cross_theme = cs_config_flag(cfg, "cross-theme");
-    o->max_attempts = (int)cs_config_int(cfg, "max-attempts");
     if (!(o->new_below >= 0 && o->new_below <= o->link_above && o->link_above <= 1)) {
         cs_fail(err, errlen, "expected 0 <= --new-below (%.2f) <= --link-above (%.2f) <= 1",
                 o->new_below, o->link_above);
@@ -141,38 +94,7 @@ static bool s_configure(const cs_config_t *cfg, cs_llm_t **llm, cs_match_opts_t 
         cs_fail(err, errlen, "--candidates must be from 1 to 50");
         return false;
     }
-    double in = 0, out = 0, emb = 0, unused = 0;
-    cs_llm_model_price(o->model, &in, &out);
-    cs_llm_model_price(o->embedding_model, &emb, &unused);
-    o->price_input = cs_config_str(cfg, "price-input") ? cs_config_double(cfg, "price-input") : in;
-    o->price_output =
-        cs_config_str(cfg, "price-output") ? cs_config_double(cfg, "price-output") : out;
-    o->price_embedding =
-        cs_config_str(cfg, "price-embedding") ? cs_config_double(cfg, "price-embedding") : emb;
-    if (judge || provider_vectors) {
-        cs_llm_opts_t lo = {
-            .base_url = cs_config_str(cfg, "openai-base-url"),
-            .api_key = key,
-            .concurrency = (int)cs_config_int(cfg, "concurrency"),
-            .timeout_ms = (int)(cs_config_double(cfg, "request-timeout") * 1000),
-            .retry_budget_ms = (int)(cs_config_double(cfg, "retry-budget") * 1000),
-        };
-        *llm = cs_llm_new(&lo, err, errlen);
-        if (!*llm)
-            return false;
-    }
-    o->llm = *llm;
-    o->judge = judge;
-    o->provider_vectors = provider_vectors;
-    if (!judge && strcmp(provider, "auto") == 0)
-        cs_warn("*** OPENAI_API_KEY is not set: the OFFLINE matcher decides by similarity alone "
-                "(no LLM judge). Set OPENAI_API_KEY or --provider openai to use one. ***");
-    cs_info("Matching with %s vectors (link at >= %.2f, new below %.2f), %s",
-            provider_vectors ? o->embedding_model : "offline n-gram", o->link_above, o->new_below,
-            judge ? "the LLM judge in between" : "similarity alone in between");
-    if (judge)
-        cs_info("Judge: %s at %s (%s, temperature 0.2, links at confidence >= %.2f)", o->model,
-                cs_config_str(cfg, "openai-base-url"), format, o->threshold);
+    cs_match_log_setup(cfg, o);
     return true;
 }
 
@@ -188,12 +110,11 @@ int main(int argc, char **argv)
     if (!cfg)
         return status;
     char err[1024];
-    cs_llm_t *llm = NULL;
     cs_match_t *m = NULL;
     cs_match_stage_t st = {.cfg = cfg};
     cs_match_opts_t opts = {0};
     bool oneshot = cs_config_flag(cfg, "jsonl");
-    if (!s_configure(cfg, &llm, &opts, err, sizeof err)) {
+    if (!s_configure(cfg, &opts, err, sizeof err)) {
         fprintf(stderr, "callsift-matcher: %s\n", err);
         status = 2;
         goto done;
@@ -207,7 +128,7 @@ int main(int argc, char **argv)
     else
         status = cs_match_stage_daemon(&st);
 done:
-    cs_llm_destroy(&llm); /* first: no callback may run into a freed engine */
+    cs_match_unconfigure(&opts); /* first: no callback may run into a freed engine */
     cs_match_destroy(&m);
     cs_match_stage_clear(&st);
     cs_stage_end(&cfg);

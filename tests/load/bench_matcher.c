@@ -1293,6 +1293,7 @@ static json_t *s_cost_one(const char *url, size_t n, int themes, int queries, ui
     world_t w;
     cs_catalog_t *cat = NULL;
     cs_llm_t *llm = NULL;
+    cs_provider_t *judge = NULL;
     cs_match_t *m = NULL;
     json_t *row = NULL;
     char err[256];
@@ -1329,9 +1330,10 @@ static json_t *s_cost_one(const char *url, size_t n, int themes, int queries, ui
         fprintf(stderr, "bench_matcher: %s\n", err);
         goto done;
     }
+    if (!(judge = cs_provider_new("openai", llm)))
+        goto done;
     cost_sink_t sink = {&sc, 0};
-    cs_match_opts_t o = {.llm = llm,
-                         .judge = true,
+    cs_match_opts_t o = {.judge = judge,
                          .model = "gpt-4o-mini",
                          .json_schema = true,
                          .link_above = 0.55,
@@ -1376,6 +1378,7 @@ static json_t *s_cost_one(const char *url, size_t n, int themes, int queries, ui
     }
 done:
     cs_llm_destroy(&llm); /* before the engine: no callback into a freed engine */
+    cs_provider_destroy(&judge);
     cs_match_destroy(&m);
     cs_catalog_destroy(&cat);
     free(sc.theme_chars);

@@ -10,6 +10,7 @@
 #include "cs_catalog.h"
 #include "cs_log.h"
 #include "cs_match.h"
+#include "cs_match_config.h"
 #include "cs_record.h"
 #include "cs_testdata.h"
 #include "cs_util.h"
@@ -309,6 +310,7 @@ Test(match, an_unknown_theme_goes_to_the_default_theme)
 typedef struct {
     fake_openai_t *fake;
     cs_llm_t *llm;
+    cs_provider_t *openai, *offline; /* judge; vectors: openai's or offline */
     sink_t sink;
     cs_match_t *m;
     cs_catalog_t *cat;
@@ -331,10 +333,12 @@ static void s_rig(rig_t *r, bool provider_vectors, int concurrency, bool band_al
                         .retry_budget_ms = 2000};
     r->llm = cs_llm_new(&lo, err, sizeof err);
     cr_assert(r->llm, "%s", err);
+    r->openai = cs_provider_new("openai", r->llm);
+    r->offline = cs_provider_new("offline", NULL);
+    cr_assert(r->openai && r->offline);
     cs_match_opts_t o = s_offline_opts();
-    o.llm = r->llm;
-    o.judge = true;
-    o.provider_vectors = provider_vectors;
+    o.judge = r->openai;
+    o.vectors = provider_vectors ? r->openai : r->offline;
     o.model = "gpt-4o-mini";
     o.embedding_model = "text-embedding-3-small";
     o.json_schema = true;
@@ -355,6 +359,8 @@ static void s_rig(rig_t *r, bool provider_vectors, int concurrency, bool band_al
 static void s_rig_free(rig_t *r)
 {
     cs_llm_destroy(&r->llm);
+    cs_provider_destroy(&r->openai);
+    cs_provider_destroy(&r->offline);
     cs_match_destroy(&r->m);
     s_sink_free(&r->sink);
     cs_catalog_destroy(&r->cat);
@@ -606,4 +612,84 @@ Test(match, without_vectors_a_call_passes_on_with_the_error, .timeout = 30)
     cr_assert(strstr(cs_rec_str(r.sink.out[0], "error"), "embeddings failed"), "%s",
               cs_rec_str(r.sink.out[0], "error"));
     s_rig_free(&r);
+}
+
+/* ---- the providers from the options ---------------------------------------------------------- */
+
+static const cs_option_t s_options[] = {
+    CS_PROVIDER_OPTIONS_ENDPOINT("the judge", "judge model"),
+    {"vectors", NULL, CS_OPT_STRING, "auto", "vectors", 0},
+    {"embedding-model", NULL, CS_OPT_STRING, "text-embedding-3-small", "embeddings model", 0},
+    {"embedding-dimensions", NULL, CS_OPT_INT, "0", "dimensions", 0},
+    {"price-embedding", NULL, CS_OPT_DOUBLE, NULL, "price", 0},
+    CS_PROVIDER_OPTION_CONCURRENCY,
+    CS_PROVIDER_OPTIONS_REQUESTS("judge answers", "60", "ends it at once"),
+    CS_PROVIDER_OPTIONS_PRICES("judge "),
+    {NULL, NULL, 0, NULL, NULL, 0},
+};
+
+/* cs_match_configure on the flags (NULL-terminated); its status. */
+static int s_configure(const char *const *flags, cs_match_opts_t *o, char *err, size_t errlen)
+{
+    char *argv[16] = {strdup("test")};
+    int argc = 1;
+    for (; flags[argc - 1] && argc < 15; argc++)
+        argv[argc] = strdup(flags[argc - 1]); /* a secret flag is wiped in place */
+    cs_config_t *cfg = cs_config_new("test", "test", s_options);
+    cr_assert_eq(cs_config_parse(cfg, argc, argv, false, err, errlen), 0, "%s", err);
+    *o = (cs_match_opts_t){0};
+    int rc = cs_match_configure(cfg, o, err, errlen);
+    cs_config_destroy(&cfg);
+    for (int i = 0; i < argc; i++)
+        free(argv[i]);
+    return rc;
+}
+
+Test(match, the_judge_and_the_vectors_come_from_the_provider_options)
+{
+    unsetenv("OPENAI_API_KEY");
+    unsetenv("CALLSIFT_PROVIDER");
+    cs_log_init("test");
+    cs_log_set_level(CS_LOG_ERROR);
+    char err[512] = "";
+    cs_match_opts_t o;
+
+    cr_assert_eq(s_configure((const char *[]){NULL}, &o, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(cs_provider_name(o.judge), "offline", "auto without a key");
+    cr_assert_eq(o.vectors, o.judge, "auto vectors: the judge's provider");
+    cr_assert_float_eq(o.link_above, 0.55, 1e-9, "the offline vectors' band");
+    cr_assert_float_eq(o.new_below, 0.25, 1e-9);
+    cs_match_t *m = cs_match_new(&o, s_sink, &(sink_t){0});
+    cr_assert_str_eq(cs_match_vector_model(m), CS_VEC_OFFLINE_MODEL);
+    cs_match_destroy(&m);
+    cs_match_unconfigure(&o);
+    cr_assert_null(o.judge);
+    cr_assert_null(o.vectors);
+
+    cr_assert_eq(
+        s_configure((const char *[]){"--openai-api-key", "sk-x", NULL}, &o, err, sizeof err), 0,
+        "%s", err);
+    cr_assert_str_eq(cs_provider_name(o.judge), "openai", "auto with a key");
+    cr_assert_eq(o.vectors, o.judge, "one provider, one client");
+    cr_assert_float_eq(o.link_above, 0.85, 1e-9, "the provider vectors' band");
+    cr_assert_float_eq(o.new_below, 0.50, 1e-9);
+    cr_assert_float_eq(o.price_embedding, 0.02, 1e-9, "the embeddings model's list price");
+    cr_assert_eq(o.max_attempts, 3);
+    cs_match_unconfigure(&o);
+
+    cr_assert_eq(s_configure((const char *[]){"--provider", "openai", "--vectors", "offline",
+                                              "--response-format", "json_object", NULL},
+                             &o, err, sizeof err),
+                 0, "%s", err);
+    cr_assert_str_eq(cs_provider_name(o.judge), "openai");
+    cr_assert_str_eq(cs_provider_name(o.vectors), "offline");
+    cr_assert_not(o.json_schema);
+    cr_assert_float_eq(o.link_above, 0.55, 1e-9, "the band follows the vectors");
+    cs_match_unconfigure(&o);
+
+    cr_assert_eq(s_configure((const char *[]){"--vectors", "nonsense", NULL}, &o, err, sizeof err),
+                 -1);
+    cr_assert_str_eq(err, "--vectors: expected openai, offline or auto, got 'nonsense'");
+    cr_assert_null(o.judge);
+    cs_log_reset();
 }

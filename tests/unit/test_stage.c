@@ -258,8 +258,6 @@ Test(stage, permanent_returns_3_at_once_when_stopping)
     int64_t t0 = cs_now_ms();
     cr_assert_eq(cs_stage_permanent("llm", "the LLM refuses", NULL, 30), CS_EXIT_PERMANENT);
     cr_assert_lt(cs_now_ms() - t0, 1000);
-    cr_assert(strstr(cs_stage_llm_health(CS_CAUSE_LLM_QUOTA), "quota"));
-    cr_assert(strstr(cs_stage_llm_health("llm_auth"), "OPENAI_API_KEY"));
     cr_assert_eq(cs_stage_oneshot_status(NULL, NULL), 0);
     cr_assert_eq(cs_stage_oneshot_status("HTTP 401", "llm_auth"), CS_EXIT_PERMANENT);
 }

@@ -1,0 +1,545 @@
+/* cs_extract: call records in, extraction records out, through the provider interface: the
+   offline provider (the built-in extractor, at once) and the openai provider against the fake
+   OpenAI server over real HTTP (good, fenced and invalid answers, usage and cost), and the
+   choice of a provider from the shared option rows. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "cs_config.h"
+#include "cs_extract.h"
+#include "cs_extract_ops.h"
+#include "cs_llm.h"
+#include "cs_log.h"
+#include "cs_provider.h"
+#include "cs_record.h"
+#include "fake_openai.h"
+
+#define WS "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+
+static void setup(void)
+{
+    cs_log_init("test");
+    cs_log_set_level(CS_LOG_ERROR);
+}
+
+static void teardown(void)
+{
+    cs_log_reset();
+}
+
+TestSuite(extract, .init = setup, .fini = teardown, .timeout = 60);
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+/* A call where the customer asks for one thing. */
+static json_t *s_call(const char *external_id)
+{
+    json_t *call = cs_record_new(CS_KIND_CALL);
+    cr_assert_not_null(call);
+    json_object_set_new(call, "workspace_id", json_string(WS));
+    json_object_set_new(call, "source", json_string("replay"));
+    json_object_set_new(call, "external_id", json_string(external_id));
+    json_object_set_new(call, "started_at", json_string("2025-10-20T17:27:28Z"));
+    json_object_set_new(call, "title", json_string("Acme discovery"));
+    json_t *t =
+        json_pack("[{s:s, s:s, s:s, s:i, s:s}, {s:s, s:s, s:s, s:i, s:s}]", "speaker_id", "1",
+                  "speaker", "Steve Park", "affiliation", "Internal", "start_ms", 0, "text",
+                  "Thanks for joining! We also have a Salesforce integration.", "speaker_id", "2",
+                  "speaker", "Dana Lee", "affiliation", "External", "start_ms", 5000, "text",
+                  "We really need a way to sync tickets with Salesforce.");
+    cr_assert_not_null(t);
+    json_object_set_new(call, "transcript", t);
+    return call;
+}
+
+static json_t *s_themes(void)
+{
+    json_t *t =
+        json_pack("[{s:s, s:s, s:b}, {s:s, s:s, s:b}]", "name", "Apps and Integrations",
+                  "description", "Third-party integrations with CRM, Slack", "is_default", 0,
+                  "name", "Uncategorized", "description", "Everything else", "is_default", 1);
+    cr_assert_not_null(t);
+    return t;
+}
+
+/* An answer the LLM could give for s_call: one request quoting the customer. */
+#define GOOD_ANSWER                                                                                \
+    "{\"feature_requests\": [{\"title\": \"Sync tickets with Salesforce\", \"description\": "      \
+    "\"Two-way ticket sync\", \"urgency\": \"high\", \"theme\": \"Apps and Integrations\", "       \
+    "\"quote\": \"We really need a way to sync tickets with Salesforce.\", \"speaker\": "          \
+    "\"Dana Lee\"}], \"bug_reports\": [], \"sentiment\": {\"overall\": \"positive\", \"score\": "  \
+    "0.4}, \"pain_points\": [\"manual ticket copying\"], \"summary\": \"Acme wants ticket "        \
+    "sync.\"}"
+
+/* What the engine handed back. */
+typedef struct {
+    json_t *records[8];
+    int n;
+} s_sink_t;
+
+static void s_keep(void *arg, json_t *rec)
+{
+    s_sink_t *sink = arg;
+    cr_assert_lt(sink->n, 8);
+    sink->records[sink->n++] = rec;
+}
+
+static void s_sink_free(s_sink_t *sink)
+{
+    for (int i = 0; i < sink->n; i++)
+        json_decref(sink->records[i]);
+    sink->n = 0;
+}
+
+/* The openai provider against a fresh fake server. */
+typedef struct {
+    fake_openai_t *fake;
+    cs_llm_t *llm;
+    cs_provider_t *provider;
+} s_remote_t;
+
+static void s_remote_start(s_remote_t *r)
+{
+    r->fake = fake_openai_start();
+    cr_assert_not_null(r->fake);
+    cs_llm_opts_t lo = {.base_url = fake_openai_url(r->fake),
+                        .api_key = "sk-test",
+                        .concurrency = 2,
+                        .timeout_ms = 10000,
+                        .backoff_base_ms = 10,
+                        .backoff_cap_ms = 50};
+    char err[256];
+    r->llm = cs_llm_new(&lo, err, sizeof err);
+    cr_assert_not_null(r->llm, "%s", err);
+    r->provider = cs_provider_new("openai", r->llm);
+    cr_assert_not_null(r->provider);
+}
+
+static void s_remote_stop(s_remote_t *r)
+{
+    cs_provider_destroy(&r->provider);
+    cs_llm_destroy(&r->llm);
+    fake_openai_stop(&r->fake);
+}
+
+static cs_extract_opts_t s_openai_opts(s_remote_t *r)
+{
+    return (cs_extract_opts_t){.provider = r->provider,
+                               .llm = {.model = "gpt-4o-mini",
+                                       .json_schema = true,
+                                       .max_attempts = 2,
+                                       .price_input = 0.15,
+                                       .price_output = 0.60},
+                               .temperature = 0.3,
+                               .max_input_tokens = 12000};
+}
+
+static void s_push_chat(s_remote_t *r, const char *content, long pt, long ct)
+{
+    fake_openai_answer_t a = {
+        .kind = FAKE_OPENAI_CHAT, .content = content, .prompt_tokens = pt, .completion_tokens = ct};
+    cr_assert_eq(fake_openai_push(r->fake, "/chat/completions", &a), 0);
+}
+
+/* Submit one call and drive the engine until it comes out. */
+static json_t *s_extract_one(cs_extract_t *ex, s_sink_t *sink, const char *id)
+{
+    json_t *themes = s_themes();
+    int before = sink->n;
+    cs_extract_submit(ex, s_call(id), themes);
+    json_decref(themes);
+    for (int i = 0; i < 200 && cs_extract_run(ex, 100) > 0; i++)
+        ;
+    cr_assert_eq(cs_extract_pending(ex), 0);
+    cr_assert_eq(sink->n, before + 1);
+    return sink->records[before];
+}
+
+static const json_t *s_requests(const json_t *rec)
+{
+    return json_object_get(json_object_get(rec, "insights"), "feature_requests");
+}
+
+/* ---- the offline provider ------------------------------------------------------------------- */
+
+Test(extract, offline_answers_before_submit_returns_with_its_usage)
+{
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = {.provider = NULL}; /* no provider: the local one */
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    cr_assert_not_null(ex);
+    json_t *themes = s_themes();
+    cs_extract_submit(ex, s_call("c1"), themes);
+    json_decref(themes);
+    cr_assert_eq(sink.n, 1, "the offline provider answers at once");
+    cr_assert_eq(cs_extract_pending(ex), 0);
+    json_t *rec = sink.records[0];
+    cr_assert_str_eq(cs_rec_str(rec, "kind"), "extraction");
+    cr_assert_null(json_object_get(rec, "error"));
+    cr_assert_eq(json_array_size(s_requests(rec)), 1);
+    cr_assert_str_eq(cs_rec_str(json_array_get(s_requests(rec), 0), "title"),
+                     "Sync tickets with Salesforce");
+    const json_t *llm = json_object_get(rec, "llm");
+    cr_assert_str_eq(cs_rec_str(llm, "provider"), "offline");
+    cr_assert_str_eq(cs_rec_str(llm, "model"), "offline");
+    cr_assert_eq(cs_rec_int(llm, "prompt_tokens", -1), 0);
+    cr_assert_eq(cs_rec_int(llm, "attempts", -1), 1);
+    cr_assert_float_eq(cs_rec_num(llm, "cost_usd", -1), 0.0, 1e-12);
+    char err[256];
+    cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "%s", err);
+    cr_assert_null(cs_extract_fatal(ex, NULL), "the offline provider never refuses");
+    cs_extract_totals_t t;
+    cs_extract_totals(ex, &t);
+    cr_assert_eq(t.calls, 1);
+    cr_assert_eq(t.features, 1);
+    cr_assert_eq(t.requests, 0);
+    cr_assert_eq(t.failed, 0);
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    cr_assert_null(ex);
+    cs_extract_destroy(&ex); /* NULL is fine */
+}
+
+Test(extract, extract_false_and_empty_transcripts_never_reach_the_provider)
+{
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    cr_assert_not_null(ex);
+    json_t *themes = s_themes();
+    json_t *skip = s_call("skip");
+    json_object_set_new(skip, "flags", json_pack("{s:b}", "extract", 0));
+    cs_extract_submit(ex, skip, themes);
+    json_t *empty = s_call("empty");
+    json_object_set_new(empty, "transcript", json_array());
+    cs_extract_submit(ex, empty, themes);
+    json_decref(themes);
+    cr_assert_eq(sink.n, 2, "both come out before submit returns");
+    cr_assert_str_eq(cs_rec_str(sink.records[0], "kind"), "extraction");
+    cr_assert_null(json_object_get(sink.records[0], "insights"));
+    cr_assert_null(json_object_get(sink.records[0], "llm"));
+    cr_assert_eq(json_array_size(s_requests(sink.records[1])), 0);
+    cr_assert_str_eq(
+        cs_rec_str(json_object_get(json_object_get(sink.records[1], "insights"), "sentiment"),
+                   "overall"),
+        "neutral");
+    cr_assert_eq(fake_openai_request_count(r.fake), 0);
+    cs_extract_totals_t t;
+    cs_extract_totals(ex, &t);
+    cr_assert_eq(t.calls, 2);
+    cr_assert_eq(t.passed_through, 1);
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+}
+
+/* ---- the openai provider, over HTTP ---------------------------------------------------------- */
+
+Test(extract, openai_good_answer_with_usage_and_cost)
+{
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    s_push_chat(&r, GOOD_ANSWER, 1000, 200);
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    cr_assert_not_null(ex);
+    json_t *rec = s_extract_one(ex, &sink, "c1");
+    cr_assert_null(json_object_get(rec, "error"), "%s", cs_rec_str(rec, "error"));
+    cr_assert_eq(json_array_size(s_requests(rec)), 1);
+    const json_t *req = json_array_get(s_requests(rec), 0);
+    cr_assert_str_eq(cs_rec_str(req, "title"), "Sync tickets with Salesforce");
+    cr_assert_str_eq(cs_rec_str(req, "theme"), "Apps and Integrations");
+    cr_assert_str_eq(cs_rec_str(req, "quote"),
+                     "We really need a way to sync tickets with Salesforce.");
+    const json_t *llm = json_object_get(rec, "llm");
+    cr_assert_str_eq(cs_rec_str(llm, "provider"), "openai");
+    cr_assert_str_eq(cs_rec_str(llm, "model"), "gpt-4o-mini");
+    cr_assert_eq(cs_rec_int(llm, "prompt_tokens", -1), 1000);
+    cr_assert_eq(cs_rec_int(llm, "completion_tokens", -1), 200);
+    cr_assert_eq(cs_rec_int(llm, "attempts", -1), 1);
+    /* 1000 * 0.15 / 1e6 + 200 * 0.60 / 1e6 */
+    cr_assert_float_eq(cs_rec_num(llm, "cost_usd", -1), 0.00027, 1e-9);
+    char err[256];
+    cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "%s", err);
+
+    /* the request went to the chat endpoint with the configured model */
+    const fake_openai_request_t *sent = fake_openai_last_request(r.fake, "/chat/completions");
+    cr_assert_not_null(sent);
+    cr_assert_str_eq(cs_rec_str(sent->body, "model"), "gpt-4o-mini");
+    cr_assert_str_eq(sent->authorization, "Bearer sk-test");
+
+    cs_extract_totals_t t;
+    cs_extract_totals(ex, &t);
+    cr_assert_eq(t.requests, 1);
+    cr_assert_eq(t.prompt_tokens, 1000);
+    cr_assert_eq(t.completion_tokens, 200);
+    cr_assert_eq(t.features, 1);
+    cr_assert_eq(t.failed, 0);
+    cr_assert_float_eq(t.cost_usd, 0.00027, 1e-9);
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+}
+
+Test(extract, openai_fenced_answer_is_read_inside_its_fence)
+{
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    s_push_chat(&r, "```json\n" GOOD_ANSWER "\n```\n", 10, 10);
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    json_t *rec = s_extract_one(ex, &sink, "c1");
+    cr_assert_null(json_object_get(rec, "error"), "%s", cs_rec_str(rec, "error"));
+    cr_assert_eq(json_array_size(s_requests(rec)), 1);
+    cr_assert_eq(cs_rec_int(json_object_get(rec, "llm"), "attempts", -1), 1);
+    cr_assert_eq(fake_openai_count(r.fake, "/chat/completions"), 1);
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+}
+
+Test(extract, openai_invalid_answer_is_asked_again_then_accepted)
+{
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    s_push_chat(&r, "Sure! Here are the features: sync.", 100, 10);
+    s_push_chat(&r, GOOD_ANSWER, 100, 50);
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    json_t *rec = s_extract_one(ex, &sink, "c1");
+    cr_assert_null(json_object_get(rec, "error"), "%s", cs_rec_str(rec, "error"));
+    cr_assert_eq(json_array_size(s_requests(rec)), 1);
+    const json_t *llm = json_object_get(rec, "llm");
+    cr_assert_eq(cs_rec_int(llm, "attempts", -1), 2);
+    cr_assert_eq(cs_rec_int(llm, "prompt_tokens", -1), 200, "both answers are paid for");
+    cr_assert_eq(cs_rec_int(llm, "completion_tokens", -1), 60);
+    cs_extract_totals_t t;
+    cs_extract_totals(ex, &t);
+    cr_assert_eq(t.invalid_answers, 1);
+    cr_assert_eq(t.requests, 2);
+    cr_assert_eq(t.failed, 0);
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+}
+
+Test(extract, openai_answers_that_stay_invalid_fail_the_call_with_their_cause)
+{
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    s_push_chat(&r, "not json", 100, 10);
+    s_push_chat(&r, "[1, 2, 3]", 100, 10);
+    s_push_chat(&r, GOOD_ANSWER, 100, 10); /* never asked: max_attempts is 2 */
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    json_t *rec = s_extract_one(ex, &sink, "c1");
+    cr_assert_str_eq(cs_rec_str(rec, "error_cause"), CS_CAUSE_LLM_INVALID);
+    cr_assert(strstr(cs_rec_str(rec, "error"), "invalid LLM answer after 2 attempts"), "%s",
+              cs_rec_str(rec, "error"));
+    cr_assert_null(json_object_get(rec, "insights"), "a failed call carries no insights");
+    const json_t *llm = json_object_get(rec, "llm");
+    cr_assert_str_eq(cs_rec_str(llm, "provider"), "openai");
+    cr_assert_eq(cs_rec_int(llm, "attempts", -1), 2);
+    cr_assert_eq(cs_rec_int(llm, "prompt_tokens", -1), 200);
+    cr_assert_eq(fake_openai_count(r.fake, "/chat/completions"), 2);
+    cr_assert_eq(fake_openai_pending_answers(r.fake), 1);
+    char err[256];
+    cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "%s", err);
+    cs_extract_totals_t t;
+    cs_extract_totals(ex, &t);
+    cr_assert_eq(t.invalid_answers, 2);
+    cr_assert_eq(t.failed, 1);
+    cr_assert_eq(t.features, 0);
+    cr_assert_null(cs_extract_fatal(ex, NULL), "invalid answers are no refusal");
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+}
+
+Test(extract, openai_answer_cut_at_the_token_limit_is_invalid)
+{
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    fake_openai_answer_t cut = {
+        .kind = FAKE_OPENAI_CHAT, .content = GOOD_ANSWER, .finish_reason = "length"};
+    cr_assert_eq(fake_openai_push(r.fake, "/chat/completions", &cut), 0);
+    cr_assert_eq(fake_openai_push(r.fake, "/chat/completions", &cut), 0);
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    json_t *rec = s_extract_one(ex, &sink, "c1");
+    cr_assert_str_eq(cs_rec_str(rec, "error_cause"), CS_CAUSE_LLM_INVALID);
+    cr_assert(strstr(cs_rec_str(rec, "error"), "cut off at the token limit"), "%s",
+              cs_rec_str(rec, "error"));
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+}
+
+Test(extract, openai_refusing_the_key_is_fatal_for_this_and_every_later_call)
+{
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    fake_openai_set_api_key(r.fake, "sk-other");
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    json_t *first = s_extract_one(ex, &sink, "c1");
+    cr_assert_str_eq(cs_rec_str(first, "error_cause"), CS_CAUSE_LLM_AUTH);
+    const char *cause = NULL;
+    cr_assert_not_null(cs_extract_fatal(ex, &cause));
+    cr_assert_str_eq(cause, CS_CAUSE_LLM_AUTH);
+    json_t *second = s_extract_one(ex, &sink, "c2");
+    cr_assert_str_eq(cs_rec_str(second, "error_cause"), CS_CAUSE_LLM_AUTH);
+    cr_assert_eq(fake_openai_count(r.fake, "/chat/completions"), 1, "nothing sent after a 401");
+    cr_assert(strstr(cs_provider_health(cause), "OPENAI_API_KEY"));
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+}
+
+Test(extract, openai_long_call_is_asked_in_chunks_and_merged)
+{
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    s_push_chat(&r, GOOD_ANSWER, 10, 10);
+    s_push_chat(&r, GOOD_ANSWER, 10, 10);
+    s_push_chat(&r, GOOD_ANSWER, 10, 10);
+    s_push_chat(&r, GOOD_ANSWER, 10, 10);
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    o.max_input_tokens = 500; /* the smallest budget */
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    json_t *themes = s_themes();
+    json_t *call = s_call("long");
+    json_t *t = json_object_get(call, "transcript");
+    char text[1200];
+    memset(text, 'a', sizeof text - 1);
+    for (size_t i = 5; i < sizeof text - 1; i += 6)
+        text[i] = ' ';
+    text[sizeof text - 1] = '\0';
+    for (int i = 0; i < 3; i++)
+        json_array_append_new(t, json_pack("{s:s, s:s, s:s, s:i, s:s}", "speaker_id", "1",
+                                           "speaker", "Steve Park", "affiliation", "Internal",
+                                           "start_ms", 10000 + i * 1000, "text", text));
+    cs_extract_submit(ex, call, themes);
+    json_decref(themes);
+    for (int i = 0; i < 200 && cs_extract_run(ex, 100) > 0; i++)
+        ;
+    cr_assert_eq(sink.n, 1);
+    json_t *rec = sink.records[0];
+    int asked = (int)fake_openai_count(r.fake, "/chat/completions");
+    cr_assert_gt(asked, 1, "a long call is asked in parts");
+    cr_assert_null(json_object_get(rec, "error"), "%s", cs_rec_str(rec, "error"));
+    cr_assert_eq(json_array_size(s_requests(rec)), 1, "the parts' one request is merged once");
+    cr_assert_eq(cs_rec_int(json_object_get(rec, "llm"), "attempts", -1), asked);
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+}
+
+/* ---- choosing the provider from the options -------------------------------------------------- */
+
+static const cs_option_t s_options[] = {
+    CS_PROVIDER_OPTIONS_ENDPOINT("openai, offline, or auto", "chat model"),
+    {"temperature", NULL, CS_OPT_DOUBLE, "0.3", "sampling temperature", 0},
+    {"max-input-tokens", NULL, CS_OPT_INT, "12000", "chunk budget", CS_OPT_POSITIVE},
+    CS_PROVIDER_OPTION_CONCURRENCY,
+    CS_PROVIDER_OPTIONS_REQUESTS("answers asked per chunk", "120", "fails the call"),
+    CS_PROVIDER_OPTIONS_PRICES(""),
+    {NULL, NULL, 0, NULL, NULL, 0},
+};
+
+/* cs_extract_configure on argv (NULL-terminated); its status, the error in err. */
+static int s_configure(const char *const *args, cs_extract_opts_t *o, char *err, size_t errlen)
+{
+    /* copies: a secret given as a flag is wiped from argv */
+    char *argv[16] = {strdup("test")};
+    int argc = 1;
+    for (; args[argc - 1] && argc < 15; argc++)
+        argv[argc] = strdup(args[argc - 1]);
+    cs_config_t *cfg = cs_config_new("test", "test", s_options);
+    cr_assert_not_null(cfg);
+    cr_assert_eq(cs_config_parse(cfg, argc, argv, false, err, errlen), 0, "%s", err);
+    *o = (cs_extract_opts_t){0};
+    int rc = cs_extract_configure(cfg, o, err, errlen);
+    if (rc == 0) {
+        cr_assert_eq(o->max_input_tokens, 12000);
+        cr_assert_eq(o->llm.max_attempts, 3);
+    }
+    cs_config_destroy(&cfg);
+    for (int i = 0; i < argc; i++)
+        free(argv[i]);
+    return rc;
+}
+
+Test(extract, the_provider_is_chosen_by_name_from_the_shared_option_rows)
+{
+    unsetenv("OPENAI_API_KEY");
+    unsetenv("CALLSIFT_PROVIDER");
+    char err[512] = "";
+    cs_extract_opts_t o;
+
+    cr_assert_eq(s_configure((const char *[]){NULL}, &o, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(cs_provider_name(o.provider), "offline", "auto without a key: offline");
+    cr_assert_null(cs_provider_client(o.provider));
+    cs_provider_destroy(&o.provider);
+
+    cr_assert_eq(
+        s_configure((const char *[]){"--openai-api-key", "sk-x", "--model", "gpt-4o-mini", NULL},
+                    &o, err, sizeof err),
+        0, "%s", err);
+    cr_assert_str_eq(cs_provider_name(o.provider), "openai", "auto with a key: openai");
+    cr_assert_not_null(cs_provider_client(o.provider));
+    cr_assert(o.llm.json_schema);
+    cr_assert_float_eq(o.llm.price_input, 0.15, 1e-9, "the model's list price");
+    cs_provider_destroy(&o.provider);
+
+    cr_assert_eq(s_configure((const char *[]){"--provider", "openai", "--response-format",
+                                              "json_object", "--price-input", "2", NULL},
+                             &o, err, sizeof err),
+                 0, "%s", err);
+    cr_assert_str_eq(cs_provider_name(o.provider), "openai");
+    cr_assert_not(o.llm.json_schema);
+    cr_assert_float_eq(o.llm.price_input, 2.0, 1e-9);
+    cs_provider_destroy(&o.provider);
+
+    cr_assert_eq(s_configure((const char *[]){"--provider", "nonsense", NULL}, &o, err, sizeof err),
+                 -1);
+    cr_assert_str_eq(err, "--provider: expected openai, offline or auto, got 'nonsense'");
+    cr_assert_null(o.provider);
+
+    cr_assert_eq(
+        s_configure((const char *[]){"--response-format", "xml", NULL}, &o, err, sizeof err), -1);
+    cr_assert(strstr(err, "--response-format"), "%s", err);
+    cr_assert_null(o.provider);
+}
+
+Test(extract, every_provider_row_is_found_by_its_name)
+{
+    cr_assert_eq(cs_extract_ops_find("offline"), &cs_extract_offline_ops);
+    cr_assert_eq(cs_extract_ops_find("openai"), &cs_extract_openai_ops);
+    cr_assert_null(cs_extract_ops_find("nonsense"));
+    cr_assert_null(cs_extract_ops_find(NULL));
+    cr_assert_null(cs_provider_new("nonsense", NULL));
+
+    /* the openai extraction needs its client: without one it cannot start */
+    cs_provider_t *bare = cs_provider_new("openai", NULL);
+    cr_assert_not_null(bare);
+    cs_extract_opts_t o = {.provider = bare};
+    s_sink_t sink = {0};
+    cr_assert_null(cs_extract_new(&o, s_keep, &sink));
+    cr_assert_eq(cs_provider_run(bare, 0), 0);
+    cr_assert_null(cs_provider_fatal(bare, NULL));
+    cs_provider_destroy(&bare);
+    cr_assert_null(bare);
+}
