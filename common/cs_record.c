@@ -492,3 +492,26 @@ double cs_rec_num(const json_t *obj, const char *key, double dflt)
     const json_t *v = json_object_get(obj, key);
     return json_is_number(v) ? json_number_value(v) : dflt;
 }
+
+const char *cs_json_type_name(const json_t *v)
+{
+    if (!v)
+        return "null";
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "integer";
+    case JSON_REAL:
+        return "real";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "boolean";
+    default:
+        return "null";
+    }
+}

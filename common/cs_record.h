@@ -99,6 +99,10 @@ cs_kind_t cs_kind_from_name(const char *name);
    with json_decref. NULL for CS_KIND_UNKNOWN (or an out-of-range value) and out of memory. */
 json_t *cs_record_new(cs_kind_t kind);
 
+/* The JSON type of v as error messages name it: "object", "array", "string", "integer", "real",
+   "boolean", "null" (also for NULL). Static text; can't fail. */
+const char *cs_json_type_name(const json_t *v);
+
 /* Typed getters on an object (a record or a nested object such as "customer"). `obj` may be
    NULL or not an object: they then behave as for an absent key. */
 

@@ -328,27 +328,6 @@ int cs_record_schema_limits(cs_record_walk_t *w, const json_t *v, int depth)
     }
 }
 
-static const char *s_json_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "object";
-    case JSON_ARRAY:
-        return "array";
-    case JSON_STRING:
-        return "string";
-    case JSON_INTEGER:
-        return "integer";
-    case JSON_REAL:
-        return "real";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "boolean";
-    default:
-        return "null";
-    }
-}
-
 static const char *s_ftype_name(cs_field_type_t type)
 {
     switch (type) {
@@ -409,7 +388,7 @@ static int s_check_value(cs_record_walk_t *w, const cs_record_field_t *f, cs_fie
     }
     if (!ok)
         return cs_record_walk_report(w, "expected %s, got %s", s_ftype_name(type),
-                                     s_json_type_name(v));
+                                     cs_json_type_name(v));
 
     if (type == CS_FIELD_STRING || type == CS_FIELD_UUID || type == CS_FIELD_TIME) {
         const char *s = json_string_value(v);
@@ -494,12 +473,13 @@ int cs_record_schema_check(cs_record_walk_t *w, const json_t *rec)
 {
     if (!json_is_object(rec))
         return cs_record_walk_report(w, "record is %s, not an object",
-                                     rec ? s_json_type_name(rec) : "NULL");
+                                     rec ? cs_json_type_name(rec) : "NULL");
     const json_t *v = json_object_get(rec, "v");
     if (!v)
         return cs_record_walk_report(w, "missing field 'v'");
     if (!json_is_integer(v))
-        return cs_record_walk_report(w, "field 'v': expected integer, got %s", s_json_type_name(v));
+        return cs_record_walk_report(w, "field 'v': expected integer, got %s",
+                                     cs_json_type_name(v));
     if (json_integer_value(v) != CS_RECORD_VERSION)
         return cs_record_walk_report(w, "unsupported version %lld",
                                      (long long)json_integer_value(v));
@@ -508,7 +488,7 @@ int cs_record_schema_check(cs_record_walk_t *w, const json_t *rec)
         return cs_record_walk_report(w, "missing field 'kind'");
     if (!json_is_string(kind))
         return cs_record_walk_report(w, "field 'kind': expected string, got %s",
-                                     s_json_type_name(kind));
+                                     cs_json_type_name(kind));
     cs_kind_t k = cs_kind_from_name(json_string_value(kind));
     if (k == CS_KIND_UNKNOWN)
         return cs_record_walk_report(w, "unknown kind '%.64s'", json_string_value(kind));

@@ -89,7 +89,7 @@ void cs_replay_set_max_line(cs_replay_t *self, size_t bytes)
 
 /* Make in[pos..len) non-empty. Returns false at the end of the input (or after an error, with
    read_errno set). */
-static bool fill(cs_replay_t *self)
+static bool s_fill(cs_replay_t *self)
 {
     if (self->pos < self->len)
         return true;
@@ -111,7 +111,7 @@ static bool fill(cs_replay_t *self)
 
 /* Room for `need` bytes in the line buffer, growing it geometrically up to max_line + 2 (the
    longest line kept, a '\r' and the NUL). */
-static bool reserve(cs_replay_t *self, size_t need)
+static bool s_reserve(cs_replay_t *self, size_t need)
 {
     if (need <= self->cap)
         return true;
@@ -136,12 +136,12 @@ typedef enum { LINE_OK, LINE_TOO_LONG, LINE_NO_MEMORY, LINE_END } line_status_t;
 /* Read the next line into buf, without its "\n" or "\r\n", NUL-terminated, its length in *len;
    *newline says whether it ended in one (false for a last line cut short). A line over
    max_line bytes (or one memory runs out for) is read through and discarded. */
-static line_status_t read_line(cs_replay_t *self, size_t *len, bool *newline)
+static line_status_t s_read_line(cs_replay_t *self, size_t *len, bool *newline)
 {
     line_status_t status = LINE_OK;
     size_t n = 0;
     bool any = false, ended = false;
-    while (!ended && fill(self)) {
+    while (!ended && s_fill(self)) {
         any = true;
         const char *start = self->in + self->pos;
         size_t avail = self->len - self->pos;
@@ -153,7 +153,7 @@ static line_status_t read_line(cs_replay_t *self, size_t *len, bool *newline)
             continue;
         if (take > self->max_line + 1 - n) { /* + 1: a '\r' may still go */
             status = LINE_TOO_LONG;
-        } else if (!reserve(self, n + take + 1)) {
+        } else if (!s_reserve(self, n + take + 1)) {
             status = LINE_NO_MEMORY;
         } else {
             memcpy(self->buf + n, start, take);
@@ -169,14 +169,14 @@ static line_status_t read_line(cs_replay_t *self, size_t *len, bool *newline)
         n--;
     if (n > self->max_line)
         return LINE_TOO_LONG;
-    if (!reserve(self, n + 1))
+    if (!s_reserve(self, n + 1))
         return LINE_NO_MEMORY;
     self->buf[n] = '\0';
     *len = n;
     return LINE_OK;
 }
 
-static bool blank(const char *s, size_t n)
+static bool s_blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\f' && s[i] != '\v')
@@ -184,7 +184,7 @@ static bool blank(const char *s, size_t n)
     return true;
 }
 
-static const char *json_kind(const json_t *v)
+static const char *s_json_kind(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT:
@@ -205,7 +205,7 @@ static const char *json_kind(const json_t *v)
 }
 
 /* Parse one line; NULL with the reason (without the FILE:LINE prefix) in why. */
-static json_t *parse_line(const char *text, size_t len, char *why, size_t whylen)
+static json_t *s_parse_line(const char *text, size_t len, char *why, size_t whylen)
 {
     json_error_t jerr;
     json_t *v = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
@@ -215,7 +215,7 @@ static json_t *parse_line(const char *text, size_t len, char *why, size_t whylen
     }
     const char *problem = NULL;
     if (!json_is_object(v)) {
-        snprintf(why, whylen, "expected a JSON object (a Gong call), got %s", json_kind(v));
+        snprintf(why, whylen, "expected a JSON object (a Gong call), got %s", s_json_kind(v));
         json_decref(v);
         return NULL;
     }
@@ -236,7 +236,7 @@ static json_t *parse_line(const char *text, size_t len, char *why, size_t whylen
 static char s_first_char(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!blank(s + i, 1))
+        if (!s_blank(s + i, 1))
             return s[i];
     return 0;
 }
@@ -291,7 +291,7 @@ static int s_whole_document(cs_replay_t *self, size_t len, json_t **doc, char *w
     for (;;) {
         size_t l = 0;
         bool nl = false;
-        line_status_t st2 = read_line(self, &l, &nl);
+        line_status_t st2 = s_read_line(self, &l, &nl);
         if (st2 == LINE_END)
             break;
         self->line++;
@@ -353,7 +353,7 @@ json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen)
     for (;;) {
         size_t len = 0;
         bool newline = true;
-        line_status_t status = read_line(self, &len, &newline);
+        line_status_t status = s_read_line(self, &len, &newline);
         if (status == LINE_END) {
             *eof = true;
             if (self->read_errno)
@@ -373,10 +373,10 @@ json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen)
                     self->line);
             return NULL;
         }
-        if (blank(self->buf, len))
+        if (s_blank(self->buf, len))
             continue;
         char why[256];
-        json_t *call = parse_line(self->buf, len, why, sizeof why);
+        json_t *call = s_parse_line(self->buf, len, why, sizeof why);
         if (call) {
             self->good++;
             return call;
@@ -385,7 +385,7 @@ json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen)
            pretty-printed call or an array of calls), which is one mistake, not many */
         char first = s_first_char(self->buf, len);
         size_t lead = strspn(self->buf, " \t\r");
-        bool lone = (first == '[' || first == '{') && blank(self->buf + lead + 1, len - lead - 1);
+        bool lone = (first == '[' || first == '{') && s_blank(self->buf + lead + 1, len - lead - 1);
         /* a pipe is gathered, hence spent: only when the first line is "[" or "{" alone, which
            no JSON Lines call is; a regular file is reread from its start without losing it */
         if (self->good == 0 && !self->any_bad && (first == '[' || first == '{') &&
@@ -458,7 +458,7 @@ long cs_replay_count_calls(const char *path)
             if (chunk[i] == '\n') {
                 lines += content;
                 content = false;
-            } else if (!content && !blank(chunk + i, 1)) {
+            } else if (!content && !s_blank(chunk + i, 1)) {
                 content = true;
             }
         }
@@ -536,7 +536,7 @@ cs_recorder_t *cs_recorder_open(const char *path, char *err, size_t errlen)
     return self;
 }
 
-static int write_chunk(const char *buffer, size_t size, void *data)
+static int s_write_chunk(const char *buffer, size_t size, void *data)
 {
     return fwrite(buffer, 1, size, (FILE *)data) == size ? 0 : -1;
 }
@@ -561,7 +561,7 @@ int cs_recorder_write(cs_recorder_t *self, const json_t *gong_call, const json_t
         return cs_fail(err, errlen, "%s: out of memory", self->name);
     }
     errno = 0;
-    rc = json_dump_callback(line, write_chunk, self->fp, JSON_COMPACT);
+    rc = json_dump_callback(line, s_write_chunk, self->fp, JSON_COMPACT);
     json_decref(line);
     if (rc == 0 && (fputc('\n', self->fp) == EOF || fflush(self->fp) != 0))
         rc = -1;

@@ -1053,3 +1053,13 @@ Test(record, urgency_levels_rank_lowest_first)
     cr_expect_null(CS_URGENCY_LEVELS[4]);
     cr_expect_str_eq(CS_DEFAULT_THEME_NAME, "Uncategorized");
 }
+
+Test(record, json_type_names)
+{
+    json_t *v = json_pack("[{}, [], s, i, f, b, n]", "x", 1, 1.5, 1);
+    const char *want[] = {"object", "array", "string", "integer", "real", "boolean", "null"};
+    for (size_t i = 0; i < json_array_size(v); i++)
+        cr_expect_str_eq(cs_json_type_name(json_array_get(v, i)), want[i], "element %zu", i);
+    cr_expect_str_eq(cs_json_type_name(NULL), "null");
+    json_decref(v);
+}
