@@ -6,8 +6,8 @@
 #   * the extractor has no container_name and no ports, and binds nothing, so that
 #     `docker compose up --scale extractor=N` works with no other change;
 #   * deploy/.env.example keeps to what both compose and run-local.sh --env-file read alike;
-#   * shellcheck: deploy/*.sh and tests/e2e/*.sh at every severity, scripts/*/*.sh and .ci/run at
-#     warning and above;
+#   * shellcheck: deploy/*.sh and tests/e2e/*.sh (following what they source) at every
+#     severity, scripts/*/*.sh and .ci/run at warning and above;
 #   * the shell of every RUN instruction of deploy/Dockerfile (continuations joined): sh -n,
 #     then shellcheck with -s sh (RUN runs /bin/sh -c, dash on Debian).
 #
@@ -88,7 +88,7 @@ fi
 # ---- shell scripts ---------------------------------------------------------------------------
 for f in deploy/*.sh tests/e2e/*.sh; do
     [ -e "$f" ] || continue
-    if shellcheck "$f" >"$tmp/sc" 2>&1; then ok "shellcheck $f"; else fail "shellcheck $f:
+    if shellcheck -x -P SCRIPTDIR "$f" >"$tmp/sc" 2>&1; then ok "shellcheck $f"; else fail "shellcheck $f:
 $(cat "$tmp/sc")"; fi
 done
 for f in scripts/*/*.sh .ci/run; do

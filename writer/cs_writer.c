@@ -420,7 +420,7 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
    count grows by its links to this message, and its first/last mention takes this call's date
    into account. A commit's cost does not grow with a feature's mentions: the other links are
    never read. The UPDATE locks the feature rows, so concurrent writers add up. */
-static int s_recount(tx_t *tx, const char *ids)
+static int s_count_mentions(tx_t *tx, const char *ids)
 {
     const char *params[] = {ids, tx->message_id};
     PGresult *res = s_exec(tx,
@@ -507,7 +507,7 @@ cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *messag
         off += (size_t)sprintf(ids + off, "%s%s", i ? "," : "", feature_id);
     }
     sprintf(ids + off, "}");
-    int rc = n ? s_recount(&tx, ids) : 0;
+    int rc = n ? s_count_mentions(&tx, ids) : 0;
     free(ids);
     if (rc != 0 || cs_db_command(db, "COMMIT", 0, NULL, err, errlen) != 0)
         return s_abort(&tx);

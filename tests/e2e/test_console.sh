@@ -23,6 +23,7 @@
 set -euo pipefail
 
 e2e_name=test_console
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_bin "${1:-$here/build/bin}" callsift callsift-writer callsift-matcher callsift-extractor callsift-fetcher
 e2e_need_pg

@@ -16,6 +16,7 @@
 set -euo pipefail
 
 e2e_name=test_install
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 build=${1:-$here/build}
 [ -f "$build/CMakeCache.txt" ] || fail "no configured build directory '$build' (make build)"

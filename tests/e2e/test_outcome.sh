@@ -15,6 +15,7 @@
 set -euo pipefail
 
 e2e_name=test_outcome
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_bin "${1:-$here/build/bin}"
 e2e_need_pg
