@@ -3,6 +3,9 @@
 # Criterion runs every test in a child process whose exit status valgrind's --error-exitcode
 # does not reach the runner through, so each process writes its own log and the logs are
 # scanned: any "definitely/indirectly lost" bytes or any error fails.
+# Valgrind runs one thread at a time; --fair-sched=yes hands the CPU round the threads in turn,
+# so a fake server's thread does not wait behind the client's and the arrival times that the
+# pacing tests read stay close to when requests were sent.
 set -euo pipefail
 build=${1:-build}
 : "${DATABASE_URL:?run through scripts/ci/with-pg.sh, or set DATABASE_URL}"
@@ -16,7 +19,7 @@ for src in tests/unit/test_*.c; do
     [ -x "$bin" ] || continue
     mkdir -p "$logs/$name"
     printf -- '-- valgrind %-14s ' "$name"
-    if ! valgrind --leak-check=full --show-leak-kinds=definite,indirect \
+    if ! valgrind --fair-sched=yes --leak-check=full --show-leak-kinds=definite,indirect \
         --errors-for-leak-kinds=definite,indirect --trace-children=yes \
         --log-file="$logs/$name/vg.%p" "$bin" --jobs 1 >"$logs/$name/stdout" 2>&1; then
         echo "FAILED (test failure under valgrind)"
