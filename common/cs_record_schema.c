@@ -41,6 +41,7 @@ static const cs_record_field_t PARTICIPANT[] = {
     {"email", CS_FIELD_STRING, OPT},
     {"affiliation", CS_FIELD_STRING, OPT, .choices = AFFILIATIONS},
     {"speaker_id", CS_FIELD_STRING, OPT},
+    {"user_id", CS_FIELD_STRING, OPT},
     {"title", CS_FIELD_STRING, OPT},
     {0},
 };
@@ -83,6 +84,7 @@ static const cs_record_field_t CALL[] = {
     {"attempt", CS_FIELD_INT, OPT, .range = &AT_LEAST_1},
     {"run_id", CS_FIELD_STRING, OPT},
     {"transcript_truncated", CS_FIELD_BOOL, OPT},
+    {"vendor_domains", CS_FIELD_ARRAY, OPT, .item = CS_FIELD_STRING},
     {0},
 };
 
@@ -93,6 +95,8 @@ static const cs_record_field_t FEATURE_REQUEST[] = {
     {"theme", CS_FIELD_STRING, OPT},
     {"quote", CS_FIELD_STRING, OPT},
     {"speaker", CS_FIELD_STRING, OPT},
+    {"confidence", CS_FIELD_NUMBER, OPT, .range = &UNIT},
+    {"context", CS_FIELD_STRING, OPT},
     {0},
 };
 
@@ -116,6 +120,8 @@ static const cs_record_field_t INSIGHTS[] = {
     {"sentiment", CS_FIELD_OBJECT, OPT, .fields = SENTIMENT},
     {"pain_points", CS_FIELD_ARRAY, OPT, .item = CS_FIELD_STRING},
     {"summary", CS_FIELD_STRING, OPT},
+    {"language", CS_FIELD_STRING, OPT, .max_len = 16},
+    {"skipped", CS_FIELD_STRING, OPT, .max_len = 512},
     {0},
 };
 
@@ -165,6 +171,7 @@ static const cs_record_field_t DECIDED[] = {
     {"embedding_model", CS_FIELD_STRING, OPT, .max_len = 160},
     {"quote", CS_FIELD_STRING, OPT},
     {"speaker", CS_FIELD_STRING, OPT},
+    {"request_confidence", CS_FIELD_NUMBER, OPT, .range = &UNIT},
     {0},
 };
 

@@ -22,6 +22,7 @@
 #include "cs_offline_theme.h"
 #include "cs_offline_words.h"
 #include "cs_record.h"
+#include "cs_speakers.h"
 #include "cs_util.h"
 
 #define MAX_TITLE_WORDS 8
@@ -61,6 +62,7 @@ typedef struct {
     const char *speaker;
     bool customer;
     bool failed;
+    bool internal_meeting; /* nobody speaks for the customer (cs_speakers.h) */
 } sentences_t;
 
 static void s_add_sentence(void *ctx, size_t start, size_t end)
@@ -98,17 +100,6 @@ static void s_sentences_free(sentences_t *all)
     memset(all, 0, sizeof *all);
 }
 
-typedef enum { AFF_UNKNOWN, AFF_INTERNAL, AFF_EXTERNAL } affiliation_t;
-
-static affiliation_t s_affiliation_of(const char *s)
-{
-    if (s && strcmp(s, "Internal") == 0)
-        return AFF_INTERNAL;
-    if (s && strcmp(s, "External") == 0)
-        return AFF_EXTERNAL;
-    return AFF_UNKNOWN;
-}
-
 /* The participant with that speaker_id, or NULL. */
 static const json_t *s_participant(const json_t *call, const char *speaker_id)
 {
@@ -122,16 +113,6 @@ static const json_t *s_participant(const json_t *call, const char *speaker_id)
             return p;
     }
     return NULL;
-}
-
-/* The utterance's affiliation, from the participants when the utterance has none. */
-static affiliation_t s_resolve_affiliation(const json_t *call, const json_t *utt)
-{
-    affiliation_t a = s_affiliation_of(cs_rec_str(utt, "affiliation"));
-    if (a == AFF_UNKNOWN)
-        a = s_affiliation_of(
-            cs_rec_str(s_participant(call, cs_rec_str(utt, "speaker_id")), "affiliation"));
-    return a;
 }
 
 static const char *s_speaker_of(const json_t *call, const json_t *utt)
@@ -151,19 +132,17 @@ static int s_collect_sentences(const json_t *call, sentences_t *all)
 {
     const json_t *transcript = json_object_get(call, "transcript");
     size_t n = json_is_array(transcript) ? json_array_size(transcript) : 0;
-    bool any_external = false;
-    for (size_t i = 0; i < n; i++)
-        if (s_resolve_affiliation(call, json_array_get(transcript, i)) == AFF_EXTERNAL)
-            any_external = true;
+    cs_speakers_t sp;
+    cs_speakers_resolve(call, &sp);
+    all->internal_meeting = sp.internal_meeting;
     for (size_t i = 0; i < n && !all->failed; i++) {
         const json_t *utt = json_array_get(transcript, i);
         const char *text = cs_rec_str(utt, "text");
         if (!text)
             continue;
-        affiliation_t a = s_resolve_affiliation(call, utt);
         all->text = text;
         all->speaker = s_speaker_of(call, utt);
-        all->customer = a == AFF_EXTERNAL || (a == AFF_UNKNOWN && !any_external);
+        all->customer = cs_speakers_is_customer(&sp, utt);
         cs_offline_split_sentences(text, strlen(text), s_add_sentence, all);
     }
     if (all->truncated)
@@ -716,6 +695,9 @@ json_t *cs_offline_extract(cs_offline_t *self, const json_t *call, const json_t 
     if (s_put(insights, "sentiment", s_sentiment(&all)) != 0 ||
         s_put(insights, "pain_points", s_pain_points(&all)) != 0 ||
         s_put(insights, "summary", s_summary(self, call, &all)) != 0)
+        goto fail;
+    if (all.internal_meeting &&
+        s_put(insights, "skipped", json_string("internal meeting: no customer spoke")) != 0)
         goto fail;
     goto done;
 fail:

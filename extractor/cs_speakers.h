@@ -1,0 +1,49 @@
+/*  cs_speakers: who speaks for the vendor and who for the customer, in one call record.
+
+    Every participant, and every speaker_id of the transcript that names no participant, is
+    resolved once to a side:
+      vendor    affiliation "Internal"; or a Gong userId (Gong users are the vendor's staff);
+                or an e-mail address on one of the record's "vendor_domains" (or a subdomain);
+      customer  affiliation "External"; or "Unknown" with an e-mail address on any other
+                domain;
+      unplaced  "Unknown" (or no affiliation) and no e-mail address.
+    An unplaced speaker counts as a customer when the call's customers are otherwise silent:
+    the call has customer parties but none of them speaks, or the call has no vendor or customer
+    party at all (no affiliation information), or it has vendor parties only but names a
+    customer (the record's "customer" object). Otherwise an unplaced speaker is not a customer.
+
+    A call in which no customer speaks (and somebody does) is an internal meeting: it yields no
+    requests, bugs or pain points. An utterance's own "affiliation" (Gong's transcripts carry
+    none; the record's tests and one-shot lines may) counts like its participant's, and wins
+    over it when the participant's is Unknown. */
+#ifndef CS_SPEAKERS_H
+#define CS_SPEAKERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+typedef enum { CS_SIDE_UNPLACED, CS_SIDE_VENDOR, CS_SIDE_CUSTOMER } cs_side_t;
+
+typedef struct {
+    bool unplaced_are_customers; /* the call-level rule for unplaced speakers */
+    bool internal_meeting;       /* somebody speaks and no customer does */
+    const json_t *call;          /* borrowed */
+} cs_speakers_t;
+
+/* Resolve the speakers of `call` (borrowed; *sp borrows from it and must not outlive it).
+   Never fails: a malformed field counts as absent. */
+void cs_speakers_resolve(const json_t *call, cs_speakers_t *sp);
+
+/* Whether utterance `utt` (an element of the call's transcript) is a customer's words. */
+bool cs_speakers_is_customer(const cs_speakers_t *sp, const json_t *utt);
+
+/* Whether the utterance is the vendor's (resolved vendor; unplaced speakers are not). */
+bool cs_speakers_is_vendor(const cs_speakers_t *sp, const json_t *utt);
+
+/* Whether `email` (may be NULL) is on one of `domains` (a JSON array of strings, may be NULL)
+   or a subdomain of one, ignoring case. */
+bool cs_speakers_vendor_email(const char *email, const json_t *domains);
+
+#endif
