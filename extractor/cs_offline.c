@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cs_log.h"
+#include "cs_offline_dialogue.h"
 #include "cs_offline_linear.h"
 #include "cs_offline_text.h"
 #include "cs_offline_theme.h"
@@ -40,18 +41,44 @@
 /* A request title starts after a request verb (cs_offline_words_request_verbs) among the first
    TITLE_VERB_WITHIN words: "our managers want | a dashboard...". */
 #define TITLE_VERB_WITHIN 6
+/* A request verb further in starts the title when a clause begins at most this many words
+   before it. */
+#define CLAUSE_WITHIN 4
+/* The vendor's reply to a customer's sentence is read up to this many sentences. */
+#define REPLY_SENTENCES 4
+
+/* How sure the extractor is that a customer's sentence is a request, by what made it one. */
+#define CONF_GAP_ANSWER  0.85 /* a question the rep answered "not yet", "roadmap"... */
+#define CONF_RESTATED    0.80 /* the customer agreed to the rep's restatement */
+#define CONF_EXPLICIT    0.75 /* request words ("we'd love", "we really need a") */
+#define CONF_MODEL       0.55 /* the model's score, with a word that asks (plus its margin) */
+#define CONF_NEED_NOTED  0.65 /* a need stated as a problem, which the rep noted */
+#define CONF_NEED        0.45 /* a need stated as a problem, nobody reacting */
+#define CONF_UNANSWERED  0.40 /* a question asking for something, with no answer */
+#define CONF_NOTED_BONUS 0.10 /* the rep noted it for the product team */
+#define CONF_MAX         0.95
+/* Less sure when the title names one word only, or an outcome rather than a thing. */
+#define CONF_ONE_WORD_TITLE 0.25
+#define CONF_OUTCOME_TITLE  0.35
 
 /* One sentence of the transcript. */
 typedef struct {
     const char *text; /* the utterance's text, borrowed from the call */
     size_t start, end;
     const char *speaker; /* borrowed; NULL when unknown */
-    bool customer;
-    cs_offline_tokens_t tok; /* customer sentences only */
-    double score[2];         /* request, bug; customer sentences only */
-    int kind;                /* -1 nothing, 0 request, 1 bug */
+    size_t utt;          /* the utterance's index in the transcript */
+    bool customer, vendor;
+    cs_offline_tokens_t tok;
+    double score[2];   /* request, bug; customer sentences only */
+    int kind;          /* -1 nothing, 0 request, 1 bug */
+    double confidence; /* of a request: 0..1 */
+    size_t context;    /* a request agreeing to the rep's restatement: that sentence, else NONE */
+    size_t object;     /* the restatement's first word of the object */
+    bool need_only;    /* a request only as a need stated as a problem */
     bool pain;
 } sentence_t;
+
+#define NONE SIZE_MAX
 
 typedef struct {
     sentence_t *s;
@@ -60,7 +87,8 @@ typedef struct {
     /* the utterance being split */
     const char *text;
     const char *speaker;
-    bool customer;
+    size_t utt;
+    bool customer, vendor;
     bool failed;
     bool internal_meeting; /* nobody speaks for the customer (cs_speakers.h) */
 } sentences_t;
@@ -88,8 +116,11 @@ static void s_add_sentence(void *ctx, size_t start, size_t end)
                                         .start = start,
                                         .end = end,
                                         .speaker = all->speaker,
+                                        .utt = all->utt,
                                         .customer = all->customer,
-                                        .kind = -1};
+                                        .vendor = all->vendor,
+                                        .kind = -1,
+                                        .context = NONE};
 }
 
 static void s_sentences_free(sentences_t *all)
@@ -142,7 +173,9 @@ static int s_collect_sentences(const json_t *call, sentences_t *all)
             continue;
         all->text = text;
         all->speaker = s_speaker_of(call, utt);
+        all->utt = i;
         all->customer = cs_speakers_is_customer(&sp, utt);
+        all->vendor = cs_speakers_is_vendor(&sp, utt);
         cs_offline_split_sentences(text, strlen(text), s_add_sentence, all);
     }
     if (all->truncated)
@@ -161,23 +194,153 @@ static double s_logit(double p)
     return log(p / (1 - p));
 }
 
-/* Score customer sentences and decide: request, bug or nothing. */
+/* Whether two sentences belong to one turn: one utterance, or one speaker's consecutive
+   utterances (Gong splits a monologue into sentences). */
+static bool s_same_turn(const sentence_t *a, const sentence_t *b)
+{
+    if (a->utt == b->utt)
+        return true;
+    return a->speaker && b->speaker && strcmp(a->speaker, b->speaker) == 0;
+}
+
+/* The vendor's reply to sentence i: the sentences of the next turn when a vendor speaks
+   it, at most REPLY_SENTENCES of them, as [*from, *to); false when the next utterance is
+   not the vendor's or there is none. */
+static bool s_reply(const sentences_t *all, size_t i, size_t *from, size_t *to)
+{
+    size_t j = i + 1;
+    while (j < all->count && s_same_turn(&all->s[j], &all->s[i]))
+        j++;
+    if (j == all->count || !all->s[j].vendor)
+        return false;
+    *from = j;
+    while (j < all->count && s_same_turn(&all->s[j], &all->s[*from]) && j - *from < REPLY_SENTENCES)
+        j++;
+    *to = j;
+    return true;
+}
+
+/* How the vendor answered sentence i; *already tells whether the answer says it exists. */
+static cs_offline_answer_t s_answer(const sentences_t *all, size_t i, bool *already)
+{
+    size_t from, to;
+    *already = false;
+    if (!s_reply(all, i, &from, &to))
+        return CS_ANSWER_NONE;
+    /* the first sentence that settles or shows a gap decides: the rep moves on after it */
+    for (size_t k = from; k < to; k++) {
+        const cs_offline_tokens_t *t = &all->s[k].tok;
+        if (cs_offline_dialogue_gap(t))
+            return CS_ANSWER_GAP;
+        *already = cs_offline_dialogue_already(t);
+        if (*already || cs_offline_dialogue_settled(t))
+            return CS_ANSWER_EXISTS;
+    }
+    return CS_ANSWER_NEUTRAL;
+}
+
+/* Whether a customer sentence is a request, and how sure (0: it is not): see cs_offline.h
+   for the rules. *need_only tells whether only the need-as-a-problem rule made it one. */
+static double s_request_confidence(const cs_offline_t *self, const sentences_t *all, size_t i,
+                                   bool *need_only)
+{
+    *need_only = false;
+    const sentence_t *s = &all->s[i];
+    const cs_offline_tokens_t *t = &s->tok;
+    if (cs_offline_has_any(t, cs_offline_words_not_request) || cs_offline_dialogue_negative(t))
+        return 0;
+    bool explicit_req = cs_offline_has_any(t, cs_offline_words_explicit_request);
+    double margin = s->score[0] - cs_offline_request_threshold(self);
+    bool model_req = margin >= 0 && cs_offline_has_any(t, cs_offline_words_requestish);
+    bool setup = cs_offline_dialogue_setup(t);
+    bool already;
+    cs_offline_answer_t answer = s_answer(all, i, &already);
+    double c = 0;
+    if (cs_offline_dialogue_question(t, s->text + s->start, s->end - s->start)) {
+        /* the rep's answer settles a capability question */
+        if (answer == CS_ANSWER_GAP)
+            return CONF_GAP_ANSWER;
+        if (answer == CS_ANSWER_EXISTS)
+            return 0;
+        if (!explicit_req && !model_req)
+            return 0;
+        return answer == CS_ANSWER_NEUTRAL ? CONF_MODEL : CONF_UNANSWERED;
+    }
+    if (explicit_req)
+        c = setup ? CONF_MODEL : CONF_EXPLICIT;
+    else if (model_req && !setup)
+        c = CONF_MODEL + (margin > 0.2 ? 0.2 : margin);
+    else if (cs_offline_dialogue_need(t) && !setup) {
+        *need_only = true;
+        return answer == CS_ANSWER_GAP ? CONF_NEED_NOTED : CONF_NEED;
+    }
+    if (c > 0 && already)
+        return 0;
+    if (c > 0 && answer == CS_ANSWER_GAP)
+        c += CONF_NOTED_BONUS;
+    return c > CONF_MAX ? CONF_MAX : c;
+}
+
+/* A rep's restatement that the customer agrees to makes the agreement a request: the
+   customer's words are the quote, the restatement is the context and names the object. */
+static void s_restatements(sentences_t *all)
+{
+    for (size_t k = 0; k < all->count; k++) {
+        sentence_t *v = &all->s[k];
+        size_t object;
+        if (!v->vendor || !cs_offline_dialogue_restatement(&v->tok, &object) ||
+            cs_offline_dialogue_negative(&v->tok))
+            continue;
+        size_t j = k + 1;
+        if (j < all->count && all->s[j].customer && !s_same_turn(&all->s[j], v) &&
+            cs_offline_dialogue_agreement(&all->s[j].tok) &&
+            !cs_offline_dialogue_negative(&all->s[j].tok)) {
+            all->s[j].kind = 0;
+            all->s[j].confidence = CONF_RESTATED;
+            all->s[j].context = k;
+            all->s[j].object = object;
+        }
+    }
+}
+
+/* A need stated in the same turn as a request is that request's reason, no request of its
+   own ("We really need Slack alerts. | Email notifications just get buried."). */
+static void s_needs_with_requests(sentences_t *all)
+{
+    for (size_t i = 0; i < all->count;) {
+        size_t end = i + 1;
+        while (end < all->count && s_same_turn(&all->s[end], &all->s[i]))
+            end++;
+        bool asked = false;
+        for (size_t k = i; k < end; k++)
+            asked |= all->s[k].kind == 0 && !all->s[k].need_only;
+        for (size_t k = i; asked && k < end; k++)
+            if (all->s[k].kind == 0 && all->s[k].need_only)
+                all->s[k].kind = -1;
+        i = end;
+    }
+}
+
+/* Tokenize every sentence, score the customer's, and decide: request, bug or nothing. */
 static int s_classify(const cs_offline_t *self, sentences_t *all)
 {
     for (size_t i = 0; i < all->count; i++) {
         sentence_t *s = &all->s[i];
-        if (!s->customer)
-            continue;
         if (cs_offline_tokenize(s->text + s->start, s->end - s->start, &s->tok) != 0)
             return -1;
+        if (!s->customer)
+            continue;
         cs_offline_score_tokens(self, s->text + s->start, s->end - s->start, &s->tok, s->score);
         s->pain = cs_offline_has_any(&s->tok, cs_offline_words_pain);
+    }
+    for (size_t i = 0; i < all->count; i++) {
+        sentence_t *s = &all->s[i];
+        if (!s->customer)
+            continue;
         bool explicit_req = cs_offline_has_any(&s->tok, cs_offline_words_explicit_request);
         bool explicit_bug = cs_offline_has_any(&s->tok, cs_offline_words_explicit_bug);
-        bool req = !cs_offline_has_any(&s->tok, cs_offline_words_not_request) &&
-                   ((s->score[0] >= cs_offline_request_threshold(self) &&
-                     cs_offline_has_any(&s->tok, cs_offline_words_requestish)) ||
-                    explicit_req);
+        s->confidence = s_request_confidence(self, all, i, &s->need_only);
+        bool req = s->confidence > 0;
         /* a bug names something going wrong, unless the model is sure */
         bool trouble = explicit_bug || cs_offline_has_any(&s->tok, cs_offline_words_trouble) ||
                        cs_offline_has_any(&s->tok, cs_offline_words_negative) ||
@@ -197,6 +360,8 @@ static int s_classify(const cs_offline_t *self, sentences_t *all)
         }
         s->kind = req ? 0 : bug ? 1 : -1;
     }
+    s_restatements(all);
+    s_needs_with_requests(all);
     return 0;
 }
 
@@ -261,13 +426,60 @@ static bool s_punct_byte(unsigned char c)
     return c < 0x80 && !isalnum(c);
 }
 
-/* A short title from a sentence: the words after the leading fillers and phrasing in `lead`,
-   up to a clause boundary or MAX_TITLE_WORDS words, without trailing function words and
-   outer punctuation, first letter upper-cased. *empty tells whether the sentence was nothing
-   but lead ("It'd be nice to have."): the title is then the sentence's beginning. NULL when
-   memory runs out. */
-static char *s_make_title(const char *s, size_t n, const char *const *lead,
-                          const char *const *verbs, bool *empty)
+/* Whether words[i] (and words[i + 1]) are filler inside a title: *len is how many. */
+static bool s_inner_filler(const word_t *words, size_t i, size_t nw, size_t *len)
+{
+    static const char *const pairs[][2] = {{"kind", "of"}, {"sort", "of"},     {"end", "up"},
+                                           {"ends", "up"}, {"ended", "up"},    {"you", "know"},
+                                           {"i", "mean"},  {"or", "something"}};
+    if (words[i].tok.count == 1 && cs_offline_token_in(&words[i].tok, 0, cs_offline_words_filler)) {
+        *len = 1;
+        return true;
+    }
+    for (size_t k = 0; i + 1 < nw && k < CS_ARRAY_LEN(pairs); k++)
+        if (words[i].tok.count == 1 && words[i + 1].tok.count == 1 &&
+            strcmp(words[i].tok.tok[0], pairs[k][0]) == 0 &&
+            strcmp(words[i + 1].tok.tok[0], pairs[k][1]) == 0) {
+            *len = 2;
+            return true;
+        }
+    return false;
+}
+
+/* Does a clause start shortly before words[i] ("..., so we'd want | every email logged")? */
+static bool s_clause_before(const word_t *words, size_t i)
+{
+    for (size_t k = i >= CLAUSE_WITHIN ? i - CLAUSE_WITHIN : 0; k < i; k++) {
+        unsigned char end = (unsigned char)words[k].p[words[k].n - 1];
+        if (end == ',' || end == ';' || end == ':' || end == '-')
+            return true;
+    }
+    return false;
+}
+
+/* Does the title have a word that names something (not a stop word, filler or request
+   phrasing, at least three letters)? */
+static size_t s_content_words(const word_t *words, const size_t *pick, size_t npick)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < npick; k++) {
+        const cs_offline_tokens_t *t = &words[pick[k]].tok;
+        for (size_t i = 0; i < t->count; i++)
+            if (t->len[i] >= 3 && !cs_offline_token_in(t, i, cs_offline_words_stopwords) &&
+                !cs_offline_token_in(t, i, cs_offline_words_request_lead))
+                n++;
+    }
+    return n;
+}
+
+/* A short title from a sentence: the words after the first `skip` words, the leading fillers
+   and phrasing in `lead`, up to a clause boundary or MAX_TITLE_WORDS words, without filler
+   inside, trailing function words and outer punctuation, first letter upper-cased.
+   *content is the number of words in it that name something: 0 means the sentence was
+   nothing but phrasing ("It'd be nice to have.", "As well."); the title is then the
+   sentence's beginning. NULL when memory runs out. */
+static char *s_make_title(const char *s, size_t n, size_t skip, const char *const *lead,
+                          const char *const *verbs, size_t *content)
 {
     word_t words[64];
     size_t nw = 0;
@@ -288,70 +500,82 @@ static char *s_make_title(const char *s, size_t n, const char *const *lead,
             nw++;
         }
     }
-    /* Start after an early request verb, then skip the lead: words with no letters, or a
-       single token in `lead`. */
+    *content = 0;
+    if (nw == 0) /* nothing but white space: cannot happen for a trimmed sentence */
+        return strdup("");
+    /* Skip the given words, then start after an early request verb, then skip the lead:
+       words with no letters, or a single token in `lead`. */
     size_t first = 0;
-    for (size_t i = 0; verbs && i < nw && i < TITLE_VERB_WITHIN; i++)
-        if (words[i].tok.count == 1 && cs_offline_token_in(&words[i].tok, 0, verbs)) {
+    for (size_t left = skip; first < nw && left > 0; first++)
+        left = words[first].tok.count >= left ? 0 : left - words[first].tok.count;
+    for (size_t i = first; verbs && i < nw; i++) {
+        if (words[i].tok.count != 1 || !cs_offline_token_in(&words[i].tok, 0, verbs))
+            continue;
+        if (i < first + TITLE_VERB_WITHIN || s_clause_before(words, i)) {
             first = i + 1;
             break;
         }
+    }
     while (first < nw &&
            (words[first].tok.count == 0 ||
             (words[first].tok.count == 1 && cs_offline_token_in(&words[first].tok, 0, lead))))
         first++;
-    *empty = first == nw;
-    if (*empty)
-        first = 0;
-    if (nw == 0) { /* nothing but white space: cannot happen for a trimmed sentence */
-        *empty = true;
-        return strdup("");
-    }
-    /* Up to a clause boundary or the word limit. */
-    size_t last = first; /* one past */
-    while (last < nw && last - first < MAX_TITLE_WORDS) {
-        const word_t *w = &words[last];
-        if (last - first >= 2 && w->tok.count == 1 &&
+    /* Up to a clause boundary or the word limit, leaving filler out. */
+    size_t pick[MAX_TITLE_WORDS], npick = 0;
+    for (size_t i = first; i < nw && npick < MAX_TITLE_WORDS;) {
+        const word_t *w = &words[i];
+        size_t len;
+        if (npick >= 2 && w->tok.count == 1 &&
             cs_offline_token_in(&w->tok, 0, cs_offline_words_title_stop))
             break;
-        if (last > first && (w->p[0] == '(' || w->p[0] == '-'))
+        if (npick > 0 && (w->p[0] == '(' || w->p[0] == '-'))
             break;
-        last++;
+        if (s_inner_filler(words, i, nw, &len)) {
+            unsigned char end = (unsigned char)words[i + len - 1].p[words[i + len - 1].n - 1];
+            i += len;
+            if (npick >= 2 && (end == ',' || end == ';' || end == ':'))
+                break;
+            continue;
+        }
+        pick[npick++] = i++;
         unsigned char end = (unsigned char)w->p[w->n - 1];
-        if (last - first >= 2 && (end == ',' || end == ';' || end == ':'))
+        if (npick >= 2 && (end == ',' || end == ';' || end == ':'))
             break;
     }
-    while (last > first + 1 &&
-           (words[last - 1].tok.count == 0 ||
-            (words[last - 1].tok.count == 1 &&
-             cs_offline_token_in(&words[last - 1].tok, 0, cs_offline_words_title_tail))))
-        last--;
-    const char *from = words[first].p, *to = words[last - 1].p + words[last - 1].n;
+    while (npick > 1 &&
+           (words[pick[npick - 1]].tok.count == 0 ||
+            (words[pick[npick - 1]].tok.count == 1 &&
+             cs_offline_token_in(&words[pick[npick - 1]].tok, 0, cs_offline_words_title_tail))))
+        npick--;
+    *content = s_content_words(words, pick, npick);
+    char buf[MAX_TITLE_BYTES + 1];
+    text_t out = {buf, 0, MAX_TITLE_BYTES};
+    buf[0] = '\0';
+    if (*content == 0) { /* nothing but phrasing: keep the sentence's beginning */
+        s_text_put(&out, s, n < MAX_TITLE_BYTES ? n : MAX_TITLE_BYTES);
+    } else {
+        for (size_t k = 0; k < npick; k++) {
+            if (k > 0)
+                s_text_put(&out, " ", 1);
+            s_text_put(&out, words[pick[k]].p, words[pick[k]].n);
+        }
+    }
     for (size_t k = 0; k < nw; k++)
         cs_offline_tokens_free(&words[k].tok);
+    const char *from = out.buf, *to = out.buf + out.len;
     while (from < to && s_punct_byte((unsigned char)*from) && *from != '$' && *from != '#' &&
            *from != '@')
         from++;
     while (to > from && s_punct_byte((unsigned char)to[-1]) && to[-1] != ')' && to[-1] != '%' &&
            to[-1] != '+')
         to--;
-    if (to == from) { /* nothing but punctuation: keep the sentence's beginning */
-        size_t cut = n < MAX_TITLE_BYTES ? n : MAX_TITLE_BYTES;
-        while (cut > 0 && cut < n && ((unsigned char)s[cut] & 0xc0) == 0x80)
-            cut--;
-        from = s;
-        to = s + cut;
+    if (to == from) { /* nothing but punctuation */
+        from = out.buf;
+        to = out.buf + out.len;
     }
     char *clean = cs_offline_clean_copy(from, (size_t)(to - from));
     if (!clean)
         return NULL;
-    size_t len = strlen(clean);
-    if (len > MAX_TITLE_BYTES) {
-        len = MAX_TITLE_BYTES;
-        while (len > 0 && ((unsigned char)clean[len] & 0xc0) == 0x80)
-            len--;
-        clean[len] = '\0';
-    }
     if (clean[0] >= 'a' && clean[0] <= 'z')
         clean[0] = (char)(clean[0] - 32);
     return clean;
@@ -406,41 +630,74 @@ static int s_append(json_t *arr, json_t *value)
     return json_array_append_new(arr, value);
 }
 
-/* Add the request or bug of sentence s, merging it into an earlier item with the same title
-   key. keys[] holds the keys of the items so far (owned). A request with nothing but request
-   phrasing ("It'd be nice to have.") is no request of its own: when `previous` (the request
-   of the sentence just before, in the same utterance, or NULL) exists, its urgency words
-   apply to that one; otherwise it is dropped. */
-static int s_add_item(const sentence_t *s, const cs_offline_themes_t *th, json_t *items,
-                      char **keys, json_t *previous)
+/* Does the title name an outcome rather than a thing ("Faster response times")? */
+static bool s_outcome_title(const char *title)
 {
+    static const char *const comparatives[] = {"faster",  "fewer",   "less",   "lower", "higher",
+                                               "quicker", "shorter", "better", "more",  NULL};
+    cs_offline_tokens_t t;
+    if (cs_offline_tokenize(title, strlen(title), &t) != 0)
+        return false;
+    bool outcome = t.count > 0 && cs_offline_token_in(&t, 0, comparatives);
+    cs_offline_tokens_free(&t);
+    return outcome;
+}
+
+/* Add the request or bug of sentence `i`, merging it into an earlier item with the same
+   title key (keeping the higher urgency and confidence). keys[] holds the keys of the items
+   so far (owned). A request whose title names nothing ("It'd be nice to have.", "As well.")
+   is no request of its own: when `previous` (the request of the sentence just before, in
+   the same utterance, or NULL) exists, its urgency words apply to that one; otherwise it is
+   dropped. A request agreeing to the rep's restatement takes its title from the
+   restatement and keeps it as context. */
+static int s_add_item(const sentences_t *all, size_t i, const cs_offline_themes_t *th,
+                      json_t *items, char **keys, json_t *previous)
+{
+    const sentence_t *s = &all->s[i];
+    const sentence_t *ctx = s->context != NONE ? &all->s[s->context] : NULL;
     const char *p = s->text + s->start;
     size_t n = s->end - s->start;
-    bool empty;
-    char *title = s->kind == 0 ? s_make_title(p, n, cs_offline_words_request_lead,
-                                              cs_offline_words_request_verbs, &empty)
-                               : s_make_title(p, n, cs_offline_words_bug_lead, NULL, &empty);
+    size_t content;
+    char *title = NULL;
+    if (s->kind == 1)
+        title = s_make_title(p, n, 0, cs_offline_words_bug_lead, NULL, &content);
+    else if (ctx)
+        title = s_make_title(ctx->text + ctx->start, ctx->end - ctx->start, s->object,
+                             cs_offline_words_request_lead, NULL, &content);
+    else
+        title = s_make_title(p, n, 0, cs_offline_words_request_lead, cs_offline_words_request_verbs,
+                             &content);
     char *key = title ? s_title_key(title) : NULL;
-    char *description = cs_offline_clean_copy(p, n);
+    char *description = ctx ? cs_offline_clean_copy(ctx->text + ctx->start, ctx->end - ctx->start)
+                            : cs_offline_clean_copy(p, n);
     int rc = -1;
     if (!title || !key || !description)
         goto done;
     const char *level = s->kind == 0 ? s_urgency_of(&s->tok) : s_severity_of(&s->tok);
     const char *field = s->kind == 0 ? "urgency" : "severity";
-    if (s->kind == 0 && empty) {
+    if (s->kind == 0 && content == 0) {
         rc = 0;
         if (previous && strcmp(level, CS_URGENCY_MEDIUM) != 0)
             rc = s_put(previous, field, json_string(level));
         goto done;
     }
-    for (size_t i = 0; i < json_array_size(items); i++) {
-        if (strcmp(keys[i], key) != 0)
+    double confidence = s->confidence;
+    if (s->kind == 0 && content < 2)
+        confidence -= CONF_ONE_WORD_TITLE;
+    if (s->kind == 0 && s_outcome_title(title))
+        confidence -= CONF_OUTCOME_TITLE;
+    confidence = round((confidence < 0.05 ? 0.05 : confidence) * 100.0) / 100.0;
+    for (size_t k = 0; k < json_array_size(items); k++) {
+        if (strcmp(keys[k], key) != 0)
             continue;
-        json_t *old = json_array_get(items, i);
+        json_t *old = json_array_get(items, k);
         const char *had = cs_rec_str(old, field);
         rc = 0;
         if (!had || s_urgency_rank(level) > s_urgency_rank(had))
             rc = s_put(old, field, json_string(level));
+        if (rc == 0 && s->kind == 0 &&
+            confidence > json_number_value(json_object_get(old, "confidence")))
+            rc = s_put(old, "confidence", json_real(confidence));
         goto done;
     }
     if (json_array_size(items) >= CS_OFFLINE_MAX_ITEMS) {
@@ -454,9 +711,13 @@ static int s_add_item(const sentence_t *s, const cs_offline_themes_t *th, json_t
         s_put(item, "description", json_string(description)) != 0 ||
         s_put(item, field, json_string(level)) != 0 ||
         (s->kind == 0 &&
-         s_put(item, "theme", json_string(cs_offline_themes_pick(th, p, n))) != 0) ||
+         s_put(item, "theme",
+               json_string(cs_offline_themes_pick(th, description, strlen(description)))) != 0) ||
         s_put(item, "quote", json_stringn(p, n)) != 0 ||
-        (s->kind == 0 && s->speaker && s_put(item, "speaker", json_string(s->speaker)) != 0)) {
+        (s->kind == 0 && s->speaker && s_put(item, "speaker", json_string(s->speaker)) != 0) ||
+        (s->kind == 0 && s_put(item, "confidence", json_real(confidence)) != 0) ||
+        (ctx && s_put(item, "context",
+                      json_stringn(ctx->text + ctx->start, ctx->end - ctx->start)) != 0)) {
         json_decref(item);
         goto done;
     }
@@ -673,9 +934,9 @@ json_t *cs_offline_extract(cs_offline_t *self, const json_t *call, const json_t 
         if (i > 0 && all.s[i - 1].text != s->text)
             previous = NULL;
         size_t had = json_array_size(requests);
-        if (s->kind == 0 && s_add_item(s, &th, requests, req_keys, previous) != 0)
+        if (s->kind == 0 && s_add_item(&all, i, &th, requests, req_keys, previous) != 0)
             goto fail;
-        if (s->kind == 1 && s_add_item(s, &th, bugs, bug_keys, NULL) != 0)
+        if (s->kind == 1 && s_add_item(&all, i, &th, bugs, bug_keys, NULL) != 0)
             goto fail;
         if (s->kind != 0)
             previous = NULL;

@@ -23,7 +23,12 @@ const char *const cs_offline_words_explicit_request[] = {
     "do you support", "does it support", "integrate with", "integration with", "looking for a",
     "looking for an", "asking for", "asked for", "need to have", "have to have", "if you could",
     "if it could", "if there was", "if there were", "doesnt have", "does not have", "no way to",
-    "there is no way", "theres no way", NULL};
+    "there is no way", "theres no way", "is there any way", "is there a way", "thing missing",
+    "is missing", "missing for us", "^ could you", "^ can you", "^ would you be able",
+    "^ any chance", "most useful thing", "would be huge", "would be a game changer",
+    "would help a lot", "would be really useful", "would be so useful", "would make our life",
+    "would make our lives", "would save us", "if you had", "if you guys had", "if it had",
+    NULL};
 
 /* Sales-process talk that is no product request, whatever the model says: the customer's own
    next steps, time, money and paperwork. */
@@ -63,7 +68,8 @@ const char *const cs_offline_words_trouble[] = {
 /* Verbs after which a request's object starts ("our managers want | a dashboard..."), when
    they come within the first few words (cs_offline.c). */
 const char *const cs_offline_words_request_verbs[] = {
-    "need", "needs", "want", "wants", "wish", "add", "adding", NULL};
+    "need", "needs", "want", "wants", "wish", "add", "adding", "asking", "asked", "missing",
+    NULL};
 
 const char *const cs_offline_words_urgency_low_first[] = {
     "not urgent", "no rush", "not a priority", "low priority", "not critical", "not a blocker",
@@ -134,7 +140,8 @@ const char *const cs_offline_words_request_lead[] = {
     "include", "including", "allow", "allowing", "let", "lets", "make", "makes", "something",
     "thing", "things", "one", "more", "another", "other", "too", "very", "much", "what", "how",
     "about", "wondering", "wonder", "curious", "whether", "plans", "plan", "planning", "missing",
-    "lack", "lacks", "lacking", "really", "still", NULL};
+    "lack", "lacks", "lacking", "really", "still", "for", "whats", "chance", "single", "most",
+    NULL};
 /* Words a bug title does not start with. */
 const char *const cs_offline_words_bug_lead[] = {
     "so", "well", "um", "umm", "uh", "uhh", "er", "erm", "hmm", "yeah", "yes", "ok", "okay", "oh",
@@ -153,7 +160,14 @@ const char *const cs_offline_words_title_tail[] = {
     "a", "an", "the", "to", "of", "for", "with", "and", "or", "in", "on", "at", "by", "from",
     "that", "this", "is", "be", "our", "my", "your", "their", "we", "i", "you", "so", "but", "just",
     "really", "very", "please", "too", "as", "if", "when", "where", "which", "would", "could",
-    "should", "can", "will", "like", NULL};
+    "should", "can", "will", "like", "well", "also", "there", "though", "anyway", "either",
+    "maybe", "now", "then", "here", "stuff", "something", "somehow", "right",
+    "basically", "actually", "honestly", "literally", "all", "some", "any", "more", NULL};
+
+/* Filler a title leaves out wherever it stands. */
+const char *const cs_offline_words_filler[] = {
+    "um", "umm", "uh", "uhh", "er", "erm", "hmm", "really", "actually", "basically", "just",
+    "literally", "honestly", "kinda", "sorta", "definitely", "probably", "somehow", NULL};
 
 /* Words that say nothing about a theme. */
 const char *const cs_offline_words_stopwords[] = {

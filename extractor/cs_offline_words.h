@@ -34,6 +34,7 @@ extern const char *const cs_offline_words_request_lead[];  /* no request title s
 extern const char *const cs_offline_words_bug_lead[];      /* no bug title starts so */
 extern const char *const cs_offline_words_title_stop[];    /* a title stops before these */
 extern const char *const cs_offline_words_title_tail[];    /* nor ends with these */
+extern const char *const cs_offline_words_filler[];        /* nor has these inside */
 
 /* Themes */
 extern const char *const cs_offline_words_stopwords[]; /* say nothing about a theme */
