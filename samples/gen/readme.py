@@ -1,7 +1,7 @@
 """Renders samples/README.md from the counts check.stats() made, so the two never disagree."""
 
 
-def render(s, truth):
+def render(s, truth, heldout=None):
     titles = truth["requests"]
     rows = "\n".join(
         f"| `{key}` | {titles[key]['title']} | {titles[key]['theme']} | {n} |"
