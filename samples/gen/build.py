@@ -177,13 +177,17 @@ class Conversation:
         if self.rng.random() < 0.5:
             self.v(self.draw("status_q", st.STATUS_QUESTIONS), role="csm")
         n = self.rng.randint(1, 2)
-        self.c(*[self.draw("status", st.STATUS_UPDATES) for _ in range(n)])
+        lines = [self.draw("status", st.STATUS_UPDATES) for _ in range(n)]
+        self.c(*lines)
+        for line in lines:
+            self.negative(line, "setup")
         self.v(self.draw("bc", st.BACKCHANNELS), role="csm")
 
     def b_question(self):
         question, answer = self.draw("question", st.QUESTION_PAIRS)
         self.v(question)
         self.c(answer)
+        self.negative(answer, "setup")
 
     def metric(self):
         template, (a_lo, a_hi), (b_lo, b_hi) = self.draw("metrics", sales.METRICS)
