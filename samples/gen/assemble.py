@@ -147,8 +147,8 @@ def build_all(rng, which="dev"):
     from . import patterns
     prng = random.Random(DEV_PATTERN_SEED)
     ids = gong.Ids(prng)
-    ids.seen = {c["metaData"]["id"] for c in calls} | {p["id"] for c in calls for p in c["parties"]} \
-        | {p["speakerId"] for c in calls for p in c["parties"]}
+    ids.seen = ({c["metaData"]["id"] for c in calls}
+                | {p[k] for c in calls for p in c["parties"] for k in ("id", "speakerId")})
     specs = episodes.build(prng, ids, patterns)
     slots = gong.october_slots(prng, len(specs), month=11)
     for spec, (scheduled, started) in zip(specs, slots):

@@ -158,7 +158,8 @@ def internal_pattern_call(rng, ids, spec):
                                   people.staff_email(who) if with_email else None)
         else:
             first, last = who.lower().split(" ", 1)
-            email = f"{first}.{last.replace(' ', '')}@{people.VENDOR_DOMAIN}" if with_email else None
+            email = (f"{first}.{last.replace(' ', '')}@{people.VENDOR_DOMAIN}" if with_email
+                     else None)
             p = unknown_party(ids, who, email)
         parties.append(p)
         by_who[who] = p
