@@ -1,6 +1,8 @@
 """Puts the whole sample together: every call of plan.CALLS, in date order, with its truth."""
 
-from . import gong, people, plan, requests, sales
+import random
+
+from . import episodes, gong, people, plan, requests, sales
 from .build import DEFAULT_LENGTH, LENGTH, Conversation, padding_bag
 
 # Helpdeskly staff on each kind of call; the first leads. "owner": the account's executive.
@@ -75,8 +77,9 @@ def customer_call(rng, ids, entry, phrasings):
     name_in_title = "Check-in" if kind == "Private" else kind
     title = f"{people.VENDOR} {name_in_title} | {customer['short']} <> {vendor[0]['name'].split()[0]}"
     target_seconds = rng.randint(2640, 2760) if options.get("long") else rng.randint(600, 1500)
-    truth = {"customer": customer["name"], "requests": talk.truth_requests,
-             "bugs": talk.truth_bugs, "private": bool(options.get("private")), "internal": False}
+    truth = {"customer": customer["name"], "language": "en", "requests": talk.truth_requests,
+             "negatives": talk.truth_negatives, "bugs": talk.truth_bugs,
+             "private": bool(options.get("private")), "internal": False}
     return dict(title=title, parties=vendor + external, turns=talk.turns,
                 primary=people.STAFF[staff[0]][2], target=target_seconds,
                 private=bool(options.get("private")),
@@ -95,14 +98,68 @@ def internal_call(rng, ids):
             turns[-1][2].append(text)
         else:
             turns.append([sid, "Pipeline Review", [text]])
-    truth = {"customer": None, "requests": [], "bugs": [], "private": False, "internal": True}
+    negatives = []
+    for _, text in sales.INTERNAL_LINES:
+        if all(n["sentence"] != text for n in negatives):
+            negatives.append({"sentence": text, "pattern": "internal"})
+    truth = {"customer": None, "language": "en", "requests": [], "negatives": negatives,
+             "bugs": [], "private": False, "internal": True}
     return dict(title=f"{people.VENDOR} Internal | Weekly Pipeline Review", parties=list(parties.values()),
                 turns=turns, primary=people.STAFF["rachel"][2], target=rng.randint(360, 480), private=False,
                 context=None, truth=truth, internal=True)
 
 
-def build_all(rng):
-    """Returns (calls, truth) for the whole sample."""
+# Seeds of the pattern calls' arrangement: the development set's additions and the held-out set.
+DEV_PATTERN_SEED = 1013
+HELDOUT_SEED = 7919
+
+
+def record_of(call_id, spec, scheduled, started, rng):
+    transcript, duration = gong.timed_transcript(rng, spec["turns"], spec["target"])
+    return gong.call_record(
+        call_id, spec["title"], scheduled, started, duration, spec["primary"], spec["parties"],
+        transcript, internal=spec.get("internal", False), private=spec["private"],
+        context=spec["context"], language=spec.get("language", "eng"), scope=spec.get("scope"))
+
+
+def canonical_requests():
+    return {k: {"theme": v["theme"], "title": v["title"], "terms": v["terms"]}
+            for k, v in requests.REQUESTS.items()}
+
+
+def build_all(rng, which="dev"):
+    """Returns (calls, truth) of a set: "dev" (the forty planned calls of plan.CALLS in October,
+    then patterns.py's calls in November) or "heldout" (heldout_phrasings.py's calls in
+    November, arranged with another seed)."""
+    if which == "heldout":
+        from . import heldout_phrasings
+        hrng = random.Random(HELDOUT_SEED)
+        ids = gong.Ids(hrng)
+        specs = episodes.build(hrng, ids, heldout_phrasings)
+        slots = gong.october_slots(hrng, len(specs), month=11)
+        calls, truth_calls = [], {}
+        for spec, (scheduled, started) in zip(specs, slots):
+            call_id = ids.make(19)
+            calls.append(record_of(call_id, spec, scheduled, started, hrng))
+            truth_calls[call_id] = spec["truth"]
+        return calls, {"requests": canonical_requests(), "calls": truth_calls}
+    calls, truth = build_planned(rng)
+    from . import patterns
+    prng = random.Random(DEV_PATTERN_SEED)
+    ids = gong.Ids(prng)
+    ids.seen = ({c["metaData"]["id"] for c in calls}
+                | {p[k] for c in calls for p in c["parties"] for k in ("id", "speakerId")})
+    specs = episodes.build(prng, ids, patterns)
+    slots = gong.october_slots(prng, len(specs), month=11)
+    for spec, (scheduled, started) in zip(specs, slots):
+        call_id = ids.make(19)
+        calls.append(record_of(call_id, spec, scheduled, started, prng))
+        truth["calls"][call_id] = spec["truth"]
+    return calls, truth
+
+
+def build_planned(rng):
+    """The forty planned calls of plan.CALLS (the original sample, byte for byte)."""
     ids = gong.Ids(rng)
     phrasings = Phrasings(rng)
     slots = gong.october_slots(rng, len(plan.CALLS))
@@ -119,9 +176,5 @@ def build_all(rng):
             spec["parties"], transcript, internal=spec.get("internal", False),
             private=spec["private"], context=spec["context"]))
         truth_calls[call_id] = spec["truth"]
-    truth = {
-        "requests": {k: {"theme": v["theme"], "title": v["title"]}
-                     for k, v in requests.REQUESTS.items()},
-        "calls": truth_calls,
-    }
+    truth = {"requests": canonical_requests(), "calls": truth_calls}
     return calls, truth

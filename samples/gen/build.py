@@ -84,7 +84,12 @@ class Conversation:
         self.vendor, self.customers, self.roles = vendor, customers, roles
         self.turns, self.decks, self.topic = [], {}, "Small Talk"
         self.peak = 0
-        self.truth_requests, self.truth_bugs = [], []
+        self.truth_requests, self.truth_bugs, self.truth_negatives = [], [], []
+
+    def negative(self, sentence, pattern):
+        """Records a planted trap (a sentence that is no request) for the truth, once per call."""
+        if all(n["sentence"] != sentence for n in self.truth_negatives):
+            self.truth_negatives.append({"sentence": sentence, "pattern": pattern})
 
     def draw(self, name, items):
         if name not in self.decks:
@@ -122,10 +127,13 @@ class Conversation:
             self.v(question)
             self.c(answer)
             self.v(comment)
+            self.negative(answer, "small-talk")
         else:
             self.c(question)
             self.v(answer)
             self.c(comment)
+            self.negative(question, "small-talk")
+            self.negative(comment, "small-talk")
 
     def b_agenda(self):
         self.v(self.draw("agenda", st.AGENDA[AGENDA_GROUP.get(self.kind, "review")]))
@@ -134,9 +142,13 @@ class Conversation:
     def b_discovery(self):
         self.v(self.draw("discovery_q", st.DISCOVERY_QUESTIONS))
         context = people.CUSTOMERS[self.customer_key]["context"]
-        who = self.c(self.draw("context", context))
+        line = self.draw("context", context)
+        who = self.c(line)
+        self.negative(line, "setup")
         if self.rng.random() < 0.6:
-            self.c(self.draw("context", context), who=who)
+            line = self.draw("context", context)
+            self.c(line, who=who)
+            self.negative(line, "setup")
         self.v(self.draw("bc", st.BACKCHANNELS))
 
     def b_demo(self):
@@ -148,12 +160,15 @@ class Conversation:
             self.c(self.draw("bc", st.BACKCHANNELS))
 
     def b_pitch(self):
-        self.v(self.draw("pitch", sales.PITCHES))
+        pitch = self.draw("pitch", sales.PITCHES)
+        self.v(pitch)
+        self.negative(pitch, "rep-pitch")
         self.c(self.draw("reaction", st.REACTIONS))
 
     def b_qa(self):
         question, answer = self.draw("qa", sales.QA)
         self.c(question)
+        self.negative(question, "question-yes")
         self.v(answer, role="se")
         if self.rng.random() < 0.4:
             self.c(self.draw("bc", st.BACKCHANNELS))
@@ -162,13 +177,17 @@ class Conversation:
         if self.rng.random() < 0.5:
             self.v(self.draw("status_q", st.STATUS_QUESTIONS), role="csm")
         n = self.rng.randint(1, 2)
-        self.c(*[self.draw("status", st.STATUS_UPDATES) for _ in range(n)])
+        lines = [self.draw("status", st.STATUS_UPDATES) for _ in range(n)]
+        self.c(*lines)
+        for line in lines:
+            self.negative(line, "setup")
         self.v(self.draw("bc", st.BACKCHANNELS), role="csm")
 
     def b_question(self):
         question, answer = self.draw("question", st.QUESTION_PAIRS)
         self.v(question)
         self.c(answer)
+        self.negative(answer, "setup")
 
     def metric(self):
         template, (a_lo, a_hi), (b_lo, b_hi) = self.draw("metrics", sales.METRICS)
@@ -182,11 +201,15 @@ class Conversation:
     def b_pricing(self):
         n = self.rng.randint(1, 2)
         self.v(*[self.draw("price_v", sales.PRICING_VENDOR) for _ in range(n)], role="ae")
-        self.c(self.draw("price_c", sales.PRICING_CUSTOMER))
+        line = self.draw("price_c", sales.PRICING_CUSTOMER)
+        self.c(line)
+        self.negative(line, "sales-process")
 
     def b_renewal(self):
         self.v(self.draw("renew_v", sales.RENEWAL_VENDOR), role="ae")
-        self.c(self.draw("renew_c", sales.RENEWAL_CUSTOMER))
+        line = self.draw("renew_c", sales.RENEWAL_CUSTOMER)
+        self.c(line)
+        self.negative(line, "sales-process")
 
     def b_onboarding(self):
         n = self.rng.randint(1, 2)
@@ -233,7 +256,7 @@ class Conversation:
         if self.rng.random() < 0.35 and not any(m in phrasing for m in URGENT_WORDS):
             self.v(self.draw("urg_q", st.URGENCY_QUESTIONS))
             self.c(self.draw("urg_a", st.URGENCY_ANSWERS))
-        self.truth_requests.append({"key": key, "sentence": phrasing})
+        self.truth_requests.append({"key": key, "sentence": phrasing, "pattern": "explicit"})
 
     def bug(self, key):
         report, detail = requests.BUGS[key]

@@ -4,6 +4,42 @@ import collections
 import json
 import re
 
+from . import episodes, people, requests
+
+VENDOR_SUFFIX = "@" + people.VENDOR_DOMAIN
+
+
+def is_customer(party, parties):
+    """Who speaks for the customer: External; Unknown with an address off the vendor's domain;
+    Unknown with no address in a call that has External parties (who then are silent)."""
+    if party["affiliation"] == "External":
+        return True
+    if party["affiliation"] != "Unknown" or party.get("userId"):
+        return False
+    email = party.get("emailAddress")
+    if email:
+        return not email.endswith(VENDOR_SUFFIX)
+    return any(p["affiliation"] == "External" for p in parties)
+
+
+def words(text):
+    """The words of a text, lower case; a hyphenated word also gives its parts."""
+    out = []
+    for w in re.findall(r"[a-z0-9@][a-z0-9@;'-]*", text.lower()):
+        w = w.rstrip("-'")
+        out.append(w)
+        if "-" in w:
+            out += [p for p in w.split("-") if p]
+    return out
+
+
+def title_good(title, terms):
+    """The samples' rule for a good title: 2 to 8 words, and for every list of terms one of its
+    words (whole words, case-insensitive; a hyphenated word counts whole and by its parts)."""
+    count = len([w for w in title.split() if re.search(r"[A-Za-z0-9]", w)])
+    ws = set(words(title))
+    return 2 <= count <= 8 and all(any(t in ws for t in group) for group in terms)
+
 
 def fail(message):
     raise SystemExit("samples check failed: " + message)
@@ -36,8 +72,8 @@ def verify(calls, truth):
             fail(f"{cid}: not a 19-digit id")
         if call["transcript"]["callId"] != cid:
             fail(f"{cid}: transcript callId differs")
-        if not meta["started"].startswith("2025-10-"):
-            fail(f"{cid}: not in October 2025")
+        if not meta["started"].startswith(("2025-10-", "2025-11-")):
+            fail(f"{cid}: not in October or November 2025")
         parties = {p["speakerId"]: p for p in call["parties"]}
         if len(parties) != len(call["parties"]):
             fail(f"{cid}: speakerIds not unique")
@@ -52,27 +88,58 @@ def verify(calls, truth):
                 if not (clock < s["start"] < s["end"]):
                     fail(f"{cid}: sentence times do not increase at {s['start']}")
                 clock = s["end"]
-                texts.setdefault(s["text"], parties[mono["speakerId"]]["affiliation"])
+                side = ("customer" if is_customer(parties[mono["speakerId"]], call["parties"])
+                        else "vendor")
+                texts.setdefault(s["text"], set()).add(side)
         if meta["duration"] * 1000 < clock:
             fail(f"{cid}: duration shorter than the transcript")
         t = truth["calls"][cid]
         if t["private"] != meta["isPrivate"]:
             fail(f"{cid}: isPrivate disagrees with truth")
-        internal = all(p["affiliation"] == "Internal" for p in call["parties"])
-        if internal != t["internal"] or internal != (meta["scope"] == "Internal"):
+        internal = not any(is_customer(p, call["parties"]) for p in call["parties"])
+        all_internal = all(p["affiliation"] == "Internal" for p in call["parties"])
+        if internal != t["internal"] or all_internal != (meta["scope"] == "Internal"):
             fail(f"{cid}: internal call flags disagree")
+        if t.get("language", "en") != "en" and meta["language"] == "eng":
+            fail(f"{cid}: truth language {t['language']} but metaData says eng")
+        if internal and t["requests"]:
+            fail(f"{cid}: an internal meeting with requests")
         for r in t["requests"]:
             if r["key"] not in truth["requests"]:
                 fail(f"{cid}: unknown request {r['key']}")
-            if texts.get(r["sentence"]) != "External":
+            if r.get("pattern") not in episodes.REQUEST_PATTERNS:
+                fail(f"{cid}: request pattern {r.get('pattern')}")
+            if texts.get(r["sentence"]) != {"customer"}:
                 fail(f"{cid}: request sentence not said by the customer: {r['sentence']}")
+            if "context" in r and "vendor" not in texts.get(r["context"], set()):
+                fail(f"{cid}: context not said by Helpdeskly: {r['context']}")
             spoken[r["sentence"]] += 1
+        for n in t.get("negatives", []):
+            if n["pattern"] not in episodes.NEGATIVE_PATTERNS:
+                fail(f"{cid}: negative pattern {n['pattern']}")
+            if n["sentence"] not in texts:
+                fail(f"{cid}: negative not in the call: {n['sentence']}")
         for b in t["bugs"]:
-            if texts.get(b) != "External":
+            if texts.get(b) != {"customer"}:
                 fail(f"{cid}: bug sentence not said by the customer: {b}")
     repeated = [s for s, n in spoken.items() if n > 1]
     if repeated:
         fail(f"request sentences used twice: {repeated}")
+    for key, r in truth["requests"].items():
+        if r["theme"] not in requests.THEMES:
+            fail(f"{key}: theme {r['theme']} is not a demo theme")
+        if not 1 <= len(r["terms"]) <= 3 or not title_good(r["title"], r["terms"]):
+            fail(f"{key}: its own title is not good by its terms")
+
+
+def disjoint(dev_calls, heldout_calls):
+    """The held-out set shares no sentence of four words or more with the development set."""
+    def sentences(calls):
+        return {s["text"] for c in calls for m in c["transcript"]["transcript"]
+                for s in m["sentences"] if len(s["text"].split()) >= 4}
+    shared = sentences(dev_calls) & sentences(heldout_calls)
+    if shared:
+        fail(f"held-out sentences also in the development set: {sorted(shared)[:5]}")
 
 
 def stats(calls, truth, size_bytes):
@@ -106,5 +173,13 @@ def stats(calls, truth, size_bytes):
         "longest_call": {"id": longest, "sentences": sentences[longest],
                          "minutes": round(by_id[longest]["metaData"]["duration"] / 60, 1)},
         "crm_context_calls": sum(1 for c in calls if "context" in c),
+        "request_patterns": dict(sorted(collections.Counter(
+            r["pattern"] for c in t.values() if not c["private"] for r in c["requests"]).items())),
+        "negative_patterns": dict(sorted(collections.Counter(
+            n["pattern"] for c in t.values() for n in c.get("negatives", [])).items())),
+        "languages": dict(sorted(collections.Counter(
+            c.get("language", "en") for c in t.values()).items())),
+        "unknown_calls": sum(1 for c in calls
+                             if any(p["affiliation"] == "Unknown" for p in c["parties"])),
         "bytes": size_bytes,
     }

@@ -26,9 +26,15 @@ class Ids:
                 return value
 
 
-def october_slots(rng, count):
-    """`count` start times on the weekdays of October 2025, in order, UTC, between 14:00 and 21:00."""
-    days = [datetime.date(2025, 10, d) for d in range(1, 32)]
+def october_slots(rng, count, month=10):
+    """`count` start times on the weekdays of a month of 2025 (October unless `month` says
+    otherwise), in order, UTC, between 14:00 and 21:00."""
+    days = []
+    for d in range(1, 32):
+        try:
+            days.append(datetime.date(2025, month, d))
+        except ValueError:
+            break
     days = [d for d in days if d.weekday() < 5]
     by_day = {}
     for i in range(count):
@@ -126,7 +132,7 @@ def timed_transcript(rng, monologues, target_seconds=None):
 
 
 def call_record(call_id, title, scheduled, started, duration, primary_user, parties, transcript,
-                internal=False, private=False, context=None):
+                internal=False, private=False, context=None, language="eng", scope=None):
     record = {
         "metaData": {
             "id": call_id,
@@ -138,9 +144,9 @@ def call_record(call_id, title, scheduled, started, duration, primary_user, part
             "primaryUserId": primary_user,
             "direction": "Conference" if internal else "Outbound",
             "system": "Zoom",
-            "scope": "Internal" if internal else "External",
+            "scope": scope or ("Internal" if internal else "External"),
             "media": "Video",
-            "language": "eng",
+            "language": language,
             "isPrivate": private,
         },
     }

@@ -14,6 +14,7 @@ THEMES = [
 
 REQUESTS = {
     "salesforce-sync": {
+        "terms": [["salesforce"]],
         "theme": "Apps and Integrations",
         "title": "Two-way Salesforce sync",
         "phrasings": [
@@ -31,6 +32,7 @@ REQUESTS = {
         ],
     },
     "slack-notifications": {
+        "terms": [["slack"]],
         "theme": "Apps and Integrations",
         "title": "Slack notifications for new and assigned conversations",
         "phrasings": [
@@ -47,6 +49,7 @@ REQUESTS = {
         ],
     },
     "ai-reply-suggestions": {
+        "terms": [["reply", "replies", "response", "responses", "draft", "drafts", "answer", "answers"], ["ai", "suggested", "suggestion", "suggestions", "suggest", "draft", "drafts", "automatic", "automated"]],
         "theme": "AI Features",
         "title": "AI-suggested replies",
         "phrasings": [
@@ -62,6 +65,7 @@ REQUESTS = {
         ],
     },
     "sla-dashboard": {
+        "terms": [["sla", "slas", "first-response", "response"]],
         "theme": "Reporting and Analytics",
         "title": "SLA compliance dashboard",
         "phrasings": [
@@ -78,6 +82,7 @@ REQUESTS = {
         ],
     },
     "csv-export": {
+        "terms": [["export", "exports", "csv", "download"]],
         "theme": "Reporting and Analytics",
         "title": "Export conversations to CSV",
         "phrasings": [
@@ -93,6 +98,7 @@ REQUESTS = {
         ],
     },
     "okta-sso": {
+        "terms": [["okta", "sso", "single", "saml"]],
         "theme": "Apps and Integrations",
         "title": "Okta single sign-on",
         "phrasings": [
@@ -108,6 +114,7 @@ REQUESTS = {
         ],
     },
     "per-agent-signatures": {
+        "terms": [["signature", "signatures"]],
         "theme": "Inbox and Collaboration",
         "title": "Per-agent signatures in shared inboxes",
         "phrasings": [
@@ -123,6 +130,7 @@ REQUESTS = {
         ],
     },
     "conversation-summaries": {
+        "terms": [["summary", "summaries", "summarise", "summarize", "recap", "recaps", "tl;dr"]],
         "theme": "AI Features",
         "title": "AI conversation summaries",
         "phrasings": [
@@ -138,6 +146,7 @@ REQUESTS = {
         ],
     },
     "round-robin-assignment": {
+        "terms": [["round-robin", "round", "robin", "assignment", "assign", "balancing", "rotation"]],
         "theme": "Inbox and Collaboration",
         "title": "Round-robin assignment",
         "phrasings": [
@@ -151,6 +160,7 @@ REQUESTS = {
         ],
     },
     "internal-notes-mentions": {
+        "terms": [["mention", "mentions", "@mentions", "@mention", "tag", "tagging"], ["note", "notes", "comment", "comments", "teammate", "teammates", "colleague", "colleagues"]],
         "theme": "Inbox and Collaboration",
         "title": "@mentions in internal notes",
         "phrasings": [
@@ -164,6 +174,7 @@ REQUESTS = {
         ],
     },
     "google-calendar": {
+        "terms": [["calendar"]],
         "theme": "Apps and Integrations",
         "title": "Google Calendar integration",
         "phrasings": [
@@ -177,6 +188,7 @@ REQUESTS = {
         ],
     },
     "auto-translation": {
+        "terms": [["translation", "translate", "translated", "translations"]],
         "theme": "AI Features",
         "title": "Automatic translation of conversations",
         "phrasings": [
@@ -190,6 +202,7 @@ REQUESTS = {
         ],
     },
     "sentiment-tagging": {
+        "terms": [["sentiment", "mood", "angry", "frustrated", "unhappy"]],
         "theme": "AI Features",
         "title": "Sentiment tagging of conversations",
         "phrasings": [
@@ -203,6 +216,7 @@ REQUESTS = {
         ],
     },
     "scheduled-report-emails": {
+        "terms": [["report", "reports", "digest", "dashboard"], ["email", "emails", "emailed", "scheduled", "schedule", "digest"]],
         "theme": "Reporting and Analytics",
         "title": "Scheduled report emails",
         "phrasings": [
@@ -216,6 +230,7 @@ REQUESTS = {
         ],
     },
     "mobile-offline": {
+        "terms": [["offline", "connection", "signal"]],
         "theme": "Inbox and Collaboration",
         "title": "Offline mode for the mobile app",
         "phrasings": [
@@ -229,6 +244,43 @@ REQUESTS = {
         ],
     },
 }
+
+# Requests voiced only through the patterns of patterns.py and heldout_phrasings.py (a question
+# the rep answers "not yet", a need stated as a problem, a restatement the customer agrees to, a
+# reason to leave): no explicit phrasings here.
+PATTERN_REQUESTS = {
+    "shopify-integration": ("Apps and Integrations", "Shopify integration", [["shopify"]]),
+    "netsuite-integration": ("Apps and Integrations", "NetSuite integration", [["netsuite"]]),
+    "wiki-integration": ("Apps and Integrations", "Confluence wiki integration",
+                         [["wiki", "wikis", "confluence", "notion"]]),
+    "sms-channel": ("Apps and Integrations", "SMS channel", [["sms", "text", "texting"]]),
+    "public-attachment-links": ("Inbox and Collaboration", "Public links to attachments",
+                                [["attachment", "attachments", "file", "files"],
+                                 ["link", "links", "public", "share", "sharing", "url", "urls"]]),
+    "collision-detection": ("Inbox and Collaboration", "Block two agents replying to one email",
+                            [["collision", "collisions", "lock", "locking", "block", "blocking",
+                              "prevent", "duplicate", "double", "twice"]]),
+    "localized-admin-ui": ("Inbox and Collaboration", "Admin interface in Portuguese and Spanish",
+                           [["portuguese", "spanish", "french", "german", "language", "languages",
+                             "localized", "localised", "localization", "localisation",
+                             "translated"]]),
+    "auto-close-control": ("Inbox and Collaboration", "Control over auto-closing conversations",
+                           [["auto-close", "auto-closing", "auto-closed", "autoclose", "close",
+                             "closing", "closed"]]),
+    "custom-roles": ("Inbox and Collaboration", "Custom roles and permissions",
+                     [["role", "roles", "permission", "permissions"]]),
+    "kpi-dashboard": ("Reporting and Analytics", "Team KPI dashboard",
+                      [["kpi", "kpis", "dashboard", "scorecard", "metrics"]]),
+    "agent-workload-report": ("Reporting and Analytics", "Agent workload report",
+                              [["workload", "workloads", "capacity", "utilisation",
+                                "utilization", "load"]]),
+    "ai-tone-check": ("AI Features", "AI tone check on replies",
+                      [["tone", "rude", "polite", "politeness", "wording"]]),
+}
+
+for _key, (_theme, _title, _terms) in PATTERN_REQUESTS.items():
+    REQUESTS[_key] = {"theme": _theme, "title": _title, "terms": _terms, "phrasings": [],
+                      "details": []}
 
 # Bugs customers report (each used once). key -> (the report, a detail sentence).
 BUGS = {
