@@ -44,6 +44,9 @@
 /* A request verb further in starts the title when a clause begins at most this many words
    before it. */
 #define CLAUSE_WITHIN 4
+/* A title is looked for in the first few clauses: "Nice to have, not urgent, but | a bulk
+   export to CSV...". */
+#define TITLE_CLAUSES 4
 /* The vendor's reply to a customer's sentence is read up to this many sentences. */
 #define REPLY_SENTENCES 4
 
@@ -178,6 +181,7 @@ static int s_collect_sentences(const json_t *call, sentences_t *all)
         all->vendor = cs_speakers_is_vendor(&sp, utt);
         cs_offline_split_sentences(text, strlen(text), s_add_sentence, all);
     }
+    cs_speakers_free(&sp);
     if (all->truncated)
         cs_warn("offline extractor: call '%s' has more than %d sentences; the rest is ignored",
                 cs_rec_str(call, "external_id") ? cs_rec_str(call, "external_id") : "?",
@@ -239,6 +243,18 @@ static cs_offline_answer_t s_answer(const sentences_t *all, size_t i, bool *alre
     return CS_ANSWER_NEUTRAL;
 }
 
+/* Did the vendor's reply to sentence i acknowledge a problem? */
+static bool s_acknowledged(const sentences_t *all, size_t i)
+{
+    size_t from, to;
+    if (!s_reply(all, i, &from, &to))
+        return false;
+    for (size_t k = from; k < to; k++)
+        if (cs_offline_dialogue_ack(&all->s[k].tok))
+            return true;
+    return false;
+}
+
 /* Whether a customer sentence is a request, and how sure (0: it is not): see cs_offline.h
    for the rules. *need_only tells whether only the need-as-a-problem rule made it one. */
 static double s_request_confidence(const cs_offline_t *self, const sentences_t *all, size_t i,
@@ -272,7 +288,7 @@ static double s_request_confidence(const cs_offline_t *self, const sentences_t *
         c = CONF_MODEL + (margin > 0.2 ? 0.2 : margin);
     else if (cs_offline_dialogue_need(t) && !setup) {
         *need_only = true;
-        return answer == CS_ANSWER_GAP ? CONF_NEED_NOTED : CONF_NEED;
+        return answer == CS_ANSWER_GAP || s_acknowledged(all, i) ? CONF_NEED_NOTED : CONF_NEED;
     }
     if (c > 0 && already)
         return 0;
@@ -304,7 +320,8 @@ static void s_restatements(sentences_t *all)
 }
 
 /* A need stated in the same turn as a request is that request's reason, no request of its
-   own ("We really need Slack alerts. | Email notifications just get buried."). */
+   own ("We really need Slack alerts. | Email notifications just get buried."); of several
+   needs in one turn, the first stands for the rest. */
 static void s_needs_with_requests(sentences_t *all)
 {
     for (size_t i = 0; i < all->count;) {
@@ -314,9 +331,13 @@ static void s_needs_with_requests(sentences_t *all)
         bool asked = false;
         for (size_t k = i; k < end; k++)
             asked |= all->s[k].kind == 0 && !all->s[k].need_only;
-        for (size_t k = i; asked && k < end; k++)
-            if (all->s[k].kind == 0 && all->s[k].need_only)
+        for (size_t k = i; k < end; k++) {
+            if (all->s[k].kind != 0 || !all->s[k].need_only)
+                continue;
+            if (asked)
                 all->s[k].kind = -1;
+            asked = true; /* the first need of a turn stands for the rest */
+        }
         i = end;
     }
 }
@@ -350,7 +371,9 @@ static int s_classify(const cs_offline_t *self, sentences_t *all)
                     (trouble || s->score[1] >= BUG_SURE)) ||
                    (explicit_bug && s->score[1] >= EXPLICIT_BUG_FLOOR);
         if (req && bug) {
-            /* explicit words decide; otherwise the model with the larger margin */
+            /* explicit words decide (a need counts as explicit); otherwise the model with the
+               larger margin */
+            explicit_req |= s->need_only;
             if (explicit_req != explicit_bug)
                 bug = !explicit_req;
             else
@@ -426,6 +449,13 @@ static bool s_punct_byte(unsigned char c)
     return c < 0x80 && !isalnum(c);
 }
 
+/* Does the word end a clause (a comma, semicolon or colon after it)? */
+static bool s_clause_end(const word_t *w)
+{
+    unsigned char end = (unsigned char)w->p[w->n - 1];
+    return end == ',' || end == ';' || end == ':';
+}
+
 /* Whether words[i] (and words[i + 1]) are filler inside a title: *len is how many. */
 static bool s_inner_filler(const word_t *words, size_t i, size_t nw, size_t *len)
 {
@@ -446,17 +476,6 @@ static bool s_inner_filler(const word_t *words, size_t i, size_t nw, size_t *len
     return false;
 }
 
-/* Does a clause start shortly before words[i] ("..., so we'd want | every email logged")? */
-static bool s_clause_before(const word_t *words, size_t i)
-{
-    for (size_t k = i >= CLAUSE_WITHIN ? i - CLAUSE_WITHIN : 0; k < i; k++) {
-        unsigned char end = (unsigned char)words[k].p[words[k].n - 1];
-        if (end == ',' || end == ';' || end == ':' || end == '-')
-            return true;
-    }
-    return false;
-}
-
 /* Does the title have a word that names something (not a stop word, filler or request
    phrasing, at least three letters)? */
 static size_t s_content_words(const word_t *words, const size_t *pick, size_t npick)
@@ -466,10 +485,79 @@ static size_t s_content_words(const word_t *words, const size_t *pick, size_t np
         const cs_offline_tokens_t *t = &words[pick[k]].tok;
         for (size_t i = 0; i < t->count; i++)
             if (t->len[i] >= 3 && !cs_offline_token_in(t, i, cs_offline_words_stopwords) &&
-                !cs_offline_token_in(t, i, cs_offline_words_request_lead))
+                !cs_offline_token_in(t, i, cs_offline_words_request_lead) &&
+                !cs_offline_token_in(t, i, cs_offline_words_title_meta))
                 n++;
     }
     return n;
+}
+
+/* Does the clause starting at words[first] ask for something (an explicit request phrase)? */
+static bool s_clause_asks(const word_t *words, size_t nw, size_t first)
+{
+    if (first >= nw)
+        return false;
+    size_t last = first;
+    while (last + 1 < nw && !s_clause_end(&words[last]))
+        last++;
+    cs_offline_tokens_t t;
+    if (cs_offline_tokenize(words[first].p,
+                            (size_t)(words[last].p + words[last].n - words[first].p), &t) != 0)
+        return false;
+    bool asks = cs_offline_has_any(&t, cs_offline_words_explicit_request);
+    cs_offline_tokens_free(&t);
+    return asks;
+}
+
+/* Pick the title's words from words[first]: the lead skipped (words with no letters, or a
+   single token in `lead`), up to a clause boundary or MAX_TITLE_WORDS, filler left out,
+   trailing function words dropped. The indices go to pick[] (*npick of them); returns the
+   index where the next clause starts. */
+static size_t s_pick_clause(const word_t *words, size_t nw, size_t first, const char *const *lead,
+                            size_t *pick, size_t *npick)
+{
+    *npick = 0;
+    while (first < nw &&
+           (words[first].tok.count == 0 ||
+            (words[first].tok.count == 1 && cs_offline_token_in(&words[first].tok, 0, lead))))
+        first++;
+    size_t i = first;
+    while (i < nw && *npick < MAX_TITLE_WORDS) {
+        const word_t *w = &words[i];
+        size_t len;
+        if (*npick >= 2 && w->tok.count == 1 &&
+            cs_offline_token_in(&w->tok, 0, cs_offline_words_title_stop))
+            break;
+        if (*npick > 0 && (w->p[0] == '(' || w->p[0] == '-'))
+            break;
+        if (s_inner_filler(words, i, nw, &len)) {
+            i += len;
+            if (*npick >= 2 && s_clause_end(&words[i - 1]))
+                break;
+            continue;
+        }
+        pick[(*npick)++] = i++;
+        if (s_clause_end(w) && (*npick >= 2 || s_content_words(words, pick, *npick) == 0))
+            break;
+    }
+    while (*npick > 1 &&
+           (words[pick[*npick - 1]].tok.count == 0 ||
+            (words[pick[*npick - 1]].tok.count == 1 &&
+             cs_offline_token_in(&words[pick[*npick - 1]].tok, 0, cs_offline_words_title_tail))))
+        (*npick)--;
+    /* the next clause starts after the next boundary */
+    while (i < nw && !(i > 0 && s_clause_end(&words[i - 1])))
+        i++;
+    return i;
+}
+
+/* Does a clause start shortly before words[i] ("..., so we'd want | every email logged")? */
+static bool s_clause_before(const word_t *words, size_t i)
+{
+    for (size_t k = i >= CLAUSE_WITHIN ? i - CLAUSE_WITHIN : 0; k < i; k++)
+        if (s_clause_end(&words[k]) || words[k].p[words[k].n - 1] == '-')
+            return true;
+    return false;
 }
 
 /* A short title from a sentence: the words after the first `skip` words, the leading fillers
@@ -503,50 +591,28 @@ static char *s_make_title(const char *s, size_t n, size_t skip, const char *cons
     *content = 0;
     if (nw == 0) /* nothing but white space: cannot happen for a trimmed sentence */
         return strdup("");
-    /* Skip the given words, then start after an early request verb, then skip the lead:
-       words with no letters, or a single token in `lead`. */
+    /* Skip the given words, then start after a request verb: an early one, or one further in
+       when a clause starts shortly before it and the first clause asks for nothing
+       ("Our sales team lives in Salesforce, so we'd want | every email logged"). */
     size_t first = 0;
     for (size_t left = skip; first < nw && left > 0; first++)
         left = words[first].tok.count >= left ? 0 : left - words[first].tok.count;
+    bool first_asks = s_clause_asks(words, nw, first);
     for (size_t i = first; verbs && i < nw; i++) {
         if (words[i].tok.count != 1 || !cs_offline_token_in(&words[i].tok, 0, verbs))
             continue;
-        if (i < first + TITLE_VERB_WITHIN || s_clause_before(words, i)) {
+        if (i < first + TITLE_VERB_WITHIN || (!first_asks && s_clause_before(words, i))) {
             first = i + 1;
             break;
         }
     }
-    while (first < nw &&
-           (words[first].tok.count == 0 ||
-            (words[first].tok.count == 1 && cs_offline_token_in(&words[first].tok, 0, lead))))
-        first++;
-    /* Up to a clause boundary or the word limit, leaving filler out. */
-    size_t pick[MAX_TITLE_WORDS], npick = 0;
-    for (size_t i = first; i < nw && npick < MAX_TITLE_WORDS;) {
-        const word_t *w = &words[i];
-        size_t len;
-        if (npick >= 2 && w->tok.count == 1 &&
-            cs_offline_token_in(&w->tok, 0, cs_offline_words_title_stop))
-            break;
-        if (npick > 0 && (w->p[0] == '(' || w->p[0] == '-'))
-            break;
-        if (s_inner_filler(words, i, nw, &len)) {
-            unsigned char end = (unsigned char)words[i + len - 1].p[words[i + len - 1].n - 1];
-            i += len;
-            if (npick >= 2 && (end == ',' || end == ';' || end == ':'))
-                break;
-            continue;
-        }
-        pick[npick++] = i++;
-        unsigned char end = (unsigned char)w->p[w->n - 1];
-        if (npick >= 2 && (end == ',' || end == ';' || end == ':'))
+    /* The first clause that names something, of the next few. */
+    size_t pick[MAX_TITLE_WORDS] = {0}, npick = 0;
+    for (size_t clause = 0; clause < TITLE_CLAUSES && first < nw; clause++) {
+        first = s_pick_clause(words, nw, first, lead, pick, &npick);
+        if (s_content_words(words, pick, npick) > 0)
             break;
     }
-    while (npick > 1 &&
-           (words[pick[npick - 1]].tok.count == 0 ||
-            (words[pick[npick - 1]].tok.count == 1 &&
-             cs_offline_token_in(&words[pick[npick - 1]].tok, 0, cs_offline_words_title_tail))))
-        npick--;
     *content = s_content_words(words, pick, npick);
     char buf[MAX_TITLE_BYTES + 1];
     text_t out = {buf, 0, MAX_TITLE_BYTES};

@@ -33,6 +33,13 @@ static const char *const s_gap[] = {
     "comes up a lot", "heard that before", "see what the team", "how urgent", "how important",
     "how soon", "how big a deal", "how critical", "how much of a priority", NULL};
 
+/* A rep acknowledging a problem the customer describes. */
+static const char *const s_ack[] = {
+    "useful to know", "good to know", "shouldnt happen", "should not happen", "i hear you",
+    "thats important", "got it", "understood", "makes sense", "i understand", "sorry", "ouch",
+    "bad experience", "fair point", "thats fair", "thats a problem", "thats painful",
+    "that hurts", "noted", "good point", "fair enough", NULL};
+
 /* A rep's answer that settles a question: yes, no, or how to do it. */
 static const char *const s_settled[] = {
     "^ yes", "^ yeah", "^ yep", "^ yup", "^ sure", "^ absolutely", "^ of course", "^ definitely",
@@ -83,7 +90,11 @@ static const char *const s_need[] = {
     "auto closed", "auto closes", "closed automatically", "keeps happening", "every single time",
     "takes ages", "takes forever", "waste*", "wasting", "blocker", "deal breaker",
     "dealbreaker", "hard requirement", "a requirement for us", "must have", "non negotiable",
-    "wont approve", "cant roll out", "cant go live", "cannot go live", NULL};
+    "wont approve", "cant open", "cant find", "cant get", "cant use", "cant access",
+    "never get", "never see", "never know", "no way of knowing", "have no way", "still cant",
+    "stuck with", "english only", "only in english", "the other tool", "other tools have",
+    "outside the tool", "two systems", "separate system", "answered the same", "replied to the same",
+    "both replied", "both answered", "cant roll out", "cant go live", "cannot go live", NULL};
 
 /* Sales process and logistics, and small talk: never a request. */
 static const char *const s_negative[] = {
@@ -129,6 +140,11 @@ bool cs_offline_dialogue_question(const cs_offline_tokens_t *t, const char *text
 bool cs_offline_dialogue_gap(const cs_offline_tokens_t *t)
 {
     return cs_offline_has_any(t, s_gap);
+}
+
+bool cs_offline_dialogue_ack(const cs_offline_tokens_t *t)
+{
+    return cs_offline_has_any(t, s_ack);
 }
 
 bool cs_offline_dialogue_settled(const cs_offline_tokens_t *t)

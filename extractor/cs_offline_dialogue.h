@@ -40,6 +40,9 @@ bool cs_offline_dialogue_question(const cs_offline_tokens_t *t, const char *text
 /* Does this vendor sentence show a gap (see above)? */
 bool cs_offline_dialogue_gap(const cs_offline_tokens_t *t);
 
+/* Does this vendor sentence acknowledge a problem ("I hear you", "that shouldn't happen")? */
+bool cs_offline_dialogue_ack(const cs_offline_tokens_t *t);
+
 /* Does this vendor sentence settle a question (yes, no, "you can...")? */
 bool cs_offline_dialogue_settled(const cs_offline_tokens_t *t);
 

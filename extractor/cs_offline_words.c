@@ -28,7 +28,7 @@ const char *const cs_offline_words_explicit_request[] = {
     "^ any chance", "most useful thing", "would be huge", "would be a game changer",
     "would help a lot", "would be really useful", "would be so useful", "would make our life",
     "would make our lives", "would save us", "if you had", "if you guys had", "if it had",
-    NULL};
+    "ideally", "id need", "wed need", NULL};
 
 /* Sales-process talk that is no product request, whatever the model says: the customer's own
    next steps, time, money and paperwork. */
@@ -69,7 +69,7 @@ const char *const cs_offline_words_trouble[] = {
    they come within the first few words (cs_offline.c). */
 const char *const cs_offline_words_request_verbs[] = {
     "need", "needs", "want", "wants", "wish", "add", "adding", "asking", "asked", "missing",
-    NULL};
+    "had", NULL};
 
 const char *const cs_offline_words_urgency_low_first[] = {
     "not urgent", "no rush", "not a priority", "low priority", "not critical", "not a blocker",
@@ -161,8 +161,14 @@ const char *const cs_offline_words_title_tail[] = {
     "that", "this", "is", "be", "our", "my", "your", "their", "we", "i", "you", "so", "but", "just",
     "really", "very", "please", "too", "as", "if", "when", "where", "which", "would", "could",
     "should", "can", "will", "like", "well", "also", "there", "though", "anyway", "either",
-    "maybe", "now", "then", "here", "stuff", "something", "somehow", "right",
+    "maybe", "now", "then", "here", "over", "stuff", "something", "somehow", "right",
     "basically", "actually", "honestly", "literally", "all", "some", "any", "more", NULL};
+
+/* Words about a request rather than its object: a title of nothing else names nothing. */
+const char *const cs_offline_words_title_meta[] = {
+    "urgent", "urgently", "priority", "critical", "blocker", "important", "essential", "crucial",
+    "huge", "must", "requirement", "helpful", "useful", "nice", "great", "ideal", "honest",
+    "asap", "soon", "sooner", "later", NULL};
 
 /* Filler a title leaves out wherever it stands. */
 const char *const cs_offline_words_filler[] = {

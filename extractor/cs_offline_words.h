@@ -35,6 +35,7 @@ extern const char *const cs_offline_words_bug_lead[];      /* no bug title start
 extern const char *const cs_offline_words_title_stop[];    /* a title stops before these */
 extern const char *const cs_offline_words_title_tail[];    /* nor ends with these */
 extern const char *const cs_offline_words_filler[];        /* nor has these inside */
+extern const char *const cs_offline_words_title_meta[];    /* say how much, not what */
 
 /* Themes */
 extern const char *const cs_offline_words_stopwords[]; /* say nothing about a theme */

@@ -6,6 +6,20 @@
 
 #include "cs_record.h"
 
+/* Domains anybody can have an address on: they say nothing about whose side a person is. */
+static const char *const s_free_mail[] = {
+    "gmail.com",  "googlemail.com", "outlook.com",    "hotmail.com", "live.com", "yahoo.com",
+    "icloud.com", "me.com",         "aol.com",        "proton.me",   "gmx.de",   "gmx.net",
+    "web.de",     "mail.ru",        "protonmail.com", "yandex.ru",   "qq.com",   "163.com"};
+
+bool cs_speakers_free_mail(const char *domain)
+{
+    for (size_t i = 0; domain && i < sizeof s_free_mail / sizeof s_free_mail[0]; i++)
+        if (strcasecmp(domain, s_free_mail[i]) == 0)
+            return true;
+    return false;
+}
+
 bool cs_speakers_vendor_email(const char *email, const json_t *domains)
 {
     const char *at = email ? strrchr(email, '@') : NULL;
@@ -24,8 +38,9 @@ bool cs_speakers_vendor_email(const char *email, const json_t *domains)
     return false;
 }
 
-/* The side of a participant or utterance from its own fields. */
-static cs_side_t s_side_of(const json_t *who, const json_t *domains)
+/* The side of a participant or utterance from its own fields; `staff` (may be NULL) holds the
+   e-mail domains of this call's own staff. */
+static cs_side_t s_side_of(const json_t *who, const json_t *domains, const json_t *staff)
 {
     const char *aff = cs_rec_str(who, "affiliation");
     if (aff && strcmp(aff, "Internal") == 0)
@@ -34,7 +49,7 @@ static cs_side_t s_side_of(const json_t *who, const json_t *domains)
     if (user && *user)
         return CS_SIDE_VENDOR;
     const char *email = cs_rec_str(who, "email");
-    if (cs_speakers_vendor_email(email, domains))
+    if (cs_speakers_vendor_email(email, domains) || cs_speakers_vendor_email(email, staff))
         return CS_SIDE_VENDOR;
     if (aff && strcmp(aff, "External") == 0)
         return CS_SIDE_CUSTOMER;
@@ -59,22 +74,52 @@ static const json_t *s_participant(const json_t *call, const char *id)
 static cs_side_t s_utterance_side(const cs_speakers_t *sp, const json_t *utt)
 {
     const json_t *domains = json_object_get(sp->call, "vendor_domains");
-    cs_side_t own = s_side_of(utt, domains);
+    cs_side_t own = s_side_of(utt, domains, sp->staff);
     if (own != CS_SIDE_UNPLACED)
         return own;
     const json_t *p = s_participant(sp->call, cs_rec_str(utt, "speaker_id"));
-    return p ? s_side_of(p, domains) : CS_SIDE_UNPLACED;
+    return p ? s_side_of(p, domains, sp->staff) : CS_SIDE_UNPLACED;
+}
+
+/* The e-mail domains of the call's staff (Internal or with a Gong user id), free mail left
+   out, as a new array (NULL when there are none or memory runs out: then nothing is
+   inferred). */
+static json_t *s_staff_domains(const json_t *call)
+{
+    json_t *out = NULL;
+    const json_t *parts = json_object_get(call, "participants");
+    for (size_t i = 0; i < json_array_size(parts) && i < CS_SPEAKERS_MAX_PARTIES; i++) {
+        const json_t *p = json_array_get(parts, i);
+        const char *aff = cs_rec_str(p, "affiliation");
+        const char *user = cs_rec_str(p, "user_id");
+        const char *email = cs_rec_str(p, "email");
+        const char *at = email ? strrchr(email, '@') : NULL;
+        if (!at || !at[1] || cs_speakers_free_mail(at + 1) ||
+            !((aff && strcmp(aff, "Internal") == 0) || (user && *user)))
+            continue;
+        if (!out && !(out = json_array()))
+            return NULL;
+        json_array_append_new(out, json_string(at + 1));
+    }
+    return out;
+}
+
+void cs_speakers_free(cs_speakers_t *sp)
+{
+    json_decref(sp->staff);
+    sp->staff = NULL;
 }
 
 void cs_speakers_resolve(const json_t *call, cs_speakers_t *sp)
 {
     memset(sp, 0, sizeof *sp);
     sp->call = call;
+    sp->staff = s_staff_domains(call);
     const json_t *domains = json_object_get(call, "vendor_domains");
     bool vendor_party = false, customer_party = false;
     const json_t *parts = json_object_get(call, "participants");
     for (size_t i = 0; i < json_array_size(parts); i++) {
-        cs_side_t side = s_side_of(json_array_get(parts, i), domains);
+        cs_side_t side = s_side_of(json_array_get(parts, i), domains, sp->staff);
         vendor_party |= side == CS_SIDE_VENDOR;
         customer_party |= side == CS_SIDE_CUSTOMER;
     }

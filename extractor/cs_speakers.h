@@ -3,7 +3,8 @@
     Every participant, and every speaker_id of the transcript that names no participant, is
     resolved once to a side:
       vendor    affiliation "Internal"; or a Gong userId (Gong users are the vendor's staff);
-                or an e-mail address on one of the record's "vendor_domains" (or a subdomain);
+                or an e-mail address on one of the record's "vendor_domains" (or a subdomain),
+                or on the domain of one of this call's Internal people (free mail aside);
       customer  affiliation "External"; or "Unknown" with an e-mail address on any other
                 domain;
       unplaced  "Unknown" (or no affiliation) and no e-mail address.
@@ -26,15 +27,26 @@
 
 typedef enum { CS_SIDE_UNPLACED, CS_SIDE_VENDOR, CS_SIDE_CUSTOMER } cs_side_t;
 
+/* The participants read for the staff's domains. */
+#define CS_SPEAKERS_MAX_PARTIES 256
+
 typedef struct {
+    json_t *staff;               /* e-mail domains of the call's own staff, owned; NULL when none */
     bool unplaced_are_customers; /* the call-level rule for unplaced speakers */
     bool internal_meeting;       /* somebody speaks and no customer does */
     const json_t *call;          /* borrowed */
 } cs_speakers_t;
 
 /* Resolve the speakers of `call` (borrowed; *sp borrows from it and must not outlive it).
-   Never fails: a malformed field counts as absent. */
+   Never fails: a malformed field counts as absent (and when memory runs out, the staff's
+   domains are not inferred). Free with cs_speakers_free. */
 void cs_speakers_resolve(const json_t *call, cs_speakers_t *sp);
+
+/* Free what *sp owns. */
+void cs_speakers_free(cs_speakers_t *sp);
+
+/* Whether `domain` is a free-mail domain (gmail.com, outlook.com...), ignoring case. */
+bool cs_speakers_free_mail(const char *domain);
 
 /* Whether utterance `utt` (an element of the call's transcript) is a customer's words. */
 bool cs_speakers_is_customer(const cs_speakers_t *sp, const json_t *utt);

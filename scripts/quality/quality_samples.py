@@ -274,7 +274,20 @@ def print_tables(which, calls, truth, m, ami, verbose):
             skipped if skipped else "-", found, total, n))
 
 
-def ami_requests(bin_dir, transcripts):
+def keep_confident(results, threshold):
+    """Drop the requests below `threshold` (the report's --min-confidence: they wait for
+    review and are not in the ranked report); a request without a confidence stays.
+    Returns how many were dropped."""
+    dropped = 0
+    for res in results:
+        reqs = res.get("feature_requests", []) or []
+        kept = [r for r in reqs if r.get("confidence", 1.0) >= threshold]
+        dropped += len(reqs) - len(kept)
+        res["feature_requests"] = kept
+    return dropped
+
+
+def ami_requests(bin_dir, transcripts, threshold):
     """[(meeting, requests extracted)] over the AMI meetings, or a reason string."""
     if not os.path.isdir(transcripts):
         return "no directory " + transcripts
@@ -283,6 +296,7 @@ def ami_requests(bin_dir, transcripts):
         return "no meetings in " + transcripts
     calls = [ami_calls.convert(os.path.join(transcripts, p)) for p in paths]
     results = extract(bin_dir, calls)
+    keep_confident(results, threshold)
     return [(c["metaData"]["title"].rsplit(" ", 1)[-1], len(r.get("feature_requests", []) or []))
             for c, r in zip(calls, results)]
 
@@ -298,12 +312,19 @@ def main():
     ap.add_argument("--transcripts", default=ami_calls.DEFAULT_DIR,
                     help="the AMI meetings (default: ../shared/eval/transcripts)")
     ap.add_argument("--no-ami", action="store_true", help="skip the AMI meetings")
+    ap.add_argument("--min-confidence", type=float, default=0.5,
+                    help="count requests at or above this confidence, as the report does "
+                         "(default 0.5, the report's default; 0 counts every request)")
     args = ap.parse_args()
     calls, truth = load_set(args.set)
     results = extract(args.bin, calls)
+    below = keep_confident(results, args.min_confidence)
     m = measure(calls, truth, results)
-    ami = None if args.no_ami else ami_requests(args.bin, args.transcripts)
+    ami = None if args.no_ami else ami_requests(args.bin, args.transcripts, args.min_confidence)
     print_tables(args.set, calls, truth, m, ami, args.verbose)
+    print()
+    print("Requests below confidence %.2f (waiting for review, not counted above): %d"
+          % (args.min_confidence, below))
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ Test(speakers, unknown_party_on_a_customer_domain_is_a_customer)
     cr_assert_not(cs_speakers_is_customer(&sp, s_utt(call, 0)));
     cr_assert(cs_speakers_is_customer(&sp, s_utt(call, 1)));
     cr_assert(cs_speakers_is_customer(&sp, s_utt(call, 2)));
+    cs_speakers_free(&sp);
     json_decref(call);
 }
 
@@ -74,6 +75,7 @@ Test(speakers, unknown_party_on_the_vendor_domain_or_with_a_user_id_is_staff)
     cr_assert(cs_speakers_is_vendor(&sp, s_utt(call, 0)));
     cr_assert(cs_speakers_is_vendor(&sp, s_utt(call, 1)));
     cr_assert(cs_speakers_is_customer(&sp, s_utt(call, 2)));
+    cs_speakers_free(&sp);
     json_decref(call);
 }
 
@@ -103,6 +105,7 @@ Test(speakers, unplaced_speaker_counts_when_the_customers_are_silent)
     cs_speakers_resolve(silent, &sp);
     cr_assert(cs_speakers_is_customer(&sp, s_utt(silent, 2)));
     cr_assert_not(sp.internal_meeting);
+    cs_speakers_free(&sp);
     json_decref(silent);
 
     json_t *heard = s_three_party_call("2"); /* the External party speaks */
@@ -110,6 +113,7 @@ Test(speakers, unplaced_speaker_counts_when_the_customers_are_silent)
     cr_assert(cs_speakers_is_customer(&sp, s_utt(heard, 1)));
     cr_assert_not(cs_speakers_is_customer(&sp, s_utt(heard, 2)));
     cr_assert_not(cs_speakers_is_vendor(&sp, s_utt(heard, 2)));
+    cs_speakers_free(&sp);
     json_decref(heard);
 }
 
@@ -130,6 +134,7 @@ Test(speakers, staff_only_call_is_an_internal_meeting)
     cs_speakers_resolve(call, &sp);
     cr_assert(sp.internal_meeting);
     cr_assert_not(cs_speakers_is_customer(&sp, s_utt(call, 1)));
+    cs_speakers_free(&sp);
     json_decref(call);
 
     snprintf(text, sizeof text, "{\"customer\":{\"name\":\"Northwind\"},%s}", base);
@@ -137,6 +142,7 @@ Test(speakers, staff_only_call_is_an_internal_meeting)
     cs_speakers_resolve(call, &sp);
     cr_assert_not(sp.internal_meeting);
     cr_assert(cs_speakers_is_customer(&sp, s_utt(call, 1)));
+    cs_speakers_free(&sp);
     json_decref(call);
 
     call = s_call("{\"transcript\":[{\"speaker_id\":\"9\",\"start_ms\":0,\"text\":\"Hi\"},"
@@ -145,6 +151,7 @@ Test(speakers, staff_only_call_is_an_internal_meeting)
     cr_assert_not(sp.internal_meeting);
     cr_assert(cs_speakers_is_customer(&sp, s_utt(call, 0)));
     cr_assert(cs_speakers_is_customer(&sp, s_utt(call, 1)));
+    cs_speakers_free(&sp);
     json_decref(call);
 }
 
@@ -160,7 +167,31 @@ Test(speakers, utterance_affiliation_places_the_speaker)
     cr_assert(cs_speakers_is_vendor(&sp, s_utt(call, 0)));
     cr_assert(cs_speakers_is_customer(&sp, s_utt(call, 1)));
     cr_assert_not(cs_speakers_is_customer(&sp, s_utt(call, 2)));
+    cs_speakers_free(&sp);
     json_decref(call);
+}
+
+/* With no workspace domains, the call's own Internal people's domain marks their colleagues;
+   free-mail domains mark nobody. */
+Test(speakers, staff_domain_inferred_from_internal_people)
+{
+    json_t *call = s_call(
+        "{\"participants\":["
+        "{\"speaker_id\":\"1\",\"affiliation\":\"Internal\",\"email\":\"sam@helpdeskly.example\"},"
+        "{\"speaker_id\":\"2\",\"affiliation\":\"Internal\",\"email\":\"kim@gmail.com\"},"
+        "{\"speaker_id\":\"3\",\"affiliation\":\"Unknown\",\"email\":\"lee@helpdeskly.example\"},"
+        "{\"speaker_id\":\"4\",\"affiliation\":\"Unknown\",\"email\":\"bo@gmail.com\"}],"
+        "\"transcript\":["
+        "{\"speaker_id\":\"3\",\"start_ms\":0,\"text\":\"We need a forecast sheet.\"},"
+        "{\"speaker_id\":\"4\",\"start_ms\":1,\"text\":\"And a wiki integration.\"}]}");
+    cs_speakers_t sp;
+    cs_speakers_resolve(call, &sp);
+    cr_assert(cs_speakers_is_vendor(&sp, s_utt(call, 0)));
+    cr_assert(cs_speakers_is_customer(&sp, s_utt(call, 1)));
+    cs_speakers_free(&sp);
+    json_decref(call);
+    cr_assert(cs_speakers_free_mail("GMail.com"));
+    cr_assert_not(cs_speakers_free_mail("helpdeskly.example"));
 }
 
 Test(speakers, nobody_speaking_is_no_internal_meeting)
@@ -169,5 +200,6 @@ Test(speakers, nobody_speaking_is_no_internal_meeting)
     cs_speakers_t sp;
     cs_speakers_resolve(call, &sp);
     cr_assert_not(sp.internal_meeting);
+    cs_speakers_free(&sp);
     json_decref(call);
 }
