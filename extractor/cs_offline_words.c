@@ -154,7 +154,7 @@ const char *const cs_offline_words_bug_lead[] = {
 /* A title stops before these (once it has two words). */
 const char *const cs_offline_words_title_stop[] = {
     "because", "since", "so", "but", "cause", "otherwise", "unless", "although", "though", "which",
-    "cuz", NULL};
+    "cuz", "would", "could", "will", "should", "might", "wouldnt", NULL};
 /* Nor does a title end with these. */
 const char *const cs_offline_words_title_tail[] = {
     "a", "an", "the", "to", "of", "for", "with", "and", "or", "in", "on", "at", "by", "from",
