@@ -56,7 +56,7 @@ const char *const cs_offline_words_explicit_bug[] = {
     "cannot log in", "cant login", "cannot login", "glitch*", "logs me out", "logs us out",
     "logged out", "times out", "timing out", "out of sync", "doesnt sync", "not syncing",
     "is wrong", "are wrong", "shows the wrong", "show the wrong", "wrong data", "wrong numbers",
-    NULL};
+    "anymore", "no longer", "doesnt show up", "stopped showing", NULL};
 
 /* Words of something going wrong, besides the explicit bug phrases, the negative words of the
    sentiment lexicon and the severity cues: a bug names one of them (or the model is sure: cs_offline.c). */

@@ -72,7 +72,7 @@ run() {
             !cut { print "   ... (from here on the fetcher only; every stage'"'"'s lines are in " dir ")"; cut = 1 }'
 }
 echo
-echo "== Ingesting the 40 sample calls (samples/calls.jsonl): offline extractor and matcher"
+echo "== Ingesting the 57 sample calls (samples/calls.jsonl): offline extractor and matcher"
 echo "   (replayed at 20 calls a second, so that the console shows each call go through the stages)"
 run first 2 --rate 20
 echo

@@ -16,7 +16,7 @@
 #   2. The real pipeline: callsift migrate, workspace create, then run-local.sh --env-file
 #      deploy/.env.example --base-port (a free block) on samples/calls.jsonl with
 #      CALLSIFT_LOG_FORMAT=json in the environment (the file says text): exit 0, the fetcher
-#      reports 39 calls ingested (40 in the file, 1 private), 39 processed messages in the
+#      reports 56 calls ingested (57 in the file, 1 private), 56 processed messages in the
 #      database, every writer log line is a JSON object, and the extractors are offline.
 #
 # Exits 0 when everything holds, 1 with a message otherwise; the logs are kept on failure.
@@ -143,15 +143,15 @@ timeout -k 10 120 env -i "${environment[@]}" \
 [ "$status" = 0 ] || fail "run-local.sh: exit status $status (124: timed out): $(tail -n 20 "$work/pipeline.out")"
 
 fetcher_log=$work/pipeline/fetcher.log
-grep -q "Read 40 calls from samples/calls.jsonl (0 already ingested, 1 private, 0 unreadable)" "$fetcher_log" ||
-    fail "the fetcher did not read the 40 sample calls: $(grep -v Progress "$fetcher_log" | tail -n 5)"
-grep -q "Successfully ingested 39 calls to database" "$fetcher_log" ||
-    fail "the fetcher did not ingest the 39 shareable calls: $(grep -v Progress "$fetcher_log" | tail -n 5)"
+grep -q "Read 57 calls from samples/calls.jsonl (0 already ingested, 1 private, 0 unreadable)" "$fetcher_log" ||
+    fail "the fetcher did not read the 57 sample calls: $(grep -v Progress "$fetcher_log" | tail -n 5)"
+grep -q "Successfully ingested 56 calls to database" "$fetcher_log" ||
+    fail "the fetcher did not ingest the 56 shareable calls: $(grep -v Progress "$fetcher_log" | tail -n 5)"
 
 processed=$(psql -X -At -v ON_ERROR_STOP=1 -d "$url" \
     -c "SELECT count(*) FILTER (WHERE is_processed) || ' ' || count(*) FROM messages WHERE workspace_id = '$ws'") ||
     fail "cannot count the messages"
-[ "$processed" = "39 39" ] || fail "messages processed/stored: $processed, expected 39 39"
+[ "$processed" = "56 56" ] || fail "messages processed/stored: $processed, expected 56 56"
 
 writer_log=$work/pipeline/writer.log
 lines=$(grep -c . "$writer_log" || true)
@@ -169,5 +169,5 @@ for stage in writer matcher fetcher extractor-1 extractor-2; do
         fail "$stage did not serve metrics on $((base + k)): $(grep -i metrics "$work/pipeline/$stage.log" | head -n 2)"
     k=$((k + 1))
 done
-echo "test_deploy_env: ok: the pipeline from deploy/.env.example: 39 of 40 calls processed, JSON logs from the environment, a metrics port per stage"
+echo "test_deploy_env: ok: the pipeline from deploy/.env.example: 56 of 57 calls processed, JSON logs from the environment, a metrics port per stage"
 echo "test_deploy_env: PASS"

@@ -27,7 +27,7 @@
 #include "fake_gong.h"
 #include "fake_openai.h"
 
-#define STORED_CALLS  39 /* samples/calls.jsonl: 40 calls, one private */
+#define STORED_CALLS  56 /* samples/calls.jsonl: 57 calls, one private */
 #define GONG_KEY      "key-metrics-1"
 #define GONG_SECRET   "gong-secret-never-shown-7731"
 #define OPENAI_SECRET "sk-never-shown-in-metrics-4242"
@@ -112,7 +112,7 @@ static void rig_start(rig_t *r)
     fake_gong_set_credentials(r->gong, GONG_KEY, GONG_SECRET);
     char err[256], path[512];
     snprintf(path, sizeof path, "%s/samples/calls.jsonl", CS_TEST_SOURCE_DIR);
-    cr_assert_eq(fake_gong_load_jsonl(r->gong, path, err, sizeof err), 40, "%s", err);
+    cr_assert_eq(fake_gong_load_jsonl(r->gong, path, err, sizeof err), 57, "%s", err);
 
     char calls[96], extractions[96], decisions[96], acks[96], base[160];
     snprintf(calls, sizeof calls, "--calls-endpoint=%s", r->ep[0]);

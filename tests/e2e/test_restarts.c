@@ -2,7 +2,7 @@
    endpoints of their own, a PostgreSQL cluster of the test's own (so that it can be restarted),
    and replays built from the bundled sample calls (samples/calls.jsonl).
 
-     undisturbed_and_killed_runs_end_the_same: 1,000 calls through an undisturbed pipeline
+     undisturbed_and_killed_runs_end_the_same: 1,026 calls through an undisturbed pipeline
        (run A) and through one whose extractor, matcher, writer, PostgreSQL and fetcher are
        killed or restarted mid-stream (run B), each into a database of its own: both end in the
        same state, every call stored once, every extracted request decided once.
@@ -156,7 +156,7 @@ static int s_cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* `copies` copies of the 40 sample calls, each copy with new Gong call ids (the sample id and
+/* `copies` copies of the 57 sample calls, each copy with new Gong call ids (the sample id and
    a two-digit copy number: metaData.id and transcript.callId alike); everything else, privacy
    included, as it is. */
 static void replay_build(replay_t *rp, int copies)
@@ -176,7 +176,7 @@ static void replay_build(replay_t *rp, int copies)
     }
     free(line);
     fclose(in);
-    cr_assert_eq(json_array_size(calls), 40, "samples/calls.jsonl has 40 calls");
+    cr_assert_eq(json_array_size(calls), 57, "samples/calls.jsonl has 57 calls");
 
     /* in the cluster's directory: whoever removes the cluster (the reaper too) removes it */
     snprintf(rp->path, sizeof rp->path, "%s/replay_XXXXXX", pg.dir);
@@ -723,8 +723,8 @@ static long next_point(long back, long step, long cap)
 Test(restarts, undisturbed_and_killed_runs_end_the_same, .timeout = 900)
 {
     replay_t *rp = &replays[0];
-    replay_build(rp, 25);
-    cr_assert_eq(rp->lines, 1000);
+    replay_build(rp, 18);
+    cr_assert_eq(rp->lines, 1026);
     rig_t *a = &rigs[0], *b = &rigs[1];
     figures_t fa = {0}, fb = {0};
 
@@ -785,7 +785,7 @@ Test(restarts, undisturbed_and_killed_runs_end_the_same, .timeout = 900)
         RIG_FAIL(b, "the second fetcher exited with status %d (-1: still running after 300 s)",
                  status);
     char *log = cs_testproc_log(&b->fetcher);
-    const char *read = strstr(log, "Read 1000 calls from ");
+    const char *read = strstr(log, "Read 1026 calls from ");
     long skipped = -1;
     if (read && strchr(read, '('))
         skipped = strtol(strchr(read, '(') + 1, NULL, 10);
@@ -853,7 +853,7 @@ Test(restarts, undisturbed_and_killed_runs_end_the_same, .timeout = 900)
 Test(restarts, sigterm_stops_each_stage_cleanly_midstream, .timeout = 300)
 {
     replay_t *rp = &replays[0];
-    replay_build(rp, 10); /* 400 calls: 8 s at 50 a second */
+    replay_build(rp, 7); /* 399 calls: 8 s at 50 a second */
     rig_t *r = &rigs[0];
     figures_t fig = {0};
     rig_open(r, "SIGTERM");
