@@ -11,7 +11,8 @@
 
     The scores are those of cs_offline_request_score / cs_offline_bug_score on the whole text;
     "found" (0/1) says whether cs_offline_extract, run on a call whose transcript is that text
-    as one External utterance, returned a feature request / a bug report. A line that is not a
+    as one External utterance, returned a feature request the report shows (confidence at
+    least MIN_CONFIDENCE, the report's default threshold) / a bug report. A line that is not a
     JSON string is an error (exit status 1), so that the figures never skip rows silently. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,6 +27,20 @@
 
 #define MAX_LINE  (1u << 20)
 #define MAX_MODEL (64u << 20)
+/* `callsift report`'s default --min-confidence: requests below it wait for review. */
+#define MIN_CONFIDENCE 0.5
+
+/* Does the insights object hold a request the report would count? */
+static bool s_reported_request(const json_t *insights)
+{
+    const json_t *reqs = json_object_get(insights, "feature_requests");
+    for (size_t i = 0; i < json_array_size(reqs); i++) {
+        const json_t *c = json_object_get(json_array_get(reqs, i), "confidence");
+        if (!c || json_number_value(c) >= MIN_CONFIDENCE)
+            return true;
+    }
+    return false;
+}
 
 /* The offline provider with the model in `path`, or NULL with a message on stderr. */
 static cs_offline_t *from_file(const char *path)
@@ -102,7 +117,7 @@ int main(int argc, char **argv)
         }
         printf("%.6f %.6f %d %d\n", cs_offline_request_score(offline, text),
                cs_offline_bug_score(offline, text),
-               json_array_size(json_object_get(insights, "feature_requests")) > 0,
+               s_reported_request(insights),
                json_array_size(json_object_get(insights, "bug_reports")) > 0);
         json_decref(insights);
         json_decref(call);
