@@ -454,7 +454,7 @@ static int s_add_item(const sentence_t *s, const cs_offline_themes_t *th, json_t
         s_put(item, "description", json_string(description)) != 0 ||
         s_put(item, field, json_string(level)) != 0 ||
         (s->kind == 0 &&
-         s_put(item, "theme", json_string(cs_offline_themes_pick(th, p, n))) != 0) ||
+         s_put(item, "theme", json_string(cs_offline_themes_pick(th, p, n, title))) != 0) ||
         s_put(item, "quote", json_stringn(p, n)) != 0 ||
         (s->kind == 0 && s->speaker && s_put(item, "speaker", json_string(s->speaker)) != 0)) {
         json_decref(item);

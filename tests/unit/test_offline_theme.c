@@ -3,6 +3,7 @@
    demo workspace's themes (the development set the floor and the vocabulary were chosen on),
    and on tests/data/themes_heldout.json (four other workspaces, never tuned on). Both are
    printed to stderr ("theme accuracy ...") and held to a minimum. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,18 +39,40 @@ static json_t *s_load(const char *relpath)
     return j;
 }
 
-/* Is sentence filed under `want` with these themes? Misses go to stderr. */
-static int s_hit(const json_t *themes, const char *sentence, const char *want)
+/* Is sentence filed under `want` with these themes? With `show`, misses go to stderr with
+   the best similarity (the held-out set's are not shown: nobody tunes on them). */
+static int s_hit(const json_t *themes, const char *sentence, const char *want, bool show)
 {
     cs_offline_themes_t th;
     cr_assert_eq(cs_offline_themes_load(themes, &th), 0);
-    const char *got = cs_offline_themes_pick(&th, sentence, strlen(sentence));
+    const char *got = cs_offline_themes_pick(&th, sentence, strlen(sentence), NULL);
     int hit = strcmp(got, want) == 0;
-    if (!hit)
-        fprintf(stderr, "  miss: want %-24s got %-24s %s\n", want, got, sentence);
+    if (!hit && show) {
+        double sim[16] = {0}, best = 0;
+        cr_assert_leq(th.count, 16);
+        cr_assert_eq(cs_offline_themes_similarity(&th, sentence, strlen(sentence), NULL, sim), 0);
+        for (size_t i = 0; i < th.count; i++)
+            best = sim[i] > best ? sim[i] : best;
+        fprintf(stderr, "  miss: want %-24s got %-24s (%.3f) %s\n", want, got, best, sentence);
+    }
     cs_offline_themes_free(&th);
     return hit;
 }
+
+/* Requests that fit none of the demo themes: the development set's negatives, which the floor
+   is chosen on together with the truth's requests. */
+static const char *const s_dev_unthemed[] = {
+    "It would be great to have keyboard shortcuts in the editor.",
+    "We'd love a dark mode, half the team works at night.",
+    "Could the font in the reply box be bigger? My agents keep squinting.",
+    "The spell checker should know medical terms, our agents write about prescriptions all day.",
+    "We get scans of forty megabytes from patients, so bigger attachments would really help.",
+    "It'd be nice if the sidebar could be collapsed on small laptop screens.",
+    "Please let us put our own logo and colours on the customer-facing portal.",
+    "We really want a printable version of each ticket for our paper archive.",
+    "Our customers keep asking for a phone number they can call, so voice would be a big one.",
+    "If the whole thing loaded faster in the morning that would make my agents happier.",
+};
 
 /* Accuracy on samples/truth.json's request sentences (all calls, the private one too). */
 static double s_dev_accuracy(void)
@@ -68,15 +91,20 @@ static double s_dev_accuracy(void)
         {
             const char *theme = cs_rec_str(json_object_get(canon, cs_rec_str(r, "key")), "theme");
             cr_assert_not_null(theme);
-            hits += s_hit(themes, cs_rec_str(r, "sentence"), theme);
+            hits += s_hit(themes, cs_rec_str(r, "sentence"), theme, true);
             total++;
         }
+    }
+    for (size_t i = 0; i < sizeof s_dev_unthemed / sizeof s_dev_unthemed[0]; i++) {
+        hits += s_hit(themes, s_dev_unthemed[i], "Uncategorized", true);
+        total++;
     }
     cr_assert_gt(total, 40);
     json_decref(themes);
     json_decref(truth);
-    fprintf(stderr, "theme accuracy, development (samples/truth.json): %d/%d = %.2f\n", hits, total,
-            (double)hits / total);
+    fprintf(stderr,
+            "theme accuracy, development (samples/truth.json and %zu unthemed): %d/%d = %.2f\n",
+            sizeof s_dev_unthemed / sizeof s_dev_unthemed[0], hits, total, (double)hits / total);
     return (double)hits / total;
 }
 
@@ -94,7 +122,7 @@ static double s_heldout_accuracy(void)
         json_t *r;
         json_array_foreach(json_object_get(ws, "requests"), i, r)
         {
-            hits += s_hit(themes, cs_rec_str(r, "sentence"), cs_rec_str(r, "theme"));
+            hits += s_hit(themes, cs_rec_str(r, "sentence"), cs_rec_str(r, "theme"), false);
             total++;
         }
     }
@@ -105,14 +133,184 @@ static double s_heldout_accuracy(void)
     return (double)hits / total;
 }
 
+/* The figures docs/QUALITY.md reports: word overlap scored 0.76 on the truth's requests alone
+   and 0.53 held out. */
 Test(offline_theme, development_accuracy)
 {
     double acc = s_dev_accuracy();
-    cr_assert_geq(acc, 0.0);
+    cr_assert_geq(acc, 0.90, "development accuracy %.2f", acc);
 }
 
 Test(offline_theme, heldout_accuracy)
 {
     double acc = s_heldout_accuracy();
-    cr_assert_geq(acc, 0.0);
+    cr_assert_geq(acc, 0.55, "held-out accuracy %.2f", acc);
+}
+
+/* themes: pairs of name and description; the last is the default. */
+static const char *s_pick(const char *const *themes, size_t n, const char *sentence,
+                          const char *title, json_t **keep)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i + 1 < n; i += 2)
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s}", "name", themes[i], "description", themes[i + 1]));
+    json_array_append_new(arr, json_pack("{s:s, s:b}", "name", "Uncategorized", "is_default", 1));
+    cs_offline_themes_t th;
+    cr_assert_eq(cs_offline_themes_load(arr, &th), 0);
+    const char *got = cs_offline_themes_pick(&th, sentence, strlen(sentence), title);
+    cs_offline_themes_free(&th);
+    *keep = arr; /* the name is borrowed from it */
+    return got;
+}
+
+static const char *const s_saas[] = {
+    "Languages and Localisation",
+    "Translations of the product and multilingual support",
+    "Integrations",
+    "CRM, Slack and webhooks",
+    "Security and Admin",
+    "SSO, roles, audit logs",
+    "Reporting",
+    "Dashboards and exports",
+    "Mobile",
+    "Our phone apps",
+};
+
+Test(offline_theme, a_language_request_finds_the_localisation_theme)
+{
+    json_t *keep;
+    cr_assert_str_eq(s_pick(s_saas, 10, "Oh and support French as well.", NULL, &keep),
+                     "Languages and Localisation");
+    json_decref(keep);
+    cr_assert_str_eq(s_pick(s_saas, 10,
+                            "Half our agents are in Quebec, so the whole UI in French please.",
+                            NULL, &keep),
+                     "Languages and Localisation");
+    json_decref(keep);
+}
+
+Test(offline_theme, families_from_the_vocabulary_meet_the_themes_words)
+{
+    json_t *keep;
+    cr_assert_str_eq(s_pick(s_saas, 10, "Can it push deals into HubSpot?", NULL, &keep),
+                     "Integrations");
+    json_decref(keep);
+    cr_assert_str_eq(s_pick(s_saas, 10, "We log in with Okta everywhere else.", NULL, &keep),
+                     "Security and Admin");
+    json_decref(keep);
+    cr_assert_str_eq(s_pick(s_saas, 10, "A weekly KPI chart for the managers.", NULL, &keep),
+                     "Reporting");
+    json_decref(keep);
+    cr_assert_str_eq(s_pick(s_saas, 10, "Does the iPhone version work offline?", NULL, &keep),
+                     "Mobile");
+    json_decref(keep);
+}
+
+Test(offline_theme, the_title_weighs_more_than_the_sentence)
+{
+    json_t *keep;
+    const char *sentence = "We export a report every week and paste it into Slack.";
+    cr_assert_str_eq(s_pick(s_saas, 10, sentence, "Slack integration", &keep), "Integrations");
+    json_decref(keep);
+    cr_assert_str_eq(s_pick(s_saas, 10, sentence, "Weekly report export", &keep), "Reporting");
+    json_decref(keep);
+}
+
+Test(offline_theme, a_workspaces_own_words_count)
+{
+    static const char *const own[] = {
+        "Route Planning",
+        "Delivery routes, drivers and depots",
+        "Cold Chain",
+        "Refrigerated trucks and temperature logs",
+    };
+    json_t *keep;
+    cr_assert_str_eq(
+        s_pick(own, 4, "The drivers want the route to skip closed depots.", NULL, &keep),
+        "Route Planning");
+    json_decref(keep);
+    cr_assert_str_eq(
+        s_pick(own, 4, "Alarm us when a refrigerated truck gets above five degrees.", NULL, &keep),
+        "Cold Chain");
+    json_decref(keep);
+}
+
+Test(offline_theme, trigrams_meet_words_with_other_endings)
+{
+    /* "pallet" and "Palletising" share no stem (the stemmer makes "palletis"), only trigrams */
+    static const char *const own[] = {"Palletising", "Stacking goods for shipping", "Billing",
+                                      "Invoices"};
+    json_t *keep;
+    cr_assert_str_eq(s_pick(own, 4, "Each pallet should carry a printed label.", NULL, &keep),
+                     "Palletising");
+    json_decref(keep);
+}
+
+Test(offline_theme, below_the_floor_is_the_default_theme)
+{
+    json_t *keep;
+    cr_assert_str_eq(
+        s_pick(s_saas, 10, "It would be great to have keyboard shortcuts.", NULL, &keep),
+        "Uncategorized");
+    json_decref(keep);
+    cr_assert_str_eq(s_pick(s_saas, 10, "", NULL, &keep), "Uncategorized");
+    json_decref(keep);
+    cr_assert_str_eq(s_pick(s_saas, 10, "the and of to a", "", &keep), "Uncategorized");
+    json_decref(keep);
+}
+
+Test(offline_theme, no_themes_or_not_themes)
+{
+    cs_offline_themes_t th;
+    cr_assert_eq(cs_offline_themes_load(NULL, &th), 0);
+    cr_assert_str_eq(cs_offline_themes_pick(&th, "Salesforce sync", 15, NULL), "Uncategorized");
+    cs_offline_themes_free(&th);
+    json_t *odd = json_pack("[s, {s:s}, {s:i}]", "a string", "description", "no name", "name", 3);
+    cr_assert_eq(cs_offline_themes_load(odd, &th), 0);
+    cr_assert_eq(th.count, 0);
+    cr_assert_str_eq(cs_offline_themes_pick(&th, "Salesforce sync", 15, NULL), "Uncategorized");
+    cs_offline_themes_free(&th);
+    cs_offline_themes_free(&th); /* a zeroed set is fine */
+    json_decref(odd);
+}
+
+Test(offline_theme, ties_go_to_the_first_and_picks_are_repeatable)
+{
+    static const char *const twins[] = {"Slack", "Slack", "Slack too", "Slack"};
+    json_t *keep;
+    cr_assert_str_eq(s_pick(twins, 4, "Slack alerts", NULL, &keep), "Slack");
+    json_decref(keep);
+    const char *first = s_pick(s_saas, 10, "sync roles from Okta into the CRM", NULL, &keep);
+    char *copy = strdup(first);
+    json_decref(keep);
+    for (int i = 0; i < 5; i++) {
+        cr_assert_str_eq(s_pick(s_saas, 10, "sync roles from Okta into the CRM", NULL, &keep),
+                         copy);
+        json_decref(keep);
+    }
+    free(copy);
+}
+
+Test(offline_theme, hostile_text_is_bounded)
+{
+    size_t n = 4u << 20;
+    char *big = malloc(n + 1);
+    cr_assert_not_null(big);
+    for (size_t i = 0; i < n; i++)
+        big[i] = (char)("Salesforce \xff\xc3 zq0 "[i % 18]);
+    big[n] = '\0';
+    json_t *keep;
+    /* only the first CS_OFFLINE_THEME_MAX_TEXT bytes are read, of sentence and title alike */
+    cr_assert_str_eq(s_pick(s_saas, 10, big, big, &keep), "Integrations");
+    json_decref(keep);
+    /* many distinct words: the feature cap holds */
+    for (size_t i = 0; i < n; i++)
+        big[i] = (char)('a' + (i * 7919 % 26));
+    for (size_t i = 5; i < n; i += 6)
+        big[i] = ' ';
+    const char *got = s_pick(s_saas, 10, big, NULL, &keep);
+    cr_assert_not_null(got);
+    json_decref(keep);
+    free(big);
 }
