@@ -10,6 +10,7 @@
 
 #include <criterion/criterion.h>
 
+#include "cs_offline.h"
 #include "cs_offline_theme.h"
 #include "cs_record.h"
 
@@ -145,6 +146,55 @@ Test(offline_theme, heldout_accuracy)
 {
     double acc = s_heldout_accuracy();
     cr_assert_geq(acc, 0.55, "held-out accuracy %.2f", acc);
+}
+
+/* The development set through the whole offline extractor, each sentence a call of its own
+   said by the customer: the theme of the request it finds, with the title it makes (sentences
+   it takes for no request, or for several, are not counted). */
+Test(offline_theme, development_accuracy_through_the_extractor)
+{
+    char err[256] = "";
+    cs_offline_t *offline = cs_offline_new(err, sizeof err);
+    cr_assert_not_null(offline, "%s", err);
+    json_t *truth = s_load("samples/truth.json");
+    json_t *themes = s_demo_themes();
+    const json_t *canon = json_object_get(truth, "requests");
+    const char *id;
+    json_t *c;
+    int hits = 0, total = 0;
+    json_object_foreach(json_object_get(truth, "calls"), id, c)
+    {
+        size_t i;
+        json_t *r;
+        json_array_foreach(json_object_get(c, "requests"), i, r)
+        {
+            json_t *call =
+                json_pack("{s:s, s:[{s:s, s:s, s:s, s:i, s:s}]}", "external_id", id, "transcript",
+                          "speaker_id", "c1", "speaker", "Dana Lee", "affiliation", "External",
+                          "start_ms", 0, "text", cs_rec_str(r, "sentence"));
+            json_t *ins = cs_offline_extract(offline, call, themes);
+            cr_assert_not_null(ins);
+            json_t *found = json_object_get(ins, "feature_requests");
+            if (json_array_size(found) == 1) {
+                const char *want =
+                    cs_rec_str(json_object_get(canon, cs_rec_str(r, "key")), "theme");
+                const char *got = cs_rec_str(json_array_get(found, 0), "theme");
+                hits += strcmp(got, want) == 0;
+                total++;
+            }
+            json_decref(ins);
+            json_decref(call);
+        }
+    }
+    fprintf(stderr,
+            "theme accuracy, development through cs_offline_extract (sentence and "
+            "title): %d/%d = %.2f\n",
+            hits, total, (double)hits / total);
+    cr_assert_gt(total, 20);
+    cr_assert_geq((double)hits / total, 0.85);
+    json_decref(themes);
+    json_decref(truth);
+    cs_offline_destroy(&offline);
 }
 
 /* themes: pairs of name and description; the last is the default. */
