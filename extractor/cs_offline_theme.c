@@ -230,23 +230,58 @@ void cs_offline_themes_free(cs_offline_themes_t *th)
     memset(th, 0, sizeof *th);
 }
 
-/* Weigh every theme feature by its rarity among the themes, log(1 + T/df) / log(1 + T), and
-   compute the norms. */
-static void s_weigh_rarity(cs_offline_themes_t *th)
+static int s_cmp_id(const void *a, const void *b)
 {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* How many of the sorted ids[0..n) equal id. */
+static size_t s_count_id(const uint32_t *ids, size_t n, uint32_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* the first >= id */
+        size_t mid = lo + (hi - lo) / 2;
+        if (ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < n && ids[end] == id)
+        end++;
+    return end - lo;
+}
+
+/* Weigh every theme feature by its rarity among the themes, log(1 + T/df) / log(1 + T) (df:
+   the themes that have it), and compute the norms. 0, or -1 when memory runs out. */
+static int s_weigh_rarity(cs_offline_themes_t *th)
+{
+    size_t all = 0;
+    for (size_t i = 0; i < th->count; i++)
+        all += th->theme[i].feat.count;
+    uint32_t *ids = malloc((all ? all : 1) * sizeof *ids);
+    if (!ids)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < th->count; i++) {
+        memcpy(ids + k, th->theme[i].feat.id, th->theme[i].feat.count * sizeof *ids);
+        k += th->theme[i].feat.count;
+    }
+    qsort(ids, all, sizeof *ids, s_cmp_id);
     double t = (double)th->count;
     for (size_t i = 0; i < th->count; i++) {
         cs_offline_features_t *f = &th->theme[i].feat;
         double sum = 0;
-        for (size_t k = 0; k < f->count; k++) {
-            size_t df = 0;
-            for (size_t j = 0; j < th->count; j++)
-                df += s_features_get(&th->theme[j].feat, f->id[k]) > 0;
-            f->w[k] *= t > 1 ? log(1 + t / (double)df) / log(1 + t) : 1.0;
-            sum += f->w[k] * f->w[k];
+        for (size_t j = 0; j < f->count; j++) {
+            size_t df = s_count_id(ids, all, f->id[j]); /* at least 1: this theme */
+            f->w[j] *= t > 1 ? log(1 + t / (double)df) / log(1 + t) : 1.0;
+            sum += f->w[j] * f->w[j];
         }
         th->theme[i].norm = sqrt(sum);
     }
+    free(ids);
+    return 0;
 }
 
 int cs_offline_themes_load(const json_t *themes, cs_offline_themes_t *th)
@@ -280,8 +315,7 @@ int cs_offline_themes_load(const json_t *themes, cs_offline_themes_t *th)
         s_features_sort(&t->feat);
     }
     /* the rarity weights need every theme's features */
-    s_weigh_rarity(th);
-    return 0;
+    return s_weigh_rarity(th);
 }
 
 int cs_offline_themes_similarity(const cs_offline_themes_t *th, const char *text, size_t n,

@@ -252,6 +252,41 @@ Test(offline_lang, an_english_call_says_en_and_is_extracted)
     json_decref(call);
 }
 
+Test(offline_lang, a_customer_who_switches_to_english_is_extracted)
+{
+    line_t lines[] = {
+        {"External", "Jonas Weber",
+         "Also bei uns ist das so, wir haben das schon mal mit einem anderen Tool versucht."},
+        {"Internal", "Steve Park", "Happy to continue in English if that is easier."},
+        {"External", "Jonas Weber",
+         "Yes, let's do English. What we really need is a way to sync tickets with Salesforce, "
+         "because our account managers never see what the customer wrote to support, and that "
+         "is the main thing for us."},
+    };
+    json_t *call = s_call(lines, 3);
+    json_t *ins = s_extract(call);
+    cr_assert_str_eq(cs_rec_str(ins, "language"), "en");
+    cr_assert_null(json_object_get(ins, "skipped"));
+    cr_assert_geq(json_array_size(json_object_get(ins, "feature_requests")), 1);
+    json_decref(ins);
+    json_decref(call);
+}
+
+Test(offline_lang, a_french_call_names_french)
+{
+    line_t lines[] = {
+        {"External", "Claire Martin", s_calls[3].text},
+    };
+    json_t *call = s_call(lines, 1);
+    json_t *ins = s_extract(call);
+    cr_assert_str_eq(cs_rec_str(ins, "language"), "fr");
+    cr_assert_str_eq(cs_rec_str(ins, "skipped"),
+                     "not extracted offline: the call is in French (fr); an LLM provider "
+                     "extracts it");
+    json_decref(ins);
+    json_decref(call);
+}
+
 Test(offline_lang, gate_reports_what_it_found)
 {
     line_t lines[] = {

@@ -364,3 +364,27 @@ Test(offline_theme, hostile_text_is_bounded)
     json_decref(keep);
     free(big);
 }
+
+Test(offline_theme, many_themes)
+{
+    /* 3000 themes, each with a long description: the rarity weights come from one sort, not
+       from comparing every theme with every other */
+    json_t *arr = json_array();
+    char name[64], desc[2048];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(name, sizeof name, "Theme %d", i);
+        int off = 0;
+        for (int w = 0; w < 100; w++) /* distinct letter words, shared by a few themes */
+            off += snprintf(desc + off, sizeof desc - (size_t)off, "w%c%c%c ", 'a' + (i + w) % 26,
+                            'a' + (i / 26 + w) % 26, 'a' + w % 26);
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "name", name, "description", desc));
+    }
+    json_array_append_new(arr,
+                          json_pack("{s:s, s:s}", "name", "Shipping", "description", "Parcels"));
+    cs_offline_themes_t th;
+    cr_assert_eq(cs_offline_themes_load(arr, &th), 0);
+    cr_assert_eq(th.count, 3001);
+    cr_assert_str_eq(cs_offline_themes_pick(&th, "Track parcels", 13, NULL), "Shipping");
+    cs_offline_themes_free(&th);
+    json_decref(arr);
+}
