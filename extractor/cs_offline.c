@@ -18,6 +18,7 @@
 
 #include "cs_log.h"
 #include "cs_offline_dialogue.h"
+#include "cs_offline_lang.h"
 #include "cs_offline_linear.h"
 #include "cs_offline_text.h"
 #include "cs_offline_theme.h"
@@ -776,9 +777,9 @@ static int s_add_item(const sentences_t *all, size_t i, const cs_offline_themes_
     if (s_put(item, "title", json_string(title)) != 0 ||
         s_put(item, "description", json_string(description)) != 0 ||
         s_put(item, field, json_string(level)) != 0 ||
-        (s->kind == 0 &&
-         s_put(item, "theme",
-               json_string(cs_offline_themes_pick(th, description, strlen(description)))) != 0) ||
+        (s->kind == 0 && s_put(item, "theme",
+                               json_string(cs_offline_themes_pick(
+                                   th, description, strlen(description), title))) != 0) ||
         s_put(item, "quote", json_stringn(p, n)) != 0 ||
         (s->kind == 0 && s->speaker && s_put(item, "speaker", json_string(s->speaker)) != 0) ||
         (s->kind == 0 && s_put(item, "confidence", json_real(confidence)) != 0) ||
@@ -980,6 +981,11 @@ static json_t *s_summary(const cs_offline_t *self, const json_t *call, const sen
 
 json_t *cs_offline_extract(cs_offline_t *self, const json_t *call, const json_t *themes)
 {
+    /* A call not in English is left to an LLM provider (cs_offline_lang.h). */
+    const char *lang;
+    json_t *not_english;
+    if (cs_offline_lang_gate(call, &lang, &not_english) != 0)
+        return not_english; /* NULL when memory ran out */
     sentences_t all = {0};
     cs_offline_themes_t th;
     json_t *insights = NULL, *requests = NULL, *bugs = NULL;
@@ -1022,6 +1028,8 @@ json_t *cs_offline_extract(cs_offline_t *self, const json_t *call, const json_t 
     if (s_put(insights, "sentiment", s_sentiment(&all)) != 0 ||
         s_put(insights, "pain_points", s_pain_points(&all)) != 0 ||
         s_put(insights, "summary", s_summary(self, call, &all)) != 0)
+        goto fail;
+    if (s_put(insights, "language", json_string(lang)) != 0)
         goto fail;
     if (all.internal_meeting &&
         s_put(insights, "skipped", json_string("internal meeting: no customer spoke")) != 0)

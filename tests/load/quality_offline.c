@@ -116,8 +116,7 @@ int main(int argc, char **argv)
             break;
         }
         printf("%.6f %.6f %d %d\n", cs_offline_request_score(offline, text),
-               cs_offline_bug_score(offline, text),
-               s_reported_request(insights),
+               cs_offline_bug_score(offline, text), s_reported_request(insights),
                json_array_size(json_object_get(insights, "bug_reports")) > 0);
         json_decref(insights);
         json_decref(call);
