@@ -95,6 +95,7 @@ typedef struct {
     bool customer, vendor;
     bool failed;
     bool internal_meeting; /* nobody speaks for the customer (cs_speakers.h) */
+    bool any_vendor;       /* somebody speaks for the vendor */
 } sentences_t;
 
 static void s_add_sentence(void *ctx, size_t start, size_t end)
@@ -180,6 +181,7 @@ static int s_collect_sentences(const json_t *call, sentences_t *all)
         all->utt = i;
         all->customer = cs_speakers_is_customer(&sp, utt);
         all->vendor = cs_speakers_is_vendor(&sp, utt);
+        all->any_vendor |= all->vendor;
         cs_offline_split_sentences(text, strlen(text), s_add_sentence, all);
     }
     cs_speakers_free(&sp);
@@ -281,7 +283,12 @@ static double s_request_confidence(const cs_offline_t *self, const sentences_t *
             return 0;
         if (!explicit_req && !model_req)
             return 0;
-        return answer == CS_ANSWER_NEUTRAL ? CONF_MODEL : CONF_UNANSWERED;
+        if (answer == CS_ANSWER_NEUTRAL)
+            return CONF_MODEL;
+        /* unanswered in a dialogue; with no vendor voice at all (a written message, a note)
+           the question is read like any other sentence */
+        if (all->any_vendor)
+            return CONF_UNANSWERED;
     }
     if (explicit_req)
         c = setup ? CONF_MODEL : CONF_EXPLICIT;
