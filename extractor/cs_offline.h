@@ -3,31 +3,52 @@
     From a call's transcript it pulls out what an LLM provider would: feature requests, bug
     reports, sentiment, pain points and a summary, as an insights object of the record schema.
 
-      - Who counts: only customer speech yields requests, bugs, pain points and sentiment.
-        An utterance is customer speech when its affiliation is "External". "Unknown" (or no
-        affiliation, even after looking the speaker_id up in the call's participants) counts as
-        customer speech only when the call has no External speaker at all: a call without
-        affiliation information, or one where the customer side dialled in unidentified.
-        "Internal" never counts: the vendor's own pitch is not a request.
+      - Who counts: only customer speech yields requests, bugs, pain points and sentiment;
+        cs_speakers.h says who is the customer (Gong's affiliation, Gong user ids, the
+        workspace's own e-mail domains, Unknown people). A call in which no customer speaks is
+        an internal meeting: no requests, and "skipped" says so. A call whose customers speak
+        another language than English is not extracted offline: "language" names it and
+        "skipped" says so (cs_offline_lang.h); English calls carry "language": "en".
       - Utterances are split into sentences. Each customer sentence is scored by two small
         logistic regressions (request, bug) over hashed word, word-pair, character n-gram and
         cue-phrase features; the model is trained by extractor/model/train_request_model.py and
         embedded at build time (extractor/model/). The model learnt from forum posts and app
-        reviews, so hand-written rules adapt it to sales calls:
-          request: an explicit request phrase ("we need a", "would love", "do you integrate
-                   with", "keep asking for"...), or a request score at the tuned threshold in a
-                   sentence with a word that asks for something ("would", "need", "add"...);
-                   never sales-process talk ("let me loop in...", "we need a decision",
-                   pricing, contract, legal);
-          bug:     a bug score at the threshold in a sentence that names something going wrong
-                   (or a very high score), or an explicit bug phrase ("crashes", "logs me out")
-                   with a score that is not negligible.
-        A sentence that qualifies as both goes to the side with explicit words, else to the
-        larger margin. A request sentence with nothing but request phrasing ("It'd be nice to
-        have.") lends its urgency to the request just before it, if any.
-      - Urgency and severity come from cue phrases, the theme from word overlap (stems and a
-        small concept vocabulary) with each theme's name and description, the title from the
-        sentence stripped of request phrases, pronouns and fillers (at most 8 words).
+        reviews, so the sentence is then read in its dialogue (cs_offline_dialogue.h), each
+        rule with a confidence (0..1) that the request is real:
+          never    sales process, logistics and small talk (recordings, proposals, licences,
+                   pilots, pricing, "only if the kids let me");
+          question the rep's answer decides: not yet, roadmap, workaround, noted for the
+                   product team -> a request (0.85); yes, no, "you can..." -> none; a reply
+                   that does neither -> as the words say (0.55); no reply while the rep speaks
+                   elsewhere in the call -> unsure (0.40);
+          explicit request words ("we'd love", "we really need a") -> 0.75, or 0.55 in a
+                   sentence describing the customer's setup or schedule;
+          model    a request score at the tuned threshold with a word that asks -> 0.55 plus
+                   its margin (at most 0.2);
+          need     a problem stated without asking ("two agents end up replying to the same
+                   email", the reason a customer leaves) -> 0.65 when the rep takes it in,
+                   else 0.45; a need in the same turn as a request is that request's reason,
+                   and the first need of a turn stands for the rest;
+          restated the rep asks back what the customer wants ("So you'd want public links to
+                   attachments?") and the customer's next turn agrees -> a request of the
+                   customer (0.80), quoting the agreement, with the restatement as "context"
+                   and the title taken from its object.
+        A rep's "already" answer cancels a request; a rep noting it for product adds 0.1. A
+        title of one word costs 0.25, a title naming an outcome ("Faster response times")
+        0.35. `callsift report` counts requests from 0.5 (its --min-confidence).
+      - bug:  a bug score at the threshold in a sentence that names something going wrong
+              (or a very high score), or an explicit bug phrase ("crashes", "logs me out",
+              "doesn't ... anymore") with a score that is not negligible. A sentence that is
+              both goes to the side with explicit words (a need counts as explicit), else to
+              the larger margin.
+      - The title names the thing asked for: from the first clause that names something,
+        after a request verb (early in the sentence, or further in when the first clause asks
+        for nothing), without request phrasing, filler ("um", "basically", "end up") or
+        trailing function words, at most 8 words. A request whose title names nothing ("As
+        well.", "It'd be nice to have.") is no request of its own: its urgency words go to
+        the request just before it in the same utterance, if any.
+      - Urgency and severity come from cue phrases, the theme from similarity to each theme's
+        name and description (cs_offline_theme.h).
       - quote is the sentence exactly as it appears in the utterance text.
 
     docs/QUALITY.md has the figures and how they were measured. */

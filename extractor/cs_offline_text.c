@@ -249,6 +249,18 @@ bool cs_offline_tokens_contain(const cs_offline_tokens_t *t, const cs_offline_to
 }
 
 /* The sentence with white space runs made one space and control characters dropped. */
+void cs_offline_capped_put(cs_offline_capped_t *t, const char *s, size_t n)
+{
+    if (t->len + n > t->cap) {
+        n = t->cap - t->len;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+}
+
 char *cs_offline_clean_copy(const char *s, size_t n)
 {
     char *out = malloc(n + 1);

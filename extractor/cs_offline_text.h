@@ -57,6 +57,16 @@ bool cs_offline_token_in(const cs_offline_tokens_t *t, size_t i, const char *con
 /* Do the tokens of `phrase` (at least one) occur in t, consecutively and whole? */
 bool cs_offline_tokens_contain(const cs_offline_tokens_t *t, const cs_offline_tokens_t *phrase);
 
+/* A string in a fixed buffer of cap + 1 bytes: appends past `cap` bytes are cut at a UTF-8
+   boundary, the string stays NUL-terminated. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} cs_offline_capped_t;
+
+/* Append s[0..n) to t, cut to what fits. */
+void cs_offline_capped_put(cs_offline_capped_t *t, const char *s, size_t n);
+
 /* s[0..n) with white space runs made one space (none leading or trailing) and control
    characters dropped: a malloc'd string the caller frees, NULL when memory runs out. */
 char *cs_offline_clean_copy(const char *s, size_t n);

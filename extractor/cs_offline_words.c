@@ -195,28 +195,4 @@ const char *const cs_offline_words_stopwords[] = {
     "thanks", "yeah", "ok", "okay", "um", "uh", "well", "right", "think", "maybe", "actually",
     "basically", "honestly", "go", "going", "0", "00", "000", "0000", NULL};
 
-/* Small concept vocabulary: words that name the same area, so that "sync with Salesforce"
-   meets a theme described as "integrations with CRM". Each entry is "#tag word word...". */
-const char *const cs_offline_words_concepts[] = {
-    "#integration integrat* sync* connector* connect* api apis webhook* zapier salesforce "
-    "hubspot slack jira zendesk crm crms plugin* plug marketplace outlook gmail",
-    "#ai ai ml gpt llm llms machine artificial intelligen* predict* smart summar* "
-    "recommend* genai chatbot* copilot assistant*",
-    "#reporting report* dashboard* analytic* chart* graph* metric* kpi kpis insight* "
-    "visuali* trend*",
-    "#data import* export* csv excel migrat* upload* download* bulk backup*",
-    "#security sso saml oauth okta secur* permission* role roles rbac access audit* "
-    "encrypt* complian* gdpr soc hipaa password* mfa",
-    "#performance slow* fast* faster speed* latency perform* lag* load* timeout* scal*",
-    "#mobile mobile ios android iphone ipad tablet* phone*",
-    "#notification notif* alert* remind* email* digest* push",
-    "#ui ui ux interface design* layout* dark navigation usab* intuitive button* screen*",
-    "#billing billing invoic* pricing price* payment* subscription* seat seats licens* "
-    "cost*",
-    "#collaboration collaborat* share* sharing comment* mention* assign* workspace*",
-    "#search search* filter* find* query queries sort* tag tags",
-    "#workflow workflow* automat* trigger* rule rules schedul* template*",
-    "#support ticket* helpdesk sla slas",
-    NULL};
-
 /* clang-format on */

@@ -39,8 +39,5 @@ extern const char *const cs_offline_words_title_meta[];    /* say how much, not 
 
 /* Themes */
 extern const char *const cs_offline_words_stopwords[]; /* say nothing about a theme */
-/* Words naming the same area, so that "sync with Salesforce" meets a theme described as
-   "integrations with CRM": each entry is "#tag word word..." (single words, '*' prefixes). */
-extern const char *const cs_offline_words_concepts[];
 
 #endif
