@@ -344,6 +344,53 @@ static void s_needs_with_requests(sentences_t *all)
     }
 }
 
+/* Does the sentence name what goes wrong, beyond words of trouble ("Also, we've been running
+   into an issue." names nothing)? -1 when memory runs out. */
+static int s_bug_names_something(const sentence_t *s)
+{
+    size_t content;
+    char *title =
+        cs_offline_title(s->text + s->start, s->end - s->start, 0, CS_OFFLINE_TITLE_BUG, &content);
+    if (!title)
+        return -1;
+    cs_offline_tokens_t t;
+    int named = 0;
+    if (cs_offline_tokenize(title, strlen(title), &t) != 0) {
+        free(title);
+        return -1;
+    }
+    for (size_t i = 0; content > 0 && i < t.count && !named; i++)
+        named = t.len[i] >= 3 && !cs_offline_token_in(&t, i, cs_offline_words_stopwords) &&
+                !cs_offline_token_in(&t, i, cs_offline_words_bug_lead) &&
+                !cs_offline_token_in(&t, i, cs_offline_words_bug_meta);
+    cs_offline_tokens_free(&t);
+    free(title);
+    return named;
+}
+
+/* A bug sentence that names nothing is a lead-in: the next sentence of the turn is the bug
+   when it names something going wrong or the model gives it a non-negligible score. */
+static int s_bug_lead_ins(sentences_t *all)
+{
+    for (size_t i = 0; i < all->count; i++) {
+        sentence_t *s = &all->s[i];
+        if (s->kind != 1)
+            continue;
+        int named = s_bug_names_something(s);
+        if (named < 0)
+            return -1;
+        if (named)
+            continue;
+        s->kind = -1;
+        sentence_t *next = i + 1 < all->count ? &all->s[i + 1] : NULL;
+        if (next && next->customer && next->kind == -1 && s_same_turn(next, s) &&
+            (next->score[1] >= EXPLICIT_BUG_FLOOR ||
+             cs_offline_has_any(&next->tok, cs_offline_words_trouble)))
+            next->kind = 1;
+    }
+    return 0;
+}
+
 /* Tokenize every sentence, score the customer's, and decide: request, bug or nothing. */
 static int s_classify(const cs_offline_t *self, sentences_t *all)
 {
@@ -387,7 +434,7 @@ static int s_classify(const cs_offline_t *self, sentences_t *all)
     }
     s_restatements(all);
     s_needs_with_requests(all);
-    return 0;
+    return s_bug_lead_ins(all);
 }
 
 /* Urgency from cue phrases: an explicit "not urgent" first, then critical, then high or low

@@ -170,6 +170,13 @@ const char *const cs_offline_words_title_meta[] = {
     "huge", "must", "requirement", "helpful", "useful", "nice", "great", "ideal", "honest",
     "asap", "soon", "sooner", "later", NULL};
 
+/* Words about trouble rather than what is in trouble: a bug title of nothing else is a
+   lead-in ("something's been broken on our side"). */
+const char *const cs_offline_words_bug_meta[] = {
+    "broken", "broke", "issue", "issues", "problem", "problems", "bug", "bugs", "wrong",
+    "weird", "happening", "happens", "running", "something", "somethings", "forget", "side",
+    "exactly", "keeps", "keep", "thing", "going", "been", "odd", "strange", "glitch", NULL};
+
 /* Filler a title leaves out wherever it stands. */
 const char *const cs_offline_words_filler[] = {
     "um", "umm", "uh", "uhh", "er", "erm", "hmm", "really", "actually", "basically", "just",

@@ -36,6 +36,7 @@ extern const char *const cs_offline_words_title_stop[];    /* a title stops befo
 extern const char *const cs_offline_words_title_tail[];    /* nor ends with these */
 extern const char *const cs_offline_words_filler[];        /* nor has these inside */
 extern const char *const cs_offline_words_title_meta[];    /* say how much, not what */
+extern const char *const cs_offline_words_bug_meta[];      /* say that, not what, is wrong */
 
 /* Themes */
 extern const char *const cs_offline_words_stopwords[]; /* say nothing about a theme */

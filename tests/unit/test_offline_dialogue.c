@@ -308,3 +308,19 @@ Test(dialogue, every_request_has_a_confidence)
     cr_assert_geq(s_confidence(s_request_quoting(ins, "Shopify")), 0.8);
     json_decref(ins);
 }
+
+/* "We've been running into an issue." names nothing: the bug is the next sentence. */
+Test(dialogue, bug_lead_in_hands_over_to_the_next_sentence)
+{
+    turn_t turns[] = {
+        {'c', "Also, we've been running into an issue."},
+        {'c', "The PDF invoices come out blank whenever a customer name has an accent."},
+        {'v', "Sorry about that, can you send me an example?"},
+    };
+    json_t *ins = s_extract(turns, 3);
+    json_t *bugs = json_object_get(ins, "bug_reports");
+    cr_assert_eq(json_array_size(bugs), 1, "%s", json_dumps(ins, 0));
+    cr_assert(strstr(cs_rec_str(json_array_get(bugs, 0), "quote"), "come out blank"), "%s",
+              json_dumps(ins, 0));
+    json_decref(ins);
+}
