@@ -139,12 +139,17 @@ def main():
     ap.add_argument("--report", help="a `callsift report --format json` output to judge instead "
                                      "of simulating one")
     ap.add_argument("--verbose", action="store_true", help="also list the top 20 rows")
+    ap.add_argument("--min-confidence", type=float, default=0.5,
+                    help="simulated mode: count requests at or above this confidence, as the "
+                         "report does (default 0.5, the report's default)")
     args = ap.parse_args()
     calls, truth = qs.load_set(args.set)
     if args.report:
         rows, source = report_rows(args.report), "report " + args.report
     else:
-        rows = simulated_rows(calls, truth, qs.extract(args.bin, calls))
+        results = qs.extract(args.bin, calls)
+        qs.keep_confident(results, args.min_confidence)
+        rows = simulated_rows(calls, truth, results)
         source = "simulated (offline extractor, rows by normalised title)"
     judge(rows, truth)
     for r in rows:
