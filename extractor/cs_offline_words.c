@@ -141,6 +141,7 @@ const char *const cs_offline_words_request_lead[] = {
     "thing", "things", "one", "more", "another", "other", "too", "very", "much", "what", "how",
     "about", "wondering", "wonder", "curious", "whether", "plans", "plan", "planning", "missing",
     "lack", "lacks", "lacking", "really", "still", "for", "whats", "chance", "single", "most",
+    "why", "stuck", "theyre",
     NULL};
 /* Words a bug title does not start with. */
 const char *const cs_offline_words_bug_lead[] = {
