@@ -44,6 +44,9 @@ typedef struct {
     long calls, failed, passed_through;
     long requests, prompt_tokens, completion_tokens;
     long features, bugs, quotes_dropped, themes_defaulted, invalid_answers;
+    long requests_not_customer; /* feature requests dropped: the quote is not a customer's */
+    long requests_no_quote;     /* feature requests dropped: no quote */
+    long internal_meetings;     /* calls not asked: no customer spoke (cs_speakers) */
     double cost_usd;
 } cs_extract_totals_t;
 
