@@ -99,6 +99,8 @@ static const family_t FAMILIES[] = {
     {"callsift_feature_requests_extracted_total", COUNTER, "Feature requests found in calls", NULL,
      0},
     {"callsift_bug_reports_extracted_total", COUNTER, "Bug reports found in calls", NULL, 0},
+    {"callsift_extractor_requests_dropped_total", COUNTER,
+     "Feature requests in LLM answers dropped (reason: quote_not_customer, no_quote)", NULL, 0},
     /* matcher */
     {"callsift_decisions_total", COUNTER,
      "Feature requests decided (action: create, link; method: exact, embedding, llm)", NULL, 0},

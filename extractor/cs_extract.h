@@ -7,7 +7,10 @@
     With the LLM ("openai"), a long transcript is split into chunks (cs_prompt_chunks), each
     chunk is one Chat Completions request, each answer is validated field by field
     (cs_insights_parse), an invalid answer or one cut off by the token limit (finish_reason
-    "length") is asked again up to max_attempts times, and the chunks' insights are merged. A
+    "length") is asked again up to max_attempts times, and the chunks' insights are merged;
+    a request without a customer's quote is dropped and counted (requests_not_customer,
+    requests_no_quote), and a call in which no customer speaks is not asked at all (insights
+    "skipped": "internal meeting: no customer spoke"). A
     call whose extraction fails still comes out, with "error" and "error_cause" (a CS_CAUSE_*
     of cs_record.h: the LLM client's cause, llm_invalid_answer when the answers stayed
     invalid, other) set and no insights: the writer stores it unprocessed, so nothing is
@@ -44,6 +47,9 @@ typedef struct {
     long calls, failed, passed_through;
     long requests, prompt_tokens, completion_tokens;
     long features, bugs, quotes_dropped, themes_defaulted, invalid_answers;
+    long requests_not_customer; /* feature requests dropped: the quote is not a customer's */
+    long requests_no_quote;     /* feature requests dropped: no quote */
+    long internal_meetings;     /* calls not asked: no customer spoke (cs_speakers) */
     double cost_usd;
 } cs_extract_totals_t;
 

@@ -2,7 +2,10 @@
     A long transcript is split into chunks (cs_prompt_chunks), each chunk is one request
     (cs_prompt_extraction), each answer is validated (cs_insights_parse), an invalid answer or
     one cut off by the token limit is asked again up to max_attempts times, and the chunks'
-    insights are merged (cs_insights_merge). */
+    insights are merged (cs_insights_merge). The feature requests an answer loses for want of
+    a customer's quote are counted (callsift_extractor_requests_dropped_total{reason}, the
+    totals, a warning per call). An internal meeting (no customer speaks: cs_speakers) is not
+    asked: its insights are empty, with "skipped" saying why. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +14,13 @@
 #include "cs_insights.h"
 #include "cs_llm.h"
 #include "cs_log.h"
+#include "cs_metrics.h"
 #include "cs_prompt.h"
 #include "cs_record.h"
+#include "cs_speakers.h"
 #include "cs_util.h"
+
+#define INTERNAL_MEETING "internal meeting: no customer spoke"
 
 typedef struct {
     const cs_extract_opts_t *opts;
@@ -78,6 +85,7 @@ static int s_ask(call_t *c, int chunk, int attempt)
     const cs_extract_opts_t *o = c->state->opts;
     cs_prompt_opts_t p = {
         .themes = c->themes,
+        .call = c->call,
         .customer = json_object_get(c->call, "customer"),
         .title = cs_rec_str(c->call, "title"),
         .model = o->llm.model,
@@ -130,6 +138,50 @@ static void s_finish(call_t *c)
     free(c);
 }
 
+/* What validating one answer removed: into the totals, the metrics and the log. */
+static void s_count_dropped(const call_t *c, const cs_insights_stats_t *stats)
+{
+    cs_extract_totals_t *totals = c->state->totals;
+    totals->quotes_dropped += stats->quotes_dropped;
+    totals->themes_defaulted += stats->themes_defaulted;
+    totals->requests_not_customer += stats->requests_not_customer;
+    totals->requests_no_quote += stats->requests_no_quote;
+    if (stats->requests_not_customer)
+        cs_metrics_add("callsift_extractor_requests_dropped_total", "reason=\"quote_not_customer\"",
+                       stats->requests_not_customer);
+    if (stats->requests_no_quote)
+        cs_metrics_add("callsift_extractor_requests_dropped_total", "reason=\"no_quote\"",
+                       stats->requests_no_quote);
+    if (stats->requests_not_customer || stats->requests_no_quote)
+        cs_warn("Dropped %d feature requests from call %s: %d quote not a customer's words, %d "
+                "no quote",
+                stats->requests_not_customer + stats->requests_no_quote, s_title(c->call),
+                stats->requests_not_customer, stats->requests_no_quote);
+    int bug_quotes = stats->quotes_dropped - stats->requests_not_customer;
+    if (bug_quotes > 0)
+        cs_warn("Dropped %d bug report quotes not found in a customer's words in call %s",
+                bug_quotes, s_title(c->call));
+}
+
+/* An internal meeting: no request, bug or pain point, and why. At once, without the LLM. */
+static void s_internal_meeting(const json_t *call, const char *model, cs_extract_totals_t *totals,
+                               cs_extract_answer_fn fn, void *job)
+{
+    totals->internal_meetings++;
+    cs_info("Call %s is an internal meeting (no customer spoke): not extracted", s_title(call));
+    cs_extract_answer_t a = {
+        .insights = json_pack("{s:[], s:[], s:[], s:s}", "feature_requests", "bug_reports",
+                              "pain_points", "skipped", INTERNAL_MEETING),
+        .model = model,
+    };
+    if (!a.insights) {
+        a.error = "out of memory";
+        a.cause = CS_CAUSE_OTHER;
+    }
+    fn(job, &a);
+    json_decref(a.insights); /* NULL unless the callback left it */
+}
+
 /* The answer to one chunk: validate, ask again, or record the error. */
 static void s_on_answer(void *arg, const cs_llm_result_t *result)
 {
@@ -155,19 +207,14 @@ static void s_on_answer(void *arg, const cs_llm_result_t *result)
         totals->completion_tokens += ct;
         json_t *insights = NULL;
         cs_insights_stats_t stats = {0};
-        cs_insights_ctx_t ctx = {.themes = c->themes,
-                                 .transcript = json_object_get(c->call, "transcript")};
+        cs_insights_ctx_t ctx = {.themes = c->themes, .call = c->call};
         if (!content)
             snprintf(why, sizeof why, "the answer has no message content");
         else if (finish && strcmp(finish, "length") == 0)
             snprintf(why, sizeof why, "the answer was cut off at the token limit");
         else if (cs_insights_parse(content, &ctx, &insights, &stats, why, sizeof why) == 0) {
             json_array_set_new(c->parts, (size_t)chunk, insights);
-            totals->quotes_dropped += stats.quotes_dropped;
-            totals->themes_defaulted += stats.themes_defaulted;
-            if (stats.quotes_dropped)
-                cs_warn("Dropped %d quotes not found in the transcript of call %s",
-                        stats.quotes_dropped, s_title(c->call));
+            s_count_dropped(c, &stats);
         }
         if (why[0]) {
             totals->invalid_answers++;
@@ -190,6 +237,12 @@ static int s_extract(void *state, const json_t *call, const json_t *themes, cs_e
                      void *job)
 {
     openai_t *st = state;
+    cs_speakers_t sp;
+    cs_speakers_resolve(call, &sp);
+    if (sp.internal_meeting) {
+        s_internal_meeting(call, st->opts->llm.model, st->totals, fn, job);
+        return 0;
+    }
     call_t *c = calloc(1, sizeof *c);
     if (!c)
         return -1;

@@ -136,9 +136,10 @@ int cs_extract_stage_daemon(cs_extract_stage_t *st, int max_pending)
     cs_extract_totals_t t;
     cs_extract_totals(st->ex, &t);
     cs_info("Extractor stopping: %ld calls received, %ld sent on, %ld malformed; "
-            "%ld features, %ld bugs; %ld LLM requests, %ld prompt + %ld completion tokens, $%.4f",
-            n.received, st->out.sent, n.malformed, t.features, t.bugs, t.requests, t.prompt_tokens,
-            t.completion_tokens, t.cost_usd);
+            "%ld features, %ld bugs; %ld requests dropped (quote not a customer's words), %ld "
+            "without a quote; %ld LLM requests, %ld prompt + %ld completion tokens, $%.4f",
+            n.received, st->out.sent, n.malformed, t.features, t.bugs, t.requests_not_customer,
+            t.requests_no_quote, t.requests, t.prompt_tokens, t.completion_tokens, t.cost_usd);
     zsock_destroy(&pull);
     if (!cs_stop_requested() && s_failed(st))
         return s_permanent(st);

@@ -3,6 +3,7 @@
     cs_insights_quote.c. */
 #include "cs_insights.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "cs_insights_text.h"
 #include "cs_llm.h"
 #include "cs_record.h"
+#include "cs_speakers.h"
 #include "cs_util.h"
 
 static const char *const s_overalls[] = {"positive", "neutral", "negative", "mixed", NULL};
@@ -94,9 +96,17 @@ static int s_fold_into(json_t *kept, const json_t *item, const char *level)
     if (!cs_rec_str(kept, "quote") && cs_rec_str(item, "quote")) {
         rc |= json_object_set(kept, "quote", json_object_get(item, "quote"));
         json_object_del(kept, "speaker");
+        json_object_del(kept, "context");
         if (cs_rec_str(item, "speaker"))
             rc |= json_object_set(kept, "speaker", json_object_get(item, "speaker"));
+        if (cs_rec_str(item, "context"))
+            rc |= json_object_set(kept, "context", json_object_get(item, "context"));
     }
+    const json_t *confidence = json_object_get(item, "confidence");
+    const json_t *had = json_object_get(kept, "confidence");
+    if (json_is_number(confidence) &&
+        (!json_is_number(had) || json_number_value(confidence) > json_number_value(had)))
+        rc |= json_object_set(kept, "confidence", (json_t *)confidence);
     if (!cs_rec_str(kept, "description") && cs_rec_str(item, "description"))
         rc |= json_object_set(kept, "description", json_object_get(item, "description"));
     return rc ? -1 : 0;
@@ -190,7 +200,7 @@ static int s_phrases_add(phrases_t *p, const char *text)
 typedef struct {
     const json_t *themes;
     const char *default_theme;
-    cs_insights_said_t said;
+    cs_insights_said_t said; /* what the customers and the vendor said */
     cs_insights_stats_t *stats;
     bool nomem;
 } parse_t;
@@ -240,52 +250,119 @@ static void s_put_theme(parse_t *p, json_t *out, const json_t *in)
         s_put_str(p, out, "theme", theme);
 }
 
-/* The quote when a customer said it, with its speaker; the model's speaker otherwise, when it
-   names a customer speaker. */
-static void s_put_quote(parse_t *p, json_t *out, const json_t *in, bool with_speaker)
+/* Where `text` (may be NULL) was said by `side`: 1 found (*clean: its clean form, the caller
+   frees; *speaker: borrowed, may be NULL), 0 not found or empty (*clean NULL), -1 out of
+   memory (p->nomem). */
+static int s_said_by(parse_t *p, cs_side_t side, const char *text, char **clean,
+                     const char **speaker)
+{
+    *clean = NULL;
+    *speaker = NULL;
+    if (!text)
+        return 0;
+    char *c = cs_insights_clean(text, 0);
+    int rc = c ? (c[0] ? cs_insights_said_find(&p->said, side, c, speaker) : 0) : -1;
+    if (rc < 0)
+        p->nomem = true;
+    if (rc == 1)
+        *clean = c;
+    else
+        free(c);
+    return rc;
+}
+
+/* The feature request's quote, with its speaker from the transcript and the vendor's
+   restatement as context. false when the request is to be dropped: no quote, or not a
+   customer's words (counted by reason). */
+static bool s_put_request_quote(parse_t *p, json_t *out, const json_t *in)
 {
     const char *quote = cs_rec_str(in, "quote");
+    char *clean = NULL;
     const char *speaker = NULL;
-    bool found = false;
-    char *clean = quote ? cs_insights_clean(quote, 0) : NULL;
-    if (quote && !clean) {
-        p->nomem = true;
-        return;
-    }
-    if (clean && clean[0]) {
-        int rc = cs_insights_said_find(&p->said, clean, &speaker);
-        if (rc < 0)
+    bool blank = !quote;
+    if (quote) {
+        char *words = cs_insights_normalise(quote);
+        if (!words) {
             p->nomem = true;
-        else if (rc == 0)
-            p->stats->quotes_dropped++;
-        else
-            found = s_put_clean(p, out, "quote", clean, CS_INSIGHTS_MAX_QUOTE);
+            return false;
+        }
+        blank = words[0] == '\0';
+        free(words);
     }
+    if (blank) {
+        p->stats->requests_no_quote++;
+        return false;
+    }
+    int rc = s_said_by(p, CS_SIDE_CUSTOMER, quote, &clean, &speaker);
+    if (rc <= 0) {
+        if (rc == 0) {
+            p->stats->quotes_dropped++;
+            p->stats->requests_not_customer++;
+        }
+        return false;
+    }
+    s_put_clean(p, out, "quote", clean, CS_INSIGHTS_MAX_QUOTE);
     free(clean);
-    if (!with_speaker)
-        return;
     const char *given = cs_rec_str(in, "speaker");
-    if (found && speaker) {
+    if (speaker) {
         if (given && cs_insights_same_name(given, speaker) != 1)
             p->stats->fields_fixed++;
         s_put_clean(p, out, "speaker", speaker, CS_INSIGHTS_MAX_PHRASE);
-        return;
     }
-    if (!given || !given[0])
-        return;
-    for (size_t i = 0; i < p->said.name_count; i++) {
-        if (cs_insights_same_name(given, p->said.names[i]) == 1) {
-            s_put_clean(p, out, "speaker", p->said.names[i], CS_INSIGHTS_MAX_PHRASE);
-            return;
-        }
-    }
-    p->stats->fields_fixed++;
+    const char *context = cs_rec_str(in, "context");
+    const char *vendor = NULL;
+    rc = s_said_by(p, CS_SIDE_VENDOR, context, &clean, &vendor);
+    if (rc == 1)
+        s_put_clean(p, out, "context", clean, CS_INSIGHTS_MAX_QUOTE);
+    else if (rc == 0 && json_object_get(in, "context") &&
+             !json_is_null(json_object_get(in, "context")) && (!context || context[0]))
+        p->stats->fields_fixed++; /* not the vendor's words (or not a string): removed */
+    free(clean);
+    return !p->nomem;
 }
 
-/* A clean feature request or bug report made from `in`, or NULL when it has no title (or out
-   of memory: p->nomem). */
-static json_t *s_clean_item(parse_t *p, const json_t *in, bool feature)
+/* A bug report's quote when a customer said it; removed (and counted) otherwise. */
+static void s_put_bug_quote(parse_t *p, json_t *out, const json_t *in)
 {
+    const char *quote = cs_rec_str(in, "quote");
+    char *clean = NULL;
+    const char *speaker = NULL;
+    int rc = s_said_by(p, CS_SIDE_CUSTOMER, quote, &clean, &speaker);
+    if (rc == 1)
+        s_put_clean(p, out, "quote", clean, CS_INSIGHTS_MAX_QUOTE);
+    else if (rc == 0 && quote && quote[0])
+        p->stats->quotes_dropped++;
+    free(clean);
+}
+
+/* The confidence: a number clamped to 0..1; anything else is left out (and counted unless
+   absent or null). */
+static void s_put_confidence(parse_t *p, json_t *out, const json_t *in)
+{
+    const json_t *given = json_object_get(in, "confidence");
+    if (!given || json_is_null(given))
+        return;
+    if (!json_is_number(given)) {
+        p->stats->fields_fixed++;
+        return;
+    }
+    double v = json_number_value(given);
+    if (v < 0 || v > 1) {
+        v = v < 0 ? 0 : 1;
+        p->stats->fields_fixed++;
+    }
+    if (json_object_set_new(out, "confidence", json_real(v)) != 0)
+        p->nomem = true;
+}
+
+/* Why s_clean_item made no item. */
+typedef enum { DROP_NONE, DROP_ITEM, DROP_QUOTE } drop_t;
+
+/* A clean feature request or bug report made from `in`, or NULL (*why says why; out of
+   memory: p->nomem): no title (DROP_ITEM), or a request whose quote fails (DROP_QUOTE). */
+static json_t *s_clean_item(parse_t *p, const json_t *in, bool feature, drop_t *why)
+{
+    *why = DROP_ITEM;
     const char *title = cs_rec_str(in, "title");
     if (!title)
         return NULL;
@@ -298,19 +375,28 @@ static json_t *s_clean_item(parse_t *p, const json_t *in, bool feature)
         json_decref(out);
         return NULL;
     }
+    if (feature && !s_put_request_quote(p, out, in)) {
+        *why = DROP_QUOTE;
+        json_decref(out);
+        return NULL;
+    }
     const json_t *description = json_object_get(in, "description");
     if (json_is_string(description))
         s_put_clean(p, out, "description", json_string_value(description), CS_INSIGHTS_MAX_TEXT);
     else if (description && !json_is_null(description))
         p->stats->fields_fixed++;
     s_put_level(p, out, in, feature ? "urgency" : "severity");
-    if (feature)
+    if (feature) {
         s_put_theme(p, out, in);
-    s_put_quote(p, out, in, feature);
+        s_put_confidence(p, out, in);
+    } else {
+        s_put_bug_quote(p, out, in);
+    }
     if (p->nomem) {
         json_decref(out);
         return NULL;
     }
+    *why = DROP_NONE;
     return out;
 }
 
@@ -324,11 +410,13 @@ static int s_parse_items(parse_t *p, const json_t *in, bool feature, json_t **ou
             p->stats->items_dropped += (int)(json_array_size(in) - i);
             break;
         }
-        json_t *item = s_clean_item(p, json_array_get(in, i), feature);
+        drop_t why;
+        json_t *item = s_clean_item(p, json_array_get(in, i), feature, &why);
         if (p->nomem)
             break;
         if (!item) {
-            p->stats->items_dropped++;
+            if (why == DROP_ITEM)
+                p->stats->items_dropped++;
             continue;
         }
         int rc = s_collect(&c, item);
@@ -405,6 +493,30 @@ static json_t *s_parse_pains(parse_t *p, const json_t *in)
     return out;
 }
 
+/* The call's language: an ISO 639-1 code, two ASCII letters written lower-case, alone or
+   before a region ("pt-BR", "en_US"); anything else is left out (and counted unless absent or
+   null). */
+static void s_put_language(parse_t *p, json_t *out, const json_t *answer)
+{
+    const json_t *given = json_object_get(answer, "language");
+    if (!given || json_is_null(given))
+        return;
+    const char *s = json_string_value(given);
+    while (s && (*s == ' ' || *s == '\t'))
+        s++;
+    size_t len = s ? strlen(s) : 0;
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    bool code = len >= 2 && isalpha((unsigned char)s[0]) && isalpha((unsigned char)s[1]) &&
+                (len == 2 || ((s[2] == '-' || s[2] == '_') && len > 3));
+    if (!code) {
+        p->stats->fields_fixed++;
+        return;
+    }
+    char lang[3] = {(char)tolower((unsigned char)s[0]), (char)tolower((unsigned char)s[1]), 0};
+    s_put_str(p, out, "language", lang);
+}
+
 /* The object between the first '{' and the last '}' of text, or NULL. */
 static json_t *s_outermost_object(const char *text, size_t len)
 {
@@ -472,6 +584,7 @@ static int s_build(parse_t *p, const json_t *answer, json_t *out)
     const char *summary = cs_rec_str(answer, "summary");
     if (summary)
         s_put_clean(p, out, "summary", summary, CS_INSIGHTS_MAX_TEXT);
+    s_put_language(p, out, answer);
     return p->nomem ? -1 : 0;
 }
 
@@ -513,12 +626,25 @@ int cs_insights_parse(const char *answer, const cs_insights_ctx_t *ctx, json_t *
         .default_theme = cs_insights_default_theme(ctx ? ctx->themes : NULL),
         .stats = stats,
     };
+    /* who the customers are: from the call, or from the utterances' own affiliations */
+    const json_t *call = ctx ? ctx->call : NULL;
+    const json_t *transcript = ctx ? ctx->transcript : NULL;
+    json_t *bare = NULL;
+    if (!transcript)
+        transcript = json_object_get(call, "transcript");
+    if (!call && transcript)
+        call = bare = json_pack("{s:O}", "transcript", transcript);
+    cs_speakers_t sp;
+    cs_speakers_resolve(call, &sp);
     json_t *insights = json_object();
     int rc =
-        insights && cs_insights_said_build(&p.said, ctx ? ctx->transcript : NULL) == 0 ? 0 : -1;
+        insights && (call || !transcript) && cs_insights_said_build(&p.said, &sp, transcript) == 0
+            ? 0
+            : -1;
     if (rc == 0)
         rc = s_build(&p, doc, insights);
     cs_insights_said_free(&p.said);
+    json_decref(bare);
     json_decref(doc);
     if (rc != 0) {
         json_decref(insights);
@@ -606,6 +732,29 @@ static int s_merge_items(collector_t *c, const json_t *items)
     return 0;
 }
 
+/* The language most parts give, the earliest among equals; NULL when none gives one.
+   Borrowed from `parts`. */
+static const char *s_merged_language(const json_t *parts)
+{
+    const char *best = NULL;
+    size_t best_votes = 0, n = json_array_size(parts);
+    for (size_t i = 0; i < n; i++) {
+        const char *lang = cs_rec_str(json_array_get(parts, i), "language");
+        if (!lang || (best && strcmp(lang, best) == 0))
+            continue;
+        size_t votes = 0;
+        for (size_t k = i; k < n; k++) {
+            const char *other = cs_rec_str(json_array_get(parts, k), "language");
+            votes += other && strcmp(other, lang) == 0;
+        }
+        if (votes > best_votes) {
+            best = lang;
+            best_votes = votes;
+        }
+    }
+    return best;
+}
+
 json_t *cs_insights_merge(const json_t *parts)
 {
     if (!json_is_array(parts))
@@ -654,6 +803,9 @@ json_t *cs_insights_merge(const json_t *parts)
         rc |= json_object_set(out, "pain_points", pains.items);
     if (rc == 0 && cut[0])
         rc |= json_object_set_new(out, "summary", json_string(cut));
+    const char *language = s_merged_language(parts);
+    if (rc == 0 && language)
+        rc |= json_object_set_new(out, "language", json_string(language));
     free(joined);
     free(cut);
     json_decref(sentiment);

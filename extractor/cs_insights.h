@@ -4,11 +4,13 @@
     An LLM answer is untrusted input: cs_insights_parse reads the message content and builds a
     new, clean insights object that always passes cs_record's insights schema:
 
-      feature_requests  [{title, description, urgency, theme, quote, speaker}]
+      feature_requests  [{title, description, urgency, theme, quote, speaker, context,
+                          confidence}]
       bug_reports       [{title, description, severity, quote}]
       sentiment         {overall, score}
       pain_points       [string]
       summary           string
+      language          ISO 639-1 code of the call's language
 
     The answer is rejected as a whole (the caller asks the LLM again, a bounded number of times)
     only when its shape is unusable. Inside a usable answer every item is checked on its own and
@@ -18,14 +20,24 @@
       - urgency and severity outside low|medium|high|critical become "medium";
       - a theme must name one of the workspace's themes (letter case aside, and then written
         the workspace's way); any other theme becomes the default theme;
-      - a quote must be the customer's own words: after cs_insights_normalise it must appear,
-        word for word, in the text of one External speaker, within one utterance or across
-        consecutive utterances of that speaker ("..." may elide words between parts that
-        appear in order). An invented quote, or one said by the vendor's people, is removed
-        from its item and counted, and the item stays: a request whose wording cannot be
-        verified is still a request, and dropping it would lose what the customer asked for;
-        only its evidence is unreliable. A verified quote names its speaker from the
-        transcript, whatever the model said;
+      - a feature request stands on its quote: the quote must be a customer's own words (as
+        cs_speakers resolves the call's customers; see cs_insights_quote.h): after
+        cs_insights_normalise it must appear, word for word, in the text of one customer
+        speaker, within one utterance or across consecutive utterances of that speaker ("..."
+        may elide words between parts that appear in order). A request without a quote, or
+        whose quote is not a customer's words (the vendor's people said it, or nobody did), is
+        DROPPED and counted by reason: nothing but the customer's words makes a request.
+        A verified quote names its speaker from the transcript, whatever the model said;
+      - a feature request's context is the vendor's restatement the customer agreed to ("So
+        you'd want public links?" answered "Yes, exactly": the quote is the agreement, the
+        context the restatement): kept only when it is a vendor's words, found as quotes are;
+        otherwise removed and counted as a fixed field;
+      - a feature request's confidence (that it is a real request for something the product
+        lacks) is clamped to 0..1; a missing one stays missing;
+      - a bug report's quote that is not a customer's words is removed from it and counted;
+        the bug report stays;
+      - the language is an ISO 639-1 code (two letters, written lower-case; "pt-BR" is "pt");
+        anything else is left out;
       - the same request listed twice (same normalised title or quote) is kept once, with the
         higher urgency;
       - arrays are cut at fixed caps, strings at fixed lengths; control characters, invisible
@@ -51,17 +63,24 @@
 
 typedef struct {
     const json_t *themes;     /* [{name, description, is_default}] borrowed; may be NULL */
+    const json_t *call;       /* the call record, borrowed, may be NULL: its participants,
+                                 vendor_domains and customer tell who the customers are
+                                 (cs_speakers); NULL: only the utterances' own affiliations */
     const json_t *transcript; /* the call's full transcript, borrowed: quotes are checked
-                                 against it; NULL or empty means no quote can be verified */
+                                 against it; NULL: the call's; none or empty means no quote
+                                 can be verified */
 } cs_insights_ctx_t;
 
 typedef struct {
-    int quotes_dropped;   /* quotes not found in a customer's words, removed from their item */
-    int themes_defaulted; /* themes replaced by the default theme (or removed, without one) */
-    int items_dropped;    /* requests, bugs and pain points dropped: no title, not an object,
-                             a repeat, or over a cap */
-    int fields_fixed;     /* other fields replaced or removed: urgency, severity, sentiment,
-                             speaker, a description or summary of the wrong type */
+    int requests_not_customer; /* feature requests dropped: the quote is not a customer's */
+    int requests_no_quote;     /* feature requests dropped: no quote */
+    int quotes_dropped;        /* quotes not a customer's words (requests' and bug reports') */
+    int themes_defaulted;      /* themes replaced by the default theme (or removed, without one) */
+    int items_dropped;         /* requests, bugs and pain points dropped: no title, not an object,
+                                  a repeat, or over a cap */
+    int fields_fixed;          /* other fields replaced or removed: urgency, severity, sentiment,
+                                  speaker, context, confidence, language, a description or
+                                  summary of the wrong type */
 } cs_insights_stats_t;
 
 /* Read the answer text `answer` (the message content, borrowed; a ```json fence around it is
@@ -81,8 +100,7 @@ typedef struct {
 
    `ctx` (may be NULL: no themes, no transcript) is borrowed. Without a default theme (see
    cs_insights_default_theme) an unknown theme is removed from its item, leaving the matcher
-   to choose. Without a transcript every quote is dropped. A speaker the model named without a
-   verified quote is kept only when it is the name of a customer speaker of the transcript. */
+   to choose. Without a transcript no quote is verified: every feature request is dropped. */
 int cs_insights_parse(const char *answer, const cs_insights_ctx_t *ctx, json_t **out,
                       cs_insights_stats_t *stats, char *err, size_t errlen);
 
@@ -91,15 +109,16 @@ int cs_insights_parse(const char *answer, const cs_insights_ctx_t *ctx, json_t *
    reference the caller releases with json_decref:
      - feature requests and bug reports in order of first appearance, a repeat (same normalised
        title, or same normalised quote) kept once: the first, raised to the higher urgency or
-       severity, and given the repeat's quote (with its speaker) or description when it had
-       none; each array capped at CS_INSIGHTS_MAX_ITEMS;
+       severity and the higher confidence, and given the repeat's quote (with its speaker and
+       context) or description when it had none; each array capped at CS_INSIGHTS_MAX_ITEMS;
      - sentiment: score the mean of the chunks' scores (each chunk counts once); overall the
        chunks' overall when they all agree, "mixed" when their scores are
        CS_INSIGHTS_MIXED_SPREAD or more apart or one is positive and another negative, the
        one derived from the mean score otherwise; absent when no chunk has one;
      - pain_points without repeats (normalised), capped at CS_INSIGHTS_MAX_PAINS;
      - summary: the chunks' summaries joined by spaces, cut at CS_INSIGHTS_MAX_TEXT
-       characters; absent when no chunk has one.
+       characters; absent when no chunk has one;
+     - language: the one most chunks give (the earliest among equals); absent when none does.
    An empty array gives empty insights. NULL when `parts` is not an array, or out of memory. */
 json_t *cs_insights_merge(const json_t *parts);
 

@@ -11,19 +11,15 @@
 #include "cs_record.h"
 #include "cs_util.h"
 
-static bool s_is_affiliation(const json_t *u, const char *affiliation)
-{
-    const char *a = cs_rec_str(u, "affiliation");
-    return a && strcmp(a, affiliation) == 0;
-}
-
-/* Whether u is a customer's utterance. When the transcript marks nobody External (no
-   affiliations known), anyone not marked Internal counts as a customer. */
-static bool s_by_customer(const json_t *u, bool any_external)
+/* The side u is indexed under: CS_SIDE_CUSTOMER, CS_SIDE_VENDOR, or CS_SIDE_UNPLACED (not
+   indexed: no text, or on neither side). */
+static cs_side_t s_side(const cs_speakers_t *sp, const json_t *u)
 {
     if (!cs_rec_str(u, "text"))
-        return false;
-    return any_external ? s_is_affiliation(u, "External") : !s_is_affiliation(u, "Internal");
+        return CS_SIDE_UNPLACED;
+    if (cs_speakers_is_customer(sp, u))
+        return CS_SIDE_CUSTOMER;
+    return cs_speakers_is_vendor(sp, u) ? CS_SIDE_VENDOR : CS_SIDE_UNPLACED;
 }
 
 /* Who said u, to tell consecutive utterances of one speaker; NULL when unknown. */
@@ -38,39 +34,24 @@ void cs_insights_said_free(cs_insights_said_t *said)
     for (size_t i = 0; i < said->count; i++)
         free(said->runs[i].words);
     free(said->runs);
-    free(said->names);
     memset(said, 0, sizeof *said);
 }
 
-static void s_said_add_name(cs_insights_said_t *said, const char *name)
-{
-    if (!name || !name[0])
-        return;
-    for (size_t i = 0; i < said->name_count; i++)
-        if (strcmp(said->names[i], name) == 0)
-            return;
-    said->names[said->name_count++] = name;
-}
-
-int cs_insights_said_build(cs_insights_said_t *said, const json_t *transcript)
+int cs_insights_said_build(cs_insights_said_t *said, const cs_speakers_t *sp,
+                           const json_t *transcript)
 {
     memset(said, 0, sizeof *said);
     size_t n = json_array_size(transcript);
     if (n == 0)
         return 0;
     said->runs = calloc(n, sizeof *said->runs);
-    said->names = calloc(n, sizeof *said->names);
-    if (!said->runs || !said->names) {
-        cs_insights_said_free(said);
+    if (!said->runs)
         return -1;
-    }
-    bool any_external = false;
-    for (size_t i = 0; i < n && !any_external; i++)
-        any_external = s_is_affiliation(json_array_get(transcript, i), "External");
     size_t i = 0;
     while (i < n) {
         const json_t *u = json_array_get(transcript, i++);
-        if (!s_by_customer(u, any_external))
+        cs_side_t side = s_side(sp, u);
+        if (side == CS_SIDE_UNPLACED)
             continue;
         cs_buf_t text = {0};
         cs_buf_add(&text, cs_rec_str(u, "text"), strlen(cs_rec_str(u, "text")));
@@ -78,7 +59,7 @@ int cs_insights_said_build(cs_insights_said_t *said, const json_t *transcript)
         while (key && i < n) {
             const json_t *next = json_array_get(transcript, i);
             const char *next_key = s_speaker_key(next);
-            if (!s_by_customer(next, any_external) || !next_key || strcmp(key, next_key) != 0)
+            if (s_side(sp, next) != side || !next_key || strcmp(key, next_key) != 0)
                 break;
             cs_buf_add(&text, " ", 1);
             cs_buf_add(&text, cs_rec_str(next, "text"), strlen(cs_rec_str(next, "text")));
@@ -86,15 +67,15 @@ int cs_insights_said_build(cs_insights_said_t *said, const json_t *transcript)
         }
         char *joined = cs_buf_take(&text);
         cs_insights_run_t *run = &said->runs[said->count];
-        run->words = cs_insights_normalise(joined);
+        run->words = joined ? cs_insights_normalise(joined) : NULL;
         run->speaker = cs_rec_str(u, "speaker");
+        run->customer = side == CS_SIDE_CUSTOMER;
         free(joined);
         if (!run->words) {
             cs_insights_said_free(said);
             return -1;
         }
         said->count++;
-        s_said_add_name(said, run->speaker);
     }
     return 0;
 }
@@ -124,7 +105,8 @@ static size_t s_quote_part(const char *s, const char **next)
     return (size_t)(end - s);
 }
 
-int cs_insights_said_find(const cs_insights_said_t *said, const char *quote, const char **speaker)
+int cs_insights_said_find(const cs_insights_said_t *said, cs_side_t side, const char *quote,
+                          const char **speaker)
 {
     char *parts[16];
     size_t count = 0;
@@ -145,7 +127,11 @@ int cs_insights_said_find(const cs_insights_said_t *said, const char *quote, con
         else
             parts[count++] = words;
     }
+    if (side != CS_SIDE_CUSTOMER && side != CS_SIDE_VENDOR)
+        goto done;
     for (size_t r = 0; r < said->count && count > 0 && rc == 0; r++) {
+        if (said->runs[r].customer != (side == CS_SIDE_CUSTOMER))
+            continue;
         const char *hay = said->runs[r].words, *at = hay;
         size_t k = 0;
         for (; k < count; k++) {

@@ -3,14 +3,22 @@
 
     The system message sets the task (a product manager reading a customer conversation), lists
     the workspace's themes and states the rules that cs_insights_parse then enforces: only the
-    customer's (External speakers') requests count, never the vendor's pitch or promises; every
-    feature's theme is one of the listed names, else the default theme; quotes are the
-    customer's exact words; urgency follows a stated rubric; nothing is invented.
+    customer's requests count, never the vendor's pitch or promises; every request's quote is
+    the customer's verbatim words (a request without one is dropped), and when the customer
+    only agrees to a rep's restatement the quote is the agreement and the context the
+    restatement; what is not a request (a capability question the rep answers yes, sales
+    process, logistics, pricing, scheduling, small talk, setup descriptions), with short
+    examples; a confidence 0..1 that an item is a real request for something the product
+    lacks; titles in English naming the thing asked for, 2 to 8 words, whatever the call's
+    language, with the quote kept in the original language; the call's language as an ISO
+    639-1 code; every feature's theme is one of the listed names, else the default theme;
+    urgency follows a stated rubric; nothing is invented.
 
     The user message carries the call: its title and customer ("Customer: Acme Corp (MRR:
-    $12,500/month)") and the transcript, one line per utterance,
+    $12,500/month)") and the transcript, one line per utterance, each speaker's side as
+    cs_speakers resolves it (customer, vendor, or unknown for a speaker on neither side):
 
-        [mm:ss] Maya Okafor (External): We really need a Salesforce sync.
+        [mm:ss] Maya Okafor (customer): We really need a Salesforce sync.
 
     between the lines "<<<TRANSCRIPT" and "TRANSCRIPT>>>". The transcript is data, never
     instructions: the model is told to ignore instructions inside the block, every line is one
@@ -41,6 +49,9 @@
 
 typedef struct {
     const json_t *themes;   /* [{name, description, is_default}] borrowed; may be NULL */
+    const json_t *call;     /* the call record the utterances come from, borrowed, or NULL:
+                               its parties tell the speakers' sides (cs_speakers); NULL: the
+                               utterances' own affiliations only */
     const json_t *customer; /* {name, mrr, domain} borrowed, or NULL */
     const char *title;      /* call title or NULL */
     const char *model;      /* NULL or "": CS_LLM_DEFAULT_MODEL (cs_llm.h) */
@@ -64,11 +75,14 @@ json_t *cs_prompt_extraction(const cs_prompt_opts_t *opts, const json_t *utteran
 
 /* The JSON schema of the answer, for response_format json_schema with strict true: every
    object has additionalProperties false and lists every property as required (strict mode
-   demands it; optional values are typed ["string", "null"]); urgency, severity and overall
-   are enums; a feature's theme is an enum of the names of `themes` (borrowed; may be NULL),
-   each once, plus null when there is no default theme, or just null when there are no
-   themes. Returns a new reference the caller releases with json_decref; NULL when out of
-   memory. */
+   demands it; optional values are typed ["string", "null"]); no numeric bounds (strict mode
+   does not take them everywhere: the 0..1 of a confidence is in its description and enforced
+   by cs_insights_parse); a feature request's properties come quote first, then speaker,
+   context, title, description, urgency, theme, confidence (the model writes them in that
+   order); the root has the call's language; urgency, severity and overall are enums; a feature's
+   theme is an enum of the names of `themes` (borrowed; may be NULL), each once, plus null when
+   there is no default theme, or just null when there are no themes. Returns a new reference the
+   caller releases with json_decref; NULL when out of memory. */
 json_t *cs_prompt_schema(const json_t *themes);
 
 /* Cut `transcript` (borrowed array of utterances) into chunks of at most `max_input_tokens`

@@ -282,12 +282,10 @@ Test(extractor_llm, valid_answer_becomes_validated_insights, .timeout = 60)
     json_t *ex = next_extraction(&r, 15000);
     cr_assert(ex, "no extraction");
     json_t *requests = json_object_get(json_object_get(ex, "insights"), "feature_requests");
-    cr_assert_eq(json_array_size(requests), 2);
-    json_t *first = json_array_get(requests, 0), *second = json_array_get(requests, 1);
+    cr_assert_eq(json_array_size(requests), 1, "a request on an invented quote is dropped");
+    json_t *first = json_array_get(requests, 0);
     cr_assert_str_eq(cs_rec_str(first, "quote"), "We need Salesforce sync.");
     cr_assert_str_eq(cs_rec_str(first, "theme"), "Integrations");
-    cr_assert_null(cs_rec_str(second, "quote"), "an invented quote is dropped");
-    cr_assert_str_eq(cs_rec_str(second, "theme"), "Uncategorized", "an unknown theme -> default");
     json_t *llm = json_object_get(ex, "llm");
     cr_assert_str_eq(cs_rec_str(llm, "provider"), "openai");
     cr_assert_eq(cs_rec_int(llm, "prompt_tokens", 0), 1000);
@@ -304,7 +302,8 @@ Test(extractor_llm, valid_answer_becomes_validated_insights, .timeout = 60)
     cr_assert_str_eq(cs_rec_str(format, "type"), "json_schema");
     cr_assert(json_is_true(json_object_get(json_object_get(format, "json_schema"), "strict")));
     char *body = json_dumps(q->body, 0);
-    cr_assert(strstr(body, "Yukta (External)"), "%s", body);
+    cr_assert(strstr(body, "Yukta (customer)"), "%s", body);
+    cr_assert(strstr(body, "Steve (vendor)"), "%s", body);
     cr_assert(strstr(body, "Integrations"), "the themes are in the prompt");
     free(body);
     char *log = cs_testproc_log(&r.extractor);
@@ -574,6 +573,64 @@ Test(extractor_llm, requests_overlap_up_to_the_concurrency, .timeout = 60)
     rig_close(&r);
 }
 
+/* The rep's own pitch quoted as the customer's request, as models do. */
+#define REP_QUOTED_ANSWER                                                                          \
+    "{\"feature_requests\":[{\"title\":\"Salesforce integration\",\"description\":\"A CRM "        \
+    "integration\",\"urgency\":\"high\",\"theme\":\"Integrations\",\"quote\":\"We also have a "    \
+    "great Salesforce integration.\",\"speaker\":\"Yukta\",\"context\":null,\"confidence\":0.8}]," \
+    "\"bug_reports\":[],\"sentiment\":{\"overall\":\"neutral\",\"score\":0},\"pain_points\":[],"   \
+    "\"summary\":\"A demo.\",\"language\":\"en\"}"
+
+Test(extractor_llm, a_request_quoting_the_rep_is_dropped_and_counted, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    fake_openai_t *f = fake_openai_start();
+    fake_openai_answer_t a = {.kind = FAKE_OPENAI_CHAT, .content = REP_QUOTED_ANSWER};
+    fake_openai_push(f, "/chat/completions", &a);
+    char base[160], port_arg[16], metrics_url[64], key_env[] = "OPENAI_API_KEY=sk-test-secret-123";
+    int port = cs_testhttp_free_port();
+    snprintf(port_arg, sizeof port_arg, "%d", port);
+    snprintf(metrics_url, sizeof metrics_url, "http://127.0.0.1:%d/metrics", port);
+    snprintf(base, sizeof base, "--openai-base-url=%s", fake_openai_url(f));
+    char *args[] = {"--provider", "openai", base, "--metrics-port", port_arg, NULL};
+    char *env[] = {key_env, NULL};
+    fake_openai_set_api_key(f, "sk-test-secret-123");
+    rig_start(&r, args, env);
+    json_t *call = sales_call(&r, "rep", "Sounds good, go on.");
+    send_call(&r, call);
+    json_t *ex = next_extraction(&r, 15000);
+    cr_assert(ex, "no extraction");
+    json_t *insights = json_object_get(ex, "insights");
+    cr_assert_eq(json_array_size(json_object_get(insights, "feature_requests")), 0,
+                 "the rep's words are no customer's request");
+    cr_assert_str_eq(cs_rec_str(insights, "language"), "en");
+    long code = 0;
+    char *text = cs_testhttp_get(metrics_url, &code);
+    cr_assert_eq(code, 200);
+    cr_assert_float_eq(
+        cs_testhttp_metric(
+            text, "callsift_extractor_requests_dropped_total{reason=\"quote_not_customer\"}"),
+        1, 1e-9, "%s", text);
+    cr_assert_float_eq(cs_testhttp_metric(text, "callsift_feature_requests_extracted_total"), 0,
+                       1e-9);
+    free(text);
+    int status = cs_testproc_stop(&r.extractor, 10000);
+    char *log = cs_testproc_log(&r.extractor);
+    cr_assert_eq(status, 0, "%s", log);
+    cr_assert(strstr(log, "Dropped 1 feature requests from call"), "%s", log);
+    cr_assert(strstr(log, "- INFO - Extracted 0 features, 0 bugs from call: "), "%s", log);
+    cr_assert(strstr(log, "1 requests dropped (quote not a customer's words)"),
+              "the run summary counts it:\n%s", log);
+    free(log);
+    json_decref(ex);
+    json_decref(call);
+    fake_openai_stop(&f);
+    zsock_destroy(&r.push);
+    zsock_destroy(&r.pull);
+    cs_testdb_drop(&r.db);
+}
+
 static int always_good(void *arg, const char *path, const json_t *request, fake_openai_answer_t *a)
 {
     (void)arg;
@@ -610,7 +667,7 @@ Test(extractor_llm, long_call_is_asked_in_chunks_and_merged, .timeout = 60)
     size_t asked = fake_openai_count(f, "/chat/completions");
     cr_assert_gt(asked, 2, "a long call is asked in parts (%zu requests)", asked);
     json_t *requests = json_object_get(json_object_get(ex, "insights"), "feature_requests");
-    cr_assert_eq(json_array_size(requests), 2, "the parts' answers merge without repeats");
+    cr_assert_eq(json_array_size(requests), 1, "the parts' answers merge without repeats");
     cr_assert_eq(cs_rec_int(json_object_get(ex, "llm"), "attempts", 0), (long long)asked);
     json_decref(ex);
     json_decref(call);

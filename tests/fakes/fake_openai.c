@@ -698,7 +698,7 @@ static const json_t *s_dig(const json_t *v, ...)
     return v;
 }
 
-/* One line of a transcript block: "[mm:ss] Name (External): text". */
+/* One line of a transcript block: "[mm:ss] Name (customer): text" (or vendor, unknown). */
 typedef struct {
     const char *name;
     size_t name_len;
@@ -717,7 +717,7 @@ static void s_lines_free(s_line_t *lines, size_t n)
    are none (or no block, or out of memory). */
 static s_line_t *s_lines(const char *user, size_t *n)
 {
-    static const char *const AFFILIATIONS[] = {" (External): ", " (Internal): ", " (Unknown): "};
+    static const char *const AFFILIATIONS[] = {" (customer): ", " (vendor): ", " (unknown): "};
     *n = 0;
     const char *p = strstr(user, OPEN_MARK "\n");
     if (!p)
@@ -873,12 +873,18 @@ static char *s_extract(const s_load_t *l, const json_t *request, const char *use
             title = key;
         char *description = cs_strdup_printf("The customer asks for %s.", title);
         json_t *speaker = line->external ? json_stringn(line->name, line->name_len) : json_null();
+        /* the rep's restatement the customer agreed to, when the truth has one in this block */
+        const char *context = json_string_value(json_object_get(item, "context"));
+        if (context && !s_line_with(lines, nlines, context))
+            context = NULL;
         json_array_append_new(
             features,
-            json_pack("{s:s, s:s*, s:s, s:o, s:s, s:o*}", "title", title, "description",
+            json_pack("{s:s, s:s*, s:s, s:o, s:s, s:o*, s:o*, s:f}", "title", title, "description",
                       description, "urgency", s_level(h), "theme",
                       s_theme_for(request, json_string_value(json_object_get(req, "theme"))),
-                      "quote", sentence, "speaker", speaker));
+                      "quote", sentence, "speaker", speaker, "context",
+                      context ? json_string(context) : json_null(), "confidence",
+                      0.5 + (double)(h % 50) / 100));
         free(description);
     }
     json_array_foreach(call ? json_object_get(call->call, "bugs") : NULL, i, item)
@@ -904,9 +910,11 @@ static char *s_extract(const s_load_t *l, const json_t *request, const char *use
                                 customer && customer[0] ? customer : "a customer",
                                 json_array_size(features), json_array_size(bugs))
              : strdup("Nothing to report.");
-    json_t *answer = json_pack("{s:o*, s:o*, s:{s:s, s:f}, s:[], s:s*}", "feature_requests",
-                               features, "bug_reports", bugs, "sentiment", "overall", MOODS[mood],
-                               "score", SCORES[mood], "pain_points", "summary", summary);
+    const char *language = call ? json_string_value(json_object_get(call->call, "language")) : NULL;
+    json_t *answer =
+        json_pack("{s:o*, s:o*, s:{s:s, s:f}, s:[], s:s*, s:s}", "feature_requests", features,
+                  "bug_reports", bugs, "sentiment", "overall", MOODS[mood], "score", SCORES[mood],
+                  "pain_points", "summary", summary, "language", language ? language : "en");
     free(summary);
     char *text = answer ? json_dumps(answer, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(answer);

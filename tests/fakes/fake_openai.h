@@ -44,8 +44,8 @@
 
       {"themes": [{name, description}], "customers": [{name, domain, mrr}],
        "requests": {"<key>": {theme, title, variants: [titles], rank}},
-       "calls": {"<gong call id>": {n, title, customer, private,
-                 requests: [{key, sentence}], bugs: [{title, sentence}]}}}
+       "calls": {"<gong call id>": {n, title, customer, private, language,
+                 requests: [{key, sentence, context}], bugs: [{title, sentence}]}}}
 
     where every call title ends with " (load #<n>)" and every sentence is verbatim from the
     call's transcript. What changes from the defaults above (pushed answers and the responder
@@ -65,8 +65,10 @@
         differently), a description made from it, urgency by hash (mostly medium, some high or
         low), the true theme (when the request's schema lists themes and the true one is not
         among them: "Uncategorized", else null, else the first), quote the true sentence and
-        speaker its speaker in the transcript; bug_reports from the true bugs; a sentiment by
-        hash; no pain points; a one-sentence summary. Only items whose sentence is in this
+        speaker its speaker in the transcript, context the true context (the rep's
+        restatement) when the block holds it, else null, a confidence from 0.5 to 0.99 by
+        hash; the call's language (the truth's, else "en"); bug_reports from the true bugs; a
+   sentiment by hash; no pain points; a one-sentence summary. Only items whose sentence is in this
         request's transcript block are answered, so a chunk of a long call gets its own share.
         A call that cannot be identified gets an empty (valid) answer and is counted;
       - a JUDGE request (schema "duplicate_check", or a user message starting "NEW FEATURE:",

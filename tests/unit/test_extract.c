@@ -13,6 +13,7 @@
 #include "cs_extract_ops.h"
 #include "cs_llm.h"
 #include "cs_log.h"
+#include "cs_metrics.h"
 #include "cs_provider.h"
 #include "cs_record.h"
 #include "fake_openai.h"
@@ -282,6 +283,94 @@ Test(extract, openai_good_answer_with_usage_and_cost)
     cr_assert_eq(t.features, 1);
     cr_assert_eq(t.failed, 0);
     cr_assert_float_eq(t.cost_usd, 0.00027, 1e-9);
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+}
+
+/* The rep's words as a quote, a request without a quote, and one the customer said. */
+#define REP_QUOTED_ANSWER                                                                          \
+    "{\"feature_requests\": [{\"title\": \"Salesforce integration\", \"urgency\": \"medium\", "    \
+    "\"quote\": \"We also have a Salesforce integration.\", \"speaker\": \"Steve Park\"}, "        \
+    "{\"title\": \"Ticket export\", \"urgency\": \"low\", \"quote\": null}, "                      \
+    "{\"title\": \"Sync tickets with Salesforce\", \"urgency\": \"high\", \"quote\": \"We "        \
+    "really need a way to sync tickets with Salesforce.\", \"confidence\": 0.9}], "                \
+    "\"bug_reports\": [], \"pain_points\": [], \"summary\": \"Ticket sync.\", \"language\": "      \
+    "\"en\"}"
+
+Test(extract, openai_requests_without_a_customers_quote_are_dropped_and_counted)
+{
+    cs_metrics_shutdown(); /* the series start at zero */
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    s_push_chat(&r, REP_QUOTED_ANSWER, 100, 50);
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    cr_assert_not_null(ex);
+    json_t *rec = s_extract_one(ex, &sink, "c-rep");
+    cr_assert_eq(json_array_size(s_requests(rec)), 1);
+    const json_t *req = json_array_get(s_requests(rec), 0);
+    cr_assert_str_eq(cs_rec_str(req, "title"), "Sync tickets with Salesforce");
+    cr_assert_str_eq(cs_rec_str(req, "speaker"), "Dana Lee");
+    cr_assert_float_eq(cs_rec_num(req, "confidence", -1), 0.9, 1e-9);
+    cr_assert_str_eq(cs_rec_str(json_object_get(rec, "insights"), "language"), "en");
+    char err[256];
+    cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "%s", err);
+    cs_extract_totals_t t;
+    cs_extract_totals(ex, &t);
+    cr_assert_eq(t.requests_not_customer, 1);
+    cr_assert_eq(t.requests_no_quote, 1);
+    cr_assert_eq(t.features, 1);
+    cr_assert_float_eq(cs_metrics_value("callsift_extractor_requests_dropped_total",
+                                        "reason=\"quote_not_customer\""),
+                       1, 1e-9);
+    cr_assert_float_eq(
+        cs_metrics_value("callsift_extractor_requests_dropped_total", "reason=\"no_quote\""), 1,
+        1e-9);
+    /* the prompt marked each line's side */
+    const fake_openai_request_t *sent = fake_openai_last_request(r.fake, "/chat/completions");
+    char *body = json_dumps(sent->body, 0);
+    cr_assert(strstr(body, "Steve Park (vendor): Thanks for joining"), "%s", body);
+    cr_assert(strstr(body, "Dana Lee (customer): We really need"), "%s", body);
+    free(body);
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+    cs_metrics_shutdown();
+}
+
+Test(extract, openai_an_internal_meeting_is_not_asked_and_says_why)
+{
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    cr_assert_not_null(ex);
+    json_t *call = s_call("c-internal");
+    /* the vendor's own staff: the second speaker is the vendor's too */
+    json_object_set_new(json_array_get(json_object_get(call, "transcript"), 1), "affiliation",
+                        json_string("Internal"));
+    json_t *themes = s_themes();
+    cs_extract_submit(ex, call, themes);
+    json_decref(themes);
+    for (int i = 0; i < 20 && cs_extract_run(ex, 50) > 0; i++)
+        ;
+    cr_assert_eq(sink.n, 1, "answered at once");
+    json_t *rec = sink.records[0];
+    const json_t *insights = json_object_get(rec, "insights");
+    cr_assert_eq(json_array_size(s_requests(rec)), 0);
+    cr_assert_eq(json_array_size(json_object_get(insights, "bug_reports")), 0);
+    cr_assert_str_eq(cs_rec_str(insights, "skipped"), "internal meeting: no customer spoke");
+    cr_assert_eq(fake_openai_request_count(r.fake), 0, "the LLM was not asked");
+    cr_assert_eq(cs_rec_int(json_object_get(rec, "llm"), "attempts", -1), 0);
+    char err[256];
+    cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "%s", err);
+    cs_extract_totals_t t;
+    cs_extract_totals(ex, &t);
+    cr_assert_eq(t.internal_meetings, 1);
+    cr_assert_eq(t.requests, 0);
     s_sink_free(&sink);
     cs_extract_destroy(&ex);
     s_remote_stop(&r);

@@ -260,31 +260,252 @@ Test(insights, unusable_answers_are_rejected_with_a_reason)
 /* ---------------------------------------------------------------------------------------- */
 /* Quotes                                                                                     */
 
-Test(insights, an_invented_quote_is_dropped_and_the_request_stays)
+Test(insights, an_invented_quote_drops_the_request)
 {
     json_t *out = parse_one("{'title': 'Dark mode', 'urgency': 'low', 'theme': 'Uncategorized',"
                             " 'quote': 'we would love a dark mode', 'speaker': 'Maya Okafor'}");
+    cr_expect_eq(json_array_size(json_object_get(out, "feature_requests")), 0);
+    cr_expect_eq(fx.stats.requests_not_customer, 1);
     cr_expect_eq(fx.stats.quotes_dropped, 1);
-    const json_t *item = request(out, 0);
-    cr_assert_not_null(item, "the request stays");
-    cr_expect_str_eq(str(item, "title"), "Dark mode");
-    cr_expect_null(json_object_get(item, "quote"));
-    cr_expect_str_eq(str(item, "speaker"), "Maya Okafor", "a customer speaker is kept");
+    cr_expect_eq(fx.stats.items_dropped, 0, "counted by its own reason");
     expect_valid_record(out);
     json_decref(out);
 }
 
-Test(insights, a_quote_from_the_vendor_is_not_the_customers)
+Test(insights, a_quote_from_the_vendor_drops_the_request)
 {
     json_t *out =
         parse_one("{'title': 'Dark mode', 'urgency': 'medium', 'theme': 'Uncategorized',"
                   " 'quote': 'We will ship dark mode soon', 'speaker': 'Dana Whitfield'}");
-    cr_expect_eq(fx.stats.quotes_dropped, 1);
+    cr_expect_eq(json_array_size(json_object_get(out, "feature_requests")), 0);
+    cr_expect_eq(fx.stats.requests_not_customer, 1);
+    json_decref(out);
+}
+
+Test(insights, a_request_without_a_quote_is_dropped)
+{
+    json_t *out = parse_ok("{'feature_requests': ["
+                           "  {'title': 'A', 'quote': null, 'speaker': 'Maya Okafor'},"
+                           "  {'title': 'B'}, {'title': 'C', 'quote': ''},"
+                           "  {'title': 'D', 'quote': ' ... '}, {'title': 'E', 'quote': 42},"
+                           "  {'title': 'F', 'quote': 'we really need a Salesforce sync'}]}");
+    cr_assert_eq(json_array_size(json_object_get(out, "feature_requests")), 1);
+    cr_expect_str_eq(str(request(out, 0), "title"), "F");
+    cr_expect_eq(fx.stats.requests_no_quote, 5);
+    cr_expect_eq(fx.stats.requests_not_customer, 0);
+    cr_expect_eq(fx.stats.quotes_dropped, 0, "no quote is not an invented quote");
+    json_decref(out);
+}
+
+/* A call: Dana (the vendor) and Maya (the customer), turns of `n` texts alternating from
+   Dana; the participants carry the affiliations, the utterances none (as Gong sends them). */
+static json_t *dialogue(const char *const *texts, size_t n)
+{
+    json_t *call =
+        json_pack("{s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}], s:[]}", "participants", "speaker_id", "1",
+                  "name", "Dana", "affiliation", "Internal", "speaker_id", "2", "name", "Maya",
+                  "affiliation", "External", "transcript");
+    cr_assert_not_null(call);
+    json_t *t = json_object_get(call, "transcript");
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(t, json_pack("{s:s, s:s, s:i, s:s}", "speaker_id", i % 2 ? "2" : "1",
+                                           "speaker", i % 2 ? "Maya" : "Dana", "start_ms",
+                                           (int)i * 4000, "text", texts[i]));
+    return call;
+}
+
+Test(insights, a_reps_question_quoted_is_dropped_and_counted)
+{
+    static const char *const TALK[] = {"Would a Shopify integration help your team?",
+                                       "Maybe, we sell mostly through our own site."};
+    json_t *call = dialogue(TALK, 2);
+    fx.ctx.call = call;
+    fx.ctx.transcript = NULL;
+    json_t *out = parse_one("{'title': 'Shopify integration', 'theme': 'Apps and Integrations',"
+                            " 'quote': 'Would a Shopify integration help your team?',"
+                            " 'speaker': 'Maya'}");
+    cr_expect_eq(json_array_size(json_object_get(out, "feature_requests")), 0);
+    cr_expect_eq(fx.stats.requests_not_customer, 1);
+    json_decref(out);
+    json_decref(call);
+}
+
+Test(insights, the_customers_agreement_to_a_restatement_is_kept_with_the_restatement)
+{
+    static const char *const TALK[] = {"So you'd want public links to attachments?",
+                                       "Yes, if you get that on the roadmap.",
+                                       "I'll take it to the product team.", "Great, thanks."};
+    json_t *call = dialogue(TALK, 4);
+    fx.ctx.call = call;
+    fx.ctx.transcript = NULL;
+    json_t *out = parse_one("{'title': 'Public links to attachments', 'urgency': 'high', "
+                            "'quote': 'Yes, if you get "
+                            "that on the roadmap.', 'speaker': null, 'context': 'So you’d want "
+                            "public links to attachments?', 'confidence': 0.8}");
+    cr_assert_eq(json_array_size(json_object_get(out, "feature_requests")), 1);
     const json_t *item = request(out, 0);
-    cr_expect_null(json_object_get(item, "quote"));
-    cr_expect_null(json_object_get(item, "speaker"), "Dana is not a customer");
+    cr_expect_str_eq(str(item, "quote"), "Yes, if you get that on the roadmap.");
+    cr_expect_str_eq(str(item, "speaker"), "Maya");
+    cr_expect_str_eq(str(item, "context"), "So you’d want public links to attachments?");
+    cr_expect_float_eq(json_number_value(json_object_get(item, "confidence")), 0.8, 1e-9);
+    cr_expect_eq(fx.stats.fields_fixed, 0);
+    expect_valid_record(out);
+    json_decref(out);
+
+    /* the other way round, the rep's restatement as the quote: not the customer's words */
+    out = parse_one("{'title': 'Public links to attachments', 'quote': 'So you would want "
+                    "public links to attachments?', 'context': 'Yes, if you get that on the "
+                    "roadmap.'}");
+    cr_expect_eq(json_array_size(json_object_get(out, "feature_requests")), 0);
+    cr_expect_eq(fx.stats.requests_not_customer, 1);
+    json_decref(out);
+
+    /* a context that is not the vendor's words is removed; the request stays */
+    out = parse_one("{'title': 'Public links to attachments', 'urgency': 'high', 'quote': 'Yes, "
+                    "if you get that on the roadmap', 'context': 'Great, thanks.'}");
+    cr_assert_eq(json_array_size(json_object_get(out, "feature_requests")), 1);
+    cr_expect_null(json_object_get(request(out, 0), "context"));
     cr_expect_eq(fx.stats.fields_fixed, 1);
     json_decref(out);
+    json_decref(call);
+}
+
+Test(insights, an_unknown_person_on_a_customer_domain_is_a_customer)
+{
+    /* Gong marks Lena Unknown; her address is on the customer's domain, not the vendor's */
+    json_t *call = json_pack(
+        "{s:[s], s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}],"
+        " s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}]}",
+        "vendor_domains", "helpdeskly.example", "participants", "speaker_id", "1", "name", "Dana",
+        "affiliation", "Internal", "speaker_id", "2", "name", "Maya", "affiliation", "External",
+        "speaker_id", "3", "name", "Lena", "affiliation", "Unknown", "email", "lena@acme.example",
+        "transcript", "speaker_id", "1", "speaker", "Dana", "text", "Anything else on your list?",
+        "speaker_id", "2", "speaker", "Maya", "text", "Lena has one.", "speaker_id", "3", "speaker",
+        "Lena", "text", "We keep our docs in Confluence, an integration would help.");
+    cr_assert_not_null(call);
+    fx.ctx.call = call;
+    fx.ctx.transcript = NULL;
+    json_t *out = parse_one("{'title': 'Confluence integration', 'quote': 'an integration would "
+                            "help', 'speaker': 'Lena'}");
+    cr_assert_eq(json_array_size(json_object_get(out, "feature_requests")), 1);
+    cr_expect_str_eq(str(request(out, 0), "speaker"), "Lena");
+    json_decref(out);
+
+    /* with an address on the vendor's own domain she speaks for the vendor */
+    json_object_set_new(json_array_get(json_object_get(call, "participants"), 2), "email",
+                        json_string("lena@eu.helpdeskly.example"));
+    out = parse_one("{'title': 'Confluence integration', 'quote': 'an integration would help'}");
+    cr_expect_eq(json_array_size(json_object_get(out, "feature_requests")), 0);
+    cr_expect_eq(fx.stats.requests_not_customer, 1);
+    json_decref(out);
+    json_decref(call);
+}
+
+Test(insights, an_internal_meeting_has_no_customer_words)
+{
+    /* the vendor's weekly review: Internal staff and an Unknown dial-in without an address */
+    json_t *call = json_pack("{s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}], s:[{s:s, s:s, s:s},"
+                             " {s:s, s:s, s:s}]}",
+                             "participants", "speaker_id", "1", "name", "Dana", "affiliation",
+                             "Internal", "speaker_id", "2", "name", "Dial-in", "affiliation",
+                             "Unknown", "transcript", "speaker_id", "1", "speaker", "Dana", "text",
+                             "We really need a better forecast sheet.", "speaker_id", "2",
+                             "speaker", "Dial-in", "text", "And an audit log for the deals.");
+    cr_assert_not_null(call);
+    fx.ctx.call = call;
+    fx.ctx.transcript = NULL;
+    json_t *out = parse_ok("{'feature_requests': ["
+                           "  {'title': 'Forecast sheet', 'quote': 'We really need a better "
+                           "forecast sheet'},"
+                           "  {'title': 'Audit log', 'quote': 'an audit log for the deals'}]}");
+    cr_expect_eq(json_array_size(json_object_get(out, "feature_requests")), 0);
+    cr_expect_eq(fx.stats.requests_not_customer, 2);
+    json_decref(out);
+
+    /* the same voices on a call that names a customer: the unplaced dial-in is the customer */
+    json_object_set_new(call, "customer", json_pack("{s:s}", "name", "Acme"));
+    out = parse_one("{'title': 'Audit log', 'quote': 'an audit log for the deals'}");
+    cr_expect_eq(json_array_size(json_object_get(out, "feature_requests")), 1);
+    json_decref(out);
+    json_decref(call);
+}
+
+Test(insights, a_call_not_in_english_keeps_the_english_title_and_the_original_quote)
+{
+    static const char *const TALK[] = {
+        "Wie verkaufen Sie heute?",
+        "Wir verkaufen \xc3\xbc"
+        "ber Shopify, eine Anbindung an Shopify w\xc3\xa4re f\xc3\xbcr uns sehr wichtig."};
+    json_t *call = dialogue(TALK, 2);
+    fx.ctx.call = call;
+    fx.ctx.transcript = NULL;
+    json_t *out = parse_ok("{'feature_requests': ["
+                           "  {'title': 'Shopify integration', 'description': 'Sync orders.',"
+                           "   'quote': 'eine Anbindung an Shopify w\xc3\xa4re f\xc3\xbcr uns sehr "
+                           "wichtig', 'confidence': 0.9},"
+                           "  {'title': 'Shopify integration (translated)',"
+                           "   'quote': 'a Shopify integration would be very important to us'}],"
+                           " 'language': 'DE'}");
+    cr_assert_eq(json_array_size(json_object_get(out, "feature_requests")), 1);
+    cr_expect_str_eq(str(request(out, 0), "title"), "Shopify integration");
+    cr_expect_str_eq(str(request(out, 0), "quote"),
+                     "eine Anbindung an Shopify w\xc3\xa4re f\xc3\xbcr uns sehr wichtig");
+    cr_expect_eq(fx.stats.requests_not_customer, 1, "a translated quote is not her words");
+    cr_expect_str_eq(str(out, "language"), "de");
+    expect_valid_record(out);
+    json_decref(out);
+    json_decref(call);
+}
+
+Test(insights, confidence_is_clamped_and_a_missing_one_stays_missing)
+{
+    json_t *out =
+        parse_ok("{'feature_requests': ["
+                 "  {'urgency': 'low', 'title': 'A', 'quote': 'we really need a Salesforce sync',"
+                 "   'confidence': 1.7},"
+                 "  {'urgency': 'low', 'title': 'B', 'quote': 'without SSO we cant go live',"
+                 "   'confidence': -0.2},"
+                 "  {'urgency': 'low', 'title': 'C', 'quote': 'SSO with Okta would help us a lot',"
+                 "   'confidence': 'high'},"
+                 "  {'urgency': 'low', 'title': 'D', 'quote': 'Mostly well', 'confidence': null},"
+                 "  {'urgency': 'low', 'title': 'E', 'quote': 'the CSV export keeps breaking',"
+                 "   'confidence': 0.35}]}");
+    cr_assert_eq(json_array_size(json_object_get(out, "feature_requests")), 5);
+    cr_expect_float_eq(json_number_value(json_object_get(request(out, 0), "confidence")), 1.0,
+                       1e-9);
+    cr_expect_float_eq(json_number_value(json_object_get(request(out, 1), "confidence")), 0.0,
+                       1e-9);
+    cr_expect_null(json_object_get(request(out, 2), "confidence"));
+    cr_expect_null(json_object_get(request(out, 3), "confidence"));
+    cr_expect_float_eq(json_number_value(json_object_get(request(out, 4), "confidence")), 0.35,
+                       1e-9);
+    cr_expect_eq(fx.stats.fields_fixed, 3);
+    expect_valid_record(out);
+    json_decref(out);
+}
+
+Test(insights, the_language_is_an_iso_639_1_code)
+{
+    static const struct {
+        const char *given; /* JSON */
+        const char *kept;  /* NULL: left out */
+        int fixed;
+    } CASES[] = {
+        {"'de'", "de", 0},     {"' ES '", "es", 0},      {"'pt-BR'", "pt", 0}, {"'en_US'", "en", 0},
+        {"'German'", NULL, 1}, {"'d'", NULL, 1},         {"'de-'", NULL, 1},   {"7", NULL, 1},
+        {"null", NULL, 0},     {"'\xc3\xa9n'", NULL, 1},
+    };
+    for (size_t i = 0; i < CS_ARRAY_LEN(CASES); i++) {
+        char answer[128];
+        snprintf(answer, sizeof answer, "{'feature_requests': [], 'language': %s}", CASES[i].given);
+        json_t *out = parse_ok(answer);
+        if (CASES[i].kept)
+            cr_expect_str_eq(str(out, "language"), CASES[i].kept, "case %zu", i);
+        else
+            cr_expect_null(json_object_get(out, "language"), "case %zu", i);
+        cr_expect_eq(fx.stats.fields_fixed, CASES[i].fixed, "case %zu", i);
+        json_decref(out);
+    }
 }
 
 Test(insights, quotes_are_compared_normalised_and_on_word_boundaries)
@@ -338,39 +559,19 @@ Test(insights, a_verified_quote_names_its_speaker)
     cr_expect_str_eq(str(request(out, 0), "speaker"), "Jens Larsen");
     cr_expect_eq(fx.stats.fields_fixed, 1);
     json_decref(out);
-
-    out = parse_one("{'title': 'Okta SSO', 'quote': null, 'speaker': 'jens larsen',"
-                    " 'urgency': 'high', 'theme': 'AI Features'}");
-    cr_expect_str_eq(str(request(out, 0), "speaker"), "Jens Larsen",
-                     "written the transcript's way");
-    cr_expect_eq(fx.stats.quotes_dropped, 0, "no quote is not an invented quote");
-    json_decref(out);
 }
 
-Test(insights, without_a_transcript_no_quote_is_verified)
+Test(insights, without_a_transcript_no_request_stands)
 {
     fx.ctx.transcript = NULL;
     json_t *out = parse_ok(GOOD);
     cr_expect_eq(fx.stats.quotes_dropped, 3);
-    cr_expect_eq(json_array_size(json_object_get(out, "feature_requests")), 2);
-    cr_expect_null(json_object_get(request(out, 0), "quote"));
+    cr_expect_eq(fx.stats.requests_not_customer, 2);
+    cr_expect_eq(json_array_size(json_object_get(out, "feature_requests")), 0);
+    cr_expect_eq(json_array_size(json_object_get(out, "bug_reports")), 1, "bug reports stay");
+    cr_expect_null(
+        json_object_get(json_array_get(json_object_get(out, "bug_reports"), 0), "quote"));
     json_decref(out);
-}
-
-Test(insights, without_an_external_speaker_anyone_not_internal_counts)
-{
-    json_t *tr = json_pack("[{s:s, s:s, s:i, s:s}, {s:s, s:s, s:i, s:s}]", "speaker", "Dial-in",
-                           "affiliation", "Unknown", "start_ms", 0, "text", "We need an audit log.",
-                           "speaker", "Dana", "affiliation", "Internal", "start_ms", 10, "text",
-                           "We have a roadmap.");
-    fx.ctx.transcript = tr;
-    json_t *out = parse_one("{'title': 'Audit log', 'quote': 'We need an audit log'}");
-    cr_expect_str_eq(str(request(out, 0), "quote"), "We need an audit log");
-    json_decref(out);
-    out = parse_one("{'title': 'Roadmap', 'quote': 'We have a roadmap'}");
-    cr_expect_null(json_object_get(request(out, 0), "quote"));
-    json_decref(out);
-    json_decref(tr);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -378,12 +579,14 @@ Test(insights, without_an_external_speaker_anyone_not_internal_counts)
 
 Test(insights, an_unknown_theme_becomes_the_default_theme)
 {
-    json_t *out = parse_one("{'title': 'Mobile app', 'urgency': 'low', 'theme': 'Mobile'}");
+    json_t *out = parse_one("{'title': 'Mobile app', 'urgency': 'low', 'theme': 'Mobile', 'quote': "
+                            "'we really need a Salesforce sync'}");
     cr_expect_str_eq(str(request(out, 0), "theme"), "Uncategorized");
     cr_expect_eq(fx.stats.themes_defaulted, 1);
     json_decref(out);
 
-    out = parse_one("{'title': 'Mobile app', 'urgency': 'low'}");
+    out = parse_one(
+        "{'title': 'Mobile app', 'urgency': 'low', 'quote': 'we really need a Salesforce sync'}");
     cr_expect_str_eq(str(request(out, 0), "theme"), "Uncategorized");
     cr_expect_eq(fx.stats.themes_defaulted, 1, "a missing theme too");
     json_decref(out);
@@ -391,7 +594,8 @@ Test(insights, an_unknown_theme_becomes_the_default_theme)
 
 Test(insights, theme_letter_case_is_normalised_to_the_workspaces_name)
 {
-    json_t *out = parse_one("{'title': 'HubSpot sync', 'theme': '  apps AND integrations '}");
+    json_t *out = parse_one("{'title': 'HubSpot sync', 'theme': '  apps AND integrations ', "
+                            "'quote': 'we really need a Salesforce sync'}");
     cr_expect_str_eq(str(request(out, 0), "theme"), "Apps and Integrations");
     cr_expect_eq(fx.stats.themes_defaulted, 0);
     json_decref(out);
@@ -402,13 +606,15 @@ Test(insights, without_a_default_theme_an_unknown_theme_is_removed)
     json_t *t =
         json_pack("[{s:s}, {s:s, s:b}]", "name", "Reporting", "name", "Security", "is_default", 0);
     fx.ctx.themes = t;
-    json_t *out = parse_one("{'title': 'Mobile app', 'theme': 'Mobile'}");
+    json_t *out = parse_one(
+        "{'title': 'Mobile app', 'theme': 'Mobile', 'quote': 'we really need a Salesforce sync'}");
     cr_expect_null(json_object_get(request(out, 0), "theme"));
     cr_expect_eq(fx.stats.themes_defaulted, 1);
     json_decref(out);
     /* the one named Uncategorized serves when none is marked default */
     json_array_append_new(t, json_pack("{s:s}", "name", "uncategorized"));
-    out = parse_one("{'title': 'Mobile app', 'theme': 'Mobile'}");
+    out = parse_one(
+        "{'title': 'Mobile app', 'theme': 'Mobile', 'quote': 'we really need a Salesforce sync'}");
     cr_expect_str_eq(str(request(out, 0), "theme"), "uncategorized");
     json_decref(out);
     json_decref(t);
@@ -418,8 +624,10 @@ Test(insights, urgency_and_severity_outside_the_enum_become_medium)
 {
     json_t *out =
         parse_ok("{'feature_requests': ["
-                 "  {'title': 'A', 'urgency': 'urgent'}, {'title': 'B', 'urgency': 'HIGH'},"
-                 "  {'title': 'C', 'urgency': 3}, {'title': 'D'}],"
+                 "  {'title': 'A', 'urgency': 'urgent', 'quote': 'we really need a Salesforce'},"
+                 "  {'title': 'B', 'urgency': 'HIGH', 'quote': 'without SSO we cant go live'},"
+                 "  {'title': 'C', 'urgency': 3, 'quote': 'SSO with Okta would help us a lot'},"
+                 "  {'title': 'D', 'quote': 'Mostly well'}],"
                  " 'bug_reports': [{'title': 'E', 'severity': 'blocker'}]}");
     cr_expect_str_eq(str(request(out, 0), "urgency"), "medium");
     cr_expect_str_eq(str(request(out, 1), "urgency"), "high");
@@ -459,8 +667,9 @@ Test(insights, sentiment_score_is_clamped_and_overall_derived)
 
 Test(insights, items_without_a_title_are_dropped)
 {
-    json_t *out = parse_ok("{'feature_requests': [{'description': 'no title'}, 'a string', 7,"
-                           " {'title': '   '}, {'title': 42}, {'title': 'Kept'}]}");
+    json_t *out =
+        parse_ok("{'feature_requests': [{'description': 'no title'}, 'a string', 7,"
+                 " {'title': '   '}, {'title': 42}, {'title': 'Kept', 'quote': 'Mostly well'}]}");
     cr_expect_eq(json_array_size(json_object_get(out, "feature_requests")), 1);
     cr_expect_str_eq(str(request(out, 0), "title"), "Kept");
     cr_expect_eq(fx.stats.items_dropped, 5);
@@ -469,13 +678,24 @@ Test(insights, items_without_a_title_are_dropped)
 
 Test(insights, arrays_are_capped)
 {
+    /* a customer who says "Request 0. Request 1. ..." so that each request has its quote */
     size_t n = 500, len = n * 64 + 4096;
+    char *said = malloc(n * 16);
+    cr_assert_not_null(said);
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(said + used, n * 16 - used, "Request %zu. ", i);
+    json_t *tr =
+        json_pack("[{s:s, s:s, s:s}]", "speaker", "Maya", "affiliation", "External", "text", said);
+    free(said);
+    fx.ctx.transcript = tr;
     char *answer = malloc(len);
     cr_assert_not_null(answer);
     size_t at = (size_t)snprintf(answer, len, "{\"feature_requests\": [");
     for (size_t i = 0; i < n; i++)
-        at += (size_t)snprintf(answer + at, len - at, "%s{\"title\": \"Request %zu\"}",
-                               i ? ", " : "", i);
+        at += (size_t)snprintf(answer + at, len - at,
+                               "%s{\"title\": \"Request %zu\", \"quote\": \"Request %zu\"}",
+                               i ? ", " : "", i, i);
     at += (size_t)snprintf(answer + at, len - at, "], \"pain_points\": [");
     for (size_t i = 0; i < 30; i++)
         at += (size_t)snprintf(answer + at, len - at, "%s\"pain %zu\"", i ? ", " : "", i);
@@ -489,12 +709,13 @@ Test(insights, arrays_are_capped)
     expect_valid_record(out);
     json_decref(out);
     free(answer);
+    json_decref(tr);
 }
 
 Test(insights, strings_are_cleaned_and_cut)
 {
     /* a 600-character title of two-byte characters, with control and invisible characters */
-    size_t len = 600 * 2 + 64;
+    size_t len = 600 * 2 + 128;
     char *title = malloc(len);
     cr_assert_not_null(title);
     strcpy(title, " \\u0007Big\\nbad\\u200b\\u202e title\\t");
@@ -510,8 +731,8 @@ Test(insights, strings_are_cleaned_and_cut)
     int rc = cs_insights_parse(answer, &fx.ctx, &out, &fx.stats, fx.err, sizeof fx.err);
     cr_expect_eq(rc, -1, "jansson refuses NUL in strings: %s", fx.err);
     snprintf(answer, len + 256,
-             "{\"feature_requests\": [{\"title\": \"%s\", \"description\": \"a\\r\\nb\"}],"
-             " \"summary\": \"  x\\u0085y \"}",
+             "{\"feature_requests\": [{\"title\": \"%s\", \"description\": \"a\\r\\nb\","
+             " \"quote\": \"Mostly well\"}], \"summary\": \"  x\\u0085y \"}",
              title);
     rc = cs_insights_parse(answer, &fx.ctx, &out, &fx.stats, fx.err, sizeof fx.err);
     cr_assert_eq(rc, 0, "%s", fx.err);
@@ -531,13 +752,17 @@ Test(insights, repeats_in_one_answer_are_kept_once_with_the_higher_urgency)
 {
     json_t *out =
         parse_ok("{'feature_requests': ["
-                 "  {'title': 'Salesforce sync', 'urgency': 'medium'},"
-                 "  {'title': 'salesforce  SYNC!', 'urgency': 'critical',"
+                 "  {'title': 'Salesforce sync', 'urgency': 'medium', 'confidence': 0.6,"
+                 "   'quote': 'Mostly well, but we really need a Salesforce sync'},"
+                 "  {'title': 'salesforce  SYNC!', 'urgency': 'critical', 'confidence': 0.9,"
                  "   'quote': 'we really need a Salesforce sync', 'speaker': 'Maya Okafor'}]}");
     cr_assert_eq(json_array_size(json_object_get(out, "feature_requests")), 1);
     cr_expect_str_eq(str(request(out, 0), "title"), "Salesforce sync");
     cr_expect_str_eq(str(request(out, 0), "urgency"), "critical");
-    cr_expect_str_eq(str(request(out, 0), "quote"), "we really need a Salesforce sync");
+    cr_expect_float_eq(json_number_value(json_object_get(request(out, 0), "confidence")), 0.9, 1e-9,
+                       "and the higher confidence");
+    cr_expect_str_eq(str(request(out, 0), "quote"),
+                     "Mostly well, but we really need a Salesforce sync");
     cr_expect_eq(fx.stats.items_dropped, 1);
     json_decref(out);
 }
@@ -545,9 +770,15 @@ Test(insights, repeats_in_one_answer_are_kept_once_with_the_higher_urgency)
 /* ---------------------------------------------------------------------------------------- */
 /* Merging chunks                                                                             */
 
+/* Insights as the chunks' validated answers could be (single-quoted JSON), taken as they are:
+   the merge takes any insights object, with or without quotes. */
 static json_t *insights_of(const char *answer)
 {
-    return parse_ok(answer);
+    char *text = j(answer);
+    json_t *out = json_loads(text, 0, NULL);
+    cr_assert_not_null(out, "%s", text);
+    free(text);
+    return out;
 }
 
 Test(insights, merge_collapses_repeats_by_title_and_by_quote)
@@ -556,23 +787,25 @@ Test(insights, merge_collapses_repeats_by_title_and_by_quote)
     json_array_append_new(
         parts, insights_of("{'feature_requests': ["
                            "  {'title': 'Salesforce sync', 'urgency': 'medium',"
-                           "   'theme': 'Apps and Integrations'},"
+                           "   'theme': 'Apps and Integrations', 'confidence': 0.4},"
                            "  {'title': 'Okta SSO', 'urgency': 'low', 'quote': 'SSO with Okta'}],"
                            " 'bug_reports': [{'title': 'CSV export', 'severity': 'low'}],"
                            " 'sentiment': {'overall': 'positive', 'score': 0.6},"
                            " 'pain_points': ['Manual exports'], 'summary': 'Part one.'}"));
     json_array_append_new(
-        parts,
-        insights_of("{'feature_requests': ["
-                    "  {'title': 'SALESFORCE sync.', 'urgency': 'high',"
-                    "   'quote': 'we really need a Salesforce sync', 'speaker': 'Maya Okafor'},"
-                    "  {'title': 'Single sign-on with Okta', 'urgency': 'critical',"
-                    "   'quote': 'SSO with Okta!'},"
-                    "  {'title': 'Audit log', 'urgency': 'low'}],"
-                    " 'bug_reports': [{'title': 'csv export', 'severity': 'critical'}],"
-                    " 'sentiment': {'overall': 'neutral', 'score': 0.2},"
-                    " 'pain_points': ['manual exports!', 'Slow support'],"
-                    " 'summary': 'Part two.'}"));
+        parts, insights_of("{'feature_requests': ["
+                           "  {'title': 'SALESFORCE sync.', 'urgency': 'high', 'confidence': 0.7,"
+                           "   'quote': 'Yes please', 'speaker': 'Maya Okafor',"
+                           "   'context': 'So a Salesforce sync?'},"
+                           "  {'title': 'Single sign-on with Okta', 'urgency': 'critical',"
+                           "   'quote': 'SSO with Okta!'},"
+                           "  {'title': 'Audit log', 'urgency': 'low'}],"
+                           " 'bug_reports': [{'title': 'csv export', 'severity': 'critical'}],"
+                           " 'sentiment': {'overall': 'neutral', 'score': 0.2},"
+                           " 'pain_points': ['manual exports!', 'Slow support'],"
+                           " 'summary': 'Part two.', 'language': 'de'}"));
+    json_array_append_new(parts, insights_of("{'feature_requests': [], 'language': 'en'}"));
+    json_array_append_new(parts, insights_of("{'feature_requests': [], 'language': 'de'}"));
     json_array_append_new(parts, json_string("not insights"));
     json_t *merged = cs_insights_merge(parts);
     cr_assert_not_null(merged);
@@ -581,8 +814,11 @@ Test(insights, merge_collapses_repeats_by_title_and_by_quote)
     const json_t *sync = json_array_get(features, 0);
     cr_expect_str_eq(str(sync, "title"), "Salesforce sync", "the first is kept");
     cr_expect_str_eq(str(sync, "urgency"), "high", "with the higher urgency");
-    cr_expect_str_eq(str(sync, "quote"), "we really need a Salesforce sync", "and a quote");
+    cr_expect_str_eq(str(sync, "quote"), "Yes please", "and a quote");
     cr_expect_str_eq(str(sync, "speaker"), "Maya Okafor");
+    cr_expect_str_eq(str(sync, "context"), "So a Salesforce sync?", "with its context");
+    cr_expect_float_eq(json_number_value(json_object_get(sync, "confidence")), 0.7, 1e-9);
+    cr_expect_str_eq(str(merged, "language"), "de", "the language most parts give");
     const json_t *sso = json_array_get(features, 1);
     cr_expect_str_eq(str(sso, "title"), "Okta SSO", "same quote, another title");
     cr_expect_str_eq(str(sso, "urgency"), "critical");

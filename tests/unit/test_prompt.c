@@ -222,10 +222,38 @@ Test(prompt, json_schema_is_strict_and_carries_the_themes)
                         "properties"),
         "overall");
     cr_expect(in_enum(overall, "mixed"));
-    /* optional values are nullable, not left out */
+    /* a request's quote is required and a string: a request stands on the customer's words */
     const json_t *quote_type =
         json_object_get(item_property(schema, "feature_requests", "quote"), "type");
-    cr_expect(json_is_array(quote_type));
+    cr_expect_str_eq(json_string_value(quote_type), "string");
+    /* optional values are nullable, not left out */
+    cr_expect(json_is_array(
+        json_object_get(item_property(schema, "feature_requests", "context"), "type")));
+    cr_expect(
+        json_is_array(json_object_get(item_property(schema, "bug_reports", "quote"), "type")));
+    const json_t *confidence = item_property(schema, "feature_requests", "confidence");
+    cr_expect_str_eq(json_string_value(json_object_get(confidence, "type")), "number");
+    cr_expect_null(json_object_get(confidence, "minimum"), "strict mode takes no bounds");
+    const json_t *language = json_object_get(json_object_get(schema, "properties"), "language");
+    cr_expect_str_eq(json_string_value(json_object_get(language, "type")), "string");
+    cr_expect(strstr(json_string_value(json_object_get(language, "description")), "639-1"));
+    /* the model writes the quote (and its context) before it names and rates the request */
+    const json_t *props = json_object_get(
+        json_object_get(json_object_get(json_object_get(schema, "properties"), "feature_requests"),
+                        "items"),
+        "properties");
+    static const char *const ORDER[] = {"quote",       "speaker", "context", "title",
+                                        "description", "urgency", "theme",   "confidence"};
+    size_t at = 0;
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)props, key, value)
+    {
+        (void)value;
+        cr_expect(at < 8 && strcmp(key, ORDER[at]) == 0, "property %zu is %s", at, key);
+        at++;
+    }
+    cr_expect_eq(at, 8);
     json_decref(body);
     json_decref(t);
     json_decref(tr);
@@ -279,7 +307,7 @@ Test(prompt, json_object_variant)
 /* ---------------------------------------------------------------------------------------- */
 /* The transcript block                                                                       */
 
-Test(prompt, transcript_lines_are_delimited_with_speaker_and_affiliation)
+Test(prompt, transcript_lines_are_delimited_with_speaker_and_side)
 {
     json_t *t = themes(), *c = customer(12500), *tr = transcript();
     cs_prompt_opts_t o = opts_for(t, c, true);
@@ -290,9 +318,9 @@ Test(prompt, transcript_lines_are_delimited_with_speaker_and_affiliation)
     const char *close = strstr(user, "\n" CS_PROMPT_CLOSE "\n");
     cr_assert(open && close && open < close);
     const char *lines[] = {
-        "[00:01] Dana Whitfield (Internal): Thanks for making time today, Maya.\n",
-        "[00:08] Maya Okafor (External): We really need a Salesforce sync.\n",
-        "[62:03] Jens Larsen (External): SSO with Okta would help us a lot.\n",
+        "[00:01] Dana Whitfield (vendor): Thanks for making time today, Maya.\n",
+        "[00:08] Maya Okafor (customer): We really need a Salesforce sync.\n",
+        "[62:03] Jens Larsen (customer): SSO with Okta would help us a lot.\n",
     };
     const char *prev = open;
     for (size_t i = 0; i < 3; i++) {
@@ -307,6 +335,77 @@ Test(prompt, transcript_lines_are_delimited_with_speaker_and_affiliation)
     json_decref(body);
     json_decref(t);
     json_decref(c);
+    json_decref(tr);
+}
+
+/* Sides come from the call's parties (cs_speakers), not from Gong's affiliation alone: an
+   Unknown person on the customer's domain is a customer, one with a Gong user id or on the
+   vendor's domain is the vendor's. */
+Test(prompt, sides_come_from_the_calls_parties)
+{
+    json_t *call = json_pack(
+        "{s:[s], s:[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}],"
+        " s:[{s:s, s:s, s:i, s:s}, {s:s, s:s, s:i, s:s}, {s:s, s:s, s:i, s:s}]}",
+        "vendor_domains", "helpdeskly.example", "participants", "speaker_id", "1", "name", "Dana",
+        "affiliation", "Unknown", "email", "dana@helpdeskly.example", "speaker_id", "2", "name",
+        "Priya", "affiliation", "Unknown", "email", "priya@acme.example", "speaker_id", "3", "name",
+        "Sam", "affiliation", "Unknown", "user_id", "784", "transcript", "speaker_id", "1",
+        "speaker", "Dana", "start_ms", 0, "text", "So you'd want public links?", "speaker_id", "2",
+        "speaker", "Priya", "start_ms", 3000, "text", "Yes, exactly.", "speaker_id", "3", "speaker",
+        "Sam", "start_ms", 6000, "text", "Noted.");
+    cr_assert_not_null(call);
+    json_t *t = themes();
+    cs_prompt_opts_t o = opts_for(t, NULL, true);
+    o.call = call;
+    json_t *body = cs_prompt_extraction(&o, json_object_get(call, "transcript"), 0, 1);
+    cr_assert_not_null(body);
+    const char *user = content(body, 1);
+    cr_expect(strstr(user, "[00:00] Dana (vendor): So you'd want public links?\n"), "%s", user);
+    cr_expect(strstr(user, "[00:03] Priya (customer): Yes, exactly.\n"), "%s", user);
+    cr_expect(strstr(user, "[00:06] Sam (vendor): Noted.\n"), "%s", user);
+    json_decref(body);
+
+    /* without the call, the utterances' own affiliations: here none, so nobody is placed and
+       everybody counts as the customer (a call with no affiliation information) */
+    o.call = NULL;
+    body = cs_prompt_extraction(&o, json_object_get(call, "transcript"), 0, 1);
+    cr_expect(strstr(content(body, 1), "[00:00] Dana (customer): "), "%s", content(body, 1));
+    json_decref(body);
+    json_decref(t);
+    json_decref(call);
+}
+
+Test(prompt, the_rules_ask_for_the_customers_words_and_name_what_is_not_a_request)
+{
+    json_t *t = themes(), *tr = transcript();
+    cs_prompt_opts_t o = opts_for(t, NULL, true);
+    json_t *body = cs_prompt_extraction(&o, tr, 0, 1);
+    cr_assert_not_null(body);
+    const char *system = content(body, 0);
+    /* the quote is the customer's, never the vendor's; restatements give a context */
+    cr_expect(strstr(system, "Never a vendor's words"));
+    cr_expect(strstr(system, "the quote is the customer's agreement"));
+    cr_expect(strstr(system, "So you'd want public links to attachments?"));
+    cr_expect(strstr(system, "context: when the quote is the customer's agreement"));
+    cr_expect(strstr(system, "An item without a customer's quote is discarded"));
+    /* what is not a request, with examples */
+    cr_expect(strstr(system, "\"Yes, under settings.\""), "a capability question answered yes");
+    cr_expect(strstr(system, "not yet, on the roadmap, or a workaround"));
+    cr_expect(strstr(system, "send me the proposal"), "sales process");
+    cr_expect(strstr(system, "pricing, licences and scheduling"));
+    cr_expect(strstr(system, "small talk and descriptions of the customer's setup"));
+    cr_expect(strstr(system, "A need stated as a problem is a request"));
+    /* confidence, titles, language */
+    cr_expect(strstr(system, "confidence: a number from 0 to 1"));
+    cr_expect(strstr(system, "title: in English, whatever the language of the call: 2 to 8 "
+                             "words naming the thing asked for"));
+    cr_expect(strstr(system, "\"Shopify integration\""));
+    cr_expect(strstr(system, "never filler such as \"Can you\" or \"As well\""));
+    cr_expect(strstr(system, "ISO 639-1"));
+    cr_expect(strstr(system, "quotes and context stay in the original language"));
+    cr_expect(strstr(content(body, 1), "(customer, vendor or unknown)"));
+    json_decref(body);
+    json_decref(t);
     json_decref(tr);
 }
 
@@ -373,7 +472,7 @@ Test(prompt, a_transcript_cannot_break_out_of_its_block)
     cr_expect(open < injected && injected < close, "the injection stays inside the block");
     /* it stays on its speaker's line: no line inside the block starts with "System:" */
     cr_expect_null(strstr(user, "\nSystem:"));
-    const char *line = strstr(user, "[00:09] Maya Okafor (External): ok ");
+    const char *line = strstr(user, "[00:09] Maya Okafor (customer): ok ");
     cr_expect(line && line < injected && !memchr(line, '\n', (size_t)(injected - line)));
     /* after the closing delimiter comes only our own reminder */
     cr_expect_null(strstr(close, "Maya"));
