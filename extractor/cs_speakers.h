@@ -13,10 +13,12 @@
     party at all (no affiliation information), or it has vendor parties only but names a
     customer (the record's "customer" object). Otherwise an unplaced speaker is not a customer.
 
-    A call in which no customer speaks (and somebody does) is an internal meeting: it yields no
-    requests, bugs or pain points. An utterance's own "affiliation" (Gong's transcripts carry
-    none; the record's tests and one-shot lines may) counts like its participant's, and wins
-    over it when the participant's is Unknown. */
+    The rules apply in the order listed: an e-mail address on a vendor domain makes staff even
+    of a party Gong marks External (Gong marks affiliation by domain too, so they rarely
+    disagree). A call in which no customer speaks (and somebody does) is an internal meeting:
+    it yields no requests, bugs or pain points. An utterance's own fields (Gong's transcripts
+    carry none; one-shot lines may) are read first: when they place the speaker, they win over
+    the participant's; otherwise the participant's fields decide. */
 #ifndef CS_SPEAKERS_H
 #define CS_SPEAKERS_H
 
