@@ -2,7 +2,8 @@
 
     What one call becomes (DESIGN.md sections 3 and 6):
       - its message row (transcript, metadata, ai_insights, llm usage, processed or not, error,
-        transcript_truncated, extraction_note = insights.skipped), keyed by the deterministic
+        transcript_truncated, extraction_note = insights.skipped; the vendor domains the call
+        was read with in message_metadata), keyed by the deterministic
         message id, linked to the customer it was with;
       - for each decided feature request: the new feature (create) or the existing one (link),
         a feature_messages link with the customer's quote and the request's confidence (the

@@ -310,6 +310,7 @@ Test(writer, a_skipped_extraction_is_noted_on_the_message)
         cs_testdata_call(ws, "gong-internal", "2025-10-20T10:00:00Z", NULL, NULL));
     json_object_set_new(json_object_get(skipped, "insights"), "skipped",
                         json_string("internal meeting: no customer spoke"));
+    json_object_set_new(skipped, "vendor_domains", json_pack("[s]", "helpdeskly.example"));
     json_t *normal = cs_testdata_decision(
         cs_testdata_call(ws, "gong-normal", "2025-10-20T11:00:00Z", NULL, NULL));
     char skipped_id[CS_UUID_LEN], normal_id[CS_UUID_LEN];
@@ -320,6 +321,10 @@ Test(writer, a_skipped_extraction_is_noted_on_the_message)
     free(note);
     cr_expect_eq(q("SELECT count(*) FROM messages WHERE id = '%s' AND is_processed", skipped_id),
                  1);
+    cr_expect_eq(q("SELECT count(*) FROM messages WHERE id = '%s'"
+                   " AND message_metadata->'vendor_domains' = '[\"helpdeskly.example\"]'",
+                   skipped_id),
+                 1, "the vendor domains the call was read with");
     cr_expect_eq(
         q("SELECT count(*) FROM messages WHERE id = '%s' AND extraction_note IS NULL", normal_id),
         1);
