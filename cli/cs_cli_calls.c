@@ -14,7 +14,7 @@ const cs_option_t cs_cli_calls_options[] = {
 static const cs_cli_column_t COLUMNS[] = {
     {"date", CS_CLI_COL_TEXT},      {"title", CS_CLI_COL_TEXT},   {"customer", CS_CLI_COL_TEXT},
     {"processed", CS_CLI_COL_BOOL}, {"features", CS_CLI_COL_INT}, {"call_id", CS_CLI_COL_TEXT},
-    {"error", CS_CLI_COL_LINES},
+    {"error", CS_CLI_COL_LINES},    {"note", CS_CLI_COL_LINES},
 };
 
 int cs_cli_calls(cs_cli_t *cli)
@@ -29,7 +29,7 @@ int cs_cli_calls(cs_cli_t *cli)
                        "SELECT to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
                        " m.message_metadata->>'title', cu.name, m.is_processed,"
                        " (SELECT count(*) FROM feature_messages fm WHERE fm.message_id = m.id),"
-                       " m.external_id, m.error"
+                       " m.external_id, m.error, m.extraction_note"
                        " FROM messages m LEFT JOIN customers cu ON cu.id = m.customer_id"
                        " WHERE m.workspace_id = $1 AND NOT ($2::boolean AND m.is_processed)"
                        " ORDER BY m.sent_at DESC, m.id",

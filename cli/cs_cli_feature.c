@@ -45,17 +45,19 @@ static const cs_cli_column_t FEATURE_COLUMNS[] = {
     {"created", CS_CLI_COL_TEXT},
 };
 
-/* The calls that mention it, newest first: $1 its id. */
+/* The calls that mention it, newest first, with how sure the extractor was of each mention
+   (NULL when not known): $1 its id. */
 static const char CALLS_SQL[] =
     "SELECT to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), m.message_metadata->>'title',"
-    " cu.name, cu.mrr, m.external_id, fm.speaker, fm.quote"
+    " cu.name, cu.mrr, m.external_id, fm.speaker,"
+    " trim_scale(round(fm.confidence::numeric, 2)), fm.quote"
     " FROM feature_messages fm JOIN messages m ON m.id = fm.message_id"
     " LEFT JOIN customers cu ON cu.id = m.customer_id"
     " WHERE fm.feature_id = $1 ORDER BY m.sent_at DESC, m.id";
 static const cs_cli_column_t CALL_COLUMNS[] = {
-    {"date", CS_CLI_COL_TEXT},   {"call", CS_CLI_COL_TEXT},    {"customer", CS_CLI_COL_TEXT},
-    {"mrr", CS_CLI_COL_DECIMAL}, {"call_id", CS_CLI_COL_TEXT}, {"speaker", CS_CLI_COL_TEXT},
-    {"quote", CS_CLI_COL_LINES},
+    {"date", CS_CLI_COL_TEXT},          {"call", CS_CLI_COL_TEXT},    {"customer", CS_CLI_COL_TEXT},
+    {"mrr", CS_CLI_COL_DECIMAL},        {"call_id", CS_CLI_COL_TEXT}, {"speaker", CS_CLI_COL_TEXT},
+    {"confidence", CS_CLI_COL_DECIMAL}, {"quote", CS_CLI_COL_LINES},
 };
 
 /* Its match decisions, newest first: $1 its id, $2 true for the candidates as JSON (else

@@ -2,7 +2,8 @@
 
     Three parts: the feature (name, description, workspace, theme, status, urgency, mentions,
     first and last mentioned, created); every call that mentions it, newest first (title, date,
-    customer and MRR, the speaker and their quote); and every match decision that sent a
+    customer and MRR, the speaker, how sure the extractor was that it is a request (0..1,
+    empty when not known) and the quote); and every match decision that sent a
     request to it, newest first (when, which call, action, method, confidence, similarity, the
     title the extractor gave the request, the reasoning and the candidates with their
     similarity).

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cs_cli_table.h"
 #include "cs_time.h"
 #include "cs_util.h"
@@ -20,24 +22,37 @@ const cs_option_t cs_cli_report_options[] = {
     {"since", NULL, CS_OPT_STRING, NULL,
      "only mentions in calls from this day on, YYYY-MM-DD (UTC)", 0},
     {"top", NULL, CS_OPT_INT, "20", "show the first N features (0: all)", 0},
+    {"min-confidence", "CALLSIFT_MIN_CONFIDENCE", CS_OPT_DOUBLE, CS_CLI_REPORT_MIN_CONFIDENCE,
+     "count only mentions the extractor was at least this sure of (0..1; the others wait for "
+     "review)",
+     CS_OPT_UNIT},
+    {"json-object", NULL, CS_OPT_FLAG, "false",
+     "with --format json: one object {min_confidence, below_threshold, features} instead of "
+     "the array of features",
+     0},
     CS_CLI_OPT_DATABASE_URL,
     CS_CLI_OPT_END,
 };
 
-/* The mentions in scope: $1 workspace, $2 since (a date or NULL), $3 theme id (or NULL). */
+/* The mentions in scope: $1 workspace, $2 since (a date or NULL), $3 theme id (or NULL), $4 the
+   confidence threshold. `every` holds them all, `mention` the confident ones: a confidence of
+   NULL (not known) or at least the threshold, compared as the column's type (real) so that a
+   stored 0.7 meets a threshold of 0.7. */
 #define MENTIONS_CTE                                                                               \
-    "WITH mention AS ("                                                                            \
-    " SELECT fm.feature_id, fm.message_id, fm.quote, fm.speaker, m.customer_id, m.sent_at,"        \
-    " m.message_metadata->>'title' AS title, cu.name AS customer"                                  \
+    "WITH every AS ("                                                                              \
+    " SELECT fm.feature_id, fm.message_id, fm.quote, fm.speaker, fm.confidence, m.customer_id,"    \
+    " m.sent_at, m.message_metadata->>'title' AS title, cu.name AS customer,"                      \
+    " (fm.confidence IS NULL OR fm.confidence >= $4::real) AS confident"                           \
     " FROM features f"                                                                             \
     " JOIN feature_messages fm ON fm.feature_id = f.id"                                            \
     " JOIN messages m ON m.id = fm.message_id"                                                     \
     " LEFT JOIN customers cu ON cu.id = m.customer_id"                                             \
     " WHERE f.workspace_id = $1"                                                                   \
     " AND ($2::date IS NULL OR m.sent_at >= ($2::date::timestamp AT TIME ZONE 'UTC'))"             \
-    " AND ($3::uuid IS NULL OR f.theme_id = $3::uuid))"
+    " AND ($3::uuid IS NULL OR f.theme_id = $3::uuid)),"                                           \
+    " mention AS (SELECT * FROM every WHERE confident)"
 
-/* The ranked features; $4 the number of rows (0: all), $5 true for the quotes as JSON.
+/* The ranked features; $5 the number of rows (0: all), $6 true for the quotes as JSON.
    ID_COLUMN is "" or "t.id,". Dates are UTC. */
 #define REPORT_SQL(ID_COLUMN)                                                                      \
     MENTIONS_CTE                                                                                   \
@@ -53,7 +68,7 @@ const cs_option_t cs_cli_report_options[] = {
     " top AS ("                                                                                    \
     " SELECT r.*, row_number() OVER (ORDER BY r.mentions DESC, r.customers DESC, r.mrr DESC,"      \
     "  lower(r.name), r.name, r.id) AS rank"                                                       \
-    " FROM ranked r ORDER BY rank LIMIT nullif($4::bigint, 0)),"                                   \
+    " FROM ranked r ORDER BY rank LIMIT nullif($5::bigint, 0)),"                                   \
     " said AS ("                                                                                   \
     " SELECT x.*, to_char(x.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,"                     \
     "  row_number() OVER (PARTITION BY x.feature_id ORDER BY x.sent_at DESC, x.message_id) AS n"   \
@@ -61,16 +76,19 @@ const cs_option_t cs_cli_report_options[] = {
     " SELECT t.rank, " ID_COLUMN " t.name, t.theme, t.mentions, t.customers, t.mrr, t.urgency,"    \
     " t.status, to_char(t.first_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"                             \
     " to_char(t.last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"                                        \
-    " (SELECT CASE WHEN $5::boolean THEN coalesce(json_agg(json_build_object("                     \
+    " (SELECT CASE WHEN $6::boolean THEN coalesce(json_agg(json_build_object("                     \
     "   'quote', q.quote, 'speaker', q.speaker, 'call', q.title, 'date', q.day,"                   \
-    "   'customer', q.customer) ORDER BY q.n), '[]')::text"                                        \
+    "   'customer', q.customer, 'confidence', round(q.confidence::numeric, 2))"                    \
+    "   ORDER BY q.n), '[]')::text"                                                                \
     "  ELSE string_agg(format('\"%s\" (%s)', q.quote, concat_ws(', ', nullif(q.title, ''),"        \
     "   q.day)), E'\\n' ORDER BY q.n) END"                                                         \
     "  FROM said q WHERE q.feature_id = t.id AND q.n <= " QUOTES_MAX ")"                           \
     " FROM top t ORDER BY t.rank"
 
-/* The summary: features in scope, then the workspace's processed calls of the period, their
-   distinct customers and those customers' MRR ("12,500.00"). $1 to $3 as for MENTIONS_CTE. */
+/* The summary: features in scope (with a confident mention), then the workspace's processed
+   calls of the period, their distinct customers and those customers' MRR ("12,500.00"), then
+   the mentions below the threshold and the features they are in. $1 to $4 as for
+   MENTIONS_CTE. */
 #define SUMMARY_SQL                                                                                \
     MENTIONS_CTE                                                                                   \
     ", call AS (SELECT m.customer_id FROM messages m"                                              \
@@ -79,7 +97,9 @@ const cs_option_t cs_cli_report_options[] = {
     " SELECT (SELECT count(DISTINCT feature_id) FROM mention),"                                    \
     " (SELECT count(*) FROM call), (SELECT count(DISTINCT customer_id) FROM call),"                \
     " to_char((SELECT coalesce(sum(c.mrr), 0) FROM customers c"                                    \
-    "  WHERE c.id IN (SELECT customer_id FROM call)), 'FM999,999,999,999,999,990.00')"
+    "  WHERE c.id IN (SELECT customer_id FROM call)), 'FM999,999,999,999,999,990.00'),"            \
+    " (SELECT count(*) FROM every WHERE NOT confident),"                                           \
+    " (SELECT count(DISTINCT feature_id) FROM every WHERE NOT confident)"
 
 /* The report's columns, in the order REPORT_SQL selects them: a column is a row here and an
    expression in REPORT_SQL. `type` is how table, markdown and csv show it, `json_type` how json
@@ -127,7 +147,15 @@ typedef struct {
     char theme[4 * THEME_NAME_MAX + 1]; /* "" for every theme */
     const char *since;                  /* NULL for all time */
     char top[24];
+    double min_confidence; /* 0..1 */
+    char min_text[32];     /* the same, as the statement's parameter */
+    bool json_object;
 } report_args_t;
+
+/* The mentions below the threshold, from the summary query. */
+typedef struct {
+    long long mentions, features;
+} below_t;
 
 static int s_args(cs_cli_t *cli, report_args_t *a)
 {
@@ -144,7 +172,20 @@ static int s_args(cs_cli_t *cli, report_args_t *a)
     if (top < 0 || top > INT_MAX)
         return cs_cli_fail(cli, "--top: expected 0 (all) or a number of features, got %lld", top);
     snprintf(a->top, sizeof a->top, "%lld", top);
+    a->min_confidence = cs_config_double(cli->cfg, "min-confidence"); /* 0..1: the parser checks */
+    snprintf(a->min_text, sizeof a->min_text, "%.17g", a->min_confidence);
+    a->json_object = cs_config_flag(cli->cfg, "json-object");
+    if (a->json_object && a->fmt != CS_CLI_FORMAT_JSON)
+        return cs_cli_fail(cli, "--json-object goes with --format json");
     return 0;
+}
+
+/* The threshold as people read it: two decimals ("0.50"), more when it has more. */
+static void s_threshold_text(double t, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%.2f", t);
+    if (strtod(out, NULL) != t)
+        snprintf(out, outlen, "%g", t);
 }
 
 /* The id of theme `name` (any case) in the workspace into theme_id, and its name as it is
@@ -186,16 +227,23 @@ static const char *s_plural(long long n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
-/* The heading (markdown) and the one-line summary above the table. */
+/* The summary query's answer into *below; with `print`, the heading (markdown) and the
+   one-line summary above the table. */
 static int s_summary(cs_cli_t *cli, const report_args_t *a, const char *workspace_name,
-                     const char *const *params, int shown)
+                     const char *const *params, int shown, bool print, below_t *below)
 {
-    PGresult *res = cs_cli_exec(cli, SUMMARY_SQL, 3, params);
+    PGresult *res = cs_cli_exec(cli, SUMMARY_SQL, 4, params);
     if (!res)
         return -1;
     long long features = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     long long calls = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
     long long customers = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    below->mentions = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+    below->features = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+    if (!print) {
+        PQclear(res);
+        return 0;
+    }
     if (a->fmt == CS_CLI_FORMAT_MARKDOWN)
         fprintf(cli->out, "## Feature report: %s\n\n", workspace_name);
     fprintf(cli->out, "%lld %s from %lld %s (%lld %s, $%s MRR)", features,
@@ -210,6 +258,42 @@ static int s_summary(cs_cli_t *cli, const report_args_t *a, const char *workspac
         fprintf(cli->out, "; top %d shown", shown);
     fputs("\n\n", cli->out);
     return 0;
+}
+
+/* The line under the table: the mentions below the threshold that wait for review. */
+static void s_footer(cs_cli_t *cli, const report_args_t *a, const below_t *below)
+{
+    char t[32];
+    s_threshold_text(a->min_confidence, t, sizeof t);
+    fputc('\n', cli->out);
+    if (below->mentions == 0)
+        fprintf(cli->out, "No mention below confidence %s waits for review\n", t);
+    else
+        fprintf(cli->out, "%lld %s below confidence %s, in %lld %s, %s for review\n",
+                below->mentions, s_plural(below->mentions, "mention", "mentions"), t,
+                below->features, s_plural(below->features, "feature", "features"),
+                s_plural(below->mentions, "waits", "wait"));
+}
+
+/* --json-object: {min_confidence, below_threshold: {mentions, features}, features: [...]}. */
+static int s_print_object(cs_cli_t *cli, const report_args_t *a, const below_t *below,
+                          const cs_cli_column_t *cols, int ncols, const PGresult *res)
+{
+    json_t *rows = cs_cli_json_rows(cols, ncols, res, cli->err, sizeof cli->err);
+    if (!rows)
+        return -1;
+    json_t *doc = json_pack("{s:f, s:{s:I, s:I}, s:o}", "min_confidence", a->min_confidence,
+                            "below_threshold", "mentions", (json_int_t)below->mentions, "features",
+                            (json_int_t)below->features, "features", rows);
+    if (!doc)
+        return cs_cli_fail(cli, "out of memory");
+    int rc = 0;
+    if (json_dumpf(doc, cli->out, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0)
+        rc = cs_cli_fail(cli, "cannot write output");
+    else
+        fputc('\n', cli->out);
+    json_decref(doc);
+    return rc;
 }
 
 static int s_report(cs_cli_t *cli, report_args_t *a)
@@ -230,16 +314,24 @@ static int s_report(cs_cli_t *cli, report_args_t *a)
     if (a->theme[0] && s_theme_id(cli, a->workspace_id, a->theme, sizeof a->theme, theme_id) != 0)
         return -1;
     bool human = a->fmt == CS_CLI_FORMAT_TABLE || a->fmt == CS_CLI_FORMAT_MARKDOWN;
-    const char *params[] = {a->workspace_id, a->since, a->theme[0] ? theme_id : NULL, a->top,
-                            a->fmt == CS_CLI_FORMAT_JSON ? "true" : "false"};
-    res = cs_cli_exec(cli, human ? REPORT_SQL("") : REPORT_SQL("t.id,"), 5, params);
+    const char *params[] = {
+        a->workspace_id, a->since, a->theme[0] ? theme_id : NULL,
+        a->min_text,     a->top,   a->fmt == CS_CLI_FORMAT_JSON ? "true" : "false"};
+    res = cs_cli_exec(cli, human ? REPORT_SQL("") : REPORT_SQL("t.id,"), 6, params);
     if (!res)
         return -1;
     cs_cli_column_t cols[CS_ARRAY_LEN(s_report_columns)];
     int ncols = s_columns(a->fmt, cols);
-    int rc = human ? s_summary(cli, a, workspace_name, params, PQntuples(res)) : 0;
-    if (rc == 0)
+    below_t below = {0};
+    int rc = human || a->json_object
+                 ? s_summary(cli, a, workspace_name, params, PQntuples(res), human, &below)
+                 : 0;
+    if (rc == 0 && a->json_object)
+        rc = s_print_object(cli, a, &below, cols, ncols, res);
+    else if (rc == 0)
         rc = cs_cli_print(cli->out, a->fmt, cols, ncols, res, cli->err, sizeof cli->err);
+    if (rc == 0 && human)
+        s_footer(cli, a, &below);
     PQclear(res);
     return rc;
 }

@@ -12,15 +12,30 @@
     quotes are all of that period and features without a mention in it are left out; --top N
     keeps the first N rows (0: all).
 
+    Confidence: each mention carries how sure the extractor was that it is a feature request
+    (feature_messages.confidence, 0..1; NULL when not known, which counts as sure). Only the
+    mentions at or above --min-confidence (default CS_CLI_REPORT_MIN_CONFIDENCE, or
+    CALLSIFT_MIN_CONFIDENCE) count: ranking, mentions, customers, MRR, first/last mentioned and
+    quotes all use them alone, and a feature without one is left out. The others wait for
+    review (`callsift feature show` lists every mention with its confidence): table and
+    markdown end with one line saying how many, in how many features ("7 mentions below
+    confidence 0.50, in 6 features, wait for review").
+
     Formats: table and markdown start with a one-line summary, "N features from M calls
     (K customers, $X MRR)", counted over the workspace's processed calls of the period (markdown
     puts a heading naming the workspace above it); the table shows the quotes on lines under
     each feature. csv and json add the feature's id (for `callsift feature show`); json gives
-    the quotes as objects {quote, speaker, call, date, customer}, csv as one field of lines. */
+    the quotes as objects {quote, speaker, call, date, customer, confidence}, csv as one field
+    of lines. json is an array of the features; with --json-object it is one object
+    {min_confidence, below_threshold: {mentions, features}, features: [...]}. */
 #ifndef CS_CLI_REPORT_H
 #define CS_CLI_REPORT_H
 
 #include "cs_cli_common.h"
+
+/* --min-confidence's default (CALLSIFT_MIN_CONFIDENCE): a mention the extractor is less sure
+   of than an even chance waits for review instead of counting. */
+#define CS_CLI_REPORT_MIN_CONFIDENCE "0.5"
 
 extern const cs_option_t cs_cli_report_options[];
 

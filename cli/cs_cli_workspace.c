@@ -1,10 +1,16 @@
 #include "cs_cli_workspace.h"
 
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "cs_cli_table.h"
 #include "cs_record.h"
+#include "cs_text.h"
 #include "cs_util.h"
+#include "cs_vendor.h"
 
 #define WORKSPACE_NAME_MAX 200 /* as the schema's CHECK says */
 
@@ -57,10 +63,12 @@ int cs_cli_workspace_create(cs_cli_t *cli)
     return 0;
 }
 
+/* The vendor domains are an array in json, "a.example, b.example" in the other formats. */
 static const cs_cli_column_t LIST_COLUMNS[] = {
-    {"id", CS_CLI_COL_TEXT},       {"name", CS_CLI_COL_TEXT}, {"themes", CS_CLI_COL_INT},
-    {"customers", CS_CLI_COL_INT}, {"calls", CS_CLI_COL_INT}, {"features", CS_CLI_COL_INT},
-    {"created", CS_CLI_COL_TEXT},
+    {"id", CS_CLI_COL_TEXT},      {"name", CS_CLI_COL_TEXT},
+    {"themes", CS_CLI_COL_INT},   {"customers", CS_CLI_COL_INT},
+    {"calls", CS_CLI_COL_INT},    {"features", CS_CLI_COL_INT},
+    {"created", CS_CLI_COL_TEXT}, {"vendor_domains", CS_CLI_COL_TEXT},
 };
 
 int cs_cli_workspace_list(cs_cli_t *cli)
@@ -68,13 +76,170 @@ int cs_cli_workspace_list(cs_cli_t *cli)
     cs_cli_format_t fmt;
     if (cs_cli_format(cli, &fmt) != 0)
         return -1;
-    return cs_cli_list(cli, fmt, LIST_COLUMNS, (int)CS_ARRAY_LEN(LIST_COLUMNS),
-                       "SELECT w.id, w.name,"
-                       " (SELECT count(*) FROM themes t WHERE t.workspace_id = w.id),"
-                       " (SELECT count(*) FROM customers c WHERE c.workspace_id = w.id),"
-                       " (SELECT count(*) FROM messages m WHERE m.workspace_id = w.id),"
-                       " (SELECT count(*) FROM features f WHERE f.workspace_id = w.id),"
-                       " to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-                       " FROM workspaces w ORDER BY w.created_at, lower(w.name)",
-                       0, NULL);
+    cs_cli_column_t cols[CS_ARRAY_LEN(LIST_COLUMNS)];
+    memcpy(cols, LIST_COLUMNS, sizeof cols);
+    bool json = fmt == CS_CLI_FORMAT_JSON;
+    if (json)
+        cols[CS_ARRAY_LEN(cols) - 1].type = CS_CLI_COL_JSON;
+    const char *params[] = {json ? "true" : "false"};
+    return cs_cli_list(
+        cli, fmt, cols, (int)CS_ARRAY_LEN(cols),
+        "SELECT w.id, w.name,"
+        " (SELECT count(*) FROM themes t WHERE t.workspace_id = w.id),"
+        " (SELECT count(*) FROM customers c WHERE c.workspace_id = w.id),"
+        " (SELECT count(*) FROM messages m WHERE m.workspace_id = w.id),"
+        " (SELECT count(*) FROM features f WHERE f.workspace_id = w.id),"
+        " to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        " CASE WHEN $1::boolean"
+        "  THEN array_to_json(ARRAY(SELECT d FROM unnest(w.vendor_domains) d"
+        "   ORDER BY d))::text"
+        "  ELSE (SELECT string_agg(d, ', ' ORDER BY d)"
+        "   FROM unnest(w.vendor_domains) d) END"
+        " FROM workspaces w ORDER BY w.created_at, lower(w.name)",
+        1, params);
+}
+
+/* ---- workspace domains -------------------------------------------------------------------- */
+
+const cs_option_t cs_cli_workspace_domains_options[] = {
+    {"workspace-id", NULL, CS_OPT_STRING, NULL,
+     "workspace UUID (or give it as the argument; see 'callsift workspace list')", 0},
+    {"add", NULL, CS_OPT_STRING, NULL,
+     "add these e-mail domains (host names, separated by commas or blanks)", 0},
+    {"remove", NULL, CS_OPT_STRING, NULL, "remove these e-mail domains", 0},
+    CS_CLI_OPT_FORMAT,
+    CS_CLI_OPT_DATABASE_URL,
+    CS_CLI_OPT_END,
+};
+
+/* The domains of option `name` (commas or blanks between them), each through cs_text_domain,
+   into the new array *out (NULL when the option is not given). With `adding`, a free-mail
+   domain is refused. 0, or -1 with the reason in cli->err. */
+static int s_domain_args(cs_cli_t *cli, const char *name, bool adding, json_t **out)
+{
+    *out = NULL;
+    const char *text = cs_config_str(cli->cfg, name);
+    if (!text)
+        return 0;
+    json_t *list = json_array();
+    if (!list)
+        return cs_cli_fail(cli, "out of memory");
+    const char *p = text;
+    while (*p) {
+        while (*p == ',' || isspace((unsigned char)*p))
+            p++;
+        size_t len = 0;
+        while (p[len] && p[len] != ',' && !isspace((unsigned char)p[len]))
+            len++;
+        if (len == 0)
+            break;
+        char canon[CS_TEXT_DOMAIN_SIZE];
+        int rc = 0;
+        if (cs_text_domain(p, len, canon) != 0)
+            rc = cs_cli_fail(cli, "--%s: '%.*s' is not a host name (such as helpdeskly.example)",
+                             name, (int)(len > 64 ? 64 : len), p);
+        else if (adding && cs_vendor_free_mail(canon))
+            rc = cs_cli_fail(cli,
+                             "--%s: %s is a free-mail provider's domain: its people are not all "
+                             "the vendor's",
+                             name, canon);
+        else if (json_array_size(list) >= CS_VENDOR_MAX_DOMAINS)
+            rc = cs_cli_fail(cli, "--%s: more than %d domains", name, CS_VENDOR_MAX_DOMAINS);
+        else if (!cs_vendor_has(list, canon) && json_array_append_new(list, json_string(canon)))
+            rc = cs_cli_fail(cli, "out of memory");
+        if (rc != 0) {
+            json_decref(list);
+            return -1;
+        }
+        p += len;
+    }
+    if (json_array_size(list) == 0) {
+        json_decref(list);
+        return cs_cli_fail(cli, "--%s: no domain given", name);
+    }
+    *out = list;
+    return 0;
+}
+
+/* Apply --add and --remove in one transaction: the union with what is stored when it runs
+   (so a fetcher learning domains at the same time keeps its own), then the difference.
+   0, or -1 with the reason in cli->err. */
+static int s_edit_domains(cs_cli_t *cli, const char *workspace_id, const json_t *add,
+                          const json_t *remove)
+{
+    char *add_text = add ? json_dumps(add, JSON_COMPACT) : strdup("[]");
+    char *remove_text = remove ? json_dumps(remove, JSON_COMPACT) : strdup("[]");
+    if (!add_text || !remove_text) {
+        free(add_text);
+        free(remove_text);
+        return cs_cli_fail(cli, "out of memory");
+    }
+    const char *params[] = {workspace_id, add_text, remove_text};
+    int rc = cs_cli_begin(cli);
+    PGresult *res = NULL;
+    if (rc == 0)
+        res = cs_cli_exec(
+            cli,
+            "UPDATE workspaces SET vendor_domains = ARRAY(SELECT DISTINCT d FROM unnest("
+            " vendor_domains || ARRAY(SELECT jsonb_array_elements_text($2::jsonb))) d"
+            " WHERE d <> ALL (ARRAY(SELECT jsonb_array_elements_text($3::jsonb))) ORDER BY d)"
+            " WHERE id = $1 RETURNING cardinality(vendor_domains)",
+            3, params);
+    free(add_text);
+    free(remove_text);
+    if (!res) {
+        cs_cli_rollback(cli);
+        return -1;
+    }
+    long long count = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
+    PQclear(res);
+    if (count < 0)
+        rc = cs_cli_fail(cli, "no workspace with id %s", workspace_id);
+    else if (count > CS_VENDOR_MAX_DOMAINS)
+        rc = cs_cli_fail(cli, "workspace %s would have %lld vendor domains: at most %d are kept",
+                         workspace_id, count, CS_VENDOR_MAX_DOMAINS);
+    if (rc != 0 || cs_cli_commit(cli) != 0) {
+        cs_cli_rollback(cli);
+        return -1;
+    }
+    return 0;
+}
+
+static const cs_cli_column_t DOMAIN_COLUMNS[] = {{"domain", CS_CLI_COL_TEXT}};
+
+int cs_cli_workspace_domains(cs_cli_t *cli)
+{
+    cs_cli_format_t fmt;
+    if (cs_cli_format(cli, &fmt) != 0)
+        return -1;
+    /* main() made sure there is exactly one of the argument and --workspace-id */
+    const char *given = cs_config_positional_count(cli->cfg) > 0
+                            ? cs_config_positional(cli->cfg, 0)
+                            : cs_config_str(cli->cfg, "workspace-id");
+    if (!cs_uuid_valid(given))
+        return cs_cli_fail(cli,
+                           "'%.64s' is not a workspace id (a UUID, see callsift workspace "
+                           "list)",
+                           given ? given : "");
+    char id[CS_UUID_LEN];
+    for (int i = 0; i < CS_UUID_LEN; i++)
+        id[i] = (char)tolower((unsigned char)given[i]);
+    json_t *add = NULL, *remove = NULL;
+    if (s_domain_args(cli, "add", true, &add) != 0 ||
+        s_domain_args(cli, "remove", false, &remove) != 0) {
+        json_decref(add);
+        return -1;
+    }
+    int rc = cs_cli_workspace_exists(cli, id);
+    if (rc == 0 && (add || remove))
+        rc = s_edit_domains(cli, id, add, remove);
+    json_decref(add);
+    json_decref(remove);
+    if (rc != 0)
+        return -1;
+    const char *params[] = {id};
+    return cs_cli_list(cli, fmt, DOMAIN_COLUMNS, 1,
+                       "SELECT d FROM workspaces w, unnest(w.vendor_domains) d"
+                       " WHERE w.id = $1 ORDER BY d",
+                       1, params);
 }

@@ -1,4 +1,5 @@
-/*  cs_cli_workspace: `callsift workspace create` and `callsift workspace list`.
+/*  cs_cli_workspace: `callsift workspace create`, `callsift workspace list` and
+    `callsift workspace domains`.
 
     A workspace is born complete: with its default theme (CS_DEFAULT_THEME_NAME of cs_record.h,
     where the extractor files requests that fit no other theme) and its Gong integration, in one
@@ -10,12 +11,22 @@
 
 extern const cs_option_t cs_cli_workspace_create_options[];
 extern const cs_option_t cs_cli_workspace_list_options[];
+extern const cs_option_t cs_cli_workspace_domains_options[];
 
 /* Create the workspace --name (unique regardless of case) with its default theme and
    integration; print only the new id on cli->out, for scripts to capture. */
 int cs_cli_workspace_create(cs_cli_t *cli);
 
-/* Every workspace with its counts of themes, customers, calls and features, oldest first. */
+/* Every workspace with its counts of themes, customers, calls and features and its vendor
+   domains, oldest first. */
 int cs_cli_workspace_list(cs_cli_t *cli);
+
+/* The workspace's vendor domains (cs_vendor.h: e-mail domains whose people speak for the
+   vendor), sorted, one row each; --add and --remove edit them first (host names, separated by
+   commas or blanks, lower-cased by cs_text_domain; a free-mail domain is refused on --add; at
+   most CS_VENDOR_MAX_DOMAINS in all), in one transaction whose update takes the union with
+   what is stored when it runs, so a fetcher learning domains at the same time keeps its own.
+   The workspace is the one argument or --workspace-id. */
+int cs_cli_workspace_domains(cs_cli_t *cli);
 
 #endif

@@ -50,6 +50,8 @@ static const command_t COMMANDS[] = {
      "Create a workspace with its default theme and Gong integration; print its id."},
     {"workspace", "list", cs_cli_workspace_list, cs_cli_workspace_list_options,
      "List workspaces with their counts of themes, customers, calls and features."},
+    {"workspace", "domains", cs_cli_workspace_domains, cs_cli_workspace_domains_options,
+     "List a workspace's own e-mail domains (--add, --remove edit them)."},
     {"theme", "add", cs_cli_theme_add, cs_cli_theme_add_options,
      "Add a theme to a workspace (running extractors pick it up); print its id."},
     {"theme", "list", cs_cli_theme_list, cs_cli_theme_list_options,
@@ -74,6 +76,7 @@ static const struct {
     const char *option;
 } OPERANDS[] = {
     {cs_cli_feature_show, "id"},
+    {cs_cli_workspace_domains, "workspace-id"},
     {cs_cli_keys_generate, "dir"},
 };
 

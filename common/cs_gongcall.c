@@ -317,6 +317,9 @@ static json_t *s_build_participants(const json_t *parties)
                             s_id_text(s_member(party, "speakerId"), sid, sizeof sid),
                             MAX_SPEAKER_ID, NULL);
         if (rc == 0)
+            rc = s_put_text(p, "user_id", s_id_text(s_member(party, "userId"), sid, sizeof sid),
+                            MAX_SPEAKER_ID, NULL);
+        if (rc == 0)
             rc = s_put_name(p, "title", s_text_of(s_member(party, "title")), MAX_FIELD);
         if (rc != 0 || json_array_append_new(out, p) != 0) {
             if (rc != 0)

@@ -13,8 +13,10 @@
                         with Z or an offset (no zone is read as UTC), or epoch seconds (a number,
                         or a string of digits; values past year 5138 are read as milliseconds)
       duration_seconds  metaData.duration, rounded
-      participants      [{name, email, affiliation, speaker_id, title}] from parties (at most
-                        CS_GONGCALL_MAX_PARTIES)
+      participants      [{name, email, affiliation, speaker_id, user_id, title}] from parties
+                        (at most CS_GONGCALL_MAX_PARTIES); user_id is the party's Gong userId
+                        (a string, or an integer formatted in decimal), absent for people who
+                        are not Gong users
       transcript        [{speaker_id, speaker, affiliation, start_ms, text}]: every non-blank
                         sentence of every monologue, in order, with the speaker's party
       customer          {name, mrr, domain} from the CRM context, when it names one (cs_crm)

@@ -14,6 +14,7 @@
 #include "cs_replay.h"
 #include "cs_time.h"
 #include "cs_util.h"
+#include "cs_vendor.h"
 
 /* The ledger's and the sources' running totals, as metrics. */
 static void s_metrics(const cs_fetch_t *f, const cs_ledger_counts_t *n)
@@ -98,6 +99,58 @@ static void s_step(cs_fetch_t *f, int wait_ms)
     s_progress(f, false);
 }
 
+/* Learn the vendor domains call record `rec` shows (cs_vendor.h) that the workspace's list
+   lacks: each new one is logged, added to f->vendor_domains and stored. A store that fails is
+   a warning: the domain is still used for this run, and stored with the next one learnt. */
+static void s_learn_vendor_domains(cs_fetch_t *f, const json_t *rec)
+{
+    json_t *seen = cs_vendor_domains_of(rec);
+    bool added = false;
+    size_t i;
+    json_t *d;
+    json_array_foreach(seen, i, d)
+    {
+        const char *domain = json_string_value(d);
+        if (cs_vendor_has(f->vendor_domains, domain))
+            continue;
+        if (json_array_size(f->vendor_domains) >= CS_VENDOR_MAX_DOMAINS) {
+            if (!f->vendor_domains_full)
+                cs_warn("Not learning vendor domain %s: the workspace has %d, the most callsift "
+                        "keeps (see 'callsift workspace domains')",
+                        domain, CS_VENDOR_MAX_DOMAINS);
+            f->vendor_domains_full = true;
+            break;
+        }
+        json_array_append(f->vendor_domains, d);
+        cs_info("Learned vendor domain %s from Gong's Internal participants", domain);
+        added = true;
+    }
+    json_decref(seen);
+    if (!added || !f->db)
+        return;
+    char err[512];
+    json_t *stored = NULL;
+    if (cs_db_ok(f->db) || cs_db_ensure(f->db, 1) == 0)
+        stored = cs_fetchdb_add_vendor_domains(f->db, f->ws.workspace_id, f->vendor_domains, err,
+                                               sizeof err);
+    else
+        cs_strlcpy(err, "no connection to PostgreSQL", sizeof err);
+    if (!stored) {
+        cs_warn("Could not store the workspace's vendor domains (kept for this run): %s", err);
+        return;
+    }
+    /* what is stored now, other fetchers' and the CLI's domains included */
+    json_t *mine = f->vendor_domains;
+    f->vendor_domains = stored;
+    json_array_foreach(mine, i, d)
+    {
+        if (!cs_vendor_has(f->vendor_domains, json_string_value(d)) &&
+            json_array_size(f->vendor_domains) < CS_VENDOR_MAX_DOMAINS)
+            json_array_append(f->vendor_domains, d);
+    }
+    json_decref(mine);
+}
+
 /* A Gong call (and its transcript element) becomes a call record in the ledger. */
 static void s_offer(cs_fetch_t *f, const json_t *gong_call, const json_t *transcript)
 {
@@ -115,6 +168,8 @@ static void s_offer(cs_fetch_t *f, const json_t *gong_call, const json_t *transc
     json_object_set_new(rec, "flags",
                         json_pack("{s:b, s:b}", "extract", extract, "transcripts", transcripts));
     cs_fetchdb_attach_customer(rec, f->customers);
+    s_learn_vendor_domains(f, rec);
+    json_object_set_new(rec, "vendor_domains", json_deep_copy(f->vendor_domains));
     if (!f->started_ms)
         f->started_ms = cs_now_ms();
     if (cs_ledger_add(f->ledger, rec) != 0) {

@@ -4,7 +4,9 @@
     A source feeds the ledger: Gong (the window of --from/--to or --days-back, or with
     --reprocess the unprocessed calls by id; transcripts fetched in batches, each call saved to
     --record) or a replay file (--replay, paced by --rate, read no further while the pipeline is
-    behind). Calls already stored, private or without an id are skipped. Delivery steps run
+    behind). Calls already stored, private or without an id are skipped. Every call record
+    carries the workspace's vendor domains, with those its own parties teach (cs_vendor.h),
+    which are stored in the workspace as they are learnt. Delivery steps run
     until every offered call is acked or has failed; with --interval the Gong source runs again
     every N seconds. Progress goes to the log (live on a terminal) and to the metrics; the run
     ends with a summary that says which calls failed and how to send the unprocessed ones again.
@@ -29,14 +31,17 @@
 #include "cs_ledger.h"
 #include "cs_replay.h"
 
-/* One run. main.c owns every member and fills all but the counters (zero) and total (-1). */
+/* One run. main.c owns every member and fills all but the counters (zero) and total (-1). db
+   stays open for the vendor domains the run learns (NULL: they are used, not stored). */
 typedef struct {
     cs_config_t *cfg;
     cs_db_t *db;
     cs_fetch_workspace_t ws;
-    zhashx_t *done;    /* external ids already stored */
-    zhashx_t *redo;    /* --reprocess: external ids stored unprocessed; NULL otherwise */
-    json_t *customers; /* lower-cased domain -> customer */
+    zhashx_t *done;           /* external ids already stored */
+    zhashx_t *redo;           /* --reprocess: external ids stored unprocessed; NULL otherwise */
+    json_t *customers;        /* lower-cased domain -> customer */
+    json_t *vendor_domains;   /* the workspace's, with those learnt (cs_vendor.h); an array */
+    bool vendor_domains_full; /* CS_VENDOR_MAX_DOMAINS reached (warned once) */
     cs_ledger_t *ledger;
     cs_delivery_t delivery;
     cs_recorder_t *recorder;

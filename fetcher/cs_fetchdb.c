@@ -8,6 +8,7 @@
 #include "cs_text.h"
 #include "cs_record.h"
 #include "cs_util.h"
+#include "cs_vendor.h"
 
 int cs_fetchdb_workspace(cs_db_t *db, const char *workspace_id, cs_fetch_workspace_t *out,
                          char *err, size_t errlen)
@@ -109,4 +110,62 @@ bool cs_fetchdb_attach_customer(json_t *rec, const json_t *customers)
     }
     json_decref(domains);
     return found;
+}
+
+/* The JSON array of text in the first column of res's only row, capped; NULL + reason. */
+static json_t *s_domain_list(PGresult *res, char *err, size_t errlen)
+{
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        cs_fail(err, errlen, "no such workspace");
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *all = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
+    PQclear(res);
+    json_t *out = json_array();
+    size_t i;
+    json_t *d;
+    json_array_foreach(all, i, d)
+    {
+        if (json_array_size(out) >= CS_VENDOR_MAX_DOMAINS)
+            break;
+        if (json_is_string(d))
+            json_array_append(out, d);
+    }
+    json_decref(all);
+    if (!out)
+        cs_fail(err, errlen, "out of memory");
+    return out;
+}
+
+json_t *cs_fetchdb_vendor_domains(cs_db_t *db, const char *workspace_id, char *err, size_t errlen)
+{
+    const char *p[] = {workspace_id};
+    PGresult *res = cs_db_exec(db,
+                               "SELECT array_to_json(ARRAY(SELECT d FROM unnest(vendor_domains) d"
+                               " ORDER BY d))::text FROM workspaces WHERE id = $1",
+                               1, p, err, errlen);
+    return res ? s_domain_list(res, err, errlen) : NULL;
+}
+
+json_t *cs_fetchdb_add_vendor_domains(cs_db_t *db, const char *workspace_id, const json_t *domains,
+                                      char *err, size_t errlen)
+{
+    char *list = json_dumps(domains, JSON_COMPACT);
+    if (!list) {
+        cs_fail(err, errlen, "out of memory");
+        return NULL;
+    }
+    const char *p[] = {workspace_id, list};
+    /* The SET expression reads the row as it is when the update runs: a concurrent update of
+       the row is waited for and its result taken as the base. */
+    PGresult *res = cs_db_exec(
+        db,
+        "UPDATE workspaces SET vendor_domains = ARRAY(SELECT DISTINCT d FROM unnest("
+        " vendor_domains || ARRAY(SELECT jsonb_array_elements_text($2::jsonb))) d ORDER BY d)"
+        " WHERE id = $1 RETURNING array_to_json(vendor_domains)::text",
+        2, p, err, errlen);
+    free(list);
+    return res ? s_domain_list(res, err, errlen) : NULL;
 }

@@ -1,6 +1,7 @@
-/*  cs_fetchdb: what the fetcher reads from PostgreSQL (it never writes): the workspace and its
-    Gong integration, which calls are already ingested, and the customers table for calls whose
-    CRM context names no account. */
+/*  cs_fetchdb: what the fetcher reads from PostgreSQL: the workspace and its Gong integration,
+    which calls are already ingested, the customers table for calls whose CRM context names no
+    account, and the workspace's vendor domains. The one thing it writes is the vendor domains
+    it learns (cs_vendor.h); everything else is the writer's. */
 #ifndef CS_FETCHDB_H
 #define CS_FETCHDB_H
 
@@ -41,5 +42,17 @@ json_t *cs_fetchdb_customers(cs_db_t *db, const char *workspace_id, char *err, s
 /* When `rec` (a call record) has no customer, set it from `customers` by the e-mail domains of
    its External participants. Returns true when it set one. */
 bool cs_fetchdb_attach_customer(json_t *rec, const json_t *customers);
+
+/* The workspace's vendor domains (workspaces.vendor_domains), at most CS_VENDOR_MAX_DOMAINS of
+   them, sorted: a new array of strings the caller releases. NULL with the reason in err. */
+json_t *cs_fetchdb_vendor_domains(cs_db_t *db, const char *workspace_id, char *err, size_t errlen);
+
+/* Add `domains` (borrowed array of canonical domain strings) to the workspace's vendor domains
+   in one statement that takes the union with what is stored when it runs, so fetchers adding
+   domains at the same time keep each other's; adding a domain already there changes nothing.
+   Returns the list as stored afterwards (as cs_fetchdb_vendor_domains), a new array; NULL with
+   the reason in err. */
+json_t *cs_fetchdb_add_vendor_domains(cs_db_t *db, const char *workspace_id, const json_t *domains,
+                                      char *err, size_t errlen);
 
 #endif

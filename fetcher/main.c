@@ -99,6 +99,7 @@ int main(int argc, char **argv)
             0 ||
         !(f.done = cs_fetchdb_done(f.db, f.ws.workspace_id, f.source, err, sizeof err)) ||
         !(f.customers = cs_fetchdb_customers(f.db, f.ws.workspace_id, err, sizeof err)) ||
+        !(f.vendor_domains = cs_fetchdb_vendor_domains(f.db, f.ws.workspace_id, err, sizeof err)) ||
         (cs_config_flag(f.cfg, "reprocess") &&
          !(f.redo = cs_fetchdb_unprocessed(f.db, f.ws.workspace_id, f.source, err, sizeof err)))) {
         cs_error("%s", err);
@@ -112,7 +113,6 @@ int main(int argc, char **argv)
             goto done;
         }
     }
-    cs_db_destroy(&f.db); /* everything read; the writer owns the database from here */
     if (cs_config_str(f.cfg, "record") &&
         !(f.recorder = cs_recorder_open(cs_config_str(f.cfg, "record"), err, sizeof err))) {
         cs_error("--record: %s", err);
@@ -150,6 +150,7 @@ done:
     zhashx_destroy(&f.done);
     zhashx_destroy(&f.redo);
     json_decref(f.customers);
+    json_decref(f.vendor_domains);
     cs_db_destroy(&f.db);
     cs_stage_end(&f.cfg);
     return status;

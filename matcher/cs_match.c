@@ -244,6 +244,9 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
     for (size_t i = 0; i < CS_ARRAY_LEN(keep); i++)
         if (cs_rec_str(it->req, keep[i]))
             json_object_set_new(d, keep[i], json_string(cs_rec_str(it->req, keep[i])));
+    const json_t *sure = json_object_get(it->req, "confidence");
+    if (json_is_number(sure))
+        json_object_set_new(d, "request_confidence", json_real(json_number_value(sure)));
     if (similarity >= 0)
         json_object_set_new(d, "similarity", json_real(s_round(similarity > 1 ? 1 : similarity)));
     json_object_set_new(d, "candidates", s_record_candidates(it->candidates));

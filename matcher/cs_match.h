@@ -14,6 +14,8 @@
          similarity alone (method "embedding"): the duplicate confidence is where the best
          similarity sits in the band, c = (s - new_below) / (link_above - new_below), and it
          links when c >= threshold (with the defaults, at 0.7 of the way up the band).
+    Each decision carries the request's description, urgency, quote and speaker, and its
+    confidence (how sure the extractor was that it is a request) as request_confidence.
     A new feature's id is the UUIDv5 of its message id and index (cs_uuid_feature_id), and it
     joins the catalogue at once, so the next request for it links to it.
 

@@ -146,11 +146,12 @@ static int s_message(tx_t *tx, const char *customer_id)
     const json_t *transcript = json_object_get(rec, "transcript");
     char *content = s_transcript_text(transcript);
     json_t *meta = json_pack(
-        "{s:s, s:O?, s:s?, s:O?, s:O?, s:O?, s:O?, s:O?}", "call_id",
+        "{s:s, s:O?, s:s?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "call_id",
         cs_rec_str(rec, "external_id"), "title", json_object_get(rec, "title"), "transcript_text",
         content ? content : "", "participants", json_object_get(rec, "participants"),
         "duration_seconds", json_object_get(rec, "duration_seconds"), "url",
-        json_object_get(rec, "url"), "customer", json_object_get(rec, "customer"), "flags", flags);
+        json_object_get(rec, "url"), "customer", json_object_get(rec, "customer"), "flags", flags,
+        "vendor_domains", json_object_get(rec, "vendor_domains"));
     char *meta_text = s_json_text(meta);
     char *insights_text = s_json_text(insights);
     char *llm_text = s_json_text(json_object_get(rec, "llm"));
@@ -168,24 +169,26 @@ static int s_message(tx_t *tx, const char *customer_id)
                             llm_text,
                             error,
                             json_is_true(json_object_get(rec, "transcript_truncated")) ? "true"
-                                                                                       : "false"};
+                                                                                       : "false",
+                            cs_rec_str(insights, "skipped")};
     PGresult *res =
         s_exec(tx,
                "INSERT INTO messages AS m (id, workspace_id, integration_id, customer_id, content,"
                " source, external_id, sent_at, is_processed, processed_at, ai_insights,"
-               " message_metadata, llm_usage, error, transcript_truncated)"
+               " message_metadata, llm_usage, error, transcript_truncated, extraction_note)"
                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::boolean,"
                " CASE WHEN $9::boolean THEN now() END, $10::jsonb, $11::jsonb, $12::jsonb, $13,"
-               " $14::boolean)"
+               " $14::boolean, $15)"
                " ON CONFLICT (id) DO UPDATE SET integration_id = EXCLUDED.integration_id,"
                " customer_id = EXCLUDED.customer_id, content = EXCLUDED.content,"
                " sent_at = EXCLUDED.sent_at, is_processed = EXCLUDED.is_processed,"
                " processed_at = EXCLUDED.processed_at, ai_insights = EXCLUDED.ai_insights,"
                " message_metadata = EXCLUDED.message_metadata, llm_usage = EXCLUDED.llm_usage,"
-               " error = EXCLUDED.error, transcript_truncated = EXCLUDED.transcript_truncated"
+               " error = EXCLUDED.error, transcript_truncated = EXCLUDED.transcript_truncated,"
+               " extraction_note = EXCLUDED.extraction_note"
                " WHERE NOT m.is_processed"
                " RETURNING id",
-               14, params);
+               15, params);
     int rc = res ? PQntuples(res) == 1 : -1;
     PQclear(res);
     free(content);
@@ -354,11 +357,25 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
     const char *speaker =
         cs_rec_str(d, "speaker") ? cs_rec_str(d, "speaker") : cs_rec_str(request, "speaker");
     const char *urgency = cs_rec_str(d, "urgency") ? cs_rec_str(d, "urgency") : "medium";
-    const char *link[] = {feature_id, tx->message_id, quote, speaker};
+    /* how sure the extractor was of the request: the decision's copy, else the request's own */
+    const json_t *sure = json_object_get(d, "request_confidence");
+    if (!json_is_number(sure))
+        sure = json_object_get(request, "confidence");
+    char request_confidence[32];
+    if (json_is_number(sure))
+        snprintf(request_confidence, sizeof request_confidence, "%.4f", json_number_value(sure));
+    const char *link[] = {feature_id, tx->message_id, quote, speaker,
+                          json_is_number(sure) ? request_confidence : NULL};
+    /* Two requests of one call linked to one feature are one mention: it keeps the higher
+       confidence, and a mention of unknown confidence (NULL) counts as confident. */
     PGresult *res = s_exec(tx,
-                           "INSERT INTO feature_messages (feature_id, message_id, quote, speaker)"
-                           " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                           4, link);
+                           "INSERT INTO feature_messages AS fm"
+                           " (feature_id, message_id, quote, speaker, confidence)"
+                           " VALUES ($1, $2, $3, $4, $5::real)"
+                           " ON CONFLICT (feature_id, message_id) DO UPDATE SET confidence ="
+                           " CASE WHEN fm.confidence IS NULL OR EXCLUDED.confidence IS NULL"
+                           " THEN NULL ELSE GREATEST(fm.confidence, EXCLUDED.confidence) END",
+                           5, link);
     if (!res)
         return -1;
     PQclear(res);

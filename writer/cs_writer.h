@@ -2,10 +2,14 @@
 
     What one call becomes (DESIGN.md sections 3 and 6):
       - its message row (transcript, metadata, ai_insights, llm usage, processed or not, error,
-        transcript_truncated), keyed by the deterministic message id, linked to the customer it
-        was with;
+        transcript_truncated, extraction_note = insights.skipped; the vendor domains the call
+        was read with in message_metadata), keyed by the deterministic
+        message id, linked to the customer it was with;
       - for each decided feature request: the new feature (create) or the existing one (link),
-        a feature_messages link with the customer's quote, and a match_decisions audit row;
+        a feature_messages link with the customer's quote and the request's confidence (the
+        decision's request_confidence, else the request's confidence, else NULL; two requests
+        of the call linked to one feature make one link with the higher), and a
+        match_decisions audit row;
       - mention_count of every touched feature incremented by the links this call added, and
         its first_mentioned and last_mentioned widened to this call's date, inside the same
         transaction (the feature rows are locked, so concurrent writers add up; the links are

@@ -214,7 +214,7 @@ Test(cli, workspace_list_csv_quotes_commas_and_quotes)
     create_workspace("Acme, \"Big\" Inc", id);
     cs_testrun_t run = cs_testcli_run("workspace", "list", "--format", "csv", NULL);
     cr_assert_eq(run.status, 0, "stderr: %s", run.err);
-    const char *header = "id,name,themes,customers,calls,features,created\r\n";
+    const char *header = "id,name,themes,customers,calls,features,created,vendor_domains\r\n";
     cr_expect(strncmp(run.out, header, strlen(header)) == 0, "csv: %s", run.out);
     char row[160];
     snprintf(row, sizeof row, "\r\n%s,\"Acme, \"\"Big\"\" Inc\",1,0,0,0,", id);
@@ -244,6 +244,104 @@ Test(cli, list_rejects_an_unknown_format)
     migrate();
     cs_testcli_expect_failure(cs_testcli_run("workspace", "list", "--format", "xml", NULL), 1,
                               "--format");
+}
+
+/* ---- vendor domains ------------------------------------------------------------------------ */
+
+Test(cli, workspace_domains_add_remove_and_list)
+{
+    migrate();
+    char ws[CS_UUID_LEN], other[CS_UUID_LEN];
+    create_workspace("Acme", ws);
+    create_workspace("Beta", other);
+    char *out = cs_testcli_ok(cs_testcli_run("workspace", "domains", ws, NULL));
+    cr_expect_str_eq(out, "DOMAIN\n", "none at first");
+    free(out);
+
+    /* host names, any case, separated by commas or blanks; each once; sorted */
+    out =
+        cs_testcli_ok(cs_testcli_run("workspace", "domains", ws, "--add",
+                                     "HelpDeskly.Example, helpdeskly.io helpdeskly.example", NULL));
+    cr_expect_str_eq(out, "DOMAIN\nhelpdeskly.example\nhelpdeskly.io\n");
+    free(out);
+    expect_query("SELECT array_to_string(vendor_domains, ',') FROM workspaces WHERE id = $1", ws,
+                 NULL, "helpdeskly.example,helpdeskly.io");
+    expect_query("SELECT cardinality(vendor_domains) FROM workspaces WHERE id = $1", other, NULL,
+                 "0");
+
+    /* adding what is there changes nothing; --workspace-id works as the argument does */
+    out = cs_testcli_ok(cs_testcli_run("workspace", "domains", "--workspace-id", ws, "--add",
+                                       "helpdeskly.io", "--format", "json", NULL));
+    json_t *doc = parse_json(out);
+    cr_expect_eq(json_array_size(doc), 2, "%s", out);
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(doc, 1), "domain")),
+                     "helpdeskly.io");
+    json_decref(doc);
+    free(out);
+
+    out = cs_testcli_ok(
+        cs_testcli_run("workspace", "domains", ws, "--remove", "HELPDESKLY.IO", NULL));
+    cr_expect_str_eq(out, "DOMAIN\nhelpdeskly.example\n");
+    free(out);
+
+    /* workspace list shows them: an array in json, joined in the other formats */
+    out = cs_testcli_ok(cs_testcli_run("workspace", "list", "--format", "json", NULL));
+    doc = parse_json(out);
+    json_t *domains = json_object_get(json_array_get(doc, 0), "vendor_domains");
+    cr_expect(json_is_array(domains) && json_array_size(domains) == 1 &&
+                  strcmp(json_string_value(json_array_get(domains, 0)), "helpdeskly.example") == 0,
+              "%s", out);
+    domains = json_object_get(json_array_get(doc, 1), "vendor_domains");
+    cr_expect(json_is_array(domains) && json_array_size(domains) == 0, "%s", out);
+    json_decref(doc);
+    free(out);
+    free(cs_testcli_ok(cs_testcli_run("workspace", "domains", ws, "--add", "helpdeskly.io", NULL)));
+    out = cs_testcli_ok(cs_testcli_run("workspace", "list", "--format", "csv", NULL));
+    cr_expect(strstr(out, ",\"helpdeskly.example, helpdeskly.io\"\r\n"), "%s", out);
+    free(out);
+}
+
+Test(cli, workspace_domains_rejects_bad_input)
+{
+    migrate();
+    char ws[CS_UUID_LEN];
+    create_workspace("Acme", ws);
+    cs_testcli_expect_failure(
+        cs_testcli_run("workspace", "domains", ws, "--add", "https://helpdeskly.example/", NULL), 1,
+        "--add: 'https://helpdeskly.example/' is not a host name");
+    cs_testcli_expect_failure(
+        cs_testcli_run("workspace", "domains", ws, "--add", "helpdeskly.example localhost", NULL),
+        1, "--add: 'localhost' is not a host name");
+    cs_testcli_expect_failure(
+        cs_testcli_run("workspace", "domains", ws, "--add", "Gmail.com", NULL), 1,
+        "--add: gmail.com is a free-mail provider's domain");
+    cs_testcli_expect_failure(cs_testcli_run("workspace", "domains", ws, "--add", " , ", NULL), 1,
+                              "--add: no domain given");
+    cs_testcli_expect_failure(
+        cs_testcli_run("workspace", "domains", ws, "--remove", "not a domain!", NULL), 1,
+        "--remove");
+    expect_query("SELECT cardinality(vendor_domains) FROM workspaces WHERE id = $1", ws, NULL, "0");
+    cs_testcli_expect_failure(cs_testcli_run("workspace", "domains",
+                                             "00000000-0000-4000-8000-000000000000", "--add",
+                                             "helpdeskly.example", NULL),
+                              1, "no workspace with id 00000000-0000-4000-8000-000000000000");
+    cs_testcli_expect_failure(cs_testcli_run("workspace", "domains", "acme", NULL), 1,
+                              "'acme' is not a workspace id");
+    cs_testcli_expect_failure(cs_testcli_run("workspace", "domains", NULL), 2,
+                              "WORKSPACE-ID is required");
+
+    /* at most 100 */
+    char many[100 * 16] = "";
+    for (int i = 0; i < 100; i++) {
+        size_t len = strlen(many);
+        snprintf(many + len, sizeof many - len, "d%03d.example ", i);
+    }
+    free(cs_testcli_ok(cs_testcli_run("workspace", "domains", ws, "--add", many, NULL)));
+    cs_testcli_expect_failure(
+        cs_testcli_run("workspace", "domains", ws, "--add", "one-more.example", NULL), 1,
+        "would have 101 vendor domains: at most 100 are kept");
+    expect_query("SELECT cardinality(vendor_domains) FROM workspaces WHERE id = $1", ws, NULL,
+                 "100");
 }
 
 /* ---- themes ------------------------------------------------------------------------------- */
@@ -632,6 +730,7 @@ Test(cli_usage, every_command_has_help)
         {{"migrate", NULL}, {NULL}},
         {{"workspace", "create"}, {"--name", NULL}},
         {{"workspace", "list"}, {"--format", NULL}},
+        {{"workspace", "domains"}, {"--add", "--remove", "--format", NULL}},
         {{"theme", "add"}, {"--workspace-id", "--name", "--description", NULL}},
         {{"theme", "list"}, {"--workspace-id", "--format", NULL}},
         {{"customer", "add"}, {"--workspace-id", "--name", "--domain", "--mrr"}},

@@ -450,9 +450,10 @@ Test(demo, sample_calls_end_as_a_ranked_catalogue_of_the_known_requests)
                            " GROUP BY 1, 2 HAVING count(*) > 1) d"),
                  0, "two features of one theme have the same name");
 
-    /* The report: every feature, ranked by mentions, ranks 1..n. */
-    char *out = cli(
-        (const char *[]){"report", "--workspace-id", ws, "--format", "json", "--top", "0", NULL});
+    /* The report: every feature (every mention counted, however unsure), ranked by mentions,
+       ranks 1..n. */
+    char *out = cli((const char *[]){"report", "--workspace-id", ws, "--format", "json", "--top",
+                                     "0", "--min-confidence", "0", NULL});
     json_error_t jerr;
     json_t *report = json_loads(out, 0, &jerr);
     cr_assert(json_is_array(report), "report is not a JSON array (%s): %s", jerr.text, out);

@@ -192,15 +192,15 @@ static json_t *gong_call(int i, bool private_call, const char *domain)
     snprintf(started, sizeof started, "2025-10-%02dT10:00:00Z", 1 + i % 28);
     snprintf(email, sizeof email, "buyer%d@%s", i, domain);
     return json_pack(
-        "{s:{s:s, s:s, s:s, s:i, s:s, s:b}, s:[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}],"
+        "{s:{s:s, s:s, s:s, s:i, s:s, s:b}, s:[{s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}],"
         " s:{s:s, s:[{s:s, s:[{s:i, s:s}]}, {s:s, s:[{s:i, s:s}]}]}}",
         "metaData", "id", id, "title", title, "started", started, "duration", 900, "url",
         "https://app.gong.io/call?id=1", "isPrivate", private_call, "parties", "speakerId", "s1",
         "name", "Steve", "emailAddress", "steve@vendor.example", "affiliation", "Internal",
-        "speakerId", "s2", "name", "Yukta", "emailAddress", email, "affiliation", "External",
-        "transcript", "callId", id, "transcript", "speakerId", "s1", "sentences", "start", 0,
-        "text", "What would make this better for you?", "speakerId", "s2", "sentences", "start",
-        3000, "text", "We need a Salesforce integration for our tickets.");
+        "userId", "234599484848423", "speakerId", "s2", "name", "Yukta", "emailAddress", email,
+        "affiliation", "External", "transcript", "callId", id, "transcript", "speakerId", "s1",
+        "sentences", "start", 0, "text", "What would make this better for you?", "speakerId", "s2",
+        "sentences", "start", 3000, "text", "We need a Salesforce integration for our tickets.");
 }
 
 static void write_replay(const char *path, int n, int private_index)
@@ -621,6 +621,198 @@ Test(fetcher_gong, fetches_pages_and_transcripts_records_and_attaches_customers,
     seen_free(&seen);
     fake_gong_stop(&fg);
     unlink(record);
+    rig_close(&r);
+}
+
+/* ---- vendor domains ------------------------------------------------------------------------ */
+
+/* Call i of gong_call with two more parties: a Gong user Gong marks Unknown on
+   sales.vendor.example, and an Internal person writing from a free-mail address. */
+static json_t *gong_call_with_staff(int i)
+{
+    json_t *c = gong_call(i, false, "acme-corp.example");
+    json_t *parties = json_object_get(c, "parties");
+    json_array_append_new(parties,
+                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "speakerId", "s3", "name", "Pat",
+                                    "emailAddress", "Pat@Sales.Vendor.Example", "affiliation",
+                                    "Unknown", "userId", "234599484848424"));
+    json_array_append_new(parties,
+                          json_pack("{s:s, s:s, s:s, s:s}", "speakerId", "s4", "name", "Kim",
+                                    "emailAddress", "kim@gmail.com", "affiliation", "Internal"));
+    return c;
+}
+
+/* Set the workspace's vendor domains to `list` (a PostgreSQL array literal). */
+static void set_vendor_domains(rig_t *r, const char *list)
+{
+    cs_db_t *db = cs_testdb_connect(&r->db);
+    char err[256];
+    const char *p[] = {r->ws, list};
+    cr_assert_eq(cs_db_command(db,
+                               "UPDATE workspaces SET vendor_domains = $2::text[] WHERE id = $1", 2,
+                               p, err, sizeof err),
+                 0, "%s", err);
+    cs_db_destroy(&db);
+}
+
+/* The workspace's vendor domains as "a,b" (caller frees). */
+static char *stored_vendor_domains(rig_t *r)
+{
+    cs_db_t *db = cs_testdb_connect(&r->db);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT array_to_string(ARRAY(SELECT d FROM unnest(vendor_domains) d ORDER BY d),"
+             " ',') FROM workspaces WHERE id = '%s'",
+             r->ws);
+    char *v = cs_testdb_scalar(db, sql);
+    cs_db_destroy(&db);
+    return v;
+}
+
+/* The vendor_domains of call record c as "a,b". */
+static void record_vendor_domains(const json_t *c, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    size_t i;
+    const json_t *d;
+    json_array_foreach(json_object_get(c, "vendor_domains"), i, d)
+    {
+        size_t len = strlen(out);
+        snprintf(out + len, outlen - len, "%s%s", len ? "," : "", json_string_value(d));
+    }
+}
+
+/* How many times needle occurs in text. */
+static int occurrences(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+Test(fetcher_gong, learns_vendor_domains_from_internal_parties_and_gong_users, .timeout = 90)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    set_vendor_domains(&r, "{preset.example}");
+    fake_gong_t *fg = fake_gong_start();
+    cr_assert(fg);
+    fake_gong_set_credentials(fg, "key-abc", "secret-xyz-123");
+    for (int i = 0; i < 3; i++) {
+        json_t *line = i == 2 ? gong_call_with_staff(i) : gong_call(i, false, "acme-corp.example");
+        json_t *transcript = json_incref(json_object_get(line, "transcript"));
+        json_object_del(line, "transcript");
+        cr_assert_eq(fake_gong_add_call(fg, line, transcript), 0);
+        json_decref(transcript);
+        json_decref(line);
+    }
+    char base[128];
+    snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
+    char *args[] = {base, "--from", "2025-10-01T00:00:00Z", "--to", "2025-11-01T00:00:00Z", NULL};
+    char *env[] = {"GONG_ACCESS_KEY=key-abc", "GONG_ACCESS_KEY_SECRET=secret-xyz-123", NULL};
+    start_fetcher(&r, args, env);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 60000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
+    cr_assert_eq(seen.distinct, 3, "%s", log);
+
+    /* Gong's userId is the participant's user_id */
+    const json_t *steve = json_array_get(json_object_get(seen.last[0], "participants"), 0);
+    cr_expect_str_eq(cs_rec_str(steve, "user_id"), "234599484848423");
+    /* the first call carries the domain it teaches; the last one what the third adds */
+    char got[256];
+    record_vendor_domains(seen.last[0], got, sizeof got);
+    cr_expect_str_eq(got, "preset.example,vendor.example", "%s", log);
+    record_vendor_domains(seen.last[1], got, sizeof got);
+    cr_expect_str_eq(got, "preset.example,vendor.example");
+    record_vendor_domains(seen.last[2], got, sizeof got);
+    cr_expect_str_eq(got, "preset.example,sales.vendor.example,vendor.example");
+    cr_expect_eq(occurrences(log, "Learned vendor domain vendor.example from Gong's Internal "
+                                  "participants"),
+                 1, "%s", log);
+    cr_expect_eq(occurrences(log, "Learned vendor domain sales.vendor.example"), 1, "%s", log);
+    cr_expect_null(strstr(log, "gmail.com"), "free mail is never learnt:\n%s", log);
+    cr_expect_null(strstr(log, "Learned vendor domain acme-corp.example"), "%s", log);
+    char *stored = stored_vendor_domains(&r);
+    cr_expect_str_eq(stored, "preset.example,sales.vendor.example,vendor.example");
+    free(stored);
+    free(log);
+    seen_free(&seen);
+
+    fake_gong_stop(&fg);
+    rig_close(&r);
+}
+
+Test(fetcher, replay_attaches_and_learns_vendor_domains, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    set_vendor_domains(&r, "{helpdeskly.example}");
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    for (int i = 0; i < 2; i++) {
+        json_t *c = i == 1 ? gong_call_with_staff(i) : gong_call(i, false, "acme-corp.example");
+        json_object_del(json_array_get(json_object_get(c, "parties"), 0), "userId");
+        char *line = json_dumps(c, JSON_COMPACT);
+        fprintf(f, "%s\n", line);
+        free(line);
+        json_decref(c);
+    }
+    fclose(f);
+    char *args[] = {"--replay", path, NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
+    cr_assert_eq(seen.distinct, 2, "%s", log);
+    char got[256];
+    record_vendor_domains(seen.last[0], got, sizeof got);
+    cr_expect_str_eq(got, "helpdeskly.example,vendor.example", "Internal without a userId");
+    record_vendor_domains(seen.last[1], got, sizeof got);
+    cr_expect_str_eq(got, "helpdeskly.example,sales.vendor.example,vendor.example");
+    char *stored = stored_vendor_domains(&r);
+    cr_expect_str_eq(stored, "helpdeskly.example,sales.vendor.example,vendor.example");
+    free(stored);
+    free(log);
+    seen_free(&seen);
+
+    unlink(path);
+    rig_close(&r);
+}
+
+/* Domains already stored are not learnt again, and every record carries the stored list. */
+Test(fetcher, known_vendor_domains_are_sent_and_not_learnt_again, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    set_vendor_domains(&r, "{vendor.example,x.example}");
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, 2, -1);
+    char *args[] = {"--replay", path, NULL};
+    start_fetcher(&r, args, NULL);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
+    cr_assert_eq(seen.distinct, 2, "%s", log);
+    char got[256];
+    for (int i = 0; i < 2; i++) {
+        record_vendor_domains(seen.last[i], got, sizeof got);
+        cr_expect_str_eq(got, "vendor.example,x.example");
+    }
+    cr_expect_null(strstr(log, "Learned vendor domain"), "%s", log);
+    char *stored = stored_vendor_domains(&r);
+    cr_expect_str_eq(stored, "vendor.example,x.example");
+    free(stored);
+    free(log);
+    seen_free(&seen);
+    unlink(path);
     rig_close(&r);
 }
 

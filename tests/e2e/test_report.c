@@ -596,10 +596,10 @@ Test(report, calls_lists_newest_first_with_feature_counts)
     free(out);
 
     out = cs_testcli_ok(cs_testcli_run("calls", "--workspace-id", ws, "--format", "csv", NULL));
-    cr_expect(starts_with(out, "date,title,customer,processed,features,call_id,error\r\n"), "%s",
-              out);
+    cr_expect(starts_with(out, "date,title,customer,processed,features,call_id,error,note\r\n"),
+              "%s", out);
     cr_expect_eq(csv_records(out), 6, "%s", out);
-    cr_expect(strstr(out, "\r\n2025-10-15,Hooli discovery,Hooli,true,2,c4,\r\n"), "%s", out);
+    cr_expect(strstr(out, "\r\n2025-10-15,Hooli discovery,Hooli,true,2,c4,,\r\n"), "%s", out);
     free(out);
 }
 
@@ -623,6 +623,193 @@ Test(report, calls_unprocessed_shows_only_the_failed_call_and_its_error)
     cr_expect_str_eq(str_at(json_array_get(doc, 0), "error"),
                      "LLM answer invalid after 3 attempts");
     json_decref(doc);
+    free(out);
+}
+
+/* A call stored without extraction shows why, as its note. */
+Test(report, calls_show_the_note_of_a_call_not_extracted)
+{
+    populate();
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    json_t *rec = call("c7", "Weekly sales review", "2025-10-22T09:00:00Z", NULL, NULL);
+    json_object_set_new(json_object_get(rec, "insights"), "skipped",
+                        json_string("internal meeting: no customer spoke"));
+    commit(db, rec);
+    cs_db_destroy(&db);
+    char *out =
+        cs_testcli_ok(cs_testcli_run("calls", "--workspace-id", ws, "--format", "json", NULL));
+    json_t *doc = parse_json(out);
+    cr_assert_eq(json_array_size(doc), 6, "%s", out);
+    json_t *internal = json_array_get(doc, 0);
+    cr_expect_str_eq(str_at(internal, "title"), "Weekly sales review");
+    cr_expect_str_eq(str_at(internal, "note"), "internal meeting: no customer spoke");
+    cr_expect(json_is_true(json_object_get(internal, "processed")), "%s", out);
+    cr_expect(json_is_null(json_object_get(json_array_get(doc, 1), "note")), "%s", out);
+    json_decref(doc);
+    free(out);
+
+    out = cs_testcli_ok(cs_testcli_run("calls", "--workspace-id", ws, NULL));
+    cr_expect(strstr(out, "Weekly sales review") &&
+                  strstr(out, "note: internal meeting: no customer spoke\n"),
+              "%s", out);
+    free(out);
+}
+
+/* ---- confidence --------------------------------------------------------------------------- */
+
+/* populate(), then a call whose requests the extractor was unsure of: a link to Dark mode at
+   0.3, a new "Pricing page" at 0.2 (its only mention), and a link to CSV export at exactly 0.7
+   with the quote "CSV with our own columns". */
+static void populate_unsure(void)
+{
+    populate();
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    json_t *rec = call("c6", "Hooli follow-up", "2025-10-18T15:00:00Z", "Hooli", "hooli.com");
+    json_object_set_new(request(rec, "link", dark_mode, NULL, "Dark mode", "low", "Maybe dark"),
+                        "request_confidence", json_real(0.3));
+    json_object_set_new(
+        request(rec, "create", NULL, NULL, "Pricing page", "low", "What does it cost?"),
+        "request_confidence", json_real(0.2));
+    json_object_set_new(request(rec, "link", csv_export, analytics, "CSV export", "medium",
+                                "CSV with our own columns"),
+                        "request_confidence", json_real(0.7));
+    commit(db, rec);
+    cs_db_destroy(&db);
+}
+
+/* The feature named `name` in a JSON report's rows, or NULL. */
+static json_t *row_named(json_t *rows, const char *name)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        if (strcmp(str_at(row, "feature"), name) == 0)
+            return row;
+    }
+    return NULL;
+}
+
+Test(report, mentions_below_the_threshold_wait_for_review)
+{
+    populate_unsure();
+    /* the default, 0.5: Pricing page (its only mention is 0.2) is left out, Dark mode keeps its
+       two sure mentions, CSV export gains its 0.7 one; mentions of unknown confidence count */
+    char *out = cs_testcli_ok(
+        cs_testcli_run("report", "--workspace-id", ws, "--format", "json", "--json-object", NULL));
+    json_t *doc = parse_json(out);
+    cr_assert(json_is_object(doc), "%s", out);
+    cr_expect_float_eq(num_at(doc, "min_confidence"), 0.5, 1e-9);
+    json_t *below = json_object_get(doc, "below_threshold");
+    cr_expect_eq(int_at(below, "mentions"), 2, "%s", out);
+    cr_expect_eq(int_at(below, "features"), 2, "%s", out);
+    json_t *rows = json_object_get(doc, "features");
+    cr_assert_eq(json_array_size(rows), 4, "%s", out);
+    cr_expect_null(row_named(rows, "Pricing page"), "%s", out);
+    json_t *csv = row_named(rows, "CSV export");
+    cr_assert(csv, "%s", out);
+    cr_expect_eq(int_at(csv, "mentions"), 3);
+    cr_expect_str_eq(str_at(csv, "last_mentioned"), "2025-10-18");
+    json_t *q = json_array_get(json_object_get(csv, "quotes"), 0);
+    cr_expect_str_eq(str_at(q, "quote"), "CSV with our own columns");
+    cr_expect_float_eq(num_at(q, "confidence"), 0.7, 1e-9);
+    json_t *dark = row_named(rows, "Dark mode");
+    cr_assert(dark, "%s", out);
+    cr_expect_eq(int_at(dark, "mentions"), 2);
+    cr_expect_eq(int_at(dark, "customers"), 1, "Hooli's unsure mention does not count");
+    cr_expect_float_eq(num_at(dark, "mrr"), 5000.0, 1e-9);
+    cr_expect_str_eq(str_at(dark, "last_mentioned"), "2025-10-05");
+    cr_expect(json_is_null(json_object_get(json_array_get(json_object_get(dark, "quotes"), 0),
+                                           "confidence")),
+              "a mention of unknown confidence: %s", out);
+    json_decref(doc);
+    free(out);
+
+    /* the plain json stays an array */
+    out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--format", "json", NULL));
+    doc = parse_json(out);
+    cr_expect(json_is_array(doc) && json_array_size(doc) == 4, "%s", out);
+    json_decref(doc);
+    free(out);
+
+    /* table and markdown say how many wait */
+    out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, NULL));
+    cr_expect(starts_with(out, "4 features from 5 calls"), "%s", out);
+    cr_expect(!strstr(out, "Pricing page"), "%s", out);
+    const char *footer = "\n2 mentions below confidence 0.50, in 2 features, wait for review\n";
+    cr_expect(strlen(out) > strlen(footer) &&
+                  strcmp(out + strlen(out) - strlen(footer), footer) == 0,
+              "%s", out);
+    free(out);
+    out =
+        cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--format", "markdown", NULL));
+    cr_expect(strstr(out, " |\n\n2 mentions below confidence 0.50, in 2 features, wait for "
+                          "review\n"),
+              "%s", out);
+    free(out);
+
+    /* 0 shows everything */
+    out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--min-confidence", "0",
+                                       "--format", "json", "--json-object", NULL));
+    doc = parse_json(out);
+    rows = json_object_get(doc, "features");
+    cr_expect_eq(json_array_size(rows), 5, "%s", out);
+    cr_expect(row_named(rows, "Pricing page"), "%s", out);
+    cr_expect_eq(int_at(row_named(rows, "Dark mode"), "mentions"), 3, "%s", out);
+    cr_expect_eq(int_at(json_object_get(doc, "below_threshold"), "mentions"), 0, "%s", out);
+    json_decref(doc);
+    free(out);
+    out = cs_testcli_ok(
+        cs_testcli_run("report", "--workspace-id", ws, "--min-confidence", "0", NULL));
+    cr_expect(strstr(out, "\nNo mention below confidence 0.00 waits for review\n"), "%s", out);
+    free(out);
+
+    /* the threshold itself counts (0.7 stored, 0.7 asked); the environment sets it */
+    char *env_at[] = {(char *)cs_testcli_env_db(), "CALLSIFT_MIN_CONFIDENCE=0.7", NULL};
+    out = cs_testcli_ok(cs_testcli_run_env(env_at, "report", "--workspace-id", ws, NULL));
+    cr_expect(strstr(out, "\n2 mentions below confidence 0.70, in 2 features"), "%s", out);
+    free(out);
+    char *env_above[] = {(char *)cs_testcli_env_db(), "CALLSIFT_MIN_CONFIDENCE=0.75", NULL};
+    out = cs_testcli_ok(cs_testcli_run_env(env_above, "report", "--workspace-id", ws, NULL));
+    cr_expect(strstr(out, "\n3 mentions below confidence 0.75, in 3 features"), "%s", out);
+    free(out);
+}
+
+Test(report, a_bad_threshold_is_a_usage_error)
+{
+    populate();
+    cs_testcli_expect_failure(
+        cs_testcli_run("report", "--workspace-id", ws, "--min-confidence", "1.5", NULL), 2,
+        "--min-confidence: expected a number from 0 to 1, got '1.5'");
+    cs_testcli_expect_failure(
+        cs_testcli_run("report", "--workspace-id", ws, "--min-confidence", "high", NULL), 2,
+        "--min-confidence");
+    cs_testcli_expect_failure(
+        cs_testcli_run("report", "--workspace-id", ws, "--min-confidence", "-0.1", NULL), 2,
+        "--min-confidence");
+    char *env[] = {(char *)cs_testcli_env_db(), "CALLSIFT_MIN_CONFIDENCE=lots", NULL};
+    cs_testcli_expect_failure(cs_testcli_run_env(env, "report", "--workspace-id", ws, NULL), 2,
+                              "CALLSIFT_MIN_CONFIDENCE");
+    cs_testcli_expect_failure(cs_testcli_run("report", "--workspace-id", ws, "--json-object", NULL),
+                              1, "--json-object goes with --format json");
+}
+
+/* feature show lists each mention with its confidence (empty when not known). */
+Test(report, feature_show_lists_each_mentions_confidence)
+{
+    populate_unsure();
+    char *out =
+        cs_testcli_ok(cs_testcli_run("feature", "show", dark_mode, "--format", "json", NULL));
+    json_t *doc = parse_json(out);
+    json_t *calls = json_object_get(doc, "calls");
+    cr_assert_eq(json_array_size(calls), 3, "%s", out);
+    cr_expect_str_eq(str_at(json_array_get(calls, 0), "call"), "Hooli follow-up");
+    cr_expect_float_eq(num_at(json_array_get(calls, 0), "confidence"), 0.3, 1e-9);
+    cr_expect(json_is_null(json_object_get(json_array_get(calls, 1), "confidence")), "%s", out);
+    json_decref(doc);
+    free(out);
+    out = cs_testcli_ok(cs_testcli_run("feature", "show", dark_mode, NULL));
+    cr_expect(strstr(out, "CONFIDENCE") && strstr(out, "0.3"), "%s", out);
     free(out);
 }
 

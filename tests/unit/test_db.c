@@ -103,6 +103,68 @@ Test(db, migrations_apply_once)
     cs_testdb_drop(&t);
 }
 
+/* A database migrated to 004 with rows in it takes 005: the rows keep their data, a workspace
+   gets no vendor domains, an old mention no confidence (NULL: counted as confident) and a call
+   no extraction note; a confidence outside 0..1 is refused. */
+Test(db, migration_005_applies_on_an_old_database)
+{
+    cs_testdb_t t;
+    cs_testdb_create(&t, false);
+    cs_db_t *db = cs_testdb_connect(&t);
+    char err[512];
+    cr_assert_eq(
+        cs_db_command(db,
+                      "CREATE TABLE schema_migrations (version integer PRIMARY KEY,"
+                      " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                      0, NULL, err, sizeof err),
+        0, "%s", err);
+    for (const cs_migration_t *m = cs_migrations_table; m->sql && m->version <= 4; m++) {
+        cr_assert_eq(cs_db_script(db, m->sql, err, sizeof err), 0, "%s", err);
+        char v[16];
+        snprintf(v, sizeof v, "%d", m->version);
+        const char *p[] = {v, m->name};
+        cr_assert_eq(cs_db_command(db, "INSERT INTO schema_migrations VALUES ($1, $2)", 2, p, err,
+                                   sizeof err),
+                     0, "%s", err);
+    }
+    cr_assert_eq(cs_migrate_version(db, err, sizeof err), 4);
+    cr_assert_eq(
+        cs_db_script(db,
+                     "INSERT INTO workspaces (id, name) VALUES"
+                     " ('11111111-0000-4000-8000-000000000001', 'Old');"
+                     "INSERT INTO messages (id, workspace_id, source, external_id, sent_at) VALUES"
+                     " ('22222222-0000-4000-8000-000000000001',"
+                     "  '11111111-0000-4000-8000-000000000001', 'gong', 'c1', now());"
+                     "INSERT INTO features (id, workspace_id, name) VALUES"
+                     " ('33333333-0000-4000-8000-000000000001',"
+                     "  '11111111-0000-4000-8000-000000000001', 'Okta SSO');"
+                     "INSERT INTO feature_messages (feature_id, message_id, quote) VALUES"
+                     " ('33333333-0000-4000-8000-000000000001',"
+                     "  '22222222-0000-4000-8000-000000000001', 'We need Okta.');",
+                     err, sizeof err),
+        0, "%s", err);
+    int applied = -1;
+    cr_assert_eq(cs_migrate(db, &applied, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(applied, cs_migrate_latest() - 4);
+    cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM workspaces WHERE name = 'Old'"
+                                    " AND vendor_domains = '{}'"),
+                 1);
+    cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM feature_messages"
+                                    " WHERE quote = 'We need Okta.' AND confidence IS NULL"),
+                 1);
+    cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM messages"
+                                    " WHERE external_id = 'c1' AND extraction_note IS NULL"),
+                 1);
+    cr_assert_eq(cs_db_command(db, "UPDATE feature_messages SET confidence = 0.25", 0, NULL, err,
+                               sizeof err),
+                 0, "%s", err);
+    cr_assert_neq(
+        cs_db_command(db, "UPDATE feature_messages SET confidence = 1.5", 0, NULL, err, sizeof err),
+        0);
+    cs_db_destroy(&db);
+    cs_testdb_drop(&t);
+}
+
 /* ---- permanent and transient connection failures ------------------------------------------ */
 
 /* The server URL with extra conninfo parameters ("dbname=x&user=y"); libpq lets a later

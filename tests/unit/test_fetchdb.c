@@ -1,4 +1,5 @@
 /* cs_fetchdb: what the fetcher reads from PostgreSQL, against a fresh migrated database. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,4 +196,97 @@ Test(fetchdb, attach_customer_by_an_external_participants_domain)
     cr_expect_null(json_object_get(rec, "customer"));
     json_decref(rec);
     json_decref(customers);
+}
+
+/* The vendor domains as one comma-separated string, for comparisons. */
+static const char *s_joined(const json_t *list, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    size_t i;
+    const json_t *d;
+    json_array_foreach(list, i, d)
+    {
+        size_t len = strlen(buf);
+        snprintf(buf + len, size - len, "%s%s", len ? "," : "", json_string_value(d));
+    }
+    return buf;
+}
+
+Test(fetchdb, vendor_domains_are_added_as_a_union_per_workspace)
+{
+    char err[512], buf[1024];
+    json_t *none = cs_fetchdb_vendor_domains(s_db, WS, err, sizeof err);
+    cr_assert(none, "%s", err);
+    cr_expect_eq(json_array_size(none), 0);
+    json_decref(none);
+
+    json_t *add = json_pack("[s, s]", "helpdeskly.example", "acme-sales.example");
+    json_t *after = cs_fetchdb_add_vendor_domains(s_db, WS, add, err, sizeof err);
+    cr_assert(after, "%s", err);
+    cr_expect_str_eq(s_joined(after, buf, sizeof buf), "acme-sales.example,helpdeskly.example");
+    json_decref(after);
+    json_decref(add);
+
+    /* adding what is there changes nothing; a new one joins */
+    add = json_pack("[s, s]", "helpdeskly.example", "helpdeskly.io");
+    after = cs_fetchdb_add_vendor_domains(s_db, WS, add, err, sizeof err);
+    cr_assert(after, "%s", err);
+    cr_expect_str_eq(s_joined(after, buf, sizeof buf),
+                     "acme-sales.example,helpdeskly.example,helpdeskly.io");
+    json_decref(after);
+    json_decref(add);
+    json_t *read = cs_fetchdb_vendor_domains(s_db, WS, err, sizeof err);
+    cr_assert(read, "%s", err);
+    cr_expect_str_eq(s_joined(read, buf, sizeof buf),
+                     "acme-sales.example,helpdeskly.example,helpdeskly.io");
+    json_decref(read);
+    cr_expect_eq(cs_testdb_long(s_db, "SELECT cardinality(vendor_domains) FROM workspaces"
+                                      " WHERE id = '" WS_OTHER "'"),
+                 0);
+
+    add = json_pack("[s]", "x.example");
+    cr_expect_null(cs_fetchdb_add_vendor_domains(s_db, WS_NONE, add, err, sizeof err));
+    cr_expect(strstr(err, "no such workspace"), "%s", err);
+    cr_expect_null(cs_fetchdb_vendor_domains(s_db, WS_NONE, err, sizeof err));
+    json_decref(add);
+}
+
+/* Fetchers learning domains at the same time keep each other's. */
+typedef struct {
+    const char *url;
+    char prefix;
+    int failures;
+} s_adder_t;
+
+static void *s_adder(void *arg)
+{
+    s_adder_t *a = arg;
+    char err[512];
+    cs_db_t *db = cs_db_connect(a->url, 5, err, sizeof err);
+    for (int i = 0; db && i < 30; i++) {
+        char domain[64];
+        snprintf(domain, sizeof domain, "%c%02d.example", a->prefix, i);
+        json_t *add = json_pack("[s]", domain);
+        json_t *after = cs_fetchdb_add_vendor_domains(db, WS, add, err, sizeof err);
+        a->failures += after == NULL;
+        json_decref(after);
+        json_decref(add);
+    }
+    a->failures += db == NULL;
+    cs_db_destroy(&db);
+    return NULL;
+}
+
+Test(fetchdb, concurrent_additions_lose_no_domain)
+{
+    s_adder_t a = {s_tdb.url, 'a', 0}, b = {s_tdb.url, 'b', 0};
+    pthread_t ta, tb;
+    cr_assert_eq(pthread_create(&ta, NULL, s_adder, &a), 0);
+    cr_assert_eq(pthread_create(&tb, NULL, s_adder, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    cr_assert_eq(a.failures + b.failures, 0);
+    cr_expect_eq(cs_testdb_long(s_db, "SELECT cardinality(vendor_domains) FROM workspaces"
+                                      " WHERE id = '" WS "'"),
+                 60);
 }

@@ -466,6 +466,29 @@ Test(gongcall, affiliations_are_normalised)
     json_decref(call);
 }
 
+/* A party's Gong userId (a string of digits, as Gong documents it; a number is accepted too)
+   is the participant's user_id; people who are not Gong users have none, and an id of another
+   type or an empty one is left out. */
+Test(gongcall, gong_user_ids_of_parties)
+{
+    json_t *call = call_fixture();
+    json_t *parties = json_object_get(call, "parties");
+    json_object_set_new(json_array_get(parties, 1), "userId", json_integer(880011223355));
+    json_object_set_new(json_array_get(parties, 2), "userId", json_real(1.5));
+    json_object_set_new(json_array_get(parties, 3), "userId", json_string(""));
+    json_t *transcript = j(TRANSCRIPT_JSON);
+    json_t *rec = record_ok(call, transcript);
+    const json_t *parts = json_object_get(rec, "participants");
+    cr_assert_eq(json_array_size(parts), 4);
+    cr_expect_str_eq(cs_rec_str(json_array_get(parts, 0), "user_id"), "880011223344");
+    cr_expect_str_eq(cs_rec_str(json_array_get(parts, 1), "user_id"), "880011223355");
+    cr_expect_null(json_object_get(json_array_get(parts, 2), "user_id"));
+    cr_expect_null(json_object_get(json_array_get(parts, 3), "user_id"));
+    json_decref(rec);
+    json_decref(transcript);
+    json_decref(call);
+}
+
 Test(gongcall, sentences_without_text_or_start)
 {
     json_t *call = call_fixture();

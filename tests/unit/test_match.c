@@ -210,6 +210,31 @@ Test(match, a_decision_record_carries_everything_the_writer_and_a_reviewer_need)
     cs_catalog_destroy(&cat);
 }
 
+/* The extractor's confidence in each request rides on its decision as request_confidence;
+   a request without one gets none. */
+Test(match, each_decision_carries_its_requests_confidence)
+{
+    cs_catalog_t *cat = s_catalog(true);
+    s_seed_features(cat, TI);
+    sink_t sink = {0};
+    cs_match_opts_t o = s_offline_opts();
+    cs_match_t *m = cs_match_new(&o, s_sink, &sink);
+    char err[256];
+    cr_assert_eq(cs_match_prepare(m, cat, err, sizeof err), 0);
+    json_t *ext = s_extraction("43", "Integrations", "Zendesk integration",
+                               "Sync tickets with Zendesk", "Dark mode", "A dark theme", NULL);
+    json_t *requests = json_object_get(json_object_get(ext, "insights"), "feature_requests");
+    json_object_set_new(json_array_get(requests, 0), "confidence", json_real(0.35));
+    cs_match_submit(m, ext, cat);
+    cr_assert_eq(sink.n, 1);
+    cr_assert_eq(cs_record_validate(sink.out[0], err, sizeof err), 0, "%s", err);
+    cr_expect_float_eq(cs_rec_num(s_decision(&sink, 0, 0), "request_confidence", -1), 0.35, 1e-9);
+    cr_expect_null(json_object_get(s_decision(&sink, 0, 1), "request_confidence"));
+    cs_match_destroy(&m);
+    s_sink_free(&sink);
+    cs_catalog_destroy(&cat);
+}
+
 Test(match, a_new_feature_joins_the_catalogue_at_once_and_a_redelivery_decides_the_same)
 {
     cs_catalog_t *cat = s_catalog(true);

@@ -230,6 +230,108 @@ Test(writer, a_truncated_transcript_is_marked_on_the_message)
     json_decref(whole);
 }
 
+/* Set the confidence of the last request added (and, when decided >= 0, its decision's
+   request_confidence). */
+static void set_confidence(json_t *d, double request, double decided)
+{
+    json_t *requests = json_object_get(json_object_get(d, "insights"), "feature_requests");
+    json_t *decisions = json_object_get(d, "decisions");
+    json_object_set_new(json_array_get(requests, json_array_size(requests) - 1), "confidence",
+                        json_real(request));
+    if (decided >= 0)
+        json_object_set_new(json_array_get(decisions, json_array_size(decisions) - 1),
+                            "request_confidence", json_real(decided));
+}
+
+/* Each mention keeps its request's confidence: the decision's request_confidence first, the
+   request's own otherwise, NULL when neither has one. Two requests of one call linked to one
+   feature are one mention with the higher confidence, counted once, also after a redelivery. */
+Test(writer, stores_each_mentions_confidence_and_keeps_the_higher)
+{
+    json_t *d = cs_testdata_decision(
+        cs_testdata_call(ws, "gong-conf", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
+    cs_testdata_add(d, "create", NULL, integrations, "Salesforce sync", "medium");
+    set_confidence(d, 0.2, 0.3); /* the decision's copy wins */
+    char feature[CS_UUID_LEN];
+    snprintf(feature, sizeof feature, "%s",
+             cs_rec_str(json_array_get(json_object_get(d, "decisions"), 0), "feature_id"));
+    cs_testdata_add(d, "link", feature, integrations, "Salesforce sync", "medium");
+    set_confidence(d, 0.85, -1); /* no copy: the request's own */
+    cs_testdata_add(d, "create", NULL, NULL, "Dark mode", "low");
+    set_confidence(d, 0.4, 0.4);
+    cs_testdata_add(d, "create", NULL, NULL, "Okta SSO", "low"); /* none: NULL */
+    char mid[CS_UUID_LEN];
+    cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'", mid), 3);
+    cr_expect_eq(q("SELECT count(*) FROM feature_messages WHERE feature_id = '%s'"
+                   " AND abs(confidence - 0.85) < 1e-6",
+                   feature),
+                 1);
+    cr_expect_eq(
+        q("SELECT count(*) FROM feature_messages fm JOIN features f ON f.id = fm.feature_id"
+          " WHERE f.name = 'Dark mode' AND abs(fm.confidence - 0.4) < 1e-6"),
+        1);
+    cr_expect_eq(
+        q("SELECT count(*) FROM feature_messages fm JOIN features f ON f.id = fm.feature_id"
+          " WHERE f.name = 'Okta SSO' AND fm.confidence IS NULL"),
+        1);
+    cr_expect_eq(q("SELECT mention_count FROM features WHERE id = '%s'", feature), 1);
+
+    /* the same call again: nothing changes */
+    cr_assert_eq(commit(d, NULL), CS_COMMIT_ALREADY);
+    cr_expect_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'", mid), 3);
+    cr_expect_eq(q("SELECT mention_count FROM features WHERE id = '%s'", feature), 1);
+    cr_expect_eq(q("SELECT count(*) FROM feature_messages WHERE feature_id = '%s'"
+                   " AND abs(confidence - 0.85) < 1e-6",
+                   feature),
+                 1);
+    json_decref(d);
+
+    /* a mention of unknown confidence counts as confident: it wins over a known one */
+    json_t *e = cs_testdata_decision(
+        cs_testdata_call(ws, "gong-conf-2", "2025-10-21T10:00:00Z", "Acme", "acme.com"));
+    cs_testdata_add(e, "link", feature, integrations, "Salesforce sync", "medium");
+    set_confidence(e, 0.9, 0.9);
+    cs_testdata_add(e, "link", feature, integrations, "Salesforce sync", "medium");
+    char mid2[CS_UUID_LEN];
+    cr_assert_eq(commit(e, mid2), CS_COMMIT_COMMITTED);
+    cr_expect_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
+                   " AND confidence IS NULL",
+                   mid2),
+                 1);
+    cr_expect_eq(q("SELECT mention_count FROM features WHERE id = '%s'", feature), 2);
+    json_decref(e);
+}
+
+/* insights.skipped is the message's extraction_note; a call extracted normally has none. */
+Test(writer, a_skipped_extraction_is_noted_on_the_message)
+{
+    json_t *skipped = cs_testdata_decision(
+        cs_testdata_call(ws, "gong-internal", "2025-10-20T10:00:00Z", NULL, NULL));
+    json_object_set_new(json_object_get(skipped, "insights"), "skipped",
+                        json_string("internal meeting: no customer spoke"));
+    json_object_set_new(skipped, "vendor_domains", json_pack("[s]", "helpdeskly.example"));
+    json_t *normal = cs_testdata_decision(
+        cs_testdata_call(ws, "gong-normal", "2025-10-20T11:00:00Z", NULL, NULL));
+    char skipped_id[CS_UUID_LEN], normal_id[CS_UUID_LEN];
+    cr_assert_eq(commit(skipped, skipped_id), CS_COMMIT_COMMITTED);
+    cr_assert_eq(commit(normal, normal_id), CS_COMMIT_COMMITTED);
+    char *note = qs("SELECT extraction_note FROM messages WHERE id = '%s'", skipped_id);
+    cr_expect_str_eq(note, "internal meeting: no customer spoke");
+    free(note);
+    cr_expect_eq(q("SELECT count(*) FROM messages WHERE id = '%s' AND is_processed", skipped_id),
+                 1);
+    cr_expect_eq(q("SELECT count(*) FROM messages WHERE id = '%s'"
+                   " AND message_metadata->'vendor_domains' = '[\"helpdeskly.example\"]'",
+                   skipped_id),
+                 1, "the vendor domains the call was read with");
+    cr_expect_eq(
+        q("SELECT count(*) FROM messages WHERE id = '%s' AND extraction_note IS NULL", normal_id),
+        1);
+    json_decref(skipped);
+    json_decref(normal);
+}
+
 Test(writer, unknown_workspace_fails_and_writes_nothing)
 {
     json_t *d = cs_testdata_decision(cs_testdata_call("00000000-0000-4000-8000-000000000000", "x",
