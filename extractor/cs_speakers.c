@@ -5,20 +5,7 @@
 #include <strings.h>
 
 #include "cs_record.h"
-
-/* Domains anybody can have an address on: they say nothing about whose side a person is. */
-static const char *const s_free_mail[] = {
-    "gmail.com",  "googlemail.com", "outlook.com",    "hotmail.com", "live.com", "yahoo.com",
-    "icloud.com", "me.com",         "aol.com",        "proton.me",   "gmx.de",   "gmx.net",
-    "web.de",     "mail.ru",        "protonmail.com", "yandex.ru",   "qq.com",   "163.com"};
-
-bool cs_speakers_free_mail(const char *domain)
-{
-    for (size_t i = 0; domain && i < sizeof s_free_mail / sizeof s_free_mail[0]; i++)
-        if (strcasecmp(domain, s_free_mail[i]) == 0)
-            return true;
-    return false;
-}
+#include "cs_vendor.h"
 
 bool cs_speakers_vendor_email(const char *email, const json_t *domains)
 {
@@ -81,29 +68,6 @@ static cs_side_t s_utterance_side(const cs_speakers_t *sp, const json_t *utt)
     return p ? s_side_of(p, domains, sp->staff) : CS_SIDE_UNPLACED;
 }
 
-/* The e-mail domains of the call's staff (Internal or with a Gong user id), free mail left
-   out, as a new array (NULL when there are none or memory runs out: then nothing is
-   inferred). */
-static json_t *s_staff_domains(const json_t *call)
-{
-    json_t *out = NULL;
-    const json_t *parts = json_object_get(call, "participants");
-    for (size_t i = 0; i < json_array_size(parts) && i < CS_SPEAKERS_MAX_PARTIES; i++) {
-        const json_t *p = json_array_get(parts, i);
-        const char *aff = cs_rec_str(p, "affiliation");
-        const char *user = cs_rec_str(p, "user_id");
-        const char *email = cs_rec_str(p, "email");
-        const char *at = email ? strrchr(email, '@') : NULL;
-        if (!at || !at[1] || cs_speakers_free_mail(at + 1) ||
-            !((aff && strcmp(aff, "Internal") == 0) || (user && *user)))
-            continue;
-        if (!out && !(out = json_array()))
-            return NULL;
-        json_array_append_new(out, json_string(at + 1));
-    }
-    return out;
-}
-
 void cs_speakers_free(cs_speakers_t *sp)
 {
     json_decref(sp->staff);
@@ -114,7 +78,7 @@ void cs_speakers_resolve(const json_t *call, cs_speakers_t *sp)
 {
     memset(sp, 0, sizeof *sp);
     sp->call = call;
-    sp->staff = s_staff_domains(call);
+    sp->staff = cs_vendor_domains_of(call); /* NULL when memory runs out: nothing inferred */
     const json_t *domains = json_object_get(call, "vendor_domains");
     bool vendor_party = false, customer_party = false;
     const json_t *parts = json_object_get(call, "participants");

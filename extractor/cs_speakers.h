@@ -29,9 +29,6 @@
 
 typedef enum { CS_SIDE_UNPLACED, CS_SIDE_VENDOR, CS_SIDE_CUSTOMER } cs_side_t;
 
-/* The participants read for the staff's domains. */
-#define CS_SPEAKERS_MAX_PARTIES 256
-
 typedef struct {
     json_t *staff;               /* e-mail domains of the call's own staff, owned; NULL when none */
     bool unplaced_are_customers; /* the call-level rule for unplaced speakers */
@@ -46,9 +43,6 @@ void cs_speakers_resolve(const json_t *call, cs_speakers_t *sp);
 
 /* Free what *sp owns. */
 void cs_speakers_free(cs_speakers_t *sp);
-
-/* Whether `domain` is a free-mail domain (gmail.com, outlook.com...), ignoring case. */
-bool cs_speakers_free_mail(const char *domain);
 
 /* Whether utterance `utt` (an element of the call's transcript) is a customer's words. */
 bool cs_speakers_is_customer(const cs_speakers_t *sp, const json_t *utt);
