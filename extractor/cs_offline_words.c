@@ -141,7 +141,7 @@ const char *const cs_offline_words_request_lead[] = {
     "thing", "things", "one", "more", "another", "other", "too", "very", "much", "what", "how",
     "about", "wondering", "wonder", "curious", "whether", "plans", "plan", "planning", "missing",
     "lack", "lacks", "lacking", "really", "still", "for", "whats", "chance", "single", "most",
-    "why", "stuck", "theyre",
+    "why", "stuck", "theyre", "with",
     NULL};
 /* Words a bug title does not start with. */
 const char *const cs_offline_words_bug_lead[] = {
@@ -155,7 +155,8 @@ const char *const cs_offline_words_bug_lead[] = {
 /* A title stops before these (once it has two words). */
 const char *const cs_offline_words_title_stop[] = {
     "because", "since", "so", "but", "cause", "otherwise", "unless", "although", "though", "which",
-    "cuz", "would", "could", "will", "should", "might", "wouldnt", NULL};
+    "cuz", "would", "could", "will", "should", "might", "wouldnt", "when", "whenever", "while",
+    NULL};
 /* Nor does a title end with these. */
 const char *const cs_offline_words_title_tail[] = {
     "a", "an", "the", "to", "of", "for", "with", "and", "or", "in", "on", "at", "by", "from",
