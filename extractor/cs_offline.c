@@ -45,6 +45,9 @@
 /* The vendor's reply to a customer's sentence is read up to this many sentences. */
 #define REPLY_SENTENCES 4
 
+/* Talk of leaving makes the problems named in the same turn or the next few turns reasons. */
+#define CHURN_TURNS 3
+
 /* How sure the extractor is that a customer's sentence is a request, by what made it one. */
 #define CONF_GAP_ANSWER  0.85 /* a question the rep answered "not yet", "roadmap"... */
 #define CONF_RESTATED    0.80 /* the customer agreed to the rep's restatement */
@@ -252,6 +255,23 @@ static bool s_acknowledged(const sentences_t *all, size_t i)
     return false;
 }
 
+/* Is the customer talking about leaving in the turn of sentence i, or in their turn just
+   before it? Then the problems they name are the reasons, and requests. */
+static bool s_churn_near(const sentences_t *all, size_t i)
+{
+    size_t from = i, turns = 0;
+    while (from > 0 && turns < CHURN_TURNS) {
+        if (!s_same_turn(&all->s[from - 1], &all->s[from]))
+            turns++;
+        if (turns < CHURN_TURNS)
+            from--;
+    }
+    for (size_t k = from; k < all->count && (k <= i || s_same_turn(&all->s[k], &all->s[i])); k++)
+        if (all->s[k].customer && cs_offline_dialogue_churn(&all->s[k].tok))
+            return true;
+    return false;
+}
+
 /* Whether a customer sentence is a request, and how sure (0: it is not): see cs_offline.h
    for the rules. *need_only tells whether only the need-as-a-problem rule made it one. */
 static double s_request_confidence(const cs_offline_t *self, const sentences_t *all, size_t i,
@@ -290,7 +310,13 @@ static double s_request_confidence(const cs_offline_t *self, const sentences_t *
         c = CONF_MODEL + (margin > 0.2 ? 0.2 : margin);
     else if (cs_offline_dialogue_need(t) && !setup) {
         *need_only = true;
-        return answer == CS_ANSWER_GAP || s_acknowledged(all, i) ? CONF_NEED_NOTED : CONF_NEED;
+        return answer == CS_ANSWER_GAP || s_acknowledged(all, i) || s_churn_near(all, i)
+                   ? CONF_NEED_NOTED
+                   : CONF_NEED;
+    } else if (!setup && cs_offline_dialogue_problem(t) &&
+               (answer == CS_ANSWER_GAP || s_churn_near(all, i))) {
+        *need_only = true;
+        return CONF_NEED_NOTED;
     }
     if (c > 0 && already)
         return 0;
@@ -306,7 +332,9 @@ static void s_restatements(sentences_t *all)
     for (size_t k = 0; k < all->count; k++) {
         sentence_t *v = &all->s[k];
         size_t object;
-        if (!v->vendor || !cs_offline_dialogue_restatement(&v->tok, &object) ||
+        if (!v->vendor ||
+            !cs_offline_dialogue_restatement(&v->tok, v->text + v->start, v->end - v->start,
+                                             &object) ||
             cs_offline_dialogue_negative(&v->tok))
             continue;
         size_t j = k + 1;

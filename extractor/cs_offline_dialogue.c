@@ -33,6 +33,23 @@ static const char *const s_gap[] = {
     "comes up a lot", "heard that before", "see what the team", "how urgent", "how important",
     "how soon", "how big a deal", "how critical", "how much of a priority", NULL};
 
+/* A customer's words of a problem, beyond the explicit needs: pain, blame, inability. */
+static const char *const s_problem[] = {
+    "cant", "cannot", "unable", "no way", "hard to", "have to", "has to", "had to",
+    "struggl*", "painful", "pain", "waste*", "wasting", "frustrat*", "manually", "manual",
+    "tedious", "annoy*", "difficult", "cumbersome", "clunky", "confus*", "headache*",
+    "nightmare", "mess", "messy", "spreadsheet*", "workaround*", "complain*", "lose", "losing",
+    "lost", "miss", "missing", "missed", "slow", "too long", "too many", "every time",
+    "each time", "again and again", "by hand", NULL};
+
+/* A customer saying they may leave. */
+static const char *const s_churn[] = {
+    "not renew", "wont renew", "not going to renew", "might not renew", "may not renew",
+    "reconsider*", "other tools", "other options", "alternatives", "competitor*", "switch*",
+    "moving to", "move to", "leaving", "leave you", "cancel*", "looking elsewhere",
+    "looking around", "in a review", "under review", "vendor review", "shopping around",
+    "why we are paying", "why were paying", NULL};
+
 /* A rep acknowledging a problem the customer describes. */
 static const char *const s_ack[] = {
     "useful to know", "good to know", "shouldnt happen", "should not happen", "i hear you",
@@ -66,13 +83,26 @@ static const char *const s_restate[] = {
     "^ if i understand correctly youd want", "^ just so i understand you want",
     "^ what youd want is", "^ what you want is", "^ what you need is", NULL};
 
+/* A rep asking back, anywhere in a question ("Just so I've got it, you'd want an export of
+   every tag?"); the object follows the phrase. */
+static const char *const s_restate_asked[] = {
+    "you want", "youd want", "you would want", "you need", "youd need", "you would need",
+    "youd like", "you would like", "youre looking for", "you are looking for", "youre after",
+    "you are after", "youre asking for", "you are asking for", "youd prefer", "you would prefer",
+    "youre hoping for", "you are hoping for", "what youre after is", "what you want is",
+    "what you need is", "you mean", NULL};
+
 /* A customer's reply that agrees. */
 static const char *const s_agree[] = {
     "^ yes", "^ yeah", "^ yep", "^ yup", "^ exactly", "^ right", "^ correct", "^ absolutely",
     "^ definitely", "^ precisely", "^ totally", "^ thats it", "^ thats right",
     "^ thats exactly", "^ that would be", "^ thatd be", "^ oh yes", "^ oh yeah", "^ uh yes",
     "^ um yes", "^ uh yeah", "^ um yeah", "^ mm yes", "^ mhm", "^ hundred percent",
-    "^ 000 percent", NULL};
+    "^ 000 percent", "^ spot on", "^ bingo", "^ you got it", "^ thats the one", "^ yes please",
+    "^ that is it", "^ that is right", "^ that is exactly", "^ pretty much", "^ more or less",
+    "^ basically yes", "^ basically yeah", "^ for sure", "^ i mean yes", "^ i mean yeah",
+    "^ well yes", "^ well yeah", "^ ok yes", "^ okay yes", "^ that would", "^ thatd",
+    "^ wed love", "^ we would love", NULL};
 
 /* A problem the product could solve, said without asking for anything. */
 static const char *const s_need[] = {
@@ -109,7 +139,7 @@ static const char *const s_negative[] = {
     "set up a meeting", "book a meeting", "follow up call", "next meeting", "loop in",
     "^ let me", "^ lets", "^ let us", "^ so let me", "^ so lets", "send me", "send us",
     "send over", "send it over", "share it with", "next steps", "get back to you", "run it by",
-    "approval", "make a decision",
+    "approval", "make a decision", "want to make sure", "wanted to make sure", "just to make sure",
     "kids", "weekend", "vacation", "holiday*", "weather", "the game", "coffee", "lunch",
     "traffic", "fingers crossed", "how are you", "good to see", "nice to meet", "long week",
     "busy week", "will love that", "will like that", "getting better", "^ that would be great",
@@ -147,6 +177,16 @@ bool cs_offline_dialogue_ack(const cs_offline_tokens_t *t)
     return cs_offline_has_any(t, s_ack);
 }
 
+bool cs_offline_dialogue_problem(const cs_offline_tokens_t *t)
+{
+    return cs_offline_has_any(t, s_problem);
+}
+
+bool cs_offline_dialogue_churn(const cs_offline_tokens_t *t)
+{
+    return cs_offline_has_any(t, s_churn);
+}
+
 bool cs_offline_dialogue_settled(const cs_offline_tokens_t *t)
 {
     return cs_offline_has_any(t, s_settled);
@@ -157,17 +197,35 @@ bool cs_offline_dialogue_already(const cs_offline_tokens_t *t)
     return cs_offline_has_any(t, s_already);
 }
 
-bool cs_offline_dialogue_restatement(const cs_offline_tokens_t *t, size_t *object)
+/* The number of words of a phrase, without its "^ " anchor. */
+static size_t s_phrase_words(const char *phrase)
 {
-    for (const char *const *p = s_restate; *p; p++) {
-        if (!cs_offline_has_phrase(t, *p))
-            continue;
-        size_t words = 0; /* the phrase's words, without the anchor */
-        for (const char *c = *p + 2; *c; c++)
-            words += *c == ' ';
-        *object = words + 1;
-        return *object < t->count;
-    }
+    size_t words = 1;
+    for (const char *c = phrase[0] == '^' ? phrase + 2 : phrase; *c; c++)
+        words += *c == ' ';
+    return words;
+}
+
+bool cs_offline_dialogue_restatement(const cs_offline_tokens_t *t, const char *text, size_t n,
+                                     size_t *object)
+{
+    for (const char *const *p = s_restate; *p; p++)
+        if (cs_offline_has_phrase(t, *p)) {
+            *object = s_phrase_words(*p);
+            return *object < t->count;
+        }
+    if (!cs_offline_dialogue_question(t, text, n))
+        return false;
+    /* "do you want...?", "would you like...?" offer or ask; they restate nothing */
+    static const char *const asking[] = {"do",  "does",  "did",    "would", "will",
+                                         "can", "could", "should", NULL};
+    for (size_t i = 0; i < t->count; i++)
+        for (const char *const *p = s_restate_asked; *p; p++)
+            if (!(i > 0 && cs_offline_token_in(t, i - 1, asking)) &&
+                cs_offline_phrase_at(t, i, *p)) {
+                *object = i + s_phrase_words(*p);
+                return *object < t->count;
+            }
     return false;
 }
 

@@ -49,15 +49,26 @@ bool cs_offline_dialogue_settled(const cs_offline_tokens_t *t);
 /* Does this vendor sentence say the thing exists already? */
 bool cs_offline_dialogue_already(const cs_offline_tokens_t *t);
 
-/* Is this vendor sentence a restatement of what the customer wants? On true, *object is the
-   index of the first token after the restating phrase ("so you'd want | public links"). */
-bool cs_offline_dialogue_restatement(const cs_offline_tokens_t *t, size_t *object);
+/* Is this vendor sentence text[0..n) (tokens t) a restatement of what the customer wants: it
+   opens like one ("So you'd want...", "Sounds like you need..."), or it is a question with a
+   second-person want in it ("Just so I've got it, you'd like an export of every tag?")? On
+   true, *object is the index of the first token after the restating phrase. */
+bool cs_offline_dialogue_restatement(const cs_offline_tokens_t *t, const char *text, size_t n,
+                                     size_t *object);
 
 /* Does this customer sentence open by agreeing? */
 bool cs_offline_dialogue_agreement(const cs_offline_tokens_t *t);
 
 /* Is this customer sentence a need stated as a problem? */
 bool cs_offline_dialogue_need(const cs_offline_tokens_t *t);
+
+/* Does this customer sentence name a problem in the broad sense (pain, blame, inability: "we
+   can't", "by hand", "we keep missing")? A need only when the rep answers with a gap, or when
+   the customer is talking about leaving. */
+bool cs_offline_dialogue_problem(const cs_offline_tokens_t *t);
+
+/* Does this customer sentence talk about leaving ("might not renew", "other tools")? */
+bool cs_offline_dialogue_churn(const cs_offline_tokens_t *t);
 
 /* Is this customer sentence sales process, logistics or small talk (never a request)? */
 bool cs_offline_dialogue_negative(const cs_offline_tokens_t *t);

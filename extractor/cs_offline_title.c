@@ -93,6 +93,18 @@ static bool s_clause_asks(const word_t *words, size_t nw, size_t first)
     return asks;
 }
 
+/* Does words[i] start a "so" clause ("..., so we can", "so that", "so the team")? A "so"
+   before an adjective ("so slow") ends nothing. */
+static bool s_so_clause(const word_t *words, size_t nw, size_t i)
+{
+    static const char *const subjects[] = {"we",      "i",        "you",    "they",   "it",
+                                           "that",    "the",      "our",    "my",     "their",
+                                           "people",  "everyone", "nobody", "agents", "customers",
+                                           "someone", "he",       "she",    "there",  NULL};
+    return words[i].tok.count == 1 && strcmp(words[i].tok.tok[0], "so") == 0 && i + 1 < nw &&
+           words[i + 1].tok.count >= 1 && cs_offline_token_in(&words[i + 1].tok, 0, subjects);
+}
+
 /* Pick the title's words from words[first]: the lead skipped (words with no letters, or a
    single token in `lead`), up to a clause boundary or MAX_TITLE_WORDS, filler left out,
    trailing function words dropped. The indices go to pick[] (*npick of them); returns the
@@ -110,7 +122,8 @@ static size_t s_pick_clause(const word_t *words, size_t nw, size_t first, const 
         const word_t *w = &words[i];
         size_t len;
         if (*npick >= 2 && w->tok.count == 1 &&
-            cs_offline_token_in(&w->tok, 0, cs_offline_words_title_stop))
+            (cs_offline_token_in(&w->tok, 0, cs_offline_words_title_stop) ||
+             s_so_clause(words, nw, i)))
             break;
         if (*npick > 0 && (w->p[0] == '(' || w->p[0] == '-'))
             break;

@@ -28,7 +28,17 @@ const char *const cs_offline_words_explicit_request[] = {
     "^ any chance", "most useful thing", "would be huge", "would be a game changer",
     "would help a lot", "would be really useful", "would be so useful", "would make our life",
     "would make our lives", "would save us", "if you had", "if you guys had", "if it had",
-    "ideally", "id need", "wed need", NULL};
+    "ideally", "id need", "wed need", "wed really want", "we would really like",
+    "we would really want", "itd be great", "itd be nice", "itd be helpful", "itd be useful",
+    "itd help", "it would help", "would help us", "would really help", "would be amazing",
+    "would be ideal", "would be perfect", "if only", "were hoping for", "we are hoping for",
+    "hoping you could", "hoping you guys", "any way you could", "is that something you",
+    "wishlist", "wish list", "top of our list", "biggest ask", "our ask", "the ask is",
+    "were looking for", "we are looking for", "needs to be able", "has to be able",
+    "have to be able", "must be able", "i want", "we want", "could really use", "could use a",
+    "could use an", "wed pay for", "happy to pay", "we miss", "were missing", "we are missing",
+    "doesnt let us", "does not let us", "no option to", "no easy way", "there isnt a way",
+    "there is not a way", NULL};
 
 /* Sales-process talk that is no product request, whatever the model says: the customer's own
    next steps, time, money and paperwork. */
@@ -154,7 +164,7 @@ const char *const cs_offline_words_bug_lead[] = {
     "big", "major", "small", "minor", "annoying", "weird", "strange", "still", NULL};
 /* A title stops before these (once it has two words). */
 const char *const cs_offline_words_title_stop[] = {
-    "because", "since", "so", "but", "cause", "otherwise", "unless", "although", "though", "which",
+    "because", "since", "but", "cause", "otherwise", "unless", "although", "though", "which",
     "cuz", "would", "could", "will", "should", "might", "wouldnt", "when", "whenever", "while",
     NULL};
 /* Nor does a title end with these. */

@@ -324,3 +324,61 @@ Test(dialogue, bug_lead_in_hands_over_to_the_next_sentence)
               json_dumps(ins, 0));
     json_decref(ins);
 }
+
+/* A restatement asked anywhere in a question counts; an offer ("do you want me to...?")
+   restates nothing. */
+Test(dialogue, restatement_in_a_question_counts_an_offer_does_not)
+{
+    turn_t asked[] = {
+        {'v', "Okay, just so I've got it, you'd like an export of every tag each month?"},
+        {'c', "Spot on, that's what finance keeps asking me for."},
+    };
+    json_t *ins = s_extract(asked, 2);
+    json_t *req = s_request_quoting(ins, "Spot on");
+    cr_assert_not_null(req, "%s", json_dumps(ins, 0));
+    cr_assert_str_eq(cs_rec_str(req, "title"), "Export of every tag each month");
+    json_decref(ins);
+
+    turn_t offer[] = {
+        {'v', "Do you want me to walk you through the reporting screen?"},
+        {'c', "Yes please."},
+    };
+    ins = s_extract(offer, 2);
+    cr_assert_eq(json_array_size(s_requests(ins)), 0, "%s", json_dumps(ins, 0));
+    json_decref(ins);
+}
+
+/* A problem the rep answers with a gap is a request; so is one named while the customer
+   talks about leaving. The same problem with neither stays below the threshold. */
+Test(dialogue, problem_answered_with_a_gap_or_said_while_leaving_is_a_request)
+{
+    turn_t gap[] = {
+        {'c', "Our agents copy every order number by hand into the billing tool."},
+        {'v', "Yeah, that's not something we do today, I'll put it on the list."},
+    };
+    json_t *ins = s_extract(gap, 2);
+    json_t *req = s_request_quoting(ins, "by hand");
+    cr_assert_not_null(req, "%s", json_dumps(ins, 0));
+    cr_assert_geq(s_confidence(req), CONFIDENT);
+    json_decref(ins);
+
+    turn_t leaving[] = {
+        {'c', "Honestly, we might not renew."},
+        {'c', "The reports are so slow that my managers gave up on them."},
+        {'v', "Okay."},
+    };
+    ins = s_extract(leaving, 3);
+    req = s_request_quoting(ins, "so slow");
+    cr_assert_not_null(req, "%s", json_dumps(ins, 0));
+    cr_assert_geq(s_confidence(req), CONFIDENT);
+    json_decref(ins);
+
+    turn_t neither[] = {
+        {'c', "The reports are so slow that my managers gave up on them."},
+        {'v', "Okay."},
+    };
+    ins = s_extract(neither, 2);
+    req = s_request_quoting(ins, "so slow");
+    cr_assert(!req || s_confidence(req) < CONFIDENT, "%s", json_dumps(ins, 0));
+    json_decref(ins);
+}
