@@ -45,6 +45,10 @@
 /* The vendor's reply to a customer's sentence is read up to this many sentences. */
 #define REPLY_SENTENCES 4
 
+/* A sentence the rep answers with a gap is an ask when it has a word that asks or the
+   model gives it at least this score. */
+#define GAP_MODEL_FLOOR 0.3
+
 /* Talk of leaving makes the problems named in the same turn or the next few turns reasons. */
 #define CHURN_TURNS 3
 
@@ -243,6 +247,18 @@ static cs_offline_answer_t s_answer(const sentences_t *all, size_t i, bool *alre
     return CS_ANSWER_NEUTRAL;
 }
 
+/* Did the vendor's reply to sentence i note it for the product team? */
+static bool s_noted(const sentences_t *all, size_t i)
+{
+    size_t from, to;
+    if (!s_reply(all, i, &from, &to))
+        return false;
+    for (size_t k = from; k < to; k++)
+        if (cs_offline_dialogue_noted(&all->s[k].tok))
+            return true;
+    return false;
+}
+
 /* Did the vendor's reply to sentence i acknowledge a problem? */
 static bool s_acknowledged(const sentences_t *all, size_t i)
 {
@@ -308,7 +324,12 @@ static double s_request_confidence(const cs_offline_t *self, const sentences_t *
         c = setup ? CONF_MODEL : CONF_EXPLICIT;
     else if (model_req && !setup)
         c = CONF_MODEL + (margin > 0.2 ? 0.2 : margin);
-    else if (cs_offline_dialogue_need(t) && !setup) {
+    else if (!setup && s_noted(all, i) &&
+             (s->score[0] >= GAP_MODEL_FLOOR ||
+              cs_offline_has_any(t, cs_offline_words_requestish))) {
+        *need_only = true; /* the rep heard an ask: "I'll pass that on to product" */
+        return CONF_NEED_NOTED;
+    } else if (cs_offline_dialogue_need(t) && !setup) {
         *need_only = true;
         return answer == CS_ANSWER_GAP || s_acknowledged(all, i) || s_churn_near(all, i)
                    ? CONF_NEED_NOTED

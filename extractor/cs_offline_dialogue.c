@@ -23,12 +23,15 @@ static const char *const s_gap[] = {
     "not supported", "isnt possible", "not possible", "cant do that", "cannot do that",
     "doesnt do that", "roadmap", "backlog", "on our list", "on the list", "workaround*",
     "work around", "zapier", "youd need", "you would need", "youd have to", "you would have to",
-    "coming soon", "were working on",
-    "we are working on", "planned", "in the works", "feature request", "product team",
-    "our product", "product manager", "product folks", "product hears", "pass that on",
-    "pass it on", "pass that along", "pass that to", "take that back", "take it back",
-    "add your vote", "log it", "log that", "noting that", "note that down", "noted",
-    "write it up", "your use case", "cant promise", "can not promise", "unfortunately",
+    "coming soon", "were working on", "we are working on", "planned", "in the works",
+    "unfortunately", NULL};
+
+/* A rep noting what the customer said as a request for the product team. */
+static const char *const s_noted[] = {
+    "feature request", "product team", "our product", "product manager", "product folks",
+    "product hears", "pass that on", "pass it on", "pass that along", "pass that to",
+    "take that back", "take it back", "add your vote", "log it", "log that", "noting that",
+    "note that down", "noted", "write it up", "your use case", "cant promise", "can not promise",
     "great idea", "good idea", "good suggestion", "great suggestion", "come up before",
     "comes up a lot", "heard that before", "see what the team", "how urgent", "how important",
     "how soon", "how big a deal", "how critical", "how much of a priority", NULL};
@@ -169,7 +172,12 @@ bool cs_offline_dialogue_question(const cs_offline_tokens_t *t, const char *text
 
 bool cs_offline_dialogue_gap(const cs_offline_tokens_t *t)
 {
-    return cs_offline_has_any(t, s_gap);
+    return cs_offline_has_any(t, s_gap) || cs_offline_has_any(t, s_noted);
+}
+
+bool cs_offline_dialogue_noted(const cs_offline_tokens_t *t)
+{
+    return cs_offline_has_any(t, s_noted);
 }
 
 bool cs_offline_dialogue_ack(const cs_offline_tokens_t *t)

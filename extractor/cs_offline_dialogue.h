@@ -46,6 +46,10 @@ bool cs_offline_dialogue_ack(const cs_offline_tokens_t *t);
 /* Does this vendor sentence settle a question (yes, no, "you can...")? */
 bool cs_offline_dialogue_settled(const cs_offline_tokens_t *t);
 
+/* Does this vendor sentence note what was said as a request ("I'll pass that on to product",
+   "how urgent is that?")? A gap of this kind follows an ask even when it was no question. */
+bool cs_offline_dialogue_noted(const cs_offline_tokens_t *t);
+
 /* Does this vendor sentence say the thing exists already? */
 bool cs_offline_dialogue_already(const cs_offline_tokens_t *t);
 
