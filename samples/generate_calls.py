@@ -9,8 +9,8 @@ The development set is samples/calls.jsonl, samples/truth.json and samples/READM
 held-out set is samples/heldout/calls.jsonl and samples/heldout/truth.json, built from its own
 phrasings (gen/heldout_phrasings.py) and checked to share no sentence of four words or more
 with the development set; the test set is samples/test/, built the same way from
-gen/test_phrasings.py and checked against both other sets. Standard library only and deterministic (fixed seeds, no clock):
-running it twice gives the same bytes.
+gen/test_phrasings.py and checked against both other sets. Standard library only and
+deterministic (fixed seeds, no clock): running it twice gives the same bytes.
 """
 
 import argparse

@@ -67,10 +67,10 @@ disjoint from the development one (`gen/requests.py`, `gen/patterns.py`, `gen/sm
 when changing the extractor.
 {heldout_text}
 
-`test/` is for reporting figures only, on a set nobody has tuned against: built from `gen/test_phrasings.py`, a third pool disjoint from both others, arranged with a
-third seed, with the canonical requests and a few of its own (its `NEW_REQUESTS`, in its
-`truth.json`). Never tune on it, never read its phrasings or sentences; report only its
-aggregate figures.
+`test/` is for reporting figures only, on a set nobody has tuned against: built from
+`gen/test_phrasings.py`, a third pool disjoint from both others, arranged with a third seed,
+with the canonical requests and a few of its own (its `NEW_REQUESTS`, in its `truth.json`).
+Never tune on it, never read its phrasings or sentences; report only its aggregate figures.
 {test_text}
 
 The generator is split by concern: `gen/people.py` (Helpdeskly staff, customers and their
