@@ -1,5 +1,6 @@
 """Puts the whole sample together: every call of plan.CALLS, in date order, with its truth."""
 
+import importlib
 import random
 
 from . import episodes, gong, people, plan, requests, sales
@@ -109,9 +110,14 @@ def internal_call(rng, ids):
                 context=None, truth=truth, internal=True)
 
 
-# Seeds of the pattern calls' arrangement: the development set's additions and the held-out set.
+# Seeds of the pattern calls' arrangement: the development set's additions, the held-out set
+# and the test set.
 DEV_PATTERN_SEED = 1013
 HELDOUT_SEED = 7919
+TEST_SEED = 2741
+
+# The sets built from a pool alone: set name -> (the pool's module in gen/, its seed).
+POOL_SETS = {"heldout": ("heldout_phrasings", HELDOUT_SEED), "test": ("test_phrasings", TEST_SEED)}
 
 
 def record_of(call_id, spec, scheduled, started, rng):
@@ -122,27 +128,34 @@ def record_of(call_id, spec, scheduled, started, rng):
         context=spec["context"], language=spec.get("language", "eng"), scope=spec.get("scope"))
 
 
-def canonical_requests():
-    return {k: {"theme": v["theme"], "title": v["title"], "terms": v["terms"]}
-            for k, v in requests.REQUESTS.items()}
+def canonical_requests(pool=None):
+    """requests.py's canonical requests, and the pool's own NEW_REQUESTS if it has any."""
+    out = {k: {"theme": v["theme"], "title": v["title"], "terms": v["terms"]}
+           for k, v in requests.REQUESTS.items()}
+    for key, (theme, title, terms) in getattr(pool, "NEW_REQUESTS", {}).items():
+        if key in out:
+            raise SystemExit(f"{key}: a new request of the pool is already canonical")
+        out[key] = {"theme": theme, "title": title, "terms": terms}
+    return out
 
 
 def build_all(rng, which="dev"):
     """Returns (calls, truth) of a set: "dev" (the forty planned calls of plan.CALLS in October,
-    then patterns.py's calls in November) or "heldout" (heldout_phrasings.py's calls in
-    November, arranged with another seed)."""
-    if which == "heldout":
-        from . import heldout_phrasings
-        hrng = random.Random(HELDOUT_SEED)
+    then patterns.py's calls in November), "heldout" (heldout_phrasings.py's calls in November,
+    arranged with another seed) or "test" (test_phrasings.py's, with a third seed)."""
+    if which in POOL_SETS:
+        module, seed = POOL_SETS[which]
+        pool = importlib.import_module("." + module, __package__)
+        hrng = random.Random(seed)
         ids = gong.Ids(hrng)
-        specs = episodes.build(hrng, ids, heldout_phrasings)
+        specs = episodes.build(hrng, ids, pool)
         slots = gong.october_slots(hrng, len(specs), month=11)
         calls, truth_calls = [], {}
         for spec, (scheduled, started) in zip(specs, slots):
             call_id = ids.make(19)
             calls.append(record_of(call_id, spec, scheduled, started, hrng))
             truth_calls[call_id] = spec["truth"]
-        return calls, {"requests": canonical_requests(), "calls": truth_calls}
+        return calls, {"requests": canonical_requests(pool), "calls": truth_calls}
     calls, truth = build_planned(rng)
     from . import patterns
     prng = random.Random(DEV_PATTERN_SEED)

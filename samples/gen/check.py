@@ -132,14 +132,16 @@ def verify(calls, truth):
             fail(f"{key}: its own title is not good by its terms")
 
 
-def disjoint(dev_calls, heldout_calls):
-    """The held-out set shares no sentence of four words or more with the development set."""
+def disjoint(reference_calls, calls, what="held-out", reference="development", show=True):
+    """A set shares no sentence of four words or more with a reference set. show=False names
+    only how many are shared, for a reference whose words must not be read (the held-out set)."""
     def sentences(calls):
         return {s["text"] for c in calls for m in c["transcript"]["transcript"]
                 for s in m["sentences"] if len(s["text"].split()) >= 4}
-    shared = sentences(dev_calls) & sentences(heldout_calls)
+    shared = sentences(reference_calls) & sentences(calls)
     if shared:
-        fail(f"held-out sentences also in the development set: {sorted(shared)[:5]}")
+        detail = f": {sorted(shared)[:5]}" if show else ""
+        fail(f"{len(shared)} {what} sentences also in the {reference} set{detail}")
 
 
 def stats(calls, truth, size_bytes):

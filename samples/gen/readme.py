@@ -1,7 +1,17 @@
 """Renders samples/README.md from the counts check.stats() made, so the two never disagree."""
 
 
-def render(s, truth, heldout=None):
+def set_line(name, h):
+    """One sentence of a pool set's counts, as counts.json holds them."""
+    return (f"\nThe {name} set as last generated: {h['calls']} calls "
+            f"({h['internal_calls']} internal meetings, "
+            f"{sum(n for k, n in h['languages'].items() if k != 'en')} not in English),\n"
+            f"{h['mentions']} request mentions of {h['distinct_requests']} requests, "
+            f"{sum(h['negative_patterns'].values())} planted negatives, "
+            f"{h['bytes']:,} bytes.")
+
+
+def render(s, truth, heldout=None, test=None):
     titles = truth["requests"]
     rows = "\n".join(
         f"| `{key}` | {titles[key]['title']} | {titles[key]['theme']} | {n} |"
@@ -10,15 +20,13 @@ def render(s, truth, heldout=None):
     pattern_rows = "\n".join(f"| `{k}` | {n} |" for k, n in s["request_patterns"].items())
     negative_rows = "\n".join(f"| `{k}` | {n} |" for k, n in s["negative_patterns"].items())
     if heldout:
-        h = heldout
-        heldout_text = (f"\nThe held-out set as last generated: {h['calls']} calls "
-                        f"({h['internal_calls']} internal meetings, "
-                        f"{sum(n for k, n in h['languages'].items() if k != 'en')} not in English),\n"
-                        f"{h['mentions']} request mentions of {h['distinct_requests']} requests, "
-                        f"{sum(h['negative_patterns'].values())} planted negatives, "
-                        f"{h['bytes']:,} bytes.")
+        heldout_text = set_line("held-out", heldout)
     else:
         heldout_text = "\nThe held-out set has not been generated in this checkout."
+    if test:
+        test_text = set_line("test", test)
+    else:
+        test_text = "\nThe test set has not been generated in this checkout."
     return f"""# Sample calls
 
 Fictional sales and success calls between **Helpdeskly** (a made-up shared-inbox and help-desk
@@ -32,12 +40,14 @@ in here is invented; the `.example` domains do not exist.
 | `calls.jsonl` | The replay file: one Gong call per line, as `/v2/calls/extensive` returns it (`metaData`, `parties`, `context` on two calls) plus `transcript`, the call's element of `/v2/calls/transcript`'s `callTranscripts` (DESIGN.md section 2, "the replay file"). |
 | `truth.json` | What a perfect pipeline finds: the canonical requests, and per call id its customer, the requests voiced (with the exact sentence), the bugs reported, and whether it is private or internal. |
 | `heldout/` | The held-out set (`calls.jsonl`, `truth.json`, `counts.json`): same customers and patterns, other words. |
+| `test/` | The test set (the same three files): same customers and patterns, words of its own, and a few requests of its own. |
 | `generate_calls.py`, `gen/` | The generator. |
 
 ## Generating
 
     python3 samples/generate_calls.py                 # the development set: calls.jsonl, truth.json, README.md
     python3 samples/generate_calls.py --set heldout   # the held-out set: heldout/
+    python3 samples/generate_calls.py --set test      # the test set: test/
 
 Python 3 standard library only, deterministic (fixed seeds, no clock): the same run gives the
 same bytes. It writes the files, then reads them back and checks that every line parses, call
@@ -46,9 +56,10 @@ speakers, sentence times increase, every truth request and bug sentence is said 
 in its call (External, or Unknown as the customer side), every restatement context by
 Helpdeskly, every negative is in its call, internal meetings have no customer voice and no
 requests, and every canonical title is good by its own terms. The held-out run also checks that
-no sentence of four words or more is in the development set too.
+no sentence of four words or more is in the development set too; the test run, that none is in
+the development set or the held-out set (naming only how many for the held-out set).
 
-**Two sets.** `calls.jsonl` is the development set: the demo replays it, and the offline
+**Three sets.** `calls.jsonl` is the development set: the demo replays it, and the offline
 extractor is tuned on it. `heldout/` is for measuring only: built from
 `gen/heldout_phrasings.py`, whose phrasings (requests, questions, negatives, filler) are a pool
 disjoint from the development one (`gen/requests.py`, `gen/patterns.py`, `gen/smalltalk.py`,
@@ -56,15 +67,21 @@ disjoint from the development one (`gen/requests.py`, `gen/patterns.py`, `gen/sm
 when changing the extractor.
 {heldout_text}
 
+`test/` is for reporting figures only, on a set nobody has tuned against: built from
+`gen/test_phrasings.py`, a third pool disjoint from both others, arranged with a third seed,
+with the canonical requests and a few of its own (its `NEW_REQUESTS`, in its `truth.json`).
+Never tune on it, never read its phrasings or sentences; report only its aggregate figures.
+{test_text}
+
 The generator is split by concern: `gen/people.py` (Helpdeskly staff, customers and their
 contacts), `gen/requests.py` (the canonical requests, several wordings each, and the bugs),
 `gen/smalltalk.py` and `gen/sales.py` (greetings, small talk, demo lines, roadmap pitches, pricing,
 renewal, the internal and private calls), `gen/longcall.py` (planning talk for the long call),
 `gen/plan.py` (which call carries which requests and bugs), `gen/build.py` and `gen/assemble.py`
 (conversations and calls), `gen/patterns.py` (the development set's pattern calls, built by
-`gen/episodes.py`), `gen/heldout_phrasings.py` (the held-out set), `gen/gong.py` (Gong's JSON
-shapes and timings), `gen/check.py` (checks, counts and the good-title rule), `gen/readme.py`
-(this file).
+`gen/episodes.py`), `gen/heldout_phrasings.py` (the held-out set), `gen/test_phrasings.py` (the
+test set), `gen/gong.py` (Gong's JSON shapes and timings), `gen/check.py` (checks, counts and the
+good-title rule), `gen/readme.py` (this file).
 
 ## What is in it
 

@@ -2,8 +2,9 @@
 """Precision of the feature report's top rows on the sample calls: are the top 10 and top 20
 rows real feature requests, and do the top 10 carry good titles?
 
-    python3 scripts/quality/quality_report.py [--bin build/bin] [--set dev|heldout] [--verbose]
-    python3 scripts/quality/quality_report.py --report REPORT.json [--set dev|heldout]
+    python3 scripts/quality/quality_report.py [--bin build/bin] [--set dev|heldout|test]
+        [--verbose]
+    python3 scripts/quality/quality_report.py --report REPORT.json [--set dev|heldout|test]
 
 Two modes:
 
@@ -134,8 +135,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default=os.path.join(qs.ROOT, "build", "bin"),
                     help="directory of callsift-extractor (default: build/bin)")
-    ap.add_argument("--set", choices=("dev", "heldout"), default="dev",
-                    help="the development set (default) or the held-out set")
+    ap.add_argument("--set", choices=("dev", "heldout", "test"), default="dev",
+                    help="the development set (default), the held-out set or the test set")
     ap.add_argument("--report", help="a `callsift report --format json` output to judge instead "
                                      "of simulating one")
     ap.add_argument("--verbose", action="store_true", help="also list the top 20 rows")

@@ -4,12 +4,13 @@ bugs found, by pattern; planted negatives that came out as requests; title quali
 accuracy; internal meetings (the samples' and the AMI meetings'); calls not in English.
 Part of `make quality`.
 
-    python3 scripts/quality/quality_samples.py [--bin build/bin] [--set dev|heldout] [--verbose]
-        [--transcripts DIR] [--no-ami]
+    python3 scripts/quality/quality_samples.py [--bin build/bin] [--set dev|heldout|test]
+        [--verbose] [--transcripts DIR] [--no-ami]
 
 --set dev (the default) is samples/calls.jsonl with samples/truth.json, the development set the
-extractor is tuned on; --set heldout is samples/heldout/, for measuring only. Each call goes to
-`callsift-extractor --jsonl --provider offline` with the four demo themes of
+extractor is tuned on; --set heldout is samples/heldout/, for measuring only; --set test is
+samples/test/, for reporting figures only (its aggregate tables; --verbose prints its sentences).
+Each call goes to `callsift-extractor --jsonl --provider offline` with the four demo themes of
 scripts/demo/demo.sh (name and description) on its line. Prints Markdown tables on stdout:
 
 * Requests and bugs: precision, recall and F1 over mentions. An extracted request is found
@@ -68,8 +69,9 @@ NEGATIVE_PATTERNS = ["question-yes", "sales-process", "small-talk", "setup", "in
 
 
 def set_paths(which):
+    """The calls and truth of a set: "dev" is samples/, "heldout" and "test" their folders."""
     base = os.path.join(ROOT, "samples") if which == "dev" else os.path.join(ROOT, "samples",
-                                                                              "heldout")
+                                                                              which)
     return os.path.join(base, "calls.jsonl"), os.path.join(base, "truth.json")
 
 
@@ -305,8 +307,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"),
                     help="directory of callsift-extractor (default: build/bin)")
-    ap.add_argument("--set", choices=("dev", "heldout"), default="dev",
-                    help="the development set (default) or the held-out set")
+    ap.add_argument("--set", choices=("dev", "heldout", "test"), default="dev",
+                    help="the development set (default), the held-out set or the test set")
     ap.add_argument("--verbose", action="store_true",
                     help="also list bad titles, other false positives, each AMI meeting")
     ap.add_argument("--transcripts", default=ami_calls.DEFAULT_DIR,
