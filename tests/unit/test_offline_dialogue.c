@@ -382,3 +382,23 @@ Test(dialogue, problem_answered_with_a_gap_or_said_while_leaving_is_a_request)
     cr_assert(!req || s_confidence(req) < CONFIDENT, "%s", json_dumps(ins, 0));
     json_decref(ins);
 }
+
+/* What the rep notes for the product team was an ask, even without request words. */
+Test(dialogue, a_sentence_the_rep_notes_for_product_is_an_ask)
+{
+    turn_t turns[] = {
+        {'c', "Honestly a Teams channel for the night shift could be handy."},
+        {'v', "Good idea, I'll pass that on to our product team."},
+    };
+    json_t *ins = s_extract(turns, 2);
+    json_t *req = s_request_quoting(ins, "Teams channel");
+    cr_assert_not_null(req, "%s", json_dumps(ins, 0));
+    cr_assert_geq(s_confidence(req), CONFIDENT);
+    json_decref(ins);
+
+    turns[1].text = "Nice, glad the night shift likes it.";
+    ins = s_extract(turns, 2);
+    req = s_request_quoting(ins, "Teams channel");
+    cr_assert(!req || s_confidence(req) < CONFIDENT, "%s", json_dumps(ins, 0));
+    json_decref(ins);
+}
