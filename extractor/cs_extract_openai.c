@@ -239,7 +239,9 @@ static int s_extract(void *state, const json_t *call, const json_t *themes, cs_e
     openai_t *st = state;
     cs_speakers_t sp;
     cs_speakers_resolve(call, &sp);
-    if (sp.internal_meeting) {
+    bool internal_meeting = sp.internal_meeting;
+    cs_speakers_free(&sp);
+    if (internal_meeting) {
         s_internal_meeting(call, st->opts->llm.model, st->totals, fn, job);
         return 0;
     }

@@ -644,6 +644,7 @@ int cs_insights_parse(const char *answer, const cs_insights_ctx_t *ctx, json_t *
     if (rc == 0)
         rc = s_build(&p, doc, insights);
     cs_insights_said_free(&p.said);
+    cs_speakers_free(&sp);
     json_decref(bare);
     json_decref(doc);
     if (rc != 0) {

@@ -339,6 +339,7 @@ static char *s_user_message(const cs_prompt_opts_t *opts, const json_t *utteranc
     cs_speakers_resolve(opts->call ? opts->call : bare, &sp);
     for (size_t i = 0; i < json_array_size(utterances); i++)
         s_sb_utterance(&b, &sp, json_array_get(utterances, i));
+    cs_speakers_free(&sp);
     json_decref(bare);
     s_sb_str(&b, CS_PROMPT_CLOSE
              "\n\n"
