@@ -238,6 +238,7 @@ def measure(truth, db):
         "precision": ratio(true_stored, len(db["mentions"])),
         "bug_sentences_stored_as_requests": len(bug_mentions - set(truth_of_mention)),
         "requests_voiced": len({f["key"] for f in found}),
+        "requests_in_truth": len(truth["requests"]),
     }
     result["per_call"] = per_call
     result["missed"] = missed
@@ -357,8 +358,9 @@ def print_report(res, secs):
               res["false_features"]["count"]))
     print()
     print("== Extraction (stored quotes against the truth sentences)")
-    print("recall    %s  (%d of %d truth request mentions found; %d of the 15 requests voiced)"
-          % (fmt(e["recall"]), e["found"], e["truth_mentions"], e["requests_voiced"]))
+    print("recall    %s  (%d of %d truth request mentions found; %d of the %d requests voiced)"
+          % (fmt(e["recall"]), e["found"], e["truth_mentions"], e["requests_voiced"],
+             e["requests_in_truth"]))
     print("precision %s  (%d of %d stored mentions voice a truth request; %d are bug sentences)"
           % (fmt(e["precision"]), e["stored_mentions_matching_truth"], res["stored_mentions"],
              e["bug_sentences_stored_as_requests"]))
