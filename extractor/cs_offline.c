@@ -137,27 +137,12 @@ static void s_sentences_free(sentences_t *all)
     memset(all, 0, sizeof *all);
 }
 
-/* The participant with that speaker_id, or NULL. */
-static const json_t *s_participant(const json_t *call, const char *speaker_id)
-{
-    const json_t *parts = json_object_get(call, "participants");
-    if (!speaker_id || !json_is_array(parts))
-        return NULL;
-    for (size_t i = 0; i < json_array_size(parts); i++) {
-        const json_t *p = json_array_get(parts, i);
-        const char *id = cs_rec_str(p, "speaker_id");
-        if (id && strcmp(id, speaker_id) == 0)
-            return p;
-    }
-    return NULL;
-}
-
 static const char *s_speaker_of(const json_t *call, const json_t *utt)
 {
     const char *name = cs_rec_str(utt, "speaker");
     if (name && *name)
         return name;
-    name = cs_rec_str(s_participant(call, cs_rec_str(utt, "speaker_id")), "name");
+    name = cs_rec_str(cs_speakers_participant(call, cs_rec_str(utt, "speaker_id")), "name");
     if (name && *name)
         return name;
     name = cs_rec_str(utt, "speaker_id");
@@ -247,26 +232,16 @@ static cs_offline_answer_t s_answer(const sentences_t *all, size_t i, bool *alre
     return CS_ANSWER_NEUTRAL;
 }
 
-/* Did the vendor's reply to sentence i note it for the product team? */
-static bool s_noted(const sentences_t *all, size_t i)
+/* Does a sentence of the vendor's reply to sentence i say it (`says` is one of the
+   cs_offline_dialogue predicates)? */
+static bool s_reply_says(const sentences_t *all, size_t i,
+                         bool (*says)(const cs_offline_tokens_t *t))
 {
     size_t from, to;
     if (!s_reply(all, i, &from, &to))
         return false;
     for (size_t k = from; k < to; k++)
-        if (cs_offline_dialogue_noted(&all->s[k].tok))
-            return true;
-    return false;
-}
-
-/* Did the vendor's reply to sentence i acknowledge a problem? */
-static bool s_acknowledged(const sentences_t *all, size_t i)
-{
-    size_t from, to;
-    if (!s_reply(all, i, &from, &to))
-        return false;
-    for (size_t k = from; k < to; k++)
-        if (cs_offline_dialogue_ack(&all->s[k].tok))
+        if (says(&all->s[k].tok))
             return true;
     return false;
 }
@@ -324,14 +299,15 @@ static double s_request_confidence(const cs_offline_t *self, const sentences_t *
         c = setup ? CONF_MODEL : CONF_EXPLICIT;
     else if (model_req && !setup)
         c = CONF_MODEL + (margin > 0.2 ? 0.2 : margin);
-    else if (!setup && s_noted(all, i) &&
+    else if (!setup && s_reply_says(all, i, cs_offline_dialogue_noted) &&
              (s->score[0] >= GAP_MODEL_FLOOR ||
               cs_offline_has_any(t, cs_offline_words_requestish))) {
         *need_only = true; /* the rep heard an ask: "I'll pass that on to product" */
         return CONF_NEED_NOTED;
     } else if (cs_offline_dialogue_need(t) && !setup) {
         *need_only = true;
-        return answer == CS_ANSWER_GAP || s_acknowledged(all, i) || s_churn_near(all, i)
+        return answer == CS_ANSWER_GAP || s_reply_says(all, i, cs_offline_dialogue_ack) ||
+                       s_churn_near(all, i)
                    ? CONF_NEED_NOTED
                    : CONF_NEED;
     } else if (!setup && cs_offline_dialogue_problem(t) &&

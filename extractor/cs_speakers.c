@@ -45,7 +45,7 @@ static cs_side_t s_side_of(const json_t *who, const json_t *domains, const json_
     return CS_SIDE_UNPLACED;
 }
 
-static const json_t *s_participant(const json_t *call, const char *id)
+const json_t *cs_speakers_participant(const json_t *call, const char *id)
 {
     const json_t *parts = json_object_get(call, "participants");
     for (size_t i = 0; id && i < json_array_size(parts); i++) {
@@ -64,7 +64,7 @@ static cs_side_t s_utterance_side(const cs_speakers_t *sp, const json_t *utt)
     cs_side_t own = s_side_of(utt, domains, sp->staff);
     if (own != CS_SIDE_UNPLACED)
         return own;
-    const json_t *p = s_participant(sp->call, cs_rec_str(utt, "speaker_id"));
+    const json_t *p = cs_speakers_participant(sp->call, cs_rec_str(utt, "speaker_id"));
     return p ? s_side_of(p, domains, sp->staff) : CS_SIDE_UNPLACED;
 }
 

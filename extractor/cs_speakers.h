@@ -50,6 +50,9 @@ bool cs_speakers_is_customer(const cs_speakers_t *sp, const json_t *utt);
 /* Whether the utterance is the vendor's (resolved vendor; unplaced speakers are not). */
 bool cs_speakers_is_vendor(const cs_speakers_t *sp, const json_t *utt);
 
+/* The participant of `call` (borrowed) with that speaker_id (may be NULL), or NULL. */
+const json_t *cs_speakers_participant(const json_t *call, const char *id);
+
 /* Whether `email` (may be NULL) is on one of `domains` (a JSON array of strings, may be NULL)
    or a subdomain of one, ignoring case. */
 bool cs_speakers_vendor_email(const char *email, const json_t *domains);
