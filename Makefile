@@ -72,7 +72,10 @@ demo: build
 # Quality of the offline extractor and matcher on public data (../shared/eval): docs/QUALITY.md
 quality: build
 	python3 scripts/quality/quality.py --bin $(BUILD)/bin
-	python3 scripts/quality/quality_samples.py --bin $(BUILD)/bin
+	for set in dev heldout test; do \
+	    python3 scripts/quality/quality_samples.py --bin $(BUILD)/bin --set $$set && \
+	    python3 scripts/quality/quality_report.py --bin $(BUILD)/bin --set $$set || exit 1; \
+	done
 	python3 scripts/quality/quality_matcher.py --bin $(BUILD)/bin
 	scripts/ci/with-pg.sh python3 scripts/quality/quality_pipeline.py --bin $(BUILD)/bin
 
