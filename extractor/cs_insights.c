@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cs_buf.h"
+#include "cs_insights_collect.h"
 #include "cs_insights_quote.h"
 #include "cs_insights_text.h"
 #include "cs_llm.h"
@@ -52,146 +53,6 @@ const char *cs_insights_theme_name(const json_t *themes, const char *name)
         if (s_theme_at(themes, i) && cs_insights_same_name(s_theme_at(themes, i), name) == 1)
             return s_theme_at(themes, i);
     return NULL;
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* Collecting items: one per request, a cap on their number                                   */
-
-typedef struct {
-    json_t *items;     /* the array being built */
-    const char *level; /* "urgency" or "severity" */
-    char *titles[CS_INSIGHTS_MAX_ITEMS];
-    char *quotes[CS_INSIGHTS_MAX_ITEMS];
-} collector_t;
-
-enum { COLLECT_ADDED = 0, COLLECT_REPEAT = 1, COLLECT_FULL = 2, COLLECT_NOMEM = -1 };
-
-static void s_collector_free(collector_t *c)
-{
-    for (size_t i = 0; i < json_array_size(c->items); i++) {
-        free(c->titles[i]);
-        free(c->quotes[i]);
-    }
-    json_decref(c->items);
-    c->items = NULL;
-}
-
-static int s_level_rank(const char *level)
-{
-    return cs_insights_choice(CS_URGENCY_LEVELS, level);
-}
-
-static bool s_same_key(const char *a, const char *b)
-{
-    return a && b && a[0] && strcmp(a, b) == 0;
-}
-
-/* Fold `item` into the earlier item `kept`: the higher level, and what `kept` lacks. */
-static int s_fold_into(json_t *kept, const json_t *item, const char *level)
-{
-    int rc = 0;
-    const char *mine = cs_rec_str(kept, level), *theirs = cs_rec_str(item, level);
-    if (theirs && s_level_rank(theirs) > s_level_rank(mine))
-        rc |= json_object_set_new(kept, level, json_string(theirs));
-    if (!cs_rec_str(kept, "quote") && cs_rec_str(item, "quote")) {
-        rc |= json_object_set(kept, "quote", json_object_get(item, "quote"));
-        json_object_del(kept, "speaker");
-        json_object_del(kept, "context");
-        if (cs_rec_str(item, "speaker"))
-            rc |= json_object_set(kept, "speaker", json_object_get(item, "speaker"));
-        if (cs_rec_str(item, "context"))
-            rc |= json_object_set(kept, "context", json_object_get(item, "context"));
-    }
-    const json_t *confidence = json_object_get(item, "confidence");
-    const json_t *had = json_object_get(kept, "confidence");
-    if (json_is_number(confidence) &&
-        (!json_is_number(had) || json_number_value(confidence) > json_number_value(had)))
-        rc |= json_object_set(kept, "confidence", (json_t *)confidence);
-    if (!cs_rec_str(kept, "description") && cs_rec_str(item, "description"))
-        rc |= json_object_set(kept, "description", json_object_get(item, "description"));
-    return rc ? -1 : 0;
-}
-
-/* Add `item` (an object with a string title; the reference is taken). */
-static int s_collect(collector_t *c, json_t *item)
-{
-    char *title = cs_insights_normalise(cs_rec_str(item, "title"));
-    char *quote =
-        cs_rec_str(item, "quote") ? cs_insights_normalise(cs_rec_str(item, "quote")) : NULL;
-    int rc = COLLECT_ADDED;
-    if (!title || (cs_rec_str(item, "quote") && !quote)) {
-        rc = COLLECT_NOMEM;
-        goto out;
-    }
-    size_t n = json_array_size(c->items);
-    for (size_t i = 0; i < n; i++) {
-        if (!s_same_key(c->titles[i], title) && !s_same_key(c->quotes[i], quote))
-            continue;
-        json_t *kept = json_array_get(c->items, i);
-        bool had_quote = cs_rec_str(kept, "quote") != NULL;
-        if (s_fold_into(kept, item, c->level) != 0) {
-            rc = COLLECT_NOMEM;
-        } else {
-            rc = COLLECT_REPEAT;
-            if (!had_quote && quote) {
-                c->quotes[i] = quote;
-                quote = NULL;
-            }
-        }
-        goto out;
-    }
-    if (n >= CS_INSIGHTS_MAX_ITEMS) {
-        rc = COLLECT_FULL;
-        goto out;
-    }
-    if (json_array_append(c->items, item) != 0) {
-        rc = COLLECT_NOMEM;
-        goto out;
-    }
-    c->titles[n] = title;
-    c->quotes[n] = quote;
-    title = quote = NULL;
-out:
-    free(title);
-    free(quote);
-    json_decref(item);
-    return rc;
-}
-
-/* A list of strings without repeats (normalised) and with a cap. `keys` are owned. */
-typedef struct {
-    json_t *items;
-    char *keys[CS_INSIGHTS_MAX_PAINS];
-} phrases_t;
-
-static void s_phrases_free(phrases_t *p)
-{
-    for (size_t i = 0; i < json_array_size(p->items); i++)
-        free(p->keys[i]);
-    json_decref(p->items);
-    p->items = NULL;
-}
-
-/* Add `text` (clean, borrowed). Same return values as collect. */
-static int s_phrases_add(phrases_t *p, const char *text)
-{
-    char *key = cs_insights_normalise(text);
-    if (!key)
-        return COLLECT_NOMEM;
-    size_t n = json_array_size(p->items);
-    int rc = COLLECT_ADDED;
-    for (size_t i = 0; i < n && rc == COLLECT_ADDED; i++)
-        if (strcmp(p->keys[i], key) == 0)
-            rc = COLLECT_REPEAT;
-    if (rc == COLLECT_ADDED && n >= CS_INSIGHTS_MAX_PAINS)
-        rc = COLLECT_FULL;
-    if (rc == COLLECT_ADDED && json_array_append_new(p->items, json_string(text)) != 0)
-        rc = COLLECT_NOMEM;
-    if (rc == COLLECT_ADDED)
-        p->keys[n] = key;
-    else
-        free(key);
-    return rc;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -402,7 +263,7 @@ static json_t *s_clean_item(parse_t *p, const json_t *in, bool feature, drop_t *
 
 static int s_parse_items(parse_t *p, const json_t *in, bool feature, json_t **out)
 {
-    collector_t c = {.items = json_array(), .level = feature ? "urgency" : "severity"};
+    cs_insights_collector_t c = {.items = json_array(), .level = feature ? "urgency" : "severity"};
     if (!c.items)
         return -1;
     for (size_t i = 0; i < json_array_size(in); i++) {
@@ -419,18 +280,18 @@ static int s_parse_items(parse_t *p, const json_t *in, bool feature, json_t **ou
                 p->stats->items_dropped++;
             continue;
         }
-        int rc = s_collect(&c, item);
-        if (rc == COLLECT_NOMEM)
+        int rc = cs_insights_collect(&c, item);
+        if (rc == CS_INSIGHTS_NOMEM)
             p->nomem = true;
-        else if (rc != COLLECT_ADDED)
+        else if (rc != CS_INSIGHTS_ADDED)
             p->stats->items_dropped++;
     }
     if (p->nomem) {
-        s_collector_free(&c);
+        cs_insights_collector_free(&c);
         return -1;
     }
     *out = json_incref(c.items);
-    s_collector_free(&c);
+    cs_insights_collector_free(&c);
     return 0;
 }
 
@@ -471,7 +332,7 @@ static json_t *s_parse_sentiment(parse_t *p, const json_t *in)
 
 static json_t *s_parse_pains(parse_t *p, const json_t *in)
 {
-    phrases_t pains = {.items = json_array()};
+    cs_insights_phrases_t pains = {.items = json_array()};
     if (!pains.items) {
         p->nomem = true;
         return NULL;
@@ -481,15 +342,15 @@ static json_t *s_parse_pains(parse_t *p, const json_t *in)
         char *clean = text ? cs_insights_clean(text, CS_INSIGHTS_MAX_PHRASE) : NULL;
         if (text && !clean)
             p->nomem = true;
-        int rc = clean && clean[0] ? s_phrases_add(&pains, clean) : COLLECT_REPEAT;
-        if (rc == COLLECT_NOMEM)
+        int rc = clean && clean[0] ? cs_insights_phrases_add(&pains, clean) : CS_INSIGHTS_REPEAT;
+        if (rc == CS_INSIGHTS_NOMEM)
             p->nomem = true;
-        else if (rc != COLLECT_ADDED)
+        else if (rc != CS_INSIGHTS_ADDED)
             p->stats->items_dropped++;
         free(clean);
     }
     json_t *out = p->nomem ? NULL : json_incref(pains.items);
-    s_phrases_free(&pains);
+    cs_insights_phrases_free(&pains);
     return out;
 }
 
@@ -720,14 +581,14 @@ static json_t *s_mood_result(const mood_t *m)
     return out;
 }
 
-static int s_merge_items(collector_t *c, const json_t *items)
+static int s_merge_items(cs_insights_collector_t *c, const json_t *items)
 {
     for (size_t i = 0; i < json_array_size(items); i++) {
         const json_t *item = json_array_get(items, i);
         if (!cs_rec_str(item, "title"))
             continue;
         json_t *copy = json_deep_copy(item);
-        if (!copy || s_collect(c, copy) == COLLECT_NOMEM)
+        if (!copy || cs_insights_collect(c, copy) == CS_INSIGHTS_NOMEM)
             return -1;
     }
     return 0;
@@ -760,9 +621,9 @@ json_t *cs_insights_merge(const json_t *parts)
 {
     if (!json_is_array(parts))
         return NULL;
-    collector_t features = {.items = json_array(), .level = "urgency"};
-    collector_t bugs = {.items = json_array(), .level = "severity"};
-    phrases_t pains = {.items = json_array()};
+    cs_insights_collector_t features = {.items = json_array(), .level = "urgency"};
+    cs_insights_collector_t bugs = {.items = json_array(), .level = "severity"};
+    cs_insights_phrases_t pains = {.items = json_array()};
     mood_t mood = {0};
     cs_buf_t summary = {0};
     json_t *out = json_object();
@@ -778,7 +639,7 @@ json_t *cs_insights_merge(const json_t *parts)
         const json_t *list = json_object_get(part, "pain_points");
         for (size_t k = 0; k < json_array_size(list) && rc == 0; k++) {
             const char *text = json_string_value(json_array_get(list, k));
-            if (text && text[0] && s_phrases_add(&pains, text) == COLLECT_NOMEM)
+            if (text && text[0] && cs_insights_phrases_add(&pains, text) == CS_INSIGHTS_NOMEM)
                 rc = -1;
         }
         const char *text = cs_rec_str(part, "summary");
@@ -810,9 +671,9 @@ json_t *cs_insights_merge(const json_t *parts)
     free(joined);
     free(cut);
     json_decref(sentiment);
-    s_collector_free(&features);
-    s_collector_free(&bugs);
-    s_phrases_free(&pains);
+    cs_insights_collector_free(&features);
+    cs_insights_collector_free(&bugs);
+    cs_insights_phrases_free(&pains);
     if (rc != 0) {
         json_decref(out);
         return NULL;
