@@ -16,6 +16,12 @@ typedef struct {
 } df_slot_t;
 
 typedef struct {
+    df_slot_t *slots;
+    size_t cap, used;
+    size_t docs; /* names and aliases counted */
+} df_t;
+
+typedef struct {
     char id[CS_UUID_LEN];
     char *name;
     bool is_default;
@@ -34,12 +40,12 @@ struct cs_catalog {
     zhashx_t *by_id;         /* id -> feature */
     zhashx_t *by_theme_name; /* "theme_id/norm" -> earliest feature */
     zhashx_t *by_name;       /* norm -> earliest feature */
-    df_slot_t *df;
-    size_t df_cap, df_used;
-    int epoch;         /* of the IDF the cached weighted vectors use */
-    size_t epoch_docs; /* features counted in df when the epoch began */
-    size_t docs;       /* features counted in df */
-    size_t missing;    /* features without a vector */
+    double vector_weight;    /* in the fused score */
+    df_t df;                 /* of the vectors' n-grams (sparse catalogues) */
+    df_t wdf;                /* of the terms (cs_vec_words), for the lexical score */
+    int epoch;               /* of the IDF the cached weighted vectors use */
+    size_t epoch_docs;       /* documents counted in df when the epoch began */
+    size_t missing;          /* features without a vector */
 };
 
 static void s_feature_free(cs_feature_t *f)
@@ -51,6 +57,13 @@ static void s_feature_free(cs_feature_t *f)
     free(f->description);
     cs_vec_free(&f->vec);
     cs_vec_free(&f->weighted);
+    cs_vec_free(&f->words);
+    for (int i = 0; i < f->naliases; i++) {
+        free(f->aliases[i].name);
+        cs_vec_free(&f->aliases[i].vec);
+        cs_vec_free(&f->aliases[i].weighted);
+        cs_vec_free(&f->aliases[i].words);
+    }
     free(f);
 }
 
@@ -61,6 +74,7 @@ cs_catalog_t *cs_catalog_new(const char *workspace_id, bool sparse)
         return NULL;
     cs_strlcpy(self->workspace_id, workspace_id ? workspace_id : "", sizeof self->workspace_id);
     self->sparse = sparse;
+    self->vector_weight = sparse ? CS_CATALOG_VECTOR_WEIGHT_SPARSE : CS_CATALOG_VECTOR_WEIGHT_DENSE;
     self->by_id = zhashx_new();
     self->by_theme_name = zhashx_new();
     self->by_name = zhashx_new();
@@ -86,10 +100,10 @@ static void s_forget(cs_catalog_t *self)
     zhashx_purge(self->by_id);
     zhashx_purge(self->by_theme_name);
     zhashx_purge(self->by_name);
-    free(self->df);
-    self->df = NULL;
-    self->df_cap = self->df_used = 0;
-    self->docs = self->epoch_docs = self->missing = 0;
+    free(self->df.slots);
+    free(self->wdf.slots);
+    self->df = self->wdf = (df_t){0};
+    self->epoch_docs = self->missing = 0;
     self->epoch++;
 }
 
@@ -184,53 +198,65 @@ static df_slot_t *s_df_slot(df_slot_t *table, size_t cap, uint32_t key)
     return &table[i];
 }
 
-static uint32_t s_df(const cs_catalog_t *self, uint32_t key)
+static uint32_t s_df(const df_t *df, uint32_t key)
 {
-    if (!self->df_cap)
+    if (!df->cap)
         return 0;
-    const df_slot_t *s = s_df_slot(self->df, self->df_cap, key);
-    return s->count;
+    return s_df_slot(df->slots, df->cap, key)->count;
 }
 
-static int s_df_grow(cs_catalog_t *self)
+static int s_df_grow(df_t *df)
 {
-    size_t cap = self->df_cap ? 2 * self->df_cap : 1024;
+    size_t cap = df->cap ? 2 * df->cap : 1024;
     df_slot_t *table = calloc(cap, sizeof *table);
     if (!table)
         return -1;
-    for (size_t i = 0; i < self->df_cap; i++)
-        if (self->df[i].count)
-            *s_df_slot(table, cap, self->df[i].key) = self->df[i];
-    free(self->df);
-    self->df = table;
-    self->df_cap = cap;
+    for (size_t i = 0; i < df->cap; i++)
+        if (df->slots[i].count)
+            *s_df_slot(table, cap, df->slots[i].key) = df->slots[i];
+    free(df->slots);
+    df->slots = table;
+    df->cap = cap;
+    return 0;
+}
+
+/* Count one document's hashes. */
+static int s_df_add(df_t *df, const cs_vec_t *v)
+{
+    for (int i = 0; i < v->n; i++) {
+        if (2 * (df->used + 1) > df->cap && s_df_grow(df) != 0)
+            return -1;
+        df_slot_t *s = s_df_slot(df->slots, df->cap, v->idx[i]);
+        if (!s->count) {
+            s->key = v->idx[i];
+            df->used++;
+        }
+        s->count++;
+    }
+    df->docs++;
     return 0;
 }
 
 static int s_df_count(cs_catalog_t *self, const cs_vec_t *v)
 {
-    for (int i = 0; i < v->n; i++) {
-        if (2 * (self->df_used + 1) > self->df_cap && s_df_grow(self) != 0)
-            return -1;
-        df_slot_t *s = s_df_slot(self->df, self->df_cap, v->idx[i]);
-        if (!s->count) {
-            s->key = v->idx[i];
-            self->df_used++;
-        }
-        s->count++;
-    }
-    self->docs++;
+    if (s_df_add(&self->df, v) != 0)
+        return -1;
     /* a quarter more documents: the cached weights are stale enough to redo */
-    if (self->docs > self->epoch_docs + self->epoch_docs / 4) {
+    if (self->df.docs > self->epoch_docs + self->epoch_docs / 4) {
         self->epoch++;
-        self->epoch_docs = self->docs;
+        self->epoch_docs = self->df.docs;
     }
     return 0;
 }
 
+static double s_idf_in(const df_t *df, uint32_t key)
+{
+    return log((double)(df->docs + 1) / (double)(s_df(df, key) + 1)) + 1.0;
+}
+
 static double s_idf(const cs_catalog_t *self, uint32_t key)
 {
-    return log((double)(self->docs + 1) / (double)(s_df(self, key) + 1)) + 1.0;
+    return s_idf_in(&self->df, key);
 }
 
 /* v weighted by the current IDF, unit length, into out (sparse, allocated). */
@@ -288,6 +314,10 @@ cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *the
         s_feature_free(f);
         return NULL;
     }
+    if (cs_vec_words(f->name, &f->words) != 0 || s_df_add(&self->wdf, &f->words) != 0) {
+        s_feature_free(f);
+        return NULL;
+    }
     f->vec = *vec;
     *vec = (cs_vec_t){0};
     f->epoch = -1;
@@ -317,6 +347,36 @@ cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *the
     zhashx_insert(self->by_id, f->id, f);
     s_index_name(self, f);
     return f;
+}
+
+int cs_catalog_add_alias(cs_catalog_t *self, cs_feature_t *f, const char *name, cs_vec_t *vec)
+{
+    char *norm = cs_vec_norm_name(name);
+    if (!norm)
+        return -1;
+    bool known = !norm[0] || strcmp(norm, f->norm) == 0 || f->naliases == CS_CATALOG_MAX_ALIASES;
+    for (int i = 0; i < f->naliases && !known; i++) {
+        char *other = cs_vec_norm_name(f->aliases[i].name);
+        known = !other || strcmp(other, norm) == 0;
+        free(other);
+    }
+    free(norm);
+    if (known) {
+        cs_vec_free(vec);
+        return 0;
+    }
+    cs_alias_t a = {.name = strdup(name), .epoch = -1};
+    if (!a.name || cs_vec_words(name, &a.words) != 0 || s_df_add(&self->wdf, &a.words) != 0 ||
+        (self->sparse && vec->n && s_df_count(self, vec) != 0)) {
+        free(a.name);
+        cs_vec_free(&a.words);
+        cs_vec_free(vec);
+        return -1;
+    }
+    a.vec = *vec;
+    *vec = (cs_vec_t){0};
+    f->aliases[f->naliases++] = a;
+    return 0;
 }
 
 void cs_catalog_set_vec(cs_catalog_t *self, cs_feature_t *f, cs_vec_t *vec)
@@ -381,10 +441,89 @@ const cs_feature_t *cs_catalog_exact(const cs_catalog_t *self, const char *theme
     return f;
 }
 
-int cs_catalog_top(cs_catalog_t *self, const char *theme_id, const cs_vec_t *q, int k,
-                   cs_hit_t *hits, size_t from)
+#define LEX_MIN_WEIGHT 1.5
+
+/* The lexical score of query words q against a name's words d (both sorted by hash). */
+static double s_lexical(const cs_catalog_t *self, const cs_vec_t *q, const cs_vec_t *d)
 {
-    if (k <= 0 || q->n == 0)
+    if (!q || !q->n || !d->n)
+        return 0;
+    double shared = 0, sq = 0, sd = 0;
+    for (int i = 0, j = 0; i < q->n || j < d->n;) {
+        if (j == d->n || (i < q->n && q->idx[i] < d->idx[j])) {
+            sq += s_idf_in(&self->wdf, q->idx[i]) * q->val[i];
+            i++;
+        } else if (i == q->n || d->idx[j] < q->idx[i]) {
+            sd += s_idf_in(&self->wdf, d->idx[j]) * d->val[j];
+            j++;
+        } else {
+            double idf = s_idf_in(&self->wdf, q->idx[i]);
+            double wq = q->val[i], wd = d->val[j];
+            shared += idf * (wq < wd ? wq : wd);
+            sq += idf * wq;
+            sd += idf * wd;
+            i++;
+            j++;
+        }
+    }
+    if (shared <= 0)
+        return 0;
+    double cq = shared / sq, cd = shared / sd;
+    double shorter = q->n <= d->n ? cq : cd;
+    double alike = q->n <= d->n ? (double)q->n / d->n : (double)d->n / q->n;
+    double lex = shorter * (1 - alike) + sqrt(cq * cd) * alike;
+    /* a side of less than LEX_MIN_WEIGHT in terms ("Help": one word of asking) says too little
+       to be covered: its coverage counts in proportion */
+    double w = 0;
+    const cs_vec_t *s = q->n <= d->n ? q : d;
+    for (int i = 0; i < s->n; i++)
+        w += s->val[i];
+    if (w < LEX_MIN_WEIGHT)
+        lex *= w / LEX_MIN_WEIGHT;
+    return lex > 1 ? 1 : lex;
+}
+
+/* The vector score of q (weighted already when sparse) against a stored vector, its cached
+   weighted copy refreshed when the IDF moved on. */
+static double s_vector(cs_catalog_t *self, const cs_vec_t *query, const cs_vec_t *vec,
+                       cs_vec_t *weighted, int *epoch)
+{
+    if (!vec->n)
+        return 0;
+    if (!self->sparse)
+        return cs_vec_dot(query, vec);
+    if (*epoch != self->epoch) {
+        cs_vec_free(weighted);
+        if (s_weigh(self, vec, weighted) != 0)
+            return 0;
+        *epoch = self->epoch;
+    }
+    return cs_vec_dot(query, weighted);
+}
+
+/* The best of a feature's name and aliases against the query, into *hit. */
+static void s_score(cs_catalog_t *self, cs_feature_t *f, const cs_vec_t *query,
+                    const cs_vec_t *qwords, cs_hit_t *hit)
+{
+    double a = self->vector_weight;
+    *hit = (cs_hit_t){f, 0, 0, -1, -1};
+    for (int i = -1; i < f->naliases; i++) {
+        cs_alias_t *al = i >= 0 ? &f->aliases[i] : NULL;
+        double v = al ? s_vector(self, query, &al->vec, &al->weighted, &al->epoch)
+                      : s_vector(self, query, &f->vec, &f->weighted, &f->epoch);
+        double l = s_lexical(self, qwords, al ? &al->words : &f->words);
+        if (v > 1)
+            v = 1;
+        double fused = a * v + (1 - a) * l;
+        if (fused > hit->fused)
+            *hit = (cs_hit_t){f, v, l, fused, i};
+    }
+}
+
+int cs_catalog_top(cs_catalog_t *self, const char *theme_id, const cs_vec_t *q,
+                   const cs_vec_t *qwords, int k, cs_hit_t *hits, size_t from)
+{
+    if (k <= 0 || (q->n == 0 && (!qwords || qwords->n == 0)))
         return 0;
     int theme = -1;
     if (theme_id && (theme = s_theme_index(self, theme_id)) < 0)
@@ -406,25 +545,16 @@ int cs_catalog_top(cs_catalog_t *self, const char *theme_id, const cs_vec_t *q, 
             continue;
         if (theme == -2 && strcmp(f->theme_id, theme_id) != 0)
             continue;
-        const cs_vec_t *fv = &f->vec;
-        if (self->sparse) {
-            if (f->epoch != self->epoch) {
-                cs_vec_free(&f->weighted);
-                if (s_weigh(self, &f->vec, &f->weighted) != 0)
-                    continue;
-                f->epoch = self->epoch;
-            }
-            fv = &f->weighted;
-        }
-        double sim = cs_vec_dot(query, fv);
-        if (found == k && sim <= hits[k - 1].similarity)
+        cs_hit_t hit;
+        s_score(self, f, query, qwords, &hit);
+        if (hit.fused <= 0 || (found == k && hit.fused <= hits[k - 1].fused))
             continue;
         int j = found < k ? found++ : k - 1;
-        while (j > 0 && hits[j - 1].similarity < sim) {
+        while (j > 0 && hits[j - 1].fused < hit.fused) {
             hits[j] = hits[j - 1];
             j--;
         }
-        hits[j] = (cs_hit_t){f, sim > 1.0 ? 1.0 : sim};
+        hits[j] = hit;
     }
     cs_vec_free(&qw);
     return found;

@@ -8,7 +8,19 @@
     With sparse (offline) vectors, similarity is the cosine of the vectors weighted by the
     catalogue's inverse document frequencies, idf(h) = ln((N + 1) / (df(h) + 1)) + 1 over the
     workspace's N features: n-grams that every feature has count for little. Each feature's
-    weighted vector is cached and recomputed when the catalogue has grown by a quarter since. */
+    weighted vector is cached and recomputed when the catalogue has grown by a quarter since.
+
+    Each comparison gives three scores (cs_hit_t):
+      - vector: the cosine of the vectors above;
+      - lexical: how much of one side's terms (cs_terms.h) the other has, weighted by the
+        terms' inverse document frequencies over the catalogue: the coverage of the side with
+        fewer terms, moving towards the geometric mean of both coverages as the two sides'
+        lengths become alike ("Slack alerts" against "alerts in Slack when a ticket is
+        assigned" is mostly the shorter one's coverage; two titles of equal length need both);
+      - fused: vector_weight x vector + (1 - vector_weight) x lexical (cs_catalog_new).
+    Candidates are ranked by fused. A feature compares with its name and with each of its
+    aliases (other names its mentions came under, up to CS_CATALOG_MAX_ALIASES), and scores the
+    best of them, so a chain of requests (A like B, B like C) collapses into one feature. */
 #ifndef CS_CATALOG_H
 #define CS_CATALOG_H
 
@@ -17,6 +29,15 @@
 
 #include "cs_uuid.h"
 #include "cs_vec.h"
+
+#define CS_CATALOG_MAX_ALIASES 8
+
+/* Another name a feature's mentions came under, as it is compared. */
+typedef struct {
+    char *name;
+    cs_vec_t vec, weighted, words;
+    int epoch;
+} cs_alias_t;
 
 typedef struct {
     char id[CS_UUID_LEN];
@@ -27,6 +48,9 @@ typedef struct {
     cs_vec_t vec;      /* as stored; n = 0 while it still needs an embedding */
     cs_vec_t weighted; /* sparse only: vec weighted by IDF, unit length, as of `epoch` */
     int epoch;
+    cs_vec_t words; /* the name's terms (cs_vec_words), for the lexical score */
+    cs_alias_t aliases[CS_CATALOG_MAX_ALIASES];
+    int naliases;
     int theme;  /* index in the catalogue's themes, -1 when none */
     size_t pos; /* position in the catalogue */
     bool own;   /* created by this matcher since it started */
@@ -34,12 +58,20 @@ typedef struct {
 
 typedef struct {
     const cs_feature_t *feature;
-    double similarity;
+    double similarity; /* the vector score (cosine) */
+    double lexical;
+    double fused; /* what hits are ranked by */
+    int alias;    /* the name compared best: -1 the feature's own, else an alias index */
 } cs_hit_t;
 
 typedef struct cs_catalog cs_catalog_t;
 
-/* An empty catalogue of a workspace whose vectors are sparse (offline) or dense. */
+/* An empty catalogue of a workspace whose vectors are sparse (offline) or dense. The fused
+   score weighs the vector score CS_CATALOG_VECTOR_WEIGHT_SPARSE (offline) or
+   CS_CATALOG_VECTOR_WEIGHT_DENSE (provider embeddings, whose scale the lexical score's would
+   distort: their fused score is the vector score, the lexical one is only kept). */
+#define CS_CATALOG_VECTOR_WEIGHT_SPARSE 0.5
+#define CS_CATALOG_VECTOR_WEIGHT_DENSE  1.0
 cs_catalog_t *cs_catalog_new(const char *workspace_id, bool sparse);
 void cs_catalog_destroy(cs_catalog_t **self_p);
 
@@ -68,6 +100,13 @@ const char *cs_catalog_theme_name(const cs_catalog_t *self, const char *theme_id
 cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *theme_id,
                              const char *name, const char *description, cs_vec_t *vec, bool own);
 
+/* Add `name` as an alias of `feature` (compared like its name from now on), with its vector
+   (taken; may be empty for a dense catalogue that has none: then only its words count). A name
+   equal (normalised) to the feature's or to an alias is ignored, as are aliases past
+   CS_CATALOG_MAX_ALIASES. 0, or -1 when out of memory. */
+int cs_catalog_add_alias(cs_catalog_t *self, cs_feature_t *feature, const char *name,
+                         cs_vec_t *vec);
+
 /* Give a feature its vector (taken) once embedded. */
 void cs_catalog_set_vec(cs_catalog_t *self, cs_feature_t *feature, cs_vec_t *vec);
 
@@ -84,9 +123,10 @@ const cs_feature_t *cs_catalog_exact(const cs_catalog_t *self, const char *theme
                                      const char *name, size_t from);
 
 /* The k features most similar to q (sparse q for a sparse catalogue, dense of the same length
-   for a dense one) in theme_id (any theme when NULL), among positions >= from, into hits, best
-   first. Returns how many were found (<= k). */
-int cs_catalog_top(cs_catalog_t *self, const char *theme_id, const cs_vec_t *q, int k,
-                   cs_hit_t *hits, size_t from);
+   for a dense one) with words qwords (cs_vec_words; NULL: lexical 0) in theme_id (any theme
+   when NULL), among positions >= from, into hits, best fused score first. Returns how many
+   were found (<= k). A feature sharing nothing with q (vector and lexical 0) is no hit. */
+int cs_catalog_top(cs_catalog_t *self, const char *theme_id, const cs_vec_t *q,
+                   const cs_vec_t *qwords, int k, cs_hit_t *hits, size_t from);
 
 #endif

@@ -80,7 +80,7 @@ void cs_embed_destroy(cs_embed_t **self_p);
 const cs_embed_ops_t *cs_embed_ops(const cs_embed_t *self);
 const cs_embed_opts_t *cs_embed_opts(const cs_embed_t *self);
 
-/* The model name the vectors are stored under: "offline-ngram-1", or
+/* The model name the vectors are stored under: "offline-ngram-2", or
    "text-embedding-3-small" ("...@256" when dimensions are asked). Borrowed. */
 const char *cs_embed_model(const cs_embed_t *self);
 

@@ -27,10 +27,12 @@ typedef struct {
     char theme_id[CS_UUID_LEN];
     char own_id[CS_UUID_LEN]; /* the id it gets when it is created */
     cs_vec_t vec;
-    size_t snap;        /* catalogue size when the candidates were taken */
-    int reloads;        /* catalogue reloads then */
-    json_t *candidates; /* [{id, name, description, similarity}] */
-    int answers;        /* judge answers asked for this decision */
+    cs_vec_t words; /* its title's terms, for the lexical score (cs_vec_words) */
+    double judge_confidence, judge_runner_up; /* the judge's verdict; -1: none */
+    size_t snap;                              /* catalogue size when the candidates were taken */
+    int reloads;                              /* catalogue reloads then */
+    json_t *candidates;                       /* [{id, name, description, similarity}] */
+    int answers;                              /* judge answers asked for this decision */
     int rechecks;
     bool judged; /* went to the judge at least once */
     bool done;
@@ -71,6 +73,7 @@ static void s_job_free(job_t *job)
 {
     for (int i = 0; i < job->n; i++) {
         cs_vec_free(&job->items[i].vec);
+        cs_vec_free(&job->items[i].words);
         json_decref(job->items[i].candidates);
     }
     free(job->items);
@@ -208,7 +211,7 @@ static double s_round(double x)
     return floor(x * 10000 + 0.5) / 10000;
 }
 
-/* The candidates as the record keeps them: id, name, similarity. New reference. */
+/* The candidates as the record keeps them: id, name and their scores. New reference. */
 static json_t *s_record_candidates(const json_t *candidates)
 {
     json_t *out = json_array();
@@ -216,11 +219,52 @@ static json_t *s_record_candidates(const json_t *candidates)
     json_t *c;
     json_array_foreach(candidates, i, c)
     {
-        json_array_append_new(out, json_pack("{s:s, s:s, s:f}", "id", cs_rec_str(c, "id"), "name",
-                                             cs_rec_str(c, "name"), "similarity",
-                                             s_round(cs_rec_num(c, "similarity", 0))));
+        json_array_append_new(out, json_pack("{s:s, s:s, s:f, s:f, s:f}", "id", cs_rec_str(c, "id"),
+                                             "name", cs_rec_str(c, "name"), "similarity",
+                                             s_round(cs_rec_num(c, "similarity", 0)), "lexical",
+                                             s_round(cs_rec_num(c, "lexical", 0)), "fused",
+                                             s_round(cs_rec_num(c, "fused", 0))));
     }
     return out;
+}
+
+/* The fused score of the first candidate, and its margin over the second (the first's whole
+   score when there is no second). */
+static double s_best(const item_t *it)
+{
+    return cs_rec_num(json_array_get(it->candidates, 0), "fused", 0);
+}
+
+static double s_margin(const item_t *it)
+{
+    return s_best(it) - cs_rec_num(json_array_get(it->candidates, 1), "fused", 0);
+}
+
+/* The scores a decision keeps: the first candidate's vector, lexical and fused scores (of the
+   linked feature when a judge chose another), the margin, and the judge's confidence. */
+static json_t *s_scores(const item_t *it, const cs_feature_t *target)
+{
+    const json_t *top = json_array_get(it->candidates, 0);
+    size_t i;
+    json_t *c;
+    json_array_foreach(it->candidates, i, c)
+    {
+        if (target && strcmp(cs_rec_str(c, "id"), target->id) == 0)
+            top = c;
+    }
+    json_t *sc = json_object();
+    if (top) {
+        json_object_set_new(sc, "vector", json_real(s_round(cs_rec_num(top, "similarity", 0))));
+        json_object_set_new(sc, "lexical", json_real(s_round(cs_rec_num(top, "lexical", 0))));
+        json_object_set_new(sc, "fused", json_real(s_round(cs_rec_num(top, "fused", 0))));
+    }
+    if (json_array_size(it->candidates) > 1) {
+        double m = s_margin(it);
+        json_object_set_new(sc, "margin", json_real(s_round(m < 0 ? 0 : m)));
+    }
+    if (it->judge_confidence >= 0)
+        json_object_set_new(sc, "judge", json_real(s_round(it->judge_confidence)));
+    return sc;
 }
 
 /* Record the decision on it: link to `target`, or create it (target NULL). */
@@ -250,6 +294,7 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
     if (similarity >= 0)
         json_object_set_new(d, "similarity", json_real(s_round(similarity > 1 ? 1 : similarity)));
     json_object_set_new(d, "candidates", s_record_candidates(it->candidates));
+    json_object_set_new(d, "scores", s_scores(it, create ? NULL : target));
     if (create && it->vec.n) {
         json_t *values, *index;
         cs_vec_to_json(&it->vec, &values, &index);
@@ -266,6 +311,11 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
     } else {
         job->linked++;
         m->t.linked++;
+        /* the name it came under joins the feature's aliases, so what is like it links too */
+        cs_feature_t *f = cs_catalog_at(job->cat, target->pos);
+        cs_vec_t copy = {0};
+        if (f == target && strcmp(method, "exact") != 0 && cs_vec_copy(&it->vec, &copy) == 0)
+            cs_catalog_add_alias(job->cat, f, title, &copy);
     }
     const char *label = "embedding";
     if (strcmp(method, "exact") == 0) {
@@ -309,8 +359,8 @@ static bool s_moved(item_t *it)
     if (cs_catalog_exact(cat, scope, cs_rec_str(it->req, "title"), it->snap))
         return true;
     cs_hit_t hit;
-    return it->vec.n && cs_catalog_top(cat, scope, &it->vec, 1, &hit, it->snap) == 1 &&
-           hit.similarity >= o->new_below;
+    return cs_catalog_top(cat, scope, &it->vec, &it->words, 1, &hit, it->snap) == 1 &&
+           hit.fused >= o->new_below;
 }
 
 static void s_create(item_t *it, const char *method, double confidence, double similarity,
@@ -352,16 +402,14 @@ static void s_link(item_t *it, const char *feature_id, const char *method, doubl
 
 /* ---- the ambiguous band -------------------------------------------------------------------- */
 
-static double s_best(const item_t *it)
-{
-    return cs_rec_num(json_array_get(it->candidates, 0), "similarity", 0);
-}
-
-/* Offline, or when the judge could not answer: by similarity alone. */
+/* Offline, or when the judge could not answer: by the scores alone. In the band a request
+   links to its first candidate when that one stands out: its fused score is at least
+   band_margin above the runner-up's. c, how far up the band the score is, gives the
+   confidence: 0.5 + c/2 for a link, 1 - c/2 for a new feature. */
 static void s_by_similarity(item_t *it, const char *why_no_judge)
 {
     const cs_match_opts_t *o = &it->job->m->opts;
-    double s = s_best(it);
+    double s = s_best(it), margin = s_margin(it);
     double span = o->link_above - o->new_below;
     double c = span > 0 ? (s - o->new_below) / span : 0;
     if (c < 0)
@@ -369,19 +417,25 @@ static void s_by_similarity(item_t *it, const char *why_no_judge)
     if (c > 1)
         c = 1;
     const json_t *top = json_array_get(it->candidates, 0);
+    const json_t *second = json_array_get(it->candidates, 1);
+    bool link = margin >= o->band_margin;
     char why[1400];
     snprintf(why, sizeof why,
-             "%s%sSimilarity %.2f to '%.200s' is %.2f of the way from new-below %.2f to "
-             "link-above %.2f; %s at %.2f",
+             "%s%sScore %.2f to '%.200s' (vector %.2f, lexical %.2f) is between new-below %.2f "
+             "and link-above %.2f; %s%.200s%s at %.2f, a margin of %.2f: %s %.2f",
              why_no_judge ? why_no_judge : "", why_no_judge ? "; " : "", s, cs_rec_str(top, "name"),
-             c, o->new_below, o->link_above,
-             c >= o->threshold ? "linked, as that reaches FEATURE_MATCH_CONFIDENCE"
-                               : "kept separate, as linking needs FEATURE_MATCH_CONFIDENCE",
-             o->threshold);
-    if (c >= o->threshold)
-        s_link(it, cs_rec_str(top, "id"), "embedding", c, s, why);
+             cs_rec_num(top, "similarity", 0), cs_rec_num(top, "lexical", 0), o->new_below,
+             o->link_above, second ? "the runner-up '" : "no runner-up",
+             second ? cs_rec_str(second, "name") : "", second ? "'" : "",
+             second ? cs_rec_num(second, "fused", 0) : 0.0, margin,
+             link ? "linked, as that reaches the band margin"
+                  : "kept separate, below the band margin",
+             o->band_margin);
+    double vec = cs_rec_num(top, "similarity", 0);
+    if (link)
+        s_link(it, cs_rec_str(top, "id"), "embedding", 0.5 + c / 2, vec, why);
     else
-        s_create(it, "embedding", 1 - c, s, why);
+        s_create(it, "embedding", 1 - c / 2, vec, why);
 }
 
 static void s_on_judge(void *arg, const cs_judge_answer_t *a);
@@ -451,7 +505,7 @@ static void s_on_judge(void *arg, const cs_judge_answer_t *a)
         return;
     }
     const cs_verdict_t v = *a->verdict;
-    double sim = s_best(it);
+    double sim = cs_rec_num(json_array_get(it->candidates, 0), "similarity", 0);
     if (v.is_duplicate) {
         size_t i;
         json_t *c;
@@ -491,15 +545,20 @@ static void s_decide(item_t *it)
     it->answers = 0;
 
     cs_hit_t hits[MAX_CANDIDATES];
-    int n = cs_catalog_top(cat, scope, &it->vec, o->candidates, hits, 0);
+    int n = cs_catalog_top(cat, scope, &it->vec, &it->words, o->candidates, hits, 0);
     json_decref(it->candidates);
     it->candidates = json_array();
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        const cs_feature_t *f = hits[i].feature;
+        json_t *aliases = json_array();
+        for (int a = 0; a < f->naliases; a++)
+            json_array_append_new(aliases, json_string(f->aliases[a].name));
         json_array_append_new(it->candidates,
-                              json_pack("{s:s, s:s, s:s, s:f}", "id", hits[i].feature->id, "name",
-                                        hits[i].feature->name, "description",
-                                        hits[i].feature->description, "similarity",
-                                        hits[i].similarity));
+                              json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:o}", "id", f->id, "name",
+                                        f->name, "description", f->description, "similarity",
+                                        hits[i].similarity, "lexical", hits[i].lexical, "fused",
+                                        hits[i].fused, "aliases", aliases));
+    }
 
     char why[1024];
     const cs_feature_t *same = cs_catalog_exact(cat, scope, title, 0);
@@ -515,18 +574,21 @@ static void s_decide(item_t *it)
                                       : "The catalogue has no features yet");
         return;
     }
-    double best = hits[0].similarity;
+    double best = hits[0].fused;
     if (best >= o->link_above) {
-        snprintf(why, sizeof why, "Similarity %.2f to '%.300s' is at or above link-above %.2f",
-                 best, hits[0].feature->name, o->link_above);
-        s_link(it, hits[0].feature->id, "embedding", best, best, why);
+        snprintf(why, sizeof why,
+                 "Score %.2f to '%.300s' (vector %.2f, lexical %.2f) is at or above link-above "
+                 "%.2f",
+                 best, hits[0].feature->name, hits[0].similarity, hits[0].lexical, o->link_above);
+        s_link(it, hits[0].feature->id, "embedding", best, hits[0].similarity, why);
         return;
     }
     if (best < o->new_below) {
         snprintf(why, sizeof why,
-                 "The most similar feature, '%.300s', is at %.2f, below new-below %.2f",
-                 hits[0].feature->name, best, o->new_below);
-        s_create(it, "embedding", 1 - best, best, why);
+                 "The closest feature, '%.300s', scores %.2f (vector %.2f, lexical %.2f), below "
+                 "new-below %.2f",
+                 hits[0].feature->name, best, hits[0].similarity, hits[0].lexical, o->new_below);
+        s_create(it, "embedding", 1 - best, hits[0].similarity, why);
         return;
     }
     if (m->judge->ask)
@@ -734,6 +796,9 @@ void cs_match_submit(cs_match_t *self, json_t *rec, cs_catalog_t *cat)
         const char *theme = cs_catalog_theme_id(cat, cs_rec_str(it->req, "theme"));
         cs_strlcpy(it->theme_id, theme ? theme : "", sizeof it->theme_id);
         cs_uuid_feature_id(job->message_id, i, it->own_id);
+        it->judge_confidence = it->judge_runner_up = -1;
+        if (cs_vec_words(cs_rec_str(it->req, "title"), &it->words) != 0)
+            it->words = (cs_vec_t){0}; /* out of memory: the vector alone decides */
         if (names && descriptions && out) {
             names[i] = cs_rec_str(it->req, "title");
             descriptions[i] = cs_rec_str(it->req, "description");

@@ -58,6 +58,8 @@ typedef struct {
     double threshold; /* FEATURE_MATCH_CONFIDENCE */
     int candidates;   /* k */
     bool cross_theme;
+    double band_margin; /* offline band: link when the first candidate's fused score leads the
+                           runner-up's by this much */
     int max_attempts;   /* judge answers asked per decision when they are invalid */
     double price_input; /* USD per million tokens, judge prompt / completion / embeddings */
     double price_output;
@@ -86,7 +88,7 @@ cs_match_t *cs_match_new(const cs_match_opts_t *opts, cs_match_done_fn fn, void 
 /* Pending work is dropped without callbacks. */
 void cs_match_destroy(cs_match_t **self_p);
 
-/* The name vectors of this engine are stored under: "offline-ngram-1", or
+/* The name vectors of this engine are stored under: "offline-ngram-2", or
    "text-embedding-3-small" ("...@256" when dimensions are asked). */
 const char *cs_match_vector_model(const cs_match_t *self);
 

@@ -55,6 +55,38 @@ void cs_matchdb_destroy(cs_matchdb_t **self_p)
     *self_p = NULL;
 }
 
+/* The names the features' linked mentions came under, as their aliases (cs_catalog.h): the
+   first few distinct ones of each. A failure leaves the features without them (logged). */
+static void s_load_aliases(cs_matchdb_t *self, cs_catalog_t *cat)
+{
+    const char *p[] = {cs_catalog_workspace(cat)};
+    char err[256];
+    PGresult *res = cs_db_exec(
+        self->db,
+        "SELECT feature_id, title, description FROM (SELECT DISTINCT ON"
+        " (feature_id, lower(extracted->>'title')) feature_id, extracted->>'title' AS title,"
+        " coalesce(extracted->>'description', '') AS description, id FROM match_decisions"
+        " WHERE workspace_id = $1 AND action = 'link' AND method <> 'exact'"
+        " AND feature_id IS NOT NULL AND extracted->>'title' IS NOT NULL"
+        " ORDER BY feature_id, lower(extracted->>'title'), id) t ORDER BY id",
+        1, p, err, sizeof err);
+    if (!res) {
+        cs_warn("Cannot load the features' aliases: %s", err);
+        return;
+    }
+    bool sparse = strcmp(cs_match_vector_model(self->m), CS_VEC_OFFLINE_MODEL) == 0;
+    for (int i = 0; i < PQntuples(res); i++) {
+        cs_feature_t *f = (cs_feature_t *)cs_catalog_get(cat, PQgetvalue(res, i, 0));
+        if (!f || f->naliases == CS_CATALOG_MAX_ALIASES)
+            continue;
+        cs_vec_t v = {0};
+        if (sparse && cs_vec_offline_feature(PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), &v) != 0)
+            break;
+        cs_catalog_add_alias(cat, f, PQgetvalue(res, i, 1), &v);
+    }
+    PQclear(res);
+}
+
 static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errlen)
 {
     const char *ws = cs_catalog_workspace(cat);
@@ -104,6 +136,7 @@ static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errle
                             PQgetvalue(features, i, 2), PQgetvalue(features, i, 3), &v, false))
             cs_vec_free(&v);
     }
+    s_load_aliases(self, cat);
     long kept = 0;
     for (size_t i = 0; own && i < cs_catalog_size(own); i++) {
         cs_feature_t *f = cs_catalog_at(own, i);

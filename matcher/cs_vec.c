@@ -9,36 +9,13 @@
 
 #include "cs_util.h"
 
-#define MAX_WORD  48
-#define W_WORD    1.0f
-#define W_BIGRAM  0.5f
-#define W_CHARS   0.15f /* each of a word's character n-grams */
+#include "cs_terms.h"
+
+#define W_BIGRAM  0.5f /* a pair of neighbouring terms, times the lighter one's weight */
+#define W_CHARS   0.4f /* a term's character n-grams together, times its weight */
 #define MIN_CHARN 3
 #define MAX_CHARN 5
-
-/* Words that say nothing about which feature is meant ("add support for ..."). Sorted. */
-static const char *const STOPWORDS[] = {
-    "a",     "ability", "able",   "add",     "adding", "allow", "allows", "an",      "and",
-    "any",   "are",     "as",     "at",      "be",     "been",  "by",     "can",     "could",
-    "do",    "does",    "for",    "from",    "get",    "has",   "have",   "i",       "if",
-    "in",    "into",    "is",     "it",      "its",    "let",   "lets",   "like",    "make",
-    "me",    "more",    "my",     "need",    "needs",  "new",   "of",     "on",      "option",
-    "or",    "our",     "please", "request", "should", "so",    "some",   "support", "supports",
-    "that",  "the",     "their",  "them",    "there",  "these", "they",   "this",    "those",
-    "to",    "us",      "via",    "want",    "wants",  "we",    "when",   "will",    "with",
-    "would", "you",     "your",
-};
-
-static int s_cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static bool s_stopword(const char *w)
-{
-    return bsearch(&w, STOPWORDS, sizeof STOPWORDS / sizeof *STOPWORDS, sizeof *STOPWORDS,
-                   s_cmp_str) != NULL;
-}
+#define MAX_TERMS 4096 /* of one text; the rest is left out */
 
 /* FNV-1a over a one-byte kind tag and the bytes. */
 static uint32_t s_hash(char kind, const char *s, size_t len)
@@ -48,20 +25,6 @@ static uint32_t s_hash(char kind, const char *s, size_t len)
     for (size_t i = 0; i < len; i++)
         h = (h ^ (uint8_t)s[i]) * 16777619u;
     return h;
-}
-
-/* Cut a plural or -ing/-ed ending, in place. */
-static void s_stem(char *w)
-{
-    size_t n = strlen(w);
-    if (n > 5 && strcmp(w + n - 3, "ing") == 0)
-        w[n - 3] = '\0';
-    else if (n > 4 && strcmp(w + n - 2, "ed") == 0)
-        w[n - 2] = '\0';
-    else if (n > 4 && strcmp(w + n - 3, "ies") == 0)
-        strcpy(w + n - 3, "y");
-    else if (n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u')
-        w[n - 1] = '\0';
 }
 
 typedef struct {
@@ -96,67 +59,61 @@ static int s_cmp_gram(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The character n-grams of one word with its boundaries. */
-static void s_char_grams(grams_t *gs, const char *word)
+/* The character n-grams of one stem with its boundaries, `w` spread over them. */
+static void s_char_grams(grams_t *gs, const char *stem, size_t len, float w)
 {
-    char padded[MAX_WORD + 3];
-    int len = snprintf(padded, sizeof padded, "<%s>", word);
-    for (int n = MIN_CHARN; n <= MAX_CHARN; n++)
-        for (int i = 0; i + n <= len; i++)
-            s_gram(gs, 'c', padded + i, (size_t)n, W_CHARS);
+    char padded[2 * CS_TERMS_MAX_WORD + 3];
+    int n = snprintf(padded, sizeof padded, "<%.*s>", (int)len, stem);
+    int count = 0;
+    for (int k = MIN_CHARN; k <= MAX_CHARN; k++)
+        count += n >= k ? n - k + 1 : 0;
+    for (int k = MIN_CHARN; k <= MAX_CHARN; k++)
+        for (int i = 0; i + k <= n; i++)
+            s_gram(gs, 'c', padded + i, (size_t)k, w / (float)count);
 }
 
-static int s_offline(const char *text, bool char_grams, cs_vec_t *out);
+/* What the terms of a text become: grams (words, pairs, character n-grams), or words only. */
+typedef struct {
+    grams_t gs;
+    bool char_grams, pairs;
+    char prev[2 * CS_TERMS_MAX_WORD + 1];
+    float prev_w;
+    int terms;
+} build_t;
 
-int cs_vec_offline(const char *text, cs_vec_t *out)
+static void s_on_term(void *arg, const char *stem, size_t len, float weight)
 {
-    return s_offline(text, true, out);
+    build_t *b = arg;
+    if (b->terms++ >= MAX_TERMS)
+        return;
+    s_gram(&b->gs, 'w', stem, len, weight);
+    if (b->pairs && b->prev[0]) {
+        char pair[4 * CS_TERMS_MAX_WORD + 4];
+        int m = snprintf(pair, sizeof pair, "%s %.*s", b->prev, (int)len, stem);
+        s_gram(&b->gs, 'b', pair, (size_t)m, W_BIGRAM * (weight < b->prev_w ? weight : b->prev_w));
+    }
+    if (b->char_grams)
+        s_char_grams(&b->gs, stem, len, W_CHARS * weight);
+    snprintf(b->prev, sizeof b->prev, "%.*s", (int)len, stem);
+    b->prev_w = weight;
 }
 
-/* The vector of `text`; char_grams false leaves out the character n-grams (words and word
-   pairs only). */
-static int s_offline(const char *text, bool char_grams, cs_vec_t *out)
+/* The sparse vector of `text`'s grams: distinct hashes, each weighing w * (1 + ln(count)) for
+   a weight w of one occurrence; unit length when `unit`. */
+static int s_build(const char *text, bool char_grams, bool pairs, bool unit, cs_vec_t *out)
 {
     *out = (cs_vec_t){0};
-    grams_t gs = {0};
-    char prev[MAX_WORD + 1] = "";
-    const unsigned char *p = (const unsigned char *)(text ? text : "");
-    while (*p) {
-        while (*p && !(isalnum(*p) || *p >= 0x80))
-            p++;
-        if (!*p)
-            break;
-        char word[MAX_WORD + 1];
-        size_t n = 0;
-        while (*p && (isalnum(*p) || *p >= 0x80)) {
-            if (n < MAX_WORD)
-                word[n++] = (char)tolower(*p);
-            p++;
-        }
-        word[n] = '\0';
-        if (s_stopword(word))
-            continue;
-        if (char_grams)
-            s_char_grams(&gs, word);
-        s_stem(word);
-        s_gram(&gs, 'w', word, strlen(word), W_WORD);
-        if (prev[0]) {
-            char pair[2 * MAX_WORD + 2];
-            int m = snprintf(pair, sizeof pair, "%s %s", prev, word);
-            s_gram(&gs, 'b', pair, (size_t)m, W_BIGRAM);
-        }
-        cs_strlcpy(prev, word, sizeof prev);
-    }
-    if (gs.oom) {
-        free(gs.g);
+    build_t b = {.char_grams = char_grams, .pairs = pairs};
+    if (cs_terms_each(text, s_on_term, &b) != 0 || b.gs.oom) {
+        free(b.gs.g);
         return -1;
     }
+    grams_t gs = b.gs;
     if (gs.n == 0) {
         free(gs.g);
         return 0;
     }
     qsort(gs.g, gs.n, sizeof *gs.g, s_cmp_gram);
-    /* distinct hashes, each weighing w * (1 + ln(count)) */
     size_t distinct = 0;
     for (size_t i = 0; i < gs.n; i++)
         distinct += i == 0 || gs.g[i].h != gs.g[i - 1].h;
@@ -170,19 +127,38 @@ static int s_offline(const char *text, bool char_grams, cs_vec_t *out)
     double norm = 0;
     for (size_t i = 0; i < gs.n;) {
         size_t j = i;
+        float sum = 0;
         while (j < gs.n && gs.g[j].h == gs.g[i].h)
-            j++;
-        float v = gs.g[i].w * (1.0f + logf((float)(j - i)));
+            sum += gs.g[j++].w;
+        /* the weight of one occurrence (the mean), sublinear in the count */
+        float v = sum / (float)(j - i) * (1.0f + logf((float)(j - i)));
         out->idx[out->n] = gs.g[i].h;
         out->val[out->n++] = v;
         norm += (double)v * v;
         i = j;
     }
     free(gs.g);
-    float scale = (float)(1.0 / sqrt(norm));
-    for (int i = 0; i < out->n; i++)
-        out->val[i] *= scale;
+    if (unit && norm > 0) {
+        float scale = (float)(1.0 / sqrt(norm));
+        for (int i = 0; i < out->n; i++)
+            out->val[i] *= scale;
+    }
     return 0;
+}
+
+static int s_offline(const char *text, bool char_grams, cs_vec_t *out)
+{
+    return s_build(text, char_grams, true, true, out);
+}
+
+int cs_vec_offline(const char *text, cs_vec_t *out)
+{
+    return s_offline(text, true, out);
+}
+
+int cs_vec_words(const char *text, cs_vec_t *out)
+{
+    return s_build(text, false, false, false, out);
 }
 
 int cs_vec_offline_feature(const char *name, const char *description, cs_vec_t *out)

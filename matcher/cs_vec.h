@@ -9,10 +9,11 @@
     the feature and never goes stale. The catalogue (cs_catalog) weights it with the inverse
     document frequencies of its own features when it compares.
 
-    The offline n-grams of a text: its words (lowercased ASCII letters and digits, a few filler
-    words dropped, a plural or -ing/-ed ending cut) weigh 1, each pair of neighbouring words
-    0.5, and the character 3-, 4- and 5-grams of each word with its boundaries ("<sync>") 0.4
-    spread over them, so "syncing", "synced" and "sync" still meet. */
+    The offline n-grams of a text are made of its terms (cs_terms.h: stop words and filler
+    dropped, Snowball stems, the words of asking weighing less): each term weighs its weight,
+    each pair of neighbouring terms half the lighter one's, and the character 3-, 4- and
+    5-grams of each stem with its boundaries ("<sync>") 0.4 of the term's weight spread over
+    them, so misspellings ("jackon" for "jackson") still meet. */
 #ifndef CS_VEC_H
 #define CS_VEC_H
 
@@ -22,7 +23,7 @@
 
 #include <jansson.h>
 
-#define CS_VEC_OFFLINE_MODEL "offline-ngram-1"
+#define CS_VEC_OFFLINE_MODEL "offline-ngram-2"
 
 typedef struct {
     int n;         /* components (dense) or non-zero entries (sparse) */
@@ -33,6 +34,11 @@ typedef struct {
 /* The offline vector of `text` (never fails for lack of words: an empty text gives n = 0).
    -1 only when out of memory. */
 int cs_vec_offline(const char *text, cs_vec_t *out);
+
+/* The words of `text` for the lexical score: a sparse vector of its terms' hashes (no pairs,
+   no character n-grams), each at the term's weight times 1 + ln(count), not scaled. -1 only
+   when out of memory. */
+int cs_vec_words(const char *text, cs_vec_t *out);
 
 /* The offline vector of a feature: its name's vector plus its description's words and word
    pairs (no character n-grams) at half the weight, scaled to unit length. Names are what

@@ -47,8 +47,16 @@ static const cs_option_t OPTIONS[] = {
      "the judge links only at this confidence or above", CS_OPT_UNIT},
     {"candidates", "CALLSIFT_CANDIDATES", CS_OPT_INT, "5", "features the judge sees (top k)",
      CS_OPT_POSITIVE},
+    {"same-theme", "CALLSIFT_SAME_THEME", CS_OPT_FLAG, "false",
+     "compare only with the features of the request's own theme (by default every theme: the "
+     "same request filed under two themes is one feature, which keeps its first theme)",
+     0},
     {"cross-theme", "CALLSIFT_CROSS_THEME", CS_OPT_FLAG, "false",
-     "compare with the features of every theme, not only the request's own", 0},
+     "compare with the features of every theme (the default; kept for older configurations)", 0},
+    {"band-margin", "CALLSIFT_BAND_MARGIN", CS_OPT_DOUBLE, "0.15",
+     "without a judge, a request in the band links to its first candidate only when that one's "
+     "score leads the runner-up's by this much",
+     CS_OPT_UNIT},
     CS_PROVIDER_OPTION_CONCURRENCY,
     CS_PROVIDER_OPTIONS_REQUESTS("judge answers asked per decision when one is invalid", "60",
                                  "ends it at once"),
@@ -80,7 +88,8 @@ static bool s_configure(const cs_config_t *cfg, cs_match_opts_t *o, char *err, s
         o->new_below = cs_config_double(cfg, "new-below");
     o->threshold = cs_config_double(cfg, "match-confidence");
     o->candidates = (int)cs_config_int(cfg, "candidates");
-    o->cross_theme = cs_config_flag(cfg, "cross-theme");
+    o->cross_theme = !cs_config_flag(cfg, "same-theme");
+    o->band_margin = cs_config_double(cfg, "band-margin");
     if (!(o->new_below >= 0 && o->new_below <= o->link_above && o->link_above <= 1)) {
         cs_fail(err, errlen, "expected 0 <= --new-below (%.2f) <= --link-above (%.2f) <= 1",
                 o->new_below, o->link_above);

@@ -7,7 +7,7 @@
 # libclang-rt-14-dev is only recommended by clang on Debian 12, so it is named here.
 set -euo pipefail
 
-PKGS=(build-essential cmake pkg-config
+PKGS=(build-essential cmake pkg-config libstemmer-dev
       libzmq3-dev libczmq-dev libcurl4-openssl-dev libmsgpack-dev libpq-dev
       libjansson-dev libmicrohttpd-dev uuid-dev libidn2-dev)
 case "${CALLSIFT_DEPS_MODE:-all}" in

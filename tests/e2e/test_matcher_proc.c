@@ -219,7 +219,7 @@ Test(matcher_proc, offline_second_request_links_to_the_feature_the_first_created
     cr_assert(cs_rec_str(d, "method"), "%s", text);
     cr_assert(json_is_number(json_object_get(d, "confidence")), "%s", text);
     cr_assert(json_is_array(json_object_get(d, "candidates")), "%s", text);
-    cr_assert_str_eq(cs_rec_str(d, "embedding_model"), "offline-ngram-1", "%s", text);
+    cr_assert_str_eq(cs_rec_str(d, "embedding_model"), "offline-ngram-2", "%s", text);
     cr_assert(json_array_size(json_object_get(d, "embedding")) > 0, "%s", text);
     free(text);
 

@@ -818,25 +818,25 @@ static int s_sparse(const world_t *w, int queries, int cross, uint64_t *rng, cs_
     /* the first query of a theme weighs that theme's features by the current IDF; the first
        across themes weighs all the others */
     t0 = s_now();
-    cs_catalog_top(cat, w->theme_ids[qt[0]], &qv[0], K, hits, 0);
+    cs_catalog_top(cat, w->theme_ids[qt[0]], &qv[0], NULL, K, hits, 0);
     r->s_cold_theme_us = (s_now() - t0) * 1e6;
     r->s_cold_theme_size = w->theme_size[qt[0]];
     t0 = s_now();
-    cs_catalog_top(cat, NULL, &qv[0], K, hits, 0);
+    cs_catalog_top(cat, NULL, &qv[0], NULL, K, hits, 0);
     r->s_cold_cross_us = (s_now() - t0) * 1e6;
     r->s_weighted = s_mem();
 
     c0 = s_cpu();
     for (int i = 0; i < queries; i++) {
         t0 = s_now();
-        cs_catalog_top(cat, w->theme_ids[qt[i]], &qv[i], K, hits, 0);
+        cs_catalog_top(cat, w->theme_ids[qt[i]], &qv[i], NULL, K, hits, 0);
         lat[i] = s_now() - t0;
     }
     r->s_theme = s_lat(lat, queries, s_cpu() - c0);
     c0 = s_cpu();
     for (int i = 0; i < cross; i++) {
         t0 = s_now();
-        cs_catalog_top(cat, NULL, &qv[i % queries], K, hits, 0);
+        cs_catalog_top(cat, NULL, &qv[i % queries], NULL, K, hits, 0);
         lat[i] = s_now() - t0;
     }
     r->s_cross = s_lat(lat, cross, s_cpu() - c0);
@@ -1031,14 +1031,14 @@ static int s_dense(const world_t *w, int dims, int queries, int cross, uint64_t 
     double c0 = s_cpu();
     for (int i = 0; i < queries; i++) {
         double t0 = s_now();
-        cs_catalog_top(cat, w->theme_ids[qt[i]], &qv[i], K, hits, 0);
+        cs_catalog_top(cat, w->theme_ids[qt[i]], &qv[i], NULL, K, hits, 0);
         lat[i] = s_now() - t0;
     }
     r->d_theme = s_lat(lat, queries, s_cpu() - c0);
     c0 = s_cpu();
     for (int i = 0; i < cross; i++) {
         double t0 = s_now();
-        cs_catalog_top(cat, NULL, &qv[i], K, hits, 0);
+        cs_catalog_top(cat, NULL, &qv[i], NULL, K, hits, 0);
         lat[i] = s_now() - t0;
     }
     r->d_cross = s_lat(lat, cross, s_cpu() - c0);

@@ -32,10 +32,12 @@ static cs_feature_t *s_add(cs_catalog_t *cat, const char *id, const char *theme,
 
 static int s_top(cs_catalog_t *cat, const char *theme, const char *text, cs_hit_t *hits, int k)
 {
-    cs_vec_t q;
+    cs_vec_t q, w;
     cr_assert_eq(cs_vec_offline_feature(text, "", &q), 0);
-    int n = cs_catalog_top(cat, theme, &q, k, hits, 0);
+    cr_assert_eq(cs_vec_words(text, &w), 0);
+    int n = cs_catalog_top(cat, theme, &q, &w, k, hits, 0);
     cs_vec_free(&q);
+    cs_vec_free(&w);
     return n;
 }
 
@@ -87,17 +89,15 @@ Test(catalog, top_k_is_best_first_within_the_theme)
     s_add(cat, "a0000000-0000-4000-8000-000000000004", T2, "Salesforce reports");
     cs_hit_t hits[5];
     int n = s_top(cat, T1, "Salesforce integration for tickets", hits, 5);
-    cr_assert_eq(n, 3, "the theme's three features");
+    cr_assert_eq(n, 2, "the theme's two features that share something with it");
     cr_assert_str_eq(hits[0].feature->name, "Salesforce integration");
     cr_assert_str_eq(hits[1].feature->name, "HubSpot integration");
-    cr_assert_str_eq(hits[2].feature->name, "Slack notifications");
+    cr_assert_gt(hits[0].fused, hits[1].fused);
     cr_assert_gt(hits[0].similarity, hits[1].similarity);
-    cr_assert_gt(hits[1].similarity, hits[2].similarity);
-    cr_assert_lt(hits[2].similarity, 0.1, "only a few letters in common");
     for (int i = 0; i < n; i++)
         cr_assert_str_eq(hits[i].feature->theme_id, T1);
     n = s_top(cat, NULL, "Salesforce integration for tickets", hits, 5);
-    cr_assert_eq(n, 4, "every theme");
+    cr_assert_eq(n, 3, "every theme; Slack notifications shares nothing with it");
     n = s_top(cat, NULL, "Salesforce integration for tickets", hits, 1);
     cr_assert_eq(n, 1);
     cr_assert_str_eq(hits[0].feature->name, "Salesforce integration");
@@ -134,11 +134,11 @@ Test(catalog, features_without_a_vector_wait_to_be_embedded)
     cs_vec_t q, v;
     cr_assert_eq(cs_vec_dense(x, 2, &q), 0);
     cs_hit_t hit;
-    cr_assert_eq(cs_catalog_top(cat, NULL, &q, 1, &hit, 0), 0, "nothing to compare yet");
+    cr_assert_eq(cs_catalog_top(cat, NULL, &q, NULL, 1, &hit, 0), 0, "nothing to compare yet");
     cr_assert_eq(cs_vec_dense(x, 2, &v), 0);
     cs_catalog_set_vec(cat, f, &v);
     cr_assert_eq(cs_catalog_missing(cat), 0);
-    cr_assert_eq(cs_catalog_top(cat, NULL, &q, 1, &hit, 0), 1);
+    cr_assert_eq(cs_catalog_top(cat, NULL, &q, NULL, 1, &hit, 0), 1);
     cr_assert_float_eq(hit.similarity, 1.0, 1e-6);
     cs_vec_free(&q);
     cs_catalog_destroy(&cat);
@@ -153,7 +153,7 @@ Test(catalog, positions_are_snapshots_and_clear_counts_reloads)
     cs_vec_t q;
     cr_assert_eq(cs_vec_offline_feature("Salesforce", "", &q), 0);
     cs_hit_t hits[5];
-    cr_assert_eq(cs_catalog_top(cat, T1, &q, 5, hits, snap), 1, "only what came after");
+    cr_assert_eq(cs_catalog_top(cat, T1, &q, NULL, 5, hits, snap), 1, "only what came after");
     cr_assert_str_eq(hits[0].feature->name, "Salesforce sync");
     cs_vec_free(&q);
     cr_assert_eq(cs_catalog_reloads(cat), 0);
@@ -162,5 +162,54 @@ Test(catalog, positions_are_snapshots_and_clear_counts_reloads)
     cr_assert_eq(cs_catalog_size(cat), 0);
     cr_assert_eq(cs_catalog_themes(cat), 0);
     cr_assert_null(cs_catalog_get(cat, "a0000000-0000-4000-8000-000000000001"));
+    cs_catalog_destroy(&cat);
+}
+
+Test(catalog, the_lexical_score_covers_the_shorter_side_and_weighs_rare_words)
+{
+    cs_catalog_t *cat = s_catalog();
+    s_add(cat, "a0000000-0000-4000-8000-000000000001", T1, "Slack alerts");
+    s_add(cat, "a0000000-0000-4000-8000-000000000002", T1, "Dark mode");
+    s_add(cat, "a0000000-0000-4000-8000-000000000003", T1, "Help");
+    cs_hit_t hits[3];
+    int n = s_top(cat, T1, "Alerts in Slack whenever a conversation gets assigned to an agent",
+                  hits, 3);
+    cr_assert_eq(n, 1, "only the Slack feature shares words with it");
+    cr_assert_gt(hits[0].lexical, 0.6, "the short name is covered by the long text: %f",
+                 hits[0].lexical);
+    cr_assert_float_eq(hits[0].fused, 0.5 * hits[0].similarity + 0.5 * hits[0].lexical, 1e-9);
+    n = s_top(cat, T1, "Help with the onboarding of new agents", hits, 3);
+    cr_assert_eq(n, 1);
+    cr_assert_lt(hits[0].lexical, 0.25, "a name of one word of asking says too little: %f",
+                 hits[0].lexical);
+    cs_catalog_destroy(&cat);
+}
+
+Test(catalog, an_alias_makes_a_chain_of_requests_one_feature)
+{
+    cs_catalog_t *cat = s_catalog();
+    cs_feature_t *f =
+        s_add(cat, "a0000000-0000-4000-8000-000000000001", T1, "Conversation summaries");
+    s_add(cat, "a0000000-0000-4000-8000-000000000002", T1, "Dark mode");
+    cs_hit_t hit;
+    const char *chain = "TL;DR of long threads on handover";
+    cr_assert_eq(s_top(cat, T1, chain, &hit, 1), 0, "nothing in common with the name");
+    cs_vec_t v;
+    cr_assert_eq(cs_vec_offline_feature("TL;DR on handover", "", &v), 0);
+    cr_assert_eq(cs_catalog_add_alias(cat, f, "TL;DR on handover", &v), 0);
+    cr_assert_eq(f->naliases, 1);
+    cr_assert_eq(s_top(cat, T1, chain, &hit, 1), 1);
+    cr_assert_eq(hit.feature, f, "found through its alias");
+    cr_assert_eq(hit.alias, 0);
+    cr_assert_eq(cs_vec_offline_feature("tl;dr ON handover", "", &v), 0);
+    cr_assert_eq(cs_catalog_add_alias(cat, f, "tl;dr ON handover", &v), 0);
+    cr_assert_eq(f->naliases, 1, "the same name again is no new alias");
+    for (int i = 0; i < 2 * CS_CATALOG_MAX_ALIASES; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "alias number %d", i);
+        cr_assert_eq(cs_vec_offline_feature(name, "", &v), 0);
+        cr_assert_eq(cs_catalog_add_alias(cat, f, name, &v), 0);
+    }
+    cr_assert_eq(f->naliases, CS_CATALOG_MAX_ALIASES, "capped");
     cs_catalog_destroy(&cat);
 }
