@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -60,13 +61,30 @@ static const cs_cli_column_t CALL_COLUMNS[] = {
     {"confidence", CS_CLI_COL_DECIMAL}, {"quote", CS_CLI_COL_LINES},
 };
 
-/* Its match decisions, newest first: $1 its id, $2 true for the candidates as JSON (else
-   "name (similarity), ..."). */
+/* Its newest 50 match decisions, newest first: $1 its id, $2 true for JSON (the scores,
+   runner-up and candidates as JSON, the reasoning whole), else text (the scores as
+   "vector 0.62  lexical 0.48  ...", those present, in that order; the reasoning on one line,
+   cut at 200 characters; the runner-up as "name (fused 0.41, similarity 0.38)"; the
+   candidates as "name (similarity), ..."). The call is its title, else its id. The runner-up
+   is the best candidate, by fused score then similarity, other than the feature decided on:
+   for a link, the feature that came second; for a create, the nearest one it did not join. */
 static const char DECISIONS_SQL[] =
     "SELECT to_char(md.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " m.message_metadata->>'title', md.action, md.method,"
+    " coalesce(nullif(m.message_metadata->>'title', ''), m.external_id), md.action, md.method,"
     " trim_scale(round(md.confidence::numeric, 4)), trim_scale(round(md.similarity::numeric, 4)),"
-    " md.extracted->>'title', md.reasoning,"
+    " md.extracted->>'title',"
+    " CASE WHEN $2::boolean THEN md.scores::text ELSE"
+    "  (SELECT string_agg(u.k || ' ' || round((md.scores->>u.k)::numeric, 2), '  ' ORDER BY u.o)"
+    "   FROM unnest(ARRAY['vector', 'lexical', 'fused', 'judge', 'margin'])"
+    "    WITH ORDINALITY u(k, o) WHERE jsonb_typeof(md.scores->u.k) = 'number') END,"
+    " CASE WHEN $2::boolean THEN md.reasoning"
+    "  WHEN length(r.line) > 200 THEN left(r.line, 197) || '...' ELSE r.line END,"
+    " CASE WHEN $2::boolean THEN ru.value::text ELSE"
+    "  coalesce(ru.value->>'name', ru.value->>'id') || ' (' || nullif(concat_ws(', ',"
+    "   'fused ' || CASE WHEN jsonb_typeof(ru.value->'fused') = 'number'"
+    "    THEN round((ru.value->>'fused')::numeric, 2)::text END,"
+    "   'similarity ' || CASE WHEN jsonb_typeof(ru.value->'similarity') = 'number'"
+    "    THEN round((ru.value->>'similarity')::numeric, 2)::text END), '') || ')' END,"
     " CASE WHEN $2::boolean THEN md.candidates::text"
     "  WHEN jsonb_typeof(md.candidates) = 'array' THEN"
     "  (SELECT string_agg(concat(c.value->>'name', ' (' || CASE"
@@ -75,25 +93,42 @@ static const char DECISIONS_SQL[] =
     "   ', ' ORDER BY c.ordinality)"
     "   FROM jsonb_array_elements(md.candidates) WITH ORDINALITY c) END"
     " FROM match_decisions md JOIN messages m ON m.id = md.message_id"
-    " WHERE md.feature_id = $1 ORDER BY md.created_at DESC, md.id DESC";
+    " CROSS JOIN LATERAL (SELECT btrim(regexp_replace(md.reasoning, '[[:space:]]+', ' ', 'g'))"
+    "  AS line) r"
+    " LEFT JOIN LATERAL (SELECT c.value FROM jsonb_array_elements(CASE"
+    "   WHEN jsonb_typeof(md.candidates) = 'array' THEN md.candidates ELSE '[]' END)"
+    "   WITH ORDINALITY c"
+    "  WHERE jsonb_typeof(c.value) = 'object'"
+    "   AND (c.value->>'id') IS DISTINCT FROM md.feature_id::text"
+    "  ORDER BY CASE WHEN jsonb_typeof(c.value->'fused') = 'number'"
+    "   THEN (c.value->>'fused')::float8 END DESC NULLS LAST,"
+    "   CASE WHEN jsonb_typeof(c.value->'similarity') = 'number'"
+    "   THEN (c.value->>'similarity')::float8 END DESC NULLS LAST, c.ordinality LIMIT 1) ru ON true"
+    " WHERE md.feature_id = $1 ORDER BY md.created_at DESC, md.id DESC LIMIT 50";
 static const cs_cli_column_t DECISION_COLUMNS[] = {
     {"decided", CS_CLI_COL_TEXT},       {"call", CS_CLI_COL_TEXT},
     {"action", CS_CLI_COL_TEXT},        {"method", CS_CLI_COL_TEXT},
     {"confidence", CS_CLI_COL_DECIMAL}, {"similarity", CS_CLI_COL_DECIMAL},
-    {"extracted", CS_CLI_COL_TEXT},     {"reasoning", CS_CLI_COL_LINES},
+    {"extracted", CS_CLI_COL_TEXT},     {"scores", CS_CLI_COL_LINES},
+    {"reasoning", CS_CLI_COL_LINES},    {"runner_up", CS_CLI_COL_LINES},
     {"candidates", CS_CLI_COL_LINES},
 };
 static const cs_cli_column_t DECISION_JSON_COLUMNS[] = {
     {"decided", CS_CLI_COL_TEXT},       {"call", CS_CLI_COL_TEXT},
     {"action", CS_CLI_COL_TEXT},        {"method", CS_CLI_COL_TEXT},
     {"confidence", CS_CLI_COL_DECIMAL}, {"similarity", CS_CLI_COL_DECIMAL},
-    {"extracted", CS_CLI_COL_TEXT},     {"reasoning", CS_CLI_COL_TEXT},
+    {"extracted", CS_CLI_COL_TEXT},     {"scores", CS_CLI_COL_JSON},
+    {"reasoning", CS_CLI_COL_TEXT},     {"runner_up", CS_CLI_COL_JSON},
     {"candidates", CS_CLI_COL_JSON},
 };
 
-/* The three parts of the answer. */
+/* How many match decisions it has in all: $1 its id. */
+static const char DECISIONS_COUNT_SQL[] =
+    "SELECT count(*) FROM match_decisions WHERE feature_id = $1";
+
+/* The three parts of the answer, and how many decisions there are in all. */
 typedef struct {
-    PGresult *feature, *calls, *decisions;
+    PGresult *feature, *calls, *decisions, *decisions_total;
 } parts_t;
 
 static void s_parts_clear(parts_t *p)
@@ -101,7 +136,14 @@ static void s_parts_clear(parts_t *p)
     PQclear(p->feature);
     PQclear(p->calls);
     PQclear(p->decisions);
+    PQclear(p->decisions_total);
     memset(p, 0, sizeof *p);
+}
+
+/* How many match decisions the feature has in all (the count query's answer). */
+static long long s_decisions_total(const parts_t *p)
+{
+    return strtoll(PQgetvalue(p->decisions_total, 0, 0), NULL, 10);
 }
 
 /* "label  value" lines; a value of several lines goes on under its first one. */
@@ -135,7 +177,11 @@ static int s_print_table(cs_cli_t *cli, const parts_t *p)
         cs_cli_print(cli->out, CS_CLI_FORMAT_TABLE, CALL_COLUMNS, (int)CS_ARRAY_LEN(CALL_COLUMNS),
                      p->calls, cli->err, sizeof cli->err) != 0)
         return -1;
-    fprintf(cli->out, "\nMatch decisions (%d)\n", decisions);
+    long long total = s_decisions_total(p);
+    if (total > decisions)
+        fprintf(cli->out, "\nMatch decisions (%lld, the newest %d shown)\n", total, decisions);
+    else
+        fprintf(cli->out, "\nMatch decisions (%d)\n", decisions);
     if (decisions > 0 && cs_cli_print(cli->out, CS_CLI_FORMAT_TABLE, DECISION_COLUMNS,
                                       (int)CS_ARRAY_LEN(DECISION_COLUMNS), p->decisions, cli->err,
                                       sizeof cli->err) != 0)
@@ -156,9 +202,11 @@ static int s_print_json(cs_cli_t *cli, const parts_t *p)
         calls ? cs_cli_json_rows(DECISION_JSON_COLUMNS, (int)CS_ARRAY_LEN(DECISION_JSON_COLUMNS),
                                  p->decisions, err, errlen)
               : NULL;
-    json_t *doc = decisions ? json_pack("{s:O, s:O, s:O}", "feature", json_array_get(feature, 0),
-                                        "calls", calls, "decisions", decisions)
-                            : NULL;
+    json_t *doc = decisions
+                      ? json_pack("{s:O, s:O, s:O, s:I}", "feature", json_array_get(feature, 0),
+                                  "calls", calls, "decisions", decisions, "decisions_total",
+                                  (json_int_t)s_decisions_total(p))
+                      : NULL;
     int rc = 0;
     if (decisions && !doc)
         rc = cs_cli_fail(cli, "out of memory");
@@ -196,7 +244,7 @@ int cs_cli_feature_show(cs_cli_t *cli)
         id[i] = (char)tolower((unsigned char)given[i]);
 
     const char *params[] = {id, fmt == CS_CLI_FORMAT_JSON ? "true" : "false"};
-    if (cs_cli_begin_read(cli) != 0) /* the three parts from one snapshot */
+    if (cs_cli_begin_read(cli) != 0) /* every part from one snapshot */
         return -1;
     parts_t p = {0};
     p.feature = cs_cli_exec(cli, FEATURE_SQL, 1, params);
@@ -209,8 +257,10 @@ int cs_cli_feature_show(cs_cli_t *cli)
         p.calls = cs_cli_exec(cli, CALLS_SQL, 1, params);
     if (p.calls)
         p.decisions = cs_cli_exec(cli, DECISIONS_SQL, 2, params);
-    int rc = -1;
     if (p.decisions)
+        p.decisions_total = cs_cli_exec(cli, DECISIONS_COUNT_SQL, 1, params);
+    int rc = -1;
+    if (p.decisions_total)
         rc = fmt == CS_CLI_FORMAT_JSON ? s_print_json(cli, &p) : s_print_table(cli, &p);
     s_parts_clear(&p);
     cs_cli_rollback(cli); /* read only: nothing to keep */

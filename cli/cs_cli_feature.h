@@ -3,15 +3,20 @@
     Three parts: the feature (name, description, workspace, theme, status, urgency, mentions,
     first and last mentioned, created); every call that mentions it, newest first (title, date,
     customer and MRR, the speaker, how sure the extractor was that it is a request (0..1,
-    empty when not known) and the quote); and every match decision that sent a
-    request to it, newest first (when, which call, action, method, confidence, similarity, the
-    title the extractor gave the request, the reasoning and the candidates with their
-    similarity).
+    empty when not known) and the quote); and the newest 50 match decisions that sent a
+    request to it, newest first (when, which call (its title, else its id), action, method,
+    confidence, similarity, the title the extractor gave the request, the scores (vector,
+    lexical, fused, judge, margin: those the decision has), the reasoning, the runner-up (the
+    best candidate other than the feature decided on, with its fused score and similarity) and
+    the candidates with their similarity).
 
     --format table prints the feature as "label  value" lines, then a table of the calls and a
-    table of the decisions, the long texts (quote; reasoning, candidates) on lines under each
-    row. --format json prints one object {"feature": {...}, "calls": [...],
-    "decisions": [...]}, with the candidates as the matcher recorded them. */
+    table of the decisions ("Match decisions (N)", or "(N, the newest 50 shown)"), the long
+    texts (quote; scores, reasoning made one line and cut at 200 characters, runner-up,
+    candidates) on lines under each row. --format json prints one object {"feature": {...},
+    "calls": [...], "decisions": [...], "decisions_total": N}, with the scores, the runner-up
+    (null when there is none) and the candidates as the matcher recorded them, and the
+    reasoning whole. */
 #ifndef CS_CLI_FEATURE_H
 #define CS_CLI_FEATURE_H
 

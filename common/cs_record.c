@@ -24,6 +24,8 @@
 const char *const CS_URGENCY_LEVELS[] = {CS_URGENCY_LOW, CS_URGENCY_MEDIUM, CS_URGENCY_HIGH,
                                          CS_URGENCY_CRITICAL, NULL};
 
+const char *const CS_DECISION_SCORES[] = {"vector", "lexical", "fused", "judge", "margin", NULL};
+
 int cs_urgency_rank(const char *level)
 {
     for (int i = 0; level && CS_URGENCY_LEVELS[i]; i++)

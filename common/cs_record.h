@@ -59,6 +59,13 @@ extern const char *const CS_URGENCY_LEVELS[];
    NULL or any other word (compared exactly). Can't fail. */
 int cs_urgency_rank(const char *level);
 
+/* The keys of a decision's "scores" object, NULL-terminated: "vector", "lexical", "fused",
+   "judge", "margin". Each is optional and, when present, a number in 0..1 (the schema refuses
+   anything else); "judge" is there only when the LLM judge answered, "margin" (the top
+   candidate's fused score minus the runner-up's) only with two candidates or more. Other keys
+   pass the schema and are dropped by the writer. */
+extern const char *const CS_DECISION_SCORES[];
+
 /* The theme every workspace is born with (is_default), where a request that fits no other
    theme goes; also the theme the extractor falls back to by name. */
 #define CS_DEFAULT_THEME_NAME        "Uncategorized"

@@ -145,10 +145,25 @@ static const cs_record_field_t EXTRACTION[] = {
     {0},
 };
 
+/* A feature the matcher weighed: its vector similarity, and its lexical and fused scores. */
 static const cs_record_field_t CANDIDATE[] = {
     {"id", CS_FIELD_UUID, REQ},
     {"name", CS_FIELD_STRING, OPT},
     {"similarity", CS_FIELD_NUMBER, OPT},
+    {"lexical", CS_FIELD_NUMBER, OPT, .range = &UNIT},
+    {"fused", CS_FIELD_NUMBER, OPT, .range = &UNIT},
+    {0},
+};
+
+/* The scores behind a decision, each optional: "judge" only when the LLM judge answered,
+   "margin" (the top candidate's fused score minus the runner-up's) only with two candidates or
+   more. Other keys are not checked; the writer stores only these. */
+static const cs_record_field_t SCORES[] = {
+    {"vector", CS_FIELD_NUMBER, OPT, .range = &UNIT},
+    {"lexical", CS_FIELD_NUMBER, OPT, .range = &UNIT},
+    {"fused", CS_FIELD_NUMBER, OPT, .range = &UNIT},
+    {"judge", CS_FIELD_NUMBER, OPT, .range = &UNIT},
+    {"margin", CS_FIELD_NUMBER, OPT, .range = &UNIT},
     {0},
 };
 
@@ -166,6 +181,7 @@ static const cs_record_field_t DECIDED[] = {
     {"method", CS_FIELD_STRING, REQ, .choices = METHODS},
     {"similarity", CS_FIELD_NUMBER, OPT},
     {"candidates", CS_FIELD_ARRAY, OPT, .item = CS_FIELD_OBJECT, .fields = CANDIDATE},
+    {"scores", CS_FIELD_OBJECT, OPT, .fields = SCORES},
     {"embedding", CS_FIELD_ARRAY, OPT, .item = CS_FIELD_NUMBER},
     {"embedding_index", CS_FIELD_ARRAY, OPT, .item = CS_FIELD_INT},
     {"embedding_model", CS_FIELD_STRING, OPT, .max_len = 160},

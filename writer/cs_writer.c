@@ -1,5 +1,6 @@
 #include "cs_writer.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,26 @@ static char *s_json_text(const json_t *value)
     if (!value || json_is_null(value))
         return NULL;
     return json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* The decision's scores as a JSON object text holding only the keys of CS_DECISION_SCORES
+   that are numbers ("{}" when there are none): other keys are dropped, so what is stored stays
+   small whatever a newer matcher adds. Caller frees; NULL when out of memory. */
+static char *s_scores_text(const json_t *scores)
+{
+    json_t *kept = json_object();
+    if (!kept)
+        return NULL;
+    bool ok = true;
+    for (const char *const *key = CS_DECISION_SCORES; ok && *key; key++) {
+        const json_t *v = json_object_get(scores, *key);
+        if (json_is_number(v))
+            ok = json_object_set_new(kept, *key, json_real(json_number_value(v))) == 0;
+    }
+    /* six digits: the stored text is the number the matcher meant, not its binary expansion */
+    char *text = ok ? json_dumps(kept, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    json_decref(kept);
+    return text;
 }
 
 /* "speaker: text" lines of the transcript. Caller frees; NULL when out of memory. */
@@ -398,6 +419,12 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
         snprintf(similarity, sizeof similarity, "%.4f", json_number_value(sim));
     char *extracted = s_json_text(request);
     char *candidates = s_json_text(json_object_get(d, "candidates"));
+    char *scores = s_scores_text(json_object_get(d, "scores"));
+    if (!scores) {
+        free(extracted);
+        free(candidates);
+        return cs_fail(tx->err, tx->errlen, "out of memory");
+    }
     size_t rlen = strlen(reasoning ? reasoning : "") + strlen(note) + 1;
     char *why = malloc(rlen);
     if (why)
@@ -414,15 +441,18 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
                            json_is_number(sim) ? similarity : NULL,
                            why ? why : "",
                            extracted ? extracted : "{}",
-                           candidates ? candidates : "[]"};
+                           candidates ? candidates : "[]",
+                           scores};
     res = s_exec(tx,
                  "INSERT INTO match_decisions (workspace_id, message_id, feature_index, feature_id,"
-                 " action, method, confidence, similarity, reasoning, extracted, candidates)"
-                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb)"
+                 " action, method, confidence, similarity, reasoning, extracted, candidates,"
+                 " scores)"
+                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb)"
                  " ON CONFLICT (message_id, feature_index) DO NOTHING",
-                 11, audit);
+                 12, audit);
     free(extracted);
     free(candidates);
+    free(scores);
     free(why);
     if (!res)
         return -1;

@@ -9,7 +9,8 @@
         a feature_messages link with the customer's quote and the request's confidence (the
         decision's request_confidence, else the request's confidence, else NULL; two requests
         of the call linked to one feature make one link with the higher), and a
-        match_decisions audit row;
+        match_decisions audit row (its candidates as the record has them, its scores with only
+        the keys of CS_DECISION_SCORES: others are dropped);
       - mention_count of every touched feature incremented by the links this call added, and
         its first_mentioned and last_mentioned widened to this call's date, inside the same
         transaction (the feature rows are locked, so concurrent writers add up; the links are

@@ -550,6 +550,104 @@ Test(report, feature_show_table_by_argument_or_id)
     free(out);
 }
 
+/* Each decision shows its scores, its reasoning on one line and the runner-up, so a person
+   sees why a request was linked and what another threshold would have done; the newest 50 are
+   shown, and the count says how many there are. Untrusted text prints with control characters
+   as '?'. */
+Test(report, feature_show_prints_each_decisions_scores_and_runner_up)
+{
+    populate();
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    /* 50 plain links first, then the one with scores: the newest */
+    for (int i = 0; i < 50; i++) {
+        char ext[16];
+        snprintf(ext, sizeof ext, "bulk-%02d", i);
+        json_t *rec = call(ext, "", "2025-10-11T15:00:00Z", NULL, NULL);
+        request(rec, "link", csv_export, analytics, "CSV export", "low", "CSV");
+        commit(db, rec);
+    }
+    json_t *rec = call("c6", "Acme renewal \x1b[31m", "2025-10-12T15:00:00Z", NULL, NULL);
+    json_t *d =
+        request(rec, "link", csv_export, analytics, "Excel export", "medium", "Excel please");
+    json_object_set_new(d, "method", json_string("llm"));
+    json_object_set_new(d, "confidence", json_real(0.88));
+    json_object_set_new(d, "similarity", json_real(0.62));
+    char reasoning[400];
+    snprintf(reasoning, sizeof reasoning,
+             "Both ask for a spreadsheet export.\nThe judge \x1b[2Jsaw no other %0300d", 7);
+    json_object_set_new(d, "reasoning", json_string(reasoning));
+    json_object_set_new(d, "scores",
+                        json_pack("{s:f, s:f, s:f, s:f, s:f}", "vector", 0.62, "lexical", 0.48,
+                                  "fused", 0.57, "judge", 0.9, "margin", 0.21));
+    json_object_set_new(d, "candidates",
+                        json_pack("[{s:s, s:s, s:f, s:f, s:f}, {s:s, s:s, s:f, s:f, s:f},"
+                                  " {s:s, s:s, s:f}]",
+                                  "id", csv_export, "name", "CSV export", "similarity", 0.62,
+                                  "lexical", 0.48, "fused", 0.57, "id", sso, "name",
+                                  "Single\tsign-on", "similarity", 0.38, "lexical", 0.1, "fused",
+                                  0.36, "id", dark_mode, "name", "Dark mode", "similarity", 0.5));
+    commit(db, rec);
+    cs_db_destroy(&db);
+
+    char *out = cs_testcli_ok(cs_testcli_run("feature", "show", csv_export, NULL));
+    char *decisions = strstr(out, "\nMatch decisions (53, the newest 50 shown)\nDECIDED");
+    cr_assert(decisions, "%s", out);
+    /* the newest: its call's title (control characters as '?'), then its lines */
+    char *row = strstr(decisions, "  Acme renewal ?[31m  link    llm ");
+    cr_assert(row, "%s", out);
+    char *line = strstr(row, "scores: vector 0.62  lexical 0.48  fused 0.57  judge 0.90"
+                             "  margin 0.21\n");
+    cr_expect(line, "%s", out);
+    line = strstr(row, "reasoning: Both ask for a spreadsheet export. The judge ?[2Jsaw no other"
+                       " 0000");
+    cr_assert(line, "%s", out);
+    size_t len = strcspn(line, "\n");
+    cr_expect_eq(len, strlen("reasoning: ") + 200, "%.*s", (int)len, line);
+    cr_expect(strncmp(line + len - 3, "...", 3) == 0, "%.*s", (int)len, line);
+    /* the runner-up is the best other candidate by its fused score, not by similarity */
+    cr_expect(strstr(row, "runner_up: Single?sign-on (fused 0.36, similarity 0.38)\n"), "%s", out);
+    cr_expect(
+        strstr(row, "candidates: CSV export (0.62), Single?sign-on (0.38), Dark mode (0.5)\n"),
+        "%s", out);
+    /* a decision without scores prints no scores line; its call has no title: its id */
+    char *bulk = strstr(row, "  bulk-49  ");
+    cr_assert(bulk, "%s", out);
+    char *next = strstr(bulk + 1, "  bulk-48  ");
+    cr_assert(next, "%s", out);
+    *next = '\0';
+    cr_expect(!strstr(bulk, "scores:"), "%s", bulk);
+    cr_expect(!strstr(bulk, "runner_up:"), "%s", bulk);
+    *next = ' ';
+    cr_expect(!strstr(decisions, "bulk-00"), "the oldest is past the newest 50: %s", out);
+    free(out);
+
+    out = cs_testcli_ok(cs_testcli_run("feature", "show", csv_export, "--format", "json", NULL));
+    json_t *doc = parse_json(out);
+    cr_expect_eq(int_at(doc, "decisions_total"), 53);
+    json_t *list = json_object_get(doc, "decisions");
+    cr_assert_eq(json_array_size(list), 50, "%s", out);
+    json_t *newest = json_array_get(list, 0);
+    cr_expect_str_eq(str_at(newest, "call"), "Acme renewal \x1b[31m");
+    cr_expect_str_eq(str_at(newest, "reasoning"), reasoning, "the reasoning whole");
+    json_t *scores = json_object_get(newest, "scores");
+    cr_expect_float_eq(num_at(scores, "vector"), 0.62, 1e-9);
+    cr_expect_float_eq(num_at(scores, "lexical"), 0.48, 1e-9);
+    cr_expect_float_eq(num_at(scores, "fused"), 0.57, 1e-9);
+    cr_expect_float_eq(num_at(scores, "judge"), 0.9, 1e-9);
+    cr_expect_float_eq(num_at(scores, "margin"), 0.21, 1e-9);
+    json_t *runner_up = json_object_get(newest, "runner_up");
+    cr_expect_str_eq(str_at(runner_up, "id"), sso);
+    cr_expect_float_eq(num_at(runner_up, "fused"), 0.36, 1e-9);
+    cr_expect_float_eq(num_at(json_array_get(json_object_get(newest, "candidates"), 0), "fused"),
+                       0.57, 1e-9);
+    json_t *plain = json_array_get(list, 1);
+    cr_expect_eq(json_object_size(json_object_get(plain, "scores")), 0, "%s", out);
+    cr_expect(json_is_null(json_object_get(plain, "runner_up")), "%s", out);
+    cr_expect_str_eq(str_at(plain, "call"), "bulk-49");
+    json_decref(doc);
+    free(out);
+}
+
 Test(report, feature_show_errors)
 {
     populate();

@@ -103,6 +103,29 @@ Test(db, migrations_apply_once)
     cs_testdb_drop(&t);
 }
 
+/* Apply the embedded migrations up to `version` by hand, the way an older build left the
+   database. */
+static void s_migrate_to(cs_db_t *db, int version)
+{
+    char err[512];
+    cr_assert_eq(
+        cs_db_command(db,
+                      "CREATE TABLE schema_migrations (version integer PRIMARY KEY,"
+                      " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                      0, NULL, err, sizeof err),
+        0, "%s", err);
+    for (const cs_migration_t *m = cs_migrations_table; m->sql && m->version <= version; m++) {
+        cr_assert_eq(cs_db_script(db, m->sql, err, sizeof err), 0, "%s", err);
+        char v[16];
+        snprintf(v, sizeof v, "%d", m->version);
+        const char *p[] = {v, m->name};
+        cr_assert_eq(cs_db_command(db, "INSERT INTO schema_migrations VALUES ($1, $2)", 2, p, err,
+                                   sizeof err),
+                     0, "%s", err);
+    }
+    cr_assert_eq(cs_migrate_version(db, err, sizeof err), version);
+}
+
 /* A database migrated to 004 with rows in it takes 005: the rows keep their data, a workspace
    gets no vendor domains, an old mention no confidence (NULL: counted as confident) and a call
    no extraction note; a confidence outside 0..1 is refused. */
@@ -112,22 +135,7 @@ Test(db, migration_005_applies_on_an_old_database)
     cs_testdb_create(&t, false);
     cs_db_t *db = cs_testdb_connect(&t);
     char err[512];
-    cr_assert_eq(
-        cs_db_command(db,
-                      "CREATE TABLE schema_migrations (version integer PRIMARY KEY,"
-                      " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-                      0, NULL, err, sizeof err),
-        0, "%s", err);
-    for (const cs_migration_t *m = cs_migrations_table; m->sql && m->version <= 4; m++) {
-        cr_assert_eq(cs_db_script(db, m->sql, err, sizeof err), 0, "%s", err);
-        char v[16];
-        snprintf(v, sizeof v, "%d", m->version);
-        const char *p[] = {v, m->name};
-        cr_assert_eq(cs_db_command(db, "INSERT INTO schema_migrations VALUES ($1, $2)", 2, p, err,
-                                   sizeof err),
-                     0, "%s", err);
-    }
-    cr_assert_eq(cs_migrate_version(db, err, sizeof err), 4);
+    s_migrate_to(db, 4);
     cr_assert_eq(
         cs_db_script(db,
                      "INSERT INTO workspaces (id, name) VALUES"
@@ -161,6 +169,49 @@ Test(db, migration_005_applies_on_an_old_database)
     cr_assert_neq(
         cs_db_command(db, "UPDATE feature_messages SET confidence = 1.5", 0, NULL, err, sizeof err),
         0);
+    cs_db_destroy(&db);
+    cs_testdb_drop(&t);
+}
+
+/* A database migrated to 005 with a decision in it takes 006: the decision keeps its data and
+   gets empty scores; scores that are not an object are refused. */
+Test(db, migration_006_applies_on_an_old_database)
+{
+    cs_testdb_t t;
+    cs_testdb_create(&t, false);
+    cs_db_t *db = cs_testdb_connect(&t);
+    char err[512];
+    s_migrate_to(db, 5);
+    cr_assert_eq(
+        cs_db_script(db,
+                     "INSERT INTO workspaces (id, name) VALUES"
+                     " ('11111111-0000-4000-8000-000000000001', 'Old');"
+                     "INSERT INTO messages (id, workspace_id, source, external_id, sent_at) VALUES"
+                     " ('22222222-0000-4000-8000-000000000001',"
+                     "  '11111111-0000-4000-8000-000000000001', 'gong', 'c1', now());"
+                     "INSERT INTO match_decisions (workspace_id, message_id, feature_index,"
+                     " action, method, confidence, similarity, reasoning, extracted) VALUES"
+                     " ('11111111-0000-4000-8000-000000000001',"
+                     "  '22222222-0000-4000-8000-000000000001', 0, 'create', 'embedding', 1,"
+                     "  0.12, 'new', '{\"title\": \"Okta SSO\"}');",
+                     err, sizeof err),
+        0, "%s", err);
+    int applied = -1;
+    cr_assert_eq(cs_migrate(db, &applied, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(applied, cs_migrate_latest() - 5);
+    cr_assert_geq(cs_migrate_latest(), 6);
+    cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM match_decisions WHERE reasoning = 'new'"
+                                    " AND abs(similarity - 0.12) < 1e-6"
+                                    " AND extracted->>'title' = 'Okta SSO' AND scores = '{}'"),
+                 1);
+    cr_assert_eq(cs_db_command(db, "UPDATE match_decisions SET scores = '{\"fused\": 0.57}'", 0,
+                               NULL, err, sizeof err),
+                 0, "%s", err);
+    cr_assert_neq(
+        cs_db_command(db, "UPDATE match_decisions SET scores = '[0.57]'", 0, NULL, err, sizeof err),
+        0);
+    cr_assert_neq(
+        cs_db_command(db, "UPDATE match_decisions SET scores = NULL", 0, NULL, err, sizeof err), 0);
     cs_db_destroy(&db);
     cs_testdb_drop(&t);
 }

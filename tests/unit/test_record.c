@@ -1,6 +1,7 @@
 /* cs_record: building records, validating them against their kind's schema, and the strict,
    bounded msgpack wire form. Every decoding trap of STYLE.md has a test here. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,14 @@ static json_t *make_decision(void)
                   "embedding", 0.0123, -0.5, 1e-7, 1, "index", 1, "action", "create", "feature_id",
                   FEATURE_B, "theme_id", "name", "Unicode-safe export", "confidence", 1.0, "method",
                   "llm", "candidates"));
+    /* the scores behind the first decision, and its first candidate's lexical and fused */
+    json_t *first = json_array_get(json_object_get(rec, "decisions"), 0);
+    set(first, "scores",
+        json_pack("{s:f, s:f, s:f, s:f, s:f}", "vector", 0.912, "lexical", 0.48, "fused", 0.57,
+                  "judge", 0.9, "margin", 0.21));
+    json_t *top = json_array_get(json_object_get(first, "candidates"), 0);
+    set(top, "lexical", json_real(0.48));
+    set(top, "fused", json_real(0.57));
     return rec;
 }
 
@@ -433,6 +442,54 @@ Test(record, unknown_keys_and_nulls_are_kept)
     json_decref(rec);
 }
 
+/* Every key of CS_DECISION_SCORES is optional, a number within 0..1 (both ends included) and
+   refused outside; a key the schema does not name passes, like any unknown key. */
+Test(record, decision_scores_are_numbers_within_0_and_1)
+{
+    json_t *rec = make_decision();
+    json_t *scores =
+        json_object_get(json_array_get(json_object_get(rec, "decisions"), 0), "scores");
+    char err[256] = "";
+    int keys = 0;
+    for (const char *const *key = CS_DECISION_SCORES; *key; key++, keys++) {
+        cr_assert_not_null(json_object_get(scores, *key), "make_decision lacks %s", *key);
+        set(scores, *key, json_integer(1));
+        cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "%s = 1: %s", *key, err);
+        set(scores, *key, json_real(0.0));
+        cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "%s = 0: %s", *key, err);
+        set(scores, *key, json_real(1.0001));
+        cr_assert_eq(cs_record_validate(rec, err, sizeof err), -1, "%s = 1.0001 accepted", *key);
+        char want[128];
+        snprintf(want, sizeof want, "field 'decisions[0].scores.%s': 1.0001 is above 1", *key);
+        cr_assert_str_eq(err, want);
+        set(scores, *key, json_null());
+        cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "%s = null: %s", *key, err);
+        cr_assert_eq(json_object_del(scores, *key), 0);
+        cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "%s absent: %s", *key, err);
+    }
+    cr_assert_eq(keys, 5);
+    set(scores, "x_recall", json_string("not checked"));
+    cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "%s", err);
+
+    /* on the wire they come back as they went */
+    json_t *full = make_decision();
+    size_t len;
+    char *buf = encode_ok(full, &len);
+    json_t *back = cs_record_decode(buf, len, err, sizeof err);
+    cr_assert_not_null(back, "%s", err);
+    cr_assert(json_equal(full, back));
+    json_t *d = json_array_get(json_object_get(back, "decisions"), 0);
+    cr_assert_float_eq(json_real_value(json_object_get(json_object_get(d, "scores"), "margin")),
+                       0.21, 1e-12);
+    cr_assert_float_eq(json_real_value(json_object_get(
+                           json_array_get(json_object_get(d, "candidates"), 0), "fused")),
+                       0.57, 1e-12);
+    free(buf);
+    json_decref(back);
+    json_decref(full);
+    json_decref(rec);
+}
+
 Test(record, an_ack_for_a_workspace)
 {
     json_t *ack = cs_record_new(CS_KIND_ACK);
@@ -543,6 +600,22 @@ ParameterizedTestParameters(record, schema_violation)
          "missing field 'decisions[0].candidates[1].id'"},
         {CS_KIND_DECISION, "decisions[0].embedding[2]", "\"0.1\"",
          "field 'decisions[0].embedding[2]': expected number, got string"},
+        {CS_KIND_DECISION, "decisions[0].scores", "[0.5]",
+         "field 'decisions[0].scores': expected object, got array"},
+        {CS_KIND_DECISION, "decisions[0].scores", "0.57",
+         "field 'decisions[0].scores': expected object, got real"},
+        {CS_KIND_DECISION, "decisions[0].scores.fused", "1.5",
+         "field 'decisions[0].scores.fused': 1.5 is above 1"},
+        {CS_KIND_DECISION, "decisions[0].scores.margin", "-0.2",
+         "field 'decisions[0].scores.margin': -0.2 is below 0"},
+        {CS_KIND_DECISION, "decisions[0].scores.judge", "\"sure\"",
+         "field 'decisions[0].scores.judge': expected number, got string"},
+        {CS_KIND_DECISION, "decisions[0].scores.vector", "true",
+         "field 'decisions[0].scores.vector': expected number, got boolean"},
+        {CS_KIND_DECISION, "decisions[0].candidates[0].fused", "2",
+         "field 'decisions[0].candidates[0].fused': 2 is above 1"},
+        {CS_KIND_DECISION, "decisions[0].candidates[1].lexical", "\"0.4\"",
+         "field 'decisions[0].candidates[1].lexical': expected number, got string"},
         {CS_KIND_DECISION, "insights.feature_requests[0].title", "",
          "missing field 'insights.feature_requests[0].title'"},
         /* ack */

@@ -303,6 +303,87 @@ Test(writer, stores_each_mentions_confidence_and_keeps_the_higher)
     json_decref(e);
 }
 
+/* A decision's scores are stored in match_decisions.scores with the keys the record schema
+   names (others dropped), and read back as the numbers they were; its candidates, with their
+   lexical and fused scores, as they came. A decision without scores gets {}. */
+Test(writer, stores_each_decisions_scores_and_candidates)
+{
+    json_t *d = cs_testdata_decision(
+        cs_testdata_call(ws, "gong-scores", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
+    cs_testdata_add(d, "create", NULL, integrations, "Salesforce sync", "medium");
+    char feature[CS_UUID_LEN];
+    snprintf(feature, sizeof feature, "%s",
+             cs_rec_str(json_array_get(json_object_get(d, "decisions"), 0), "feature_id"));
+    cr_assert_eq(commit(d, NULL), CS_COMMIT_COMMITTED);
+    cr_expect_eq(q("SELECT count(*) FROM match_decisions WHERE feature_id = '%s'"
+                   " AND scores = '{}'::jsonb",
+                   feature),
+                 1);
+    json_decref(d);
+
+    json_t *e = cs_testdata_decision(
+        cs_testdata_call(ws, "gong-scores-2", "2025-10-21T10:00:00Z", "Acme", "acme.com"));
+    cs_testdata_add(e, "link", feature, integrations, "Sync with Salesforce", "medium");
+    json_t *link = json_array_get(json_object_get(e, "decisions"), 0);
+    json_object_set_new(link, "method", json_string("llm"));
+    json_object_set_new(link, "similarity", json_real(0.62));
+    json_object_set_new(link, "scores",
+                        json_pack("{s:f, s:f, s:f, s:f, s:f, s:s, s:[i]}", "vector", 0.62,
+                                  "lexical", 0.48, "fused", 0.57, "judge", 0.9, "margin", 0.21,
+                                  "x_note", "dropped", "x_list", 1));
+    json_object_set_new(link, "candidates",
+                        json_pack("[{s:s, s:s, s:f, s:f, s:f}, {s:s, s:s, s:f}]", "id", feature,
+                                  "name", "Salesforce sync", "similarity", 0.62, "lexical", 0.48,
+                                  "fused", 0.57, "id", uncategorized, "name", "HubSpot sync",
+                                  "similarity", 0.55));
+    char mid[CS_UUID_LEN];
+    cr_assert_eq(commit(e, mid), CS_COMMIT_COMMITTED);
+    char *scores =
+        qs("SELECT scores::text FROM match_decisions WHERE message_id = '%s' AND action = 'link'",
+           mid);
+    cr_expect_str_eq(scores, "{\"fused\": 0.57, \"judge\": 0.9, \"margin\": 0.21, \"vector\": 0.62,"
+                             " \"lexical\": 0.48}");
+    free(scores);
+    cr_expect_eq(q("SELECT count(*) FROM match_decisions WHERE message_id = '%s'"
+                   " AND (scores->>'judge')::numeric = 0.9 AND abs(similarity - 0.62) < 1e-6"
+                   " AND jsonb_array_length(candidates) = 2"
+                   " AND abs((candidates->0->>'fused')::numeric - 0.57) < 1e-9"
+                   " AND abs((candidates->0->>'lexical')::numeric - 0.48) < 1e-9"
+                   " AND candidates->1->>'name' = 'HubSpot sync'"
+                   " AND NOT candidates->1 ? 'fused'",
+                   mid),
+                 1);
+    json_decref(e);
+}
+
+/* Malformed scores refuse the whole record, with the field named: the writer's socket reads
+   records through the same check (cs_record_decode) and skips the ones that fail it. */
+Test(writer, malformed_scores_refuse_the_record)
+{
+    const char *bad[][2] = {
+        {"{\"fused\": 1.2}", "field 'decisions[0].scores.fused': 1.2 is above 1"},
+        {"{\"judge\": \"0.9\"}", "field 'decisions[0].scores.judge': expected number, got string"},
+        {"{\"margin\": -0.01}", "field 'decisions[0].scores.margin': -0.01 is below 0"},
+        {"[0.5]", "field 'decisions[0].scores': expected object, got array"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *d = cs_testdata_decision(
+            cs_testdata_call(ws, "gong-bad-scores", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
+        cs_testdata_add(d, "create", NULL, integrations, "Salesforce sync", "medium");
+        json_t *scores = json_loads(bad[i][0], JSON_DECODE_ANY, NULL);
+        cr_assert_not_null(scores);
+        json_object_set_new(json_array_get(json_object_get(d, "decisions"), 0), "scores", scores);
+        char err[256] = "";
+        cr_expect_eq(cs_record_validate(d, err, sizeof err), -1, "accepted %s", bad[i][0]);
+        cr_expect_str_eq(err, bad[i][1]);
+        char *buf = NULL;
+        size_t len = 0;
+        cr_expect_eq(cs_record_encode(d, &buf, &len, err, sizeof err), -1);
+        cr_expect_null(buf);
+        json_decref(d);
+    }
+}
+
 /* insights.skipped is the message's extraction_note; a call extracted normally has none. */
 Test(writer, a_skipped_extraction_is_noted_on_the_message)
 {
