@@ -420,7 +420,8 @@ Test(match, the_judge_links_a_duplicate_it_is_sure_of, .timeout = 30)
     rig_t r;
     s_rig(&r, false, 4, false);
     s_push_judge(&r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
-                     " \"confidence\": 0.88, \"reasoning\": \"Both describe an AI chatbot.\"}");
+                     " \"confidence\": 0.88, \"runner_up_confidence\": 0.1, \"reasoning\": \"Both "
+                     "describe an AI chatbot.\"}");
     s_submit_semantic(&r);
     const json_t *d = s_decision(&r.sink, 0, 0);
     cr_assert_str_eq(cs_rec_str(d, "action"), "link");
@@ -448,8 +449,9 @@ Test(match, a_duplicate_below_the_confidence_threshold_stays_separate, .timeout 
 {
     rig_t r;
     s_rig(&r, false, 4, false);
-    s_push_judge(&r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
-                     " \"confidence\": 0.6, \"reasoning\": \"Related.\"}");
+    s_push_judge(
+        &r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
+            " \"confidence\": 0.6, \"runner_up_confidence\": 0.1, \"reasoning\": \"Related.\"}");
     s_submit_semantic(&r);
     const json_t *d = s_decision(&r.sink, 0, 0);
     cr_assert_str_eq(cs_rec_str(d, "action"), "create");
@@ -465,10 +467,12 @@ Test(match, a_foreign_id_or_broken_json_is_asked_again, .timeout = 30)
     s_rig(&r, false, 4, false);
     s_push_judge(&r, "{\"is_duplicate\": true, \"matching_feature_id\": "
                      "\"99999999-9999-4999-8999-999999999999\", \"confidence\": 0.95,"
-                     " \"reasoning\": \"x\"}");
+                     " \"runner_up_confidence\": 0, \"reasoning\": \"x\"}");
     s_push_judge(&r, "{\"is_duplicate\": tr");
-    s_push_judge(&r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
-                     " \"confidence\": 0.9, \"reasoning\": \"Same chatbot.\"}");
+    s_push_judge(
+        &r,
+        "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
+        " \"confidence\": 0.9, \"runner_up_confidence\": 0.1, \"reasoning\": \"Same chatbot.\"}");
     s_submit_semantic(&r);
     const json_t *d = s_decision(&r.sink, 0, 0);
     cr_assert_str_eq(cs_rec_str(d, "feature_id"), F1);
@@ -504,8 +508,10 @@ Test(match, a_rate_limited_judge_is_waited_for, .timeout = 30)
     s_rig(&r, false, 4, false);
     fake_openai_answer_t limited = {.kind = FAKE_OPENAI_RATE_LIMIT, .retry_after = "0"};
     cr_assert_eq(fake_openai_push(r.fake, "/chat/completions", &limited), 0);
-    s_push_judge(&r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
-                     " \"confidence\": 0.9, \"reasoning\": \"Same chatbot.\"}");
+    s_push_judge(
+        &r,
+        "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
+        " \"confidence\": 0.9, \"runner_up_confidence\": 0.1, \"reasoning\": \"Same chatbot.\"}");
     s_submit_semantic(&r);
     cr_assert_str_eq(cs_rec_str(s_decision(&r.sink, 0, 0), "method"), "llm");
     cr_assert_eq(fake_openai_count(r.fake, "/chat/completions"), 2);
@@ -535,10 +541,12 @@ static int s_slow_judge(void *arg, const char *path, const json_t *request,
     answer->delay_ms = 150;
     answer->owned =
         id[0] ? cs_strdup_printf("{\"is_duplicate\": true, \"matching_feature_id\": \"%s\","
-                                 " \"confidence\": 0.9, \"reasoning\": \"The same sync.\"}",
+                                 " \"confidence\": 0.9, \"runner_up_confidence\": 0.1, "
+                                 "\"reasoning\": \"The same sync.\"}",
                                  id)
               : strdup("{\"is_duplicate\": false, \"matching_feature_id\": null,"
-                       " \"confidence\": 0.9, \"reasoning\": \"Sync is not integration.\"}");
+                       " \"confidence\": 0.9, \"runner_up_confidence\": 0.1, \"reasoning\": \"Sync "
+                       "is not integration.\"}");
     answer->content = answer->owned;
     return 0;
 }
