@@ -34,6 +34,7 @@ typedef struct {
     int rechecks;
     bool judged; /* went to the judge at least once */
     bool done;
+    double judge_confidence, judge_runner_up; /* the last verdict's numbers; -1: none */
 } item_t;
 
 struct job {
@@ -451,6 +452,8 @@ static void s_on_judge(void *arg, const cs_judge_answer_t *a)
         return;
     }
     const cs_verdict_t v = *a->verdict;
+    it->judge_confidence = v.confidence;
+    it->judge_runner_up = v.runner_up_confidence;
     double sim = s_best(it);
     if (v.is_duplicate) {
         size_t i;
@@ -461,16 +464,25 @@ static void s_on_judge(void *arg, const cs_judge_answer_t *a)
                 sim = cs_rec_num(c, "similarity", sim);
         }
     }
-    if (v.is_duplicate && v.confidence >= m->opts.threshold) {
+    /* the gates: a candidate's id (cs_judge_parse), the confidence, the margin over the
+       runner-up (a margin short of it by less than 1e-9 is rounding, not doubt) */
+    double margin = v.confidence - v.runner_up_confidence;
+    bool sure = v.confidence >= m->opts.threshold;
+    bool apart = margin + 1e-9 >= m->opts.judge_margin;
+    if (v.is_duplicate && sure && apart) {
         s_link(it, v.matching_feature_id, "llm", v.confidence, sim, v.reasoning);
         return;
     }
     char reasoning[1400];
-    if (v.is_duplicate)
+    if (v.is_duplicate && !sure)
         snprintf(reasoning, sizeof reasoning,
                  "%s [duplicate at confidence %.2f, below FEATURE_MATCH_CONFIDENCE %.2f: kept "
                  "separate]",
                  v.reasoning, v.confidence, m->opts.threshold);
+    else if (v.is_duplicate)
+        snprintf(reasoning, sizeof reasoning,
+                 "%s [runner-up at %.2f: margin %.2f below %.2f: kept separate]", v.reasoning,
+                 v.runner_up_confidence, margin, m->opts.judge_margin);
     else
         cs_strlcpy(reasoning, v.reasoning, sizeof reasoning);
     s_create(it, "llm", v.is_duplicate ? 1 - v.confidence : v.confidence, sim, reasoning);
@@ -730,6 +742,7 @@ void cs_match_submit(cs_match_t *self, json_t *rec, cs_catalog_t *cat)
         it->job = job;
         it->index = i;
         it->req = json_array_get(requests, (size_t)i);
+        it->judge_confidence = it->judge_runner_up = -1;
         json_array_append_new(job->decisions, json_null());
         const char *theme = cs_catalog_theme_id(cat, cs_rec_str(it->req, "theme"));
         cs_strlcpy(it->theme_id, theme ? theme : "", sizeof it->theme_id);
