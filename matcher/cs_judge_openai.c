@@ -7,6 +7,7 @@
 
 typedef struct {
     json_t *candidates; /* reference: the answer is checked against them */
+    bool json_schema;   /* asked for: runner_up_confidence is required */
     cs_judge_answer_fn fn;
     void *arg;
 } question_t;
@@ -26,7 +27,7 @@ static void s_on_answer(void *arg, const cs_llm_result_t *r)
     else {
         const char *content =
             cs_llm_chat_content(r->response, NULL, &a.prompt_tokens, &a.completion_tokens);
-        if (cs_judge_parse(content, q->candidates, &v, err, sizeof err) != 0) {
+        if (cs_judge_parse(content, q->candidates, q->json_schema, &v, err, sizeof err) != 0) {
             a.status = CS_JUDGE_INVALID;
             a.error = err;
         } else {
@@ -51,7 +52,10 @@ static int s_ask(cs_provider_t *provider, const cs_judge_opts_t *opts, const jso
         json_decref(body);
         return -1;
     }
-    *q = (question_t){.candidates = json_incref((json_t *)candidates), .fn = fn, .arg = arg};
+    *q = (question_t){.candidates = json_incref((json_t *)candidates),
+                      .json_schema = opts->json_schema,
+                      .fn = fn,
+                      .arg = arg};
     int rc = cs_llm_submit(llm, "/chat/completions", body, s_on_answer, q);
     json_decref(body);
     if (rc != 0) {

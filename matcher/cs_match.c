@@ -1,4 +1,5 @@
 #include "cs_match.h"
+#include "cs_match_scores.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -205,66 +206,14 @@ static void s_item_done(item_t *it)
         s_emit(it->job);
 }
 
-/* Four decimals are all anyone reads of a similarity or a confidence. */
-static double s_round(double x)
-{
-    return floor(x * 10000 + 0.5) / 10000;
-}
-
-/* The candidates as the record keeps them: id, name and their scores. New reference. */
-static json_t *s_record_candidates(const json_t *candidates)
-{
-    json_t *out = json_array();
-    size_t i;
-    json_t *c;
-    json_array_foreach(candidates, i, c)
-    {
-        json_array_append_new(out, json_pack("{s:s, s:s, s:f, s:f, s:f}", "id", cs_rec_str(c, "id"),
-                                             "name", cs_rec_str(c, "name"), "similarity",
-                                             s_round(cs_rec_num(c, "similarity", 0)), "lexical",
-                                             s_round(cs_rec_num(c, "lexical", 0)), "fused",
-                                             s_round(cs_rec_num(c, "fused", 0))));
-    }
-    return out;
-}
-
-/* The fused score of the first candidate, and its margin over the second (the first's whole
-   score when there is no second). */
 static double s_best(const item_t *it)
 {
-    return cs_rec_num(json_array_get(it->candidates, 0), "fused", 0);
+    return cs_match_best(it->candidates);
 }
 
 static double s_margin(const item_t *it)
 {
-    return s_best(it) - cs_rec_num(json_array_get(it->candidates, 1), "fused", 0);
-}
-
-/* The scores a decision keeps: the first candidate's vector, lexical and fused scores (of the
-   linked feature when a judge chose another), the margin, and the judge's confidence. */
-static json_t *s_scores(const item_t *it, const cs_feature_t *target)
-{
-    const json_t *top = json_array_get(it->candidates, 0);
-    size_t i;
-    json_t *c;
-    json_array_foreach(it->candidates, i, c)
-    {
-        if (target && strcmp(cs_rec_str(c, "id"), target->id) == 0)
-            top = c;
-    }
-    json_t *sc = json_object();
-    if (top) {
-        json_object_set_new(sc, "vector", json_real(s_round(cs_rec_num(top, "similarity", 0))));
-        json_object_set_new(sc, "lexical", json_real(s_round(cs_rec_num(top, "lexical", 0))));
-        json_object_set_new(sc, "fused", json_real(s_round(cs_rec_num(top, "fused", 0))));
-    }
-    if (json_array_size(it->candidates) > 1) {
-        double m = s_margin(it);
-        json_object_set_new(sc, "margin", json_real(s_round(m < 0 ? 0 : m)));
-    }
-    if (it->judge_confidence >= 0)
-        json_object_set_new(sc, "judge", json_real(s_round(it->judge_confidence)));
-    return sc;
+    return cs_match_margin(it->candidates);
 }
 
 /* Record the decision on it: link to `target`, or create it (target NULL). */
@@ -276,7 +225,7 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
     /* a redelivered call meets the feature it created itself: that is its creation again */
     bool create = !target || strcmp(target->id, it->own_id) == 0;
     const char *title = cs_rec_str(it->req, "title");
-    confidence = s_round(confidence < 0 ? 0 : confidence > 1 ? 1 : confidence);
+    confidence = cs_match_round(confidence < 0 ? 0 : confidence > 1 ? 1 : confidence);
     json_t *d = json_pack("{s:i, s:s, s:s, s:s, s:f, s:s, s:s}", "index", it->index, "action",
                           create ? "create" : "link", "feature_id",
                           create ? it->own_id : target->id, "name", title, "confidence", confidence,
@@ -292,9 +241,12 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
     if (json_is_number(sure))
         json_object_set_new(d, "request_confidence", json_real(json_number_value(sure)));
     if (similarity >= 0)
-        json_object_set_new(d, "similarity", json_real(s_round(similarity > 1 ? 1 : similarity)));
-    json_object_set_new(d, "candidates", s_record_candidates(it->candidates));
-    json_object_set_new(d, "scores", s_scores(it, create ? NULL : target));
+        json_object_set_new(d, "similarity",
+                            json_real(cs_match_round(similarity > 1 ? 1 : similarity)));
+    json_object_set_new(d, "candidates", cs_match_record_candidates(it->candidates));
+    json_object_set_new(
+        d, "scores",
+        cs_match_scores(it->candidates, create ? NULL : target->id, it->judge_confidence));
     if (create && it->vec.n) {
         json_t *values, *index;
         cs_vec_to_json(&it->vec, &values, &index);
@@ -505,6 +457,8 @@ static void s_on_judge(void *arg, const cs_judge_answer_t *a)
         return;
     }
     const cs_verdict_t v = *a->verdict;
+    it->judge_confidence = v.confidence;
+    it->judge_runner_up = v.runner_up_confidence;
     double sim = cs_rec_num(json_array_get(it->candidates, 0), "similarity", 0);
     if (v.is_duplicate) {
         size_t i;
@@ -515,16 +469,25 @@ static void s_on_judge(void *arg, const cs_judge_answer_t *a)
                 sim = cs_rec_num(c, "similarity", sim);
         }
     }
-    if (v.is_duplicate && v.confidence >= m->opts.threshold) {
+    /* the gates: a candidate's id (cs_judge_parse), the confidence, the margin over the
+       runner-up (a margin short of it by less than 1e-9 is rounding, not doubt) */
+    double margin = v.confidence - v.runner_up_confidence;
+    bool sure = v.confidence >= m->opts.threshold;
+    bool apart = margin + 1e-9 >= m->opts.judge_margin;
+    if (v.is_duplicate && sure && apart) {
         s_link(it, v.matching_feature_id, "llm", v.confidence, sim, v.reasoning);
         return;
     }
     char reasoning[1400];
-    if (v.is_duplicate)
+    if (v.is_duplicate && !sure)
         snprintf(reasoning, sizeof reasoning,
                  "%s [duplicate at confidence %.2f, below FEATURE_MATCH_CONFIDENCE %.2f: kept "
                  "separate]",
                  v.reasoning, v.confidence, m->opts.threshold);
+    else if (v.is_duplicate)
+        snprintf(reasoning, sizeof reasoning,
+                 "%s [runner-up at %.2f: margin %.2f below %.2f: kept separate]", v.reasoning,
+                 v.runner_up_confidence, margin, m->opts.judge_margin);
     else
         cs_strlcpy(reasoning, v.reasoning, sizeof reasoning);
     s_create(it, "llm", v.is_duplicate ? 1 - v.confidence : v.confidence, sim, reasoning);

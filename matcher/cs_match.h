@@ -8,7 +8,9 @@
          below new_below, or no candidates: create (method "embedding", confidence it is
          unique = 1 - best similarity);
       4. in between, the ambiguous band: the LLM judge sees the candidates (method "llm"): it
-         links when it says duplicate with confidence >= threshold, else creates. With a
+         links when it says duplicate of one of the candidates with confidence >= threshold
+         and confidence - runner_up_confidence >= judge_margin, else creates (the reasoning
+         says which gate kept it separate). With a
          provider that has no judge (cs_judge.h: "offline"), or when the judge fails or keeps
          answering nonsense, the band is decided by
          similarity alone (method "embedding"): the duplicate confidence is where the best
@@ -64,7 +66,8 @@ typedef struct {
     double price_input; /* USD per million tokens, judge prompt / completion / embeddings */
     double price_output;
     double price_embedding;
-    bool quiet; /* no per-feature log lines (one-shot mode) */
+    bool quiet;          /* no per-feature log lines (one-shot mode) */
+    double judge_margin; /* the judge links only when confidence - runner_up_confidence >= it */
 } cs_match_opts_t;
 
 /* Called once per submitted extraction with its decision record (the callee owns it) and the

@@ -59,9 +59,10 @@ void cs_match_log_setup(const cs_config_t *cfg, const cs_match_opts_t *o)
             embed && embed->label ? embed->label : o->embedding_model, o->link_above, o->new_below,
             asks ? "the LLM judge in between" : "similarity alone in between");
     if (asks)
-        cs_info("Judge: %s at %s (%s, temperature 0.2, links at confidence >= %.2f)", o->model,
-                cs_config_str(cfg, "openai-base-url"), cs_config_str(cfg, "response-format"),
-                o->threshold);
+        cs_info("Judge: %s at %s (%s, temperature 0.2, links at confidence >= %.2f and >= %.2f "
+                "over the runner-up)",
+                o->model, cs_config_str(cfg, "openai-base-url"),
+                cs_config_str(cfg, "response-format"), o->threshold, o->judge_margin);
 }
 
 void cs_match_unconfigure(cs_match_opts_t *o)

@@ -45,6 +45,9 @@ static const cs_option_t OPTIONS[] = {
      CS_OPT_UNIT},
     {"match-confidence", "FEATURE_MATCH_CONFIDENCE", CS_OPT_DOUBLE, "0.7",
      "the judge links only at this confidence or above", CS_OPT_UNIT},
+    {"judge-margin", "CALLSIFT_JUDGE_MARGIN", CS_OPT_DOUBLE, "0.2",
+     "the judge links only when its confidence exceeds its runner-up's by this much or more",
+     CS_OPT_UNIT},
     {"candidates", "CALLSIFT_CANDIDATES", CS_OPT_INT, "5", "features the judge sees (top k)",
      CS_OPT_POSITIVE},
     {"same-theme", "CALLSIFT_SAME_THEME", CS_OPT_FLAG, "false",
@@ -87,6 +90,7 @@ static bool s_configure(const cs_config_t *cfg, cs_match_opts_t *o, char *err, s
     if (cs_config_str(cfg, "new-below"))
         o->new_below = cs_config_double(cfg, "new-below");
     o->threshold = cs_config_double(cfg, "match-confidence");
+    o->judge_margin = cs_config_double(cfg, "judge-margin");
     o->candidates = (int)cs_config_int(cfg, "candidates");
     o->cross_theme = !cs_config_flag(cfg, "same-theme");
     o->band_margin = cs_config_double(cfg, "band-margin");

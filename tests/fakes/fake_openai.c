@@ -932,8 +932,9 @@ static char *s_judge(const s_load_t *l, const char *user, bool *duplicate)
         key = e ? s_key_of(l, t, (size_t)(e - t)) : NULL;
     }
     char *match = NULL;
+    bool second = false; /* another candidate is the same request too */
     const char *p = strstr(user, "\nEXISTING FEATURES:\n");
-    for (p = p && key ? p + strlen("\nEXISTING FEATURES:\n") : NULL; p && *p && !match;) {
+    for (p = p && key ? p + strlen("\nEXISTING FEATURES:\n") : NULL; p && *p && !second;) {
         const char *eol = strchr(p, '\n');
         if (!eol)
             eol = p + strlen(p);
@@ -946,8 +947,11 @@ static char *s_judge(const s_load_t *l, const char *user, bool *duplicate)
         const char *name_end = name ? memmem(name, (size_t)(eol - name), ">>>", 3) : NULL;
         if (name_end) {
             const char *other = s_key_of(l, name, (size_t)(name_end - name));
-            if (other && strcmp(other, key) == 0)
-                match = strndup(id, (size_t)(id_end - id));
+            if (other && strcmp(other, key) == 0) {
+                second = match != NULL;
+                if (!match)
+                    match = strndup(id, (size_t)(id_end - id));
+            }
         }
         p = *eol ? eol + 1 : eol;
     }
@@ -955,12 +959,13 @@ static char *s_judge(const s_load_t *l, const char *user, bool *duplicate)
     json_t *answer;
     if (match) {
         char *why = cs_strdup_printf("Both ask for the same capability (request '%s').", key);
-        answer = json_pack("{s:b, s:s, s:f, s:s*}", "is_duplicate", 1, "matching_feature_id", match,
-                           "confidence", 0.9, "reasoning", why);
+        answer = json_pack("{s:b, s:s, s:f, s:f, s:s*}", "is_duplicate", 1, "matching_feature_id",
+                           match, "confidence", 0.9, "runner_up_confidence", second ? 0.9 : 0.05,
+                           "reasoning", why);
         free(why);
     } else {
-        answer = json_pack("{s:b, s:n, s:f, s:s}", "is_duplicate", 0, "matching_feature_id",
-                           "confidence", 0.85, "reasoning",
+        answer = json_pack("{s:b, s:n, s:f, s:f, s:s}", "is_duplicate", 0, "matching_feature_id",
+                           "confidence", 0.85, "runner_up_confidence", 0.05, "reasoning",
                            "None of the existing features asks for the same capability.");
     }
     free(match);
@@ -1243,6 +1248,80 @@ static enum MHD_Result s_reply(fake_openai_t *f, struct MHD_Connection *conn, s_
     return s_send(conn, status, text, cut, a);
 }
 
+/* What OpenAI's strict structured outputs refuse in the schema node s, at `ctx` (a Python tuple
+   of the keys that lead there, as OpenAI quotes it): an object schema without
+   additionalProperties false, or whose required list misses one of its properties. The message
+   (malloc'd) or NULL. Walks properties, items, anyOf and $defs, as deep as the request goes. */
+static char *s_strict_fault(const char *name, const json_t *s, const char *ctx)
+{
+    if (!json_is_object(s))
+        return NULL;
+    const json_t *props = json_object_get(s, "properties");
+    const char *type = json_string_value(json_object_get(s, "type"));
+    if (json_is_object(props) || (type && strcmp(type, "object") == 0)) {
+        if (!json_is_false(json_object_get(s, "additionalProperties")))
+            return cs_strdup_printf("Invalid schema for response_format '%s': In context=%s, "
+                                    "'additionalProperties' is required to be supplied and to "
+                                    "be false.",
+                                    name, ctx);
+        const json_t *required = json_object_get(s, "required");
+        const char *key;
+        const json_t *sub;
+        json_object_foreach((json_t *)props, key, sub)
+        {
+            bool listed = false;
+            for (size_t i = 0; i < json_array_size(required); i++) {
+                const char *r = json_string_value(json_array_get(required, i));
+                listed = listed || (r && strcmp(r, key) == 0);
+            }
+            if (!listed)
+                return cs_strdup_printf("Invalid schema for response_format '%s': In context=%s, "
+                                        "'required' is required to be supplied and to be an "
+                                        "array including every key in properties. Missing "
+                                        "'%s'.",
+                                        name, ctx, key);
+        }
+    }
+    static const char *const NESTS[] = {"properties", "$defs"};
+    for (size_t n = 0; n < 2; n++) {
+        const char *key;
+        const json_t *sub;
+        json_object_foreach((json_t *)json_object_get(s, NESTS[n]), key, sub)
+        {
+            /* ('properties', 'x') from () or ('a',): the tuple grows by two keys */
+            char *deeper = cs_strdup_printf("%.*s%s'%s', '%s')", (int)strlen(ctx) - 1, ctx,
+                                            strcmp(ctx, "()") == 0 ? "" : " ", NESTS[n], key);
+            char *fault = deeper ? s_strict_fault(name, sub, deeper) : NULL;
+            free(deeper);
+            if (fault)
+                return fault;
+        }
+    }
+    const json_t *items = json_object_get(s, "items");
+    const json_t *any = json_object_get(s, "anyOf");
+    char *fault = NULL;
+    if (items) {
+        char *deeper = cs_strdup_printf("%.*s%s'items')", (int)strlen(ctx) - 1, ctx,
+                                        strcmp(ctx, "()") == 0 ? "" : " ");
+        fault = deeper ? s_strict_fault(name, items, deeper) : NULL;
+        free(deeper);
+    }
+    for (size_t i = 0; !fault && i < json_array_size(any); i++)
+        fault = s_strict_fault(name, json_array_get(any, i), ctx);
+    return fault;
+}
+
+/* The 400 message for a chat request whose response_format asks for a strict json_schema that
+   OpenAI refuses (s_strict_fault), or NULL. */
+static char *s_strict_refusal(const char *path, const json_t *body)
+{
+    const json_t *js = s_dig(body, "response_format", "json_schema", (const char *)NULL);
+    if (strcmp(path, CHAT) != 0 || !json_is_true(json_object_get(js, "strict")))
+        return NULL;
+    const char *name = json_string_value(json_object_get(js, "name"));
+    return s_strict_fault(name ? name : "", json_object_get(js, "schema"), "()");
+}
+
 static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, const char *url,
                                 const char *method, s_conn_t *c)
 {
@@ -1311,6 +1390,13 @@ static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, c
     }
 
     json_t *body = c->len ? json_loadb(c->body, c->len, 0, NULL) : NULL;
+    char *refusal = strcmp(method, "POST") == 0 ? s_strict_refusal(path, body) : NULL;
+    if (refusal) { /* refused before any answer is consumed, as OpenAI checks the schema first */
+        char *text = s_error_text(400, refusal, "invalid_request_error", NULL);
+        free(refusal);
+        json_decref(body);
+        return s_reply(f, conn, c, 400, text, false, &none);
+    }
     fake_openai_answer_t pushed = {0}, responded = {0}, merged;
     bool have_pushed = s_take_pushed(f, path, &pushed);
     const fake_openai_answer_t *use = &pushed;

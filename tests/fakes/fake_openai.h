@@ -27,10 +27,16 @@
       1. when an API key is set and the request's Authorization header is not "Bearer KEY":
          401 (code invalid_api_key), whose message quotes the key it got IN FULL (harsher than
          OpenAI, which masks it) so tests can check that the client keeps it out of logs;
-      2. the next answer pushed for its path (fake_openai_push), consumed in order;
-      3. the responder (fake_openai_set_responder), when it answers;
-      4. the defaults above.
-    A pushed FAKE_OPENAI_DEFAULT answer only adds its delay and headers to what 3 or 4 would say.
+      2. a chat request whose response_format asks for a strict json_schema that OpenAI's
+         strict mode refuses (an object schema without additionalProperties false, or whose
+         required list misses one of its properties): 400 invalid_request_error with OpenAI's
+         message ("Invalid schema for response_format 'NAME': In context=(), 'required' is
+         required to be supplied and to be an array including every key in properties.
+         Missing 'KEY'."), before any pushed answer is consumed;
+      3. the next answer pushed for its path (fake_openai_push), consumed in order;
+      4. the responder (fake_openai_set_responder), when it answers;
+      5. the defaults above.
+    A pushed FAKE_OPENAI_DEFAULT answer only adds its delay and headers to what 4 or 5 would say.
 
     Every request is logged (path, JSON body, Authorization header, arrival and answer times on
     cs_now_ms()'s clock, status). A request is "in progress" from its arrival until its answer is
@@ -75,7 +81,8 @@
         as matcher/cs_judge.c writes it): the new title and each "N. [id] <<<name>>>" candidate
         are mapped to request keys (title or variant, letter case and spacing aside); the first
         candidate with the new title's key is the duplicate (confidence 0.9), else not a
-        duplicate (0.85). Unknown titles match nothing;
+        duplicate (0.85). runner_up_confidence is 0.9 when another candidate has that key too
+        (the truth says it is the same request), else 0.05. Unknown titles match nothing;
       - other chat requests: the default echo;
       - EMBEDDINGS: `dimensions` (else `dims`) long, unit length, deterministic: a text that is
         a title or variant of request K, or starts with one followed by ". " (the matcher embeds

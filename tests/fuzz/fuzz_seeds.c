@@ -317,9 +317,9 @@ static void s_insights(void)
 static void s_judges(void)
 {
     s_write_json("judge", "duplicate",
-                 json_pack("{s:b, s:s, s:f, s:s}", "is_duplicate", 1, "matching_feature_id",
-                           CS_FUZZ_CANDIDATE_1, "confidence", 0.85, "reasoning",
-                           "Both ask for a Salesforce ticket sync"));
+                 json_pack("{s:b, s:s, s:f, s:f, s:s}", "is_duplicate", 1, "matching_feature_id",
+                           CS_FUZZ_CANDIDATE_1, "confidence", 0.85, "runner_up_confidence", 0.1,
+                           "reasoning", "Both ask for a Salesforce ticket sync"));
     s_write_json("judge", "new-feature",
                  json_pack("{s:b, s:n, s:f, s:s}", "is_duplicate", 0, "matching_feature_id",
                            "confidence", 0.7, "reasoning", "Different product area"));

@@ -6,7 +6,8 @@
 
     The first line on stdout is "listening on http://127.0.0.1:P/v1" (a free port when --port
     is 0, the default): point the stages' --openai-base-url at it. Answers follow the truth
-    file (extraction: each call's true requests; the judge: duplicates by the truth;
+    file (extraction: each call's true requests; the judge: duplicates by the truth, a low
+    runner_up_confidence unless the truth makes another candidate the same request too;
     embeddings: close vectors for the wordings of one request); --rpm limits the requests
     accepted per sliding minute (0: no limit), the others get 429 with Retry-After;
     --rpm-window S enforces it over S seconds instead (rpm * S / 60 requests per S seconds), as

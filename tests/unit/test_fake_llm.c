@@ -456,7 +456,10 @@ Test(fake_llm, a_theme_the_workspace_lacks_becomes_its_default)
 
 /* ---- the judge ---------------------------------------------------------------------------- */
 
-static void s_judge(const char *title, const char *expect_id)
+/* The fake judge's answer to `title` against three candidates (two of them one request): it
+   passes the strict schema and cs_judge_parse as json_schema, names expect_id (NULL: not a
+   duplicate), and rates the runner-up `runner`. */
+static void s_judge(const char *title, const char *expect_id, double runner)
 {
     json_t *candidates =
         json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}]", "id", "f-1", "name",
@@ -469,8 +472,14 @@ static void s_judge(const char *title, const char *expect_id)
     char *content = s_content(response);
     cs_verdict_t v;
     char err[256];
-    cr_assert_eq(cs_judge_parse(content, candidates, &v, err, sizeof err), 0, "%s: %s", err,
+    json_t *answer = json_loads(content, 0, NULL);
+    const json_t *schema = json_object_get(
+        json_object_get(json_object_get(body, "response_format"), "json_schema"), "schema");
+    cr_assert(s_valid(schema, answer, err, sizeof err), "%s: %s", err, content);
+    json_decref(answer);
+    cr_assert_eq(cs_judge_parse(content, candidates, true, &v, err, sizeof err), 0, "%s: %s", err,
                  content);
+    cr_assert_float_eq(v.runner_up_confidence, runner, 1e-9, "%s: %s", title, content);
     if (expect_id) {
         cr_assert(v.is_duplicate, "%s: %s", title, content);
         cr_assert_str_eq(v.matching_feature_id, expect_id);
@@ -488,11 +497,12 @@ static void s_judge(const char *title, const char *expect_id)
 
 Test(fake_llm, the_judge_answers_from_the_truth)
 {
-    s_judge("Sync records with Salesforce both ways", "f-2"); /* the first with its key */
-    s_judge("salesforce two-way integration", "f-2");
-    s_judge("Track SLA compliance on a dashboard", "f-1");
-    s_judge("Download conversations as CSV", NULL); /* known, but no candidate is it */
-    s_judge("Dark mode", NULL);                     /* unknown */
+    /* the first with its key; f-3 is that request too, by the truth: a runner-up as likely */
+    s_judge("Sync records with Salesforce both ways", "f-2", 0.9);
+    s_judge("salesforce two-way integration", "f-2", 0.9);
+    s_judge("Track SLA compliance on a dashboard", "f-1", 0.05);
+    s_judge("Download conversations as CSV", NULL, 0.05); /* known, but no candidate is it */
+    s_judge("Dark mode", NULL, 0.05);                     /* unknown */
     fake_openai_load_stats_t st;
     fake_openai_load_stats(s_fo, &st);
     cr_assert_eq(st.chat_judge, 5);

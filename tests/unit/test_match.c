@@ -340,6 +340,7 @@ typedef struct {
     sink_t sink;
     cs_match_t *m;
     cs_catalog_t *cat;
+    cs_match_opts_t o; /* what m was made with */
 } rig_t;
 
 /* band_all: every candidate goes to the judge (new-below 0, link-above 1). */
@@ -380,6 +381,8 @@ static void s_rig(rig_t *r, bool provider_vectors, int concurrency, bool band_al
         o.new_below = 0;
         o.link_above = 1;
     }
+    o.judge_margin = 0.2;
+    r->o = o;
     r->m = cs_match_new(&o, s_sink, &r->sink);
     r->cat = s_catalog(!provider_vectors);
 }
@@ -423,7 +426,8 @@ Test(match, the_judge_links_a_duplicate_it_is_sure_of, .timeout = 30)
     rig_t r;
     s_rig(&r, false, 4, false);
     s_push_judge(&r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
-                     " \"confidence\": 0.88, \"reasoning\": \"Both describe an AI chatbot.\"}");
+                     " \"confidence\": 0.88, \"runner_up_confidence\": 0.1, \"reasoning\": \"Both "
+                     "describe an AI chatbot.\"}");
     s_submit_semantic(&r);
     const json_t *d = s_decision(&r.sink, 0, 0);
     cr_assert_str_eq(cs_rec_str(d, "action"), "link");
@@ -451,8 +455,9 @@ Test(match, a_duplicate_below_the_confidence_threshold_stays_separate, .timeout 
 {
     rig_t r;
     s_rig(&r, false, 4, false);
-    s_push_judge(&r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
-                     " \"confidence\": 0.6, \"reasoning\": \"Related.\"}");
+    s_push_judge(
+        &r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
+            " \"confidence\": 0.6, \"runner_up_confidence\": 0.1, \"reasoning\": \"Related.\"}");
     s_submit_semantic(&r);
     const json_t *d = s_decision(&r.sink, 0, 0);
     cr_assert_str_eq(cs_rec_str(d, "action"), "create");
@@ -462,16 +467,99 @@ Test(match, a_duplicate_below_the_confidence_threshold_stays_separate, .timeout 
     s_rig_free(&r);
 }
 
+/* The seed's semantic case with both catalogue features in the band (every candidate goes to
+   the judge), the judge answering `content`. */
+static const json_t *s_judged(rig_t *r, const char *content)
+{
+    s_push_judge(r, content);
+    s_submit_semantic(r);
+    return s_decision(&r->sink, 0, 0);
+}
+
+Test(match, a_duplicate_whose_runner_up_is_within_the_margin_stays_separate, .timeout = 30)
+{
+    rig_t r;
+    s_rig(&r, false, 4, true);
+    const json_t *d = s_judged(&r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
+                                   " \"confidence\": 0.9, \"runner_up_confidence\": 0.75,"
+                                   " \"reasoning\": \"Both are chatbots.\"}");
+    cr_assert_str_eq(cs_rec_str(d, "action"), "create");
+    cr_assert_str_eq(cs_rec_str(d, "method"), "llm");
+    cr_assert_float_eq(cs_rec_num(d, "confidence", 0), 0.1, 1e-9, "unique: 1 - 0.9");
+    cr_assert_str_eq(cs_rec_str(d, "reasoning"),
+                     "Both are chatbots. [runner-up at 0.75: margin 0.15 below 0.20: kept "
+                     "separate]");
+    s_rig_free(&r);
+}
+
+Test(match, a_duplicate_clear_of_its_runner_up_by_the_margin_links, .timeout = 30)
+{
+    /* 0.75 - 0.55 is 0.19999999999999996 in doubles: exactly the margin, so it links */
+    rig_t r;
+    s_rig(&r, false, 4, true);
+    const json_t *d = s_judged(&r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
+                                   " \"confidence\": 0.75, \"runner_up_confidence\": 0.55,"
+                                   " \"reasoning\": \"Both are chatbots.\"}");
+    cr_assert_str_eq(cs_rec_str(d, "action"), "link", "%s", cs_rec_str(d, "reasoning"));
+    cr_assert_str_eq(cs_rec_str(d, "feature_id"), F1);
+    cr_assert_float_eq(cs_rec_num(d, "confidence", 0), 0.75, 1e-9);
+    cr_assert_str_eq(cs_rec_str(d, "reasoning"), "Both are chatbots.");
+    s_rig_free(&r);
+}
+
+Test(match, the_confidence_gate_comes_before_the_margin, .timeout = 30)
+{
+    rig_t r;
+    s_rig(&r, false, 4, true);
+    const json_t *d = s_judged(&r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
+                                   " \"confidence\": 0.65, \"runner_up_confidence\": 0.6,"
+                                   " \"reasoning\": \"Maybe.\"}");
+    cr_assert_str_eq(cs_rec_str(d, "action"), "create");
+    cr_assert(strstr(cs_rec_str(d, "reasoning"), "below FEATURE_MATCH_CONFIDENCE 0.70"), "%s",
+              cs_rec_str(d, "reasoning"));
+    s_rig_free(&r);
+}
+
+Test(match, under_json_object_a_verdict_without_runner_up_links_and_json_schema_asks_again,
+     .timeout = 30)
+{
+    const char *without = "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
+                          " \"confidence\": 0.9, \"reasoning\": \"Same chatbot.\"}";
+    rig_t r;
+    s_rig(&r, false, 4, true);
+    cs_match_destroy(&r.m);
+    r.o.json_schema = false;
+    r.m = cs_match_new(&r.o, s_sink, &r.sink);
+    const json_t *d = s_judged(&r, without);
+    cr_assert_str_eq(cs_rec_str(d, "action"), "link", "left out: runner-up 0");
+    cr_assert_eq(fake_openai_count(r.fake, "/chat/completions"), 1);
+    s_rig_free(&r);
+
+    s_rig(&r, false, 4, true); /* json_schema: the answer breaks the schema */
+    s_push_judge(&r, without);
+    d = s_judged(&r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
+                     " \"confidence\": 0.9, \"runner_up_confidence\": 0.1,"
+                     " \"reasoning\": \"Same chatbot.\"}");
+    cr_assert_str_eq(cs_rec_str(d, "action"), "link");
+    cr_assert_eq(fake_openai_count(r.fake, "/chat/completions"), 2, "asked again");
+    cs_match_totals_t t;
+    cs_match_totals(r.m, &t);
+    cr_assert_eq(t.invalid_answers, 1);
+    s_rig_free(&r);
+}
+
 Test(match, a_foreign_id_or_broken_json_is_asked_again, .timeout = 30)
 {
     rig_t r;
     s_rig(&r, false, 4, false);
     s_push_judge(&r, "{\"is_duplicate\": true, \"matching_feature_id\": "
                      "\"99999999-9999-4999-8999-999999999999\", \"confidence\": 0.95,"
-                     " \"reasoning\": \"x\"}");
+                     " \"runner_up_confidence\": 0, \"reasoning\": \"x\"}");
     s_push_judge(&r, "{\"is_duplicate\": tr");
-    s_push_judge(&r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
-                     " \"confidence\": 0.9, \"reasoning\": \"Same chatbot.\"}");
+    s_push_judge(
+        &r,
+        "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
+        " \"confidence\": 0.9, \"runner_up_confidence\": 0.1, \"reasoning\": \"Same chatbot.\"}");
     s_submit_semantic(&r);
     const json_t *d = s_decision(&r.sink, 0, 0);
     cr_assert_str_eq(cs_rec_str(d, "feature_id"), F1);
@@ -507,8 +595,10 @@ Test(match, a_rate_limited_judge_is_waited_for, .timeout = 30)
     s_rig(&r, false, 4, false);
     fake_openai_answer_t limited = {.kind = FAKE_OPENAI_RATE_LIMIT, .retry_after = "0"};
     cr_assert_eq(fake_openai_push(r.fake, "/chat/completions", &limited), 0);
-    s_push_judge(&r, "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
-                     " \"confidence\": 0.9, \"reasoning\": \"Same chatbot.\"}");
+    s_push_judge(
+        &r,
+        "{\"is_duplicate\": true, \"matching_feature_id\": \"" F1 "\","
+        " \"confidence\": 0.9, \"runner_up_confidence\": 0.1, \"reasoning\": \"Same chatbot.\"}");
     s_submit_semantic(&r);
     cr_assert_str_eq(cs_rec_str(s_decision(&r.sink, 0, 0), "method"), "llm");
     cr_assert_eq(fake_openai_count(r.fake, "/chat/completions"), 2);
@@ -538,10 +628,12 @@ static int s_slow_judge(void *arg, const char *path, const json_t *request,
     answer->delay_ms = 150;
     answer->owned =
         id[0] ? cs_strdup_printf("{\"is_duplicate\": true, \"matching_feature_id\": \"%s\","
-                                 " \"confidence\": 0.9, \"reasoning\": \"The same sync.\"}",
+                                 " \"confidence\": 0.9, \"runner_up_confidence\": 0.1, "
+                                 "\"reasoning\": \"The same sync.\"}",
                                  id)
               : strdup("{\"is_duplicate\": false, \"matching_feature_id\": null,"
-                       " \"confidence\": 0.9, \"reasoning\": \"Sync is not integration.\"}");
+                       " \"confidence\": 0.9, \"runner_up_confidence\": 0.1, \"reasoning\": \"Sync "
+                       "is not integration.\"}");
     answer->content = answer->owned;
     return 0;
 }
