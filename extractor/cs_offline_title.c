@@ -16,7 +16,7 @@
 #define TITLE_VERB_WITHIN 6
 /* A request verb further in starts the title when a clause begins at most this many words
    before it. */
-#define CLAUSE_WITHIN 4
+#define CLAUSE_WITHIN 6
 /* A title is looked for in the first few clauses: "Nice to have, not urgent, but | a bulk
    export to CSV...". */
 #define TITLE_CLAUSES 4

@@ -151,7 +151,8 @@ const char *const cs_offline_words_request_lead[] = {
     "thing", "things", "one", "more", "another", "other", "too", "very", "much", "what", "how",
     "about", "wondering", "wonder", "curious", "whether", "plans", "plan", "planning", "missing",
     "lack", "lacks", "lacking", "really", "still", "for", "whats", "chance", "single", "most",
-    "why", "stuck", "theyre", "with",
+    "why", "stuck", "theyre", "with", "anything", "on", "roadmap", "working", "biggest", "gap",
+    "today", "help", "no", "said", "earlier", "again", "coming", "back", "stress",
     NULL};
 /* Words a bug title does not start with. */
 const char *const cs_offline_words_bug_lead[] = {
@@ -166,7 +167,7 @@ const char *const cs_offline_words_bug_lead[] = {
 const char *const cs_offline_words_title_stop[] = {
     "because", "since", "but", "cause", "otherwise", "unless", "although", "though", "which",
     "cuz", "would", "could", "will", "should", "might", "wouldnt", "when", "whenever", "while",
-    NULL};
+    "must", NULL};
 /* Nor does a title end with these. */
 const char *const cs_offline_words_title_tail[] = {
     "a", "an", "the", "to", "of", "for", "with", "and", "or", "in", "on", "at", "by", "from",

@@ -58,6 +58,8 @@ static void s_feature_free(cs_feature_t *f)
     cs_vec_free(&f->vec);
     cs_vec_free(&f->weighted);
     cs_vec_free(&f->words);
+    for (int i = 0; i < CS_CATALOG_QUOTES; i++)
+        free(f->quotes[i]);
     for (int i = 0; i < f->naliases; i++) {
         free(f->aliases[i].name);
         cs_vec_free(&f->aliases[i].vec);
@@ -376,6 +378,22 @@ int cs_catalog_add_alias(cs_catalog_t *self, cs_feature_t *f, const char *name, 
     a.vec = *vec;
     *vec = (cs_vec_t){0};
     f->aliases[f->naliases++] = a;
+    return 0;
+}
+
+int cs_catalog_add_quote(cs_feature_t *f, const char *quote)
+{
+    if (!quote || !quote[0])
+        return 0;
+    for (int i = 0; i < CS_CATALOG_QUOTES; i++)
+        if (f->quotes[i] && strcmp(f->quotes[i], quote) == 0)
+            return 0;
+    char *copy = strdup(quote);
+    if (!copy)
+        return -1;
+    free(f->quotes[CS_CATALOG_QUOTES - 1]);
+    memmove(&f->quotes[1], &f->quotes[0], (CS_CATALOG_QUOTES - 1) * sizeof f->quotes[0]);
+    f->quotes[0] = copy;
     return 0;
 }
 

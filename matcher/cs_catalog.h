@@ -31,6 +31,7 @@
 #include "cs_vec.h"
 
 #define CS_CATALOG_MAX_ALIASES 8
+#define CS_CATALOG_QUOTES      3 /* the most recent customer quotes a feature keeps */
 
 /* Another name a feature's mentions came under, as it is compared. */
 typedef struct {
@@ -51,9 +52,10 @@ typedef struct {
     cs_vec_t words; /* the name's terms (cs_vec_words), for the lexical score */
     cs_alias_t aliases[CS_CATALOG_MAX_ALIASES];
     int naliases;
-    int theme;  /* index in the catalogue's themes, -1 when none */
-    size_t pos; /* position in the catalogue */
-    bool own;   /* created by this matcher since it started */
+    char *quotes[CS_CATALOG_QUOTES]; /* newest first; NULL past the last */
+    int theme;                       /* index in the catalogue's themes, -1 when none */
+    size_t pos;                      /* position in the catalogue */
+    bool own;                        /* created by this matcher since it started */
 } cs_feature_t;
 
 typedef struct {
@@ -106,6 +108,11 @@ cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *the
    CS_CATALOG_MAX_ALIASES. 0, or -1 when out of memory. */
 int cs_catalog_add_alias(cs_catalog_t *self, cs_feature_t *feature, const char *name,
                          cs_vec_t *vec);
+
+/* Keep `quote` (copied) as the feature's newest quote, the oldest of CS_CATALOG_QUOTES dropped;
+   the judge reads them. An empty quote, or one the feature has already, is ignored. 0, or -1
+   when out of memory. */
+int cs_catalog_add_quote(cs_feature_t *feature, const char *quote);
 
 /* Give a feature its vector (taken) once embedded. */
 void cs_catalog_set_vec(cs_catalog_t *self, cs_feature_t *feature, cs_vec_t *vec);

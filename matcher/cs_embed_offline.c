@@ -24,7 +24,7 @@ static int s_vectors(cs_embed_t *e, int count, const char *const *names,
 const cs_embed_ops_t cs_embed_offline_ops = {
     .name = CS_PROVIDER_LOCAL,
     .link_above = 0.55,
-    .new_below = 0.40,
+    .new_below = 0.45,
     .cached = false,
     .label = "offline n-gram",
     .model = s_model,

@@ -269,6 +269,10 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
         if (f == target && strcmp(method, "exact") != 0 && cs_vec_copy(&it->vec, &copy) == 0)
             cs_catalog_add_alias(job->cat, f, title, &copy);
     }
+    /* its quote is the feature's newest, for the judge to read */
+    const cs_feature_t *kept = cs_catalog_get(job->cat, create ? it->own_id : target->id);
+    if (kept)
+        cs_catalog_add_quote(cs_catalog_at(job->cat, kept->pos), cs_rec_str(it->req, "quote"));
     const char *label = "embedding";
     if (strcmp(method, "exact") == 0) {
         m->t.by_exact++;
@@ -506,6 +510,7 @@ static void s_decide(item_t *it)
     it->snap = cs_catalog_size(cat);
     it->reloads = cs_catalog_reloads(cat);
     it->answers = 0;
+    it->judge_confidence = it->judge_runner_up = -1; /* a verdict of an earlier round */
 
     cs_hit_t hits[MAX_CANDIDATES];
     int n = cs_catalog_top(cat, scope, &it->vec, &it->words, o->candidates, hits, 0);
@@ -513,14 +518,16 @@ static void s_decide(item_t *it)
     it->candidates = json_array();
     for (int i = 0; i < n; i++) {
         const cs_feature_t *f = hits[i].feature;
-        json_t *aliases = json_array();
+        json_t *aliases = json_array(), *quotes = json_array();
         for (int a = 0; a < f->naliases; a++)
             json_array_append_new(aliases, json_string(f->aliases[a].name));
-        json_array_append_new(it->candidates,
-                              json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:o}", "id", f->id, "name",
-                                        f->name, "description", f->description, "similarity",
-                                        hits[i].similarity, "lexical", hits[i].lexical, "fused",
-                                        hits[i].fused, "aliases", aliases));
+        for (int q = 0; q < CS_CATALOG_QUOTES && f->quotes[q]; q++)
+            json_array_append_new(quotes, json_string(f->quotes[q]));
+        json_array_append_new(
+            it->candidates, json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:o, s:o}", "id", f->id,
+                                      "name", f->name, "description", f->description, "similarity",
+                                      hits[i].similarity, "lexical", hits[i].lexical, "fused",
+                                      hits[i].fused, "aliases", aliases, "quotes", quotes));
     }
 
     char why[1024];

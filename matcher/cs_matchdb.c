@@ -56,7 +56,8 @@ void cs_matchdb_destroy(cs_matchdb_t **self_p)
 }
 
 /* The names the features' linked mentions came under, as their aliases (cs_catalog.h): the
-   first few distinct ones of each. A failure leaves the features without them (logged). */
+   first few distinct ones of each; and each feature's most recent quotes. A failure leaves the
+   features without them (logged). */
 static void s_load_aliases(cs_matchdb_t *self, cs_catalog_t *cat)
 {
     const char *p[] = {cs_catalog_workspace(cat)};
@@ -83,6 +84,25 @@ static void s_load_aliases(cs_matchdb_t *self, cs_catalog_t *cat)
         if (sparse && cs_vec_offline_feature(PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), &v) != 0)
             break;
         cs_catalog_add_alias(cat, f, PQgetvalue(res, i, 1), &v);
+    }
+    PQclear(res);
+    char keep[16];
+    snprintf(keep, sizeof keep, "%d", CS_CATALOG_QUOTES);
+    res = cs_db_exec(self->db,
+                     "SELECT feature_id, quote FROM (SELECT fm.feature_id, fm.quote, row_number()"
+                     " OVER (PARTITION BY fm.feature_id ORDER BY fm.created_at DESC) AS n"
+                     " FROM feature_messages fm JOIN features f ON f.id = fm.feature_id"
+                     " WHERE f.workspace_id = $1 AND coalesce(fm.quote, '') <> '') q"
+                     " WHERE n <= $2::int ORDER BY n DESC",
+                     2, (const char *[]){p[0], keep}, err, sizeof err);
+    if (!res) {
+        cs_warn("Cannot load the features' recent quotes: %s", err);
+        return;
+    }
+    for (int i = 0; i < PQntuples(res); i++) { /* oldest first: the newest ends up first */
+        const cs_feature_t *f = cs_catalog_get(cat, PQgetvalue(res, i, 0));
+        if (f)
+            cs_catalog_add_quote(cs_catalog_at(cat, f->pos), PQgetvalue(res, i, 1));
     }
     PQclear(res);
 }

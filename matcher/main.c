@@ -36,12 +36,12 @@ static const cs_option_t OPTIONS[] = {
     {"embedding-dimensions", "CALLSIFT_EMBEDDING_DIMENSIONS", CS_OPT_INT, "0",
      "dimensions asked of the embeddings model (0: its own)", 0},
     {"link-above", "CALLSIFT_LINK_ABOVE", CS_OPT_DOUBLE, NULL,
-     "similarity at or above which a request links without the judge (default 0.85 with "
+     "fused score at or above which a request links without the judge (default 0.85 with "
      "provider vectors, 0.55 offline)",
      CS_OPT_UNIT},
     {"new-below", "CALLSIFT_NEW_BELOW", CS_OPT_DOUBLE, NULL,
-     "similarity below which a request is a new feature without the judge (default 0.50 with "
-     "provider vectors, 0.25 offline)",
+     "fused score below which a request is a new feature without the judge (default 0.50 with "
+     "provider vectors, 0.45 offline)",
      CS_OPT_UNIT},
     {"match-confidence", "FEATURE_MATCH_CONFIDENCE", CS_OPT_DOUBLE, "0.7",
      "the judge links only at this confidence or above", CS_OPT_UNIT},

@@ -88,11 +88,12 @@ def run_matcher(command, lines):
 
 
 def top(answer):
-    """(id, similarity) of the most similar candidate, or (None, 0.0) when there is none."""
+    """(id, fused score) of the first candidate, or (None, 0.0) when there is none."""
     cands = answer.get("candidates") or []
     if not cands:
         return None, 0.0
-    return cands[0].get("id"), max(0.0, float(cands[0].get("similarity", 0.0)))
+    c = cands[0]
+    return c.get("id"), max(0.0, float(c.get("fused", c.get("similarity", 0.0))))
 
 
 def ratio(a, b):
@@ -153,8 +154,27 @@ def pr_intervals(outcomes, method=None):
     return interval(ps), interval(rs)
 
 
-def duplicates(command, path, effective):
+def in_split(i, split):
+    """The development half is the even positions, the report half the odd ones."""
+    return split == "all" or (i % 2 == 0) == (split == "dev")
+
+
+def hadoop_queries(path, split):
     queries = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    return [q for i, q in enumerate(queries) if in_split(i, split)]
+
+
+def relevance_rows(path, split):
+    """The rows of every other feature phrase (in sorted order) for a half."""
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    phrases = sorted(set(r["feature_query"] for r in rows))
+    keep = set(p for i, p in enumerate(phrases) if in_split(i, split))
+    return [r for r in rows if r["feature_query"] in keep]
+
+
+def duplicates(command, path, band_floor, split):
+    queries = hadoop_queries(path, split)
     answers = run_matcher(command, [{"new": q["new"], "existing": q["existing"]}
                                     for q in queries])
     outcomes = []
@@ -216,7 +236,8 @@ def duplicates(command, path, effective):
         print()
         print("Any single threshold on the top similarity, chosen on this set (information only): "
               "the highest recall at precision >= %.2f is %.3f, linking at similarity >= %.3f. "
-              "(The matcher as run links at >= %.3f.)" % (AIM_PRECISION, best_r, best_t, effective))
+              "(The matcher as run never links below new-below, %.3f.)"
+              % (AIM_PRECISION, best_r, best_t, band_floor))
     met = p >= AIM_PRECISION and r > AIM_RECALL
     print()
     print("Aim: precision >= %.2f and recall > %.2f. Measured: precision %.3f, recall %.3f: %s."
@@ -255,9 +276,8 @@ def average_precision(sweep):
     return ap
 
 
-def relevance(command, path):
-    with open(path, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+def relevance(command, path, split):
+    rows = relevance_rows(path, split)
     lines = [{"new": {"title": r["feature_query"], "description": ""},
               "existing": [{"id": "r", "name": r["review_content"], "description": ""}]}
              for r in rows]
@@ -285,8 +305,58 @@ def relevance(command, path):
     print("| is_duplicate as Y: precision | %.3f |" % p)
     print("| is_duplicate as Y: recall | %.3f |" % r)
     print("| is_duplicate as Y: F1 (%d predicted Y) | %.3f |" % (sum(pred), f1(p, r)))
-    print("| best-F1 similarity threshold (information only, chosen on these rows) | %.4f: "
+    print("| best-F1 score threshold (information only, chosen on these rows) | %.4f: "
           "P %.3f, R %.3f, F1 %.3f |" % (best[0], best[1], best[2], f1(best[1], best[2])))
+    rp, rr, rf, rn = reversed_links(command, rows)
+    print("| the review as the new request, the phrase as the only feature: precision | %.3f |"
+          % rp)
+    print("| the same: recall | %.3f |" % rr)
+    print("| the same: F1 (%d linked) | %.3f |" % (rn, rf))
+    print()
+
+
+def reversed_links(command, rows):
+    """A whole review asked against the phrase as the one existing feature, as a review is asked
+    against the bug reports it may describe: (precision, recall, F1, links)."""
+    lines = [{"new": {"title": r["review_content"], "description": ""},
+              "existing": [{"id": "f", "name": r["feature_query"], "description": ""}]}
+             for r in rows]
+    answers = run_matcher(command, lines)
+    gold = [r["judge"].strip().upper() == "Y" for r in rows]
+    pred = [bool(a.get("is_duplicate")) for a in answers]
+    tp = sum(1 for p, g in zip(pred, gold) if p and g)
+    p, r = ratio(tp, sum(pred)), ratio(tp, sum(gold))
+    return p, r, f1(p, r), sum(pred)
+
+
+def curve(args, program, split):
+    """Precision, recall and F1 as new-below moves (link-above and band-margin as given)."""
+    hq = hadoop_queries(os.path.join(args.eval, "duplicates", "hadoop_catalogue_queries.jsonl"),
+                        split)
+    rows = relevance_rows(os.path.join(args.eval, "duplicates",
+                                       "feature_query_review_relevance.csv"), split)
+    positives = sum(1 for q in hq if q.get("expected") is not None)
+    print("## The curve (%s half): new-below swept, link-above %.2f, band-margin %.2f"
+          % (split, args.link_above, args.band_margin))
+    print()
+    print("| new-below | duplicates: links | P | R | F1 | reviews as new: links | P | R | F1 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for nb in [x / 100.0 for x in range(25, 60, 5)]:
+        if nb > args.link_above:
+            break
+        command = [program, "--jsonl", "--provider", "offline", "--vectors", "offline",
+                   "--link-above", repr(args.link_above), "--new-below", repr(nb),
+                   "--band-margin", repr(args.band_margin),
+                   "--match-confidence", repr(MATCH_CONFIDENCE)]
+        answers = run_matcher(command, [{"new": q["new"], "existing": q["existing"]} for q in hq])
+        links = sum(1 for a in answers if a.get("is_duplicate"))
+        correct = sum(1 for a, q in zip(answers, hq) if a.get("is_duplicate")
+                      and q.get("expected") is not None
+                      and a.get("matching_feature_id") == q["expected"])
+        p, r = ratio(correct, links), ratio(correct, positives)
+        rp, rr, rf, rn = reversed_links(command, rows)
+        print("| %.2f | %d | %.3f | %.3f | %.3f | %d | %.3f | %.3f | %.3f |"
+              % (nb, links, p, r, f1(p, r), rn, rp, rr, rf))
     print()
 
 
@@ -320,8 +390,14 @@ def main():
                     help="the evaluation folder (default ../shared/eval from the repository root)")
     ap.add_argument("--link-above", type=float, default=0.55,
                     help="passed to the matcher (default: its offline default, 0.55)")
-    ap.add_argument("--new-below", type=float, default=0.25,
-                    help="passed to the matcher (default: its offline default, 0.25)")
+    ap.add_argument("--new-below", type=float, default=0.45,
+                    help="passed to the matcher (default: its offline default, 0.45)")
+    ap.add_argument("--band-margin", type=float, default=0.15,
+                    help="passed to the matcher (default: its default, 0.15)")
+    ap.add_argument("--split", choices=("all", "dev", "report"), default="all",
+                    help="the development half (even positions), the report half (odd), or all")
+    ap.add_argument("--curve", action="store_true",
+                    help="also sweep new-below and print precision, recall and F1 per value")
     args = ap.parse_args()
 
     program = os.path.join(args.bin, "callsift-matcher")
@@ -331,16 +407,16 @@ def main():
     # FEATURE_MATCH_CONFIDENCE): these figures are the no-network matcher's
     command = [program, "--jsonl", "--provider", "offline", "--vectors", "offline",
                "--link-above", repr(args.link_above), "--new-below", repr(args.new_below),
+               "--band-margin", repr(args.band_margin),
                "--match-confidence", repr(MATCH_CONFIDENCE)]
-    print("Offline matcher quality (%s)" % " ".join(command))
+    print("Offline matcher quality, %s of the data (%s)" % (args.split, " ".join(command)))
     print()
-    # offline, the band links at c >= FEATURE_MATCH_CONFIDENCE: s >= new_below + c * span
-    effective = min(args.link_above,
-                    args.new_below + MATCH_CONFIDENCE * (args.link_above - args.new_below))
     duplicates(command, os.path.join(args.eval, "duplicates", "hadoop_catalogue_queries.jsonl"),
-               effective)
+               args.new_below, args.split)
     relevance(command, os.path.join(args.eval, "duplicates",
-                                    "feature_query_review_relevance.csv"))
+                                    "feature_query_review_relevance.csv"), args.split)
+    if args.curve:
+        curve(args, program, args.split)
     seed_cases(command)
     return 0
 

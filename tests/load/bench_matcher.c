@@ -904,7 +904,9 @@ static int s_engine(const world_t *w, int queries, uint64_t *rng, cs_catalog_t *
     sink_t sink = {calloc((size_t)queries, sizeof *sink.out), 0};
     double *lat = calloc((size_t)queries, sizeof *lat);
     cs_match_opts_t o = {.link_above = 0.55,
-                         .new_below = 0.25,
+                         .new_below = 0.45,
+                         .band_margin = 0.15,
+                         .cross_theme = true,
                          .threshold = 0.7,
                          .candidates = K,
                          .max_attempts = 3,
@@ -1337,7 +1339,9 @@ static json_t *s_cost_one(const char *url, size_t n, int themes, int queries, ui
                          .model = "gpt-4o-mini",
                          .json_schema = true,
                          .link_above = 0.55,
-                         .new_below = 0.25,
+                         .new_below = 0.45,
+                         .band_margin = 0.15,
+                         .judge_margin = 0.2,
                          .threshold = 0.7,
                          .candidates = K,
                          .max_attempts = 3,

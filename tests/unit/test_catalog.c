@@ -213,3 +213,22 @@ Test(catalog, an_alias_makes_a_chain_of_requests_one_feature)
     cr_assert_eq(f->naliases, CS_CATALOG_MAX_ALIASES, "capped");
     cs_catalog_destroy(&cat);
 }
+
+Test(catalog, a_feature_keeps_its_three_newest_distinct_quotes)
+{
+    cs_catalog_t *cat = s_catalog();
+    cs_feature_t *f = s_add(cat, "a0000000-0000-4000-8000-000000000001", T1, "Slack alerts");
+    cr_assert_eq(cs_catalog_add_quote(f, "one"), 0);
+    cr_assert_eq(cs_catalog_add_quote(f, ""), 0);
+    cr_assert_eq(cs_catalog_add_quote(f, NULL), 0);
+    cr_assert_eq(cs_catalog_add_quote(f, "one"), 0);
+    cr_assert_str_eq(f->quotes[0], "one");
+    cr_assert_null(f->quotes[1], "an empty or repeated quote is not kept");
+    cr_assert_eq(cs_catalog_add_quote(f, "two"), 0);
+    cr_assert_eq(cs_catalog_add_quote(f, "three"), 0);
+    cr_assert_eq(cs_catalog_add_quote(f, "four"), 0);
+    cr_assert_str_eq(f->quotes[0], "four");
+    cr_assert_str_eq(f->quotes[1], "three");
+    cr_assert_str_eq(f->quotes[2], "two");
+    cs_catalog_destroy(&cat);
+}

@@ -94,7 +94,7 @@ static json_t *s_extraction(const char *ext, const char *theme, ...)
 static cs_match_opts_t s_offline_opts(void)
 {
     return (cs_match_opts_t){.link_above = 0.55,
-                             .new_below = 0.40,
+                             .new_below = 0.45,
                              .band_margin = 0.15,
                              .threshold = 0.7,
                              .candidates = 5,
@@ -778,7 +778,7 @@ Test(match, the_judge_and_the_vectors_come_from_the_provider_options)
     cr_assert_str_eq(cs_provider_name(o.judge), "offline", "auto without a key");
     cr_assert_eq(o.vectors, o.judge, "auto vectors: the judge's provider");
     cr_assert_float_eq(o.link_above, 0.55, 1e-9, "the offline vectors' band");
-    cr_assert_float_eq(o.new_below, 0.40, 1e-9);
+    cr_assert_float_eq(o.new_below, 0.45, 1e-9);
     cs_match_t *m = cs_match_new(&o, s_sink, &(sink_t){0});
     cr_assert_str_eq(cs_match_vector_model(m), CS_VEC_OFFLINE_MODEL);
     cs_match_destroy(&m);
