@@ -813,3 +813,55 @@ Test(match, the_judge_and_the_vectors_come_from_the_provider_options)
     cr_assert_null(o.judge);
     cs_log_reset();
 }
+
+Test(match, a_chain_of_requests_collapses_into_one_feature_through_its_aliases)
+{
+    cs_catalog_t *cat = s_catalog(true);
+    cs_vec_t v;
+    cr_assert_eq(cs_vec_offline_feature("Slack notifications", "", &v), 0);
+    cr_assert(cs_catalog_add(cat, F1, TI, "Slack notifications", "", &v, false));
+    sink_t sink = {0};
+    cs_match_opts_t o = s_offline_opts();
+    o.cross_theme = true;
+    cs_match_t *m = cs_match_new(&o, s_sink, &sink);
+    /* C alone is nothing like the feature's name ... */
+    cs_match_submit(m, s_extraction("1", "Integrations", "Alerts for assigned tickets", "", NULL),
+                    cat);
+    const json_t *c0 = s_decision(&sink, 0, 0);
+    cr_assert_str_eq(cs_rec_str(c0, "action"), "create", "%s", cs_rec_str(c0, "reasoning"));
+    cs_match_destroy(&m);
+    s_sink_free(&sink);
+    cs_catalog_destroy(&cat);
+
+    /* ... but once B, like both, has joined it, C finds the feature through B's name */
+    cat = s_catalog(true);
+    cr_assert_eq(cs_vec_offline_feature("Slack notifications", "", &v), 0);
+    cr_assert(cs_catalog_add(cat, F1, TI, "Slack notifications", "", &v, false));
+    sink = (sink_t){0};
+    m = cs_match_new(&o, s_sink, &sink);
+    cs_match_submit(
+        m, s_extraction("2", "Integrations", "Slack notifications for assigned tickets", "", NULL),
+        cat);
+    cs_match_submit(m, s_extraction("3", "Integrations", "Alerts for assigned tickets", "", NULL),
+                    cat);
+    const json_t *b = s_decision(&sink, 0, 0), *c = s_decision(&sink, 1, 0);
+    cr_assert_str_eq(cs_rec_str(b, "action"), "link", "%s", cs_rec_str(b, "reasoning"));
+    cr_assert_str_eq(cs_rec_str(c, "action"), "link", "%s", cs_rec_str(c, "reasoning"));
+    cr_assert_str_eq(cs_rec_str(c, "feature_id"), F1);
+    const cs_feature_t *f = cs_catalog_get(cat, F1);
+    cr_assert_eq(f->naliases, 2, "B's and C's names are its aliases now");
+    cr_assert_str_eq(f->quotes[0], "We really need this.", "and their quote its newest");
+    /* the decision keeps its scores */
+    const json_t *sc = json_object_get(b, "scores");
+    cr_assert(json_is_object(sc));
+    double vec = cs_rec_num(sc, "vector", -1), lex = cs_rec_num(sc, "lexical", -1),
+           fused = cs_rec_num(sc, "fused", -1);
+    cr_assert(vec > 0 && lex > 0 && fused >= o.new_below, "%f %f %f", vec, lex, fused);
+    cr_assert_float_eq(fused, 0.5 * vec + 0.5 * lex, 2e-4);
+    cr_assert_null(json_object_get(sc, "judge"), "no judge offline");
+    const json_t *cand = json_array_get(json_object_get(b, "candidates"), 0);
+    cr_assert_float_eq(cs_rec_num(cand, "fused", -1), fused, 1e-9);
+    cs_match_destroy(&m);
+    s_sink_free(&sink);
+    cs_catalog_destroy(&cat);
+}
