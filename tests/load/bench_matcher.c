@@ -803,40 +803,41 @@ static int s_sparse(const world_t *w, int queries, int cross, uint64_t *rng, cs_
 
     /* the query vectors and themes, made before the clock runs */
     cs_vec_t *qv = calloc((size_t)queries, sizeof *qv);
+    cs_vec_t *qw = calloc((size_t)queries, sizeof *qw); /* their words, for the lexical score */
     int *qt = calloc((size_t)queries, sizeof *qt);
     double *lat = calloc((size_t)(queries > cross ? queries : cross), sizeof *lat);
     int rc = -1;
-    if (!qv || !qt || !lat)
+    if (!qv || !qw || !qt || !lat)
         goto done;
     for (int i = 0; i < queries; i++) {
         char title[MAX_TITLE], desc[MAX_DESC];
         s_gen_request(w, rng, title, desc, &qt[i]);
-        if (cs_vec_offline_feature(title, desc, &qv[i]) != 0)
+        if (cs_vec_offline_feature(title, desc, &qv[i]) != 0 || cs_vec_words(title, &qw[i]) != 0)
             goto done;
     }
     cs_hit_t hits[K];
     /* the first query of a theme weighs that theme's features by the current IDF; the first
        across themes weighs all the others */
     t0 = s_now();
-    cs_catalog_top(cat, w->theme_ids[qt[0]], &qv[0], NULL, K, hits, 0);
+    cs_catalog_top(cat, w->theme_ids[qt[0]], &qv[0], &qw[0], K, hits, 0);
     r->s_cold_theme_us = (s_now() - t0) * 1e6;
     r->s_cold_theme_size = w->theme_size[qt[0]];
     t0 = s_now();
-    cs_catalog_top(cat, NULL, &qv[0], NULL, K, hits, 0);
+    cs_catalog_top(cat, NULL, &qv[0], &qw[0], K, hits, 0);
     r->s_cold_cross_us = (s_now() - t0) * 1e6;
     r->s_weighted = s_mem();
 
     c0 = s_cpu();
     for (int i = 0; i < queries; i++) {
         t0 = s_now();
-        cs_catalog_top(cat, w->theme_ids[qt[i]], &qv[i], NULL, K, hits, 0);
+        cs_catalog_top(cat, w->theme_ids[qt[i]], &qv[i], &qw[i], K, hits, 0);
         lat[i] = s_now() - t0;
     }
     r->s_theme = s_lat(lat, queries, s_cpu() - c0);
     c0 = s_cpu();
     for (int i = 0; i < cross; i++) {
         t0 = s_now();
-        cs_catalog_top(cat, NULL, &qv[i % queries], NULL, K, hits, 0);
+        cs_catalog_top(cat, NULL, &qv[i % queries], &qw[i % queries], K, hits, 0);
         lat[i] = s_now() - t0;
     }
     r->s_cross = s_lat(lat, cross, s_cpu() - c0);
@@ -854,7 +855,10 @@ static int s_sparse(const world_t *w, int queries, int cross, uint64_t *rng, cs_
 done:
     for (int i = 0; qv && i < queries; i++)
         cs_vec_free(&qv[i]);
+    for (int i = 0; qw && i < queries; i++)
+        cs_vec_free(&qw[i]);
     free(qv);
+    free(qw);
     free(qt);
     free(lat);
     return rc;
