@@ -32,8 +32,8 @@ typedef struct {
     double judge_confidence, judge_runner_up; /* the judge's verdict; -1: none */
     size_t snap;                              /* catalogue size when the candidates were taken */
     int reloads;                              /* catalogue reloads then */
-    json_t *candidates;                       /* [{id, name, description, similarity}] */
-    int answers;                              /* judge answers asked for this decision */
+    json_t *candidates; /* [{id, name, description, similarity, lexical, fused, aliases, quotes}] */
+    int answers;        /* judge answers asked for this decision */
     int rechecks;
     bool judged; /* went to the judge at least once */
     bool done;

@@ -45,7 +45,7 @@ json_t *cs_match_record_candidates(const json_t *candidates)
 
 json_t *cs_match_scores(const json_t *candidates, const char *target_id, double judge_confidence)
 {
-    const json_t *top = json_array_get(candidates, 0);
+    const json_t *top = target_id ? NULL : json_array_get(candidates, 0);
     size_t i;
     json_t *c;
     json_array_foreach(candidates, i, c)
@@ -59,7 +59,7 @@ json_t *cs_match_scores(const json_t *candidates, const char *target_id, double 
         json_object_set_new(sc, "lexical", json_real(s_score(top, "lexical")));
         json_object_set_new(sc, "fused", json_real(s_score(top, "fused")));
     }
-    if (json_array_size(candidates) > 1) {
+    if (top && json_array_size(candidates) > 1) {
         double m = cs_match_margin(candidates);
         json_object_set_new(sc, "margin", json_real(cs_match_round(m < 0 ? 0 : m > 1 ? 1 : m)));
     }

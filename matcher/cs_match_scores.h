@@ -21,8 +21,9 @@ double cs_match_margin(const json_t *candidates);
 json_t *cs_match_record_candidates(const json_t *candidates);
 
 /* The decision's "scores" object: vector, lexical and fused of the linked candidate
-   (target_id; the first when NULL or not among them), margin when there are two candidates or
-   more, judge when judge_confidence >= 0. New reference. */
+   (target_id), or of the first one for a new feature (target_id NULL), and the margin when
+   there are two candidates or more; none of these when the linked feature is no candidate (a
+   link by exact name). judge when judge_confidence >= 0. New reference. */
 json_t *cs_match_scores(const json_t *candidates, const char *target_id, double judge_confidence);
 
 #endif

@@ -151,6 +151,9 @@ Test(match, the_seeds_four_cases_offline)
     cr_assert_str_eq(cs_rec_str(exact, "feature_id"), F1);
     cr_assert_str_eq(cs_rec_str(exact, "method"), "exact");
     cr_assert_float_eq(cs_rec_num(exact, "confidence", 0), 1.0, 1e-9);
+    cr_assert_float_eq(cs_rec_num(json_object_get(exact, "scores"), "fused", 0), 1.0, 1e-4,
+                       "the scores are the linked feature's");
+    cr_assert_geq(cs_rec_num(json_object_get(semantic, "scores"), "fused", 0), 0.55);
     cr_assert_str_eq(cs_rec_str(semantic, "action"), "link", "%s",
                      cs_rec_str(semantic, "reasoning"));
     cr_assert_str_eq(cs_rec_str(semantic, "feature_id"), F1);
