@@ -77,11 +77,12 @@ static int s_count(const char *hay, const char *needle)
 Test(judge, each_candidate_shows_its_aliases_and_quotes_inside_the_delimiters)
 {
     json_t *cands = json_pack(
-        "[{s:s, s:s, s:s, s:[s, s, i, s, s], s:[s, s]}, {s:s, s:s, s:s}]", "id", "uuid-1", "name",
-        "Salesforce sync", "description", "Two-way sync", "aliases", "CRM two-way sync",
-        "salesforce SYNC", 7, "", "Sync tickets to Salesforce", "quotes",
+        "[{s:s, s:s, s:s, s:[s, s, i, s, s], s:[s, s], s:f, s:f, s:f}, {s:s, s:s, s:s}]", "id",
+        "uuid-1", "name", "Salesforce sync", "description", "Two-way sync", "aliases",
+        "CRM two-way sync", "salesforce SYNC", 7, "", "Sync tickets to Salesforce", "quotes",
         "We need Salesforce to stay in step with tickets.", "Our reps copy everything by hand.",
-        "id", "uuid-2", "name", "Dark mode", "description", "A dark theme");
+        "similarity", 0.62, "lexical", 0.48, "fused", 0.55, "id", "uuid-2", "name", "Dark mode",
+        "description", "A dark theme");
     json_t *feature = json_pack("{s:s, s:s}", "title", "Salesforce integration", "description",
                                 "Tickets into Salesforce");
     json_t *body = cs_judge_request("gpt-4o-mini", true, feature, cands);
@@ -89,6 +90,7 @@ Test(judge, each_candidate_shows_its_aliases_and_quotes_inside_the_delimiters)
     const char *user = s_user(body);
     cr_assert(strstr(user, "1. [uuid-1] <<<Salesforce sync>>>\n"
                            "   Description: <<<Two-way sync>>>\n"
+                           "   Scores: vector 0.62, lexical 0.48, fused 0.55\n"
                            "   Also filed as: <<<CRM two-way sync>>>; <<<Sync tickets to "
                            "Salesforce>>>\n"
                            "   Customer said: <<<We need Salesforce to stay in step with "
@@ -96,13 +98,16 @@ Test(judge, each_candidate_shows_its_aliases_and_quotes_inside_the_delimiters)
                            "   Customer said: <<<Our reps copy everything by hand.>>>\n"
                            "2. [uuid-2] <<<Dark mode>>>\n"
                            "   Description: <<<A dark theme>>>\n\n"),
-              "the name again, a number and an empty alias are left out:\n%s", user);
+              "the scores; the name again, a number and an empty alias are left out; a candidate "
+              "without scores shows none:\n%s",
+              user);
     const char *system =
         cs_rec_str(json_array_get(json_object_get(body, "messages"), 0), "content");
     cr_assert(strstr(system, "You are a product manager detecting duplicate features.\n"));
     cr_assert(strstr(system, "duplicates only when building one would satisfy both"));
     cr_assert(strstr(system, "When in doubt, keep them apart and answer is_duplicate false"));
     cr_assert(strstr(system, "runner_up_confidence"));
+    cr_assert(strstr(system, "not the answer: judge the meaning"));
     json_decref(body);
     json_decref(feature);
     json_decref(cands);
