@@ -28,10 +28,10 @@ typedef struct {
     char theme_id[CS_UUID_LEN];
     char own_id[CS_UUID_LEN]; /* the id it gets when it is created */
     cs_vec_t vec;
-    cs_vec_t words; /* its title's terms, for the lexical score (cs_vec_words) */
-    double judge_confidence, judge_runner_up; /* the judge's verdict; -1: none */
-    size_t snap;                              /* catalogue size when the candidates were taken */
-    int reloads;                              /* catalogue reloads then */
+    cs_vec_t words;          /* its title's terms, for the lexical score (cs_vec_words) */
+    double judge_confidence; /* the judge's verdict's confidence; -1: none */
+    size_t snap;             /* catalogue size when the candidates were taken */
+    int reloads;             /* catalogue reloads then */
     json_t *candidates; /* [{id, name, description, similarity, lexical, fused, aliases, quotes}] */
     int answers;        /* judge answers asked for this decision */
     int rechecks;
@@ -462,7 +462,6 @@ static void s_on_judge(void *arg, const cs_judge_answer_t *a)
     }
     const cs_verdict_t v = *a->verdict;
     it->judge_confidence = v.confidence;
-    it->judge_runner_up = v.runner_up_confidence;
     double sim = cs_rec_num(json_array_get(it->candidates, 0), "similarity", 0);
     if (v.is_duplicate) {
         size_t i;
@@ -510,7 +509,7 @@ static void s_decide(item_t *it)
     it->snap = cs_catalog_size(cat);
     it->reloads = cs_catalog_reloads(cat);
     it->answers = 0;
-    it->judge_confidence = it->judge_runner_up = -1; /* a verdict of an earlier round */
+    it->judge_confidence = -1; /* a verdict of an earlier round */
 
     cs_hit_t hits[MAX_CANDIDATES];
     int n = cs_catalog_top(cat, scope, &it->vec, &it->words, o->candidates, hits, 0);
@@ -766,7 +765,6 @@ void cs_match_submit(cs_match_t *self, json_t *rec, cs_catalog_t *cat)
         const char *theme = cs_catalog_theme_id(cat, cs_rec_str(it->req, "theme"));
         cs_strlcpy(it->theme_id, theme ? theme : "", sizeof it->theme_id);
         cs_uuid_feature_id(job->message_id, i, it->own_id);
-        it->judge_confidence = it->judge_runner_up = -1;
         if (cs_vec_words(cs_rec_str(it->req, "title"), &it->words) != 0)
             it->words = (cs_vec_t){0}; /* out of memory: the vector alone decides */
         if (names && descriptions && out) {
