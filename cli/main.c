@@ -23,6 +23,7 @@
 #include "cs_cli_common.h"
 #include "cs_cli_calls.h"
 #include "cs_cli_customer.h"
+#include "cs_cli_curate.h"
 #include "cs_cli_feature.h"
 #include "cs_cli_keys.h"
 #include "cs_cli_migrate.h"
@@ -64,6 +65,27 @@ static const command_t COMMANDS[] = {
      "Rank a workspace's features by mentions, with customers, MRR and quotes."},
     {"feature", "show", cs_cli_feature_show, cs_cli_feature_show_options,
      "Show one feature with every call that mentions it and its match decisions."},
+    {"feature", "merge", cs_cli_feature_merge, cs_cli_feature_merge_options,
+     "Merge features (SOURCE_ID...) into one (--into TARGET_ID); unmerge undoes it."},
+    {"feature", "unmerge", cs_cli_feature_unmerge, cs_cli_feature_unmerge_options,
+     "Give a merged feature back its own mentions."},
+    {"feature", "reject", cs_cli_feature_reject, cs_cli_feature_reject_options,
+     "Hide a feature that is not a request to act on (--reason); later mentions stay hidden."},
+    {"feature", "restore", cs_cli_feature_restore, cs_cli_feature_restore_options,
+     "Bring a rejected feature back with the status it had."},
+    {"feature", "rename", cs_cli_feature_rename, cs_cli_feature_rename_options,
+     "Give a feature a new name (--name)."},
+    {"feature", "move", cs_cli_feature_move, cs_cli_feature_move_options,
+     "Move a feature to another theme (--theme)."},
+    {"feature", "set-status", cs_cli_feature_set_status, cs_cli_feature_set_status_options,
+     "Set a feature's status: ID new|under-review|planned|shipped."},
+    {"feature", "describe", cs_cli_feature_describe, cs_cli_feature_describe_options,
+     "Replace a feature's description (--description)."},
+    {"feature", "split", cs_cli_feature_split, cs_cli_feature_split_options,
+     "Move the mentions of some calls (--calls) to another feature (--into) or a new one "
+     "(--name)."},
+    {"feature", "history", cs_cli_feature_history, cs_cli_feature_history_options,
+     "List who changed a feature, when and how."},
     {"calls", NULL, cs_cli_calls, cs_cli_calls_options,
      "List a workspace's calls, newest first, with their features and errors."},
     {"keys", "generate", cs_cli_keys_generate, cs_cli_keys_generate_options,
@@ -79,6 +101,33 @@ static const struct {
     {cs_cli_workspace_domains, "workspace-id"},
     {cs_cli_keys_generate, "dir"},
 };
+
+/* The commands that take their arguments as they come (ids, a status, calls) and check them
+   themselves. */
+static const struct {
+    cs_cli_handler_t run;
+    const char *usage; /* what follows the command's name */
+} FREE_ARGUMENTS[] = {
+    {cs_cli_feature_merge, "SOURCE_ID... --into TARGET_ID"},
+    {cs_cli_feature_unmerge, "SOURCE_ID"},
+    {cs_cli_feature_reject, "ID --reason TEXT"},
+    {cs_cli_feature_restore, "ID"},
+    {cs_cli_feature_rename, "ID --name TEXT"},
+    {cs_cli_feature_move, "ID --theme NAME"},
+    {cs_cli_feature_set_status, "ID new|under-review|planned|shipped"},
+    {cs_cli_feature_describe, "ID --description TEXT"},
+    {cs_cli_feature_split, "ID --calls CALL_ID... (--into ID | --name TEXT)"},
+    {cs_cli_feature_history, "ID"},
+};
+
+/* What a command that takes its arguments as they come shows after its name, or NULL. */
+static const char *s_free_arguments(const command_t *cmd)
+{
+    for (size_t i = 0; i < CS_ARRAY_LEN(FREE_ARGUMENTS); i++)
+        if (FREE_ARGUMENTS[i].run == cmd->run)
+            return FREE_ARGUMENTS[i].usage;
+    return NULL;
+}
 
 /* A wrong URL should fail within seconds, not wait out the kernel's TCP timeout. */
 #define CONNECT_TIMEOUT_S "5"
@@ -217,13 +266,17 @@ static int s_run(const command_t *cmd, int argc, char **argv)
     }
     snprintf(usage, sizeof usage, "callsift %s%s%s%s%s [OPTIONS]", cmd->group, cmd->verb ? " " : "",
              cmd->verb ? cmd->verb : "", name ? " " : "", shown);
+    const char *free_args = s_free_arguments(cmd);
+    if (free_args)
+        snprintf(usage, sizeof usage, "callsift %s %s %s [OPTIONS]", cmd->group, cmd->verb,
+                 free_args);
     cs_config_t *cfg = cs_config_new(usage, cmd->summary, cmd->options);
     if (!cfg) {
         fprintf(stderr, "callsift: out of memory\n");
         return EXIT_FAILED;
     }
     char err[1024];
-    int rc = cs_config_parse(cfg, argc, argv, name != NULL, err, sizeof err);
+    int rc = cs_config_parse(cfg, argc, argv, name != NULL || free_args, err, sizeof err);
     if (rc == 0)
         rc = s_check_operand(cfg, name, shown, err, sizeof err);
     int status = EXIT_OK; /* rc 1: --help was printed */

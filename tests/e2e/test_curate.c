@@ -1,0 +1,384 @@
+/* `callsift feature merge|unmerge|reject|restore|rename|move|set-status|describe|split|history`
+   as processes: the real binary against a fresh database per test, filled the way the pipeline
+   fills it (calls committed by cs_writer_commit). These tests double as the commands' usage
+   examples.
+
+   The calls (C = create the feature, L = link to it):
+
+     c1  2025-09-01  Globex    C Salesforce sync, C CSV export
+     c2  2025-09-10  Initech   C Sync with Salesforce, L CSV export
+     c3  2025-10-01  Hooli     L Sync with Salesforce, L Salesforce sync
+     c4  2025-10-15  Globex    L Sync with Salesforce
+     c5  2025-11-01  Umbrella  C SFDC integration
+
+   so merging "Sync with Salesforce" and "SFDC integration" into "Salesforce sync" gives it the
+   five calls, c3 once (both features had it). */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "cs_record.h"
+#include "cs_testcli.h"
+#include "cs_testdata.h"
+#include "cs_testdb.h"
+#include "cs_testproc.h"
+#include "cs_util.h"
+#include "cs_uuid.h"
+#include "cs_writer.h"
+
+TestSuite(curate, .init = cs_testcli_setup_migrated, .fini = cs_testcli_teardown, .timeout = 180);
+
+static char ws[CS_UUID_LEN], integrations[CS_UUID_LEN], analytics[CS_UUID_LEN];
+static char sf[CS_UUID_LEN], csv[CS_UUID_LEN], sf2[CS_UUID_LEN], sf3[CS_UUID_LEN];
+
+/* The first column of the first row of sql with parameter p1 (may be NULL); caller frees. */
+static char *value(const char *sql, const char *p1)
+{
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    const char *params[] = {p1};
+    char err[512];
+    PGresult *res = cs_db_exec(db, sql, p1 ? 1 : 0, params, err, sizeof err);
+    cr_assert(res, "%s: %s", sql, err);
+    char *v = strdup(PQntuples(res) == 0      ? ""
+                     : PQgetisnull(res, 0, 0) ? "NULL"
+                                              : PQgetvalue(res, 0, 0));
+    PQclear(res);
+    cs_db_destroy(&db);
+    return v;
+}
+
+static long number(const char *sql, const char *p1)
+{
+    char *v = value(sql, p1);
+    long n = strtol(v, NULL, 10);
+    free(v);
+    return n;
+}
+
+/* Every feature and link of the workspace as text, one row a line, in a fixed order: what a
+   merge and its unmerge must leave as it was (updated_at aside). */
+static char *snapshot(void)
+{
+    return value(
+        "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ("
+        " SELECT concat_ws('|', 'F', id, name, name_key, description, status, status_reason,"
+        "  theme_id, urgency, mention_count, first_mentioned, last_mentioned, merged_into,"
+        "  merged_at) AS x FROM features WHERE workspace_id = $1"
+        " UNION ALL SELECT concat_ws('|', 'L', fm.feature_id, fm.message_id, fm.quote,"
+        "  fm.speaker, fm.confidence, fm.created_at, fm.merged_from) FROM feature_messages fm"
+        "  JOIN messages m ON m.id = fm.message_id WHERE m.workspace_id = $1) s",
+        ws);
+}
+
+/* Features whose mention_count is not their number of links: 0 always. */
+static long miscounted(void)
+{
+    return number("SELECT count(*) FROM features f WHERE mention_count <>"
+                  " (SELECT count(*) FROM feature_messages WHERE feature_id = f.id)",
+                  NULL);
+}
+
+static void feature_id_of(const char *external_id, int index, char out[CS_UUID_LEN])
+{
+    char message_id[CS_UUID_LEN];
+    cs_uuid_message_id(ws, "replay", external_id, message_id);
+    cs_uuid_feature_id(message_id, index, out);
+}
+
+static void request(json_t *rec, const char *action, const char *feature_id, const char *theme,
+                    const char *title)
+{
+    cs_testdata_add(rec, action, feature_id, theme, title, "medium");
+    json_t *decisions = json_object_get(rec, "decisions");
+    json_t *d = json_array_get(decisions, json_array_size(decisions) - 1);
+    json_object_set_new(d, "quote", json_string(title));
+    json_object_set_new(d, "speaker", json_string("Yukta"));
+    json_object_set_new(d, "request_confidence", json_real(0.8));
+}
+
+static void commit(cs_db_t *db, json_t *rec)
+{
+    char err[1024] = "";
+    cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "test record invalid: %s", err);
+    cr_assert_eq(cs_writer_commit(db, rec, NULL, err, sizeof err), CS_COMMIT_COMMITTED, "%s", err);
+    json_decref(rec);
+}
+
+static json_t *call(const char *external_id, const char *started_at, const char *customer)
+{
+    return cs_testdata_decision(cs_testdata_call(ws, external_id, started_at, customer, NULL));
+}
+
+/* The workspace and themes through the CLI, the calls through the writer (see the top). */
+static void populate(void)
+{
+    char *id =
+        cs_testcli_ok_value(cs_testcli_run("workspace", "create", "--name", "Acme Sales", NULL));
+    cs_strlcpy(ws, id, sizeof ws);
+    free(id);
+    id = cs_testcli_ok_value(
+        cs_testcli_run("theme", "add", "--workspace-id", ws, "--name", "Integrations", NULL));
+    cs_strlcpy(integrations, id, sizeof integrations);
+    free(id);
+    id = cs_testcli_ok_value(
+        cs_testcli_run("theme", "add", "--workspace-id", ws, "--name", "Analytics", NULL));
+    cs_strlcpy(analytics, id, sizeof analytics);
+    free(id);
+    feature_id_of("c1", 0, sf);
+    feature_id_of("c1", 1, csv);
+    feature_id_of("c2", 0, sf2);
+    feature_id_of("c5", 0, sf3);
+
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    json_t *rec = call("c1", "2025-09-01T15:00:00Z", "Globex");
+    request(rec, "create", NULL, integrations, "Salesforce sync");
+    request(rec, "create", NULL, analytics, "CSV export");
+    commit(db, rec);
+    rec = call("c2", "2025-09-10T15:00:00Z", "Initech");
+    request(rec, "create", NULL, integrations, "Sync with Salesforce");
+    request(rec, "link", csv, analytics, "CSV export");
+    commit(db, rec);
+    rec = call("c3", "2025-10-01T15:00:00Z", "Hooli");
+    request(rec, "link", sf2, integrations, "Sync with Salesforce");
+    request(rec, "link", sf, integrations, "Salesforce sync");
+    commit(db, rec);
+    rec = call("c4", "2025-10-15T15:00:00Z", "Globex");
+    request(rec, "link", sf2, integrations, "Sync with Salesforce");
+    commit(db, rec);
+    rec = call("c5", "2025-11-01T15:00:00Z", "Umbrella");
+    request(rec, "create", NULL, integrations, "SFDC integration");
+    commit(db, rec);
+    cs_db_destroy(&db);
+    cr_assert_eq(number("SELECT mention_count FROM features WHERE id = $1", sf2), 3);
+}
+
+/* Run a curation command as "tester"; its stdout (caller frees). */
+#define CURATE(...) cs_testcli_ok(cs_testcli_run("feature", __VA_ARGS__, "--by", "tester", NULL))
+
+Test(curate, merge_then_unmerge_leaves_features_links_and_counts_as_they_were)
+{
+    populate();
+    char *before = snapshot();
+
+    char *out = CURATE("merge", sf2, sf3, "--into", sf);
+    cr_expect(strstr(out, "Merged 2 features into 'Salesforce sync'"), "%s", out);
+    cr_expect(strstr(out, "5 mentions"), "%s", out);
+    free(out);
+    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf), 5);
+    cr_expect_eq(number("SELECT count(*) FROM feature_messages WHERE feature_id = $1", sf), 5);
+    cr_expect_eq(number("SELECT count(*) FROM features WHERE merged_into = $1", sf), 2);
+    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf2), 0);
+    cr_expect_eq(miscounted(), 0);
+    char *dates = value("SELECT first_mentioned::date || ' ' || last_mentioned::date FROM"
+                        " features WHERE id = $1",
+                        sf);
+    cr_expect_str_eq(dates, "2025-09-01 2025-11-01");
+    free(dates);
+    /* the moved links remember where they came from */
+    cr_expect_eq(number("SELECT count(*) FROM feature_messages WHERE merged_from = $1", sf2), 2);
+    cr_expect_eq(number("SELECT count(*) FROM curation_actions WHERE action = 'merge'"
+                        " AND by_name = 'tester' AND arguments->>'into' = $1",
+                        sf),
+                 2);
+
+    free(CURATE("unmerge", sf2));
+    free(CURATE("unmerge", sf3));
+    char *after = snapshot();
+    cr_expect_str_eq(after, before);
+    cr_expect_eq(miscounted(), 0);
+    cr_expect_eq(number("SELECT count(*) FROM curation_actions WHERE action = 'merge'"
+                        " AND undone_by IS NULL",
+                        NULL),
+                 0);
+    free(before);
+    free(after);
+}
+
+Test(curate, a_merge_of_a_feature_that_took_merges_unmerges_in_either_order)
+{
+    populate();
+    char *before = snapshot();
+    free(CURATE("merge", sf3, "--into", sf2));
+    free(CURATE("merge", sf2, "--into", sf));
+    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf), 5);
+    /* sf3 is merged into sf2, itself merged away: unmerge sf2 first */
+    cs_testcli_expect_failure(cs_testcli_run("feature", "unmerge", sf3, "--by", "tester", NULL), 1,
+                              "unmerge");
+    free(CURATE("unmerge", sf2));
+    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf2), 4);
+    free(CURATE("unmerge", sf3));
+    char *after = snapshot();
+    cr_expect_str_eq(after, before);
+    free(before);
+    free(after);
+}
+
+Test(curate, merge_notifies_the_matcher_with_the_workspace_id)
+{
+    populate();
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    char err[256];
+    cr_assert_eq(cs_db_command(db, "LISTEN callsift_features", 0, NULL, err, sizeof err), 0);
+    free(CURATE("merge", sf3, "--into", sf));
+    PGconn *conn = cs_db_conn(db);
+    PGnotify *n = NULL;
+    for (int i = 0; i < 250 && !n; i++) {
+        cr_assert(PQconsumeInput(conn));
+        n = PQnotifies(conn);
+        if (!n)
+            usleep(20000);
+    }
+    cr_assert(n, "no NOTIFY callsift_features");
+    cr_expect_str_eq(n->extra, ws);
+    PQfreemem(n);
+    cs_db_destroy(&db);
+}
+
+/* Run a command that must be refused: exit 1, its one-line reason naming `needle`, and nothing
+   changed. */
+static void refused(const char *needle, const char *first, ...)
+{
+    char *before = snapshot();
+    long actions = number("SELECT count(*) FROM curation_actions", NULL);
+    char *env[] = {(char *)cs_testcli_env_db(), NULL};
+    va_list ap;
+    va_start(ap, first);
+    cs_testrun_t run = cs_testcli_run_v(env, first, ap);
+    va_end(ap);
+    cs_testcli_expect_failure(run, 1, needle);
+    char *after = snapshot();
+    cr_expect_str_eq(after, before, "changed by a refused command (%s)", needle);
+    cr_expect_eq(number("SELECT count(*) FROM curation_actions", NULL), actions);
+    free(before);
+    free(after);
+}
+
+Test(curate, reject_hides_and_restore_brings_back_the_status_it_had)
+{
+    populate();
+    free(CURATE("set-status", sf3, "planned"));
+    char *out = CURATE("reject", sf3, "--reason", "a buying step, not a request");
+    cr_expect(strstr(out, "Rejected 'SFDC integration'"), "%s", out);
+    cr_expect(strstr(out, "callsift feature restore"), "%s", out);
+    free(out);
+    char *status = value("SELECT status || ': ' || status_reason FROM features WHERE id = $1", sf3);
+    cr_expect_str_eq(status, "rejected: a buying step, not a request");
+    free(status);
+    refused("restore it first", "feature", "set-status", sf3, "shipped", NULL);
+    refused("rejected already", "feature", "reject", sf3, "--reason", "again", NULL);
+    refused("rejected", "feature", "merge", sf2, "--into", sf3, NULL);
+    free(CURATE("restore", sf3));
+    status =
+        value("SELECT status || coalesce(status_reason, '-') FROM features WHERE id = $1", sf3);
+    cr_expect_str_eq(status, "planned-");
+    free(status);
+    refused("is not rejected", "feature", "restore", sf3, NULL);
+}
+
+Test(curate, every_bad_input_is_one_line_exit_1_and_changes_nothing)
+{
+    populate();
+    char other_ws[CS_UUID_LEN], other[CS_UUID_LEN];
+    char *id = cs_testcli_ok_value(cs_testcli_run("workspace", "create", "--name", "Other", NULL));
+    cs_strlcpy(other_ws, id, sizeof other_ws);
+    free(id);
+    {
+        cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+        char save[CS_UUID_LEN];
+        cs_strlcpy(save, ws, sizeof save);
+        cs_strlcpy(ws, other_ws, sizeof ws);
+        json_t *rec = call("o1", "2025-09-01T15:00:00Z", "Stark");
+        request(rec, "create", NULL, NULL, "Audit log");
+        commit(db, rec);
+        feature_id_of("o1", 0, other);
+        cs_strlcpy(ws, save, sizeof ws);
+        cs_db_destroy(&db);
+    }
+    free(CURATE("merge", sf3, "--into", sf));
+
+    refused("into itself", "feature", "merge", sf, "--into", sf, NULL);
+    refused("different workspaces", "feature", "merge", other, "--into", sf, NULL);
+    refused("is merged into", "feature", "merge", sf2, "--into", sf3, NULL);
+    refused("already merged into", "feature", "merge", sf3, "--into", sf2, NULL);
+    refused("named twice", "feature", "merge", sf2, sf2, "--into", sf, NULL);
+    refused("never merged", "feature", "unmerge", sf2, NULL);
+    refused("no feature 0b6a1c2e-0000-4000-8000-000000000000", "feature", "merge",
+            "0b6a1c2e-0000-4000-8000-000000000000", "--into", sf, NULL);
+    refused("not a feature id", "feature", "merge", "abc", "--into", sf, NULL);
+    refused("unknown status 'done'", "feature", "set-status", sf, "done", NULL);
+    refused("feature reject", "feature", "set-status", sf, "rejected", NULL);
+    refused("no theme 'Billing'", "feature", "move", sf, "--theme", "Billing", NULL);
+    refused("theme 'integrations' already", "feature", "move", sf, "--theme", "integrations", NULL);
+    refused("has that name", "feature", "rename", sf2, "--name", "salesforce SYNC", NULL);
+    refused("--reason must not be empty", "feature", "reject", sf, "--reason", "  ", NULL);
+    refused("is merged into", "feature", "rename", sf3, "--name", "X", NULL);
+    refused("call c9 is not linked", "feature", "split", sf, "--calls", "c1", "c9", "--name", "Y",
+            NULL);
+    refused("either --into ID or --name", "feature", "split", sf, "--calls", "c1", NULL);
+    refused("ID and STATUS", "feature", "set-status", sf, NULL);
+}
+
+Test(curate, rename_move_describe_and_history)
+{
+    populate();
+    free(CURATE("rename", sf2, "--name", "Two-way Salesforce sync"));
+    free(CURATE("move", csv, "--theme", "INTEGRATIONS"));
+    free(CURATE("describe", csv, "--description", "Export any list to CSV"));
+    free(CURATE("set-status", csv, "under-review"));
+    char *row = value("SELECT f.name || '|' || f.name_key FROM features f WHERE id = $1", sf2);
+    cr_expect_str_eq(row, "Two-way Salesforce sync|two way salesforce sync");
+    free(row);
+    row = value("SELECT t.name || '|' || f.description || '|' || f.status FROM features f"
+                " JOIN themes t ON t.id = f.theme_id WHERE f.id = $1",
+                csv);
+    cr_expect_str_eq(row, "Integrations|Export any list to CSV|under-review");
+    free(row);
+
+    free(CURATE("merge", sf2, "--into", sf));
+    char *out = cs_testcli_ok(cs_testcli_run("feature", "history", sf, "--format", "json", NULL));
+    json_t *doc = json_loads(out, 0, NULL);
+    cr_assert(json_is_array(doc), "%s", out);
+    cr_assert_eq(json_array_size(doc), 1, "%s", out);
+    json_t *merge = json_array_get(doc, 0);
+    cr_expect_str_eq(json_string_value(json_object_get(merge, "action")), "merge");
+    cr_expect_str_eq(json_string_value(json_object_get(merge, "by")), "tester");
+    cr_expect(strstr(json_string_value(json_object_get(merge, "what")),
+                     "merged 'Two-way Salesforce sync' into this"),
+              "%s", out);
+    json_decref(doc);
+    free(out);
+
+    out = cs_testcli_ok(cs_testcli_run("feature", "history", csv, NULL));
+    cr_expect(strstr(out, "moved from theme 'Analytics' to 'Integrations'"), "%s", out);
+    cr_expect(strstr(out, "status new -> under-review"), "%s", out);
+    cr_expect(strstr(out, "description edited"), "%s", out);
+    free(out);
+}
+
+Test(curate, split_moves_the_calls_to_a_new_feature_or_another_one)
+{
+    populate();
+    /* both forms: calls after --calls, and comma-separated */
+    char *out = CURATE("split", sf2, "--calls", "c3", "c4", "--name", "Salesforce field mapping");
+    cr_expect(strstr(out, "Moved the mentions of 2 calls"), "%s", out);
+    free(out);
+    char *id = value("SELECT id FROM features WHERE name = 'Salesforce field mapping'", NULL);
+    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", id), 2);
+    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf2), 1);
+    char *theme = value("SELECT theme_id FROM features WHERE id = $1", id);
+    cr_expect_str_eq(theme, integrations);
+    free(theme);
+
+    /* into a feature that already has c3: it keeps its own link, c4 moves */
+    free(CURATE("split", id, "--calls", "c3,c4", "--into", sf));
+    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf), 3);
+    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", id), 0);
+    cr_expect_eq(miscounted(), 0);
+    free(id);
+}
