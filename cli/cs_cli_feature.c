@@ -22,14 +22,15 @@ static const char FEATURE_SQL[] =
     "SELECT f.id, f.name, f.description, w.id, w.name, th.name, f.status, f.urgency,"
     " f.mention_count, to_char(f.first_mentioned AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
     " to_char(f.last_mentioned AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
-    " to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " f.status_reason, f.merged_into"
     " FROM features f JOIN workspaces w ON w.id = f.workspace_id"
     " LEFT JOIN themes th ON th.id = f.theme_id WHERE f.id = $1";
 
 /* The table format's labels, in the order of FEATURE_COLUMNS. */
 static const char *const FEATURE_LABELS[] = {
-    "Id",     "Feature", "Description", "Workspace id",    "Workspace",      "Theme",
-    "Status", "Urgency", "Mentions",    "First mentioned", "Last mentioned", "Created",
+    "Id",      "Feature",  "Description",     "Workspace id",   "Workspace", "Theme", "Status",
+    "Urgency", "Mentions", "First mentioned", "Last mentioned", "Created",   "Why",   "Merged into",
 };
 static const cs_cli_column_t FEATURE_COLUMNS[] = {
     {"id", CS_CLI_COL_TEXT},
@@ -44,6 +45,32 @@ static const cs_cli_column_t FEATURE_COLUMNS[] = {
     {"first_mentioned", CS_CLI_COL_TEXT},
     {"last_mentioned", CS_CLI_COL_TEXT},
     {"created", CS_CLI_COL_TEXT},
+    {"status_reason", CS_CLI_COL_TEXT},
+    {"merged_into", CS_CLI_COL_TEXT},
+};
+
+/* The feature's lines from this one on are left out of the table when they are empty. */
+#define OPTIONAL_FROM 12
+
+/* The features merged into it (its aliases: other names its mentions came under), oldest
+   merge first: $1 its id. */
+static const char ALIASES_SQL[] =
+    "SELECT id, name, to_char(merged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM features"
+    " WHERE merged_into = $1 ORDER BY merged_at, id";
+static const cs_cli_column_t ALIAS_COLUMNS[] = {
+    {"id", CS_CLI_COL_TEXT},
+    {"name", CS_CLI_COL_TEXT},
+    {"merged", CS_CLI_COL_TEXT},
+};
+
+/* What people did to it, oldest first (`callsift feature history` has the merges into it too):
+   $1 its id. */
+static const char HISTORY_SQL[] =
+    "SELECT id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " by_name, action, undone_by FROM curation_actions WHERE feature_id = $1 ORDER BY id";
+static const cs_cli_column_t HISTORY_COLUMNS[] = {
+    {"action_id", CS_CLI_COL_INT}, {"at", CS_CLI_COL_TEXT},       {"by", CS_CLI_COL_TEXT},
+    {"action", CS_CLI_COL_TEXT},   {"undone_by", CS_CLI_COL_INT},
 };
 
 /* The calls that mention it, newest first, with how sure the extractor was of each mention
@@ -128,7 +155,7 @@ static const char DECISIONS_COUNT_SQL[] =
 
 /* The three parts of the answer, and how many decisions there are in all. */
 typedef struct {
-    PGresult *feature, *calls, *decisions, *decisions_total;
+    PGresult *feature, *calls, *decisions, *decisions_total, *aliases, *history;
 } parts_t;
 
 static void s_parts_clear(parts_t *p)
@@ -137,6 +164,8 @@ static void s_parts_clear(parts_t *p)
     PQclear(p->calls);
     PQclear(p->decisions);
     PQclear(p->decisions_total);
+    PQclear(p->aliases);
+    PQclear(p->history);
     memset(p, 0, sizeof *p);
 }
 
@@ -154,6 +183,8 @@ static void s_print_feature(FILE *out, const PGresult *res)
         if (strlen(FEATURE_LABELS[c]) > width)
             width = strlen(FEATURE_LABELS[c]);
     for (int c = 0; c < PQnfields(res); c++) {
+        if (c >= OPTIONAL_FROM && PQgetisnull(res, 0, c))
+            continue;
         const char *v = PQgetisnull(res, 0, c) ? "" : PQgetvalue(res, 0, c);
         fprintf(out, "%-*s  ", (int)width, FEATURE_LABELS[c]);
         for (const char *p = v; *p; p++) {
@@ -177,6 +208,21 @@ static int s_print_table(cs_cli_t *cli, const parts_t *p)
         cs_cli_print(cli->out, CS_CLI_FORMAT_TABLE, CALL_COLUMNS, (int)CS_ARRAY_LEN(CALL_COLUMNS),
                      p->calls, cli->err, sizeof cli->err) != 0)
         return -1;
+    int aliases = PQntuples(p->aliases), history = PQntuples(p->history);
+    if (aliases > 0) {
+        fprintf(cli->out, "\nAliases (%d)\n", aliases);
+        if (cs_cli_print(cli->out, CS_CLI_FORMAT_TABLE, ALIAS_COLUMNS,
+                         (int)CS_ARRAY_LEN(ALIAS_COLUMNS), p->aliases, cli->err,
+                         sizeof cli->err) != 0)
+            return -1;
+    }
+    if (history > 0) {
+        fprintf(cli->out, "\nHistory (%d)\n", history);
+        if (cs_cli_print(cli->out, CS_CLI_FORMAT_TABLE, HISTORY_COLUMNS,
+                         (int)CS_ARRAY_LEN(HISTORY_COLUMNS), p->history, cli->err,
+                         sizeof cli->err) != 0)
+            return -1;
+    }
     long long total = s_decisions_total(p);
     if (total > decisions)
         fprintf(cli->out, "\nMatch decisions (%lld, the newest %d shown)\n", total, decisions);
@@ -202,13 +248,21 @@ static int s_print_json(cs_cli_t *cli, const parts_t *p)
         calls ? cs_cli_json_rows(DECISION_JSON_COLUMNS, (int)CS_ARRAY_LEN(DECISION_JSON_COLUMNS),
                                  p->decisions, err, errlen)
               : NULL;
-    json_t *doc = decisions
-                      ? json_pack("{s:O, s:O, s:O, s:I}", "feature", json_array_get(feature, 0),
-                                  "calls", calls, "decisions", decisions, "decisions_total",
-                                  (json_int_t)s_decisions_total(p))
-                      : NULL;
+    json_t *aliases = decisions ? cs_cli_json_rows(ALIAS_COLUMNS, (int)CS_ARRAY_LEN(ALIAS_COLUMNS),
+                                                   p->aliases, err, errlen)
+                                : NULL;
+    json_t *history = aliases
+                          ? cs_cli_json_rows(HISTORY_COLUMNS, (int)CS_ARRAY_LEN(HISTORY_COLUMNS),
+                                             p->history, err, errlen)
+                          : NULL;
+    json_t *doc =
+        history
+            ? json_pack("{s:O, s:O, s:O, s:I, s:O, s:O}", "feature", json_array_get(feature, 0),
+                        "calls", calls, "decisions", decisions, "decisions_total",
+                        (json_int_t)s_decisions_total(p), "aliases", aliases, "history", history)
+            : NULL;
     int rc = 0;
-    if (decisions && !doc)
+    if (history && !doc)
         rc = cs_cli_fail(cli, "out of memory");
     else if (!doc)
         rc = -1; /* the reason is in cli->err */
@@ -219,6 +273,8 @@ static int s_print_json(cs_cli_t *cli, const parts_t *p)
     json_decref(feature);
     json_decref(calls);
     json_decref(decisions);
+    json_decref(aliases);
+    json_decref(history);
     json_decref(doc);
     return rc;
 }
@@ -259,8 +315,12 @@ int cs_cli_feature_show(cs_cli_t *cli)
         p.decisions = cs_cli_exec(cli, DECISIONS_SQL, 2, params);
     if (p.decisions)
         p.decisions_total = cs_cli_exec(cli, DECISIONS_COUNT_SQL, 1, params);
-    int rc = -1;
     if (p.decisions_total)
+        p.aliases = cs_cli_exec(cli, ALIASES_SQL, 1, params);
+    if (p.aliases)
+        p.history = cs_cli_exec(cli, HISTORY_SQL, 1, params);
+    int rc = -1;
+    if (p.history)
         rc = fmt == CS_CLI_FORMAT_JSON ? s_print_json(cli, &p) : s_print_table(cli, &p);
     s_parts_clear(&p);
     cs_cli_rollback(cli); /* read only: nothing to keep */

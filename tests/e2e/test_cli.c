@@ -735,6 +735,16 @@ Test(cli_usage, every_command_has_help)
         {{"theme", "list"}, {"--workspace-id", "--format", NULL}},
         {{"customer", "add"}, {"--workspace-id", "--name", "--domain", "--mrr"}},
         {{"customer", "list"}, {"--workspace-id", "--format", NULL}},
+        {{"feature", "merge"}, {"--into", "--by", "SOURCE_ID...", NULL}},
+        {{"feature", "unmerge"}, {"--by", "SOURCE_ID", NULL}},
+        {{"feature", "reject"}, {"--reason", "--by", NULL}},
+        {{"feature", "restore"}, {"--by", NULL}},
+        {{"feature", "rename"}, {"--name", "--by", NULL}},
+        {{"feature", "move"}, {"--theme", "--by", NULL}},
+        {{"feature", "set-status"}, {"new|under-review|planned|shipped", "--by", NULL}},
+        {{"feature", "describe"}, {"--description", "--by", NULL}},
+        {{"feature", "split"}, {"--calls", "--into", "--name", "--by"}},
+        {{"feature", "history"}, {"--format", NULL}},
     };
     char *env[] = {"DATABASE_URL=postgresql://u:s3cretpw@127.0.0.1:1/x", NULL};
     for (size_t i = 0; i < CS_ARRAY_LEN(cases); i++) {

@@ -382,3 +382,35 @@ Test(curate, split_moves_the_calls_to_a_new_feature_or_another_one)
     cr_expect_eq(miscounted(), 0);
     free(id);
 }
+
+Test(curate, feature_show_lists_aliases_history_and_why)
+{
+    populate();
+    free(CURATE("merge", sf2, "--into", sf));
+    free(CURATE("reject", sf3, "--reason", "asked about pricing"));
+    char *out = cs_testcli_ok(cs_testcli_run("feature", "show", sf, NULL));
+    cr_expect(strstr(out, "Aliases (1)"), "%s", out);
+    cr_expect(strstr(out, "Sync with Salesforce"), "%s", out);
+    cr_expect(!strstr(out, "Merged into"), "%s", out);
+    free(out);
+
+    out = cs_testcli_ok(cs_testcli_run("feature", "show", sf2, NULL));
+    char want[128];
+    snprintf(want, sizeof want, "Merged into      %s", sf);
+    cr_expect(strstr(out, want), "%s", out);
+    cr_expect(strstr(out, "History (1)") && strstr(out, "merge"), "%s", out);
+    free(out);
+
+    out = cs_testcli_ok(cs_testcli_run("feature", "show", sf3, "--format", "json", NULL));
+    json_t *doc = json_loads(out, 0, NULL);
+    cr_assert(doc, "%s", out);
+    json_t *f = json_object_get(doc, "feature");
+    cr_expect_str_eq(json_string_value(json_object_get(f, "status")), "rejected");
+    cr_expect_str_eq(json_string_value(json_object_get(f, "status_reason")), "asked about pricing");
+    json_t *history = json_object_get(doc, "history");
+    cr_expect_eq(json_array_size(history), 1);
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(history, 0), "action")),
+                     "reject");
+    json_decref(doc);
+    free(out);
+}
