@@ -349,16 +349,16 @@ int cs_cli_feature_split(cs_cli_t *cli)
     return rc;
 }
 
-/* The actions on a feature and the merges into it, oldest first: $1 its id. */
-static const char HISTORY_SQL[] =
+const char cs_cli_history_sql[] =
     "SELECT a.id, to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
     " a.by_name, a.action, CASE WHEN a.feature_id = $1 THEN '' ELSE a.feature_id::text END,"
     " CASE a.action"
     "  WHEN 'merge' THEN CASE WHEN a.feature_id = $1 THEN 'merged into ' || (a.arguments->>"
     "   'into_name') || ' (' || (a.arguments->>'into') || ')' ELSE 'merged ''' || f.name ||"
-    "   ''' into this' END || ': ' || (a.changes->>'links_moved') || ' links moved'"
-    "  WHEN 'unmerge' THEN 'unmerged from ' || (a.arguments->>'from') || ': '"
-    "   || (a.changes->>'links_back') || ' links back'"
+    "   ''' into this' END || ': links moved: ' || (a.changes->>'links_moved')"
+    "  WHEN 'unmerge' THEN CASE WHEN a.feature_id = $1 THEN 'unmerged from '"
+    "   || (a.arguments->>'from') ELSE '''' || f.name || ''' unmerged from this' END"
+    "   || ': links back: ' || (a.changes->>'links_back')"
     "  WHEN 'reject' THEN 'rejected: ' || (a.arguments->>'reason')"
     "  WHEN 'restore' THEN 'restored as ' || (a.changes #>> '{status,after}')"
     "  WHEN 'rename' THEN 'renamed from ''' || (a.changes #>> '{name,before}') || ''' to '''"
@@ -375,10 +375,11 @@ static const char HISTORY_SQL[] =
     "  ELSE a.action END,"
     " a.undone_by"
     " FROM curation_actions a JOIN features f ON f.id = a.feature_id"
-    " WHERE a.feature_id = $1 OR (a.action IN ('merge', 'split') AND a.arguments->>'into' = "
-    "$1::text)"
+    " WHERE a.feature_id = $1"
+    " OR (a.action IN ('merge', 'split') AND a.arguments->>'into' = $1::text)"
+    " OR (a.action = 'unmerge' AND a.arguments->>'from' = $1::text)"
     " ORDER BY a.id";
-static const cs_cli_column_t HISTORY_COLUMNS[] = {
+const cs_cli_column_t cs_cli_history_columns[CS_CLI_HISTORY_COLUMNS] = {
     {"action_id", CS_CLI_COL_INT}, {"at", CS_CLI_COL_TEXT},      {"by", CS_CLI_COL_TEXT},
     {"action", CS_CLI_COL_TEXT},   {"feature", CS_CLI_COL_TEXT}, {"what", CS_CLI_COL_TEXT},
     {"undone_by", CS_CLI_COL_INT},
@@ -398,6 +399,6 @@ int cs_cli_feature_history(cs_cli_t *cli)
     PQclear(res);
     if (!found)
         return cs_cli_fail(cli, "no feature with id %s", id);
-    return cs_cli_list(cli, fmt, HISTORY_COLUMNS, (int)CS_ARRAY_LEN(HISTORY_COLUMNS), HISTORY_SQL,
+    return cs_cli_list(cli, fmt, cs_cli_history_columns, CS_CLI_HISTORY_COLUMNS, cs_cli_history_sql,
                        1, params);
 }

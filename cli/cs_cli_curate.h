@@ -43,6 +43,13 @@ int cs_cli_feature_split(cs_cli_t *cli);
 /* ID */
 int cs_cli_feature_history(cs_cli_t *cli);
 
+/* The curation actions on a feature and the merges and splits into it, oldest first ($1 its
+   id), and their columns: action_id, at, by, action, feature (the other feature, for a merge
+   or split into it), what (one line), undone_by. */
+#define CS_CLI_HISTORY_COLUMNS 7
+extern const char cs_cli_history_sql[];
+extern const cs_cli_column_t cs_cli_history_columns[CS_CLI_HISTORY_COLUMNS];
+
 /* --by, else the login user (the effective user's name, else $USER), into out. 0, or -1 with
    the reason in cli->err. */
 int cs_cli_by(cs_cli_t *cli, char *out, size_t outlen);

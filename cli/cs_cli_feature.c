@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "cs_cli_curate.h"
 #include "cs_cli_table.h"
 #include "cs_util.h"
 
@@ -61,16 +62,6 @@ static const cs_cli_column_t ALIAS_COLUMNS[] = {
     {"id", CS_CLI_COL_TEXT},
     {"name", CS_CLI_COL_TEXT},
     {"merged", CS_CLI_COL_TEXT},
-};
-
-/* What people did to it, oldest first (`callsift feature history` has the merges into it too):
-   $1 its id. */
-static const char HISTORY_SQL[] =
-    "SELECT id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " by_name, action, undone_by FROM curation_actions WHERE feature_id = $1 ORDER BY id";
-static const cs_cli_column_t HISTORY_COLUMNS[] = {
-    {"action_id", CS_CLI_COL_INT}, {"at", CS_CLI_COL_TEXT},       {"by", CS_CLI_COL_TEXT},
-    {"action", CS_CLI_COL_TEXT},   {"undone_by", CS_CLI_COL_INT},
 };
 
 /* The calls that mention it, newest first, with how sure the extractor was of each mention
@@ -218,9 +209,8 @@ static int s_print_table(cs_cli_t *cli, const parts_t *p)
     }
     if (history > 0) {
         fprintf(cli->out, "\nHistory (%d)\n", history);
-        if (cs_cli_print(cli->out, CS_CLI_FORMAT_TABLE, HISTORY_COLUMNS,
-                         (int)CS_ARRAY_LEN(HISTORY_COLUMNS), p->history, cli->err,
-                         sizeof cli->err) != 0)
+        if (cs_cli_print(cli->out, CS_CLI_FORMAT_TABLE, cs_cli_history_columns,
+                         CS_CLI_HISTORY_COLUMNS, p->history, cli->err, sizeof cli->err) != 0)
             return -1;
     }
     long long total = s_decisions_total(p);
@@ -251,10 +241,9 @@ static int s_print_json(cs_cli_t *cli, const parts_t *p)
     json_t *aliases = decisions ? cs_cli_json_rows(ALIAS_COLUMNS, (int)CS_ARRAY_LEN(ALIAS_COLUMNS),
                                                    p->aliases, err, errlen)
                                 : NULL;
-    json_t *history = aliases
-                          ? cs_cli_json_rows(HISTORY_COLUMNS, (int)CS_ARRAY_LEN(HISTORY_COLUMNS),
-                                             p->history, err, errlen)
-                          : NULL;
+    json_t *history = aliases ? cs_cli_json_rows(cs_cli_history_columns, CS_CLI_HISTORY_COLUMNS,
+                                                 p->history, err, errlen)
+                              : NULL;
     json_t *doc =
         history
             ? json_pack("{s:O, s:O, s:O, s:I, s:O, s:O}", "feature", json_array_get(feature, 0),
@@ -318,7 +307,7 @@ int cs_cli_feature_show(cs_cli_t *cli)
     if (p.decisions_total)
         p.aliases = cs_cli_exec(cli, ALIASES_SQL, 1, params);
     if (p.aliases)
-        p.history = cs_cli_exec(cli, HISTORY_SQL, 1, params);
+        p.history = cs_cli_exec(cli, cs_cli_history_sql, 1, params);
     int rc = -1;
     if (p.history)
         rc = fmt == CS_CLI_FORMAT_JSON ? s_print_json(cli, &p) : s_print_table(cli, &p);
