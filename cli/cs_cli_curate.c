@@ -253,7 +253,13 @@ int cs_cli_feature_move(cs_cli_t *cli)
         return -1;
     char named[1024];
     s_named(cli, id, named, sizeof named);
-    fprintf(cli->out, "Moved %s to theme '%s'.\n", named, theme);
+    const char *params[] = {id};
+    PGresult *res = cs_cli_exec(
+        cli, "SELECT t.name FROM features f JOIN themes t ON t.id = f.theme_id WHERE f.id = $1", 1,
+        params);
+    fprintf(cli->out, "Moved %s to theme '%s'.\n", named,
+            res && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : theme);
+    PQclear(res);
     return 0;
 }
 
