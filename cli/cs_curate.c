@@ -157,9 +157,9 @@ static int s_recount(tx_t *tx, const char *id)
 static int s_record(tx_t *tx, const feature_t *f, const char *action, json_t *arguments,
                     json_t *changes, json_t *undo)
 {
-    char *args = json_dumps(arguments ? arguments : json_object(), JSON_COMPACT);
-    char *chg = json_dumps(changes ? changes : json_object(), JSON_COMPACT);
-    char *und = json_dumps(undo ? undo : json_object(), JSON_COMPACT);
+    char *args = arguments ? json_dumps(arguments, JSON_COMPACT) : strdup("{}");
+    char *chg = changes ? json_dumps(changes, JSON_COMPACT) : strdup("{}");
+    char *und = undo ? json_dumps(undo, JSON_COMPACT) : strdup("{}");
     json_decref(arguments);
     json_decref(changes);
     json_decref(undo);
@@ -927,21 +927,24 @@ static int s_detach(tx_t *tx, void *arg)
     if (rc != CS_CURATE_OK)
         return rc;
     const char *p[] = {f.id, d->message_id};
-    char row[8192] = "";
-    rc = s_value(tx,
-                 "DELETE FROM feature_messages WHERE feature_id = $1 AND message_id = $2"
-                 " RETURNING jsonb_build_object('message_id', message_id, 'quote', quote,"
-                 " 'speaker', speaker, 'confidence', confidence, 'created_at', created_at,"
-                 " 'merged_from', merged_from)::text",
-                 2, p, row, sizeof row);
-    if (rc != CS_CURATE_OK)
-        return rc;
-    if (!row[0])
+    PGresult *res = s_exec(tx,
+                           "DELETE FROM feature_messages WHERE feature_id = $1 AND message_id = $2"
+                           " RETURNING jsonb_build_object('message_id', message_id, 'quote', quote,"
+                           " 'speaker', speaker, 'confidence', confidence, 'created_at',"
+                           " created_at, 'merged_from', merged_from)::text",
+                           2, p);
+    if (!res)
+        return CS_CURATE_FAILED;
+    json_t *link = PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
+    int found = PQntuples(res);
+    PQclear(res);
+    if (!found)
         return s_refuse(tx->c, "message %s is not linked to feature %s", d->message_id, f.id);
     rc = s_recount(tx, f.id);
-    if (rc != CS_CURATE_OK)
+    if (rc != CS_CURATE_OK) {
+        json_decref(link);
         return rc;
-    json_t *link = json_loads(row, 0, NULL);
+    }
     json_t *args = json_pack("{s:s}", "message_id", d->message_id);
     json_t *undo = json_pack("{s:o}", "link", link ? link : json_object());
     rc = s_record(tx, &f, "detach", args, NULL, undo);
