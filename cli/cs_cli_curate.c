@@ -64,6 +64,7 @@ const cs_option_t cs_cli_feature_split_options[] = {
     CS_CLI_OPT_DATABASE_URL,
     CS_CLI_OPT_END,
 };
+const cs_option_t cs_cli_feature_undo_options[] = {OPT_BY, CS_CLI_OPT_DATABASE_URL, CS_CLI_OPT_END};
 const cs_option_t cs_cli_feature_history_options[] = {
     CS_CLI_OPT_FORMAT,
     CS_CLI_OPT_DATABASE_URL,
@@ -378,6 +379,7 @@ const char cs_cli_history_sql[] =
     "   || ' call(s) moved to ' || (a.arguments->>'into_name') || ' (' || (a.arguments->>'into')"
     "   || ')'"
     "  WHEN 'detach' THEN 'mention of message ' || (a.arguments->>'message_id') || ' taken off'"
+    "  WHEN 'attach' THEN 'mention of message ' || (a.arguments->>'message_id') || ' put back'"
     "  ELSE a.action END,"
     " a.undone_by"
     " FROM curation_actions a JOIN features f ON f.id = a.feature_id"
@@ -407,4 +409,23 @@ int cs_cli_feature_history(cs_cli_t *cli)
         return cs_cli_fail(cli, "no feature with id %s", id);
     return cs_cli_list(cli, fmt, cs_cli_history_columns, CS_CLI_HISTORY_COLUMNS, cs_cli_history_sql,
                        1, params);
+}
+
+int cs_cli_feature_undo(cs_cli_t *cli)
+{
+    char by[1024], action[16] = "";
+    if (s_args(cli, 1, "ACTION_ID") != 0)
+        return -1;
+    const char *given = cs_config_positional(cli->cfg, 0);
+    char *end = NULL;
+    long long id = strtoll(given, &end, 10);
+    if (!given[0] || *end || id <= 0)
+        return cs_cli_fail(
+            cli, "'%.64s' is not a curation action id (see callsift feature history)", given);
+    cs_curate_t c;
+    if (s_curate(cli, &c, by, sizeof by) != 0 ||
+        s_done(cli, &c, cs_curate_undo(&c, id, action, sizeof action)) != 0)
+        return -1;
+    fprintf(cli->out, "Undid action %lld (%s) with action %lld.\n", id, action, c.action_id);
+    return 0;
 }

@@ -1,5 +1,5 @@
 /*  cs_cli_curate: `callsift feature merge|unmerge|reject|restore|rename|move|set-status|describe|
-    split|history`, people correcting the catalogue through cs_curate.
+    split|history|undo`, people correcting the catalogue through cs_curate.
 
     Every command that changes something takes --by NAME (default: the login user) for the
     audit trail, prints one line per change saying what it did and how to undo it, and fails
@@ -21,6 +21,7 @@ extern const cs_option_t cs_cli_feature_set_status_options[];
 extern const cs_option_t cs_cli_feature_describe_options[];
 extern const cs_option_t cs_cli_feature_split_options[];
 extern const cs_option_t cs_cli_feature_history_options[];
+extern const cs_option_t cs_cli_feature_undo_options[];
 
 /* SOURCE_ID... --into TARGET_ID */
 int cs_cli_feature_merge(cs_cli_t *cli);
@@ -42,6 +43,8 @@ int cs_cli_feature_describe(cs_cli_t *cli);
 int cs_cli_feature_split(cs_cli_t *cli);
 /* ID */
 int cs_cli_feature_history(cs_cli_t *cli);
+/* ACTION_ID: undo one curation action (cs_curate_undo) */
+int cs_cli_feature_undo(cs_cli_t *cli);
 
 /* The curation actions on a feature and the merges and splits into it, oldest first ($1 its
    id), and their columns: action_id, at, by, action, feature (the other feature, for a merge

@@ -496,3 +496,147 @@ int cs_curate_describe(cs_curate_t *c, const char *feature_id, const char *descr
         return CS_CURATE_REFUSED;
     return s_run_edit(c, EDIT_DESCRIBE, feature_id, description ? description : "");
 }
+
+/* ---- undo ---------------------------------------------------------------------------------- */
+
+/* The action being undone. */
+typedef struct {
+    long long id;
+    char feature_id[CS_UUID_LEN];
+    char action[16];
+    json_t *arguments, *changes, *undo;
+} undo_arg_t;
+
+/* The field an edit changed must still hold what the edit left there: else another change came
+   since, and setting the old value back would undo that one too. */
+static int s_unchanged(cs_curate_tx_t *tx, const undo_arg_t *u, const char *sql, const char *field)
+{
+    const char *after =
+        json_string_value(json_object_get(json_object_get(u->changes, field), "after"));
+    char now[20001] = "";
+    const char *params[] = {u->feature_id};
+    int rc = cs_curate_value(tx, sql, 1, params, now, sizeof now);
+    if (rc == CS_CURATE_OK && (!after || strcmp(now, after) != 0))
+        rc = cs_curate_refuse(tx->c,
+                              "cannot undo action %lld: the feature's %s changed again since; "
+                              "see 'callsift feature history %s'",
+                              u->id, field, u->feature_id);
+    return rc;
+}
+
+/* The value a field had before the edit. */
+static const char *s_before(const undo_arg_t *u, const char *field)
+{
+    const char *v =
+        json_string_value(json_object_get(json_object_get(u->changes, field), "before"));
+    return v ? v : "";
+}
+
+static int s_undo(cs_curate_tx_t *tx, void *arg)
+{
+    undo_arg_t *u = arg;
+    char id[32];
+    snprintf(id, sizeof id, "%lld", u->id);
+    const char *params[] = {id};
+    PGresult *res = cs_curate_exec(tx,
+                                   "SELECT feature_id, action, arguments::text, changes::text,"
+                                   " undo::text, undone_by FROM curation_actions WHERE id = $1"
+                                   " FOR UPDATE",
+                                   1, params);
+    if (!res)
+        return CS_CURATE_FAILED;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return cs_curate_refuse(tx->c, "no curation action %lld", u->id);
+    }
+    if (!PQgetisnull(res, 0, 5)) {
+        int rc = cs_curate_refuse(tx->c, "action %lld was undone already, by action %s", u->id,
+                                  PQgetvalue(res, 0, 5));
+        PQclear(res);
+        return rc;
+    }
+    cs_strlcpy(u->feature_id, PQgetvalue(res, 0, 0), sizeof u->feature_id);
+    cs_strlcpy(u->action, PQgetvalue(res, 0, 1), sizeof u->action);
+    json_decref(u->arguments);
+    json_decref(u->changes);
+    json_decref(u->undo);
+    u->arguments = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+    u->changes = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
+    u->undo = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
+    PQclear(res);
+    if (!u->arguments || !u->changes || !u->undo)
+        return cs_curate_refuse(tx->c, "out of memory");
+
+    int rc;
+    edit_arg_t e = {EDIT_RENAME, u->feature_id, NULL};
+    if (strcmp(u->action, "merge") == 0) {
+        return s_unmerge(tx, u->feature_id); /* marks the merge undone */
+    } else if (strcmp(u->action, "reject") == 0) {
+        e.what = EDIT_RESTORE; /* marks the reject undone */
+        return s_edit(tx, &e);
+    } else if (strcmp(u->action, "rename") == 0) {
+        rc = s_unchanged(tx, u, "SELECT name FROM features WHERE id = $1", "name");
+        e.value = s_before(u, "name");
+    } else if (strcmp(u->action, "move") == 0) {
+        rc = s_unchanged(tx, u, "SELECT coalesce(theme_id::text, '') FROM features WHERE id = $1",
+                         "theme_id");
+        char theme[1000] = "";
+        const char *before[] = {s_before(u, "theme_id")};
+        if (rc == CS_CURATE_OK && !before[0][0])
+            rc =
+                cs_curate_refuse(tx->c, "cannot undo action %lld: the feature had no theme", u->id);
+        if (rc == CS_CURATE_OK)
+            rc = cs_curate_value(tx, "SELECT name FROM themes WHERE id = $1", 1, before, theme,
+                                 sizeof theme);
+        if (rc == CS_CURATE_OK && !theme[0])
+            rc = cs_curate_refuse(tx->c, "cannot undo action %lld: its theme is gone", u->id);
+        e.what = EDIT_MOVE;
+        e.value = theme;
+        if (rc == CS_CURATE_OK)
+            rc = s_edit(tx, &e);
+        goto mark;
+    } else if (strcmp(u->action, "set-status") == 0) {
+        rc = s_unchanged(tx, u, "SELECT status FROM features WHERE id = $1", "status");
+        e.what = EDIT_STATUS;
+        e.value = s_before(u, "status");
+    } else if (strcmp(u->action, "describe") == 0) {
+        rc = s_unchanged(tx, u, "SELECT description FROM features WHERE id = $1", "description");
+        e.what = EDIT_DESCRIBE;
+        e.value = s_before(u, "description");
+    } else if (strcmp(u->action, "split") == 0) {
+        rc = cs_curate_unsplit(tx, u->feature_id, u->arguments, u->changes, u->undo);
+        goto mark;
+    } else if (strcmp(u->action, "detach") == 0) {
+        rc = cs_curate_attach(tx, u->feature_id, json_object_get(u->undo, "link"));
+        goto mark;
+    } else {
+        return cs_curate_refuse(tx->c,
+                                "action %lld is an %s: to undo it, do what it undid again "
+                                "(see 'callsift feature history %s')",
+                                u->id, u->action, u->feature_id);
+    }
+    if (rc == CS_CURATE_OK)
+        rc = s_edit(tx, &e);
+mark:
+    if (rc != CS_CURATE_OK)
+        return rc;
+    char mine[32];
+    snprintf(mine, sizeof mine, "%lld", tx->c->action_id);
+    return cs_curate_command(tx, "UPDATE curation_actions SET undone_by = $2 WHERE id = $1", 2,
+                             (const char *[]){id, mine});
+}
+
+int cs_curate_undo(cs_curate_t *c, long long action_id, char *action, size_t actionlen)
+{
+    c->err[0] = '\0';
+    if (action_id <= 0)
+        return cs_curate_refuse(c, "'%lld' is not a curation action id", action_id);
+    undo_arg_t u = {.id = action_id};
+    int rc = cs_curate_transaction(c, s_undo, &u);
+    if (action)
+        cs_strlcpy(action, u.action, actionlen);
+    json_decref(u.arguments);
+    json_decref(u.changes);
+    json_decref(u.undo);
+    return rc;
+}

@@ -72,4 +72,12 @@ int cs_curate_split(cs_curate_t *c, const char *feature_id, const char *const *c
 /* Take the link of message message_id (a messages.id) off feature_id. */
 int cs_curate_detach(cs_curate_t *c, const char *feature_id, const char *message_id);
 
+/* Undo curation action action_id (an id `callsift feature history` lists): a merge is unmerged,
+   a reject restored, a rename, move, status or description change set back (refused when that
+   field changed again since), a split's links moved back, a detached link put back. The undo
+   is an action of its own, and the action it undid keeps its id (undone_by). Refused for an
+   action undone already, and for an unmerge, restore or attach: do what it undid again.
+   action (may be NULL) receives the name of the action undone. */
+int cs_curate_undo(cs_curate_t *c, long long action_id, char *action, size_t actionlen);
+
 #endif

@@ -244,3 +244,101 @@ int cs_curate_detach(cs_curate_t *c, const char *feature_id, const char *message
     detach_t d = {feature_id, message_id};
     return cs_curate_transaction(c, s_detach, &d);
 }
+
+/* ---- undoing a split or a detach ----------------------------------------------------------- */
+
+int cs_curate_unsplit(cs_curate_tx_t *tx, const char *feature_id, const json_t *arguments,
+                      const json_t *changes, const json_t *undo)
+{
+    const char *into = json_string_value(json_object_get(arguments, "into"));
+    if (!into || !cs_uuid_valid(into))
+        return cs_curate_refuse(tx->c, "the split has no feature it went to");
+    const char *ids[] = {feature_id, into};
+    cs_curate_row_t rows[2];
+    int rc = cs_curate_lock(tx, ids, 2, rows);
+    if (rc == CS_CURATE_OK)
+        rc = cs_curate_live(tx->c, &rows[0]);
+    if (rc == CS_CURATE_OK)
+        rc = cs_curate_live(tx->c, &rows[1]);
+    char *moved = json_dumps(json_object_get(changes, "messages"), JSON_COMPACT);
+    char *kept = json_dumps(json_object_get(undo, "kept_by_target"), JSON_COMPACT);
+    if (rc == CS_CURATE_OK && (!moved || !kept))
+        rc = cs_curate_refuse(tx->c, "out of memory");
+    /* the links that moved come back (those still there); the ones the other feature had of
+       its own stay, and the feature's own rows for those calls are written again */
+    const char *p[] = {feature_id, into, moved, kept};
+    char back[32] = "0";
+    if (rc == CS_CURATE_OK)
+        rc = cs_curate_value(
+            tx,
+            "WITH back AS (UPDATE feature_messages SET feature_id = $1 WHERE feature_id = $2"
+            "  AND message_id IN (SELECT (e #>> '{}')::uuid FROM jsonb_array_elements($3::jsonb) e)"
+            "  AND message_id NOT IN (SELECT (k->>'message_id')::uuid"
+            "   FROM jsonb_array_elements($4::jsonb) k) RETURNING 1)"
+            " SELECT count(*) FROM back",
+            4, p, back, sizeof back);
+    if (rc == CS_CURATE_OK)
+        rc = cs_curate_command(
+            tx,
+            "INSERT INTO feature_messages (feature_id, message_id, quote, speaker, confidence,"
+            " created_at, merged_from)"
+            " SELECT $1, x.message_id, x.quote, x.speaker, x.confidence, x.created_at,"
+            " x.merged_from FROM jsonb_to_recordset($2::jsonb) AS x(message_id uuid, quote text,"
+            " speaker text, confidence real, created_at timestamptz, merged_from uuid)"
+            " WHERE EXISTS (SELECT 1 FROM messages WHERE id = x.message_id)"
+            " ON CONFLICT (feature_id, message_id) DO NOTHING",
+            2, (const char *[]){feature_id, kept});
+    free(moved);
+    free(kept);
+    if (rc == CS_CURATE_OK)
+        rc = cs_curate_recount(tx, feature_id);
+    if (rc == CS_CURATE_OK)
+        rc = cs_curate_recount(tx, into);
+    if (rc != CS_CURATE_OK)
+        return rc;
+    json_t *args = json_pack("{s:s, s:s, s:O}", "into", feature_id, "into_name", rows[0].name,
+                             "calls", json_object_get(arguments, "calls"));
+    json_t *chg = json_pack("{s:O, s:b, s:I}", "messages", json_object_get(changes, "messages"),
+                            "new_feature", 0, "links_back", (json_int_t)strtoll(back, NULL, 10));
+    rc = cs_curate_record(tx, &rows[1], "split", args, chg, NULL);
+    return rc == CS_CURATE_OK ? cs_curate_notify(tx, rows[0].workspace_id) : rc;
+}
+
+int cs_curate_attach(cs_curate_tx_t *tx, const char *feature_id, const json_t *link)
+{
+    const char *message_id = json_string_value(json_object_get(link, "message_id"));
+    if (!message_id)
+        return cs_curate_refuse(tx->c, "the detach kept no link to put back");
+    cs_curate_row_t f;
+    const char *ids[] = {feature_id};
+    int rc = cs_curate_lock(tx, ids, 1, &f);
+    if (rc == CS_CURATE_OK)
+        rc = cs_curate_live(tx->c, &f);
+    char *row = rc == CS_CURATE_OK ? json_dumps(link, JSON_COMPACT) : NULL;
+    if (rc == CS_CURATE_OK && !row)
+        rc = cs_curate_refuse(tx->c, "out of memory");
+    char added[32] = "0";
+    if (rc == CS_CURATE_OK)
+        rc = cs_curate_value(
+            tx,
+            "WITH added AS (INSERT INTO feature_messages (feature_id, message_id, quote, speaker,"
+            " confidence, created_at, merged_from)"
+            " SELECT $1, x.message_id, x.quote, x.speaker, x.confidence, x.created_at,"
+            " x.merged_from FROM jsonb_to_record($2::jsonb) AS x(message_id uuid, quote text,"
+            " speaker text, confidence real, created_at timestamptz, merged_from uuid)"
+            " WHERE EXISTS (SELECT 1 FROM messages WHERE id = x.message_id)"
+            " ON CONFLICT (feature_id, message_id) DO NOTHING RETURNING 1)"
+            " SELECT count(*) FROM added",
+            2, (const char *[]){feature_id, row}, added, sizeof added);
+    free(row);
+    if (rc == CS_CURATE_OK && strcmp(added, "1") != 0)
+        rc = cs_curate_refuse(tx->c, "message %s is linked to feature %s already, or is gone",
+                              message_id, feature_id);
+    if (rc == CS_CURATE_OK)
+        rc = cs_curate_recount(tx, feature_id);
+    if (rc != CS_CURATE_OK)
+        return rc;
+    rc = cs_curate_record(tx, &f, "attach", json_pack("{s:s}", "message_id", message_id), NULL,
+                          NULL);
+    return rc == CS_CURATE_OK ? cs_curate_notify(tx, f.workspace_id) : rc;
+}

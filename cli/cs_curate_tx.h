@@ -89,4 +89,14 @@ int cs_curate_check_text(cs_curate_t *c, const char *what, const char *text, siz
 int cs_curate_name_free(cs_curate_tx_t *tx, const cs_curate_row_t *f, const char *theme_id,
                         const char *name);
 
+/* The inverse of a split of feature_id recorded with arguments, changes and undo: the links
+   that moved and are still at the feature they went to come back, the feature's own rows for
+   calls that feature had already are written again; recorded as a split the other way. */
+int cs_curate_unsplit(cs_curate_tx_t *tx, const char *feature_id, const json_t *arguments,
+                      const json_t *changes, const json_t *undo);
+
+/* The inverse of a detach: the link it kept (a feature_messages row as JSON) is written again
+   on feature_id, recorded as an `attach`. REFUSED when the call is linked to it already. */
+int cs_curate_attach(cs_curate_tx_t *tx, const char *feature_id, const json_t *link);
+
 #endif

@@ -86,6 +86,8 @@ static const command_t COMMANDS[] = {
      "(--name)."},
     {"feature", "history", cs_cli_feature_history, cs_cli_feature_history_options,
      "List who changed a feature, when and how."},
+    {"feature", "undo", cs_cli_feature_undo, cs_cli_feature_undo_options,
+     "Undo one change (ACTION_ID, from feature history)."},
     {"calls", NULL, cs_cli_calls, cs_cli_calls_options,
      "List a workspace's calls, newest first, with their features and errors."},
     {"keys", "generate", cs_cli_keys_generate, cs_cli_keys_generate_options,
@@ -118,6 +120,7 @@ static const struct {
     {cs_cli_feature_describe, "ID --description TEXT"},
     {cs_cli_feature_split, "ID --calls CALL_ID... (--into ID | --name TEXT)"},
     {cs_cli_feature_history, "ID"},
+    {cs_cli_feature_undo, "ACTION_ID"},
 };
 
 /* What a command that takes its arguments as they come shows after its name, or NULL. */

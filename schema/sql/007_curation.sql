@@ -30,7 +30,7 @@ CREATE TABLE curation_actions (
     workspace_id  uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     feature_id    uuid NOT NULL REFERENCES features(id) ON DELETE CASCADE,
     action        text NOT NULL CHECK (action IN ('merge', 'unmerge', 'reject', 'restore',
-                  'rename', 'move', 'set-status', 'describe', 'split', 'detach')),
+                  'rename', 'move', 'set-status', 'describe', 'split', 'detach', 'attach')),
     by_name       text NOT NULL CHECK (length(by_name) BETWEEN 1 AND 200),
     created_at    timestamptz NOT NULL DEFAULT now(),
     arguments     jsonb NOT NULL DEFAULT '{}'::jsonb,

@@ -745,6 +745,7 @@ Test(cli_usage, every_command_has_help)
         {{"feature", "describe"}, {"--description", "--by", NULL}},
         {{"feature", "split"}, {"--calls", "--into", "--name", "--by"}},
         {{"feature", "history"}, {"--format", NULL}},
+        {{"feature", "undo"}, {"ACTION_ID", "--by", NULL}},
     };
     char *env[] = {"DATABASE_URL=postgresql://u:s3cretpw@127.0.0.1:1/x", NULL};
     for (size_t i = 0; i < CS_ARRAY_LEN(cases); i++) {

@@ -23,6 +23,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "cs_curate.h"
 #include "cs_record.h"
 #include "cs_testcli.h"
 #include "cs_testdata.h"
@@ -413,4 +414,99 @@ Test(curate, feature_show_lists_aliases_history_and_why)
                      "reject");
     json_decref(doc);
     free(out);
+}
+
+/* The id of the newest curation action, as `feature history` shows it. */
+static char *last_action(void)
+{
+    return value("SELECT max(id)::text FROM curation_actions", NULL);
+}
+
+Test(curate, undo_sets_each_edit_back_once)
+{
+    populate();
+    char *before = snapshot();
+    free(CURATE("rename", sf2, "--name", "Two-way Salesforce sync"));
+    char *rename = last_action();
+    free(CURATE("move", csv, "--theme", "Integrations"));
+    char *move = last_action();
+    free(CURATE("set-status", csv, "shipped"));
+    char *status = last_action();
+    free(CURATE("describe", csv, "--description", "Any list, as CSV"));
+    char *describe = last_action();
+    free(CURATE("merge", sf3, "--into", sf));
+    char *merge = last_action();
+    free(CURATE("reject", sf2, "--reason", "not a request"));
+    char *reject = last_action();
+
+    const char *undo[] = {reject, merge, describe, status, move};
+    for (size_t i = 0; i < CS_ARRAY_LEN(undo); i++) {
+        char *out = CURATE("undo", undo[i]);
+        cr_expect(strstr(out, "Undid action"), "%s", out);
+        free(out);
+    }
+    /* a second rename came after the first: undoing the first would undo it too */
+    free(CURATE("rename", sf2, "--name", "Salesforce two-way sync"));
+    refused("changed again since", "feature", "undo", rename, NULL);
+    free(CURATE("undo", last_action()));
+    free(CURATE("undo", rename));
+    char *after = snapshot();
+    cr_expect_str_eq(after, before);
+    refused("undone already", "feature", "undo", rename, NULL);
+    refused("no curation action 999999", "feature", "undo", "999999", NULL);
+    refused("not a curation action id", "feature", "undo", "12abc", NULL);
+    cr_expect_eq(number("SELECT count(*) FROM curation_actions WHERE undone_by IS NULL"
+                        " AND action IN ('rename', 'move', 'set-status', 'describe', 'merge',"
+                        " 'reject') AND id <= $1::bigint",
+                        reject),
+                 0);
+    free(before);
+    free(after);
+    free(rename);
+    free(move);
+    free(status);
+    free(describe);
+    free(merge);
+    free(reject);
+}
+
+/* The links and counts of the workspace's features, without the features themselves. */
+static char *links(void)
+{
+    return value("SELECT string_agg(concat_ws('|', fm.feature_id, fm.message_id, fm.quote,"
+                 " fm.confidence, fm.created_at, fm.merged_from, f.mention_count,"
+                 " f.first_mentioned, f.last_mentioned), E'\\n'"
+                 " ORDER BY fm.feature_id, fm.message_id)"
+                 " FROM feature_messages fm JOIN features f ON f.id = fm.feature_id"
+                 " WHERE f.workspace_id = $1",
+                 ws);
+}
+
+Test(curate, undo_of_a_split_and_of_a_detach_puts_the_links_back)
+{
+    populate();
+    char *before = links();
+    free(CURATE("split", sf2, "--calls", "c3,c4", "--into", sf));
+    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf), 3);
+    free(CURATE("undo", last_action()));
+    char *after = links();
+    cr_expect_str_eq(after, before);
+    free(after);
+
+    /* the review queue's "not a request": one call's link taken off, and put back */
+    char message_id[CS_UUID_LEN];
+    cs_uuid_message_id(ws, "replay", "c4", message_id);
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    cs_curate_t c = {.db = db, .by = "reviewer"};
+    cr_assert_eq(cs_curate_detach(&c, sf2, message_id), CS_CURATE_OK, "%s", c.err);
+    cr_expect_eq(cs_curate_detach(&c, sf2, message_id), CS_CURATE_REFUSED);
+    cr_expect(strstr(c.err, "is not linked"), "%s", c.err);
+    cs_db_destroy(&db);
+    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf2), 2);
+    cr_expect_eq(miscounted(), 0);
+    free(CURATE("undo", last_action()));
+    after = links();
+    cr_expect_str_eq(after, before);
+    free(after);
+    free(before);
 }
