@@ -510,3 +510,51 @@ Test(curate, undo_of_a_split_and_of_a_detach_puts_the_links_back)
     free(after);
     free(before);
 }
+
+Test(curate, two_merges_at_once_of_the_same_features_serialise)
+{
+    populate();
+    /* hold one of the rows, so both commands are waiting when it is let go */
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    char err[512];
+    const char *hold[] = {sf};
+    cr_assert_eq(cs_db_command(db, "BEGIN", 0, NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cs_db_command(db, "SELECT 1 FROM features WHERE id = $1 FOR UPDATE", 1, hold, err,
+                               sizeof err),
+                 0, "%s", err);
+    char *env[] = {(char *)cs_testcli_env_db(), NULL};
+    char *one[] = {(char *)cs_testproc_bin("callsift"),
+                   "feature",
+                   "merge",
+                   sf2,
+                   "--into",
+                   sf,
+                   "--by",
+                   "one",
+                   NULL};
+    char *two[] = {(char *)cs_testproc_bin("callsift"),
+                   "feature",
+                   "merge",
+                   sf,
+                   "--into",
+                   sf2,
+                   "--by",
+                   "two",
+                   NULL};
+    cs_testproc_t a, b;
+    cs_testproc_start(&a, one, env);
+    cs_testproc_start(&b, two, env);
+    usleep(500000);
+    cr_expect(cs_testproc_alive(&a) && cs_testproc_alive(&b), "neither waited for the lock");
+    cr_assert_eq(cs_db_command(db, "COMMIT", 0, NULL, err, sizeof err), 0, "%s", err);
+    cs_db_destroy(&db);
+    for (int i = 0; i < 500 && (cs_testproc_alive(&a) || cs_testproc_alive(&b)); i++)
+        usleep(20000);
+    cr_assert(!cs_testproc_alive(&a) && !cs_testproc_alive(&b));
+    cr_expect_eq((a.status == 0) + (b.status == 0), 1, "statuses %d and %d", a.status, b.status);
+    cr_expect_eq(a.status + b.status, 1, "the other is refused (exit 1)");
+    cr_expect_eq(number("SELECT count(*) FROM features WHERE merged_into IS NOT NULL", NULL), 1);
+    cr_expect_eq(number("SELECT count(*) FROM curation_actions", NULL), 1);
+    cr_expect_eq(number("SELECT max(mention_count) FROM features", NULL), 4);
+    cr_expect_eq(miscounted(), 0);
+}
