@@ -15,6 +15,11 @@
 #define THEME_NAME_MAX 200 /* as the schema's CHECK says */
 #define QUOTES_MAX     "3" /* quotes per feature */
 
+/* The statuses a feature can have, and the ones the report shows unless told. */
+static const char *const s_statuses[] = {"new", "under-review", "planned", "shipped", "rejected"};
+#define STATUSES_SHOWN "{new,under-review,planned,shipped}"
+#define STATUSES_MAX   96 /* every status once, with separators */
+
 const cs_option_t cs_cli_report_options[] = {
     CS_CLI_OPT_WORKSPACE_ID,
     CS_CLI_OPT_FORMAT,
@@ -22,6 +27,10 @@ const cs_option_t cs_cli_report_options[] = {
     {"since", NULL, CS_OPT_STRING, NULL,
      "only mentions in calls from this day on, YYYY-MM-DD (UTC)", 0},
     {"top", NULL, CS_OPT_INT, "20", "show the first N features (0: all)", 0},
+    {"status", NULL, CS_OPT_STRING, NULL,
+     "only the features of these statuses, separated by commas: new, under-review, planned, "
+     "shipped, rejected (default: all but rejected)",
+     0},
     {"min-confidence", "CALLSIFT_MIN_CONFIDENCE", CS_OPT_DOUBLE, CS_CLI_REPORT_MIN_CONFIDENCE,
      "count only mentions the extractor was at least this sure of (0..1; the others wait for "
      "review)",
@@ -35,9 +44,10 @@ const cs_option_t cs_cli_report_options[] = {
 };
 
 /* The mentions in scope: $1 workspace, $2 since (a date or NULL), $3 theme id (or NULL), $4 the
-   confidence threshold. `every` holds them all, `mention` the confident ones: a confidence of
-   NULL (not known) or at least the threshold, compared as the column's type (real) so that a
-   stored 0.7 meets a threshold of 0.7. */
+   confidence threshold, $5 the statuses shown (a text[]): a merged-away feature is never shown.
+   `every` holds them all, `mention` the confident ones: a confidence of NULL (not known) or at
+   least the threshold, compared as the column's type (real) so that a stored 0.7 meets a
+   threshold of 0.7. */
 #define MENTIONS_CTE                                                                               \
     "WITH every AS ("                                                                              \
     " SELECT fm.feature_id, fm.message_id, fm.quote, fm.speaker, fm.confidence, m.customer_id,"    \
@@ -49,10 +59,11 @@ const cs_option_t cs_cli_report_options[] = {
     " LEFT JOIN customers cu ON cu.id = m.customer_id"                                             \
     " WHERE f.workspace_id = $1"                                                                   \
     " AND ($2::date IS NULL OR m.sent_at >= ($2::date::timestamp AT TIME ZONE 'UTC'))"             \
-    " AND ($3::uuid IS NULL OR f.theme_id = $3::uuid)),"                                           \
+    " AND ($3::uuid IS NULL OR f.theme_id = $3::uuid)"                                             \
+    " AND f.merged_into IS NULL AND f.status = ANY($5::text[])),"                                  \
     " mention AS (SELECT * FROM every WHERE confident)"
 
-/* The ranked features; $5 the number of rows (0: all), $6 true for the quotes as JSON.
+/* The ranked features; $6 the number of rows (0: all), $7 true for the quotes as JSON.
    ID_COLUMN is "" or "t.id,". Dates are UTC. */
 #define REPORT_SQL(ID_COLUMN)                                                                      \
     MENTIONS_CTE                                                                                   \
@@ -68,7 +79,7 @@ const cs_option_t cs_cli_report_options[] = {
     " top AS ("                                                                                    \
     " SELECT r.*, row_number() OVER (ORDER BY r.mentions DESC, r.customers DESC, r.mrr DESC,"      \
     "  lower(r.name), r.name, r.id) AS rank"                                                       \
-    " FROM ranked r ORDER BY rank LIMIT nullif($5::bigint, 0)),"                                   \
+    " FROM ranked r ORDER BY rank LIMIT nullif($6::bigint, 0)),"                                   \
     " said AS ("                                                                                   \
     " SELECT x.*, to_char(x.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,"                     \
     "  row_number() OVER (PARTITION BY x.feature_id ORDER BY x.sent_at DESC, x.message_id) AS n"   \
@@ -76,7 +87,7 @@ const cs_option_t cs_cli_report_options[] = {
     " SELECT t.rank, " ID_COLUMN " t.name, t.theme, t.mentions, t.customers, t.mrr, t.urgency,"    \
     " t.status, to_char(t.first_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"                             \
     " to_char(t.last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"                                        \
-    " (SELECT CASE WHEN $6::boolean THEN coalesce(json_agg(json_build_object("                     \
+    " (SELECT CASE WHEN $7::boolean THEN coalesce(json_agg(json_build_object("                     \
     "   'quote', q.quote, 'speaker', q.speaker, 'call', q.title, 'date', q.day,"                   \
     "   'customer', q.customer, 'confidence', round(q.confidence::numeric, 2))"                    \
     "   ORDER BY q.n), '[]')::text"                                                                \
@@ -87,7 +98,7 @@ const cs_option_t cs_cli_report_options[] = {
 
 /* The summary: features in scope (with a confident mention), then the workspace's processed
    calls of the period, their distinct customers and those customers' MRR ("12,500.00"), then
-   the mentions below the threshold and the features they are in. $1 to $4 as for
+   the mentions below the threshold and the features they are in. $1 to $5 as for
    MENTIONS_CTE. */
 #define SUMMARY_SQL                                                                                \
     MENTIONS_CTE                                                                                   \
@@ -150,12 +161,65 @@ typedef struct {
     double min_confidence; /* 0..1 */
     char min_text[32];     /* the same, as the statement's parameter */
     bool json_object;
+    char statuses[STATUSES_MAX];    /* "{new,planned}": the statuses shown, as a text[] */
+    char status_text[STATUSES_MAX]; /* "new, planned" when --status was given, else "" */
 } report_args_t;
 
 /* The mentions below the threshold, from the summary query. */
 typedef struct {
     long long mentions, features;
 } below_t;
+
+/* --status LIST (NULL: every status but rejected) into a->statuses and a->status_text; each
+   status once, in s_statuses' order. -1 naming an unknown status. */
+static int s_status_list(cs_cli_t *cli, const char *list, report_args_t *a)
+{
+    a->status_text[0] = '\0';
+    if (!list) {
+        cs_strlcpy(a->statuses, STATUSES_SHOWN, sizeof a->statuses);
+        return 0;
+    }
+    bool wanted[CS_ARRAY_LEN(s_statuses)] = {false};
+    bool any = false;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *word = p;
+        p += len + (p[len] == ',');
+        while (len && (*word == ' ' || *word == '\t')) {
+            word++;
+            len--;
+        }
+        while (len && (word[len - 1] == ' ' || word[len - 1] == '\t'))
+            len--;
+        if (len == 0)
+            continue;
+        size_t i = 0;
+        while (i < CS_ARRAY_LEN(s_statuses) &&
+               !(strlen(s_statuses[i]) == len && strncmp(s_statuses[i], word, len) == 0))
+            i++;
+        if (i == CS_ARRAY_LEN(s_statuses))
+            return cs_cli_fail(cli,
+                               "--status: unknown status '%.*s' (new, under-review, planned, "
+                               "shipped, rejected)",
+                               (int)(len > 40 ? 40 : len), word);
+        wanted[i] = any = true;
+    }
+    if (!any)
+        return cs_cli_fail(cli, "--status: expected statuses separated by commas (new, "
+                                "under-review, planned, shipped, rejected)");
+    size_t off = 0, toff = 0;
+    a->statuses[off++] = '{';
+    for (size_t i = 0; i < CS_ARRAY_LEN(s_statuses); i++) {
+        if (!wanted[i])
+            continue;
+        off += (size_t)snprintf(a->statuses + off, sizeof a->statuses - off, "%s%s",
+                                off > 1 ? "," : "", s_statuses[i]);
+        toff += (size_t)snprintf(a->status_text + toff, sizeof a->status_text - toff, "%s%s",
+                                 toff ? ", " : "", s_statuses[i]);
+    }
+    snprintf(a->statuses + off, sizeof a->statuses - off, "}");
+    return 0;
+}
 
 static int s_args(cs_cli_t *cli, report_args_t *a)
 {
@@ -174,6 +238,8 @@ static int s_args(cs_cli_t *cli, report_args_t *a)
     snprintf(a->top, sizeof a->top, "%lld", top);
     a->min_confidence = cs_config_double(cli->cfg, "min-confidence"); /* 0..1: the parser checks */
     snprintf(a->min_text, sizeof a->min_text, "%.17g", a->min_confidence);
+    if (s_status_list(cli, cs_config_str(cli->cfg, "status"), a) != 0)
+        return -1;
     a->json_object = cs_config_flag(cli->cfg, "json-object");
     if (a->json_object && a->fmt != CS_CLI_FORMAT_JSON)
         return cs_cli_fail(cli, "--json-object goes with --format json");
@@ -232,7 +298,7 @@ static const char *s_plural(long long n, const char *one, const char *many)
 static int s_summary(cs_cli_t *cli, const report_args_t *a, const char *workspace_name,
                      const char *const *params, int shown, bool print, below_t *below)
 {
-    PGresult *res = cs_cli_exec(cli, SUMMARY_SQL, 4, params);
+    PGresult *res = cs_cli_exec(cli, SUMMARY_SQL, 5, params);
     if (!res)
         return -1;
     long long features = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -252,6 +318,8 @@ static int s_summary(cs_cli_t *cli, const report_args_t *a, const char *workspac
     PQclear(res);
     if (a->theme[0])
         fprintf(cli->out, "; theme %s", a->theme);
+    if (a->status_text[0])
+        fprintf(cli->out, "; status %s", a->status_text);
     if (a->since)
         fprintf(cli->out, "; since %s", a->since);
     if (shown < features)
@@ -314,10 +382,14 @@ static int s_report(cs_cli_t *cli, report_args_t *a)
     if (a->theme[0] && s_theme_id(cli, a->workspace_id, a->theme, sizeof a->theme, theme_id) != 0)
         return -1;
     bool human = a->fmt == CS_CLI_FORMAT_TABLE || a->fmt == CS_CLI_FORMAT_MARKDOWN;
-    const char *params[] = {
-        a->workspace_id, a->since, a->theme[0] ? theme_id : NULL,
-        a->min_text,     a->top,   a->fmt == CS_CLI_FORMAT_JSON ? "true" : "false"};
-    res = cs_cli_exec(cli, human ? REPORT_SQL("") : REPORT_SQL("t.id,"), 6, params);
+    const char *params[] = {a->workspace_id,
+                            a->since,
+                            a->theme[0] ? theme_id : NULL,
+                            a->min_text,
+                            a->statuses,
+                            a->top,
+                            a->fmt == CS_CLI_FORMAT_JSON ? "true" : "false"};
+    res = cs_cli_exec(cli, human ? REPORT_SQL("") : REPORT_SQL("t.id,"), 7, params);
     if (!res)
         return -1;
     cs_cli_column_t cols[CS_ARRAY_LEN(s_report_columns)];

@@ -7,10 +7,15 @@
     (features.urgency). The quotes are the three most recent non-empty ones, with the title and
     date of their call.
 
-    --theme NAME keeps the features of one theme (any case); --since YYYY-MM-DD counts only
-    calls from that day on (00:00 UTC), so mentions, customers, MRR, first/last mentioned and
-    quotes are all of that period and features without a mention in it are left out; --top N
-    keeps the first N rows (0: all).
+    Curation decides what is shown: a merged-away feature never is (its mentions moved to the
+    feature it was merged into), and a rejected one only when asked for. --status LIST keeps
+    the features of the statuses listed, separated by commas (new, under-review, planned,
+    shipped, rejected; default all but rejected; `--status rejected` shows the rejected ones);
+    an unknown status is an error. The summary and the count of mentions waiting for review
+    cover the features shown. --theme NAME keeps the features of one theme (any case); --since
+   YYYY-MM-DD counts only calls from that day on (00:00 UTC), so mentions, customers, MRR,
+   first/last mentioned and quotes are all of that period and features without a mention in it are
+   left out; --top N keeps the first N rows (0: all).
 
     Confidence: each mention carries how sure the extractor was that it is a feature request
     (feature_messages.confidence, 0..1; NULL when not known, which counts as sure). Only the

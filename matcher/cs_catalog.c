@@ -281,14 +281,31 @@ static int s_weigh(const cs_catalog_t *self, const cs_vec_t *v, cs_vec_t *out)
 
 /* ---- features ----------------------------------------------------------------------------- */
 
-static void s_index_name(cs_catalog_t *self, cs_feature_t *f)
+/* norm (a normalised name) in theme_id leads to f, unless a feature has it already. */
+static void s_index_as(cs_catalog_t *self, cs_feature_t *f, const char *theme_id, const char *norm)
 {
     char key[CS_UUID_LEN + 2 + 4096];
-    snprintf(key, sizeof key, "%s/%s", f->theme_id, f->norm);
+    snprintf(key, sizeof key, "%s/%s", theme_id, norm);
     if (!zhashx_lookup(self->by_theme_name, key))
         zhashx_insert(self->by_theme_name, key, f);
-    if (!zhashx_lookup(self->by_name, f->norm))
-        zhashx_insert(self->by_name, f->norm, f);
+    if (!zhashx_lookup(self->by_name, norm))
+        zhashx_insert(self->by_name, norm, f);
+}
+
+static void s_index_name(cs_catalog_t *self, cs_feature_t *f)
+{
+    s_index_as(self, f, f->theme_id, f->norm);
+}
+
+int cs_catalog_add_name(cs_catalog_t *self, cs_feature_t *f, const char *theme_id, const char *name)
+{
+    char *norm = cs_vec_norm_name(name);
+    if (!norm)
+        return -1;
+    if (norm[0])
+        s_index_as(self, f, theme_id ? theme_id : "", norm);
+    free(norm);
+    return 0;
 }
 
 cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *theme_id,

@@ -109,6 +109,12 @@ cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *the
 int cs_catalog_add_alias(cs_catalog_t *self, cs_feature_t *feature, const char *name,
                          cs_vec_t *vec);
 
+/* Make the exact-name lookups (cs_catalog_exact) of `name` in theme_id ("" or NULL: none) and
+   in any theme find `feature` while no feature of the catalogue has that name: a merged-away
+   feature's name leads to the feature it was merged into. 0, or -1 when out of memory. */
+int cs_catalog_add_name(cs_catalog_t *self, cs_feature_t *feature, const char *theme_id,
+                        const char *name);
+
 /* Keep `quote` (copied) as the feature's newest quote, the oldest of CS_CATALOG_QUOTES dropped;
    the judge reads them. An empty quote, or one the feature has already, is ignored. 0, or -1
    when out of memory. */

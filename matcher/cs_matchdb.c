@@ -55,6 +55,17 @@ void cs_matchdb_destroy(cs_matchdb_t **self_p)
     *self_p = NULL;
 }
 
+/* The merged-away features of workspace $1 with the end of their merged_into chain
+   (`merged` (id, target)); a chain longer than MERGE_HOPS_MAX ends on a merged-away feature,
+   which no catalogue has. */
+#define MERGE_HOPS_MAX "16"
+#define MERGED_CTE                                                                                 \
+    "WITH RECURSIVE chain (id, target, hop) AS ("                                                  \
+    " SELECT id, merged_into, 1 FROM features WHERE workspace_id = $1 AND merged_into IS NOT NULL" \
+    " UNION ALL SELECT c.id, f.merged_into, c.hop + 1 FROM chain c JOIN features f"                \
+    " ON f.id = c.target WHERE f.merged_into IS NOT NULL AND c.hop < " MERGE_HOPS_MAX "),"         \
+    " merged AS (SELECT DISTINCT ON (id) id, target FROM chain ORDER BY id, hop DESC) "
+
 /* The names the features' linked mentions came under, as their aliases (cs_catalog.h): the
    first few distinct ones of each; and each feature's most recent quotes. A failure leaves the
    features without them (logged). */
@@ -62,14 +73,19 @@ static void s_load_aliases(cs_matchdb_t *self, cs_catalog_t *cat)
 {
     const char *p[] = {cs_catalog_workspace(cat)};
     char err[256];
+    /* a decision for a feature merged away since counts for the feature it was merged into */
     PGresult *res = cs_db_exec(
         self->db,
+        MERGED_CTE
         "SELECT feature_id, title, description FROM (SELECT DISTINCT ON"
-        " (feature_id, lower(extracted->>'title')) feature_id, extracted->>'title' AS title,"
-        " coalesce(extracted->>'description', '') AS description, id FROM match_decisions"
-        " WHERE workspace_id = $1 AND action = 'link' AND method <> 'exact'"
-        " AND feature_id IS NOT NULL AND extracted->>'title' IS NOT NULL"
-        " ORDER BY feature_id, lower(extracted->>'title'), id) t ORDER BY id",
+        " (coalesce(m.target, d.feature_id), lower(d.extracted->>'title'))"
+        " coalesce(m.target, d.feature_id) AS feature_id, d.extracted->>'title' AS title,"
+        " coalesce(d.extracted->>'description', '') AS description, d.id FROM match_decisions d"
+        " LEFT JOIN merged m ON m.id = d.feature_id"
+        " WHERE d.workspace_id = $1 AND d.action = 'link' AND d.method <> 'exact'"
+        " AND d.feature_id IS NOT NULL AND d.extracted->>'title' IS NOT NULL"
+        " ORDER BY coalesce(m.target, d.feature_id), lower(d.extracted->>'title'), d.id) t"
+        " ORDER BY id",
         1, p, err, sizeof err);
     if (!res) {
         cs_warn("Cannot load the features' aliases: %s", err);
@@ -107,6 +123,41 @@ static void s_load_aliases(cs_matchdb_t *self, cs_catalog_t *cat)
     PQclear(res);
 }
 
+/* Row i of the features query, a merged-away feature, as an alias of the end of its chain
+   (loaded before it): its name and vector v (taken; when it has no usable one, a sparse
+   catalogue's is made from its name and description, a dense one compares by words), and its
+   name, in its own theme, for exact lookups. A chain that ends nowhere in the catalogue (too
+   long) is skipped. */
+static void s_add_merged(cs_matchdb_t *self, cs_catalog_t *cat, const PGresult *features, int i,
+                         cs_vec_t *v)
+{
+    const cs_feature_t *end = cs_catalog_get(cat, PQgetvalue(features, i, 7));
+    if (!end) {
+        cs_warn("Feature %s is merged into %s, which is not a live feature; ignored",
+                PQgetvalue(features, i, 0), PQgetvalue(features, i, 7));
+        cs_vec_free(v);
+        return;
+    }
+    cs_feature_t *target = cs_catalog_at(cat, end->pos);
+    const char *name = PQgetvalue(features, i, 2);
+    bool sparse = strcmp(cs_match_vector_model(self->m), CS_VEC_OFFLINE_MODEL) == 0;
+    if (v->n == 0 && sparse && cs_vec_offline_feature(name, PQgetvalue(features, i, 3), v) != 0)
+        *v = (cs_vec_t){0};
+    if (cs_catalog_add_alias(cat, target, name, v) != 0 ||
+        cs_catalog_add_name(cat, target, PQgetvalue(features, i, 1), name) != 0)
+        cs_warn("Out of memory adding merged-away feature %s as an alias",
+                PQgetvalue(features, i, 0));
+}
+
+/* Is id one of the merged-away rows of the features query (the last ones)? */
+static bool s_merged_away(const PGresult *features, const char *id)
+{
+    for (int i = PQntuples(features) - 1; i >= 0 && !PQgetisnull(features, i, 7); i--)
+        if (strcmp(PQgetvalue(features, i, 0), id) == 0)
+            return true;
+    return false;
+}
+
 static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errlen)
 {
     const char *ws = cs_catalog_workspace(cat);
@@ -117,12 +168,15 @@ static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errle
                                   1, p, err, errlen);
     if (!themes)
         return -1;
-    PGresult *features =
-        cs_db_exec(self->db,
-                   "SELECT id, coalesce(theme_id::text, ''), name, description, embedding,"
-                   " embedding_index, embedding_model FROM features WHERE workspace_id = $1"
-                   " ORDER BY created_at, id",
-                   1, p, err, errlen);
+    /* the live features (rejected ones included: what is like them links to them and stays
+       hidden), then the merged-away ones with the end of their chain */
+    PGresult *features = cs_db_exec(
+        self->db,
+        MERGED_CTE "SELECT f.id, coalesce(f.theme_id::text, ''), f.name, f.description,"
+                   " f.embedding, f.embedding_index, f.embedding_model, m.target"
+                   " FROM features f LEFT JOIN merged m ON m.id = f.id WHERE f.workspace_id = $1"
+                   " ORDER BY f.merged_into IS NOT NULL, f.created_at, f.id",
+        1, p, err, errlen);
     if (!features) {
         PQclear(themes);
         return -1;
@@ -139,7 +193,7 @@ static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errle
         cs_catalog_add_theme(cat, PQgetvalue(themes, i, 0), PQgetvalue(themes, i, 1),
                              PQgetvalue(themes, i, 2)[0] == 't');
     const char *model = cs_match_vector_model(self->m);
-    long stale = 0;
+    long stale = 0, live = 0, merged = 0;
     for (int i = 0; i < PQntuples(features); i++) {
         cs_vec_t v = {0};
         char verr[128];
@@ -151,6 +205,12 @@ static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errle
             cs_warn("Feature %s has an unreadable stored vector (%s); embedding it again",
                     PQgetvalue(features, i, 0), verr);
         }
+        if (!PQgetisnull(features, i, 7)) {
+            merged++;
+            s_add_merged(self, cat, features, i, &v);
+            continue;
+        }
+        live++;
         stale += v.n == 0;
         if (!cs_catalog_add(cat, PQgetvalue(features, i, 0), PQgetvalue(features, i, 1),
                             PQgetvalue(features, i, 2), PQgetvalue(features, i, 3), &v, false))
@@ -160,13 +220,17 @@ static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errle
     long kept = 0;
     for (size_t i = 0; own && i < cs_catalog_size(own); i++) {
         cs_feature_t *f = cs_catalog_at(own, i);
-        if (!cs_catalog_get(cat, f->id) &&
+        if (!cs_catalog_get(cat, f->id) && !s_merged_away(features, f->id) &&
             cs_catalog_add(cat, f->id, f->theme_id, f->name, f->description, &f->vec, true))
             kept++;
     }
     cs_catalog_destroy(&own);
-    cs_info("Loaded %d existing features of workspace %s (%d themes)%s", PQntuples(features), ws,
-            PQntuples(themes), kept ? "; kept the ones created here and not yet stored" : "");
+    char aliases[64] = "";
+    if (merged)
+        snprintf(aliases, sizeof aliases, "; %ld merged away, as aliases", merged);
+    cs_info("Loaded %ld existing features of workspace %s (%d themes)%s%s", live, ws,
+            PQntuples(themes), aliases,
+            kept ? "; kept the ones created here and not yet stored" : "");
     if (stale && strcmp(model, CS_VEC_OFFLINE_MODEL) != 0)
         cs_info("%ld of them have no stored %s vector", stale, model);
     PQclear(themes);
@@ -225,9 +289,30 @@ static int s_workspace_exists(cs_matchdb_t *self, const char *workspace_id)
     return -1;
 }
 
-cs_catalog_t *cs_matchdb_catalog(cs_matchdb_t *self, const char *workspace_id, bool *unknown)
+/* Reload the catalogues that the notifications libpq holds already name. Returns how many
+   there were. */
+static int s_notified(cs_matchdb_t *self)
 {
-    *unknown = false;
+    PGconn *conn = cs_db_conn(self->db);
+    int n = 0;
+    PGnotify *note;
+    while (conn && (note = PQnotifies(conn)) != NULL) {
+        cs_catalog_t *cat = note->extra ? zhashx_lookup(self->catalogs, note->extra) : NULL;
+        if (cat) {
+            cs_info("%s of workspace %s changed; reloading its catalogue",
+                    strcmp(note->relname, "callsift_themes") == 0 ? "Themes" : "Features",
+                    note->extra);
+            s_load_patiently(self, cat);
+        }
+        PQfreemem(note);
+        n++;
+        conn = cs_db_conn(self->db);
+    }
+    return n;
+}
+
+static cs_catalog_t *s_catalog(cs_matchdb_t *self, const char *workspace_id, bool *unknown)
+{
     cs_catalog_t *cat = zhashx_lookup(self->catalogs, workspace_id);
     if (cat && !self->lost)
         return cat;
@@ -246,6 +331,16 @@ cs_catalog_t *cs_matchdb_catalog(cs_matchdb_t *self, const char *workspace_id, b
     return s_load_patiently(self, cat) == 0 ? cat : NULL;
 }
 
+cs_catalog_t *cs_matchdb_catalog(cs_matchdb_t *self, const char *workspace_id, bool *unknown)
+{
+    *unknown = false;
+    cs_catalog_t *cat = s_catalog(self, workspace_id, unknown);
+    /* a notification that came while these statements ran was read with their results: the
+       socket will not say so, so it is handled now */
+    s_notified(self);
+    return cat;
+}
+
 int cs_matchdb_fd(cs_matchdb_t *self)
 {
     return cs_db_ok(self->db) ? PQsocket(cs_db_conn(self->db)) : -1;
@@ -262,18 +357,5 @@ int cs_matchdb_poll(cs_matchdb_t *self)
         self->lost = true;
         return 0;
     }
-    int n = 0;
-    PGnotify *note;
-    while ((note = PQnotifies(conn)) != NULL) {
-        cs_catalog_t *cat = note->extra ? zhashx_lookup(self->catalogs, note->extra) : NULL;
-        if (cat) {
-            cs_info("%s of workspace %s changed; reloading its catalogue",
-                    strcmp(note->relname, "callsift_themes") == 0 ? "Themes" : "Features",
-                    note->extra);
-            s_load_patiently(self, cat);
-        }
-        PQfreemem(note);
-        n++;
-    }
-    return n;
+    return s_notified(self);
 }

@@ -2,13 +2,19 @@
     workspace, loaded on the workspace's first extraction with its themes and its features'
     stored vectors, and kept current:
       - the matcher adds the features it creates itself (cs_match does, at once);
-      - `NOTIFY callsift_features, '<workspace id>'` (sent by hand or by a tool after changing a
-        workspace's features in the database; no callsift command changes features) and
+      - `NOTIFY callsift_features, '<workspace id>'` (sent by every curation action,
+        cs_curate.h, or by hand after changing a workspace's features in the database) and
         `NOTIFY callsift_themes, '<workspace id>'` (after `callsift theme add`) reload that
-        workspace's catalogue in place; features this matcher created that the writer has not
-        committed yet are kept across the reload;
+        workspace's catalogue in place, as soon as the notification is read (one that came
+        with the results of the matcher's own statements included); features this matcher
+        created that the writer has not committed yet are kept across the reload;
       - when the connection drops, notifications may have been missed: every catalogue is
         reloaded once it is back.
+    A merged-away feature (features.merged_into) is no catalogue entry: its name, with its
+    vector, is an alias of the end of its merged_into chain, and its exact name leads there,
+    so future mentions of it link to the feature it was merged into; decisions that linked to
+    it give their names to that feature too. A rejected feature is an entry like any other:
+    what is like it links to it and stays hidden.
     A stored vector is used only when its embedding_model is the engine's
     (cs_match_vector_model); other features are embedded again (cs_match_prepare). */
 #ifndef CS_MATCHDB_H

@@ -261,9 +261,12 @@ static int s_create_feature(tx_t *tx, const json_t *d, char *feature_id)
                             " workspace_id = $2), (SELECT id FROM themes WHERE workspace_id = $2"
                             " AND is_default))";
     char sql[1024];
+    /* a live feature of the name first; a merged-away one only when none is live (the caller
+       follows it to its target) */
     snprintf(sql, sizeof sql,
              "SELECT id FROM features WHERE workspace_id = $2 AND name_key = $4 AND id <> $1"
-             " AND theme_id IS NOT DISTINCT FROM %s ORDER BY created_at, id LIMIT 1",
+             " AND theme_id IS NOT DISTINCT FROM %s"
+             " ORDER BY merged_into IS NOT NULL, created_at, id LIMIT 1",
              theme_sql);
     const char *same[] = {feature_id, tx->workspace_id, cs_rec_str(d, "theme_id"), key};
     PGresult *res = s_exec(tx, sql, 4, same);
@@ -310,66 +313,131 @@ static int s_create_feature(tx_t *tx, const json_t *d, char *feature_id)
 
 enum { FEATURE_MISSING = 0, FEATURE_HERE = 1, FEATURE_DB_ERROR = -1, FEATURE_FOREIGN = -2 };
 
-/* Where does the feature a link points at, or a create names, live? FEATURE_FOREIGN (another
-   workspace's feature) can never be written, whatever the retries. */
-static int s_feature_exists(tx_t *tx, const char *feature_id)
+/* The longest merged_into chain followed; a longer one (a cycle) refuses the record. */
+#define MERGE_HOPS_MAX 16
+
+/* Where does the feature a link points at, or a create names, live? Locks its row (FOR
+   UPDATE: curation, which merges and recounts, waits for this transaction, and this one for
+   a curation action holding it, then reads the row as that action left it) and, when it is
+   merged away, the rows of its merged_into chain, whose end goes into target (CS_UUID_LEN;
+   feature_id itself when it is not merged). FEATURE_FOREIGN (another workspace's feature, or
+   a chain that leaves the workspace or does not end) can never be written, whatever the
+   retries. */
+static int s_resolve(tx_t *tx, const char *feature_id, char *target)
 {
-    const char *params[] = {feature_id};
-    PGresult *res = s_exec(tx, "SELECT workspace_id FROM features WHERE id = $1", 1, params);
-    if (!res)
-        return FEATURE_DB_ERROR;
-    int rc = PQntuples(res) == 1 ? FEATURE_HERE : FEATURE_MISSING;
-    if (rc == FEATURE_HERE && strcmp(PQgetvalue(res, 0, 0), tx->workspace_id) != 0) {
-        cs_fail(tx->err, tx->errlen, "feature %s belongs to another workspace", feature_id);
-        rc = FEATURE_FOREIGN;
+    cs_strlcpy(target, feature_id, CS_UUID_LEN);
+    for (int hop = 0; hop <= MERGE_HOPS_MAX; hop++) {
+        const char *params[] = {target};
+        PGresult *res = s_exec(tx,
+                               "SELECT workspace_id, merged_into FROM features WHERE id = $1"
+                               " FOR UPDATE",
+                               1, params);
+        if (!res)
+            return FEATURE_DB_ERROR;
+        if (PQntuples(res) == 0) {
+            PQclear(res);
+            if (hop == 0)
+                return FEATURE_MISSING;
+            /* a merge target is never deleted while merged into (ON DELETE SET NULL) */
+            cs_fail(tx->err, tx->errlen, "feature %s is merged into %s, which is gone", feature_id,
+                    target);
+            return FEATURE_FOREIGN;
+        }
+        if (strcmp(PQgetvalue(res, 0, 0), tx->workspace_id) != 0) {
+            cs_fail(tx->err, tx->errlen, "feature %s belongs to another workspace", target);
+            PQclear(res);
+            return FEATURE_FOREIGN;
+        }
+        bool merged = !PQgetisnull(res, 0, 1);
+        if (merged)
+            cs_strlcpy(target, PQgetvalue(res, 0, 1), CS_UUID_LEN);
+        PQclear(res);
+        if (!merged)
+            return FEATURE_HERE;
     }
-    PQclear(res);
-    return rc;
+    cs_fail(tx->err, tx->errlen, "feature %s: its merged_into chain is longer than %d features",
+            feature_id, MERGE_HOPS_MAX);
+    return FEATURE_FOREIGN;
 }
 
-/* One decided feature request: the feature, the link, the urgency, the audit row.
-   0, -1 (database error) or FEATURE_FOREIGN. */
+/* Lock, in id order, the stored features the decisions name and the features they are
+   merged into as this statement's snapshot sees them. Curation locks in id order too, so the
+   two take their rows in the same order; only a merge committed after that snapshot makes
+   s_resolve lock its target out of order, and a deadlock that this may cause is undone by
+   PostgreSQL and retried (CS_COMMIT_RETRY). ids is "{id,...}". */
+static int s_lock_features(tx_t *tx, const char *ids)
+{
+    char hops[16];
+    snprintf(hops, sizeof hops, "%d", MERGE_HOPS_MAX);
+    const char *params[] = {ids, hops};
+    PGresult *res = s_exec(tx,
+                           "WITH RECURSIVE chain (id, merged_into, hop) AS ("
+                           " SELECT id, merged_into, 0 FROM features WHERE id = ANY($1::uuid[])"
+                           " UNION SELECT f.id, f.merged_into, c.hop + 1 FROM features f"
+                           " JOIN chain c ON f.id = c.merged_into WHERE c.hop < $2::int)"
+                           " SELECT f.id FROM features f WHERE f.id IN (SELECT id FROM chain)"
+                           " ORDER BY f.id FOR UPDATE OF f",
+                           2, params);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+/* One decided feature request: the feature, the link, the urgency, the audit row. The link
+   goes to feature_id, the end of the merged_into chain of the feature decided on (with
+   merged_from naming that feature when they differ); the audit row keeps the feature the
+   matcher chose. 0, -1 (database error) or FEATURE_FOREIGN. */
 static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *feature_id,
                       bool *missing)
 {
     long long index = cs_rec_int(d, "index", 0);
     const char *action = cs_rec_str(d, "action");
     const char *reasoning = cs_rec_str(d, "reasoning");
-    char note[256] = "";
-    cs_strlcpy(feature_id, cs_rec_str(d, "feature_id"), CS_UUID_LEN);
+    char note[512] = "";
+    char chosen[CS_UUID_LEN];           /* the feature the audit row names */
+    char merged_from[CS_UUID_LEN] = ""; /* the merged-away feature the link was redirected from */
+    cs_strlcpy(chosen, cs_rec_str(d, "feature_id"), sizeof chosen);
     *missing = false;
 
     bool is_link = strcmp(action, "link") == 0;
-    if (is_link || strcmp(action, "create") == 0) {
-        /* A create under an id that another workspace's feature has would insert nothing
-           (ON CONFLICT) and link this call to that feature: refused like such a link. */
-        int where = s_feature_exists(tx, feature_id);
-        if (where == FEATURE_DB_ERROR || where == FEATURE_FOREIGN)
-            return where;
-        if (is_link && where == FEATURE_MISSING) {
-            /* Not stored: the call that created it was lost on its way and comes again later,
-               or the feature was deleted since the matcher decided. Either way the request is
-               kept, as that feature under that same id, so the creating call's redelivery
-               finds it instead of making a second one. */
-            snprintf(note, sizeof note, " [the matched feature %s was not stored; created]",
-                     feature_id);
-            *missing = true;
-        }
+    /* A create under an id that another workspace's feature has would insert nothing (ON
+       CONFLICT) and link this call to that feature: refused like such a link. A create under
+       an id that is stored already (a link overtook it) links to it. */
+    int where = s_resolve(tx, chosen, feature_id);
+    if (where == FEATURE_DB_ERROR || where == FEATURE_FOREIGN)
+        return where;
+    if (is_link && where == FEATURE_MISSING) {
+        /* Not stored: the call that created it was lost on its way and comes again later, or
+           the feature was deleted since the matcher decided. Either way the request is kept,
+           as that feature under that same id, so the creating call's redelivery finds it
+           instead of making a second one. */
+        snprintf(note, sizeof note, " [the matched feature %s was not stored; created]", chosen);
+        *missing = true;
     }
     bool linked = false;
-    if (strcmp(action, "create") == 0 || *missing) {
-        char asked[CS_UUID_LEN];
-        cs_strlcpy(asked, feature_id, sizeof asked);
+    if (where == FEATURE_MISSING) {
         int created = s_create_feature(tx, d, feature_id);
         if (created < 0)
             return -1;
         if (created == 1) {
+            /* another feature of the name: the link goes to it (or to where it is merged) */
+            cs_strlcpy(chosen, feature_id, sizeof chosen);
+            where = s_resolve(tx, chosen, feature_id);
+            if (where == FEATURE_DB_ERROR || where == FEATURE_FOREIGN)
+                return where;
             snprintf(note, sizeof note,
-                     " [feature %s was not created: %s of the same name was stored already]", asked,
-                     feature_id);
+                     " [feature %s was not created: %s of the same name was stored already]",
+                     cs_rec_str(d, "feature_id"), chosen);
             linked = true;
             *missing = false;
         }
+    }
+    if (strcmp(chosen, feature_id) != 0) {
+        cs_strlcpy(merged_from, chosen, sizeof merged_from);
+        size_t used = strlen(note);
+        snprintf(note + used, sizeof note - used, " [feature %s is merged into %s; linked there]",
+                 chosen, feature_id);
     }
 
     const json_t *request = json_array_get(requests, (size_t)index);
@@ -385,18 +453,25 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
     char request_confidence[32];
     if (json_is_number(sure))
         snprintf(request_confidence, sizeof request_confidence, "%.4f", json_number_value(sure));
-    const char *link[] = {feature_id, tx->message_id, quote, speaker,
-                          json_is_number(sure) ? request_confidence : NULL};
+    const char *link[] = {feature_id,
+                          tx->message_id,
+                          quote,
+                          speaker,
+                          json_is_number(sure) ? request_confidence : NULL,
+                          merged_from[0] ? merged_from : NULL};
     /* Two requests of one call linked to one feature are one mention: it keeps the higher
-       confidence, and a mention of unknown confidence (NULL) counts as confident. */
+       confidence, and a mention of unknown confidence (NULL) counts as confident. It is the
+       feature's own (merged_from NULL) when one of them named the feature itself. */
     PGresult *res = s_exec(tx,
                            "INSERT INTO feature_messages AS fm"
-                           " (feature_id, message_id, quote, speaker, confidence)"
-                           " VALUES ($1, $2, $3, $4, $5::real)"
+                           " (feature_id, message_id, quote, speaker, confidence, merged_from)"
+                           " VALUES ($1, $2, $3, $4, $5::real, $6::uuid)"
                            " ON CONFLICT (feature_id, message_id) DO UPDATE SET confidence ="
                            " CASE WHEN fm.confidence IS NULL OR EXCLUDED.confidence IS NULL"
-                           " THEN NULL ELSE GREATEST(fm.confidence, EXCLUDED.confidence) END",
-                           5, link);
+                           " THEN NULL ELSE GREATEST(fm.confidence, EXCLUDED.confidence) END,"
+                           " merged_from = CASE WHEN EXCLUDED.merged_from IS NULL THEN NULL"
+                           " ELSE fm.merged_from END",
+                           6, link);
     if (!res)
         return -1;
     PQclear(res);
@@ -432,7 +507,7 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
     const char *audit[] = {tx->workspace_id,
                            tx->message_id,
                            idx,
-                           feature_id,
+                           chosen,
                            linked     ? "link"
                            : *missing ? "create"
                                       : action,
@@ -536,7 +611,19 @@ cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *messag
         cs_fail(err, errlen, "out of memory");
         return CS_COMMIT_RETRY;
     }
+    /* the features the decisions name, locked before anything is linked */
     size_t off = 0;
+    ids[off++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        const char *named = cs_rec_str(json_array_get(decisions, i), "feature_id");
+        off += (size_t)snprintf(ids + off, CS_UUID_LEN + 1, "%s%s", i ? "," : "", named);
+    }
+    sprintf(ids + off, "}");
+    if (n && s_lock_features(&tx, ids) != 0) {
+        free(ids);
+        return s_abort(&tx);
+    }
+    off = 0;
     ids[off++] = '{';
     for (size_t i = 0; i < n; i++) {
         char feature_id[CS_UUID_LEN];

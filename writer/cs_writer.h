@@ -15,6 +15,13 @@
         its first_mentioned and last_mentioned widened to this call's date, inside the same
         transaction (the feature rows are locked, so concurrent writers add up; the links are
         not recounted).
+    Curation (cs_curate.h) is the catalogue's other writer. Before linking, the feature rows
+    the decisions name are locked (FOR UPDATE, in id order, as curation locks them), so a merge
+    waits for the call or the call for the merge. A decision naming a merged-away feature (or
+    a create whose name only a merged-away feature of the theme has) links to the end of its
+    merged_into chain, the link's merged_from naming the merged-away feature so an unmerge
+    gives it back; its match_decisions row keeps the feature decided on and says so in its
+    reasoning. A rejected feature is linked like any other: it stays rejected.
     A call that is already stored as processed changes nothing (status ALREADY). A stored call
     that was not processed (its extraction failed, or was skipped) is overwritten by the new
     delivery. */

@@ -560,6 +560,141 @@ Test(matcher_proc, notify_reloads_the_catalogue, .timeout = 60)
     rig_close(&r);
 }
 
+/* A feature of the rig's workspace inserted by SQL: name, theme, and what curation left
+   (merged_into NULL or an id; status). Its id into id. */
+static void insert_feature(cs_db_t *db, const rig_t *r, const char *theme, const char *name,
+                           const char *merged_into, const char *status, char *id)
+{
+    char err[256];
+    cs_uuid_v4(id);
+    const char *p[] = {id, r->ws, theme, name, merged_into, status};
+    cr_assert_eq(
+        cs_db_command(db,
+                      "INSERT INTO features (id, workspace_id, theme_id, name, merged_into,"
+                      " merged_at, status) VALUES ($1, $2, $3, $4, $5::uuid,"
+                      " CASE WHEN $5 IS NOT NULL THEN now() END, $6)",
+                      6, p, err, sizeof err),
+        0, "%s", err);
+}
+
+/* The one decision of call external_id asking for title. New reference. */
+static json_t *decide(rig_t *r, const char *external_id, const char *title, const char *description)
+{
+    json_t *x = extraction(r, external_id, title, description);
+    send_rec(r, x);
+    json_decref(x);
+    json_t *d = next_decision(r, 10000);
+    cr_assert(d, "no decision for %s", external_id);
+    json_t *one = json_incref(json_array_get(json_object_get(d, "decisions"), 0));
+    json_decref(d);
+    cr_assert(one, "no decided request for %s", external_id);
+    return one;
+}
+
+/* Curation's results as the matcher loads them: a merged-away feature is no catalogue entry
+   but an alias of the end of its merge chain (its exact name too, whatever its theme); a
+   rejected feature is an entry, so what is like it links to it. */
+Test(matcher_proc, merged_away_features_are_aliases_of_their_target_and_rejected_ones_stay,
+     .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r, true);
+    cs_db_t *db = cs_testdb_connect(&r.db);
+    char target[CS_UUID_LEN], middle[CS_UUID_LEN], source[CS_UUID_LEN], junk[CS_UUID_LEN];
+    insert_feature(db, &r, r.theme, "Single sign-on", NULL, "planned", target);
+    insert_feature(db, &r, r.theme, "SAML login", target, "new", middle);
+    insert_feature(db, &r, r.dflt, "Okta SSO", middle, "new", source); /* another theme */
+    insert_feature(db, &r, r.theme, "Free pizza lunches", NULL, "rejected", junk);
+    rig_start(&r, NULL, NULL);
+
+    json_t *one = decide(&r, "call-1", "Okta SSO", "Log in with Okta");
+    char *text = json_dumps(one, 0);
+    cr_assert_str_eq(cs_rec_str(one, "action"), "link", "%s", text);
+    cr_assert_str_eq(cs_rec_str(one, "feature_id"), target, "%s", text);
+    cr_assert_str_eq(cs_rec_str(one, "method"), "exact", "%s", text);
+    free(text);
+    json_decref(one);
+
+    /* not the same name: the merged-away names are compared as the target's aliases */
+    one = decide(&r, "call-2", "SAML login for staff", "Staff log in through SAML");
+    text = json_dumps(one, 0);
+    const json_t *candidates = json_object_get(one, "candidates");
+    bool seen = false;
+    for (size_t i = 0; i < json_array_size(candidates); i++) {
+        const json_t *c = json_array_get(candidates, i);
+        cr_assert_str_neq(cs_rec_str(c, "id"), middle, "a merged-away candidate: %s", text);
+        cr_assert_str_neq(cs_rec_str(c, "id"), source, "a merged-away candidate: %s", text);
+        /* "Single sign-on" shares no word with the title: "SAML login" does */
+        if (strcmp(cs_rec_str(c, "id"), target) == 0)
+            seen = cs_rec_num(c, "lexical", 0) > 0.5;
+    }
+    cr_assert(seen, "the target is no candidate by its merged-away names: %s", text);
+    cr_assert_str_eq(cs_rec_str(one, "feature_id"), target, "%s", text);
+    free(text);
+    json_decref(one);
+
+    one = decide(&r, "call-3", "Free pizza lunches", "Pizza for the team");
+    cr_assert_str_eq(cs_rec_str(one, "feature_id"), junk);
+    json_decref(one);
+
+    char *log = rig_stop(&r);
+    cr_assert(strstr(log, "Loaded 2 existing features of workspace"), "%s", log);
+    cr_assert(strstr(log, "2 merged away, as aliases"), "%s", log);
+    free(log);
+    cs_db_destroy(&db);
+    rig_close(&r);
+}
+
+/* A NOTIFY that reaches the matcher while it runs its own statements is read with their
+   results, and the socket says nothing more: it must be handled all the same, at once. The
+   features table is locked while the matcher loads another workspace's catalogue, and the
+   notification is committed with the lock's release. */
+Test(matcher_proc, a_notify_read_during_a_catalogue_load_still_reloads, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r, true);
+    rig_start(&r, NULL, NULL);
+    json_t *one = decide(&r, "call-1", "Salesforce integration", "Sync tickets with Salesforce");
+    json_decref(one);
+
+    cs_db_t *db = cs_testdb_connect(&r.db);
+    char ws2[CS_UUID_LEN], dflt2[CS_UUID_LEN], theme2[CS_UUID_LEN], id[CS_UUID_LEN], err[256];
+    cs_testdata_workspace(db, ws2, dflt2, theme2);
+    insert_feature(db, &r, r.theme, "Dark mode", NULL, "new", id);
+    cr_assert_eq(cs_db_command(db, "BEGIN", 0, NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(
+        cs_db_command(db, "LOCK TABLE features IN ACCESS EXCLUSIVE MODE", 0, NULL, err, sizeof err),
+        0, "%s", err);
+    json_t *x = extraction(&r, "other-1", "Dark mode", "A dark theme");
+    json_object_set_new(x, "workspace_id", json_string(ws2));
+    send_rec(&r, x);
+    json_decref(x);
+    usleep(700 * 1000); /* the matcher waits for the lock, loading ws2 */
+    const char *n[] = {r.ws};
+    cr_assert_eq(
+        cs_db_command(db, "SELECT pg_notify('callsift_features', $1)", 1, n, err, sizeof err), 0,
+        "%s", err);
+    cr_assert_eq(cs_db_command(db, "COMMIT", 0, NULL, err, sizeof err), 0, "%s", err);
+    int64_t committed = cs_now_ms();
+    json_t *d = next_decision(&r, 10000);
+    cr_assert(d, "no decision for the other workspace's call");
+    json_decref(d);
+    char expect[160];
+    snprintf(expect, sizeof expect, "Features of workspace %s changed; reloading", r.ws);
+    bool reloaded = cs_testproc_wait_log(&r.matcher, expect, 3000);
+    int64_t took = cs_now_ms() - committed;
+    char *log = cs_testproc_log(&r.matcher);
+    cr_assert(reloaded, "the notification was lost:\n%s", log);
+    cr_assert_lt(took, 1500, "reloaded %lld ms after the NOTIFY:\n%s", (long long)took, log);
+    free(log);
+    cs_db_destroy(&db);
+
+    one = decide(&r, "call-2", "Dark mode", "A dark theme for the dashboard");
+    cr_assert_str_eq(cs_rec_str(one, "feature_id"), id);
+    json_decref(one);
+    rig_close(&r);
+}
+
 /* ---- one-shot mode ------------------------------------------------------------------------- */
 
 Test(matcher_proc, jsonl_one_shot_in_order_with_errors, .timeout = 60)

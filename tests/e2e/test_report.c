@@ -318,6 +318,84 @@ Test(report, theme_filters_any_case_and_an_unknown_theme_names_the_themes)
         cs_testcli_run("report", "--workspace-id", ws, "--theme", "Billing", NULL), 1, want);
 }
 
+/* What curation leaves, by SQL: Dark mode rejected, Salesforce sync planned, Single sign-on
+   merged away into Salesforce sync (its links left where they are: hidden all the same). */
+static void curate(void)
+{
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    char err[512];
+    const char *p[] = {dark_mode, salesforce, sso};
+    cr_assert_eq(cs_db_command(db,
+                               "UPDATE features SET status = CASE id WHEN $1::uuid THEN 'rejected'"
+                               " WHEN $2::uuid THEN 'planned' ELSE status END,"
+                               " status_reason = CASE WHEN id = $1::uuid THEN 'not a request' END,"
+                               " merged_into = CASE WHEN id = $3::uuid THEN $2::uuid END,"
+                               " merged_at = CASE WHEN id = $3::uuid THEN now() END"
+                               " WHERE id IN ($1::uuid, $2::uuid, $3::uuid)",
+                               3, p, err, sizeof err),
+                 0, "%s", err);
+    cs_db_destroy(&db);
+}
+
+/* The names of a json report's rows, "a|b|c". Caller frees. */
+static char *report_names(const char *status)
+{
+    char *out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--format", "json",
+                                             status ? "--status" : NULL, status, NULL));
+    json_t *doc = parse_json(out);
+    cr_assert(json_is_array(doc), "%s", out);
+    char names[512] = "";
+    for (size_t i = 0; i < json_array_size(doc); i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s:%s", i ? "|" : "",
+                 str_at(json_array_get(doc, i), "feature"),
+                 str_at(json_array_get(doc, i), "status"));
+    }
+    json_decref(doc);
+    free(out);
+    return strdup(names);
+}
+
+Test(report, rejected_and_merged_away_features_are_left_out_and_status_filters)
+{
+    populate();
+    curate();
+    char *names = report_names(NULL);
+    cr_expect_str_eq(names, "Salesforce sync:planned|CSV export:new");
+    free(names);
+    names = report_names("rejected");
+    cr_expect_str_eq(names, "Dark mode:rejected");
+    free(names);
+    names = report_names(" new ,planned,new");
+    cr_expect_str_eq(names, "Salesforce sync:planned|CSV export:new");
+    free(names);
+    names = report_names("new,under-review,planned,shipped,rejected");
+    cr_expect_str_eq(names, "Salesforce sync:planned|CSV export:new|Dark mode:rejected",
+                     "a merged-away feature is never shown");
+    free(names);
+    names = report_names("shipped");
+    cr_expect_str_eq(names, "");
+    free(names);
+
+    /* the summary counts the features shown, and says which statuses */
+    char *out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, NULL));
+    cr_expect(starts_with(out, "2 features from 4 calls (3 customers, $6,500.50 MRR)\n"), "%s",
+              out);
+    free(out);
+    out = cs_testcli_ok(
+        cs_testcli_run("report", "--workspace-id", ws, "--status", "rejected,new", NULL));
+    cr_expect(starts_with(out, "2 features from 4 calls (3 customers, $6,500.50 MRR);"
+                               " status new, rejected\n"),
+              "%s", out);
+    free(out);
+
+    cs_testcli_expect_failure(
+        cs_testcli_run("report", "--workspace-id", ws, "--status", "new,merged", NULL), 1,
+        "--status: unknown status 'merged' (new, under-review, planned, shipped, rejected)");
+    cs_testcli_expect_failure(cs_testcli_run("report", "--workspace-id", ws, "--status", ",", NULL),
+                              1, "--status: expected statuses");
+}
+
 Test(report, since_counts_only_the_calls_from_that_day)
 {
     populate();
@@ -964,7 +1042,8 @@ Test(report_usage, help_shows_the_new_commands)
 
     run = cs_testcli_run_env(env, "report", "--help", NULL);
     cr_expect_eq(run.status, 0);
-    const char *flags[] = {"--workspace-id", "--format", "markdown", "--theme", "--since", "--top"};
+    const char *flags[] = {"--workspace-id", "--format", "markdown", "--theme",
+                           "--since",        "--top",    "--status"};
     for (size_t i = 0; i < CS_ARRAY_LEN(flags); i++)
         cr_expect(strstr(run.out, flags[i]), "no %s in:\n%s", flags[i], run.out);
     cs_testrun_free(&run);

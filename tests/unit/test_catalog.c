@@ -80,6 +80,22 @@ Test(catalog, exact_names_are_per_theme_unless_asked_for_all)
     cs_catalog_destroy(&cat);
 }
 
+Test(catalog, another_name_leads_to_a_feature_unless_a_feature_has_that_name)
+{
+    cs_catalog_t *cat = s_catalog();
+    cs_feature_t *sso = s_add(cat, "a0000000-0000-4000-8000-000000000001", T1, "Single sign-on");
+    cs_feature_t *csv = s_add(cat, "a0000000-0000-4000-8000-000000000002", T2, "CSV export");
+    cr_assert_eq(cs_catalog_add_name(cat, sso, T2, "Okta SSO"), 0);
+    cr_assert_eq(cs_catalog_add_name(cat, sso, T2, "csv EXPORT"), 0);
+    cr_assert_eq(cs_catalog_add_name(cat, sso, T1, ""), 0);
+    cr_assert_eq(cs_catalog_exact(cat, T2, "okta sso", 0), sso, "in the name's own theme");
+    cr_assert_eq(cs_catalog_exact(cat, NULL, "Okta SSO", 0), sso, "in any theme");
+    cr_assert_null(cs_catalog_exact(cat, T1, "Okta SSO", 0), "not in another theme");
+    cr_assert_eq(cs_catalog_exact(cat, T2, "CSV export", 0), csv, "a feature's own name wins");
+    cr_assert_null(cs_catalog_exact(cat, T2, "Okta SSO", 2), "not added since position 2");
+    cs_catalog_destroy(&cat);
+}
+
 Test(catalog, top_k_is_best_first_within_the_theme)
 {
     cs_catalog_t *cat = s_catalog();

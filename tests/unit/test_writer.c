@@ -9,6 +9,7 @@
 #include "cs_record.h"
 #include "cs_testdata.h"
 #include "cs_testdb.h"
+#include "cs_util.h"
 #include "cs_uuid.h"
 #include "cs_writer.h"
 
@@ -540,6 +541,220 @@ Test(writer, create_under_another_workspaces_feature_id_is_refused)
                  1);
     json_decref(a);
     json_decref(b);
+}
+
+/* A feature made by one call's create decision; its id into id. */
+static void feature_made_by(const char *call, const char *theme, const char *name, char *id)
+{
+    json_t *d =
+        cs_testdata_decision(cs_testdata_call(ws, call, "2025-10-01T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "create", NULL, theme, name, "low");
+    cr_assert_eq(commit(d, NULL), CS_COMMIT_COMMITTED);
+    cs_strlcpy(id, cs_rec_str(json_array_get(json_object_get(d, "decisions"), 0), "feature_id"),
+               CS_UUID_LEN);
+    json_decref(d);
+}
+
+/* What a merge leaves (its links moved, the rows recounted, as cs_curate does): source is
+   merged into target. */
+static void merge(const char *source, const char *target)
+{
+    char sql[512], *ok;
+    snprintf(sql, sizeof sql,
+             "WITH moved AS (UPDATE feature_messages SET feature_id = '%s', merged_from = '%s'"
+             " WHERE feature_id = '%s' RETURNING 1)"
+             " SELECT count(*) FROM moved",
+             target, source, source);
+    free(cs_testdb_scalar(db, sql));
+    snprintf(sql, sizeof sql,
+             "WITH u AS (UPDATE features f SET merged_into = CASE WHEN f.id = '%s' THEN '%s'::uuid"
+             " END, merged_at = CASE WHEN f.id = '%s' THEN now() END, mention_count ="
+             " (SELECT count(*) FROM feature_messages WHERE feature_id = f.id)"
+             " WHERE f.id IN ('%s', '%s') RETURNING 1) SELECT count(*) = 2 FROM u",
+             source, target, source, source, target);
+    ok = cs_testdb_scalar(db, sql);
+    cr_assert_str_eq(ok, "t");
+    free(ok);
+}
+
+/* Is mention_count every feature's number of links? */
+static void counts_are_exact(void)
+{
+    cr_assert_eq(q("SELECT count(*) FROM features f WHERE mention_count <>"
+                   " (SELECT count(*) FROM feature_messages WHERE feature_id = f.id)"),
+                 0, "a mention_count differs from the links");
+}
+
+Test(writer, a_decision_for_a_merged_away_feature_links_to_its_target)
+{
+    char source[CS_UUID_LEN], target[CS_UUID_LEN];
+    feature_made_by("s", integrations, "Okta SSO", source);
+    feature_made_by("t", integrations, "Single sign-on", target);
+    merge(source, target);
+
+    json_t *d =
+        cs_testdata_decision(cs_testdata_call(ws, "late", "2025-11-05T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "link", source, integrations, "Okta login", "critical");
+    char mid[CS_UUID_LEN];
+    cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
+                   " AND feature_id = '%s' AND merged_from = '%s'",
+                   mid, target, source),
+                 1, "the link goes to the target and remembers the merged-away feature");
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'", mid), 1);
+    cr_assert_eq(q("SELECT mention_count FROM features WHERE id = '%s'", target), 3);
+    cr_assert_eq(q("SELECT mention_count FROM features WHERE id = '%s'", source), 0);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE id = '%s' AND urgency = 'critical'"
+                   " AND last_mentioned = '2025-11-05T10:00:00Z'",
+                   target),
+                 1, "the target takes the call's urgency and date");
+    counts_are_exact();
+    char *why = qs("SELECT feature_id || ' ' || reasoning FROM match_decisions"
+                   " WHERE message_id = '%s'",
+                   mid);
+    char expected[256];
+    snprintf(expected, sizeof expected,
+             "%s test decision [feature %s is merged into %s; linked there]", source, source,
+             target);
+    cr_assert_str_eq(why, expected, "the decision keeps what the matcher chose");
+    free(why);
+    json_decref(d);
+}
+
+Test(writer, a_chain_of_merges_is_followed_to_its_end_and_a_redelivery_changes_nothing)
+{
+    char a[CS_UUID_LEN], b[CS_UUID_LEN], c[CS_UUID_LEN];
+    feature_made_by("a", integrations, "Okta SSO", a);
+    feature_made_by("b", integrations, "SAML login", b);
+    feature_made_by("c", integrations, "Single sign-on", c);
+    merge(a, b);
+    merge(b, c);
+
+    json_t *d =
+        cs_testdata_decision(cs_testdata_call(ws, "late", "2025-11-05T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "link", a, integrations, "Okta login", "low");
+    cs_testdata_add(d, "create", a, integrations, "Okta SSO", "low"); /* its id is stored */
+    cs_testdata_add(d, "link", c, integrations, "SSO", "low");        /* the end itself */
+    char mid[CS_UUID_LEN];
+    cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'", mid), 1,
+                 "three requests of one call to one feature are one mention");
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
+                   " AND feature_id = '%s' AND merged_from IS NULL",
+                   mid, c),
+                 1, "one of the requests named the end itself: the link is its own");
+    cr_assert_eq(q("SELECT mention_count FROM features WHERE id = '%s'", c), 4);
+    cr_assert_eq(q("SELECT count(*) FROM match_decisions WHERE message_id = '%s'"
+                   " AND feature_id = '%s' AND reasoning LIKE '%%is merged into %s%%'",
+                   mid, a, c),
+                 2);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 3,
+                 "the create of a stored id made nothing");
+    counts_are_exact();
+
+    cr_assert_eq(commit(d, NULL), CS_COMMIT_ALREADY);
+    cr_assert_eq(q("SELECT mention_count FROM features WHERE id = '%s'", c), 4);
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'", mid), 1);
+    cr_assert_eq(q("SELECT count(*) FROM match_decisions WHERE message_id = '%s'", mid), 3);
+    counts_are_exact();
+    json_decref(d);
+
+    /* only the merged-away feature named: the link remembers it */
+    json_t *e =
+        cs_testdata_decision(cs_testdata_call(ws, "later", "2025-11-06T10:00:00Z", NULL, NULL));
+    cs_testdata_add(e, "link", a, integrations, "Okta login", "low");
+    cr_assert_eq(commit(e, mid), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
+                   " AND feature_id = '%s' AND merged_from = '%s'",
+                   mid, c, a),
+                 1);
+    counts_are_exact();
+    json_decref(e);
+}
+
+Test(writer, a_merge_chain_that_does_not_end_refuses_the_record)
+{
+    char a[CS_UUID_LEN], b[CS_UUID_LEN];
+    feature_made_by("a", integrations, "Okta SSO", a);
+    feature_made_by("b", integrations, "SAML login", b);
+    merge(a, b);
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE features SET merged_into = '%s' WHERE id = '%s' RETURNING 1",
+             a, b);
+    free(cs_testdb_scalar(db, sql));
+    json_t *d =
+        cs_testdata_decision(cs_testdata_call(ws, "late", "2025-11-05T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "link", a, integrations, "Okta login", "low");
+    char err[512];
+    cr_assert_eq(cs_writer_commit(db, d, NULL, err, sizeof err), CS_COMMIT_FAILED);
+    cr_assert(strstr(err, "merged_into chain"), "%s", err);
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE external_id = 'late'"), 0);
+    json_decref(d);
+}
+
+Test(writer, a_decision_for_a_rejected_feature_links_to_it_and_it_stays_rejected)
+{
+    char junk[CS_UUID_LEN];
+    feature_made_by("j", integrations, "Free pizza", junk);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE features SET status = 'rejected', status_reason = 'not a request'"
+             " WHERE id = '%s' RETURNING 1",
+             junk);
+    free(cs_testdb_scalar(db, sql));
+    json_t *d =
+        cs_testdata_decision(cs_testdata_call(ws, "again", "2025-11-05T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "link", junk, integrations, "Pizza on Fridays", "high");
+    char mid[CS_UUID_LEN];
+    cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
+                   " AND feature_id = '%s' AND merged_from IS NULL",
+                   mid, junk),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE id = '%s' AND status = 'rejected'"
+                   " AND status_reason = 'not a request' AND mention_count = 2",
+                   junk),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 1);
+    json_decref(d);
+}
+
+/* A create of a name the theme has: a live feature of that name takes it, else the target of
+   a merged-away one. */
+Test(writer, a_create_of_a_merged_away_features_name_links_to_its_target)
+{
+    char source[CS_UUID_LEN], target[CS_UUID_LEN];
+    feature_made_by("s", integrations, "Okta SSO", source);
+    feature_made_by("t", integrations, "Single sign-on", target);
+    merge(source, target);
+    json_t *d = cs_testdata_decision(cs_testdata_call(ws, "n", "2025-11-05T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "create", NULL, integrations, "okta SSO", "low");
+    char mid[CS_UUID_LEN];
+    cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 2);
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
+                   " AND feature_id = '%s' AND merged_from = '%s'",
+                   mid, target, source),
+                 1);
+    counts_are_exact();
+    json_decref(d);
+
+    /* once a live feature has the name, it wins over the merged-away one */
+    char live[CS_UUID_LEN];
+    feature_made_by("live", uncategorized, "Okta SSO", live);
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE features SET theme_id = '%s' WHERE id = '%s' RETURNING 1",
+             integrations, live);
+    free(cs_testdb_scalar(db, sql));
+    json_t *e = cs_testdata_decision(cs_testdata_call(ws, "m", "2025-11-06T10:00:00Z", NULL, NULL));
+    cs_testdata_add(e, "create", NULL, integrations, "Okta SSO", "low");
+    cr_assert_eq(commit(e, mid), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
+                   " AND feature_id = '%s' AND merged_from IS NULL",
+                   mid, live),
+                 1);
+    counts_are_exact();
+    json_decref(e);
 }
 
 Test(writer, known_customer_is_found_by_domain)
