@@ -14,10 +14,8 @@
        call asks for it in other words; it links to the rejected feature, which stays
        rejected, and the report shows no new feature for it.
 
-   Curation is done by merge() and reject() below: SQL that does what a merge and a reject
-   do (the rows locked in id order, the links moved with merged_from, the counts recounted,
-   NOTIFY callsift_features) until `callsift feature merge|reject` exists; CURATE_BY_CLI
-   switches both to the CLI. The stages' logs are in the failure messages. */
+   Curation is done by the real `callsift feature merge|reject`, as a person would. The stages'
+   logs are in the failure messages. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +31,6 @@
 #include "cs_testproc.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
-
-/* false: merge() and reject() in SQL; true: through `callsift feature merge|reject`. */
-#define CURATE_BY_CLI false
 
 #define READY_MS     60000  /* a stage's "ready" line, on a busy machine */
 #define STOP_MS      10000  /* SIGTERM to exit */
@@ -355,75 +350,18 @@ static void curate_by_cli(const char *const *args)
     cs_testrun_free(&run);
 }
 
-/* The highest $N a statement names. */
-static int params_in(const char *sql)
-{
-    int n = 0;
-    for (const char *p = sql; (p = strchr(p, '$')); p++)
-        if (p[1] >= '1' && p[1] <= '9' && p[1] - '0' > n)
-            n = p[1] - '0';
-    return n;
-}
-
-/* Run the statements of one curation action in one transaction, ending with NOTIFY
-   callsift_features, again when PostgreSQL undoes it for a deadlock or a serialisation
-   failure. Parameters: $1 a, $2 b. */
-static void curate_by_sql(const char *const *steps, const char *a, const char *b)
-{
-    const char *params[] = {a, b};
-    const char *notify[] = {rig.ws};
-    char err[512];
-    for (int attempt = 1;; attempt++) {
-        bool ok = cs_db_command(rig.q, "BEGIN", 0, NULL, err, sizeof err) == 0;
-        for (int i = 0; ok && steps[i]; i++)
-            ok = cs_db_command(rig.q, steps[i], params_in(steps[i]), params, err, sizeof err) == 0;
-        ok = ok && cs_db_command(rig.q, "SELECT pg_notify('callsift_features', $1)", 1, notify, err,
-                                 sizeof err) == 0;
-        if (ok && cs_db_command(rig.q, "COMMIT", 0, NULL, err, sizeof err) == 0)
-            return;
-        const char *state = cs_db_last_sqlstate(rig.q);
-        bool again = state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0);
-        cs_db_command(rig.q, "ROLLBACK", 0, NULL, NULL, 0);
-        if (!again || attempt == 5)
-            RIG_FAIL("curation by SQL: %s", err);
-    }
-}
-
-/* Merge source into target, as cs_curate_merge does: both rows locked in id order; the
-   source's links move to the target (merged_from = the source), but for a call the target
-   already has; the source becomes an alias of the target; both recounted; the matcher told. */
+/* `callsift feature merge SOURCE --into TARGET`. */
 static void merge(const char *source, const char *target)
 {
-    if (CURATE_BY_CLI) {
-        const char *args[] = {"merge", source, "--into", target, NULL};
-        curate_by_cli(args);
-        return;
-    }
-    static const char *const steps[] = {
-        "SELECT id FROM features WHERE id IN ($1::uuid, $2::uuid) ORDER BY id FOR UPDATE",
-        "DELETE FROM feature_messages s WHERE s.feature_id = $1::uuid AND EXISTS (SELECT 1 FROM"
-        " feature_messages t WHERE t.feature_id = $2::uuid AND t.message_id = s.message_id)",
-        "UPDATE feature_messages SET feature_id = $2::uuid, merged_from = $1::uuid"
-        " WHERE feature_id = $1::uuid",
-        "UPDATE features SET merged_into = $2::uuid, merged_at = now() WHERE id = $1::uuid",
-        "UPDATE features f SET mention_count = (SELECT count(*) FROM feature_messages"
-        " WHERE feature_id = f.id), updated_at = now() WHERE id IN ($1::uuid, $2::uuid)",
-        NULL};
-    curate_by_sql(steps, source, target);
+    const char *args[] = {"merge", source, "--into", target, NULL};
+    curate_by_cli(args);
 }
 
-/* Reject a feature, as cs_curate_reject does. */
+/* `callsift feature reject ID --reason REASON`. */
 static void reject(const char *feature_id, const char *reason)
 {
-    if (CURATE_BY_CLI) {
-        const char *args[] = {"reject", feature_id, "--reason", reason, NULL};
-        curate_by_cli(args);
-        return;
-    }
-    static const char *const steps[] = {
-        "SELECT id FROM features WHERE id = $1::uuid FOR UPDATE",
-        "UPDATE features SET status = 'rejected', status_reason = $2 WHERE id = $1::uuid", NULL};
-    curate_by_sql(steps, feature_id, reason);
+    const char *args[] = {"reject", feature_id, "--reason", reason, NULL};
+    curate_by_cli(args);
 }
 
 /* ---- the tests ---------------------------------------------------------------------------- */
