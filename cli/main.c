@@ -28,6 +28,7 @@
 #include "cs_cli_keys.h"
 #include "cs_cli_migrate.h"
 #include "cs_cli_report.h"
+#include "cs_cli_review.h"
 #include "cs_cli_theme.h"
 #include "cs_cli_workspace.h"
 #include "cs_config.h"
@@ -88,6 +89,16 @@ static const command_t COMMANDS[] = {
      "List who changed a feature, when and how."},
     {"feature", "undo", cs_cli_feature_undo, cs_cli_feature_undo_options,
      "Undo one change (ACTION_ID, from feature history)."},
+    {"review", "list", cs_cli_review_list, cs_cli_review_list_options,
+     "List the review queue: uncertain requests and matches, most valuable first."},
+    {"review", "approve", cs_cli_review_approve, cs_cli_review_label_options,
+     "Label review items as right, by id or in bulk by confidence band."},
+    {"review", "reject", cs_cli_review_reject, cs_cli_review_label_options,
+     "Label review items as wrong; a rejected request leaves its feature."},
+    {"review", "stats", cs_cli_review_stats, cs_cli_review_stats_options,
+     "Show how often people agreed with the machine, per method and confidence band."},
+    {"review", "simulate", cs_cli_review_simulate, cs_cli_review_simulate_options,
+     "Count the stored decisions another link threshold would flip."},
     {"calls", NULL, cs_cli_calls, cs_cli_calls_options,
      "List a workspace's calls, newest first, with their features and errors."},
     {"keys", "generate", cs_cli_keys_generate, cs_cli_keys_generate_options,
@@ -121,6 +132,8 @@ static const struct {
     {cs_cli_feature_split, "ID --calls CALL_ID... (--into ID | --name TEXT)"},
     {cs_cli_feature_history, "ID"},
     {cs_cli_feature_undo, "ACTION_ID"},
+    {cs_cli_review_approve, "[ITEM_ID...]"},
+    {cs_cli_review_reject, "[ITEM_ID...]"},
 };
 
 /* What a command that takes its arguments as they come shows after its name, or NULL. */

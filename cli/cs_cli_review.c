@@ -1,0 +1,1064 @@
+#include "cs_cli_review.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cs_cli_report.h"
+#include "cs_cli_table.h"
+#include "cs_util.h"
+
+#define BY_MAX    200    /* characters of --by, as the schema's CHECK says */
+#define IDS_MAX   1000   /* item ids in one command */
+#define ITEMS_MAX 100000 /* items one bulk command labels */
+
+#define OPT_MIN_CONFIDENCE                                                                         \
+    {                                                                                              \
+        "min-confidence", "CALLSIFT_MIN_CONFIDENCE", CS_OPT_DOUBLE, CS_CLI_REPORT_MIN_CONFIDENCE,  \
+            "a mention the extractor was less sure of waits for review as a request item (the "    \
+            "report's threshold, 0..1)",                                                           \
+            CS_OPT_UNIT                                                                            \
+    }
+#define OPT_MATCH_CONFIDENCE                                                                       \
+    {                                                                                              \
+        "match-confidence", "CALLSIFT_REVIEW_CONFIDENCE", CS_OPT_DOUBLE,                           \
+            CS_CLI_REVIEW_MATCH_CONFIDENCE,                                                        \
+            "a match decision (not by exact name) the matcher was less sure of waits for review "  \
+            "as a match item (0..1)",                                                              \
+            CS_OPT_UNIT                                                                            \
+    }
+#define OPT_FILTERS                                                                                  \
+    {"kind", NULL, CS_OPT_STRING, NULL, "only items of this kind: 'request' or 'match'", 0},         \
+        {"method",                                                                                   \
+         NULL,                                                                                       \
+         CS_OPT_STRING,                                                                              \
+         NULL,                                                                                       \
+         "only decisions by this method: 'embedding', 'llm' or 'exact'",                             \
+         0},                                                                                         \
+        {"action", NULL, CS_OPT_STRING, NULL, "only decisions with this action: 'link' or 'create'", \
+         0},                                                                                         \
+        {"call", NULL, CS_OPT_STRING, NULL, "only items of this call (its external id)", 0},         \
+    {                                                                                                \
+        "band", NULL, CS_OPT_STRING, NULL,                                                           \
+            "only items whose confidence c is in LO:HI, LO <= c < HI (HI 1: c <= 1)", 0              \
+    }
+
+const cs_option_t cs_cli_review_list_options[] = {
+    CS_CLI_OPT_WORKSPACE_ID,
+    CS_CLI_OPT_FORMAT,
+    OPT_FILTERS,
+    {"limit", NULL, CS_OPT_INT, "50", "show the first N items (0: all)", 0},
+    OPT_MIN_CONFIDENCE,
+    OPT_MATCH_CONFIDENCE,
+    CS_CLI_OPT_DATABASE_URL,
+    CS_CLI_OPT_END,
+};
+
+const cs_option_t cs_cli_review_label_options[] = {
+    {"workspace-id", NULL, CS_OPT_STRING, NULL,
+     "workspace UUID: required with --band; with ids, refuses items of other workspaces", 0},
+    OPT_FILTERS,
+    {"by", NULL, CS_OPT_STRING, NULL, "who decides, for the audit trail (default: the login user)",
+     0},
+    OPT_MIN_CONFIDENCE,
+    OPT_MATCH_CONFIDENCE,
+    CS_CLI_OPT_DATABASE_URL,
+    CS_CLI_OPT_END,
+};
+
+const cs_option_t cs_cli_review_stats_options[] = {
+    CS_CLI_OPT_WORKSPACE_ID, CS_CLI_OPT_FORMAT,       OPT_MIN_CONFIDENCE,
+    OPT_MATCH_CONFIDENCE,    CS_CLI_OPT_DATABASE_URL, CS_CLI_OPT_END,
+};
+
+const cs_option_t cs_cli_review_simulate_options[] = {
+    CS_CLI_OPT_WORKSPACE_ID,
+    CS_CLI_OPT_FORMAT,
+    {"confidence", NULL, CS_OPT_DOUBLE, NULL, "the link threshold to try (0..1)",
+     CS_OPT_UNIT | CS_OPT_REQUIRED},
+    {"method", NULL, CS_OPT_STRING, NULL, "only decisions by this method: 'embedding' or 'llm'", 0},
+    CS_CLI_OPT_DATABASE_URL,
+    CS_CLI_OPT_END,
+};
+
+/* ---- the queue ---------------------------------------------------------------------------- */
+
+/* `item`: the review items of the decisions that SCOPE (a condition on md) keeps, labelled or
+   not, with $2 the request threshold and $3 the match threshold (real, compared as the columns'
+   type so that a stored 0.5 meets a threshold of 0.5). `home` is the end of a decided feature's
+   merged_into chain, where its mentions live now; the mention is the call's link there (or
+   still to the decided feature). confidence is the item's: the mention's for a request, the
+   decision's for a match. */
+#define ITEMS_CTE(SCOPE)                                                                           \
+    "WITH RECURSIVE chain (start_id, id, depth) AS ("                                              \
+    " SELECT f.id, f.id, 0 FROM features f"                                                        \
+    "  WHERE f.id IN (SELECT md.feature_id FROM match_decisions md WHERE " SCOPE ")"               \
+    " UNION ALL SELECT c.start_id, f.merged_into, c.depth + 1 FROM chain c"                        \
+    "  JOIN features f ON f.id = c.id WHERE f.merged_into IS NOT NULL AND c.depth < 64),"          \
+    " home AS (SELECT DISTINCT ON (start_id) start_id, id FROM chain"                              \
+    "  ORDER BY start_id, depth DESC),"                                                            \
+    " item AS (SELECT md.id, k.kind, k.o, md.workspace_id, md.method, md.action, md.message_id,"   \
+    "  h.id AS feature_id, fm.feature_id AS linked_id, fm.quote,"                                  \
+    "  CASE k.kind WHEN 'request' THEN fm.confidence ELSE md.confidence END AS confidence,"        \
+    "  rl.verdict"                                                                                 \
+    " FROM match_decisions md JOIN home h ON h.start_id = md.feature_id"                           \
+    " JOIN features cur ON cur.id = h.id"                                                          \
+    " CROSS JOIN LATERAL (SELECT x.feature_id, x.confidence, x.quote FROM feature_messages x"      \
+    "  WHERE x.message_id = md.message_id AND x.feature_id IN (md.feature_id, h.id)"               \
+    "  ORDER BY x.feature_id = h.id DESC LIMIT 1) fm"                                              \
+    " CROSS JOIN (VALUES ('request', 1), ('match', 2)) k (kind, o)"                                \
+    " LEFT JOIN review_labels rl ON rl.decision_id = md.id AND rl.kind = k.kind"                   \
+    " WHERE " SCOPE " AND cur.status <> 'rejected' AND CASE k.kind"                                \
+    "  WHEN 'request' THEN fm.confidence < $2::real"                                               \
+    "  ELSE md.method <> 'exact' AND md.confidence < $3::real END)"
+
+#define WORKSPACE_SCOPE "md.workspace_id = $1"
+
+/* The pending items of workspace $1 that the filters keep, JOINS added to the item i and its
+   call m: $4 kind, $5 method, $6 action, $7 the call's external id, $8 and $9 the band (each
+   NULL: any). */
+#define PENDING_FROM(JOINS)                                                                        \
+    " FROM item i JOIN messages m ON m.id = i.message_id" JOINS                                    \
+    " WHERE i.verdict IS NULL AND ($4::text IS NULL OR i.kind = $4::text)"                         \
+    " AND ($5::text IS NULL OR i.method = $5::text)"                                               \
+    " AND ($6::text IS NULL OR i.action = $6::text)"                                               \
+    " AND ($7::text IS NULL OR m.external_id = $7::text)"                                          \
+    " AND ($8::real IS NULL OR (i.confidence >= $8::real"                                          \
+    "  AND (i.confidence < $9::real OR ($9::real >= 1 AND i.confidence <= $9::real))))"
+
+/* The list: PENDING_FROM's parameters, $10 true for JSON (the scores and candidates as JSON,
+   the reasoning whole), $11 the number of rows (0: all). The candidates are the first three,
+   each with its fused score (else its vector score); the reasoning is made one line and cut at
+   200 characters. IDS is "" (for people) or "m.external_id, i.feature_id," (for programs). */
+#define LIST_SQL(IDS)                                                                              \
+    ITEMS_CTE(WORKSPACE_SCOPE)                                                                     \
+    " SELECT i.id, i.kind, i.method, i.action, trim_scale(round(i.confidence::numeric, 4)),"       \
+    " f.name, cu.name, cu.mrr, coalesce(nullif(m.message_metadata->>'title', ''), "                \
+    "m.external_id)," IDS " i.quote,"                                                              \
+    " CASE WHEN $10::boolean THEN md.scores::text ELSE"                                            \
+    "  (SELECT string_agg(u.k || ' ' || round((md.scores->>u.k)::numeric, 2), '  ' ORDER BY u.o)"  \
+    "   FROM unnest(ARRAY['vector', 'lexical', 'fused', 'judge', 'margin'])"                       \
+    "    WITH ORDINALITY u(k, o) WHERE jsonb_typeof(md.scores->u.k) = 'number') END,"              \
+    " CASE WHEN $10::boolean THEN"                                                                 \
+    "  (SELECT coalesce(jsonb_agg(c.value ORDER BY c.ordinality), '[]'::jsonb)::text"              \
+    "   FROM jsonb_array_elements(CASE WHEN jsonb_typeof(md.candidates) = 'array'"                 \
+    "    THEN md.candidates ELSE '[]' END) WITH ORDINALITY c WHERE c.ordinality <= 3)"             \
+    "  ELSE (SELECT string_agg(concat(c.value->>'name', ' (' || round(coalesce("                   \
+    "    CASE WHEN jsonb_typeof(c.value->'fused') = 'number' THEN (c.value->>'fused')::numeric "   \
+    "END,"                                                                                         \
+    "    CASE WHEN jsonb_typeof(c.value->'similarity') = 'number'"                                 \
+    "     THEN (c.value->>'similarity')::numeric END), 2) || ')'), ', ' ORDER BY c.ordinality)"    \
+    "   FROM jsonb_array_elements(CASE WHEN jsonb_typeof(md.candidates) = 'array'"                 \
+    "    THEN md.candidates ELSE '[]' END) WITH ORDINALITY c"                                      \
+    "   WHERE c.ordinality <= 3 AND jsonb_typeof(c.value) = 'object') END,"                        \
+    " CASE WHEN $10::boolean THEN md.reasoning"                                                    \
+    "  WHEN length(r.line) > 200 THEN left(r.line, 197) || '...' ELSE r.line END" PENDING_FROM(    \
+        " JOIN match_decisions md ON md.id = i.id JOIN features f ON f.id = i.feature_id"          \
+        " LEFT JOIN customers cu ON cu.id = m.customer_id"                                         \
+        " CROSS JOIN LATERAL (SELECT btrim(regexp_replace(md.reasoning, '[[:space:]]+', ' ', "     \
+        "'g'))"                                                                                    \
+        "  AS line) r") " ORDER BY coalesce(cu.mrr, 0) DESC, i.confidence, i.id, i.o"              \
+                        " LIMIT nullif($11::bigint, 0)"
+
+/* How many pending items the filters keep, and how many of them are requests: PENDING_FROM's
+   parameters. */
+static const char s_count_sql[] = ITEMS_CTE(WORKSPACE_SCOPE) " SELECT count(*),"
+                                                             " count(*) FILTER (WHERE i.kind ="
+                                                             " 'request')" PENDING_FROM("");
+
+/* The list's columns; `programs` ones (the call's and feature's ids) are left out of the
+   formats for people. */
+static const struct {
+    const char *name;
+    cs_cli_coltype_t type, json_type;
+    bool programs;
+} s_list_columns[] = {
+    {"id", CS_CLI_COL_INT, CS_CLI_COL_INT, false},
+    {"kind", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, false},
+    {"method", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, false},
+    {"action", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, false},
+    {"confidence", CS_CLI_COL_DECIMAL, CS_CLI_COL_DECIMAL, false},
+    {"feature", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, false},
+    {"customer", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, false},
+    {"mrr", CS_CLI_COL_DECIMAL, CS_CLI_COL_DECIMAL, false},
+    {"call", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, false},
+    {"call_id", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, true},
+    {"feature_id", CS_CLI_COL_TEXT, CS_CLI_COL_TEXT, true},
+    {"quote", CS_CLI_COL_LINES, CS_CLI_COL_TEXT, false},
+    {"scores", CS_CLI_COL_LINES, CS_CLI_COL_JSON, false},
+    {"candidates", CS_CLI_COL_LINES, CS_CLI_COL_JSON, false},
+    {"reasoning", CS_CLI_COL_LINES, CS_CLI_COL_TEXT, false},
+};
+
+/* What approve and reject need of each item they label, after ITEMS_CTE: the item, its
+   workspace, method, action, confidence (exact text, to copy into the label), old verdict,
+   the feature where its mention lives, the feature the link row names, the call (message id
+   and external id), the feature's name, the title the extractor gave the request, the best
+   other live candidate (id and name, for the suggested split or merge) and the confidence as
+   people read it. */
+#define TARGET_SELECT                                                                              \
+    " SELECT i.id, i.kind, i.workspace_id, i.method, i.action, i.confidence::text, i.verdict,"     \
+    " i.feature_id, i.linked_id, i.message_id, m.external_id, f.name, md.extracted->>'title',"     \
+    " alt.id, alt.name, trim_scale(round(i.confidence::numeric, 4))"
+#define TARGET_JOINS                                                                               \
+    " JOIN match_decisions md ON md.id = i.id JOIN features f ON f.id = i.feature_id"              \
+    " LEFT JOIN LATERAL (SELECT af.id, af.name FROM jsonb_array_elements(CASE"                     \
+    "   WHEN jsonb_typeof(md.candidates) = 'array' THEN md.candidates ELSE '[]' END)"              \
+    "   WITH ORDINALITY c"                                                                         \
+    "  JOIN features af ON af.id = CASE WHEN c.value->>'id' ~"                                     \
+    "   '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'"           \
+    "   THEN (c.value->>'id')::uuid END"                                                           \
+    "  WHERE af.id <> i.feature_id AND af.id <> md.feature_id AND af.merged_into IS NULL"          \
+    "   AND af.status <> 'rejected'"                                                               \
+    "  ORDER BY CASE WHEN jsonb_typeof(c.value->'fused') = 'number'"                               \
+    "   THEN (c.value->>'fused')::float8 END DESC NULLS LAST,"                                     \
+    "   CASE WHEN jsonb_typeof(c.value->'similarity') = 'number'"                                  \
+    "   THEN (c.value->>'similarity')::float8 END DESC NULLS LAST, c.ordinality LIMIT 1) alt"      \
+    "  ON true"
+
+enum {
+    T_ID,
+    T_KIND,
+    T_WORKSPACE,
+    T_METHOD,
+    T_ACTION,
+    T_CONFIDENCE,
+    T_VERDICT,
+    T_FEATURE,
+    T_LINKED,
+    T_MESSAGE,
+    T_CALL,
+    T_NAME,
+    T_TITLE,
+    T_ALT_ID,
+    T_ALT_NAME,
+    T_SHOWN,
+};
+
+/* The items of the decisions $1 (an array of ids), labelled or not, of kind $4 (NULL: both). */
+static const char s_by_ids_sql[] = ITEMS_CTE("md.id = ANY($1::bigint[])") TARGET_SELECT
+    " FROM item i JOIN messages m ON m.id = i.message_id" TARGET_JOINS
+    " WHERE ($4::text IS NULL OR i.kind = $4::text) ORDER BY i.id, i.o";
+
+/* The pending items a bulk label touches: PENDING_FROM's parameters. */
+static const char s_bulk_sql[] =
+    ITEMS_CTE(WORKSPACE_SCOPE) TARGET_SELECT PENDING_FROM(TARGET_JOINS) " ORDER BY i.id, i.o";
+
+/* Write or change a label: $1 workspace, $2 decision, $3 kind, $4 verdict, $5 method, $6
+   action, $7 confidence, $8 by, $9 the curation action (or NULL). */
+static const char s_label_sql[] =
+    "INSERT INTO review_labels (workspace_id, decision_id, kind, verdict, method, action,"
+    " confidence, by_name, curation_action_id)"
+    " VALUES ($1, $2::bigint, $3, $4, $5, $6, $7::real, $8, $9::bigint)"
+    " ON CONFLICT (decision_id, kind) DO UPDATE SET verdict = EXCLUDED.verdict,"
+    " method = EXCLUDED.method, action = EXCLUDED.action, confidence = EXCLUDED.confidence,"
+    " by_name = EXCLUDED.by_name, created_at = now(),"
+    " curation_action_id = EXCLUDED.curation_action_id";
+
+/* Take the link of message $2 off feature $1 (locked by the caller): the deleted row as JSON,
+   for the undo data; no row when it is gone. */
+static const char s_unlink_sql[] = "DELETE FROM feature_messages fm"
+                                   " WHERE fm.feature_id = $1 AND fm.message_id = $2"
+                                   " RETURNING to_jsonb(fm.*)::text";
+
+/* After s_unlink_sql: the feature's count and first/last mentioned follow, and the detach is
+   recorded (who: $3; the call's external id $4, the review item $5, the link $6): its id. */
+static const char s_detach_sql[] =
+    "WITH b AS (SELECT workspace_id, mention_count, first_mentioned, last_mentioned"
+    "  FROM features WHERE id = $1),"
+    " a AS (SELECT min(m.sent_at) AS first_at, max(m.sent_at) AS last_at"
+    "  FROM feature_messages fm JOIN messages m ON m.id = fm.message_id WHERE fm.feature_id = $1),"
+    " u AS (UPDATE features f SET mention_count = greatest(f.mention_count - 1, 0),"
+    "  first_mentioned = a.first_at, last_mentioned = a.last_at, updated_at = now()"
+    "  FROM a WHERE f.id = $1 RETURNING f.mention_count)"
+    " INSERT INTO curation_actions (workspace_id, feature_id, action, by_name, arguments, changes,"
+    " undo)"
+    " SELECT b.workspace_id, $1, 'detach', $3,"
+    " jsonb_build_object('message_id', $2::uuid, 'call_id', $4::text, 'review_item', $5::bigint),"
+    " jsonb_build_object('links_removed', 1,"
+    "  'mention_count', jsonb_build_array(b.mention_count, u.mention_count),"
+    "  'first_mentioned', jsonb_build_array(b.first_mentioned, a.first_at),"
+    "  'last_mentioned', jsonb_build_array(b.last_mentioned, a.last_at)),"
+    " jsonb_build_object('links', jsonb_build_array($6::jsonb),"
+    "  'mention_count', b.mention_count, 'first_mentioned', b.first_mentioned,"
+    "  'last_mentioned', b.last_mentioned)"
+    " FROM b, a, u RETURNING id";
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+/* The filters and thresholds of a command, checked before anything is dialled. */
+typedef struct {
+    bool have_ws;
+    char ws[CS_UUID_LEN];
+    const char *kind, *method, *action, *call; /* NULL: any */
+    bool band;
+    double lo, hi;
+    char lo_text[32], hi_text[32]; /* the band, as parameters */
+    double min_confidence, match_confidence;
+    char min_text[32], match_text[32]; /* the thresholds, as parameters */
+} filter_t;
+
+/* Option `name`, when set, must be one of `allowed` (n of them). */
+static int s_one_of(cs_cli_t *cli, const char *name, const char *const *allowed, size_t n,
+                    const char **out)
+{
+    const char *v = cs_config_str(cli->cfg, name);
+    *out = v;
+    if (!v)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v, allowed[i]) == 0)
+            return 0;
+    char list[128] = "";
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s'%s'",
+                 i == 0       ? ""
+                 : i + 1 == n ? " or "
+                              : ", ",
+                 allowed[i]);
+    }
+    return cs_cli_fail(cli, "--%s: expected %s, got '%.64s'", name, list, v);
+}
+
+/* A number from 0 to 1 written in len bytes of s: 0, or -1. */
+static int s_unit(const char *s, size_t len, double *out)
+{
+    char buf[32];
+    if (len == 0 || len >= sizeof buf || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (*end || errno || !(v >= 0 && v <= 1))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int s_band(cs_cli_t *cli, filter_t *f)
+{
+    const char *band = cs_config_str(cli->cfg, "band");
+    f->band = band != NULL;
+    if (!band)
+        return 0;
+    const char *colon = strchr(band, ':');
+    if (!colon || s_unit(band, (size_t)(colon - band), &f->lo) != 0 ||
+        s_unit(colon + 1, strlen(colon + 1), &f->hi) != 0 || f->lo >= f->hi)
+        return cs_cli_fail(cli, "--band: expected LO:HI with 0 <= LO < HI <= 1, got '%.64s'", band);
+    snprintf(f->lo_text, sizeof f->lo_text, "%.17g", f->lo);
+    snprintf(f->hi_text, sizeof f->hi_text, "%.17g", f->hi);
+    return 0;
+}
+
+/* --min-confidence and --match-confidence into f. */
+static void s_thresholds(cs_cli_t *cli, filter_t *f)
+{
+    f->min_confidence = cs_config_double(cli->cfg, "min-confidence"); /* 0..1: the parser checks */
+    f->match_confidence = cs_config_double(cli->cfg, "match-confidence");
+    snprintf(f->min_text, sizeof f->min_text, "%.17g", f->min_confidence);
+    snprintf(f->match_text, sizeof f->match_text, "%.17g", f->match_confidence);
+}
+
+/* The options every queue command shares; the workspace is required when `need_ws`. */
+static int s_filters(cs_cli_t *cli, filter_t *f, bool need_ws)
+{
+    static const char *const kinds[] = {"request", "match"};
+    static const char *const methods[] = {"embedding", "llm", "exact"};
+    static const char *const actions[] = {"link", "create"};
+    memset(f, 0, sizeof *f);
+    f->have_ws = need_ws || cs_config_str(cli->cfg, "workspace-id");
+    if (f->have_ws && cs_cli_workspace_id(cli, f->ws) != 0)
+        return -1;
+    if (s_one_of(cli, "kind", kinds, CS_ARRAY_LEN(kinds), &f->kind) != 0 ||
+        s_one_of(cli, "method", methods, CS_ARRAY_LEN(methods), &f->method) != 0 ||
+        s_one_of(cli, "action", actions, CS_ARRAY_LEN(actions), &f->action) != 0 ||
+        s_band(cli, f) != 0)
+        return -1;
+    f->call = cs_config_str(cli->cfg, "call");
+    if (f->call && (!f->call[0] || strlen(f->call) > 256))
+        return cs_cli_fail(cli, "--call: expected a call's external id, got '%.64s'", f->call);
+    s_thresholds(cli, f);
+    return 0;
+}
+
+/* The workspace exists, and so does --call in it. */
+static int s_check_scope(cs_cli_t *cli, const filter_t *f)
+{
+    if (cs_cli_workspace_exists(cli, f->ws) != 0)
+        return -1;
+    if (!f->call)
+        return 0;
+    const char *params[] = {f->ws, f->call};
+    PGresult *res = cs_cli_exec(
+        cli, "SELECT 1 FROM messages WHERE workspace_id = $1 AND external_id = $2 LIMIT 1", 2,
+        params);
+    if (!res)
+        return -1;
+    int found = PQntuples(res);
+    PQclear(res);
+    return found ? 0
+                 : cs_cli_fail(cli, "--call: no call '%.64s' in workspace %s (see callsift calls)",
+                               f->call, f->ws);
+}
+
+/* A threshold as people read it: two decimals ("0.50"), more when it has more. */
+static void s_number_text(double t, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%.2f", t);
+    if (strtod(out, NULL) != t)
+        snprintf(out, outlen, "%g", t);
+}
+
+static const char *s_plural(long long n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* ---- list --------------------------------------------------------------------------------- */
+
+static int s_list(cs_cli_t *cli, const filter_t *f, cs_cli_format_t fmt, long long limit)
+{
+    if (s_check_scope(cli, f) != 0)
+        return -1;
+    char limit_text[24];
+    snprintf(limit_text, sizeof limit_text, "%lld", limit);
+    const char *params[] = {f->ws,
+                            f->min_text,
+                            f->match_text,
+                            f->kind,
+                            f->method,
+                            f->action,
+                            f->call,
+                            f->band ? f->lo_text : NULL,
+                            f->band ? f->hi_text : NULL,
+                            fmt == CS_CLI_FORMAT_JSON ? "true" : "false",
+                            limit_text};
+    bool human = fmt == CS_CLI_FORMAT_TABLE || fmt == CS_CLI_FORMAT_MARKDOWN;
+    long long total = 0, requests = 0;
+    if (human) {
+        PGresult *res = cs_cli_exec(cli, s_count_sql, 9, params);
+        if (!res)
+            return -1;
+        total = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        requests = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        PQclear(res);
+    }
+    PGresult *res = cs_cli_exec(
+        cli, human ? LIST_SQL("") : LIST_SQL(" m.external_id, i.feature_id,"), 11, params);
+    if (!res)
+        return -1;
+    cs_cli_column_t cols[CS_ARRAY_LEN(s_list_columns)];
+    int ncols = 0;
+    for (size_t i = 0; i < CS_ARRAY_LEN(s_list_columns); i++) {
+        if (human && s_list_columns[i].programs)
+            continue;
+        cols[ncols].name = s_list_columns[i].name;
+        cols[ncols].type =
+            fmt == CS_CLI_FORMAT_JSON ? s_list_columns[i].json_type : s_list_columns[i].type;
+        ncols++;
+    }
+    char min[32], match[32];
+    s_number_text(f->min_confidence, min, sizeof min);
+    s_number_text(f->match_confidence, match, sizeof match);
+    int rc = 0;
+    if (human && total == 0) {
+        fprintf(cli->out, "No item waits for review\n");
+    } else if (human) {
+        fprintf(cli->out, "%lld %s %s for review (%lld request, %lld match)", total,
+                s_plural(total, "item", "items"), s_plural(total, "waits", "wait"), requests,
+                total - requests);
+        if (PQntuples(res) < total)
+            fprintf(cli->out, "; the first %d shown", PQntuples(res));
+        fputs("\n\n", cli->out);
+    }
+    if (!human || total > 0)
+        rc = cs_cli_print(cli->out, fmt, cols, ncols, res, cli->err, sizeof cli->err);
+    PQclear(res);
+    if (rc == 0 && human)
+        fprintf(cli->out,
+                "\nrequest: the mention's confidence is below %s (is it a feature request?); "
+                "match: the decision's is below %s (is it the right feature?)\n",
+                min, match);
+    return rc;
+}
+
+int cs_cli_review_list(cs_cli_t *cli)
+{
+    cs_cli_format_t fmt;
+    filter_t f;
+    if (cs_cli_format(cli, &fmt) != 0 || s_filters(cli, &f, true) != 0)
+        return -1;
+    long long limit = cs_config_int(cli->cfg, "limit"); /* at least 0: the parser checks */
+    if (cs_cli_begin_read(cli) != 0)                    /* the count and the rows agree */
+        return -1;
+    int rc = s_list(cli, &f, fmt, limit);
+    cs_cli_rollback(cli); /* read only: nothing to keep */
+    return rc;
+}
+
+/* ---- approve and reject ------------------------------------------------------------------- */
+
+/* Who decides: --by, else the login user. */
+static int s_by(cs_cli_t *cli, char *out, size_t outlen)
+{
+    if (cs_config_str(cli->cfg, "by"))
+        return cs_cli_text(cli, "by", BY_MAX, false, out, outlen);
+    const char *name = getlogin();
+    if (!name || !name[0]) {
+        const struct passwd *pw = getpwuid(geteuid());
+        name = pw ? pw->pw_name : NULL;
+    }
+    if (!name || !name[0])
+        name = getenv("USER");
+    if (!name || !name[0])
+        return cs_cli_fail(cli, "--by: no login user to record; say who decides with --by NAME");
+    if (strlen(name) > BY_MAX || cs_strlcpy(out, name, outlen) != 0)
+        return cs_cli_fail(cli, "--by: the login user's name is too long; give --by NAME");
+    return 0;
+}
+
+/* The positional item ids as a PostgreSQL array literal "{1,2}" (caller frees); NULL with the
+   reason in cli->err. */
+static char *s_ids(cs_cli_t *cli, int n)
+{
+    if (n > IDS_MAX) {
+        cs_cli_fail(cli, "at most %d item ids at a time (or label in bulk with --band)", IDS_MAX);
+        return NULL;
+    }
+    char *array = malloc((size_t)n * 20 + 3);
+    if (!array) {
+        cs_cli_fail(cli, "out of memory");
+        return NULL;
+    }
+    size_t len = 0;
+    array[len++] = '{';
+    for (int i = 0; i < n; i++) {
+        const char *id = cs_config_positional(cli->cfg, i);
+        size_t digits = strspn(id, "0123456789");
+        if (digits == 0 || digits > 18 || id[digits] != '\0') {
+            free(array);
+            cs_cli_fail(cli, "'%.64s' is not an item id (a number, see callsift review list)", id);
+            return NULL;
+        }
+        if (i > 0)
+            array[len++] = ',';
+        memcpy(array + len, id, digits);
+        len += digits;
+    }
+    array[len++] = '}';
+    array[len] = '\0';
+    return array;
+}
+
+/* Why decision `id` has no item to label (kind: NULL for any): a one-line reason in
+   cli->err. Always -1. */
+static int s_not_for_review(cs_cli_t *cli, const filter_t *f, long long id)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", id);
+    const char *params[] = {text};
+    PGresult *res = cs_cli_exec(
+        cli, "SELECT workspace_id, feature_id IS NULL FROM match_decisions WHERE id = $1::bigint",
+        1, params);
+    if (!res)
+        return -1;
+    if (PQntuples(res) == 0)
+        cs_cli_fail(cli, "no review item %lld (see callsift review list)", id);
+    else if (f->have_ws && strcmp(PQgetvalue(res, 0, 0), f->ws) != 0)
+        cs_cli_fail(cli, "item %lld is in workspace %s, not %s", id, PQgetvalue(res, 0, 0), f->ws);
+    else if (PQgetvalue(res, 0, 1)[0] == 't')
+        cs_cli_fail(cli, "item %lld is not for review: its feature was deleted", id);
+    else
+        cs_cli_fail(cli,
+                    "item %lld has no %s%squestion for review: its mention is not uncertain, is no "
+                    "longer linked to its feature, or the feature is rejected",
+                    id, f->kind ? f->kind : "", f->kind ? " " : "");
+    PQclear(res);
+    return -1;
+}
+
+/* The items ids (array literal) name, checked: every id has an item (of --kind), in the
+   workspace when one is given, and reject names one question per decision. NULL with the
+   reason in cli->err. */
+static PGresult *s_items_by_ids(cs_cli_t *cli, const filter_t *f, const char *ids, bool reject)
+{
+    const char *params[] = {ids, f->min_text, f->match_text, f->kind};
+    PGresult *res = cs_cli_exec(cli, s_by_ids_sql, 4, params);
+    if (!res)
+        return NULL;
+    int n = cs_config_positional_count(cli->cfg);
+    for (int i = 0; i < n; i++) {
+        long long id = strtoll(cs_config_positional(cli->cfg, i), NULL, 10);
+        int rows = 0, first = -1;
+        for (int r = 0; r < PQntuples(res); r++)
+            if (strtoll(PQgetvalue(res, r, T_ID), NULL, 10) == id && rows++ == 0)
+                first = r;
+        int rc = 0;
+        if (rows == 0)
+            rc = s_not_for_review(cli, f, id);
+        else if (f->have_ws && strcmp(PQgetvalue(res, first, T_WORKSPACE), f->ws) != 0)
+            rc = cs_cli_fail(cli, "item %lld is in workspace %s, not %s", id,
+                             PQgetvalue(res, first, T_WORKSPACE), f->ws);
+        else if (reject && rows > 1)
+            rc = cs_cli_fail(cli,
+                             "item %lld asks two questions (request and match): say which to "
+                             "reject with --kind",
+                             id);
+        if (rc != 0) {
+            PQclear(res);
+            return NULL;
+        }
+    }
+    return res;
+}
+
+/* Take row r's mention off its feature (locked by the caller), recorded as a detach by `by`;
+   the curation action's id into action (text). A mention another item of this batch took off
+   already (two requests of one call linked to one feature are one mention) gives that action:
+   the one made in this transaction (created_at is the transaction's start). 0 when it took the
+   mention off, 1 when it found it taken off in this batch, -1 with the reason in cli->err. */
+static int s_detach(cs_cli_t *cli, const PGresult *items, int r, const char *by, char *action,
+                    size_t actionlen)
+{
+    const char *feature = PQgetvalue(items, r, T_LINKED),
+               *message = PQgetvalue(items, r, T_MESSAGE);
+    const char *unlink[] = {feature, message};
+    PGresult *res = cs_cli_exec(cli, s_unlink_sql, 2, unlink);
+    if (!res)
+        return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        const char *again[] = {feature, message};
+        res = cs_cli_exec(cli,
+                          "SELECT id FROM curation_actions WHERE feature_id = $1"
+                          " AND action = 'detach' AND arguments->>'message_id' = $2"
+                          " AND created_at = now() ORDER BY id DESC LIMIT 1",
+                          2, again);
+        if (!res)
+            return -1;
+        int found = PQntuples(res);
+        if (found)
+            cs_strlcpy(action, PQgetvalue(res, 0, 0), actionlen);
+        PQclear(res);
+        return found ? 1
+                     : cs_cli_fail(cli, "item %s: its mention was taken off meanwhile; try again",
+                                   PQgetvalue(items, r, T_ID));
+    }
+    char *link = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (!link)
+        return cs_cli_fail(cli, "out of memory");
+    const char *params[] = {
+        feature, message, by, PQgetvalue(items, r, T_CALL), PQgetvalue(items, r, T_ID), link};
+    res = cs_cli_exec(cli, s_detach_sql, 6, params);
+    free(link);
+    if (!res)
+        return -1;
+    cs_strlcpy(action, PQgetvalue(res, 0, 0), actionlen);
+    PQclear(res);
+    const char *ws[] = {PQgetvalue(items, r, T_WORKSPACE)};
+    return cs_cli_command(cli, "SELECT pg_notify('callsift_features', $1)", 1, ws);
+}
+
+/* Lock the features whose mentions a reject takes off, in id order (as the writer does), before
+   anything is changed. */
+static int s_lock(cs_cli_t *cli, const PGresult *items, bool reject)
+{
+    if (!reject)
+        return 0;
+    size_t cap = (size_t)PQntuples(items) * (CS_UUID_LEN + 1) + 3, len = 0;
+    char *ids = malloc(cap);
+    if (!ids)
+        return cs_cli_fail(cli, "out of memory");
+    ids[len++] = '{';
+    for (int r = 0; r < PQntuples(items); r++) {
+        if (strcmp(PQgetvalue(items, r, T_KIND), "request") != 0)
+            continue;
+        len += (size_t)snprintf(ids + len, cap - len, "%s%s", len > 1 ? "," : "",
+                                PQgetvalue(items, r, T_LINKED));
+    }
+    ids[len++] = '}';
+    ids[len] = '\0';
+    const char *params[] = {ids};
+    int rc = cs_cli_command(
+        cli, "SELECT id FROM features WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE", 1,
+        params);
+    free(ids);
+    return rc;
+}
+
+/* s as one shell word: as it is when it is plain, else in single quotes. */
+static void s_put_word(FILE *out, const char *s)
+{
+    if (s[0] && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@") ==
+                    strlen(s)) {
+        fputs(s, out);
+        return;
+    }
+    fputc('\'', out);
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'')
+            fputs("'\\''", out);
+        else
+            fputc((unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p, out);
+    }
+    fputc('\'', out);
+}
+
+/* For a rejected match item: the command that corrects it. A wrong link is split off (to a new
+   feature under the request's title, or to the best other candidate); a wrong create is merged
+   into the best other candidate. */
+static void s_suggest(FILE *out, const PGresult *items, int r)
+{
+    const char *id = PQgetvalue(items, r, T_ID), *feature = PQgetvalue(items, r, T_FEATURE);
+    bool alt = !PQgetisnull(items, r, T_ALT_ID);
+    if (strcmp(PQgetvalue(items, r, T_ACTION), "link") == 0) {
+        const char *title = PQgetisnull(items, r, T_TITLE) ? "" : PQgetvalue(items, r, T_TITLE);
+        fprintf(out, "  item %s: to split the mention off: callsift feature split %s --calls ", id,
+                feature);
+        s_put_word(out, PQgetvalue(items, r, T_CALL));
+        fputs(" --name ", out);
+        s_put_word(out, title[0] ? title : "NEW NAME");
+        fputc('\n', out);
+        if (alt) {
+            fprintf(out, "  item %s: or to move it to ", id);
+            s_put_word(out, PQgetvalue(items, r, T_ALT_NAME));
+            fprintf(out, ": callsift feature split %s --calls ", feature);
+            s_put_word(out, PQgetvalue(items, r, T_CALL));
+            fprintf(out, " --into %s\n", PQgetvalue(items, r, T_ALT_ID));
+        }
+    } else if (alt) {
+        fprintf(out, "  item %s: to join it with ", id);
+        s_put_word(out, PQgetvalue(items, r, T_ALT_NAME));
+        fprintf(out, ": callsift feature merge %s --into %s\n", feature,
+                PQgetvalue(items, r, T_ALT_ID));
+    } else {
+        fprintf(out,
+                "  item %s: no other candidate to join it with: callsift feature merge %s --into "
+                "FEATURE_ID\n",
+                id, feature);
+    }
+}
+
+/* One line for an item labelled by id. */
+static void s_print_item(FILE *out, const PGresult *items, int r, const char *verdict,
+                         const char *action)
+{
+    bool reject = strcmp(verdict, "reject") == 0;
+    bool request = strcmp(PQgetvalue(items, r, T_KIND), "request") == 0;
+    fprintf(out, "item %s %s (%s %s, confidence %s, call ", PQgetvalue(items, r, T_ID),
+            PQgetvalue(items, r, T_KIND), PQgetvalue(items, r, T_METHOD),
+            PQgetvalue(items, r, T_ACTION), PQgetvalue(items, r, T_SHOWN));
+    s_put_word(out, PQgetvalue(items, r, T_CALL));
+    fprintf(out, "): %s", reject ? "rejected" : "approved");
+    if (reject && request)
+        fprintf(out, "; its mention was taken off '%s' (curation action %s)",
+                PQgetvalue(items, r, T_NAME), action);
+    if (!PQgetisnull(items, r, T_VERDICT)) {
+        const char *was = PQgetvalue(items, r, T_VERDICT);
+        if (strcmp(was, verdict) == 0)
+            fprintf(out, " (it was %s already)", reject ? "rejected" : "approved");
+        else
+            fprintf(out, " (relabelled: it was %s)", reject ? "approved" : "rejected");
+    }
+    fputc('\n', out);
+}
+
+/* Label every row of items with verdict, in the open transaction, then commit and print what
+   was done (a line per item when by_id). 0, or -1 (rolled back) with the reason in cli->err. */
+static int s_apply(cs_cli_t *cli, const PGresult *items, const char *verdict, const char *by,
+                   bool by_id)
+{
+    bool reject = strcmp(verdict, "reject") == 0;
+    int n = PQntuples(items);
+    char(*actions)[24] = calloc((size_t)(n > 0 ? n : 1), sizeof *actions);
+    if (!actions)
+        return cs_cli_fail(cli, "out of memory");
+    int rc = s_lock(cli, items, reject);
+    long long detached = 0, matches = 0;
+    for (int r = 0; rc == 0 && r < n; r++) {
+        bool request = strcmp(PQgetvalue(items, r, T_KIND), "request") == 0;
+        if (reject && request) {
+            rc = s_detach(cli, items, r, by, actions[r], sizeof actions[r]);
+            detached += rc == 0;
+            rc = rc < 0 ? -1 : 0;
+        }
+        matches += reject && !request;
+        const char *params[] = {PQgetvalue(items, r, T_WORKSPACE),  PQgetvalue(items, r, T_ID),
+                                PQgetvalue(items, r, T_KIND),       verdict,
+                                PQgetvalue(items, r, T_METHOD),     PQgetvalue(items, r, T_ACTION),
+                                PQgetvalue(items, r, T_CONFIDENCE), by,
+                                actions[r][0] ? actions[r] : NULL};
+        if (rc == 0)
+            rc = cs_cli_command(cli, s_label_sql, 9, params);
+    }
+    if (rc == 0)
+        rc = cs_cli_commit(cli);
+    if (rc != 0) {
+        cs_cli_rollback(cli);
+        free(actions);
+        return -1;
+    }
+    for (int r = 0; by_id && r < n; r++)
+        s_print_item(cli->out, items, r, verdict, actions[r]);
+    for (int r = 0; reject && r < n; r++)
+        if (strcmp(PQgetvalue(items, r, T_KIND), "match") == 0)
+            s_suggest(cli->out, items, r);
+    free(actions);
+    if (n == 0) {
+        fprintf(cli->out, "No pending item matches: nothing labelled\n");
+        return 0;
+    }
+    fprintf(cli->out, "%s %d %s", reject ? "Rejected" : "Approved", n,
+            s_plural(n, "item", "items"));
+    if (detached > 0)
+        fprintf(cli->out, "; %lld %s taken off %s feature", detached,
+                s_plural(detached, "mention", "mentions"), s_plural(detached, "its", "their"));
+    if (matches > 0)
+        fprintf(cli->out, "; %lld wrong %s labelled (see the commands above to correct %s)",
+                matches, s_plural(matches, "match", "matches"), s_plural(matches, "it", "them"));
+    fputc('\n', cli->out);
+    return 0;
+}
+
+static int s_label(cs_cli_t *cli, const char *verdict)
+{
+    bool reject = strcmp(verdict, "reject") == 0;
+    filter_t f;
+    if (s_filters(cli, &f, false) != 0)
+        return -1;
+    int n = cs_config_positional_count(cli->cfg);
+    if (n > 0 && f.band)
+        return cs_cli_fail(cli, "give item ids or --band, not both");
+    if (n == 0 && !f.band)
+        return cs_cli_fail(cli,
+                           "give the item ids to %s (see callsift review list), or --band "
+                           "LO:HI with --workspace-id to %s in bulk",
+                           verdict, verdict);
+    if (!f.band && (f.method || f.action || f.call))
+        return cs_cli_fail(cli, "--%s goes with --band: item ids are labelled as given",
+                           f.method   ? "method"
+                           : f.action ? "action"
+                                      : "call");
+    if (f.band && !f.have_ws)
+        return cs_cli_fail(cli, "--band needs --workspace-id");
+    char by[4 * BY_MAX + 1];
+    if (s_by(cli, by, sizeof by) != 0)
+        return -1;
+    char *ids = n > 0 ? s_ids(cli, n) : NULL;
+    if (n > 0 && !ids)
+        return -1;
+    if (cs_cli_begin(cli) != 0) {
+        free(ids);
+        return -1;
+    }
+    PGresult *items = NULL;
+    if (ids) {
+        items = (!f.have_ws || cs_cli_workspace_exists(cli, f.ws) == 0)
+                    ? s_items_by_ids(cli, &f, ids, reject)
+                    : NULL;
+    } else if (s_check_scope(cli, &f) == 0) {
+        const char *params[] = {f.ws,     f.min_text, f.match_text, f.kind,   f.method,
+                                f.action, f.call,     f.lo_text,    f.hi_text};
+        items = cs_cli_exec(cli, s_bulk_sql, 9, params);
+        if (items && PQntuples(items) > ITEMS_MAX) {
+            PQclear(items);
+            items = NULL;
+            cs_cli_fail(cli, "more than %d items in the band: narrow it with the filters",
+                        ITEMS_MAX);
+        }
+    }
+    free(ids);
+    if (!items) {
+        cs_cli_rollback(cli);
+        return -1;
+    }
+    int rc = s_apply(cli, items, verdict, by, n > 0);
+    PQclear(items);
+    return rc;
+}
+
+int cs_cli_review_approve(cs_cli_t *cli)
+{
+    return s_label(cli, "approve");
+}
+
+int cs_cli_review_reject(cs_cli_t *cli)
+{
+    return s_label(cli, "reject");
+}
+
+/* ---- stats -------------------------------------------------------------------------------- */
+
+/* Per method, kind and band: the workspace's labels (each in the band of the confidence it
+   copied) and its pending items; then the total row. $1 workspace, $2 and $3 the thresholds. */
+static const char s_stats_sql[] = ITEMS_CTE(
+    WORKSPACE_SCOPE) ", cell AS (SELECT method, kind, confidence, verdict, false AS pending"
+                     "  FROM review_labels WHERE workspace_id = $1"
+                     "  UNION ALL SELECT method, kind, confidence, NULL, true FROM item WHERE "
+                     "verdict IS NULL),"
+                     " banded AS (SELECT c.*, b.lo, b.name FROM cell c CROSS JOIN LATERAL (SELECT "
+                     "v.lo, v.name"
+                     "  FROM (VALUES (0.95::real, '0.95-1'), (0.85::real, '0.85-0.95'), "
+                     "(0.7::real, '0.7-0.85'),"
+                     "   (0.5::real, '0.5-0.7'), (0::real, '0-0.5')) v (lo, name)"
+                     "  WHERE c.confidence >= v.lo ORDER BY v.lo DESC LIMIT 1) b)"
+                     " SELECT CASE WHEN GROUPING(method) = 1 THEN 'total' ELSE method END, kind, "
+                     "name,"
+                     " count(verdict), count(*) FILTER (WHERE verdict = 'approve'),"
+                     " count(*) FILTER (WHERE verdict = 'reject'),"
+                     " round(count(*) FILTER (WHERE verdict = 'approve')::numeric / "
+                     "nullif(count(verdict), 0), 2),"
+                     " count(*) FILTER (WHERE pending)"
+                     " FROM banded GROUP BY GROUPING SETS ((method, kind, lo, name), ())"
+                     " ORDER BY GROUPING(method), method, kind DESC, lo";
+
+static const cs_cli_column_t s_stats_columns[] = {
+    {"method", CS_CLI_COL_TEXT},       {"kind", CS_CLI_COL_TEXT},    {"band", CS_CLI_COL_TEXT},
+    {"labelled", CS_CLI_COL_INT},      {"approved", CS_CLI_COL_INT}, {"rejected", CS_CLI_COL_INT},
+    {"agreement", CS_CLI_COL_DECIMAL}, {"pending", CS_CLI_COL_INT},
+};
+
+int cs_cli_review_stats(cs_cli_t *cli)
+{
+    cs_cli_format_t fmt;
+    filter_t f = {.have_ws = true};
+    if (cs_cli_format(cli, &fmt) != 0 || cs_cli_workspace_id(cli, f.ws) != 0)
+        return -1;
+    s_thresholds(cli, &f);
+    if (cs_cli_begin_read(cli) != 0)
+        return -1;
+    int rc = s_check_scope(cli, &f);
+    if (rc == 0) {
+        const char *params[] = {f.ws, f.min_text, f.match_text};
+        rc = cs_cli_list(cli, fmt, s_stats_columns, (int)CS_ARRAY_LEN(s_stats_columns), s_stats_sql,
+                         3, params);
+    }
+    cs_cli_rollback(cli); /* read only: nothing to keep */
+    if (rc == 0 && (fmt == CS_CLI_FORMAT_TABLE || fmt == CS_CLI_FORMAT_MARKDOWN))
+        fprintf(cli->out, "\nagreement: approved / labelled, how often people agreed with the "
+                          "machine in that band (its measured precision)\n");
+    return rc;
+}
+
+/* ---- simulate ----------------------------------------------------------------------------- */
+
+/* What link threshold $2 would have done to the stored decisions of workspace $1 (of method $3,
+   NULL: all): per method and action, the decisions, those without a score, those that would
+   flip and to what, and among those the ones with a match label and the labels that agree (a
+   person rejected the match). A link's score is its judge's for llm, else its fused, else its
+   vector score; a create's is its best candidate's fused score, else vector score, 0 without a
+   candidate. Candidates' scores are rounded to six digits: a record may hold 0.7 as
+   0.69999999999999996. */
+static const char s_simulate_sql[] =
+    "WITH d AS (SELECT md.method, md.action, rl.verdict,"
+    "  CASE WHEN md.action = 'link' THEN coalesce(CASE WHEN md.method = 'llm' THEN s.judge END,"
+    "   s.fused, s.vector, md.similarity::numeric)"
+    "  ELSE coalesce(b.fused, s.fused, b.vector, s.vector, md.similarity::numeric, 0) END"
+    "   AS score"
+    " FROM match_decisions md"
+    " CROSS JOIN LATERAL (SELECT"
+    "  CASE WHEN jsonb_typeof(md.scores->'judge') = 'number'"
+    "   THEN (md.scores->>'judge')::numeric END AS judge,"
+    "  CASE WHEN jsonb_typeof(md.scores->'fused') = 'number'"
+    "   THEN (md.scores->>'fused')::numeric END AS fused,"
+    "  CASE WHEN jsonb_typeof(md.scores->'vector') = 'number'"
+    "   THEN (md.scores->>'vector')::numeric END AS vector) s"
+    " CROSS JOIN LATERAL (SELECT"
+    "  max(CASE WHEN jsonb_typeof(c->'fused') = 'number'"
+    "   THEN round((c->>'fused')::numeric, 6) END) AS fused,"
+    "  max(CASE WHEN jsonb_typeof(c->'similarity') = 'number'"
+    "   THEN round((c->>'similarity')::numeric, 6) END) AS vector"
+    "  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(md.candidates) = 'array'"
+    "   THEN md.candidates ELSE '[]' END) c WHERE jsonb_typeof(c) = 'object') b"
+    " LEFT JOIN review_labels rl ON rl.decision_id = md.id AND rl.kind = 'match'"
+    " WHERE md.workspace_id = $1 AND ($3::text IS NULL OR md.method = $3::text)),"
+    " x AS (SELECT *, method <> 'exact' AND CASE action WHEN 'link' THEN score < $2::numeric"
+    "  ELSE score >= $2::numeric END AS flip FROM d)"
+    " SELECT CASE WHEN GROUPING(method) = 1 THEN 'total' ELSE method END, action, count(*),"
+    " count(*) FILTER (WHERE score IS NULL AND method <> 'exact'),"
+    " count(*) FILTER (WHERE flip),"
+    " CASE WHEN GROUPING(method) = 1 OR method = 'exact' THEN NULL"
+    "  WHEN action = 'link' THEN 'new' ELSE 'link' END,"
+    " count(*) FILTER (WHERE flip AND verdict IS NOT NULL),"
+    " count(*) FILTER (WHERE flip AND verdict = 'reject')"
+    " FROM x GROUP BY GROUPING SETS ((method, action), ())"
+    " ORDER BY GROUPING(method), method, action DESC";
+
+static const cs_cli_column_t s_simulate_columns[] = {
+    {"method", CS_CLI_COL_TEXT},  {"action", CS_CLI_COL_TEXT},      {"decisions", CS_CLI_COL_INT},
+    {"unscored", CS_CLI_COL_INT}, {"would_flip", CS_CLI_COL_INT},   {"becomes", CS_CLI_COL_TEXT},
+    {"labelled", CS_CLI_COL_INT}, {"labels_agree", CS_CLI_COL_INT},
+};
+
+/* The line above the table: links that would become new, creates that would link, and what
+   the labels say of the flips. */
+static void s_simulate_summary(FILE *out, const PGresult *res, double x)
+{
+    long long links = 0, unlinked = 0, creates = 0, linked = 0, labelled = 0, agree = 0;
+    for (int r = 0; r < PQntuples(res); r++) {
+        const char *method = PQgetvalue(res, r, 0), *action = PQgetvalue(res, r, 1);
+        if (strcmp(method, "total") == 0 || strcmp(method, "exact") == 0)
+            continue;
+        long long n = strtoll(PQgetvalue(res, r, 2), NULL, 10);
+        long long flips = strtoll(PQgetvalue(res, r, 4), NULL, 10);
+        if (strcmp(action, "link") == 0) {
+            links += n;
+            unlinked += flips;
+        } else {
+            creates += n;
+            linked += flips;
+        }
+        labelled += strtoll(PQgetvalue(res, r, 6), NULL, 10);
+        agree += strtoll(PQgetvalue(res, r, 7), NULL, 10);
+    }
+    char t[32];
+    s_number_text(x, t, sizeof t);
+    fprintf(out,
+            "At link threshold %s: %lld of %lld %s (not by exact name) would have made a new "
+            "feature, %lld of %lld "
+            "%s would have linked; %lld of the %lld flipped %s labelled, %lld %s\n\n",
+            t, unlinked, links, s_plural(links, "link", "links"), linked, creates,
+            s_plural(creates, "create", "creates"), labelled, unlinked + linked,
+            s_plural(labelled, "decision is", "decisions are"), agree,
+            s_plural(agree, "label agrees", "labels agree"));
+}
+
+int cs_cli_review_simulate(cs_cli_t *cli)
+{
+    static const char *const methods[] = {"embedding", "llm"};
+    cs_cli_format_t fmt;
+    char ws[CS_UUID_LEN];
+    const char *method;
+    if (cs_cli_format(cli, &fmt) != 0 || cs_cli_workspace_id(cli, ws) != 0 ||
+        s_one_of(cli, "method", methods, CS_ARRAY_LEN(methods), &method) != 0)
+        return -1;
+    double x = cs_config_double(cli->cfg, "confidence"); /* 0..1: the parser checks */
+    char x_text[32];
+    snprintf(x_text, sizeof x_text, "%.15g",
+             x); /* as people wrote it: 0.8, not 0.80000000000000004 */
+    if (cs_cli_begin_read(cli) != 0)
+        return -1;
+    PGresult *res = NULL;
+    if (cs_cli_workspace_exists(cli, ws) == 0) {
+        const char *params[] = {ws, x_text, method};
+        res = cs_cli_exec(cli, s_simulate_sql, 3, params);
+    }
+    cs_cli_rollback(cli); /* read only: nothing to keep */
+    if (!res)
+        return -1;
+    if (fmt == CS_CLI_FORMAT_TABLE || fmt == CS_CLI_FORMAT_MARKDOWN)
+        s_simulate_summary(cli->out, res, x);
+    int rc = cs_cli_print(cli->out, fmt, s_simulate_columns, (int)CS_ARRAY_LEN(s_simulate_columns),
+                          res, cli->err, sizeof cli->err);
+    PQclear(res);
+    return rc;
+}
