@@ -32,26 +32,37 @@
             "as a match item (0..1)",                                                              \
             CS_OPT_UNIT                                                                            \
     }
-#define OPT_FILTERS                                                                                  \
-    {"kind", NULL, CS_OPT_STRING, NULL, "only items of this kind: 'request' or 'match'", 0},         \
-        {"method",                                                                                   \
-         NULL,                                                                                       \
-         CS_OPT_STRING,                                                                              \
-         NULL,                                                                                       \
-         "only decisions by this method: 'embedding', 'llm' or 'exact'",                             \
-         0},                                                                                         \
-        {"action", NULL, CS_OPT_STRING, NULL, "only decisions with this action: 'link' or 'create'", \
-         0},                                                                                         \
-        {"call", NULL, CS_OPT_STRING, NULL, "only items of this call (its external id)", 0},         \
-    {                                                                                                \
-        "band", NULL, CS_OPT_STRING, NULL,                                                           \
-            "only items whose confidence c is in LO:HI, LO <= c < HI (HI 1: c <= 1)", 0              \
+/* The filters of list, approve and reject. */
+#define OPT_KIND                                                                                   \
+    {                                                                                              \
+        "kind", NULL, CS_OPT_STRING, NULL, "only items of this kind: 'request' or 'match'", 0      \
+    }
+#define OPT_METHOD                                                                                 \
+    {                                                                                              \
+        "method", NULL, CS_OPT_STRING, NULL, "only decisions by 'embedding', 'llm' or 'exact'", 0  \
+    }
+#define OPT_ACTION                                                                                 \
+    {                                                                                              \
+        "action", NULL, CS_OPT_STRING, NULL, "only decisions that did 'link' or 'create'", 0       \
+    }
+#define OPT_CALL                                                                                   \
+    {                                                                                              \
+        "call", NULL, CS_OPT_STRING, NULL, "only items of this call (its external id)", 0          \
+    }
+#define OPT_BAND                                                                                   \
+    {                                                                                              \
+        "band", NULL, CS_OPT_STRING, NULL,                                                         \
+            "only items of confidence c in LO:HI: LO <= c < HI (or <= 1)", 0                       \
     }
 
 const cs_option_t cs_cli_review_list_options[] = {
     CS_CLI_OPT_WORKSPACE_ID,
     CS_CLI_OPT_FORMAT,
-    OPT_FILTERS,
+    OPT_KIND,
+    OPT_METHOD,
+    OPT_ACTION,
+    OPT_CALL,
+    OPT_BAND,
     {"limit", NULL, CS_OPT_INT, "50", "show the first N items (0: all)", 0},
     OPT_MIN_CONFIDENCE,
     OPT_MATCH_CONFIDENCE,
@@ -62,7 +73,11 @@ const cs_option_t cs_cli_review_list_options[] = {
 const cs_option_t cs_cli_review_label_options[] = {
     {"workspace-id", NULL, CS_OPT_STRING, NULL,
      "workspace UUID: required with --band; with ids, refuses items of other workspaces", 0},
-    OPT_FILTERS,
+    OPT_KIND,
+    OPT_METHOD,
+    OPT_ACTION,
+    OPT_CALL,
+    OPT_BAND,
     {"by", NULL, CS_OPT_STRING, NULL, "who decides, for the audit trail (default: the login user)",
      0},
     OPT_MIN_CONFIDENCE,
