@@ -2,15 +2,15 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "cs_cli_curate.h"
 #include "cs_cli_report.h"
 #include "cs_cli_table.h"
+#include "cs_curate.h"
 #include "cs_util.h"
 
 #define BY_MAX    200    /* characters of --by, as the schema's CHECK says */
@@ -78,8 +78,8 @@ const cs_option_t cs_cli_review_label_options[] = {
     OPT_ACTION,
     OPT_CALL,
     OPT_BAND,
-    {"by", NULL, CS_OPT_STRING, NULL, "who decides, for the audit trail (default: the login user)",
-     0},
+    {"by", "CALLSIFT_BY", CS_OPT_STRING, NULL,
+     "who decides, for the audit trail (default: the login user)", 0},
     OPT_MIN_CONFIDENCE,
     OPT_MATCH_CONFIDENCE,
     CS_CLI_OPT_DATABASE_URL,
@@ -274,35 +274,6 @@ static const char s_label_sql[] =
     " method = EXCLUDED.method, action = EXCLUDED.action, confidence = EXCLUDED.confidence,"
     " by_name = EXCLUDED.by_name, created_at = now(),"
     " curation_action_id = EXCLUDED.curation_action_id";
-
-/* Take the link of message $2 off feature $1 (locked by the caller): the deleted row as JSON,
-   for the undo data; no row when it is gone. */
-static const char s_unlink_sql[] = "DELETE FROM feature_messages fm"
-                                   " WHERE fm.feature_id = $1 AND fm.message_id = $2"
-                                   " RETURNING to_jsonb(fm.*)::text";
-
-/* After s_unlink_sql: the feature's count and first/last mentioned follow, and the detach is
-   recorded (who: $3; the call's external id $4, the review item $5, the link $6): its id. */
-static const char s_detach_sql[] =
-    "WITH b AS (SELECT workspace_id, mention_count, first_mentioned, last_mentioned"
-    "  FROM features WHERE id = $1),"
-    " a AS (SELECT min(m.sent_at) AS first_at, max(m.sent_at) AS last_at"
-    "  FROM feature_messages fm JOIN messages m ON m.id = fm.message_id WHERE fm.feature_id = $1),"
-    " u AS (UPDATE features f SET mention_count = greatest(f.mention_count - 1, 0),"
-    "  first_mentioned = a.first_at, last_mentioned = a.last_at, updated_at = now()"
-    "  FROM a WHERE f.id = $1 RETURNING f.mention_count)"
-    " INSERT INTO curation_actions (workspace_id, feature_id, action, by_name, arguments, changes,"
-    " undo)"
-    " SELECT b.workspace_id, $1, 'detach', $3,"
-    " jsonb_build_object('message_id', $2::uuid, 'call_id', $4::text, 'review_item', $5::bigint),"
-    " jsonb_build_object('links_removed', 1,"
-    "  'mention_count', jsonb_build_array(b.mention_count, u.mention_count),"
-    "  'first_mentioned', jsonb_build_array(b.first_mentioned, a.first_at),"
-    "  'last_mentioned', jsonb_build_array(b.last_mentioned, a.last_at)),"
-    " jsonb_build_object('links', jsonb_build_array($6::jsonb),"
-    "  'mention_count', b.mention_count, 'first_mentioned', b.first_mentioned,"
-    "  'last_mentioned', b.last_mentioned)"
-    " FROM b, a, u RETURNING id";
 
 /* ---- options ------------------------------------------------------------------------------ */
 
@@ -521,25 +492,6 @@ int cs_cli_review_list(cs_cli_t *cli)
 
 /* ---- approve and reject ------------------------------------------------------------------- */
 
-/* Who decides: --by, else the login user. */
-static int s_by(cs_cli_t *cli, char *out, size_t outlen)
-{
-    if (cs_config_str(cli->cfg, "by"))
-        return cs_cli_text(cli, "by", BY_MAX, false, out, outlen);
-    const char *name = getlogin();
-    if (!name || !name[0]) {
-        const struct passwd *pw = getpwuid(geteuid());
-        name = pw ? pw->pw_name : NULL;
-    }
-    if (!name || !name[0])
-        name = getenv("USER");
-    if (!name || !name[0])
-        return cs_cli_fail(cli, "--by: no login user to record; say who decides with --by NAME");
-    if (strlen(name) > BY_MAX || cs_strlcpy(out, name, outlen) != 0)
-        return cs_cli_fail(cli, "--by: the login user's name is too long; give --by NAME");
-    return 0;
-}
-
 /* The positional item ids as a PostgreSQL array literal "{1,2}" (caller frees); NULL with the
    reason in cli->err. */
 static char *s_ids(cs_cli_t *cli, int n)
@@ -635,79 +587,52 @@ static PGresult *s_items_by_ids(cs_cli_t *cli, const filter_t *f, const char *id
     return res;
 }
 
-/* Take row r's mention off its feature (locked by the caller), recorded as a detach by `by`;
-   the curation action's id into action (text). A mention another item of this batch took off
-   already (two requests of one call linked to one feature are one mention) gives that action:
-   the one made in this transaction (created_at is the transaction's start). 0 when it took the
-   mention off, 1 when it found it taken off in this batch, -1 with the reason in cli->err. */
-static int s_detach(cs_cli_t *cli, const PGresult *items, int r, const char *by, char *action,
-                    size_t actionlen)
+/* s_label_sql's parameters for row r of items into params (borrowed from items and the
+   arguments). */
+static void s_label_params(const PGresult *items, int r, const char *verdict, const char *by,
+                           const char *action, const char *params[9])
+{
+    params[0] = PQgetvalue(items, r, T_WORKSPACE);
+    params[1] = PQgetvalue(items, r, T_ID);
+    params[2] = PQgetvalue(items, r, T_KIND);
+    params[3] = verdict;
+    params[4] = PQgetvalue(items, r, T_METHOD);
+    params[5] = PQgetvalue(items, r, T_ACTION);
+    params[6] = PQgetvalue(items, r, T_CONFIDENCE);
+    params[7] = by;
+    params[8] = action && action[0] ? action : NULL;
+}
+
+/* Take row r's mention off its feature with cs_curate (its own transaction, a detach action
+   by `by`) and label it rejected with that action; the action's id into action (text). A
+   mention an earlier row of items took off already (two requests of one call linked to one
+   feature are one mention) gets that row's action. 0 when it took the mention off, 1 when an
+   earlier row had, -1 with the reason in cli->err. */
+static int s_detach(cs_cli_t *cli, const PGresult *items, int r, const char *by,
+                    char (*actions)[24])
 {
     const char *feature = PQgetvalue(items, r, T_LINKED),
                *message = PQgetvalue(items, r, T_MESSAGE);
-    const char *unlink[] = {feature, message};
-    PGresult *res = cs_cli_exec(cli, s_unlink_sql, 2, unlink);
-    if (!res)
-        return -1;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        const char *again[] = {feature, message};
-        res = cs_cli_exec(cli,
-                          "SELECT id FROM curation_actions WHERE feature_id = $1"
-                          " AND action = 'detach' AND arguments->>'message_id' = $2"
-                          " AND created_at = now() ORDER BY id DESC LIMIT 1",
-                          2, again);
-        if (!res)
+    int earlier = -1;
+    for (int e = 0; e < r && earlier < 0; e++)
+        if (actions[e][0] && strcmp(PQgetvalue(items, e, T_LINKED), feature) == 0 &&
+            strcmp(PQgetvalue(items, e, T_MESSAGE), message) == 0)
+            earlier = e;
+    if (earlier >= 0) {
+        cs_strlcpy(actions[r], actions[earlier], sizeof actions[r]);
+    } else {
+        cs_curate_t c = {.db = cs_cli_db(cli), .by = by};
+        if (!c.db)
             return -1;
-        int found = PQntuples(res);
-        if (found)
-            cs_strlcpy(action, PQgetvalue(res, 0, 0), actionlen);
-        PQclear(res);
-        return found ? 1
-                     : cs_cli_fail(cli, "item %s: its mention was taken off meanwhile; try again",
-                                   PQgetvalue(items, r, T_ID));
+        if (cs_curate_detach(&c, feature, message) != CS_CURATE_OK)
+            return cs_cli_fail(cli, "item %s: %s", PQgetvalue(items, r, T_ID), c.err);
+        snprintf(actions[r], sizeof actions[r], "%lld", c.action_id);
     }
-    char *link = strdup(PQgetvalue(res, 0, 0));
-    PQclear(res);
-    if (!link)
-        return cs_cli_fail(cli, "out of memory");
-    const char *params[] = {
-        feature, message, by, PQgetvalue(items, r, T_CALL), PQgetvalue(items, r, T_ID), link};
-    res = cs_cli_exec(cli, s_detach_sql, 6, params);
-    free(link);
-    if (!res)
+    const char *params[9];
+    s_label_params(items, r, "reject", by, actions[r], params);
+    if (cs_cli_command(cli, s_label_sql, 9, params) != 0)
         return -1;
-    cs_strlcpy(action, PQgetvalue(res, 0, 0), actionlen);
-    PQclear(res);
-    const char *ws[] = {PQgetvalue(items, r, T_WORKSPACE)};
-    return cs_cli_command(cli, "SELECT pg_notify('callsift_features', $1)", 1, ws);
-}
-
-/* Lock the features whose mentions a reject takes off, in id order (as the writer does), before
-   anything is changed. */
-static int s_lock(cs_cli_t *cli, const PGresult *items, bool reject)
-{
-    if (!reject)
-        return 0;
-    size_t cap = (size_t)PQntuples(items) * (CS_UUID_LEN + 1) + 3, len = 0;
-    char *ids = malloc(cap);
-    if (!ids)
-        return cs_cli_fail(cli, "out of memory");
-    ids[len++] = '{';
-    for (int r = 0; r < PQntuples(items); r++) {
-        if (strcmp(PQgetvalue(items, r, T_KIND), "request") != 0)
-            continue;
-        len += (size_t)snprintf(ids + len, cap - len, "%s%s", len > 1 ? "," : "",
-                                PQgetvalue(items, r, T_LINKED));
-    }
-    ids[len++] = '}';
-    ids[len] = '\0';
-    const char *params[] = {ids};
-    int rc = cs_cli_command(
-        cli, "SELECT id FROM features WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE", 1,
-        params);
-    free(ids);
-    return rc;
+    return earlier >= 0 ? 1 : 0;
 }
 
 /* s as one shell word: as it is when it is plain, else in single quotes. */
@@ -787,8 +712,11 @@ static void s_print_item(FILE *out, const PGresult *items, int r, const char *ve
     fputc('\n', out);
 }
 
-/* Label every row of items with verdict, in the open transaction, then commit and print what
-   was done (a line per item when by_id). 0, or -1 (rolled back) with the reason in cli->err. */
+/* Label every row of items with verdict, then print what was done (a line per item when
+   by_id). In the open transaction (the one that chose the items) go every label that only
+   labels, then it is committed; a rejected request is then taken off its feature by cs_curate,
+   in a transaction of its own, and labelled with its action. 0, or -1 with the reason in
+   cli->err (the labels committed before stay, and the reason says how many there are). */
 static int s_apply(cs_cli_t *cli, const PGresult *items, const char *verdict, const char *by,
                    bool by_id)
 {
@@ -797,28 +725,41 @@ static int s_apply(cs_cli_t *cli, const PGresult *items, const char *verdict, co
     char(*actions)[24] = calloc((size_t)(n > 0 ? n : 1), sizeof *actions);
     if (!actions)
         return cs_cli_fail(cli, "out of memory");
-    int rc = s_lock(cli, items, reject);
+    int rc = 0, detaches = 0, done = 0;
     long long detached = 0, matches = 0;
     for (int r = 0; rc == 0 && r < n; r++) {
         bool request = strcmp(PQgetvalue(items, r, T_KIND), "request") == 0;
-        if (reject && request) {
-            rc = s_detach(cli, items, r, by, actions[r], sizeof actions[r]);
-            detached += rc == 0;
-            rc = rc < 0 ? -1 : 0;
-        }
+        detaches += reject && request;
         matches += reject && !request;
-        const char *params[] = {PQgetvalue(items, r, T_WORKSPACE),  PQgetvalue(items, r, T_ID),
-                                PQgetvalue(items, r, T_KIND),       verdict,
-                                PQgetvalue(items, r, T_METHOD),     PQgetvalue(items, r, T_ACTION),
-                                PQgetvalue(items, r, T_CONFIDENCE), by,
-                                actions[r][0] ? actions[r] : NULL};
-        if (rc == 0)
+        if (!(reject && request)) {
+            const char *params[9];
+            s_label_params(items, r, verdict, by, NULL, params);
             rc = cs_cli_command(cli, s_label_sql, 9, params);
+            done += rc == 0;
+        }
     }
     if (rc == 0)
         rc = cs_cli_commit(cli);
     if (rc != 0) {
         cs_cli_rollback(cli);
+        free(actions);
+        return -1;
+    }
+    for (int r = 0; rc == 0 && detaches > 0 && r < n; r++) {
+        if (!reject || strcmp(PQgetvalue(items, r, T_KIND), "request") != 0)
+            continue;
+        int got = s_detach(cli, items, r, by, actions);
+        if (got < 0) {
+            char reason[sizeof cli->err];
+            cs_strlcpy(reason, cli->err, sizeof reason);
+            rc = cs_cli_fail(cli, "%s (%d of the %d items were labelled before it)", reason, done,
+                             n);
+        } else {
+            detached += got == 0;
+            done++;
+        }
+    }
+    if (rc != 0) {
         free(actions);
         return -1;
     }
@@ -866,7 +807,7 @@ static int s_label(cs_cli_t *cli, const char *verdict)
     if (f.band && !f.have_ws)
         return cs_cli_fail(cli, "--band needs --workspace-id");
     char by[4 * BY_MAX + 1];
-    if (s_by(cli, by, sizeof by) != 0)
+    if (cs_cli_by(cli, by, sizeof by) != 0)
         return -1;
     char *ids = n > 0 ? s_ids(cli, n) : NULL;
     if (n > 0 && !ids)

@@ -21,17 +21,22 @@
               rows (0: all).
     approve   label items as right: a review_labels row (verdict approve) and nothing else.
     reject    label items as wrong (verdict reject). A request item's mention is taken off its
-              feature: the link is deleted, mention_count and first/last mentioned follow, and a
-              curation_actions row (action detach, with the link in its undo data) is written,
-              whose id the label keeps. A match item is only labelled, and the output prints the
+              feature (cs_curate_detach: the link is deleted, the feature's counts follow, and a
+              curation action detach keeps the link in its undo data); the label keeps the
+              action's id. A match item is only labelled, and the output prints the
               `callsift feature split` or `feature merge` command that would correct it.
     Items are named by id (ITEM_ID..., --kind picks one question of a decision that asks two;
     without it approve labels both and reject refuses), or in bulk with --workspace-id and
     --band plus the filters: the pending items list would show, all of them. Every label copies
-    the decision's method and action and the item's confidence. A batch is one transaction:
-    an unknown id, an item of another workspace (when --workspace-id is given), an item that
-    is not for review, a bad --band or filter is a one-line error and nothing is written.
-    --by NAME (default: the login user) is recorded on labels and curation actions.
+    the decision's method and action and the item's confidence. Every input is checked before
+    anything is written: an unknown id, an item of another workspace (when --workspace-id is
+    given), an item that is not for review, a bad --band or filter is a one-line error and
+    nothing is written. The labels that only label are written in one transaction with the
+    reading that chose the items; then each rejected request is taken off by cs_curate_detach,
+    in a transaction of its own (that is cs_curate's contract), and labelled with its action.
+    A database failure during those leaves the ones before it done and says how many.
+    --by NAME (CALLSIFT_BY; default: the login user) is recorded on labels and curation
+    actions.
     stats     per method, kind and confidence band (0-0.5, 0.5-0.7, 0.7-0.85, 0.85-0.95,
               0.95-1), from the stored labels (the confidence each label copied): labelled,
               approved, rejected and agreement (approved / labelled: the measured precision of

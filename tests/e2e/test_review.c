@@ -510,16 +510,25 @@ Test(review, bulk_reject_of_requests_from_one_call_takes_the_mentions_off)
                  "2");
     /* the detach is a curation action the label points at, with what undoing it needs */
     char *got = query("SELECT a.action || ' ' || a.feature_id || ' ' || a.by_name || ' ' ||"
-                      " (a.undo->'links'->0->>'message_id') || ' ' || (a.undo->>'mention_count')"
+                      " (a.undo->'link'->>'message_id') || ' ' || (a.undo->'link'->>'quote')"
                       " FROM review_labels l JOIN curation_actions a"
                       " ON a.id = l.curation_action_id WHERE l.decision_id = $1::bigint"
                       " AND l.kind = 'request' AND l.verdict = 'reject'",
                       id, NULL);
     char want[256];
-    snprintf(want, sizeof want, "detach %s carol %s 3", salesforce, message_id);
+    snprintf(want, sizeof want, "detach %s carol %s Salesforce, whatever", salesforce, message_id);
     cr_expect_str_eq(got, want);
     free(got);
     cr_expect_eq(labels(), 1);
+
+    /* the feature's history shows it */
+    out = cs_testcli_ok(cs_testcli_run("feature", "history", salesforce, "--format", "json", NULL));
+    json_t *history = parse_json(out);
+    json_t *last = json_array_get(history, json_array_size(history) - 1);
+    cr_expect_str_eq(str_at(last, "action"), "detach", "%s", out);
+    cr_expect_str_eq(str_at(last, "by"), "carol", "%s", out);
+    json_decref(history);
+    free(out);
 
     /* the mention is gone, so is its match question; the other calls' requests stay */
     json_t *rows = list_json("--call", "c3", NULL, NULL);
