@@ -13,9 +13,10 @@
 #include "cs_curate.h"
 #include "cs_util.h"
 
-#define BY_MAX    200    /* characters of --by, as the schema's CHECK says */
-#define IDS_MAX   1000   /* item ids in one command */
-#define ITEMS_MAX 100000 /* items one bulk command labels */
+#define BY_MAX      200     /* characters of --by, as the schema's CHECK says */
+#define IDS_MAX     1000    /* item ids in one command */
+#define ITEMS_MAX   10000   /* items one bulk command labels */
+#define ITEMS_LIMIT "10001" /* ITEMS_MAX + 1: the bulk query reads no more, to tell too many */
 
 #define OPT_MIN_CONFIDENCE                                                                         \
     {                                                                                              \
@@ -260,9 +261,10 @@ static const char s_by_ids_sql[] = ITEMS_CTE("md.id = ANY($1::bigint[])") TARGET
     " FROM item i JOIN messages m ON m.id = i.message_id" TARGET_JOINS
     " WHERE ($4::text IS NULL OR i.kind = $4::text) ORDER BY i.id, i.o";
 
-/* The pending items a bulk label touches: PENDING_FROM's parameters. */
-static const char s_bulk_sql[] =
-    ITEMS_CTE(WORKSPACE_SCOPE) TARGET_SELECT PENDING_FROM(TARGET_JOINS) " ORDER BY i.id, i.o";
+/* The pending items a bulk label touches, one more than it takes at most: PENDING_FROM's
+   parameters. */
+static const char s_bulk_sql[] = ITEMS_CTE(WORKSPACE_SCOPE)
+    TARGET_SELECT PENDING_FROM(TARGET_JOINS) " ORDER BY i.id, i.o LIMIT " ITEMS_LIMIT;
 
 /* Write or change a label: $1 workspace, $2 decision, $3 kind, $4 verdict, $5 method, $6
    action, $7 confidence, $8 by, $9 the curation action (or NULL). */
