@@ -104,6 +104,12 @@ const cs_option_t cs_cli_review_simulate_options[] = {
 
 /* ---- the queue ---------------------------------------------------------------------------- */
 
+/* Label rl's curation action was undone (`callsift feature undo` put the mention back): it
+   no longer counts, and its item waits for review again. */
+#define RL_UNDONE                                                                                  \
+    " EXISTS (SELECT 1 FROM curation_actions ca WHERE ca.id = rl.curation_action_id"               \
+    " AND ca.undone_by IS NOT NULL)"
+
 /* `item`: the review items of the decisions that SCOPE (a condition on md) keeps, labelled or
    not, with $2 the request threshold and $3 the match threshold (real, compared as the columns'
    type so that a stored 0.5 meets a threshold of 0.5). `home` is the end of a decided feature's
@@ -129,7 +135,7 @@ const cs_option_t cs_cli_review_simulate_options[] = {
     "  ORDER BY x.feature_id = h.id DESC LIMIT 1) fm"                                              \
     " CROSS JOIN (VALUES ('request', 1), ('match', 2)) k (kind, o)"                                \
     " LEFT JOIN review_labels rl ON rl.decision_id = md.id AND rl.kind = k.kind"                   \
-    " WHERE " SCOPE " AND cur.status <> 'rejected' AND CASE k.kind"                                \
+    "  AND NOT" RL_UNDONE " WHERE " SCOPE " AND cur.status <> 'rejected' AND CASE k.kind"          \
     "  WHEN 'request' THEN fm.confidence < $2::real"                                               \
     "  ELSE md.method <> 'exact' AND md.confidence < $3::real END)"
 
@@ -858,26 +864,23 @@ int cs_cli_review_reject(cs_cli_t *cli)
 
 /* Per method, kind and band: the workspace's labels (each in the band of the confidence it
    copied) and its pending items; then the total row. $1 workspace, $2 and $3 the thresholds. */
-static const char s_stats_sql[] = ITEMS_CTE(
-    WORKSPACE_SCOPE) ", cell AS (SELECT method, kind, confidence, verdict, false AS pending"
-                     "  FROM review_labels WHERE workspace_id = $1"
-                     "  UNION ALL SELECT method, kind, confidence, NULL, true FROM item WHERE "
-                     "verdict IS NULL),"
-                     " banded AS (SELECT c.*, b.lo, b.name FROM cell c CROSS JOIN LATERAL (SELECT "
-                     "v.lo, v.name"
-                     "  FROM (VALUES (0.95::real, '0.95-1'), (0.85::real, '0.85-0.95'), "
-                     "(0.7::real, '0.7-0.85'),"
-                     "   (0.5::real, '0.5-0.7'), (0::real, '0-0.5')) v (lo, name)"
-                     "  WHERE c.confidence >= v.lo ORDER BY v.lo DESC LIMIT 1) b)"
-                     " SELECT CASE WHEN GROUPING(method) = 1 THEN 'total' ELSE method END, kind, "
-                     "name,"
-                     " count(verdict), count(*) FILTER (WHERE verdict = 'approve'),"
-                     " count(*) FILTER (WHERE verdict = 'reject'),"
-                     " round(count(*) FILTER (WHERE verdict = 'approve')::numeric / "
-                     "nullif(count(verdict), 0), 2),"
-                     " count(*) FILTER (WHERE pending)"
-                     " FROM banded GROUP BY GROUPING SETS ((method, kind, lo, name), ())"
-                     " ORDER BY GROUPING(method), method, kind DESC, lo";
+#define STATS_SQL                                                                                  \
+    ITEMS_CTE(WORKSPACE_SCOPE)                                                                     \
+    ", cell AS (SELECT rl.method, rl.kind, rl.confidence, rl.verdict, false AS pending"            \
+    "  FROM review_labels rl WHERE rl.workspace_id = $1 AND NOT" RL_UNDONE                         \
+    "  UNION ALL SELECT method, kind, confidence, NULL, true FROM item WHERE verdict IS NULL),"    \
+    " banded AS (SELECT c.*, b.lo, b.name FROM cell c CROSS JOIN LATERAL (SELECT v.lo, v.name"     \
+    "  FROM (VALUES (0.95::real, '0.95-1'), (0.85::real, '0.85-0.95'), (0.7::real, '0.7-0.85'),"   \
+    "   (0.5::real, '0.5-0.7'), (0::real, '0-0.5')) v (lo, name)"                                  \
+    "  WHERE c.confidence >= v.lo ORDER BY v.lo DESC LIMIT 1) b)"                                  \
+    " SELECT CASE WHEN GROUPING(method) = 1 THEN 'total' ELSE method END, kind, name,"             \
+    " count(verdict), count(*) FILTER (WHERE verdict = 'approve'),"                                \
+    " count(*) FILTER (WHERE verdict = 'reject'),"                                                 \
+    " round(count(*) FILTER (WHERE verdict = 'approve')::numeric / nullif(count(verdict), 0), 2)," \
+    " count(*) FILTER (WHERE pending)"                                                             \
+    " FROM banded GROUP BY GROUPING SETS ((method, kind, lo, name), ())"                           \
+    " ORDER BY GROUPING(method), method, kind DESC, lo"
+static const char s_stats_sql[] = STATS_SQL;
 
 static const cs_cli_column_t s_stats_columns[] = {
     {"method", CS_CLI_COL_TEXT},       {"kind", CS_CLI_COL_TEXT},    {"band", CS_CLI_COL_TEXT},

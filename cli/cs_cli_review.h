@@ -11,7 +11,9 @@
     the decision's call to its feature, or to the feature that one was merged into (the end of
     its merged_into chain). An item whose feature was deleted or rejected, or whose mention is no
     longer linked there (detached, split off), is not for review. An item with a label
-    (review_labels) has left the queue; giving its id again changes its verdict.
+    (review_labels) has left the queue; giving its id again changes its verdict. A label whose
+    curation action was undone (`callsift feature undo` put the mention back) no longer counts:
+    the item waits again, and stats leave the label out.
 
     list      the pending items, the most valuable first: the customer's MRR (highest first),
               then the machine's confidence (least sure first), then the item id (request before

@@ -297,6 +297,10 @@ static void order_of(const json_t *rows, char *out, size_t outlen)
     }
 }
 
+static void expect_stats(json_t *rows, const char *method, const char *kind, const char *band,
+                         long long labelled, long long approved, long long rejected,
+                         double agreement, long long pending);
+
 /* ---- list --------------------------------------------------------------------------------- */
 
 Test(review, list_is_most_valuable_first_with_the_evidence)
@@ -546,6 +550,37 @@ Test(review, bulk_reject_of_requests_from_one_call_takes_the_mentions_off)
     cr_expect_str_eq(str_at(json_array_get(report, 0), "feature"), "CSV export");
     json_decref(report);
     free(out);
+}
+
+Test(review, undoing_the_detach_of_a_rejected_request_puts_it_back_in_the_queue)
+{
+    populate();
+    char id[24];
+    item("c3", 0, id);
+    free(cs_testcli_ok(
+        cs_testcli_run("review", "reject", id, "--kind", "request", "--by", "pm", NULL)));
+    char *action = query("SELECT curation_action_id FROM review_labels WHERE decision_id ="
+                         " $1::bigint AND kind = 'request'",
+                         id, NULL);
+    free(cs_testcli_ok(cs_testcli_run("feature", "undo", action, "--by", "pm", NULL)));
+    free(action);
+    expect_query("SELECT mention_count FROM features WHERE id = $1", salesforce, NULL, "3");
+    /* the mention is back, the label no longer counts: the item waits again */
+    json_t *rows = list_json("--call", "c3", "--kind", "request");
+    cr_expect_eq(json_array_size(rows), 1);
+    json_decref(rows);
+    char *out = cs_testcli_ok(
+        cs_testcli_run("review", "stats", "--workspace-id", ws, "--format", "json", NULL));
+    rows = parse_json(out);
+    free(out);
+    expect_stats(rows, "total", NULL, NULL, 0, 0, 0, -1, 10);
+    json_decref(rows);
+    /* and can be labelled again */
+    out = cs_testcli_ok(
+        cs_testcli_run("review", "approve", id, "--kind", "request", "--by", "pm", NULL));
+    cr_expect(strstr(out, "): approved\n"), "%s", out);
+    free(out);
+    cr_expect_eq(labels(), 1);
 }
 
 Test(review, two_requests_of_one_call_are_one_mention_taken_off_once)
