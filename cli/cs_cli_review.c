@@ -1,4 +1,5 @@
 #include "cs_cli_review.h"
+#include "cs_cli_review_queue.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -103,43 +104,6 @@ const cs_option_t cs_cli_review_simulate_options[] = {
 };
 
 /* ---- the queue ---------------------------------------------------------------------------- */
-
-/* Label rl's curation action was undone (`callsift feature undo` put the mention back): it
-   no longer counts, and its item waits for review again. */
-#define RL_UNDONE                                                                                  \
-    " EXISTS (SELECT 1 FROM curation_actions ca WHERE ca.id = rl.curation_action_id"               \
-    " AND ca.undone_by IS NOT NULL)"
-
-/* `item`: the review items of the decisions that SCOPE (a condition on md) keeps, labelled or
-   not, with $2 the request threshold and $3 the match threshold (real, compared as the columns'
-   type so that a stored 0.5 meets a threshold of 0.5). `home` is the end of a decided feature's
-   merged_into chain, where its mentions live now; the mention is the call's link there (or
-   still to the decided feature). confidence is the item's: the mention's for a request, the
-   decision's for a match. */
-#define ITEMS_CTE(SCOPE)                                                                           \
-    "WITH RECURSIVE chain (start_id, id, depth) AS ("                                              \
-    " SELECT f.id, f.id, 0 FROM features f"                                                        \
-    "  WHERE f.id IN (SELECT md.feature_id FROM match_decisions md WHERE " SCOPE ")"               \
-    " UNION ALL SELECT c.start_id, f.merged_into, c.depth + 1 FROM chain c"                        \
-    "  JOIN features f ON f.id = c.id WHERE f.merged_into IS NOT NULL AND c.depth < 64),"          \
-    " home AS (SELECT DISTINCT ON (start_id) start_id, id FROM chain"                              \
-    "  ORDER BY start_id, depth DESC),"                                                            \
-    " item AS (SELECT md.id, k.kind, k.o, md.workspace_id, md.method, md.action, md.message_id,"   \
-    "  h.id AS feature_id, fm.feature_id AS linked_id, fm.quote,"                                  \
-    "  CASE k.kind WHEN 'request' THEN fm.confidence ELSE md.confidence END AS confidence,"        \
-    "  rl.verdict"                                                                                 \
-    " FROM match_decisions md JOIN home h ON h.start_id = md.feature_id"                           \
-    " JOIN features cur ON cur.id = h.id"                                                          \
-    " CROSS JOIN LATERAL (SELECT x.feature_id, x.confidence, x.quote FROM feature_messages x"      \
-    "  WHERE x.message_id = md.message_id AND x.feature_id IN (md.feature_id, h.id)"               \
-    "  ORDER BY x.feature_id = h.id DESC LIMIT 1) fm"                                              \
-    " CROSS JOIN (VALUES ('request', 1), ('match', 2)) k (kind, o)"                                \
-    " LEFT JOIN review_labels rl ON rl.decision_id = md.id AND rl.kind = k.kind"                   \
-    "  AND NOT" RL_UNDONE " WHERE " SCOPE " AND cur.status <> 'rejected' AND CASE k.kind"          \
-    "  WHEN 'request' THEN fm.confidence < $2::real"                                               \
-    "  ELSE md.method <> 'exact' AND md.confidence < $3::real END)"
-
-#define WORKSPACE_SCOPE "md.workspace_id = $1"
 
 /* The pending items of workspace $1 that the filters keep, JOINS added to the item i and its
    call m: $4 kind, $5 method, $6 action, $7 the call's external id, $8 and $9 the band (each
@@ -285,21 +249,9 @@ static const char s_label_sql[] =
 
 /* ---- options ------------------------------------------------------------------------------ */
 
-/* The filters and thresholds of a command, checked before anything is dialled. */
-typedef struct {
-    bool have_ws;
-    char ws[CS_UUID_LEN];
-    const char *kind, *method, *action, *call; /* NULL: any */
-    bool band;
-    double lo, hi;
-    char lo_text[32], hi_text[32]; /* the band, as parameters */
-    double min_confidence, match_confidence;
-    char min_text[32], match_text[32]; /* the thresholds, as parameters */
-} filter_t;
-
 /* Option `name`, when set, must be one of `allowed` (n of them). */
-static int s_one_of(cs_cli_t *cli, const char *name, const char *const *allowed, size_t n,
-                    const char **out)
+int cs_review_one_of(cs_cli_t *cli, const char *name, const char *const *allowed, size_t n,
+                     const char **out)
 {
     const char *v = cs_config_str(cli->cfg, name);
     *out = v;
@@ -337,7 +289,7 @@ static int s_unit(const char *s, size_t len, double *out)
     return 0;
 }
 
-static int s_band(cs_cli_t *cli, filter_t *f)
+static int s_band(cs_cli_t *cli, cs_review_filter_t *f)
 {
     const char *band = cs_config_str(cli->cfg, "band");
     f->band = band != NULL;
@@ -353,7 +305,7 @@ static int s_band(cs_cli_t *cli, filter_t *f)
 }
 
 /* --min-confidence and --match-confidence into f. */
-static void s_thresholds(cs_cli_t *cli, filter_t *f)
+void cs_review_thresholds(cs_cli_t *cli, cs_review_filter_t *f)
 {
     f->min_confidence = cs_config_double(cli->cfg, "min-confidence"); /* 0..1: the parser checks */
     f->match_confidence = cs_config_double(cli->cfg, "match-confidence");
@@ -362,7 +314,7 @@ static void s_thresholds(cs_cli_t *cli, filter_t *f)
 }
 
 /* The options every queue command shares; the workspace is required when `need_ws`. */
-static int s_filters(cs_cli_t *cli, filter_t *f, bool need_ws)
+static int s_filters(cs_cli_t *cli, cs_review_filter_t *f, bool need_ws)
 {
     static const char *const kinds[] = {"request", "match"};
     static const char *const methods[] = {"embedding", "llm", "exact"};
@@ -371,20 +323,20 @@ static int s_filters(cs_cli_t *cli, filter_t *f, bool need_ws)
     f->have_ws = need_ws || cs_config_str(cli->cfg, "workspace-id");
     if (f->have_ws && cs_cli_workspace_id(cli, f->ws) != 0)
         return -1;
-    if (s_one_of(cli, "kind", kinds, CS_ARRAY_LEN(kinds), &f->kind) != 0 ||
-        s_one_of(cli, "method", methods, CS_ARRAY_LEN(methods), &f->method) != 0 ||
-        s_one_of(cli, "action", actions, CS_ARRAY_LEN(actions), &f->action) != 0 ||
+    if (cs_review_one_of(cli, "kind", kinds, CS_ARRAY_LEN(kinds), &f->kind) != 0 ||
+        cs_review_one_of(cli, "method", methods, CS_ARRAY_LEN(methods), &f->method) != 0 ||
+        cs_review_one_of(cli, "action", actions, CS_ARRAY_LEN(actions), &f->action) != 0 ||
         s_band(cli, f) != 0)
         return -1;
     f->call = cs_config_str(cli->cfg, "call");
     if (f->call && (!f->call[0] || strlen(f->call) > 256))
         return cs_cli_fail(cli, "--call: expected a call's external id, got '%.64s'", f->call);
-    s_thresholds(cli, f);
+    cs_review_thresholds(cli, f);
     return 0;
 }
 
 /* The workspace exists, and so does --call in it. */
-static int s_check_scope(cs_cli_t *cli, const filter_t *f)
+int cs_review_check_scope(cs_cli_t *cli, const cs_review_filter_t *f)
 {
     if (cs_cli_workspace_exists(cli, f->ws) != 0)
         return -1;
@@ -404,23 +356,23 @@ static int s_check_scope(cs_cli_t *cli, const filter_t *f)
 }
 
 /* A threshold as people read it: two decimals ("0.50"), more when it has more. */
-static void s_number_text(double t, char *out, size_t outlen)
+void cs_review_number_text(double t, char *out, size_t outlen)
 {
     snprintf(out, outlen, "%.2f", t);
     if (strtod(out, NULL) != t)
         snprintf(out, outlen, "%g", t);
 }
 
-static const char *s_plural(long long n, const char *one, const char *many)
+const char *cs_review_plural(long long n, const char *one, const char *many)
 {
     return n == 1 ? one : many;
 }
 
 /* ---- list --------------------------------------------------------------------------------- */
 
-static int s_list(cs_cli_t *cli, const filter_t *f, cs_cli_format_t fmt, long long limit)
+static int s_list(cs_cli_t *cli, const cs_review_filter_t *f, cs_cli_format_t fmt, long long limit)
 {
-    if (s_check_scope(cli, f) != 0)
+    if (cs_review_check_scope(cli, f) != 0)
         return -1;
     char limit_text[24];
     snprintf(limit_text, sizeof limit_text, "%lld", limit);
@@ -460,15 +412,15 @@ static int s_list(cs_cli_t *cli, const filter_t *f, cs_cli_format_t fmt, long lo
         ncols++;
     }
     char min[32], match[32];
-    s_number_text(f->min_confidence, min, sizeof min);
-    s_number_text(f->match_confidence, match, sizeof match);
+    cs_review_number_text(f->min_confidence, min, sizeof min);
+    cs_review_number_text(f->match_confidence, match, sizeof match);
     int rc = 0;
     if (human && total == 0) {
         fprintf(cli->out, "No item waits for review\n");
     } else if (human) {
         fprintf(cli->out, "%lld %s %s for review (%lld request, %lld match)", total,
-                s_plural(total, "item", "items"), s_plural(total, "waits", "wait"), requests,
-                total - requests);
+                cs_review_plural(total, "item", "items"), cs_review_plural(total, "waits", "wait"),
+                requests, total - requests);
         if (PQntuples(res) < total)
             fprintf(cli->out, "; the first %d shown", PQntuples(res));
         fputs("\n\n", cli->out);
@@ -487,7 +439,7 @@ static int s_list(cs_cli_t *cli, const filter_t *f, cs_cli_format_t fmt, long lo
 int cs_cli_review_list(cs_cli_t *cli)
 {
     cs_cli_format_t fmt;
-    filter_t f;
+    cs_review_filter_t f;
     if (cs_cli_format(cli, &fmt) != 0 || s_filters(cli, &f, true) != 0)
         return -1;
     long long limit = cs_config_int(cli->cfg, "limit"); /* at least 0: the parser checks */
@@ -535,7 +487,7 @@ static char *s_ids(cs_cli_t *cli, int n)
 
 /* Why decision `id` has no item to label (kind: NULL for any): a one-line reason in
    cli->err. Always -1. */
-static int s_not_for_review(cs_cli_t *cli, const filter_t *f, long long id)
+static int s_not_for_review(cs_cli_t *cli, const cs_review_filter_t *f, long long id)
 {
     char text[24];
     snprintf(text, sizeof text, "%lld", id);
@@ -563,7 +515,8 @@ static int s_not_for_review(cs_cli_t *cli, const filter_t *f, long long id)
 /* The items ids (array literal) name, checked: every id has an item (of --kind), in the
    workspace when one is given, and reject names one question per decision. NULL with the
    reason in cli->err. */
-static PGresult *s_items_by_ids(cs_cli_t *cli, const filter_t *f, const char *ids, bool reject)
+static PGresult *s_items_by_ids(cs_cli_t *cli, const cs_review_filter_t *f, const char *ids,
+                                bool reject)
 {
     const char *params[] = {ids, f->min_text, f->match_text, f->kind};
     PGresult *res = cs_cli_exec(cli, s_by_ids_sql, 4, params);
@@ -611,8 +564,8 @@ static void s_label_params(const PGresult *items, int r, const char *verdict, co
     params[8] = action && action[0] ? action : NULL;
 }
 
-/* Take row r's mention off its feature with cs_curate (its own transaction, a detach action
-   by `by`) and label it rejected with that action; the action's id into action (text). A
+/* Take row r's mention off its feature with cs_curate (a detach action by `by`, in the open
+   transaction) and label it rejected with that action; the action's id into action (text). A
    mention an earlier row of items took off already (two requests of one call linked to one
    feature are one mention) gets that row's action. 0 when it took the mention off, 1 when an
    earlier row had, -1 with the reason in cli->err. */
@@ -629,7 +582,7 @@ static int s_detach(cs_cli_t *cli, const PGresult *items, int r, const char *by,
     if (earlier >= 0) {
         cs_strlcpy(actions[r], actions[earlier], sizeof actions[r]);
     } else {
-        cs_curate_t c = {.db = cs_cli_db(cli), .by = by};
+        cs_curate_t c = {.db = cs_cli_db(cli), .by = by, .in_transaction = true};
         if (!c.db)
             return -1;
         if (cs_curate_detach(&c, feature, message) != CS_CURATE_OK)
@@ -721,10 +674,10 @@ static void s_print_item(FILE *out, const PGresult *items, int r, const char *ve
 }
 
 /* Label every row of items with verdict, then print what was done (a line per item when
-   by_id). In the open transaction (the one that chose the items) go every label that only
-   labels, then it is committed; a rejected request is then taken off its feature by cs_curate,
-   in a transaction of its own, and labelled with its action. 0, or -1 with the reason in
-   cli->err (the labels committed before stay, and the reason says how many there are). */
+   by_id). Everything goes in the open transaction, the one that chose the items: the labels,
+   and for a rejected request the curation action that takes it off its feature, labelled with
+   that action's id. Then it is committed: all or nothing. 0, or -1 with the reason in
+   cli->err (rolled back). */
 static int s_apply(cs_cli_t *cli, const PGresult *items, const char *verdict, const char *by,
                    bool by_id)
 {
@@ -733,41 +686,25 @@ static int s_apply(cs_cli_t *cli, const PGresult *items, const char *verdict, co
     char(*actions)[24] = calloc((size_t)(n > 0 ? n : 1), sizeof *actions);
     if (!actions)
         return cs_cli_fail(cli, "out of memory");
-    int rc = 0, detaches = 0, done = 0;
+    int rc = 0;
     long long detached = 0, matches = 0;
     for (int r = 0; rc == 0 && r < n; r++) {
         bool request = strcmp(PQgetvalue(items, r, T_KIND), "request") == 0;
-        detaches += reject && request;
         matches += reject && !request;
-        if (!(reject && request)) {
+        if (reject && request) {
+            int got = s_detach(cli, items, r, by, actions);
+            rc = got < 0 ? -1 : 0;
+            detached += got == 0;
+        } else {
             const char *params[9];
             s_label_params(items, r, verdict, by, NULL, params);
             rc = cs_cli_command(cli, s_label_sql, 9, params);
-            done += rc == 0;
         }
     }
     if (rc == 0)
         rc = cs_cli_commit(cli);
     if (rc != 0) {
         cs_cli_rollback(cli);
-        free(actions);
-        return -1;
-    }
-    for (int r = 0; rc == 0 && detaches > 0 && r < n; r++) {
-        if (!reject || strcmp(PQgetvalue(items, r, T_KIND), "request") != 0)
-            continue;
-        int got = s_detach(cli, items, r, by, actions);
-        if (got < 0) {
-            char reason[sizeof cli->err];
-            cs_strlcpy(reason, cli->err, sizeof reason);
-            rc = cs_cli_fail(cli, "%s (%d of the %d items were labelled before it)", reason, done,
-                             n);
-        } else {
-            detached += got == 0;
-            done++;
-        }
-    }
-    if (rc != 0) {
         free(actions);
         return -1;
     }
@@ -782,13 +719,15 @@ static int s_apply(cs_cli_t *cli, const PGresult *items, const char *verdict, co
         return 0;
     }
     fprintf(cli->out, "%s %d %s", reject ? "Rejected" : "Approved", n,
-            s_plural(n, "item", "items"));
+            cs_review_plural(n, "item", "items"));
     if (detached > 0)
         fprintf(cli->out, "; %lld %s taken off %s feature", detached,
-                s_plural(detached, "mention", "mentions"), s_plural(detached, "its", "their"));
+                cs_review_plural(detached, "mention", "mentions"),
+                cs_review_plural(detached, "its", "their"));
     if (matches > 0)
         fprintf(cli->out, "; %lld wrong %s labelled (see the commands above to correct %s)",
-                matches, s_plural(matches, "match", "matches"), s_plural(matches, "it", "them"));
+                matches, cs_review_plural(matches, "match", "matches"),
+                cs_review_plural(matches, "it", "them"));
     fputc('\n', cli->out);
     return 0;
 }
@@ -796,7 +735,7 @@ static int s_apply(cs_cli_t *cli, const PGresult *items, const char *verdict, co
 static int s_label(cs_cli_t *cli, const char *verdict)
 {
     bool reject = strcmp(verdict, "reject") == 0;
-    filter_t f;
+    cs_review_filter_t f;
     if (s_filters(cli, &f, false) != 0)
         return -1;
     int n = cs_config_positional_count(cli->cfg);
@@ -829,7 +768,7 @@ static int s_label(cs_cli_t *cli, const char *verdict)
         items = (!f.have_ws || cs_cli_workspace_exists(cli, f.ws) == 0)
                     ? s_items_by_ids(cli, &f, ids, reject)
                     : NULL;
-    } else if (s_check_scope(cli, &f) == 0) {
+    } else if (cs_review_check_scope(cli, &f) == 0) {
         const char *params[] = {f.ws,     f.min_text, f.match_text, f.kind,   f.method,
                                 f.action, f.call,     f.lo_text,    f.hi_text};
         items = cs_cli_exec(cli, s_bulk_sql, 9, params);
@@ -858,168 +797,4 @@ int cs_cli_review_approve(cs_cli_t *cli)
 int cs_cli_review_reject(cs_cli_t *cli)
 {
     return s_label(cli, "reject");
-}
-
-/* ---- stats -------------------------------------------------------------------------------- */
-
-/* Per method, kind and band: the workspace's labels (each in the band of the confidence it
-   copied) and its pending items; then the total row. $1 workspace, $2 and $3 the thresholds. */
-#define STATS_SQL                                                                                  \
-    ITEMS_CTE(WORKSPACE_SCOPE)                                                                     \
-    ", cell AS (SELECT rl.method, rl.kind, rl.confidence, rl.verdict, false AS pending"            \
-    "  FROM review_labels rl WHERE rl.workspace_id = $1 AND NOT" RL_UNDONE                         \
-    "  UNION ALL SELECT method, kind, confidence, NULL, true FROM item WHERE verdict IS NULL),"    \
-    " banded AS (SELECT c.*, b.lo, b.name FROM cell c CROSS JOIN LATERAL (SELECT v.lo, v.name"     \
-    "  FROM (VALUES (0.95::real, '0.95-1'), (0.85::real, '0.85-0.95'), (0.7::real, '0.7-0.85'),"   \
-    "   (0.5::real, '0.5-0.7'), (0::real, '0-0.5')) v (lo, name)"                                  \
-    "  WHERE c.confidence >= v.lo ORDER BY v.lo DESC LIMIT 1) b)"                                  \
-    " SELECT CASE WHEN GROUPING(method) = 1 THEN 'total' ELSE method END, kind, name,"             \
-    " count(verdict), count(*) FILTER (WHERE verdict = 'approve'),"                                \
-    " count(*) FILTER (WHERE verdict = 'reject'),"                                                 \
-    " round(count(*) FILTER (WHERE verdict = 'approve')::numeric / nullif(count(verdict), 0), 2)," \
-    " count(*) FILTER (WHERE pending)"                                                             \
-    " FROM banded GROUP BY GROUPING SETS ((method, kind, lo, name), ())"                           \
-    " ORDER BY GROUPING(method), method, kind DESC, lo"
-static const char s_stats_sql[] = STATS_SQL;
-
-static const cs_cli_column_t s_stats_columns[] = {
-    {"method", CS_CLI_COL_TEXT},       {"kind", CS_CLI_COL_TEXT},    {"band", CS_CLI_COL_TEXT},
-    {"labelled", CS_CLI_COL_INT},      {"approved", CS_CLI_COL_INT}, {"rejected", CS_CLI_COL_INT},
-    {"agreement", CS_CLI_COL_DECIMAL}, {"pending", CS_CLI_COL_INT},
-};
-
-int cs_cli_review_stats(cs_cli_t *cli)
-{
-    cs_cli_format_t fmt;
-    filter_t f = {.have_ws = true};
-    if (cs_cli_format(cli, &fmt) != 0 || cs_cli_workspace_id(cli, f.ws) != 0)
-        return -1;
-    s_thresholds(cli, &f);
-    if (cs_cli_begin_read(cli) != 0)
-        return -1;
-    int rc = s_check_scope(cli, &f);
-    if (rc == 0) {
-        const char *params[] = {f.ws, f.min_text, f.match_text};
-        rc = cs_cli_list(cli, fmt, s_stats_columns, (int)CS_ARRAY_LEN(s_stats_columns), s_stats_sql,
-                         3, params);
-    }
-    cs_cli_rollback(cli); /* read only: nothing to keep */
-    if (rc == 0 && (fmt == CS_CLI_FORMAT_TABLE || fmt == CS_CLI_FORMAT_MARKDOWN))
-        fprintf(cli->out, "\nagreement: approved / labelled, how often people agreed with the "
-                          "machine in that band (its measured precision)\n");
-    return rc;
-}
-
-/* ---- simulate ----------------------------------------------------------------------------- */
-
-/* What link threshold $2 would have done to the stored decisions of workspace $1 (of method $3,
-   NULL: all): per method and action, the decisions, those without a score, those that would
-   flip and to what, and among those the ones with a match label and the labels that agree (a
-   person rejected the match). A link's score is its judge's for llm, else its fused, else its
-   vector score; a create's is its best candidate's fused score, else vector score, 0 without a
-   candidate. Candidates' scores are rounded to six digits: a record may hold 0.7 as
-   0.69999999999999996. */
-static const char s_simulate_sql[] =
-    "WITH d AS (SELECT md.method, md.action, rl.verdict,"
-    "  CASE WHEN md.action = 'link' THEN coalesce(CASE WHEN md.method = 'llm' THEN s.judge END,"
-    "   s.fused, s.vector, md.similarity::numeric)"
-    "  ELSE coalesce(b.fused, s.fused, b.vector, s.vector, md.similarity::numeric, 0) END"
-    "   AS score"
-    " FROM match_decisions md"
-    " CROSS JOIN LATERAL (SELECT"
-    "  CASE WHEN jsonb_typeof(md.scores->'judge') = 'number'"
-    "   THEN (md.scores->>'judge')::numeric END AS judge,"
-    "  CASE WHEN jsonb_typeof(md.scores->'fused') = 'number'"
-    "   THEN (md.scores->>'fused')::numeric END AS fused,"
-    "  CASE WHEN jsonb_typeof(md.scores->'vector') = 'number'"
-    "   THEN (md.scores->>'vector')::numeric END AS vector) s"
-    " CROSS JOIN LATERAL (SELECT"
-    "  max(CASE WHEN jsonb_typeof(c->'fused') = 'number'"
-    "   THEN round((c->>'fused')::numeric, 6) END) AS fused,"
-    "  max(CASE WHEN jsonb_typeof(c->'similarity') = 'number'"
-    "   THEN round((c->>'similarity')::numeric, 6) END) AS vector"
-    "  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(md.candidates) = 'array'"
-    "   THEN md.candidates ELSE '[]' END) c WHERE jsonb_typeof(c) = 'object') b"
-    " LEFT JOIN review_labels rl ON rl.decision_id = md.id AND rl.kind = 'match'"
-    " WHERE md.workspace_id = $1 AND ($3::text IS NULL OR md.method = $3::text)),"
-    " x AS (SELECT *, method <> 'exact' AND CASE action WHEN 'link' THEN score < $2::numeric"
-    "  ELSE score >= $2::numeric END AS flip FROM d)"
-    " SELECT CASE WHEN GROUPING(method) = 1 THEN 'total' ELSE method END, action, count(*),"
-    " count(*) FILTER (WHERE score IS NULL AND method <> 'exact'),"
-    " count(*) FILTER (WHERE flip),"
-    " CASE WHEN GROUPING(method) = 1 OR method = 'exact' THEN NULL"
-    "  WHEN action = 'link' THEN 'new' ELSE 'link' END,"
-    " count(*) FILTER (WHERE flip AND verdict IS NOT NULL),"
-    " count(*) FILTER (WHERE flip AND verdict = 'reject')"
-    " FROM x GROUP BY GROUPING SETS ((method, action), ())"
-    " ORDER BY GROUPING(method), method, action DESC";
-
-static const cs_cli_column_t s_simulate_columns[] = {
-    {"method", CS_CLI_COL_TEXT},  {"action", CS_CLI_COL_TEXT},      {"decisions", CS_CLI_COL_INT},
-    {"unscored", CS_CLI_COL_INT}, {"would_flip", CS_CLI_COL_INT},   {"becomes", CS_CLI_COL_TEXT},
-    {"labelled", CS_CLI_COL_INT}, {"labels_agree", CS_CLI_COL_INT},
-};
-
-/* The line above the table: links that would become new, creates that would link, and what
-   the labels say of the flips. */
-static void s_simulate_summary(FILE *out, const PGresult *res, double x)
-{
-    long long links = 0, unlinked = 0, creates = 0, linked = 0, labelled = 0, agree = 0;
-    for (int r = 0; r < PQntuples(res); r++) {
-        const char *method = PQgetvalue(res, r, 0), *action = PQgetvalue(res, r, 1);
-        if (strcmp(method, "total") == 0 || strcmp(method, "exact") == 0)
-            continue;
-        long long n = strtoll(PQgetvalue(res, r, 2), NULL, 10);
-        long long flips = strtoll(PQgetvalue(res, r, 4), NULL, 10);
-        if (strcmp(action, "link") == 0) {
-            links += n;
-            unlinked += flips;
-        } else {
-            creates += n;
-            linked += flips;
-        }
-        labelled += strtoll(PQgetvalue(res, r, 6), NULL, 10);
-        agree += strtoll(PQgetvalue(res, r, 7), NULL, 10);
-    }
-    char t[32];
-    s_number_text(x, t, sizeof t);
-    fprintf(out,
-            "At link threshold %s: %lld of %lld %s (not by exact name) would have made a new "
-            "feature, %lld of %lld "
-            "%s would have linked; %lld of the %lld flipped %s labelled, %lld %s\n\n",
-            t, unlinked, links, s_plural(links, "link", "links"), linked, creates,
-            s_plural(creates, "create", "creates"), labelled, unlinked + linked,
-            s_plural(labelled, "decision is", "decisions are"), agree,
-            s_plural(agree, "label agrees", "labels agree"));
-}
-
-int cs_cli_review_simulate(cs_cli_t *cli)
-{
-    static const char *const methods[] = {"embedding", "llm"};
-    cs_cli_format_t fmt;
-    char ws[CS_UUID_LEN];
-    const char *method;
-    if (cs_cli_format(cli, &fmt) != 0 || cs_cli_workspace_id(cli, ws) != 0 ||
-        s_one_of(cli, "method", methods, CS_ARRAY_LEN(methods), &method) != 0)
-        return -1;
-    double x = cs_config_double(cli->cfg, "confidence"); /* 0..1: the parser checks */
-    char x_text[32];
-    snprintf(x_text, sizeof x_text, "%.15g",
-             x); /* as people wrote it: 0.8, not 0.80000000000000004 */
-    if (cs_cli_begin_read(cli) != 0)
-        return -1;
-    PGresult *res = NULL;
-    if (cs_cli_workspace_exists(cli, ws) == 0) {
-        const char *params[] = {ws, x_text, method};
-        res = cs_cli_exec(cli, s_simulate_sql, 3, params);
-    }
-    cs_cli_rollback(cli); /* read only: nothing to keep */
-    if (!res)
-        return -1;
-    if (fmt == CS_CLI_FORMAT_TABLE || fmt == CS_CLI_FORMAT_MARKDOWN)
-        s_simulate_summary(cli->out, res, x);
-    int rc = cs_cli_print(cli->out, fmt, s_simulate_columns, (int)CS_ARRAY_LEN(s_simulate_columns),
-                          res, cli->err, sizeof cli->err);
-    PQclear(res);
-    return rc;
 }

@@ -29,6 +29,7 @@
 #ifndef CS_CURATE_H
 #define CS_CURATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cs_db.h"
@@ -37,8 +38,11 @@
 enum { CS_CURATE_OK = 0, CS_CURATE_REFUSED = 1, CS_CURATE_FAILED = -1 };
 
 typedef struct {
-    cs_db_t *db;         /* borrowed; not in a transaction */
+    cs_db_t *db;         /* borrowed; not in a transaction, unless in_transaction */
     const char *by;      /* who acts, for the audit trail (borrowed, 1..200 characters) */
+    bool in_transaction; /* the caller has BEGUN a transaction on db: each action runs in it,
+                            with no retry, and the caller commits (or rolls back) it, so that
+                            several actions and the caller's own rows are all or nothing */
     long long action_id; /* the curation_actions row the last successful call wrote */
     char err[512];       /* why the last call did not succeed */
 } cs_curate_t;

@@ -171,6 +171,10 @@ int cs_curate_transaction(cs_curate_t *c, cs_curate_body_t body, void *arg)
     c->err[0] = '\0';
     if (!c->by || !c->by[0] || strlen(c->by) > 200)
         return cs_curate_refuse(c, "--by must be 1 to 200 characters");
+    if (c->in_transaction) {
+        cs_curate_tx_t tx = {.c = c};
+        return body(&tx, arg);
+    }
     int rc = CS_CURATE_FAILED;
     for (int attempt = 1; attempt <= CS_CURATE_ATTEMPTS; attempt++) {
         cs_curate_tx_t tx = {.c = c};

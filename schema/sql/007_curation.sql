@@ -60,3 +60,6 @@ CREATE TABLE review_labels (
     UNIQUE (decision_id, kind)
 );
 CREATE INDEX review_labels_workspace ON review_labels (workspace_id, method);
+
+-- The review queue reads a workspace's decisions.
+CREATE INDEX match_decisions_workspace ON match_decisions (workspace_id, id);
