@@ -85,6 +85,14 @@ if "$bin/callsift" report --help >/dev/null 2>&1; then
     echo "== The feature report"
     cs report --workspace-id "$ws" --top 15
 fi
+if "$bin/callsift" review --help >/dev/null 2>&1; then
+    echo
+    echo "== Correcting it (README: Curating the catalogue)"
+    queue=$(cs review list --workspace-id "$ws" --limit 1)
+    echo "${queue%%$'\n'*}"
+    echo "   callsift review list --workspace-id $ws     # the queue, most valuable first"
+    echo "   callsift feature merge SOURCE_ID --into TARGET_ID   # ids: callsift report --format csv"
+fi
 echo
 echo "== Running it again: every call is stored already, so nothing is ingested twice"
 run again 0
