@@ -197,17 +197,40 @@ int cs_cli_feature_unmerge(cs_cli_t *cli)
     return 0;
 }
 
+/* A change to one feature: ID and, when `option` is not NULL, its text (at most max
+   characters; empty allowed with allow_empty), or the second argument when `second` is set.
+   Runs edit(handle, id, value) and leaves "'Name' (id, N mentions)" in named. 0, or -1 with
+   the reason in cli->err. */
+typedef int (*edit_fn)(cs_curate_t *c, const char *id, const char *value);
+static int s_edit(cs_cli_t *cli, const char *option, size_t max, bool allow_empty, bool second,
+                  edit_fn edit, char id[CS_UUID_LEN], char *named, size_t namedlen)
+{
+    char by[1024], value[20001] = "";
+    cs_curate_t c;
+    if (s_args(cli, second ? 2 : 1, second ? "ID and STATUS" : "ID") != 0 ||
+        s_id(cli, 0, NULL, id) != 0 ||
+        (option && cs_cli_text(cli, option, max, allow_empty, value, sizeof value) != 0) ||
+        s_curate(cli, &c, by, sizeof by) != 0)
+        return -1;
+    if (second)
+        cs_strlcpy(value, cs_config_positional(cli->cfg, 1), sizeof value);
+    if (s_done(cli, &c, edit(&c, id, option || second ? value : NULL)) != 0)
+        return -1;
+    s_named(cli, id, named, namedlen);
+    return 0;
+}
+
+static int s_restore(cs_curate_t *c, const char *id, const char *unused)
+{
+    (void)unused;
+    return cs_curate_restore(c, id);
+}
+
 int cs_cli_feature_reject(cs_cli_t *cli)
 {
-    char id[CS_UUID_LEN], by[1024], reason[4001];
-    cs_curate_t c;
-    if (s_args(cli, 1, "ID") != 0 || s_id(cli, 0, NULL, id) != 0 ||
-        cs_cli_text(cli, "reason", 1000, false, reason, sizeof reason) != 0 ||
-        s_curate(cli, &c, by, sizeof by) != 0 ||
-        s_done(cli, &c, cs_curate_reject(&c, id, reason)) != 0)
+    char id[CS_UUID_LEN], named[1024];
+    if (s_edit(cli, "reason", 1000, false, false, cs_curate_reject, id, named, sizeof named) != 0)
         return -1;
-    char named[1024];
-    s_named(cli, id, named, sizeof named);
     fprintf(cli->out,
             "Rejected %s: hidden from reports; mentions of it stay linked to it.\n"
             "Undo: callsift feature restore %s\n",
@@ -217,80 +240,52 @@ int cs_cli_feature_reject(cs_cli_t *cli)
 
 int cs_cli_feature_restore(cs_cli_t *cli)
 {
-    char id[CS_UUID_LEN], by[1024];
-    cs_curate_t c;
-    if (s_args(cli, 1, "ID") != 0 || s_id(cli, 0, NULL, id) != 0 ||
-        s_curate(cli, &c, by, sizeof by) != 0 || s_done(cli, &c, cs_curate_restore(&c, id)) != 0)
+    char id[CS_UUID_LEN], named[1024];
+    if (s_edit(cli, NULL, 0, false, false, s_restore, id, named, sizeof named) != 0)
         return -1;
-    char named[1024];
-    s_named(cli, id, named, sizeof named);
     fprintf(cli->out, "Restored %s.\n", named);
     return 0;
 }
 
 int cs_cli_feature_rename(cs_cli_t *cli)
 {
-    char id[CS_UUID_LEN], by[1024], name[1201];
-    cs_curate_t c;
-    if (s_args(cli, 1, "ID") != 0 || s_id(cli, 0, NULL, id) != 0 ||
-        cs_cli_text(cli, "name", 300, false, name, sizeof name) != 0 ||
-        s_curate(cli, &c, by, sizeof by) != 0 ||
-        s_done(cli, &c, cs_curate_rename(&c, id, name)) != 0)
+    char id[CS_UUID_LEN], named[1024];
+    if (s_edit(cli, "name", 300, false, false, cs_curate_rename, id, named, sizeof named) != 0)
         return -1;
-    char named[1024];
-    s_named(cli, id, named, sizeof named);
     fprintf(cli->out, "Renamed: %s.\n", named);
     return 0;
 }
 
 int cs_cli_feature_move(cs_cli_t *cli)
 {
-    char id[CS_UUID_LEN], by[1024], theme[801];
-    cs_curate_t c;
-    if (s_args(cli, 1, "ID") != 0 || s_id(cli, 0, NULL, id) != 0 ||
-        cs_cli_text(cli, "theme", 200, false, theme, sizeof theme) != 0 ||
-        s_curate(cli, &c, by, sizeof by) != 0 ||
-        s_done(cli, &c, cs_curate_move(&c, id, theme)) != 0)
+    char id[CS_UUID_LEN], named[1024];
+    if (s_edit(cli, "theme", 200, false, false, cs_curate_move, id, named, sizeof named) != 0)
         return -1;
-    char named[1024];
-    s_named(cli, id, named, sizeof named);
     const char *params[] = {id};
     PGresult *res = cs_cli_exec(
         cli, "SELECT t.name FROM features f JOIN themes t ON t.id = f.theme_id WHERE f.id = $1", 1,
         params);
     fprintf(cli->out, "Moved %s to theme '%s'.\n", named,
-            res && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : theme);
+            res && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : cs_config_str(cli->cfg, "theme"));
     PQclear(res);
     return 0;
 }
 
 int cs_cli_feature_set_status(cs_cli_t *cli)
 {
-    char id[CS_UUID_LEN], by[1024];
-    cs_curate_t c;
-    if (s_args(cli, 2, "ID and STATUS") != 0 || s_id(cli, 0, NULL, id) != 0 ||
-        s_curate(cli, &c, by, sizeof by) != 0)
+    char id[CS_UUID_LEN], named[1024];
+    if (s_edit(cli, NULL, 0, false, true, cs_curate_set_status, id, named, sizeof named) != 0)
         return -1;
-    const char *status = cs_config_positional(cli->cfg, 1);
-    if (s_done(cli, &c, cs_curate_set_status(&c, id, status)) != 0)
-        return -1;
-    char named[1024];
-    s_named(cli, id, named, sizeof named);
-    fprintf(cli->out, "Status of %s: %s.\n", named, status);
+    fprintf(cli->out, "Status of %s: %s.\n", named, cs_config_positional(cli->cfg, 1));
     return 0;
 }
 
 int cs_cli_feature_describe(cs_cli_t *cli)
 {
-    char id[CS_UUID_LEN], by[1024], text[20001];
-    cs_curate_t c;
-    if (s_args(cli, 1, "ID") != 0 || s_id(cli, 0, NULL, id) != 0 ||
-        cs_cli_text(cli, "description", 5000, true, text, sizeof text) != 0 ||
-        s_curate(cli, &c, by, sizeof by) != 0 ||
-        s_done(cli, &c, cs_curate_describe(&c, id, text)) != 0)
+    char id[CS_UUID_LEN], named[1024];
+    if (s_edit(cli, "description", 5000, true, false, cs_curate_describe, id, named,
+               sizeof named) != 0)
         return -1;
-    char named[1024];
-    s_named(cli, id, named, sizeof named);
     fprintf(cli->out, "Described %s.\n", named);
     return 0;
 }

@@ -208,18 +208,11 @@ static int s_unmerge(cs_curate_tx_t *tx, void *arg)
         "  'prior_from') e WHERE (e->>'message_id')::uuid = fm.message_id LIMIT 1)"
         " WHERE fm.feature_id = $2 AND fm.merged_from = $1",
         3, back);
+    json_t *undo = rc == CS_CURATE_OK ? json_loads(undo_json, 0, NULL) : NULL;
     if (rc == CS_CURATE_OK)
-        rc = cs_curate_command(
-            tx,
-            "INSERT INTO feature_messages (feature_id, message_id, quote, speaker, confidence,"
-            " created_at, merged_from)"
-            " SELECT $1, x.message_id, x.quote, x.speaker, x.confidence, x.created_at,"
-            " x.merged_from FROM jsonb_to_recordset($2::jsonb -> 'collided') AS x(message_id"
-            " uuid, quote text, speaker text, confidence real, created_at timestamptz,"
-            " merged_from uuid)"
-            " WHERE EXISTS (SELECT 1 FROM messages WHERE id = x.message_id)"
-            " ON CONFLICT (feature_id, message_id) DO NOTHING",
-            2, (const char *[]){source_id, undo_json});
+        rc = undo ? cs_curate_put_links(tx, source_id, json_object_get(undo, "collided"), NULL)
+                  : cs_curate_refuse(tx->c, "the merge's undo data cannot be read");
+    json_decref(undo);
     if (rc == CS_CURATE_OK)
         rc = cs_curate_recount(tx, source_id);
     if (rc == CS_CURATE_OK)
@@ -245,10 +238,7 @@ static int s_unmerge(cs_curate_tx_t *tx, void *arg)
     rc = cs_curate_record(tx, &rows[0], "unmerge", args, changes, NULL);
     if (rc != CS_CURATE_OK)
         return rc;
-    char mine[32];
-    snprintf(mine, sizeof mine, "%lld", tx->c->action_id);
-    rc = cs_curate_command(tx, "UPDATE curation_actions SET undone_by = $2 WHERE id = $1", 2,
-                           (const char *[]){action, mine});
+    rc = cs_curate_mark_undone(tx, action);
     return rc == CS_CURATE_OK ? cs_curate_notify(tx, rows[0].workspace_id) : rc;
 }
 
@@ -332,12 +322,8 @@ static int s_edit(cs_curate_tx_t *tx, void *arg)
         changes = json_pack("{s:{s:s, s:s}}", "status", "before", "rejected", "after", status);
         if (rc == CS_CURATE_OK && reject_id[0]) {
             rc = cs_curate_record(tx, &f, action, args, changes, NULL);
-            char mine[32];
-            snprintf(mine, sizeof mine, "%lld", tx->c->action_id);
             if (rc == CS_CURATE_OK)
-                rc = cs_curate_command(tx,
-                                       "UPDATE curation_actions SET undone_by = $2 WHERE id = $1",
-                                       2, (const char *[]){reject_id, mine});
+                rc = cs_curate_mark_undone(tx, reject_id);
             return rc == CS_CURATE_OK ? cs_curate_notify(tx, f.workspace_id) : rc;
         }
         break;
@@ -620,10 +606,7 @@ static int s_undo(cs_curate_tx_t *tx, void *arg)
 mark:
     if (rc != CS_CURATE_OK)
         return rc;
-    char mine[32];
-    snprintf(mine, sizeof mine, "%lld", tx->c->action_id);
-    return cs_curate_command(tx, "UPDATE curation_actions SET undone_by = $2 WHERE id = $1", 2,
-                             (const char *[]){id, mine});
+    return cs_curate_mark_undone(tx, id);
 }
 
 int cs_curate_undo(cs_curate_t *c, long long action_id, char *action, size_t actionlen)

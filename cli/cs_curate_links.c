@@ -278,16 +278,7 @@ int cs_curate_unsplit(cs_curate_tx_t *tx, const char *feature_id, const json_t *
             " SELECT count(*) FROM back",
             4, p, back, sizeof back);
     if (rc == CS_CURATE_OK)
-        rc = cs_curate_command(
-            tx,
-            "INSERT INTO feature_messages (feature_id, message_id, quote, speaker, confidence,"
-            " created_at, merged_from)"
-            " SELECT $1, x.message_id, x.quote, x.speaker, x.confidence, x.created_at,"
-            " x.merged_from FROM jsonb_to_recordset($2::jsonb) AS x(message_id uuid, quote text,"
-            " speaker text, confidence real, created_at timestamptz, merged_from uuid)"
-            " WHERE EXISTS (SELECT 1 FROM messages WHERE id = x.message_id)"
-            " ON CONFLICT (feature_id, message_id) DO NOTHING",
-            2, (const char *[]){feature_id, kept});
+        rc = cs_curate_put_links(tx, feature_id, json_object_get(undo, "kept_by_target"), NULL);
     free(moved);
     free(kept);
     if (rc == CS_CURATE_OK)
@@ -314,24 +305,13 @@ int cs_curate_attach(cs_curate_tx_t *tx, const char *feature_id, const json_t *l
     int rc = cs_curate_lock(tx, ids, 1, &f);
     if (rc == CS_CURATE_OK)
         rc = cs_curate_live(tx->c, &f);
-    char *row = rc == CS_CURATE_OK ? json_dumps(link, JSON_COMPACT) : NULL;
-    if (rc == CS_CURATE_OK && !row)
-        rc = cs_curate_refuse(tx->c, "out of memory");
-    char added[32] = "0";
+    long long added = 0;
+    json_t *one = json_pack("[O]", link);
     if (rc == CS_CURATE_OK)
-        rc = cs_curate_value(
-            tx,
-            "WITH added AS (INSERT INTO feature_messages (feature_id, message_id, quote, speaker,"
-            " confidence, created_at, merged_from)"
-            " SELECT $1, x.message_id, x.quote, x.speaker, x.confidence, x.created_at,"
-            " x.merged_from FROM jsonb_to_record($2::jsonb) AS x(message_id uuid, quote text,"
-            " speaker text, confidence real, created_at timestamptz, merged_from uuid)"
-            " WHERE EXISTS (SELECT 1 FROM messages WHERE id = x.message_id)"
-            " ON CONFLICT (feature_id, message_id) DO NOTHING RETURNING 1)"
-            " SELECT count(*) FROM added",
-            2, (const char *[]){feature_id, row}, added, sizeof added);
-    free(row);
-    if (rc == CS_CURATE_OK && strcmp(added, "1") != 0)
+        rc = one ? cs_curate_put_links(tx, feature_id, one, &added)
+                 : cs_curate_refuse(tx->c, "out of memory");
+    json_decref(one);
+    if (rc == CS_CURATE_OK && added != 1)
         rc = cs_curate_refuse(tx->c, "message %s is linked to feature %s already, or is gone",
                               message_id, feature_id);
     if (rc == CS_CURATE_OK)

@@ -241,3 +241,37 @@ int cs_curate_name_free(cs_curate_tx_t *tx, const cs_curate_row_t *f, const char
             tx->c, "feature %s has that name in the theme already; merge them instead", other);
     return rc;
 }
+
+int cs_curate_put_links(cs_curate_tx_t *tx, const char *feature_id, const json_t *links,
+                        long long *added)
+{
+    char *rows = json_dumps(links ? links : json_array(), JSON_COMPACT);
+    if (!rows)
+        return cs_curate_refuse(tx->c, "out of memory");
+    char count[32] = "0";
+    const char *params[] = {feature_id, rows};
+    int rc = cs_curate_value(
+        tx,
+        "WITH added AS (INSERT INTO feature_messages (feature_id, message_id, quote, speaker,"
+        " confidence, created_at, merged_from)"
+        " SELECT $1, x.message_id, x.quote, x.speaker, x.confidence, x.created_at, x.merged_from"
+        " FROM jsonb_to_recordset($2::jsonb) AS x(message_id uuid, quote text, speaker text,"
+        " confidence real, created_at timestamptz, merged_from uuid)"
+        " WHERE EXISTS (SELECT 1 FROM messages WHERE id = x.message_id)"
+        " ON CONFLICT (feature_id, message_id) DO NOTHING RETURNING 1)"
+        " SELECT count(*) FROM added",
+        2, params, count, sizeof count);
+    free(rows);
+    if (added)
+        *added = strtoll(count, NULL, 10);
+    return rc;
+}
+
+int cs_curate_mark_undone(cs_curate_tx_t *tx, const char *undone_id)
+{
+    char mine[32];
+    snprintf(mine, sizeof mine, "%lld", tx->c->action_id);
+    const char *params[] = {undone_id, mine};
+    return cs_curate_command(tx, "UPDATE curation_actions SET undone_by = $2 WHERE id = $1", 2,
+                             params);
+}

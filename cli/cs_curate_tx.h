@@ -89,6 +89,15 @@ int cs_curate_check_text(cs_curate_t *c, const char *what, const char *text, siz
 int cs_curate_name_free(cs_curate_tx_t *tx, const cs_curate_row_t *f, const char *theme_id,
                         const char *name);
 
+/* Write links (a JSON array of feature_messages rows as the undo data keeps them: message_id,
+   quote, speaker, confidence, created_at, merged_from) onto feature_id again, but for calls
+   that are gone or linked to it already; how many were written into *added (may be NULL). */
+int cs_curate_put_links(cs_curate_tx_t *tx, const char *feature_id, const json_t *links,
+                        long long *added);
+
+/* Mark action undone_id (text) undone by the action this transaction wrote last. */
+int cs_curate_mark_undone(cs_curate_tx_t *tx, const char *undone_id);
+
 /* The inverse of a split of feature_id recorded with arguments, changes and undo: the links
    that moved and are still at the feature they went to come back, the feature's own rows for
    calls that feature had already are written again; recorded as a split the other way. */
