@@ -89,7 +89,8 @@ if "$bin/callsift" review --help >/dev/null 2>&1; then
     echo
     echo "== Correcting it (README: Curating the catalogue)"
     queue=$(cs review list --workspace-id "$ws" --limit 1)
-    echo "${queue%%$'\n'*}"
+    queue=${queue%%$'\n'*}
+    echo "${queue%%; the first*}"
     echo "   callsift review list --workspace-id $ws     # the queue, most valuable first"
     echo "   callsift feature merge SOURCE_ID --into TARGET_ID   # ids: callsift report --format csv"
 fi
