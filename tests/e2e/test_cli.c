@@ -35,34 +35,9 @@ static void create_workspace(const char *name, char out[CS_UUID_LEN])
     free(id);
 }
 
-/* First column of the first row of a query with up to two parameters (caller frees). */
-static char *query(const char *sql, const char *p1, const char *p2)
-{
-    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
-    const char *params[] = {p1, p2};
-    int n = p2 ? 2 : p1 ? 1 : 0;
-    char err[512];
-    PGresult *res = cs_db_exec(db, sql, n, params, err, sizeof err);
-    cr_assert(res, "%s: %s", sql, err);
-    char *value = strdup(PQntuples(res) == 0      ? ""
-                         : PQgetisnull(res, 0, 0) ? "NULL"
-                                                  : PQgetvalue(res, 0, 0));
-    PQclear(res);
-    cs_db_destroy(&db);
-    return value;
-}
-
-static long query_long(const char *sql, const char *p1, const char *p2)
-{
-    char *text = query(sql, p1, p2);
-    long v = text[0] ? strtol(text, NULL, 10) : -1;
-    free(text);
-    return v;
-}
-
 static void expect_query(const char *sql, const char *p1, const char *p2, const char *want)
 {
-    char *got = query(sql, p1, p2);
+    char *got = cs_testcli_query(sql, p1, p2);
     cr_expect_str_eq(got, want, "%s", sql);
     free(got);
 }
@@ -116,7 +91,7 @@ Test(cli, migrate_applies_once)
     char *second = cs_testcli_ok_value(cs_testcli_run("migrate", NULL));
     cr_expect_str_eq(second, want);
     free(second);
-    cr_expect_eq(query_long("SELECT count(*) FROM schema_migrations", NULL, NULL), latest);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM schema_migrations", NULL, NULL), latest);
 }
 
 Test(cli, commands_before_migrate_say_so)
@@ -142,13 +117,15 @@ Test(cli, workspace_create_prints_only_the_id_and_adds_defaults)
     cs_testrun_free(&run);
 
     expect_query("SELECT id::text FROM workspaces WHERE name = 'Acme Sales'", NULL, NULL, id);
-    cr_expect_eq(query_long("SELECT count(*) FROM themes WHERE workspace_id = $1", id, NULL), 1);
+    cr_expect_eq(
+        cs_testcli_query_ll("SELECT count(*) FROM themes WHERE workspace_id = $1", id, NULL), 1);
     expect_query("SELECT name FROM themes WHERE workspace_id = $1 AND is_default", id, NULL,
                  "Uncategorized");
     expect_query("SELECT description FROM themes WHERE workspace_id = $1", id, NULL,
                  "Requests that fit none of the workspace's themes");
-    cr_expect_eq(query_long("SELECT count(*) FROM integrations WHERE workspace_id = $1", id, NULL),
-                 1);
+    cr_expect_eq(
+        cs_testcli_query_ll("SELECT count(*) FROM integrations WHERE workspace_id = $1", id, NULL),
+        1);
     expect_query("SELECT provider || '/' || name FROM integrations WHERE workspace_id = $1", id,
                  NULL, "gong/Gong");
 }
@@ -160,9 +137,9 @@ Test(cli, workspace_create_rejects_a_duplicate_name_whatever_its_case)
     create_workspace("Acme", id);
     cs_testcli_expect_failure(cs_testcli_run("workspace", "create", "--name", "ACME", NULL), 1,
                               "a workspace named 'ACME' already exists");
-    cr_expect_eq(query_long("SELECT count(*) FROM workspaces", NULL, NULL), 1);
-    cr_expect_eq(query_long("SELECT count(*) FROM themes", NULL, NULL), 1);
-    cr_expect_eq(query_long("SELECT count(*) FROM integrations", NULL, NULL), 1);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM workspaces", NULL, NULL), 1);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM themes", NULL, NULL), 1);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM integrations", NULL, NULL), 1);
 }
 
 Test(cli, workspace_create_rejects_a_blank_name)
@@ -170,7 +147,7 @@ Test(cli, workspace_create_rejects_a_blank_name)
     migrate();
     cs_testcli_expect_failure(cs_testcli_run("workspace", "create", "--name", "   ", NULL), 1,
                               "--name");
-    cr_expect_eq(query_long("SELECT count(*) FROM workspaces", NULL, NULL), 0);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM workspaces", NULL, NULL), 0);
 }
 
 Test(cli, workspace_list_json_has_the_counts)
@@ -392,7 +369,7 @@ Test(cli, theme_add_rejects_a_duplicate_name_whatever_its_case)
     cs_testcli_expect_failure(
         cs_testcli_run("theme", "add", "--workspace-id", ws, "--name", "UNCATEGORIZED", NULL), 1,
         "already has a theme named 'UNCATEGORIZED'");
-    cr_expect_eq(query_long("SELECT count(*) FROM themes", NULL, NULL), 2);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM themes", NULL, NULL), 2);
 }
 
 /* Wait up to 5 s for a notification on the LISTENing db; return its payload (caller frees). */
@@ -457,8 +434,8 @@ Test(cli, unknown_workspace_is_an_error)
         cr_expect_str_empty(runs[i].out, "run %zu", i);
         cs_testrun_free(&runs[i]);
     }
-    cr_expect_eq(query_long("SELECT count(*) FROM themes", NULL, NULL), 0);
-    cr_expect_eq(query_long("SELECT count(*) FROM customers", NULL, NULL), 0);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM themes", NULL, NULL), 0);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM customers", NULL, NULL), 0);
 }
 
 Test(cli, invalid_workspace_id_is_not_a_uuid)
@@ -607,7 +584,7 @@ Test(cli, customer_add_rejects_bad_mrr)
         cr_expect_str_empty(run.out, "--mrr '%s'", bad[i]);
         cs_testrun_free(&run);
     }
-    cr_expect_eq(query_long("SELECT count(*) FROM customers", NULL, NULL), 0);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM customers", NULL, NULL), 0);
 
     /* the largest amount numeric(14, 2) holds, and leading zeros, are fine */
     free(cs_testcli_ok_value(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
@@ -628,7 +605,7 @@ Test(cli, customer_add_rejects_bad_domain)
     cs_testcli_expect_failure(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
                                              "Initech", "--domain", "www.", NULL),
                               1, "--domain");
-    cr_expect_eq(query_long("SELECT count(*) FROM customers", NULL, NULL), 0);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM customers", NULL, NULL), 0);
 }
 
 Test(cli, customer_add_rejects_duplicates)
@@ -647,7 +624,7 @@ Test(cli, customer_add_rejects_duplicates)
     cs_testcli_expect_failure(cs_testcli_run("customer", "add", "--workspace-id", ws, "--name",
                                              "Initech Europe", "--domain", "www.INITECH.com", NULL),
                               1, want);
-    cr_expect_eq(query_long("SELECT count(*) FROM customers", NULL, NULL), 1);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM customers", NULL, NULL), 1);
 }
 
 /* ---- usage errors and the database URL ---------------------------------------------------- */
@@ -667,7 +644,7 @@ Test(cli, missing_required_flag_is_a_usage_error)
     char *no_db[] = {"DATABASE_URL=", NULL};
     cs_testcli_expect_failure(cs_testcli_run_env(no_db, "workspace", "list", NULL), 2,
                               "DATABASE_URL");
-    cr_expect_eq(query_long("SELECT count(*) FROM themes", NULL, NULL), 1);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM themes", NULL, NULL), 1);
 }
 
 Test(cli_usage, unknown_commands_and_flags_are_usage_errors)

@@ -38,35 +38,11 @@ TestSuite(curate, .init = cs_testcli_setup_migrated, .fini = cs_testcli_teardown
 static char ws[CS_UUID_LEN], integrations[CS_UUID_LEN], analytics[CS_UUID_LEN];
 static char sf[CS_UUID_LEN], csv[CS_UUID_LEN], sf2[CS_UUID_LEN], sf3[CS_UUID_LEN];
 
-/* The first column of the first row of sql with parameter p1 (may be NULL); caller frees. */
-static char *value(const char *sql, const char *p1)
-{
-    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
-    const char *params[] = {p1};
-    char err[512];
-    PGresult *res = cs_db_exec(db, sql, p1 ? 1 : 0, params, err, sizeof err);
-    cr_assert(res, "%s: %s", sql, err);
-    char *v = strdup(PQntuples(res) == 0      ? ""
-                     : PQgetisnull(res, 0, 0) ? "NULL"
-                                              : PQgetvalue(res, 0, 0));
-    PQclear(res);
-    cs_db_destroy(&db);
-    return v;
-}
-
-static long number(const char *sql, const char *p1)
-{
-    char *v = value(sql, p1);
-    long n = strtol(v, NULL, 10);
-    free(v);
-    return n;
-}
-
 /* Every feature and link of the workspace as text, one row a line, in a fixed order: what a
    merge and its unmerge must leave as it was (updated_at aside). */
 static char *snapshot(void)
 {
-    return value(
+    return cs_testcli_query(
         "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ("
         " SELECT concat_ws('|', 'F', id, name, name_key, description, status, status_reason,"
         "  theme_id, urgency, mention_count, first_mentioned, last_mentioned, merged_into,"
@@ -74,15 +50,15 @@ static char *snapshot(void)
         " UNION ALL SELECT concat_ws('|', 'L', fm.feature_id, fm.message_id, fm.quote,"
         "  fm.speaker, fm.confidence, fm.created_at, fm.merged_from) FROM feature_messages fm"
         "  JOIN messages m ON m.id = fm.message_id WHERE m.workspace_id = $1) s",
-        ws);
+        ws, NULL);
 }
 
 /* Features whose mention_count is not their number of links: 0 always. */
 static long miscounted(void)
 {
-    return number("SELECT count(*) FROM features f WHERE mention_count <>"
-                  " (SELECT count(*) FROM feature_messages WHERE feature_id = f.id)",
-                  NULL);
+    return cs_testcli_query_ll("SELECT count(*) FROM features f WHERE mention_count <>"
+                               " (SELECT count(*) FROM feature_messages WHERE feature_id = f.id)",
+                               NULL, NULL);
 }
 
 static void feature_id_of(const char *external_id, int index, char out[CS_UUID_LEN])
@@ -156,7 +132,8 @@ static void populate(void)
     request(rec, "create", NULL, integrations, "SFDC integration");
     commit(db, rec);
     cs_db_destroy(&db);
-    cr_assert_eq(number("SELECT mention_count FROM features WHERE id = $1", sf2), 3);
+    cr_assert_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf2, NULL),
+                 3);
 }
 
 /* Run a curation command as "tester"; its stdout (caller frees). */
@@ -171,21 +148,29 @@ Test(curate, merge_then_unmerge_leaves_features_links_and_counts_as_they_were)
     cr_expect(strstr(out, "Merged 2 features into 'Salesforce sync'"), "%s", out);
     cr_expect(strstr(out, "5 mentions"), "%s", out);
     free(out);
-    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf), 5);
-    cr_expect_eq(number("SELECT count(*) FROM feature_messages WHERE feature_id = $1", sf), 5);
-    cr_expect_eq(number("SELECT count(*) FROM features WHERE merged_into = $1", sf), 2);
-    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf2), 0);
+    cr_expect_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf, NULL),
+                 5);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM feature_messages WHERE feature_id = $1",
+                                     sf, NULL),
+                 5);
+    cr_expect_eq(
+        cs_testcli_query_ll("SELECT count(*) FROM features WHERE merged_into = $1", sf, NULL), 2);
+    cr_expect_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf2, NULL),
+                 0);
     cr_expect_eq(miscounted(), 0);
-    char *dates = value("SELECT first_mentioned::date || ' ' || last_mentioned::date FROM"
-                        " features WHERE id = $1",
-                        sf);
+    char *dates =
+        cs_testcli_query("SELECT first_mentioned::date || ' ' || last_mentioned::date FROM"
+                         " features WHERE id = $1",
+                         sf, NULL);
     cr_expect_str_eq(dates, "2025-09-01 2025-11-01");
     free(dates);
     /* the moved links remember where they came from */
-    cr_expect_eq(number("SELECT count(*) FROM feature_messages WHERE merged_from = $1", sf2), 2);
-    cr_expect_eq(number("SELECT count(*) FROM curation_actions WHERE action = 'merge'"
-                        " AND by_name = 'tester' AND arguments->>'into' = $1",
-                        sf),
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM feature_messages WHERE merged_from = $1",
+                                     sf2, NULL),
+                 2);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM curation_actions WHERE action = 'merge'"
+                                     " AND by_name = 'tester' AND arguments->>'into' = $1",
+                                     sf, NULL),
                  2);
 
     free(CURATE("unmerge", sf2));
@@ -193,9 +178,9 @@ Test(curate, merge_then_unmerge_leaves_features_links_and_counts_as_they_were)
     char *after = snapshot();
     cr_expect_str_eq(after, before);
     cr_expect_eq(miscounted(), 0);
-    cr_expect_eq(number("SELECT count(*) FROM curation_actions WHERE action = 'merge'"
-                        " AND undone_by IS NULL",
-                        NULL),
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM curation_actions WHERE action = 'merge'"
+                                     " AND undone_by IS NULL",
+                                     NULL, NULL),
                  0);
     free(before);
     free(after);
@@ -207,12 +192,14 @@ Test(curate, a_merge_of_a_feature_that_took_merges_unmerges_in_either_order)
     char *before = snapshot();
     free(CURATE("merge", sf3, "--into", sf2));
     free(CURATE("merge", sf2, "--into", sf));
-    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf), 5);
+    cr_expect_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf, NULL),
+                 5);
     /* sf3 is merged into sf2, itself merged away: unmerge sf2 first */
     cs_testcli_expect_failure(cs_testcli_run("feature", "unmerge", sf3, "--by", "tester", NULL), 1,
                               "unmerge");
     free(CURATE("unmerge", sf2));
-    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf2), 4);
+    cr_expect_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf2, NULL),
+                 4);
     free(CURATE("unmerge", sf3));
     char *after = snapshot();
     cr_expect_str_eq(after, before);
@@ -246,7 +233,7 @@ Test(curate, merge_notifies_the_matcher_with_the_workspace_id)
 static void refused(const char *needle, const char *first, ...)
 {
     char *before = snapshot();
-    long actions = number("SELECT count(*) FROM curation_actions", NULL);
+    long actions = cs_testcli_query_ll("SELECT count(*) FROM curation_actions", NULL, NULL);
     char *env[] = {(char *)cs_testcli_env_db(), NULL};
     va_list ap;
     va_start(ap, first);
@@ -255,7 +242,7 @@ static void refused(const char *needle, const char *first, ...)
     cs_testcli_expect_failure(run, 1, needle);
     char *after = snapshot();
     cr_expect_str_eq(after, before, "changed by a refused command (%s)", needle);
-    cr_expect_eq(number("SELECT count(*) FROM curation_actions", NULL), actions);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM curation_actions", NULL, NULL), actions);
     free(before);
     free(after);
 }
@@ -268,15 +255,16 @@ Test(curate, reject_hides_and_restore_brings_back_the_status_it_had)
     cr_expect(strstr(out, "Rejected 'SFDC integration'"), "%s", out);
     cr_expect(strstr(out, "callsift feature restore"), "%s", out);
     free(out);
-    char *status = value("SELECT status || ': ' || status_reason FROM features WHERE id = $1", sf3);
+    char *status = cs_testcli_query(
+        "SELECT status || ': ' || status_reason FROM features WHERE id = $1", sf3, NULL);
     cr_expect_str_eq(status, "rejected: a buying step, not a request");
     free(status);
     refused("restore it first", "feature", "set-status", sf3, "shipped", NULL);
     refused("rejected already", "feature", "reject", sf3, "--reason", "again", NULL);
     refused("rejected", "feature", "merge", sf2, "--into", sf3, NULL);
     free(CURATE("restore", sf3));
-    status =
-        value("SELECT status || coalesce(status_reason, '-') FROM features WHERE id = $1", sf3);
+    status = cs_testcli_query(
+        "SELECT status || coalesce(status_reason, '-') FROM features WHERE id = $1", sf3, NULL);
     cr_expect_str_eq(status, "planned-");
     free(status);
     refused("is not rejected", "feature", "restore", sf3, NULL);
@@ -332,12 +320,14 @@ Test(curate, rename_move_describe_and_history)
     free(CURATE("move", csv, "--theme", "INTEGRATIONS"));
     free(CURATE("describe", csv, "--description", "Export any list to CSV"));
     free(CURATE("set-status", csv, "under-review"));
-    char *row = value("SELECT f.name || '|' || f.name_key FROM features f WHERE id = $1", sf2);
+    char *row = cs_testcli_query("SELECT f.name || '|' || f.name_key FROM features f WHERE id = $1",
+                                 sf2, NULL);
     cr_expect_str_eq(row, "Two-way Salesforce sync|two way salesforce sync");
     free(row);
-    row = value("SELECT t.name || '|' || f.description || '|' || f.status FROM features f"
-                " JOIN themes t ON t.id = f.theme_id WHERE f.id = $1",
-                csv);
+    row =
+        cs_testcli_query("SELECT t.name || '|' || f.description || '|' || f.status FROM features f"
+                         " JOIN themes t ON t.id = f.theme_id WHERE f.id = $1",
+                         csv, NULL);
     cr_expect_str_eq(row, "Integrations|Export any list to CSV|under-review");
     free(row);
 
@@ -369,17 +359,22 @@ Test(curate, split_moves_the_calls_to_a_new_feature_or_another_one)
     char *out = CURATE("split", sf2, "--calls", "c3", "c4", "--name", "Salesforce field mapping");
     cr_expect(strstr(out, "Moved the mentions of 2 calls"), "%s", out);
     free(out);
-    char *id = value("SELECT id FROM features WHERE name = 'Salesforce field mapping'", NULL);
-    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", id), 2);
-    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf2), 1);
-    char *theme = value("SELECT theme_id FROM features WHERE id = $1", id);
+    char *id = cs_testcli_query("SELECT id FROM features WHERE name = 'Salesforce field mapping'",
+                                NULL, NULL);
+    cr_expect_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", id, NULL),
+                 2);
+    cr_expect_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf2, NULL),
+                 1);
+    char *theme = cs_testcli_query("SELECT theme_id FROM features WHERE id = $1", id, NULL);
     cr_expect_str_eq(theme, integrations);
     free(theme);
 
     /* into a feature that already has c3: it keeps its own link, c4 moves */
     free(CURATE("split", id, "--calls", "c3,c4", "--into", sf));
-    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf), 3);
-    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", id), 0);
+    cr_expect_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf, NULL),
+                 3);
+    cr_expect_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", id, NULL),
+                 0);
     cr_expect_eq(miscounted(), 0);
     free(id);
 }
@@ -419,7 +414,7 @@ Test(curate, feature_show_lists_aliases_history_and_why)
 /* The id of the newest curation action, as `feature history` shows it. */
 static char *last_action(void)
 {
-    return value("SELECT max(id)::text FROM curation_actions", NULL);
+    return cs_testcli_query("SELECT max(id)::text FROM curation_actions", NULL, NULL);
 }
 
 Test(curate, undo_sets_each_edit_back_once)
@@ -455,11 +450,12 @@ Test(curate, undo_sets_each_edit_back_once)
     refused("undone already", "feature", "undo", rename, NULL);
     refused("no curation action 999999", "feature", "undo", "999999", NULL);
     refused("not a curation action id", "feature", "undo", "12abc", NULL);
-    cr_expect_eq(number("SELECT count(*) FROM curation_actions WHERE undone_by IS NULL"
-                        " AND action IN ('rename', 'move', 'set-status', 'describe', 'merge',"
-                        " 'reject') AND id <= $1::bigint",
-                        reject),
-                 0);
+    cr_expect_eq(
+        cs_testcli_query_ll("SELECT count(*) FROM curation_actions WHERE undone_by IS NULL"
+                            " AND action IN ('rename', 'move', 'set-status', 'describe', 'merge',"
+                            " 'reject') AND id <= $1::bigint",
+                            reject, NULL),
+        0);
     free(before);
     free(after);
     free(rename);
@@ -473,13 +469,14 @@ Test(curate, undo_sets_each_edit_back_once)
 /* The links and counts of the workspace's features, without the features themselves. */
 static char *links(void)
 {
-    return value("SELECT string_agg(concat_ws('|', fm.feature_id, fm.message_id, fm.quote,"
-                 " fm.confidence, fm.created_at, fm.merged_from, f.mention_count,"
-                 " f.first_mentioned, f.last_mentioned), E'\\n'"
-                 " ORDER BY fm.feature_id, fm.message_id)"
-                 " FROM feature_messages fm JOIN features f ON f.id = fm.feature_id"
-                 " WHERE f.workspace_id = $1",
-                 ws);
+    return cs_testcli_query(
+        "SELECT string_agg(concat_ws('|', fm.feature_id, fm.message_id, fm.quote,"
+        " fm.confidence, fm.created_at, fm.merged_from, f.mention_count,"
+        " f.first_mentioned, f.last_mentioned), E'\\n'"
+        " ORDER BY fm.feature_id, fm.message_id)"
+        " FROM feature_messages fm JOIN features f ON f.id = fm.feature_id"
+        " WHERE f.workspace_id = $1",
+        ws, NULL);
 }
 
 Test(curate, undo_of_a_split_and_of_a_detach_puts_the_links_back)
@@ -487,7 +484,8 @@ Test(curate, undo_of_a_split_and_of_a_detach_puts_the_links_back)
     populate();
     char *before = links();
     free(CURATE("split", sf2, "--calls", "c3,c4", "--into", sf));
-    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf), 3);
+    cr_expect_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf, NULL),
+                 3);
     free(CURATE("undo", last_action()));
     char *after = links();
     cr_expect_str_eq(after, before);
@@ -502,7 +500,8 @@ Test(curate, undo_of_a_split_and_of_a_detach_puts_the_links_back)
     cr_expect_eq(cs_curate_detach(&c, sf2, message_id), CS_CURATE_REFUSED);
     cr_expect(strstr(c.err, "is not linked"), "%s", c.err);
     cs_db_destroy(&db);
-    cr_expect_eq(number("SELECT mention_count FROM features WHERE id = $1", sf2), 2);
+    cr_expect_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf2, NULL),
+                 2);
     cr_expect_eq(miscounted(), 0);
     free(CURATE("undo", last_action()));
     after = links();
@@ -553,8 +552,10 @@ Test(curate, two_merges_at_once_of_the_same_features_serialise)
     cr_assert(!cs_testproc_alive(&a) && !cs_testproc_alive(&b));
     cr_expect_eq((a.status == 0) + (b.status == 0), 1, "statuses %d and %d", a.status, b.status);
     cr_expect_eq(a.status + b.status, 1, "the other is refused (exit 1)");
-    cr_expect_eq(number("SELECT count(*) FROM features WHERE merged_into IS NOT NULL", NULL), 1);
-    cr_expect_eq(number("SELECT count(*) FROM curation_actions", NULL), 1);
-    cr_expect_eq(number("SELECT max(mention_count) FROM features", NULL), 4);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM features WHERE merged_into IS NOT NULL",
+                                     NULL, NULL),
+                 1);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM curation_actions", NULL, NULL), 1);
+    cr_expect_eq(cs_testcli_query_ll("SELECT max(mention_count) FROM features", NULL, NULL), 4);
     cr_expect_eq(miscounted(), 0);
 }

@@ -78,42 +78,16 @@ static double num_at(const json_t *obj, const char *key)
     return json_number_value(v);
 }
 
-/* First column of the first row of a query with up to two parameters, "" without a row and
-   "NULL" for NULL (caller frees). */
-static char *query(const char *sql, const char *p1, const char *p2)
-{
-    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
-    const char *params[] = {p1, p2};
-    int n = p2 ? 2 : p1 ? 1 : 0;
-    char err[512];
-    PGresult *res = cs_db_exec(db, sql, n, params, err, sizeof err);
-    cr_assert(res, "%s: %s", sql, err);
-    char *value = strdup(PQntuples(res) == 0      ? ""
-                         : PQgetisnull(res, 0, 0) ? "NULL"
-                                                  : PQgetvalue(res, 0, 0));
-    PQclear(res);
-    cs_db_destroy(&db);
-    return value;
-}
-
-static long long query_ll(const char *sql, const char *p1, const char *p2)
-{
-    char *text = query(sql, p1, p2);
-    long long v = text[0] ? strtoll(text, NULL, 10) : -1;
-    free(text);
-    return v;
-}
-
 static void expect_query(const char *sql, const char *p1, const char *p2, const char *want)
 {
-    char *got = query(sql, p1, p2);
+    char *got = cs_testcli_query(sql, p1, p2);
     cr_expect_str_eq(got, want, "%s [%s, %s]", sql, p1 ? p1 : "", p2 ? p2 : "");
     free(got);
 }
 
 static void run_sql(const char *sql, const char *p1, const char *p2)
 {
-    free(query(sql, p1, p2));
+    free(cs_testcli_query(sql, p1, p2));
 }
 
 /* The item id (match_decisions.id) of request `index` of call `external_id`, as text into out. */
@@ -122,9 +96,9 @@ static void item(const char *external_id, int index, char out[24])
     char message_id[CS_UUID_LEN], idx[16];
     cs_uuid_message_id(ws, "replay", external_id, message_id);
     snprintf(idx, sizeof idx, "%d", index);
-    char *id = query("SELECT id FROM match_decisions WHERE message_id = $1"
-                     " AND feature_index = $2::int",
-                     message_id, idx);
+    char *id = cs_testcli_query("SELECT id FROM match_decisions WHERE message_id = $1"
+                                " AND feature_index = $2::int",
+                                message_id, idx);
     cr_assert(id[0], "no decision %s/%d", external_id, index);
     cs_strlcpy(out, id, 24);
     free(id);
@@ -269,7 +243,7 @@ static void populate(void)
 
 static long long labels(void)
 {
-    return query_ll("SELECT count(*) FROM review_labels", NULL, NULL);
+    return cs_testcli_query_ll("SELECT count(*) FROM review_labels", NULL, NULL);
 }
 
 /* The rows of `review list --format json` with extra arguments (NULL-terminated, at most 8). */
@@ -470,10 +444,11 @@ Test(review, bulk_approve_by_band_labels_only_the_matching_items)
     char sf[24], csv[24];
     item("c3", 0, sf);
     item("c3", 1, csv);
-    char *got = query("SELECT string_agg(decision_id || ' ' || kind || ' ' || verdict || ' ' ||"
-                      " confidence || ' ' || by_name, ', ' ORDER BY decision_id)"
-                      " FROM review_labels",
-                      NULL, NULL);
+    char *got =
+        cs_testcli_query("SELECT string_agg(decision_id || ' ' || kind || ' ' || verdict || ' ' ||"
+                         " confidence || ' ' || by_name, ', ' ORDER BY decision_id)"
+                         " FROM review_labels",
+                         NULL, NULL);
     char want[128];
     snprintf(want, sizeof want, "%s match approve 0.87 bob, %s match approve 0.85 bob", sf, csv);
     cr_expect_str_eq(got, want);
@@ -513,12 +488,13 @@ Test(review, bulk_reject_of_requests_from_one_call_takes_the_mentions_off)
     expect_query("SELECT count(*) FROM feature_messages WHERE feature_id = $1", salesforce, NULL,
                  "2");
     /* the detach is a curation action the label points at, with what undoing it needs */
-    char *got = query("SELECT a.action || ' ' || a.feature_id || ' ' || a.by_name || ' ' ||"
-                      " (a.undo->'link'->>'message_id') || ' ' || (a.undo->'link'->>'quote')"
-                      " FROM review_labels l JOIN curation_actions a"
-                      " ON a.id = l.curation_action_id WHERE l.decision_id = $1::bigint"
-                      " AND l.kind = 'request' AND l.verdict = 'reject'",
-                      id, NULL);
+    char *got =
+        cs_testcli_query("SELECT a.action || ' ' || a.feature_id || ' ' || a.by_name || ' ' ||"
+                         " (a.undo->'link'->>'message_id') || ' ' || (a.undo->'link'->>'quote')"
+                         " FROM review_labels l JOIN curation_actions a"
+                         " ON a.id = l.curation_action_id WHERE l.decision_id = $1::bigint"
+                         " AND l.kind = 'request' AND l.verdict = 'reject'",
+                         id, NULL);
     char want[256];
     snprintf(want, sizeof want, "detach %s carol %s Salesforce, whatever", salesforce, message_id);
     cr_expect_str_eq(got, want);
@@ -559,7 +535,8 @@ Test(review, undoing_the_detach_of_a_rejected_request_puts_it_back_in_the_queue)
     item("c3", 0, id);
     free(cs_testcli_ok(
         cs_testcli_run("review", "reject", id, "--kind", "request", "--by", "pm", NULL)));
-    char *action = query("SELECT curation_action_id FROM review_labels WHERE decision_id ="
+    char *action =
+        cs_testcli_query("SELECT curation_action_id FROM review_labels WHERE decision_id ="
                          " $1::bigint AND kind = 'request'",
                          id, NULL);
     free(cs_testcli_ok(cs_testcli_run("feature", "undo", action, "--by", "pm", NULL)));
@@ -673,10 +650,10 @@ static void expect_refused(const char *needle, const char *a1, const char *a2, c
                         " (SELECT count(*) FROM curation_actions) || ' ' ||"
                         " (SELECT coalesce(string_agg(verdict, ',' ORDER BY id), '')"
                         "  FROM review_labels)";
-    char *before = query(state, NULL, NULL);
+    char *before = cs_testcli_query(state, NULL, NULL);
     cs_testcli_expect_failure(cs_testcli_run("review", a1, a2, a3, a4, a5, a6, a7, NULL), 1,
                               needle);
-    char *after = query(state, NULL, NULL);
+    char *after = cs_testcli_query(state, NULL, NULL);
     cr_expect_str_eq(after, before, "changed by: %s", needle);
     free(before);
     free(after);

@@ -103,3 +103,27 @@ void cs_testcli_expect_failure(cs_testrun_t run, int status, const char *needle)
     cr_expect_str_empty(run.out, "stdout: %s", run.out);
     cs_testrun_free(&run);
 }
+
+char *cs_testcli_query(const char *sql, const char *p1, const char *p2)
+{
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    const char *params[] = {p1, p2};
+    int n = p2 ? 2 : p1 ? 1 : 0;
+    char err[512];
+    PGresult *res = cs_db_exec(db, sql, n, params, err, sizeof err);
+    cr_assert(res, "%s: %s", sql, err);
+    char *value = strdup(PQntuples(res) == 0      ? ""
+                         : PQgetisnull(res, 0, 0) ? "NULL"
+                                                  : PQgetvalue(res, 0, 0));
+    PQclear(res);
+    cs_db_destroy(&db);
+    return value;
+}
+
+long long cs_testcli_query_ll(const char *sql, const char *p1, const char *p2)
+{
+    char *text = cs_testcli_query(sql, p1, p2);
+    long long v = text[0] ? strtoll(text, NULL, 10) : -1;
+    free(text);
+    return v;
+}

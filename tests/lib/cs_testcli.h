@@ -28,6 +28,14 @@ void cs_testcli_teardown(void);
 /* The test's database (borrowed, valid until the teardown). */
 const cs_testdb_t *cs_testcli_db(void);
 
+/* The first column of the first row of sql, with up to two parameters (p2, or both, NULL
+   when it takes fewer), on the test's database: "" when there is no row, "NULL" for NULL.
+   The caller frees it. */
+char *cs_testcli_query(const char *sql, const char *p1, const char *p2);
+
+/* The same as a number; -1 when there is no row. */
+long long cs_testcli_query_ll(const char *sql, const char *p1, const char *p2);
+
 /* "DATABASE_URL=<the test's database>", for tests that build an environment of their own
    (borrowed). */
 const char *cs_testcli_env_db(void);
