@@ -1,0 +1,11 @@
+#include "cs_pages.h"
+
+int cs_action_feature(cs_web_req_t *req, cs_web_resp_t *resp)
+{
+    return cs_web_fail(req, resp, 501, "this action is not built yet");
+}
+
+int cs_action_undo(cs_web_req_t *req, cs_web_resp_t *resp)
+{
+    return cs_web_fail(req, resp, 501, "this action is not built yet");
+}
