@@ -18,12 +18,23 @@ void cs_html_text(cs_buf_t *b, const char *s)
     for (const char *p = s; *p; p++) {
         const char *ent = NULL;
         switch (*p) {
-        case '&': ent = "&amp;"; break;
-        case '<': ent = "&lt;"; break;
-        case '>': ent = "&gt;"; break;
-        case '"': ent = "&quot;"; break;
-        case '\'': ent = "&#39;"; break;
-        default: continue;
+        case '&':
+            ent = "&amp;";
+            break;
+        case '<':
+            ent = "&lt;";
+            break;
+        case '>':
+            ent = "&gt;";
+            break;
+        case '"':
+            ent = "&quot;";
+            break;
+        case '\'':
+            ent = "&#39;";
+            break;
+        default:
+            continue;
         }
         cs_buf_add(b, run, (size_t)(p - run));
         cs_html_raw(b, ent);
@@ -65,6 +76,10 @@ bool cs_html_is_uuid(const char *s)
     return true;
 }
 
+/* The compiler checked cs_html's format against its arguments (the format attribute), and each
+   spec passed on here is one conversion cut from that format. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 /* One conversion of cs_html's format, spec[0..n) ("%-8.2f"), with its argument. */
 static void s_convert(cs_buf_t *b, const char *spec, size_t n, va_list *ap)
 {
@@ -83,10 +98,16 @@ static void s_convert(cs_buf_t *b, const char *spec, size_t n, va_list *ap)
         size = size || spec[i] == 'z';
     }
     switch (conv) {
-    case 's': cs_html_text(b, va_arg(*ap, const char *)); break;
-    case 'c': cs_buf_printf(b, fmt, va_arg(*ap, int)); break;
+    case 's':
+        cs_html_text(b, va_arg(*ap, const char *));
+        break;
+    case 'c':
+        cs_buf_printf(b, fmt, va_arg(*ap, int));
+        break;
     case 'f':
-    case 'g': cs_buf_printf(b, fmt, va_arg(*ap, double)); break;
+    case 'g':
+        cs_buf_printf(b, fmt, va_arg(*ap, double));
+        break;
     case 'd':
     case 'i':
         if (size)
@@ -109,9 +130,11 @@ static void s_convert(cs_buf_t *b, const char *spec, size_t n, va_list *ap)
         else
             cs_buf_printf(b, fmt, va_arg(*ap, unsigned));
         break;
-    default: b->failed = true; /* a conversion cs_html does not take: a bug in the caller */
+    default:
+        b->failed = true; /* a conversion cs_html does not take: a bug in the caller */
     }
 }
+#pragma GCC diagnostic pop
 
 void cs_html(cs_buf_t *b, const char *fmt, ...)
 {

@@ -38,11 +38,11 @@ typedef struct {
 } cs_web_req_t;
 
 typedef struct {
-    unsigned status;       /* 200 unless set */
-    const char *type;      /* Content-Type; "text/html; charset=utf-8" unless set */
-    cs_buf_t body;         /* the page */
-    char location[1024];   /* set: answer 303 See Other to it (a local path) */
-    char filename[128];    /* set: a download (Content-Disposition: attachment) */
+    unsigned status;     /* 200 unless set */
+    const char *type;    /* Content-Type; "text/html; charset=utf-8" unless set */
+    cs_buf_t body;       /* the page */
+    char location[1024]; /* set: answer 303 See Other to it (a local path) */
+    char filename[128];  /* set: a download (Content-Disposition: attachment) */
 } cs_web_resp_t;
 
 /* A page or an action: 0 after writing resp; -1 after cs_web_fail() wrote the error page. */
