@@ -67,7 +67,7 @@ e2e_create_db
 
 # ---- the data: the demo's workspace, themes, customers and pipeline run ---------------------
 # (TMPDIR: the demo's logs go into the work directory, removed with it)
-DATABASE_URL=$url TMPDIR=$work timeout 600 scripts/demo/demo.sh "$(dirname "$bin")" >"$work/demo.log" 2>&1 ||
+DATABASE_URL=$url TMPDIR=$work timeout 240 scripts/demo/demo.sh "$(dirname "$bin")" >"$work/demo.log" 2>&1 ||
     fail "scripts/demo/demo.sh on the test's database failed; see $work/demo.log"
 export DATABASE_URL=$url
 ws=$("$bin/callsift" workspace list --format csv | awk -F, 'NR > 1 && $2 == "Demo workspace" { print $1 }')
@@ -135,7 +135,7 @@ done
 
 # ---- the browser --------------------------------------------------------------------------
 status=0
-timeout 600 "$python" tests/browser/test_console.py --url "http://127.0.0.1:$port" \
+timeout 300 "$python" tests/browser/test_console.py --url "http://127.0.0.1:$port" \
     --token-file "$token_file" --database-url "$url" --artifacts "$artifacts/console" --profile "$work/chromium" \
     --chromium "$chromium" --chromedriver "$chromedriver" --hostile-feature "$hostile_feature" \
     --hostile-title "$hostile_title" --hostile-quote "$hostile_quote" \

@@ -456,7 +456,8 @@ class Checks:
         h1 = c.find("h1", "the feature page").text.strip()
         expect(h1 == first["name"], "the feature page's h1 is '%s', wanted '%s'" % (h1, first["name"]))
         trs = c.all("section#mentions tr.mention")
-        expect(len(trs) == int(first["mentions"]),
+        # td.mentions counts the confident mentions (as `callsift report`); the page shows all
+        expect(trs and len(trs) >= int(first["mentions"]),
                "feature '%s': %d tr.mention on its page, td.mentions on /features says %s"
                % (first["name"], len(trs), first["mentions"]))
         for tr in trs:
