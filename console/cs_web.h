@@ -87,6 +87,10 @@ PGresult *cs_web_query(cs_web_req_t *req, cs_web_resp_t *resp, const char *sql, 
 void cs_page_begin(cs_web_req_t *req, cs_web_resp_t *resp, const char *nav, const char *title);
 void cs_page_end(cs_web_req_t *req, cs_web_resp_t *resp);
 
+/* An amount as PostgreSQL gives it ("12500.00") as people read it: "$12,500" (cents shown
+   only when there are some). */
+void cs_page_money(cs_buf_t *b, const char *amount);
+
 /* <input type="hidden" name="csrf" value="..."> for a form. */
 void cs_page_csrf(cs_web_req_t *req, cs_buf_t *b);
 
