@@ -275,30 +275,37 @@ class Console:
         return out.stdout.strip()
 
     # ---- what pages show -----------------------------------------------------------------
+    # One script per table: a WebDriver call per cell takes seconds on a long list.
+    ROWS_JS = """
+        return Array.from(document.querySelectorAll('table#features tr.feature')).map(tr => {
+            const cell = c => { const e = tr.querySelector('td.' + c);
+                                return e ? e.textContent.trim() : null; };
+            const a = tr.querySelector('a.feature-link');
+            return {link: a ? a.getAttribute('href') : null, name: a ? a.textContent.trim() : null,
+                    mentions: cell('mentions'), customers: cell('customers'), mrr: cell('mrr'),
+                    urgency: cell('urgency'), status: cell('status'), theme: cell('theme'),
+                    change: cell('change'), spark: !!tr.querySelector('td.trend svg.spark')};
+        });"""
+    MENTIONS_JS = """
+        return Array.from(document.querySelectorAll('section#mentions tr.mention')).map(tr => {
+            const q = tr.querySelector('td.quote'), c = tr.querySelector('td.call');
+            return [c ? c.innerText.trim() : '', q ? q.innerText.trim() : ''];
+        });"""
+
     def feature_rows(self):
         """The rows of table#features on the current page: dicts of id, name, theme, mentions."""
-        rows = []
-        for tr in self.all("table#features tr.feature"):
-            link = self.find("a.feature-link", "a row of table#features", tr)
-            href = link.get_attribute("href") or ""
-            m = UUID_RE.search(urllib.parse.urlsplit(href).path)
-            expect(m, "a.feature-link of '%s' links to '%s', wanted /features/ID" % (link.text, href))
-            row = {"id": m.group(1), "name": link.text.strip(), "href": href}
-            for cell in ("mentions", "customers", "mrr", "urgency", "status", "theme", "change"):
-                found = self.all("td." + cell, tr)
-                row[cell] = found[0].text.strip() if found else None
-            row["spark"] = bool(self.all("td.trend svg.spark", tr))
-            rows.append(row)
+        rows = self.driver.execute_script(self.ROWS_JS)
+        for row in rows:
+            expect(row["link"], "a row of table#features has no a.feature-link: %s" % row)
+            m = UUID_RE.search(urllib.parse.urlsplit(row["link"]).path)
+            expect(m, "a.feature-link of '%s' links to '%s', wanted /features/ID"
+                   % (row["name"], row["link"]))
+            row["id"] = m.group(1)
         return rows
 
     def mentions(self):
         """The mentions of the feature page shown: (call title, quote) pairs."""
-        out = []
-        for tr in self.all("section#mentions tr.mention"):
-            quote = self.all("td.quote", tr)
-            call = self.all("td.call", tr)
-            out.append((call[0].text.strip() if call else "", quote[0].text.strip() if quote else ""))
-        return out
+        return [tuple(m) for m in self.driver.execute_script(self.MENTIONS_JS)]
 
     def open_feature(self, fid, what):
         self.open("/features/" + fid, "section#mentions", what)
@@ -308,7 +315,6 @@ class Console:
 class Checks:
     def __init__(self, c):
         self.c = c
-        self.all_rows = []
         self.hostile_id = c.args.hostile_feature
 
     def no_session(self):
@@ -399,13 +405,12 @@ class Checks:
             expect(r["mentions"] is not None and r["mentions"].isdigit(),
                    "feature '%s': td.mentions is %r, wanted a number" % (r["name"], r["mentions"]))
             expect(r["spark"], "feature '%s': no svg.spark in td.trend" % r["name"])
-            expect(r["change"] is not None and re.fullmatch(r"[+-]?\d+", r["change"]),
+            expect(r["change"] is not None and re.fullmatch(r"[+-]?\d+(\.\d+)?", r["change"]),
                    "feature '%s': td.change is %r, wanted +N, -N or 0" % (r["name"], r["change"]))
             for cell in ("customers", "mrr", "urgency", "status", "theme"):
                 expect(r[cell] is not None, "feature '%s': no td.%s" % (r["name"], cell))
         expect(any(r["id"] == self.hostile_id for r in rows),
                "the hostile call's feature (%s) is not in table#features" % self.hostile_id)
-        self.all_rows = rows
 
     def filter_theme(self):
         c = self.c
@@ -627,8 +632,9 @@ class Checks:
     def csrf(self):
         c = self.c
         cookie = c.session_cookie()
-        rows = [r for r in self.all_rows if r["id"] != self.hostile_id]
-        expect(len(rows) >= 2, "the features check found no features to use")
+        c.open("/features", "table#features", "the Features page")
+        rows = [r for r in c.feature_rows() if r["id"] != self.hostile_id]
+        expect(len(rows) >= 2, "fewer than two features in table#features")
         victim, other = rows[0], rows[1]
         snapshot_sql = (
             "SELECT (SELECT count(*) FROM curation_actions) || ' ' ||"
@@ -698,6 +704,7 @@ class Checks:
     def downloads(self):
         c = self.c
         c.open("/features", "table#features", "the Features page")
+        rows = c.feature_rows()
         cookie = c.session_cookie()
         for kind, want in (("csv", "csv"), ("markdown", "markdown")):
             link = c.find("a#download-" + kind, "the Features page's downloads")
@@ -710,8 +717,9 @@ class Checks:
                    headers.get("content-disposition", ""),
                    "GET %s: Content-Type %r, Content-Disposition %r" % (
                        path, headers.get("content-type"), headers.get("content-disposition")))
-            expect(len(body.strip().splitlines()) > len(self.all_rows) // 2,
-                   "GET %s: %d lines for %d features" % (path, len(body.splitlines()), len(self.all_rows)))
+            expect(len(body.strip().splitlines()) > len(rows),
+                   "GET %s: %d lines for the %d features of the page"
+                   % (path, len(body.strip().splitlines()), len(rows)))
 
     def logout(self):
         c = self.c
