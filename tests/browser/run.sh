@@ -40,6 +40,7 @@ chromedriver=$(command -v chromedriver || true)
 artifacts=${CALLSIFT_ARTIFACTS:-$(dirname "$bin")/artifacts}
 mkdir -p "$artifacts/console"
 artifacts=$(cd "$artifacts" && pwd)
+rm -f "$artifacts/console/"*.png # a page not reached this time leaves no old picture
 
 e2e_work browser
 server_pid=""
