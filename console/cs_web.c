@@ -148,6 +148,12 @@ void cs_web_flash(cs_web_req_t *req, bool error, const char *fmt, ...)
     s->next_flash_error = error;
 }
 
+bool cs_web_flashed(const cs_web_req_t *req)
+{
+    const cs_serve_session_t *s = req->session;
+    return s->next_flash[0] != '\0';
+}
+
 void cs_web_redirect(cs_web_resp_t *resp, const char *fmt, ...)
 {
     va_list ap;
