@@ -286,7 +286,14 @@ static enum MHD_Result s_need_login(struct MHD_Connection *conn, const char *url
 {
     cs_web_resp_t resp = {.body = {.max = CS_WEB_BODY_MAX}};
     char nonce[CS_SERVE_SESSION_HEX + 1] = "", cookie[256];
-    cs_serve_random_hex(nonce, CS_SERVE_SESSION_HEX / 2);
+    /* a browser keeps the nonce it has (its other requests, e.g. for a favicon, must not change
+       it under an open login form) */
+    const char *had = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "cs_login");
+    if (had && strlen(had) == CS_SERVE_SESSION_HEX &&
+        strspn(had, "0123456789abcdef") == CS_SERVE_SESSION_HEX)
+        memcpy(nonce, had, sizeof nonce);
+    else
+        cs_serve_random_hex(nonce, CS_SERVE_SESSION_HEX / 2);
     snprintf(cookie, sizeof cookie, "cs_login=%s; Path=/login; HttpOnly; SameSite=Strict", nonce);
     bool login = strcmp(url, "/login") == 0;
     cs_serve_login_page(&resp, login ? 200 : 401,
@@ -306,6 +313,8 @@ static enum MHD_Result s_dispatch(struct MHD_Connection *conn, const char *url, 
         return s_plain(conn, 200, "text/javascript; charset=utf-8", cs_asset_js);
     if (strcmp(url, "/healthz") == 0)
         return s_plain(conn, 200, "text/plain", "ok\n");
+    if (strcmp(url, "/favicon.ico") == 0)
+        return s_plain(conn, 404, "text/plain", "no icon\n");
     if (!get && !post)
         return s_plain(conn, 405, "text/plain", "GET or POST only\n");
     if (c->too_big)
