@@ -256,7 +256,7 @@ static enum MHD_Result s_login(struct MHD_Connection *conn, cs_web_req_t *req)
     const char *token = cs_web_arg(req, "token"), *name = cs_web_arg(req, "name");
     char fresh[CS_SERVE_SESSION_HEX + 1] = "", cookie[256];
     cs_serve_random_hex(fresh, CS_SERVE_SESSION_HEX / 2);
-    snprintf(cookie, sizeof cookie, "cs_login=%s; Path=/login; HttpOnly; SameSite=Strict", fresh);
+    snprintf(cookie, sizeof cookie, "cs_login=%s; Path=/; HttpOnly; SameSite=Strict", fresh);
     const char *why = NULL;
     if (!nonce || !cookie_nonce || !cs_serve_equal(nonce, cookie_nonce))
         why = "The login form expired: log in again.";
@@ -278,7 +278,7 @@ static enum MHD_Result s_login(struct MHD_Connection *conn, cs_web_req_t *req)
              cs_serve_session_seconds());
     cs_info("console: %s logged in", name);
     cs_web_redirect(&resp, "%s", cs_serve_safe_next(next));
-    return s_send(conn, &resp, session, "cs_login=; Path=/login; Max-Age=0", NULL);
+    return s_send(conn, &resp, session, "cs_login=; Path=/; Max-Age=0", NULL);
 }
 
 /* Who is asking is unknown: the login page (401), with a nonce cookie for its form. */
@@ -294,7 +294,7 @@ static enum MHD_Result s_need_login(struct MHD_Connection *conn, const char *url
         memcpy(nonce, had, sizeof nonce);
     else
         cs_serve_random_hex(nonce, CS_SERVE_SESSION_HEX / 2);
-    snprintf(cookie, sizeof cookie, "cs_login=%s; Path=/login; HttpOnly; SameSite=Strict", nonce);
+    snprintf(cookie, sizeof cookie, "cs_login=%s; Path=/; HttpOnly; SameSite=Strict", nonce);
     bool login = strcmp(url, "/login") == 0;
     cs_serve_login_page(&resp, login ? 200 : 401,
                         get || login ? NULL : "Log in first: nothing was changed.",
