@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,13 @@ static struct {
     char default_ws[CS_UUID_LEN];
 } s_srv;
 
-static __thread cs_db_t *t_db; /* the worker thread's connection */
+static pthread_key_t s_db_key; /* the worker thread's connection, closed when the thread ends */
+
+static void s_db_close(void *db)
+{
+    cs_db_t *d = db;
+    cs_db_destroy(&d);
+}
 
 /* One request while it arrives: the body of a POST. */
 typedef struct {
@@ -180,13 +187,16 @@ static enum MHD_Result s_plain(struct MHD_Connection *conn, unsigned status, con
 static cs_db_t *s_db(void)
 {
     char err[512];
-    if (!t_db) {
-        t_db = cs_db_connect(s_srv.db_url, 1, err, sizeof err);
-        if (!t_db)
+    cs_db_t *db = pthread_getspecific(s_db_key);
+    if (!db) {
+        db = cs_db_connect(s_srv.db_url, 1, err, sizeof err);
+        if (!db)
             cs_log_limited("console-db", CS_LOG_WARNING, "console: %s", err);
-        return t_db;
+        else if (pthread_setspecific(s_db_key, db) != 0)
+            cs_db_destroy(&db);
+        return db;
     }
-    return cs_db_ensure(t_db, 1) == 0 ? t_db : NULL;
+    return cs_db_ensure(db, 1) == 0 ? db : NULL;
 }
 
 /* The workspace the request shows: ?ws=, the session's, --workspace-id, or the one with the
@@ -514,6 +524,7 @@ int cs_cli_serve(cs_cli_t *cli)
     /* the review page runs `callsift review` commands in this process: they find it here */
     setenv("DATABASE_URL", s_srv.db_url, 1);
     setenv("PGOPTIONS", STATEMENT_TIMEOUT, 0); /* before any worker thread exists */
+    pthread_key_create(&s_db_key, s_db_close);
     cs_signals_install();
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
@@ -538,7 +549,8 @@ int cs_cli_serve(cs_cli_t *cli)
     fflush(stderr);
     while (!cs_stop_requested())
         usleep(200 * 1000);
-    MHD_stop_daemon(d);
+    MHD_stop_daemon(d); /* joins the workers: their connections close */
+    pthread_key_delete(s_db_key);
     fprintf(stderr, "Console stopped\n");
     free(s_srv.db_url);
     cs_serve_auth_free();
