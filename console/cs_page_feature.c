@@ -182,6 +182,7 @@ static void s_mentions(cs_web_req_t *req, cs_buf_t *b, const char *id, const PGr
                 s_v(m, r, M_DATE), s_v(m, r, M_CONFIDENCE) ? s_v(m, r, M_CONFIDENCE) : "-");
     }
     cs_html_raw(b, "</tbody></table>");
+    cs_page_downloads(req, b);
     if (live) {
         cs_html_raw(b, "<div class=\"split-controls\"><b>Split:</b> move the checked calls' "
                        "mentions to a new feature named <input type=\"text\" name=\"name\" "
@@ -305,6 +306,23 @@ int cs_page_feature(cs_web_req_t *req, cs_web_resp_t *resp)
         return cs_web_fail(req, resp, 404, "No such feature.");
     parts_t p = {0};
     const char *params[] = {id, req->ws};
+    if (cs_web_format(req)) { /* the download is the mentions */
+        static const cs_web_column_t cols[] = {
+            {"call_id", false},  {"quote", false},     {"speaker", false},
+            {"customer", false}, {"call", false},      {"url", false},
+            {"date_utc", false}, {"confidence", true}, {"merged_from", false},
+        };
+        PGresult *f = cs_web_query(req, resp, s_feature_sql, 2, params);
+        if (f && PQntuples(f) == 0) {
+            PQclear(f);
+            return cs_web_fail(req, resp, 404, "No feature %s in this workspace.", id);
+        }
+        PGresult *m = f ? cs_web_query(req, resp, s_mentions_sql, 1, params) : NULL;
+        int rc = m ? cs_web_download(req, resp, "feature-mentions", cols, 9, m) : -1;
+        PQclear(m);
+        PQclear(f);
+        return rc;
+    }
     const char *dparams[] = {id, "false"};
     p.feature = cs_web_query(req, resp, s_feature_sql, 2, params);
     if (p.feature && PQntuples(p.feature) == 0) {

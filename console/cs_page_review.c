@@ -160,6 +160,19 @@ int cs_page_review(cs_web_req_t *req, cs_web_resp_t *resp)
                             NULL,
                             "false",
                             ITEMS_SHOWN};
+    if (cs_web_format(req)) {
+        static const cs_web_column_t cols[] = {
+            {"id", true},         {"kind", false},       {"method", false},     {"action", false},
+            {"confidence", true}, {"feature", false},    {"customer", false},   {"mrr", true},
+            {"call", false},      {"call_id", false},    {"feature_id", false}, {"quote", false},
+            {"scores", false},    {"candidates", false}, {"reasoning", false},
+        };
+        params[10] = "0"; /* a download has every pending item */
+        PGresult *all = cs_web_query(req, resp, s_items_sql, 11, params);
+        int rc = all ? cs_web_download(req, resp, "review-queue", cols, 15, all) : -1;
+        PQclear(all);
+        return rc;
+    }
     PGresult *bands = cs_web_query(req, resp, s_bands_sql, 3, params);
     PGresult *items = bands ? cs_web_query(req, resp, s_items_sql, 11, params) : NULL;
     int rc = -1;
@@ -167,6 +180,7 @@ int cs_page_review(cs_web_req_t *req, cs_web_resp_t *resp)
         cs_page_begin(req, resp, "review", "Review queue");
         s_bands(req, &resp->body, bands);
         s_items(&resp->body, items);
+        cs_page_downloads(req, &resp->body);
         cs_page_end(req, resp);
         rc = 0;
     }

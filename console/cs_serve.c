@@ -211,12 +211,18 @@ static void s_workspace(cs_web_req_t *req)
         want = s_srv.default_ws;
     const char *params[] = {want && cs_html_is_uuid(want) ? want : NULL};
     char err[256];
-    PGresult *res = cs_db_exec(
-        req->db,
-        "SELECT w.id, w.name FROM workspaces w ORDER BY w.id = $1::uuid IS TRUE DESC,"
-        " (SELECT count(*) FROM features f WHERE f.workspace_id = w.id) DESC, w.created_at, w.id"
-        " LIMIT 1",
-        1, params, err, sizeof err);
+    PGresult *res = NULL;
+    if (params[0])
+        res = cs_db_exec(req->db, "SELECT id, name FROM workspaces WHERE id = $1", 1, params, err,
+                         sizeof err);
+    if (!res || PQntuples(res) == 0) {
+        PQclear(res);
+        res = cs_db_exec(req->db,
+                         "SELECT w.id, w.name FROM workspaces w ORDER BY (SELECT count(*) FROM"
+                         " features f WHERE f.workspace_id = w.id) DESC, w.created_at, w.id"
+                         " LIMIT 1",
+                         0, NULL, err, sizeof err);
+    }
     if (res && PQntuples(res) == 1) {
         snprintf(req->ws, sizeof req->ws, "%s", PQgetvalue(res, 0, 0));
         snprintf(req->ws_name, sizeof req->ws_name, "%s", PQgetvalue(res, 0, 1));

@@ -401,6 +401,15 @@ Test(serve, the_features_page_ranks_filters_and_downloads)
                   !strstr(r.body, "Salesforce"),
               "%s", r.body);
     reply_free(&r);
+    char path[128];
+    snprintf(path, sizeof path, "/features/%s?format=csv", salesforce);
+    r = fetch(NULL, path, NULL, "Authorization: Bearer " TOKEN);
+    cr_expect(strncmp(r.body, "call_id,quote,", 14) == 0 && strstr(r.body, "\r\nc2,"),
+              "a feature downloads its mentions: %s", r.body);
+    reply_free(&r);
+    r = fetch(NULL, "/review?format=markdown", NULL, "Authorization: Bearer " TOKEN);
+    cr_expect(strstr(r.body, "| id | kind |") && strstr(r.body, "Maybe CSV export"), "%s", r.body);
+    reply_free(&r);
     r = fetch(NULL, "/features?format=xml", NULL, "Authorization: Bearer " TOKEN);
     cr_expect_eq(r.status, 400);
     reply_free(&r);
