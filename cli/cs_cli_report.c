@@ -43,25 +43,7 @@ const cs_option_t cs_cli_report_options[] = {
     CS_CLI_OPT_END,
 };
 
-/* The mentions in scope: $1 workspace, $2 since (a date or NULL), $3 theme id (or NULL), $4 the
-   confidence threshold, $5 the statuses shown (a text[]): a merged-away feature is never shown.
-   `every` holds them all, `mention` the confident ones: a confidence of NULL (not known) or at
-   least the threshold, compared as the column's type (real) so that a stored 0.7 meets a
-   threshold of 0.7. */
-#define MENTIONS_CTE                                                                               \
-    "WITH every AS ("                                                                              \
-    " SELECT fm.feature_id, fm.message_id, fm.quote, fm.speaker, fm.confidence, m.customer_id,"    \
-    " m.sent_at, m.message_metadata->>'title' AS title, cu.name AS customer,"                      \
-    " (fm.confidence IS NULL OR fm.confidence >= $4::real) AS confident"                           \
-    " FROM features f"                                                                             \
-    " JOIN feature_messages fm ON fm.feature_id = f.id"                                            \
-    " JOIN messages m ON m.id = fm.message_id"                                                     \
-    " LEFT JOIN customers cu ON cu.id = m.customer_id"                                             \
-    " WHERE f.workspace_id = $1"                                                                   \
-    " AND ($2::date IS NULL OR m.sent_at >= ($2::date::timestamp AT TIME ZONE 'UTC'))"             \
-    " AND ($3::uuid IS NULL OR f.theme_id = $3::uuid)"                                             \
-    " AND f.merged_into IS NULL AND f.status = ANY($5::text[])),"                                  \
-    " mention AS (SELECT * FROM every WHERE confident)"
+#define MENTIONS_CTE CS_REPORT_MENTIONS_CTE
 
 /* The ranked features; $6 the number of rows (0: all), $7 true for the quotes as JSON.
    ID_COLUMN is "" or "t.id,". Dates are UTC. */

@@ -29,6 +29,7 @@
 #include "cs_cli_migrate.h"
 #include "cs_cli_report.h"
 #include "cs_cli_review.h"
+#include "cs_serve.h"
 #include "cs_cli_theme.h"
 #include "cs_cli_workspace.h"
 #include "cs_config.h"
@@ -101,6 +102,8 @@ static const command_t COMMANDS[] = {
      "Count the stored decisions another link threshold would flip."},
     {"calls", NULL, cs_cli_calls, cs_cli_calls_options,
      "List a workspace's calls, newest first, with their features and errors."},
+    {"serve", NULL, cs_cli_serve, cs_cli_serve_options,
+     "Serve the console: the ranked catalogue, trends and the review queue in a browser."},
     {"keys", "generate", cs_cli_keys_generate, cs_cli_keys_generate_options,
      "Write the CURVE certificates of a pipeline into DIR; print each stage's flags."},
 };

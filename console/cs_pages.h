@@ -29,7 +29,7 @@ int cs_page_calls(cs_web_req_t *req, cs_web_resp_t *resp);
 
 typedef struct {
     const char *method;  /* "GET" or "POST" */
-    const char *pattern; /* "/features/*" : '*' is one path segment */
+    const char *pattern; /* "/features/ID": each "*" in it stands for one path segment */
     cs_web_handler_t run;
 } cs_route_t;
 
