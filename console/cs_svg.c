@@ -84,6 +84,12 @@ static int s_legend_rows(const cs_svg_series_t *series, size_t nseries, double r
     return rows;
 }
 
+/* The y of count v in a plot from bottom up plot_h pixels to ymax. */
+static double s_y(long long v, long long ymax, double bottom, double plot_h)
+{
+    return bottom - plot_h * (double)v / (double)ymax;
+}
+
 void cs_svg_weekly(cs_buf_t *b, const cs_svg_series_t *series, size_t nseries,
                    const char *const *weeks, size_t nweeks, int width, int height)
 {
@@ -98,11 +104,13 @@ void cs_svg_weekly(cs_buf_t *b, const cs_svg_series_t *series, size_t nseries,
     double room = width - left - right;
     int rows = s_legend_rows(series, nseries, room);
     double top = MARGIN_T, bottom = height - AXIS_H - rows * LINE_H - 6;
-    if (bottom < top + 20) /* a legend too tall for the box: the chart grows to hold it */
-        height += (int)(top + 20 - bottom), bottom = top + 20;
+    if (bottom < top + 20) { /* a legend too tall for the box: the chart grows to hold it */
+        height += (int)(top + 20 - bottom);
+        bottom = top + 20;
+    }
     cs_html(b,
             "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-            "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
+            "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" font-size=\"11\">",
             width, height, width, height);
 
     /* The y axis: 0 to a round top, a grid line and a label at each step. */
@@ -112,13 +120,12 @@ void cs_svg_weekly(cs_buf_t *b, const cs_svg_series_t *series, size_t nseries,
             max = s_max(series[s].counts, nweeks);
     long long step = s_step(max), ymax = max ? (max + step - 1) / step * step : step;
     double plot_h = bottom - top;
-    cs_html_raw(b, "<g class=\"axis\" font-size=\"11\">");
     for (long long v = 0; v <= ymax; v += step) {
-        double y = bottom - plot_h * (double)v / (double)ymax;
+        double y = s_y(v, ymax, bottom, plot_h);
         cs_html(b,
                 "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                 "stroke=\"currentColor\" stroke-opacity=\"0.2\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"currentColor\">%lld</text>",
+                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%lld</text>",
                 left, y, left + room, y, left - 6, y + 4, v);
     }
 
@@ -127,41 +134,41 @@ void cs_svg_weekly(cs_buf_t *b, const cs_svg_series_t *series, size_t nseries,
     size_t every = 1;
     while (dx > 0 && (double)every * dx < label_w + 10)
         every++;
-    for (size_t i = 0; i < nweeks; i++) {
-        if ((nweeks - 1 - i) % every)
-            continue;
-        cs_html(b,
-                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"currentColor\">%s"
-                "</text>",
-                nweeks > 1 ? left + dx * (double)i : left + room / 2, bottom + 16, weeks[i]);
-    }
+    for (size_t i = 0; i < nweeks; i++)
+        if ((nweeks - 1 - i) % every == 0)
+            cs_html(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
+                    nweeks > 1 ? left + dx * (double)i : left + room / 2, bottom + 16, weeks[i]);
     cs_html(b,
-            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"currentColor\"/></g>",
+            "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"currentColor\"/>",
             left, bottom, left + room, bottom);
 
-    /* The series: a line through the weeks, and a dot with its count on each. */
+    /* The series: a line through the weeks, and a dot on each whose title says the count. */
     for (size_t s = 0; s < nseries && nweeks > 0; s++) {
-        cs_html(b, "<g class=\"series s%zu\" fill=\"none\" stroke=\"currentColor\">",
-                s % SERIES_MAX);
+        size_t cls = s % SERIES_MAX;
+        cs_html_raw(b, "<g class=\"series\">");
         if (nweeks > 1) {
-            cs_html_raw(b, "<polyline stroke-width=\"2\" points=\"");
+            cs_html(b,
+                    "<polyline class=\"s%zu\" fill=\"none\" stroke=\"currentColor\" "
+                    "stroke-width=\"2\" points=\"",
+                    cls);
             for (size_t i = 0; i < nweeks; i++)
                 cs_html(b, "%s%.1f,%.1f", i ? " " : "", left + dx * (double)i,
-                        bottom - plot_h * (double)series[s].counts[i] / (double)ymax);
+                        s_y(series[s].counts[i], ymax, bottom, plot_h));
             cs_html_raw(b, "\"/>");
         }
-        for (size_t i = 0; i < nweeks; i++) {
-            double x = nweeks > 1 ? left + dx * (double)i : left + room / 2;
-            cs_html(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"currentColor\"><title>", x,
-                    bottom - plot_h * (double)series[s].counts[i] / (double)ymax);
-            cs_html(b, "%s, week of %s: %lld</title></circle>", series[s].label, weeks[i],
+        for (size_t i = 0; i < nweeks; i++)
+            cs_html(b,
+                    "<circle class=\"s%zu\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" "
+                    "fill=\"currentColor\"><title>%s, week of %s: %lld</title></circle>",
+                    cls, nweeks > 1 ? left + dx * (double)i : left + room / 2,
+                    s_y(series[s].counts[i], ymax, bottom, plot_h), series[s].label, weeks[i],
                     series[s].counts[i]);
-        }
         cs_html_raw(b, "</g>");
     }
 
     /* The legend: a swatch and the label of each series, flowing in rows under the axis. */
-    cs_html_raw(b, "<g class=\"legend\" font-size=\"11\">");
+    cs_html_raw(b, "<g class=\"legend\">");
     double x = 0, y = bottom + AXIS_H + 10;
     for (size_t s = 0; s < nseries; s++) {
         double w = 18 + CHAR_W * (double)s_chars(series[s].label) + 12;
@@ -170,11 +177,9 @@ void cs_svg_weekly(cs_buf_t *b, const cs_svg_series_t *series, size_t nseries,
             y += LINE_H;
         }
         cs_html(b,
-                "<g class=\"s%zu\"><rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"10\" "
-                "fill=\"currentColor\"/><text x=\"%.1f\" y=\"%.1f\">",
-                s % SERIES_MAX, left + x, y - 9, left + x + 16, y);
-        cs_html_text(b, series[s].label);
-        cs_html_raw(b, "</text></g>");
+                "<rect class=\"s%zu\" x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"10\" "
+                "fill=\"currentColor\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>",
+                s % SERIES_MAX, left + x, y - 9, left + x + 16, y, series[s].label);
         x += w;
     }
     cs_html_raw(b, "</g></svg>");

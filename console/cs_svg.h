@@ -4,10 +4,11 @@
       sparkline  a small line of counts per week, for a row of the Features table
       weekly     a line chart of several series over the same weeks (mentions per week per
                  theme), with axes, week labels and a legend
-    Colours: every mark is drawn in currentColor, so the stylesheet colours a chart by setting
-    `color` on its classes: svg.spark (the sparkline), svg.chart (the chart), its g.axis (ticks,
-    grid lines and labels; line.grid for the grid), g.series.sN (one series' line and dots) and
-    g.legend g.sN (its swatch). Without the stylesheet a chart is drawn in the text's colour.
+    Colours: the stylesheet sets stroke and fill by class. Each series' line, dots and legend
+    swatch carry its class s0..s7; the grid lines are line.grid, the x axis line.axis, the
+    labels plain <text>; the sparkline is svg.spark with one polyline. Presentation attributes
+    (stroke="currentColor", fill="none" on lines) draw it in the text's colour without the
+    stylesheet, and any rule of the stylesheet overrides them.
     Both write into b and only add to it; a failure sticks in b (cs_buf.h). */
 #ifndef CS_SVG_H
 #define CS_SVG_H

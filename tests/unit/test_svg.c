@@ -211,9 +211,9 @@ Test(svg, weekly_draws_a_line_and_dots_per_series_with_its_colour_class)
     cr_expect_eq(s_count(svg, "class=\"chart\""), 1);
     cr_expect_eq(s_count(svg, "<polyline"), 10);
     cr_expect_eq(s_count(svg, "<circle"), 130);
-    cr_expect_eq(s_count(svg, "class=\"series s0\""), 2, "colours repeat after 8");
-    cr_expect_eq(s_count(svg, "class=\"series s7\""), 1);
-    cr_expect_eq(s_count(svg, "class=\"series s8\""), 0);
+    cr_expect_eq(s_count(svg, "<polyline class=\"s0\""), 2, "colours repeat after 8");
+    cr_expect_eq(s_count(svg, "<polyline class=\"s7\""), 1);
+    cr_expect_eq(s_count(svg, "class=\"s8\""), 0);
     cr_expect_eq(s_count(svg, "<rect"), 10, "a legend swatch per series");
     cr_expect_eq(s_count(svg, ">Theme 9</text>"), 1);
     cr_expect_neq(strstr(svg, "<title>Theme 3, week of 2025-11-24: 0</title>"), NULL);
