@@ -86,7 +86,7 @@ static const cs_cli_column_t CALL_COLUMNS[] = {
    candidates as "name (similarity), ..."). The call is its title, else its id. The runner-up
    is the best candidate, by fused score then similarity, other than the feature decided on:
    for a link, the feature that came second; for a create, the nearest one it did not join. */
-static const char DECISIONS_SQL[] =
+const char cs_cli_decisions_sql[] =
     "SELECT to_char(md.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
     " coalesce(nullif(m.message_metadata->>'title', ''), m.external_id), md.action, md.method,"
     " trim_scale(round(md.confidence::numeric, 4)), trim_scale(round(md.similarity::numeric, 4)),"
@@ -301,7 +301,7 @@ int cs_cli_feature_show(cs_cli_t *cli)
     if (p.feature)
         p.calls = cs_cli_exec(cli, CALLS_SQL, 1, params);
     if (p.calls)
-        p.decisions = cs_cli_exec(cli, DECISIONS_SQL, 2, params);
+        p.decisions = cs_cli_exec(cli, cs_cli_decisions_sql, 2, params);
     if (p.decisions)
         p.decisions_total = cs_cli_exec(cli, DECISIONS_COUNT_SQL, 1, params);
     if (p.decisions_total)

@@ -31,4 +31,9 @@ extern const cs_option_t cs_cli_feature_show_options[];
    there is none. */
 int cs_cli_feature_show(cs_cli_t *cli);
 
+/* A feature's newest 50 match decisions (the console shows them too): $1 its id, $2 true for
+   the scores, runner-up and candidates as JSON, else as text. Columns: decided, call, action,
+   method, confidence, similarity, extracted title, scores, reasoning, runner-up, candidates. */
+extern const char cs_cli_decisions_sql[];
+
 #endif

@@ -502,6 +502,8 @@ int cs_cli_serve(cs_cli_t *cli)
         return -1;
     }
     s_srv.db_url = strdup(cs_config_str(cfg, "database-url"));
+    /* the review page runs `callsift review` commands in this process: they find it here */
+    setenv("DATABASE_URL", s_srv.db_url, 1);
     setenv("PGOPTIONS", STATEMENT_TIMEOUT, 0); /* before any worker thread exists */
     cs_signals_install();
     unsigned flags =

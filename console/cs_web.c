@@ -148,6 +148,12 @@ void cs_web_flash(cs_web_req_t *req, bool error, const char *fmt, ...)
     s->next_flash_error = error;
 }
 
+bool cs_web_flashed(const cs_web_req_t *req)
+{
+    const cs_serve_session_t *s = req->session;
+    return s->next_flash[0] != '\0';
+}
+
 void cs_web_redirect(cs_web_resp_t *resp, const char *fmt, ...)
 {
     va_list ap;
@@ -202,6 +208,21 @@ static const struct {
     {"customers", "/customers", "Customers"}, {"calls", "/calls", "Calls"},
 };
 
+void cs_page_money(cs_buf_t *b, const char *amount)
+{
+    const char *a = amount ? amount : "0";
+    size_t digits = strspn(a, "0123456789");
+    cs_buf_add(b, "$", 1);
+    for (size_t i = 0; i < digits; i++) {
+        cs_buf_add(b, a + i, 1);
+        if ((digits - i - 1) % 3 == 0 && i + 1 < digits)
+            cs_buf_add(b, ",", 1);
+    }
+    const char *cents = a + digits;
+    if (cents[0] == '.' && strspn(cents + 1, "0") != strlen(cents + 1))
+        cs_html_text(b, cents);
+}
+
 void cs_page_csrf(cs_web_req_t *req, cs_buf_t *b)
 {
     cs_html(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">", req->csrf ? req->csrf : "");
@@ -239,8 +260,8 @@ void cs_page_begin(cs_web_req_t *req, cs_web_resp_t *resp, const char *nav, cons
             "<header><a class=\"brand\" href=\"/features\">callsift</a><nav>",
             title);
     for (size_t i = 0; i < sizeof s_nav / sizeof s_nav[0]; i++)
-        cs_html(b, "<a id=\"nav-%s\" href=\"%s\"%s>%s</a>", s_nav[i].id, s_nav[i].path,
-                strcmp(nav, s_nav[i].id) == 0 ? " class=\"active\"" : "", s_nav[i].label);
+        cs_html(b, "<a id=\"nav-%s\" href=\"%s\" class=\"%s\">%s</a>", s_nav[i].id, s_nav[i].path,
+                strcmp(nav, s_nav[i].id) == 0 ? "active" : "", s_nav[i].label);
     cs_html_raw(b, "</nav><div class=\"who\">");
     if (req->ws_name[0])
         cs_html(b, "<span class=\"ws\">%s</span>", req->ws_name);

@@ -64,6 +64,9 @@ bool cs_web_segment(const cs_web_req_t *req, int index, char *out, size_t outlen
 void cs_web_flash(cs_web_req_t *req, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* True when this request has set a flash message. */
+bool cs_web_flashed(const cs_web_req_t *req);
+
 /* Answer 303 See Other to a local path (printf-formatted; values must be URL-safe already,
    i.e. ids or cs_html_url output). */
 void cs_web_redirect(cs_web_resp_t *resp, const char *fmt, ...)
@@ -86,6 +89,10 @@ PGresult *cs_web_query(cs_web_req_t *req, cs_web_resp_t *resp, const char *sql, 
    message; then `title` as the page's h1. */
 void cs_page_begin(cs_web_req_t *req, cs_web_resp_t *resp, const char *nav, const char *title);
 void cs_page_end(cs_web_req_t *req, cs_web_resp_t *resp);
+
+/* An amount as PostgreSQL gives it ("12500.00") as people read it: "$12,500" (cents shown
+   only when there are some). */
+void cs_page_money(cs_buf_t *b, const char *amount);
 
 /* <input type="hidden" name="csrf" value="..."> for a form. */
 void cs_page_csrf(cs_web_req_t *req, cs_buf_t *b);
