@@ -4,8 +4,9 @@
     What counts is what `callsift report` counts (CS_REPORT_MENTIONS_CTE): the mentions of live
     features (not merged away, not rejected) that the extractor was sure enough of
     (CS_CLI_REPORT_MIN_CONFIDENCE); a customer's MRR counts once however many calls it had.
-    Weeks are 7 days each, in UTC, and the last one ends on the day of the workspace's latest
-    call (or on ?to=YYYY-MM-DD): week 0 is that day and the 6 before it. */
+    Weeks are 7 days each and the last one ends with the workspace's latest call (or with the
+    day ?to=YYYY-MM-DD, UTC), as on the Features page, so that its 4-week change and the
+    emerging table here count the same mentions. */
 #include "cs_pages.h"
 
 #include <stdlib.h>
@@ -23,19 +24,21 @@
 #define CHART_H       300
 
 /* After CS_REPORT_MENTIONS_CTE ($1 workspace, $2 since = NULL, $3 theme = NULL, $4 threshold,
-   $5 the live statuses): `last` is the last day of the last week, $6 or the day of the latest
-   call; `dated` the mentions of the 13 weeks with their theme and `ago`, the week they fall in
-   counted back from the last (0..12). */
+   $5 the live statuses): `last` holds t, the instant the weeks end at (the end of day $6, or
+   the latest call, as the Features page counts), and the day it falls on; `dated` the mentions
+   of the 13 weeks before t with their theme and `ago`, the week they fall in counted back from
+   t (0..12; week g is (t - 7(g+1) days, t - 7g days]). */
 #define WEEKS_CTE                                                                                  \
-    ", last AS (SELECT coalesce($6::date, (SELECT (max(m.sent_at) AT TIME ZONE 'UTC')::date"       \
-    "  FROM messages m WHERE m.workspace_id = $1), (now() AT TIME ZONE 'UTC')::date) AS day),"     \
+    ", last AS (SELECT t, coalesce($6::date, (t AT TIME ZONE 'UTC')::date) AS day FROM"            \
+    "  (SELECT coalesce(($6::date + 1)::timestamp AT TIME ZONE 'UTC', (SELECT max(m.sent_at)"      \
+    "   FROM messages m WHERE m.workspace_id = $1), now()) AS t) a),"                              \
     " dated AS (SELECT x.feature_id, x.customer_id, f.theme_id,"                                   \
-    "  (l.day - (x.sent_at AT TIME ZONE 'UTC')::date) / 7 AS ago"                                  \
+    "  floor(extract(epoch FROM l.t - x.sent_at) / (7 * 86400))::int AS ago"                       \
     "  FROM mention x JOIN features f ON f.id = x.feature_id CROSS JOIN last l"                    \
-    "  WHERE (x.sent_at AT TIME ZONE 'UTC')::date BETWEEN l.day - 90 AND l.day)"
+    "  WHERE x.sent_at <= l.t AND x.sent_at > l.t - interval '91 days')"
 
-/* One row per line of the chart, most mentioned first: the week labels (the first day of each
-   week, oldest first, comma-separated), the last day, the line's name and its counts (oldest
+/* One row per line of the chart, most mentioned first: the week labels (the day each week
+   starts on, oldest first, comma-separated), the last day, the line's name and its counts (oldest
    first, comma-separated). With no mention at all: one row with a NULL name. */
 static const char s_chart_sql[] = CS_REPORT_MENTIONS_CTE WEEKS_CTE
     ", tot AS (SELECT d.theme_id, count(*) AS n FROM dated d GROUP BY d.theme_id),"
@@ -46,8 +49,8 @@ static const char s_chart_sql[] = CS_REPORT_MENTIONS_CTE WEEKS_CTE
     "  FROM ranked),"
     " named AS (SELECT s, CASE WHEN count(*) > 1 THEN 'Other themes'"
     "  ELSE coalesce(min(name), '(no theme)') END AS name FROM line GROUP BY s)"
-    " SELECT (SELECT string_agg(to_char(l.day - 7 * g - 6, 'YYYY-MM-DD'), ',' ORDER BY g DESC)"
-    "  FROM last l, generate_series(0, 12) g),"
+    " SELECT (SELECT string_agg(to_char((l.t - (g + 1) * interval '7 days') AT TIME ZONE 'UTC',"
+    "  'YYYY-MM-DD'), ',' ORDER BY g DESC) FROM last l, generate_series(0, 12) g),"
     " (SELECT to_char(l.day, 'YYYY-MM-DD') FROM last l), n.name,"
     " (SELECT string_agg((SELECT count(*) FROM dated d JOIN line x"
     "   ON x.theme_id IS NOT DISTINCT FROM d.theme_id WHERE x.s = n.s AND d.ago = g)::text, ','"

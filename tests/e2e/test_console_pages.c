@@ -18,10 +18,10 @@
 #define TOKEN "pages-test-token-0123456789"
 #define WS    "10000000-0000-4000-8000-000000000001"
 
-/* The latest call is on 2025-06-30: the last 4 weeks are 06-03..06-30, the 8 before
-   04-08..06-02. Salesforce sync rises (3 against 0), CSV export falls (1 against 4), the
-   hostile feature rises by one (its 0.3 mention does not count), the rejected and the merged
-   features never show. */
+/* The latest call is at 2025-06-30 12:00 UTC: the last 4 weeks go back to 06-02 12:00, the 8
+   before to 04-07 12:00 (so the call of 06-02 18:00 is in the last 4, as on the Features page).
+   Salesforce sync rises (3 against 0), CSV export falls (1 against 4), the hostile feature rises by
+   one (its 0.3 mention does not count), the rejected and the merged features never show. */
 static const char s_seed[] =
     "INSERT INTO workspaces (id, name) VALUES ('" WS "', 'Pages test');"
     "INSERT INTO themes (id, workspace_id, name) VALUES"
@@ -52,7 +52,9 @@ static const char s_seed[] =
     " ('40000000-0000-4000-8000-000000000007', '" WS "', '30000000-0000-4000-8000-0000000000cb',"
     "  'gong', 'c7', '2025-05-05T12:00:00Z', true, NULL, '{\"title\": \"Seventh\"}'),"
     " ('40000000-0000-4000-8000-000000000008', '" WS "', NULL, 'gong', 'c8',"
-    "  '2025-06-25T12:00:00Z', false, 'extractor: \"<b>boom</b>\" & more', '{}');"
+    "  '2025-06-25T12:00:00Z', false, 'extractor: \"<b>boom</b>\" & more', '{}'),"
+    " ('40000000-0000-4000-8000-000000000009', '" WS "', NULL, 'gong', 'c9',"
+    "  '2025-06-02T18:00:00Z', true, NULL, '{\"title\": \"Ninth\"}');"
     "INSERT INTO features (id, workspace_id, theme_id, name, status) VALUES"
     " ('50000000-0000-4000-8000-00000000000a', '" WS "', '20000000-0000-4000-8000-0000000000a1',"
     "  'Salesforce sync', 'new'),"
@@ -69,6 +71,7 @@ static const char s_seed[] =
     " ('50000000-0000-4000-8000-00000000000a', '40000000-0000-4000-8000-000000000001', NULL),"
     " ('50000000-0000-4000-8000-00000000000a', '40000000-0000-4000-8000-000000000002', 0.9),"
     " ('50000000-0000-4000-8000-00000000000a', '40000000-0000-4000-8000-000000000003', 0.5),"
+    " ('50000000-0000-4000-8000-00000000000a', '40000000-0000-4000-8000-000000000009', NULL),"
     " ('50000000-0000-4000-8000-00000000000b', '40000000-0000-4000-8000-000000000001', 0.8),"
     " ('50000000-0000-4000-8000-00000000000b', '40000000-0000-4000-8000-000000000004', NULL),"
     " ('50000000-0000-4000-8000-00000000000b', '40000000-0000-4000-8000-000000000005', NULL),"
@@ -215,8 +218,8 @@ Test(console_pages, themes_count_live_features_confident_mentions_and_mrr_once)
     cr_expect_eq(s_count(page, "<tr class=\"theme\""), 2);
     char *row = s_row(page, "<tr class=\"theme\"", ">Integrations<");
     cr_expect_str_eq(s_text(row, "<td class=\"num features\"", 0), "2", "not rejected, merged");
-    cr_expect_str_eq(s_text(row, "<td class=\"num mentions\"", 0), "8");
-    cr_expect_str_eq(s_text(row, "<td class=\"num customers\"", 0), "2");
+    cr_expect_str_eq(s_text(row, "<td class=\"num mentions\"", 0), "9");
+    cr_expect_str_eq(s_text(row, "<td class=\"num customers\"", 0), "2", "a call without one");
     cr_expect_str_eq(s_text(row, "<td class=\"num mrr\"", 0), "150.00", "each customer once");
     cr_expect_neq(strstr(row, "href=\"/features?theme=Integrations\""), NULL);
     free(row);
@@ -228,7 +231,7 @@ Test(console_pages, themes_count_live_features_confident_mentions_and_mrr_once)
     free(page);
 
     char *csv = s_get("/themes?format=csv", 200);
-    const char *want = "theme,features,mentions,customers,mrr\r\nIntegrations,2,8,2,150.00\r\n";
+    const char *want = "theme,features,mentions,customers,mrr\r\nIntegrations,2,9,2,150.00\r\n";
     cr_expect_eq(strncmp(csv, want, strlen(want)), 0, "%s", csv);
     free(csv);
     s_stop();
@@ -241,15 +244,15 @@ Test(console_pages, trends_chart_and_emerging_over_the_weeks_to_the_latest_call)
     cr_expect_neq(strstr(page, "13 weeks to 2025-06-30"), NULL);
     cr_expect_eq(s_count(page, "<svg class=\"chart\""), 1);
     cr_expect_eq(s_count(page, "<circle"), 26, "13 weeks of 2 themes");
-    cr_expect_neq(strstr(page, "<title>Integrations, week of 2025-06-24: 2</title>"), NULL);
-    cr_expect_neq(strstr(page, "<title>Integrations, week of 2025-06-17: 1</title>"), NULL);
+    cr_expect_neq(strstr(page, "<title>Integrations, week of 2025-06-23: 2</title>"), NULL);
+    cr_expect_neq(strstr(page, "<title>Integrations, week of 2025-06-16: 1</title>"), NULL);
     cr_expect_eq(s_count(page, "<tr class=\"emerging\""), 2, "the falling one is not there");
     char *first = s_row(page, "<tr class=\"emerging\"", "Salesforce sync");
     cr_expect_neq(strstr(first, "<td class=\"num\">1</td>"), NULL, "ranked first: %s", first);
     cr_expect_neq(strstr(first, "href=\"/features/50000000-0000-4000-8000-00000000000a\""), NULL);
-    cr_expect_str_eq(s_text(first, "<td class=\"num last4\"", 0), "3");
+    cr_expect_str_eq(s_text(first, "<td class=\"num last4\"", 0), "4");
     cr_expect_str_eq(s_text(first, "<td class=\"num prev8\"", 0), "0");
-    cr_expect_str_eq(s_text(first, "<td class=\"num change up\"", 0), "+0.75");
+    cr_expect_str_eq(s_text(first, "<td class=\"num change up\"", 0), "+1.00");
     free(first);
     char *second = s_row(page, "<tr class=\"emerging\"", "dark mode");
     cr_expect_str_eq(s_text(second, "<td class=\"num last4\"", 0), "1", "0.3 does not count");
@@ -263,7 +266,7 @@ Test(console_pages, trends_chart_and_emerging_over_the_weeks_to_the_latest_call)
     cr_expect_neq(strstr(csv, "rank,id,feature,theme,last_4_weeks,previous_8_weeks,"
                               "per_week_last_4,per_week_previous_8,change_per_week\r\n1,"
                               "50000000-0000-4000-8000-00000000000a,Salesforce sync,Integrations,"
-                              "3,0,0.75,0.00,0.75\r\n"),
+                              "4,0,1.00,0.00,1.00\r\n"),
                   NULL, "%s", csv);
     free(csv);
     s_stop();
@@ -273,7 +276,9 @@ Test(console_pages, trends_to_moves_the_weeks)
 {
     char *page = s_get("/trends?to=2025-06-05", 200);
     cr_expect_neq(strstr(page, "13 weeks to 2025-06-05"), NULL);
-    cr_expect_eq(s_count(page, "<tr class=\"emerging\""), 1);
+    cr_expect_eq(s_count(page, "<tr class=\"emerging\""), 2);
+    cr_expect_str_eq(s_text(page, "<a class=\"feature-link\"", 0), "CSV export");
+    cr_expect_str_eq(s_text(page, "<a class=\"feature-link\"", 1), "Salesforce sync");
     char *row = s_row(page, "<tr class=\"emerging\"", "CSV export");
     cr_expect_str_eq(s_text(row, "<td class=\"num last4\"", 0), "3");
     cr_expect_str_eq(s_text(row, "<td class=\"num prev8\"", 0), "1");
@@ -319,7 +324,7 @@ Test(console_pages, calls_newest_first_with_state_filter_and_errors_as_text)
 {
     char *page = s_get("/calls", 200);
     s_expect_no_injection(page, "/calls");
-    cr_expect_eq(s_count(page, "<tr class=\"call\""), 8);
+    cr_expect_eq(s_count(page, "<tr class=\"call\""), 9);
     cr_expect_str_eq(s_text(page, "<td class=\"date\"", 0), "2025-06-30");
     cr_expect_str_eq(s_text(page, "<td class=\"title\"", 0),
                      "Kickoff &lt;script&gt;alert(&quot;call&quot;)&lt;/script&gt; ");
@@ -336,7 +341,7 @@ Test(console_pages, calls_newest_first_with_state_filter_and_errors_as_text)
     cr_expect_str_eq(s_text(page, "<td class=\"processed", 0), "no");
     free(page);
     page = s_get("/calls?state=processed", 200);
-    cr_expect_eq(s_count(page, "<tr class=\"call\""), 7);
+    cr_expect_eq(s_count(page, "<tr class=\"call\""), 8);
     free(page);
     page = s_get("/calls?limit=3", 200);
     cr_expect_eq(s_count(page, "<tr class=\"call\""), 3);
@@ -349,5 +354,63 @@ Test(console_pages, calls_newest_first_with_state_filter_and_errors_as_text)
     cr_expect_str_eq(csv, "date,title,customer,processed,features,error,call_id\r\n"
                           "2025-06-25,c8,,no,0,\"extractor: \"\"<b>boom</b>\"\" & more\",c8\r\n");
     free(csv);
+    s_stop();
+}
+
+/* The field `column` (named in the header line) of the CSV line whose field `key_column` is
+   key; NULL when there is none. Fields here hold no comma or quote. The caller frees it. */
+static char *s_csv_field(const char *csv, const char *key_column, const char *key,
+                         const char *column)
+{
+    char *copy = strdup(csv), *save = NULL, *result = NULL;
+    int key_at = -1, at = -1;
+    for (char *line = strtok_r(copy, "\r\n", &save); line && !result;
+         line = strtok_r(NULL, "\r\n", &save)) {
+        char *fields[32], *fsave = NULL;
+        int n = 0;
+        for (char *f = strtok_r(line, ",", &fsave); f && n < 32; f = strtok_r(NULL, ",", &fsave))
+            fields[n++] = f;
+        if (key_at < 0) {
+            for (int i = 0; i < n; i++) {
+                key_at = strcmp(fields[i], key_column) == 0 ? i : key_at;
+                at = strcmp(fields[i], column) == 0 ? i : at;
+            }
+            cr_assert(key_at >= 0 && at >= 0, "columns %s and %s in %s", key_column, column, csv);
+        } else if (key_at < n && at < n && strcmp(fields[key_at], key) == 0) {
+            result = strdup(fields[at]);
+        }
+    }
+    free(copy);
+    return result;
+}
+
+Test(console_pages, emerging_counts_the_weeks_the_features_page_counts)
+{
+    static const char *const dates[] = {"", "?to=2025-06-05", "?to=2025-06-02"};
+    static const char *const names[] = {"Salesforce sync", "CSV export"};
+    for (size_t d = 0; d < CS_ARRAY_LEN(dates); d++) {
+        char path[64];
+        snprintf(path, sizeof path, "/features%s%sformat=csv", dates[d], dates[d][0] ? "&" : "?");
+        char *features = s_get(path, 200);
+        snprintf(path, sizeof path, "/trends%s%sformat=csv", dates[d], dates[d][0] ? "&" : "?");
+        char *trends = s_get(path, 200);
+        for (size_t i = 0; i < CS_ARRAY_LEN(names); i++) {
+            char *f4 = s_csv_field(features, "feature", names[i], "last_4_weeks");
+            char *f8 = s_csv_field(features, "feature", names[i], "8_weeks_before");
+            char *t4 = s_csv_field(trends, "feature", names[i], "last_4_weeks");
+            char *t8 = s_csv_field(trends, "feature", names[i], "previous_8_weeks");
+            cr_assert_not_null(f4, "%s in the features of %s", names[i], dates[d]);
+            if (t4) { /* on Trends only when it rose */
+                cr_expect_str_eq(t4, f4, "%s %s", names[i], dates[d]);
+                cr_expect_str_eq(t8, f8, "%s %s", names[i], dates[d]);
+            } else {
+                cr_expect_leq(strtod(f4, NULL) / 4, strtod(f8, NULL) / 8, "%s %s rose", names[i],
+                              dates[d]);
+            }
+            free(f4), free(f8), free(t4), free(t8);
+        }
+        free(features);
+        free(trends);
+    }
     s_stop();
 }
