@@ -101,9 +101,10 @@ int cs_page_customers(cs_web_req_t *req, cs_web_resp_t *resp)
     for (int r = 0; r < rows; r++) {
         cs_html(b,
                 "<tr class=\"customer\"><td class=\"name\">%s</td><td class=\"domain\">%s</td>"
-                "<td class=\"num mrr\">%s</td><td class=\"num calls\">%s</td>"
-                "<td class=\"features\">",
-                PQgetvalue(res, r, 0), PQgetvalue(res, r, 1), PQgetvalue(res, r, 2),
+                "<td class=\"num mrr\">",
+                PQgetvalue(res, r, 0), PQgetvalue(res, r, 1));
+        cs_page_money(b, PQgetvalue(res, r, 2));
+        cs_html(b, "</td><td class=\"num calls\">%s</td><td class=\"features\">",
                 PQgetvalue(res, r, 3));
         if (PQgetisnull(res, r, 5))
             cs_html_raw(b, "<span class=\"muted\">none yet</span>");

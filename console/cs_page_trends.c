@@ -253,9 +253,10 @@ int cs_page_themes(cs_web_req_t *req, cs_web_resp_t *resp)
         }
         cs_html(b,
                 "</td><td class=\"num features\">%s</td><td class=\"num mentions\">%s</td>"
-                "<td class=\"num customers\">%s</td><td class=\"num mrr\">%s</td></tr>",
-                PQgetvalue(res, r, 1), PQgetvalue(res, r, 2), PQgetvalue(res, r, 3),
-                PQgetvalue(res, r, 4));
+                "<td class=\"num customers\">%s</td><td class=\"num mrr\">",
+                PQgetvalue(res, r, 1), PQgetvalue(res, r, 2), PQgetvalue(res, r, 3));
+        cs_page_money(b, PQgetvalue(res, r, 4));
+        cs_html_raw(b, "</td></tr>");
     }
     if (PQntuples(res) == 0)
         cs_html_raw(b, "<tr><td colspan=\"5\" class=\"muted\">No theme yet.</td></tr>");

@@ -220,12 +220,12 @@ Test(console_pages, themes_count_live_features_confident_mentions_and_mrr_once)
     cr_expect_str_eq(s_text(row, "<td class=\"num features\"", 0), "2", "not rejected, merged");
     cr_expect_str_eq(s_text(row, "<td class=\"num mentions\"", 0), "9");
     cr_expect_str_eq(s_text(row, "<td class=\"num customers\"", 0), "2", "a call without one");
-    cr_expect_str_eq(s_text(row, "<td class=\"num mrr\"", 0), "150.00", "each customer once");
+    cr_expect_str_eq(s_text(row, "<td class=\"num mrr\"", 0), "$150", "each customer once");
     cr_expect_neq(strstr(row, "href=\"/features?theme=Integrations\""), NULL);
     free(row);
     row = s_row(page, "<tr class=\"theme\"", "&lt;script&gt;alert(&quot;theme&quot;)");
     cr_expect_str_eq(s_text(row, "<td class=\"num mentions\"", 0), "1", "0.3 does not count");
-    cr_expect_str_eq(s_text(row, "<td class=\"num mrr\"", 0), "100.00");
+    cr_expect_str_eq(s_text(row, "<td class=\"num mrr\"", 0), "$100");
     free(row);
     cr_expect_eq(s_count(page, "<svg class=\"chart\""), 1);
     free(page);
@@ -300,6 +300,7 @@ Test(console_pages, customers_with_mrr_calls_and_the_features_they_asked_for)
                                                             "onerror=alert(1)&gt;");
     char *acme = s_row(page, "<tr class=\"customer\"", ">Acme<");
     cr_expect_str_eq(s_text(acme, "<td class=\"num calls\"", 0), "4");
+    cr_expect_str_eq(s_text(acme, "<td class=\"num mrr\"", 0), "$100");
     cr_expect_str_eq(s_text(acme, "<a class=\"feature-link\"", 0), "CSV export", "3 mentions");
     cr_expect_str_eq(s_text(acme, "<a class=\"feature-link\"", 1), "Salesforce sync");
     cr_expect_str_eq(s_text(acme, "<a class=\"feature-link\"", 2),
