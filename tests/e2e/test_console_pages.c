@@ -415,3 +415,34 @@ Test(console_pages, emerging_counts_the_weeks_the_features_page_counts)
     }
     s_stop();
 }
+
+Test(console_pages, the_chart_draws_seven_themes_and_the_others_as_one_line)
+{
+    /* 8 more themes, each with one feature mentioned once in the last week: 10 themes */
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    char err[512];
+    cr_assert_eq(
+        cs_db_script(db,
+                     "INSERT INTO themes (id, workspace_id, name) SELECT"
+                     " ('60000000-0000-4000-8000-00000000000' || g)::uuid, '" WS "',"
+                     " 'Extra ' || g FROM generate_series(1, 8) g;"
+                     "INSERT INTO features (id, workspace_id, theme_id, name) SELECT"
+                     " ('70000000-0000-4000-8000-00000000000' || g)::uuid, '" WS "',"
+                     " ('60000000-0000-4000-8000-00000000000' || g)::uuid,"
+                     " 'Extra feature ' || g FROM generate_series(1, 8) g;"
+                     "INSERT INTO feature_messages (feature_id, message_id) SELECT"
+                     " ('70000000-0000-4000-8000-00000000000' || g)::uuid,"
+                     " '40000000-0000-4000-8000-000000000001' FROM generate_series(1, 8) g;",
+                     err, sizeof err),
+        0, "%s", err);
+    cs_db_destroy(&db);
+    char *page = s_get("/trends", 200);
+    cr_expect_eq(s_count(page, "<rect class=\"s"), 8, "8 lines in the legend");
+    cr_expect_eq(s_count(page, "<circle"), 8 * 13);
+    cr_expect_eq(s_count(page, ">Integrations</text>"), 1, "the most mentioned has its own line");
+    cr_expect_eq(s_count(page, ">Other themes</text>"), 1);
+    cr_expect_neq(strstr(page, "<title>Other themes, week of 2025-06-23: 3</title>"), NULL,
+                  "the 3 least mentioned themes, summed");
+    free(page);
+    s_stop();
+}
