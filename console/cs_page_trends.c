@@ -16,8 +16,9 @@
 #include "cs_svg.h"
 #include "cs_time.h"
 
-#define WEEKS         13 /* the chart's */
-#define SERIES_MAX    8  /* lines on the chart: the 7 themes most mentioned, then "Other themes" */
+#define WEEKS         13  /* the chart's */
+#define SERIES_MAX    8   /* lines on the chart: the 7 themes most mentioned, then "Other themes" */
+#define SERIES_SQL    "8" /* the same, in the SQL */
 #define EMERGING_MAX  "20"
 #define STATUSES_LIVE "{new,under-review,planned,shipped}"
 #define CHART_W       960
@@ -45,7 +46,8 @@ static const char s_chart_sql[] = CS_REPORT_MENTIONS_CTE WEEKS_CTE
     " ranked AS (SELECT t.theme_id, th.name,"
     "  row_number() OVER (ORDER BY t.n DESC, lower(th.name), th.name) AS r, count(*) OVER () AS k"
     "  FROM tot t LEFT JOIN themes th ON th.id = t.theme_id),"
-    " line AS (SELECT CASE WHEN k > 8 AND r >= 8 THEN 8 ELSE r END AS s, theme_id, name"
+    " line AS (SELECT CASE WHEN k > " SERIES_SQL " AND r >= " SERIES_SQL " THEN " SERIES_SQL
+    "  ELSE r END AS s, theme_id, name"
     "  FROM ranked),"
     " named AS (SELECT s, CASE WHEN count(*) > 1 THEN 'Other themes'"
     "  ELSE coalesce(min(name), '(no theme)') END AS name FROM line GROUP BY s)"
@@ -89,8 +91,8 @@ static const cs_web_column_t s_emerging_cols[] = {
     CS_REPORT_MENTIONS_CTE                                                                         \
     ", live AS (SELECT f.id, f.theme_id FROM features f WHERE f.workspace_id = $1"                 \
     "  AND f.merged_into IS NULL AND f.status = ANY($5::text[])),"                                 \
-    " themed AS (SELECT x.customer_id, l.theme_id FROM mention x JOIN live l ON l.id = "           \
-    "x.feature_id),"                                                                               \
+    " themed AS (SELECT x.customer_id, l.theme_id"                                                 \
+    "  FROM mention x JOIN live l ON l.id = x.feature_id),"                                        \
     " th AS (SELECT t.id, t.name FROM themes t WHERE t.workspace_id = $1 UNION ALL"                \
     "  SELECT NULL, '(no theme)' WHERE EXISTS (SELECT 1 FROM live WHERE theme_id IS NULL))"        \
     " SELECT th.name AS theme,"                                                                    \
