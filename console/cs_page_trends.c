@@ -160,11 +160,11 @@ static int s_chart(cs_web_req_t *req, cs_web_resp_t *resp, const char *const *pa
     }
     cs_buf_t *b = &resp->body;
     cs_html(b,
+            "<h2>Mentions per week per theme, in the %d weeks to %s</h2>"
             "<form id=\"weeks\" class=\"filters\" method=\"get\" action=\"%s\">"
             "<label>Weeks ending<input type=\"date\" name=\"to\" value=\"%s\"></label>"
-            "<button type=\"submit\">Show</button></form>"
-            "<h2>Mentions per week per theme, in the %d weeks to %s</h2>",
-            req->path, PQgetvalue(res, 0, 1), WEEKS, PQgetvalue(res, 0, 1));
+            "<button type=\"submit\">Show</button></form>",
+            WEEKS, PQgetvalue(res, 0, 1), req->path, PQgetvalue(res, 0, 1));
     cs_svg_weekly(b, series, nseries, (const char *const *)weeks, nweeks, CHART_W, CHART_H);
     if (nseries == 0)
         cs_html_raw(b, "<p class=\"muted\">No mention in these weeks.</p>");
