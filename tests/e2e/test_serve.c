@@ -120,6 +120,13 @@ static CURL *login(const char *who, char **csrf)
     reply_t first = fetch(c, "/login", NULL, NULL); /* the login page sets its own nonce */
     free(nonce);
     nonce = input_value(first.body, "login_nonce");
+    /* a browser asks for more while the form is open (an icon, another tab): the form's nonce
+       must stay valid */
+    reply_t icon = fetch(c, "/favicon.ico", NULL, NULL);
+    reply_t other = fetch(c, "/review", NULL, NULL);
+    cr_expect_eq(other.status, 401);
+    reply_free(&icon);
+    reply_free(&other);
     char *name = curl_easy_escape(c, who, 0);
     char form[512];
     snprintf(form, sizeof form, "login_nonce=%s&next=%%2Ffeatures&token=%s&name=%s", nonce, TOKEN,
