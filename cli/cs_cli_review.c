@@ -105,52 +105,6 @@ const cs_option_t cs_cli_review_simulate_options[] = {
 
 /* ---- the queue ---------------------------------------------------------------------------- */
 
-/* The pending items of workspace $1 that the filters keep, JOINS added to the item i and its
-   call m: $4 kind, $5 method, $6 action, $7 the call's external id, $8 and $9 the band (each
-   NULL: any). */
-#define PENDING_FROM(JOINS)                                                                        \
-    " FROM item i JOIN messages m ON m.id = i.message_id" JOINS                                    \
-    " WHERE i.verdict IS NULL AND ($4::text IS NULL OR i.kind = $4::text)"                         \
-    " AND ($5::text IS NULL OR i.method = $5::text)"                                               \
-    " AND ($6::text IS NULL OR i.action = $6::text)"                                               \
-    " AND ($7::text IS NULL OR m.external_id = $7::text)"                                          \
-    " AND ($8::real IS NULL OR (i.confidence >= $8::real"                                          \
-    "  AND (i.confidence < $9::real OR ($9::real >= 1 AND i.confidence <= $9::real))))"
-
-/* The list: PENDING_FROM's parameters, $10 true for JSON (the scores and candidates as JSON,
-   the reasoning whole), $11 the number of rows (0: all). The candidates are the first three,
-   each with its fused score (else its vector score); the reasoning is made one line and cut at
-   200 characters. IDS is "" (for people) or "m.external_id, i.feature_id," (for programs). */
-#define LIST_SQL(IDS)                                                                              \
-    ITEMS_CTE(WORKSPACE_SCOPE)                                                                     \
-    " SELECT i.id, i.kind, i.method, i.action, trim_scale(round(i.confidence::numeric, 4)),"       \
-    " f.name, cu.name, cu.mrr, coalesce(nullif(m.message_metadata->>'title', ''), "                \
-    "m.external_id)," IDS " i.quote,"                                                              \
-    " CASE WHEN $10::boolean THEN md.scores::text ELSE"                                            \
-    "  (SELECT string_agg(u.k || ' ' || round((md.scores->>u.k)::numeric, 2), '  ' ORDER BY u.o)"  \
-    "   FROM unnest(ARRAY['vector', 'lexical', 'fused', 'judge', 'margin'])"                       \
-    "    WITH ORDINALITY u(k, o) WHERE jsonb_typeof(md.scores->u.k) = 'number') END,"              \
-    " CASE WHEN $10::boolean THEN"                                                                 \
-    "  (SELECT coalesce(jsonb_agg(c.value ORDER BY c.ordinality), '[]'::jsonb)::text"              \
-    "   FROM jsonb_array_elements(CASE WHEN jsonb_typeof(md.candidates) = 'array'"                 \
-    "    THEN md.candidates ELSE '[]' END) WITH ORDINALITY c WHERE c.ordinality <= 3)"             \
-    "  ELSE (SELECT string_agg(concat(c.value->>'name', ' (' || round(coalesce("                   \
-    "    CASE WHEN jsonb_typeof(c.value->'fused') = 'number' THEN (c.value->>'fused')::numeric "   \
-    "END,"                                                                                         \
-    "    CASE WHEN jsonb_typeof(c.value->'similarity') = 'number'"                                 \
-    "     THEN (c.value->>'similarity')::numeric END), 2) || ')'), ', ' ORDER BY c.ordinality)"    \
-    "   FROM jsonb_array_elements(CASE WHEN jsonb_typeof(md.candidates) = 'array'"                 \
-    "    THEN md.candidates ELSE '[]' END) WITH ORDINALITY c"                                      \
-    "   WHERE c.ordinality <= 3 AND jsonb_typeof(c.value) = 'object') END,"                        \
-    " CASE WHEN $10::boolean THEN md.reasoning"                                                    \
-    "  WHEN length(r.line) > 200 THEN left(r.line, 197) || '...' ELSE r.line END" PENDING_FROM(    \
-        " JOIN match_decisions md ON md.id = i.id JOIN features f ON f.id = i.feature_id"          \
-        " LEFT JOIN customers cu ON cu.id = m.customer_id"                                         \
-        " CROSS JOIN LATERAL (SELECT btrim(regexp_replace(md.reasoning, '[[:space:]]+', ' ', "     \
-        "'g'))"                                                                                    \
-        "  AS line) r") " ORDER BY coalesce(cu.mrr, 0) DESC, i.confidence, i.id, i.o"              \
-                        " LIMIT nullif($11::bigint, 0)"
-
 /* How many pending items the filters keep, and how many of them are requests: PENDING_FROM's
    parameters. */
 static const char s_count_sql[] = ITEMS_CTE(WORKSPACE_SCOPE) " SELECT count(*),"

@@ -246,7 +246,8 @@ static void s_put_csv_field(FILE *out, const char *text)
     fputc('"', out);
 }
 
-static int s_print_csv(FILE *out, const cs_cli_column_t *cols, int ncols, const PGresult *res)
+static int s_print_csv(FILE *out, const cs_cli_column_t *cols, int ncols, const PGresult *res,
+                       bool sheet)
 {
     for (int c = 0; c < ncols; c++) {
         if (c > 0)
@@ -263,6 +264,13 @@ static int s_print_csv(FILE *out, const cs_cli_column_t *cols, int ncols, const 
             const char *v = PQgetvalue(res, r, c);
             if (cols[c].type == CS_CLI_COL_BOOL)
                 v = s_is_true(v) ? "true" : "false";
+            bool text = cols[c].type == CS_CLI_COL_TEXT || cols[c].type == CS_CLI_COL_LINES;
+            if (sheet && text && v[0] && strchr("=+-@\t\r", v[0])) {
+                char *safe = cs_strdup_printf("'%s", v);
+                s_put_csv_field(out, safe ? safe : "");
+                free(safe);
+                continue;
+            }
             s_put_csv_field(out, v);
         }
         fputs("\r\n", out);
@@ -321,7 +329,8 @@ int cs_cli_print(FILE *out, cs_cli_format_t fmt, const cs_cli_column_t *cols, in
         rc = s_print_json(out, cols, ncols, res, err, errlen);
         break;
     case CS_CLI_FORMAT_CSV:
-        rc = s_print_csv(out, cols, ncols, res);
+    case CS_CLI_FORMAT_CSV_SHEET:
+        rc = s_print_csv(out, cols, ncols, res, fmt == CS_CLI_FORMAT_CSV_SHEET);
         break;
     case CS_CLI_FORMAT_MARKDOWN:
         rc = s_print_markdown(out, cols, ncols, res);

@@ -26,6 +26,9 @@ typedef enum {
     CS_CLI_FORMAT_JSON,
     CS_CLI_FORMAT_CSV,
     CS_CLI_FORMAT_MARKDOWN,
+    CS_CLI_FORMAT_CSV_SHEET, /* csv for a spreadsheet (the console's downloads): a text cell
+                                that starts with = + - @ or a tab or CR gets a leading ' so
+                                that no spreadsheet runs text from a call as a formula */
 } cs_cli_format_t;
 
 typedef enum {

@@ -139,6 +139,23 @@ static const struct {
     {cs_cli_review_reject, "[ITEM_ID...]"},
 };
 
+/* The commands whose --help says more than their summary. */
+static const struct {
+    cs_cli_handler_t run;
+    const char *details;
+} DETAILS[] = {
+    {cs_cli_serve, CS_SERVE_DETAILS},
+};
+
+/* What a command's --help says above its options. */
+static const char *s_details(const command_t *cmd)
+{
+    for (size_t i = 0; i < CS_ARRAY_LEN(DETAILS); i++)
+        if (DETAILS[i].run == cmd->run)
+            return DETAILS[i].details;
+    return cmd->summary;
+}
+
 /* What a command that takes its arguments as they come shows after its name, or NULL. */
 static const char *s_free_arguments(const command_t *cmd)
 {
@@ -289,7 +306,7 @@ static int s_run(const command_t *cmd, int argc, char **argv)
     if (free_args)
         snprintf(usage, sizeof usage, "callsift %s %s %s [OPTIONS]", cmd->group, cmd->verb,
                  free_args);
-    cs_config_t *cfg = cs_config_new(usage, cmd->summary, cmd->options);
+    cs_config_t *cfg = cs_config_new(usage, s_details(cmd), cmd->options);
     if (!cfg) {
         fprintf(stderr, "callsift: out of memory\n");
         return EXIT_FAILED;

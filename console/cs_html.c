@@ -98,9 +98,24 @@ static void s_convert(cs_buf_t *b, const char *spec, size_t n, va_list *ap)
         size = size || spec[i] == 'z';
     }
     switch (conv) {
-    case 's':
-        cs_html_text(b, va_arg(*ap, const char *));
+    case 's': {
+        /* width and precision pad or cut the value; then it is escaped */
+        const char *s = va_arg(*ap, const char *);
+        if (n == 2) {
+            cs_html_text(b, s);
+            break;
+        }
+        cs_buf_t raw = {.max = b->max};
+        cs_buf_printf(&raw, fmt, s ? s : "");
+        if (raw.failed) {
+            b->failed = true;
+            b->over = b->over || raw.over;
+        } else {
+            cs_html_text(b, raw.p ? raw.p : "");
+        }
+        cs_buf_free(&raw);
         break;
+    }
     case 'c':
         cs_buf_printf(b, fmt, va_arg(*ap, int));
         break;

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,13 @@ static struct {
     char default_ws[CS_UUID_LEN];
 } s_srv;
 
-static __thread cs_db_t *t_db; /* the worker thread's connection */
+static pthread_key_t s_db_key; /* the worker thread's connection, closed when the thread ends */
+
+static void s_db_close(void *db)
+{
+    cs_db_t *d = db;
+    cs_db_destroy(&d);
+}
 
 /* One request while it arrives: the body of a POST. */
 typedef struct {
@@ -180,13 +187,16 @@ static enum MHD_Result s_plain(struct MHD_Connection *conn, unsigned status, con
 static cs_db_t *s_db(void)
 {
     char err[512];
-    if (!t_db) {
-        t_db = cs_db_connect(s_srv.db_url, 1, err, sizeof err);
-        if (!t_db)
+    cs_db_t *db = pthread_getspecific(s_db_key);
+    if (!db) {
+        db = cs_db_connect(s_srv.db_url, 1, err, sizeof err);
+        if (!db)
             cs_log_limited("console-db", CS_LOG_WARNING, "console: %s", err);
-        return t_db;
+        else if (pthread_setspecific(s_db_key, db) != 0)
+            cs_db_destroy(&db);
+        return db;
     }
-    return cs_db_ensure(t_db, 1) == 0 ? t_db : NULL;
+    return cs_db_ensure(db, 1) == 0 ? db : NULL;
 }
 
 /* The workspace the request shows: ?ws=, the session's, --workspace-id, or the one with the
@@ -201,12 +211,18 @@ static void s_workspace(cs_web_req_t *req)
         want = s_srv.default_ws;
     const char *params[] = {want && cs_html_is_uuid(want) ? want : NULL};
     char err[256];
-    PGresult *res = cs_db_exec(
-        req->db,
-        "SELECT w.id, w.name FROM workspaces w ORDER BY w.id = $1::uuid IS TRUE DESC,"
-        " (SELECT count(*) FROM features f WHERE f.workspace_id = w.id) DESC, w.created_at, w.id"
-        " LIMIT 1",
-        1, params, err, sizeof err);
+    PGresult *res = NULL;
+    if (params[0])
+        res = cs_db_exec(req->db, "SELECT id, name FROM workspaces WHERE id = $1", 1, params, err,
+                         sizeof err);
+    if (!res || PQntuples(res) == 0) {
+        PQclear(res);
+        res = cs_db_exec(req->db,
+                         "SELECT w.id, w.name FROM workspaces w ORDER BY (SELECT count(*) FROM"
+                         " features f WHERE f.workspace_id = w.id) DESC, w.created_at, w.id"
+                         " LIMIT 1",
+                         0, NULL, err, sizeof err);
+    }
     if (res && PQntuples(res) == 1) {
         snprintf(req->ws, sizeof req->ws, "%s", PQgetvalue(res, 0, 0));
         snprintf(req->ws_name, sizeof req->ws_name, "%s", PQgetvalue(res, 0, 1));
@@ -256,7 +272,7 @@ static enum MHD_Result s_login(struct MHD_Connection *conn, cs_web_req_t *req)
     const char *token = cs_web_arg(req, "token"), *name = cs_web_arg(req, "name");
     char fresh[CS_SERVE_SESSION_HEX + 1] = "", cookie[256];
     cs_serve_random_hex(fresh, CS_SERVE_SESSION_HEX / 2);
-    snprintf(cookie, sizeof cookie, "cs_login=%s; Path=/login; HttpOnly; SameSite=Strict", fresh);
+    snprintf(cookie, sizeof cookie, "cs_login=%s; Path=/; HttpOnly; SameSite=Strict", fresh);
     const char *why = NULL;
     if (!nonce || !cookie_nonce || !cs_serve_equal(nonce, cookie_nonce))
         why = "The login form expired: log in again.";
@@ -278,7 +294,7 @@ static enum MHD_Result s_login(struct MHD_Connection *conn, cs_web_req_t *req)
              cs_serve_session_seconds());
     cs_info("console: %s logged in", name);
     cs_web_redirect(&resp, "%s", cs_serve_safe_next(next));
-    return s_send(conn, &resp, session, "cs_login=; Path=/login; Max-Age=0", NULL);
+    return s_send(conn, &resp, session, "cs_login=; Path=/; Max-Age=0", NULL);
 }
 
 /* Who is asking is unknown: the login page (401), with a nonce cookie for its form. */
@@ -286,8 +302,15 @@ static enum MHD_Result s_need_login(struct MHD_Connection *conn, const char *url
 {
     cs_web_resp_t resp = {.body = {.max = CS_WEB_BODY_MAX}};
     char nonce[CS_SERVE_SESSION_HEX + 1] = "", cookie[256];
-    cs_serve_random_hex(nonce, CS_SERVE_SESSION_HEX / 2);
-    snprintf(cookie, sizeof cookie, "cs_login=%s; Path=/login; HttpOnly; SameSite=Strict", nonce);
+    /* a browser keeps the nonce it has (its other requests, e.g. for a favicon, must not change
+       it under an open login form) */
+    const char *had = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "cs_login");
+    if (had && strlen(had) == CS_SERVE_SESSION_HEX &&
+        strspn(had, "0123456789abcdef") == CS_SERVE_SESSION_HEX)
+        memcpy(nonce, had, sizeof nonce);
+    else
+        cs_serve_random_hex(nonce, CS_SERVE_SESSION_HEX / 2);
+    snprintf(cookie, sizeof cookie, "cs_login=%s; Path=/; HttpOnly; SameSite=Strict", nonce);
     bool login = strcmp(url, "/login") == 0;
     cs_serve_login_page(&resp, login ? 200 : 401,
                         get || login ? NULL : "Log in first: nothing was changed.",
@@ -306,6 +329,8 @@ static enum MHD_Result s_dispatch(struct MHD_Connection *conn, const char *url, 
         return s_plain(conn, 200, "text/javascript; charset=utf-8", cs_asset_js);
     if (strcmp(url, "/healthz") == 0)
         return s_plain(conn, 200, "text/plain", "ok\n");
+    if (strcmp(url, "/favicon.ico") == 0)
+        return s_plain(conn, 404, "text/plain", "no icon\n");
     if (!get && !post)
         return s_plain(conn, 405, "text/plain", "GET or POST only\n");
     if (c->too_big)
@@ -502,7 +527,10 @@ int cs_cli_serve(cs_cli_t *cli)
         return -1;
     }
     s_srv.db_url = strdup(cs_config_str(cfg, "database-url"));
+    /* the review page runs `callsift review` commands in this process: they find it here */
+    setenv("DATABASE_URL", s_srv.db_url, 1);
     setenv("PGOPTIONS", STATEMENT_TIMEOUT, 0); /* before any worker thread exists */
+    pthread_key_create(&s_db_key, s_db_close);
     cs_signals_install();
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
@@ -527,7 +555,8 @@ int cs_cli_serve(cs_cli_t *cli)
     fflush(stderr);
     while (!cs_stop_requested())
         usleep(200 * 1000);
-    MHD_stop_daemon(d);
+    MHD_stop_daemon(d); /* joins the workers: their connections close */
+    pthread_key_delete(s_db_key);
     fprintf(stderr, "Console stopped\n");
     free(s_srv.db_url);
     cs_serve_auth_free();

@@ -148,6 +148,12 @@ void cs_web_flash(cs_web_req_t *req, bool error, const char *fmt, ...)
     s->next_flash_error = error;
 }
 
+bool cs_web_flashed(const cs_web_req_t *req)
+{
+    const cs_serve_session_t *s = req->session;
+    return s->next_flash[0] != '\0';
+}
+
 void cs_web_redirect(cs_web_resp_t *resp, const char *fmt, ...)
 {
     va_list ap;
@@ -314,8 +320,8 @@ int cs_web_download(cs_web_req_t *req, cs_web_resp_t *resp, const char *base,
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     char err[256];
-    int rc = out ? cs_cli_print(out, csv ? CS_CLI_FORMAT_CSV : CS_CLI_FORMAT_MARKDOWN, cc, ncols,
-                                res, err, sizeof err)
+    int rc = out ? cs_cli_print(out, csv ? CS_CLI_FORMAT_CSV_SHEET : CS_CLI_FORMAT_MARKDOWN, cc,
+                                ncols, res, err, sizeof err)
                  : -1;
     if (out)
         fclose(out);

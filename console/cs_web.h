@@ -64,6 +64,9 @@ bool cs_web_segment(const cs_web_req_t *req, int index, char *out, size_t outlen
 void cs_web_flash(cs_web_req_t *req, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* True when this request has set a flash message. */
+bool cs_web_flashed(const cs_web_req_t *req);
+
 /* Answer 303 See Other to a local path (printf-formatted; values must be URL-safe already,
    i.e. ids or cs_html_url output). */
 void cs_web_redirect(cs_web_resp_t *resp, const char *fmt, ...)

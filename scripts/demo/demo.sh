@@ -99,3 +99,36 @@ echo "== Running it again: every call is stored already, so nothing is ingested 
 run again 0
 echo
 echo "Logs of both runs: $logs"
+
+# The console on the demo's data: 127.0.0.1:8080, or the first free port after it. The token
+# is new each time and reaches the server through the environment, never its command line.
+# On a terminal it serves until Ctrl-C (the throwaway database goes with it); otherwise (make
+# test, CI) it is started, asked for its Features page once, and stopped.
+if "$bin/callsift" serve --help >/dev/null 2>&1; then
+    port=8080
+    while in_use "$port"; do port=$((port + 1)); done
+    CALLSIFT_UI_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+    export CALLSIFT_UI_TOKEN
+    "$bin/callsift" serve --listen "127.0.0.1:$port" --workspace-id "$ws" \
+        --log-level warning 2>"$logs/console.log" &
+    console=$!
+    trap 'kill "$console" 2>/dev/null || true' EXIT
+    for _ in $(seq 50); do in_use "$port" && break; sleep 0.1; done
+    # the header goes through curl's stdin, so the token never shows in a process listing
+    status=$(printf 'header = "Authorization: Bearer %s"\n' "$CALLSIFT_UI_TOKEN" |
+        curl -s -K - -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/features" || true)
+    echo
+    echo "== The console (README: The console)"
+    if [ "$status" != 200 ]; then
+        echo "   the console did not answer (HTTP $status): see $logs/console.log" >&2
+        exit 1
+    fi
+    echo "   URL:   http://127.0.0.1:$port/"
+    echo "   token: $CALLSIFT_UI_TOKEN"
+    if [ -t 1 ] && [ "${CALLSIFT_DEMO_CONSOLE:-1}" != 0 ]; then
+        echo "   Log in with the token and your name. Ctrl-C stops the console and the demo's database."
+        wait "$console" || true
+    else
+        echo "   (not a terminal: the console was checked and stopped; run make demo in a terminal to keep it)"
+    fi
+fi

@@ -66,6 +66,28 @@ Test(cli_table, csv_quotes_commas_quotes_and_line_breaks_and_nothing_else)
                     "true,false,pipe|back\\slash\r\n");
 }
 
+Test(cli_table, csv_for_a_spreadsheet_keeps_text_from_running_as_a_formula)
+{
+    static const cs_cli_column_t cols[] = {
+        {"eq", CS_CLI_COL_TEXT},   {"plus", CS_CLI_COL_TEXT}, {"minus", CS_CLI_COL_LINES},
+        {"at", CS_CLI_COL_TEXT},   {"tab", CS_CLI_COL_TEXT},  {"plain", CS_CLI_COL_TEXT},
+        {"n", CS_CLI_COL_DECIMAL},
+    };
+    const char *params[] = {
+        "=HYPERLINK(\"http://x\",\"a\")", "+1", "-2+3", "@SUM(A1)", "\tx", "a=b", "-5.25"};
+    const char *sql = "SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text,"
+                      " $7::numeric";
+    s_expect_output(CS_CLI_FORMAT_CSV_SHEET, cols, CS_ARRAY_LEN(cols), sql, 7, params,
+                    "eq,plus,minus,at,tab,plain,n\r\n"
+                    "\"'=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\",'+1,'-2+3,'@SUM(A1),'\tx,a=b,"
+                    "-5.25\r\n");
+    /* the CLI's own csv is data for programs: unchanged */
+    s_expect_output(CS_CLI_FORMAT_CSV, cols, CS_ARRAY_LEN(cols), sql, 7, params,
+                    "eq,plus,minus,at,tab,plain,n\r\n"
+                    "\"=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\",+1,-2+3,@SUM(A1),\tx,a=b,"
+                    "-5.25\r\n");
+}
+
 Test(cli_table, csv_of_no_rows_is_the_header_line)
 {
     static const cs_cli_column_t cols[] = {{"name", CS_CLI_COL_TEXT}, {"n", CS_CLI_COL_INT}};
