@@ -411,6 +411,7 @@ class Checks:
                 expect(r[cell] is not None, "feature '%s': no td.%s" % (r["name"], cell))
         expect(any(r["id"] == self.hostile_id for r in rows),
                "the hostile call's feature (%s) is not in table#features" % self.hostile_id)
+        return "%d features" % len(rows)
 
     def filter_theme(self):
         c = self.c
@@ -442,6 +443,7 @@ class Checks:
         expect(kept.first_selected_option.get_attribute("value") == value,
                "after filtering, select[name=theme] shows '%s', not the theme filtered by ('%s')"
                % (kept.first_selected_option.text, theme))
+        return "'%s': %d of %d rows" % (theme, len(filtered), len(rows))
 
     def feature(self):
         c = self.c
@@ -483,6 +485,7 @@ class Checks:
             expect((f.get_attribute("method") or "").lower() == "post",
                    "form#%s is not method=post" % form)
             expect(c.all("input[name=csrf][type=hidden]", f), "form#%s has no hidden csrf input" % form)
+        return "'%s', %d mentions" % (first["name"], len(trs))
 
     def merge_undo(self):
         c = self.c
@@ -545,6 +548,8 @@ class Checks:
         expect(sorted(t_again) == sorted(t_before),
                "after the undo, the target shows %d mentions, %d before the merge"
                % (len(t_again), len(t_before)))
+        return "'%s' (%d mentions) into '%s' (%d), then undone" % (
+            s_name, len(s_before), t_name, len(t_before))
 
     def bands(self):
         """The rows of table#bands: dicts of lo, hi, pending, the approve form."""
@@ -592,6 +597,8 @@ class Checks:
         expect(pending < band["pending"],
                "after approving band %s-%s (flash '%s') its pending count is %d, was %d"
                % (band["lo"], band["hi"], flash, pending, band["pending"]))
+        return "band %s-%s: %d pending, then %d ('%s')" % (
+            band["lo"], band["hi"], band["pending"], pending, flash)
 
     def hostile_texts(self, where):
         c = self.c
@@ -673,6 +680,7 @@ class Checks:
         status, _, _ = c.raw("POST", "/features/%s/rename" % victim["id"],
                              {"name": victim["name"], "csrf": token}, cookie=cookie)
         expect(status == 303, "renaming it back: HTTP %d" % status)
+        return "%d POSTs refused, nothing changed; with the token: 303" % len(posts)
 
     def pages(self):
         c = self.c
@@ -773,8 +781,9 @@ def main():
                 continue
             t0 = time.monotonic()
             try:
-                getattr(checks, name)()
-                results.append((name, True, "%.1f s" % (time.monotonic() - t0)))
+                detail = getattr(checks, name)()
+                results.append((name, True, "%.1f s%s" % (time.monotonic() - t0,
+                                                          ": " + detail if detail else "")))
             except Failure as e:
                 results.append((name, False, str(e)))
             except UnexpectedAlertPresentException as e:
