@@ -25,6 +25,8 @@ hooks of the console's contract (URLs, forms, DOM ids and classes). Checks, in o
   pages         the nav links to trends, themes, customers and calls, each with its hook
   downloads     a#download-csv and a#download-markdown of /features
   logout        form#logout ends the session: the login page, and the old cookie answers 401
+  no_javascript a second browser with JavaScript off logs in, filters by theme, sets a
+                feature's status through form#status and undoes it (pages work without scripts)
   console_log   the browser logged no error (CSP violations, failed assets) on any page
 
 On every page loaded, no alert may be open and no element may carry onerror/onload. Each check
@@ -68,8 +70,9 @@ def expect(cond, message):
 
 
 class Console:
-    def __init__(self, args):
+    def __init__(self, args, javascript=True):
         self.args = args
+        self.javascript = javascript
         self.base = args.url.rstrip("/")
         parsed = urllib.parse.urlsplit(self.base)
         self.host, self.port = parsed.hostname, parsed.port
@@ -82,16 +85,20 @@ class Console:
     def start(self):
         opts = webdriver.ChromeOptions()
         opts.binary_location = self.args.chromium
+        profile = self.args.profile + ("" if self.javascript else "-nojs")
         for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                   "--window-size=1366,900", "--no-first-run", "--disable-extensions",
-                  "--user-data-dir=" + self.args.profile, "--lang=en-US"):
+                  "--user-data-dir=" + profile, "--lang=en-US"):
             opts.add_argument(a)
+        if not self.javascript:  # the page's scripts are off; WebDriver's still run
+            opts.add_experimental_option(
+                "prefs", {"profile.managed_default_content_settings.javascript": 2})
         # An alert stays open (instead of being dismissed by the next command), so that
         # no_alert() finds it; the browser's console is kept for console_log.
         opts.set_capability("unhandledPromptBehavior", "ignore")
         opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         service = Service(executable_path=self.args.chromedriver,
-                          log_path=os.path.join(self.args.profile, "..", "chromedriver.log"))
+                          log_path=profile + "-chromedriver.log")
         self.driver = webdriver.Chrome(service=service, options=opts)
         self.driver.set_window_size(1366, 900)
         self.driver.set_page_load_timeout(60)
@@ -740,6 +747,64 @@ class Checks:
         expect(status == 401, "GET /features with the cookie of a logged-out session: HTTP %d, "
                "wanted 401" % status)
 
+    def no_javascript(self):
+        """A browser with JavaScript off logs in, filters, and changes a feature and undoes it."""
+        c = Console(self.c.args, javascript=False)
+        try:
+            c.start()
+            c.open("/features", "form#login", "without JavaScript, the login page")
+            form = c.find("form#login", "without JavaScript, the login page")
+            c.find("input[name=token]", "the login form", form).send_keys(c.token)
+            c.find("input[name=name]", "the login form", form).send_keys("No-script Tester")
+            c.submit(form, "without JavaScript, logging in")
+            c.wait("table#features", "without JavaScript, the Features page after logging in")
+            rows = c.feature_rows()
+            expect(rows, "without JavaScript, table#features has no tr.feature")
+            theme = next((r["theme"] for r in rows if r["theme"]), None)
+            select = Select(c.find("form#filters select[name=theme]", "the filters"))
+            value = next((o.get_attribute("value") for o in select.options
+                          if o.text.strip() == theme or o.get_attribute("value") == theme), None)
+            expect(value, "without JavaScript, select[name=theme] has no option '%s'" % theme)
+            select.select_by_value(value)
+            c.submit(c.find("form#filters", "the filters"), "without JavaScript, filtering")
+            c.wait("table#features", "without JavaScript, the filtered Features page")
+            wrong = [r["name"] for r in c.feature_rows() if r["theme"] != theme]
+            expect(not wrong, "without JavaScript, filtering by '%s' shows other themes: %s"
+                   % (theme, wrong[:3]))
+            fid = next(r["id"] for r in rows if r["id"] != self.hostile_id)
+            c.open("/features/" + fid, "form#status", "without JavaScript, a feature page")
+            status = Select(c.find("form#status select[name=status]", "form#status"))
+            now = status.first_selected_option.get_attribute("value")
+            other = next((o.get_attribute("value") for o in status.options
+                          if o.get_attribute("value") not in (now, "rejected", "")), None)
+            expect(other, "form#status offers no other status than '%s'" % now)
+            status.select_by_value(other)
+            c.submit(c.find("form#status", "the feature page"), "without JavaScript, form#status")
+            c.flash_ok("without JavaScript, setting the status")
+            c.open("/features/" + fid, "form#status", "the feature after its status was set")
+            shown = Select(c.find("form#status select[name=status]", "form#status"))
+            expect(shown.first_selected_option.get_attribute("value") == other,
+                   "without JavaScript, the status set to '%s' shows as '%s'"
+                   % (other, shown.first_selected_option.get_attribute("value")))
+            undo = None
+            for tr in c.all("section#history tr.action"):
+                if "status" in tr.text.lower() and c.all("form.undo", tr):
+                    undo = c.find("form.undo", "the status change's history row", tr)
+                    break
+            expect(undo is not None, "without JavaScript, no tr.action with form.undo for the "
+                   "status change in section#history")
+            c.submit(undo, "without JavaScript, undoing the status change")
+            c.flash_ok("without JavaScript, undoing the status change")
+            c.open("/features/" + fid, "form#status", "the feature after the undo")
+            back = Select(c.find("form#status select[name=status]", "form#status"))
+            expect(back.first_selected_option.get_attribute("value") == now,
+                   "without JavaScript, after the undo the status is '%s', was '%s'"
+                   % (back.first_selected_option.get_attribute("value"), now))
+            return "logged in, filtered by '%s', status %s -> %s and undone" % (theme, now, other)
+        finally:
+            self.c.console_errors += c.console_errors
+            c.stop()
+
     def console_log(self):
         c = self.c
         c.collect_log()
@@ -768,7 +833,7 @@ def main():
     checks = Checks(c)
     order = ["no_session", "login", "headers", "features", "filter_theme", "feature",
              "merge_undo", "review_band", "hostile", "csrf", "pages", "downloads", "logout",
-             "console_log"]
+             "no_javascript", "console_log"]
     if args.only:
         wanted = set(args.only.split(",")) | {"login"}
         order = [n for n in order if n in wanted]
