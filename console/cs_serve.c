@@ -263,6 +263,19 @@ static const char *s_bearer(struct MHD_Connection *conn)
     return h && strncasecmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
 }
 
+/* A name to record on changes: 1 to CS_SERVE_NAME_MAX characters (UTF-8 code points, as
+   PostgreSQL counts them), no control characters (it goes into log lines too). */
+static bool s_name_ok(const char *name)
+{
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)(name ? name : ""); *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+        chars += (*p & 0xc0) != 0x80;
+    }
+    return chars >= 1 && chars <= CS_SERVE_NAME_MAX;
+}
+
 /* POST /login: a session for the name given, when the token and the login nonce are right. */
 static enum MHD_Result s_login(struct MHD_Connection *conn, cs_web_req_t *req)
 {
@@ -278,8 +291,9 @@ static enum MHD_Result s_login(struct MHD_Connection *conn, cs_web_req_t *req)
         why = "The login form expired: log in again.";
     else if (!cs_serve_token_ok(token))
         why = "That is not the console's token.";
-    else if (!name || strlen(name) > 4 * CS_SERVE_NAME_MAX)
-        why = "Give your name (up to 200 characters): it goes on every change you make.";
+    else if (!s_name_ok(name))
+        why = "Give your name (up to 200 characters, no control characters): it goes on every "
+              "change you make.";
     if (why) {
         cs_warn("console: a login was refused: %s", why);
         cs_serve_login_page(&resp, 401, why, next, fresh);

@@ -16,7 +16,7 @@ struct cs_web_args {
     size_t n;
     struct {
         char *name, *value;
-    } v[128]; /* the first 128 arguments; more are ignored */
+    } v[1024]; /* the first 1024 arguments (a split form checks many calls); more are ignored */
 };
 
 /* The session a request came with, copied out of the store when the request began. */

@@ -2,7 +2,7 @@
 # Validate the deployment files without a Docker engine (CI runs it; it installs nothing):
 #
 #   * deploy/docker-compose.yml is valid with only deploy/.env.example (docker-compose config);
-#   * its services are exactly postgres, migrate, writer, matcher, extractor, fetcher;
+#   * its services are exactly postgres, migrate, writer, matcher, extractor, fetcher, console;
 #   * the extractor has no container_name and no ports, and binds nothing, so that
 #     `docker compose up --scale extractor=N` works with no other change;
 #   * deploy/.env.example keeps to what both compose and run-local.sh --env-file read alike;
@@ -47,7 +47,7 @@ else
     fail "docker-compose config: $(cat "$tmp/err")"
 fi
 
-expected="extractor fetcher matcher migrate postgres writer"
+expected="console extractor fetcher matcher migrate postgres writer"
 services=$(dc config --services 2>"$tmp/err" | sort | tr '\n' ' ' | sed 's/ $//') || true
 if [ "$services" = "$expected" ]; then
     ok "services: $services"

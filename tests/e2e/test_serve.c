@@ -282,6 +282,12 @@ Test(serve, a_login_gives_an_httponly_strict_cookie_and_a_wrong_token_none)
     reply_t bad = fetch(c, "/login", form, NULL);
     cr_expect_eq(bad.status, 401);
     cr_expect(!strstr(bad.headers, "cs_session="), "a wrong token got a session");
+    snprintf(form, sizeof form, "login_nonce=%s&token=%s&name=Eve%%0Aforged+log+line", nonce,
+             TOKEN);
+    reply_t control = fetch(c, "/login", form, NULL);
+    cr_expect_eq(control.status, 401, "a name with a line break must be refused");
+    cr_expect(!strstr(control.headers, "cs_session="));
+    reply_free(&control);
     snprintf(form, sizeof form, "login_nonce=forged&token=%s&name=Eve", TOKEN);
     reply_t forged = fetch(c, "/login", form, NULL);
     cr_expect_eq(forged.status, 401, "a login without the form's nonce must be refused");
