@@ -24,7 +24,8 @@ hooks of the console's contract (URLs, forms, DOM ids and classes). Checks, in o
                 POST with the page's token is accepted
   pages         the nav links to trends, themes, customers and calls, each with its hook
   downloads     a#download-csv and a#download-markdown of /features
-  logout        form#logout ends the session: the login page, and the old cookie answers 401
+  logout        form#logout ends the session: the login page, and the old cookie answers 401;
+                logging in from /review leads back there, a next= to another site to /features
   no_javascript a second browser with JavaScript off logs in, filters by theme, sets a
                 feature's status through form#status and undoes it (pages work without scripts)
   console_log   the browser logged no error (CSP violations, failed assets) on any page
@@ -746,6 +747,22 @@ class Checks:
         status, _, _ = c.raw("GET", "/features", cookie=cookie)
         expect(status == 401, "GET /features with the cookie of a logged-out session: HTTP %d, "
                "wanted 401" % status)
+        # Logging in from another page leads back to it; a `next` elsewhere leads to /features.
+        for asked, lands in (("/review", "/review"), ("//evil.example/x", "/features"),
+                             ("https://evil.example/x", "/features")):
+            c.open("/review", "form#login", "/review without a session")
+            form = c.find("form#login", "the login page")
+            if asked != "/review":
+                c.driver.execute_script("arguments[0].value = arguments[1];",
+                                        c.find("input[name=next]", "the login form", form), asked)
+            c.find("input[name=token]", "the login form", form).send_keys(c.token)
+            c.find("input[name=name]", "the login form", form).send_keys("Browser Tester")
+            c.submit(form, "logging in with next=%s" % asked)
+            url = urllib.parse.urlsplit(c.driver.current_url)
+            expect(url.netloc == "%s:%d" % (c.host, c.port) and url.path == lands,
+                   "logging in with next=%s led to %s, wanted %s"
+                   % (asked, c.driver.current_url, lands))
+            c.submit(c.find("form#logout", "the navigation"), "logging out")
 
     def no_javascript(self):
         """A browser with JavaScript off logs in, filters, and changes a feature and undoes it."""
