@@ -23,11 +23,15 @@
     "  row_number() OVER (PARTITION BY x.customer_id ORDER BY count(*) DESC, lower(f.name), f.id)" \
     "  AS r FROM mention x JOIN features f ON f.id = x.feature_id"                                 \
     "  WHERE x.customer_id IS NOT NULL GROUP BY x.customer_id, x.feature_id, f.name, f.id)"        \
-    " SELECT c.name AS customer, c.domain, c.mrr,"                                                 \
-    " (SELECT count(*) FROM messages m WHERE m.customer_id = c.id) AS calls,"                      \
-    " (SELECT count(*) FROM asked a WHERE a.customer_id = c.id) AS features,"                      \
-    " (SELECT " ASKED " FROM asked a WHERE a.customer_id = c.id AND a.r <= " ASKED_SHOWN ")"       \
-    "  AS top_features" TOTAL " FROM customers c WHERE c.workspace_id = $1"                        \
+    ", per AS (SELECT a.customer_id, count(*) AS features,"                                        \
+    "  " ASKED " FILTER (WHERE a.r <= " ASKED_SHOWN ") AS top_features"                            \
+    "  FROM asked a GROUP BY a.customer_id),"                                                      \
+    " held AS (SELECT m.customer_id, count(*) AS calls FROM messages m"                            \
+    "  WHERE m.workspace_id = $1 AND m.customer_id IS NOT NULL GROUP BY m.customer_id)"            \
+    " SELECT c.name AS customer, c.domain, c.mrr, coalesce(h.calls, 0) AS calls,"                  \
+    " coalesce(p.features, 0) AS features, p.top_features" TOTAL                                   \
+    " FROM customers c LEFT JOIN per p ON p.customer_id = c.id"                                    \
+    " LEFT JOIN held h ON h.customer_id = c.id WHERE c.workspace_id = $1"                          \
     " ORDER BY c.mrr DESC, lower(c.name), c.id LIMIT " ROWS_MAX
 
 #define ASKED_PAGE                                                                                 \

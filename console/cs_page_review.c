@@ -42,19 +42,24 @@ enum {
 };
 
 /* Per tenth of confidence, highest first: pending items, labels (not undone), approvals. $1 to
-   $3 as for ITEMS_CTE. */
-static const char s_bands_sql[] = ITEMS_CTE(
-    WORKSPACE_SCOPE) ", band AS (SELECT g, (g / 10.0)::real AS lo, ((g + 1) / 10.0)::real AS hi"
-                     "  FROM generate_series(0, 9) g)"
-                     " SELECT to_char(b.g / 10.0, 'FM0.0'), to_char((b.g + 1) / 10.0, 'FM0.0'),"
-                     " (SELECT count(*) FROM item i WHERE i.verdict IS NULL AND i.confidence >= "
-                     "b.lo"
-                     "  AND (i.confidence < b.hi OR (b.g = 9 AND i.confidence <= 1))),"
-                     " count(rl.*), count(rl.*) FILTER (WHERE rl.verdict = 'approve')"
-                     " FROM band b LEFT JOIN review_labels rl ON rl.workspace_id = $1 AND "
-                     "rl.confidence >= b.lo"
-                     "  AND (rl.confidence < b.hi OR (b.g = 9 AND rl.confidence <= 1)) AND "
-                     "NOT" RL_UNDONE " GROUP BY b.g, b.lo, b.hi ORDER BY b.g DESC";
+   $3 as for ITEMS_CTE. A band holds LO <= c < HI compared as real, the way `review approve
+   --band` compares (width_bucket over real edges: a stored 0.7 is in 0.7 to 0.8). */
+#define BAND_OF(C) "width_bucket(" C ", '{0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9}'::real[])"
+static const char s_bands_sql[] = ITEMS_CTE(WORKSPACE_SCOPE) ", pend AS (SELECT " BAND_OF(
+    "i.confidence") " AS g, count(*) AS n FROM item i"
+                    "  WHERE i.verdict IS NULL GROUP BY 1),"
+                    " lab AS (SELECT " BAND_OF(
+                        "rl.confidence") " AS g, count(*) AS n,"
+                                         "  count(*) FILTER (WHERE rl.verdict = 'approve') AS a "
+                                         "FROM review_labels rl"
+                                         "  WHERE rl.workspace_id = $1 AND NOT" RL_UNDONE
+                                         " GROUP BY 1)"
+                                         " SELECT to_char(g / 10.0, 'FM0.0'), to_char((g + 1) / "
+                                         "10.0, 'FM0.0'), coalesce(p.n, 0),"
+                                         " coalesce(l.n, 0), coalesce(l.a, 0)"
+                                         " FROM generate_series(0, 9) g LEFT JOIN pend p USING (g) "
+                                         "LEFT JOIN lab l USING (g)"
+                                         " ORDER BY g DESC";
 
 static void s_band_form(cs_web_req_t *req, cs_buf_t *b, const char *lo, const char *hi,
                         const char *verdict)

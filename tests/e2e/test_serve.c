@@ -489,6 +489,9 @@ Test(serve, approving_a_band_labels_its_pending_items_as_the_cli_does)
     reply_t r = fetch(c, "/review", NULL, NULL);
     cr_assert_eq(r.status, 200);
     cr_expect(strstr(r.body, "Maybe CSV export"), "the unsure request waits for review");
+    cr_expect(strstr(r.body, "<tr class=\"band\" data-lo=\"0.8\"><td>0.8 to 0.9</td>"
+                             "<td class=\"num pending\">4</td>"),
+              "the band's row counts what approving it labels: %s", r.body);
     reply_free(&r);
     char form[256];
     snprintf(form, sizeof form, "lo=0.8&hi=0.9&verdict=approve&csrf=%s", csrf);
