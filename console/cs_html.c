@@ -56,9 +56,14 @@ void cs_html_url(cs_buf_t *b, const char *s)
     }
 }
 
+bool cs_html_is_http(const char *url)
+{
+    return url && (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0);
+}
+
 void cs_html_href(cs_buf_t *b, const char *url)
 {
-    if (url && (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0))
+    if (cs_html_is_http(url))
         cs_html_text(b, url);
     else
         cs_html_raw(b, "#");

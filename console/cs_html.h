@@ -32,6 +32,9 @@ void cs_html_text(cs_buf_t *b, const char *s);
 /* Append s percent-encoded as a URL query component. */
 void cs_html_url(cs_buf_t *b, const char *s);
 
+/* True when url starts with http:// or https:// (a page may link it). */
+bool cs_html_is_http(const char *url);
+
 /* Append url for an href="..." when it is http(s), else "#". */
 void cs_html_href(cs_buf_t *b, const char *url);
 

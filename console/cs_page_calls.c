@@ -109,7 +109,7 @@ int cs_page_calls(cs_web_req_t *req, cs_web_resp_t *resp)
                    "<tbody>");
     for (int r = 0; r < rows; r++) {
         cs_html(b, "<tr class=\"call\"><td class=\"title\">%s", PQgetvalue(res, r, 1));
-        if (!PQgetisnull(res, r, 7)) {
+        if (cs_html_is_http(PQgetvalue(res, r, 7))) {
             cs_html_raw(b, " <a class=\"gong small\" href=\"");
             cs_html_href(b, PQgetvalue(res, r, 7));
             cs_html_raw(b, "\" rel=\"noreferrer noopener\" target=\"_blank\">Gong</a>");

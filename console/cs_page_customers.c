@@ -45,7 +45,7 @@ static const cs_web_column_t s_cols[] = {
 };
 
 /* The features asked for, from the page's column: links to each. */
-static void s_asked(cs_buf_t *b, const char *items, const char *count)
+static void s_asked(cs_buf_t *b, const char *customer, const char *items, const char *count)
 {
     const char *p = items;
     while (*p) {
@@ -65,8 +65,11 @@ static void s_asked(cs_buf_t *b, const char *items, const char *count)
             cs_html_raw(b, ", ");
     }
     long long more = strtoll(count, NULL, 10) - strtoll(ASKED_SHOWN, NULL, 10);
-    if (more > 0)
-        cs_html(b, " <span class=\"muted\">and %lld more</span>", more);
+    if (more > 0) {
+        cs_html_raw(b, " <a class=\"muted\" href=\"/features?customer=");
+        cs_html_url(b, customer);
+        cs_html(b, "\">and %lld more</a>", more);
+    }
 }
 
 int cs_page_customers(cs_web_req_t *req, cs_web_resp_t *resp)
@@ -113,7 +116,7 @@ int cs_page_customers(cs_web_req_t *req, cs_web_resp_t *resp)
         if (PQgetisnull(res, r, 5))
             cs_html_raw(b, "<span class=\"muted\">none yet</span>");
         else
-            s_asked(b, PQgetvalue(res, r, 5), PQgetvalue(res, r, 4));
+            s_asked(b, PQgetvalue(res, r, 0), PQgetvalue(res, r, 5), PQgetvalue(res, r, 4));
         cs_html_raw(b, "</td></tr>");
     }
     if (rows == 0)

@@ -10,17 +10,26 @@
 
 #include "cs_cli_curate.h"
 #include "cs_cli_feature.h"
+#include "cs_cli_report.h"
 
+#define ALIASES_DECIDED 20 /* aliases whose decisions the page shows too */
+
+/* The feature: $1 its id, $2 the workspace, $3 the report's confidence threshold. Mentions,
+   customers and MRR count the confident mentions, as the Features page does; the last column
+   counts the others (they wait in the review queue). */
 static const char s_feature_sql[] =
-    "SELECT f.name, f.description, th.name, f.status, f.urgency, f.mention_count,"
+    "WITH fm AS (SELECT x.message_id, m.customer_id,"
+    "  (x.confidence IS NULL OR x.confidence >= $3::real) AS counted"
+    "  FROM feature_messages x JOIN messages m ON m.id = x.message_id WHERE x.feature_id = $1)"
+    " SELECT f.name, f.description, th.name, f.status, f.urgency,"
+    " (SELECT count(*) FROM fm WHERE counted),"
     " to_char(f.first_mentioned AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
     " to_char(f.last_mentioned AT TIME ZONE 'UTC', 'YYYY-MM-DD'), f.status_reason,"
     " f.merged_into, (SELECT t.name FROM features t WHERE t.id = f.merged_into),"
-    " (SELECT count(DISTINCT m.customer_id) FROM feature_messages fm"
-    "  JOIN messages m ON m.id = fm.message_id WHERE fm.feature_id = f.id),"
-    " (SELECT coalesce(sum(c.mrr), 0) FROM customers c WHERE c.id IN (SELECT m.customer_id"
-    "  FROM feature_messages fm JOIN messages m ON m.id = fm.message_id"
-    "  WHERE fm.feature_id = f.id))"
+    " (SELECT count(DISTINCT customer_id) FROM fm WHERE counted),"
+    " (SELECT coalesce(sum(c.mrr), 0) FROM customers c WHERE c.id IN"
+    "  (SELECT customer_id FROM fm WHERE counted)),"
+    " (SELECT count(*) FROM fm WHERE NOT counted)"
     " FROM features f LEFT JOIN themes th ON th.id = f.theme_id"
     " WHERE f.id = $1 AND f.workspace_id = $2";
 enum {
@@ -36,7 +45,8 @@ enum {
     F_INTO,
     F_INTO_NAME,
     F_CUSTOMERS,
-    F_MRR
+    F_MRR,
+    F_BELOW
 };
 
 static const char s_mentions_sql[] =
@@ -63,7 +73,9 @@ static const char s_themes_sql[] =
     "SELECT name FROM themes WHERE workspace_id = $1 ORDER BY lower(name)";
 
 typedef struct {
-    PGresult *feature, *mentions, *aliases, *decisions, *history, *targets, *themes;
+    PGresult *feature, *mentions, *aliases, *history, *targets, *themes;
+    PGresult *decisions[1 + ALIASES_DECIDED]; /* its own, then its aliases' */
+    int ndecisions;
 } parts_t;
 
 static void s_parts_clear(parts_t *p)
@@ -71,7 +83,8 @@ static void s_parts_clear(parts_t *p)
     PQclear(p->feature);
     PQclear(p->mentions);
     PQclear(p->aliases);
-    PQclear(p->decisions);
+    for (int i = 0; i < p->ndecisions; i++)
+        PQclear(p->decisions[i]);
     PQclear(p->history);
     PQclear(p->targets);
     PQclear(p->themes);
@@ -85,9 +98,11 @@ static const char *s_v(const PGresult *res, int r, int c)
 static void s_facts(cs_buf_t *b, const PGresult *f)
 {
     cs_html(b,
-            "<div class=\"facts\"><div><b>%s</b><span>mentions</span></div>"
+            "<div class=\"facts\"><div><b id=\"mentions-counted\">%s</b><span>mentions counted"
+            "</span></div><div><b>%s</b><span>below %s: in review</span></div>"
             "<div><b>%s</b><span>customers</span></div><div><b>",
-            s_v(f, 0, F_MENTIONS), s_v(f, 0, F_CUSTOMERS));
+            s_v(f, 0, F_MENTIONS), s_v(f, 0, F_BELOW), CS_CLI_REPORT_MIN_CONFIDENCE,
+            s_v(f, 0, F_CUSTOMERS));
     cs_page_money(b, s_v(f, 0, F_MRR));
     cs_html(b,
             "</b><span>their MRR</span></div><div><b>%s</b><span>theme</span></div>"
@@ -172,13 +187,15 @@ static void s_mentions(cs_web_req_t *req, cs_buf_t *b, const char *id, const PGr
         const char *title = s_v(m, r, M_TITLE);
         cs_html(b,
                 "<td class=\"quote\"><q>%s</q></td><td class=\"speaker\">%s</td>"
-                "<td class=\"customer\">%s</td><td class=\"call\">%s <a class=\"gong\" href=\"",
+                "<td class=\"customer\">%s</td><td class=\"call\">%s",
                 s_v(m, r, M_QUOTE), s_v(m, r, M_SPEAKER), s_v(m, r, M_CUSTOMER),
                 title && title[0] ? title : s_v(m, r, M_CALL));
-        cs_html_href(b, s_v(m, r, M_URL));
-        cs_html(b,
-                "\" rel=\"noopener noreferrer\" target=\"_blank\">Gong</a></td>"
-                "<td class=\"date\">%s</td><td class=\"num\">%s</td></tr>",
+        if (cs_html_is_http(s_v(m, r, M_URL))) {
+            cs_html_raw(b, " <a class=\"gong\" href=\"");
+            cs_html_href(b, s_v(m, r, M_URL));
+            cs_html_raw(b, "\" rel=\"noopener noreferrer\" target=\"_blank\">Gong</a>");
+        }
+        cs_html(b, "</td><td class=\"date\">%s</td><td class=\"num\">%s</td></tr>",
                 s_v(m, r, M_DATE), s_v(m, r, M_CONFIDENCE) ? s_v(m, r, M_CONFIDENCE) : "-");
     }
     cs_html_raw(b, "</tbody></table>");
@@ -196,26 +213,56 @@ static void s_mentions(cs_web_req_t *req, cs_buf_t *b, const char *id, const PGr
     cs_html_raw(b, "</section>");
 }
 
-static void s_decisions(cs_buf_t *b, const PGresult *d)
+/* "2026-12-06T20:30:20Z" as "2026-12-06 20:30" into out. */
+static const char *s_when(const char *iso, char *out, size_t outlen)
 {
+    snprintf(out, outlen, "%.10s %.5s", iso ? iso : "", iso && strlen(iso) > 11 ? iso + 11 : "");
+    return out;
+}
+
+/* A confidence as people read it: two decimals. */
+static const char *s_sure(const char *v, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%.2f", v ? strtod(v, NULL) : 0.0);
+    return out;
+}
+
+/* The decisions of the feature (d[0]) and of the features merged into it (d[1..n), named in
+   the aliases result): what joined each mention, with its scores. */
+static void s_decisions(cs_buf_t *b, PGresult *const *d, int n, const PGresult *aliases)
+{
+    int total = 0;
+    for (int i = 0; i < n; i++)
+        total += PQntuples(d[i]);
     cs_html(b,
             "<section id=\"decisions\"><h2>Why these mentions joined it: match decisions "
             "(%d)</h2>",
-            PQntuples(d));
-    if (PQntuples(d) == 0) {
+            total);
+    if (total == 0) {
         cs_html_raw(b, "<p class=\"muted\">None recorded.</p></section>");
         return;
     }
     cs_html_raw(b, "<table><thead><tr><th>Decided</th><th>Call</th><th>Extracted as</th>"
                    "<th>Action</th><th>Scores</th><th>Runner-up</th><th>Candidates</th>"
                    "<th>Reasoning</th></tr></thead><tbody>");
-    for (int r = 0; r < PQntuples(d); r++)
-        cs_html(b,
-                "<tr class=\"decision\"><td class=\"small\">%s</td><td>%s</td><td>%s</td>"
-                "<td>%s by %s, %s sure</td><td class=\"small\">%s</td><td class=\"small\">%s</td>"
-                "<td class=\"small\">%s</td><td class=\"small\">%s</td></tr>",
-                s_v(d, r, 0), s_v(d, r, 1), s_v(d, r, 6), s_v(d, r, 2), s_v(d, r, 3), s_v(d, r, 4),
-                s_v(d, r, 7), s_v(d, r, 9), s_v(d, r, 10), s_v(d, r, 8));
+    for (int i = 0; i < n; i++) {
+        for (int r = 0; r < PQntuples(d[i]); r++) {
+            char when[32], sure[32];
+            cs_html(b,
+                    "<tr class=\"decision\"><td class=\"small nowrap\">%s</td><td>%s</td>"
+                    "<td>%s",
+                    s_when(s_v(d[i], r, 0), when, sizeof when), s_v(d[i], r, 1), s_v(d[i], r, 6));
+            if (i > 0)
+                cs_html(b, "<div class=\"muted small\">under '%s', merged into this one</div>",
+                        PQgetvalue(aliases, i - 1, 1));
+            cs_html(b,
+                    "</td><td>%s by %s, %s sure</td><td class=\"small\">%s</td>"
+                    "<td class=\"small\">%s</td><td class=\"small\">%s</td>"
+                    "<td class=\"small\">%s</td></tr>",
+                    s_v(d[i], r, 2), s_v(d[i], r, 3), s_sure(s_v(d[i], r, 4), sure, sizeof sure),
+                    s_v(d[i], r, 7), s_v(d[i], r, 9), s_v(d[i], r, 10), s_v(d[i], r, 8));
+        }
+    }
     cs_html_raw(b, "</tbody></table></section>");
 }
 
@@ -230,10 +277,12 @@ static void s_history(cs_web_req_t *req, cs_buf_t *b, const char *feature, const
                    "<th>What</th><th></th></tr></thead><tbody>");
     for (int r = 0; r < PQntuples(h); r++) {
         const char *id = PQgetvalue(h, r, 0), *action = PQgetvalue(h, r, 3);
+        char when[32];
         cs_html(b,
                 "<tr class=\"action\"><td class=\"num\">%s</td><td class=\"small\">%s</td>"
                 "<td>%s</td><td>%s</td><td>",
-                id, PQgetvalue(h, r, 1), PQgetvalue(h, r, 2), PQgetvalue(h, r, 5));
+                id, s_when(PQgetvalue(h, r, 1), when, sizeof when), PQgetvalue(h, r, 2),
+                PQgetvalue(h, r, 5));
         bool redo_only = strcmp(action, "unmerge") == 0 || strcmp(action, "restore") == 0 ||
                          strcmp(action, "attach") == 0;
         if (!PQgetisnull(h, r, 6)) {
@@ -299,20 +348,35 @@ static void s_actions(cs_web_req_t *req, cs_buf_t *b, const char *id, const part
     cs_html_raw(b, "</div></section>");
 }
 
+/* The decisions of feature id and of its first ALIASES_DECIDED aliases into p: 0, or -1 after an
+   error page. */
+static int s_all_decisions(cs_web_req_t *req, cs_web_resp_t *resp, const char *id, parts_t *p)
+{
+    int n = PQntuples(p->aliases) < ALIASES_DECIDED ? PQntuples(p->aliases) : ALIASES_DECIDED;
+    for (int i = 0; i <= n; i++) {
+        const char *params[] = {i == 0 ? id : PQgetvalue(p->aliases, i - 1, 0), "false"};
+        p->decisions[i] = cs_web_query(req, resp, cs_cli_decisions_sql, 2, params);
+        if (!p->decisions[i])
+            return -1;
+        p->ndecisions = i + 1;
+    }
+    return 0;
+}
+
 int cs_page_feature(cs_web_req_t *req, cs_web_resp_t *resp)
 {
     char id[64];
     if (!cs_web_segment(req, 1, id, sizeof id) || !cs_html_is_uuid(id))
         return cs_web_fail(req, resp, 404, "No such feature.");
     parts_t p = {0};
-    const char *params[] = {id, req->ws};
+    const char *params[] = {id, req->ws, CS_CLI_REPORT_MIN_CONFIDENCE};
     if (cs_web_format(req)) { /* the download is the mentions */
         static const cs_web_column_t cols[] = {
             {"call_id", false},  {"quote", false},     {"speaker", false},
             {"customer", false}, {"call", false},      {"url", false},
             {"date_utc", false}, {"confidence", true}, {"merged_from", false},
         };
-        PGresult *f = cs_web_query(req, resp, s_feature_sql, 2, params);
+        PGresult *f = cs_web_query(req, resp, s_feature_sql, 3, params);
         if (f && PQntuples(f) == 0) {
             PQclear(f);
             return cs_web_fail(req, resp, 404, "No feature %s in this workspace.", id);
@@ -323,8 +387,7 @@ int cs_page_feature(cs_web_req_t *req, cs_web_resp_t *resp)
         PQclear(f);
         return rc;
     }
-    const char *dparams[] = {id, "false"};
-    p.feature = cs_web_query(req, resp, s_feature_sql, 2, params);
+    p.feature = cs_web_query(req, resp, s_feature_sql, 3, params);
     if (p.feature && PQntuples(p.feature) == 0) {
         s_parts_clear(&p);
         return cs_web_fail(req, resp, 404, "No feature %s in workspace %s.", id, req->ws_name);
@@ -332,7 +395,7 @@ int cs_page_feature(cs_web_req_t *req, cs_web_resp_t *resp)
     int rc = -1;
     if (p.feature && (p.mentions = cs_web_query(req, resp, s_mentions_sql, 1, params)) &&
         (p.aliases = cs_web_query(req, resp, s_aliases_sql, 1, params)) &&
-        (p.decisions = cs_web_query(req, resp, cs_cli_decisions_sql, 2, dparams)) &&
+        s_all_decisions(req, resp, id, &p) == 0 &&
         (p.history = cs_web_query(req, resp, cs_cli_history_sql, 1, params)) &&
         (p.targets = cs_web_query(req, resp, s_targets_sql, 2, params)) &&
         (p.themes = cs_web_query(req, resp, s_themes_sql, 1, params + 1))) {
@@ -343,7 +406,7 @@ int cs_page_feature(cs_web_req_t *req, cs_web_resp_t *resp)
         s_facts(b, p.feature);
         s_aliases(b, p.aliases);
         s_mentions(req, b, id, p.mentions, p.targets, live);
-        s_decisions(b, p.decisions);
+        s_decisions(b, p.decisions, p.ndecisions, p.aliases);
         s_history(req, b, id, p.history);
         if (live)
             s_actions(req, b, id, &p);

@@ -4,7 +4,7 @@
     customer (only that customer's mentions count) and a text search (the feature's name,
     description or any of its quotes). Each row has a sparkline of mentions per week over the 13
     weeks that end with the period (or the workspace's latest call), and the change of the last
-    4 weeks against the rate of the 8 weeks before. */
+    4 weeks against the rate of the 8 weeks before (mentions a week, as on the Trends page). */
 #include "cs_pages.h"
 
 #include <stdio.h>
@@ -140,23 +140,30 @@ static void s_trend_cells(cs_buf_t *b, const char *weeks, long long last4, long 
     }
     cs_html_raw(b, "<td class=\"trend\">");
     cs_svg_sparkline(b, counts, n ? n : 1, 110, 24);
-    /* the change: mentions of the last 4 weeks against what the 8 before would give in 4 */
-    double change = (double)last4 - (double)prev8 / 2.0;
+    /* the change, as the Trends page gives it: mentions a week in the last 4 weeks against
+       mentions a week in the 8 before */
+    double change = (double)last4 / 4.0 - (double)prev8 / 8.0;
+    char text[32] = "0";
+    if (change > 0.004 || change < -0.004)
+        snprintf(text, sizeof text, "%+.2f", change);
     cs_html(b,
             "</td><td class=\"change num %s\" title=\"%lld in the last 4 weeks, %lld in the 8 "
-            "weeks before\">%s%g</td>",
+            "weeks before: mentions a week, now against before\">%s</td>",
             change > 0   ? "up"
             : change < 0 ? "down"
                          : "",
-            last4, prev8, change > 0 ? "+" : "", change);
+            last4, prev8, text);
 }
 
 static void s_table(cs_buf_t *b, const PGresult *res)
 {
-    cs_html_raw(b, "<table id=\"features\"><thead><tr><th class=\"num\">#</th><th>Feature</th>"
-                   "<th>Theme</th><th class=\"num\">Mentions</th><th class=\"num\">Customers</th>"
-                   "<th class=\"num\">MRR</th><th>Urgency</th><th>Status</th>"
-                   "<th>Mentions per week</th><th class=\"num\">4 weeks</th></tr></thead><tbody>");
+    cs_html_raw(b,
+                "<table id=\"features\"><thead><tr><th class=\"num\">#</th><th>Feature</th>"
+                "<th>Theme</th><th class=\"num\">Mentions</th><th class=\"num\">Customers</th>"
+                "<th class=\"num\">MRR</th><th>Urgency</th><th>Status</th>"
+                "<th>Mentions per week</th><th class=\"num\" title=\"mentions a week in the last 4 "
+                "weeks minus mentions a week in the 8 before\">Change a week</th></tr>"
+                "</thead><tbody>");
     for (int r = 0; r < PQntuples(res); r++) {
         cs_html(b,
                 "<tr class=\"feature\"><td class=\"num\">%s</td><td><a class=\"feature-link\" "

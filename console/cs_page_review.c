@@ -19,7 +19,7 @@
 #include "cs_config.h"
 #include "cs_log.h"
 
-#define ITEMS_SHOWN "100"
+#define ITEMS_SHOWN "50" /* the rest: the download, or `callsift review list` */
 
 /* The pending items: LIST_SQL's parameters. */
 static const char s_items_sql[] = LIST_SQL("m.external_id, i.feature_id,");
@@ -121,22 +121,23 @@ static void s_bands(cs_web_req_t *req, cs_buf_t *b, const PGresult *bands)
                    "class=\"secondary\">Reject the band</button></form>");
 }
 
-static void s_items(cs_buf_t *b, const PGresult *items)
+static void s_items(cs_buf_t *b, const PGresult *items, long long pending)
 {
-    cs_html(b, "<h2>Waiting for review (%d shown, most valuable first)</h2>", PQntuples(items));
+    cs_html(b, "<h2>Waiting for review: %lld (the %d most valuable shown)</h2>", pending,
+            PQntuples(items));
     cs_html_raw(b, "<p class=\"muted\">A <b>request</b> item asks: is this a feature request at "
                    "all? A <b>match</b> item asks: did it join the right feature?</p>"
-                   "<table id=\"review\"><thead><tr><th class=\"num\">#</th><th>Kind</th>"
+                   "<table id=\"review\"><thead><tr><th class=\"num\">Item</th><th>Kind</th>"
                    "<th class=\"num\">Sure</th><th>Quote</th><th>Feature</th><th>Customer</th>"
                    "<th>Call</th><th>Why</th></tr></thead><tbody>");
     for (int r = 0; r < PQntuples(items); r++) {
         cs_html(b,
                 "<tr class=\"item\"><td class=\"num\">%s</td><td>%s<div class=\"muted small\">"
-                "%s, %s</div></td><td class=\"num\">%s</td><td class=\"quote\"><q>%s</q></td>"
+                "%s, %s</div></td><td class=\"num\">%.2f</td><td class=\"quote\"><q>%s</q></td>"
                 "<td><a href=\"/features/%s\">%s</a></td><td>%s<div class=\"muted small\">",
                 PQgetvalue(items, r, I_ID), PQgetvalue(items, r, I_KIND),
                 PQgetvalue(items, r, I_METHOD), PQgetvalue(items, r, I_ACTION),
-                PQgetvalue(items, r, I_CONF), PQgetvalue(items, r, I_QUOTE),
+                strtod(PQgetvalue(items, r, I_CONF), NULL), PQgetvalue(items, r, I_QUOTE),
                 PQgetvalue(items, r, I_FEATURE_ID), PQgetvalue(items, r, I_FEATURE),
                 PQgetvalue(items, r, I_CUSTOMER));
         if (!PQgetisnull(items, r, I_MRR))
@@ -184,7 +185,10 @@ int cs_page_review(cs_web_req_t *req, cs_web_resp_t *resp)
     if (items) {
         cs_page_begin(req, resp, "review", "Review queue");
         s_bands(req, &resp->body, bands);
-        s_items(&resp->body, items);
+        long long pending = 0;
+        for (int r = 0; r < PQntuples(bands); r++)
+            pending += strtoll(PQgetvalue(bands, r, 2), NULL, 10);
+        s_items(&resp->body, items, pending);
         cs_page_downloads(req, &resp->body);
         cs_page_end(req, resp);
         rc = 0;

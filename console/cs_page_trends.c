@@ -84,19 +84,21 @@ static const cs_web_column_t s_emerging_cols[] = {
     {"change_per_week", true},
 };
 
-/* The themes with their live features, mentions, distinct customers and those customers' MRR,
+/* The themes with their features (live, with a mention that counts: those the Features page
+   lists), mentions, distinct customers and those customers' MRR,
    the most mentioned first; "(no theme)" for live features without one. EXTRA is "" for the
    download, or the columns the page adds. */
 #define THEMES_SQL(EXTRA)                                                                          \
     CS_REPORT_MENTIONS_CTE                                                                         \
     ", live AS (SELECT f.id, f.theme_id FROM features f WHERE f.workspace_id = $1"                 \
     "  AND f.merged_into IS NULL AND f.status = ANY($5::text[])),"                                 \
-    " themed AS (SELECT x.customer_id, l.theme_id"                                                 \
+    " themed AS (SELECT x.customer_id, x.feature_id, l.theme_id"                                   \
     "  FROM mention x JOIN live l ON l.id = x.feature_id),"                                        \
     " th AS (SELECT t.id, t.name FROM themes t WHERE t.workspace_id = $1 UNION ALL"                \
     "  SELECT NULL, '(no theme)' WHERE EXISTS (SELECT 1 FROM live WHERE theme_id IS NULL))"        \
     " SELECT th.name AS theme,"                                                                    \
-    " (SELECT count(*) FROM live l WHERE l.theme_id IS NOT DISTINCT FROM th.id) AS features,"      \
+    " (SELECT count(DISTINCT x.feature_id) FROM themed x"                                          \
+    "  WHERE x.theme_id IS NOT DISTINCT FROM th.id) AS features,"                                  \
     " (SELECT count(*) FROM themed x WHERE x.theme_id IS NOT DISTINCT FROM th.id) AS mentions,"    \
     " (SELECT count(DISTINCT x.customer_id) FROM themed x"                                         \
     "  WHERE x.theme_id IS NOT DISTINCT FROM th.id) AS customers,"                                 \
@@ -238,8 +240,9 @@ int cs_page_themes(cs_web_req_t *req, cs_web_resp_t *resp)
     }
     cs_page_begin(req, resp, "themes", "Themes");
     cs_buf_t *b = &resp->body;
-    cs_html_raw(b, "<p class=\"muted\">Each theme's live features, their mentions, the customers "
-                   "who asked (each once) and those customers' MRR.</p>");
+    cs_html_raw(b,
+                "<p class=\"muted\">Each theme's features (those the Features page lists), their "
+                "mentions, the customers who asked (each once) and those customers' MRR.</p>");
     cs_page_downloads(req, b);
     cs_html_raw(b, "<table id=\"themes\"><thead><tr><th>Theme</th><th class=\"num\">Features</th>"
                    "<th class=\"num\">Mentions</th><th class=\"num\">Customers</th>"

@@ -6,7 +6,7 @@
 #   * the extractor has no container_name and no ports, and binds nothing, so that
 #     `docker compose up --scale extractor=N` works with no other change;
 #   * deploy/.env.example keeps to what both compose and run-local.sh --env-file read alike;
-#   * shellcheck: deploy/*.sh and tests/e2e/*.sh (following what they source) at every
+#   * shellcheck: deploy/*.sh, tests/e2e/*.sh, tests/browser/*.sh and tests/load/*.sh (following what they source) at every
 #     severity, scripts/*/*.sh and .ci/run at warning and above;
 #   * the shell of every RUN instruction of deploy/Dockerfile (continuations joined): sh -n,
 #     then shellcheck with -s sh (RUN runs /bin/sh -c, dash on Debian).
@@ -86,7 +86,7 @@ $bad"
 fi
 
 # ---- shell scripts ---------------------------------------------------------------------------
-for f in deploy/*.sh tests/e2e/*.sh; do
+for f in deploy/*.sh tests/e2e/*.sh tests/browser/*.sh tests/load/*.sh; do
     [ -e "$f" ] || continue
     if shellcheck -x -P SCRIPTDIR "$f" >"$tmp/sc" 2>&1; then ok "shellcheck $f"; else fail "shellcheck $f:
 $(cat "$tmp/sc")"; fi

@@ -327,8 +327,10 @@ Test(console_pages, calls_newest_first_with_state_filter_and_errors_as_text)
     s_expect_no_injection(page, "/calls");
     cr_expect_eq(s_count(page, "<tr class=\"call\""), 9);
     cr_expect_str_eq(s_text(page, "<td class=\"date\"", 0), "2025-06-30");
+    /* its url is javascript:...: no Gong link at all, not even to "#" */
     cr_expect_str_eq(s_text(page, "<td class=\"title\"", 0),
-                     "Kickoff &lt;script&gt;alert(&quot;call&quot;)&lt;/script&gt; ");
+                     "Kickoff &lt;script&gt;alert(&quot;call&quot;)&lt;/script&gt;");
+    cr_expect_eq(s_count(page, "href=\"#\""), 0);
     cr_expect_str_eq(s_text(page, "<td class=\"num features\"", 0), "2", "not the rejected one");
     cr_expect_str_eq(s_text(page, "<td class=\"num features\"", 2), "1", "0.3 does not count");
     cr_expect_neq(strstr(page, "href=\"https://app.gong.io/call?id=2\""), NULL);

@@ -368,6 +368,7 @@ Test(serve, text_from_calls_is_escaped_and_links_are_only_http)
               "the title is shown as text");
     cr_expect(strstr(r.body, "We need &lt;script&gt;alert(2)&lt;/script&gt; sync"));
     cr_expect(!strstr(r.body, "javascript:"), "a javascript: URL reached an href");
+    cr_expect(!strstr(r.body, "class=\"gong\""), "a call without an http(s) URL has no link");
     reply_free(&r);
     r = fetch(NULL, "/calls", NULL, "Authorization: Bearer " TOKEN);
     cr_expect(!strstr(r.body, "<script>alert") && !strstr(r.body, "<img"));
@@ -381,6 +382,9 @@ Test(serve, the_features_page_ranks_filters_and_downloads)
     cr_assert(sf && dm, "%s", r.body);
     cr_expect(sf < dm, "2 mentions rank above 1");
     cr_expect(!strstr(r.body, ">CSV export<"), "a mention below 0.5 does not count");
+    /* Dark mode: 1 mention in the 4 weeks to the latest call, none in the 8 before */
+    const char *change = strstr(dm, "<td class=\"change num up\"");
+    cr_expect(change && strstr(change, ">+0.25</td>"), "the change a week: %.300s", dm);
     reply_free(&r);
     r = fetch(NULL, "/features?customer=Hooli", NULL, "Authorization: Bearer " TOKEN);
     cr_expect(strstr(r.body, "Dark mode") && !strstr(r.body, "Salesforce sync"));
@@ -440,6 +444,10 @@ Test(serve, a_merge_through_the_form_moves_the_mentions_and_undo_brings_them_bac
     snprintf(path, sizeof path, "/features/%s", salesforce);
     r = fetch(c, path, NULL, NULL);
     cr_expect(strstr(r.body, "class=\"flash ok\""), "the merge is confirmed");
+    cr_expect(strstr(r.body, "under 'Dark mode', merged into this one"),
+              "the merged feature's decisions show on its target: %s",
+              strstr(r.body, "id=\"decisions\""));
+    cr_expect(strstr(r.body, "<b id=\"mentions-counted\">3</b>"), "3 mentions count now");
     char *action =
         cs_testcli_query("SELECT id FROM curation_actions WHERE action = 'merge'", NULL, NULL);
     char undo[64];

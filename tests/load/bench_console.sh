@@ -79,10 +79,12 @@ SQL
     customers=$(page_ms /customers)
     calls=$(page_ms /calls)
     t0=$(date +%s%N)
+    clients=()
     for _ in $(seq 8); do
         (for _ in $(seq 5); do auth | curl -s -K - -o /dev/null "http://127.0.0.1:$port/features"; done) &
+        clients+=($!)
     done
-    wait $(jobs -p | grep -v "^$server$") 2>/dev/null || true
+    wait "${clients[@]}"
     t1=$(date +%s%N)
     kill "$server"
     wait "$server" 2>/dev/null || true
