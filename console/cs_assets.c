@@ -2,6 +2,7 @@
     Policy allows scripts and styles from the console's own origin only, so pages carry classes
     and never style="" or inline scripts. The script only adds convenience: every page works
     without it. */
+#include "cs_assets.h"
 
 const char cs_asset_css[] =
     ":root{--ink:#1d2330;--muted:#5d6677;--line:#dde2ea;--bg:#f6f7f9;--card:#fff;"

@@ -9,6 +9,7 @@
     STATEMENT_TIMEOUT (PGOPTIONS) before PostgreSQL cancels it. */
 #include "cs_serve.h"
 #include "cs_serve_internal.h"
+#include "cs_assets.h"
 #include "cs_pages.h"
 
 #include <arpa/inet.h>
@@ -56,9 +57,6 @@ const cs_route_t cs_routes[] = {
     {"GET", "/customers", cs_page_customers},     {"GET", "/calls", cs_page_calls},
 };
 const size_t cs_routes_len = sizeof cs_routes / sizeof cs_routes[0];
-
-/* Static assets (cs_assets.c). */
-extern const char cs_asset_css[], cs_asset_js[];
 
 static struct {
     char *db_url;
