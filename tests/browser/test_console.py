@@ -48,8 +48,8 @@ import urllib.parse
 
 from selenium import webdriver
 from selenium.common.exceptions import (NoAlertPresentException, NoSuchElementException,
-                                        TimeoutException, UnexpectedAlertPresentException,
-                                        WebDriverException)
+                                        StaleElementReferenceException, TimeoutException,
+                                        UnexpectedAlertPresentException, WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -216,8 +216,21 @@ class Console:
             buttons[0].click()
         else:
             form.submit()
+        def replaced(_driver):
+            # the old page is gone once its root can't be read; while it is being torn down
+            # chromedriver may also say its node "does not belong to the document"
+            try:
+                old.is_enabled()
+                return False
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as e:
+                if "does not belong to the document" in str(e):
+                    return True
+                raise
+
         try:
-            WebDriverWait(self.driver, SUBMIT_WAIT).until(EC.staleness_of(old))
+            WebDriverWait(self.driver, SUBMIT_WAIT).until(replaced)
             WebDriverWait(self.driver, SUBMIT_WAIT).until(
                 lambda d: d.execute_script("return document.readyState") == "complete")
         except TimeoutException:
