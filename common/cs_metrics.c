@@ -72,6 +72,10 @@ static const family_t FAMILIES[] = {
      "Calls given up: the writer could not store them, or no ack after --max-attempts", NULL, 0},
     {"callsift_calls_unprocessed_total", COUNTER,
      "Calls stored without insights because their extraction failed (see --reprocess)", NULL, 0},
+    {"callsift_webhooks_total", COUNTER,
+     "Gong webhook deliveries answered (result: accepted, duplicate, test, unauthorized, invalid, "
+     "too_large, busy, not_found, method)",
+     NULL, 0},
     {"callsift_acks_ignored_total", COUNTER,
      "Acks that matched no call this run sent (another source's or workspace's, or forged)", NULL,
      0},

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cs_listen.h"
 #include "cs_log.h"
 #include "cs_util.h"
 
@@ -473,43 +474,6 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
 }
 
-/* "HOST:PORT" or "[V6]:PORT" into addr; 0 or -1. */
-static int s_listen_addr(const char *listen, struct sockaddr_storage *addr, bool *v6, char *err,
-                         size_t errlen)
-{
-    char host[128];
-    const char *colon = strrchr(listen, ':');
-    if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host)
-        return cs_fail(err, errlen, "--listen: '%s' is not HOST:PORT", listen);
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    char *end;
-    errno = 0;
-    long port = strtol(colon + 1, &end, 10);
-    if (errno || *end || end == colon + 1 || port < 0 || port > 65535)
-        return cs_fail(err, errlen, "--listen: '%s' is not a TCP port", colon + 1);
-    memset(addr, 0, sizeof *addr);
-    struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
-    size_t hl = strlen(host);
-    *v6 = hl > 2 && host[0] == '[' && host[hl - 1] == ']';
-    if (*v6) {
-        host[hl - 1] = '\0';
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1)
-            return 0;
-    } else {
-        a4->sin_family = AF_INET;
-        a4->sin_port = htons((uint16_t)port);
-        if (strcmp(host, "localhost") == 0)
-            snprintf(host, sizeof host, "127.0.0.1");
-        if (inet_pton(AF_INET, host, &a4->sin_addr) == 1)
-            return 0;
-    }
-    return cs_fail(err, errlen, "--listen: '%s' is not an IP address", host);
-}
-
 int cs_cli_serve(cs_cli_t *cli)
 {
     const cs_config_t *cfg = cli->cfg;
@@ -529,7 +493,8 @@ int cs_cli_serve(cs_cli_t *cli)
     }
     struct sockaddr_storage addr;
     bool v6 = false;
-    if (s_listen_addr(cs_config_str(cfg, "listen"), &addr, &v6, err, sizeof err) != 0) {
+    if (cs_listen_addr("--listen", cs_config_str(cfg, "listen"), &addr, &v6, err, sizeof err) !=
+        0) {
         cs_serve_auth_free();
         return cs_cli_fail(cli, "%s", err);
     }

@@ -239,6 +239,54 @@ int cs_fetch_window(const cs_config_t *cfg, int64_t now_s, int64_t *from, int64_
     return 0;
 }
 
+/* Fetch the transcripts of the calls in `todo` in batches and offer each call. Returns 0 when
+   all were offered; 1 when a stop was requested first; when a batch fails, -1 (-2: Gong refused
+   our credentials) and the calls of that batch and after it are not offered. *offered (may be
+   NULL) is how many were, from the start of todo. */
+static int s_fetch_offer(cs_fetch_t *f, cs_gong_t *gong, const json_t *todo, size_t *offered)
+{
+    char err[1024];
+    cs_gong_rc_t rc;
+    bool transcripts = !cs_config_flag(f->cfg, "no-transcripts");
+    size_t n = json_array_size(todo);
+    if (offered)
+        *offered = 0;
+    for (size_t start = 0; start < n; start += CS_GONG_TRANSCRIPT_BATCH) {
+        if (cs_stop_requested())
+            return 1;
+        size_t end = start + CS_GONG_TRANSCRIPT_BATCH < n ? start + CS_GONG_TRANSCRIPT_BATCH : n;
+        json_t *by_id = NULL;
+        if (transcripts) {
+            static char idbuf[CS_GONG_TRANSCRIPT_BATCH][CS_GONGCALL_ID_LEN];
+            const char *ids[CS_GONG_TRANSCRIPT_BATCH];
+            for (size_t k = start; k < end; k++)
+                ids[k - start] =
+                    cs_gongcall_id(json_array_get(todo, k), idbuf[k - start], sizeof idbuf[0]);
+            by_id = cs_gong_transcripts(gong, ids, end - start, &rc, err, sizeof err);
+            if (!by_id) {
+                if (rc == CS_GONG_STOPPED)
+                    return 1;
+                cs_error("%s", err);
+                return rc == CS_GONG_AUTH ? -2 : -1;
+            }
+        }
+        for (size_t k = start; k < end; k++) {
+            json_t *c = json_array_get(todo, k);
+            char id[CS_GONGCALL_ID_LEN];
+            const char *cid = cs_gongcall_id(c, id, sizeof id);
+            json_t *t = by_id && cid ? json_object_get(by_id, cid) : NULL;
+            if (f->recorder && cs_recorder_write(f->recorder, c, t, err, sizeof err) != 0)
+                cs_warn("--record: %s", err);
+            s_offer(f, c, t);
+        }
+        json_decref(by_id);
+        if (offered)
+            *offered = end;
+        s_step(f, 0);
+    }
+    return 0;
+}
+
 /* One pass over Gong's window: list, skip what is done, fetch transcripts in batches, offer. */
 static int s_gong_pass(cs_fetch_t *f, cs_gong_t *gong)
 {
@@ -285,40 +333,9 @@ static int s_gong_pass(cs_fetch_t *f, cs_gong_t *gong)
         cs_info("Skipping %ld calls already ingested and %ld private calls", f->skipped_done,
                 f->skipped_private);
 
-    bool transcripts = !cs_config_flag(f->cfg, "no-transcripts");
-    size_t n = json_array_size(todo);
-    for (size_t start = 0; start < n && !cs_stop_requested(); start += CS_GONG_TRANSCRIPT_BATCH) {
-        size_t end = start + CS_GONG_TRANSCRIPT_BATCH < n ? start + CS_GONG_TRANSCRIPT_BATCH : n;
-        json_t *by_id = NULL;
-        if (transcripts) {
-            static char idbuf[CS_GONG_TRANSCRIPT_BATCH][CS_GONGCALL_ID_LEN];
-            const char *ids[CS_GONG_TRANSCRIPT_BATCH];
-            for (size_t k = start; k < end; k++)
-                ids[k - start] =
-                    cs_gongcall_id(json_array_get(todo, k), idbuf[k - start], sizeof idbuf[0]);
-            by_id = cs_gong_transcripts(gong, ids, end - start, &rc, err, sizeof err);
-            if (!by_id) {
-                json_decref(todo);
-                if (rc == CS_GONG_STOPPED)
-                    return 0;
-                cs_error("%s", err);
-                return rc == CS_GONG_AUTH ? -2 : -1;
-            }
-        }
-        for (size_t k = start; k < end; k++) {
-            json_t *c = json_array_get(todo, k);
-            char id[CS_GONGCALL_ID_LEN];
-            const char *cid = cs_gongcall_id(c, id, sizeof id);
-            json_t *t = by_id && cid ? json_object_get(by_id, cid) : NULL;
-            if (f->recorder && cs_recorder_write(f->recorder, c, t, err, sizeof err) != 0)
-                cs_warn("--record: %s", err);
-            s_offer(f, c, t);
-        }
-        json_decref(by_id);
-        s_step(f, 0);
-    }
+    int offer_rc = s_fetch_offer(f, gong, todo, NULL);
     json_decref(todo);
-    return 0;
+    return offer_rc > 0 ? 0 : offer_rc;
 }
 
 /* ---- replay source ----------------------------------------------------------------------- */
@@ -484,6 +501,80 @@ static cs_gong_t *s_gong_client(const cs_config_t *cfg, char *err, size_t errlen
     return cs_gong_new(&opts, err, errlen);
 }
 
+/* ---- webhook source ---------------------------------------------------------------------- */
+
+/* The calls Gong's webhooks delivered: skip what is done, fetch transcripts, offer. Calls whose
+   transcripts could not be fetched go back to the webhook queue for the next pass, after a
+   pause. Returns -2 when Gong refuses our credentials, else 0. */
+static int s_webhook_pass(cs_fetch_t *f, cs_gong_t *gong, int64_t *retry_at)
+{
+    if (cs_now_ms() < *retry_at)
+        return 0;
+    json_t *taken = cs_webhook_take(f->webhook, 10 * CS_GONG_TRANSCRIPT_BATCH);
+    json_t *todo = json_array();
+    char id[CS_GONGCALL_ID_LEN];
+    size_t i;
+    json_t *call;
+    json_array_foreach(taken, i, call)
+    {
+        if (s_skip(f, call)) {
+            if (cs_gongcall_id(call, id, sizeof id))
+                cs_info("Webhook call %s is already stored: not sent again", id);
+            continue;
+        }
+        json_t *key = json_pack("{s:s, s:s, s:s}", "workspace_id", f->ws.workspace_id, "source",
+                                f->source, "external_id", cs_gongcall_id(call, id, sizeof id));
+        bool out = key && cs_ledger_sent_at(f->ledger, key) >= 0;
+        json_decref(key);
+        if (out)
+            cs_info("Webhook call %s is already on its way: not sent again", id);
+        else
+            json_array_append(todo, call);
+    }
+    json_decref(taken);
+    size_t offered = 0;
+    int rc = s_fetch_offer(f, gong, todo, &offered);
+    if (rc < 0 || (rc > 0 && offered < json_array_size(todo))) {
+        json_t *rest = json_array();
+        for (size_t k = offered; k < json_array_size(todo); k++)
+            json_array_append(rest, json_array_get(todo, k));
+        cs_webhook_untake(f->webhook, rest);
+        if (rc < 0)
+            cs_warn("%zu webhook calls wait for their transcripts: trying again in 30 s",
+                    json_array_size(rest));
+        json_decref(rest);
+        *retry_at = cs_now_ms() + 30000;
+    }
+    json_decref(todo);
+    return rc == -2 ? -2 : 0;
+}
+
+/* Webhooks, with a poll of Gong at start and every --interval seconds beside them when it is
+   set: runs until a stop is requested. */
+static int s_listen(cs_fetch_t *f, cs_gong_t *gong)
+{
+    long interval = cs_config_int(f->cfg, "interval");
+    int64_t next_poll = interval > 0 ? cs_now_ms() : INT64_MAX, retry_at = 0;
+    int status = 0;
+    while (!cs_stop_requested()) {
+        if (cs_now_ms() >= next_poll) {
+            if (s_gong_pass(f, gong) == -2) {
+                status = 1;
+                break;
+            }
+            next_poll = cs_now_ms() + interval * 1000;
+            cs_info("Next poll of Gong in %ld seconds", interval);
+        }
+        if (s_webhook_pass(f, gong, &retry_at) == -2) {
+            status = 1;
+            break;
+        }
+        s_step(f, 200);
+    }
+    s_summary(f, "Gong");
+    return status;
+}
+
 int cs_fetch_run(cs_fetch_t *f)
 {
     char err[1024];
@@ -498,6 +589,11 @@ int cs_fetch_run(cs_fetch_t *f)
     if (!gong) {
         cs_error("%s", err);
         return 2;
+    }
+    if (f->webhook) {
+        int rc = s_listen(f, gong);
+        cs_gong_destroy(&gong);
+        return rc;
     }
     int status = 0;
     long interval = cs_config_int(f->cfg, "interval");
@@ -524,6 +620,24 @@ int cs_fetch_run(cs_fetch_t *f)
 
 int cs_fetch_check(const cs_config_t *cfg, char *err, size_t errlen)
 {
+    const char *hook_opts[] = {"webhook-url", "webhook-key-file", "webhook-public-key"};
+    bool listen = cs_config_str(cfg, "webhook-listen") != NULL;
+    for (size_t i = 0; i < CS_ARRAY_LEN(hook_opts); i++)
+        if (!listen && cs_config_str(cfg, hook_opts[i]))
+            return cs_fail(err, errlen, "--%s is set but --webhook-listen is not", hook_opts[i]);
+    if (listen) {
+        if (!cs_config_str(cfg, "webhook-url"))
+            return cs_fail(err, errlen,
+                           "--webhook-listen needs --webhook-url: the public URL entered in "
+                           "Gong's rule (its path is the path served)");
+        if (!cs_config_str(cfg, "webhook-key-file") && !cs_config_str(cfg, "webhook-public-key"))
+            return cs_fail(err, errlen,
+                           "--webhook-listen needs --webhook-key-file or --webhook-public-key: "
+                           "Gong's rule authenticates with a URL key or a signed JWT");
+        if (cs_config_str(cfg, "replay") || cs_config_flag(cfg, "reprocess"))
+            return cs_fail(err, errlen, "--webhook-listen does not go with --%s",
+                           cs_config_str(cfg, "replay") ? "replay" : "reprocess");
+    }
     int64_t from, to;
     return cs_fetch_window(cfg, cs_wall_ms() / 1000, &from, &to, err, errlen);
 }

@@ -4,7 +4,10 @@
     A source feeds the ledger: Gong (the window of --from/--to or --days-back, or with
     --reprocess the unprocessed calls by id; transcripts fetched in batches, each call saved to
     --record) or a replay file (--replay, paced by --rate, read no further while the pipeline is
-    behind). Calls already stored, private or without an id are skipped. Every call record
+    behind), or Gong's webhooks (--webhook-listen, cs_webhook.h: each call delivered is sent with
+    its transcript fetched from Gong, beside a poll at start and every --interval seconds when
+    that is set; the run lasts until a stop). Calls already stored, private or without an id
+    are skipped. Every call record
     carries the workspace's vendor domains, with those its own parties teach (cs_vendor.h),
     which are stored in the workspace as they are learnt. Delivery steps run
     until every offered call is acked or has failed; with --interval the Gong source runs again
@@ -30,6 +33,7 @@
 #include "cs_fetchdb.h"
 #include "cs_ledger.h"
 #include "cs_replay.h"
+#include "cs_webhook.h"
 
 /* One run. main.c owns every member and fills all but the counters (zero) and total (-1). db
    stays open for the vendor domains the run learns (NULL: they are used, not stored). */
@@ -45,7 +49,8 @@ typedef struct {
     cs_ledger_t *ledger;
     cs_delivery_t delivery;
     cs_recorder_t *recorder;
-    const char *source; /* "gong" or "replay" */
+    cs_webhook_t *webhook; /* --webhook-listen: Gong's webhooks; NULL otherwise */
+    const char *source;    /* "gong" or "replay" */
     long fetched, skipped_done, skipped_private, bad_input;
     bool input_error;   /* the input could not be read through (read error, not JSON Lines) */
     long total;         /* calls this run will go through, when known; -1 otherwise */

@@ -4,14 +4,17 @@
 
     Flow: configuration -> workspace, done set and customers from PostgreSQL (read only) ->
     sockets -> a source (Gong or replay) feeding the ledger -> delivery steps until the ledger
-    is idle -> summary. With --interval the Gong source runs again every N seconds. */
+    is idle -> summary. With --interval the Gong source runs again every N seconds; with
+    --webhook-listen Gong's webhooks feed the ledger too, until a stop. */
 #include "cs_config.h"
 #include "cs_curve.h"
 #include "cs_fetch.h"
+#include "cs_gongjwt.h"
 #include "cs_log.h"
 #include "cs_metrics.h"
 #include "cs_sock.h"
 #include "cs_stage.h"
+#include "cs_util.h"
 
 static const cs_option_t OPTIONS[] = {
     {"workspace-id", "CALLSIFT_WORKSPACE_ID", CS_OPT_STRING, NULL,
@@ -62,6 +65,18 @@ static const cs_option_t OPTIONS[] = {
      "Gong OAuth token (instead of the access key)", CS_OPT_SECRET},
     {"gong-max-rps", "GONG_MAX_RPS", CS_OPT_DOUBLE, "3",
      "requests per second to Gong (Gong allows 3)", CS_OPT_POSITIVE},
+    {"webhook-listen", "CALLSIFT_WEBHOOK_LISTEN", CS_OPT_STRING, NULL,
+     "also receive Gong's automation-rule webhooks on ADDR:PORT (e.g. 0.0.0.0:8443); the run "
+     "then lasts until stopped, polling only with --interval",
+     0},
+    {"webhook-url", "CALLSIFT_WEBHOOK_URL", CS_OPT_STRING, NULL,
+     "the public URL entered in Gong's rule, without the key (its path is the path served)", 0},
+    {"webhook-key-file", "CALLSIFT_WEBHOOK_KEY_FILE", CS_OPT_STRING, NULL,
+     "file holding the URL key: Gong's rule URL is then --webhook-url/KEY", 0},
+    {"webhook-public-key", "CALLSIFT_WEBHOOK_PUBLIC_KEY", CS_OPT_STRING, NULL,
+     "file holding the public key shown in Gong's rule editor (with or without PEM lines): "
+     "deliveries must carry Gong's signed JWT",
+     0},
     CS_SOCK_OPTION_CALLS,
     CS_SOCK_OPTION_ACKS,
     CS_CURVE_OPTIONS,
@@ -69,6 +84,30 @@ static const cs_option_t OPTIONS[] = {
     CS_METRICS_OPTION_LISTEN,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
+
+/* Start the webhook listener of --webhook-listen into f->webhook. */
+static int s_webhook(cs_fetch_t *f, char *err, size_t errlen)
+{
+    char *key = NULL, *pem = NULL;
+    const char *key_file = cs_config_str(f->cfg, "webhook-key-file");
+    const char *pem_file = cs_config_str(f->cfg, "webhook-public-key");
+    if (key_file && !(key = cs_webhook_read_key(key_file, err, errlen)))
+        return -1;
+    if (pem_file && !(pem = cs_gongjwt_pem_file(pem_file, err, errlen))) {
+        cs_free_secret(key);
+        return -1;
+    }
+    cs_webhook_opts_t opts = {
+        .listen = cs_config_str(f->cfg, "webhook-listen"),
+        .url = cs_config_str(f->cfg, "webhook-url"),
+        .key = key,
+        .public_pem = pem,
+    };
+    f->webhook = cs_webhook_start(&opts, err, errlen);
+    cs_free_secret(key);
+    free(pem);
+    return f->webhook ? 0 : -1;
+}
 
 int main(int argc, char **argv)
 {
@@ -132,6 +171,10 @@ int main(int argc, char **argv)
     f.ledger = cs_ledger_new((int)cs_config_int(f.cfg, "max-in-flight"),
                              (int64_t)(cs_config_double(f.cfg, "ack-timeout") * 1000),
                              (int)cs_config_int(f.cfg, "max-attempts"));
+    if (cs_config_str(f.cfg, "webhook-listen") && s_webhook(&f, err, sizeof err) != 0) {
+        cs_error("%s", err);
+        goto done;
+    }
     f.delivery = (cs_delivery_t){
         .push = push,
         .sub = sub,
@@ -143,6 +186,7 @@ int main(int argc, char **argv)
     };
     status = cs_fetch_run(&f);
 done:
+    cs_webhook_stop(&f.webhook);
     cs_recorder_close(&f.recorder);
     cs_ledger_destroy(&f.ledger);
     zsock_destroy(&sub);

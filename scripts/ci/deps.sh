@@ -10,7 +10,7 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config libstemmer-dev
       libzmq3-dev libczmq-dev libcurl4-openssl-dev libmsgpack-dev libpq-dev
-      libjansson-dev libmicrohttpd-dev uuid-dev libidn2-dev)
+      libjansson-dev libmicrohttpd-dev uuid-dev libidn2-dev libjwt-dev libssl-dev)
 case "${CALLSIFT_DEPS_MODE:-all}" in
 all) PKGS+=(libcriterion-dev postgresql postgresql-client curl python3
             chromium chromium-driver python3-selenium) ;;
