@@ -549,12 +549,18 @@ static int s_webhook_pass(cs_fetch_t *f, cs_gong_t *gong, int64_t *retry_at)
     return rc == -2 ? -2 : 0;
 }
 
+static bool s_is_stored(void *arg, const char *id)
+{
+    const cs_fetch_t *f = arg;
+    return zhashx_lookup(f->done, id) != NULL;
+}
+
 /* Webhooks, with a poll of Gong at start and every --interval seconds beside them when it is
    set: runs until a stop is requested. */
 static int s_listen(cs_fetch_t *f, cs_gong_t *gong)
 {
     long interval = cs_config_int(f->cfg, "interval");
-    int64_t next_poll = interval > 0 ? cs_now_ms() : INT64_MAX, retry_at = 0;
+    int64_t next_poll = interval > 0 ? cs_now_ms() : INT64_MAX, retry_at = 0, next_sweep = 0;
     int status = 0;
     while (!cs_stop_requested()) {
         if (cs_now_ms() >= next_poll) {
@@ -570,7 +576,15 @@ static int s_listen(cs_fetch_t *f, cs_gong_t *gong)
             break;
         }
         s_step(f, 200);
+        if (cs_now_ms() >= next_sweep) {
+            cs_webhook_sweep(f->webhook, s_is_stored, f);
+            next_sweep = cs_now_ms() + 1000;
+        }
     }
+    cs_webhook_sweep(f->webhook, s_is_stored, f);
+    if (cs_webhook_spooled(f->webhook) > 0)
+        cs_info("%zu webhook calls are not stored yet: they stay in the spool for the next start",
+                cs_webhook_spooled(f->webhook));
     s_summary(f, "Gong");
     return status;
 }
@@ -620,7 +634,8 @@ int cs_fetch_run(cs_fetch_t *f)
 
 int cs_fetch_check(const cs_config_t *cfg, char *err, size_t errlen)
 {
-    const char *hook_opts[] = {"webhook-url", "webhook-key-file", "webhook-public-key"};
+    const char *hook_opts[] = {"webhook-url", "webhook-key-file", "webhook-public-key",
+                               "webhook-spool"};
     bool listen = cs_config_str(cfg, "webhook-listen") != NULL;
     for (size_t i = 0; i < CS_ARRAY_LEN(hook_opts); i++)
         if (!listen && cs_config_str(cfg, hook_opts[i]))

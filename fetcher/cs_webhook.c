@@ -19,6 +19,7 @@
 #include "cs_listen.h"
 #include "cs_log.h"
 #include "cs_metrics.h"
+#include "cs_spool.h"
 #include "cs_util.h"
 
 #define REFUSALS_LOGGED_PER_MIN 20 /* refusals beyond these in a minute are only counted */
@@ -33,6 +34,8 @@ struct cs_webhook {
     pthread_mutex_t lock;
     json_t *queue;  /* callData objects, oldest first */
     json_t *queued; /* metaData.id -> true, for the calls in queue */
+    cs_spool_t *spool;
+    json_t *spooled; /* metaData.id -> true, for the calls in the spool */
     int64_t refusals_minute;
     int refusals_logged;
 };
@@ -186,19 +189,25 @@ static enum MHD_Result s_deliver(cs_webhook_t *self, struct MHD_Connection *conn
         return s_answer(conn, MHD_HTTP_OK, "test received", "test");
     }
     const char *result = "accepted";
+    char why[512] = "";
     pthread_mutex_lock(&self->lock);
     if (json_object_get(self->queued, id)) {
         result = "duplicate";
     } else if (json_array_size(self->queue) >= CS_WEBHOOK_MAX_QUEUED) {
         result = "busy";
+        snprintf(why, sizeof why, "the queue of webhook calls is full");
+    } else if (self->spool && cs_spool_put(self->spool, id, call, why, sizeof why) != 0) {
+        result = "busy";
     } else {
         json_array_append(self->queue, call);
         json_object_set_new(self->queued, id, json_true());
+        if (self->spool)
+            json_object_set_new(self->spooled, id, json_true());
     }
     pthread_mutex_unlock(&self->lock);
     json_decref(payload);
     if (strcmp(result, "busy") == 0) {
-        s_refused(self, conn, 503, "the queue of webhook calls is full");
+        s_refused(self, conn, 503, why);
         return s_answer(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "busy, try again later", result);
     }
     if (strcmp(result, "accepted") == 0)
@@ -330,6 +339,29 @@ cs_webhook_t *cs_webhook_start(const cs_webhook_opts_t *opts, char *err, size_t 
         cs_webhook_stop(&self);
         return NULL;
     }
+    if (opts->spool_dir) {
+        self->spooled = json_object();
+        json_t *pending = NULL;
+        if (!(self->spool = cs_spool_open(opts->spool_dir, &pending, err, errlen))) {
+            cs_webhook_stop(&self);
+            return NULL;
+        }
+        size_t i;
+        json_t *call;
+        json_array_foreach(pending, i, call)
+        {
+            char id[CS_GONGCALL_ID_LEN];
+            if (!cs_gongcall_id(call, id, sizeof id) || json_object_get(self->queued, id))
+                continue;
+            json_array_append(self->queue, call);
+            json_object_set_new(self->queued, id, json_true());
+            json_object_set_new(self->spooled, id, json_true());
+        }
+        if (json_array_size(pending) > 0)
+            cs_info("Webhook spool %s: %zu calls accepted before a restart are queued again",
+                    opts->spool_dir, json_array_size(self->queue));
+        json_decref(pending);
+    }
     self->key = opts->key ? strdup(opts->key) : NULL;
     self->pem = opts->public_pem ? strdup(opts->public_pem) : NULL;
     self->signed_url =
@@ -400,6 +432,29 @@ void cs_webhook_untake(cs_webhook_t *self, const json_t *calls)
     pthread_mutex_unlock(&self->lock);
 }
 
+void cs_webhook_sweep(cs_webhook_t *self, bool (*stored)(void *arg, const char *id), void *arg)
+{
+    pthread_mutex_lock(&self->lock);
+    const char *id;
+    json_t *v, *tmp;
+    json_object_foreach_safe(self->spooled, tmp, id, v)
+    {
+        if (stored(arg, id)) {
+            cs_spool_drop(self->spool, id);
+            json_object_del(self->spooled, id);
+        }
+    }
+    pthread_mutex_unlock(&self->lock);
+}
+
+size_t cs_webhook_spooled(cs_webhook_t *self)
+{
+    pthread_mutex_lock(&self->lock);
+    size_t n = json_object_size(self->spooled);
+    pthread_mutex_unlock(&self->lock);
+    return n;
+}
+
 void cs_webhook_stop(cs_webhook_t **self_p)
 {
     cs_webhook_t *self = self_p ? *self_p : NULL;
@@ -409,6 +464,8 @@ void cs_webhook_stop(cs_webhook_t **self_p)
         MHD_stop_daemon(self->daemon);
     json_decref(self->queue);
     json_decref(self->queued);
+    json_decref(self->spooled);
+    cs_spool_close(&self->spool);
     free(self->path);
     cs_free_secret(self->key);
     free(self->pem);

@@ -16,6 +16,11 @@
     loop, which fetches its transcript and sends it through the pipeline; a call already in the
     queue is not queued twice (the ledger and the done set stop later duplicates).
 
+    With a spool directory, a call is written to it durably before Gong gets its 200 (a spool
+    that cannot be written answers 503, so Gong's delivery is not lost silently), the calls
+    found in it at start are queued again, and cs_webhook_sweep removes each once it is known
+    stored: a fetcher killed between the answer and the store loses nothing.
+
     One internal thread polls every connection (libmicrohttpd), so a slow client only holds its
     own connection, which is closed after CS_WEBHOOK_IDLE_S idle seconds; at most
     CS_WEBHOOK_MAX_CONNS connections, CS_WEBHOOK_PER_IP from one address. Nothing secret is
@@ -24,6 +29,7 @@
 #ifndef CS_WEBHOOK_H
 #define CS_WEBHOOK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -42,6 +48,7 @@ typedef struct {
     const char *url;        /* the public URL entered in Gong's rule, without the key */
     const char *key;        /* the URL key, or NULL */
     const char *public_pem; /* cs_gongjwt_pem's text, or NULL */
+    const char *spool_dir;  /* where accepted calls are kept until stored (cs_spool.h), or NULL */
 } cs_webhook_opts_t;
 
 /* The URL key in a file (`path`): its first line, blanks around it trimmed. It must be at least
@@ -64,6 +71,12 @@ json_t *cs_webhook_take(cs_webhook_t *self, size_t max);
 /* Put calls taken and not handled (their transcript could not be fetched) back at the front
    of the queue, in order, whatever its length. `calls` is borrowed. */
 void cs_webhook_untake(cs_webhook_t *self, const json_t *calls);
+
+/* Remove from the spool every call for which stored(arg, id) is true (no spool: nothing). */
+void cs_webhook_sweep(cs_webhook_t *self, bool (*stored)(void *arg, const char *id), void *arg);
+
+/* Calls in the spool, not yet known stored (0 without a spool). */
+size_t cs_webhook_spooled(cs_webhook_t *self);
 
 /* Stop listening (open connections are closed), free everything, NULL the pointer. */
 void cs_webhook_stop(cs_webhook_t **self_p);

@@ -73,6 +73,10 @@ static const cs_option_t OPTIONS[] = {
      "the public URL entered in Gong's rule, without the key (its path is the path served)", 0},
     {"webhook-key-file", "CALLSIFT_WEBHOOK_KEY_FILE", CS_OPT_STRING, NULL,
      "file holding the URL key: Gong's rule URL is then --webhook-url/KEY", 0},
+    {"webhook-spool", "CALLSIFT_WEBHOOK_SPOOL", CS_OPT_STRING, NULL,
+     "directory where each accepted webhook call is kept until it is stored, so that a fetcher "
+     "killed in between sends it after its restart",
+     0},
     {"webhook-public-key", "CALLSIFT_WEBHOOK_PUBLIC_KEY", CS_OPT_STRING, NULL,
      "file holding the public key shown in Gong's rule editor (with or without PEM lines): "
      "deliveries must carry Gong's signed JWT",
@@ -102,6 +106,7 @@ static int s_webhook(cs_fetch_t *f, char *err, size_t errlen)
         .url = cs_config_str(f->cfg, "webhook-url"),
         .key = key,
         .public_pem = pem,
+        .spool_dir = cs_config_str(f->cfg, "webhook-spool"),
     };
     f->webhook = cs_webhook_start(&opts, err, errlen);
     cs_free_secret(key);

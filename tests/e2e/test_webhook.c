@@ -12,7 +12,11 @@
        them is the barrier that shows the fetcher got that far.
      url_key_deliveries_need_the_key: the rule's other option, a key in the URL path.
      polling_beside_webhooks_does_no_double_work: --interval polls Gong's window; a webhook for
-       a call the poll stored is not fetched or sent again. */
+       a call the poll stored is not fetched or sent again.
+     an_accepted_call_survives_a_killed_fetcher: with --webhook-spool, a call answered 200 and
+       then lost with a SIGKILLed fetcher (no extractor was there to take it) is stored after
+       the restart, and leaves the spool once stored. */
+#include <dirent.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -52,7 +56,7 @@ typedef struct {
     fake_gong_t *gong;
     fake_gong_hook_t *hook;
     json_t *calls; /* the sample calls, replay format */
-    char pem_path[64], key_path[64];
+    char pem_path[64], key_path[64], spool[64];
     char url[128]; /* where the fetcher listens, with the public URL's path */
 } rig_t;
 
@@ -125,6 +129,19 @@ static void start(cs_testproc_t *p, char **argv, const char *ready)
         RIG_FAIL("%s did not log '%s'", argv[0], ready);
 }
 
+static void start_extractor(void)
+{
+    char *extractor[] = {(char *)cs_testproc_bin("callsift-extractor"),
+                         "--provider",
+                         "offline",
+                         "--calls-endpoint",
+                         rig.calls_ep,
+                         "--extractions-endpoint",
+                         rig.extractions_ep,
+                         NULL};
+    start(&rig.extractor, extractor, "Extractor ready");
+}
+
 static void rig_open(void)
 {
     memset(&rig, 0, sizeof rig);
@@ -158,6 +175,7 @@ static void rig_open(void)
     write_file(rig.pem_path, pasted);
     free(pasted);
     write_file(rig.key_path, KEY "\n");
+    snprintf(rig.spool, sizeof rig.spool, "/tmp/cs_hook_spool_%d", (int)getpid());
 
     char *writer[] = {(char *)cs_testproc_bin("callsift-writer"),
                       "--decisions-endpoint",
@@ -177,15 +195,7 @@ static void rig_open(void)
                        rig.decisions_ep,
                        NULL};
     start(&rig.matcher, matcher, "Matcher ready");
-    char *extractor[] = {(char *)cs_testproc_bin("callsift-extractor"),
-                         "--provider",
-                         "offline",
-                         "--calls-endpoint",
-                         rig.calls_ep,
-                         "--extractions-endpoint",
-                         rig.extractions_ep,
-                         NULL};
-    start(&rig.extractor, extractor, "Extractor ready");
+    start_extractor();
 }
 
 static void stop(cs_testproc_t *p)
@@ -208,6 +218,9 @@ static void rig_close(void)
     json_decref(rig.calls);
     unlink(rig.pem_path);
     unlink(rig.key_path);
+    char *rm = cs_strdup_printf("rm -rf '%s'", rig.spool);
+    cr_expect_eq(system(rm), 0);
+    free(rm);
     cs_testdb_drop(&rig.db);
 }
 
@@ -439,6 +452,44 @@ Test(webhook, polling_beside_webhooks_does_no_double_work)
     if (!cs_testproc_wait_log(&rig.fetcher, "already stored", 20000))
         RIG_FAIL("the webhook of a polled call was not recognised");
     cr_assert_eq(transcript_requests(id), asked, "the transcript was fetched again");
+    cr_assert_eq(stored(id), 1);
+    free(body);
+}
+
+/* Files in the spool directory (not counting . and ..). */
+static int spooled_files(void)
+{
+    DIR *d = opendir(rig.spool);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+Test(webhook, an_accepted_call_survives_a_killed_fetcher)
+{
+    stop(&rig.extractor); /* nothing takes the call from the fetcher */
+    char *args[] = {"--webhook-public-key", rig.pem_path, "--webhook-spool", rig.spool, NULL};
+    start_fetcher(args);
+    const char *id;
+    char *body = payload(5, false, &id);
+    cr_assert_eq(deliver_signed(rig.url, body, PUBLIC, 300), 200);
+    cr_assert_eq(spooled_files(), 1, "the call is on disk before Gong is answered");
+    usleep(1000000); /* the fetcher takes it into its ledger, where nothing can take it */
+    cs_testproc_kill(&rig.fetcher);
+    rig.fetcher.pid = 0;
+    cr_assert_eq(stored(id), 0);
+    start_extractor();
+    start_fetcher(args);
+    if (!cs_testproc_wait_log(&rig.fetcher, "queued again", 10000))
+        RIG_FAIL("the restarted fetcher did not take the spooled call");
+    wait_stored(id);
+    int64_t deadline = cs_now_ms() + 20000;
+    while (spooled_files() > 0 && cs_now_ms() < deadline)
+        usleep(100000);
+    cr_assert_eq(spooled_files(), 0, "a stored call left the spool");
     cr_assert_eq(stored(id), 1);
     free(body);
 }
