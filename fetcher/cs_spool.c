@@ -70,11 +70,12 @@ static json_t *s_load(cs_spool_t *self, char *err, size_t errlen)
                 break;
             all = grown;
         }
-        snprintf(all[n].name, sizeof all[n].name, "%s", e->d_name);
+        memcpy(all[n].name, e->d_name, len + 1); /* len was checked above */
         all[n++].mtime = st.st_mtim;
     }
     closedir(d);
-    qsort(all, n, sizeof *all, s_older);
+    if (n > 1)
+        qsort(all, n, sizeof *all, s_older);
     json_t *docs = json_array();
     for (size_t i = 0; i < n; i++) {
         int fd = openat(self->dir_fd, all[i].name, O_RDONLY | O_CLOEXEC);
