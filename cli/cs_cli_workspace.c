@@ -18,8 +18,8 @@
 #define OPT_TIME_ZONE                                                                              \
     {                                                                                              \
         "time-zone", NULL, CS_OPT_STRING, NULL,                                                    \
-            "IANA time zone name, such as Asia/Kolkata or America/New_York: the days of the "      \
-            "report and the console and the dates typed without an offset are in it",              \
+            "an IANA time zone such as Asia/Kolkata (default UTC): days are shown and dates "      \
+            "read in it",                                                                          \
             0                                                                                      \
     }
 
