@@ -26,11 +26,12 @@ int cs_cli_calls(cs_cli_t *cli)
     const char *params[] = {workspace_id,
                             cs_config_flag(cli->cfg, "unprocessed") ? "true" : "false"};
     return cs_cli_list(cli, fmt, COLUMNS, (int)CS_ARRAY_LEN(COLUMNS),
-                       "SELECT to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
+                       "SELECT to_char(m.sent_at AT TIME ZONE w.time_zone, 'YYYY-MM-DD'),"
                        " m.message_metadata->>'title', cu.name, m.is_processed,"
                        " (SELECT count(*) FROM feature_messages fm WHERE fm.message_id = m.id),"
                        " m.external_id, m.error, m.extraction_note"
-                       " FROM messages m LEFT JOIN customers cu ON cu.id = m.customer_id"
+                       " FROM messages m JOIN workspaces w ON w.id = m.workspace_id"
+                       " LEFT JOIN customers cu ON cu.id = m.customer_id"
                        " WHERE m.workspace_id = $1 AND NOT ($2::boolean AND m.is_processed)"
                        " ORDER BY m.sent_at DESC, m.id",
                        2, params);

@@ -18,11 +18,11 @@ const cs_option_t cs_cli_feature_show_options[] = {
     CS_CLI_OPT_END,
 };
 
-/* The feature: $1 its id. Dates are UTC. */
+/* The feature: $1 its id. Days are in the workspace's time zone, instants ("Z") in UTC. */
 static const char FEATURE_SQL[] =
     "SELECT f.id, f.name, f.description, w.id, w.name, th.name, f.status, f.urgency,"
-    " f.mention_count, to_char(f.first_mentioned AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
-    " to_char(f.last_mentioned AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
+    " f.mention_count, to_char(f.first_mentioned AT TIME ZONE w.time_zone, 'YYYY-MM-DD'),"
+    " to_char(f.last_mentioned AT TIME ZONE w.time_zone, 'YYYY-MM-DD'),"
     " to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
     " f.status_reason, f.merged_into"
     " FROM features f JOIN workspaces w ON w.id = f.workspace_id"
@@ -56,8 +56,9 @@ static const cs_cli_column_t FEATURE_COLUMNS[] = {
 /* The features merged into it (its aliases: other names its mentions came under), oldest
    merge first: $1 its id. */
 static const char ALIASES_SQL[] =
-    "SELECT id, name, to_char(merged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM features"
-    " WHERE merged_into = $1 ORDER BY merged_at, id";
+    "SELECT f.id, f.name, to_char(f.merged_at AT TIME ZONE w.time_zone, 'YYYY-MM-DD')"
+    " FROM features f JOIN workspaces w ON w.id = f.workspace_id"
+    " WHERE f.merged_into = $1 ORDER BY f.merged_at, f.id";
 static const cs_cli_column_t ALIAS_COLUMNS[] = {
     {"id", CS_CLI_COL_TEXT},
     {"name", CS_CLI_COL_TEXT},
@@ -66,13 +67,14 @@ static const cs_cli_column_t ALIAS_COLUMNS[] = {
 
 /* The calls that mention it, newest first, with how sure the extractor was of each mention
    (NULL when not known): $1 its id. */
-static const char CALLS_SQL[] =
-    "SELECT to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), m.message_metadata->>'title',"
-    " cu.name, cu.mrr, m.external_id, fm.speaker,"
-    " trim_scale(round(fm.confidence::numeric, 2)), fm.quote"
-    " FROM feature_messages fm JOIN messages m ON m.id = fm.message_id"
-    " LEFT JOIN customers cu ON cu.id = m.customer_id"
-    " WHERE fm.feature_id = $1 ORDER BY m.sent_at DESC, m.id";
+static const char CALLS_SQL[] = "SELECT to_char(m.sent_at AT TIME ZONE w.time_zone, 'YYYY-MM-DD'), "
+                                "m.message_metadata->>'title',"
+                                " cu.name, cu.mrr, m.external_id, fm.speaker,"
+                                " trim_scale(round(fm.confidence::numeric, 2)), fm.quote"
+                                " FROM feature_messages fm JOIN messages m ON m.id = fm.message_id"
+                                " JOIN workspaces w ON w.id = m.workspace_id"
+                                " LEFT JOIN customers cu ON cu.id = m.customer_id"
+                                " WHERE fm.feature_id = $1 ORDER BY m.sent_at DESC, m.id";
 static const cs_cli_column_t CALL_COLUMNS[] = {
     {"date", CS_CLI_COL_TEXT},          {"call", CS_CLI_COL_TEXT},    {"customer", CS_CLI_COL_TEXT},
     {"mrr", CS_CLI_COL_DECIMAL},        {"call_id", CS_CLI_COL_TEXT}, {"speaker", CS_CLI_COL_TEXT},

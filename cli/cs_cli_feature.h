@@ -10,7 +10,9 @@
     lexical, fused, judge, margin: those the decision has), the reasoning, the runner-up (the
     best candidate other than the feature decided on, with its fused score and similarity) and
     the candidates with their similarity); the features merged into it (its aliases, when it
-    has any); and what people did to it (its curation history, when there is any).
+    has any); and what people did to it (its curation history, when there is any). Days (first
+    and last mentioned, a call's date, a merge's) are in the workspace's time zone; instants
+    (created, decided, history) are UTC and end in Z.
 
     --format table prints the feature as "label  value" lines, then a table of the calls and a
     table of the decisions ("Match decisions (N)", or "(N, the newest 50 shown)"), the long

@@ -25,7 +25,7 @@ const cs_option_t cs_cli_report_options[] = {
     CS_CLI_OPT_FORMAT,
     {"theme", NULL, CS_OPT_STRING, NULL, "only the features of this theme (name, any case)", 0},
     {"since", NULL, CS_OPT_STRING, NULL,
-     "only mentions in calls from this day on, YYYY-MM-DD (UTC)", 0},
+     "only mentions in calls from this day on, YYYY-MM-DD (in the workspace's time zone)", 0},
     {"top", NULL, CS_OPT_INT, "20", "show the first N features (0: all)", 0},
     {"status", NULL, CS_OPT_STRING, NULL,
      "only the features of these statuses, separated by commas: new, under-review, planned, "
@@ -46,7 +46,7 @@ const cs_option_t cs_cli_report_options[] = {
 #define MENTIONS_CTE CS_REPORT_MENTIONS_CTE
 
 /* The ranked features; $6 the number of rows (0: all), $7 true for the quotes as JSON.
-   ID_COLUMN is "" or "t.id,". Dates are UTC. */
+   ID_COLUMN is "" or "t.id,". Dates are days in the workspace's time zone. */
 #define REPORT_SQL(ID_COLUMN)                                                                      \
     MENTIONS_CTE                                                                                   \
     ", ranked AS ("                                                                                \
@@ -63,12 +63,12 @@ const cs_option_t cs_cli_report_options[] = {
     "  lower(r.name), r.name, r.id) AS rank"                                                       \
     " FROM ranked r ORDER BY rank LIMIT nullif($6::bigint, 0)),"                                   \
     " said AS ("                                                                                   \
-    " SELECT x.*, to_char(x.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,"                     \
+    " SELECT x.*, to_char(x.sent_at AT TIME ZONE " CS_REPORT_ZONE ", 'YYYY-MM-DD') AS day,"        \
     "  row_number() OVER (PARTITION BY x.feature_id ORDER BY x.sent_at DESC, x.message_id) AS n"   \
     " FROM mention x WHERE btrim(coalesce(x.quote, '')) <> '')"                                    \
     " SELECT t.rank, " ID_COLUMN " t.name, t.theme, t.mentions, t.customers, t.mrr, t.urgency,"    \
-    " t.status, to_char(t.first_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"                             \
-    " to_char(t.last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"                                        \
+    " t.status, to_char(t.first_at AT TIME ZONE " CS_REPORT_ZONE ", 'YYYY-MM-DD'),"                \
+    " to_char(t.last_at AT TIME ZONE " CS_REPORT_ZONE ", 'YYYY-MM-DD'),"                           \
     " (SELECT CASE WHEN $7::boolean THEN coalesce(json_agg(json_build_object("                     \
     "   'quote', q.quote, 'speaker', q.speaker, 'call', q.title, 'date', q.day,"                   \
     "   'customer', q.customer, 'confidence', round(q.confidence::numeric, 2))"                    \
@@ -86,7 +86,8 @@ const cs_option_t cs_cli_report_options[] = {
     MENTIONS_CTE                                                                                   \
     ", call AS (SELECT m.customer_id FROM messages m"                                              \
     " WHERE m.workspace_id = $1 AND m.is_processed"                                                \
-    " AND ($2::date IS NULL OR m.sent_at >= ($2::date::timestamp AT TIME ZONE 'UTC')))"            \
+    " AND ($2::date IS NULL OR m.sent_at >= ($2::date::timestamp AT TIME ZONE " CS_REPORT_ZONE     \
+    ")))"                                                                                          \
     " SELECT (SELECT count(DISTINCT feature_id) FROM mention),"                                    \
     " (SELECT count(*) FROM call), (SELECT count(DISTINCT customer_id) FROM call),"                \
     " to_char((SELECT coalesce(sum(c.mrr), 0) FROM customers c"                                    \
@@ -278,7 +279,8 @@ static const char *s_plural(long long n, const char *one, const char *many)
 /* The summary query's answer into *below; with `print`, the heading (markdown) and the
    one-line summary above the table. */
 static int s_summary(cs_cli_t *cli, const report_args_t *a, const char *workspace_name,
-                     const char *const *params, int shown, bool print, below_t *below)
+                     const char *zone, const char *const *params, int shown, bool print,
+                     below_t *below)
 {
     PGresult *res = cs_cli_exec(cli, SUMMARY_SQL, 5, params);
     if (!res)
@@ -304,6 +306,8 @@ static int s_summary(cs_cli_t *cli, const report_args_t *a, const char *workspac
         fprintf(cli->out, "; status %s", a->status_text);
     if (a->since)
         fprintf(cli->out, "; since %s", a->since);
+    if (strcmp(zone, "UTC") != 0)
+        fprintf(cli->out, "; dates in %s", zone);
     if (shown < features)
         fprintf(cli->out, "; top %d shown", shown);
     fputs("\n\n", cli->out);
@@ -349,15 +353,16 @@ static int s_print_object(cs_cli_t *cli, const report_args_t *a, const below_t *
 static int s_report(cs_cli_t *cli, report_args_t *a)
 {
     const char *ws[] = {a->workspace_id};
-    PGresult *res = cs_cli_exec(cli, "SELECT name FROM workspaces WHERE id = $1", 1, ws);
+    PGresult *res = cs_cli_exec(cli, "SELECT name, time_zone FROM workspaces WHERE id = $1", 1, ws);
     if (!res)
         return -1;
     if (PQntuples(res) == 0) {
         PQclear(res);
         return cs_cli_fail(cli, "no workspace with id %s", a->workspace_id);
     }
-    char workspace_name[1024];
+    char workspace_name[1024], zone[256];
     cs_strlcpy(workspace_name, PQgetvalue(res, 0, 0), sizeof workspace_name);
+    cs_strlcpy(zone, PQgetvalue(res, 0, 1), sizeof zone);
     PQclear(res);
 
     char theme_id[CS_UUID_LEN];
@@ -378,7 +383,7 @@ static int s_report(cs_cli_t *cli, report_args_t *a)
     int ncols = s_columns(a->fmt, cols);
     below_t below = {0};
     int rc = human || a->json_object
-                 ? s_summary(cli, a, workspace_name, params, PQntuples(res), human, &below)
+                 ? s_summary(cli, a, workspace_name, zone, params, PQntuples(res), human, &below)
                  : 0;
     if (rc == 0 && a->json_object)
         rc = s_print_object(cli, a, &below, cols, ncols, res);

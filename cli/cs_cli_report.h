@@ -13,9 +13,13 @@
     shipped, rejected; default all but rejected; `--status rejected` shows the rejected ones);
     an unknown status is an error. The summary and the count of mentions waiting for review
     cover the features shown. --theme NAME keeps the features of one theme (any case); --since
-   YYYY-MM-DD counts only calls from that day on (00:00 UTC), so mentions, customers, MRR,
-   first/last mentioned and quotes are all of that period and features without a mention in it are
-   left out; --top N keeps the first N rows (0: all).
+   YYYY-MM-DD counts only calls from that day on (00:00 in the workspace's time zone), so
+   mentions, customers, MRR, first/last mentioned and quotes are all of that period and features
+   without a mention in it are left out; --top N keeps the first N rows (0: all).
+
+    Dates are days in the workspace's time zone (workspaces.time_zone, cs_cli_workspace.h): a
+   call at 20:00 UTC in a workspace in Asia/Kolkata is on the next day. When the zone is not UTC
+   the summary line says it ("; dates in Asia/Kolkata").
 
     Confidence: each mention carries how sure the extractor was that it is a feature request
     (feature_messages.confidence, 0..1; NULL when not known, which counts as sure). Only the
@@ -42,11 +46,15 @@
    of than an even chance waits for review instead of counting. */
 #define CS_CLI_REPORT_MIN_CONFIDENCE "0.5"
 
+/* The time zone of workspace $1 as an SQL expression, for `ts AT TIME ZONE` CS_REPORT_ZONE. */
+#define CS_REPORT_ZONE "(SELECT wz.time_zone FROM workspaces wz WHERE wz.id = $1)"
+
 /* The mentions in scope (the report's, and the console's Features page's): $1 workspace, $2 since
-   (a date or NULL), $3 theme id (or NULL), $4 the confidence threshold, $5 the statuses shown (a
-   text[]): a merged-away feature is never shown. `every` holds them all, `mention` the confident
-   ones: a confidence of NULL (not known) or at least the threshold, compared as the column's type
-   (real) so that a stored 0.7 meets a threshold of 0.7. */
+   (a date or NULL: its first instant in the workspace's time zone), $3 theme id (or NULL), $4 the
+   confidence threshold, $5 the statuses shown (a text[]): a merged-away feature is never shown.
+   `every` holds them all, `mention` the confident ones: a confidence of NULL (not known) or at
+   least the threshold, compared as the column's type (real) so that a stored 0.7 meets a threshold
+   of 0.7. */
 #define CS_REPORT_MENTIONS_CTE                                                                     \
     "WITH every AS ("                                                                              \
     " SELECT fm.feature_id, fm.message_id, fm.quote, fm.speaker, fm.confidence, m.customer_id,"    \
@@ -57,7 +65,8 @@
     " JOIN messages m ON m.id = fm.message_id"                                                     \
     " LEFT JOIN customers cu ON cu.id = m.customer_id"                                             \
     " WHERE f.workspace_id = $1"                                                                   \
-    " AND ($2::date IS NULL OR m.sent_at >= ($2::date::timestamp AT TIME ZONE 'UTC'))"             \
+    " AND ($2::date IS NULL OR m.sent_at >= ($2::date::timestamp AT TIME ZONE " CS_REPORT_ZONE     \
+    "))"                                                                                           \
     " AND ($3::uuid IS NULL OR f.theme_id = $3::uuid)"                                             \
     " AND f.merged_into IS NULL AND f.status = ANY($5::text[])),"                                  \
     " mention AS (SELECT * FROM every WHERE confident)"

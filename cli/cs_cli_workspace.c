@@ -13,10 +13,20 @@
 #include "cs_vendor.h"
 
 #define WORKSPACE_NAME_MAX 200 /* as the schema's CHECK says */
+#define TIME_ZONE_MAX      64  /* characters: the longest IANA name is about half that */
+
+#define OPT_TIME_ZONE                                                                              \
+    {                                                                                              \
+        "time-zone", NULL, CS_OPT_STRING, NULL,                                                    \
+            "an IANA time zone such as Asia/Kolkata (default UTC): days are shown and dates "      \
+            "read in it",                                                                          \
+            0                                                                                      \
+    }
 
 const cs_option_t cs_cli_workspace_create_options[] = {
     {"name", NULL, CS_OPT_STRING, NULL, "workspace name (unique, regardless of case)",
      CS_OPT_REQUIRED},
+    OPT_TIME_ZONE,
     CS_CLI_OPT_DATABASE_URL,
     CS_CLI_OPT_END,
 };
@@ -27,23 +37,55 @@ const cs_option_t cs_cli_workspace_list_options[] = {
     CS_CLI_OPT_END,
 };
 
+/* --time-zone, checked against PostgreSQL's zone database (pg_timezone_names, any case), into
+   zone as the database spells it ("asia/kolkata" gives "Asia/Kolkata"); "UTC" when the option
+   is not given. 0, or -1 with "unknown time zone 'X': ..." in cli->err. */
+static int s_time_zone(cs_cli_t *cli, char zone[4 * TIME_ZONE_MAX + 1])
+{
+    if (!cs_config_str(cli->cfg, "time-zone")) {
+        cs_strlcpy(zone, "UTC", 4 * TIME_ZONE_MAX + 1);
+        return 0;
+    }
+    if (cs_cli_text(cli, "time-zone", TIME_ZONE_MAX, false, zone, 4 * TIME_ZONE_MAX + 1) != 0)
+        return -1;
+    const char *params[] = {zone};
+    PGresult *res = cs_cli_exec(cli,
+                                "SELECT name FROM pg_timezone_names WHERE lower(name) = lower($1)"
+                                " ORDER BY name = $1 DESC, name LIMIT 1",
+                                1, params);
+    if (!res)
+        return -1;
+    bool known = PQntuples(res) == 1;
+    if (known)
+        cs_strlcpy(zone, PQgetvalue(res, 0, 0), 4 * TIME_ZONE_MAX + 1);
+    PQclear(res);
+    if (!known)
+        return cs_cli_fail(cli,
+                           "unknown time zone '%s': use an IANA name such as Asia/Kolkata, "
+                           "Europe/Berlin, America/New_York or UTC",
+                           zone);
+    return 0;
+}
+
 int cs_cli_workspace_create(cs_cli_t *cli)
 {
-    char name[4 * WORKSPACE_NAME_MAX + 1];
-    if (cs_cli_text(cli, "name", WORKSPACE_NAME_MAX, false, name, sizeof name) != 0)
+    char name[4 * WORKSPACE_NAME_MAX + 1], zone[4 * TIME_ZONE_MAX + 1];
+    if (cs_cli_text(cli, "name", WORKSPACE_NAME_MAX, false, name, sizeof name) != 0 ||
+        s_time_zone(cli, zone) != 0)
         return -1;
     char workspace_id[CS_UUID_LEN], theme_id[CS_UUID_LEN], integration_id[CS_UUID_LEN];
     cs_uuid_v4(workspace_id);
     cs_uuid_v4(theme_id);
     cs_uuid_v4(integration_id);
-    const char *workspace[] = {workspace_id, name};
+    const char *workspace[] = {workspace_id, name, zone};
     const char *theme[] = {theme_id, workspace_id, CS_DEFAULT_THEME_NAME,
                            CS_DEFAULT_THEME_DESCRIPTION};
     const char *integration[] = {integration_id, workspace_id, "gong", "Gong"};
 
     if (cs_cli_begin(cli) != 0)
         return -1;
-    if (cs_cli_command(cli, "INSERT INTO workspaces (id, name) VALUES ($1, $2)", 2, workspace) ||
+    if (cs_cli_command(cli, "INSERT INTO workspaces (id, name, time_zone) VALUES ($1, $2, $3)", 3,
+                       workspace) ||
         cs_cli_command(cli,
                        "INSERT INTO themes (id, workspace_id, name, description, is_default)"
                        " VALUES ($1, $2, $3, $4, true)",
@@ -65,10 +107,15 @@ int cs_cli_workspace_create(cs_cli_t *cli)
 
 /* The vendor domains are an array in json, "a.example, b.example" in the other formats. */
 static const cs_cli_column_t LIST_COLUMNS[] = {
-    {"id", CS_CLI_COL_TEXT},      {"name", CS_CLI_COL_TEXT},
-    {"themes", CS_CLI_COL_INT},   {"customers", CS_CLI_COL_INT},
-    {"calls", CS_CLI_COL_INT},    {"features", CS_CLI_COL_INT},
-    {"created", CS_CLI_COL_TEXT}, {"vendor_domains", CS_CLI_COL_TEXT},
+    {"id", CS_CLI_COL_TEXT},
+    {"name", CS_CLI_COL_TEXT},
+    {"themes", CS_CLI_COL_INT},
+    {"customers", CS_CLI_COL_INT},
+    {"calls", CS_CLI_COL_INT},
+    {"features", CS_CLI_COL_INT},
+    {"created", CS_CLI_COL_TEXT},
+    {"time_zone", CS_CLI_COL_TEXT},
+    {"vendor_domains", CS_CLI_COL_TEXT},
 };
 
 int cs_cli_workspace_list(cs_cli_t *cli)
@@ -90,6 +137,7 @@ int cs_cli_workspace_list(cs_cli_t *cli)
         " (SELECT count(*) FROM messages m WHERE m.workspace_id = w.id),"
         " (SELECT count(*) FROM features f WHERE f.workspace_id = w.id),"
         " to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        " w.time_zone,"
         " CASE WHEN $1::boolean"
         "  THEN array_to_json(ARRAY(SELECT d FROM unnest(w.vendor_domains) d"
         "   ORDER BY d))::text"
@@ -97,6 +145,57 @@ int cs_cli_workspace_list(cs_cli_t *cli)
         "   FROM unnest(w.vendor_domains) d) END"
         " FROM workspaces w ORDER BY w.created_at, lower(w.name)",
         1, params);
+}
+
+/* ---- workspace set ----------------------------------------------------------------------- */
+
+const cs_option_t cs_cli_workspace_set_options[] = {
+    {"workspace-id", NULL, CS_OPT_STRING, NULL,
+     "workspace UUID (or give it as the argument; see 'callsift workspace list')", 0},
+    OPT_TIME_ZONE,
+    CS_CLI_OPT_DATABASE_URL,
+    CS_CLI_OPT_END,
+};
+
+/* The one argument or --workspace-id (main() made sure there is exactly one), checked and
+   lower-cased into id. 0, or -1 with the reason in cli->err. */
+static int s_operand_id(cs_cli_t *cli, char id[CS_UUID_LEN])
+{
+    const char *given = cs_config_positional_count(cli->cfg) > 0
+                            ? cs_config_positional(cli->cfg, 0)
+                            : cs_config_str(cli->cfg, "workspace-id");
+    if (!cs_uuid_valid(given))
+        return cs_cli_fail(cli,
+                           "'%.64s' is not a workspace id (a UUID, see callsift workspace "
+                           "list)",
+                           given ? given : "");
+    for (int i = 0; i < CS_UUID_LEN; i++)
+        id[i] = (char)tolower((unsigned char)given[i]);
+    return 0;
+}
+
+int cs_cli_workspace_set(cs_cli_t *cli)
+{
+    char id[CS_UUID_LEN], zone[4 * TIME_ZONE_MAX + 1];
+    if (s_operand_id(cli, id) != 0)
+        return -1;
+    if (!cs_config_str(cli->cfg, "time-zone"))
+        return cs_cli_fail(cli, "nothing to set: give --time-zone (see --help)");
+    if (s_time_zone(cli, zone) != 0)
+        return -1;
+    const char *params[] = {id, zone};
+    PGresult *res = cs_cli_exec(
+        cli, "UPDATE workspaces SET time_zone = $2 WHERE id = $1 RETURNING name, time_zone", 2,
+        params);
+    if (!res)
+        return -1;
+    int rc = 0;
+    if (PQntuples(res) != 1)
+        rc = cs_cli_fail(cli, "no workspace with id %s", id);
+    else
+        fprintf(cli->out, "%s: time zone %s\n", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return rc;
 }
 
 /* ---- workspace domains -------------------------------------------------------------------- */
@@ -212,18 +311,9 @@ int cs_cli_workspace_domains(cs_cli_t *cli)
     cs_cli_format_t fmt;
     if (cs_cli_format(cli, &fmt) != 0)
         return -1;
-    /* main() made sure there is exactly one of the argument and --workspace-id */
-    const char *given = cs_config_positional_count(cli->cfg) > 0
-                            ? cs_config_positional(cli->cfg, 0)
-                            : cs_config_str(cli->cfg, "workspace-id");
-    if (!cs_uuid_valid(given))
-        return cs_cli_fail(cli,
-                           "'%.64s' is not a workspace id (a UUID, see callsift workspace "
-                           "list)",
-                           given ? given : "");
     char id[CS_UUID_LEN];
-    for (int i = 0; i < CS_UUID_LEN; i++)
-        id[i] = (char)tolower((unsigned char)given[i]);
+    if (s_operand_id(cli, id) != 0)
+        return -1;
     json_t *add = NULL, *remove = NULL;
     if (s_domain_args(cli, "add", true, &add) != 0 ||
         s_domain_args(cli, "remove", false, &remove) != 0) {

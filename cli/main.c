@@ -53,6 +53,8 @@ static const command_t COMMANDS[] = {
      "Create a workspace with its default theme and Gong integration; print its id."},
     {"workspace", "list", cs_cli_workspace_list, cs_cli_workspace_list_options,
      "List workspaces with their counts of themes, customers, calls and features."},
+    {"workspace", "set", cs_cli_workspace_set, cs_cli_workspace_set_options,
+     "Change a workspace's settings: its time zone (--time-zone)."},
     {"workspace", "domains", cs_cli_workspace_domains, cs_cli_workspace_domains_options,
      "List a workspace's own e-mail domains (--add, --remove edit them)."},
     {"theme", "add", cs_cli_theme_add, cs_cli_theme_add_options,
@@ -115,6 +117,7 @@ static const struct {
 } OPERANDS[] = {
     {cs_cli_feature_show, "id"},
     {cs_cli_workspace_domains, "workspace-id"},
+    {cs_cli_workspace_set, "workspace-id"},
     {cs_cli_keys_generate, "dir"},
 };
 

@@ -30,11 +30,12 @@ static bool s_two(const char *s, int *out)
     return true;
 }
 
-/* The zone suffix at p: "" (UTC), Z, or +HH:MM / +HHMM / +HH (and -). Seconds east of UTC in
- *offset; -1 when it is none of these. */
-static int s_zone(const char *p, long *offset)
+/* The zone suffix at p: "" (none: *zoned false, read as UTC), Z, or +HH:MM / +HHMM / +HH (and
+   -). Seconds east of UTC in *offset; -1 when it is none of these. */
+static int s_zone(const char *p, long *offset, bool *zoned)
 {
     *offset = 0;
+    *zoned = *p != '\0';
     if (*p == '\0' || ((*p == 'Z' || *p == 'z') && p[1] == '\0'))
         return 0;
     if (*p != '+' && *p != '-')
@@ -56,8 +57,10 @@ static int s_zone(const char *p, long *offset)
     return 0;
 }
 
-/* cs_time_parse, and with `fraction` true cs_time_parse_iso. */
-static int s_parse(const char *text, bool fraction, int64_t *epoch_s, char *err, size_t errlen)
+/* cs_time_parse, and with `fraction` true cs_time_parse_iso; *zoned (when not NULL) as
+   cs_time_parse_wall says. */
+static int s_parse(const char *text, bool fraction, int64_t *epoch_s, bool *zoned, char *err,
+                   size_t errlen)
 {
     if (!text || !*text)
         return cs_fail(err, errlen, "an empty date");
@@ -89,7 +92,8 @@ static int s_parse(const char *text, bool fraction, int64_t *epoch_s, char *err,
         }
     }
     long offset;
-    if (s_zone(p, &offset) != 0)
+    bool named;
+    if (s_zone(p, &offset, &named) != 0)
         return cs_fail(err, errlen,
                        "cannot read \"%.64s\": after the date and time comes nothing, Z, or an "
                        "offset such as +05:30",
@@ -105,24 +109,31 @@ static int s_parse(const char *text, bool fraction, int64_t *epoch_s, char *err,
         back.tm_min != want.tm_min || back.tm_sec != want.tm_sec)
         return cs_fail(err, errlen, "\"%.64s\" is not a date in the calendar", text);
     *epoch_s = (int64_t)t - offset;
+    if (zoned)
+        *zoned = named;
     return 0;
 }
 
 int cs_time_parse(const char *text, int64_t *epoch_s, char *err, size_t errlen)
 {
-    return s_parse(text, false, epoch_s, err, errlen);
+    return s_parse(text, false, epoch_s, NULL, err, errlen);
+}
+
+int cs_time_parse_wall(const char *text, int64_t *epoch_s, bool *zoned, char *err, size_t errlen)
+{
+    return s_parse(text, false, epoch_s, zoned, err, errlen);
 }
 
 int cs_time_parse_iso(const char *text, int64_t *epoch_s, char *err, size_t errlen)
 {
-    return s_parse(text, true, epoch_s, err, errlen);
+    return s_parse(text, true, epoch_s, NULL, err, errlen);
 }
 
 bool cs_time_is_date(const char *text)
 {
     int64_t ignored;
     return text && strlen(text) == 10 && strncmp(text, "0000", 4) != 0 &&
-           s_parse(text, false, &ignored, NULL, 0) == 0;
+           s_parse(text, false, &ignored, NULL, NULL, 0) == 0;
 }
 
 void cs_time_format(int64_t epoch_s, char *out, size_t outlen)

@@ -20,7 +20,7 @@ static const char *const s_states[] = {"all", "processed", "unprocessed", "faile
    or the columns the page adds (the call's link, the count of every call in the state). */
 #define CALLS_SQL(EXTRA)                                                                           \
     CS_REPORT_MENTIONS_CTE                                                                         \
-    " SELECT to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date,"                         \
+    " SELECT to_char(m.sent_at AT TIME ZONE " CS_REPORT_ZONE ", 'YYYY-MM-DD') AS date,"            \
     " coalesce(nullif(m.message_metadata->>'title', ''), m.external_id) AS title,"                 \
     " cu.name AS customer, CASE WHEN m.is_processed THEN 'yes' ELSE 'no' END AS processed,"        \
     " (SELECT count(DISTINCT x.feature_id) FROM mention x WHERE x.message_id = m.id) AS features," \

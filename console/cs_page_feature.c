@@ -23,14 +23,15 @@ static const char s_feature_sql[] =
     "  FROM feature_messages x JOIN messages m ON m.id = x.message_id WHERE x.feature_id = $1)"
     " SELECT f.name, f.description, th.name, f.status, f.urgency,"
     " (SELECT count(*) FROM fm WHERE counted),"
-    " to_char(f.first_mentioned AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
-    " to_char(f.last_mentioned AT TIME ZONE 'UTC', 'YYYY-MM-DD'), f.status_reason,"
+    " to_char(f.first_mentioned AT TIME ZONE w.time_zone, 'YYYY-MM-DD'),"
+    " to_char(f.last_mentioned AT TIME ZONE w.time_zone, 'YYYY-MM-DD'), f.status_reason,"
     " f.merged_into, (SELECT t.name FROM features t WHERE t.id = f.merged_into),"
     " (SELECT count(DISTINCT customer_id) FROM fm WHERE counted),"
     " (SELECT coalesce(sum(c.mrr), 0) FROM customers c WHERE c.id IN"
     "  (SELECT customer_id FROM fm WHERE counted)),"
     " (SELECT count(*) FROM fm WHERE NOT counted)"
-    " FROM features f LEFT JOIN themes th ON th.id = f.theme_id"
+    " FROM features f JOIN workspaces w ON w.id = f.workspace_id"
+    " LEFT JOIN themes th ON th.id = f.theme_id"
     " WHERE f.id = $1 AND f.workspace_id = $2";
 enum {
     F_NAME,
@@ -51,16 +52,19 @@ enum {
 
 static const char s_mentions_sql[] =
     "SELECT m.external_id, fm.quote, fm.speaker, cu.name, m.message_metadata->>'title',"
-    " m.message_metadata->>'url', to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),"
+    " m.message_metadata->>'url', to_char(m.sent_at AT TIME ZONE w.time_zone, 'YYYY-MM-DD "
+    "HH24:MI'),"
     " trim_scale(round(fm.confidence::numeric, 2)), fm.merged_from"
     " FROM feature_messages fm JOIN messages m ON m.id = fm.message_id"
+    " JOIN workspaces w ON w.id = m.workspace_id"
     " LEFT JOIN customers cu ON cu.id = m.customer_id"
     " WHERE fm.feature_id = $1 ORDER BY m.sent_at DESC, m.id";
 enum { M_CALL, M_QUOTE, M_SPEAKER, M_CUSTOMER, M_TITLE, M_URL, M_DATE, M_CONFIDENCE, M_FROM };
 
 static const char s_aliases_sql[] =
-    "SELECT id, name, to_char(merged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM features"
-    " WHERE merged_into = $1 ORDER BY merged_at, id";
+    "SELECT f.id, f.name, to_char(f.merged_at AT TIME ZONE w.time_zone, 'YYYY-MM-DD')"
+    " FROM features f JOIN workspaces w ON w.id = f.workspace_id"
+    " WHERE f.merged_into = $1 ORDER BY f.merged_at, f.id";
 
 /* The live features of the workspace a feature can be merged into or split to, by name. */
 static const char s_targets_sql[] =

@@ -1,10 +1,11 @@
 /*  /features: the catalogue ranked the way `callsift report` ranks it (mentions, then distinct
     customers, then their MRR), over the same mentions (CS_REPORT_MENTIONS_CTE: live features,
-    confident mentions). Filters: theme, status, a period (from, to: the calls' days, UTC), a
-    customer (only that customer's mentions count) and a text search (the feature's name,
-    description or any of its quotes). Each row has a sparkline of mentions per week over the 13
-    weeks that end with the period (or the workspace's latest call), and the change of the last
-    4 weeks against the rate of the 8 weeks before (mentions a week, as on the Trends page). */
+    confident mentions). Filters: theme, status, a period (from, to: the calls' days in the
+   workspace's time zone), a customer (only that customer's mentions count) and a text search (the
+   feature's name, description or any of its quotes). Each row has a sparkline of mentions per week
+   over the 13 weeks that end with the period (or the workspace's latest call), and the change of
+   the last 4 weeks against the rate of the 8 weeks before (mentions a week, as on the Trends page).
+ */
 #include "cs_pages.h"
 
 #include <stdio.h>
@@ -25,9 +26,10 @@ static const char *const s_statuses[] = {"new", "under-review", "planned", "ship
    period's end, or at the workspace's latest call. */
 static const char s_sql[] = CS_REPORT_MENTIONS_CTE
     ", scope AS (SELECT * FROM mention x"
-    " WHERE ($6::date IS NULL OR x.sent_at < (($6::date + 1)::timestamp AT TIME ZONE 'UTC'))"
+    " WHERE ($6::date IS NULL OR x.sent_at < (($6::date + 1)::timestamp AT TIME "
+    "ZONE " CS_REPORT_ZONE "))"
     " AND ($7::text IS NULL OR lower(x.customer) = lower($7::text))),"
-    " asof AS (SELECT coalesce(($6::date + 1)::timestamp AT TIME ZONE 'UTC',"
+    " asof AS (SELECT coalesce(($6::date + 1)::timestamp AT TIME ZONE " CS_REPORT_ZONE ","
     "  (SELECT max(m.sent_at) FROM messages m WHERE m.workspace_id = $1), now()) AS t),"
     " found AS (SELECT DISTINCT e.feature_id FROM every e"
     "  WHERE strpos(lower(coalesce(e.quote, '')), lower($8)) > 0),"
@@ -55,7 +57,8 @@ static const char s_sql[] = CS_REPORT_MENTIONS_CTE
     " GROUP BY f.id, th.name, a.t)"
     " SELECT row_number() OVER (ORDER BY r.mentions DESC, r.customers DESC, r.mrr DESC,"
     "  lower(r.name), r.name, r.id) AS rank, r.id, r.name, r.theme, r.mentions, r.customers,"
-    "  r.mrr, r.urgency, r.status, to_char(r.last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
+    "  r.mrr, r.urgency, r.status, to_char(r.last_at AT TIME ZONE " CS_REPORT_ZONE
+    ", 'YYYY-MM-DD'),"
     "  r.last4, r.prev8, r.weeks"
     " FROM ranked r ORDER BY rank LIMIT $9::bigint";
 

@@ -5,8 +5,8 @@
     features (not merged away, not rejected) that the extractor was sure enough of
     (CS_CLI_REPORT_MIN_CONFIDENCE); a customer's MRR counts once however many calls it had.
     Weeks are 7 days each and the last one ends with the workspace's latest call (or with the
-    day ?to=YYYY-MM-DD, UTC), as on the Features page, so that its 4-week change and the
-    emerging table here count the same mentions. */
+    day ?to=YYYY-MM-DD, in the workspace's time zone), as on the Features page, so that its 4-week
+   change and the emerging table here count the same mentions. */
 #include "cs_pages.h"
 
 #include <stdlib.h>
@@ -30,8 +30,10 @@
    of the 13 weeks before t with their theme and `ago`, the week they fall in counted back from
    t (0..12; week g is (t - 7(g+1) days, t - 7g days]). */
 #define WEEKS_CTE                                                                                  \
-    ", last AS (SELECT t, coalesce($6::date, (t AT TIME ZONE 'UTC')::date) AS day FROM"            \
-    "  (SELECT coalesce(($6::date + 1)::timestamp AT TIME ZONE 'UTC', (SELECT max(m.sent_at)"      \
+    ", last AS (SELECT t, coalesce($6::date, (t AT TIME ZONE " CS_REPORT_ZONE                      \
+    ")::date) AS day FROM"                                                                         \
+    "  (SELECT coalesce(($6::date + 1)::timestamp AT TIME ZONE " CS_REPORT_ZONE                    \
+    ", (SELECT max(m.sent_at)"                                                                     \
     "   FROM messages m WHERE m.workspace_id = $1), now()) AS t) a),"                              \
     " dated AS (SELECT x.feature_id, x.customer_id, f.theme_id,"                                   \
     "  floor(extract(epoch FROM l.t - x.sent_at) / (7 * 86400))::int AS ago"                       \
@@ -51,7 +53,8 @@ static const char s_chart_sql[] = CS_REPORT_MENTIONS_CTE WEEKS_CTE
     "  FROM ranked),"
     " named AS (SELECT s, CASE WHEN count(*) > 1 THEN 'Other themes'"
     "  ELSE coalesce(min(name), '(no theme)') END AS name FROM line GROUP BY s)"
-    " SELECT (SELECT string_agg(to_char((l.t - (g + 1) * interval '7 days') AT TIME ZONE 'UTC',"
+    " SELECT (SELECT string_agg(to_char((l.t - (g + 1) * interval '7 days') AT TIME "
+    "ZONE " CS_REPORT_ZONE ","
     "  'YYYY-MM-DD'), ',' ORDER BY g DESC) FROM last l, generate_series(0, 12) g),"
     " (SELECT to_char(l.day, 'YYYY-MM-DD') FROM last l), n.name,"
     " (SELECT string_agg((SELECT count(*) FROM dated d JOIN line x"

@@ -212,19 +212,21 @@ static void s_workspace(cs_web_req_t *req)
     char err[256];
     PGresult *res = NULL;
     if (params[0])
-        res = cs_db_exec(req->db, "SELECT id, name FROM workspaces WHERE id = $1", 1, params, err,
-                         sizeof err);
+        res = cs_db_exec(req->db, "SELECT id, name, time_zone FROM workspaces WHERE id = $1", 1,
+                         params, err, sizeof err);
     if (!res || PQntuples(res) == 0) {
         PQclear(res);
-        res = cs_db_exec(req->db,
-                         "SELECT w.id, w.name FROM workspaces w ORDER BY (SELECT count(*) FROM"
-                         " features f WHERE f.workspace_id = w.id) DESC, w.created_at, w.id"
-                         " LIMIT 1",
-                         0, NULL, err, sizeof err);
+        res = cs_db_exec(
+            req->db,
+            "SELECT w.id, w.name, w.time_zone FROM workspaces w ORDER BY (SELECT count(*) FROM"
+            " features f WHERE f.workspace_id = w.id) DESC, w.created_at, w.id"
+            " LIMIT 1",
+            0, NULL, err, sizeof err);
     }
     if (res && PQntuples(res) == 1) {
         snprintf(req->ws, sizeof req->ws, "%s", PQgetvalue(res, 0, 0));
         snprintf(req->ws_name, sizeof req->ws_name, "%s", PQgetvalue(res, 0, 1));
+        snprintf(req->ws_zone, sizeof req->ws_zone, "%s", PQgetvalue(res, 0, 2));
         if (s)
             memcpy(s->ws, req->ws, sizeof s->ws);
     }

@@ -15,7 +15,8 @@
     "quotes and Gong links, match decisions with scores, history; merge, unmerge, reject,\n"       \
     "restore, rename, move, status, describe, split and undo as forms), /review (the review\n"     \
     "queue; approve or reject a confidence band), /trends, /themes, /customers, /calls. Lists\n"   \
-    "download as CSV or Markdown (format=csv|markdown). Dates are UTC.\n"                          \
+    "download as CSV or Markdown (format=csv|markdown). Dates are days in the workspace's time\n"  \
+    "zone ('callsift workspace set --time-zone'), and so are the period's from and to.\n"          \
     "\n"                                                                                           \
     "Security: it listens on 127.0.0.1:8080 unless --listen says otherwise, and refuses to\n"      \
     "start without a token (CALLSIFT_UI_TOKEN or CALLSIFT_UI_TOKEN_FILE, 16 characters or\n"       \

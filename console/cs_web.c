@@ -282,9 +282,8 @@ void cs_page_begin(cs_web_req_t *req, cs_web_resp_t *resp, const char *nav, cons
 
 void cs_page_end(cs_web_req_t *req, cs_web_resp_t *resp)
 {
-    (void)req;
-    cs_html_raw(&resp->body, "</main><footer>callsift console · dates are UTC</footer>"
-                             "</body></html>\n");
+    cs_html(&resp->body, "</main><footer>callsift console · dates in %s</footer></body></html>\n",
+            req->ws_zone[0] ? req->ws_zone : "UTC");
 }
 
 void cs_page_downloads(cs_web_req_t *req, cs_buf_t *b)

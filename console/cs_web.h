@@ -32,6 +32,7 @@ typedef struct {
     cs_db_t *db;            /* the worker thread's connection (up: checked before the call) */
     char ws[CS_UUID_LEN];   /* the workspace shown ("" when the database has none) */
     char ws_name[801];      /* its name */
+    char ws_zone[256];      /* its time zone ("UTC" unless set): the pages' dates are in it */
     const char *view_query; /* the request's query string without format=, for download links */
     cs_web_args_t *args;    /* query arguments (GET) or form fields (POST): cs_web_arg */
     void *session;          /* internal: the browser's session, NULL for a bearer client */

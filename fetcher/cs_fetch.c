@@ -209,16 +209,21 @@ static int s_collect(void *arg, json_t *call)
     return 0;
 }
 
-int cs_fetch_window(const cs_config_t *cfg, int64_t now_s, int64_t *from, int64_t *to, char *err,
-                    size_t errlen)
+int cs_fetch_window(const cs_config_t *cfg, int64_t now_s, cs_db_t *db, const char *zone,
+                    int64_t *from, int64_t *to, char *err, size_t errlen)
 {
     char why[256];
     const char *names[2] = {"from", "to"};
     int64_t *out[2] = {from, to};
     for (int i = 0; i < 2; i++) {
         const char *text = cs_config_str(cfg, names[i]);
-        if (text && cs_time_parse(text, out[i], why, sizeof why) != 0)
+        bool zoned = true;
+        if (text && cs_time_parse_wall(text, out[i], &zoned, why, sizeof why) != 0)
             return cs_fail(err, errlen, "--%s: %s; write %s", names[i], why, CS_TIME_FORMS);
+        if (text && !zoned && zone && strcmp(zone, "UTC") != 0 &&
+            (!db || cs_fetchdb_local_time(db, *out[i], zone, out[i], why, sizeof why) != 0))
+            return cs_fail(err, errlen, "--%s: cannot read %s in time zone %s: %s", names[i], text,
+                           zone, db ? why : "no database");
     }
     if (!cs_config_str(cfg, "to"))
         *to = now_s;
@@ -292,13 +297,16 @@ static int s_gong_pass(cs_fetch_t *f, cs_gong_t *gong)
 {
     char from[CS_TIME_LEN], to[CS_TIME_LEN], err[1024];
     int64_t from_s = 0, to_s = 0;
-    if (!f->redo &&
-        cs_fetch_window(f->cfg, cs_wall_ms() / 1000, &from_s, &to_s, err, sizeof err) != 0) {
+    const char *zone = f->ws.time_zone[0] ? f->ws.time_zone : "UTC";
+    if (!f->redo && cs_fetch_window(f->cfg, cs_wall_ms() / 1000, f->db, zone, &from_s, &to_s, err,
+                                    sizeof err) != 0) {
         cs_error("%s", err);
         return -1;
     }
     cs_time_format(from_s, from, sizeof from);
     cs_time_format(to_s, to, sizeof to);
+    if (!f->redo)
+        cs_info("Window %s to %s (--from and --to without an offset are in %s)", from, to, zone);
     json_t *calls = json_array();
     cs_gong_rc_t rc;
     if (f->redo) { /* the unprocessed calls, by id */
@@ -654,5 +662,5 @@ int cs_fetch_check(const cs_config_t *cfg, char *err, size_t errlen)
                            cs_config_str(cfg, "replay") ? "replay" : "reprocess");
     }
     int64_t from, to;
-    return cs_fetch_window(cfg, cs_wall_ms() / 1000, &from, &to, err, errlen);
+    return cs_fetch_window(cfg, cs_wall_ms() / 1000, NULL, NULL, &from, &to, err, errlen);
 }

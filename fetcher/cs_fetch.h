@@ -59,13 +59,16 @@ typedef struct {
 } cs_fetch_t;
 
 /* The window [from, to) in seconds since the epoch: --from and --to as typed (see cs_time.h),
-   else --days-back before now_s and now_s. Returns 0, or -1 with a one-line usage message in err
-   naming the flag and the accepted forms. */
-int cs_fetch_window(const cs_config_t *cfg, int64_t now_s, int64_t *from, int64_t *to, char *err,
-                    size_t errlen);
+   else --days-back before now_s and now_s. A date or time typed without an offset is in the IANA
+   time zone `zone` (the workspace's), placed there by PostgreSQL on db
+   (cs_fetchdb_local_time); with zone NULL it is read as UTC. Returns 0, or -1 with a one-line
+   message in err naming the flag and the accepted forms (or why the zone could not be applied). */
+int cs_fetch_window(const cs_config_t *cfg, int64_t now_s, cs_db_t *db, const char *zone,
+                    int64_t *from, int64_t *to, char *err, size_t errlen);
 
 /* cs_fetch_window for now, as the options check of cs_stage_begin: an unreadable date or an
-   empty window is a usage error before any work. */
+   empty window is a usage error before any work. The database is not open yet, so the dates are
+   read as UTC here; each Gong pass reads them again in the workspace's time zone. */
 int cs_fetch_check(const cs_config_t *cfg, char *err, size_t errlen);
 
 /* Run the source, deliver until every call is acked or failed (or a stop), and summarise.

@@ -1,6 +1,7 @@
 #include "cs_fetchdb.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,7 @@ int cs_fetchdb_workspace(cs_db_t *db, const char *workspace_id, cs_fetch_workspa
     PGresult *res = cs_db_exec(db,
                                "SELECT w.name, (SELECT i.id FROM integrations i"
                                "  WHERE i.workspace_id = w.id AND i.provider = 'gong'"
-                               "  ORDER BY i.created_at LIMIT 1)"
+                               "  ORDER BY i.created_at LIMIT 1), w.time_zone"
                                " FROM workspaces w WHERE w.id = $1",
                                1, p, err, errlen);
     if (!res)
@@ -34,6 +35,27 @@ int cs_fetchdb_workspace(cs_db_t *db, const char *workspace_id, cs_fetch_workspa
     cs_strlcpy(out->workspace_name, PQgetvalue(res, 0, 0), sizeof out->workspace_name);
     cs_strlcpy(out->integration_id, PQgetisnull(res, 0, 1) ? "" : PQgetvalue(res, 0, 1),
                sizeof out->integration_id);
+    bool fits = strlen(PQgetvalue(res, 0, 2)) < sizeof out->time_zone;
+    cs_strlcpy(out->time_zone, PQgetvalue(res, 0, 2), sizeof out->time_zone);
+    PQclear(res);
+    if (!fits)
+        return cs_fail(err, errlen, "workspace %s: its time zone name is too long", workspace_id);
+    return 0;
+}
+
+int cs_fetchdb_local_time(cs_db_t *db, int64_t wall_s, const char *zone, int64_t *epoch_s,
+                          char *err, size_t errlen)
+{
+    char wall[32];
+    snprintf(wall, sizeof wall, "%lld", (long long)wall_s);
+    const char *p[] = {wall, zone};
+    PGresult *res = cs_db_exec(db,
+                               "SELECT extract(epoch FROM (to_timestamp($1::bigint)"
+                               " AT TIME ZONE 'UTC') AT TIME ZONE $2)::bigint",
+                               2, p, err, errlen);
+    if (!res)
+        return -1;
+    *epoch_s = (int64_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
     return 0;
 }

@@ -18,11 +18,20 @@ typedef struct {
     char workspace_id[CS_UUID_LEN];
     char workspace_name[256];
     char integration_id[CS_UUID_LEN]; /* "" when the workspace has none */
+    char time_zone[256]; /* its IANA time zone (workspaces.time_zone): "UTC" unless set */
 } cs_fetch_workspace_t;
 
 /* Look the workspace up. 0 found; -1 with the reason in err (unknown workspace, database). */
 int cs_fetchdb_workspace(cs_db_t *db, const char *workspace_id, cs_fetch_workspace_t *out,
                          char *err, size_t errlen);
+
+/* The instant (seconds since the epoch) at which the wall-clock time wall_s (seconds since the
+   epoch read as if in UTC, as cs_time_parse_wall gives it) falls in the IANA time zone `zone`,
+   into *epoch_s. PostgreSQL does the conversion, with the zone database `callsift workspace set`
+   checks names against; a wall time that a change of daylight saving time skips or repeats gets
+   PostgreSQL's reading of it. 0, or -1 with the reason in err (an unknown zone, the database). */
+int cs_fetchdb_local_time(cs_db_t *db, int64_t wall_s, const char *zone, int64_t *epoch_s,
+                          char *err, size_t errlen);
 
 /* The external ids already processed for workspace + source. Calls stored without insights
    (their extraction failed or was skipped) are not in it, so a new run tries them again. A new

@@ -191,7 +191,8 @@ Test(cli, workspace_list_csv_quotes_commas_and_quotes)
     create_workspace("Acme, \"Big\" Inc", id);
     cs_testrun_t run = cs_testcli_run("workspace", "list", "--format", "csv", NULL);
     cr_assert_eq(run.status, 0, "stderr: %s", run.err);
-    const char *header = "id,name,themes,customers,calls,features,created,vendor_domains\r\n";
+    const char *header =
+        "id,name,themes,customers,calls,features,created,time_zone,vendor_domains\r\n";
     cr_expect(strncmp(run.out, header, strlen(header)) == 0, "csv: %s", run.out);
     char row[160];
     snprintf(row, sizeof row, "\r\n%s,\"Acme, \"\"Big\"\" Inc\",1,0,0,0,", id);

@@ -986,6 +986,51 @@ Test(fetcher_gong, from_as_a_date_alone_is_sent_as_gongs_date_time, .timeout = 6
     rig_close(&r);
 }
 
+/* In a workspace in Asia/Kolkata (UTC+05:30), a date typed without an offset is that day in
+   Kolkata; one with an offset keeps it. The call at 2026-01-01T20:00:00Z is 01:30 on 2026-01-02
+   in Kolkata, so it is in the window. */
+Test(fetcher_gong, dates_without_an_offset_are_in_the_workspaces_time_zone, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    cs_db_t *db = cs_testdb_connect(&r.db);
+    const char *p[] = {r.ws};
+    char err[256];
+    cr_assert_eq(cs_db_command(db, "UPDATE workspaces SET time_zone = 'Asia/Kolkata' WHERE id = $1",
+                               1, p, err, sizeof err),
+                 0, "%s", err);
+    cs_db_destroy(&db);
+    fake_gong_t *fg = gong_with_calls(0, -1);
+    json_t *line = gong_call(1, false, "acme-corp.example");
+    json_t *transcript = json_incref(json_object_get(line, "transcript"));
+    json_object_del(line, "transcript");
+    json_object_set_new(json_object_get(line, "metaData"), "started",
+                        json_string("2026-01-01T20:00:00Z"));
+    cr_assert_eq(fake_gong_add_call(fg, line, transcript), 0);
+    json_decref(line);
+    json_decref(transcript);
+    char base[128];
+    snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
+    char *args[] = {base, "--from", "2026-01-02", "--to", "2026-01-03T06:00Z", NULL};
+    char *env[] = {"GONG_ACCESS_KEY=key-abc", "GONG_ACCESS_KEY_SECRET=secret-xyz-123", NULL};
+    start_fetcher(&r, args, env);
+    seen_t seen = {0};
+    int status = serve(&r, NULL, &seen, 30000);
+    char *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
+    cr_expect_eq(seen.distinct, 1, "%s", log);
+    const fake_gong_request_t *req = fake_gong_last_request(fg, "/v2/calls/extensive");
+    cr_assert_str_eq(filter_str(req, "fromDateTime"), "2026-01-01T18:30:00Z");
+    cr_assert_str_eq(filter_str(req, "toDateTime"), "2026-01-03T06:00:00Z");
+    cr_expect(strstr(log, "2026-01-01T18:30:00Z to 2026-01-03T06:00:00Z") &&
+                  strstr(log, "Asia/Kolkata"),
+              "the window and its zone are logged: %s", log);
+    free(log);
+    seen_free(&seen);
+    fake_gong_stop(&fg);
+    rig_close(&r);
+}
+
 /* Run the fetcher to completion with a database it can never reach: a usage error must come
    first, and no request must reach Gong. */
 static void expect_usage_error(char **dates, const char *needle)

@@ -93,6 +93,38 @@ Test(fetchdb, unknown_or_malformed_workspace_is_an_error_that_says_so)
     cr_expect(strstr(err, "'" MALFORMED "' is not a UUID"), "%s", err);
 }
 
+Test(fetchdb, workspace_time_zone_and_local_times_in_it)
+{
+    cs_fetch_workspace_t ws;
+    char err[256] = "";
+    cr_assert_eq(cs_fetchdb_workspace(s_db, WS, &ws, err, sizeof err), 0, "%s", err);
+    cr_expect_str_eq(ws.time_zone, "UTC", "UTC unless set");
+    const char *p[] = {WS_EMPTY};
+    cr_assert_eq(cs_db_command(s_db,
+                               "UPDATE workspaces SET time_zone = 'Asia/Kolkata' WHERE id = $1", 1,
+                               p, err, sizeof err),
+                 0, "%s", err);
+    cr_assert_eq(cs_fetchdb_workspace(s_db, WS_EMPTY, &ws, err, sizeof err), 0, "%s", err);
+    cr_expect_str_eq(ws.time_zone, "Asia/Kolkata");
+
+    /* 2026-01-02 00:00 in Kolkata (+05:30) is 2026-01-01T18:30:00Z */
+    int64_t t = 0;
+    cr_assert_eq(cs_fetchdb_local_time(s_db, 1767312000, "Asia/Kolkata", &t, err, sizeof err), 0,
+                 "%s", err);
+    cr_expect_eq(t, 1767312000 - 5 * 3600 - 1800);
+    /* New York keeps summer time: -04:00 on 2026-07-01, -05:00 on 2026-01-02 */
+    cr_assert_eq(cs_fetchdb_local_time(s_db, 1782864000, "America/New_York", &t, err, sizeof err),
+                 0, "%s", err);
+    cr_expect_eq(t, 1782864000 + 4 * 3600);
+    cr_assert_eq(cs_fetchdb_local_time(s_db, 1767312000, "America/New_York", &t, err, sizeof err),
+                 0, "%s", err);
+    cr_expect_eq(t, 1767312000 + 5 * 3600);
+    t = 7;
+    cr_expect_eq(cs_fetchdb_local_time(s_db, 1767312000, "Asia/Kolkatta", &t, err, sizeof err), -1);
+    cr_expect(strstr(err, "Asia/Kolkatta"), "%s", err);
+    cr_expect_eq(t, 7, "unchanged on failure");
+}
+
 /* The keys of a hash, sorted and joined by spaces, into buf. */
 static const char *s_keys(zhashx_t *ids, char *buf, size_t size)
 {

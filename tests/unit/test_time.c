@@ -140,3 +140,26 @@ Test(time, a_date_alone_is_a_calendar_date)
         cr_expect_not(cs_time_is_date(bad[i]), "%s accepted", bad[i]);
     cr_expect_not(cs_time_is_date(NULL));
 }
+
+Test(time, wall_says_whether_a_zone_was_named)
+{
+    int64_t t = 0;
+    bool zoned = true;
+    char err[256] = "";
+    cr_assert_eq(cs_time_parse_wall("2026-01-02", &t, &zoned, err, sizeof err), 0, "%s", err);
+    cr_expect_not(zoned);
+    cr_expect_eq(t, 1767312000, "the wall time read as if in UTC");
+    cr_assert_eq(cs_time_parse_wall("2026-01-02 05:30", &t, &zoned, err, sizeof err), 0);
+    cr_expect_not(zoned);
+    cr_expect_eq(t, 1767312000 + 5 * 3600 + 1800);
+    cr_assert_eq(cs_time_parse_wall("2026-01-02T05:30+05:30", &t, &zoned, err, sizeof err), 0);
+    cr_expect(zoned);
+    cr_expect_eq(t, 1767312000);
+    cr_assert_eq(cs_time_parse_wall("2026-01-02Z", &t, &zoned, err, sizeof err), 0);
+    cr_expect(zoned);
+    zoned = false;
+    t = 7;
+    cr_expect_eq(cs_time_parse_wall("2026-02-30", &t, &zoned, err, sizeof err), -1);
+    cr_expect(strstr(err, "not a date in the calendar"), "%s", err);
+    cr_expect(t == 7 && !zoned, "unchanged on failure");
+}
