@@ -24,7 +24,8 @@ static const cs_option_t OPTIONS[] = {
     {"days-back", "CALLSIFT_DAYS_BACK", CS_OPT_INT, "7", "how many days back to fetch calls", 0},
     {"from", NULL, CS_OPT_STRING, NULL,
      "start of the window (inclusive; overrides --days-back): 2026-01-01, 2026-01-01T09:30[:00] "
-     "or '2026-01-01 09:30', with Z or an offset such as +05:30 (none means UTC)",
+     "or '2026-01-01 09:30', with Z or an offset such as +05:30 (none means the workspace's time "
+     "zone)",
      0},
     {"to", NULL, CS_OPT_STRING, NULL,
      "end of the window (exclusive; default now), in the same forms as --from", 0},
