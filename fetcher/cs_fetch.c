@@ -593,6 +593,10 @@ static int s_listen(cs_fetch_t *f, cs_gong_t *gong)
     if (cs_webhook_spooled(f->webhook) > 0)
         cs_info("%zu webhook calls are not stored yet: they stay in the spool for the next start",
                 cs_webhook_spooled(f->webhook));
+    else if (!cs_config_str(f->cfg, "webhook-spool") && cs_webhook_queued(f->webhook) > 0)
+        cs_warn("%zu webhook calls were accepted and not sent: without --webhook-spool only a poll "
+                "of Gong (--interval, or a run over their dates) brings them back",
+                cs_webhook_queued(f->webhook));
     s_summary(f, "Gong");
     return status;
 }

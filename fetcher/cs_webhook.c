@@ -447,6 +447,14 @@ void cs_webhook_sweep(cs_webhook_t *self, bool (*stored)(void *arg, const char *
     pthread_mutex_unlock(&self->lock);
 }
 
+size_t cs_webhook_queued(cs_webhook_t *self)
+{
+    pthread_mutex_lock(&self->lock);
+    size_t n = json_array_size(self->queue);
+    pthread_mutex_unlock(&self->lock);
+    return n;
+}
+
 size_t cs_webhook_spooled(cs_webhook_t *self)
 {
     pthread_mutex_lock(&self->lock);

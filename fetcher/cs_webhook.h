@@ -75,6 +75,9 @@ void cs_webhook_untake(cs_webhook_t *self, const json_t *calls);
 /* Remove from the spool every call for which stored(arg, id) is true (no spool: nothing). */
 void cs_webhook_sweep(cs_webhook_t *self, bool (*stored)(void *arg, const char *id), void *arg);
 
+/* Calls accepted and not yet taken. */
+size_t cs_webhook_queued(cs_webhook_t *self);
+
 /* Calls in the spool, not yet known stored (0 without a spool). */
 size_t cs_webhook_spooled(cs_webhook_t *self);
 
