@@ -2,7 +2,7 @@
     with an objectType and fields [{name, value}]; the object types and field names below are
     those Salesforce and HubSpot use (HubSpot's Company and Deal are Salesforce's Account and
     Opportunity) for an account's name, revenue and website and a contact's company and e-mail.
-   Hosts are parsed by libcurl's URL API, then put in canonical form by cs_text_domain. */
+    Hosts are parsed by libcurl's URL API, then put in canonical form by cs_text_domain. */
 #include "cs_crm.h"
 
 #include <math.h>

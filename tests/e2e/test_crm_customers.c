@@ -38,7 +38,7 @@ typedef struct {
 
 static rig_t s_rig;
 
-static void start_stage(int stage, const char *const *args)
+static void s_start_stage(int stage, const char *const *args)
 {
     static const char *const BINS[NSTAGES] = {"callsift-writer", "callsift-matcher",
                                               "callsift-extractor"};
@@ -71,14 +71,14 @@ static void s_setup(void)
     snprintf(extractions, sizeof extractions, "--extractions-endpoint=%s", s_rig.ep[1]);
     snprintf(decisions, sizeof decisions, "--decisions-endpoint=%s", s_rig.ep[2]);
     snprintf(acks, sizeof acks, "--acks-endpoint=%s", s_rig.ep[3]);
-    start_stage(WRITER, (const char *[]){decisions, acks, NULL});
-    start_stage(MATCHER, (const char *[]){extractions, decisions, NULL});
-    start_stage(EXTRACTOR, (const char *[]){calls, extractions, NULL});
+    s_start_stage(WRITER, (const char *[]){decisions, acks, NULL});
+    s_start_stage(MATCHER, (const char *[]){extractions, decisions, NULL});
+    s_start_stage(EXTRACTOR, (const char *[]){calls, extractions, NULL});
 }
 
 /* Stop the stages; one that does not stop cleanly (a leak in an ASan build, a crash) fails the
    test. The end of each test calls it. */
-static void stop_stages(void)
+static void s_stop_stages(void)
 {
     for (int i = NSTAGES - 1; i >= 0; i--) {
         int status = cs_testproc_stop(&s_rig.p[i], 10000);
@@ -101,7 +101,7 @@ static void s_teardown(void)
 }
 
 /* Run the fetcher once over 2026 against the fake Gong, until the writer acked every call. */
-static void fetch(void)
+static void s_fetch(void)
 {
     char calls[96], acks[96], base[160];
     snprintf(calls, sizeof calls, "--calls-endpoint=%s", s_rig.ep[0]);
@@ -126,8 +126,8 @@ static void fetch(void)
 }
 
 /* A party of a call: JSON text of its context array, or NULL for none. */
-static json_t *party(const char *id, const char *email, const char *affiliation,
-                     const char *context)
+static json_t *s_party(const char *id, const char *email, const char *affiliation,
+                       const char *context)
 {
     json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "speakerId", id, "emailAddress",
                           email, "name", id, "affiliation", affiliation);
@@ -142,15 +142,15 @@ static json_t *party(const char *id, const char *email, const char *affiliation,
 
 /* Add a call to the fake Gong: our rep asks, the customer (`customer`, a party) answers with
    `request`; `context` is the call-level CRM context (JSON text) or NULL. */
-static void add_call(const char *id, const char *started, json_t *customer, const char *context,
-                     const char *request)
+static void s_add_call(const char *id, const char *started, json_t *customer, const char *context,
+                       const char *request)
 {
     json_t *call =
         json_pack("{s:{s:s, s:s, s:s, s:i, s:s}, s:[o, o]}", "metaData", "id", id, "title", id,
                   "started", started, "duration", 600, "scope", "External", "parties",
-                  party("rep", "sam@helpdeskly.example", "Internal",
-                        "[{\"system\": \"HubSpot\", \"objects\": [{\"objectType\": \"Contact\","
-                        " \"fields\": [{\"name\": \"company\", \"value\": \"Helpdeskly\"}]}]}]"),
+                  s_party("rep", "sam@helpdeskly.example", "Internal",
+                          "[{\"system\": \"HubSpot\", \"objects\": [{\"objectType\": \"Contact\","
+                          " \"fields\": [{\"name\": \"company\", \"value\": \"Helpdeskly\"}]}]}]"),
                   customer);
     if (context) {
         json_error_t jerr;
@@ -170,7 +170,7 @@ static void add_call(const char *id, const char *started, json_t *customer, cons
 }
 
 /* The customers table row of `name`: "domain|mrr|mrr_source|mrr_as_of (UTC)". */
-static char *customer_row(const char *name)
+static char *s_customer_row(const char *name)
 {
     return cs_testcli_query(
         "SELECT concat_ws('|', coalesce(domain, '-'), mrr, coalesce(mrr_source, '-'),"
@@ -179,15 +179,15 @@ static char *customer_row(const char *name)
         s_rig.ws, name);
 }
 
-static void expect_customer(const char *name, const char *want)
+static void s_expect_customer(const char *name, const char *want)
 {
-    char *got = customer_row(name);
+    char *got = s_customer_row(name);
     cr_expect_str_eq(got, want, "customer %s", name);
     free(got);
 }
 
 /* `callsift customer list --format json`: the row named `name` (new reference), or NULL. */
-static json_t *listed(const char *name)
+static json_t *s_listed(const char *name)
 {
     char *out = cs_testcli_ok(
         cs_testcli_run("customer", "list", "--workspace-id", s_rig.ws, "--format", "json", NULL));
@@ -223,12 +223,12 @@ TestSuite(crm_customers, .init = s_setup, .fini = s_teardown, .timeout = 300);
 
 Test(crm_customers, a_hubspot_contact_only_call_is_attributed_to_the_contacts_company)
 {
-    add_call("crm-a", "2026-03-01T10:00:00Z",
-             party("jane", "jane@northwind-traders.example", "External", NORTHWIND_CONTACT), NULL,
-             "It would be great if we could export our ticket reports to CSV every week.");
-    fetch();
-    expect_customer("Northwind Traders", "northwind-traders.example|0.00|-|-");
-    json_t *row = listed("Northwind Traders");
+    s_add_call("crm-a", "2026-03-01T10:00:00Z",
+               s_party("jane", "jane@northwind-traders.example", "External", NORTHWIND_CONTACT),
+               NULL, "It would be great if we could export our ticket reports to CSV every week.");
+    s_fetch();
+    s_expect_customer("Northwind Traders", "northwind-traders.example|0.00|-|-");
+    json_t *row = s_listed("Northwind Traders");
     cr_assert_not_null(row, "customer list does not show the contact's company");
     cr_expect_eq(json_integer_value(json_object_get(row, "calls")), 1);
     json_decref(row);
@@ -247,26 +247,28 @@ Test(crm_customers, a_hubspot_contact_only_call_is_attributed_to_the_contacts_co
     free(out);
 
     /* a later call's Company gives the MRR */
-    add_call("crm-b", "2026-03-10T10:00:00Z",
-             party("jane", "jane@northwind-traders.example", "External", NORTHWIND_CONTACT),
-             NORTHWIND_COMPANY("3000"), "We still need CSV export for the ticket reports.");
-    fetch();
-    expect_customer("Northwind Traders", "northwind-traders.example|3000.00|crm|2026-03-10 10:00");
+    s_add_call("crm-b", "2026-03-10T10:00:00Z",
+               s_party("jane", "jane@northwind-traders.example", "External", NORTHWIND_CONTACT),
+               NORTHWIND_COMPANY("3000"), "We still need CSV export for the ticket reports.");
+    s_fetch();
+    s_expect_customer("Northwind Traders",
+                      "northwind-traders.example|3000.00|crm|2026-03-10 10:00");
 
     /* an older call, fetched later, does not replace it */
-    add_call("crm-c", "2026-03-05T10:00:00Z",
-             party("jane", "jane@northwind-traders.example", "External", NORTHWIND_CONTACT),
-             NORTHWIND_COMPANY("1000"), "Please add CSV export of the ticket reports.");
-    fetch();
-    expect_customer("Northwind Traders", "northwind-traders.example|3000.00|crm|2026-03-10 10:00");
-    row = listed("Northwind Traders");
+    s_add_call("crm-c", "2026-03-05T10:00:00Z",
+               s_party("jane", "jane@northwind-traders.example", "External", NORTHWIND_CONTACT),
+               NORTHWIND_COMPANY("1000"), "Please add CSV export of the ticket reports.");
+    s_fetch();
+    s_expect_customer("Northwind Traders",
+                      "northwind-traders.example|3000.00|crm|2026-03-10 10:00");
+    row = s_listed("Northwind Traders");
     cr_assert_not_null(row);
     cr_expect_eq(json_integer_value(json_object_get(row, "calls")), 3);
     json_decref(row);
     cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM customers WHERE workspace_id = $1",
                                      s_rig.ws, NULL),
                  1, "one customer, found again by its domain and name");
-    stop_stages();
+    s_stop_stages();
 }
 
 Test(crm_customers, an_operators_mrr_survives_calls_without_a_newer_one)
@@ -281,24 +283,24 @@ Test(crm_customers, an_operators_mrr_survives_calls_without_a_newer_one)
     free(as_of);
 
     /* a Salesforce Contact names the customer; the call has no MRR */
-    add_call("crm-d", "2026-04-01T09:00:00Z",
-             party("hank", "hank@globex.example", "External",
-                   "[{\"system\": \"Salesforce\", \"objects\": [{\"objectType\": \"Contact\","
-                   " \"fields\": [{\"name\": \"AccountName\", \"value\": \"Globex Health\"},"
-                   " {\"name\": \"Email\", \"value\": \"hank@globex.example\"}]}]}]"),
-             NULL, "It would be great if we could export our ticket reports to CSV every week.");
+    s_add_call("crm-d", "2026-04-01T09:00:00Z",
+               s_party("hank", "hank@globex.example", "External",
+                       "[{\"system\": \"Salesforce\", \"objects\": [{\"objectType\": \"Contact\","
+                       " \"fields\": [{\"name\": \"AccountName\", \"value\": \"Globex Health\"},"
+                       " {\"name\": \"Email\", \"value\": \"hank@globex.example\"}]}]}]"),
+               NULL, "It would be great if we could export our ticket reports to CSV every week.");
     /* an Opportunity with an MRR, from a call before the operator set it */
-    add_call("crm-e", "2026-04-02T09:00:00Z",
-             party("hank", "hank@globex.example", "External", NULL),
-             "[{\"system\": \"Salesforce\", \"objects\": [{\"objectType\": \"Opportunity\","
-             " \"fields\": [{\"name\": \"AccountName\", \"value\": \"Globex Health\"},"
-             " {\"name\": \"MRR__c\", \"value\": 100}]}]}]",
-             "We would love an export of the ticket reports to CSV.");
-    fetch();
-    char *row = customer_row("Globex Health");
+    s_add_call("crm-e", "2026-04-02T09:00:00Z",
+               s_party("hank", "hank@globex.example", "External", NULL),
+               "[{\"system\": \"Salesforce\", \"objects\": [{\"objectType\": \"Opportunity\","
+               " \"fields\": [{\"name\": \"AccountName\", \"value\": \"Globex Health\"},"
+               " {\"name\": \"MRR__c\", \"value\": 100}]}]}]",
+               "We would love an export of the ticket reports to CSV.");
+    s_fetch();
+    char *row = s_customer_row("Globex Health");
     cr_expect(strncmp(row, "globex.example|8400.00|operator|", 32) == 0, "Globex Health: %s", row);
     free(row);
-    json_t *listed_row = listed("Globex Health");
+    json_t *listed_row = s_listed("Globex Health");
     cr_assert_not_null(listed_row);
     cr_expect_eq(json_integer_value(json_object_get(listed_row, "calls")), 2);
     cr_expect_float_eq(json_number_value(json_object_get(listed_row, "mrr")), 8400.0, 1e-9);
@@ -306,5 +308,5 @@ Test(crm_customers, an_operators_mrr_survives_calls_without_a_newer_one)
     cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM customers WHERE workspace_id = $1",
                                      s_rig.ws, NULL),
                  1);
-    stop_stages();
+    s_stop_stages();
 }

@@ -11,7 +11,7 @@
 #include "cs_crm.h"
 
 /* JSON written with single quotes for readability. */
-static json_t *j(const char *text)
+static json_t *s_j(const char *text)
 {
     char *copy = strdup(text);
     cr_assert_not_null(copy);
@@ -40,9 +40,9 @@ static json_t *j(const char *text)
 
 /* Read the customer of the call `call_json`; the call is kept alive in *keep (the name is
    borrowed from it). */
-static bool customer_of(const char *call_json, json_t **keep, cs_crm_customer_t *out)
+static bool s_customer_of(const char *call_json, json_t **keep, cs_crm_customer_t *out)
 {
-    *keep = j(call_json);
+    *keep = s_j(call_json);
     return cs_crm_customer(*keep, out);
 }
 
@@ -50,11 +50,11 @@ Test(crm, a_hubspot_contact_only_call_names_the_contacts_company)
 {
     json_t *call;
     cs_crm_customer_t c;
-    cr_assert(customer_of("{'parties': [" INTERNAL_PARTY ","
-                          " {'id': '2', 'emailAddress': 'jane@northwind.example',"
-                          "  'affiliation': 'External', 'context': [" HUBSPOT_CONTACT(
-                              "Northwind Traders", "Jane@Northwind.Example") "]}]}",
-                          &call, &c));
+    cr_assert(s_customer_of("{'parties': [" INTERNAL_PARTY ","
+                            " {'id': '2', 'emailAddress': 'jane@northwind.example',"
+                            "  'affiliation': 'External', 'context': [" HUBSPOT_CONTACT(
+                                "Northwind Traders", "Jane@Northwind.Example") "]}]}",
+                            &call, &c));
     cr_expect_str_eq(c.name, "Northwind Traders");
     cr_expect_str_eq(c.domain, "northwind.example", "the contact's e-mail domain, canonical");
     cr_expect(!c.has_mrr);
@@ -68,41 +68,41 @@ Test(crm, a_salesforce_contact_names_its_account)
     json_t *call;
     cs_crm_customer_t c;
     /* no Email field: the party's own address gives the domain */
-    cr_assert(customer_of("{'parties': [{'emailAddress': 'hank@Globex.COM', 'affiliation': "
-                          "'External', 'context': [{'system': 'Salesforce', 'objects': ["
-                          " {'objectType': 'Contact', 'fields': [{'name': 'Name', 'value': "
-                          "'Hank Scorpio'}, {'name': 'Account.Name', 'value': 'Globex'}]}]}]}]}",
-                          &call, &c));
+    cr_assert(s_customer_of("{'parties': [{'emailAddress': 'hank@Globex.COM', 'affiliation': "
+                            "'External', 'context': [{'system': 'Salesforce', 'objects': ["
+                            " {'objectType': 'Contact', 'fields': [{'name': 'Name', 'value': "
+                            "'Hank Scorpio'}, {'name': 'Account.Name', 'value': 'Globex'}]}]}]}]}",
+                            &call, &c));
     cr_expect_str_eq(c.name, "Globex");
     cr_expect_str_eq(c.domain, "globex.com");
     cr_expect_eq(c.source, CS_CRM_CONTACT);
     json_decref(call);
 
     /* its Email comes before the party's address, free mail left out */
-    cr_assert(customer_of("{'parties': [{'emailAddress': 'hank@globex.com', 'affiliation': "
-                          "'Unknown', 'context': [{'objects': [{'objectType': 'contact', "
-                          "'fields': [{'name': 'AccountName', 'value': 'Globex'},"
-                          " {'name': 'Email', 'value': 'hank.scorpio@gmail.com'}]}]}]}]}",
-                          &call, &c));
+    cr_assert(s_customer_of("{'parties': [{'emailAddress': 'hank@globex.com', 'affiliation': "
+                            "'Unknown', 'context': [{'objects': [{'objectType': 'contact', "
+                            "'fields': [{'name': 'AccountName', 'value': 'Globex'},"
+                            " {'name': 'Email', 'value': 'hank.scorpio@gmail.com'}]}]}]}]}",
+                            &call, &c));
     cr_expect_str_eq(c.name, "Globex");
     cr_expect_str_eq(c.domain, "globex.com", "free mail is skipped for the party's address");
     json_decref(call);
-    cr_assert(customer_of("{'parties': [{'emailAddress': 'hank@outlook.com', 'context': ["
-                          " {'objects': [{'objectType': 'Contact', 'fields': [{'name': "
-                          "'AccountName', 'value': 'Globex'}, {'name': 'Email', 'value': "
-                          "'hank.scorpio@gmail.com'}]}]}]}]}",
-                          &call, &c));
+    cr_assert(s_customer_of("{'parties': [{'emailAddress': 'hank@outlook.com', 'context': ["
+                            " {'objects': [{'objectType': 'Contact', 'fields': [{'name': "
+                            "'AccountName', 'value': 'Globex'}, {'name': 'Email', 'value': "
+                            "'hank.scorpio@gmail.com'}]}]}]}]}",
+                            &call, &c));
     cr_expect_str_eq(c.name, "Globex");
     cr_expect_str_eq(c.domain, "", "free mail is nobody's domain");
     json_decref(call);
 
     /* a contact without a company names no one: the next one does */
-    cr_assert(customer_of("{'parties': [{'emailAddress': 'anon@nowhere.example', 'context': ["
-                          " {'objects': [{'objectType': 'Contact', 'fields': [{'name': 'Name',"
-                          " 'value': 'Anon'}]}]}]}, {'context': [{'objects': [{'objectType': "
-                          "'Contact', 'fields': [{'name': 'Email', 'value': 'ops@initech.com'},"
-                          " {'name': 'Company', 'value': 'Initech'}]}]}]}]}",
-                          &call, &c));
+    cr_assert(s_customer_of("{'parties': [{'emailAddress': 'anon@nowhere.example', 'context': ["
+                            " {'objects': [{'objectType': 'Contact', 'fields': [{'name': 'Name',"
+                            " 'value': 'Anon'}]}]}]}, {'context': [{'objects': [{'objectType': "
+                            "'Contact', 'fields': [{'name': 'Email', 'value': 'ops@initech.com'},"
+                            " {'name': 'Company', 'value': 'Initech'}]}]}]}]}",
+                            &call, &c));
     cr_expect_str_eq(c.name, "Initech");
     cr_expect_str_eq(c.domain, "initech.com");
     json_decref(call);
@@ -120,13 +120,13 @@ Test(crm, a_lead_names_the_customer_only_when_no_contact_does)
              " {'objectType': 'Contact', 'fields': [{'name': 'company', 'value': 'Contact Co'}"
              "]}]}]}]}",
              lead);
-    cr_assert(customer_of(text, &call, &c));
+    cr_assert(s_customer_of(text, &call, &c));
     cr_expect_str_eq(c.name, "Contact Co", "a Contact on a later party beats a Lead");
     cr_expect_str_eq(c.domain, "", "no e-mail anywhere for the contact");
     json_decref(call);
 
     snprintf(text, sizeof text, "{'parties': [{'context': [{'objects': [%s]}]}]}", lead);
-    cr_assert(customer_of(text, &call, &c));
+    cr_assert(s_customer_of(text, &call, &c));
     cr_expect_str_eq(c.name, "Lead Co");
     cr_expect_str_eq(c.domain, "leadco.example");
     cr_expect_eq(c.source, CS_CRM_CONTACT);
@@ -147,7 +147,7 @@ Test(crm, the_calls_account_beats_a_contact)
              " 'fields': [{'name': 'name', 'value': 'Initech'}, {'name': 'domain', 'value':"
              " 'initech.com'}, {'name': 'annualrevenue', 'value': '120000'}]}]}], %s}",
              parties);
-    cr_assert(customer_of(text, &call, &c));
+    cr_assert(s_customer_of(text, &call, &c));
     cr_expect_str_eq(c.name, "Initech");
     cr_expect_str_eq(c.domain, "initech.com");
     cr_expect(c.has_mrr);
@@ -163,7 +163,7 @@ Test(crm, the_calls_account_beats_a_contact)
                                                                 "[{'objectType': 'Account', "
                                                                 "'fields': [{'name': 'Name', "
                                                                 "'value': 'Initech'}]}]}]}]}");
-    cr_assert(customer_of(text, &call, &c));
+    cr_assert(s_customer_of(text, &call, &c));
     cr_expect_str_eq(c.name, "Initech");
     cr_expect_str_eq(c.domain, "", "the contact's domain is not the account's");
     cr_expect_eq(c.source, CS_CRM_ACCOUNT);
@@ -184,27 +184,27 @@ Test(crm, a_deal_gives_revenue_and_a_contact_the_name)
              " 'value': 'Northwind - renewal'}, {'name': 'amount', 'value': 2500},"
              " {'name': 'hs_mrr', 'value': '1,800.50'}]}]}], %s}",
              parties);
-    cr_assert(customer_of(text, &call, &c));
+    cr_assert(s_customer_of(text, &call, &c));
     cr_expect_str_eq(c.name, "Northwind Traders");
     cr_expect_float_eq(c.mrr, 1800.5, 1e-9, "an MRR field beats the Amount");
     cr_expect_eq(c.source, CS_CRM_CONTACT);
     json_decref(call);
 
     /* only an Amount: taken as it is; with no contact, the deal's Name names the customer */
-    cr_assert(customer_of("{'context': [{'objects': [{'objectType': 'Opportunity', 'fields': ["
-                          " {'name': 'Name', 'value': 'Globex'}, {'name': 'Amount', 'value':"
-                          " 900}]}]}]}",
-                          &call, &c));
+    cr_assert(s_customer_of("{'context': [{'objects': [{'objectType': 'Opportunity', 'fields': ["
+                            " {'name': 'Name', 'value': 'Globex'}, {'name': 'Amount', 'value':"
+                            " 900}]}]}]}",
+                            &call, &c));
     cr_expect_str_eq(c.name, "Globex");
     cr_expect_float_eq(c.mrr, 900.0, 1e-9);
     cr_expect_eq(c.source, CS_CRM_ACCOUNT);
     json_decref(call);
 
     /* an Amount on an Account is not revenue */
-    cr_assert(customer_of("{'context': [{'objects': [{'objectType': 'Account', 'fields': ["
-                          " {'name': 'Name', 'value': 'Globex'}, {'name': 'Amount', 'value':"
-                          " 900}]}]}]}",
-                          &call, &c));
+    cr_assert(s_customer_of("{'context': [{'objects': [{'objectType': 'Account', 'fields': ["
+                            " {'name': 'Name', 'value': 'Globex'}, {'name': 'Amount', 'value':"
+                            " 900}]}]}]}",
+                            &call, &c));
     cr_expect(!c.has_mrr);
     json_decref(call);
 }
@@ -213,16 +213,17 @@ Test(crm, internal_parties_contacts_are_ignored)
 {
     json_t *call;
     cs_crm_customer_t c;
-    cr_expect(!customer_of("{'parties': [" INTERNAL_PARTY "]}", &call, &c));
+    cr_expect(!s_customer_of("{'parties': [" INTERNAL_PARTY "]}", &call, &c));
     cr_expect_null(c.name);
     cr_expect_eq(c.source, CS_CRM_NONE);
     cr_expect_null(cs_crm_source_name(c.source));
     json_decref(call);
 
     /* affiliation compared case-insensitively */
-    cr_expect(!customer_of("{'parties': [{'affiliation': 'internal', 'context': [" HUBSPOT_CONTACT(
-                               "Callsift", "sam@callsift.io") "]}]}",
-                           &call, &c));
+    cr_expect(
+        !s_customer_of("{'parties': [{'affiliation': 'internal', 'context': [" HUBSPOT_CONTACT(
+                           "Callsift", "sam@callsift.io") "]}]}",
+                       &call, &c));
     json_decref(call);
 }
 
@@ -231,7 +232,7 @@ Test(crm, values_of_the_wrong_type_are_skipped)
     json_t *call;
     cs_crm_customer_t c;
     /* each broken contact is skipped; the last, well-formed one names the customer */
-    cr_assert(customer_of(
+    cr_assert(s_customer_of(
         "{'parties': ["
         " 'a party that is a string', 7, null,"
         " {'context': 'not an array'},"
@@ -251,15 +252,15 @@ Test(crm, values_of_the_wrong_type_are_skipped)
     json_decref(call);
 
     /* an e-mail that is not an address gives no domain */
-    cr_assert(customer_of("{'parties': [{'emailAddress': 'x@host/path', 'context': [{'objects': ["
-                          " {'objectType': 'Contact', 'fields': [{'name': 'company', 'value': "
-                          "'Good Co'}, {'name': 'email', 'value': 'nobody@'}]}]}]}]}",
-                          &call, &c));
+    cr_assert(s_customer_of("{'parties': [{'emailAddress': 'x@host/path', 'context': [{'objects': ["
+                            " {'objectType': 'Contact', 'fields': [{'name': 'company', 'value': "
+                            "'Good Co'}, {'name': 'email', 'value': 'nobody@'}]}]}]}]}",
+                            &call, &c));
     cr_expect_str_eq(c.domain, "");
     json_decref(call);
 
-    cr_expect(!customer_of("{'parties': 'none', 'context': 3}", &call, &c));
+    cr_expect(!s_customer_of("{'parties': 'none', 'context': 3}", &call, &c));
     json_decref(call);
-    cr_expect(!customer_of("[]", &call, &c));
+    cr_expect(!s_customer_of("[]", &call, &c));
     json_decref(call);
 }
