@@ -114,8 +114,10 @@ int cs_cli_customer_add(cs_cli_t *cli)
         return -1;
     if (cs_cli_workspace_exists(cli, workspace_id) ||
         cs_cli_command(cli,
-                       "INSERT INTO customers (id, workspace_id, name, domain, mrr)"
-                       " VALUES ($1, $2, $3, $4, $5)",
+                       "INSERT INTO customers (id, workspace_id, name, domain, mrr, mrr_source,"
+                       " mrr_as_of) VALUES ($1, $2, $3, $4, $5,"
+                       " CASE WHEN $5::numeric > 0 THEN 'operator' END,"
+                       " CASE WHEN $5::numeric > 0 THEN now() END)",
                        5, customer) ||
         cs_cli_command(cli, "SELECT pg_notify('callsift_customers', $1)", 1, notify) ||
         cs_cli_commit(cli)) {

@@ -1,10 +1,13 @@
 /*  cs_cli_customer: `callsift customer add` and `callsift customer list`.
 
-    Customers are how calls get their revenue weight: the fetcher matches a call's participants
-    to a customer by e-mail domain. The fetcher reads the customers table once, when it starts:
-    a fetcher already running does not see a customer added after that. Adding one also NOTIFYs
-    callsift_customers with the workspace id in the same transaction, but no stage LISTENs on
-    that channel today. */
+    Customers are how calls get their revenue weight: a call's CRM context names its customer
+    (the writer adds one it does not know), else the fetcher matches the call's participants to
+    a customer by e-mail domain. An MRR given here is the operator's, as of now: a call without
+    an MRR never changes it, and a call's CRM MRR replaces it only when the call started later
+    (cs_writer.c, s_customer). An MRR of 0 is no figure: the first CRM MRR replaces it. The fetcher
+   reads the customers table once, when it starts: a fetcher already running does not see a customer
+   added after that. Adding one also NOTIFYs callsift_customers with the workspace id in the same
+   transaction, but no stage LISTENs on that channel today. */
 #ifndef CS_CLI_CUSTOMER_H
 #define CS_CLI_CUSTOMER_H
 

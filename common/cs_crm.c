@@ -1,7 +1,8 @@
 /*  cs_crm: see cs_crm.h. Gong's CRM context ("Extended" context) is context[].objects[], each
-    with an objectType and fields [{name, value}]; the field names below are those Salesforce
-    and HubSpot use for an account's name, revenue and website. Hosts are parsed by libcurl's URL
-    API, then put in canonical form by cs_text_domain. */
+    with an objectType and fields [{name, value}]; the object types and field names below are
+    those Salesforce and HubSpot use (HubSpot's Company and Deal are Salesforce's Account and
+    Opportunity) for an account's name, revenue and website and a contact's company and e-mail.
+    Hosts are parsed by libcurl's URL API, then put in canonical form by cs_text_domain. */
 #include "cs_crm.h"
 
 #include <math.h>
@@ -12,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "cs_record.h"
+#include "cs_vendor.h"
 
 #define MAX_WEBSITE 8192 /* bytes of a website field that are read as a URL */
 
@@ -84,14 +86,35 @@ bool cs_crm_domain(const char *text, char out[CS_TEXT_DOMAIN_SIZE])
     return ok;
 }
 
+static const char *const ACCOUNT_TYPES[] = {"Account", "Company", NULL};
+static const char *const OPPORTUNITY_TYPES[] = {"Opportunity", "Deal", NULL};
+static const char *const CONTACT_TYPES[] = {"Contact", NULL};
+static const char *const LEAD_TYPES[] = {"Lead", NULL};
+
 static const char *const ACCOUNT_NAME[] = {"Name", NULL};
-/* An Opportunity's own Name is the deal's ("Acme - Q4 expansion"): the account's name first. */
-static const char *const OPPORTUNITY_NAME[] = {"AccountName", "Account_Name__c", "Account.Name",
-                                               "Name", NULL};
-static const char *const MONTHLY[] = {"MRR", "MRR__c", "Monthly_Recurring_Revenue__c", NULL};
-static const char *const ANNUAL[] = {"ARR", "AnnualRevenue", "ARR__c",
-                                     "Annual_Recurring_Revenue__c", NULL};
+/* An Opportunity's own Name is the deal's ("Acme - Q4 expansion"): only the account's name
+   names the customer, and the deal's only when nothing else does. */
+static const char *const OPPORTUNITY_ACCOUNT[] = {"AccountName", "Account_Name__c", "Account.Name",
+                                                  NULL};
+static const char *const OPPORTUNITY_NAME[] = {"Name", NULL};
+static const char *const MONTHLY[] = {"MRR", "MRR__c", "Monthly_Recurring_Revenue__c", "hs_mrr",
+                                      NULL};
+static const char *const ANNUAL[] = {
+    "ARR", "AnnualRevenue", "ARR__c", "Annual_Recurring_Revenue__c", "hs_arr", NULL};
+static const char *const AMOUNT[] = {"Amount", NULL};
 static const char *const DOMAIN[] = {"Website", "Domain", "Website__c", "Domain__c", NULL};
+/* A Contact's or Lead's company: Salesforce's Account.Name, AccountName or (a Lead) Company,
+   HubSpot's company. */
+static const char *const COMPANY[] = {"Account.Name", "AccountName", "Account_Name__c",
+                                      "Company",      "CompanyName", NULL};
+static const char *const EMAIL[] = {"Email", "hs_email_domain", NULL};
+
+/* What one CRM object may give. */
+typedef enum {
+    S_ACCOUNT,          /* name, revenue, website */
+    S_OPPORTUNITY,      /* the account's name, revenue (Amount last), website */
+    S_OPPORTUNITY_NAME, /* the deal's own name */
+} s_kind_t;
 
 /* The value of the first field, in the order of `names` (compared case-insensitively), that
    `accept` takes; fields is a CRM object's [{name, value}]. */
@@ -198,14 +221,35 @@ static bool s_accept_domain(const json_t *value, void *out)
     return s && cs_crm_domain(s, out);
 }
 
+/* The canonical domain of an e-mail address ("jane@acme.com"), or of a bare domain (HubSpot's
+   hs_email_domain); free mail gives none. */
+static bool s_accept_email(const json_t *value, void *out)
+{
+    const char *s = json_string_value(value);
+    const char *at = s ? strrchr(s, '@') : NULL;
+    const char *host = at ? at + 1 : s;
+    if (!host || (at && strpbrk(host, "/?#:")) || !cs_crm_domain(host, out))
+        return false;
+    if (cs_vendor_free_mail(out)) {
+        ((char *)out)[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
 /* Fill what `c` still lacks from one CRM object. Returns true when the object gave anything. */
-static bool s_take_object(const json_t *object, bool opportunity, cs_crm_customer_t *c)
+static bool s_take_object(const json_t *object, s_kind_t kind, cs_crm_customer_t *c)
 {
     const json_t *fields = json_object_get(object, "fields");
     bool gave = false;
     if (!c->name)
-        gave |= s_find_field(fields, opportunity ? OPPORTUNITY_NAME : ACCOUNT_NAME, s_accept_name,
-                             &c->name);
+        gave |= s_find_field(fields,
+                             kind == S_ACCOUNT       ? ACCOUNT_NAME
+                             : kind == S_OPPORTUNITY ? OPPORTUNITY_ACCOUNT
+                                                     : OPPORTUNITY_NAME,
+                             s_accept_name, &c->name);
+    if (kind == S_OPPORTUNITY_NAME)
+        return gave;
     if (!c->has_mrr) {
         double v;
         if (s_find_field(fields, MONTHLY, s_accept_money, &v)) {
@@ -214,6 +258,9 @@ static bool s_take_object(const json_t *object, bool opportunity, cs_crm_custome
         } else if (s_find_field(fields, ANNUAL, s_accept_money, &v)) {
             c->mrr = v / 12;
             c->has_mrr = gave = true;
+        } else if (kind == S_OPPORTUNITY && s_find_field(fields, AMOUNT, s_accept_money, &v)) {
+            c->mrr = v;
+            c->has_mrr = gave = true;
         }
     }
     if (!c->domain[0])
@@ -221,20 +268,28 @@ static bool s_take_object(const json_t *object, bool opportunity, cs_crm_custome
     return gave;
 }
 
-/* Take objects of type `type` from a context array ([{system, objects: [...]}]): all of them
+static bool s_type_in(const json_t *object, const char *const *types)
+{
+    const char *otype = cs_rec_str(object, "objectType");
+    for (; otype && *types; types++)
+        if (strcasecmp(otype, *types) == 0)
+            return true;
+    return false;
+}
+
+/* Take objects of `types` from a context array ([{system, objects: [...]}]): all of them
    (`first_only` false), or only the first that gives anything. Returns true when one gave. */
-static bool s_take_context(const json_t *context, const char *type, bool first_only,
-                           cs_crm_customer_t *c)
+static bool s_take_context(const json_t *context, const char *const *types, s_kind_t kind,
+                           bool first_only, cs_crm_customer_t *c)
 {
     bool gave = false;
     for (size_t i = 0; json_is_array(context) && i < json_array_size(context); i++) {
         const json_t *objects = json_object_get(json_array_get(context, i), "objects");
         for (size_t k = 0; json_is_array(objects) && k < json_array_size(objects); k++) {
             const json_t *object = json_array_get(objects, k);
-            const char *otype = cs_rec_str(object, "objectType");
-            if (!otype || strcasecmp(otype, type) != 0)
+            if (!s_type_in(object, types))
                 continue;
-            if (s_take_object(object, strcasecmp(type, "Opportunity") == 0, c)) {
+            if (s_take_object(object, kind, c)) {
                 gave = true;
                 if (first_only)
                     return true;
@@ -244,22 +299,77 @@ static bool s_take_context(const json_t *context, const char *type, bool first_o
     return gave;
 }
 
+/* True for a party of the call that is not one of our own people (affiliation "Internal"). */
+static bool s_customer_party(const json_t *party)
+{
+    const char *affiliation = cs_rec_str(party, "affiliation");
+    return json_is_object(party) && !(affiliation && strcasecmp(affiliation, "Internal") == 0);
+}
+
+/* The first object of `types` on the customer parties whose company field names a company:
+   it names the customer, and gives the domain (its e-mail's, else its party's) when `c` has
+   none. Returns true when one did. */
+static bool s_take_contacts(const json_t *parties, const char *const *types, cs_crm_customer_t *c)
+{
+    for (size_t p = 0; json_is_array(parties) && p < json_array_size(parties); p++) {
+        const json_t *party = json_array_get(parties, p);
+        if (!s_customer_party(party))
+            continue;
+        const json_t *context = json_object_get(party, "context");
+        for (size_t i = 0; json_is_array(context) && i < json_array_size(context); i++) {
+            const json_t *objects = json_object_get(json_array_get(context, i), "objects");
+            for (size_t k = 0; json_is_array(objects) && k < json_array_size(objects); k++) {
+                const json_t *object = json_array_get(objects, k);
+                const json_t *fields = json_object_get(object, "fields");
+                if (!s_type_in(object, types) ||
+                    !s_find_field(fields, COMPANY, s_accept_name, &c->name))
+                    continue;
+                c->source = CS_CRM_CONTACT;
+                if (!c->domain[0] && !s_find_field(fields, EMAIL, s_accept_email, c->domain))
+                    s_accept_email(json_object_get(party, "emailAddress"), c->domain);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 bool cs_crm_customer(const json_t *gong_call, cs_crm_customer_t *out)
 {
     *out = (cs_crm_customer_t){0};
-    if (!s_take_context(json_object_get(gong_call, "context"), "Account", true, out)) {
-        const json_t *parties = json_object_get(gong_call, "parties");
-        for (size_t i = 0; i < json_array_size(parties); i++) {
+    const json_t *context = json_object_get(gong_call, "context");
+    const json_t *parties = json_object_get(gong_call, "parties");
+    if (!s_take_context(context, ACCOUNT_TYPES, S_ACCOUNT, true, out)) {
+        for (size_t i = 0; json_is_array(parties) && i < json_array_size(parties); i++) {
             const json_t *party = json_array_get(parties, i);
-            const char *affiliation = cs_rec_str(party, "affiliation");
-            if (affiliation && strcasecmp(affiliation, "Internal") == 0)
-                continue; /* our own people: their Account would be us */
-            if (s_take_context(json_object_get(party, "context"), "Account", true, out))
+            /* our own people's Account would be us */
+            if (s_customer_party(party) && s_take_context(json_object_get(party, "context"),
+                                                          ACCOUNT_TYPES, S_ACCOUNT, true, out))
                 break;
         }
     }
-    s_take_context(json_object_get(gong_call, "context"), "Opportunity", false, out);
-    return out->name || out->has_mrr || out->domain[0];
+    s_take_context(context, OPPORTUNITY_TYPES, S_OPPORTUNITY, false, out);
+    if (!out->name && !s_take_contacts(parties, CONTACT_TYPES, out))
+        s_take_contacts(parties, LEAD_TYPES, out);
+    if (!out->name)
+        s_take_context(context, OPPORTUNITY_TYPES, S_OPPORTUNITY_NAME, true, out);
+    bool found = out->name || out->has_mrr || out->domain[0];
+    if (found && out->source == CS_CRM_NONE)
+        out->source = CS_CRM_ACCOUNT;
+    return found;
+}
+
+const char *cs_crm_source_name(cs_crm_source_t source)
+{
+    switch (source) {
+    case CS_CRM_ACCOUNT:
+        return "account";
+    case CS_CRM_CONTACT:
+        return "contact";
+    case CS_CRM_NONE:
+        break;
+    }
+    return NULL;
 }
 
 json_t *cs_crm_external_domains(const json_t *record)

@@ -1,7 +1,8 @@
 /*  cs_crm: the customer a call was with, as far as the call itself tells: Gong's CRM context
-    (the Account, or an Opportunity, with its name, revenue and website) and the e-mail domains
-    of the call's external participants (which the fetcher looks up in the customers table when
-    the CRM context names no one).
+    (the Account, an Opportunity, or the Contacts and Leads of the customer's participants, as
+    Salesforce and HubSpot name their fields) and the e-mail domains of the call's external
+    participants (which the fetcher looks up in the customers table when the CRM context names
+    no one).
 
     Input is untrusted Gong JSON or a call record: anything of the wrong type is skipped, never
     trusted. Domains come out in cs_text_domain's canonical form, the form the customers table
@@ -15,21 +16,43 @@
 
 #include "cs_text.h"
 
+/* Which CRM objects named the customer (cs_crm_source_name gives the record's word for it). */
+typedef enum {
+    CS_CRM_NONE,    /* nothing found */
+    CS_CRM_ACCOUNT, /* the Account (HubSpot: Company) or an Opportunity (HubSpot: Deal) */
+    CS_CRM_CONTACT, /* the company of a customer participant's Contact or Lead */
+} cs_crm_source_t;
+
 /* What the CRM context says of the customer. */
 typedef struct {
     const char *name; /* borrowed from the Gong call; NULL when none; not cleaned or cut */
     bool has_mrr;
     double mrr;                       /* monthly revenue, >= 0 (an annual figure divided by 12) */
     char domain[CS_TEXT_DOMAIN_SIZE]; /* canonical; "" when unknown */
+    cs_crm_source_t source;
 } cs_crm_customer_t;
 
-/* Read the customer of a Gong call `gong_call` (borrowed: {context, parties, ...}) into *out.
-   The first Account that names anything (the call's own context first, then the context of
-   parties that are not Internal) is the customer; the call's Opportunities fill in what it
-   leaves out, and name the customer when there is no Account at all. Field names are compared
-   case-insensitively; an amount may be a number or text ("$12,500.00", "USD 12500"). Returns
-   true when anything was found; false (and *out all empty) otherwise. Can't fail. */
+/* Read the customer of a Gong call `gong_call` (borrowed: {context, parties, ...}) into *out,
+   in this order, each step filling only what the ones before left out:
+     1. the first Account or Company object that gives anything: the call's own context first,
+        then the context of parties that are not Internal (name, MRR, website or domain);
+     2. the call's Opportunity or Deal objects: MRR, website, and the account's name when the
+        object carries it (AccountName, Account.Name);
+     3. when nothing named the customer yet: the first Contact, then the first Lead, on a party
+        that is not Internal and whose company field names one (Salesforce: Account.Name,
+        AccountName, Company; HubSpot: company); the domain is that contact's e-mail domain
+        (Email, HubSpot's email or hs_email_domain, else the party's emailAddress), free mail
+        left out, and `source` is CS_CRM_CONTACT;
+     4. when still nothing named it: an Opportunity's own Name.
+   Revenue: an MRR field as is, else an ARR or AnnualRevenue field divided by 12, else (an
+   Opportunity or Deal only) its Amount as is. objectType and field names are compared
+   case-insensitively; an amount may be a number or text ("$12,500.00", "USD 12500"); a value
+   of any other type is skipped. Returns true when anything was found; false (and *out all
+   empty) otherwise. Can't fail. */
 bool cs_crm_customer(const json_t *gong_call, cs_crm_customer_t *out);
+
+/* The record's word for a source: "account", "contact"; NULL for CS_CRM_NONE. */
+const char *cs_crm_source_name(cs_crm_source_t source);
 
 /* The domain of a website or host as a CRM field holds it ("https://www.Acme-Corp.com/about",
    "acme-corp.com:8443", "user@acme-corp.com") into `out`: the text, blanks around it trimmed,

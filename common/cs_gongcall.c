@@ -272,6 +272,8 @@ static json_t *s_build_customer(const json_t *gong_call)
         rc = json_object_set_new(customer, "mrr", json_real(round(c.mrr * 100) / 100));
     if (rc == 0 && c.domain[0])
         rc = json_object_set_new(customer, "domain", json_string(c.domain));
+    if (rc == 0)
+        rc = json_object_set_new(customer, "source", json_string(cs_crm_source_name(c.source)));
     if (rc != 0) {
         json_decref(customer);
         return NULL;

@@ -19,7 +19,8 @@
                         are not Gong users
       transcript        [{speaker_id, speaker, affiliation, start_ms, text}]: every non-blank
                         sentence of every monologue, in order, with the speaker's party
-      customer          {name, mrr, domain} from the CRM context, when it names one (cs_crm)
+      customer          {name, mrr, domain, source} from the CRM context, when it names one
+                        (cs_crm; source "account" or "contact")
       transcript_truncated  true when a cap below cut the transcript (absent otherwise) */
 #ifndef CS_GONGCALL_H
 #define CS_GONGCALL_H

@@ -33,6 +33,9 @@ static const char *const SENTIMENTS[] = {"positive", "neutral", "negative", "mix
 static const char *const ACTIONS[] = {"create", "link", NULL};
 static const char *const METHODS[] = {"exact", "embedding", "llm", NULL};
 static const char *const STATUSES[] = {"committed", "already", "failed", NULL};
+/* Who named a call's customer: its CRM Account or Opportunity, a participant's CRM Contact, or
+   the customers table by e-mail domain. */
+static const char *const CUSTOMER_SOURCES[] = {"account", "contact", "domain", NULL};
 
 /* "v" and "kind" are checked before the tables, for their own error messages. */
 
@@ -50,6 +53,7 @@ static const cs_record_field_t CUSTOMER[] = {
     {"name", CS_FIELD_STRING, OPT},
     {"mrr", CS_FIELD_NUMBER, OPT, .range = &AT_LEAST_0},
     {"domain", CS_FIELD_STRING, OPT},
+    {"source", CS_FIELD_STRING, OPT, .choices = CUSTOMER_SOURCES},
     {0},
 };
 

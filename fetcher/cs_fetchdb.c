@@ -115,23 +115,33 @@ json_t *cs_fetchdb_customers(cs_db_t *db, const char *workspace_id, char *err, s
 
 bool cs_fetchdb_attach_customer(json_t *rec, const json_t *customers)
 {
-    if (json_is_object(json_object_get(rec, "customer")) || json_object_size(customers) == 0)
+    const json_t *crm = json_object_get(rec, "customer");
+    if ((json_is_object(crm) && (cs_rec_str(crm, "name") || cs_rec_str(crm, "domain"))) ||
+        json_object_size(customers) == 0)
         return false;
     json_t *domains = cs_crm_external_domains(rec);
-    bool found = false;
+    json_t *found = NULL;
     size_t i;
     json_t *d;
     json_array_foreach(domains, i, d)
     {
-        json_t *c = json_object_get(customers, json_string_value(d));
-        if (c) {
-            json_object_set_new(rec, "customer", json_deep_copy(c));
-            found = true;
+        const json_t *c = json_object_get(customers, json_string_value(d));
+        if (c && (found = json_deep_copy(c)) != NULL)
             break;
-        }
     }
     json_decref(domains);
-    return found;
+    if (!found)
+        return false;
+    /* CRM revenue the call carried without a name stays, and keeps its source */
+    const json_t *mrr = json_object_get(crm, "mrr");
+    const char *source = cs_rec_str(crm, "source");
+    bool keep = json_is_number(mrr) && source;
+    if ((keep && json_object_set_new(found, "mrr", json_real(json_number_value(mrr))) != 0) ||
+        json_object_set_new(found, "source", json_string(keep ? source : "domain")) != 0) {
+        json_decref(found);
+        return false;
+    }
+    return json_object_set_new(rec, "customer", found) == 0;
 }
 
 /* The JSON array of text in the first column of res's only row, capped; NULL + reason. */

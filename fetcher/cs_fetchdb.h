@@ -48,8 +48,11 @@ zhashx_t *cs_fetchdb_unprocessed(cs_db_t *db, const char *workspace_id, const ch
    NULL with the reason in err. */
 json_t *cs_fetchdb_customers(cs_db_t *db, const char *workspace_id, char *err, size_t errlen);
 
-/* When `rec` (a call record) has no customer, set it from `customers` by the e-mail domains of
-   its External participants. Returns true when it set one. */
+/* When `rec` (a call record) has no customer, or one its CRM context gave neither a name nor a
+   domain, set it from `customers` by the e-mail domains of its External participants (the
+   first that has one): its {name, mrr, domain} with source "domain", or, when the CRM context
+   gave an MRR, with that MRR and the CRM's source instead. Returns true when it set one; false
+   (rec unchanged) otherwise, also when out of memory. */
 bool cs_fetchdb_attach_customer(json_t *rec, const json_t *customers);
 
 /* The workspace's vendor domains (workspaces.vendor_domains), at most CS_VENDOR_MAX_DOMAINS of

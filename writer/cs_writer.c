@@ -108,13 +108,46 @@ static char *s_transcript_text(const json_t *transcript)
     return text;
 }
 
-/* The customer the call was with: found by domain or name, added when new. *id_out gets the
-   id or stays NULL when the call names no customer. */
+/* The most an MRR can be: customers.mrr is numeric(14, 2). */
+#define MAX_MRR 999999999999.99
+
+/* The call's CRM MRR as text with two decimals into `out`: true when the record's customer
+   carries one its CRM context gave (source not "domain": that figure is the table's own) and it
+   fits the column. */
+static bool s_crm_mrr(const json_t *customer, char out[32])
+{
+    const json_t *mrr = json_object_get(customer, "mrr");
+    const char *source = cs_rec_str(customer, "source");
+    if (!json_is_number(mrr) || (source && strcmp(source, "domain") == 0))
+        return false;
+    double v = json_number_value(mrr);
+    if (!(v >= 0 && v <= MAX_MRR))
+        return false;
+    snprintf(out, 32, "%.2f", v);
+    return true;
+}
+
+/* The customer the call was with: found by domain or name, added when new (with a name: a
+   deterministic id from the workspace and the lower-cased name, its domain, and its CRM MRR
+   when the call carries one). *id_out gets the id or stays "" when the call names no customer.
+   The MRR policy (customers.mrr_source, mrr_as_of; README "Customers"):
+     - a call without a CRM MRR never changes a customer's MRR, so an operator's figure (or
+       one an earlier call gave) stays;
+     - a call's CRM MRR replaces the stored one only when the call started after the stored
+       figure's as-of time (an operator's: when it was set; a call's: when that call started),
+       or when no figure is known; it is then stored as 'crm', as of the call's start. So a
+       replayed old call never overwrites a newer figure, and the order calls arrive in does
+       not change the result;
+     - the MRR of a customer the fetcher found by e-mail domain (source "domain") is the
+       table's own and is never written back. */
 static int s_customer(tx_t *tx, char *id_out)
 {
     const json_t *c = json_object_get(tx->rec, "customer");
     const char *name = cs_rec_str(c, "name");
     const char *domain = cs_rec_str(c, "domain");
+    const char *started_at = cs_rec_str(tx->rec, "started_at");
+    char mrr[32];
+    bool has_mrr = s_crm_mrr(c, mrr);
     id_out[0] = '\0';
     if (!name && !domain)
         return 0;
@@ -122,34 +155,48 @@ static int s_customer(tx_t *tx, char *id_out)
                            " AND (lower(domain) = lower($2) OR lower(name) = lower($3))"
                            " ORDER BY (lower(domain) = lower($2)) DESC NULLS LAST LIMIT 1";
     const char *find[] = {tx->workspace_id, domain, name};
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 2 && !id_out[0]; pass++) {
         PGresult *res = s_exec(tx, find_sql, 3, find);
         if (!res)
             return -1;
-        if (PQntuples(res) == 1) {
+        if (PQntuples(res) == 1)
             cs_strlcpy(id_out, PQgetvalue(res, 0, 0), CS_UUID_LEN);
-            PQclear(res);
-            return 0;
-        }
         PQclear(res);
-        if (pass == 1 || !name)
-            return 0;
+        if (id_out[0] || pass == 1 || !name)
+            break;
         /* Unknown customer with a name (from the CRM): add it with a deterministic id. */
-        char key[512], id[CS_UUID_LEN], mrr[32];
+        char key[512], id[CS_UUID_LEN];
         snprintf(key, sizeof key, "customer/%s/%s", tx->workspace_id, name);
         for (char *p = key; *p; p++)
             *p = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
         cs_uuid_v5(key, id);
-        snprintf(mrr, sizeof mrr, "%.2f", cs_rec_num(c, "mrr", 0.0));
-        const char *ins[] = {id, tx->workspace_id, name, domain, mrr};
+        const char *ins[] = {id,
+                             tx->workspace_id,
+                             name,
+                             domain,
+                             has_mrr ? mrr : "0",
+                             has_mrr ? "crm" : NULL,
+                             has_mrr ? started_at : NULL};
         res = s_exec(tx,
-                     "INSERT INTO customers (id, workspace_id, name, domain, mrr)"
-                     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                     5, ins);
+                     "INSERT INTO customers (id, workspace_id, name, domain, mrr, mrr_source,"
+                     " mrr_as_of) VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz)"
+                     " ON CONFLICT DO NOTHING",
+                     7, ins);
         if (!res)
             return -1;
         PQclear(res);
     }
+    if (!id_out[0] || !has_mrr)
+        return 0;
+    const char *upd[] = {id_out, mrr, started_at};
+    PGresult *res = s_exec(tx,
+                           "UPDATE customers SET mrr = $2, mrr_source = 'crm',"
+                           " mrr_as_of = $3::timestamptz WHERE id = $1"
+                           " AND (mrr_as_of IS NULL OR mrr_as_of < $3::timestamptz)",
+                           3, upd);
+    if (!res)
+        return -1;
+    PQclear(res);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "cs_db.h"
 #include "cs_fetchdb.h"
+#include "cs_record.h"
 #include "cs_testdb.h"
 
 #define WS        "11111111-1111-4111-8111-111111111111"
@@ -220,7 +221,22 @@ Test(fetchdb, attach_customer_by_an_external_participants_domain)
     cr_expect(cs_fetchdb_attach_customer(rec, customers));
     cr_expect_str_eq(json_string_value(json_object_get(json_object_get(rec, "customer"), "name")),
                      "Initech", "the internal participant's domain does not count");
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(rec, "customer"), "source")),
+                     "domain");
     cr_expect(!cs_fetchdb_attach_customer(rec, customers), "a call with a customer keeps it");
+
+    /* a CRM customer without a name or domain: the table names it, the CRM's MRR stays */
+    json_object_set_new(rec, "customer", json_pack("{s:f, s:s}", "mrr", 77.5, "source", "account"));
+    cr_expect(cs_fetchdb_attach_customer(rec, customers));
+    const json_t *c = json_object_get(rec, "customer");
+    cr_expect_str_eq(json_string_value(json_object_get(c, "name")), "Initech");
+    cr_expect_float_eq(json_number_value(json_object_get(c, "mrr")), 77.5, 1e-9);
+    cr_expect_str_eq(json_string_value(json_object_get(c, "source")), "account");
+    /* a CRM customer with a name keeps it */
+    json_object_set_new(rec, "customer",
+                        json_pack("{s:s, s:s}", "name", "Northwind", "source", "contact"));
+    cr_expect(!cs_fetchdb_attach_customer(rec, customers));
+    cr_expect_str_eq(cs_rec_str(json_object_get(rec, "customer"), "name"), "Northwind");
     json_decref(rec);
     rec = json_pack("{s:[{s:s, s:s}]}", "participants", "affiliation", "External", "email",
                     "someone@unknown.org");
