@@ -102,7 +102,7 @@ char *cs_gongjwt_pem_file(const char *path, char *err, size_t errlen)
 }
 
 /* The lowercase hex SHA-256 of the body into hex (65 bytes). */
-static int s_sha256_hex(const void *body, size_t len, char hex[65])
+static int s_sha256_hex(const void *body, size_t len, char hex[CS_GONGJWT_HASH_LEN])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
@@ -113,9 +113,10 @@ static int s_sha256_hex(const void *body, size_t len, char hex[65])
     return 0;
 }
 
-int cs_gongjwt_verify(const char *pem, const char *authorization, const void *body, size_t body_len,
-                      const char *webhook_url, int64_t now_s, char *err, size_t errlen)
+int cs_gongjwt_token(const char *pem, const char *authorization, const char *webhook_url,
+                     int64_t now_s, char body_sha256[CS_GONGJWT_HASH_LEN], char *err, size_t errlen)
 {
+    body_sha256[0] = '\0';
     if (!authorization || !authorization[0])
         return cs_fail(err, errlen, "no Authorization header (the rule signs with a JWT)");
     const char *token = authorization;
@@ -135,18 +136,9 @@ int cs_gongjwt_verify(const char *pem, const char *authorization, const void *bo
                 jwt_alg_str(jwt_get_alg(jwt)));
         goto done;
     }
-    char hex[65];
     const char *claimed = jwt_get_grant(jwt, "body_sha256");
-    if (s_sha256_hex(body, body_len, hex) != 0) {
-        cs_fail(err, errlen, "cannot hash the body");
-        goto done;
-    }
-    if (!claimed) {
-        cs_fail(err, errlen, "the token has no body_sha256 claim");
-        goto done;
-    }
-    if (strcmp(claimed, hex) != 0) {
-        cs_fail(err, errlen, "body_sha256 does not match the body (changed after signing)");
+    if (!claimed || strlen(claimed) != CS_GONGJWT_HASH_LEN - 1) {
+        cs_fail(err, errlen, "the token has no body_sha256 claim of 64 hex digits");
         goto done;
     }
     const char *url = jwt_get_grant(jwt, "webhook_url");
@@ -164,8 +156,29 @@ int cs_gongjwt_verify(const char *pem, const char *authorization, const void *bo
         cs_fail(err, errlen, "the token expired %lld s ago", (long long)(now_s - exp));
         goto done;
     }
+    memcpy(body_sha256, claimed, CS_GONGJWT_HASH_LEN);
     rc = 0;
 done:
     jwt_free(jwt);
     return rc;
+}
+
+int cs_gongjwt_body(const char body_sha256[CS_GONGJWT_HASH_LEN], const void *body, size_t body_len,
+                    char *err, size_t errlen)
+{
+    char hex[CS_GONGJWT_HASH_LEN];
+    if (s_sha256_hex(body, body_len, hex) != 0)
+        return cs_fail(err, errlen, "cannot hash the body");
+    if (strcmp(body_sha256, hex) != 0)
+        return cs_fail(err, errlen, "body_sha256 does not match the body (changed after signing)");
+    return 0;
+}
+
+int cs_gongjwt_verify(const char *pem, const char *authorization, const void *body, size_t body_len,
+                      const char *webhook_url, int64_t now_s, char *err, size_t errlen)
+{
+    char claimed[CS_GONGJWT_HASH_LEN];
+    if (cs_gongjwt_token(pem, authorization, webhook_url, now_s, claimed, err, errlen) != 0)
+        return -1;
+    return cs_gongjwt_body(claimed, body, body_len, err, errlen);
 }

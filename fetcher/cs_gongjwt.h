@@ -32,12 +32,26 @@ char *cs_gongjwt_pem(const char *pasted, char *err, size_t errlen);
    "--webhook-public-key PATH: ". */
 char *cs_gongjwt_pem_file(const char *path, char *err, size_t errlen);
 
-/* Check `authorization` (the header's value, NULL when absent) for a request whose raw body is
-   body[0..body_len) received on `webhook_url`, at `now_s` (seconds since the epoch), against
-   `pem` (from cs_gongjwt_pem). Returns 0 when the token is good; -1 with a one-line reason in
-   err otherwise ("no Authorization header", "signature does not verify", "body_sha256 does not
-   match the body", "webhook_url claim is another URL", "expired 120 s ago", ...). The reason
-   never repeats the token. */
+/* The lowercase hex SHA-256 of a body, what a body_sha256 claim holds (65 bytes). */
+#define CS_GONGJWT_HASH_LEN 65
+
+/* Check `authorization` (the header's value, NULL when absent) of a request received on
+   `webhook_url` at `now_s` (seconds since the epoch) against `pem` (from cs_gongjwt_pem): the
+   alg, the signature, the webhook_url claim and exp, all of which come before the body. The
+   body_sha256 claim goes to `body_sha256` for cs_gongjwt_body once the body is in. Returns 0;
+   or -1 with a one-line reason in err ("no Authorization header", "signature does not verify",
+   "the token's webhook_url claim is another URL than --webhook-url", "the token expired 120 s
+   ago", ...). The reason never repeats the token. */
+int cs_gongjwt_token(const char *pem, const char *authorization, const char *webhook_url,
+                     int64_t now_s, char body_sha256[CS_GONGJWT_HASH_LEN], char *err,
+                     size_t errlen);
+
+/* 0 when body[0..body_len) hashes to `body_sha256` (cs_gongjwt_token's); -1 with "body_sha256
+   does not match the body (changed after signing)" in err otherwise. */
+int cs_gongjwt_body(const char body_sha256[CS_GONGJWT_HASH_LEN], const void *body, size_t body_len,
+                    char *err, size_t errlen);
+
+/* cs_gongjwt_token, then cs_gongjwt_body: the whole check of one delivery. */
 int cs_gongjwt_verify(const char *pem, const char *authorization, const void *body, size_t body_len,
                       const char *webhook_url, int64_t now_s, char *err, size_t errlen);
 

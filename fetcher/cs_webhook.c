@@ -44,6 +44,7 @@ struct cs_webhook {
 typedef struct {
     cs_buf_t body;
     bool answered; /* an answer was queued at the headers: the body is drained, not kept */
+    char body_sha256[CS_GONGJWT_HASH_LEN]; /* the signed token's claim, checked at the end */
 } conn_t;
 
 char *cs_webhook_read_key(const char *path, char *err, size_t errlen)
@@ -241,6 +242,16 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
             s_refused(self, conn, 401, "the URL key is missing or wrong");
             return s_answer(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized", "unauthorized");
         }
+        /* the token is checked before any body is read: an unauthenticated client cannot
+           make the listener hold one */
+        char why[256];
+        const char *auth =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (self->pem && cs_gongjwt_token(self->pem, auth, self->signed_url, cs_wall_ms() / 1000,
+                                          c->body_sha256, why, sizeof why) != 0) {
+            s_refused(self, conn, 401, why);
+            return s_answer(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized", "unauthorized");
+        }
         if (length && strtoull(length, NULL, 10) > CS_WEBHOOK_MAX_BODY) {
             s_refused(self, conn, 413, "the body is over the cap");
             return s_answer(conn, MHD_HTTP_CONTENT_TOO_LARGE, "body too large", "too_large");
@@ -264,15 +275,10 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
     if (c->body.failed)
         return MHD_NO;
     const char *body = c->body.p ? c->body.p : "";
-    if (self->pem) {
-        char why[256];
-        const char *auth =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        if (cs_gongjwt_verify(self->pem, auth, body, c->body.len, self->signed_url,
-                              cs_wall_ms() / 1000, why, sizeof why) != 0) {
-            s_refused(self, conn, 401, why);
-            return s_answer(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized", "unauthorized");
-        }
+    char why[256];
+    if (self->pem && cs_gongjwt_body(c->body_sha256, body, c->body.len, why, sizeof why) != 0) {
+        s_refused(self, conn, 401, why);
+        return s_answer(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized", "unauthorized");
     }
     return s_deliver(self, conn, body, c->body.len);
 }

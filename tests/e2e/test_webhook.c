@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -312,8 +313,10 @@ static int transcript_requests(const char *id)
     return n;
 }
 
-/* A client that sends half a request and then nothing: its socket (close it). */
-static int slow_client(const char *url)
+/* A client that sends a request up to `upto` and then nothing: its socket (close it). With
+   `upto` "headers", the headers of a POST announcing a large body, without an Authorization;
+   with "half", half a header line, so the server waits for the rest of its headers. */
+static int slow_client(const char *url, const char *upto)
 {
     int port = 0;
     sscanf(url, "http://127.0.0.1:%d", &port);
@@ -321,15 +324,33 @@ static int slow_client(const char *url)
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
     cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    const char *half = "POST /gong/webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{";
-    cr_assert_gt(write(fd, half, strlen(half)), 0);
+    const char *sent =
+        strcmp(upto, "headers") == 0
+            ? "POST /gong/webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"
+            : "POST /gong/webhook HTTP/1.1\r\nHost: x\r\nContent-Len";
+    cr_assert_gt(write(fd, sent, strlen(sent)), 0);
     return fd;
+}
+
+/* Send the headers of a POST with a large body announced and no Authorization, and none of
+   the body: the answer's status line, read within 5 s ("" when none came). */
+static void headers_only(const char *url, char *status, size_t len)
+{
+    int fd = slow_client(url, "headers");
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ssize_t n = read(fd, status, len - 1);
+    status[n > 0 ? n : 0] = '\0';
+    char *eol = strstr(status, "\r\n");
+    if (eol)
+        *eol = '\0';
+    close(fd);
 }
 
 Test(webhook, a_signed_delivery_is_stored_with_its_transcript_once)
 {
     start_fetcher((char *[]){"--webhook-public-key", rig.pem_path, NULL});
-    int slow = slow_client(rig.url);
+    int slow = slow_client(rig.url, "half");
     const char *id;
     char *body = payload(0, false, &id);
     int64_t t0 = cs_now_ms();
@@ -380,6 +401,10 @@ Test(webhook, refused_deliveries_store_nothing)
     /* signed for another receiver, and expired */
     cr_assert_eq(deliver_signed(rig.url, body, "https://elsewhere.example.com/hook", 300), 401);
     cr_assert_eq(deliver_signed(rig.url, body, PUBLIC, -3600), 401);
+    /* refused on its headers: no body needs to come */
+    char line[256];
+    headers_only(rig.url, line, sizeof line);
+    cr_assert_str_eq(line, "HTTP/1.1 401 Unauthorized");
     /* Gong's test button: answered, not ingested */
     char *test = payload(1, true, &id);
     cr_assert_eq(deliver_signed(rig.url, test, PUBLIC, 300), 200);
