@@ -81,6 +81,12 @@ static void s_progress(cs_fetch_t *f, bool force)
     s_metrics(f, &n);
     if (!force && now - f->last_progress < (tty ? 250 : 10000))
         return;
+    /* a long-running fetcher (--interval, webhooks) that is idle logs no line until something
+       moves */
+    long seen = f->fetched + f->delivery.sent + n.acked + n.failed; /* each only grows */
+    if (!force && !tty && f->last_progress && seen == f->progress_seen)
+        return;
+    f->progress_seen = seen;
     f->last_progress = now;
     char total[96];
     s_of_total(f, &n, total, sizeof total);

@@ -56,6 +56,7 @@ typedef struct {
     long total;         /* calls this run will go through, when known; -1 otherwise */
     int64_t started_ms; /* when the first call was offered (cs_now_ms), for the ETA */
     int64_t last_progress;
+    long progress_seen; /* fetched + sent + acked + failed at the last progress line */
 } cs_fetch_t;
 
 /* The window [from, to) in seconds since the epoch: --from and --to as typed (see cs_time.h),

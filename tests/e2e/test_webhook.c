@@ -10,7 +10,8 @@
        another URL, an expired token, a test delivery, a body over the cap, another path and
        another method: all answered, and none stored or fetched; a good delivery sent after
        them is the barrier that shows the fetcher got that far.
-     url_key_deliveries_need_the_key: the rule's other option, a key in the URL path.
+     url_key_deliveries_need_the_key: the rule's other option, a key in the URL path; idle
+       afterwards, the fetcher logs no progress line.
      polling_beside_webhooks_does_no_double_work: --interval polls Gong's window; a webhook for
        a call the poll stored is not fetched or sent again.
      an_accepted_call_survives_a_killed_fetcher: with --webhook-spool, a call answered 200 and
@@ -461,6 +462,14 @@ Test(webhook, url_key_deliveries_need_the_key)
     cr_assert_eq(stored(id), 0);
     free(good);
     free(body);
+    /* idle, a long-running fetcher logs no progress line every 10 s */
+    cr_assert(cs_testproc_wait_log(&rig.fetcher, "1 acked", 15000)); /* the line that moved */
+    char *before = cs_testproc_log(&rig.fetcher);
+    usleep(11000000);
+    char *after = cs_testproc_log(&rig.fetcher);
+    cr_assert_null(strstr(after + strlen(before), "Progress:"), "%s", after + strlen(before));
+    free(before);
+    free(after);
 }
 
 Test(webhook, polling_beside_webhooks_does_no_double_work)
