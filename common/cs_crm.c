@@ -259,7 +259,8 @@ static bool s_take_object(const json_t *object, s_kind_t kind, cs_crm_customer_t
             c->mrr = v / 12;
             c->has_mrr = gave = true;
         } else if (kind == S_OPPORTUNITY && s_find_field(fields, AMOUNT, s_accept_money, &v)) {
-            c->mrr = v;
+            c->mrr = v / 12; /* a deal's value is a year's: Gong's own example has 50,000 for 28
+                                seats */
             c->has_mrr = gave = true;
         }
     }

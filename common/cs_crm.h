@@ -45,7 +45,7 @@ typedef struct {
         left out, and `source` is CS_CRM_CONTACT;
      4. when still nothing named it: an Opportunity's own Name.
    Revenue: an MRR field as is, else an ARR or AnnualRevenue field divided by 12, else (an
-   Opportunity or Deal only) its Amount as is. objectType and field names are compared
+   Opportunity or Deal only) its Amount divided by 12 (a deal's value is a year's). objectType and field names are compared
    case-insensitively; an amount may be a number or text ("$12,500.00", "USD 12500"); a value
    of any other type is skipped. Returns true when anything was found; false (and *out all
    empty) otherwise. Can't fail. */

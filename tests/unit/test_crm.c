@@ -190,13 +190,13 @@ Test(crm, a_deal_gives_revenue_and_a_contact_the_name)
     cr_expect_eq(c.source, CS_CRM_CONTACT);
     json_decref(call);
 
-    /* only an Amount: taken as it is; with no contact, the deal's Name names the customer */
+    /* only an Amount: a year's value; with no contact, the deal's Name names the customer */
     cr_assert(s_customer_of("{'context': [{'objects': [{'objectType': 'Opportunity', 'fields': ["
                             " {'name': 'Name', 'value': 'Globex'}, {'name': 'Amount', 'value':"
                             " 900}]}]}]}",
                             &call, &c));
     cr_expect_str_eq(c.name, "Globex");
-    cr_expect_float_eq(c.mrr, 900.0, 1e-9);
+    cr_expect_float_eq(c.mrr, 75.0, 1e-9);
     cr_expect_eq(c.source, CS_CRM_ACCOUNT);
     json_decref(call);
 
