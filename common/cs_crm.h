@@ -45,10 +45,10 @@ typedef struct {
         left out, and `source` is CS_CRM_CONTACT;
      4. when still nothing named it: an Opportunity's own Name.
    Revenue: an MRR field as is, else an ARR or AnnualRevenue field divided by 12, else (an
-   Opportunity or Deal only) its Amount divided by 12 (a deal's value is a year's). objectType and field names are compared
-   case-insensitively; an amount may be a number or text ("$12,500.00", "USD 12500"); a value
-   of any other type is skipped. Returns true when anything was found; false (and *out all
-   empty) otherwise. Can't fail. */
+   Opportunity or Deal only) its Amount divided by 12 (a deal's value is a year's). objectType and
+   field names are compared case-insensitively; an amount may be a number or text ("$12,500.00",
+   "USD 12500"); a value of any other type is skipped. Returns true when anything was found; false
+   (and *out all empty) otherwise. Can't fail. */
 bool cs_crm_customer(const json_t *gong_call, cs_crm_customer_t *out);
 
 /* The record's word for a source: "account", "contact"; NULL for CS_CRM_NONE. */

@@ -563,6 +563,22 @@ static int s_webhook_pass(cs_fetch_t *f, cs_gong_t *gong, int64_t *retry_at)
     return rc == -2 ? -2 : 0;
 }
 
+/* How often a long-running fetcher reads the customers table again, so that the customers the
+   writer adds from CRM context, or an operator adds, match calls by domain. */
+#define CUSTOMERS_REFRESH_MS (5 * 60 * 1000)
+
+static void s_reload_customers(cs_fetch_t *f)
+{
+    char err[512];
+    json_t *fresh = cs_fetchdb_customers(f->db, f->ws.workspace_id, err, sizeof err);
+    if (!fresh) {
+        cs_warn("Customers not read again (the last list stays in use): %s", err);
+        return;
+    }
+    json_decref(f->customers);
+    f->customers = fresh;
+}
+
 static bool s_is_stored(void *arg, const char *id)
 {
     const cs_fetch_t *f = arg;
@@ -575,9 +591,12 @@ static int s_listen(cs_fetch_t *f, cs_gong_t *gong)
 {
     long interval = cs_config_int(f->cfg, "interval");
     int64_t next_poll = interval > 0 ? cs_now_ms() : INT64_MAX, retry_at = 0, next_sweep = 0;
+    int64_t started = cs_now_ms(), next_customers = started + CUSTOMERS_REFRESH_MS;
     int status = 0;
     while (!cs_stop_requested()) {
         if (cs_now_ms() >= next_poll) {
+            if (next_poll > started)
+                s_reload_customers(f);
             if (s_gong_pass(f, gong) == -2) {
                 status = 1;
                 break;
@@ -593,6 +612,10 @@ static int s_listen(cs_fetch_t *f, cs_gong_t *gong)
         if (cs_now_ms() >= next_sweep) {
             cs_webhook_sweep(f->webhook, s_is_stored, f);
             next_sweep = cs_now_ms() + 1000;
+        }
+        if (cs_now_ms() >= next_customers) {
+            s_reload_customers(f);
+            next_customers = cs_now_ms() + CUSTOMERS_REFRESH_MS;
         }
     }
     cs_webhook_sweep(f->webhook, s_is_stored, f);
@@ -629,7 +652,10 @@ int cs_fetch_run(cs_fetch_t *f)
     }
     int status = 0;
     long interval = cs_config_int(f->cfg, "interval");
+    int passes = 0;
     do {
+        if (passes++ > 0)
+            s_reload_customers(f);
         int rc = s_gong_pass(f, gong);
         if (rc == -2 || (rc != 0 && interval == 0)) {
             status = 1;

@@ -16,7 +16,9 @@
        a call the poll stored is not fetched or sent again.
      an_accepted_call_survives_a_killed_fetcher: with --webhook-spool, a call answered 200 and
        then lost with a SIGKILLed fetcher (no extractor was there to take it) is stored after
-       the restart, and leaves the spool once stored. */
+       the restart, and leaves the spool once stored.
+     a_customer_added_while_the_fetcher_runs_is_found_by_domain: `callsift customer add` while a
+       fetcher runs; the next call from that customer's domain is attributed to it. */
 #include <dirent.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -526,4 +528,75 @@ Test(webhook, an_accepted_call_survives_a_killed_fetcher)
     cr_assert_eq(spooled_files(), 0, "a stored call left the spool");
     cr_assert_eq(stored(id), 1);
     free(body);
+}
+
+Test(webhook, a_customer_added_while_the_fetcher_runs_is_found_by_domain)
+{
+    start_fetcher((char *[]){"--webhook-public-key", rig.pem_path, "--interval", "1", "--from",
+                             "2025-10-01T00:00:00Z", "--to", "2025-10-01T12:00:00Z", NULL});
+    if (!cs_testproc_wait_log(&rig.fetcher, "Next poll of Gong", 20000))
+        RIG_FAIL("the fetcher did not poll");
+    /* an operator adds a customer the running fetcher has never seen */
+    char *add[] = {(char *)cs_testproc_bin("callsift"),
+                   "customer",
+                   "add",
+                   "--workspace-id",
+                   rig.ws,
+                   "--name",
+                   "Zeta Freight",
+                   "--domain",
+                   "zeta-freight.example",
+                   "--mrr",
+                   "4200",
+                   NULL};
+    char *env[] = {rig.env_db, NULL};
+    cs_testrun_t run = cs_testproc_run(add, env, NULL, 30000);
+    cr_assert_eq(run.status, 0, "%s", run.err);
+    cs_testrun_free(&run);
+    /* a poll later (1 s), a call from one of its people comes by webhook, with no CRM context */
+    char *log = cs_testproc_log(&rig.fetcher);
+    size_t seen = strlen(log);
+    free(log);
+    for (int64_t deadline = cs_now_ms() + 20000;;) {
+        log = cs_testproc_log(&rig.fetcher);
+        bool polled = strstr(log + seen, "Next poll of Gong") != NULL;
+        free(log);
+        if (polled)
+            break;
+        if (cs_now_ms() > deadline)
+            RIG_FAIL("the fetcher did not poll again");
+        usleep(100000);
+    }
+    json_t *call = json_deep_copy(json_array_get(rig.calls, 6));
+    json_t *transcript = json_deep_copy(json_object_get(call, "transcript"));
+    const char *id = "990000000000000001";
+    json_t *meta = json_object_get(call, "metaData");
+    json_object_set_new(meta, "id", json_string(id));
+    json_object_set_new(meta, "started", json_string("2026-01-05T10:00:00Z"));
+    json_object_del(call, "context");
+    json_object_del(call, "transcript");
+    size_t i;
+    json_t *party;
+    json_array_foreach(json_object_get(call, "parties"), i, party)
+    {
+        json_object_del(party, "context");
+        const char *aff = json_string_value(json_object_get(party, "affiliation"));
+        if (aff && strcmp(aff, "External") == 0)
+            json_object_set_new(party, "emailAddress", json_string("buyer@zeta-freight.example"));
+    }
+    json_object_set_new(transcript, "callId", json_string(id));
+    cr_assert_eq(fake_gong_add_call(rig.gong, call, transcript), 0);
+    char *body = fake_gong_hook_payload(call, false);
+    cr_assert_eq(deliver_signed(rig.url, body, PUBLIC, 300), 200);
+    wait_stored(id);
+    char *sql = cs_strdup_printf("SELECT c.name FROM messages m JOIN customers c ON"
+                                 " c.id = m.customer_id WHERE m.external_id = '%s'",
+                                 id);
+    char *name = cs_testdb_scalar(rig.q, sql);
+    cr_assert_str_eq(name ? name : "(none)", "Zeta Freight");
+    free(name);
+    free(sql);
+    free(body);
+    json_decref(call);
+    json_decref(transcript);
 }
