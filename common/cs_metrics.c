@@ -73,7 +73,8 @@ static const family_t FAMILIES[] = {
     {"callsift_calls_unprocessed_total", COUNTER,
      "Calls stored without insights because their extraction failed (see --reprocess)", NULL, 0},
     {"callsift_webhooks_total", COUNTER,
-     "Gong webhook deliveries answered (result: accepted, duplicate, test, unauthorized, invalid, "
+     "Gong webhook deliveries answered (result: accepted, duplicate, test, private, unauthorized, "
+     "invalid, "
      "too_large, busy, not_found, method)",
      NULL, 0},
     {"callsift_acks_ignored_total", COUNTER,

@@ -532,7 +532,7 @@ static int s_webhook_pass(cs_fetch_t *f, cs_gong_t *gong, int64_t *retry_at)
     json_array_foreach(taken, i, call)
     {
         if (s_skip(f, call)) {
-            if (cs_gongcall_id(call, id, sizeof id))
+            if (cs_gongcall_id(call, id, sizeof id) && !cs_gongcall_is_private(call))
                 cs_info("Webhook call %s is already stored: not sent again", id);
             continue;
         }

@@ -189,8 +189,22 @@ static enum MHD_Result s_deliver(cs_webhook_t *self, struct MHD_Connection *conn
         json_decref(payload);
         return s_answer(conn, MHD_HTTP_OK, "test received", "test");
     }
-    const char *result = "accepted";
+    if (cs_gongcall_is_private(call)) {
+        cs_info("Webhook: call %s is private: answered, not ingested", id);
+        json_decref(payload);
+        return s_answer(conn, MHD_HTTP_OK, "private call, not ingested", "private");
+    }
+    /* a call that cannot make a record is refused now, not accepted and dropped later */
     char why[512] = "";
+    json_t *rec = cs_gongcall_record(call, NULL, "00000000-0000-0000-0000-000000000000", NULL,
+                                     "gong", why, sizeof why);
+    json_decref(rec);
+    if (!rec) {
+        json_decref(payload);
+        s_refused(self, conn, 400, why);
+        return s_answer(conn, MHD_HTTP_BAD_REQUEST, "callData cannot make a call", "invalid");
+    }
+    const char *result = "accepted";
     pthread_mutex_lock(&self->lock);
     if (json_object_get(self->queued, id)) {
         result = "duplicate";

@@ -11,10 +11,12 @@
     Refusals: 401 (bad or missing key or token, nothing queued), 404 (another path), 405 (not a
     POST), 413 (a body over CS_WEBHOOK_MAX_BODY, refused before it is read when announced), 400
     (not JSON, or callData without a usable metaData.id), 503 with Retry-After (the queue holds
-    CS_WEBHOOK_MAX_QUEUED calls). A test delivery (isTest true) is logged and answered 200
-    without being queued. An accepted call is answered 200 at once and queued for the fetcher's
-    loop, which fetches its transcript and sends it through the pipeline; a call already in the
-    queue is not queued twice (the ledger and the done set stop later duplicates).
+    CS_WEBHOOK_MAX_QUEUED calls). A test delivery (isTest true) and a private call
+    (metaData.isPrivate) are logged and answered 200 without being queued; a call that cannot
+    make a call record (cs_gongcall_record: no valid metaData.started, ...) is refused with 400. An
+   accepted call is answered 200 at once and queued for the fetcher's loop, which fetches its
+   transcript and sends it through the pipeline; a call already in the queue is not queued twice
+   (the ledger and the done set stop later duplicates).
 
     With a spool directory, a call is written to it durably before Gong gets its 200 (a spool
     that cannot be written answers 503, so Gong's delivery is not lost silently), the calls

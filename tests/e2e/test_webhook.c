@@ -7,8 +7,9 @@
        transcript fetched from Gong, while a slow client holds a connection open; the same
        delivery twice more (at once, and after it is stored) leaves one call.
      refused_deliveries_store_nothing: no token, another key, a body changed after signing,
-       another URL, an expired token, a test delivery, a body over the cap, another path and
-       another method: all answered, and none stored or fetched; a good delivery sent after
+       another URL, an expired token, a test delivery, a body over the cap, another path,
+       another method, a private call and one without a start: all answered, and none stored
+       or fetched; a good delivery sent after
        them is the barrier that shows the fetcher got that far.
      url_key_deliveries_need_the_key: the rule's other option, a key in the URL path; idle
        afterwards, the fetcher logs no progress line.
@@ -430,6 +431,19 @@ Test(webhook, refused_deliveries_store_nothing)
     pclose(p);
     free(get);
     cr_assert_eq(status, 405);
+    /* a private call is answered and skipped, as polling skips it; a call without a start
+       time cannot make a record and is refused */
+    json_t *private_call = json_deep_copy(json_array_get(rig.calls, 1));
+    json_object_set_new(json_object_get(private_call, "metaData"), "isPrivate", json_true());
+    char *private_body = fake_gong_hook_payload(private_call, false);
+    cr_assert_eq(deliver_signed(rig.url, private_body, PUBLIC, 300), 200);
+    json_object_del(json_object_get(private_call, "metaData"), "isPrivate");
+    json_object_del(json_object_get(private_call, "metaData"), "started");
+    char *no_start = fake_gong_hook_payload(private_call, false);
+    cr_assert_eq(deliver_signed(rig.url, no_start, PUBLIC, 300), 400);
+    free(private_body);
+    free(no_start);
+    json_decref(private_call);
     /* the barrier: a good delivery after all of them is stored */
     char *good = payload(2, false, &barrier);
     cr_assert_eq(deliver_signed(rig.url, good, PUBLIC, 300), 200);
