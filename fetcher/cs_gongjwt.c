@@ -113,6 +113,19 @@ static int s_sha256_hex(const void *body, size_t len, char hex[CS_GONGJWT_HASH_L
     return 0;
 }
 
+/* Two URLs are the same when they are equal but for a trailing '/' on either. */
+static bool s_same_url(const char *a, const char *b)
+{
+    if (!a || !b)
+        return false;
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 0 && a[la - 1] == '/')
+        la--;
+    if (lb > 0 && b[lb - 1] == '/')
+        lb--;
+    return la == lb && memcmp(a, b, la) == 0;
+}
+
 int cs_gongjwt_token(const char *pem, const char *authorization, const char *webhook_url,
                      int64_t now_s, char body_sha256[CS_GONGJWT_HASH_LEN], char *err, size_t errlen)
 {
@@ -142,7 +155,7 @@ int cs_gongjwt_token(const char *pem, const char *authorization, const char *web
         goto done;
     }
     const char *url = jwt_get_grant(jwt, "webhook_url");
-    if (url && (!webhook_url || strcmp(url, webhook_url) != 0)) {
+    if (url && !s_same_url(url, webhook_url)) {
         cs_fail(err, errlen, "the token's webhook_url claim is another URL than --webhook-url");
         goto done;
     }

@@ -9,8 +9,8 @@
         OpenSSL; any other alg, "none" and HS256 included, is refused);
       - its body_sha256 claim equals the lowercase hex SHA-256 of the raw request body, so a body
         changed after signing is refused;
-      - its webhook_url claim, when present, equals the public URL configured for the listener,
-        so a token made for another receiver is refused;
+      - its webhook_url claim, when present, equals the public URL configured for the listener
+        (a trailing '/' on either aside), so a token made for another receiver is refused;
       - its exp claim is present and has not passed (CS_GONGJWT_LEEWAY_S of clock skew allowed).
     No crypto is written here: signatures are libjwt's, digests and key parsing OpenSSL's. */
 #ifndef CS_GONGJWT_H

@@ -136,6 +136,13 @@ Test(gongjwt, a_token_for_another_url_is_refused_and_one_without_the_claim_accep
     token = fake_gong_hook_token(s_gong, BODY, strlen(BODY), NULL, 300);
     cr_assert_eq(verify(token, BODY, err, sizeof err), 0, "%s", err);
     free(token);
+    /* a trailing '/' is not another URL, a longer path is */
+    token = fake_gong_hook_token(s_gong, BODY, strlen(BODY), URL "/", 300);
+    cr_assert_eq(verify(token, BODY, err, sizeof err), 0, "%s", err);
+    free(token);
+    token = fake_gong_hook_token(s_gong, BODY, strlen(BODY), URL "/x", 300);
+    cr_assert_eq(verify(token, BODY, err, sizeof err), -1);
+    free(token);
 }
 
 Test(gongjwt, an_expired_token_is_refused)
