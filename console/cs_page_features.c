@@ -1,11 +1,11 @@
 /*  /features: the catalogue ranked the way `callsift report` ranks it (mentions, then distinct
     customers, then their MRR), over the same mentions (CS_REPORT_MENTIONS_CTE: live features,
     confident mentions). Filters: theme, status, a period (from, to: the calls' days in the
-   workspace's time zone), a customer (only that customer's mentions count) and a text search (the
-   feature's name, description or any of its quotes). Each row has a sparkline of mentions per week
-   over the 13 weeks that end with the period (or the workspace's latest call), and the change of
-   the last 4 weeks against the rate of the 8 weeks before (mentions a week, as on the Trends page).
- */
+    workspace's time zone), a customer (only that customer's mentions count) and a text search
+    (the feature's name, description or any of its quotes). Each row has a sparkline of mentions
+    per week over the 13 weeks that end with the period (or the workspace's latest call), and
+    the change of the last 4 weeks against the rate of the 8 weeks before (mentions a week, as
+    on the Trends page). */
 #include "cs_pages.h"
 
 #include <stdio.h>

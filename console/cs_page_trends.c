@@ -5,8 +5,8 @@
     features (not merged away, not rejected) that the extractor was sure enough of
     (CS_CLI_REPORT_MIN_CONFIDENCE); a customer's MRR counts once however many calls it had.
     Weeks are 7 days each and the last one ends with the workspace's latest call (or with the
-    day ?to=YYYY-MM-DD, in the workspace's time zone), as on the Features page, so that its 4-week
-   change and the emerging table here count the same mentions. */
+    day ?to=YYYY-MM-DD, in the workspace's time zone), as on the Features page, so that its
+    4-week change and the emerging table here count the same mentions. */
 #include "cs_pages.h"
 
 #include <stdlib.h>

@@ -14,6 +14,7 @@
 #include "cs_testdata.h"
 #include "cs_testdb.h"
 #include "cs_testproc.h"
+#include "cs_time.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
 #include "fake_gong.h"
@@ -953,37 +954,62 @@ static const char *filter_str(const fake_gong_request_t *req, const char *key)
     return json_string_value(json_object_get(json_object_get(req->body, "filter"), key));
 }
 
-Test(fetcher_gong, from_as_a_date_alone_is_sent_as_gongs_date_time, .timeout = 60)
+/* Run the fetcher over Gong's window of `dates` (--from and --to, NULL-terminated), in a
+   workspace whose time zone is `zone` (NULL: the default), with one call started at `started`
+   in the fake Gong; the fetcher must end with status 0 having sent that one call. The
+   fromDateTime and toDateTime it asked Gong for go to from and to, its log to *log (free). */
+static void window_asked(const char *zone, const char *started, char **dates, char *from, char *to,
+                         char **log)
 {
     rig_t r = {0};
     rig_open(&r);
+    if (zone) {
+        cs_db_t *db = cs_testdb_connect(&r.db);
+        const char *p[] = {r.ws, zone};
+        char err[256];
+        cr_assert_eq(cs_db_command(db, "UPDATE workspaces SET time_zone = $2 WHERE id = $1", 2, p,
+                                   err, sizeof err),
+                     0, "%s", err);
+        cs_db_destroy(&db);
+    }
     fake_gong_t *fg = gong_with_calls(0, -1);
     json_t *line = gong_call(1, false, "acme-corp.example");
     json_t *transcript = json_incref(json_object_get(line, "transcript"));
     json_object_del(line, "transcript");
-    json_object_set_new(json_object_get(line, "metaData"), "started",
-                        json_string("2026-01-15T10:00:00Z"));
+    json_object_set_new(json_object_get(line, "metaData"), "started", json_string(started));
     cr_assert_eq(fake_gong_add_call(fg, line, transcript), 0);
     json_decref(line);
     json_decref(transcript);
     char base[128];
     snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
-    /* the README's own example, and a local time with an offset */
-    char *args[] = {base, "--from", "2026-01-01", "--to", "2026-02-01 05:30+05:30", NULL};
+    char *args[8] = {base};
+    for (int i = 0; dates[i] && i < 6; i++)
+        args[i + 1] = dates[i];
     char *env[] = {"GONG_ACCESS_KEY=key-abc", "GONG_ACCESS_KEY_SECRET=secret-xyz-123", NULL};
     start_fetcher(&r, args, env);
     seen_t seen = {0};
     int status = serve(&r, NULL, &seen, 30000);
-    char *log = fetcher_log(&r);
-    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
-    cr_assert_eq(seen.distinct, 1, "%s", log);
+    *log = fetcher_log(&r);
+    cr_assert_eq(status, 0, "exit %d\n%s", status, *log);
+    cr_assert_eq(seen.distinct, 1, "%s", *log);
     const fake_gong_request_t *req = fake_gong_last_request(fg, "/v2/calls/extensive");
-    cr_assert_str_eq(filter_str(req, "fromDateTime"), "2026-01-01T00:00:00Z");
-    cr_assert_str_eq(filter_str(req, "toDateTime"), "2026-02-01T00:00:00Z");
-    free(log);
+    snprintf(from, CS_TIME_LEN, "%s", filter_str(req, "fromDateTime"));
+    snprintf(to, CS_TIME_LEN, "%s", filter_str(req, "toDateTime"));
     seen_free(&seen);
     fake_gong_stop(&fg);
     rig_close(&r);
+}
+
+Test(fetcher_gong, from_as_a_date_alone_is_sent_as_gongs_date_time, .timeout = 60)
+{
+    /* the README's own example, and a local time with an offset */
+    char from[CS_TIME_LEN], to[CS_TIME_LEN], *log;
+    window_asked(NULL, "2026-01-15T10:00:00Z",
+                 (char *[]){"--from", "2026-01-01", "--to", "2026-02-01 05:30+05:30", NULL}, from,
+                 to, &log);
+    cr_assert_str_eq(from, "2026-01-01T00:00:00Z");
+    cr_assert_str_eq(to, "2026-02-01T00:00:00Z");
+    free(log);
 }
 
 /* In a workspace in Asia/Kolkata (UTC+05:30), a date typed without an offset is that day in
@@ -991,44 +1017,16 @@ Test(fetcher_gong, from_as_a_date_alone_is_sent_as_gongs_date_time, .timeout = 6
    in Kolkata, so it is in the window. */
 Test(fetcher_gong, dates_without_an_offset_are_in_the_workspaces_time_zone, .timeout = 60)
 {
-    rig_t r = {0};
-    rig_open(&r);
-    cs_db_t *db = cs_testdb_connect(&r.db);
-    const char *p[] = {r.ws};
-    char err[256];
-    cr_assert_eq(cs_db_command(db, "UPDATE workspaces SET time_zone = 'Asia/Kolkata' WHERE id = $1",
-                               1, p, err, sizeof err),
-                 0, "%s", err);
-    cs_db_destroy(&db);
-    fake_gong_t *fg = gong_with_calls(0, -1);
-    json_t *line = gong_call(1, false, "acme-corp.example");
-    json_t *transcript = json_incref(json_object_get(line, "transcript"));
-    json_object_del(line, "transcript");
-    json_object_set_new(json_object_get(line, "metaData"), "started",
-                        json_string("2026-01-01T20:00:00Z"));
-    cr_assert_eq(fake_gong_add_call(fg, line, transcript), 0);
-    json_decref(line);
-    json_decref(transcript);
-    char base[128];
-    snprintf(base, sizeof base, "--gong-base-url=%s", fake_gong_url(fg));
-    char *args[] = {base, "--from", "2026-01-02", "--to", "2026-01-03T06:00Z", NULL};
-    char *env[] = {"GONG_ACCESS_KEY=key-abc", "GONG_ACCESS_KEY_SECRET=secret-xyz-123", NULL};
-    start_fetcher(&r, args, env);
-    seen_t seen = {0};
-    int status = serve(&r, NULL, &seen, 30000);
-    char *log = fetcher_log(&r);
-    cr_assert_eq(status, 0, "exit %d\n%s", status, log);
-    cr_expect_eq(seen.distinct, 1, "%s", log);
-    const fake_gong_request_t *req = fake_gong_last_request(fg, "/v2/calls/extensive");
-    cr_assert_str_eq(filter_str(req, "fromDateTime"), "2026-01-01T18:30:00Z");
-    cr_assert_str_eq(filter_str(req, "toDateTime"), "2026-01-03T06:00:00Z");
+    char from[CS_TIME_LEN], to[CS_TIME_LEN], *log;
+    window_asked("Asia/Kolkata", "2026-01-01T20:00:00Z",
+                 (char *[]){"--from", "2026-01-02", "--to", "2026-01-03T06:00Z", NULL}, from, to,
+                 &log);
+    cr_assert_str_eq(from, "2026-01-01T18:30:00Z");
+    cr_assert_str_eq(to, "2026-01-03T06:00:00Z");
     cr_expect(strstr(log, "2026-01-01T18:30:00Z to 2026-01-03T06:00:00Z") &&
                   strstr(log, "Asia/Kolkata"),
               "the window and its zone are logged: %s", log);
     free(log);
-    seen_free(&seen);
-    fake_gong_stop(&fg);
-    rig_close(&r);
 }
 
 /* Run the fetcher to completion with a database it can never reach: a usage error must come

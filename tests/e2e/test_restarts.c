@@ -265,12 +265,8 @@ static char *rig_logs(const rig_t *r, int lines)
     for (int i = 0; i < r->nlogs; i++) {
         cs_testproc_t p = {0};
         cs_strlcpy(p.log_path, r->logs[i].path, sizeof p.log_path);
-        char *log = cs_testproc_log(&p);
-        const char *start = log + strlen(log);
-        for (int k = 0; start > log; start--)
-            if (start[-1] == '\n' && ++k > lines)
-                break;
-        fprintf(m, "---- run %s, %s (%s):\n%s", r->name, r->logs[i].what, r->logs[i].path, start);
+        char *log = cs_testproc_log_tail(&p, lines);
+        fprintf(m, "---- run %s, %s (%s):\n%s", r->name, r->logs[i].what, r->logs[i].path, log);
         free(log);
     }
     fclose(m);

@@ -82,12 +82,8 @@ static char *rig_logs(void)
     for (size_t i = 0; i < CS_ARRAY_LEN(all); i++) {
         if (!all[i].p->log_path[0])
             continue;
-        char *log = cs_testproc_log(all[i].p);
-        const char *start = log + strlen(log);
-        for (int k = 0; start > log; start--)
-            if (start[-1] == '\n' && ++k > 25)
-                break;
-        fprintf(m, "---- %s:\n%s", all[i].what, start);
+        char *log = cs_testproc_log_tail(all[i].p, 25);
+        fprintf(m, "---- %s:\n%s", all[i].what, log);
         free(log);
     }
     fclose(m);

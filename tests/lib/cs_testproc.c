@@ -224,6 +224,17 @@ char *cs_testproc_log(const cs_testproc_t *p)
     return s_slurp(p->log_path);
 }
 
+char *cs_testproc_log_tail(const cs_testproc_t *p, int lines)
+{
+    char *log = cs_testproc_log(p);
+    const char *start = log + strlen(log);
+    for (int k = 0; start > log; start--)
+        if (start[-1] == '\n' && ++k > lines)
+            break;
+    memmove(log, start, strlen(start) + 1);
+    return log;
+}
+
 bool cs_testproc_wait_log(const cs_testproc_t *p, const char *needle, int timeout_ms)
 {
     int64_t deadline = cs_now_ms() + timeout_ms;

@@ -58,6 +58,9 @@ bool cs_testproc_alive(cs_testproc_t *p);
 /* The child's log so far (caller frees). */
 char *cs_testproc_log(const cs_testproc_t *p);
 
+/* The last `lines` lines of the child's log so far (caller frees). */
+char *cs_testproc_log_tail(const cs_testproc_t *p, int lines);
+
 /* Wait until the child's log contains `needle`, up to timeout_ms. */
 bool cs_testproc_wait_log(const cs_testproc_t *p, const char *needle, int timeout_ms);
 
