@@ -7,9 +7,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <curl/curl.h>
 
-#include "cs_buf.h"
 #include "cs_testcli.h"
 #include "cs_testhttp.h"
 #include "cs_testproc.h"
@@ -123,35 +121,13 @@ static void s_teardown(void)
 
 TestSuite(console_pages, .init = s_setup, .fini = s_teardown, .timeout = 60);
 
-static size_t s_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-    cs_buf_add(arg, data, size * nmemb);
-    return size * nmemb;
-}
-
 /* GET path with the bearer token: the body (caller frees), asserting the status. */
 static char *s_get(const char *path, long want)
 {
     char url[512];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s_port, path);
-    cs_buf_t body = {.max = 16u << 20};
     long status = 0;
-    CURL *c = curl_easy_init();
-    cr_assert_not_null(c);
-    struct curl_slist *headers = curl_slist_append(NULL, "Authorization: Bearer " TOKEN);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-    CURLcode rc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    curl_slist_free_all(headers);
-    cr_assert_eq(rc, CURLE_OK, "GET %s: %s", path, curl_easy_strerror(rc));
-    char *text = cs_buf_take(&body);
-    cr_assert_not_null(text);
+    char *text = cs_testhttp_get_bearer(url, TOKEN, &status);
     cr_assert_eq(status, want, "GET %s answered %ld: %.400s", path, status, text);
     return text;
 }
