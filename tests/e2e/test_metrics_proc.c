@@ -105,8 +105,20 @@ static void rig_start(rig_t *r)
     cs_testdata_demo_workspace(r->db.url, r->ws);
     for (int i = 0; i < 4; i++)
         cs_testproc_free_endpoint(r->ep[i], sizeof r->ep[i]);
-    for (int i = 0; i < NSTAGES; i++)
-        r->port[i] = cs_testhttp_free_port();
+    /* every port its own: two stages handed one /metrics port would be scraped as one */
+    for (int i = 0; i < NSTAGES; i++) {
+        bool taken = true;
+        while (taken) {
+            r->port[i] = cs_testhttp_free_port();
+            char ep[64];
+            snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", r->port[i]);
+            taken = false;
+            for (int k = 0; k < i; k++)
+                taken |= r->port[k] == r->port[i];
+            for (int k = 0; k < 4; k++)
+                taken |= strcmp(r->ep[k], ep) == 0;
+        }
+    }
     r->gong = fake_gong_start();
     cr_assert(r->gong);
     fake_gong_set_credentials(r->gong, GONG_KEY, GONG_SECRET);
