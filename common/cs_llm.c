@@ -23,6 +23,7 @@
 #include "cs_record.h"
 #include "cs_buf.h"
 #include "cs_http.h"
+#include "cs_pace.h"
 #include "cs_util.h"
 
 #define STOP_CHECK_MS 100 /* longest wait inside cs_llm_run before looking at the stop flag */
@@ -30,10 +31,21 @@
 #define QUOTA_MESSAGE                                                                              \
     "OpenAI says the account is out of quota (insufficient_quota): check billing or " KEY_VAR
 
+/* Each endpoint is its own lane with its own pace: OpenAI limits each model on its own, and a
+   client may use a chat model and an embeddings model. */
+enum { LANE_CHAT, LANE_EMBEDDINGS, LANES };
+
+typedef struct {
+    cs_pace_t pace;                /* the window and the pace (cs_pace.h) */
+    int nflying;                   /* of this lane's requests */
+    double logged_rpm, logged_tpm; /* the provider's limits as last logged */
+} s_lane_t;
+
 typedef struct s_req {
     struct s_req *next;
     cs_llm_t *owner;
     uint64_t seq; /* submission order: the queue is kept sorted by it */
+    int lane;     /* LANE_* of its path */
     char *url;
     char *path;
     char *payload;
@@ -53,6 +65,7 @@ typedef struct s_req {
     cs_http_answer_t answer;
     int64_t reset_requests_ms, reset_tokens_ms; /* x-ratelimit-reset-*; -1: header absent */
     int64_t azure_retry_ms;                     /* retry-after-ms; -1: header absent */
+    double limit_requests, limit_tokens;        /* x-ratelimit-limit-*; -1: header absent */
     /* the outcome, once done */
     cs_llm_status_t status;
     const char *cause; /* CS_CAUSE_* (static), NULL on CS_LLM_OK and CS_LLM_STOPPED */
@@ -66,7 +79,7 @@ struct cs_llm {
     char *base;  /* base URL without its query string and trailing slashes */
     char *query; /* "?api-version=..." or "" */
     char *api_key;
-    int concurrency;
+    s_lane_t lanes[LANES];
     cs_http_policy_t policy;
     s_req_t *queue, *queue_tail;
     s_req_t *flying;
@@ -81,6 +94,14 @@ struct cs_llm {
 
 /* Callbacks from libcurl -------------------------------------------------------------------- */
 
+/* A whole, positive number of a header ("600"), or -1. */
+static double s_header_number(const char *value)
+{
+    char *end;
+    double v = strtod(value, &end);
+    return end != value && *end == '\0' && v > 0 && v < 1e15 ? v : -1;
+}
+
 /* cs_http_answer_t.on_header: remember the rate-limit headers of OpenAI and Azure (cs_http
    reads Retry-After); never logs anything. */
 static void s_on_header(void *arg, const char *line, size_t len)
@@ -89,6 +110,11 @@ static void s_on_header(void *arg, const char *line, size_t len)
     char value[64];
     if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) { /* a new answer begins */
         req->reset_requests_ms = req->reset_tokens_ms = req->azure_retry_ms = -1;
+        req->limit_requests = req->limit_tokens = -1;
+    } else if (cs_http_header_value(line, len, "x-ratelimit-limit-requests", value, sizeof value)) {
+        req->limit_requests = s_header_number(value);
+    } else if (cs_http_header_value(line, len, "x-ratelimit-limit-tokens", value, sizeof value)) {
+        req->limit_tokens = s_header_number(value);
     } else if (cs_http_header_value(line, len, "x-ratelimit-reset-requests", value, sizeof value)) {
         req->reset_requests_ms = cs_llm_duration_ms(value);
     } else if (cs_http_header_value(line, len, "x-ratelimit-reset-tokens", value, sizeof value)) {
@@ -155,6 +181,7 @@ static void s_unfly(cs_llm_t *self, s_req_t *req)
             *pp = req->next;
             req->next = NULL;
             self->nflying--;
+            self->lanes[req->lane].nflying--;
             cs_metrics_set("callsift_llm_in_flight", NULL, self->nflying);
             return;
         }
@@ -169,6 +196,12 @@ static void s_drop_handle(cs_llm_t *self, s_req_t *req)
         curl_easy_cleanup(req->easy);
         req->easy = NULL;
     }
+}
+
+/* The lane of a request path. */
+static int s_lane_of(const char *path)
+{
+    return strstr(path, "embeddings") ? LANE_EMBEDDINGS : LANE_CHAT;
 }
 
 /* The endpoint label of a request path: chat (completions) or embeddings. */
@@ -259,6 +292,7 @@ static void s_start(cs_llm_t *self, s_req_t *req)
     req->answer.on_header = s_on_header;
     req->answer.on_header_arg = req;
     req->reset_requests_ms = req->reset_tokens_ms = req->azure_retry_ms = -1;
+    req->limit_requests = req->limit_tokens = -1;
     CURL *c = curl_easy_init();
     char why[128];
     if (!c || cs_http_setup(c, &self->policy, &req->answer, self->headers, "callsift", why,
@@ -283,12 +317,14 @@ static void s_start(cs_llm_t *self, s_req_t *req)
     req->easy = c;
     req->attempts++;
     req->started_ms = now;
+    cs_pace_started(&self->lanes[req->lane].pace, now);
     self->stats.attempts++;
     if (req->attempts > 1)
         self->stats.retries++;
     req->next = self->flying;
     self->flying = req;
     self->nflying++;
+    self->lanes[req->lane].nflying++;
     cs_metrics_set("callsift_llm_in_flight", NULL, self->nflying);
 }
 
@@ -307,9 +343,10 @@ static void s_start_ready(cs_llm_t *self)
     }
     int64_t now = cs_now_ms();
     s_req_t *prev = NULL, *req = self->queue;
-    while (req && self->nflying < self->concurrency) {
+    while (req) {
         s_req_t *next = req->next;
-        if (req->not_before_ms <= now) {
+        const s_lane_t *lane = &self->lanes[req->lane];
+        if (req->not_before_ms <= now && cs_pace_wait(&lane->pace, lane->nflying, now) == 0) {
             s_dequeue(self, prev, req);
             s_start(self, req);
         } else {
@@ -319,14 +356,18 @@ static void s_start_ready(cs_llm_t *self)
     }
 }
 
-/* Milliseconds until a queued request may start, when a slot is free; -1 when none can. */
+/* Milliseconds until a queued request may start (its own "not before" and its lane's pace);
+   -1 when none can before an answer frees room. */
 static int64_t s_next_start_in(const cs_llm_t *self, int64_t now)
 {
-    if (self->nflying >= self->concurrency)
-        return -1;
     int64_t best = -1;
     for (const s_req_t *req = self->queue; req; req = req->next) {
-        int64_t in = req->not_before_ms > now ? req->not_before_ms - now : 0;
+        const s_lane_t *lane = &self->lanes[req->lane];
+        int64_t in = cs_pace_wait(&lane->pace, lane->nflying, now);
+        if (in < 0)
+            continue;
+        if (req->not_before_ms - now > in)
+            in = req->not_before_ms - now;
         if (best < 0 || in < best)
             best = in;
     }
@@ -355,6 +396,30 @@ static int64_t s_asked_wait(const s_req_t *req, const char **source)
     return -1;
 }
 
+/* Tell the lane's pace what this attempt said; log the provider's limits when they change. */
+static void s_pace(cs_llm_t *self, const s_req_t *req, long status, const json_t *doc, int64_t now)
+{
+    json_t *n = json_object_get(json_object_get(doc, "usage"), "total_tokens");
+    cs_pace_answer_t a = {.status = status,
+                          .latency_ms = req->latency_ms,
+                          .limit_requests = req->limit_requests,
+                          .limit_tokens = req->limit_tokens,
+                          .tokens = json_is_integer(n) ? (long)json_integer_value(n) : -1};
+    s_lane_t *lane = &self->lanes[req->lane];
+    cs_pace_t *p = &lane->pace;
+    cs_pace_answered(p, &a, now);
+    if (p->heard_rpm != lane->logged_rpm || p->heard_tpm != lane->logged_tpm) {
+        lane->logged_rpm = p->heard_rpm;
+        lane->logged_tpm = p->heard_tpm;
+        cs_info("LLM rate limits named for %s: %.0f requests and %.0f tokens a minute; pacing at "
+                "%.1f requests/s, at most %d in flight",
+                req->path, p->heard_rpm, p->heard_tpm, p->rate, p->opts.ceiling);
+    }
+    const char *ep = s_endpoint_label(req->path);
+    cs_metrics_set("callsift_llm_window", ep, cs_pace_window(p));
+    cs_metrics_set("callsift_llm_pace_rps", ep, p->rate);
+}
+
 /* Settle a finished attempt with cs_http's policy: done (onto the done list) or another
    attempt later (back into the queue). req is in no list. */
 static void s_settle(cs_llm_t *self, s_req_t *req, CURLcode cc, long status)
@@ -375,6 +440,8 @@ static void s_settle(cs_llm_t *self, s_req_t *req, CURLcode cc, long status)
                                .attempt = req->attempts,
                                .waited_ms = req->waited_ms};
     cs_http_decision_t next = cs_http_decide(policy, &tried);
+    if (next.verdict != CS_HTTP_STOPPED && next.verdict != CS_HTTP_ANSWERED)
+        s_pace(self, req, cc == CURLE_OK ? status : 0, NULL, now); /* an answer: once parsed */
 
     if (next.verdict == CS_HTTP_STOPPED) {
         s_finish(self, req, CS_LLM_STOPPED, NULL, "stopped");
@@ -402,6 +469,7 @@ static void s_settle(cs_llm_t *self, s_req_t *req, CURLcode cc, long status)
         const cs_buf_t *body = &req->answer.body;
         json_error_t jerr;
         json_t *doc = json_loadb(body->p ? body->p : "", body->len, 0, &jerr);
+        s_pace(self, req, json_is_object(doc) ? status : 0, doc, now);
         if (json_is_object(doc)) {
             req->response = doc;
             s_finish(self, req, CS_LLM_OK, NULL, NULL);
@@ -597,9 +665,13 @@ cs_llm_t *cs_llm_new(const cs_llm_opts_t *opts, char *err, size_t errlen)
     bool has_key = opts->api_key && *opts->api_key;
     if (has_key)
         cs_log_add_secret(opts->api_key);
-    self->concurrency = opts->concurrency > 0 ? opts->concurrency : 4;
-    if (self->concurrency > CS_LLM_MAX_CONCURRENCY)
-        self->concurrency = CS_LLM_MAX_CONCURRENCY;
+    int ceiling = opts->concurrency > 0 ? opts->concurrency : CS_LLM_DEFAULT_CONCURRENCY;
+    cs_pace_opts_t pace = {.ceiling =
+                               ceiling < CS_LLM_MAX_CONCURRENCY ? ceiling : CS_LLM_MAX_CONCURRENCY,
+                           .rpm = opts->rpm,
+                           .tpm = opts->tpm};
+    for (int i = 0; i < LANES; i++)
+        cs_pace_init(&self->lanes[i].pace, &pace);
     self->policy = (cs_http_policy_t){
         .max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 5,
         .backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 500,
@@ -635,8 +707,8 @@ cs_llm_t *cs_llm_new(const cs_llm_opts_t *opts, char *err, size_t errlen)
         cs_fail(err, errlen, "out of memory");
         return NULL;
     }
-    cs_debug("LLM client for %s (%d requests at once%s)", self->base, self->concurrency,
-             has_key ? "" : ", no API key");
+    cs_debug("LLM client for %s (at most %d requests at once%s%s)", self->base, pace.ceiling,
+             self->lanes[0].pace.rate > 0 ? ", paced" : "", has_key ? "" : ", no API key");
     return self;
 }
 
@@ -695,6 +767,7 @@ int cs_llm_submit(cs_llm_t *self, const char *path, const json_t *body, cs_llm_d
     snprintf(req->url, n, "%s%s%s%s", self->base, slash, path, self->query);
     req->payload_len = strlen(req->payload);
     req->seq = ++self->seq;
+    req->lane = s_lane_of(path);
     req->enqueued_ms = req->not_before_ms = cs_now_ms();
     self->stats.requests++;
     s_enqueue(self, req);
@@ -751,6 +824,25 @@ const char *cs_llm_fatal_error(const cs_llm_t *self)
 const char *cs_llm_fatal_cause(const cs_llm_t *self)
 {
     return self->fatal_cause;
+}
+
+int cs_llm_window(const cs_llm_t *self)
+{
+    int least = 0;
+    for (int i = 0; i < LANES; i++) {
+        const cs_pace_t *p = &self->lanes[i].pace;
+        bool used = p->answers > 0 || p->rate_limited > 0 || i == LANE_CHAT;
+        if (used && (least == 0 || cs_pace_window(p) < least))
+            least = cs_pace_window(p);
+    }
+    return least;
+}
+
+void cs_llm_pace(const cs_llm_t *self, const char *path, double *rate, double *limit)
+{
+    const cs_pace_t *p = &self->lanes[s_lane_of(path)].pace;
+    *rate = p->rate;
+    *limit = cs_pace_limit_rps(p);
 }
 
 void cs_llm_stats(const cs_llm_t *self, cs_llm_stats_t *out)

@@ -56,6 +56,7 @@
 #define CS_LLM_DEFAULT_BASE_URL        "https://api.openai.com/v1"
 #define CS_LLM_DEFAULT_MAX_BYTES       (16L << 20)
 #define CS_LLM_MAX_CONCURRENCY         256
+#define CS_LLM_DEFAULT_CONCURRENCY     64
 #define CS_LLM_DEFAULT_RETRY_BUDGET_MS 60000
 
 /* Zero (or NULL) in any field means its default. Strings are copied by cs_llm_new(). */
@@ -65,7 +66,10 @@ typedef struct {
                                 "...?api-version=..."). http:// or https:// only */
     const char *api_key;     /* "Authorization: Bearer KEY" (and "api-key: KEY" for Azure hosts);
                                 NULL or "" sends none (Ollama, local servers) */
-    int concurrency;         /* requests in flight at once, default 4, at most 256 */
+    int concurrency;         /* the most requests in flight at once, default 64, at most 256;
+                                fewer while the pace (cs_pace.h) asks for fewer */
+    double rpm, tpm;         /* the account's requests and tokens per minute for the model;
+                                0: learnt from the answers' headers, or unpaced */
     int timeout_ms;          /* per attempt, from the moment it is handed to libcurl; 60000 */
     int max_attempts;        /* per request, for 429/5xx/timeouts/connection errors; 5 */
     int backoff_base_ms;     /* first retry delay ceiling, default 500 */
@@ -136,6 +140,16 @@ const char *cs_llm_fatal_error(const cs_llm_t *self);
 /* Its cause: CS_CAUSE_LLM_AUTH or CS_CAUSE_LLM_QUOTA (static), or NULL while there has been
    none. */
 const char *cs_llm_fatal_cause(const cs_llm_t *self);
+
+/* How many requests may be in flight now, as the pace sets it (1..concurrency; the least of
+   the endpoints used, chat and embeddings each having its own): callers size how much work
+   they take in by it. Can't fail. */
+int cs_llm_window(const cs_llm_t *self);
+
+/* The pace of the endpoint of `path` ("/chat/completions", "/embeddings") now: requests per
+   second (0: not paced) and the limit it follows in requests per second (0: none known).
+   Can't fail. */
+void cs_llm_pace(const cs_llm_t *self, const char *path, double *rate, double *limit);
 
 /* Counters since cs_llm_new(). requests: submitted; attempts: HTTP attempts started; retries:
    attempts after a request's first; rate_limited: 429 answers; failed: requests that ended

@@ -64,8 +64,12 @@ static const family_t FAMILIES[] = {
      NULL, 0},
     {"callsift_calls_skipped_total", COUNTER,
      "Calls not sent (reason: done = already stored, private, unreadable)", NULL, 0},
-    {"callsift_calls_waiting", GAUGE,
-     "Calls queued in the fetcher, waiting for room in the --max-in-flight window", NULL, 0},
+    {"callsift_calls_waiting", GAUGE, "Calls queued in the fetcher, waiting for room in the window",
+     NULL, 0},
+    {"callsift_calls_window", GAUGE,
+     "Calls the fetcher may have sent and not acked now: twice the pipeline's rate times its "
+     "round trip, from 64 up to --max-in-flight",
+     NULL, 0},
     {"callsift_calls_acked_total", COUNTER,
      "Calls the writer acknowledged (status: committed, already)", NULL, 0},
     {"callsift_calls_failed_total", COUNTER,
@@ -90,8 +94,16 @@ static const family_t FAMILIES[] = {
     {"callsift_llm_request_duration_seconds", HISTOGRAM,
      "Latency of one HTTP attempt at the LLM endpoint", LATENCY},
     {"callsift_llm_queue_wait_seconds", HISTOGRAM,
-     "Time an LLM request waited for a free slot (--concurrency) or a backoff", LATENCY},
+     "Time an LLM request waited for a free slot, the pace or a backoff", LATENCY},
     {"callsift_llm_in_flight", GAUGE, "LLM requests handed to libcurl now", NULL, 0},
+    {"callsift_llm_window", GAUGE,
+     "LLM requests that may be in flight now: the rate limit times the latency, within "
+     "--concurrency",
+     NULL, 0},
+    {"callsift_llm_pace_rps", GAUGE,
+     "LLM requests started per second at most now (0: not paced; follows the rate limit and "
+     "429s)",
+     NULL, 0},
     {"callsift_llm_errors_total", COUNTER,
      "LLM requests that ended in failure, by cause (llm_unreachable, llm_invalid_answer, "
      "llm_rate_limited, llm_auth, llm_quota, other)",

@@ -26,6 +26,8 @@ static void *s_openai_open(const cs_config_t *cfg, char *err, size_t errlen)
         .base_url = cs_config_str(cfg, "openai-base-url"),
         .api_key = cs_config_str(cfg, "openai-api-key"),
         .concurrency = (int)cs_config_int(cfg, "concurrency"),
+        .rpm = (double)cs_config_int(cfg, "llm-rpm"),
+        .tpm = (double)cs_config_int(cfg, "llm-tpm"),
         .timeout_ms = (int)(cs_config_double(cfg, "request-timeout") * 1000),
         .retry_budget_ms = (int)(cs_config_double(cfg, "retry-budget") * 1000),
     };
@@ -48,6 +50,11 @@ static int s_openai_pending(const void *client)
     return cs_llm_pending(client);
 }
 
+static int s_openai_window(const void *client)
+{
+    return cs_llm_window(client);
+}
+
 static const char *s_openai_fatal(const void *client, const char **cause)
 {
     const char *why = cs_llm_fatal_error(client);
@@ -65,6 +72,7 @@ static const cs_provider_class_t s_providers[] = {
      .close = s_openai_close,
      .run = s_openai_run,
      .pending = s_openai_pending,
+     .window = s_openai_window,
      .fatal = s_openai_fatal},
     {.name = CS_PROVIDER_LOCAL},
 };
@@ -156,6 +164,11 @@ const char *cs_provider_name(const cs_provider_t *self)
 void *cs_provider_client(const cs_provider_t *self)
 {
     return self ? self->client : NULL;
+}
+
+int cs_provider_window(const cs_provider_t *self)
+{
+    return self && self->client && self->cls->window ? self->cls->window(self->client) : 0;
 }
 
 int cs_provider_run(cs_provider_t *self, int timeout_ms)

@@ -47,6 +47,7 @@ typedef struct {
     /* Drive its requests for at most timeout_ms; the number still pending. */
     int (*run)(void *client, int timeout_ms);
     int (*pending)(const void *client);
+    int (*window)(const void *client); /* requests it may have in flight now */
     /* Its permanent refusal (borrowed) and CS_CAUSE_* into *cause, or NULL while none. */
     const char *(*fatal)(const void *client, const char **cause);
 } cs_provider_class_t;
@@ -84,6 +85,10 @@ void *cs_provider_client(const cs_provider_t *self);
    requests still pending (0 without a client or for NULL). */
 int cs_provider_run(cs_provider_t *self, int timeout_ms);
 int cs_provider_pending(const cs_provider_t *self);
+
+/* Requests the client may have in flight now (cs_llm_window for "openai"), 0 for a provider
+   without a client and for NULL. A stage takes in work by it. */
+int cs_provider_window(const cs_provider_t *self);
 
 /* The client's permanent refusal (borrowed; a wrong key, no quota) and its CS_CAUSE_* into
  *cause (may be NULL); NULL while there is none, and for NULL. */
@@ -129,8 +134,15 @@ int cs_provider_model(const cs_config_t *cfg, cs_provider_model_t *out, char *er
      "json_schema (strict) or json_object, for servers without json_schema", 0}
 
 #define CS_PROVIDER_OPTION_CONCURRENCY                                                             \
-    {"concurrency", "CALLSIFT_CONCURRENCY", CS_OPT_INT, "4",                                       \
-     "LLM requests in flight in this process", CS_OPT_POSITIVE}
+    {"concurrency", "CALLSIFT_CONCURRENCY", CS_OPT_INT, "64",                                      \
+     "the most LLM requests in flight in this process; fewer while the rate limit and the "       \
+     "latency need fewer", CS_OPT_POSITIVE},                                                      \
+    {"llm-rpm", "CALLSIFT_LLM_RPM", CS_OPT_INT, "0",                                               \
+     "the account's requests per minute for the model: requests are paced to it (0: learnt "      \
+     "from the provider's x-ratelimit-limit-requests header)", 0},                                \
+    {"llm-tpm", "CALLSIFT_LLM_TPM", CS_OPT_INT, "0",                                               \
+     "the account's tokens per minute for the model (0: learnt from x-ratelimit-limit-tokens)",   \
+     0}
 
 #define CS_PROVIDER_OPTIONS_REQUESTS(attempts_help, timeout_s, budget_end)                         \
     {"max-attempts", "CALLSIFT_LLM_ATTEMPTS", CS_OPT_INT, "3", attempts_help, CS_OPT_POSITIVE},    \

@@ -134,7 +134,8 @@ void cs_stage_run(zsock_t *pull, const cs_stage_loop_t *loop, void *arg, int max
         zmq_pollitem_t items[2] = {{.socket = zsock_resolve(pull), .events = ZMQ_POLLIN},
                                    {.fd = fd, .events = ZMQ_POLLIN}};
         int pending = s_pending(loop, arg);
-        if (pending >= max_pending)
+        int room = loop->capacity ? loop->capacity(arg) : 0;
+        if (pending >= (room > 0 && room < max_pending ? room : max_pending))
             items[0].events = 0; /* the rest wait in the socket, and behind it upstream */
         int nitems = fd >= 0 ? 2 : 1;
         if (zmq_poll(items, nitems, pending > 0 ? 10 : 200) < 0)

@@ -96,6 +96,10 @@ typedef struct {
     /* Work for up to wait_ms (0: what is ready), after every wait and while draining; false
        when the stage can take no more records (a permanent error). */
     bool (*step)(void *arg, int wait_ms);
+    /* Records the stage can use now (NULL, or 0 or less: max_pending of cs_stage_run, which
+       also bounds it): an LLM stage takes in as much as its client's window (cs_llm_window)
+       keeps busy, so calls wait upstream in the fetcher's ledger rather than in its queue. */
+    int (*capacity)(void *arg);
 } cs_stage_loop_t;
 
 typedef struct {

@@ -223,6 +223,11 @@ int cs_extract_pending(const cs_extract_t *self)
     return self->pending;
 }
 
+int cs_extract_window(const cs_extract_t *self)
+{
+    return cs_provider_window(self->opts.provider);
+}
+
 void cs_extract_totals(const cs_extract_t *self, cs_extract_totals_t *out)
 {
     *out = self->totals;

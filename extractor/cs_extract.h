@@ -74,6 +74,9 @@ void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes);
 int cs_extract_run(cs_extract_t *self, int timeout_ms);
 int cs_extract_pending(const cs_extract_t *self);
 
+/* Requests its provider's client may have in flight now (cs_llm_window), 0 without a client. */
+int cs_extract_window(const cs_extract_t *self);
+
 /* The provider's permanent refusal (borrowed, see cs_provider_fatal) and its cause into *cause
    (may be NULL): CS_CAUSE_LLM_AUTH or CS_CAUSE_LLM_QUOTA. NULL while there is none. */
 const char *cs_extract_fatal(const cs_extract_t *self, const char **cause);

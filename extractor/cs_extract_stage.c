@@ -81,8 +81,14 @@ static bool s_step(void *stage, int wait_ms)
     return !s_failed(st);
 }
 
-static const cs_stage_loop_t s_loop = {"extractor", CS_KIND_CALL, false,  s_pending,
-                                       s_watch,     s_ready,      s_take, s_step};
+/* Twice the LLM window: the calls that fly, and as many ready to go as answers come back. */
+static int s_capacity(void *stage)
+{
+    return 2 * cs_extract_window(((cs_extract_stage_t *)stage)->ex);
+}
+
+static const cs_stage_loop_t s_loop = {"extractor", CS_KIND_CALL, false,  s_pending, s_watch,
+                                       s_ready,     s_take,       s_step, s_capacity};
 
 /* Stopping for good: the LLM refuses, or the themes' database does (cs_stage.h). The calls in
    progress have been passed on. */

@@ -13,6 +13,11 @@
 
 static void s_send_ready(cs_delivery_t *self)
 {
+    if (self->window.ceiling > 0) {
+        int window = cs_window_size(&self->window, cs_now_ms());
+        cs_ledger_set_window(self->ledger, window);
+        cs_metrics_set("callsift_calls_window", NULL, window);
+    }
     json_t *rec;
     while ((rec = cs_ledger_next(self->ledger, cs_now_ms())) != NULL) {
         char err[256] = "none connected, or every one busy";
@@ -96,9 +101,11 @@ static void s_take_ack(cs_delivery_t *self)
     } else {
         self->last_ack_ms = cs_now_ms();
         self->quiet_since = self->last_ack_ms;
-        if (sent_at >= 0)
+        if (sent_at >= 0) {
             cs_metrics_observe("callsift_ack_wait_seconds", NULL,
                                (double)(cs_now_ms() - sent_at) / 1000.0);
+            cs_window_acked(&self->window, self->last_ack_ms - sent_at, self->last_ack_ms);
+        }
         if (strcmp(status, "failed") == 0)
             cs_error("The writer could not store call %s: %s", id,
                      cs_rec_str(ack, "error") ? cs_rec_str(ack, "error") : "no reason given");

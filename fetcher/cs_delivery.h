@@ -1,5 +1,6 @@
 /*  cs_delivery: moves calls from the ledger onto the calls socket and acks from the acks socket
-    back into the ledger. One step sends everything the window allows and the extractors have
+    back into the ledger, and sizes the ledger's window from the acks (cs_window.h). One step
+    sends everything the window allows and the extractors have
     room for (the calls socket's queues are small, CS_SOCK_WORK_HWM, so that a call goes to an
     extractor that can take it), then waits a little for acks, or for room. The fetcher's poll
     loop is a loop of steps.
@@ -21,6 +22,7 @@
 #include <czmq.h>
 
 #include "cs_ledger.h"
+#include "cs_window.h"
 
 #define CS_DELIVERY_IGNORED_WARN_MS 10000
 
@@ -30,12 +32,14 @@ typedef struct {
     cs_ledger_t *ledger;      /* borrowed */
     const char *workspace_id; /* the workspace and source of every call sent (borrowed) */
     const char *source;
-    zhashx_t *done;   /* external ids known stored; acked ids are added (borrowed, may be NULL) */
-    int64_t stall_ms; /* warn after this long without an ack while calls are out; 0: never */
-    long sent;        /* sends, first or not */
-    long bad_acks;    /* acks that failed to decode */
-    long ignored;     /* acks that matched no call this run sent */
-    bool blocked;     /* calls are waiting and no extractor has room */
+    zhashx_t *done;     /* external ids known stored; acked ids are added (borrowed, may be NULL) */
+    int64_t stall_ms;   /* warn after this long without an ack while calls are out; 0: never */
+    cs_window_t window; /* sets the ledger's window from the acks (cs_window_init); all zero:
+                           the ledger's window is left as it is */
+    long sent;          /* sends, first or not */
+    long bad_acks;      /* acks that failed to decode */
+    long ignored;       /* acks that matched no call this run sent */
+    bool blocked;       /* calls are waiting and no extractor has room */
     int64_t blocked_since;   /* since when (cs_now_ms), for the warning */
     bool warned;             /* "no extractor is taking calls" was said */
     int64_t last_ack_ms;     /* when an ack last settled a call; 0: none yet */

@@ -366,14 +366,14 @@ static int s_replay(cs_fetch_t *f, const char *path)
     long limit = cs_config_is_set(f->cfg, "limit") ? cs_config_int(f->cfg, "limit") : 0;
     long lines = cs_replay_count_calls(path); /* -1 for standard input */
     f->total = lines >= 0 && limit > 0 && limit < lines ? limit : lines;
-    long max_in_flight = cs_config_int(f->cfg, "max-in-flight");
     int64_t started = cs_now_ms();
     long offered = 0;
     bool eof = false;
     while (!eof && !cs_stop_requested() && (limit == 0 || offered < limit)) {
         cs_ledger_counts_t n;
         cs_ledger_counts(f->ledger, &n);
-        if (n.waiting >= max_in_flight) { /* the pipeline is behind: read no further */
+        if (n.waiting >=
+            cs_ledger_window(f->ledger)) { /* the pipeline is behind: read no further */
             s_step(f, 50);
             continue;
         }

@@ -161,6 +161,16 @@ static json_t *s_send(cs_ledger_t *self, entry_t *e, int64_t now)
     return e->rec;
 }
 
+void cs_ledger_set_window(cs_ledger_t *self, int max_in_flight)
+{
+    self->max_in_flight = max_in_flight > 0 ? max_in_flight : 1;
+}
+
+int cs_ledger_window(const cs_ledger_t *self)
+{
+    return self->max_in_flight;
+}
+
 json_t *cs_ledger_next(cs_ledger_t *self, int64_t now)
 {
     /* in-flight calls are in send order: the oldest is at the head */

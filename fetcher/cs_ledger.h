@@ -26,6 +26,11 @@ typedef struct cs_ledger cs_ledger_t;
    memory. */
 cs_ledger_t *cs_ledger_new(int max_in_flight, int64_t ack_timeout_ms, int max_attempts);
 
+/* Change the window (at least 1; cs_window.h sets it from the acks). Calls already out over a
+   smaller window stay out; no more go until they are under it. */
+void cs_ledger_set_window(cs_ledger_t *self, int max_in_flight);
+int cs_ledger_window(const cs_ledger_t *self);
+
 /* Destroy it with every record it holds and NULL the pointer; NULL is fine. */
 void cs_ledger_destroy(cs_ledger_t **self_p);
 

@@ -46,8 +46,10 @@ static const cs_option_t OPTIONS[] = {
      "send again only the calls stored unprocessed (their extraction failed; see 'callsift calls "
      "--unprocessed'): from Gong by id, whatever their dates, or from the --replay file",
      0},
-    {"max-in-flight", "CALLSIFT_MAX_IN_FLIGHT", CS_OPT_INT, "64",
-     "most calls sent and not yet acked", CS_OPT_POSITIVE},
+    {"max-in-flight", "CALLSIFT_MAX_IN_FLIGHT", CS_OPT_INT, "1024",
+     "the most calls sent and not yet acked: the window starts at 64 and follows what the "
+     "pipeline takes (twice its rate times its round trip) up to this",
+     CS_OPT_POSITIVE},
     {"ack-timeout", "CALLSIFT_ACK_TIMEOUT", CS_OPT_DOUBLE, "300",
      "seconds to wait for a call's ack before sending it again", CS_OPT_POSITIVE},
     {"max-attempts", "CALLSIFT_MAX_ATTEMPTS", CS_OPT_INT, "3",
@@ -174,7 +176,8 @@ int main(int argc, char **argv)
     zsock_set_unsubscribe(sub, "");
     zsock_set_subscribe(sub, f.ws.workspace_id);
     cs_metrics_health("sockets", true);
-    f.ledger = cs_ledger_new((int)cs_config_int(f.cfg, "max-in-flight"),
+    int max_in_flight = (int)cs_config_int(f.cfg, "max-in-flight");
+    f.ledger = cs_ledger_new(max_in_flight < CS_WINDOW_FLOOR ? max_in_flight : CS_WINDOW_FLOOR,
                              (int64_t)(cs_config_double(f.cfg, "ack-timeout") * 1000),
                              (int)cs_config_int(f.cfg, "max-attempts"));
     if (cs_config_str(f.cfg, "webhook-listen") && s_webhook(&f, err, sizeof err) != 0) {
@@ -190,6 +193,7 @@ int main(int argc, char **argv)
         .done = f.done,
         .stall_ms = (int64_t)(cs_config_double(f.cfg, "stall-warning") * 1000),
     };
+    cs_window_init(&f.delivery.window, max_in_flight);
     status = cs_fetch_run(&f);
 done:
     cs_webhook_stop(&f.webhook);

@@ -146,6 +146,13 @@ int cs_match_pending(const cs_match_t *self)
     return (int)zlistx_size(self->jobs);
 }
 
+int cs_match_window(const cs_match_t *self)
+{
+    int judge = cs_provider_window(self->opts.judge);
+    int vectors = cs_provider_window(self->opts.vectors);
+    return judge > 0 && (vectors <= 0 || judge < vectors) ? judge : vectors;
+}
+
 int cs_match_run(cs_match_t *self, int timeout_ms)
 {
     if (cs_provider_pending(self->opts.judge) > 0) {

@@ -116,6 +116,9 @@ const char *cs_match_fatal(const cs_match_t *self, const char **cause);
 int cs_match_run(cs_match_t *self, int timeout_ms);
 int cs_match_pending(const cs_match_t *self);
 
+/* The smaller LLM window of its judge and its embeddings (cs_llm_window), 0 with neither. */
+int cs_match_window(const cs_match_t *self);
+
 /* Counters since cs_match_new(). */
 void cs_match_totals(const cs_match_t *self, cs_match_totals_t *out);
 

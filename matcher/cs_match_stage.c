@@ -88,8 +88,14 @@ static bool s_step(void *stage, int wait_ms)
     return !s_failed(st);
 }
 
+/* Four times the LLM window (an extraction may need an embedding and then the judge). */
+static int s_capacity(void *stage)
+{
+    return 4 * cs_match_window(((cs_match_stage_t *)stage)->m);
+}
+
 static const cs_stage_loop_t s_loop = {
-    "matcher", CS_KIND_EXTRACTION, false, s_pending, s_watch, s_ready, s_take, s_step};
+    "matcher", CS_KIND_EXTRACTION, false, s_pending, s_watch, s_ready, s_take, s_step, s_capacity};
 
 /* Stopping for good (cs_stage.h): the LLM refuses (the extractions in hand have been passed
    on undecided, with the cause), or the database does. */

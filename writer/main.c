@@ -143,8 +143,8 @@ static bool s_step(void *arg, int wait_ms)
 }
 
 /* A record of another kind counts as received too. */
-static const cs_stage_loop_t s_loop = {"writer", CS_KIND_DECISION, true,  NULL, NULL,
-                                       NULL,     s_take,           s_step};
+static const cs_stage_loop_t s_loop = {"writer", CS_KIND_DECISION, true,   NULL, NULL,
+                                       NULL,     s_take,           s_step, NULL};
 
 int main(int argc, char **argv)
 {

@@ -75,6 +75,7 @@ typedef struct {
     s_call_t *calls; /* sorted by n */
     size_t ncalls;
     int latency_ms, jitter_ms, rpm, dims;
+    bool quiet;        /* the limit is not named in the answers' headers */
     int64_t window_ms; /* the limit's sliding window */
     size_t slots;      /* requests accepted per window: rpm * window_ms / 60 s, at least 1 */
     int64_t *window;   /* arrival times of the accepted requests: a ring of `slots` */
@@ -123,6 +124,8 @@ static void s_answer_copy(const fake_openai_answer_t *in, fake_openai_answer_t *
     out->retry_after_ms = s_strdup_or_null(in->retry_after_ms);
     out->reset_requests = s_strdup_or_null(in->reset_requests);
     out->reset_tokens = s_strdup_or_null(in->reset_tokens);
+    out->limit_requests = s_strdup_or_null(in->limit_requests);
+    out->limit_tokens = s_strdup_or_null(in->limit_tokens);
 }
 
 static void s_answer_free(fake_openai_answer_t *a)
@@ -137,6 +140,8 @@ static void s_answer_free(fake_openai_answer_t *a)
     free((char *)a->retry_after_ms);
     free((char *)a->reset_requests);
     free((char *)a->reset_tokens);
+    free((char *)a->limit_requests);
+    free((char *)a->limit_tokens);
     memset(a, 0, sizeof *a);
 }
 
@@ -1076,6 +1081,10 @@ static void s_add_headers(struct MHD_Response *resp, const fake_openai_answer_t 
         MHD_add_response_header(resp, "x-ratelimit-reset-requests", a->reset_requests);
     if (a->reset_tokens)
         MHD_add_response_header(resp, "x-ratelimit-reset-tokens", a->reset_tokens);
+    if (a->limit_requests)
+        MHD_add_response_header(resp, "x-ratelimit-limit-requests", a->limit_requests);
+    if (a->limit_tokens)
+        MHD_add_response_header(resp, "x-ratelimit-limit-tokens", a->limit_tokens);
 }
 
 /* Queue `text` (malloc'd, taken) with status and the answer's headers; when cut, announce the
@@ -1245,7 +1254,13 @@ static enum MHD_Result s_reply(fake_openai_t *f, struct MHD_Connection *conn, s_
 {
     s_delay(f, a->delay_ms);
     s_answered(f, c, status);
-    return s_send(conn, status, text, cut, a);
+    fake_openai_answer_t with = *a;
+    char limit[32];
+    if (f->load && f->load->rpm > 0 && !f->load->quiet && !with.limit_requests) {
+        snprintf(limit, sizeof limit, "%d", f->load->rpm); /* OpenAI names it in every answer */
+        with.limit_requests = limit;
+    }
+    return s_send(conn, status, text, cut, &with);
 }
 
 /* What OpenAI's strict structured outputs refuse in the schema node s, at `ctx` (a Python tuple
@@ -1576,6 +1591,7 @@ fake_openai_t *fake_openai_start_load(const fake_openai_load_opts_t *opts, char 
     l->latency_ms = opts->latency_ms;
     l->jitter_ms = opts->jitter_ms;
     l->rpm = opts->rpm;
+    l->quiet = opts->no_limit_headers;
     l->dims = opts->dims > 0 ? opts->dims : LOAD_DIMS;
     l->rng = (uint64_t)cs_wall_ms() ^ ((uint64_t)getpid() << 32);
     json_error_t jerr;

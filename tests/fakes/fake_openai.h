@@ -145,6 +145,8 @@ typedef struct {
     const char *retry_after_ms; /* any kind: Azure's retry-after-ms header */
     const char *reset_requests; /* any kind: x-ratelimit-reset-requests ("1s", "6m0s") */
     const char *reset_tokens;   /* any kind: x-ratelimit-reset-tokens */
+    const char *limit_requests; /* any kind: x-ratelimit-limit-requests ("600") */
+    const char *limit_tokens;   /* any kind: x-ratelimit-limit-tokens ("150000") */
     char *owned;                /* responders only: malloc'd memory the fake frees once the
                                    answer is sent (content may point into it); push ignores it */
 } fake_openai_answer_t;
@@ -215,6 +217,8 @@ typedef struct {
                                requests per sliding window_s (at least 1); 0: 60 */
     int dims;               /* embedding length when a request names none; 0: 512 */
     bool keep_log;          /* log requests as fake_openai_start() does */
+    bool no_limit_headers;  /* with rpm: do not name it in x-ratelimit-limit-requests (every
+                               answer names it by default, as OpenAI's do) */
 } fake_openai_load_opts_t;
 
 /* What the load mode answered, since start. Chat and embeddings answers it made itself are

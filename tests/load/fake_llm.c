@@ -2,14 +2,16 @@
     process, so that the pipeline's speed and LLM cost can be measured without a real LLM.
 
     callsift-fake-llm --truth truth.json [--port P] [--latency-ms 1000] [--jitter-ms 200]
-                      [--rpm 0] [--rpm-window 60] [--dims 512]
+                      [--rpm 0] [--rpm-window 60] [--no-limit-headers] [--dims 512]
 
     The first line on stdout is "listening on http://127.0.0.1:P/v1" (a free port when --port
     is 0, the default): point the stages' --openai-base-url at it. Answers follow the truth
     file (extraction: each call's true requests; the judge: duplicates by the truth, a low
     runner_up_confidence unless the truth makes another candidate the same request too;
     embeddings: close vectors for the wordings of one request); --rpm limits the requests
-    accepted per sliding minute (0: no limit), the others get 429 with Retry-After;
+    accepted per sliding minute (0: no limit), the others get 429 with Retry-After, and every
+    answer names the limit in x-ratelimit-limit-requests as OpenAI's do (--no-limit-headers:
+    not, as a provider that sends no such header);
     --rpm-window S enforces it over S seconds instead (rpm * S / 60 requests per S seconds), as
     OpenAI enforces its per-minute limits over shorter periods. It runs
     until SIGTERM or SIGINT, then prints one JSON line of counters on stdout (requests by kind,
@@ -26,7 +28,7 @@
 static void s_usage(FILE *out)
 {
     fprintf(out, "usage: callsift-fake-llm --truth FILE [--port P] [--latency-ms MS] "
-                 "[--jitter-ms MS] [--rpm N] [--rpm-window S] [--dims D]\n");
+                 "[--jitter-ms MS] [--rpm N] [--rpm-window S] [--no-limit-headers] [--dims D]\n");
 }
 
 /* A whole number from lo to hi; false when text is not one. */
@@ -50,6 +52,7 @@ int main(int argc, char **argv)
         {"rpm", required_argument, NULL, 'r'},
         {"rpm-window", required_argument, NULL, 'w'},
         {"dims", required_argument, NULL, 'd'},
+        {"no-limit-headers", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -75,6 +78,9 @@ int main(int argc, char **argv)
             break;
         case 'w':
             ok = s_int_arg(optarg, 1, 60, &opts.window_s);
+            break;
+        case 'q':
+            opts.no_limit_headers = true;
             break;
         case 'd':
             ok = s_int_arg(optarg, 1, 4096, &opts.dims);

@@ -1,10 +1,12 @@
-/* cs_ledger: the window, redelivery after the ack timeout, bounded attempts, acks. */
+/* cs_ledger: the window, redelivery after the ack timeout, bounded attempts, acks; cs_window:
+   the window's size from the acks. */
 #include <string.h>
 
 #include <criterion/criterion.h>
 
 #include "cs_ledger.h"
 #include "cs_record.h"
+#include "cs_window.h"
 
 #define WS "00000000-0000-4000-8000-000000000001"
 
@@ -230,4 +232,61 @@ Test(ledger, causes_beyond_the_cap_count_as_other)
     cs_ledger_counts(l, &n);
     cr_assert_eq(n.unprocessed, CS_LEDGER_MAX_CAUSES + 4);
     cs_ledger_destroy(&l);
+}
+
+/* ---- cs_window ------------------------------------------------------------------------------ */
+
+/* Acks at `per_s` a second, each `rtt_ms` after its send, from `from` to `to` (ms). */
+static void s_acks(cs_window_t *w, double per_s, int64_t rtt_ms, int64_t from, int64_t to)
+{
+    for (double t = (double)from; t < (double)to; t += 1000.0 / per_s)
+        cs_window_acked(w, rtt_ms, (int64_t)t);
+}
+
+Test(window, starts_at_the_floor_and_keeps_within_the_ceiling)
+{
+    cs_window_t w;
+    cs_window_init(&w, 1024);
+    cr_assert_eq(cs_window_size(&w, 0), CS_WINDOW_FLOOR, "no acks yet: the old fixed window");
+    cs_window_init(&w, 16);
+    cr_assert_eq(cs_window_size(&w, 0), 16, "a ceiling under the floor is the window");
+    /* a pipeline far faster than any ceiling: 2,000 acks a second, 3 s round trips */
+    cs_window_init(&w, 1024);
+    s_acks(&w, 2000, 3000, 0, 4500);
+    cr_assert_eq(cs_window_size(&w, 4500), 1024);
+}
+
+Test(window, doubles_while_it_binds_then_settles_at_twice_the_bottleneck)
+{
+    cs_window_t w;
+    cs_window_init(&w, 4096);
+    /* 64 out, each acked after 1 s: 64 a second; the window becomes twice that */
+    s_acks(&w, 64, 1000, 0, 4500);
+    int size = cs_window_size(&w, 4500);
+    cr_assert(size >= 126 && size <= 130, "window %d after 64 acks/s at 1 s", size);
+    /* 128 out: 128 a second, 256 */
+    s_acks(&w, 128, 1000, 4500, 8500);
+    size = cs_window_size(&w, 8500);
+    cr_assert(size >= 250 && size <= 262, "window %d after 128 acks/s at 1 s", size);
+    /* a stage binds at 150 a second: the round trips grow (queues), the least does not, and
+       the window settles at twice 150 x 1 s */
+    s_acks(&w, 150, 1700, 8500, 20500);
+    size = cs_window_size(&w, 20500);
+    cr_assert(size >= 295 && size <= 305, "window %d at a 150/s bottleneck", size);
+}
+
+Test(window, the_least_round_trip_is_forgotten_after_its_span)
+{
+    cs_window_t w;
+    cs_window_init(&w, 4096);
+    s_acks(&w, 100, 500, 0, 4500); /* a quick pipeline: 2 x 100 x 0.5 s */
+    cr_assert_eq(cs_window_size(&w, 4500), 100);
+    /* the pipeline slows for good: 2 s round trips; within the span the old least holds */
+    s_acks(&w, 100, 2000, 4500, 20000);
+    cr_assert_eq(cs_window_size(&w, 20000), 100);
+    s_acks(&w, 100, 2000, 20000, 40000);
+    int size = cs_window_size(&w, 40000);
+    cr_assert(size >= 395 && size <= 405, "window %d after the span: 2 x 100 x 2 s", size);
+    /* no acks for a while: the rate falls, the window goes back to the floor */
+    cr_assert_eq(cs_window_size(&w, 60000), CS_WINDOW_FLOOR);
 }

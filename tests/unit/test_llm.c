@@ -494,6 +494,66 @@ Test(llm, ratelimit_reset_headers)
     s_outcomes_free(&o, 1);
 }
 
+/* The arrival span of requests first..last at the fake. */
+static int64_t s_span(size_t first, size_t last)
+{
+    const fake_openai_request_t *a = fake_openai_request(s_fo, first);
+    const fake_openai_request_t *b = fake_openai_request(s_fo, last);
+    cr_assert(a && b);
+    return b->at_ms - a->at_ms;
+}
+
+Test(llm, paces_requests_to_the_limit_the_provider_names)
+{
+    /* the first answer names 120 requests a minute: two a second from then on */
+    for (int i = 0; i < 6; i++)
+        s_push(CHAT, (fake_openai_answer_t){.kind = FAKE_OPENAI_CHAT,
+                                            .content = "ok",
+                                            .limit_requests = "120",
+                                            .limit_tokens = "1000000"});
+    cs_llm_opts_t opts = s_opts();
+    opts.concurrency = 8;
+    cs_llm_t *llm = s_client(&opts);
+    s_outcome_t o[6] = {0};
+    s_submit(llm, "learn", &o[0]);
+    s_drain(llm, 5000);
+    double rate, limit;
+    cs_llm_pace(llm, CHAT, &rate, &limit);
+    cr_assert_float_eq(limit, 2.0, 1e-9);
+    cr_assert_float_eq(rate, 2.0, 1e-9);
+    cs_llm_pace(llm, "/embeddings", &rate, &limit);
+    cr_assert_float_eq(limit, 0, 1e-9, "another endpoint (another model) has its own limit");
+    /* five at once: two go at once (the pace is one request deep), then one each 500 ms */
+    for (int i = 1; i < 6; i++)
+        s_submit(llm, "paced", &o[i]);
+    s_drain(llm, 10000);
+    for (int i = 0; i < 6; i++)
+        cr_assert_eq(o[i].status, CS_LLM_OK, "%s", o[i].error);
+    cr_assert_geq(s_span(1, 5), 1450, "5 requests at 2/s came within %lld ms",
+                  (long long)s_span(1, 5));
+    s_outcomes_free(o, 6);
+    cs_llm_destroy(&llm);
+}
+
+Test(llm, a_configured_rpm_paces_from_the_first_request)
+{
+    cs_llm_opts_t opts = s_opts();
+    opts.concurrency = 8;
+    opts.rpm = 240; /* 4 a second */
+    cs_llm_t *llm = s_client(&opts);
+    s_outcome_t o[5] = {0};
+    for (int i = 0; i < 5; i++)
+        s_submit(llm, "paced", &o[i]);
+    s_drain(llm, 10000);
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(o[i].status, CS_LLM_OK, "%s", o[i].error);
+    /* the first two at once, then 250 ms apart: three gaps */
+    cr_assert_geq(s_span(0, 4), 700, "5 requests at 4/s came within %lld ms",
+                  (long long)s_span(0, 4));
+    s_outcomes_free(o, 5);
+    cs_llm_destroy(&llm);
+}
+
 Test(llm, rate_limited_until_the_end)
 {
     for (int i = 0; i < 3; i++)

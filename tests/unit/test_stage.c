@@ -28,6 +28,7 @@ typedef struct {
     int stop_after;  /* take: request a stop (SIGTERM) once this many are taken; 0 never */
     int fail_after;  /* step: false once this many are taken; 0 never */
     int rounds;      /* step: false after this many rounds (wait_ms 0); 0 never */
+    int room;        /* capacity (ROOMY only) */
 } stage_t;
 
 static int s_pending(void *arg)
@@ -57,10 +58,18 @@ static bool s_step(void *arg, int wait_ms)
 }
 
 /* A stage that takes calls, and one that takes decisions counting any kind received. */
-static const cs_stage_loop_t CALLS = {"extractor", CS_KIND_CALL, false,  s_pending,
-                                      NULL,        NULL,         s_take, s_step};
-static const cs_stage_loop_t DECISIONS = {"writer", CS_KIND_DECISION, true,  s_pending, NULL,
-                                          NULL,     s_take,           s_step};
+static const cs_stage_loop_t CALLS = {"extractor", CS_KIND_CALL, false,  s_pending, NULL,
+                                      NULL,        s_take,       s_step, NULL};
+static const cs_stage_loop_t DECISIONS = {"writer", CS_KIND_DECISION, true,   s_pending, NULL,
+                                          NULL,     s_take,           s_step, NULL};
+
+/* A stage whose room is `room` (an LLM stage's window), below cs_stage_run's max_pending. */
+static int s_room(void *arg)
+{
+    return ((stage_t *)arg)->room;
+}
+static const cs_stage_loop_t ROOMY = {"extractor", CS_KIND_CALL, false,  s_pending, NULL,
+                                      NULL,        s_take,       s_step, s_room};
 
 /* A bound PULL and a PUSH connected to it; the PUSH sends until the connection is up. */
 static void s_pair(zsock_t **pull, zsock_t **push)
@@ -160,6 +169,32 @@ Test(stage, holds_back_while_full_and_drains_before_returning)
     cs_stage_run(pull, &CALLS, &s, 4, &n);
     cr_assert_eq(json_array_size(s.taken), 1);
     cr_assert_eq(n.received, 1);
+    json_decref(s.taken);
+    json_decref(call);
+    zsock_destroy(&push);
+    zsock_destroy(&pull);
+}
+
+Test(stage, holds_back_at_its_capacity_below_max_pending)
+{
+    cs_signals_install();
+    zsock_t *pull, *push;
+    s_pair(&pull, &push);
+    json_t *call = cs_testdata_call(WS, "call-1", "2026-01-05T10:00:00Z", NULL, NULL);
+    s_send(push, call);
+    /* 3 held, room for 3 (max_pending 10): the call stays in the socket */
+    stage_t s = {.taken = json_array(), .held = 3, .rounds = 20, .room = 3};
+    cs_stage_counts_t n;
+    cs_stage_run(pull, &ROOMY, &s, 10, &n);
+    cr_assert_eq(json_array_size(s.taken), 0, "taken beyond the stage's capacity");
+    /* a capacity above max_pending does not lift it */
+    s = (stage_t){.taken = s.taken, .held = 2, .rounds = 20, .room = 50};
+    cs_stage_run(pull, &ROOMY, &s, 2, &n);
+    cr_assert_eq(json_array_size(s.taken), 0, "max_pending is the bound");
+    /* the window grew to 4: the call is taken */
+    s = (stage_t){.taken = s.taken, .held = 3, .stop_after = 1, .room = 4};
+    cs_stage_run(pull, &ROOMY, &s, 10, &n);
+    cr_assert_eq(json_array_size(s.taken), 1);
     json_decref(s.taken);
     json_decref(call);
     zsock_destroy(&push);

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""How close the pipeline comes to its LLM provider's limits with default flags.
+
+Each run is the whole pipeline (deploy/run-local.sh: fetcher replay, extractors, matcher,
+writer) on make bench's synthetic calls (callsift-loadgen, seed 1) against callsift-fake-llm
+with --latency-ms 1000 --jitter-ms 200 and, where it says so, --rpm 600 enforced over 1-second
+windows. Throughput counts processed calls only: the calls whose extraction succeeded, per
+second between the first and last of their commits, and over the middle 80% of them (the
+steady rate, without the start and the tail). The bound is what the provider allows:
+min(E x c / latency, rpm / 60) / LLM requests per processed call, with E extractors and c the
+most requests each keeps in flight.
+
+The runs:
+  named     --rpm 600; every answer names the limit (x-ratelimit-limit-requests), as OpenAI's
+            do; the stages run with their default flags
+  rpm-flag  --rpm 600 but no header names it (a provider that sends none); the stages are told
+            --llm-rpm 600 (the "before" build has no such flag and runs with its defaults)
+  judge     as named, with the matcher's judge and embeddings on the fake too: every LLM
+            request shares the 600 a minute
+  unlimited no rate limit: the bound is E x c / latency, and the fetcher's window must follow
+
+With --bin-before DIR (binaries of an earlier build), every run is made with both builds,
+alternating, so the two are compared side by side on the same machine in one run.
+
+    scripts/ci/with-pg.sh python3 tests/load/bench_llm_limits.py --bin build/bin \\
+        [--bin-before OLD/build/bin] [--calls 600] [--runs named,rpm-flag,judge,unlimited]
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (the helpers of make bench)
+from bench import Databases, FakeLLM, clean_env, head, log, pipeline, run  # noqa: E402
+
+qp = bench.qp
+LATENCY_MS, JITTER_MS, RPM = 1000, 200, 600
+EXTRACTORS = 2
+
+
+def processed_rate(url, ws):
+    """Processed calls; their rate over the whole span and over the middle 80%."""
+    t = [float(x) for x in qp.psql(url, """
+        SELECT extract(epoch FROM processed_at) FROM messages
+        WHERE workspace_id = '%s' AND is_processed ORDER BY processed_at""" % ws).split()]
+    n = len(t)
+    whole = (n - 1) / (t[-1] - t[0]) if n > 1 and t[-1] > t[0] else None
+    a, b = n // 10, n - 1 - n // 10
+    middle = (b - a) / (t[b] - t[a]) if b > a and t[b] > t[a] else None
+    return n, whole, middle
+
+
+def one_run(name, bin_dir, fake_bin, new_flags, dbs, truth, replay, work, calls_n, tag):
+    rpm = 0 if name == "unlimited" else RPM
+    truth_path = os.path.join(work, "truth.json")
+    if name == "rpm-flag":  # a provider that names no limit in its headers
+        fake = QuietFakeLLM(fake_bin, truth_path, LATENCY_MS, JITTER_MS, rpm)
+    else:
+        fake = FakeLLM(fake_bin, truth_path, LATENCY_MS, JITTER_MS, rpm, window_s=1)
+    try:
+        llm = "--provider openai --openai-base-url %s --openai-api-key bench" % fake.url
+        extractor_args = llm
+        if name == "rpm-flag" and new_flags:
+            extractor_args += " --llm-rpm %d" % RPM
+        matcher_args = "--provider offline"
+        if name == "judge":
+            matcher_args = llm + " --embedding-dimensions 512"
+        _, url, ws = dbs.create(bin_dir, truth, clean_env())
+        sub = head(replay, calls_n, os.path.join(work, "head%d.jsonl" % calls_n))
+        log("%s (%s): %d calls" % (name, tag, calls_n))
+        wall = pipeline(bin_dir, url, ws, sub, os.path.join(work, "%s-%s" % (name, tag)),
+                        extractors=EXTRACTORS, extractor_args=extractor_args,
+                        matcher_args=matcher_args, partial_ok=True)
+        counters = fake.counters()
+    finally:
+        fake.stop()
+    processed, whole, middle = processed_rate(url, ws)
+    stored = int(qp.psql(url, "SELECT count(*) FROM messages WHERE workspace_id = '%s'" % ws))
+    reqs = counters.get("requests") or {}
+    accepted = sum(v for k, v in reqs.items())
+    per_call = accepted / processed if processed else None
+    ceiling = 64 if new_flags else 4  # the default --concurrency of each build
+    by_window = EXTRACTORS * ceiling / (LATENCY_MS / 1000.0)
+    bound_req = min(by_window, RPM / 60.0) if rpm else by_window
+    bound = bound_req / per_call if per_call else None
+    return {"run": name, "build": tag, "calls": calls_n, "stored": stored,
+            "processed": processed, "wall_s": wall, "calls_per_s": whole,
+            "steady_calls_per_s": middle, "requests": reqs, "requests_per_call": per_call,
+            "rate_limited": counters.get("rate_limited", 0), "bound_calls_per_s": bound,
+            "ratio": middle / bound if middle and bound else None}
+
+
+class QuietFakeLLM(FakeLLM):
+    """callsift-fake-llm with --no-limit-headers."""
+
+    def __init__(self, bin_dir, truth_path, latency_ms, jitter_ms, rpm):
+        import subprocess
+        self.proc = subprocess.Popen(
+            [os.path.join(bin_dir, "callsift-fake-llm"), "--truth", truth_path, "--latency-ms",
+             str(latency_ms), "--jitter-ms", str(jitter_ms), "--rpm", str(rpm), "--rpm-window",
+             "1", "--no-limit-headers"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        if "http://" not in line:
+            self.proc.kill()
+            raise bench.BenchError("callsift-fake-llm did not start: %r" % line)
+        self.url = line[line.index("http://"):].split()[0]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", default=os.path.join(bench.ROOT, "build", "bin"))
+    ap.add_argument("--bin-before", help="binaries of an earlier build, run side by side")
+    ap.add_argument("--calls", type=int, default=600, help="calls per rate-limited run")
+    ap.add_argument("--unlimited-calls", type=int, default=2500)
+    ap.add_argument("--runs", default="named,rpm-flag,judge,unlimited")
+    ap.add_argument("--json", help="write the figures to this file")
+    args = ap.parse_args()
+    server = os.environ.get("DATABASE_URL")
+    if not server:
+        sys.exit("bench_llm_limits: DATABASE_URL must point at a PostgreSQL server")
+    bins = [("after", os.path.abspath(args.bin), True)]
+    if args.bin_before:
+        bins.insert(0, ("before", os.path.abspath(args.bin_before), False))
+    work = tempfile.mkdtemp(prefix="callsift-limits.")
+    dbs = Databases(server)
+    results = []
+    try:
+        replay, truth_path = os.path.join(work, "calls.jsonl"), os.path.join(work, "truth.json")
+        most = max(args.calls, args.unlimited_calls)
+        run([os.path.join(bins[-1][1], "callsift-loadgen"), "--calls", str(most), "--out",
+             replay, "--truth", truth_path, "--seed", "1"], None, "callsift-loadgen")
+        with open(truth_path) as f:
+            truth = json.load(f)
+        for name in args.runs.split(","):
+            n = args.unlimited_calls if name == "unlimited" else args.calls
+            for tag, bin_dir, new_flags in bins:
+                # the fake and the load generator of the newer build serve both
+                r = one_run(name, bin_dir, bins[-1][1], new_flags, dbs, truth, replay, work, n,
+                            tag)
+                results.append(r)
+                log("  %s %s: %s processed of %d, %.2f calls/s steady (bound %.2f, ratio %.2f), "
+                    "%d 429s" % (name, tag, r["processed"], n, r["steady_calls_per_s"] or 0,
+                                 r["bound_calls_per_s"] or 0, r["ratio"] or 0,
+                                 r["rate_limited"]))
+    finally:
+        dbs.drop_all()
+    print("%-10s %-7s %9s %9s %8s %8s %8s %6s %6s" % (
+        "run", "build", "processed", "calls/s", "steady", "bound", "ratio", "req/c", "429s"))
+    for r in results:
+        print("%-10s %-7s %9s %9.2f %8.2f %8.2f %8.2f %6.2f %6d" % (
+            r["run"], r["build"], "%d/%d" % (r["processed"], r["calls"]), r["calls_per_s"] or 0,
+            r["steady_calls_per_s"] or 0, r["bound_calls_per_s"] or 0, r["ratio"] or 0,
+            r["requests_per_call"] or 0, r["rate_limited"]))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
