@@ -54,6 +54,7 @@ typedef struct s_req {
     void *arg;
     CURL *easy; /* while flying */
     int attempts;
+    int scheduled; /* of those, 429s that named their wait: they use up the budget, not attempts */
     int64_t enqueued_ms;   /* when it last joined the queue */
     int64_t not_before_ms; /* no attempt before this time */
     int64_t started_ms;    /* of the current attempt */
@@ -433,11 +434,17 @@ static void s_settle(cs_llm_t *self, s_req_t *req, CURLcode cc, long status)
     bool quota = false;
     const char *source = NULL;                    /* the header a 429's wait came from */
     const char *cause = CS_CAUSE_LLM_UNREACHABLE; /* if the retries run out */
+    int64_t asked = s_asked_wait(req, &source);
+    /* a 429 that says when to come back is the provider scheduling, not failing: only the
+       retry budget bounds those (several stages sharing a limit meet some while they find
+       their pace), and four times the attempts at most */
+    if (cc == CURLE_OK && status == 429 && asked > 0 && req->scheduled < 4 * policy->max_attempts)
+        req->scheduled++;
     cs_http_attempt_t tried = {.code = cc,
                                .status = status,
                                .over_cap = req->answer.body.over,
-                               .asked_ms = s_asked_wait(req, &source),
-                               .attempt = req->attempts,
+                               .asked_ms = asked,
+                               .attempt = req->attempts - req->scheduled,
                                .waited_ms = req->waited_ms};
     cs_http_decision_t next = cs_http_decide(policy, &tried);
     if (next.verdict != CS_HTTP_STOPPED && next.verdict != CS_HTTP_ANSWERED)

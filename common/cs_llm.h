@@ -10,7 +10,8 @@
     that waits keeps a "not before" time; the rest go on):
       - 429: waits for Retry-After (seconds or an HTTP date; or Azure's retry-after-ms), else
         for the larger of x-ratelimit-reset-requests and x-ratelimit-reset-tokens ("6m0s"),
-        else jittered backoff;
+        else jittered backoff. A 429 that names its wait is the provider scheduling, not
+        failing: it does not use up an attempt, only the retry budget;
       - 429 with error type or code "insufficient_quota" (or the codes OpenAI gives the same
         429 when the account cannot pay: credit_balance_exhausted,
         organization_spend_limit_exceeded, project_spend_limit_exceeded,

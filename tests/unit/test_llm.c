@@ -554,6 +554,32 @@ Test(llm, a_configured_rpm_paces_from_the_first_request)
     cs_llm_destroy(&llm);
 }
 
+Test(llm, a_429_that_names_its_wait_uses_no_attempt)
+{
+    /* four 429s that say when to come back, then an answer: 3 attempts are enough */
+    for (int i = 0; i < 4; i++)
+        s_push(CHAT,
+               (fake_openai_answer_t){.kind = FAKE_OPENAI_RATE_LIMIT, .retry_after_ms = "30"});
+    s_push(CHAT, (fake_openai_answer_t){.kind = FAKE_OPENAI_CHAT, .content = "ok"});
+    cs_llm_opts_t opts = s_opts();
+    opts.max_attempts = 3;
+    s_outcome_t o = s_one(&opts, "hi");
+    cr_assert_eq(o.status, CS_LLM_OK, "%s", o.error);
+    cr_assert_eq(o.attempts, 5);
+    s_outcomes_free(&o, 1);
+    /* without a named wait each 429 is an attempt (the next test), and with one the budget
+       still ends it */
+    for (int i = 0; i < 10; i++)
+        s_push(CHAT,
+               (fake_openai_answer_t){.kind = FAKE_OPENAI_RATE_LIMIT, .retry_after_ms = "100"});
+    opts.retry_budget_ms = 350;
+    o = s_one(&opts, "hi");
+    cr_assert_eq(o.status, CS_LLM_FAILED);
+    cr_assert_str_eq(o.cause, "llm_rate_limited");
+    cr_assert_leq(o.attempts, 5, "the budget of 350 ms holds at most 4 waits of 100 ms");
+    s_outcomes_free(&o, 1);
+}
+
 Test(llm, rate_limited_until_the_end)
 {
     for (int i = 0; i < 3; i++)
