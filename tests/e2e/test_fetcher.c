@@ -367,6 +367,49 @@ Test(fetcher, window_bounds_calls_in_flight, .timeout = 60)
     rig_close(&r);
 }
 
+/* A pipeline that takes every call at once and acks it 1 s later: 64 a second go through a
+   window of 64 with 1 s round trips, so the window must grow past 64 for more. */
+Test(fetcher, the_window_grows_past_64_while_the_pipeline_keeps_up, .timeout = 90)
+{
+    enum { CALLS = 500, HOLD_MS = 1000 };
+    rig_t r = {0};
+    rig_open(&r);
+    char path[] = "/tmp/cs_replay_XXXXXX";
+    close(mkstemp(path));
+    write_replay(path, CALLS, -1);
+    char *args[] = {"--replay", path, "--ack-timeout", "60", NULL};
+    start_fetcher(&r, args, NULL);
+    json_t *held[CALLS];
+    int64_t due[CALLS];
+    int received = 0, acked = 0, most_out = 0;
+    zpoller_t *p = zpoller_new(r.pull, NULL);
+    int64_t deadline = cs_now_ms() + 60000;
+    while (acked < CALLS && cs_now_ms() < deadline) {
+        if (zpoller_wait(p, 5)) {
+            char err[256];
+            json_t *c = cs_sock_recv_record(r.pull, NULL, err, sizeof err);
+            cr_assert(c, "%s", err);
+            cr_assert_lt(received, CALLS, "a call came twice");
+            held[received] = c;
+            due[received++] = cs_now_ms() + HOLD_MS;
+        }
+        while (acked < received && due[acked] <= cs_now_ms()) {
+            ack(&r, held[acked], "committed");
+            json_decref(held[acked++]);
+        }
+        if (received - acked > most_out)
+            most_out = received - acked;
+    }
+    zpoller_destroy(&p);
+    cr_assert_eq(acked, CALLS);
+    cr_assert_eq(cs_testproc_stop(&r.fetcher, 10000), 0, "every call acked: exit 0");
+    cr_assert_gt(most_out, 100, "at most %d calls were out at once: the window stayed at 64",
+                 most_out);
+    cr_assert_leq(most_out, 1024, "never past --max-in-flight");
+    unlink(path);
+    rig_close(&r);
+}
+
 Test(fetcher, skips_calls_already_processed, .timeout = 60)
 {
     rig_t r = {0};

@@ -6,9 +6,10 @@ writer) on make bench's synthetic calls (callsift-loadgen, seed 1) against calls
 with --latency-ms 1000 --jitter-ms 200 and, where it says so, --rpm 600 enforced over 1-second
 windows. Throughput counts processed calls only: the calls whose extraction succeeded, per
 second between the first and last of their commits, and over the middle 80% of them (the
-steady rate, without the start and the tail). The bound is what the provider allows:
-min(E x c / latency, rpm / 60) / LLM requests per processed call, with E extractors and c the
-most requests each keeps in flight.
+steady rate, without the start and the tail). The bound is min(E x c / latency, rpm / 60) /
+LLM requests per processed call, with E extractors and c the most requests each build keeps in
+flight with its default flags (4 before, a ceiling of 64 now); the provider's bound takes c =
+64 for both: what the account allows, whatever the flags.
 
 The runs:
   named     --rpm 600; every answer names the limit (x-ratelimit-limit-requests), as OpenAI's
@@ -33,23 +34,12 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (the helpers of make bench)
-from bench import Databases, FakeLLM, clean_env, head, log, pipeline, run  # noqa: E402
+from bench import (Databases, FakeLLM, clean_env, head, log, pipeline, processed_rate,  # noqa: E402
+                   run)
 
 qp = bench.qp
 LATENCY_MS, JITTER_MS, RPM = 1000, 200, 600
 EXTRACTORS = 2
-
-
-def processed_rate(url, ws):
-    """Processed calls; their rate over the whole span and over the middle 80%."""
-    t = [float(x) for x in qp.psql(url, """
-        SELECT extract(epoch FROM processed_at) FROM messages
-        WHERE workspace_id = '%s' AND is_processed ORDER BY processed_at""" % ws).split()]
-    n = len(t)
-    whole = (n - 1) / (t[-1] - t[0]) if n > 1 and t[-1] > t[0] else None
-    a, b = n // 10, n - 1 - n // 10
-    middle = (b - a) / (t[b] - t[a]) if b > a and t[b] > t[a] else None
-    return n, whole, middle
 
 
 def one_run(name, bin_dir, fake_bin, new_flags, dbs, truth, replay, work, calls_n, tag):
@@ -83,7 +73,7 @@ def one_run(name, bin_dir, fake_bin, new_flags, dbs, truth, replay, work, calls_
     accepted = sum(reqs.get(k, 0) for k in ("chat_extract", "chat_judge", "chat_other",
                                              "embeddings"))
     per_call = accepted / processed if processed else None
-    ceiling = 64 if new_flags else 4  # the default --concurrency of each build
+    ceiling = bench.DEFAULT_CONCURRENCY if new_flags else 4  # each build's default --concurrency
     by_window = EXTRACTORS * ceiling / (LATENCY_MS / 1000.0)
     bound_req = min(by_window, RPM / 60.0) if rpm else by_window
     bound = bound_req / per_call if per_call else None
@@ -91,7 +81,12 @@ def one_run(name, bin_dir, fake_bin, new_flags, dbs, truth, replay, work, calls_
             "processed": processed, "wall_s": wall, "calls_per_s": whole,
             "steady_calls_per_s": middle, "requests": reqs, "requests_per_call": per_call,
             "rate_limited": counters.get("rate_limited", 0), "bound_calls_per_s": bound,
-            "ratio": middle / bound if middle and bound else None}
+            "ratio": middle / bound if middle and bound else None,
+            # what the provider allows whatever the flags: the rate limit, or the ceiling of
+            # the newer build's defaults when there is none
+            "provider_bound_calls_per_s": (min(EXTRACTORS * bench.DEFAULT_CONCURRENCY /
+                                               (LATENCY_MS / 1000.0), rpm / 60.0 if rpm else 1e9)
+                                           / per_call if per_call else None)}
 
 
 class QuietFakeLLM(FakeLLM):
@@ -149,13 +144,15 @@ def main():
                                  r["rate_limited"]))
     finally:
         dbs.drop_all()
-    print("%-10s %-7s %9s %9s %8s %8s %8s %6s %6s" % (
-        "run", "build", "processed", "calls/s", "steady", "bound", "ratio", "req/c", "429s"))
+    print("%-10s %-7s %9s %8s %8s %8s %6s %9s %6s %6s" % (
+        "run", "build", "processed", "calls/s", "steady", "bound", "ratio", "provider", "ratio",
+        "429s"))
     for r in results:
-        print("%-10s %-7s %9s %9.2f %8.2f %8.2f %8.2f %6.2f %6d" % (
+        pb = r["provider_bound_calls_per_s"]
+        print("%-10s %-7s %9s %8.2f %8.2f %8.2f %6.2f %9.2f %6.2f %6d" % (
             r["run"], r["build"], "%d/%d" % (r["processed"], r["calls"]), r["calls_per_s"] or 0,
-            r["steady_calls_per_s"] or 0, r["bound_calls_per_s"] or 0, r["ratio"] or 0,
-            r["requests_per_call"] or 0, r["rate_limited"]))
+            r["steady_calls_per_s"] or 0, r["bound_calls_per_s"] or 0, r["ratio"] or 0, pb or 0,
+            (r["steady_calls_per_s"] or 0) / pb if pb else 0, r["rate_limited"]))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
