@@ -78,8 +78,9 @@ typedef struct {
     bool quiet;        /* the limit is not named in the answers' headers */
     int64_t window_ms; /* the limit's sliding window */
     size_t slots;      /* requests accepted per window: rpm * window_ms / 60 s, at least 1 */
-    int64_t *window;   /* arrival times of the accepted requests: a ring of `slots` */
-    size_t whead, wcount;
+    int64_t *window;   /* arrival times of every request in the window, refused ones too (they
+                          count against the limit, as OpenAI's do): a ring of wcap */
+    size_t whead, wcount, wcap;
     uint64_t rng; /* jitter */
     fake_openai_load_stats_t stats;
 } s_load_t;
@@ -313,7 +314,8 @@ static json_t *s_embedding(const char *text, int dims, long *words)
 #define LOAD_MAX_RPM   1000000
 #define LOAD_MAX_DELAY 600000
 #define WINDOW_MS      60000
-#define OPEN_MARK      "<<<TRANSCRIPT" /* the delimiters of extractor/cs_prompt.h */
+#define WINDOW_MOST    ((size_t)1 << 22) /* requests counted in one window at most */
+#define OPEN_MARK      "<<<TRANSCRIPT"   /* the delimiters of extractor/cs_prompt.h */
 #define CLOSE_MARK     "TRANSCRIPT>>>"
 #define CALL_MARK      " (load #"
 #define MAX_SPLITS     16 /* ". " places tried when a text is not a title itself */
@@ -639,24 +641,46 @@ static char *s_embeddings_text(const s_load_t *load, const json_t *request, int 
 
 /* Load mode: answers ---------------------------------------------------------------------- */
 
-/* 0 when a request arriving now is within the rpm limit (it is counted), else the ms until the
-   oldest accepted request leaves the window (at least 1; the 429 is counted). */
+/* Count a request arriving at `now` in the window, growing the ring when it is full (up to
+   WINDOW_MOST entries; past that a refused request is not counted). */
+static void s_window_add(s_load_t *l, int64_t now)
+{
+    if (l->wcount == l->wcap) {
+        size_t cap = l->wcap * 2;
+        int64_t *grown = cap <= WINDOW_MOST ? malloc(cap * sizeof *grown) : NULL;
+        if (!grown)
+            return;
+        for (size_t i = 0; i < l->wcount; i++)
+            grown[i] = l->window[(l->whead + i) % l->wcap];
+        free(l->window);
+        l->window = grown;
+        l->wcap = cap;
+        l->whead = 0;
+    }
+    l->window[(l->whead + l->wcount) % l->wcap] = now;
+    l->wcount++;
+}
+
+/* 0 when a request arriving now is within the rpm limit, else the ms until enough requests
+   leave the window for one more (at least 1). Every request counts against the limit, the
+   refused ones too: OpenAI says "unsuccessful requests contribute to your per-minute limit,
+   so continuously resending a request won't work". */
 static int64_t s_rate_take(fake_openai_t *f, s_load_t *l)
 {
     if (l->rpm <= 0)
         return 0;
-    size_t slots = l->slots;
     int64_t now = cs_now_ms(), wait = 0;
     pthread_mutex_lock(&f->lock);
     while (l->wcount > 0 && l->window[l->whead] <= now - l->window_ms) {
-        l->whead = (l->whead + 1) % slots;
+        l->whead = (l->whead + 1) % l->wcap;
         l->wcount--;
     }
-    if (l->wcount < slots) {
-        l->window[(l->whead + l->wcount) % slots] = now;
-        l->wcount++;
-    } else {
-        wait = l->window[l->whead] + l->window_ms - now;
+    bool accepted = l->wcount < l->slots;
+    s_window_add(l, now);
+    if (!accepted) {
+        /* room for one more once all but slots - 1 of those counted have left */
+        size_t k = l->wcount >= l->slots ? l->wcount - l->slots : 0;
+        wait = l->window[(l->whead + k) % l->wcap] + l->window_ms - now;
         if (wait < 1)
             wait = 1;
         l->stats.rate_limited++;
@@ -1615,7 +1639,8 @@ fake_openai_t *fake_openai_start_load(const fake_openai_load_opts_t *opts, char 
     l->slots = (size_t)((int64_t)l->rpm * l->window_ms / WINDOW_MS);
     if (l->slots < 1)
         l->slots = 1;
-    if (l->rpm > 0 && !(l->window = calloc(l->slots, sizeof *l->window)))
+    l->wcap = 2 * l->slots;
+    if (l->rpm > 0 && !(l->window = calloc(l->wcap, sizeof *l->window)))
         cs_fail(err, errlen, "out of memory");
     if (!l->root || (l->rpm > 0 && !l->window) || s_truth_index(l, err, errlen) != 0) {
         s_load_free(&l);

@@ -211,7 +211,9 @@ typedef struct {
     int port;               /* 0: a free port */
     int latency_ms;         /* delay of each chat and embeddings answer, default 0 */
     int jitter_ms;          /* +/- this much, uniform, default 0 */
-    int rpm;                /* accepted requests per sliding minute; 0: no limit */
+    int rpm;                /* requests per sliding minute; 0: no limit. Refused ones count
+                               against it too, as OpenAI's do: a client that resends at once
+                               keeps itself refused */
     int window_s;           /* enforce rpm over this many seconds, as OpenAI enforces its
                                per-minute limits over shorter periods: rpm * window_s / 60
                                requests per sliding window_s (at least 1); 0: 60 */

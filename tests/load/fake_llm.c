@@ -9,7 +9,8 @@
     file (extraction: each call's true requests; the judge: duplicates by the truth, a low
     runner_up_confidence unless the truth makes another candidate the same request too;
     embeddings: close vectors for the wordings of one request); --rpm limits the requests
-    accepted per sliding minute (0: no limit), the others get 429 with Retry-After, and every
+    per sliding minute (0: no limit; refused requests count against it too, as OpenAI's do),
+    the others get 429 with Retry-After, and every
     answer names the limit in x-ratelimit-limit-requests as OpenAI's do (--no-limit-headers:
     not, as a provider that sends no such header);
     --rpm-window S enforces it over S seconds instead (rpm * S / 60 requests per S seconds), as

@@ -113,7 +113,8 @@ static cs_llm_t *s_client(int concurrency, int max_attempts)
                        .timeout_ms = 20000,
                        .max_attempts = max_attempts,
                        .backoff_base_ms = 20,
-                       .backoff_cap_ms = 100};
+                       .backoff_cap_ms = 100,
+                       .retry_budget_ms = 1000}; /* a 429 asking for a minute ends at once */
     char err[256];
     cs_llm_t *llm = cs_llm_new(&o, err, sizeof err);
     cr_assert_not_null(llm, "%s", err);
@@ -641,7 +642,7 @@ Test(fake_llm, over_the_rpm_limit_is_429_with_retry_after)
                      "Rate limit reached"));
     json_decref(error);
 
-    /* the project's client sees it as a 429 (one attempt: no waiting a minute here) */
+    /* the project's client sees it as a 429 (its retry budget is shorter than the wait) */
     cs_llm_t *llm = s_client(1, 1);
     s_answer_t a = {0};
     json_t *req = json_loads(EMBED_BODY, 0, NULL);
@@ -684,6 +685,35 @@ Test(fake_llm, a_short_rpm_window_spreads_the_limit_over_the_minute)
     cr_assert_eq(atoi(ra + strlen("\nRetry-After: ")), 1, "%s", headers);
     usleep(1100 * 1000);
     cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 200, "the window moved on");
+}
+
+Test(fake_llm, refused_requests_count_against_the_limit)
+{
+    /* OpenAI: "unsuccessful requests contribute to your per-minute limit, so continuously
+       resending a request won't work". 2 a second: 2 accepted, then 3 refused half a second
+       later; when the accepted ones have left the window the refused ones still fill it */
+    fake_openai_stop(&s_fo);
+    fake_openai_load_opts_t o = {.truth = s_truth, .rpm = 120, .window_s = 1};
+    char err[256];
+    s_fo = fake_openai_start_load(&o, err, sizeof err);
+    cr_assert_not_null(s_fo, "%s", err);
+    static const char EMBED_BODY[] = "{\"model\": \"m\", \"input\": [\"Dark mode\"]}";
+    char headers[4096], body[4096];
+    int64_t t0 = cs_now_ms();
+    cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 200);
+    cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 200);
+    usleep(500 * 1000);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 429);
+    usleep((useconds_t)(t0 + 1150 - cs_now_ms()) * 1000);
+    cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 429,
+                 "the refused requests of half a second ago still count");
+    usleep(1700 * 1000);
+    cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 200, "the window moved on");
+    fake_openai_load_stats_t st;
+    fake_openai_load_stats(s_fo, &st);
+    cr_assert_eq(st.rate_limited, 4);
+    cr_assert_eq(st.embeddings, 3);
 }
 
 /* n judge requests at once through cs_llm with concurrency n; the wall time in ms. */
