@@ -272,12 +272,10 @@ static json_t *s_sentiment(const cs_offline_sentences_t *all)
             continue;
         for (size_t k = 0; k < s->tok.count; k++) {
             int polarity = 0;
-            for (const char *const *w = cs_offline_words_positive; *w && !polarity; w++)
-                if (cs_offline_phrase_at(&s->tok, k, *w))
-                    polarity = 1;
-            for (const char *const *w = cs_offline_words_negative; *w && !polarity; w++)
-                if (cs_offline_phrase_at(&s->tok, k, *w))
-                    polarity = -1;
+            if (cs_offline_first_at(&s->tok, k, cs_offline_words_positive) >= 0)
+                polarity = 1;
+            else if (cs_offline_first_at(&s->tok, k, cs_offline_words_negative) >= 0)
+                polarity = -1;
             if (!polarity)
                 continue;
             for (size_t b = k >= 3 ? k - 3 : 0; b < k; b++)

@@ -217,23 +217,25 @@ static size_t s_phrase_words(const char *phrase)
 bool cs_offline_dialogue_restatement(const cs_offline_tokens_t *t, const char *text, size_t n,
                                      size_t *object)
 {
-    for (const char *const *p = s_restate; *p; p++)
-        if (cs_offline_has_phrase(t, *p)) {
-            *object = s_phrase_words(*p);
-            return *object < t->count;
-        }
+    long r = cs_offline_first_has(t, s_restate);
+    if (r >= 0) {
+        *object = s_phrase_words(s_restate[r]);
+        return *object < t->count;
+    }
     if (!cs_offline_dialogue_question(t, text, n))
         return false;
     /* "do you want...?", "would you like...?" offer or ask; they restate nothing */
     static const char *const asking[] = {"do",  "does",  "did",    "would", "will",
                                          "can", "could", "should", NULL};
-    for (size_t i = 0; i < t->count; i++)
-        for (const char *const *p = s_restate_asked; *p; p++)
-            if (!(i > 0 && cs_offline_token_in(t, i - 1, asking)) &&
-                cs_offline_phrase_at(t, i, *p)) {
-                *object = i + s_phrase_words(*p);
-                return *object < t->count;
-            }
+    for (size_t i = 0; i < t->count; i++) {
+        if (i > 0 && cs_offline_token_in(t, i - 1, asking))
+            continue;
+        long a = cs_offline_first_at(t, i, s_restate_asked);
+        if (a >= 0) {
+            *object = i + s_phrase_words(s_restate_asked[a]);
+            return *object < t->count;
+        }
+    }
     return false;
 }
 

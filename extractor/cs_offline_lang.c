@@ -1,6 +1,9 @@
 /*  cs_offline_lang: the language of a call, offline (see cs_offline_lang.h). */
 #include "cs_offline_lang.h"
 
+#include <assert.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -117,25 +120,54 @@ static const struct {
     {"\xc3\xac", 1u << S_IT},                           /* ì */
 };
 
-static bool s_in(const char *const *list, const char *w, size_t n)
+/* The frequent words of all languages in one hash table (open addressing), each with the bit
+   of every language that lists it: built once, on first use. */
+#define S_TABLE 2048 /* slots: a power of two, more than twice the words of all lists */
+
+static struct {
+    const char *w; /* NULL: an empty slot */
+    size_t n;
+    unsigned langs;
+} s_table[S_TABLE];
+static pthread_once_t s_table_once = PTHREAD_ONCE_INIT;
+
+/* The slot of word w[0..n): where it is, or the empty slot where it would go. */
+static size_t s_slot(const char *w, size_t n)
 {
-    for (; *list; list++)
-        if (strlen(*list) == n && memcmp(*list, w, n) == 0)
-            return true;
-    return false;
+    uint32_t h = 0x811c9dc5u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)w[i]) * 0x01000193u;
+    size_t k = h & (S_TABLE - 1);
+    while (s_table[k].w && !(s_table[k].n == n && memcmp(s_table[k].w, w, n) == 0))
+        k = (k + 1) & (S_TABLE - 1);
+    return k;
+}
+
+static void s_table_build(void)
+{
+    size_t used = 0;
+    for (int l = 0; l < CS_OFFLINE_LANG_COUNT; l++)
+        for (const char *const *w = s_words[l]; *w; w++) {
+            size_t k = s_slot(*w, strlen(*w));
+            if (!s_table[k].w) {
+                used++;
+                assert(used < S_TABLE / 2); /* else S_TABLE is too small for the lists */
+                (void)used;
+                s_table[k].w = *w;
+                s_table[k].n = strlen(*w);
+            }
+            s_table[k].langs |= 1u << l;
+        }
 }
 
 /* One word (lower case) counts a share to each language that lists it. */
 static void s_word(cs_offline_lang_counts_t *c, const char *w, size_t n)
 {
-    bool has[CS_OFFLINE_LANG_COUNT];
-    int k = 0;
-    for (int l = 0; l < CS_OFFLINE_LANG_COUNT; l++) {
-        has[l] = s_in(s_words[l], w, n);
-        k += has[l];
-    }
+    pthread_once(&s_table_once, s_table_build);
+    unsigned langs = s_table[s_slot(w, n)].langs;
+    int k = __builtin_popcount(langs);
     for (int l = 0; l < CS_OFFLINE_LANG_COUNT && k > 0; l++)
-        if (has[l])
+        if (langs & (1u << l))
             c->words[l] += 1.0 / k;
 }
 

@@ -34,10 +34,13 @@ static uint32_t s_fnv_str(uint32_t h, const char *s)
     return s_fnv(h, s, strlen(s));
 }
 
+#define NO_CUE UINT32_MAX
+
 typedef struct {
     int kind;        /* 0 request, 1 bug */
     uint32_t bucket; /* of "q:r:words" or "q:b:words" */
     cs_offline_tokens_t words;
+    uint32_t next; /* the next cue with the same first word, or NO_CUE */
 } cue_t;
 
 struct cs_offline {
@@ -49,6 +52,8 @@ struct cs_offline {
     int32_t *weights[2]; /* 2^bits each, quantised: weight = q / scale */
     cue_t *cues;
     size_t ncues;
+    uint32_t *cue_slot;  /* open addressing by first word: the first cue with it, or NO_CUE */
+    size_t cue_mask;     /* slots - 1 */
     uint32_t any_cue[2]; /* buckets of "q:r" and "q:b" */
 };
 
@@ -57,10 +62,91 @@ typedef struct {
     double v;
 } feature_t;
 
-static int s_cmp_u32(const void *a, const void *b)
+/* Sort a[0..n) ascending, with tmp (n entries) as scratch: insertion sort for a few, else a
+   least-significant-digit radix sort on bytes, skipping a byte that is the same in every
+   key (the buckets have bucket_bits <= 24 bits, so the top byte is always skipped). */
+static void s_sort_u32(uint32_t *a, uint32_t *tmp, size_t n)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    if (n < 32) {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t v = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1] > v; j--)
+                a[j] = a[j - 1];
+            a[j] = v;
+        }
+        return;
+    }
+    uint32_t *src = a, *dst = tmp;
+    for (unsigned shift = 0; shift < 32; shift += 8) {
+        size_t count[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[src[i] >> shift & 0xff]++;
+        if (count[src[0] >> shift & 0xff] == n)
+            continue;
+        size_t sum = 0;
+        for (size_t d = 0; d < 256; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[src[i] >> shift & 0xff]++] = src[i];
+        uint32_t *swap = src;
+        src = dst;
+        dst = swap;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+}
+
+/* The slot of the cues whose first word is w[0..n), or the empty slot where they would go. */
+static size_t s_cue_slot(const cs_offline_t *m, const char *w, size_t n)
+{
+    size_t k = s_fnv(FNV_INIT, w, n) & m->cue_mask;
+    while (m->cue_slot[k] != NO_CUE) {
+        const cs_offline_tokens_t *first = &m->cues[m->cue_slot[k]].words;
+        if (first->len[0] == n && memcmp(first->tok[0], w, n) == 0)
+            break;
+        k = (k + 1) & m->cue_mask;
+    }
+    return k;
+}
+
+/* Do the cue's words occur in t from token i, whole (cs_offline_tokens_contain at i)? */
+static bool s_cue_at(const cs_offline_tokens_t *t, size_t i, const cs_offline_tokens_t *cue)
+{
+    if (cue->count > t->count - i)
+        return false;
+    for (size_t k = 0; k < cue->count; k++)
+        if (t->len[i + k] != cue->len[k] || memcmp(t->tok[i + k], cue->tok[k], cue->len[k]) != 0)
+            return false;
+    return true;
+}
+
+/* Index the cues by their first word, each chain in the order of the model; a cue of no words
+   occurs nowhere and is left out. -1 when memory runs out. */
+static int s_index_cues(cs_offline_t *m)
+{
+    size_t slots = 16;
+    while (slots < 2 * m->ncues)
+        slots *= 2;
+    m->cue_slot = malloc(slots * sizeof *m->cue_slot);
+    if (!m->cue_slot)
+        return -1;
+    m->cue_mask = slots - 1;
+    for (size_t k = 0; k < slots; k++)
+        m->cue_slot[k] = NO_CUE;
+    for (size_t c = m->ncues; c-- > 0;) {
+        cue_t *cue = &m->cues[c];
+        cue->next = NO_CUE;
+        if (cue->words.count == 0)
+            continue;
+        size_t k = s_cue_slot(m, cue->words.tok[0], cue->words.len[0]);
+        cue->next = m->cue_slot[k];
+        m->cue_slot[k] = (uint32_t)c;
+    }
+    return 0;
 }
 
 /* The feature vector of a sentence (raw bytes `raw`, its tokens `t`), sorted by bucket:
@@ -80,13 +166,16 @@ static int s_featurize(const cs_offline_t *m, const char *raw, size_t n,
                     nlex += t->len[i] + 3 - k;
     }
     size_t nother_max = 3 + m->ncues + 2;
-    uint32_t *lex = malloc((nlex + 1) * sizeof *lex);
+    /* lex: the lexical buckets, then as many for the sort's scratch */
+    uint32_t *lex = malloc((2 * nlex + nother_max + 1) * sizeof *lex);
     uint32_t *oth = malloc(nother_max * sizeof *oth);
     feature_t *fv = malloc((nlex + nother_max) * sizeof *fv);
-    if (!lex || !oth || !fv) {
+    bool *seen = calloc(m->ncues + 1, sizeof *seen); /* cues already found */
+    if (!lex || !oth || !fv || !seen) {
         free(lex);
         free(oth);
         free(fv);
+        free(seen);
         return -1;
     }
     size_t nl = 0, no = 0;
@@ -116,19 +205,21 @@ static int s_featurize(const cs_offline_t *m, const char *raw, size_t n,
         oth[no++] = s_fnv_str(FNV_INIT, "p:!") & m->mask;
     char len_feature[4] = {'n', ':', (char)('0' + (t->count / 4 < 8 ? t->count / 4 : 8)), '\0'};
     oth[no++] = s_fnv_str(FNV_INIT, len_feature) & m->mask;
-    for (int kind = 0; kind < 2; kind++) {
-        bool hit = false;
-        for (size_t c = 0; c < m->ncues; c++) {
-            if (m->cues[c].kind == kind && cs_offline_tokens_contain(t, &m->cues[c].words)) {
+    /* Every cue found in the sentence, once (the order does not matter: oth is sorted). */
+    bool hit[2] = {false, false};
+    for (size_t i = 0; i < t->count; i++)
+        for (uint32_t c = m->cue_slot[s_cue_slot(m, t->tok[i], t->len[i])]; c != NO_CUE;
+             c = m->cues[c].next)
+            if (!seen[c] && s_cue_at(t, i, &m->cues[c].words)) {
+                seen[c] = true;
                 oth[no++] = m->cues[c].bucket;
-                hit = true;
+                hit[m->cues[c].kind] = true;
             }
-        }
-        if (hit)
+    for (int kind = 0; kind < 2; kind++)
+        if (hit[kind])
             oth[no++] = m->any_cue[kind];
-    }
-    qsort(lex, nl, sizeof *lex, s_cmp_u32);
-    qsort(oth, no, sizeof *oth, s_cmp_u32);
+    s_sort_u32(lex, lex + nl, nl);
+    s_sort_u32(oth, lex + nl, no);
     uint64_t sq = 0;
     for (size_t i = 0; i < nl;) {
         size_t j = i;
@@ -152,6 +243,7 @@ static int s_featurize(const cs_offline_t *m, const char *raw, size_t n,
     }
     free(lex);
     free(oth);
+    free(seen);
     *out = fv;
     *count = nf;
     return 0;
@@ -224,6 +316,7 @@ void cs_offline_destroy(cs_offline_t **self_p)
     for (size_t i = 0; i < self->ncues; i++)
         cs_offline_tokens_free(&self->cues[i].words);
     free(self->cues);
+    free(self->cue_slot);
     free(self->weights[0]);
     free(self->weights[1]);
     free(self);
@@ -441,6 +534,8 @@ cs_offline_t *cs_offline_new_from(const char *text, size_t len, char *err, size_
         m->cues[i].bucket &= m->mask;
     m->any_cue[0] = s_fnv_str(FNV_INIT, "q:r") & m->mask;
     m->any_cue[1] = s_fnv_str(FNV_INIT, "q:b") & m->mask;
+    if (s_index_cues(m) != 0)
+        goto oom;
     free(r);
     return m;
 bad:

@@ -2,6 +2,8 @@
 #include "cs_offline_text.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,18 +217,297 @@ bool cs_offline_has_phrase(const cs_offline_tokens_t *t, const char *phrase)
     return false;
 }
 
-/* Does any phrase of the NULL-terminated list occur in t? */
+/* A compiled list: each phrase is indexed by its first word (the "^ " anchor taken off), so
+   that at a token only the phrases starting with that token are looked at. The words after
+   the first are checked by cs_offline_phrase_at, which is what makes the answers those of
+   the plain scan. */
+#define NONE UINT32_MAX
+
+enum {
+    F_PLAIN = 1,    /* no "^ " anchor: may match at any token */
+    F_ANCHORED = 2, /* "^ ": matches only at token 0, and only in cs_offline_has_phrase */
+    F_WORD = 4,     /* no space at all: cs_offline_token_in looks at it */
+};
+
+typedef struct {
+    const char *word; /* the first word, without its final '*' */
+    size_t wlen;
+    bool prefix;      /* the first word ends in '*' */
+    const char *rest; /* the words after the first */
+    uint32_t next;    /* the next phrase of the list with the same first word, or NONE */
+    unsigned flags;
+} s_phrase_t;
+
+struct cs_offline_phrases {
+    s_phrase_t *p;
+    uint32_t *slot; /* open addressing: the first phrase of a first word, or NONE */
+    size_t mask;    /* slots - 1 */
+    size_t *plens;  /* the lengths of the prefix first words, ascending, no repeats */
+    size_t nplens;
+    uint32_t empty; /* the phrases of no words ("", "^ "): no token to look up */
+};
+
+static uint32_t s_hash_step(uint32_t h, unsigned char c)
+{
+    return (h ^ c) * 0x01000193u;
+}
+
+/* The slot hash of a first word whose bytes hash (s_hash_step from 0x811c9dc5) to h. */
+static size_t s_hash_end(uint32_t h, size_t len, bool prefix)
+{
+    h ^= (uint32_t)len * 0x9e3779b1u ^ (prefix ? 0x85ebca6bu : 0u);
+    h ^= h >> 15;
+    h *= 0x2c1b3c6du;
+    h ^= h >> 12;
+    return h;
+}
+
+/* The slot holding the phrases whose first word is w[0..len) (prefix: "w*"), or the empty
+   slot where they would go. */
+static size_t s_slot_of(const cs_offline_phrases_t *ps, size_t h, const char *w, size_t len,
+                        bool prefix)
+{
+    size_t k = h & ps->mask;
+    while (ps->slot[k] != NONE) {
+        const s_phrase_t *e = &ps->p[ps->slot[k]];
+        if (e->wlen == len && e->prefix == prefix && memcmp(e->word, w, len) == 0)
+            break;
+        k = (k + 1) & ps->mask;
+    }
+    return k;
+}
+
+cs_offline_phrases_t *cs_offline_phrases_new(const char *const *list)
+{
+    size_t n = 0;
+    while (list[n])
+        n++;
+    if (n >= NONE)
+        return NULL;
+    cs_offline_phrases_t *ps = calloc(1, sizeof *ps);
+    if (!ps)
+        return NULL;
+    size_t slots = 16;
+    while (slots < 2 * n)
+        slots *= 2;
+    ps->mask = slots - 1;
+    ps->empty = NONE;
+    ps->p = calloc(n ? n : 1, sizeof *ps->p);
+    ps->slot = malloc(slots * sizeof *ps->slot);
+    ps->plens = malloc((n ? n : 1) * sizeof *ps->plens);
+    if (!ps->p || !ps->slot || !ps->plens) {
+        cs_offline_phrases_destroy(&ps);
+        return NULL;
+    }
+    for (size_t k = 0; k < slots; k++)
+        ps->slot[k] = NONE;
+    /* Backwards, each phrase put in front of its chain: chains run in list order. */
+    for (size_t j = n; j-- > 0;) {
+        const char *s = list[j];
+        s_phrase_t *e = &ps->p[j];
+        bool anchored = s[0] == '^' && s[1] == ' ';
+        e->flags = anchored ? F_ANCHORED : F_PLAIN;
+        if (!strchr(s, ' '))
+            e->flags |= F_WORD;
+        const char *body = anchored ? s + 2 : s;
+        if (!*body) {
+            e->next = ps->empty;
+            ps->empty = (uint32_t)j;
+            continue;
+        }
+        /* The first word as cs_offline_phrase_at reads it. */
+        const char *end = strchr(body, ' ');
+        size_t plen = end ? (size_t)(end - body) : strlen(body);
+        if (plen == 0) /* a word of no bytes: no token is one, the phrase never matches */
+            continue;
+        e->word = body;
+        e->prefix = body[plen - 1] == '*';
+        e->wlen = e->prefix ? plen - 1 : plen;
+        e->rest = body + plen + (body[plen] == ' ');
+        uint32_t h = 0x811c9dc5u;
+        for (size_t k = 0; k < e->wlen; k++)
+            h = s_hash_step(h, (unsigned char)e->word[k]);
+        size_t k = s_slot_of(ps, s_hash_end(h, e->wlen, e->prefix), e->word, e->wlen, e->prefix);
+        e->next = ps->slot[k];
+        ps->slot[k] = (uint32_t)j;
+        if (e->prefix) {
+            size_t at = 0;
+            while (at < ps->nplens && ps->plens[at] < e->wlen)
+                at++;
+            if (at == ps->nplens || ps->plens[at] != e->wlen) {
+                memmove(ps->plens + at + 1, ps->plens + at, (ps->nplens - at) * sizeof *ps->plens);
+                ps->plens[at] = e->wlen;
+                ps->nplens++;
+            }
+        }
+    }
+    return ps;
+}
+
+void cs_offline_phrases_destroy(cs_offline_phrases_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cs_offline_phrases_t *ps = *self_p;
+    free(ps->p);
+    free(ps->slot);
+    free(ps->plens);
+    free(ps);
+    *self_p = NULL;
+}
+
+/* The first phrase of the chain from `id` (before `best`) with a flag of `accept` whose words
+   after the first occur from token i + 1; else best. */
+static uint32_t s_chain_first(const cs_offline_phrases_t *ps, uint32_t id,
+                              const cs_offline_tokens_t *t, size_t i, unsigned accept,
+                              uint32_t best)
+{
+    for (; id != NONE && id < best; id = ps->p[id].next)
+        if ((ps->p[id].flags & accept) && cs_offline_phrase_at(t, i + 1, ps->p[id].rest))
+            return id;
+    return best;
+}
+
+/* The first phrase (in list order) with a flag of `accept` whose body ("^ " taken off) occurs
+   in t from token i, or NONE. */
+static uint32_t s_first_at(const cs_offline_phrases_t *ps, const cs_offline_tokens_t *t, size_t i,
+                           unsigned accept)
+{
+    uint32_t best = NONE;
+    for (uint32_t id = ps->empty; id != NONE; id = ps->p[id].next)
+        if (ps->p[id].flags & accept) {
+            best = id;
+            break;
+        }
+    if (i >= t->count)
+        return best;
+    const char *w = t->tok[i];
+    size_t len = t->len[i], next = 0;
+    uint32_t h = 0x811c9dc5u;
+    for (size_t k = 0;; k++) {
+        for (; next < ps->nplens && ps->plens[next] == k; next++) {
+            size_t s = s_slot_of(ps, s_hash_end(h, k, true), w, k, true);
+            best = s_chain_first(ps, ps->slot[s], t, i, accept, best);
+        }
+        if (k == len)
+            break;
+        h = s_hash_step(h, (unsigned char)w[k]);
+    }
+    size_t s = s_slot_of(ps, s_hash_end(h, len, false), w, len, false);
+    return s_chain_first(ps, ps->slot[s], t, i, accept, best);
+}
+
+long cs_offline_phrases_at(const cs_offline_phrases_t *ps, const cs_offline_tokens_t *t, size_t i)
+{
+    uint32_t id = s_first_at(ps, t, i, F_PLAIN);
+    return id == NONE ? -1 : (long)id;
+}
+
+long cs_offline_phrases_word(const cs_offline_phrases_t *ps, const cs_offline_tokens_t *t, size_t i)
+{
+    uint32_t id = s_first_at(ps, t, i, F_WORD);
+    return id == NONE ? -1 : (long)id;
+}
+
+/* The first phrase that cs_offline_has_phrase finds; with `any`, whichever is found first. */
+static long s_find(const cs_offline_phrases_t *ps, const cs_offline_tokens_t *t, bool any)
+{
+    if (t->count == 0) { /* only an anchored phrase of no words matches nothing */
+        uint32_t id = s_first_at(ps, t, 0, F_ANCHORED);
+        return id == NONE ? -1 : (long)id;
+    }
+    uint32_t best = NONE;
+    for (size_t i = 0; i < t->count && !(any && best != NONE); i++) {
+        uint32_t id = s_first_at(ps, t, i, i == 0 ? F_PLAIN | F_ANCHORED : F_PLAIN);
+        if (id < best)
+            best = id;
+    }
+    return best == NONE ? -1 : (long)best;
+}
+
+long cs_offline_phrases_find(const cs_offline_phrases_t *ps, const cs_offline_tokens_t *t)
+{
+    return s_find(ps, t, false);
+}
+
+/* The lists compiled so far, by address: static data that never changes, so compiled once per
+   process and freed at exit. A list that cannot be compiled (no memory, the table full) is
+   scanned phrase by phrase: slower, same answers. */
+#define COMPILED_MAX 256
+
+static struct {
+    const char *const *list;
+    cs_offline_phrases_t *ps;
+} s_compiled[COMPILED_MAX];
+static size_t s_ncompiled;
+static pthread_mutex_t s_compiled_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void s_compiled_free(void)
+{
+    for (size_t k = 0; k < COMPILED_MAX; k++)
+        cs_offline_phrases_destroy(&s_compiled[k].ps);
+}
+
+/* The compiled form of `list`, compiled now if it is new; NULL if it cannot be. */
+static const cs_offline_phrases_t *s_compiled_of(const char *const *list)
+{
+    pthread_mutex_lock(&s_compiled_lock);
+    size_t k = ((uintptr_t)list >> 3) * 0x9e3779b97f4a7c15ull >> 56 & (COMPILED_MAX - 1);
+    while (s_compiled[k].list && s_compiled[k].list != list)
+        k = (k + 1) & (COMPILED_MAX - 1);
+    if (!s_compiled[k].list && s_ncompiled + 1 < COMPILED_MAX) {
+        cs_offline_phrases_t *ps = cs_offline_phrases_new(list);
+        if (ps) {
+            if (s_ncompiled == 0)
+                atexit(s_compiled_free);
+            s_compiled[k].list = list;
+            s_compiled[k].ps = ps;
+            s_ncompiled++;
+        }
+    }
+    const cs_offline_phrases_t *ps = s_compiled[k].ps;
+    pthread_mutex_unlock(&s_compiled_lock);
+    return ps;
+}
+
 bool cs_offline_has_any(const cs_offline_tokens_t *t, const char *const *list)
 {
+    const cs_offline_phrases_t *ps = s_compiled_of(list);
+    if (ps)
+        return s_find(ps, t, true) >= 0;
     for (; *list; list++)
         if (cs_offline_has_phrase(t, *list))
             return true;
     return false;
 }
 
-/* Is token i one of the list (single words, '*' for a prefix)? */
+long cs_offline_first_has(const cs_offline_tokens_t *t, const char *const *list)
+{
+    const cs_offline_phrases_t *ps = s_compiled_of(list);
+    if (ps)
+        return cs_offline_phrases_find(ps, t);
+    for (long j = 0; list[j]; j++)
+        if (cs_offline_has_phrase(t, list[j]))
+            return j;
+    return -1;
+}
+
+long cs_offline_first_at(const cs_offline_tokens_t *t, size_t i, const char *const *list)
+{
+    const cs_offline_phrases_t *ps = s_compiled_of(list);
+    if (ps)
+        return cs_offline_phrases_at(ps, t, i);
+    for (long j = 0; list[j]; j++)
+        if (cs_offline_phrase_at(t, i, list[j]))
+            return j;
+    return -1;
+}
+
 bool cs_offline_token_in(const cs_offline_tokens_t *t, size_t i, const char *const *list)
 {
+    const cs_offline_phrases_t *ps = s_compiled_of(list);
+    if (ps)
+        return cs_offline_phrases_word(ps, t, i) >= 0;
     for (; *list; list++)
         if (!strchr(*list, ' ') && cs_offline_phrase_at(t, i, *list))
             return true;

@@ -42,17 +42,55 @@ typedef void (*cs_offline_sentence_fn)(void *ctx, size_t start, size_t end);
    sentences are not passed on. */
 void cs_offline_split_sentences(const char *text, size_t n, cs_offline_sentence_fn fn, void *ctx);
 
-/* Does `phrase` occur in t starting at token i (no "^ " anchor here)? */
+/* Does `phrase` occur in t starting at token i (no "^ " anchor here: a phrase with one never
+   does)? The plain scan: the reference the compiled lists below answer like. */
 bool cs_offline_phrase_at(const cs_offline_tokens_t *t, size_t i, const char *phrase);
 
 /* Does `phrase` occur anywhere in t ("^ " first: at token 0)? */
 bool cs_offline_has_phrase(const cs_offline_tokens_t *t, const char *phrase);
 
-/* Does any phrase of the list occur in t? */
+/* The functions below take a `list` that is static data and never changes (the lists of
+   cs_offline_words.h, a module's static table): each list is compiled on first use into a
+   cs_offline_phrases_t kept, by the list's address, until the process exits. They answer
+   exactly as cs_offline_phrase_at / cs_offline_has_phrase applied to every phrase would, in
+   time that grows with the phrases starting at a token rather than with the list. */
+
+/* Does any phrase of the list occur in t (cs_offline_has_phrase)? */
 bool cs_offline_has_any(const cs_offline_tokens_t *t, const char *const *list);
 
-/* Is token i one of the single words of the list (phrases of several words are skipped)? */
+/* The index of the first phrase of the list (in list order) that occurs in t
+   (cs_offline_has_phrase), or -1. */
+long cs_offline_first_has(const cs_offline_tokens_t *t, const char *const *list);
+
+/* The index of the first phrase of the list that occurs at token i (cs_offline_phrase_at), or
+   -1. */
+long cs_offline_first_at(const cs_offline_tokens_t *t, size_t i, const char *const *list);
+
+/* Is token i one of the single words of the list (phrases with a space are skipped)? */
 bool cs_offline_token_in(const cs_offline_tokens_t *t, size_t i, const char *const *list);
+
+/* A compiled list of phrases: a hash table from each phrase's first word (a word ending in '*'
+   under its prefix) to the phrases starting with it, in list order. */
+typedef struct cs_offline_phrases cs_offline_phrases_t;
+
+/* Compile the NULL-terminated `list`, which is borrowed and must outlive the result. NULL when
+   memory runs out. Destroy with cs_offline_phrases_destroy. */
+cs_offline_phrases_t *cs_offline_phrases_new(const char *const *list);
+
+/* Free and set *self_p to NULL. NULL and *self_p == NULL are fine. */
+void cs_offline_phrases_destroy(cs_offline_phrases_t **self_p);
+
+/* The index of the first phrase of the list for which cs_offline_phrase_at(t, i, phrase) holds,
+   or -1. */
+long cs_offline_phrases_at(const cs_offline_phrases_t *ps, const cs_offline_tokens_t *t, size_t i);
+
+/* The same among the phrases without a space (cs_offline_token_in). */
+long cs_offline_phrases_word(const cs_offline_phrases_t *ps, const cs_offline_tokens_t *t,
+                             size_t i);
+
+/* The index of the first phrase of the list for which cs_offline_has_phrase(t, phrase) holds,
+   or -1. */
+long cs_offline_phrases_find(const cs_offline_phrases_t *ps, const cs_offline_tokens_t *t);
 
 /* Do the tokens of `phrase` (at least one) occur in t, consecutively and whole? */
 bool cs_offline_tokens_contain(const cs_offline_tokens_t *t, const cs_offline_tokens_t *phrase);
