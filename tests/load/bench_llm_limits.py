@@ -74,7 +74,8 @@ def one_run(name, bin_dir, fake_bin, new_flags, dbs, truth, replay, work, calls_
                                              "embeddings"))
     per_call = accepted / processed if processed else None
     ceiling = bench.DEFAULT_CONCURRENCY if new_flags else 4  # each build's default --concurrency
-    by_window = EXTRACTORS * ceiling / (LATENCY_MS / 1000.0)
+    clients = EXTRACTORS + (1 if name == "judge" else 0)  # the matcher keeps its own in flight
+    by_window = clients * ceiling / (LATENCY_MS / 1000.0)
     bound_req = min(by_window, RPM / 60.0) if rpm else by_window
     bound = bound_req / per_call if per_call else None
     return {"run": name, "build": tag, "calls": calls_n, "stored": stored,
