@@ -198,9 +198,14 @@ static char *s_stop_extractor(rig_t *r)
 
 static void s_close(rig_t *r)
 {
-    cs_testproc_stop(&r->extractor, 10000);
-    cs_testproc_stop(&r->matcher, 10000);
-    cs_testproc_stop(&r->writer, 10000);
+    free(s_stop_extractor(r));
+    cs_testproc_t *rest[] = {&r->matcher, &r->writer};
+    for (int i = 0; i < 2; i++) {
+        int status = cs_testproc_stop(rest[i], 10000);
+        char *log = status ? cs_testproc_log(rest[i]) : NULL;
+        cr_expect_eq(status, 0, "exit %d:\n%s", status, log); /* sanitizer builds: no leak */
+        free(log);
+    }
     fake_openai_stop(&r->llm);
     unlink(r->replay);
     cs_testcli_teardown();
