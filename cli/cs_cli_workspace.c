@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -23,10 +24,21 @@
             0                                                                                      \
     }
 
+#define OPT_MONTHLY_BUDGET                                                                         \
+    {                                                                                              \
+        "monthly-budget-usd", NULL, CS_OPT_STRING, NULL,                                           \
+            "the most the extractors spend on the LLM for this workspace in a calendar month of "  \
+            "its time zone, in USD ('none': no budget, the default); past it calls are stored "    \
+            "unprocessed with cause budget until it is raised or the month ends",                  \
+            0                                                                                      \
+    }
+#define BUDGET_MAX 1e8 /* USD: numeric(12, 4) holds less than this */
+
 const cs_option_t cs_cli_workspace_create_options[] = {
     {"name", NULL, CS_OPT_STRING, NULL, "workspace name (unique, regardless of case)",
      CS_OPT_REQUIRED},
     OPT_TIME_ZONE,
+    OPT_MONTHLY_BUDGET,
     CS_CLI_OPT_DATABASE_URL,
     CS_CLI_OPT_END,
 };
@@ -67,25 +79,52 @@ static int s_time_zone(cs_cli_t *cli, char zone[4 * TIME_ZONE_MAX + 1])
     return 0;
 }
 
+/* --monthly-budget-usd into budget ("12.5" as given, checked), or NULL for "none" and when it
+   is not given (*given says which). 0, or -1 with the reason in cli->err. */
+static int s_monthly_budget(cs_cli_t *cli, char budget[32], const char **out, bool *given)
+{
+    const char *text = cs_config_str(cli->cfg, "monthly-budget-usd");
+    *out = NULL;
+    *given = text != NULL;
+    if (!text || strcasecmp(text, "none") == 0)
+        return 0;
+    char *end = NULL;
+    double v = strtod(text, &end);
+    while (end && end != text && isspace((unsigned char)*end))
+        end++;
+    if (!end || end == text || *end || !(v >= 0) || v >= BUDGET_MAX)
+        return cs_cli_fail(cli,
+                           "--monthly-budget-usd: '%.32s' is not an amount in USD from 0 to "
+                           "99999999 (or 'none')",
+                           text);
+    snprintf(budget, 32, "%.4f", v);
+    *out = budget;
+    return 0;
+}
+
 int cs_cli_workspace_create(cs_cli_t *cli)
 {
-    char name[4 * WORKSPACE_NAME_MAX + 1], zone[4 * TIME_ZONE_MAX + 1];
+    char name[4 * WORKSPACE_NAME_MAX + 1], zone[4 * TIME_ZONE_MAX + 1], budget_text[32];
+    const char *budget;
+    bool given;
     if (cs_cli_text(cli, "name", WORKSPACE_NAME_MAX, false, name, sizeof name) != 0 ||
-        s_time_zone(cli, zone) != 0)
+        s_time_zone(cli, zone) != 0 || s_monthly_budget(cli, budget_text, &budget, &given) != 0)
         return -1;
     char workspace_id[CS_UUID_LEN], theme_id[CS_UUID_LEN], integration_id[CS_UUID_LEN];
     cs_uuid_v4(workspace_id);
     cs_uuid_v4(theme_id);
     cs_uuid_v4(integration_id);
-    const char *workspace[] = {workspace_id, name, zone};
+    const char *workspace[] = {workspace_id, name, zone, budget};
     const char *theme[] = {theme_id, workspace_id, CS_DEFAULT_THEME_NAME,
                            CS_DEFAULT_THEME_DESCRIPTION};
     const char *integration[] = {integration_id, workspace_id, "gong", "Gong"};
 
     if (cs_cli_begin(cli) != 0)
         return -1;
-    if (cs_cli_command(cli, "INSERT INTO workspaces (id, name, time_zone) VALUES ($1, $2, $3)", 3,
-                       workspace) ||
+    if (cs_cli_command(cli,
+                       "INSERT INTO workspaces (id, name, time_zone, monthly_budget_usd)"
+                       " VALUES ($1, $2, $3, $4::numeric)",
+                       4, workspace) ||
         cs_cli_command(cli,
                        "INSERT INTO themes (id, workspace_id, name, description, is_default)"
                        " VALUES ($1, $2, $3, $4, true)",
@@ -115,6 +154,9 @@ static const cs_cli_column_t LIST_COLUMNS[] = {
     {"features", CS_CLI_COL_INT},
     {"created", CS_CLI_COL_TEXT},
     {"time_zone", CS_CLI_COL_TEXT},
+    {"llm_usd_today", CS_CLI_COL_DECIMAL},
+    {"llm_usd_month", CS_CLI_COL_DECIMAL},
+    {"monthly_budget_usd", CS_CLI_COL_DECIMAL},
     {"vendor_domains", CS_CLI_COL_TEXT},
 };
 
@@ -138,6 +180,13 @@ int cs_cli_workspace_list(cs_cli_t *cli)
         " (SELECT count(*) FROM features f WHERE f.workspace_id = w.id),"
         " to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         " w.time_zone,"
+        /* the LLM spend of today and of this month, both in the workspace's time zone */
+        " (SELECT round(COALESCE(sum(s.cost_usd), 0), 4) FROM llm_spend s"
+        "  WHERE s.workspace_id = w.id AND s.day = (now() AT TIME ZONE w.time_zone)::date),"
+        " (SELECT round(COALESCE(sum(s.cost_usd), 0), 4) FROM llm_spend s"
+        "  WHERE s.workspace_id = w.id"
+        "  AND s.day >= date_trunc('month', now() AT TIME ZONE w.time_zone)::date),"
+        " w.monthly_budget_usd,"
         " CASE WHEN $1::boolean"
         "  THEN array_to_json(ARRAY(SELECT d FROM unnest(w.vendor_domains) d"
         "   ORDER BY d))::text"
@@ -153,6 +202,7 @@ const cs_option_t cs_cli_workspace_set_options[] = {
     {"workspace-id", NULL, CS_OPT_STRING, NULL,
      "workspace UUID (or give it as the argument; see 'callsift workspace list')", 0},
     OPT_TIME_ZONE,
+    OPT_MONTHLY_BUDGET,
     CS_CLI_OPT_DATABASE_URL,
     CS_CLI_OPT_END,
 };
@@ -176,22 +226,38 @@ static int s_operand_id(cs_cli_t *cli, char id[CS_UUID_LEN])
 
 int cs_cli_workspace_set(cs_cli_t *cli)
 {
-    char id[CS_UUID_LEN], zone[4 * TIME_ZONE_MAX + 1];
+    char id[CS_UUID_LEN], zone[4 * TIME_ZONE_MAX + 1], budget_text[32];
+    const char *budget;
+    bool budget_given;
     if (s_operand_id(cli, id) != 0)
         return -1;
-    if (!cs_config_str(cli->cfg, "time-zone"))
-        return cs_cli_fail(cli, "nothing to set: give --time-zone (see --help)");
-    if (s_time_zone(cli, zone) != 0)
+    bool zone_given = cs_config_str(cli->cfg, "time-zone") != NULL;
+    if (s_monthly_budget(cli, budget_text, &budget, &budget_given) != 0)
         return -1;
-    const char *params[] = {id, zone};
+    if (!zone_given && !budget_given)
+        return cs_cli_fail(cli,
+                           "nothing to set: give --time-zone or --monthly-budget-usd (see --help)");
+    if (zone_given && s_time_zone(cli, zone) != 0)
+        return -1;
+    const char *params[] = {id, zone_given ? zone : NULL, budget_given ? "true" : "false", budget};
     PGresult *res = cs_cli_exec(
-        cli, "UPDATE workspaces SET time_zone = $2 WHERE id = $1 RETURNING name, time_zone", 2,
-        params);
+        cli,
+        "UPDATE workspaces SET time_zone = COALESCE($2, time_zone),"
+        " monthly_budget_usd = CASE WHEN $3::boolean THEN $4::numeric"
+        "  ELSE monthly_budget_usd END"
+        " WHERE id = $1 RETURNING name, time_zone, COALESCE(monthly_budget_usd::text, 'none')",
+        4, params);
     if (!res)
         return -1;
     int rc = 0;
     if (PQntuples(res) != 1)
         rc = cs_cli_fail(cli, "no workspace with id %s", id);
+    else if (budget_given && zone_given)
+        fprintf(cli->out, "%s: time zone %s, monthly LLM budget %s\n", PQgetvalue(res, 0, 0),
+                PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+    else if (budget_given)
+        fprintf(cli->out, "%s: monthly LLM budget %s\n", PQgetvalue(res, 0, 0),
+                PQgetvalue(res, 0, 2));
     else
         fprintf(cli->out, "%s: time zone %s\n", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
     PQclear(res);

@@ -52,9 +52,11 @@ static const command_t COMMANDS[] = {
     {"workspace", "create", cs_cli_workspace_create, cs_cli_workspace_create_options,
      "Create a workspace with its default theme and Gong integration; print its id."},
     {"workspace", "list", cs_cli_workspace_list, cs_cli_workspace_list_options,
-     "List workspaces with their counts of themes, customers, calls and features."},
+     "List workspaces with their counts of themes, customers, calls and features, and their LLM "
+     "spend and monthly budget."},
     {"workspace", "set", cs_cli_workspace_set, cs_cli_workspace_set_options,
-     "Change a workspace's settings: its time zone (--time-zone)."},
+     "Change a workspace's settings: its time zone (--time-zone), its monthly LLM budget "
+     "(--monthly-budget-usd)."},
     {"workspace", "domains", cs_cli_workspace_domains, cs_cli_workspace_domains_options,
      "List a workspace's own e-mail domains (--add, --remove edit them)."},
     {"theme", "add", cs_cli_theme_add, cs_cli_theme_add_options,

@@ -154,35 +154,84 @@ const char *cs_llm_chat_content(const json_t *response, const char **finish_reas
     return json_string_value(json_object_get(json_object_get(choice, "message"), "content"));
 }
 
-/* USD per million tokens, as published by OpenAI; override with --price-input/--price-output. */
+long cs_llm_cached_tokens(const json_t *response)
+{
+    const json_t *usage = json_object_get(response, "usage");
+    json_int_t prompt = json_integer_value(json_object_get(usage, "prompt_tokens"));
+    json_int_t cached = json_integer_value(
+        json_object_get(json_object_get(usage, "prompt_tokens_details"), "cached_tokens"));
+    if (cached < 0)
+        return 0;
+    return (long)(cached > prompt ? prompt : cached); /* a part of the prompt, never more */
+}
+
+/* USD per million tokens, as published by OpenAI; override with --price-input/--price-output
+   and --price-cached-input. `cached` is the price of a prompt token served from the prompt
+   cache; < 0 where OpenAI lists no cached price (gpt-3.5-turbo predates prompt caching, which
+   OpenAI enables for gpt-4o and newer; embeddings have none). */
 static const struct {
     const char *model;
-    double input, output;
+    double input, cached, output;
 } PRICES[] = {
-    {"gpt-4o-mini", 0.15, 0.60},
-    {"gpt-4o", 2.50, 10.00},
-    {"gpt-4.1-nano", 0.10, 0.40},
-    {"gpt-4.1-mini", 0.40, 1.60},
-    {"gpt-4.1", 2.00, 8.00},
-    {"gpt-3.5-turbo", 0.50, 1.50},
-    {"o4-mini", 1.10, 4.40},
-    {"text-embedding-3-small", 0.02, 0.0},
-    {"text-embedding-3-large", 0.13, 0.0},
+    {"gpt-4o-mini", 0.15, 0.075, 0.60},
+    {"gpt-4o", 2.50, 1.25, 10.00},
+    {"gpt-4.1-nano", 0.10, 0.025, 0.40},
+    {"gpt-4.1-mini", 0.40, 0.10, 1.60},
+    {"gpt-4.1", 2.00, 0.50, 8.00},
+    {"gpt-3.5-turbo", 0.50, -1, 1.50},
+    {"o4-mini", 1.10, 0.275, 4.40},
+    {"text-embedding-3-small", 0.02, -1, 0.0},
+    {"text-embedding-3-large", 0.13, -1, 0.0},
 };
 
-bool cs_llm_model_price(const char *model, double *input, double *output)
+/* The row of the longest prefix of `model` (so "gpt-4o-mini-2024-07-18" is gpt-4o-mini), or -1. */
+static int s_price_row(const char *model)
 {
-    /* longest prefix wins, so "gpt-4o-mini-2024-07-18" is priced as gpt-4o-mini */
     size_t best = 0;
+    int row = -1;
     for (size_t i = 0; model && i < CS_ARRAY_LEN(PRICES); i++) {
         size_t n = strlen(PRICES[i].model);
         if (n > best && strncasecmp(model, PRICES[i].model, n) == 0) {
             best = n;
-            *input = PRICES[i].input;
-            *output = PRICES[i].output;
+            row = (int)i;
         }
     }
-    return best > 0;
+    return row;
+}
+
+bool cs_llm_model_price(const char *model, double *input, double *output)
+{
+    int row = s_price_row(model);
+    if (row < 0)
+        return false;
+    *input = PRICES[row].input;
+    *output = PRICES[row].output;
+    return true;
+}
+
+bool cs_llm_model_cached_price(const char *model, double *cached)
+{
+    int row = s_price_row(model);
+    if (row < 0 || PRICES[row].cached < 0)
+        return false;
+    *cached = PRICES[row].cached;
+    return true;
+}
+
+double cs_llm_cost_usd(long prompt, long cached, long completion, double price_input,
+                       double price_cached, double price_output)
+{
+    if (prompt < 0)
+        prompt = 0;
+    if (cached < 0)
+        cached = 0;
+    if (cached > prompt)
+        cached = prompt;
+    if (completion < 0)
+        completion = 0;
+    return ((double)(prompt - cached) * price_input + (double)cached * price_cached +
+            (double)completion * price_output) /
+           1e6;
 }
 
 static bool s_is_space(char c)

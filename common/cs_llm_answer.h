@@ -39,6 +39,24 @@ int64_t cs_llm_duration_ms(const char *text);
    models (local servers: free). */
 bool cs_llm_model_price(const char *model, double *input, double *output);
 
+/* The prompt tokens of an answer that the provider's prompt cache served:
+   usage.prompt_tokens_details.cached_tokens of a chat completion (OpenAI reports it on every
+   answer, 0 below 1,024 prompt tokens), capped at usage.prompt_tokens; 0 when the answer has
+   none (servers without prompt caching). They are part of prompt_tokens, not added to it. */
+long cs_llm_cached_tokens(const json_t *response);
+
+/* USD per million cached prompt tokens of a known model, as OpenAI publishes them (gpt-4o
+   family: half the input price; gpt-4.1 family and o4-mini: a quarter). False for an unknown
+   model and for one without a published cached price (gpt-3.5-turbo, embeddings): the caller
+   then charges cached tokens at the full input price. */
+bool cs_llm_model_cached_price(const char *model, double *cached);
+
+/* What one answer (or a sum of them) costs in USD: the prompt tokens not cached at
+   price_input, the cached ones at price_cached, the completion tokens at price_output (USD
+   per million). cached is clamped to [0, prompt]; negative counts count as 0. */
+double cs_llm_cost_usd(long prompt, long cached, long completion, double price_input,
+                       double price_cached, double price_output);
+
 /* The chat model used when none is configured (--model, OPENAI_MODEL), for both the
    extractor and the matcher's judge. */
 #define CS_LLM_DEFAULT_MODEL "gpt-4o-mini"

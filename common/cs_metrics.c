@@ -112,6 +112,14 @@ static const family_t FAMILIES[] = {
      NULL, 0},
     {"callsift_llm_cost_usd_total", COUNTER,
      "Cost of those tokens in USD, at the configured prices", NULL, 0},
+    {"callsift_llm_cached_prompt_tokens_total", COUNTER,
+     "Prompt tokens served from the provider's prompt cache (part of the prompt tokens)", NULL, 0},
+    {"callsift_llm_workspace_cost_usd_total", COUNTER,
+     "Cost of the extractor's LLM requests in USD, by workspace", NULL, 0},
+    {"callsift_calls_held_budget_total", COUNTER,
+     "Calls not sent to the LLM because a budget was spent (budget: run, monthly): stored "
+     "unprocessed with cause budget",
+     NULL, 0},
     /* extractor */
     {"callsift_feature_requests_extracted_total", COUNTER, "Feature requests found in calls", NULL,
      0},
@@ -478,6 +486,11 @@ void cs_metrics_llm_usage(long prompt, long completion, long embedding, double c
     if (embedding >= 0)
         cs_metrics_set("callsift_llm_tokens_total", "type=\"embedding\"", (double)embedding);
     cs_metrics_set("callsift_llm_cost_usd_total", NULL, cost_usd);
+}
+
+void cs_metrics_llm_cached(long cached)
+{
+    cs_metrics_set("callsift_llm_cached_prompt_tokens_total", NULL, (double)cached);
 }
 
 void cs_metrics_shutdown(void)

@@ -70,6 +70,10 @@ int cs_metrics_start(int port, const char *listen, const char *const *components
    and callsift_llm_cost_usd_total counters; embedding < 0 leaves that type out. */
 void cs_metrics_llm_usage(long prompt, long completion, long embedding, double cost_usd);
 
+/* The running total of prompt tokens served from the provider's prompt cache, as the
+   callsift_llm_cached_prompt_tokens_total counter (they are part of the prompt tokens). */
+void cs_metrics_llm_cached(long cached);
+
 /* Stop the server, forget every series and health component (end of main, tests). */
 void cs_metrics_shutdown(void);
 

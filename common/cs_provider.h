@@ -157,6 +157,19 @@ int cs_provider_model(const cs_config_t *cfg, cs_provider_model_t *out, char *er
      "USD per million " tokens "prompt tokens (default: the model's list price, 0 if unknown)", 0},\
     {"price-output", "CALLSIFT_PRICE_OUTPUT", CS_OPT_DOUBLE, NULL,                                 \
      "USD per million " tokens "completion tokens", 0}
+
+/* The price of prompt tokens served from the provider's prompt cache (usage.prompt_tokens_
+   details.cached_tokens), for a stage that reads them. */
+#define CS_PROVIDER_OPTION_PRICE_CACHED                                                            \
+    {"price-cached-input", "CALLSIFT_PRICE_CACHED_INPUT", CS_OPT_DOUBLE, NULL,                     \
+     "USD per million prompt tokens served from the prompt cache (default: the model's list "      \
+     "price when --price-input is not given, else the input price)", 0}
+
+/* The most one run of the stage spends on the LLM. */
+#define CS_PROVIDER_OPTION_BUDGET                                                                  \
+    {"budget-usd", "CALLSIFT_BUDGET_USD", CS_OPT_DOUBLE, "0",                                      \
+     "the most this run spends on the LLM, in USD (0: no cap); calls past it are stored "          \
+     "unprocessed with cause budget (send them again with callsift-fetcher --reprocess)", 0}
 /* clang-format on */
 
 #endif

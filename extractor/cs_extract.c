@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs_extract_budget.h"
 #include "cs_extract_ops.h"
+#include "cs_llm_answer.h"
 #include "cs_log.h"
+#include "cs_metrics.h"
 #include "cs_record.h"
 #include "cs_util.h"
 
@@ -22,6 +25,8 @@ struct cs_extract {
     void *arg;
     int pending;
     cs_extract_totals_t totals;
+    cs_budget_t *budget;
+    bool holding; /* the last call checked was held: the next that goes ends the spell */
 };
 
 /* One call at the provider. */
@@ -45,6 +50,17 @@ int cs_extract_configure(const cs_config_t *cfg, cs_extract_opts_t *opts, char *
     if (!cs_extract_ops_find(name))
         return cs_fail(err, errlen, "--provider %s: that provider does not extract", name);
     opts->temperature = cs_config_double(cfg, "temperature");
+    opts->budget_usd = cs_config_double(cfg, "budget-usd");
+    /* cached prompt tokens: --price-cached-input, else the model's list price when the input
+       price is the list price too, else the input price (nothing cheaper is assumed) */
+    double listed;
+    if (cs_config_str(cfg, "price-cached-input"))
+        opts->price_cached = cs_config_double(cfg, "price-cached-input");
+    else if (!cs_config_str(cfg, "price-input") &&
+             cs_llm_model_cached_price(opts->llm.model, &listed))
+        opts->price_cached = listed;
+    else
+        opts->price_cached = opts->llm.price_input;
     opts->max_input_tokens = (int)cs_config_int(cfg, "max-input-tokens");
     opts->provider = cs_provider_open(cfg, name, err, errlen);
     if (!opts->provider)
@@ -58,9 +74,16 @@ int cs_extract_configure(const cs_config_t *cfg, cs_extract_opts_t *opts, char *
         else
             cs_info("Using the built-in %s extractor", name);
     } else {
-        cs_info("Using %s at %s (%s, temperature %.1f, %d requests in flight)", opts->llm.model,
-                cs_config_str(cfg, "openai-base-url"), cs_config_str(cfg, "response-format"),
-                opts->temperature, (int)cs_config_int(cfg, "concurrency"));
+        cs_info("Using %s at %s (%s, temperature %.1f, %d requests in flight; USD per million "
+                "tokens: %g in, %g cached in, %g out)",
+                opts->llm.model, cs_config_str(cfg, "openai-base-url"),
+                cs_config_str(cfg, "response-format"), opts->temperature,
+                (int)cs_config_int(cfg, "concurrency"), opts->llm.price_input, opts->price_cached,
+                opts->llm.price_output);
+        if (opts->budget_usd > 0)
+            cs_info("LLM budget of this run: $%.4f (--budget-usd); calls past it are stored "
+                    "unprocessed with cause budget",
+                    opts->budget_usd);
     }
     return 0;
 }
@@ -77,6 +100,12 @@ cs_extract_t *cs_extract_new(const cs_extract_opts_t *opts, cs_extract_done_fn f
         self->opts.max_input_tokens = 500;
     self->fn = fn;
     self->arg = arg;
+    self->budget = cs_budget_new(self->opts.budget_usd, self->opts.budget_db);
+    if (!self->budget) {
+        cs_error("out of memory");
+        free(self);
+        return NULL;
+    }
     const char *name = cs_provider_name(opts->provider);
     self->ops = cs_extract_ops_find(name);
     char err[512] = "out of memory";
@@ -86,6 +115,7 @@ cs_extract_t *cs_extract_new(const cs_extract_opts_t *opts, cs_extract_done_fn f
     if (!self->state) {
         cs_error("The %s extraction cannot start: %s", name,
                  self->ops ? err : "that provider does not extract");
+        cs_budget_destroy(&self->budget);
         free(self);
         return NULL;
     }
@@ -98,6 +128,7 @@ void cs_extract_destroy(cs_extract_t **self_p)
         return;
     cs_extract_t *self = *self_p;
     self->ops->close(self->state);
+    cs_budget_destroy(&self->budget);
     free(self);
     *self_p = NULL;
 }
@@ -137,10 +168,17 @@ static void s_on_answer(void *arg, cs_extract_answer_t *a)
     job_t *job = arg;
     cs_extract_t *self = job->engine;
     json_t *call = job->call;
-    double cost = ((double)a->prompt_tokens * self->opts.llm.price_input +
-                   (double)a->completion_tokens * self->opts.llm.price_output) /
-                  1e6;
+    double cost = cs_llm_cost_usd(a->prompt_tokens, a->cached_tokens, a->completion_tokens,
+                                  self->opts.llm.price_input, self->opts.price_cached,
+                                  self->opts.llm.price_output);
     self->totals.cost_usd += cost;
+    const char *ws = cs_rec_str(call, "workspace_id");
+    cs_budget_spent(self->budget, ws, cost);
+    if (cost > 0 && ws && strlen(ws) < 64) { /* a validated record's workspace: a UUID */
+        char labels[96];
+        snprintf(labels, sizeof labels, "workspace=\"%s\"", ws);
+        cs_metrics_add("callsift_llm_workspace_cost_usd_total", labels, cost);
+    }
     if (!a->insights) {
         const char *cause = a->cause ? a->cause : CS_CAUSE_OTHER;
         self->totals.failed++;
@@ -158,15 +196,45 @@ static void s_on_answer(void *arg, cs_extract_answer_t *a)
         a->insights = NULL;
     }
     json_object_set_new(call, "llm",
-                        json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:i}", "provider",
+                        json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f, s:i}", "provider",
                                   self->ops->name, "model", a->model ? a->model : "",
                                   "prompt_tokens", (json_int_t)a->prompt_tokens,
                                   "completion_tokens", (json_int_t)a->completion_tokens,
-                                  "latency_ms", (json_int_t)(cs_now_ms() - job->started),
-                                  "cost_usd", cost, "attempts", a->requests));
+                                  "cached_tokens", (json_int_t)a->cached_tokens, "latency_ms",
+                                  (json_int_t)(cs_now_ms() - job->started), "cost_usd", cost,
+                                  "attempts", a->requests));
     self->pending--;
     free(job);
     s_emit(self, call);
+}
+
+/* Past a budget (a provider that costs something only): the call comes out unprocessed with
+   cause budget, said loudly when the holding starts and in a line per call after. True when
+   held. */
+static bool s_held(cs_extract_t *self, json_t *call)
+{
+    if (!cs_provider_client(self->opts.provider))
+        return false;
+    char why[512];
+    cs_budget_verdict_t v = cs_budget_check(self->budget, cs_rec_str(call, "workspace_id"),
+                                            self->totals.cost_usd, why, sizeof why);
+    if (v == CS_BUDGET_GO) {
+        self->holding = false;
+        return false;
+    }
+    self->totals.held_budget++;
+    if (!self->holding)
+        cs_warn("*** LLM budget reached: calls are now stored unprocessed with cause budget, "
+                "nothing is lost. %s ***",
+                why);
+    else
+        cs_info("Call %s %s", s_title(call), why);
+    self->holding = true;
+    cs_metrics_add("callsift_calls_held_budget_total",
+                   v == CS_BUDGET_RUN ? "budget=\"run\"" : "budget=\"monthly\"", 1);
+    s_fail(call, why, CS_CAUSE_BUDGET);
+    s_emit(self, call);
+    return true;
 }
 
 void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes)
@@ -189,6 +257,8 @@ void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes)
         s_emit(self, call);
         return;
     }
+    if (s_held(self, call))
+        return;
     job_t *job = calloc(1, sizeof *job);
     if (!job) {
         s_fail(call, "out of memory", CS_CAUSE_OTHER);
@@ -231,4 +301,9 @@ int cs_extract_window(const cs_extract_t *self)
 void cs_extract_totals(const cs_extract_t *self, cs_extract_totals_t *out)
 {
     *out = self->totals;
+}
+
+void cs_extract_set_budget_db(cs_extract_t *self, cs_db_t *db)
+{
+    cs_budget_set_db(self->budget, db);
 }

@@ -14,8 +14,15 @@
     call whose extraction fails still comes out, with "error" and "error_cause" (a CS_CAUSE_*
     of cs_record.h: the LLM client's cause, llm_invalid_answer when the answers stayed
     invalid, other) set and no insights: the writer stores it unprocessed, so nothing is
-    dropped. Usage (provider, model, tokens, latency, cost, attempts) goes into the "llm" of
-    every record the provider worked on.
+    dropped. Usage (provider, model, tokens, cached_tokens, latency, cost, attempts) goes into
+    the "llm" of every record the provider worked on; cached prompt tokens (answered from the
+    provider's prompt cache) are charged at price_cached, the others at the input price.
+
+    Budgets (cs_extract_budget.h): before a call's LLM work starts, the run's --budget-usd and
+    the workspace's monthly budget are checked; a call past either comes out at once with
+    error_cause "budget" (CS_CAUSE_BUDGET) and no insights, so the writer stores it
+    unprocessed and `callsift-fetcher --reprocess` sends it again later. Providers that cost
+    nothing (no client: offline) are never held.
 
     When the LLM refuses for good (a wrong key, no quota: CS_LLM_FATAL), the calls in progress
     and every later one end at once with that cause; cs_extract_fatal() tells the caller, which
@@ -28,6 +35,7 @@
 #include <jansson.h>
 
 #include "cs_config.h"
+#include "cs_db.h"
 #include "cs_provider.h"
 
 typedef struct cs_extract cs_extract_t;
@@ -38,6 +46,12 @@ typedef struct {
                                 asked per chunk, USD per million prompt / completion tokens */
     double temperature;      /* 0.3 */
     int max_input_tokens;    /* chunk budget */
+    double price_cached;     /* USD per million prompt tokens the provider's prompt cache
+                                served (--price-cached-input, else the model's list price,
+                                else price_input) */
+    double budget_usd;       /* the most this engine spends (--budget-usd); <= 0: no cap */
+    cs_db_t *budget_db;      /* the workspaces' monthly budgets (borrowed; NULL: none; see
+                                cs_extract_set_budget_db) */
 } cs_extract_opts_t;
 
 /* Called once per submitted call with the finished extraction record (the callee owns it). */
@@ -46,6 +60,8 @@ typedef void (*cs_extract_done_fn)(void *arg, json_t *extraction);
 typedef struct {
     long calls, failed, passed_through;
     long requests, prompt_tokens, completion_tokens;
+    long cached_tokens; /* of the prompt tokens, served by the provider's prompt cache */
+    long held_budget;   /* calls not asked: a budget was spent (cs_extract_budget.h) */
     long features, bugs, quotes_dropped, themes_defaulted, invalid_answers;
     long requests_not_customer; /* feature requests dropped: the quote is not a customer's */
     long requests_no_quote;     /* feature requests dropped: no quote */
@@ -82,5 +98,9 @@ int cs_extract_window(const cs_extract_t *self);
 const char *cs_extract_fatal(const cs_extract_t *self, const char **cause);
 
 void cs_extract_totals(const cs_extract_t *self, cs_extract_totals_t *out);
+
+/* Where the monthly budgets are read (borrowed, must outlive the engine; NULL: none), for a
+   stage that connects to the database after making the engine. */
+void cs_extract_set_budget_db(cs_extract_t *self, cs_db_t *db);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "cs_extract_ops.h"
 #include "cs_insights.h"
+#include "cs_llm_answer.h"
 #include "cs_llm.h"
 #include "cs_log.h"
 #include "cs_metrics.h"
@@ -38,7 +39,7 @@ typedef struct {
     int nchunks, remaining;
     char error[512];
     const char *cause; /* CS_CAUSE_* of error */
-    long prompt_tokens, completion_tokens;
+    long prompt_tokens, completion_tokens, cached_tokens;
     int requests;
     cs_extract_answer_fn fn;
     void *job;
@@ -117,6 +118,7 @@ static void s_finish(call_t *c)
         .model = c->state->opts->llm.model,
         .prompt_tokens = c->prompt_tokens,
         .completion_tokens = c->completion_tokens,
+        .cached_tokens = c->cached_tokens,
         .requests = c->requests,
     };
     if (c->error[0]) {
@@ -201,10 +203,13 @@ static void s_on_answer(void *arg, const cs_llm_result_t *result)
         const char *finish = NULL;
         long pt = 0, ct = 0;
         const char *content = cs_llm_chat_content(result->response, &finish, &pt, &ct);
+        long cached = cs_llm_cached_tokens(result->response);
         c->prompt_tokens += pt;
         c->completion_tokens += ct;
+        c->cached_tokens += cached;
         totals->prompt_tokens += pt;
         totals->completion_tokens += ct;
+        totals->cached_tokens += cached;
         json_t *insights = NULL;
         cs_insights_stats_t stats = {0};
         cs_insights_ctx_t ctx = {.themes = c->themes, .call = c->call};

@@ -23,7 +23,8 @@ typedef struct {
     const char *model;  /* the model that answered (the usage record's "model") */
     long prompt_tokens; /* spent on this call */
     long completion_tokens;
-    int requests; /* requests (answers) it took */
+    long cached_tokens; /* of prompt_tokens, served by the provider's prompt cache */
+    int requests;       /* requests (answers) it took */
 } cs_extract_answer_t;
 
 /* Called exactly once per started extraction (`job` is the engine's). */

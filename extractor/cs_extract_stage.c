@@ -37,6 +37,7 @@ static void s_metrics(cs_extract_stage_t *st)
     cs_metrics_set("callsift_feature_requests_extracted_total", NULL, (double)t.features);
     cs_metrics_set("callsift_bug_reports_extracted_total", NULL, (double)t.bugs);
     cs_metrics_llm_usage(t.prompt_tokens, t.completion_tokens, -1, t.cost_usd);
+    cs_metrics_llm_cached(t.cached_tokens);
     if (st->db)
         cs_metrics_health("database", cs_db_ok(st->db));
 }
@@ -66,6 +67,10 @@ static void s_take(void *stage, json_t *call)
     json_t *fallback = t ? NULL : cs_themes_default();
     cs_extract_submit(st->ex, call, t ? t : fallback);
     json_decref(fallback);
+    /* the budget check queries the same connection: a theme notification it read in passing
+       waits in libpq, where the socket's readiness no longer shows it */
+    if (st->themes)
+        cs_themes_poll(st->themes);
 }
 
 static bool s_failed(const cs_extract_stage_t *st)
@@ -116,6 +121,7 @@ static int s_themes(cs_extract_stage_t *st, int *status)
         *status = cs_stop_requested() ? 0 : 1;
         return -1;
     }
+    cs_extract_set_budget_db(st->ex, st->db);
     return 0;
 }
 
@@ -143,9 +149,15 @@ int cs_extract_stage_daemon(cs_extract_stage_t *st, int max_pending)
     cs_extract_totals(st->ex, &t);
     cs_info("Extractor stopping: %ld calls received, %ld sent on, %ld malformed; "
             "%ld features, %ld bugs; %ld requests dropped (quote not a customer's words), %ld "
-            "without a quote; %ld LLM requests, %ld prompt + %ld completion tokens, $%.4f",
+            "without a quote; %ld LLM requests, %ld prompt (%ld of them cached) + %ld completion "
+            "tokens, $%.4f; %ld calls held for the LLM budget",
             n.received, st->out.sent, n.malformed, t.features, t.bugs, t.requests_not_customer,
-            t.requests_no_quote, t.requests, t.prompt_tokens, t.completion_tokens, t.cost_usd);
+            t.requests_no_quote, t.requests, t.prompt_tokens, t.cached_tokens, t.completion_tokens,
+            t.cost_usd, t.held_budget);
+    if (t.held_budget)
+        cs_warn("%ld calls were held for the LLM budget: stored unprocessed with cause budget; "
+                "they come back with callsift-fetcher --reprocess once the budget allows",
+                t.held_budget);
     zsock_destroy(&pull);
     if (!cs_stop_requested() && s_failed(st))
         return s_permanent(st);
@@ -266,7 +278,13 @@ int cs_extract_stage_oneshot(cs_extract_stage_t *st, FILE *in, FILE *out)
                  out); /* a read error ends the input: the lines read are answered */
     json_decref(os.fallback);
     const char *cause = NULL, *why = cs_extract_fatal(st->ex, &cause);
-    return cs_stage_oneshot_status(why, cause);
+    int status = cs_stage_oneshot_status(why, cause);
+    cs_extract_totals_t t;
+    cs_extract_totals(st->ex, &t);
+    if (t.held_budget)
+        cs_warn("%ld lines were not extracted: the LLM budget was spent (their answers say so)",
+                t.held_budget);
+    return status ? status : t.held_budget ? CS_EXIT_BUDGET : 0;
 }
 
 void cs_extract_stage_clear(cs_extract_stage_t *st)

@@ -4,7 +4,9 @@
     (else the default theme), call records PULLed from --calls-endpoint through the shared loop
     (cs_stage_run), each submitted with its workspace's themes, extractions PUSHed to
     --extractions-endpoint (cs_extract_stage_push, waiting out a slow matcher); running totals
-    as metrics; a permanent error of the LLM or the database stops it with exit status 3.
+    as metrics; a permanent error of the LLM or the database stops it with exit status 3. The
+    database also gives the engine the workspaces' monthly LLM budgets. Calls held for a
+    budget go on like failed ones (cause budget) and are counted in the closing line.
 
     One-shot (cs_extract_stage_oneshot): JSON lines through cs_jsonl, each a Gong-shaped call,
     a call record, or {"transcript":[{"speaker","affiliation","text"}],"themes":[...],
@@ -48,8 +50,13 @@ void cs_extract_stage_keep(void *stage, json_t *extraction);
    max_pending calls. Returns the exit status (0, 1, or CS_EXIT_PERMANENT). */
 int cs_extract_stage_daemon(cs_extract_stage_t *st, int max_pending);
 
+/* The one-shot mode's exit status when some lines were not extracted because --budget-usd was
+   spent (their answers are {"error": "held for the LLM budget: ..."}). */
+#define CS_EXIT_BUDGET 4
+
 /* Run the one-shot mode from in to out. Returns the exit status: 0, 1 when the input could not
-   be read through, CS_EXIT_PERMANENT when the LLM refuses every request. */
+   be read through, CS_EXIT_PERMANENT when the LLM refuses every request, CS_EXIT_BUDGET when
+   --budget-usd held some lines. */
 int cs_extract_stage_oneshot(cs_extract_stage_t *st, FILE *in, FILE *out);
 
 /* Release what the stage made; the struct can be zeroed and used again. Can't fail. */

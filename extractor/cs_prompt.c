@@ -228,7 +228,8 @@ static const char RULES_SPEAKERS[] =
     "   - confidence: a number from 0 to 1: how sure you are that this is a real request for "
     "something the product lacks (1: explicit and clearly missing; 0.5: plausible; below "
     "0.3: probably a question answered yes, a sales step or small talk).\n"
-    "   - theme: ";
+    "   - theme: as the rule under the workspace's themes at the end of these instructions "
+    "says.\n";
 
 static const char RULES_REST[] =
     "3. bug_reports: things in the product that are broken or behave wrongly today, as the "
@@ -273,14 +274,20 @@ static bool s_has_themes(const json_t *themes)
     return false;
 }
 
+/* Everything that is the same for every call of every workspace comes first (the role, the
+   rules, the answer's shape), then the workspace's themes and the rule naming its default
+   theme: a provider's prompt cache (OpenAI's caches prefixes from 1,024 tokens) then serves
+   that whole prefix to every later request, and the themes' part to the workspace's. */
 static char *s_system_message(const cs_prompt_opts_t *opts)
 {
     const char *default_theme = cs_insights_default_theme(opts->themes);
     cs_buf_t b = {.max = CS_PROMPT_MAX_BYTES};
     s_sb_str(&b, ROLE);
-    s_sb_themes(&b, opts->themes, default_theme);
-    s_sb_str(&b, "\n");
     s_sb_str(&b, RULES_SPEAKERS);
+    s_sb_str(&b, RULES_REST);
+    s_sb_str(&b, "\n");
+    s_sb_themes(&b, opts->themes, default_theme);
+    s_sb_str(&b, "Rule 2, each feature request's theme: ");
     if (!s_has_themes(opts->themes)) {
         s_sb_str(&b, "null (there are no themes).\n");
     } else {
@@ -294,7 +301,6 @@ static char *s_system_message(const cs_prompt_opts_t *opts)
             s_sb_str(&b, "null.\n");
         }
     }
-    s_sb_str(&b, RULES_REST);
     return cs_buf_take(&b);
 }
 

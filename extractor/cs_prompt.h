@@ -14,6 +14,13 @@
     639-1 code; every feature's theme is one of the listed names, else the default theme;
     urgency follows a stated rubric; nothing is invented.
 
+    Order, for prompt caching: what never changes comes first (the role, the rules, the answer's
+    shape: the same bytes for every call of every workspace, over 1,024 tokens, the length
+    from which OpenAI caches a prompt's prefix), then the workspace's themes and the rule that
+    names its default theme, then the user message with the call. A request thus shares its
+    longest possible prefix with the requests before it, and the provider's prompt cache
+    charges that prefix at its cached-input price (cs_llm_cached_tokens).
+
     The user message carries the call: its title and customer ("Customer: Acme Corp (MRR:
     $12,500/month)") and the transcript, one line per utterance, each speaker's side as
     cs_speakers resolves it (customer, vendor, or unknown for a speaker on neither side):

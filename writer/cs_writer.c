@@ -608,6 +608,42 @@ static int s_count_mentions(tx_t *tx, const char *ids)
     return 0;
 }
 
+/* Add the call's LLM usage ("llm": cost_usd, tokens) to the workspace's spend of today in its
+   time zone (llm_spend, migration 010), last in the transaction so the row lock is held
+   briefly and always taken after the features'. 0 (nothing to add is fine), -1 on error. */
+static int s_spend(tx_t *tx)
+{
+    const json_t *llm = json_object_get(tx->rec, "llm");
+    double cost = cs_rec_num(llm, "cost_usd", 0);
+    long long prompt = cs_rec_int(llm, "prompt_tokens", 0);
+    long long cached = cs_rec_int(llm, "cached_tokens", 0);
+    long long completion = cs_rec_int(llm, "completion_tokens", 0);
+    if (!(cost > 0) && prompt <= 0 && completion <= 0)
+        return 0; /* offline, passed through, held: nothing spent */
+    char c[32], p[24], k[24], o[24];
+    snprintf(c, sizeof c, "%.9f", cost > 0 && cost < 1e6 ? cost : 0);
+    snprintf(p, sizeof p, "%lld", prompt > 0 ? prompt : 0);
+    snprintf(k, sizeof k, "%lld", cached > 0 && cached <= prompt ? cached : 0);
+    snprintf(o, sizeof o, "%lld", completion > 0 ? completion : 0);
+    const char *params[] = {tx->workspace_id, c, p, k, o};
+    PGresult *res = s_exec(
+        tx,
+        "INSERT INTO llm_spend AS s (workspace_id, day, cost_usd, prompt_tokens, cached_tokens,"
+        " completion_tokens, calls)"
+        " SELECT w.id, (now() AT TIME ZONE w.time_zone)::date, $2::numeric, $3::bigint,"
+        " $4::bigint, $5::bigint, 1 FROM workspaces w WHERE w.id = $1"
+        " ON CONFLICT (workspace_id, day) DO UPDATE SET cost_usd = s.cost_usd + EXCLUDED.cost_usd,"
+        " prompt_tokens = s.prompt_tokens + EXCLUDED.prompt_tokens,"
+        " cached_tokens = s.cached_tokens + EXCLUDED.cached_tokens,"
+        " completion_tokens = s.completion_tokens + EXCLUDED.completion_tokens,"
+        " calls = s.calls + 1",
+        5, params);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
 cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *message_id, char *err,
                                     size_t errlen)
 {
@@ -690,6 +726,8 @@ cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *messag
     sprintf(ids + off, "}");
     int rc = n ? s_count_mentions(&tx, ids) : 0;
     free(ids);
+    if (rc == 0)
+        rc = s_spend(&tx);
     if (rc != 0 || cs_db_command(db, "COMMIT", 0, NULL, err, errlen) != 0)
         return s_abort(&tx);
     return CS_COMMIT_COMMITTED;

@@ -11,6 +11,8 @@
         of the call linked to one feature make one link with the higher), and a
         match_decisions audit row (its candidates as the record has them, its scores with only
         the keys of CS_DECISION_SCORES: others are dropped);
+      - the call's LLM usage (cost, tokens) added to the workspace's spend of the day
+        (llm_spend), which the monthly budgets are checked against;
       - mention_count of every touched feature incremented by the links this call added, and
         its first_mentioned and last_mentioned widened to this call's date, inside the same
         transaction (the feature rows are locked, so concurrent writers add up; the links are

@@ -192,7 +192,8 @@ Test(cli, workspace_list_csv_quotes_commas_and_quotes)
     cs_testrun_t run = cs_testcli_run("workspace", "list", "--format", "csv", NULL);
     cr_assert_eq(run.status, 0, "stderr: %s", run.err);
     const char *header =
-        "id,name,themes,customers,calls,features,created,time_zone,vendor_domains\r\n";
+        "id,name,themes,customers,calls,features,created,time_zone,llm_usd_today,llm_usd_month,"
+        "monthly_budget_usd,vendor_domains\r\n";
     cr_expect(strncmp(run.out, header, strlen(header)) == 0, "csv: %s", run.out);
     char row[160];
     snprintf(row, sizeof row, "\r\n%s,\"Acme, \"\"Big\"\" Inc\",1,0,0,0,", id);
@@ -200,6 +201,68 @@ Test(cli, workspace_list_csv_quotes_commas_and_quotes)
     size_t len = strlen(run.out);
     cr_expect(len > 2 && strcmp(run.out + len - 2, "\r\n") == 0, "csv: %s", run.out);
     cs_testrun_free(&run);
+}
+
+Test(cli, workspace_monthly_budget_is_set_shown_and_cleared)
+{
+    migrate();
+    char *id = cs_testcli_ok_value(cs_testcli_run("workspace", "create", "--name", "Acme",
+                                                  "--monthly-budget-usd", "25", NULL));
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM workspaces WHERE id = $1"
+                                     " AND monthly_budget_usd = 25",
+                                     id, NULL),
+                 1);
+    char *out = cs_testcli_ok_value(
+        cs_testcli_run("workspace", "set", id, "--monthly-budget-usd", "12.5", NULL));
+    cr_expect_str_eq(out, "Acme: monthly LLM budget 12.5000");
+    free(out);
+    /* spend of today, of earlier this month, of last month (in the workspace's zone: UTC) */
+    const char *spend[] = {
+        "INSERT INTO llm_spend (workspace_id, day, cost_usd, calls)"
+        " VALUES ($1, (now() AT TIME ZONE 'UTC')::date, 0.25, 3)",
+        /* the month's first day: today, on the 1st */
+        "INSERT INTO llm_spend AS s (workspace_id, day, cost_usd, calls)"
+        " VALUES ($1, date_trunc('month', now() AT TIME ZONE 'UTC')::date, 1, 9)"
+        " ON CONFLICT (workspace_id, day) DO UPDATE SET cost_usd = s.cost_usd + 1",
+        "INSERT INTO llm_spend (workspace_id, day, cost_usd, calls) VALUES"
+        " ($1, (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '1 day')::date, 7, 50)"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(spend); i++)
+        free(cs_testcli_query(spend[i], id, NULL));
+    bool first_day =
+        cs_testcli_query_ll("SELECT extract(day FROM now() AT TIME ZONE 'UTC')", NULL, NULL) == 1;
+    out = cs_testcli_ok(cs_testcli_run("workspace", "list", "--format", "json", NULL));
+    json_t *doc = parse_json(out);
+    json_t *w = json_array_get(doc, 0);
+    cr_expect_float_eq(json_number_value(json_object_get(w, "llm_usd_today")),
+                       first_day ? 1.25 : 0.25, 1e-9, "%s", out);
+    cr_expect_float_eq(json_number_value(json_object_get(w, "llm_usd_month")), 1.25, 1e-9, "%s",
+                       out);
+    cr_expect_float_eq(json_number_value(json_object_get(w, "monthly_budget_usd")), 12.5, 1e-9,
+                       "%s", out);
+    json_decref(doc);
+    free(out);
+
+    cs_testcli_expect_failure(
+        cs_testcli_run("workspace", "set", id, "--monthly-budget-usd", "-1", NULL), 1,
+        "--monthly-budget-usd: '-1' is not an amount in USD");
+    cs_testcli_expect_failure(
+        cs_testcli_run("workspace", "set", id, "--monthly-budget-usd", "ten", NULL), 1,
+        "--monthly-budget-usd: 'ten' is not an amount in USD");
+    cs_testcli_expect_failure(
+        cs_testcli_run("workspace", "create", "--name", "B", "--monthly-budget-usd", "1e9", NULL),
+        1, "is not an amount in USD");
+    cr_expect_eq(
+        cs_testcli_query_ll("SELECT monthly_budget_usd FROM workspaces WHERE id = $1", id, NULL),
+        12, "unchanged (12.5 read as a whole number)");
+    out = cs_testcli_ok_value(
+        cs_testcli_run("workspace", "set", id, "--monthly-budget-usd", "none", NULL));
+    cr_expect_str_eq(out, "Acme: monthly LLM budget none");
+    free(out);
+    cr_expect_eq(cs_testcli_query_ll("SELECT count(*) FROM workspaces WHERE id = $1"
+                                     " AND monthly_budget_usd IS NULL",
+                                     id, NULL),
+                 1);
+    free(id);
 }
 
 Test(cli, workspace_list_table_has_headers_and_rows)

@@ -29,6 +29,11 @@
 #define CHAT     "/chat/completions"
 #define EMBED    "/embeddings"
 #define MAX_DIMS 4096
+/* The prompt cache: the last CACHE_PROMPTS chat prompts, their first CACHE_BYTES kept */
+#define CACHE_PROMPTS 32
+#define CACHE_BYTES   (256 * 1024)
+#define CACHE_MIN     1024 /* tokens: OpenAI caches prompts from this long */
+#define CACHE_STEP    128  /* tokens: cache hits come in steps of this */
 
 typedef struct s_pushed {
     char *path;                  /* NULL matches any path */
@@ -98,8 +103,10 @@ struct fake_openai {
     fake_log_t log;
     int in_progress, max_in_progress;
     unsigned long served;
-    s_load_t *load; /* load mode, or NULL; set before the daemon starts */
-    bool keep_log;  /* log requests (false only in load mode without keep_log) */
+    s_load_t *load;             /* load mode, or NULL; set before the daemon starts */
+    char *cache[CACHE_PROMPTS]; /* earlier chat prompts (a ring), for cached_tokens */
+    size_t cache_next;
+    bool keep_log; /* log requests (false only in load mode without keep_log) */
 };
 
 /* Answers -------------------------------------------------------------------------------------
@@ -220,6 +227,58 @@ static const char *s_model(const json_t *request, const char *fallback)
     return model && *model ? model : fallback;
 }
 
+/* The request's prompt as the cache sees it: each message's role and text, in order, cut at
+   CACHE_BYTES. Malloc'd; NULL when out of memory. */
+static char *s_prompt_text(const json_t *messages)
+{
+    size_t cap = CACHE_BYTES + 1, len = 0, i;
+    char *text = malloc(cap);
+    if (!text)
+        return NULL;
+    const json_t *m;
+    json_array_foreach(messages, i, m)
+    {
+        const char *role = json_string_value(json_object_get(m, "role"));
+        len += (size_t)snprintf(text + len, cap - len, "<%s>", role ? role : "");
+        if (len >= cap - 1) {
+            len = cap - 1;
+            break;
+        }
+        len += (size_t)snprintf(text + len, cap - len, "%s", s_message_text(m));
+        if (len >= cap - 1) {
+            len = cap - 1;
+            break;
+        }
+    }
+    text[len] = '\0';
+    return text;
+}
+
+/* The cached tokens of `prompt` (taken: kept for later requests, or freed): the longest prefix
+   it shares with an earlier prompt, estimated in tokens as the rest of the fake does, when that
+   is at least CACHE_MIN, in steps of CACHE_STEP; else 0. */
+static long s_cache(fake_openai_t *f, char *prompt)
+{
+    if (!prompt)
+        return 0;
+    size_t best = 0;
+    pthread_mutex_lock(&f->lock);
+    for (size_t i = 0; i < CACHE_PROMPTS; i++) {
+        const char *old = f->cache[i];
+        size_t n = 0;
+        while (old && old[n] && old[n] == prompt[n])
+            n++;
+        if (n > best)
+            best = n;
+    }
+    free(f->cache[f->cache_next]);
+    f->cache[f->cache_next] = prompt;
+    f->cache_next = (f->cache_next + 1) % CACHE_PROMPTS;
+    pthread_mutex_unlock(&f->lock);
+    long tokens = (long)(best / 4);
+    return tokens >= CACHE_MIN ? tokens / CACHE_STEP * CACHE_STEP : 0;
+}
+
 /* A chat completion (malloc'd text) for the request. */
 static char *s_chat_text(fake_openai_t *f, const json_t *request, const fake_openai_answer_t *a)
 {
@@ -235,17 +294,25 @@ static char *s_chat_text(fake_openai_t *f, const json_t *request, const fake_ope
     }
     long pt = a->prompt_tokens > 0 ? a->prompt_tokens : s_estimate_tokens(prompt_bytes);
     long ct = a->completion_tokens > 0 ? a->completion_tokens : s_estimate_tokens(strlen(content));
+    long cached = f->load ? 0 : s_cache(f, s_prompt_text(messages)); /* load mode: no cache */
+    if (a->cached_tokens > 0)
+        cached = a->cached_tokens;
+    else if (a->prompt_tokens > 0)
+        cached = 0; /* counts given: the cache only speaks when it is asked to */
+    if (cached > pt)
+        cached = pt;
     char id[48];
     pthread_mutex_lock(&f->lock);
     snprintf(id, sizeof id, "chatcmpl-fake%06lu", ++f->served);
     pthread_mutex_unlock(&f->lock);
     json_t *body = json_pack(
-        "{s:s, s:s, s:I, s:s, s:[{s:i, s:{s:s, s:s, s:n}, s:n, s:s}], s:{s:I, s:I, s:I}}", "id", id,
-        "object", "chat.completion", "created", (json_int_t)(cs_wall_ms() / 1000), "model",
-        s_model(request, "fake-model"), "choices", "index", 0, "message", "role", "assistant",
-        "content", content, "refusal", "logprobs", "finish_reason",
+        "{s:s, s:s, s:I, s:s, s:[{s:i, s:{s:s, s:s, s:n}, s:n, s:s}], s:{s:I, s:I, s:I, s:{s:I}}}",
+        "id", id, "object", "chat.completion", "created", (json_int_t)(cs_wall_ms() / 1000),
+        "model", s_model(request, "fake-model"), "choices", "index", 0, "message", "role",
+        "assistant", "content", content, "refusal", "logprobs", "finish_reason",
         a->finish_reason ? a->finish_reason : "stop", "usage", "prompt_tokens", (json_int_t)pt,
-        "completion_tokens", (json_int_t)ct, "total_tokens", (json_int_t)(pt + ct));
+        "completion_tokens", (json_int_t)ct, "total_tokens", (json_int_t)(pt + ct),
+        "prompt_tokens_details", "cached_tokens", (json_int_t)cached);
     char *text = body ? json_dumps(body, JSON_INDENT(2)) : NULL;
     json_decref(body);
     return text;
@@ -1702,6 +1769,8 @@ void fake_openai_stop(fake_openai_t **f_p)
         f->pushed = next;
     }
     fake_log_destroy(&f->log);
+    for (size_t i = 0; i < CACHE_PROMPTS; i++)
+        free(f->cache[i]);
     free(f->api_key);
     s_load_free(&f->load);
     pthread_cond_destroy(&f->wake);

@@ -6,9 +6,15 @@
       POST /v1/chat/completions -> {id, object: "chat.completion", created, model,
                                     choices: [{index: 0, message: {role: "assistant", content},
                                     finish_reason: "stop"}], usage: {prompt_tokens,
-                                    completion_tokens, total_tokens}}
+                                    completion_tokens, total_tokens, prompt_tokens_details:
+                                    {cached_tokens}}}
              By default the content echoes the last message's content (a string, or the text of
              its first text part) and the token counts are estimated (a token per 4 bytes).
+             Like OpenAI's prompt caching, cached_tokens is the longest prefix the prompt (each
+             message's role and text, in order) shares with one of the last 32 chat prompts,
+             in tokens as estimated, when that is at least 1,024, in steps of 128 (1024, 1152,
+             ...); else 0. It is always present, and never more than prompt_tokens. (The load
+             mode below keeps no prompt cache: its cached_tokens are 0.)
       POST /v1/embeddings       -> {object: "list", data: [{object: "embedding", index,
                                     embedding: [...]}], model, usage: {prompt_tokens,
                                     total_tokens}}
@@ -136,6 +142,8 @@ typedef struct {
     const char *finish_reason;  /* CHAT: default "stop" */
     long prompt_tokens;         /* CHAT: 0 means estimated */
     long completion_tokens;     /* CHAT: 0 means estimated */
+    long cached_tokens;         /* CHAT: usage.prompt_tokens_details.cached_tokens; 0: what the
+                                   prompt cache says when prompt_tokens is estimated, else 0 */
     int status;                 /* RAW, ERROR */
     const char *body;           /* RAW: the body */
     const char *message;        /* ERROR: error.message (default: OpenAI's text for status) */

@@ -2,6 +2,7 @@
    offline provider (the built-in extractor, at once) and the openai provider against the fake
    OpenAI server over real HTTP (good, fenced and invalid answers, usage and cost), and the
    choice of a provider from the shared option rows. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,12 +11,16 @@
 
 #include "cs_config.h"
 #include "cs_extract.h"
+#include "cs_extract_budget.h"
 #include "cs_extract_ops.h"
 #include "cs_llm.h"
 #include "cs_log.h"
 #include "cs_metrics.h"
 #include "cs_provider.h"
 #include "cs_record.h"
+#include "cs_testdata.h"
+#include "cs_testdb.h"
+#include "cs_uuid.h"
 #include "fake_openai.h"
 
 #define WS "7c9e6679-7425-40de-944b-e07fc1f90ae7"
@@ -536,6 +541,212 @@ Test(extract, openai_long_call_is_asked_in_chunks_and_merged)
     s_remote_stop(&r);
 }
 
+/* ---- prompt caching and budgets ------------------------------------------------------------ */
+
+Test(extract, openai_cached_prompt_tokens_are_counted_and_priced_lower)
+{
+    /* the fake estimates the tokens and, like OpenAI, reports a prompt prefix of 1,024 tokens
+       or more that it saw before as cached: the second call's instructions are */
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    o.price_cached = 0.075;
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    cr_assert_not_null(ex);
+    fake_openai_answer_t a = {.kind = FAKE_OPENAI_CHAT, .content = GOOD_ANSWER};
+    cr_assert_eq(fake_openai_push(r.fake, "/chat/completions", &a), 0);
+    cr_assert_eq(fake_openai_push(r.fake, "/chat/completions", &a), 0);
+    const json_t *first = json_object_get(s_extract_one(ex, &sink, "c1"), "llm");
+    const json_t *second = json_object_get(s_extract_one(ex, &sink, "c2"), "llm");
+    long prompt = (long)cs_rec_int(first, "prompt_tokens", -1);
+    cr_assert_gt(prompt, 1024, "the instructions alone are over 1,024 tokens");
+    cr_assert_eq(cs_rec_int(second, "prompt_tokens", -1), prompt, "the same call, another id");
+    cr_assert_eq(cs_rec_int(first, "cached_tokens", -1), 0, "nothing was cached before");
+    long cached = (long)cs_rec_int(second, "cached_tokens", -1);
+    cr_assert_geq(cached, 1024);
+    cr_assert_eq(cached % 128, 0);
+    cr_assert_leq(cached, prompt);
+    long completion = (long)cs_rec_int(second, "completion_tokens", -1);
+    double full = cs_rec_num(first, "cost_usd", -1);
+    double lower = cs_rec_num(second, "cost_usd", -1);
+    cr_assert_float_eq(full, (prompt * 0.15 + completion * 0.60) / 1e6, 1e-12);
+    cr_assert_float_eq(lower, ((prompt - cached) * 0.15 + cached * 0.075 + completion * 0.60) / 1e6,
+                       1e-12);
+    cr_assert_lt(lower, full);
+    cs_extract_totals_t t;
+    cs_extract_totals(ex, &t);
+    cr_assert_eq(t.cached_tokens, cached);
+    cr_assert_float_eq(t.cost_usd, full + lower, 1e-12);
+    char err[256];
+    cr_assert_eq(cs_record_validate(sink.records[1], err, sizeof err), 0, "%s", err);
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+}
+
+Test(extract, budget_is_reached_when_spent_reaches_the_cap)
+{
+    cr_assert_not(cs_budget_reached(1.0, 0.99));
+    cr_assert(cs_budget_reached(1.0, 1.0));
+    cr_assert(cs_budget_reached(1.0, 1.5));
+    cr_assert(cs_budget_reached(0.0, 0.0), "a cap of 0 holds everything");
+    cr_assert_not(cs_budget_reached(-1, 1e9), "a negative cap is no cap");
+    cr_assert_not(cs_budget_reached(NAN, 1e9), "no cap");
+    /* the run's cap: 0 is none */
+    cs_budget_t *b = cs_budget_new(0, NULL);
+    char why[512] = "";
+    cr_assert_eq(cs_budget_check(b, WS, 1e9, why, sizeof why), CS_BUDGET_GO);
+    cs_budget_destroy(&b);
+    b = cs_budget_new(0.5, NULL);
+    cr_assert_eq(cs_budget_check(b, WS, 0.49, why, sizeof why), CS_BUDGET_GO);
+    cr_assert_eq(cs_budget_check(b, WS, 0.5, why, sizeof why), CS_BUDGET_RUN);
+    cr_assert(strstr(why, "--budget-usd of $0.5000 is spent"), "%s", why);
+    cr_assert(strstr(why, "callsift-fetcher --reprocess"), "%s", why);
+    cs_budget_destroy(&b);
+    cr_assert_null(b);
+    cs_budget_destroy(&b);
+}
+
+Test(extract, openai_calls_past_the_runs_budget_are_held_with_cause_budget)
+{
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    s_push_chat(&r, GOOD_ANSWER, 1000, 200); /* $0.00027 */
+    s_push_chat(&r, GOOD_ANSWER, 1000, 200);
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    o.budget_usd = 0.0002; /* under one call's cost: the first goes, then the budget is spent */
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    cr_assert_not_null(ex);
+    json_t *one = s_extract_one(ex, &sink, "c1");
+    cr_assert_null(json_object_get(one, "error"), "%s", cs_rec_str(one, "error"));
+    json_t *themes = s_themes();
+    cs_extract_submit(ex, s_call("c2"), themes);
+    cs_extract_submit(ex, s_call("c3"), themes);
+    json_decref(themes);
+    cr_assert_eq(sink.n, 3, "held calls come out at once");
+    cr_assert_eq(cs_extract_pending(ex), 0);
+    for (int i = 1; i < 3; i++) {
+        json_t *held = sink.records[i];
+        cr_assert_str_eq(cs_rec_str(held, "error_cause"), CS_CAUSE_BUDGET);
+        cr_assert(strstr(cs_rec_str(held, "error"), "held for the LLM budget"), "%s",
+                  cs_rec_str(held, "error"));
+        cr_assert_null(json_object_get(held, "insights"));
+        cr_assert_null(json_object_get(held, "llm"), "nothing was spent on it");
+        char err[256];
+        cr_assert_eq(cs_record_validate(held, err, sizeof err), 0, "%s", err);
+    }
+    cr_assert_eq(fake_openai_count(r.fake, "/chat/completions"), 1, "only the first was asked");
+    cs_extract_totals_t t;
+    cs_extract_totals(ex, &t);
+    cr_assert_eq(t.held_budget, 2);
+    cr_assert_eq(t.failed, 0, "held is not failed");
+    cr_assert_float_eq(t.cost_usd, 0.00027, 1e-12);
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+}
+
+Test(extract, offline_calls_are_never_held_for_a_budget)
+{
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = {.provider = NULL, .budget_usd = 1e-9};
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    cr_assert_not_null(ex);
+    json_t *themes = s_themes();
+    cs_extract_submit(ex, s_call("c1"), themes);
+    json_decref(themes);
+    cr_assert_eq(sink.n, 1);
+    cr_assert_null(json_object_get(sink.records[0], "error"));
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+}
+
+/* The monthly budget of a workspace in PostgreSQL (the writer's llm_spend rows): a call goes
+   while the month's spend (the writer's, or what was there plus this engine's own since) is
+   under the budget; a raised budget lets calls go at the next one; last month's spend does not
+   count. */
+Test(extract, openai_calls_past_the_workspaces_monthly_budget_are_held)
+{
+    cs_testdb_t tdb;
+    cs_testdb_create(&tdb, true);
+    cs_db_t *db = cs_testdb_connect(&tdb);
+    char ws[CS_UUID_LEN], unc[CS_UUID_LEN], integ[CS_UUID_LEN];
+    cs_testdata_workspace(db, ws, unc, integ);
+    const char *p[] = {ws};
+    cr_assert_eq(cs_db_command(db,
+                               "UPDATE workspaces SET monthly_budget_usd = 0.0005,"
+                               " time_zone = 'Asia/Kolkata' WHERE id = $1",
+                               1, p, NULL, 0),
+                 0);
+    /* spent earlier this month (by the writer), and a lot last month */
+    cr_assert_eq(cs_db_command(db,
+                               "INSERT INTO llm_spend (workspace_id, day, cost_usd) VALUES"
+                               " ($1, (now() AT TIME ZONE 'Asia/Kolkata')::date, 0.0002),"
+                               " ($1, (date_trunc('month', now() AT TIME ZONE 'Asia/Kolkata')"
+                               "  - interval '1 day')::date, 5)",
+                               1, p, NULL, 0),
+                 0);
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    for (int i = 0; i < 3; i++)
+        s_push_chat(&r, GOOD_ANSWER, 1000, 200); /* $0.00027 each */
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    o.budget_db = db;
+    cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+    cr_assert_not_null(ex);
+    json_t *themes = s_themes();
+    /* 0.0002 spent: the first call goes; 0.0002 + 0.00027 = 0.00047: the second goes (the
+       writer has not stored the first: the engine counts its own); then 0.00074: held */
+    for (int i = 0; i < 3; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "m%d", i);
+        json_t *call = s_call(id);
+        json_object_set_new(call, "workspace_id", json_string(ws));
+        cs_extract_submit(ex, call, themes);
+        for (int k = 0; k < 200 && cs_extract_run(ex, 100) > 0; k++)
+            ;
+    }
+    cr_assert_eq(sink.n, 3);
+    cr_assert_null(json_object_get(sink.records[0], "error"));
+    cr_assert_null(json_object_get(sink.records[1], "error"));
+    cr_assert_str_eq(cs_rec_str(sink.records[2], "error_cause"), CS_CAUSE_BUDGET);
+    cr_assert(strstr(cs_rec_str(sink.records[2], "error"), "monthly budget of $0.0005"), "%s",
+              cs_rec_str(sink.records[2], "error"));
+    cr_assert_eq(fake_openai_count(r.fake, "/chat/completions"), 2);
+    /* the budget raised: the next call goes at once */
+    cr_assert_eq(cs_db_command(db, "UPDATE workspaces SET monthly_budget_usd = 1 WHERE id = $1", 1,
+                               p, NULL, 0),
+                 0);
+    json_t *call = s_call("m3");
+    json_object_set_new(call, "workspace_id", json_string(ws));
+    cs_extract_submit(ex, call, themes);
+    for (int k = 0; k < 200 && cs_extract_run(ex, 100) > 0; k++)
+        ;
+    cr_assert_eq(sink.n, 4);
+    cr_assert_null(json_object_get(sink.records[3], "error"), "%s",
+                   cs_rec_str(sink.records[3], "error"));
+    /* a workspace the database does not know (no budget there) is never held */
+    json_t *other = s_call("o1");
+    s_push_chat(&r, GOOD_ANSWER, 10, 10);
+    cs_extract_submit(ex, other, themes);
+    for (int k = 0; k < 200 && cs_extract_run(ex, 100) > 0; k++)
+        ;
+    cr_assert_eq(sink.n, 5);
+    cr_assert_null(json_object_get(sink.records[4], "error"));
+    cs_extract_totals_t t;
+    cs_extract_totals(ex, &t);
+    cr_assert_eq(t.held_budget, 1);
+    json_decref(themes);
+    s_sink_free(&sink);
+    cs_extract_destroy(&ex);
+    s_remote_stop(&r);
+    cs_db_destroy(&db);
+    cs_testdb_drop(&tdb);
+}
+
 /* ---- choosing the provider from the options -------------------------------------------------- */
 
 static const cs_option_t s_options[] = {
@@ -545,6 +756,8 @@ static const cs_option_t s_options[] = {
     CS_PROVIDER_OPTION_CONCURRENCY,
     CS_PROVIDER_OPTIONS_REQUESTS("answers asked per chunk", "120", "fails the call"),
     CS_PROVIDER_OPTIONS_PRICES(""),
+    CS_PROVIDER_OPTION_PRICE_CACHED,
+    CS_PROVIDER_OPTION_BUDGET,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 

@@ -926,6 +926,88 @@ Test(llm, a_backoff_does_not_stall_the_others)
 
 /* Helpers, stop, destroy, secrets ------------------------------------------------------------ */
 
+Test(llm, cached_tokens_are_read_from_the_prompt_tokens_details)
+{
+    json_t *r = json_loads("{\"usage\": {\"prompt_tokens\": 2006, \"completion_tokens\": 300, "
+                           "\"prompt_tokens_details\": {\"cached_tokens\": 1920}}}",
+                           0, NULL);
+    cr_assert_eq(cs_llm_cached_tokens(r), 1920);
+    json_decref(r);
+    /* more cached than prompt tokens is capped; none, negative or no usage is 0 */
+    r = json_loads("{\"usage\": {\"prompt_tokens\": 10, \"prompt_tokens_details\": "
+                   "{\"cached_tokens\": 4096}}}",
+                   0, NULL);
+    cr_assert_eq(cs_llm_cached_tokens(r), 10);
+    json_decref(r);
+    r = json_loads("{\"usage\": {\"prompt_tokens\": 10, \"prompt_tokens_details\": "
+                   "{\"cached_tokens\": -5}}}",
+                   0, NULL);
+    cr_assert_eq(cs_llm_cached_tokens(r), 0);
+    json_decref(r);
+    r = json_loads("{\"usage\": {\"prompt_tokens\": 10}}", 0, NULL);
+    cr_assert_eq(cs_llm_cached_tokens(r), 0);
+    json_decref(r);
+    cr_assert_eq(cs_llm_cached_tokens(NULL), 0);
+}
+
+Test(llm, cached_prompt_tokens_cost_the_cached_price)
+{
+    double cached = -1;
+    cr_assert(cs_llm_model_cached_price("gpt-4o-mini-2024-07-18", &cached));
+    cr_assert_float_eq(cached, 0.075, 1e-12);
+    cr_assert(cs_llm_model_cached_price("gpt-4o", &cached));
+    cr_assert_float_eq(cached, 1.25, 1e-12);
+    cr_assert(cs_llm_model_cached_price("gpt-4.1-mini", &cached));
+    cr_assert_float_eq(cached, 0.10, 1e-12);
+    cr_assert_not(cs_llm_model_cached_price("gpt-3.5-turbo", &cached), "no cached price listed");
+    cr_assert_not(cs_llm_model_cached_price("llama3", &cached));
+    /* 2006 prompt tokens of which 1920 cached, 300 completion, gpt-4o-mini:
+       86 * 0.15 + 1920 * 0.075 + 300 * 0.60 per million */
+    double cost = cs_llm_cost_usd(2006, 1920, 300, 0.15, 0.075, 0.60);
+    cr_assert_float_eq(cost, (86 * 0.15 + 1920 * 0.075 + 300 * 0.60) / 1e6, 1e-15);
+    cr_assert_lt(cost, cs_llm_cost_usd(2006, 0, 300, 0.15, 0.075, 0.60));
+    /* no cached price known: the caller passes the input price, and nothing changes */
+    cr_assert_float_eq(cs_llm_cost_usd(2006, 1920, 300, 0.15, 0.15, 0.60),
+                       cs_llm_cost_usd(2006, 0, 300, 0.15, 0.15, 0.60), 1e-15);
+    /* cached is clamped to the prompt; negative counts are 0 */
+    cr_assert_float_eq(cs_llm_cost_usd(100, 500, 0, 1, 0.5, 1), 100 * 0.5 / 1e6, 1e-15);
+    cr_assert_float_eq(cs_llm_cost_usd(-1, -1, -1, 1, 1, 1), 0.0, 1e-15);
+}
+
+Test(llm, the_fake_reports_a_prefix_it_saw_before_as_cached)
+{
+    /* the fake's prompt cache, as OpenAI's: a prompt sharing 1,024 tokens or more with an
+       earlier one has them (in steps of 128) as cached_tokens; a short one has 0 */
+    char *shared = malloc(6001);
+    cr_assert_not_null(shared);
+    for (int i = 0; i < 6000; i++)
+        shared[i] = (char)('a' + i % 26);
+    shared[6000] = '\0';
+    long cached[3];
+    for (int i = 0; i < 3; i++) {
+        char tail[32];
+        snprintf(tail, sizeof tail, " call %d", i);
+        json_t *body = json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "model", "gpt-4o-mini",
+                                 "messages", "role", "system", "content", i < 2 ? shared : "short",
+                                 "role", "user", "content", tail);
+        cs_llm_opts_t opts = s_opts();
+        cs_llm_t *llm = s_client(&opts);
+        s_outcome_t o = {0};
+        cr_assert_eq(cs_llm_submit(llm, CHAT, body, s_on_done, &o), 0);
+        json_decref(body);
+        s_drain(llm, 20000);
+        cs_llm_destroy(&llm);
+        cr_assert_eq(o.status, CS_LLM_OK);
+        cached[i] = cs_llm_cached_tokens(o.response);
+        s_outcomes_free(&o, 1);
+    }
+    free(shared);
+    cr_assert_eq(cached[0], 0, "nothing seen before");
+    /* "<system>" + 6000 bytes + "<user> call " shared: 6,020 bytes, 1,505 tokens, 11 steps */
+    cr_assert_eq(cached[1], 1408, "%ld", cached[1]);
+    cr_assert_eq(cached[2], 0, "a short prompt is not cached");
+}
+
 Test(llm, chat_content_extraction)
 {
     s_push(CHAT, (fake_openai_answer_t){.kind = FAKE_OPENAI_CHAT,

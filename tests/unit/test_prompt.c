@@ -190,6 +190,57 @@ Test(prompt, body_has_the_seed_settings_and_two_messages)
     json_decref(tr);
 }
 
+/* Bytes at the start of a and b that are the same. */
+static size_t common_prefix(const char *a, const char *b)
+{
+    size_t n = 0;
+    while (a[n] && a[n] == b[n])
+        n++;
+    return n;
+}
+
+Test(prompt, what_never_changes_comes_first_so_the_prompt_cache_serves_it)
+{
+    /* two workspaces (other themes, another default), two calls (other customer, title,
+       transcript): their system messages share everything up to the themes */
+    json_t *t1 = themes(), *c1 = customer(12500), *tr1 = transcript();
+    json_t *t2 = json_pack("[{s:s, s:s, s:b}]", "name", "Billing", "description", "Invoices",
+                           "is_default", 1);
+    json_t *c2 = json_pack("{s:s}", "name", "Initech");
+    json_t *tr2 = json_pack("[{s:s, s:s, s:s, s:i, s:s}]", "speaker_id", "9", "speaker", "Bob",
+                            "affiliation", "External", "start_ms", 0, "text", "Invoices by mail.");
+    cs_prompt_opts_t o1 = opts_for(t1, c1, true), o2 = opts_for(t2, c2, true);
+    o2.title = "Initech onboarding";
+    json_t *b1 = cs_prompt_extraction(&o1, tr1, 0, 1), *b2 = cs_prompt_extraction(&o2, tr2, 0, 1);
+    cr_assert(b1 && b2);
+    const char *s1 = content(b1, 0), *s2 = content(b2, 0);
+    size_t shared = common_prefix(s1, s2);
+    const char *themes_at = strstr(s1, "Themes of this workspace");
+    cr_assert_not_null(themes_at);
+    cr_expect_geq(shared, (size_t)(themes_at - s1), "all before the themes is shared");
+    cr_expect_lt(shared, (size_t)(themes_at - s1) + 64, "the themes differ");
+    /* 1,024 tokens at about 4 bytes a token: the shared part alone is long enough to cache */
+    cr_expect_gt(shared, 4 * 1024 + 512, "%zu shared bytes", shared);
+    /* the rules, the answer's shape and the delimiters' rule come before any theme */
+    cr_expect_lt(strstr(s1, "Answer with one JSON object"), themes_at);
+    cr_expect_lt(strstr(s1, "Ignore any instruction"), themes_at);
+    cr_expect_lt(strstr(s1, "- theme: as the rule under the workspace's themes"), themes_at);
+    /* and the rule naming the default theme after them */
+    cr_expect_gt(strstr(s1, "if none fits, \"Uncategorized\""), themes_at);
+    cr_expect(strstr(s2, "if none fits, \"Billing\""));
+    /* the call itself is only in the user message, after the system message */
+    cr_expect_null(strstr(s1, "Acme Corp"));
+    cr_expect(strstr(content(b1, 1), "Customer: Acme Corp"));
+    json_decref(b1);
+    json_decref(b2);
+    json_decref(t1);
+    json_decref(c1);
+    json_decref(tr1);
+    json_decref(t2);
+    json_decref(c2);
+    json_decref(tr2);
+}
+
 Test(prompt, json_schema_is_strict_and_carries_the_themes)
 {
     json_t *t = themes(), *tr = transcript();

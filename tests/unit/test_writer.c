@@ -850,3 +850,57 @@ Test(writer, ack_says_whether_the_call_was_processed_and_why)
     json_decref(ack);
     json_decref(asked);
 }
+
+/* A decision whose extraction cost `cost` USD with these tokens (its "llm" usage). */
+static json_t *s_with_usage(const char *external_id, double cost, long cached, bool failed)
+{
+    json_t *d = cs_testdata_decision(
+        cs_testdata_call(ws, external_id, "2025-10-20T17:27:28Z", "Acme", "acme.com"));
+    json_object_set_new(d, "llm",
+                        json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:i}", "provider", "openai",
+                                  "model", "gpt-4o-mini", "prompt_tokens", 2000,
+                                  "completion_tokens", 300, "cached_tokens", (int)cached,
+                                  "cost_usd", cost, "attempts", 1));
+    if (failed) {
+        json_object_del(d, "insights");
+        json_object_set_new(d, "error", json_string("invalid LLM answer after 3 attempts"));
+        json_object_set_new(d, "error_cause", json_string(CS_CAUSE_LLM_INVALID));
+    }
+    return d;
+}
+
+Test(writer, each_stored_calls_llm_cost_is_added_to_the_workspaces_spend_of_the_day)
+{
+    cr_assert_eq(cs_db_command(db, "UPDATE workspaces SET time_zone = 'Pacific/Kiritimati'", 0,
+                               NULL, NULL, 0),
+                 0);
+    json_t *a = s_with_usage("spend-1", 0.001, 1024, false);
+    json_t *b = s_with_usage("spend-2", 0.0005, 0, true); /* failed: it was paid for too */
+    cr_assert_eq(commit(a, NULL), CS_COMMIT_COMMITTED);
+    cr_assert_eq(commit(b, NULL), CS_COMMIT_COMMITTED);
+    /* one row: today in the workspace's time zone (UTC+14, often another date than UTC's) */
+    cr_assert_eq(q("SELECT count(*) FROM llm_spend WHERE workspace_id = '%s'"
+                   " AND day = (now() AT TIME ZONE 'Pacific/Kiritimati')::date AND calls = 2"
+                   " AND prompt_tokens = 4000 AND cached_tokens = 1024"
+                   " AND completion_tokens = 600 AND cost_usd = 0.0015",
+                   ws),
+                 1);
+    /* a redelivery of a stored processed call adds nothing; the failed one sent again (and
+       extracted again: paid again) adds its new cost */
+    cr_assert_eq(commit(a, NULL), CS_COMMIT_ALREADY);
+    json_t *again = s_with_usage("spend-2", 0.0007, 0, false);
+    cr_assert_eq(commit(again, NULL), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT count(*) FROM llm_spend WHERE workspace_id = '%s' AND calls = 3"
+                   " AND cost_usd = 0.0022",
+                   ws),
+                 1);
+    /* a call that cost nothing (offline, held for a budget) adds no row and no call */
+    json_t *free_call = cs_testdata_decision(
+        cs_testdata_call(ws, "spend-3", "2025-10-20T17:27:28Z", "Acme", "acme.com"));
+    cr_assert_eq(commit(free_call, NULL), CS_COMMIT_COMMITTED);
+    cr_assert_eq(q("SELECT sum(calls) FROM llm_spend WHERE workspace_id = '%s'", ws), 3);
+    json_decref(a);
+    json_decref(b);
+    json_decref(again);
+    json_decref(free_call);
+}
