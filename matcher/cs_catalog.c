@@ -52,6 +52,7 @@ struct cs_catalog {
     size_t cand_cap;
     bool scan;    /* cs_catalog_set_scan: every query scans */
     double *qidf; /* the IDF of each hash of the current (sparse) query */
+    bool large;   /* the current query's: index-sized, lengths instead of copies */
     size_t qidf_cap;
 };
 
@@ -63,12 +64,14 @@ static void s_feature_free(cs_feature_t *f)
     free(f->norm);
     free(f->description);
     cs_vec_free(&f->vec);
+    cs_vec_free(&f->weighted);
     cs_vec_free(&f->words);
     for (int i = 0; i < CS_CATALOG_QUOTES; i++)
         free(f->quotes[i]);
     for (int i = 0; i < f->naliases; i++) {
         free(f->aliases[i].name);
         cs_vec_free(&f->aliases[i].vec);
+        cs_vec_free(&f->aliases[i].weighted);
         cs_vec_free(&f->aliases[i].words);
     }
     free(f->aliases);
@@ -351,7 +354,7 @@ cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *the
     }
     f->vec = *vec;
     *vec = (cs_vec_t){0};
-    f->epoch = -1;
+    f->epoch = f->norm_epoch = -1;
     f->theme = s_theme_index(self, f->theme_id);
     f->own = own;
     f->pos = self->n;
@@ -399,7 +402,7 @@ int cs_catalog_add_alias(cs_catalog_t *self, cs_feature_t *f, const char *name, 
         cs_vec_free(vec);
         return 0;
     }
-    cs_alias_t a = {.name = strdup(name), .epoch = -1};
+    cs_alias_t a = {.name = strdup(name), .epoch = -1, .norm_epoch = -1};
     if (!a.name || cs_vec_words(name, &a.words) != 0 || s_df_add(&self->wdf, &a.words) != 0 ||
         (self->sparse && vec->n && s_df_count(self, vec) != 0)) {
         free(a.name);
@@ -447,7 +450,7 @@ void cs_catalog_set_vec(cs_catalog_t *self, cs_feature_t *f, cs_vec_t *vec)
     *vec = (cs_vec_t){0};
     if (self->sparse && f->vec.n)
         s_df_count(self, &f->vec);
-    f->epoch = -1;
+    f->epoch = f->norm_epoch = -1;
     cs_index_replace(self->index, (uint32_t)f->pos, f->theme, &f->vec);
     cs_index_grown(self->index, self->n);
 }
@@ -555,19 +558,38 @@ static float s_inv_norm(const cs_catalog_t *self, const cs_vec_t *v)
     return norm > 0 ? (float)(1.0 / sqrt(norm)) : 0.0f;
 }
 
+/* A stored vector's caches: its weighted copy (small catalogues), its weighted length
+   (large ones). */
+typedef struct {
+    cs_vec_t *weighted;
+    int *epoch;
+    float *inv_norm;
+    int *norm_epoch;
+} cache_t;
+
 /* The vector score of q (weighted already when sparse, its hashes' IDF in self->qidf) against
-   a stored vector, whose weighted length is recomputed when the IDF moved on. */
-static double s_vector(cs_catalog_t *self, const cs_vec_t *query, const cs_vec_t *vec,
-                       float *inv_norm, int *epoch)
+   a stored vector: a small catalogue's against its weighted copy, refreshed when the IDF moved
+   on; a large one's weighing the shared hashes as it goes. */
+static double s_vector(cs_catalog_t *self, const cs_vec_t *query, const cs_vec_t *vec, cache_t c)
 {
     if (!vec->n)
         return 0;
     if (!self->sparse)
         return cs_vec_dot(query, vec);
-    if (*epoch != self->epoch) {
-        *inv_norm = s_inv_norm(self, vec);
-        *epoch = self->epoch;
+    if (!self->large) {
+        if (*c.epoch != self->epoch) {
+            cs_vec_free(c.weighted);
+            if (s_weigh(self, vec, c.weighted) != 0)
+                return 0;
+            *c.epoch = self->epoch;
+        }
+        return cs_vec_dot(query, c.weighted);
     }
+    if (*c.norm_epoch != self->epoch) {
+        *c.inv_norm = s_inv_norm(self, vec);
+        *c.norm_epoch = self->epoch;
+    }
+    float *inv_norm = c.inv_norm;
     double sum = 0;
     for (int i = 0, j = 0; i < query->n && j < vec->n;) {
         if (query->idx[i] < vec->idx[j])
@@ -591,8 +613,11 @@ static void s_score(cs_catalog_t *self, cs_feature_t *f, const cs_vec_t *query,
     *hit = (cs_hit_t){f, 0, 0, -1, -1};
     for (int i = -1; i < f->naliases; i++) {
         cs_alias_t *al = i >= 0 ? &f->aliases[i] : NULL;
-        double v = al ? s_vector(self, query, &al->vec, &al->inv_norm, &al->epoch)
-                      : s_vector(self, query, &f->vec, &f->inv_norm, &f->epoch);
+        double v =
+            al ? s_vector(self, query, &al->vec,
+                          (cache_t){&al->weighted, &al->epoch, &al->inv_norm, &al->norm_epoch})
+               : s_vector(self, query, &f->vec,
+                          (cache_t){&f->weighted, &f->epoch, &f->inv_norm, &f->norm_epoch});
         double l = s_lexical(self, qwords, al ? &al->words : &f->words);
         if (v > 1)
             v = 1;
@@ -646,6 +671,7 @@ int cs_catalog_top(cs_catalog_t *self, const char *theme_id, const cs_vec_t *q,
         sc.theme = -2;
     cs_vec_t qw = {0};
     const cs_vec_t *query = q;
+    self->large = cs_index_ready(self->index, self->n); /* whether or not it scans */
     if (self->sparse) {
         if (s_weigh(self, q, &qw) != 0)
             return 0;

@@ -7,10 +7,12 @@
 
     With sparse (offline) vectors, similarity is the cosine of the vectors weighted by the
     catalogue's inverse document frequencies, idf(h) = ln((N + 1) / (df(h) + 1)) + 1 over the
-    workspace's N features: n-grams that every feature has count for little. Each feature keeps
-    the length of its weighted vector (not the vector: the dot product weighs the few hashes it
-    shares with the query as it goes), recomputed when the catalogue has grown by a quarter
-    since.
+    workspace's N features: n-grams that every feature has count for little. Each feature's
+    weighted vector is cached and recomputed when the catalogue has grown by a quarter since.
+    From CS_INDEX_MIN_FEATURES features on (the index's size), a feature keeps only the length
+    of its weighted vector, recomputed likewise, and the dot product weighs the few hashes it
+    shares with the query by their current IDF as it goes: a weighted copy of a million vectors
+    would take a gigabyte.
 
     Each comparison gives three scores (cs_hit_t):
       - vector: the cosine of the vectors above;
@@ -39,9 +41,10 @@
 /* Another name a feature's mentions came under, as it is compared. */
 typedef struct {
     char *name;
-    cs_vec_t vec, words;
-    float inv_norm; /* as the feature's below */
+    cs_vec_t vec, weighted, words;
     int epoch;
+    float inv_norm; /* as the feature's below */
+    int norm_epoch;
 } cs_alias_t;
 
 typedef struct {
@@ -50,9 +53,11 @@ typedef struct {
     char *name;
     char *norm; /* cs_vec_norm_name(name) */
     char *description;
-    cs_vec_t vec;   /* as stored; n = 0 while it still needs an embedding */
-    float inv_norm; /* sparse only: 1 / the length of vec weighted by the IDF of `epoch` */
+    cs_vec_t vec;      /* as stored; n = 0 while it still needs an embedding */
+    cs_vec_t weighted; /* sparse only: vec weighted by IDF, unit length, as of `epoch` */
     int epoch;
+    float inv_norm; /* sparse, large catalogues: 1 / the length of vec weighted as of norm_epoch */
+    int norm_epoch;
     cs_vec_t words;      /* the name's terms (cs_vec_words), for the lexical score */
     cs_alias_t *aliases; /* naliases of them, at most CS_CATALOG_MAX_ALIASES */
     int naliases;

@@ -40,13 +40,13 @@
 
 #include "cs_vec.h"
 
-#define CS_INDEX_MIN_FEATURES     20000  /* below, the catalogue scans every feature */
-#define CS_INDEX_SPARSE_CAP       20000  /* postings a hash may have, at least */
-#define CS_INDEX_SPARSE_CAP_SHARE 0.02   /* ... or this share of the features, when more */
-#define CS_INDEX_SPARSE_SHORTLIST 400    /* features scored exactly per query */
-#define CS_INDEX_SPARSE_BUDGET    150000 /* postings walked per query, rarest hashes first */
-#define CS_INDEX_DENSE_NPROBE     12     /* lists walked per query, at least */
-#define CS_INDEX_DENSE_SHORTLIST  64     /* features rescored exactly per query */
+#define CS_INDEX_MIN_FEATURES     20000 /* below, the catalogue scans every feature */
+#define CS_INDEX_SPARSE_CAP       20000 /* postings a hash may have, at least */
+#define CS_INDEX_SPARSE_CAP_SHARE 0.02  /* ... or this share of the features, when more */
+#define CS_INDEX_SPARSE_SHORTLIST 400   /* features scored exactly per query */
+#define CS_INDEX_SPARSE_BUDGET    80000 /* postings walked per query, rarest hashes first */
+#define CS_INDEX_DENSE_NPROBE     12    /* lists walked per query, at least */
+#define CS_INDEX_DENSE_SHORTLIST  64    /* features rescored exactly per query */
 
 typedef struct {
     size_t min_features; /* 0: CS_INDEX_MIN_FEATURES; SIZE_MAX: never */
