@@ -87,6 +87,8 @@ bench: build
 
 bench-matcher: build
 	$(BUILD)/bin/bench_matcher --features 100000 --themes 20 --queries 2000 --cross-queries 200 --dims 1536
+	nice $(BUILD)/bin/bench_matcher --index sparse --features 1000000 --queries 2000 --cross-queries 500 --exact 200
+	nice $(BUILD)/bin/bench_matcher --index dense --features 1000000 --dims 256 --queries 2000 --cross-queries 500 --exact 200
 
 format:
 	clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')

@@ -8,6 +8,7 @@
 
 #include <czmq.h>
 
+#include "cs_index.h"
 #include "cs_util.h"
 
 /* Document frequencies: open addressing on the n-gram hash; count 0 marks an empty slot. */
@@ -46,6 +47,13 @@ struct cs_catalog {
     int epoch;               /* of the IDF the cached weighted vectors use */
     size_t epoch_docs;       /* documents counted in df when the epoch began */
     size_t missing;          /* features without a vector */
+    cs_index_t *index;       /* asked from CS_INDEX_MIN_FEATURES features on (cs_index.h) */
+    uint32_t *cand;          /* the index's candidates of the current query */
+    size_t cand_cap;
+    bool scan;    /* cs_catalog_set_scan: every query scans */
+    double *qidf; /* the IDF of each hash of the current (sparse) query */
+    bool large;   /* the current query's: index-sized, lengths instead of copies */
+    size_t qidf_cap;
 };
 
 static void s_feature_free(cs_feature_t *f)
@@ -66,6 +74,7 @@ static void s_feature_free(cs_feature_t *f)
         cs_vec_free(&f->aliases[i].weighted);
         cs_vec_free(&f->aliases[i].words);
     }
+    free(f->aliases);
     free(f);
 }
 
@@ -80,7 +89,8 @@ cs_catalog_t *cs_catalog_new(const char *workspace_id, bool sparse)
     self->by_id = zhashx_new();
     self->by_theme_name = zhashx_new();
     self->by_name = zhashx_new();
-    if (!self->by_id || !self->by_theme_name || !self->by_name) {
+    self->index = cs_index_new(sparse, NULL);
+    if (!self->by_id || !self->by_theme_name || !self->by_name || !self->index) {
         cs_catalog_destroy(&self);
         return NULL;
     }
@@ -107,6 +117,8 @@ static void s_forget(cs_catalog_t *self)
     self->df = self->wdf = (df_t){0};
     self->epoch_docs = self->missing = 0;
     self->epoch++;
+    if (self->index)
+        cs_index_clear(self->index);
 }
 
 void cs_catalog_destroy(cs_catalog_t **self_p)
@@ -120,6 +132,9 @@ void cs_catalog_destroy(cs_catalog_t **self_p)
     zhashx_destroy(&self->by_id);
     zhashx_destroy(&self->by_theme_name);
     zhashx_destroy(&self->by_name);
+    cs_index_destroy(&self->index);
+    free(self->cand);
+    free(self->qidf);
     free(self);
     *self_p = NULL;
 }
@@ -339,7 +354,7 @@ cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *the
     }
     f->vec = *vec;
     *vec = (cs_vec_t){0};
-    f->epoch = -1;
+    f->epoch = f->norm_epoch = -1;
     f->theme = s_theme_index(self, f->theme_id);
     f->own = own;
     f->pos = self->n;
@@ -365,6 +380,9 @@ cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *the
     self->features[self->n++] = f;
     zhashx_insert(self->by_id, f->id, f);
     s_index_name(self, f);
+    /* an index that runs out of memory drops itself: the catalogue scans, as below the size */
+    cs_index_add(self->index, (uint32_t)f->pos, f->theme, &f->vec);
+    cs_index_grown(self->index, self->n);
     return f;
 }
 
@@ -384,7 +402,7 @@ int cs_catalog_add_alias(cs_catalog_t *self, cs_feature_t *f, const char *name, 
         cs_vec_free(vec);
         return 0;
     }
-    cs_alias_t a = {.name = strdup(name), .epoch = -1};
+    cs_alias_t a = {.name = strdup(name), .epoch = -1, .norm_epoch = -1};
     if (!a.name || cs_vec_words(name, &a.words) != 0 || s_df_add(&self->wdf, &a.words) != 0 ||
         (self->sparse && vec->n && s_df_count(self, vec) != 0)) {
         free(a.name);
@@ -392,8 +410,17 @@ int cs_catalog_add_alias(cs_catalog_t *self, cs_feature_t *f, const char *name, 
         cs_vec_free(vec);
         return -1;
     }
+    cs_alias_t *grown = realloc(f->aliases, (size_t)(f->naliases + 1) * sizeof *grown);
+    if (!grown) {
+        free(a.name);
+        cs_vec_free(&a.words);
+        cs_vec_free(vec);
+        return -1;
+    }
+    f->aliases = grown;
     a.vec = *vec;
     *vec = (cs_vec_t){0};
+    cs_index_add(self->index, (uint32_t)f->pos, f->theme, &a.vec);
     f->aliases[f->naliases++] = a;
     return 0;
 }
@@ -423,7 +450,9 @@ void cs_catalog_set_vec(cs_catalog_t *self, cs_feature_t *f, cs_vec_t *vec)
     *vec = (cs_vec_t){0};
     if (self->sparse && f->vec.n)
         s_df_count(self, &f->vec);
-    f->epoch = -1;
+    f->epoch = f->norm_epoch = -1;
+    cs_index_replace(self->index, (uint32_t)f->pos, f->theme, &f->vec);
+    cs_index_grown(self->index, self->n);
 }
 
 size_t cs_catalog_size(const cs_catalog_t *self)
@@ -518,22 +547,62 @@ static double s_lexical(const cs_catalog_t *self, const cs_vec_t *q, const cs_ve
     return lex > 1 ? 1 : lex;
 }
 
-/* The vector score of q (weighted already when sparse) against a stored vector, its cached
-   weighted copy refreshed when the IDF moved on. */
-static double s_vector(cs_catalog_t *self, const cs_vec_t *query, const cs_vec_t *vec,
-                       cs_vec_t *weighted, int *epoch)
+/* 1 / the length of v weighted by the current IDF (0 for an empty one). */
+static float s_inv_norm(const cs_catalog_t *self, const cs_vec_t *v)
+{
+    double norm = 0;
+    for (int i = 0; i < v->n; i++) {
+        float w = (float)(v->val[i] * s_idf(self, v->idx[i]));
+        norm += (double)w * w;
+    }
+    return norm > 0 ? (float)(1.0 / sqrt(norm)) : 0.0f;
+}
+
+/* A stored vector's caches: its weighted copy (small catalogues), its weighted length
+   (large ones). */
+typedef struct {
+    cs_vec_t *weighted;
+    int *epoch;
+    float *inv_norm;
+    int *norm_epoch;
+} cache_t;
+
+/* The vector score of q (weighted already when sparse, its hashes' IDF in self->qidf) against
+   a stored vector: a small catalogue's against its weighted copy, refreshed when the IDF moved
+   on; a large one's weighing the shared hashes as it goes. */
+static double s_vector(cs_catalog_t *self, const cs_vec_t *query, const cs_vec_t *vec, cache_t c)
 {
     if (!vec->n)
         return 0;
     if (!self->sparse)
         return cs_vec_dot(query, vec);
-    if (*epoch != self->epoch) {
-        cs_vec_free(weighted);
-        if (s_weigh(self, vec, weighted) != 0)
-            return 0;
-        *epoch = self->epoch;
+    if (!self->large) {
+        if (*c.epoch != self->epoch) {
+            cs_vec_free(c.weighted);
+            if (s_weigh(self, vec, c.weighted) != 0)
+                return 0;
+            *c.epoch = self->epoch;
+        }
+        return cs_vec_dot(query, c.weighted);
     }
-    return cs_vec_dot(query, weighted);
+    if (*c.norm_epoch != self->epoch) {
+        *c.inv_norm = s_inv_norm(self, vec);
+        *c.norm_epoch = self->epoch;
+    }
+    float *inv_norm = c.inv_norm;
+    double sum = 0;
+    for (int i = 0, j = 0; i < query->n && j < vec->n;) {
+        if (query->idx[i] < vec->idx[j])
+            i++;
+        else if (query->idx[i] > vec->idx[j])
+            j++;
+        else {
+            sum += (double)query->val[i] * vec->val[j] * self->qidf[i];
+            i++;
+            j++;
+        }
+    }
+    return sum * *inv_norm;
 }
 
 /* The best of a feature's name and aliases against the query, into *hit. */
@@ -544,8 +613,11 @@ static void s_score(cs_catalog_t *self, cs_feature_t *f, const cs_vec_t *query,
     *hit = (cs_hit_t){f, 0, 0, -1, -1};
     for (int i = -1; i < f->naliases; i++) {
         cs_alias_t *al = i >= 0 ? &f->aliases[i] : NULL;
-        double v = al ? s_vector(self, query, &al->vec, &al->weighted, &al->epoch)
-                      : s_vector(self, query, &f->vec, &f->weighted, &f->epoch);
+        double v =
+            al ? s_vector(self, query, &al->vec,
+                          (cache_t){&al->weighted, &al->epoch, &al->inv_norm, &al->norm_epoch})
+               : s_vector(self, query, &f->vec,
+                          (cache_t){&f->weighted, &f->epoch, &f->inv_norm, &f->norm_epoch});
         double l = s_lexical(self, qwords, al ? &al->words : &f->words);
         if (v > 1)
             v = 1;
@@ -555,42 +627,112 @@ static void s_score(cs_catalog_t *self, cs_feature_t *f, const cs_vec_t *query,
     }
 }
 
+/* What a query compares with: a theme (its index, -1 for all, -2 for one the catalogue does not
+   know, compared by id) and positions >= from. */
+typedef struct {
+    const cs_catalog_t *self;
+    int theme;
+    const char *theme_id;
+    size_t from;
+} scope_t;
+
+static bool s_in_scope(const scope_t *sc, const cs_feature_t *f)
+{
+    if (f->vec.n == 0 || f->pos < sc->from)
+        return false;
+    if (sc->theme >= 0)
+        return f->theme == sc->theme;
+    return sc->theme != -2 || strcmp(f->theme_id, sc->theme_id) == 0;
+}
+
+/* f scored against the query and kept in hits (best first) when it makes the first k. */
+static void s_rank(cs_catalog_t *self, cs_feature_t *f, const cs_vec_t *query,
+                   const cs_vec_t *qwords, int k, cs_hit_t *hits, int *found)
+{
+    cs_hit_t hit;
+    s_score(self, f, query, qwords, &hit);
+    if (hit.fused <= 0 || (*found == k && hit.fused <= hits[k - 1].fused))
+        return;
+    int j = *found < k ? (*found)++ : k - 1;
+    while (j > 0 && hits[j - 1].fused < hit.fused) {
+        hits[j] = hits[j - 1];
+        j--;
+    }
+    hits[j] = hit;
+}
+
 int cs_catalog_top(cs_catalog_t *self, const char *theme_id, const cs_vec_t *q,
                    const cs_vec_t *qwords, int k, cs_hit_t *hits, size_t from)
 {
     if (k <= 0 || (q->n == 0 && (!qwords || qwords->n == 0)))
         return 0;
-    int theme = -1;
-    if (theme_id && (theme = s_theme_index(self, theme_id)) < 0)
-        theme = -2; /* a theme this catalogue does not know: compare by id */
+    scope_t sc = {self, -1, theme_id, from};
+    if (theme_id && (sc.theme = s_theme_index(self, theme_id)) < 0)
+        sc.theme = -2;
     cs_vec_t qw = {0};
     const cs_vec_t *query = q;
+    self->large = cs_index_ready(self->index, self->n); /* whether or not it scans */
     if (self->sparse) {
         if (s_weigh(self, q, &qw) != 0)
             return 0;
         query = &qw;
+        if ((size_t)qw.n > self->qidf_cap) {
+            double *a = realloc(self->qidf, (size_t)qw.n * sizeof *a);
+            if (!a) {
+                cs_vec_free(&qw);
+                return 0;
+            }
+            self->qidf = a;
+            self->qidf_cap = (size_t)qw.n;
+        }
+        for (int i = 0; i < qw.n; i++)
+            self->qidf[i] = s_idf(self, qw.idx[i]);
+    }
+    int found = 0;
+    long nc = -1;
+    if (!self->scan && sc.theme != -2 && cs_index_ready(self->index, self->n))
+        nc = cs_index_candidates(self->index, self->n, query, qwords, sc.theme, from, &self->cand,
+                                 &self->cand_cap);
+    if (nc >= 0) { /* the index's candidates, in position order like the scan below */
+        for (long i = 0; i < nc; i++)
+            if (self->cand[i] < self->n && s_in_scope(&sc, self->features[self->cand[i]]))
+                s_rank(self, self->features[self->cand[i]], query, qwords, k, hits, &found);
+        cs_vec_free(&qw);
+        return found;
     }
     /* a known theme: its own list; otherwise every feature */
-    cs_feature_t **list = theme >= 0 ? self->themes[theme].features : self->features;
-    size_t count = theme >= 0 ? self->themes[theme].n : self->n;
-    int found = 0;
-    for (size_t i = theme >= 0 ? 0 : from; i < count; i++) {
-        cs_feature_t *f = list[i];
-        if (f->vec.n == 0 || f->pos < from)
-            continue;
-        if (theme == -2 && strcmp(f->theme_id, theme_id) != 0)
-            continue;
-        cs_hit_t hit;
-        s_score(self, f, query, qwords, &hit);
-        if (hit.fused <= 0 || (found == k && hit.fused <= hits[k - 1].fused))
-            continue;
-        int j = found < k ? found++ : k - 1;
-        while (j > 0 && hits[j - 1].fused < hit.fused) {
-            hits[j] = hits[j - 1];
-            j--;
-        }
-        hits[j] = hit;
-    }
+    cs_feature_t **list = sc.theme >= 0 ? self->themes[sc.theme].features : self->features;
+    size_t count = sc.theme >= 0 ? self->themes[sc.theme].n : self->n;
+    for (size_t i = sc.theme >= 0 ? 0 : from; i < count; i++)
+        if (s_in_scope(&sc, list[i]))
+            s_rank(self, list[i], query, qwords, k, hits, &found);
     cs_vec_free(&qw);
     return found;
+}
+
+void cs_catalog_set_index(cs_catalog_t *self, const cs_index_opts_t *opts)
+{
+    cs_index_t *index = cs_index_new(self->sparse, opts);
+    if (!index)
+        return;
+    cs_index_destroy(&self->index);
+    self->index = index;
+    for (size_t i = 0; i < self->n; i++) {
+        cs_feature_t *f = self->features[i];
+        cs_index_add(index, (uint32_t)i, f->theme, &f->vec);
+        for (int a = 0; a < f->naliases; a++)
+            cs_index_add(index, (uint32_t)i, f->theme, &f->aliases[a].vec);
+        if ((i + 1) % 1024 == 0 || i + 1 == self->n)
+            cs_index_grown(index, i + 1);
+    }
+}
+
+void cs_catalog_set_scan(cs_catalog_t *self, bool scan)
+{
+    self->scan = scan;
+}
+
+const cs_index_t *cs_catalog_index(const cs_catalog_t *self)
+{
+    return self->index;
 }

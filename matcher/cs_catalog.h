@@ -9,6 +9,10 @@
     catalogue's inverse document frequencies, idf(h) = ln((N + 1) / (df(h) + 1)) + 1 over the
     workspace's N features: n-grams that every feature has count for little. Each feature's
     weighted vector is cached and recomputed when the catalogue has grown by a quarter since.
+    From CS_INDEX_MIN_FEATURES features on (the index's size), a feature keeps only the length
+    of its weighted vector, recomputed likewise, and the dot product weighs the few hashes it
+    shares with the query by their current IDF as it goes: a weighted copy of a million vectors
+    would take a gigabyte.
 
     Each comparison gives three scores (cs_hit_t):
       - vector: the cosine of the vectors above;
@@ -27,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cs_index.h"
 #include "cs_uuid.h"
 #include "cs_vec.h"
 
@@ -38,6 +43,8 @@ typedef struct {
     char *name;
     cs_vec_t vec, weighted, words;
     int epoch;
+    float inv_norm; /* as the feature's below */
+    int norm_epoch;
 } cs_alias_t;
 
 typedef struct {
@@ -49,8 +56,10 @@ typedef struct {
     cs_vec_t vec;      /* as stored; n = 0 while it still needs an embedding */
     cs_vec_t weighted; /* sparse only: vec weighted by IDF, unit length, as of `epoch` */
     int epoch;
-    cs_vec_t words; /* the name's terms (cs_vec_words), for the lexical score */
-    cs_alias_t aliases[CS_CATALOG_MAX_ALIASES];
+    float inv_norm; /* sparse, large catalogues: 1 / the length of vec weighted as of norm_epoch */
+    int norm_epoch;
+    cs_vec_t words;      /* the name's terms (cs_vec_words), for the lexical score */
+    cs_alias_t *aliases; /* naliases of them, at most CS_CATALOG_MAX_ALIASES */
     int naliases;
     char *quotes[CS_CATALOG_QUOTES]; /* newest first; NULL past the last */
     int theme;                       /* index in the catalogue's themes, -1 when none */
@@ -141,5 +150,15 @@ const cs_feature_t *cs_catalog_exact(const cs_catalog_t *self, const char *theme
    were found (<= k). A feature sharing nothing with q (vector and lexical 0) is no hit. */
 int cs_catalog_top(cs_catalog_t *self, const char *theme_id, const cs_vec_t *q,
                    const cs_vec_t *qwords, int k, cs_hit_t *hits, size_t from);
+
+/* From CS_INDEX_MIN_FEATURES features on, cs_catalog_top scores only the candidates of the
+   catalogue's index (cs_index.h) instead of every feature in scope; below, it scans them all.
+   Replace the index by one with `opts` (NULL: the defaults), indexing the features already
+   there (tests and benchmarks: min_features SIZE_MAX is the exact scan at any size). */
+void cs_catalog_set_index(cs_catalog_t *self, const cs_index_opts_t *opts);
+/* With scan, cs_catalog_top scans whatever the size (the index is kept up to date): the
+   reference the index is compared with. */
+void cs_catalog_set_scan(cs_catalog_t *self, bool scan);
+const cs_index_t *cs_catalog_index(const cs_catalog_t *self);
 
 #endif

@@ -21,6 +21,15 @@
     server, tests/load/fake_llm.c): judge requests and prompt tokens per extracted feature, next
     to what the seed's strategy (one judge request per feature with every feature of its theme
     in the prompt) would have sent for the same stream; one JSON object on stdout.
+    With --index sparse|dense it measures instead the candidate index (matcher/cs_index.h) at
+    scale, one kind per run so that each has its own peak memory (VmHWM): N features (offline
+    vectors, or D-dimension vectors near 2,000 random cluster centres), the build time, Q top-5
+    queries in the query's theme and C across themes through the index (p50, p99), the memory
+    after them, then the first E of the theme queries and E/4 of the cross ones again scanning
+    every feature (--exact E, default 200): the recall of the scan's top-5 among the index's,
+    how often the first hit and the decision (the offline rule of docs/QUALITY.md: link and
+    target, or new) are the same. --cap, --budget, --shortlist and --nprobe override the
+    index's bounds (cs_index_opts_t).
     Defaults: N 100000, T 20, Q 2000, C 200 (a scan of everything is slow: C keeps the run to
     minutes), D 1536, seed 1. Themes are skewed like real ones: theme t gets a share
     proportional to 1/sqrt(t + 1). Progress goes to stderr, the report (or with --json one JSON
@@ -1216,6 +1225,342 @@ static json_t *s_json(const result_t *r, const config_t *c)
     return o;
 }
 
+/* ---- the candidate index at scale (--index sparse|dense) ------------------------------------ */
+
+/* The offline decision from a top-k (docs/QUALITY.md, "How the offline matcher decides"): the
+   target's position, or -1 for a new feature. The dense index is judged by the same rule (its
+   band would go to the judge: the rule stands for "the same candidates, the same scores"). */
+static long s_decide(const cs_hit_t *hits, int n)
+{
+    if (n == 0 || hits[0].fused < 0.45)
+        return -1;
+    double margin = n > 1 ? hits[0].fused - hits[1].fused : hits[0].fused;
+    return hits[0].fused >= 0.55 || margin >= 0.15 ? (long)hits[0].feature->pos : -1;
+}
+
+typedef struct {
+    const char *kind;
+    size_t n;
+    int dims, queries, cross, exact_theme, exact_cross;
+    double build_s, build_cpu;
+    mem_t before, built, queried, end;
+    size_t index_bytes, stopped;
+    lat_t theme, cross_lat, scan_theme, scan_cross;
+    /* against the scan: top-5 found, decisions alike, first hits alike */
+    long top_total, top_found, decisions, same_decision, same_first;
+    long strong_total, strong_found; /* of the scan's hits at 0.45 or more (new-below) */
+} idx_result_t;
+
+typedef struct {
+    cs_vec_t *vec, *words;
+    int *theme; /* -1: across themes */
+    int n;
+    size_t *top; /* n x K positions of the index's answer, SIZE_MAX past its hits */
+    int *ntop;
+    long *decision;
+} idx_queries_t;
+
+static void s_idx_queries_free(idx_queries_t *q)
+{
+    for (int i = 0; q->vec && i < q->n; i++) {
+        cs_vec_free(&q->vec[i]);
+        if (q->words)
+            cs_vec_free(&q->words[i]);
+    }
+    free(q->vec);
+    free(q->words);
+    free(q->theme);
+    free(q->top);
+    free(q->ntop);
+    free(q->decision);
+}
+
+static int s_idx_queries_new(idx_queries_t *q, int n, bool words)
+{
+    *q = (idx_queries_t){.n = n};
+    q->vec = calloc((size_t)n, sizeof *q->vec);
+    q->words = words ? calloc((size_t)n, sizeof *q->words) : NULL;
+    q->theme = calloc((size_t)n, sizeof *q->theme);
+    q->top = calloc((size_t)n * K, sizeof *q->top);
+    q->ntop = calloc((size_t)n, sizeof *q->ntop);
+    q->decision = calloc((size_t)n, sizeof *q->decision);
+    return q->vec && (!words || q->words) && q->theme && q->top && q->ntop && q->decision ? 0 : -1;
+}
+
+/* Queries [lo, hi) timed into lat; with `record`, their answers kept; else compared with the
+   kept ones (recall of the index's top-5 against this, the scan's). */
+static void s_idx_run(cs_catalog_t *cat, const world_t *w, idx_queries_t *q, int lo, int hi,
+                      bool record, idx_result_t *r, lat_t *lat_out)
+{
+    double *lat = calloc((size_t)(hi - lo), sizeof *lat);
+    if (!lat)
+        return;
+    double c0 = s_cpu();
+    for (int i = lo; i < hi; i++) {
+        cs_hit_t hits[K];
+        const char *theme = q->theme[i] >= 0 ? w->theme_ids[q->theme[i]] : NULL;
+        double t0 = s_now();
+        int n = cs_catalog_top(cat, theme, &q->vec[i], q->words ? &q->words[i] : NULL, K, hits, 0);
+        lat[i - lo] = s_now() - t0;
+        long d = s_decide(hits, n);
+        if (record) {
+            q->ntop[i] = n;
+            for (int j = 0; j < n; j++)
+                q->top[(size_t)i * K + (size_t)j] = hits[j].feature->pos;
+            q->decision[i] = d;
+            continue;
+        }
+        for (int j = 0; j < n; j++) {
+            bool found = false;
+            for (int m = 0; m < q->ntop[i]; m++)
+                found |= q->top[(size_t)i * K + (size_t)m] == hits[j].feature->pos;
+            r->top_found += found;
+            r->strong_found += found && hits[j].fused >= 0.45;
+            r->strong_total += hits[j].fused >= 0.45;
+        }
+        r->top_total += n;
+        r->decisions++;
+        r->same_decision += d == q->decision[i];
+        r->same_first += (n == 0 && q->ntop[i] == 0) ||
+                         (n > 0 && q->ntop[i] > 0 && q->top[(size_t)i * K] == hits[0].feature->pos);
+    }
+    *lat_out = s_lat(lat, hi - lo, s_cpu() - c0);
+    free(lat);
+}
+
+/* Index queries (Q in a theme, C across), the peak memory, then the scan on the first of
+   them for the recall. */
+static void s_idx_measure(cs_catalog_t *cat, const world_t *w, idx_queries_t *q, idx_result_t *r)
+{
+    int qn = r->queries, cn = r->cross;
+    fprintf(stderr, "bench_matcher: %d + %d queries with the index...\n", qn, cn);
+    s_idx_run(cat, w, q, 0, qn, true, r, &r->theme);
+    s_idx_run(cat, w, q, qn, qn + cn, true, r, &r->cross_lat);
+    r->queried = s_mem();
+    r->index_bytes = cs_index_bytes(cs_catalog_index(cat));
+    r->stopped = cs_index_stopped(cs_catalog_index(cat));
+    fprintf(stderr, "bench_matcher: %d + %d of them scanning every feature...\n", r->exact_theme,
+            r->exact_cross);
+    cs_catalog_set_scan(cat, true);
+    s_idx_run(cat, w, q, 0, r->exact_theme, false, r, &r->scan_theme);
+    s_idx_run(cat, w, q, qn, qn + r->exact_cross, false, r, &r->scan_cross);
+    cs_catalog_set_scan(cat, false);
+    r->end = s_mem();
+}
+
+static cs_index_opts_t g_index_opts; /* --cap, --budget, --shortlist, --nprobe */
+
+static int s_idx_sparse(const world_t *w, uint64_t *rng, idx_result_t *r)
+{
+    cs_catalog_t *cat = cs_catalog_new(w->workspace_id, true);
+    if (cat)
+        cs_catalog_set_index(cat, &g_index_opts);
+    idx_queries_t q;
+    int rc = -1;
+    if (!cat || s_add_themes(cat, w) != 0 || s_idx_queries_new(&q, r->queries + r->cross, true))
+        goto done;
+    fprintf(stderr, "bench_matcher: sparse catalogue of %zu features with its index...\n", w->n);
+    r->before = s_mem();
+    double c0 = s_cpu(), t0 = s_now();
+    for (size_t i = 0; i < w->n; i++) {
+        cs_vec_t v;
+        if (cs_vec_offline_feature(w->names[i], w->descs[i], &v) != 0)
+            goto done;
+        if (!cs_catalog_add(cat, w->ids[i], w->theme_ids[w->theme[i]], w->names[i], w->descs[i], &v,
+                            false)) {
+            cs_vec_free(&v);
+            goto done;
+        }
+    }
+    r->build_s = s_now() - t0;
+    r->build_cpu = s_cpu() - c0;
+    r->built = s_mem();
+    for (int i = 0; i < q.n; i++) {
+        char title[MAX_TITLE], desc[MAX_DESC];
+        s_gen_request(w, rng, title, desc, &q.theme[i]);
+        if (i >= r->queries)
+            q.theme[i] = -1;
+        if (cs_vec_offline_feature(title, desc, &q.vec[i]) != 0 ||
+            cs_vec_words(title, &q.words[i]) != 0)
+            goto done;
+    }
+    s_idx_measure(cat, w, &q, r);
+    rc = 0;
+done:
+    s_idx_queries_free(&q);
+    cs_catalog_destroy(&cat);
+    return rc;
+}
+
+#define DENSE_CLUSTERS 2000
+
+/* x = a centre plus Gaussian noise of `spread` per component (Box-Muller). */
+static void s_near(uint64_t *rng, const float *centre, int dims, double spread, double *x)
+{
+    for (int j = 0; j < dims; j++) {
+        double u = s_uniform(rng) + 1e-300, v = s_uniform(rng);
+        x[j] = (centre ? centre[j] : 0) + spread * sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+    }
+}
+
+/* Dense: features near DENSE_CLUSTERS random centres (noise 0.8 of a centre's length, so two
+   features of a cluster are about 0.6 alike); half the queries an existing feature with
+   noise 0.25 (a near duplicate, about 0.95), half a fresh point of a cluster. */
+static int s_idx_dense(const world_t *w, uint64_t *rng, idx_result_t *r)
+{
+    int dims = r->dims;
+    cs_catalog_t *cat = cs_catalog_new(w->workspace_id, false);
+    if (cat)
+        cs_catalog_set_index(cat, &g_index_opts);
+    float *centres = malloc((size_t)DENSE_CLUSTERS * (size_t)dims * sizeof *centres);
+    double *x = malloc((size_t)dims * sizeof *x);
+    idx_queries_t q;
+    int rc = -1;
+    if (!cat || !centres || !x || s_add_themes(cat, w) != 0 ||
+        s_idx_queries_new(&q, r->queries + r->cross, false))
+        goto done;
+    for (size_t i = 0; i < (size_t)DENSE_CLUSTERS * (size_t)dims; i++) {
+        double v[1];
+        s_near(rng, NULL, 1, 1.0, v);
+        centres[i] = (float)v[0];
+    }
+    double spread = 0.8, dup = 0.25;
+    fprintf(stderr, "bench_matcher: dense catalogue of %zu x %d with its index...\n", w->n, dims);
+    r->before = s_mem();
+    double spent = 0, cpu = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        s_near(rng, centres + s_below(rng, DENSE_CLUSTERS) * (size_t)dims, dims, spread, x);
+        double t0 = s_now(), c0 = s_cpu();
+        cs_vec_t v;
+        if (cs_vec_dense(x, dims, &v) != 0)
+            goto done;
+        if (!cs_catalog_add(cat, w->ids[i], w->theme_ids[w->theme[i]], w->names[i], w->descs[i], &v,
+                            false)) {
+            cs_vec_free(&v);
+            goto done;
+        }
+        spent += s_now() - t0;
+        cpu += s_cpu() - c0;
+    }
+    r->build_s = spent;
+    r->build_cpu = cpu;
+    r->built = s_mem();
+    for (int i = 0; i < q.n; i++) {
+        if (i % 2 == 0) {
+            size_t f = s_below(rng, w->n);
+            const float *fv = cs_catalog_at(cat, f)->vec.val;
+            s_near(rng, fv, dims, dup / sqrt((double)dims), x);
+            q.theme[i] = w->theme[f];
+        } else {
+            s_near(rng, centres + s_below(rng, DENSE_CLUSTERS) * (size_t)dims, dims, spread, x);
+            q.theme[i] = s_pick_theme(w, rng);
+        }
+        if (i >= r->queries)
+            q.theme[i] = -1;
+        if (cs_vec_dense(x, dims, &q.vec[i]) != 0)
+            goto done;
+    }
+    s_idx_measure(cat, w, &q, r);
+    rc = 0;
+done:
+    s_idx_queries_free(&q);
+    free(centres);
+    free(x);
+    cs_catalog_destroy(&cat);
+    return rc;
+}
+
+static void s_idx_print(const idx_result_t *r)
+{
+    printf("bench_matcher --index %s: %zu features%s; %s\n", r->kind, r->n,
+           r->dims ? "" : " (offline vectors)", BUILD_NOTE);
+    if (r->dims)
+        printf("  %d dimensions, float32 vectors in the catalogue, int8 codes + IVF in the index\n",
+               r->dims);
+    printf("  build (vectors + cs_catalog_add, index included): %.1f s (CPU %.1f s)\n", r->build_s,
+           r->build_cpu);
+    printf("  RSS %.0f MB before, %.0f MB built, %.0f MB after the index queries; peak (VmHWM) "
+           "%.0f MB then; index %.0f MB; %zu hashes past the cap\n",
+           s_mb(r->before.rss_kb), s_mb(r->built.rss_kb), s_mb(r->queried.rss_kb),
+           s_mb(r->queried.hwm_kb), (double)r->index_bytes / 1048576.0, r->stopped);
+    printf("  after the scans (they cache every feature's weighted vector): RSS %.0f MB, peak %.0f "
+           "MB\n",
+           s_mb(r->end.rss_kb), s_mb(r->end.hwm_kb));
+    s_lat_header();
+    s_lat_row("index: top-5 in the query's theme", &r->theme);
+    s_lat_row("index: top-5 across themes", &r->cross_lat);
+    s_lat_row("scan: top-5 in the query's theme", &r->scan_theme);
+    s_lat_row("scan: top-5 across themes", &r->scan_cross);
+    printf("  against the scan (%ld queries): recall of its top-5 %.4f (%ld of %ld), same first "
+           "hit %.4f, same decision (link and target, or new) %.4f\n",
+           r->decisions, r->top_total ? (double)r->top_found / (double)r->top_total : 1.0,
+           r->top_found, r->top_total, (double)r->same_first / (double)r->decisions,
+           (double)r->same_decision / (double)r->decisions);
+    printf("  recall of the scan's hits scoring 0.45 or more (those a decision can turn on): %.4f "
+           "(%ld of %ld)\n",
+           r->strong_total ? (double)r->strong_found / (double)r->strong_total : 1.0,
+           r->strong_found, r->strong_total);
+}
+
+static json_t *s_idx_json(const idx_result_t *r)
+{
+    json_t *o = json_pack(
+        "{s:s, s:I, s:i, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "kind", r->kind, "features",
+        (json_int_t)r->n, "dims", r->dims, "build_s", r->build_s, "build_cpu_s", r->build_cpu,
+        "index_bytes", (json_int_t)r->index_bytes, "stopped_hashes", (json_int_t)r->stopped,
+        "compared", (json_int_t)r->decisions, "top_found", (json_int_t)r->top_found, "top_total",
+        (json_int_t)r->top_total, "same_decision", (json_int_t)r->same_decision);
+    json_object_set_new(o, "same_first", json_integer(r->same_first));
+    json_object_set_new(o, "strong_found", json_integer(r->strong_found));
+    json_object_set_new(o, "strong_total", json_integer(r->strong_total));
+    json_object_set_new(o, "mem_before", s_mem_json(r->before));
+    json_object_set_new(o, "mem_built", s_mem_json(r->built));
+    json_object_set_new(o, "mem_queried", s_mem_json(r->queried));
+    json_object_set_new(o, "mem_end", s_mem_json(r->end));
+    json_object_set_new(o, "index_theme", s_lat_json(&r->theme));
+    json_object_set_new(o, "index_cross_theme", s_lat_json(&r->cross_lat));
+    json_object_set_new(o, "scan_theme", s_lat_json(&r->scan_theme));
+    json_object_set_new(o, "scan_cross_theme", s_lat_json(&r->scan_cross));
+    return o;
+}
+
+/* --index KIND: one kind per run, so that each has its own peak memory. */
+static int s_index(const char *kind, size_t n, int themes, int dims, int queries, int cross,
+                   int exact, uint64_t seed, bool as_json)
+{
+    uint64_t rng = seed;
+    world_t w;
+    bool sparse = strcmp(kind, "sparse") == 0;
+    idx_result_t r = {.kind = kind,
+                      .n = n,
+                      .dims = sparse ? 0 : dims,
+                      .queries = queries,
+                      .cross = cross,
+                      .exact_theme = exact < queries ? exact : queries,
+                      .exact_cross = exact / 4 < cross ? exact / 4 : cross};
+    int rc = 1;
+    fprintf(stderr, "bench_matcher: generating %zu features (%s)...\n", n, BUILD_NOTE);
+    if (s_world_new(&w, n, themes, &rng) != 0 ||
+        (sparse ? s_idx_sparse(&w, &rng, &r) : s_idx_dense(&w, &rng, &r)) != 0) {
+        fprintf(stderr, "bench_matcher: the %s index part failed (out of memory)\n", kind);
+        goto done;
+    }
+    if (as_json) {
+        json_t *o = s_idx_json(&r);
+        char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) : NULL;
+        if (text)
+            printf("%s\n", text);
+        free(text);
+        json_decref(o);
+    } else {
+        s_idx_print(&r);
+    }
+    rc = 0;
+done:
+    s_world_free(&w);
+    return rc;
+}
+
 /* ---- matching cost as the catalogue grows (--cost URL) ------------------------------------- */
 
 static bool s_int_arg(const char *text, long long lo, long long hi, long long *out);
@@ -1431,7 +1776,11 @@ static int s_usage(void)
     fprintf(stderr, "usage: bench_matcher [--features N] [--themes T] [--queries Q]\n"
                     "                     [--cross-queries C] [--dims D] [--seed S] [--json]\n"
                     "       bench_matcher --cost LLM-URL [--cost-sizes 100,1000,...] [--themes T]\n"
-                    "                     [--queries Q] [--seed S]\n");
+                    "                     [--queries Q] [--seed S]\n"
+                    "       bench_matcher --index sparse|dense [--features N] [--themes T]\n"
+                    "                     [--queries Q] [--cross-queries C] [--exact E]\n"
+                    "                     [--dims D] [--seed S] [--json] [--cap N] [--budget N]\n"
+                    "                     [--shortlist N] [--nprobe N]\n");
     return 2;
 }
 
@@ -1450,7 +1799,8 @@ int main(int argc, char **argv)
 {
     long long features = 100000, themes = 20, queries = 2000, cross = 200, dims = 1536, seed = 1;
     bool as_json = false;
-    const char *cost_url = NULL, *cost_sizes = "100,1000,10000,100000";
+    const char *cost_url = NULL, *cost_sizes = "100,1000,10000,100000", *index = NULL;
+    long long exact = 200;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1477,7 +1827,23 @@ int main(int argc, char **argv)
             cost_url = v;
         else if (strcmp(a, "--cost-sizes") == 0)
             cost_sizes = v;
-        else
+        else if (strcmp(a, "--index") == 0)
+            ok = strcmp(v, "sparse") == 0 || strcmp(v, "dense") == 0 ? (index = v) != NULL : false;
+        else if (strcmp(a, "--exact") == 0)
+            ok = s_int_arg(v, 0, 1000000, &exact);
+        else if (strcmp(a, "--cap") == 0 || strcmp(a, "--budget") == 0 ||
+                 strcmp(a, "--shortlist") == 0 || strcmp(a, "--nprobe") == 0) {
+            long long x;
+            ok = s_int_arg(v, 1, INT64_MAX, &x);
+            if (a[2] == 'c')
+                g_index_opts.sparse_cap = (size_t)x;
+            else if (a[2] == 'b')
+                g_index_opts.budget = (size_t)x;
+            else if (a[2] == 's')
+                g_index_opts.shortlist = (size_t)x;
+            else
+                g_index_opts.nprobe = (int)x;
+        } else
             return s_usage();
         if (!ok) {
             fprintf(stderr, "bench_matcher: bad value for %s: '%s'\n", a, v);
@@ -1487,6 +1853,12 @@ int main(int argc, char **argv)
     }
     cs_log_init("bench");
     cs_log_set_level(CS_LOG_WARNING);
+    if (index) {
+        int rc = s_index(index, (size_t)features, (int)themes, (int)dims, (int)queries, (int)cross,
+                         (int)exact, (uint64_t)seed, as_json);
+        cs_log_reset();
+        return rc;
+    }
     if (cost_url) {
         int rc = s_cost(cost_url, cost_sizes, (int)themes, (int)queries, (uint64_t)seed);
         cs_log_reset();
