@@ -14,6 +14,9 @@
 #define SNDTIMEO_MS          1000
 #define HEARTBEAT_IVL_MS     1000
 #define HEARTBEAT_TIMEOUT_MS 5000
+#define KEEPALIVE_IDLE_S     30 /* the calls link: TCP keepalive instead of heartbeats */
+#define KEEPALIVE_INTVL_S    5
+#define KEEPALIVE_CNT        4
 /* Bytes of one whole message: a topic and a record at their caps. */
 #define MAX_MESSAGE ((size_t)CS_RECORD_MAX_BYTES + CS_SOCK_MAX_TOPIC)
 
@@ -48,8 +51,23 @@ static zsock_t *s_new(int type, const char *endpoint, bool bind, bool work, char
     }
     /* Above the largest honest record: going over disconnects the peer (STYLE.md). */
     zsock_set_maxmsgsize(sock, (int)(2 * (size_t)CS_RECORD_MAX_BYTES));
-    zsock_set_heartbeat_ivl(sock, HEARTBEAT_IVL_MS);
-    zsock_set_heartbeat_timeout(sock, HEARTBEAT_TIMEOUT_MS);
+    if (work) {
+        /* No ZMTP heartbeats on the calls link: an extractor whose LLM window is full stops
+           reading for as long as the provider keeps it waiting, its one-message queue full,
+           and then reads nothing, not even a PING. A heartbeat timeout dropped the connection
+           with the calls queued on it (they came back only after --ack-timeout), and libzmq
+           4.3 can abort on a heartbeat to a peer whose input is stopped ("Assertion failed:
+           _input_stopped", zeromq/libzmq#3596). The kernel's TCP keepalive finds a peer that
+           is gone without reading anything. */
+        zsock_set_heartbeat_ivl(sock, 0);
+        zsock_set_tcp_keepalive(sock, 1);
+        zsock_set_tcp_keepalive_idle(sock, KEEPALIVE_IDLE_S);
+        zsock_set_tcp_keepalive_intvl(sock, KEEPALIVE_INTVL_S);
+        zsock_set_tcp_keepalive_cnt(sock, KEEPALIVE_CNT);
+    } else {
+        zsock_set_heartbeat_ivl(sock, HEARTBEAT_IVL_MS);
+        zsock_set_heartbeat_timeout(sock, HEARTBEAT_TIMEOUT_MS);
+    }
     zsock_set_reconnect_ivl(sock, 100);
     /* at most 0.5 s between attempts: a stage started early connects soon after its peer binds
        (and the first extractor to connect gets no long head start over the others) */

@@ -59,6 +59,8 @@ zsock_t *cs_sock_new(int type, const char *endpoint, bool bind, char *err, size_
    make it hand each call to an extractor that can take it, instead of piling the fetcher's
    whole window into the first extractor to connect (ZeroMQ's pipe and, on loopback, the
    kernel's autotuned TCP buffers would take megabytes) while the others sit idle. */
+/* It has no ZMTP heartbeats (TCP keepalive instead): an extractor may stop reading for as long
+   as its LLM window waits, and a heartbeat then dropped the link (cs_sock.c). */
 #define CS_SOCK_WORK_HWM    1          /* messages per peer, each side */
 #define CS_SOCK_WORK_BUFFER (8 * 1024) /* bytes of kernel socket buffer, each side */
 

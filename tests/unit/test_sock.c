@@ -55,6 +55,51 @@ Test(sock, push_pull_round_trip)
     zsock_destroy(&pull);
 }
 
+/* The calls link: the fetcher binds a PUSH, an extractor connects a PULL and stops reading
+   while its LLM window is busy (a 429 storm can hold it for many seconds). What the fetcher
+   managed to send must all arrive once it reads again: a heartbeat that timed out the
+   connection meanwhile (the extractor's side reads nothing, not even the PING, while its queue
+   is full) dropped what was queued, and those calls came back only after the ack timeout. */
+Test(sock, a_calls_link_survives_a_reader_that_pauses, .timeout = 60)
+{
+    char err[256];
+    zsock_t *push = cs_sock_new_work(ZMQ_PUSH, "tcp://127.0.0.1:*", true, err, sizeof err);
+    cr_assert(push, "%s", err);
+    char ep[64];
+    cs_sock_endpoint(push, ep, sizeof ep);
+    zsock_t *pull = cs_sock_new_work(ZMQ_PULL, ep, false, err, sizeof err);
+    cr_assert(pull, "%s", err);
+    /* a record as big as a call with its transcript, so that few fill the queues */
+    json_t *rec = ack(WS, "call");
+    char *text = malloc(20000);
+    memset(text, 'x', 19999);
+    text[19999] = '\0';
+    json_object_set_new(rec, "error", json_string(text));
+    free(text);
+    int sent = 0;
+    int64_t until = cs_now_ms() + 2000;
+    while (cs_now_ms() < until) { /* as the fetcher sends: only when the socket has room */
+        if (zsock_events(push) & ZMQ_POLLOUT) {
+            cr_assert_eq(cs_sock_send_record(push, rec, NULL, err, sizeof err), 0, "%s", err);
+            sent++;
+        } else {
+            zclock_sleep(20);
+        }
+    }
+    cr_assert_gt(sent, 0);
+    zclock_sleep(8000); /* the extractor reads nothing for 8 s */
+    int got = 0;
+    json_t *r;
+    while ((r = recv_within(pull, 1500, NULL)) != NULL) {
+        json_decref(r);
+        got++;
+    }
+    cr_assert_eq(got, sent, "%d of %d calls arrived after an 8-second pause", got, sent);
+    json_decref(rec);
+    zsock_destroy(&pull);
+    zsock_destroy(&push);
+}
+
 Test(sock, pub_sub_topic_is_the_workspace)
 {
     char err[256], ep[64];
