@@ -6,7 +6,7 @@
 #define EWMA        0.1   /* weight of the newest latency or token count in the means */
 #define HEADROOM    1.25  /* the window over rate x latency: latencies spread */
 #define CUT         0.9   /* the rate after a 429 */
-#define CLIMB       0.005 /* per answer, the share of the limit the rate climbs back */
+#define CLIMB       0.001 /* per answer, the share of the limit the rate climbs back */
 #define SHRINK      0.75  /* the window's bound after a 5xx or a timeout */
 #define MIN_RATE    0.05  /* requests per second: 3 a minute, however many 429s */
 #define MAX_LIMIT_S 1e6   /* requests per second beyond which a heard limit is nonsense */

@@ -12,7 +12,7 @@
     and the window (requests in flight) follows Little's law: rate times the mean latency, with
     a quarter more for the latency's spread, within the ceiling (--concurrency). The rate starts
     at the limit and is lowered by a tenth on a 429 (at most once per mean latency: the requests
-    already flying were sent at the old rate), then climbs back by a two-hundredth of the limit
+    already flying were sent at the old rate), then climbs back by a thousandth of the limit
     per answer (additive increase, multiplicative decrease). Several processes sharing one
     account each see the account's limit, and the 429s share it out among them.
 

@@ -115,10 +115,10 @@ Test(pace, a_429_lowers_the_rate_once_per_latency_and_answers_climb_back)
     cs_pace_answered(&p, &limited, 6100);
     cr_assert_float_eq(p.rate, 8.1, 1e-9);
     cr_assert_eq(p.rate_limited, 4);
-    /* each answer climbs back a two-hundredth of the limit, up to the limit */
+    /* each answer climbs back a thousandth of the limit, up to the limit */
     for (int i = 0; i < 10; i++)
         cs_pace_answered(&p, &OK_1S, 7000 + i);
-    cr_assert_float_eq(p.rate, 8.6, 1e-9);
+    cr_assert_float_eq(p.rate, 8.2, 1e-9);
     for (int i = 0; i < 1000; i++)
         cs_pace_answered(&p, &OK_1S, 8000 + i);
     cr_assert_float_eq(p.rate, 10.0, 1e-9);
@@ -142,9 +142,9 @@ Test(pace, without_a_limit_slow_start_then_a_429_paces_what_was_answered)
     cs_pace_answered(&p, &limited, 5000);
     cr_assert_float_eq(p.rate, 28.8, 1e-9);
     cr_assert_eq(cs_pace_window(&p), 32, "28.8/s x 1 s x 1.25 + 1 = 37, within 32");
-    /* it probes upwards: a two-hundredth of itself per answer */
+    /* it probes upwards: a thousandth of itself per answer */
     cs_pace_answered(&p, &OK_1S, 6000);
-    cr_assert_float_eq(p.rate, 28.8 * 1.005, 1e-9);
+    cr_assert_float_eq(p.rate, 28.8 * 1.001, 1e-9);
 }
 
 Test(pace, server_errors_and_timeouts_shrink_the_window_answers_regrow_it)
