@@ -835,14 +835,14 @@ const char *cs_llm_fatal_cause(const cs_llm_t *self)
 
 int cs_llm_window(const cs_llm_t *self)
 {
-    int least = 0;
+    int least = 0; /* of the lanes in use: an embeddings-only client is not held to chat's */
     for (int i = 0; i < LANES; i++) {
-        const cs_pace_t *p = &self->lanes[i].pace;
-        bool used = p->answers > 0 || p->rate_limited > 0 || i == LANE_CHAT;
-        if (used && (least == 0 || cs_pace_window(p) < least))
-            least = cs_pace_window(p);
+        const s_lane_t *lane = &self->lanes[i];
+        bool used = lane->pace.answers > 0 || lane->pace.rate_limited > 0 || lane->nflying > 0;
+        if (used && (least == 0 || cs_pace_window(&lane->pace) < least))
+            least = cs_pace_window(&lane->pace);
     }
-    return least;
+    return least > 0 ? least : cs_pace_window(&self->lanes[LANE_CHAT].pace);
 }
 
 void cs_llm_pace(const cs_llm_t *self, const char *path, double *rate, double *limit)

@@ -535,6 +535,27 @@ Test(llm, paces_requests_to_the_limit_the_provider_names)
     cs_llm_destroy(&llm);
 }
 
+Test(llm, the_window_is_that_of_the_endpoints_in_use)
+{
+    /* an embeddings-only client (the matcher with an offline judge): its window grows with its
+       answers (slow start, one more per answer) and is not held to the unused chat lane's 4 */
+    cs_llm_opts_t opts = s_opts();
+    opts.concurrency = 32;
+    cs_llm_t *llm = s_client(&opts);
+    cr_assert_eq(cs_llm_window(llm), 4, "nothing used yet: the first window");
+    s_outcome_t o[10] = {0};
+    json_t *body = json_pack("{s:s, s:[s]}", "model", "text-embedding-3-small", "input", "x");
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(cs_llm_submit(llm, "/embeddings", body, s_on_done, &o[i]), 0);
+    json_decref(body);
+    s_drain(llm, 10000);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(o[i].status, CS_LLM_OK, "%s", o[i].error);
+    cr_assert_eq(cs_llm_window(llm), 14);
+    s_outcomes_free(o, 10);
+    cs_llm_destroy(&llm);
+}
+
 Test(llm, a_configured_rpm_paces_from_the_first_request)
 {
     cs_llm_opts_t opts = s_opts();
