@@ -372,8 +372,8 @@ static int s_replay(cs_fetch_t *f, const char *path)
     while (!eof && !cs_stop_requested() && (limit == 0 || offered < limit)) {
         cs_ledger_counts_t n;
         cs_ledger_counts(f->ledger, &n);
-        if (n.waiting >=
-            cs_ledger_window(f->ledger)) { /* the pipeline is behind: read no further */
+        /* the pipeline is behind: read no further */
+        if (n.waiting >= cs_ledger_window(f->ledger)) {
             s_step(f, 50);
             continue;
         }
