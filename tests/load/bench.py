@@ -315,11 +315,12 @@ def dedup(truth, url, ws):
 # ---- the fake LLM -------------------------------------------------------------------------------
 
 class FakeLLM:
-    def __init__(self, bin_dir, truth_path, latency_ms, jitter_ms, rpm, dims=512, window_s=60):
+    def __init__(self, bin_dir, truth_path, latency_ms, jitter_ms, rpm, dims=512, window_s=60,
+                 limit_headers=True):
         self.proc = subprocess.Popen(
             [os.path.join(bin_dir, "callsift-fake-llm"), "--truth", truth_path, "--latency-ms",
              str(latency_ms), "--jitter-ms", str(jitter_ms), "--rpm", str(rpm), "--rpm-window",
-             str(window_s), "--dims", str(dims)],
+             str(window_s), "--dims", str(dims)] + ([] if limit_headers else ["--no-limit-headers"]),
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         if "http://" not in line:

@@ -45,10 +45,9 @@ EXTRACTORS = 2
 def one_run(name, bin_dir, fake_bin, new_flags, dbs, truth, replay, work, calls_n, tag):
     rpm = 0 if name == "unlimited" else RPM
     truth_path = os.path.join(work, "truth.json")
-    if name == "rpm-flag":  # a provider that names no limit in its headers
-        fake = QuietFakeLLM(fake_bin, truth_path, LATENCY_MS, JITTER_MS, rpm)
-    else:
-        fake = FakeLLM(fake_bin, truth_path, LATENCY_MS, JITTER_MS, rpm, window_s=1)
+    # rpm-flag: a provider that names no limit in its headers
+    fake = FakeLLM(fake_bin, truth_path, LATENCY_MS, JITTER_MS, rpm, window_s=1,
+                   limit_headers=name != "rpm-flag")
     try:
         llm = "--provider openai --openai-base-url %s --openai-api-key bench" % fake.url
         extractor_args = llm
@@ -88,23 +87,6 @@ def one_run(name, bin_dir, fake_bin, new_flags, dbs, truth, replay, work, calls_
             "provider_bound_calls_per_s": (min(EXTRACTORS * bench.DEFAULT_CONCURRENCY /
                                                (LATENCY_MS / 1000.0), rpm / 60.0 if rpm else 1e9)
                                            / per_call if per_call else None)}
-
-
-class QuietFakeLLM(FakeLLM):
-    """callsift-fake-llm with --no-limit-headers."""
-
-    def __init__(self, bin_dir, truth_path, latency_ms, jitter_ms, rpm):
-        import subprocess
-        self.proc = subprocess.Popen(
-            [os.path.join(bin_dir, "callsift-fake-llm"), "--truth", truth_path, "--latency-ms",
-             str(latency_ms), "--jitter-ms", str(jitter_ms), "--rpm", str(rpm), "--rpm-window",
-             "1", "--no-limit-headers"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = self.proc.stdout.readline()
-        if "http://" not in line:
-            self.proc.kill()
-            raise bench.BenchError("callsift-fake-llm did not start: %r" % line)
-        self.url = line[line.index("http://"):].split()[0]
 
 
 def main():
