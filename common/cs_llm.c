@@ -6,6 +6,7 @@
     callbacks last, when no list is being walked, so that a callback may submit more. */
 #include "cs_llm.h"
 #include "cs_llm_answer.h"
+#include "cs_llm_headers.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -64,9 +65,7 @@ typedef struct s_req {
     long http_status;
     /* the answer to the current attempt, and what its OpenAI and Azure headers ask */
     cs_http_answer_t answer;
-    int64_t reset_requests_ms, reset_tokens_ms; /* x-ratelimit-reset-*; -1: header absent */
-    int64_t azure_retry_ms;                     /* retry-after-ms; -1: header absent */
-    double limit_requests, limit_tokens;        /* x-ratelimit-limit-*; -1: header absent */
+    cs_llm_limits_t limits;
     /* the outcome, once done */
     cs_llm_status_t status;
     const char *cause; /* CS_CAUSE_* (static), NULL on CS_LLM_OK and CS_LLM_STOPPED */
@@ -92,41 +91,6 @@ struct cs_llm {
     bool in_run;
     cs_llm_stats_t stats;
 };
-
-/* Callbacks from libcurl -------------------------------------------------------------------- */
-
-/* A whole, positive number of a header ("600"), or -1. */
-static double s_header_number(const char *value)
-{
-    char *end;
-    double v = strtod(value, &end);
-    return end != value && *end == '\0' && v > 0 && v < 1e15 ? v : -1;
-}
-
-/* cs_http_answer_t.on_header: remember the rate-limit headers of OpenAI and Azure (cs_http
-   reads Retry-After); never logs anything. */
-static void s_on_header(void *arg, const char *line, size_t len)
-{
-    s_req_t *req = arg;
-    char value[64];
-    if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) { /* a new answer begins */
-        req->reset_requests_ms = req->reset_tokens_ms = req->azure_retry_ms = -1;
-        req->limit_requests = req->limit_tokens = -1;
-    } else if (cs_http_header_value(line, len, "x-ratelimit-limit-requests", value, sizeof value)) {
-        req->limit_requests = s_header_number(value);
-    } else if (cs_http_header_value(line, len, "x-ratelimit-limit-tokens", value, sizeof value)) {
-        req->limit_tokens = s_header_number(value);
-    } else if (cs_http_header_value(line, len, "x-ratelimit-reset-requests", value, sizeof value)) {
-        req->reset_requests_ms = cs_llm_duration_ms(value);
-    } else if (cs_http_header_value(line, len, "x-ratelimit-reset-tokens", value, sizeof value)) {
-        req->reset_tokens_ms = cs_llm_duration_ms(value);
-    } else if (cs_http_header_value(line, len, "retry-after-ms", value, sizeof value)) {
-        char *end;
-        double ms = strtod(value, &end);
-        if (end != value && *end == '\0' && ms > 0 && ms < 1e12)
-            req->azure_retry_ms = (int64_t)ms + ((double)(int64_t)ms < ms);
-    }
-}
 
 /* Lists -------------------------------------------------------------------------------------- */
 
@@ -290,10 +254,9 @@ static void s_start(cs_llm_t *self, s_req_t *req)
     int64_t now = cs_now_ms();
     req->queued_ms += now - req->enqueued_ms;
     cs_http_answer_reset(&req->answer);
-    req->answer.on_header = s_on_header;
-    req->answer.on_header_arg = req;
-    req->reset_requests_ms = req->reset_tokens_ms = req->azure_retry_ms = -1;
-    req->limit_requests = req->limit_tokens = -1;
+    req->answer.on_header = cs_llm_limits_on_header;
+    req->answer.on_header_arg = &req->limits;
+    cs_llm_limits_clear(&req->limits);
     CURL *c = curl_easy_init();
     char why[128];
     if (!c || cs_http_setup(c, &self->policy, &req->answer, self->headers, "callsift", why,
@@ -375,36 +338,14 @@ static int64_t s_next_start_in(const cs_llm_t *self, int64_t now)
     return best;
 }
 
-/* The wait a 429 asks for, in the order the APIs mean them: Azure's retry-after-ms (finer
-   than Retry-After), Retry-After, the later of OpenAI's x-ratelimit-reset-*; -1 when none.
-   *source names the header (static), NULL for none. */
-static int64_t s_asked_wait(const s_req_t *req, const char **source)
-{
-    *source = NULL;
-    if (req->azure_retry_ms > 0) {
-        *source = "retry-after-ms";
-        return req->azure_retry_ms;
-    }
-    if (req->answer.retry_after_ms > 0) {
-        *source = "Retry-After";
-        return req->answer.retry_after_ms;
-    }
-    if (req->reset_requests_ms > 0 || req->reset_tokens_ms > 0) {
-        bool requests = req->reset_requests_ms >= req->reset_tokens_ms;
-        *source = requests ? "x-ratelimit-reset-requests" : "x-ratelimit-reset-tokens";
-        return requests ? req->reset_requests_ms : req->reset_tokens_ms;
-    }
-    return -1;
-}
-
 /* Tell the lane's pace what this attempt said; log the provider's limits when they change. */
 static void s_pace(cs_llm_t *self, const s_req_t *req, long status, const json_t *doc, int64_t now)
 {
     json_t *n = json_object_get(json_object_get(doc, "usage"), "total_tokens");
     cs_pace_answer_t a = {.status = status,
                           .latency_ms = req->latency_ms,
-                          .limit_requests = req->limit_requests,
-                          .limit_tokens = req->limit_tokens,
+                          .limit_requests = req->limits.limit_requests,
+                          .limit_tokens = req->limits.limit_tokens,
                           .tokens = json_is_integer(n) ? (long)json_integer_value(n) : -1};
     s_lane_t *lane = &self->lanes[req->lane];
     cs_pace_t *p = &lane->pace;
@@ -434,7 +375,7 @@ static void s_settle(cs_llm_t *self, s_req_t *req, CURLcode cc, long status)
     bool quota = false;
     const char *source = NULL;                    /* the header a 429's wait came from */
     const char *cause = CS_CAUSE_LLM_UNREACHABLE; /* if the retries run out */
-    int64_t asked = s_asked_wait(req, &source);
+    int64_t asked = cs_llm_limits_wait(&req->limits, req->answer.retry_after_ms, &source);
     /* a 429 that says when to come back is the provider scheduling, not failing: only the
        retry budget bounds those (several stages sharing a limit meet some while they find
        their pace), and four times the attempts at most */
@@ -624,44 +565,6 @@ static void s_deliver(cs_llm_t *self)
 
 /* Public API ------------------------------------------------------------------------------- */
 
-/* Does the URL's host end in ".azure.com" (Azure OpenAI, which wants an api-key header)? */
-static bool s_azure_host(const char *url)
-{
-    const char *host = strstr(url, "://");
-    host = host ? host + 3 : url;
-    size_t n = strcspn(host, "/:?#");
-    const char *suffix = ".azure.com";
-    size_t s = strlen(suffix);
-    return n > s && strncasecmp(host + n - s, suffix, s) == 0;
-}
-
-/* Append "Name: prefix value" to the list; -1 when out of memory (list untouched). */
-static int s_add_header(struct curl_slist **list, const char *prefix, const char *value)
-{
-    size_t n = strlen(prefix) + strlen(value) + 1;
-    char *line = malloc(n);
-    if (!line)
-        return -1;
-    snprintf(line, n, "%s%s", prefix, value);
-    struct curl_slist *grown = curl_slist_append(*list, line);
-    cs_free_secret(line);
-    if (!grown)
-        return -1;
-    *list = grown;
-    return 0;
-}
-
-/* Free a header list, overwriting the lines first (one holds the API key). */
-static void s_free_headers(struct curl_slist *list)
-{
-    for (struct curl_slist *h = list; h; h = h->next) {
-        volatile char *p = h->data;
-        while (p && *p)
-            *p++ = '\0';
-    }
-    curl_slist_free_all(list);
-}
-
 cs_llm_t *cs_llm_new(const cs_llm_opts_t *opts, char *err, size_t errlen)
 {
     assert(opts);
@@ -701,14 +604,8 @@ cs_llm_t *cs_llm_new(const cs_llm_opts_t *opts, char *err, size_t errlen)
     if (ok) {
         while (blen > 0 && self->base[blen - 1] == '/')
             self->base[--blen] = '\0';
-        ok = s_add_header(&self->headers, "Content-Type: ", "application/json") == 0 &&
-             s_add_header(&self->headers, "Accept: ", "application/json") == 0 &&
-             s_add_header(&self->headers, "Expect:", "") == 0; /* no 100-continue round trip */
+        ok = cs_llm_auth_headers(base, self->api_key, "application/json", &self->headers) == 0;
     }
-    if (ok && has_key)
-        ok = s_add_header(&self->headers,
-                          s_azure_host(base) ? "api-key: " : "Authorization: Bearer ",
-                          self->api_key) == 0;
     if (!ok) {
         cs_llm_destroy(&self);
         cs_fail(err, errlen, "out of memory");
@@ -743,7 +640,7 @@ void cs_llm_destroy(cs_llm_t **self_p)
     }
     if (self->multi)
         curl_multi_cleanup(self->multi);
-    s_free_headers(self->headers);
+    cs_llm_headers_free(self->headers);
     free(self->base);
     free(self->query);
     cs_free_secret(self->api_key);

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cs_llm.h"
+#include "cs_llm_headers.h"
 #include "cs_log.h"
 #include "cs_metrics.h"
 #include "cs_text.h"
@@ -1218,4 +1219,67 @@ Test(llm_answer, api_message_is_cut_on_a_character_boundary)
     cs_llm_api_message(body, strlen(body), odd, sizeof odd, &quota);
     cr_assert_str_eq(odd, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...");
     cr_assert(cs_text_utf8_valid(odd, strlen(odd)));
+}
+
+/* The header lines of one answer, fed as libcurl hands them over. */
+static void s_feed(cs_llm_limits_t *l, const char *const *lines)
+{
+    for (; *lines; lines++)
+        cs_llm_limits_on_header(l, *lines, strlen(*lines));
+}
+
+Test(llm, limit_headers_and_the_wait_they_ask)
+{
+    cs_llm_limits_t l;
+    cs_llm_limits_clear(&l);
+    const char *openai[] = {"HTTP/1.1 429 Too Many Requests\r\n",
+                            "x-ratelimit-limit-requests: 600\r\n",
+                            "x-ratelimit-limit-tokens: 2x\r\n", /* not a number: absent */
+                            "x-ratelimit-reset-requests: 1s\r\n",
+                            "x-ratelimit-reset-tokens: 6m0s\r\n",
+                            NULL};
+    s_feed(&l, openai);
+    cr_assert_float_eq(l.limit_requests, 600, 1e-9);
+    cr_assert_float_eq(l.limit_tokens, -1, 1e-9);
+    const char *source;
+    /* the later of the two resets, unless Retry-After or Azure's finer header says otherwise */
+    cr_assert_eq(cs_llm_limits_wait(&l, -1, &source), 360000);
+    cr_assert_str_eq(source, "x-ratelimit-reset-tokens");
+    cr_assert_eq(cs_llm_limits_wait(&l, 2000, &source), 2000);
+    cr_assert_str_eq(source, "Retry-After");
+    const char *azure[] = {"retry-after-ms: 1500.5\r\n", NULL};
+    s_feed(&l, azure);
+    cr_assert_eq(cs_llm_limits_wait(&l, 2000, &source), 1501);
+    cr_assert_str_eq(source, "retry-after-ms");
+    /* a new status line is a new answer: nothing of the last one is left */
+    const char *next[] = {"HTTP/2 200\r\n", NULL};
+    s_feed(&l, next);
+    cr_assert_eq(cs_llm_limits_wait(&l, -1, &source), -1);
+    cr_assert_null(source);
+    cr_assert_float_eq(l.limit_requests, -1, 1e-9);
+}
+
+Test(llm, the_key_header_follows_the_host)
+{
+    struct curl_slist *h = NULL;
+    cr_assert_eq(
+        cs_llm_auth_headers("https://x.openai.azure.com/openai", "k1", "application/json", &h), 0);
+    int azure = 0, bearer = 0, type = 0;
+    for (struct curl_slist *p = h; p; p = p->next) {
+        azure += strcmp(p->data, "api-key: k1") == 0;
+        bearer += strncmp(p->data, "Authorization:", 14) == 0;
+        type += strcmp(p->data, "Content-Type: application/json") == 0;
+    }
+    cr_assert_eq(azure + 10 * bearer + 100 * type, 101);
+    cs_llm_headers_free(h);
+    h = NULL;
+    /* a host that only contains azure.com is not Azure; no content type for a multipart body */
+    cr_assert_eq(cs_llm_auth_headers("https://azure.com.example.org/v1", "k2", NULL, &h), 0);
+    azure = bearer = type = 0;
+    for (struct curl_slist *p = h; p; p = p->next) {
+        bearer += strcmp(p->data, "Authorization: Bearer k2") == 0;
+        type += strncmp(p->data, "Content-Type:", 13) == 0;
+    }
+    cr_assert_eq(bearer + 10 * type, 1);
+    cs_llm_headers_free(h);
 }
