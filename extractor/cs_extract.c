@@ -62,6 +62,7 @@ int cs_extract_configure(const cs_config_t *cfg, cs_extract_opts_t *opts, char *
     else
         opts->price_cached = opts->llm.price_input;
     opts->max_input_tokens = (int)cs_config_int(cfg, "max-input-tokens");
+    opts->vendor_context = (int)cs_config_int(cfg, "vendor-context");
     opts->provider = cs_provider_open(cfg, name, err, errlen);
     if (!opts->provider)
         return -1;

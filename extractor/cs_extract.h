@@ -46,6 +46,8 @@ typedef struct {
                                 asked per chunk, USD per million prompt / completion tokens */
     double temperature;      /* 0.3 */
     int max_input_tokens;    /* chunk budget */
+    int vendor_context;      /* the vendor's sentences kept around each customer sentence in
+                                the prompt (cs_prompt_focus.h); < 0: the whole transcript */
     double price_cached;     /* USD per million prompt tokens the provider's prompt cache
                                 served (--price-cached-input, else the model's list price,
                                 else price_input) */
@@ -53,6 +55,14 @@ typedef struct {
     cs_db_t *budget_db;      /* the workspaces' monthly budgets (borrowed; NULL: none; see
                                 cs_extract_set_budget_db) */
 } cs_extract_opts_t;
+
+/* The option row cs_extract_configure reads for vendor_context (cs_prompt_focus.h). */
+#define CS_EXTRACT_OPTION_VENDOR_CONTEXT                                                           \
+    {                                                                                              \
+        "vendor-context", "CALLSIFT_VENDOR_CONTEXT", CS_OPT_INT, "3",                              \
+            "the vendor's sentences the LLM sees around each customer sentence; -1: all of them",  \
+            CS_OPT_SIGNED                                                                          \
+    }
 
 /* Called once per submitted call with the finished extraction record (the callee owns it). */
 typedef void (*cs_extract_done_fn)(void *arg, json_t *extraction);
@@ -66,6 +76,7 @@ typedef struct {
     long requests_not_customer; /* feature requests dropped: the quote is not a customer's */
     long requests_no_quote;     /* feature requests dropped: no quote */
     long internal_meetings;     /* calls not asked: no customer spoke (cs_speakers) */
+    long vendor_left_out;       /* the vendor's sentences left out of prompts (cs_prompt_focus) */
     double cost_usd;
 } cs_extract_totals_t;
 

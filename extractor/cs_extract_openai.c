@@ -17,6 +17,7 @@
 #include "cs_log.h"
 #include "cs_metrics.h"
 #include "cs_prompt.h"
+#include "cs_prompt_focus.h"
 #include "cs_record.h"
 #include "cs_speakers.h"
 #include "cs_util.h"
@@ -244,18 +245,25 @@ static int s_extract(void *state, const json_t *call, const json_t *themes, cs_e
     openai_t *st = state;
     cs_speakers_t sp;
     cs_speakers_resolve(call, &sp);
-    bool internal_meeting = sp.internal_meeting;
-    cs_speakers_free(&sp);
-    if (internal_meeting) {
+    if (sp.internal_meeting) {
+        cs_speakers_free(&sp);
         s_internal_meeting(call, st->opts->llm.model, st->totals, fn, job);
         return 0;
     }
+    /* the customer's sentences and the vendor's around them (cs_prompt_focus.h) */
+    int left_out;
+    json_t *focus = cs_prompt_focus(json_object_get(call, "transcript"), &sp,
+                                    st->opts->vendor_context, &left_out);
+    cs_speakers_free(&sp);
     call_t *c = calloc(1, sizeof *c);
-    if (!c)
+    if (!c) {
+        json_decref(focus);
         return -1;
+    }
     *c = (call_t){.state = st, .call = call, .fn = fn, .job = job};
-    c->chunks =
-        cs_prompt_chunks(json_object_get(call, "transcript"), st->opts->max_input_tokens, 2);
+    st->totals->vendor_left_out += left_out;
+    c->chunks = cs_prompt_chunks(focus, st->opts->max_input_tokens, 2);
+    json_decref(focus);
     c->nchunks = (int)json_array_size(c->chunks);
     c->parts = json_array();
     if (c->nchunks == 0 || !c->parts) { /* only when out of memory: a transcript has a chunk */

@@ -154,6 +154,10 @@ int cs_extract_stage_daemon(cs_extract_stage_t *st, int max_pending)
             n.received, st->out.sent, n.malformed, t.features, t.bugs, t.requests_not_customer,
             t.requests_no_quote, t.requests, t.prompt_tokens, t.cached_tokens, t.completion_tokens,
             t.cost_usd, t.held_budget);
+    if (t.vendor_left_out || t.internal_meetings)
+        cs_info("Not sent to the LLM: %ld internal meetings, %ld of the vendor's sentences far "
+                "from any customer's (--vendor-context)",
+                t.internal_meetings, t.vendor_left_out);
     if (t.held_budget)
         cs_warn("%ld calls were held for the LLM budget: stored unprocessed with cause budget; "
                 "they come back with callsift-fetcher --reprocess once the budget allows",

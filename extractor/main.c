@@ -28,6 +28,7 @@ static const cs_option_t OPTIONS[] = {
     CS_PROVIDER_OPTION_CONCURRENCY,
     {"max-input-tokens", "CALLSIFT_MAX_INPUT_TOKENS", CS_OPT_INT, "12000",
      "longer transcripts are split into overlapping chunks", CS_OPT_POSITIVE},
+    CS_EXTRACT_OPTION_VENDOR_CONTEXT,
     CS_PROVIDER_OPTIONS_REQUESTS("answers asked per chunk when one is invalid", "120",
                                  "stores the call unprocessed at once"),
     CS_PROVIDER_OPTIONS_PRICES(""),

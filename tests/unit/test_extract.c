@@ -11,6 +11,7 @@
 
 #include "cs_config.h"
 #include "cs_extract.h"
+#include "cs_prompt_focus.h"
 #include "cs_extract_budget.h"
 #include "cs_extract_ops.h"
 #include "cs_llm.h"
@@ -140,7 +141,8 @@ static cs_extract_opts_t s_openai_opts(s_remote_t *r)
                                        .price_input = 0.15,
                                        .price_output = 0.60},
                                .temperature = 0.3,
-                               .max_input_tokens = 12000};
+                               .max_input_tokens = 12000,
+                               .vendor_context = CS_PROMPT_FOCUS_DEFAULT_CONTEXT};
 }
 
 static void s_push_chat(s_remote_t *r, const char *content, long pt, long ct)
@@ -541,6 +543,68 @@ Test(extract, openai_long_call_is_asked_in_chunks_and_merged)
     s_remote_stop(&r);
 }
 
+/* The user message of the last chat request the fake received. */
+static const char *s_last_user_message(s_remote_t *r)
+{
+    const fake_openai_request_t *req = fake_openai_last_request(r->fake, "/chat/completions");
+    cr_assert_not_null(req);
+    const json_t *msgs = json_object_get(req->body, "messages");
+    return json_string_value(json_object_get(json_array_get(msgs, 1), "content"));
+}
+
+Test(extract, openai_the_prompt_leaves_out_the_vendors_talk_far_from_the_customer)
+{
+    s_remote_t r = {0};
+    s_remote_start(&r);
+    s_push_chat(&r, GOOD_ANSWER, 10, 10);
+    s_push_chat(&r, GOOD_ANSWER, 10, 10);
+    s_sink_t sink = {0};
+    cs_extract_opts_t o = s_openai_opts(&r);
+    for (int whole = 0; whole < 2; whole++) {
+        o.vendor_context = whole ? -1 : 1;
+        cs_extract_t *ex = cs_extract_new(&o, s_keep, &sink);
+        json_t *themes = s_themes();
+        json_t *call = s_call(whole ? "pitch-whole" : "pitch");
+        json_t *t = json_object_get(call, "transcript");
+        /* after the customer's request, a ten-sentence pitch */
+        for (int i = 0; i < 10; i++) {
+            char text[64];
+            snprintf(text, sizeof text, "Pitch sentence number %d.", i);
+            json_array_append_new(t, json_pack("{s:s, s:s, s:s, s:i, s:s}", "speaker_id", "1",
+                                               "speaker", "Steve Park", "affiliation", "Internal",
+                                               "start_ms", 10000 + i * 1000, "text", text));
+        }
+        cs_extract_submit(ex, call, themes);
+        json_decref(themes);
+        for (int i = 0; i < 200 && cs_extract_run(ex, 100) > 0; i++)
+            ;
+        cs_extract_totals_t tot;
+        cs_extract_totals(ex, &tot);
+        const char *user = s_last_user_message(&r);
+        cr_assert(strstr(user, "We really need a way to sync tickets with Salesforce."));
+        /* the vendor's sentences next to the customer's are kept, with context 1 */
+        cr_assert(strstr(user, "Thanks for joining!"));
+        cr_assert(strstr(user, "Pitch sentence number 0."));
+        if (whole) {
+            cr_assert(strstr(user, "Pitch sentence number 9."));
+            cr_assert_null(strstr(user, "left out"));
+            cr_assert_eq(tot.vendor_left_out, 0);
+        } else {
+            cr_assert_null(strstr(user, "Pitch sentence number 1."), "%s", user);
+            cr_assert_null(strstr(user, "Pitch sentence number 9."));
+            cr_assert(strstr(user, "Steve Park (vendor): (9 more sentences of the vendor's, "
+                                   "left out)"),
+                      "%s", user);
+            cr_assert_eq(tot.vendor_left_out, 9);
+        }
+        cr_assert_eq(sink.n, 1);
+        cr_assert_eq(json_array_size(s_requests(sink.records[0])), 1);
+        s_sink_free(&sink);
+        cs_extract_destroy(&ex);
+    }
+    s_remote_stop(&r);
+}
+
 /* ---- prompt caching and budgets ------------------------------------------------------------ */
 
 Test(extract, openai_cached_prompt_tokens_are_counted_and_priced_lower)
@@ -758,6 +822,7 @@ static const cs_option_t s_options[] = {
     CS_PROVIDER_OPTIONS_PRICES(""),
     CS_PROVIDER_OPTION_PRICE_CACHED,
     CS_PROVIDER_OPTION_BUDGET,
+    CS_EXTRACT_OPTION_VENDOR_CONTEXT,
     {NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -777,6 +842,7 @@ static int s_configure(const char *const *args, cs_extract_opts_t *o, char *err,
     if (rc == 0) {
         cr_assert_eq(o->max_input_tokens, 12000);
         cr_assert_eq(o->llm.max_attempts, 3);
+        cr_assert_eq(o->vendor_context, CS_PROMPT_FOCUS_DEFAULT_CONTEXT);
     }
     cs_config_destroy(&cfg);
     for (int i = 0; i < argc; i++)
