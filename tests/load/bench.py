@@ -78,8 +78,22 @@ def run(argv, env=None, what=None, timeout=None, cwd=ROOT, ok=(0,)):
     return r.stdout
 
 
+PORTS = {"next": None, "llm": 0}  # --base-port and --llm-port; None / 0: any free ones
+
+
 def free_block(n):
-    """The first of n free loopback ports in a row, below the ephemeral range."""
+    """The first of n free loopback ports in a row, below the ephemeral range; from --base-port
+    on, in turn, when it was given (a port in use is an error, not skipped)."""
+    if PORTS["next"] is not None:
+        base = PORTS["next"]
+        PORTS["next"] += n
+        for p in range(base, base + n):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError as e:
+                    raise BenchError("--base-port: port %d is not free (%s)" % (p, e))
+        return base
     for _ in range(200):
         base = random.randrange(20000, 32000 - n)
         ok = True
@@ -320,7 +334,8 @@ class FakeLLM:
         self.proc = subprocess.Popen(
             [os.path.join(bin_dir, "callsift-fake-llm"), "--truth", truth_path, "--latency-ms",
              str(latency_ms), "--jitter-ms", str(jitter_ms), "--rpm", str(rpm), "--rpm-window",
-             str(window_s), "--dims", str(dims)] + ([] if limit_headers else ["--no-limit-headers"]),
+             str(window_s), "--dims", str(dims)] + ([] if limit_headers else ["--no-limit-headers"]) +
+            (["--port", str(PORTS["llm"])] if PORTS["llm"] else []),
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         if "http://" not in line:
@@ -381,7 +396,12 @@ def main():
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     ap.add_argument("--json", help="write every figure to this file")
     ap.add_argument("--keep", action="store_true", help="keep the work directory and databases")
+    ap.add_argument("--base-port", type=int,
+                    help="the stages' ports from here on, 4 per pipeline run (default: free ones)")
+    ap.add_argument("--llm-port", type=int, default=0,
+                    help="the fake LLM's port (default: a free one; one fake runs at a time)")
     args = ap.parse_args()
+    PORTS["next"], PORTS["llm"] = args.base_port, args.llm_port
     server = os.environ.get("DATABASE_URL")
     if not server:
         sys.exit("bench: DATABASE_URL must point at a PostgreSQL server (scripts/ci/with-pg.sh)")
@@ -558,6 +578,14 @@ def print_table(r):
             "%s %.0f" % (k, v) for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])),
             "%.0f s of CPU in %.0f s on %d cores" % (sum(cpu.values()), p1["commit_span_s"],
                                                     os.cpu_count()), ""))
+        if p1["stored"]:
+            per = 1000.0 / p1["stored"]
+            stages = ("postgres", "fetcher", "extractor", "matcher", "writer")
+            rows.append(("1 CPU seconds per 1,000 calls", ", ".join(
+                "%s %.2f" % (k, v * per) for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])
+                if k in stages),
+                "PostgreSQL alone: %s s per 1,000 calls (wall)" % f(
+                    p1["bound_s"] * per if p1.get("bound_s") else None, "%.2f"), ""))
     p2 = r.get("simulated_llm")
     if p2:
         for run_ in p2["runs"]:
