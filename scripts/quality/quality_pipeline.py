@@ -3,7 +3,8 @@
 measured against their ground truth (samples/truth.json): which requests the catalogue holds,
 and how the matcher grouped them into features.
 
-    DATABASE_URL=postgresql://... python3 scripts/quality/quality_pipeline.py --bin build/bin [--json]
+    DATABASE_URL=postgresql://... python3 scripts/quality/quality_pipeline.py --bin build/bin [--json] \
+        [--set dev|heldout|test]
 
 It creates a database `callsift_quality_<pid>` on the server DATABASE_URL points at (the role
 needs CREATEDB), sets up the workspace as scripts/demo/demo.sh does (migrate, "Demo workspace", the
@@ -11,6 +12,9 @@ four themes, the six customers), runs
 
     deploy/run-local.sh --bin BIN --extractors 2 --base-port 25657 \\
         -- --workspace-id WS --replay samples/calls.jsonl
+
+(--set heldout or test: samples/heldout or samples/test instead, the sets no rule was tuned on;
+same vendor, customers and themes)
 
 with OPENAI_API_KEY unset (offline extractor, offline matcher) and no other OPENAI_*,
 CALLSIFT_*, GONG_*, EMBEDDING_MODEL or FEATURE_MATCH_CONFIDENCE setting passed on, so the
@@ -142,10 +146,14 @@ def set_up(cs, env):
     return ws
 
 
-def run_pipeline(bin_dir, env, ws, base_port, log_dir):
+SETS = {"dev": "samples", "heldout": os.path.join("samples", "heldout"),
+        "test": os.path.join("samples", "test")}
+
+
+def run_pipeline(bin_dir, env, ws, base_port, log_dir, calls):
     argv = [os.path.join(ROOT, "deploy", "run-local.sh"), "--bin", bin_dir, "--extractors", "2",
             "--base-port", str(base_port), "--log-dir", log_dir, "--", "--workspace-id", ws,
-            "--replay", os.path.join("samples", "calls.jsonl")]
+            "--replay", calls]
     return run(argv, env, "deploy/run-local.sh (logs in %s)" % log_dir)
 
 
@@ -344,10 +352,10 @@ def fmt(x):
     return "-" if x is None else "%.2f" % x
 
 
-def print_report(res, secs):
+def print_report(res, secs, calls):
     c, e, cl = res["calls"], res["extractor"], res["clustering"]
-    print("The whole pipeline on samples/calls.jsonl (offline extractor x2, offline matcher), "
-          "%.1f s" % secs)
+    print("The whole pipeline on %s (offline extractor x2, offline matcher), %.1f s"
+          % (calls, secs))
     print()
     print("Calls: %d in the truth, %d stored, %d processed, private call stored: %s" % (
         c["in_truth"], c["stored"], c["processed"], ", ".join(c["private_stored"]) or "no"))
@@ -421,13 +429,16 @@ def main():
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     ap.add_argument("--base-port", type=int, default=25657)
     ap.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    ap.add_argument("--set", choices=sorted(SETS), default="dev",
+                    help="the sample set (samples/README.md); dev is the demo's calls")
     args = ap.parse_args()
     server = os.environ.get("DATABASE_URL")
     if not server:
         sys.exit("quality_pipeline: DATABASE_URL must be set (scripts/ci/with-pg.sh gives one)")
     bin_dir = os.path.abspath(args.bin)
     cs = os.path.join(bin_dir, "callsift")
-    truth = json.load(open(os.path.join(ROOT, "samples", "truth.json")))
+    truth = json.load(open(os.path.join(ROOT, SETS[args.set], "truth.json")))
+    calls = os.path.join(SETS[args.set], "calls.jsonl")
 
     name = "callsift_quality_%d" % os.getpid()
     url = database_url(server, name)
@@ -444,7 +455,7 @@ def main():
         ws = set_up(cs, env)
         log_dir = tempfile.mkdtemp(prefix="callsift-quality.")
         t0 = time.monotonic()
-        run_pipeline(bin_dir, env, ws, args.base_port, log_dir)
+        run_pipeline(bin_dir, env, ws, args.base_port, log_dir, calls)
         secs = time.monotonic() - t0
         res = measure(truth, read_back(url, cs, env, ws))
         res["seconds"] = round(secs, 2)
@@ -465,7 +476,7 @@ def main():
         json.dump(res, sys.stdout, indent=2, sort_keys=True)
         print()
     else:
-        print_report(res, secs)
+        print_report(res, secs, calls)
     return 0
 
 
