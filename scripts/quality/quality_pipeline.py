@@ -302,14 +302,13 @@ def measure(truth, db):
             continue
         earlier = first_feature.setdefault(key, [])
         if d["action"] == "create" and earlier:
-            same_theme = [e for e in earlier if features[e]["theme"] == d["theme"]]
+            # the matcher compares across themes by default (--same-theme turns it off)
             sims = {c["id"]: c["similarity"] for c in (d["candidates"] or [])}
-            best = max((sims[e] for e in same_theme if e in sims), default=None)
+            best = max((sims[e] for e in earlier if e in sims), default=None)
             misses.append({
                 "key": key, "title": d["title"], "theme": d["theme"],
                 "earlier": [(features[e]["name"], features[e]["theme"]) for e in earlier],
-                "why": ("the earlier feature(s) are in another theme" if not same_theme else
-                        "similarity %.2f to the earlier feature (links from 0.46)" % best
+                "why": ("similarity %.2f to the earlier feature (links from 0.46)" % best
                         if best is not None else
                         "the earlier feature was not among the 5 candidates"),
                 "best_similarity": best})
