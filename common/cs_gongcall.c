@@ -57,14 +57,6 @@ static bool s_is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-static bool s_is_blank(const char *s)
-{
-    for (; *s; s++)
-        if (!s_is_space(*s))
-            return false;
-    return true;
-}
-
 /* Copy an id (a non-empty string, or an integer formatted in decimal) into buf. Returns buf,
    or NULL (buf "") for anything else and for an id that does not fit. */
 static const char *s_id_text(const json_t *v, char *buf, size_t buflen)
@@ -345,37 +337,52 @@ static const json_t *s_participant_for(const json_t *participants, const char *s
     return NULL;
 }
 
-typedef struct {
-    json_t *utterances;
-    const json_t *participants;
-    size_t used; /* bytes of CS_GONGCALL_MAX_TRANSCRIPT spent */
-    long long last_start;
-    bool truncated;
-    bool full; /* a cap was reached: take no more */
-} s_transcript_t;
-
-/* A sentence's start in milliseconds; the previous sentence's start when it has none. */
-static long long s_start_ms(s_transcript_t *t, const json_t *sentence)
+static int s_set(json_t *rec, const char *key, json_t *value)
 {
-    long long v;
-    if (s_whole_number(s_member(sentence, "start"), &v))
-        t->last_start = v;
-    return t->last_start;
+    return value ? json_object_set_new(rec, key, value) : -1;
 }
 
-/* Append one utterance; sets t->full when a cap stops the transcript. -1 when out of memory. */
-static int s_add_utterance(s_transcript_t *t, const char *sid, const json_t *party,
-                           const char *text, long long start)
+void cs_gongcall_tx_init(cs_gongcall_tx_t *t, const json_t *participants)
 {
-    if (json_array_size(t->utterances) >= CS_GONGCALL_MAX_UTTERANCES) {
+    *t = (cs_gongcall_tx_t){.participants = participants};
+}
+
+void cs_gongcall_tx_monologue(cs_gongcall_tx_t *t, const char *sid)
+{
+    t->sid = NULL;
+    if (sid && sid[0] && cs_strlcpy(t->sid_buf, sid, sizeof t->sid_buf) == 0)
+        t->sid = t->sid_buf;
+    t->party = s_participant_for(t->participants, t->sid);
+}
+
+/* Text with its length cut to `max` bytes at a character boundary; NULL or "" as absent. */
+static const char *s_cut(const char *s, size_t max, size_t *len)
+{
+    *len = s ? cs_text_utf8_cut(s, strlen(s), max) : 0;
+    return *len > 0 ? s : NULL;
+}
+
+bool cs_gongcall_tx_sentence(cs_gongcall_tx_t *t, bool has_start, long long start, const char *text,
+                             size_t len, cs_gongcall_utterance_t *u)
+{
+    if (t->full)
+        return false;
+    if (has_start)
+        t->last_start = start;
+    if (!text || len == 0)
+        return false;
+    size_t i = 0;
+    while (i < len && s_is_space(text[i]))
+        i++;
+    if (i == len) /* blank */
+        return false;
+    if (t->count >= CS_GONGCALL_MAX_UTTERANCES) {
         t->truncated = t->full = true;
-        return 0;
+        return false;
     }
-    const char *speaker = cs_rec_str(party, "name");
-    const char *affiliation = cs_rec_str(party, "affiliation");
-    size_t len = strlen(text);
+    const char *speaker = cs_rec_str(t->party, "name");
     size_t n = cs_text_utf8_cut(text, len, CS_GONGCALL_MAX_UTTERANCE);
-    size_t fixed = UTTERANCE_KEYS + (sid ? strlen(sid) : 0) + (speaker ? strlen(speaker) : 0);
+    size_t fixed = UTTERANCE_KEYS + (t->sid ? strlen(t->sid) : 0) + (speaker ? strlen(speaker) : 0);
     size_t room = CS_GONGCALL_MAX_TRANSCRIPT - t->used;
     if (fixed + n > room) {
         t->full = true;
@@ -384,53 +391,58 @@ static int s_add_utterance(s_transcript_t *t, const char *sid, const json_t *par
     if (n < len)
         t->truncated = true;
     if (n == 0)
-        return 0;
+        return false;
+    u->speaker_id = s_cut(t->sid, MAX_SPEAKER_ID, &u->speaker_id_len);
+    u->speaker = s_cut(speaker, MAX_FIELD, &u->speaker_len);
+    u->affiliation = s_affiliation_of(cs_rec_str(t->party, "affiliation"));
+    u->start_ms = t->last_start;
+    u->text = text;
+    u->text_len = n;
+    t->used += fixed + n;
+    t->count++;
+    return true;
+}
+
+/* Append one utterance to `utterances`; -1 when out of memory. */
+static int s_add_utterance(json_t *utterances, const cs_gongcall_utterance_t *v)
+{
     json_t *u = json_object();
     int rc = u ? 0 : -1;
+    if (rc == 0 && v->speaker_id)
+        rc = s_set(u, "speaker_id", json_stringn(v->speaker_id, v->speaker_id_len));
+    if (rc == 0 && v->speaker)
+        rc = s_set(u, "speaker", json_stringn(v->speaker, v->speaker_len));
     if (rc == 0)
-        rc = s_put_text(u, "speaker_id", sid, MAX_SPEAKER_ID, NULL);
+        rc = s_set(u, "affiliation", json_string(v->affiliation));
     if (rc == 0)
-        rc = s_put_text(u, "speaker", speaker, MAX_FIELD, NULL);
+        rc = s_set(u, "start_ms", json_integer(v->start_ms));
     if (rc == 0)
-        rc = json_object_set_new(u, "affiliation", json_string(s_affiliation_of(affiliation)));
-    if (rc == 0)
-        rc = json_object_set_new(u, "start_ms", json_integer(start));
-    if (rc == 0)
-        rc = s_put_text(u, "text", text, n, NULL);
+        rc = s_set(u, "text", json_stringn(v->text, v->text_len));
     if (rc != 0) {
         json_decref(u);
         return -1;
     }
-    if (json_array_append_new(t->utterances, u) != 0)
-        return -1;
-    t->used += fixed + n;
-    return 0;
+    return json_array_append_new(utterances, u);
 }
 
-/* Flatten the monologues of a transcript element into t->utterances. -1 when out of memory. */
-static int s_build_transcript(s_transcript_t *t, const json_t *monologues)
+/* Flatten the monologues of a transcript element into `utterances`. -1 when out of memory. */
+static int s_build_transcript(cs_gongcall_tx_t *t, json_t *utterances, const json_t *monologues)
 {
     for (size_t i = 0; json_is_array(monologues) && i < json_array_size(monologues) && !t->full;
          i++) {
         const json_t *monologue = json_array_get(monologues, i);
         const json_t *sentences = s_member(monologue, "sentences");
-        char sid_buf[MAX_SPEAKER_ID + 1];
-        const char *sid = NULL;
-        const json_t *party = NULL;
-        bool looked_up = false;
+        char sid[MAX_SPEAKER_ID + 1];
+        cs_gongcall_tx_monologue(t, s_id_text(s_member(monologue, "speakerId"), sid, sizeof sid));
         for (size_t k = 0; json_is_array(sentences) && k < json_array_size(sentences) && !t->full;
              k++) {
             const json_t *sentence = json_array_get(sentences, k);
-            long long start = s_start_ms(t, sentence);
+            long long start = 0;
+            bool has_start = s_whole_number(s_member(sentence, "start"), &start);
             const char *text = s_text_of(s_member(sentence, "text"));
-            if (!text || s_is_blank(text))
-                continue;
-            if (!looked_up) { /* only for monologues that say something */
-                sid = s_id_text(s_member(monologue, "speakerId"), sid_buf, sizeof sid_buf);
-                party = s_participant_for(t->participants, sid);
-                looked_up = true;
-            }
-            if (s_add_utterance(t, sid, party, text, start) != 0)
+            cs_gongcall_utterance_t u;
+            if (cs_gongcall_tx_sentence(t, has_start, start, text, text ? strlen(text) : 0, &u) &&
+                s_add_utterance(utterances, &u) != 0)
                 return -1;
         }
     }
@@ -439,11 +451,6 @@ static int s_build_transcript(s_transcript_t *t, const json_t *monologues)
 
 /* ---------------------------------------------------------------------------------------- */
 /* The record                                                                                 */
-
-static int s_set(json_t *rec, const char *key, json_t *value)
-{
-    return value ? json_object_set_new(rec, key, value) : -1;
-}
 
 json_t *cs_gongcall_record(const json_t *gong_call, const json_t *transcript,
                            const char *workspace_id, const char *integration_id, const char *source,
@@ -531,15 +538,17 @@ json_t *cs_gongcall_record(const json_t *gong_call, const json_t *transcript,
     json_t *customer = rc == 0 ? s_build_customer(gong_call) : NULL;
     if (customer)
         rc = s_set(rec, "customer", customer);
-    s_transcript_t t = {.utterances = json_array(), .participants = participants};
-    if (rc == 0 && t.utterances) {
-        rc = s_build_transcript(&t, s_member(transcript, "transcript"));
+    cs_gongcall_tx_t t;
+    cs_gongcall_tx_init(&t, participants);
+    json_t *utterances = json_array();
+    if (rc == 0 && utterances) {
+        rc = s_build_transcript(&t, utterances, s_member(transcript, "transcript"));
         if (rc == 0)
-            rc = json_object_set(rec, "transcript", t.utterances);
+            rc = json_object_set(rec, "transcript", utterances);
     } else {
         rc = -1;
     }
-    json_decref(t.utterances);
+    json_decref(utterances);
     if (rc == 0 && t.truncated)
         rc = s_set(rec, "transcript_truncated", json_true());
     if (rc != 0) {

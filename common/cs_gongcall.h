@@ -63,4 +63,48 @@ const char *cs_gongcall_id(const json_t *gong_call, char *buf, size_t buflen);
 /* True when metaData.isPrivate is true; false when it is false, absent or not a boolean. */
 bool cs_gongcall_is_private(const json_t *gong_call);
 
+/* Building a record's transcript sentence by sentence, for a transcript element read some other
+   way than as jansson (the fetcher's replay parses its lines itself): the same rules and caps
+   as cs_gongcall_record, which builds its own transcript with these. For each monologue in
+   order, cs_gongcall_tx_monologue with its speaker id (metaData-style: a non-empty string, or
+   an integer formatted in decimal; NULL for anything else, as cs_gongcall_id reads ids); then,
+   for each of its sentences in order while `full` is false, cs_gongcall_tx_sentence. The
+   record's "transcript" is the utterances it makes, in order; "transcript_truncated" is true
+   when `truncated` ends true. */
+typedef struct {
+    const json_t *participants; /* the record's "participants" (borrowed) */
+    size_t used;                /* bytes of CS_GONGCALL_MAX_TRANSCRIPT spent */
+    size_t count;               /* utterances made */
+    long long last_start;       /* the last sentence start seen, in ms */
+    bool truncated;             /* a cap cut the transcript */
+    bool full;                  /* a cap was reached: no more utterances */
+    const char *sid;            /* the current monologue's speaker id, or NULL */
+    const json_t *party;        /* its participant, or NULL */
+    char sid_buf[CS_GONGCALL_ID_LEN];
+} cs_gongcall_tx_t;
+
+/* One utterance as the record holds it: a speaker_id and a speaker (each NULL when the record
+   leaves it out), an affiliation, start_ms and the text, every string with its length in bytes
+   (not NUL-terminated: text points into the sentence's text). All borrowed from the state and
+   the sentence. */
+typedef struct {
+    const char *speaker_id, *speaker, *affiliation, *text;
+    size_t speaker_id_len, speaker_len, text_len;
+    long long start_ms;
+} cs_gongcall_utterance_t;
+
+/* Start a transcript for the record whose participants are `participants` (borrowed). */
+void cs_gongcall_tx_init(cs_gongcall_tx_t *t, const json_t *participants);
+
+/* A monologue begins, spoken by `sid` (copied; NULL or "" for none). */
+void cs_gongcall_tx_monologue(cs_gongcall_tx_t *t, const char *sid);
+
+/* One sentence: its start in ms when it has one (has_start: "start" is a non-negative integer,
+   or a real from 0 to 1e15, rounded; else the last start is used) and its text (`len` bytes of
+   valid UTF-8 without NUL; NULL when "text" is absent or not a string). Returns true and fills
+   *u when the sentence makes an utterance; false for a blank or absent text, or when a cap
+   stops the transcript. */
+bool cs_gongcall_tx_sentence(cs_gongcall_tx_t *t, bool has_start, long long start, const char *text,
+                             size_t len, cs_gongcall_utterance_t *u);
+
 #endif

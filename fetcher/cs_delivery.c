@@ -1,5 +1,6 @@
 #include "cs_delivery.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "cs_log.h"
@@ -10,6 +11,19 @@
 
 /* Extractors busy this long, with calls waiting, is worth a warning: none may be running. */
 #define BLOCKED_WARN_MS 5000
+
+/* Send one record: its frame when the ledger holds one (the replay's, cs_ledger_add_frame),
+   else the record encoded now. 0, or -1 with the reason in err. */
+static int s_send(cs_delivery_t *self, const json_t *rec, char *err, size_t errlen)
+{
+    size_t len;
+    const char *frame = cs_ledger_frame(self->ledger, rec, &len);
+    if (!frame)
+        return cs_sock_send_record(self->push, rec, NULL, err, errlen);
+    if (zmq_send(zsock_resolve(self->push), frame, len, 0) == -1)
+        return cs_fail(err, errlen, "send failed: %s", zmq_strerror(errno));
+    return 0;
+}
 
 static void s_send_ready(cs_delivery_t *self)
 {
@@ -23,8 +37,7 @@ static void s_send_ready(cs_delivery_t *self)
         char err[256] = "none connected, or every one busy";
         /* no extractor with room (or none connected): never block in the send; take acks and
            wait for room instead */
-        if (!(zsock_events(self->push) & ZMQ_POLLOUT) ||
-            cs_sock_send_record(self->push, rec, NULL, err, sizeof err) != 0) {
+        if (!(zsock_events(self->push) & ZMQ_POLLOUT) || s_send(self, rec, err, sizeof err) != 0) {
             cs_ledger_unsend(self->ledger, rec);
             int64_t now = cs_now_ms();
             if (!self->blocked) {

@@ -157,13 +157,18 @@ static void s_learn_vendor_domains(cs_fetch_t *f, const json_t *rec)
     json_decref(mine);
 }
 
-/* A Gong call (and its transcript element) becomes a call record in the ledger. */
-static void s_offer(cs_fetch_t *f, const json_t *gong_call, const json_t *transcript)
+/* A Gong call (and its transcript element) becomes a call record in the ledger. With `doc`
+   (a replay line cs_jdoc parsed: its root is gong_call with the transcript), the record is
+   built by cs_leancall and goes into the ledger as its frame, the transcript never a tree. */
+static void s_offer(cs_fetch_t *f, const json_t *gong_call, const json_t *transcript,
+                    const cs_jdoc_t *doc)
 {
     char err[512];
-    json_t *rec = cs_gongcall_record(gong_call, transcript, f->ws.workspace_id,
-                                     f->ws.integration_id[0] ? f->ws.integration_id : NULL,
-                                     f->source, err, sizeof err);
+    const char *integration = f->ws.integration_id[0] ? f->ws.integration_id : NULL;
+    json_t *rec = doc ? cs_leancall_record(f->lean, doc, gong_call, f->ws.workspace_id, integration,
+                                           f->source, err, sizeof err)
+                      : cs_gongcall_record(gong_call, transcript, f->ws.workspace_id, integration,
+                                           f->source, err, sizeof err);
     if (!rec) {
         f->bad_input++;
         cs_warn("Skipped a call: %s", err);
@@ -176,9 +181,21 @@ static void s_offer(cs_fetch_t *f, const json_t *gong_call, const json_t *transc
     cs_fetchdb_attach_customer(rec, f->customers);
     s_learn_vendor_domains(f, rec);
     json_object_set_new(rec, "vendor_domains", json_deep_copy(f->vendor_domains));
+    char *frame = NULL;
+    size_t len = 0;
+    if (doc) { /* "attempt" last, as the ledger sets it at each send */
+        json_object_set_new(rec, "attempt", json_integer(1));
+        frame = cs_leancall_frame(f->lean, rec, &len, err, sizeof err);
+        if (!frame) {
+            f->bad_input++;
+            cs_warn("Skipped a call: %s", err);
+            json_decref(rec);
+            return;
+        }
+    }
     if (!f->started_ms)
         f->started_ms = cs_now_ms();
-    if (cs_ledger_add(f->ledger, rec) != 0) {
+    if (cs_ledger_add_frame(f->ledger, rec, frame, len) != 0) {
         char id[CS_GONGCALL_ID_LEN];
         cs_debug("Call %s is already on its way", cs_gongcall_id(gong_call, id, sizeof id));
         return;
@@ -288,7 +305,7 @@ static int s_fetch_offer(cs_fetch_t *f, cs_gong_t *gong, const json_t *todo, siz
             json_t *t = by_id && cid ? json_object_get(by_id, cid) : NULL;
             if (f->recorder && cs_recorder_write(f->recorder, c, t, err, sizeof err) != 0)
                 cs_warn("--record: %s", err);
-            s_offer(f, c, t);
+            s_offer(f, c, t, NULL);
         }
         json_decref(by_id);
         if (offered)
@@ -358,8 +375,9 @@ static int s_replay(cs_fetch_t *f, const char *path)
 {
     char err[1024];
     cs_replay_t *replay = cs_replay_open(path, err, sizeof err);
-    if (!replay) {
-        cs_error("%s", err);
+    if (!replay || !(f->lean = cs_leancall_new())) {
+        cs_error("%s", replay ? "out of memory" : err);
+        cs_replay_close(&replay);
         return -1;
     }
     double rate = cs_config_double(f->cfg, "rate");
@@ -385,8 +403,8 @@ static int s_replay(cs_fetch_t *f, const char *path)
             }
         }
         err[0] = '\0';
-        json_t *line = cs_replay_next(replay, &eof, err, sizeof err);
-        if (!line) {
+        cs_replay_call_t line;
+        if (!cs_replay_next_call(replay, &line, &eof, err, sizeof err)) {
             if (!eof) {
                 f->bad_input++;
                 cs_warn("Skipped a replay line: %s", err);
@@ -397,16 +415,20 @@ static int s_replay(cs_fetch_t *f, const char *path)
             continue;
         }
         json_t *call = NULL, *transcript = NULL;
-        cs_replay_split(line, &call, &transcript);
+        if (line.doc) /* the call without its transcript, which stays in the document */
+            call = cs_jdoc_to_json(line.doc, cs_jdoc_root(line.doc), "transcript");
+        else
+            cs_replay_split(line.json, &call, &transcript);
         offered++;
         if (!s_skip(f, call))
-            s_offer(f, call, transcript);
+            s_offer(f, call, transcript, line.doc);
         json_decref(call);
         json_decref(transcript);
-        json_decref(line);
+        json_decref(line.json);
         s_step(f, 0);
     }
     cs_replay_close(&replay);
+    cs_leancall_destroy(&f->lean);
     cs_info("Read %ld calls from %s (%ld already ingested, %ld private, %ld unreadable)", offered,
             path, f->skipped_done, f->skipped_private, f->bad_input);
     return 0;

@@ -31,6 +31,7 @@
 #include "cs_db.h"
 #include "cs_delivery.h"
 #include "cs_fetchdb.h"
+#include "cs_leancall.h"
 #include "cs_ledger.h"
 #include "cs_replay.h"
 #include "cs_webhook.h"
@@ -49,6 +50,7 @@ typedef struct {
     cs_ledger_t *ledger;
     cs_delivery_t delivery;
     cs_recorder_t *recorder;
+    cs_leancall_t *lean;   /* the replay's record builder (made and destroyed by the run) */
     cs_webhook_t *webhook; /* --webhook-listen: Gong's webhooks; NULL otherwise */
     const char *source;    /* "gong" or "replay" */
     long fetched, skipped_done, skipped_private, bad_input;

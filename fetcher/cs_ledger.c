@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <czmq.h>
+#include <msgpack.h>
 
 #include "cs_record.h"
 #include "cs_util.h"
@@ -15,7 +16,10 @@ typedef struct {
     char *key; /* workspace_id US source US external_id */
     char *external_id;
     char *title;
-    json_t *rec; /* NULL once failed */
+    json_t *rec;       /* NULL once failed */
+    char *frame;       /* cs_ledger_add_frame: the encoded record, or NULL */
+    size_t frame_head; /* its bytes before the attempt's value */
+    size_t frame_len;  /* with the value written by the last send */
     state_t state;
     int attempts;
     int64_t sent_at;
@@ -34,6 +38,7 @@ struct cs_ledger {
     zlistx_t *waiting;   /* entries in arrival order (borrowed) */
     zlistx_t *in_flight; /* entries in send order (borrowed) */
     zlistx_t *failed;    /* entries in failure order (borrowed) */
+    entry_t *last;       /* the entry cs_ledger_next returned last (may be settled since) */
     int max_in_flight;
     int64_t ack_timeout_ms;
     int max_attempts;
@@ -72,6 +77,7 @@ static void s_entry_destroy(void **item)
     free(e->title);
     free(e->reason);
     json_decref(e->rec);
+    free(e->frame);
     free(e);
     *item = NULL;
 }
@@ -113,18 +119,21 @@ void cs_ledger_destroy(cs_ledger_t **self_p)
 
 int cs_ledger_add(cs_ledger_t *self, json_t *rec)
 {
+    return cs_ledger_add_frame(self, rec, NULL, 0);
+}
+
+int cs_ledger_add_frame(cs_ledger_t *self, json_t *rec, char *frame, size_t len)
+{
     char *key = s_key(rec);
-    if (!key || zhashx_lookup(self->open, key)) {
-        free(key);
-        json_decref(rec);
-        return -1;
-    }
-    entry_t *e = calloc(1, sizeof *e);
+    entry_t *e = key && !zhashx_lookup(self->open, key) ? calloc(1, sizeof *e) : NULL;
     if (!e) {
         free(key);
+        free(frame);
         json_decref(rec);
         return -1;
     }
+    e->frame = frame;
+    e->frame_head = e->frame_len = len;
     const char *id = cs_rec_str(rec, "external_id");
     e->key = key;
     e->external_id = strdup(id);
@@ -147,7 +156,20 @@ static void s_fail(cs_ledger_t *self, entry_t *e, const char *reason)
     e->reason = strdup(reason ? reason : "failed");
     json_decref(e->rec);
     e->rec = NULL;
+    free(e->frame);
+    e->frame = NULL;
     e->handle = zlistx_add_end(self->failed, e);
+}
+
+/* A msgpack write callback into a buffer of fixed size (an sbuffer that never grows). */
+static int s_write_fixed(void *data, const char *buf, size_t len)
+{
+    msgpack_sbuffer *b = data;
+    if (len > b->alloc - b->size)
+        return -1;
+    memcpy(b->data + b->size, buf, len);
+    b->size += len;
+    return 0;
 }
 
 /* Mark e sent now (as its next attempt) and return its record. */
@@ -158,7 +180,22 @@ static json_t *s_send(cs_ledger_t *self, entry_t *e, int64_t now)
     if (e->attempts > 1)
         self->redelivered++;
     json_object_set_new(e->rec, "attempt", json_integer(e->attempts));
+    if (e->frame) { /* the attempt's value, after the rest of the frame */
+        msgpack_sbuffer value = {.data = e->frame + e->frame_head, .alloc = 9};
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &value, s_write_fixed);
+        msgpack_pack_int64(&pk, e->attempts); /* at most 9 bytes: fits */
+        e->frame_len = e->frame_head + value.size;
+    }
+    self->last = e;
     return e->rec;
+}
+
+const char *cs_ledger_frame(const cs_ledger_t *self, const json_t *rec, size_t *len)
+{
+    const entry_t *e = self->last && self->last->rec == rec ? self->last : s_find(self, rec);
+    *len = e && e->frame ? e->frame_len : 0;
+    return e ? e->frame : NULL;
 }
 
 void cs_ledger_set_window(cs_ledger_t *self, int max_in_flight)
@@ -260,6 +297,8 @@ int cs_ledger_ack(cs_ledger_t *self, const json_t *ack)
             s_count_cause(self, cause, error);
         }
     }
+    if (self->last == e)
+        self->last = NULL;
     zhashx_delete(self->open, e->key); /* frees e */
     return 1;
 }

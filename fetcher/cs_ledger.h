@@ -39,6 +39,19 @@ void cs_ledger_destroy(cs_ledger_t **self_p);
    ledger, or the record lacks one of them. */
 int cs_ledger_add(cs_ledger_t *self, json_t *rec);
 
+/* cs_ledger_add for a record whose frame is encoded already (the replay's, cs_leancall.h):
+   `frame` (taken in every case: malloc'd, with room for 9 bytes after the `len` it holds) is
+   the encoding of `rec` up to the value of its last member, "attempt"; each send writes the
+   attempt's value after it (as msgpack, as cs_record_encode would) and sends the frame, not
+   `rec`. The record is still what the ledger and the delivery read: its key, title and
+   attempt. */
+int cs_ledger_add_frame(cs_ledger_t *self, json_t *rec, char *frame, size_t len);
+
+/* The frame to send for `rec` (as cs_ledger_next just returned it), its length in *len; NULL
+   when the call was added without one (encode the record). Borrowed: valid until the entry is
+   settled or the ledger destroyed. */
+const char *cs_ledger_frame(const cs_ledger_t *self, const json_t *rec, size_t *len);
+
 /* The next record to send at time `now` (ms, cs_now_ms clock), or NULL when nothing may go:
    first a call whose ack timed out (sent again, "attempt" incremented), else the oldest waiting
    call if the window has room. The record is borrowed and is now counted in flight.

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cs_jdoc.h"
 #include "cs_util.h"
 
 #define INPUT_BUFFER (64u << 10) /* bytes read from the file at a time */
@@ -31,9 +32,10 @@ struct cs_replay {
     int read_errno; /* why it failed; 0 at a plain end */
     char *buf;      /* the current line, NUL-terminated */
     size_t cap;
-    long good;     /* lines read as calls */
-    bool any_bad;  /* a line was refused */
-    bool document; /* the last cs_replay_next found one JSON document, not JSON Lines */
+    long good;      /* lines read as calls */
+    bool any_bad;   /* a line was refused */
+    bool document;  /* the last cs_replay_next found one JSON document, not JSON Lines */
+    cs_jdoc_t *doc; /* the last line, when cs_jdoc took it */
 };
 
 struct cs_recorder {
@@ -60,9 +62,10 @@ cs_replay_t *cs_replay_open(const char *path, char *err, size_t errlen)
     self->is_stdin = strcmp(path, "-") == 0;
     self->name = strdup(self->is_stdin ? "stdin" : path);
     self->in = malloc(INPUT_BUFFER);
+    self->doc = cs_jdoc_new();
     self->max_line = CS_REPLAY_MAX_LINE;
     self->fd = -1;
-    if (!self->name || !self->in) {
+    if (!self->name || !self->in || !self->doc) {
         cs_fail(err, errlen, "out of memory");
         cs_replay_close(&self);
         return NULL;
@@ -344,8 +347,22 @@ static void s_document_error(cs_replay_t *self, const json_t *doc, char *err, si
                 self->name, self->line, filter, self->name);
 }
 
-json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen)
+/* True when the root of doc is a Gong call as s_parse_line accepts one: an object with a
+   metaData object and a "transcript" that is an object, null or absent. */
+static bool s_doc_is_call(const cs_jdoc_t *doc)
 {
+    const cs_jnode_t *root = cs_jdoc_root(doc);
+    const cs_jnode_t *meta = cs_jdoc_get(doc, root, "metaData");
+    const cs_jnode_t *transcript = cs_jdoc_get(doc, root, "transcript");
+    return meta && meta->type == CS_JDOC_OBJECT &&
+           (!transcript || transcript->type == CS_JDOC_NULL || transcript->type == CS_JDOC_OBJECT);
+}
+
+bool cs_replay_next_call(cs_replay_t *self, cs_replay_call_t *call, bool *eof, char *err,
+                         size_t errlen)
+{
+    call->doc = NULL;
+    call->json = NULL;
     *eof = false;
     self->document = false;
     if (err && errlen)
@@ -358,28 +375,35 @@ json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen)
             *eof = true;
             if (self->read_errno)
                 cs_fail(err, errlen, "%s: read error: %s", self->name, strerror(self->read_errno));
-            return NULL;
+            return false;
         }
         self->line++;
         if (status == LINE_TOO_LONG) {
             self->any_bad = true;
             cs_fail(err, errlen, "%s:%ld: line longer than %zu bytes, skipped", self->name,
                     self->line, self->max_line);
-            return NULL;
+            return false;
         }
         if (status == LINE_NO_MEMORY) {
             self->any_bad = true;
             cs_fail(err, errlen, "%s:%ld: out of memory for the line, skipped", self->name,
                     self->line);
-            return NULL;
+            return false;
         }
         if (s_blank(self->buf, len))
             continue;
-        char why[256];
-        json_t *call = s_parse_line(self->buf, len, why, sizeof why);
-        if (call) {
+        /* most lines: parsed once, into the reused document; the rest (and every bad line)
+           by jansson, whose verdict and reasons stand */
+        if (cs_jdoc_parse(self->doc, self->buf, len) == 0 && s_doc_is_call(self->doc)) {
             self->good++;
-            return call;
+            call->doc = self->doc;
+            return true;
+        }
+        char why[256];
+        call->json = s_parse_line(self->buf, len, why, sizeof why);
+        if (call->json) {
+            self->good++;
+            return true;
         }
         /* the first line already refused: perhaps the whole input is one JSON document (a
            pretty-printed call or an array of calls), which is one mistake, not many */
@@ -399,7 +423,7 @@ json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen)
                 json_decref(doc);
                 self->document = true;
                 *eof = true;
-                return NULL;
+                return false;
             }
             json_decref(doc);
             if (lone) { /* "[" or "{" alone: say what it looked like, once, and stop */
@@ -411,7 +435,7 @@ json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen)
                 *eof = true;
                 self->at_end = true;
                 self->pos = self->len = 0;
-                return NULL;
+                return false;
             }
         }
         self->any_bad = true;
@@ -422,8 +446,21 @@ json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen)
                     self->name, self->line, why);
         else
             cs_fail(err, errlen, "%s:%ld: %s", self->name, self->line, why);
-        return NULL;
+        return false;
     }
+}
+
+json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen)
+{
+    cs_replay_call_t call;
+    if (!cs_replay_next_call(self, &call, eof, err, errlen))
+        return NULL;
+    if (call.json)
+        return call.json;
+    json_t *v = cs_jdoc_to_json(call.doc, cs_jdoc_root(call.doc), NULL);
+    if (!v)
+        cs_fail(err, errlen, "%s:%ld: out of memory for the line, skipped", self->name, self->line);
+    return v;
 }
 
 bool cs_replay_was_document(const cs_replay_t *self)
@@ -454,11 +491,14 @@ long cs_replay_count_calls(const char *path)
             lines = -1;
             break;
         }
-        for (ssize_t i = 0; i < n; i++) {
-            if (chunk[i] == '\n') {
-                lines += content;
+        for (const char *p = chunk, *end = chunk + n; p < end; p++) {
+            if (content) { /* the rest of a line that counts: straight to its end */
+                p = memchr(p, '\n', (size_t)(end - p));
+                if (!p)
+                    break;
+                lines++;
                 content = false;
-            } else if (!content && !s_blank(chunk + i, 1)) {
+            } else if (*p != '\n' && !s_blank(p, 1)) {
                 content = true;
             }
         }
@@ -485,6 +525,7 @@ void cs_replay_close(cs_replay_t **self_p)
     free(self->buf);
     free(self->in);
     free(self->name);
+    cs_jdoc_destroy(&self->doc);
     free(self);
     *self_p = NULL;
 }

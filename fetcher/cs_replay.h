@@ -20,6 +20,8 @@
 
 #include <jansson.h>
 
+#include "cs_jdoc.h"
+
 #define CS_REPLAY_MAX_LINE (32u << 20) /* default cap on one line, in bytes, without its end */
 
 typedef struct cs_replay cs_replay_t;
@@ -47,6 +49,22 @@ void cs_replay_set_max_line(cs_replay_t *self, size_t bytes);
        per line, e.g. with jq -c '.[]' ..."). The input is then spent.
    Standard input is named "stdin" in messages. */
 json_t *cs_replay_next(cs_replay_t *self, bool *eof, char *err, size_t errlen);
+
+/* One call as cs_replay_next_call reads it: `doc`, when the line was parsed by cs_jdoc (the
+   reader's document, borrowed until its next read; its root is the call, with its
+   "transcript" member, if any, and no string in it holds a NUL), else `json`, a new reference
+   the caller releases with json_decref (the line as jansson reads it). */
+typedef struct {
+    const cs_jdoc_t *doc;
+    json_t *json;
+} cs_replay_call_t;
+
+/* cs_replay_next, for the fetcher's hot path: a line is parsed once, by cs_jdoc when it can be
+   (no tree is built), else by jansson. Returns true with the call in *call; false as
+   cs_replay_next returns NULL, with the same *eof and err. Both functions read the same lines
+   the same way and take or refuse the same ones. */
+bool cs_replay_next_call(cs_replay_t *self, cs_replay_call_t *call, bool *eof, char *err,
+                         size_t errlen);
 
 /* True when the last cs_replay_next() ended the input because it is one JSON document (see
    there). */

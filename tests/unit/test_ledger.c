@@ -1,5 +1,6 @@
 /* cs_ledger: the window, redelivery after the ack timeout, bounded attempts, acks; cs_window:
    the window's size from the acks. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -289,4 +290,47 @@ Test(window, the_least_round_trip_is_forgotten_after_its_span)
     cr_assert(size >= 395 && size <= 405, "window %d after the span: 2 x 100 x 2 s", size);
     /* no acks for a while: the rate falls, the window goes back to the floor */
     cr_assert_eq(cs_window_size(&w, 60000), CS_WINDOW_FLOOR);
+}
+
+Test(ledger, a_frame_is_sent_with_the_attempt_written_after_it)
+{
+    cs_ledger_t *l = cs_ledger_new(4, 10, 300);
+    cr_assert_eq(cs_ledger_add(l, call("plain")), 0);
+    char *frame = malloc(3 + 9);
+    memcpy(frame, "abc", 3);
+    cr_assert_eq(cs_ledger_add_frame(l, call("framed"), frame, 3), 0);
+    cr_assert_eq(cs_ledger_add_frame(l, call("framed"), malloc(12), 0), -1, "a duplicate");
+    size_t len = 99;
+    json_t *rec = cs_ledger_next(l, 0);
+    cr_assert_str_eq(id_of(rec), "plain");
+    cr_assert_null(cs_ledger_frame(l, rec, &len), "no frame: the record is encoded");
+    rec = cs_ledger_next(l, 0);
+    cr_assert_str_eq(id_of(rec), "framed");
+    const char *sent = cs_ledger_frame(l, rec, &len);
+    cr_assert_eq(len, 4);
+    cr_assert(memcmp(sent, "abc\x01", 4) == 0, "msgpack's 1 after the frame");
+    cr_assert_eq(cs_rec_int(rec, "attempt", 0), 1);
+    /* redelivered: the plain call times out first, then the framed one; attempts grow */
+    int64_t now = 0;
+    for (int attempt = 2; attempt <= 200; attempt++) {
+        now += 10;
+        cr_assert_str_eq(id_of(cs_ledger_next(l, now)), "plain");
+        rec = cs_ledger_next(l, now);
+        cr_assert_str_eq(id_of(rec), "framed");
+        sent = cs_ledger_frame(l, rec, &len);
+        cr_assert_eq(cs_rec_int(rec, "attempt", 0), attempt);
+        if (attempt < 128) {
+            cr_assert_eq(len, 4);
+            cr_assert_eq((unsigned char)sent[3], attempt);
+        } else { /* msgpack's uint 8 */
+            cr_assert_eq(len, 5);
+            cr_assert_eq((unsigned char)sent[3], 0xcc);
+            cr_assert_eq((unsigned char)sent[4], attempt);
+        }
+    }
+    cr_assert_eq(ack(l, "framed", "committed", NULL), 1);
+    json_t *again = call("framed");
+    cr_assert_null(cs_ledger_frame(l, again, &len), "settled: forgotten, frame and all");
+    json_decref(again);
+    cs_ledger_destroy(&l);
 }
