@@ -650,7 +650,10 @@ Test(extractor_llm, long_call_is_asked_in_chunks_and_merged, .timeout = 60)
     fake_openai_set_responder(f, always_good, NULL);
     char base[160], key_env[] = "OPENAI_API_KEY=sk-test-secret-123";
     snprintf(base, sizeof base, "--openai-base-url=%s", fake_openai_url(f));
-    char *args[] = {"--provider", "openai", base, "--max-input-tokens", "500", NULL};
+    /* the whole transcript: by default the vendor's monologue below would be left out of the
+       prompt (cs_prompt_focus.h), and the call would fit one request */
+    char *args[] = {"--provider", "openai",           base, "--max-input-tokens",
+                    "500",        "--vendor-context", "-1", NULL};
     char *env[] = {key_env, NULL};
     rig_start(&r, args, env);
     json_t *call = sales_call(&r, "long", "We need Salesforce sync.");
