@@ -29,9 +29,10 @@
 
 /* The most calls in one transaction. PostgreSQL keeps the ids of 64 subtransactions per
    session in shared memory before it spills them to disk (and makes every other session's
-   snapshot check slower): a group stays under that. make bench part 1 measured 8, 16 and 32
-   (docs/BENCHMARKS.md). */
-#define CS_WGROUP_MAX 32
+   snapshot check slower): a group stays under that. The writer's --group-max (default this)
+   can make groups smaller; docs/BENCHMARKS.md has the figures. */
+#define CS_WGROUP_MAX      32
+#define CS_WGROUP_MAX_TEXT "32"
 
 /* One call of a group. */
 typedef struct {

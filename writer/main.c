@@ -2,7 +2,7 @@
     (cs_wgroup.h), PUB their acks.
 
     The only stage that writes to PostgreSQL (with the operator CLI). The writer takes the
-    records that are waiting in its socket, up to CS_WGROUP_MAX, and commits them together as
+    records that are waiting in its socket, up to --group-max, and commits them together as
     soon as no more are waiting: a lone call is committed at once, a stream in groups. Acks are
     sent only after COMMIT; while PostgreSQL is down the writer waits, reconnects and retries
     the same calls, so nothing is acked that was not committed and nothing is committed twice.
@@ -34,6 +34,10 @@ static const cs_option_t OPTIONS[] = {
     CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
     CS_METRICS_OPTION_LISTEN,
+    {"group-max", "CALLSIFT_WRITER_GROUP_MAX", CS_OPT_INT, CS_WGROUP_MAX_TEXT,
+     "the most waiting calls committed in one transaction, 1 to " CS_WGROUP_MAX_TEXT
+     " (1: a transaction per call)",
+     CS_OPT_POSITIVE},
     {"no-migrate", "CALLSIFT_NO_MIGRATE", CS_OPT_FLAG, "false",
      "do not apply schema migrations at start", 0},
     CS_STAGE_OPTION_HOLD,
@@ -52,6 +56,7 @@ typedef struct {
     json_t *held[CS_WGROUP_MAX];           /* the records taken, not yet committed */
     cs_wgroup_call_t calls[CS_WGROUP_MAX]; /* what became of them */
     size_t nheld;
+    size_t group_max;   /* --group-max */
     int64_t last_check; /* the last record, or the last check of an idle database */
     long committed, already, failed;
 } writer_t;
@@ -172,7 +177,7 @@ static bool s_step(void *arg, int wait_ms)
 {
     writer_t *w = arg;
     (void)wait_ms;
-    if (w->nheld > 0 && (w->nheld >= CS_WGROUP_MAX || cs_stop_requested() ||
+    if (w->nheld > 0 && (w->nheld >= w->group_max || cs_stop_requested() ||
                          cs_db_permanent(w->db) || !(zsock_events(w->pull) & ZMQ_POLLIN)))
         s_flush(w);
     if (w->nheld == 0 && cs_now_ms() - w->last_check >= DB_CHECK_MS) {
@@ -186,6 +191,15 @@ static bool s_step(void *arg, int wait_ms)
 static const cs_stage_loop_t s_loop = {"writer", CS_KIND_DECISION, true,   s_pending, NULL,
                                        NULL,     s_take,           s_step, NULL};
 
+/* --group-max within 1 .. CS_WGROUP_MAX (cs_stage_begin's check). */
+static int s_check(const cs_config_t *cfg, char *err, size_t errlen)
+{
+    if (cs_config_int(cfg, "group-max") > CS_WGROUP_MAX)
+        return cs_fail(err, errlen, "--group-max: expected an integer from 1 to %d, got %lld",
+                       CS_WGROUP_MAX, cs_config_int(cfg, "group-max"));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int status = 1;
@@ -194,7 +208,7 @@ int main(int argc, char **argv)
         "Commits decision records to PostgreSQL, the calls waiting together in one "
         "transaction (each at its own savepoint), and acknowledges each call to the fetcher "
         "after COMMIT.",
-        OPTIONS, CS_CURVE_BINDS | CS_CURVE_CONNECTS, NULL, argc, argv, &status);
+        OPTIONS, CS_CURVE_BINDS | CS_CURVE_CONNECTS, s_check, argc, argv, &status);
     if (!cfg)
         return status;
     char err[1024];
@@ -224,7 +238,8 @@ int main(int argc, char **argv)
     cs_stage_counts_t n;
     w.last_check = cs_now_ms();
     w.pull = pull;
-    cs_stage_run(pull, &s_loop, &w, CS_WGROUP_MAX, &n);
+    w.group_max = (size_t)cs_config_int(cfg, "group-max");
+    cs_stage_run(pull, &s_loop, &w, (int)w.group_max, &n);
     cs_info("Writer stopping: %ld received, %ld committed, %ld already stored, %ld failed, "
             "%ld malformed",
             n.received, w.committed, w.already, w.failed, n.malformed);

@@ -2,7 +2,11 @@
 """Part 1 of make bench for several builds, side by side in one session: the writer's cost.
 
     scripts/ci/with-pg.sh python3 tests/load/bench_writer.py \\
-        --bin OLD/build/bin --bin build/bin [--calls 10000] [--rounds 2]
+        --bin OLD/build/bin --bin build/bin [--bin build/bin:CALLSIFT_WRITER_GROUP_MAX=8]
+        [--calls 10000] [--rounds 2]
+
+A --bin may name settings after a colon (VAR=VALUE,...): the stages of its runs get them in
+their environment, so one build can run with several settings.
 
 For each round and each --bin in turn (old, new, old, new, ...): the offline pipeline of
 tests/load/bench.py part 1 on the same --calls synthetic calls into a fresh database, its
@@ -120,7 +124,9 @@ class WriterBackends(threading.Thread):
         return self.pids
 
 
-def one_run(bin_dir, dbs, replay, truth, work, tag, postmaster):
+def one_run(spec, dbs, replay, truth, work, tag, postmaster):
+    bin_dir, _, settings = spec.partition(":")
+    extra = dict(kv.split("=", 1) for kv in settings.split(",") if "=" in kv)
     env = bench.clean_env()
     name, url, ws = dbs.create(bin_dir, truth, env)
     sampler = OwnCpuSampler(postmaster)
@@ -128,7 +134,7 @@ def one_run(bin_dir, dbs, replay, truth, work, tag, postmaster):
     sampler.start()
     backends.start()
     try:
-        wall = bench.pipeline(bin_dir, url, ws, replay, os.path.join(work, tag))
+        wall = bench.pipeline(bin_dir, url, ws, replay, os.path.join(work, tag), env_extra=extra)
     finally:
         pids = backends.stop()
         cpu = sampler.stop()
@@ -137,7 +143,7 @@ def one_run(bin_dir, dbs, replay, truth, work, tag, postmaster):
     transactions = int(bench.qp.psql(url, """
         SELECT count(DISTINCT processed_at) FROM messages WHERE workspace_id = '%s'""" % ws))
     secs, rows, _ = bench.postgres_bound(bin_dir, dbs, url, env, work)
-    return {"bin": bin_dir, "stored": n, "processed": processed, "wall_s": wall,
+    return {"bin": spec, "stored": n, "processed": processed, "wall_s": wall,
             "calls_per_s": rate, "copy_calls_per_s": n / secs if secs > 0 else None,
             "calls_per_transaction": processed / transactions if transactions else None,
             "cpu_s": cpu}
@@ -153,14 +159,15 @@ def main():
     server = os.environ.get("DATABASE_URL")
     if not server:
         sys.exit("bench_writer: DATABASE_URL must point at a PostgreSQL server")
-    bins = [os.path.abspath(b) for b in args.bin]
+    bins = [os.path.abspath(b.partition(":")[0]) + (":" + b.partition(":")[2] if ":" in b else "")
+            for b in args.bin]
     work = tempfile.mkdtemp(prefix="callsift-bench-writer.")
     dbs = bench.Databases(server)
     runs = []
     postmaster = postmaster_pid(server)
     try:
         replay, truth_path = os.path.join(work, "calls.jsonl"), os.path.join(work, "truth.json")
-        bench.run([os.path.join(bins[0], "callsift-loadgen"), "--calls", str(args.calls), "--out",
+        bench.run([os.path.join(bins[0].partition(":")[0], "callsift-loadgen"), "--calls", str(args.calls), "--out",
                    replay, "--truth", truth_path, "--seed", "1"], None, "callsift-loadgen")
         with open(truth_path) as f:
             truth = json.load(f)
