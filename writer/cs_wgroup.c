@@ -38,6 +38,11 @@ int cs_wgroup_commit(cs_db_t *db, cs_wgroup_call_t *calls, size_t n, char *err, 
         snprintf(why, sizeof why, "not connected to PostgreSQL");
         return s_retry(calls, todo, m, why, err, errlen);
     }
+    if (m == 1) { /* a lone call needs no savepoint: its own transaction is the same */
+        cs_wgroup_call_t *c = &calls[todo[0]];
+        c->status = cs_writer_commit(db, c->rec, c->message_id, c->err, sizeof c->err);
+        return c->status == CS_COMMIT_RETRY ? cs_fail(err, errlen, "%s", c->err) : 0;
+    }
     if (s_command(db, "BEGIN", why, sizeof why) != 0)
         goto abort;
     for (size_t k = 0; k < m; k++) {

@@ -3,7 +3,8 @@
     The writer takes the decision records that are waiting (up to CS_WGROUP_MAX) and stores
     them in one transaction: BEGIN, then for each call a SAVEPOINT and its rows
     (cs_writer_store), then one COMMIT, so PostgreSQL flushes its log once for the group
-    instead of once per call. A call that can never be written (an unknown workspace, a
+    instead of once per call (a lone call is committed as cs_writer_commit does, without a
+    savepoint). A call that can never be written (an unknown workspace, a
     feature of another workspace, a statement PostgreSQL refuses) is rolled back to its
     savepoint and is FAILED, exactly as it would be alone; the calls around it are stored. A
     call already stored is rolled back to its savepoint and is ALREADY.

@@ -157,7 +157,7 @@ static void s_flush(writer_t *w)
 }
 
 /* A decision record: held until the group is committed (cs_stage_loop_t.take; the loop gives
-   no more than CS_WGROUP_MAX at a time). */
+   no more than --group-max at a time). */
 static void s_take(void *arg, json_t *rec)
 {
     writer_t *w = arg;

@@ -244,3 +244,37 @@ Test(wgroup, final_calls_are_not_committed_again)
     cr_assert_eq(q(db, "SELECT count(*) FROM messages"), 0);
     json_decref(rec);
 }
+
+/* A lone call: committed, or failed, or left to retry, as alone (cs_writer_commit). */
+Test(wgroup, a_lone_call_gets_what_it_gets_alone)
+{
+    char unknown[CS_UUID_LEN], err[1024];
+    cs_uuid_v4(unknown);
+    json_t *good = call(ws, "lone", NULL, "Salesforce sync");
+    json_t *lost = call(unknown, "lost", NULL, "Lost feature");
+    cs_wgroup_call_t calls[1] = {{.rec = good, .status = CS_COMMIT_RETRY}};
+    cr_assert_eq(cs_wgroup_commit(db, calls, 1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(calls[0].status, CS_COMMIT_COMMITTED, "%s", calls[0].err);
+    calls[0] = (cs_wgroup_call_t){.rec = lost, .status = CS_COMMIT_RETRY};
+    cr_assert_eq(cs_wgroup_commit(db, calls, 1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(calls[0].status, CS_COMMIT_FAILED);
+    cr_assert(strstr(calls[0].err, "unknown workspace"), "%s", calls[0].err);
+    cr_assert_eq(q(db, "SELECT count(*) FROM messages"), 1);
+
+    /* the server ends the session: not committed, RETRY */
+    cs_db_t *admin = cs_testdb_connect(&t);
+    char *pid = cs_testdb_scalar(db, "SELECT pg_backend_pid()");
+    const char *p[] = {pid};
+    cr_assert_eq(
+        cs_db_command(admin, "SELECT pg_terminate_backend($1::int)", 1, p, err, sizeof err), 0);
+    free(pid);
+    json_t *later = call(ws, "later", NULL, "Dark mode");
+    calls[0] = (cs_wgroup_call_t){.rec = later, .status = CS_COMMIT_RETRY};
+    cr_assert_eq(cs_wgroup_commit(db, calls, 1, err, sizeof err), -1);
+    cr_assert_eq(calls[0].status, CS_COMMIT_RETRY);
+    cr_assert_eq(q(admin, "SELECT count(*) FROM messages"), 1);
+    cs_db_destroy(&admin);
+    json_decref(good);
+    json_decref(lost);
+    json_decref(later);
+}
