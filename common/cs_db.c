@@ -15,6 +15,9 @@ struct cs_db {
     PGconn *conn;
     char sqlstate[6];
     bool permanent; /* the last connection attempt failed for good */
+    /* the statements prepared on conn (cs_db_exec_prepared); forgotten with conn */
+    const cs_db_stmt_t *prepared[CS_DB_PREPARED_MAX];
+    int nprepared;
 };
 
 static void s_quiet_notices(void *arg, const char *message)
@@ -130,6 +133,7 @@ static int s_connect_retry(cs_db_t *self, int max_attempts, char *err, size_t er
         if (cs_stop_requested())
             break;
         bool permanent = false;
+        self->nprepared = 0; /* a new connection knows no statement yet */
         self->conn = s_open(self->url, self->sqlstate, &permanent, reason, sizeof reason);
         if (self->conn) {
             self->sqlstate[0] = '\0';
@@ -228,15 +232,10 @@ int cs_db_ensure(cs_db_t *self, int max_attempts)
     return 0;
 }
 
-PGresult *cs_db_exec(cs_db_t *self, const char *sql, int nparams, const char *const *params,
-                     char *err, size_t errlen)
+/* The result of a statement: res when it succeeded; else NULL (res cleared) with the SQLSTATE
+   kept and "SQLSTATE: message" in err. */
+static PGresult *s_result(cs_db_t *self, PGresult *res, char *err, size_t errlen)
 {
-    self->sqlstate[0] = '\0';
-    if (!self->conn) {
-        cs_fail(err, errlen, "not connected to PostgreSQL");
-        return NULL;
-    }
-    PGresult *res = PQexecParams(self->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;
@@ -249,6 +248,53 @@ PGresult *cs_db_exec(cs_db_t *self, const char *sql, int nparams, const char *co
     cs_fail(err, errlen, "%s%s%s", self->sqlstate, self->sqlstate[0] ? ": " : "", msg);
     PQclear(res);
     return NULL;
+}
+
+PGresult *cs_db_exec(cs_db_t *self, const char *sql, int nparams, const char *const *params,
+                     char *err, size_t errlen)
+{
+    self->sqlstate[0] = '\0';
+    if (!self->conn) {
+        cs_fail(err, errlen, "not connected to PostgreSQL");
+        return NULL;
+    }
+    return s_result(self, PQexecParams(self->conn, sql, nparams, NULL, params, NULL, NULL, 0), err,
+                    errlen);
+}
+
+PGresult *cs_db_exec_prepared(cs_db_t *self, const cs_db_stmt_t *stmt, const char *const *params,
+                              char *err, size_t errlen)
+{
+    self->sqlstate[0] = '\0';
+    if (!self->conn) {
+        cs_fail(err, errlen, "not connected to PostgreSQL");
+        return NULL;
+    }
+    int at = 0;
+    while (at < self->nprepared && self->prepared[at] != stmt)
+        at++;
+    bool known = at < self->nprepared;
+    if (!known && self->nprepared == CS_DB_PREPARED_MAX)
+        return cs_db_exec(self, stmt->sql, stmt->nparams, params, err, errlen);
+    if (!known) {
+        PGresult *res = s_result(
+            self, PQprepare(self->conn, stmt->name, stmt->sql, stmt->nparams, NULL), err, errlen);
+        if (!res)
+            return NULL;
+        PQclear(res);
+        self->prepared[self->nprepared++] = stmt; /* at == its index */
+    }
+    PGresult *res =
+        s_result(self, PQexecPrepared(self->conn, stmt->name, stmt->nparams, params, NULL, NULL, 0),
+                 err, errlen);
+    if (!res && strcmp(self->sqlstate, "26000") == 0) /* the session lost it: prepare again */
+        self->prepared[at] = self->prepared[--self->nprepared];
+    return res;
+}
+
+int cs_db_prepared_count(const cs_db_t *self)
+{
+    return self->nprepared;
 }
 
 int cs_db_command(cs_db_t *self, const char *sql, int nparams, const char *const *params, char *err,
@@ -296,7 +342,8 @@ bool cs_db_last_error_transient(const cs_db_t *self)
     if (!self->conn || PQstatus(self->conn) != CONNECTION_OK || s[0] == '\0')
         return true;
     return strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 || strcmp(s, "57P02") == 0 ||
-           strcmp(s, "57P03") == 0 || strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0;
+           strcmp(s, "57P03") == 0 || strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 ||
+           strcmp(s, "26000") == 0;
 }
 
 bool cs_db_sqlstate_permanent(const char *sqlstate)

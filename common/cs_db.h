@@ -58,6 +58,29 @@ int cs_db_ensure(cs_db_t *self, int max_attempts);
 PGresult *cs_db_exec(cs_db_t *self, const char *sql, int nparams, const char *const *params,
                      char *err, size_t errlen);
 
+/* A statement PostgreSQL parses and plans once per connection (PQprepare) and then runs by
+   name (PQexecPrepared): declare each as a static constant. `name` is unique in the program
+   ("writer_message"); `sql` is fixed program text with `nparams` parameters. */
+typedef struct {
+    const char *name;
+    const char *sql;
+    int nparams;
+} cs_db_stmt_t;
+
+/* The most statements one connection keeps prepared; more run unprepared (cs_db_exec). */
+#define CS_DB_PREPARED_MAX 64
+
+/* cs_db_exec of `stmt` (borrowed; must outlive the connection) with stmt->nparams params:
+   prepared on this connection first when it is not yet (a new connection after a reconnect
+   prepares again). When the server no longer knows the statement (SQLSTATE 26000: a pooler
+   handing out another session, DEALLOCATE ALL), it is prepared again at its next use, and the
+   failure counts as transient (cs_db_last_error_transient). */
+PGresult *cs_db_exec_prepared(cs_db_t *self, const cs_db_stmt_t *stmt, const char *const *params,
+                              char *err, size_t errlen);
+
+/* How many statements are prepared on the current connection (0 after a reconnect). */
+int cs_db_prepared_count(const cs_db_t *self);
+
 /* cs_db_exec for statements whose result is not needed. 0 or -1. */
 int cs_db_command(cs_db_t *self, const char *sql, int nparams, const char *const *params, char *err,
                   size_t errlen);
@@ -70,8 +93,8 @@ int cs_db_script(cs_db_t *self, const char *sql, char *err, size_t errlen);
 const char *cs_db_last_sqlstate(const cs_db_t *self);
 
 /* True when the last failure means "try again later": the connection broke, the server is
-   shutting down or starting up (class 08, 57P01-57P03), or a serialization failure/deadlock
-   (40001, 40P01). */
+   shutting down or starting up (class 08, 57P01-57P03), a serialization failure/deadlock
+   (40001, 40P01), or a prepared statement the server no longer knows (26000). */
 bool cs_db_last_error_transient(const cs_db_t *self);
 
 /* True when the last reconnection (cs_db_ensure) failed permanently; cs_db_last_sqlstate()

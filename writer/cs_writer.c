@@ -35,21 +35,16 @@ typedef struct {
     size_t errlen;
 } tx_t;
 
-/* Run a statement inside the transaction; NULL on failure (reason already in tx->err). */
-static PGresult *s_exec(tx_t *tx, const char *sql, int n, const char *const *params)
+/* Run a statement (prepared once per connection); NULL on failure (the reason in tx->err). */
+static PGresult *s_exec(tx_t *tx, const cs_db_stmt_t *stmt, const char *const *params)
 {
-    return cs_db_exec(tx->db, sql, n, params, tx->err, tx->errlen);
+    return cs_db_exec_prepared(tx->db, stmt, params, tx->err, tx->errlen);
 }
 
-/* A failed statement: roll back when we still can, and say whether to retry. */
+/* A failed statement: whether to retry (the caller rolls back). */
 static cs_commit_status_t s_abort(tx_t *tx)
 {
-    bool transient = cs_db_last_error_transient(tx->db);
-    if (cs_db_ok(tx->db)) {
-        char ignored[128];
-        cs_db_command(tx->db, "ROLLBACK", 0, NULL, ignored, sizeof ignored);
-    }
-    return transient ? CS_COMMIT_RETRY : CS_COMMIT_FAILED;
+    return cs_db_last_error_transient(tx->db) ? CS_COMMIT_RETRY : CS_COMMIT_FAILED;
 }
 
 /* json_dumps of a value, or NULL for absent/null values. Caller frees. */
@@ -151,12 +146,15 @@ static int s_customer(tx_t *tx, char *id_out)
     id_out[0] = '\0';
     if (!name && !domain)
         return 0;
-    const char *find_sql = "SELECT id FROM customers WHERE workspace_id = $1"
-                           " AND (lower(domain) = lower($2) OR lower(name) = lower($3))"
-                           " ORDER BY (lower(domain) = lower($2)) DESC NULLS LAST LIMIT 1";
+    static const cs_db_stmt_t FIND = {
+        "writer_customer_find",
+        "SELECT id FROM customers WHERE workspace_id = $1"
+        " AND (lower(domain) = lower($2) OR lower(name) = lower($3))"
+        " ORDER BY (lower(domain) = lower($2)) DESC NULLS LAST LIMIT 1",
+        3};
     const char *find[] = {tx->workspace_id, domain, name};
     for (int pass = 0; pass < 2 && !id_out[0]; pass++) {
-        PGresult *res = s_exec(tx, find_sql, 3, find);
+        PGresult *res = s_exec(tx, &FIND, find);
         if (!res)
             return -1;
         if (PQntuples(res) == 1)
@@ -177,11 +175,13 @@ static int s_customer(tx_t *tx, char *id_out)
                              has_mrr ? mrr : "0",
                              has_mrr ? "crm" : NULL,
                              has_mrr ? started_at : NULL};
-        res = s_exec(tx,
-                     "INSERT INTO customers (id, workspace_id, name, domain, mrr, mrr_source,"
-                     " mrr_as_of) VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz)"
-                     " ON CONFLICT DO NOTHING",
-                     7, ins);
+        static const cs_db_stmt_t CUSTOMER_ADD = {
+            "writer_customer_add",
+            "INSERT INTO customers (id, workspace_id, name, domain, mrr, mrr_source,"
+            " mrr_as_of) VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz)"
+            " ON CONFLICT DO NOTHING",
+            7};
+        res = s_exec(tx, &CUSTOMER_ADD, ins);
         if (!res)
             return -1;
         PQclear(res);
@@ -189,11 +189,13 @@ static int s_customer(tx_t *tx, char *id_out)
     if (!id_out[0] || !has_mrr)
         return 0;
     const char *upd[] = {id_out, mrr, started_at};
-    PGresult *res = s_exec(tx,
-                           "UPDATE customers SET mrr = $2, mrr_source = 'crm',"
-                           " mrr_as_of = $3::timestamptz WHERE id = $1"
-                           " AND (mrr_as_of IS NULL OR mrr_as_of < $3::timestamptz)",
-                           3, upd);
+    static const cs_db_stmt_t CUSTOMER_MRR = {
+        "writer_customer_mrr",
+        "UPDATE customers SET mrr = $2, mrr_source = 'crm',"
+        " mrr_as_of = $3::timestamptz WHERE id = $1"
+        " AND (mrr_as_of IS NULL OR mrr_as_of < $3::timestamptz)",
+        3};
+    PGresult *res = s_exec(tx, &CUSTOMER_MRR, upd);
     if (!res)
         return -1;
     PQclear(res);
@@ -213,13 +215,14 @@ static int s_message(tx_t *tx, const char *customer_id)
 
     const json_t *transcript = json_object_get(rec, "transcript");
     char *content = s_transcript_text(transcript);
-    json_t *meta = json_pack(
-        "{s:s, s:O?, s:s?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "call_id",
-        cs_rec_str(rec, "external_id"), "title", json_object_get(rec, "title"), "transcript_text",
-        content ? content : "", "participants", json_object_get(rec, "participants"),
-        "duration_seconds", json_object_get(rec, "duration_seconds"), "url",
-        json_object_get(rec, "url"), "customer", json_object_get(rec, "customer"), "flags", flags,
-        "vendor_domains", json_object_get(rec, "vendor_domains"));
+    /* the transcript is in content only (until 2026-12 also in "transcript_text" here) */
+    json_t *meta =
+        json_pack("{s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "call_id",
+                  cs_rec_str(rec, "external_id"), "title", json_object_get(rec, "title"),
+                  "participants", json_object_get(rec, "participants"), "duration_seconds",
+                  json_object_get(rec, "duration_seconds"), "url", json_object_get(rec, "url"),
+                  "customer", json_object_get(rec, "customer"), "flags", flags, "vendor_domains",
+                  json_object_get(rec, "vendor_domains"));
     char *meta_text = s_json_text(meta);
     char *insights_text = s_json_text(insights);
     char *llm_text = s_json_text(json_object_get(rec, "llm"));
@@ -239,24 +242,25 @@ static int s_message(tx_t *tx, const char *customer_id)
                             json_is_true(json_object_get(rec, "transcript_truncated")) ? "true"
                                                                                        : "false",
                             cs_rec_str(insights, "skipped")};
-    PGresult *res =
-        s_exec(tx,
-               "INSERT INTO messages AS m (id, workspace_id, integration_id, customer_id, content,"
-               " source, external_id, sent_at, is_processed, processed_at, ai_insights,"
-               " message_metadata, llm_usage, error, transcript_truncated, extraction_note)"
-               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::boolean,"
-               " CASE WHEN $9::boolean THEN now() END, $10::jsonb, $11::jsonb, $12::jsonb, $13,"
-               " $14::boolean, $15)"
-               " ON CONFLICT (id) DO UPDATE SET integration_id = EXCLUDED.integration_id,"
-               " customer_id = EXCLUDED.customer_id, content = EXCLUDED.content,"
-               " sent_at = EXCLUDED.sent_at, is_processed = EXCLUDED.is_processed,"
-               " processed_at = EXCLUDED.processed_at, ai_insights = EXCLUDED.ai_insights,"
-               " message_metadata = EXCLUDED.message_metadata, llm_usage = EXCLUDED.llm_usage,"
-               " error = EXCLUDED.error, transcript_truncated = EXCLUDED.transcript_truncated,"
-               " extraction_note = EXCLUDED.extraction_note"
-               " WHERE NOT m.is_processed"
-               " RETURNING id",
-               15, params);
+    static const cs_db_stmt_t MESSAGE = {
+        "writer_message",
+        "INSERT INTO messages AS m (id, workspace_id, integration_id, customer_id, content,"
+        " source, external_id, sent_at, is_processed, processed_at, ai_insights,"
+        " message_metadata, llm_usage, error, transcript_truncated, extraction_note)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::boolean,"
+        " CASE WHEN $9::boolean THEN now() END, $10::jsonb, $11::jsonb, $12::jsonb, $13,"
+        " $14::boolean, $15)"
+        " ON CONFLICT (id) DO UPDATE SET integration_id = EXCLUDED.integration_id,"
+        " customer_id = EXCLUDED.customer_id, content = EXCLUDED.content,"
+        " sent_at = EXCLUDED.sent_at, is_processed = EXCLUDED.is_processed,"
+        " processed_at = EXCLUDED.processed_at, ai_insights = EXCLUDED.ai_insights,"
+        " message_metadata = EXCLUDED.message_metadata, llm_usage = EXCLUDED.llm_usage,"
+        " error = EXCLUDED.error, transcript_truncated = EXCLUDED.transcript_truncated,"
+        " extraction_note = EXCLUDED.extraction_note"
+        " WHERE NOT m.is_processed"
+        " RETURNING id",
+        15};
+    PGresult *res = s_exec(tx, &MESSAGE, params);
     int rc = res ? PQntuples(res) == 1 : -1;
     PQclear(res);
     free(content);
@@ -304,19 +308,20 @@ static int s_create_feature(tx_t *tx, const json_t *d, char *feature_id)
         cs_fail(tx->err, tx->errlen, "out of memory");
         return -1;
     }
-    const char *theme_sql = "coalesce((SELECT id FROM themes WHERE id = $3::uuid AND"
-                            " workspace_id = $2), (SELECT id FROM themes WHERE workspace_id = $2"
-                            " AND is_default))";
-    char sql[1024];
+/* the theme of the decision ($3) when it is the workspace's ($2), else the default theme */
+#define THEME_SQL                                                                                  \
+    "coalesce((SELECT id FROM themes WHERE id = $3::uuid AND workspace_id = $2),"                  \
+    " (SELECT id FROM themes WHERE workspace_id = $2 AND is_default))"
     /* a live feature of the name first; a merged-away one only when none is live (the caller
        follows it to its target) */
-    snprintf(sql, sizeof sql,
-             "SELECT id FROM features WHERE workspace_id = $2 AND name_key = $4 AND id <> $1"
-             " AND theme_id IS NOT DISTINCT FROM %s"
-             " ORDER BY merged_into IS NOT NULL, created_at, id LIMIT 1",
-             theme_sql);
+    static const cs_db_stmt_t SAME = {
+        "writer_feature_same_name",
+        "SELECT id FROM features WHERE workspace_id = $2 AND name_key = $4 AND id <> $1"
+        " AND theme_id IS NOT DISTINCT FROM " THEME_SQL
+        " ORDER BY merged_into IS NOT NULL, created_at, id LIMIT 1",
+        4};
     const char *same[] = {feature_id, tx->workspace_id, cs_rec_str(d, "theme_id"), key};
-    PGresult *res = s_exec(tx, sql, 4, same);
+    PGresult *res = s_exec(tx, &SAME, same);
     if (!res) {
         free(key);
         return -1;
@@ -342,13 +347,15 @@ static int s_create_feature(tx_t *tx, const json_t *d, char *feature_id)
                             embedding ? hashes : NULL,
                             embedding ? cs_rec_str(d, "embedding_model") : NULL,
                             key};
-    snprintf(sql, sizeof sql,
-             "INSERT INTO features (id, workspace_id, theme_id, name, description, urgency,"
-             " embedding, first_mentioned, last_mentioned, embedding_index, embedding_model,"
-             " name_key) VALUES ($1, $2, %s, $4, $5, $6, $7::real[], $8::timestamptz,"
-             " $8::timestamptz, $9::integer[], $10, $11) ON CONFLICT (id) DO NOTHING",
-             theme_sql);
-    res = s_exec(tx, sql, 11, params);
+    static const cs_db_stmt_t CREATE = {
+        "writer_feature_create",
+        "INSERT INTO features (id, workspace_id, theme_id, name, description, urgency,"
+        " embedding, first_mentioned, last_mentioned, embedding_index, embedding_model,"
+        " name_key) VALUES ($1, $2, " THEME_SQL ", $4, $5, $6, $7::real[], $8::timestamptz,"
+        " $8::timestamptz, $9::integer[], $10, $11) ON CONFLICT (id) DO NOTHING",
+        11};
+#undef THEME_SQL
+    res = s_exec(tx, &CREATE, params);
     free(embedding);
     free(hashes);
     free(key);
@@ -375,10 +382,12 @@ static int s_resolve(tx_t *tx, const char *feature_id, char *target)
     cs_strlcpy(target, feature_id, CS_UUID_LEN);
     for (int hop = 0; hop <= MERGE_HOPS_MAX; hop++) {
         const char *params[] = {target};
-        PGresult *res = s_exec(tx,
-                               "SELECT workspace_id, merged_into FROM features WHERE id = $1"
-                               " FOR UPDATE",
-                               1, params);
+        static const cs_db_stmt_t FEATURE_RESOLVE = {
+            "writer_feature_resolve",
+            "SELECT workspace_id, merged_into FROM features WHERE id = $1"
+            " FOR UPDATE",
+            1};
+        PGresult *res = s_exec(tx, &FEATURE_RESOLVE, params);
         if (!res)
             return FEATURE_DB_ERROR;
         if (PQntuples(res) == 0) {
@@ -417,14 +426,16 @@ static int s_lock_features(tx_t *tx, const char *ids)
     char hops[16];
     snprintf(hops, sizeof hops, "%d", MERGE_HOPS_MAX);
     const char *params[] = {ids, hops};
-    PGresult *res = s_exec(tx,
-                           "WITH RECURSIVE chain (id, merged_into, hop) AS ("
-                           " SELECT id, merged_into, 0 FROM features WHERE id = ANY($1::uuid[])"
-                           " UNION SELECT f.id, f.merged_into, c.hop + 1 FROM features f"
-                           " JOIN chain c ON f.id = c.merged_into WHERE c.hop < $2::int)"
-                           " SELECT f.id FROM features f WHERE f.id IN (SELECT id FROM chain)"
-                           " ORDER BY f.id FOR UPDATE OF f",
-                           2, params);
+    static const cs_db_stmt_t FEATURES_LOCK = {
+        "writer_features_lock",
+        "WITH RECURSIVE chain (id, merged_into, hop) AS ("
+        " SELECT id, merged_into, 0 FROM features WHERE id = ANY($1::uuid[])"
+        " UNION SELECT f.id, f.merged_into, c.hop + 1 FROM features f"
+        " JOIN chain c ON f.id = c.merged_into WHERE c.hop < $2::int)"
+        " SELECT f.id FROM features f WHERE f.id IN (SELECT id FROM chain)"
+        " ORDER BY f.id FOR UPDATE OF f",
+        2};
+    PGresult *res = s_exec(tx, &FEATURES_LOCK, params);
     if (!res)
         return -1;
     PQclear(res);
@@ -509,26 +520,30 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
     /* Two requests of one call linked to one feature are one mention: it keeps the higher
        confidence, and a mention of unknown confidence (NULL) counts as confident. It is the
        feature's own (merged_from NULL) when one of them named the feature itself. */
-    PGresult *res = s_exec(tx,
-                           "INSERT INTO feature_messages AS fm"
-                           " (feature_id, message_id, quote, speaker, confidence, merged_from)"
-                           " VALUES ($1, $2, $3, $4, $5::real, $6::uuid)"
-                           " ON CONFLICT (feature_id, message_id) DO UPDATE SET confidence ="
-                           " CASE WHEN fm.confidence IS NULL OR EXCLUDED.confidence IS NULL"
-                           " THEN NULL ELSE GREATEST(fm.confidence, EXCLUDED.confidence) END,"
-                           " merged_from = CASE WHEN EXCLUDED.merged_from IS NULL THEN NULL"
-                           " ELSE fm.merged_from END",
-                           6, link);
+    static const cs_db_stmt_t LINK = {
+        "writer_link",
+        "INSERT INTO feature_messages AS fm"
+        " (feature_id, message_id, quote, speaker, confidence, merged_from)"
+        " VALUES ($1, $2, $3, $4, $5::real, $6::uuid)"
+        " ON CONFLICT (feature_id, message_id) DO UPDATE SET confidence ="
+        " CASE WHEN fm.confidence IS NULL OR EXCLUDED.confidence IS NULL"
+        " THEN NULL ELSE GREATEST(fm.confidence, EXCLUDED.confidence) END,"
+        " merged_from = CASE WHEN EXCLUDED.merged_from IS NULL THEN NULL"
+        " ELSE fm.merged_from END",
+        6};
+    PGresult *res = s_exec(tx, &LINK, link);
     if (!res)
         return -1;
     PQclear(res);
 
     const char *bump[] = {feature_id, urgency};
-    res = s_exec(tx,
-                 "UPDATE features SET urgency = $2 WHERE id = $1"
-                 " AND array_position(ARRAY['low','medium','high','critical'], $2)"
-                 "   > array_position(ARRAY['low','medium','high','critical'], urgency)",
-                 2, bump);
+    static const cs_db_stmt_t URGENCY = {
+        "writer_urgency",
+        "UPDATE features SET urgency = $2 WHERE id = $1"
+        " AND array_position(ARRAY['low','medium','high','critical'], $2)"
+        "   > array_position(ARRAY['low','medium','high','critical'], urgency)",
+        2};
+    res = s_exec(tx, &URGENCY, bump);
     if (!res)
         return -1;
     PQclear(res);
@@ -565,13 +580,15 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
                            extracted ? extracted : "{}",
                            candidates ? candidates : "[]",
                            scores};
-    res = s_exec(tx,
-                 "INSERT INTO match_decisions (workspace_id, message_id, feature_index, feature_id,"
-                 " action, method, confidence, similarity, reasoning, extracted, candidates,"
-                 " scores)"
-                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb)"
-                 " ON CONFLICT (message_id, feature_index) DO NOTHING",
-                 12, audit);
+    static const cs_db_stmt_t AUDIT = {
+        "writer_audit",
+        "INSERT INTO match_decisions (workspace_id, message_id, feature_index, feature_id,"
+        " action, method, confidence, similarity, reasoning, extracted, candidates,"
+        " scores)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb)"
+        " ON CONFLICT (message_id, feature_index) DO NOTHING",
+        12};
+    res = s_exec(tx, &AUDIT, audit);
     free(extracted);
     free(candidates);
     free(scores);
@@ -592,16 +609,18 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
 static int s_count_mentions(tx_t *tx, const char *ids)
 {
     const char *params[] = {ids, tx->message_id};
-    PGresult *res = s_exec(tx,
-                           "UPDATE features f SET mention_count = f.mention_count + s.n,"
-                           " first_mentioned = LEAST(f.first_mentioned, s.at),"
-                           " last_mentioned = GREATEST(f.last_mentioned, s.at), updated_at = now()"
-                           " FROM (SELECT fm.feature_id, count(*) AS n, min(m.sent_at) AS at"
-                           "       FROM feature_messages fm JOIN messages m ON m.id = fm.message_id"
-                           "       WHERE fm.message_id = $2 AND fm.feature_id = ANY($1::uuid[])"
-                           "       GROUP BY fm.feature_id) s"
-                           " WHERE f.id = s.feature_id",
-                           2, params);
+    static const cs_db_stmt_t MENTIONS = {
+        "writer_mentions",
+        "UPDATE features f SET mention_count = f.mention_count + s.n,"
+        " first_mentioned = LEAST(f.first_mentioned, s.at),"
+        " last_mentioned = GREATEST(f.last_mentioned, s.at), updated_at = now()"
+        " FROM (SELECT fm.feature_id, count(*) AS n, min(m.sent_at) AS at"
+        "       FROM feature_messages fm JOIN messages m ON m.id = fm.message_id"
+        "       WHERE fm.message_id = $2 AND fm.feature_id = ANY($1::uuid[])"
+        "       GROUP BY fm.feature_id) s"
+        " WHERE f.id = s.feature_id",
+        2};
+    PGresult *res = s_exec(tx, &MENTIONS, params);
     if (!res)
         return -1;
     PQclear(res);
@@ -626,8 +645,8 @@ static int s_spend(tx_t *tx)
     snprintf(k, sizeof k, "%lld", cached > 0 && cached <= prompt ? cached : 0);
     snprintf(o, sizeof o, "%lld", completion > 0 ? completion : 0);
     const char *params[] = {tx->workspace_id, c, p, k, o};
-    PGresult *res = s_exec(
-        tx,
+    static const cs_db_stmt_t SPEND = {
+        "writer_spend",
         "INSERT INTO llm_spend AS s (workspace_id, day, cost_usd, prompt_tokens, cached_tokens,"
         " completion_tokens, calls)"
         " SELECT w.id, (now() AT TIME ZONE w.time_zone)::date, $2::numeric, $3::bigint,"
@@ -637,15 +656,16 @@ static int s_spend(tx_t *tx)
         " cached_tokens = s.cached_tokens + EXCLUDED.cached_tokens,"
         " completion_tokens = s.completion_tokens + EXCLUDED.completion_tokens,"
         " calls = s.calls + 1",
-        5, params);
+        5};
+    PGresult *res = s_exec(tx, &SPEND, params);
     if (!res)
         return -1;
     PQclear(res);
     return 0;
 }
 
-cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *message_id, char *err,
-                                    size_t errlen)
+cs_commit_status_t cs_writer_store(cs_db_t *db, const json_t *rec, char *message_id, char *err,
+                                   size_t errlen)
 {
     tx_t tx = {.db = db, .rec = rec, .err = err, .errlen = errlen};
     tx.workspace_id = cs_rec_str(rec, "workspace_id");
@@ -653,21 +673,15 @@ cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *messag
                        tx.message_id);
     if (message_id)
         memcpy(message_id, tx.message_id, CS_UUID_LEN);
-    if (!cs_db_ok(db)) {
-        cs_fail(err, errlen, "not connected to PostgreSQL");
-        return CS_COMMIT_RETRY;
-    }
-    if (cs_db_command(db, "BEGIN", 0, NULL, err, errlen) != 0)
-        return s_abort(&tx);
-
     const char *ws[] = {tx.workspace_id};
-    PGresult *res = s_exec(&tx, "SELECT 1 FROM workspaces WHERE id = $1", 1, ws);
+    static const cs_db_stmt_t WORKSPACE = {"writer_workspace",
+                                           "SELECT 1 FROM workspaces WHERE id = $1", 1};
+    PGresult *res = s_exec(&tx, &WORKSPACE, ws);
     if (!res)
         return s_abort(&tx);
     int found = PQntuples(res);
     PQclear(res);
     if (!found) {
-        cs_db_command(db, "ROLLBACK", 0, NULL, NULL, 0);
         cs_fail(err, errlen, "unknown workspace %s (create it with 'callsift workspace create')",
                 tx.workspace_id);
         return CS_COMMIT_FAILED;
@@ -679,10 +693,8 @@ cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *messag
     int written = s_message(&tx, customer_id);
     if (written < 0)
         return s_abort(&tx);
-    if (written == 0) {
-        cs_db_command(db, "ROLLBACK", 0, NULL, NULL, 0);
+    if (written == 0)
         return CS_COMMIT_ALREADY;
-    }
 
     const json_t *decisions = json_object_get(rec, "decisions");
     const json_t *requests = json_object_get(json_object_get(rec, "insights"), "feature_requests");
@@ -690,7 +702,6 @@ cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *messag
     /* "{id,id,...}" of the touched features, for the recount */
     char *ids = malloc(n * CS_UUID_LEN + 3);
     if (!ids) {
-        cs_db_command(db, "ROLLBACK", 0, NULL, NULL, 0);
         cs_fail(err, errlen, "out of memory");
         return CS_COMMIT_RETRY;
     }
@@ -713,7 +724,6 @@ cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *messag
         bool missing;
         int rc = s_decision(&tx, json_array_get(decisions, i), requests, feature_id, &missing);
         if (rc == FEATURE_FOREIGN) {
-            cs_db_command(db, "ROLLBACK", 0, NULL, NULL, 0);
             free(ids);
             return CS_COMMIT_FAILED;
         }
@@ -728,9 +738,30 @@ cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *messag
     free(ids);
     if (rc == 0)
         rc = s_spend(&tx);
-    if (rc != 0 || cs_db_command(db, "COMMIT", 0, NULL, err, errlen) != 0)
-        return s_abort(&tx);
-    return CS_COMMIT_COMMITTED;
+    return rc != 0 ? s_abort(&tx) : CS_COMMIT_COMMITTED;
+}
+
+cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *message_id, char *err,
+                                    size_t errlen)
+{
+    if (message_id)
+        cs_uuid_message_id(cs_rec_str(rec, "workspace_id"), cs_rec_str(rec, "source"),
+                           cs_rec_str(rec, "external_id"), message_id);
+    if (!cs_db_ok(db)) {
+        cs_fail(err, errlen, "not connected to PostgreSQL");
+        return CS_COMMIT_RETRY;
+    }
+    cs_commit_status_t status = CS_COMMIT_COMMITTED;
+    if (cs_db_command(db, "BEGIN", 0, NULL, err, errlen) == 0) {
+        status = cs_writer_store(db, rec, message_id, err, errlen);
+        if (status == CS_COMMIT_COMMITTED && cs_db_command(db, "COMMIT", 0, NULL, err, errlen) == 0)
+            return status;
+    }
+    if (status == CS_COMMIT_COMMITTED) /* BEGIN or COMMIT failed: FAILED unless transient */
+        status = cs_db_last_error_transient(db) ? CS_COMMIT_RETRY : CS_COMMIT_FAILED;
+    if (cs_db_ok(db))
+        cs_db_command(db, "ROLLBACK", 0, NULL, NULL, 0);
+    return status;
 }
 
 json_t *cs_writer_ack(const json_t *rec, cs_commit_status_t status, const char *message_id,

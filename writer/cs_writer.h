@@ -1,4 +1,5 @@
-/*  cs_writer: commit one decision record to PostgreSQL in one transaction.
+/*  cs_writer: write one decision record to PostgreSQL (the writer groups several calls in one
+    transaction, each at its own savepoint: cs_wgroup.h).
 
     What one call becomes (DESIGN.md sections 3 and 6):
       - its message row (transcript, metadata, ai_insights, llm usage, processed or not, error,
@@ -46,11 +47,23 @@ typedef enum {
 /* "committed", "already", "failed", "retry" */
 const char *cs_commit_status_name(cs_commit_status_t status);
 
-/* Commit `rec` (a validated decision record, borrowed). On FAILED and RETRY, err says why and
-   the transaction was rolled back (or the connection is gone). message_id (37 bytes, may be
-   NULL) receives the call's message id. */
+/* Commit `rec` (a validated decision record, borrowed) in a transaction of its own. On FAILED
+   and RETRY, err says why and the transaction was rolled back (or the connection is gone).
+   message_id (37 bytes, may be NULL) receives the call's message id. The writer commits
+   several calls in one transaction (cs_wgroup.h); this is the same for one. */
 cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *message_id, char *err,
                                     size_t errlen);
+
+/* Write the rows of `rec` (as cs_writer_commit) inside the caller's open transaction, which
+   commits or rolls back; nothing else is sent (no BEGIN, COMMIT or ROLLBACK). COMMITTED: the
+   rows are written, to be committed. ALREADY: an earlier delivery stored the call; the
+   statements run (the customer's) must be rolled back. FAILED: the record can never be
+   written (err says why); roll back what it wrote (the transaction may be in error: roll back
+   to a savepoint set before the call, or the whole transaction). RETRY: the database is
+   unreachable or busy (a deadlock): roll the whole transaction back and try again later.
+   The statements are prepared once per connection (cs_db_exec_prepared). */
+cs_commit_status_t cs_writer_store(cs_db_t *db, const json_t *rec, char *message_id, char *err,
+                                   size_t errlen);
 
 /* Build the ack record for a decision: {v, kind:"ack", workspace_id, external_id, source,
    status, error, message_id, processed, cause}. For a stored call (COMMITTED, ALREADY),

@@ -1,11 +1,14 @@
-/*  callsift-writer: PULL decision records, commit each call in one transaction, PUB the ack.
+/*  callsift-writer: PULL decision records, commit the calls waiting in one transaction
+    (cs_wgroup.h), PUB their acks.
 
-    The only stage that writes to PostgreSQL (with the operator CLI). Acks are sent only after
-    COMMIT; while PostgreSQL is down the writer waits, reconnects and retries the same call,
-    so nothing is acked that was not committed and nothing is committed twice. A database that
-    does not exist or refuses the role or password is permanent (cs_db): the writer stops with
-    exit status 3 (cs_stage.h), the call in hand neither committed nor acked (the fetcher sends
-    it again). */
+    The only stage that writes to PostgreSQL (with the operator CLI). The writer takes the
+    records that are waiting in its socket, up to --group-max, and commits them together as
+    soon as no more are waiting: a lone call is committed at once, a stream in groups. Acks are
+    sent only after COMMIT; while PostgreSQL is down the writer waits, reconnects and retries
+    the same calls, so nothing is acked that was not committed and nothing is committed twice.
+    A database that does not exist or refuses the role or password is permanent (cs_db): the
+    writer stops with exit status 3 (cs_stage.h), the calls in hand neither committed nor acked
+    (the fetcher sends them again). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,7 @@
 #include "cs_sock.h"
 #include "cs_stage.h"
 #include "cs_util.h"
+#include "cs_wgroup.h"
 #include "cs_writer.h"
 
 static const cs_option_t OPTIONS[] = {
@@ -30,6 +34,10 @@ static const cs_option_t OPTIONS[] = {
     CS_CURVE_OPTIONS,
     CS_METRICS_OPTION,
     CS_METRICS_OPTION_LISTEN,
+    {"group-max", "CALLSIFT_WRITER_GROUP_MAX", CS_OPT_INT, CS_WGROUP_MAX_TEXT,
+     "the most waiting calls committed in one transaction, 1 to " CS_WGROUP_MAX_TEXT
+     " (1: a transaction per call)",
+     CS_OPT_POSITIVE},
     {"no-migrate", "CALLSIFT_NO_MIGRATE", CS_OPT_FLAG, "false",
      "do not apply schema migrations at start", 0},
     CS_STAGE_OPTION_HOLD,
@@ -44,29 +52,41 @@ static const cs_option_t OPTIONS[] = {
 typedef struct {
     cs_db_t *db;
     zsock_t *pub;
+    zsock_t *pull;                         /* borrowed: are more records waiting? */
+    json_t *held[CS_WGROUP_MAX];           /* the records taken, not yet committed */
+    cs_wgroup_call_t calls[CS_WGROUP_MAX]; /* what became of them */
+    size_t nheld;
+    size_t group_max;   /* --group-max */
     int64_t last_check; /* the last record, or the last check of an idle database */
     long committed, already, failed;
 } writer_t;
 
-/* Commit one call, waiting out database outages. RETRY only when a stop was requested
-   before the call could be committed, or the database failed permanently (cs_db_permanent):
-   it is not acked; the fetcher sends it again. */
-static cs_commit_status_t s_commit(cs_db_t *db, const json_t *rec, char *message_id, char *err,
-                                   size_t errlen)
+/* Commit the held calls, waiting out database outages. Calls left RETRY (a stop was requested
+   before they could be committed, or the database failed permanently: cs_db_permanent) are
+   not acked; the fetcher sends them again. */
+static void s_commit(writer_t *w)
 {
+    size_t n = w->nheld;
     for (int attempt = 0;; attempt++) {
         int64_t started = cs_now_ms();
-        cs_commit_status_t status = cs_writer_commit(db, rec, message_id, err, errlen);
-        cs_metrics_health("database", cs_db_ok(db));
-        if (status != CS_COMMIT_RETRY) {
-            cs_metrics_observe("callsift_db_commit_duration_seconds", NULL,
-                               (double)(cs_now_ms() - started) / 1000.0);
-            return status;
+        char err[1024];
+        int rc = cs_wgroup_commit(w->db, w->calls, n, err, sizeof err);
+        cs_metrics_health("database", cs_db_ok(w->db));
+        if (rc == 0) {
+            for (size_t i = 0; i < n; i++) /* each call's transaction: the group's */
+                cs_metrics_observe("callsift_db_commit_duration_seconds", NULL,
+                                   (double)(cs_now_ms() - started) / 1000.0);
+            return;
         }
         cs_metrics_add("callsift_db_retries_total", NULL, 1);
-        cs_warn("Commit of call %s not done (%s); retrying", cs_rec_str(rec, "external_id"), err);
-        if (cs_sleep_ms(cs_backoff_ms(attempt, 100, 3000)) != 0 || cs_db_ensure(db, 0) != 0)
-            return CS_COMMIT_RETRY;
+        if (n == 1)
+            cs_warn("Commit of call %s not done (%s); retrying",
+                    cs_rec_str(w->held[0], "external_id"), err);
+        else
+            cs_warn("Commit of %zu calls (%s, ...) not done (%s); retrying", n,
+                    cs_rec_str(w->held[0], "external_id"), err);
+        if (cs_sleep_ms(cs_backoff_ms(attempt, 100, 3000)) != 0 || cs_db_ensure(w->db, 0) != 0)
+            return;
     }
 }
 
@@ -79,12 +99,14 @@ static bool s_db_check(cs_db_t *db)
     return cs_db_ensure(db, 1) == 0;
 }
 
-static void s_handle(writer_t *w, const json_t *rec)
+/* One call of a committed group: counted, logged and acked. */
+static void s_handle(writer_t *w, const cs_wgroup_call_t *call)
 {
-    char err[1024] = "", message_id[40] = "";
+    const json_t *rec = call->rec;
+    const char *err = call->err, *message_id = call->message_id;
     const char *title =
         cs_rec_str(rec, "title") ? cs_rec_str(rec, "title") : cs_rec_str(rec, "external_id");
-    cs_commit_status_t status = s_commit(w->db, rec, message_id, err, sizeof err);
+    cs_commit_status_t status = call->status;
     switch (status) {
     case CS_COMMIT_RETRY:
         return; /* stopping, or the database is gone for good: not committed, not acked */
@@ -119,23 +141,46 @@ static void s_handle(writer_t *w, const json_t *rec)
     json_decref(ack);
 }
 
-/* A decision record: committed and acked (cs_stage_loop_t.take). */
+/* Commit the held calls together, ack the ones stored or failed, let go of all. */
+static void s_flush(writer_t *w)
+{
+    for (size_t i = 0; i < w->nheld; i++)
+        w->calls[i] = (cs_wgroup_call_t){.rec = w->held[i], .status = CS_COMMIT_RETRY};
+    s_commit(w);
+    for (size_t i = 0; i < w->nheld; i++) {
+        if (w->calls[i].status != CS_COMMIT_RETRY)
+            s_handle(w, &w->calls[i]);
+        json_decref(w->held[i]);
+    }
+    w->nheld = 0;
+    cs_metrics_set("callsift_in_flight", NULL, 0);
+}
+
+/* A decision record: held until the group is committed (cs_stage_loop_t.take; the loop gives
+   no more than --group-max at a time). */
 static void s_take(void *arg, json_t *rec)
 {
     writer_t *w = arg;
     w->last_check = cs_now_ms();
-    cs_metrics_set("callsift_in_flight", NULL, 1);
-    s_handle(w, rec);
-    cs_metrics_set("callsift_in_flight", NULL, 0);
-    json_decref(rec);
+    w->held[w->nheld++] = rec;
+    cs_metrics_set("callsift_in_flight", NULL, (double)w->nheld);
 }
 
-/* Between records: is an idle database still there? False once it refuses for good. */
+static int s_pending(void *arg)
+{
+    return (int)((writer_t *)arg)->nheld;
+}
+
+/* After every record: commit the held ones once the group is full or no more are waiting (or
+   the writer stops). When idle: is the database still there? False once it refuses for good. */
 static bool s_step(void *arg, int wait_ms)
 {
     writer_t *w = arg;
     (void)wait_ms;
-    if (cs_now_ms() - w->last_check >= DB_CHECK_MS) {
+    if (w->nheld > 0 && (w->nheld >= w->group_max || cs_stop_requested() ||
+                         cs_db_permanent(w->db) || !(zsock_events(w->pull) & ZMQ_POLLIN)))
+        s_flush(w);
+    if (w->nheld == 0 && cs_now_ms() - w->last_check >= DB_CHECK_MS) {
         w->last_check = cs_now_ms();
         cs_metrics_health("database", s_db_check(w->db));
     }
@@ -143,17 +188,27 @@ static bool s_step(void *arg, int wait_ms)
 }
 
 /* A record of another kind counts as received too. */
-static const cs_stage_loop_t s_loop = {"writer", CS_KIND_DECISION, true,   NULL, NULL,
+static const cs_stage_loop_t s_loop = {"writer", CS_KIND_DECISION, true,   s_pending, NULL,
                                        NULL,     s_take,           s_step, NULL};
+
+/* --group-max within 1 .. CS_WGROUP_MAX (cs_stage_begin's check). */
+static int s_check(const cs_config_t *cfg, char *err, size_t errlen)
+{
+    if (cs_config_int(cfg, "group-max") > CS_WGROUP_MAX)
+        return cs_fail(err, errlen, "--group-max: expected an integer from 1 to %d, got %lld",
+                       CS_WGROUP_MAX, cs_config_int(cfg, "group-max"));
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
     int status = 1;
     cs_config_t *cfg = cs_stage_begin(
         "writer", "callsift-writer [OPTIONS]",
-        "Commits decision records to PostgreSQL, one transaction per call, and acknowledges "
-        "each call to the fetcher after COMMIT.",
-        OPTIONS, CS_CURVE_BINDS | CS_CURVE_CONNECTS, NULL, argc, argv, &status);
+        "Commits decision records to PostgreSQL, the calls waiting together in one "
+        "transaction (each at its own savepoint), and acknowledges each call to the fetcher "
+        "after COMMIT.",
+        OPTIONS, CS_CURVE_BINDS | CS_CURVE_CONNECTS, s_check, argc, argv, &status);
     if (!cfg)
         return status;
     char err[1024];
@@ -182,7 +237,9 @@ int main(int argc, char **argv)
             cs_migrate_latest());
     cs_stage_counts_t n;
     w.last_check = cs_now_ms();
-    cs_stage_run(pull, &s_loop, &w, 1, &n);
+    w.pull = pull;
+    w.group_max = (size_t)cs_config_int(cfg, "group-max");
+    cs_stage_run(pull, &s_loop, &w, (int)w.group_max, &n);
     cs_info("Writer stopping: %ld received, %ld committed, %ld already stored, %ld failed, "
             "%ld malformed",
             n.received, w.committed, w.already, w.failed, n.malformed);

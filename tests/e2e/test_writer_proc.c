@@ -278,6 +278,84 @@ Test(writer_proc, a_database_dropped_while_running_stops_it_with_status_3, .time
     free(log);
 }
 
+/* The calls that wait are committed in groups; the connection dies in the middle of one (the
+   server ends the session while a call in the middle of the group is written). No call is
+   acked before its COMMIT: when an ack arrives its call is in the database. The writer
+   reconnects and commits the group again; every call is stored and acked once. */
+Test(writer_proc, a_connection_lost_mid_group_acks_nothing_uncommitted_and_loses_nothing,
+     .timeout = 120)
+{
+    enum { N = 40 };
+    cs_testdb_t t;
+    cs_testdb_create(&t, true);
+    cs_db_t *db = cs_testdb_connect(&t);
+    char ws[CS_UUID_LEN], dflt[CS_UUID_LEN], theme[CS_UUID_LEN], err[512];
+    cs_testdata_workspace(db, ws, dflt, theme);
+    const char *setup[] = {
+        "CREATE SEQUENCE test_kill_once",
+        "CREATE FUNCTION test_kill() RETURNS trigger LANGUAGE plpgsql AS $$"
+        " BEGIN IF nextval('test_kill_once') = 1 THEN"
+        " PERFORM pg_terminate_backend(pg_backend_pid()); END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER test_kill BEFORE INSERT ON messages FOR EACH ROW"
+        " WHEN (NEW.external_id = 'call-0020') EXECUTE FUNCTION test_kill()",
+    };
+    for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
+        cr_assert_eq(cs_db_command(db, setup[i], 0, NULL, err, sizeof err), 0, "%s", err);
+
+    rig_t r = {0};
+    rig_open(&r, t.url, ws);
+    char features[10][CS_UUID_LEN];
+    json_t *recs[N];
+    for (int i = 0; i < N; i++)
+        recs[i] = decision(ws, i, theme, features);
+    /* hold the writer on the first call until the others wait in its socket */
+    cs_db_t *lock = cs_testdb_connect(&t);
+    cr_assert_eq(cs_db_command(lock, "BEGIN", 0, NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cs_db_command(lock, "LOCK TABLE messages IN SHARE MODE", 0, NULL, err, sizeof err),
+                 0, "%s", err);
+    send_rec(&r, recs[0]);
+    usleep(300000);
+    for (int i = 1; i < N; i++)
+        send_rec(&r, recs[i]);
+    usleep(500000);
+    cr_assert_eq(cs_db_command(lock, "COMMIT", 0, NULL, err, sizeof err), 0, "%s", err);
+    cs_db_destroy(&lock);
+
+    int acks[N] = {0}, nacked = 0;
+    for (json_t *a; nacked < N && (a = next_ack(&r, 30000)) != NULL;) {
+        int i = atoi(cs_rec_str(a, "external_id") + 5);
+        cr_assert(i >= 0 && i < N);
+        cr_assert_str_eq(cs_rec_str(a, "status"), "committed", "%s", cs_rec_str(a, "error"));
+        const char *mid[] = {cs_rec_str(a, "message_id")};
+        PGresult *res = cs_db_exec(db, "SELECT 1 FROM messages WHERE id = $1 AND is_processed", 1,
+                                   mid, err, sizeof err);
+        cr_assert(res, "%s", err);
+        cr_assert_eq(PQntuples(res), 1, "call %d acked before it was committed", i);
+        PQclear(res);
+        nacked += acks[i]++ == 0;
+        json_decref(a);
+    }
+    char *log = cs_testproc_log(&r.writer);
+    cr_assert_eq(nacked, N, "%d of %d calls acked; writer log:\n%s", nacked, N, log);
+    /* the group the connection died in was committed again as a whole */
+    cr_assert(strstr(log, " calls (call-00") && strstr(log, "not done"),
+              "no group was retried:\n%s", log);
+    free(log);
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(acks[i], 1, "call %d acked %d times", i, acks[i]);
+    cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM messages WHERE is_processed"), N);
+    cr_assert_lt(cs_testdb_long(db, "SELECT count(DISTINCT processed_at) FROM messages"), N / 2,
+                 "the waiting calls were committed together");
+    cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM features"), 10);
+    cr_assert_eq(cs_testdb_long(db, "SELECT sum(mention_count) FROM features"), N);
+    cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM match_decisions"), N);
+    rig_close(&r);
+    for (int i = 0; i < N; i++)
+        json_decref(recs[i]);
+    cs_db_destroy(&db);
+    cs_testdb_drop(&t);
+}
+
 static void pg_ctl(const char *script, const char *dir, const char *extra)
 {
     char cmd[1024];

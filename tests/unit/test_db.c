@@ -74,6 +74,80 @@ Test(db, reconnects_after_the_server_drops_the_connection)
     cs_testdb_drop(&t);
 }
 
+/* How many statements the server holds prepared for db's session. */
+static long s_server_prepared(cs_db_t *db)
+{
+    char err[256];
+    PGresult *res =
+        cs_db_exec(db, "SELECT count(*) FROM pg_prepared_statements", 0, NULL, err, sizeof err);
+    cr_assert(res, "%s", err);
+    long n = atol(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n;
+}
+
+static const cs_db_stmt_t ADD = {"test_db_add", "SELECT $1::int + $2::int", 2};
+
+static void s_add(cs_db_t *db, const char *a, const char *b, const char *want)
+{
+    char err[256];
+    const char *p[] = {a, b};
+    PGresult *res = cs_db_exec_prepared(db, &ADD, p, err, sizeof err);
+    cr_assert(res, "%s", err);
+    cr_assert_str_eq(PQgetvalue(res, 0, 0), want);
+    PQclear(res);
+}
+
+/* A statement is prepared at its first use on a connection and run by name afterwards; a new
+   connection (after the server dropped the old one) prepares it again, and so does a session
+   that lost it (DEALLOCATE ALL: 26000, transient). */
+Test(db, prepared_statements_once_per_connection)
+{
+    cs_testdb_t t;
+    cs_testdb_create(&t, false);
+    cs_db_t *db = cs_testdb_connect(&t);
+    cs_db_t *admin = cs_testdb_connect(&t);
+    char err[512];
+    cr_assert_eq(cs_db_prepared_count(db), 0);
+    s_add(db, "40", "2", "42");
+    s_add(db, "1", "2", "3");
+    cr_assert_eq(cs_db_prepared_count(db), 1);
+    cr_assert_eq(s_server_prepared(db), 1, "prepared once, run twice");
+
+    /* a bad value fails the statement, not the preparation */
+    const char *bad[] = {"x", "1"};
+    cr_assert_null(cs_db_exec_prepared(db, &ADD, bad, err, sizeof err));
+    cr_assert_str_eq(cs_db_last_sqlstate(db), "22P02");
+    cr_assert(!cs_db_last_error_transient(db));
+    cr_assert_eq(cs_db_prepared_count(db), 1);
+
+    PGresult *res = cs_db_exec(db, "SELECT pg_backend_pid()", 0, NULL, err, sizeof err);
+    cr_assert(res, "%s", err);
+    const char *pid[] = {PQgetvalue(res, 0, 0)};
+    cr_assert_eq(
+        cs_db_command(admin, "SELECT pg_terminate_backend($1::int)", 1, pid, err, sizeof err), 0,
+        "%s", err);
+    PQclear(res);
+    const char *p[] = {"1", "1"};
+    cr_assert_null(cs_db_exec_prepared(db, &ADD, p, err, sizeof err));
+    cr_assert(cs_db_last_error_transient(db), "%s", err);
+    cr_assert_eq(cs_db_ensure(db, 5), 0);
+    cr_assert_eq(cs_db_prepared_count(db), 0, "a new connection has none");
+    s_add(db, "2", "2", "4");
+    cr_assert_eq(cs_db_prepared_count(db), 1);
+    cr_assert_eq(s_server_prepared(db), 1);
+
+    cr_assert_eq(cs_db_command(db, "DEALLOCATE ALL", 0, NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_null(cs_db_exec_prepared(db, &ADD, p, err, sizeof err));
+    cr_assert_str_eq(cs_db_last_sqlstate(db), "26000");
+    cr_assert(cs_db_last_error_transient(db), "a lost statement is worth a retry: %s", err);
+    s_add(db, "3", "3", "6");
+    cr_assert_eq(s_server_prepared(db), 1);
+    cs_db_destroy(&db);
+    cs_db_destroy(&admin);
+    cs_testdb_drop(&t);
+}
+
 Test(db, migrations_apply_once)
 {
     cs_testdb_t t;

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Part 1 of make bench for several builds, side by side in one session: the writer's cost.
+
+    scripts/ci/with-pg.sh python3 tests/load/bench_writer.py \\
+        --bin OLD/build/bin --bin build/bin [--bin build/bin:CALLSIFT_WRITER_GROUP_MAX=8]
+        [--calls 10000] [--rounds 2]
+
+A --bin may name settings after a colon (VAR=VALUE,...): the stages of its runs get them in
+their environment, so one build can run with several settings.
+
+For each round and each --bin in turn (old, new, old, new, ...): the offline pipeline of
+tests/load/bench.py part 1 on the same --calls synthetic calls into a fresh database, its
+calls per second (stored calls / commit span), the CPU seconds of PostgreSQL and of each stage
+(only this run's processes: the machine's other sessions are left out; bench.py counts every
+postgres and callsift process), the CPU seconds of the backends that served the writer,
+and PostgreSQL alone restoring the same rows with COPY in one transaction. The machine is shared
+and noisy: compare the builds as ratios within one run, never with figures of another session.
+Prints one row per run, then each build's median beside the first build's.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  part 1's helpers
+
+
+def parent(pid):
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            stat = f.read()
+        return stat[stat.rindex(")") + 2:].split()[1]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class OwnCpuSampler(bench.CpuSampler):
+    """bench.CpuSampler counting only this run's processes: the callsift stages this process
+    started (its descendants) and the backends of this run's PostgreSQL server (children of its
+    postmaster). The machine is shared: other sessions' postgres and callsift processes are
+    not ours."""
+
+    def __init__(self, postmaster):
+        super().__init__()
+        self.postmaster = str(postmaster)
+        self.me = str(os.getpid())
+        self.ours = {}  # pid -> bool, decided once
+
+    def mine(self, pid):
+        if pid not in self.ours:
+            up, seen = parent(pid), 0
+            while up and up not in ("0", "1", self.me, self.postmaster) and seen < 32:
+                up, seen = parent(up), seen + 1
+            self.ours[pid] = up in (self.me, self.postmaster)
+        return self.ours[pid]
+
+    def run(self):
+        while not self.done.wait(0.2):
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit() or not self.mine(pid):
+                    continue
+                try:
+                    with open("/proc/%s/stat" % pid) as f:
+                        stat = f.read()
+                except OSError:
+                    continue
+                name = stat[stat.index("(") + 1:stat.rindex(")")]
+                if not (name.startswith("callsift-") or name.startswith("postgres")):
+                    continue
+                if name.startswith("callsift-"):
+                    try:
+                        with open("/proc/%s/cmdline" % pid, "rb") as f:
+                            full = os.path.basename(f.read().split(b"\0")[0].decode())
+                    except (OSError, UnicodeDecodeError):
+                        continue
+                    if full.startswith("callsift-"):
+                        name = full
+                fields = stat[stat.rindex(")") + 2:].split()
+                self.last[pid] = (name, (int(fields[11]) + int(fields[12])) / self.TICK)
+
+
+def postmaster_pid(server):
+    """The pid of the server's postmaster (the first line of its postmaster.pid)."""
+    data = bench.qp.psql(server, "SHOW data_directory").strip()
+    with open(os.path.join(data, "postmaster.pid")) as f:
+        return int(f.readline())
+
+
+class WriterBackends(threading.Thread):
+    """The PostgreSQL backends that serve the writer: every second, the sessions of the
+    database whose last statement wrote (INSERT, UPDATE, SAVEPOINT, COMMIT, ... FOR UPDATE),
+    from pg_stat_activity. Only the writer writes during a run (the fetcher's ingest_runs
+    aside)."""
+
+    WRITES = ("INSERT", "UPDATE", "SAVEPOINT", "COMMIT", "ROLLBACK", "BEGIN", "RELEASE")
+
+    def __init__(self, server, name):
+        super().__init__(daemon=True)
+        self.server, self.name = server, name
+        self.pids = set()
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.wait(1.0):
+            try:
+                rows = bench.qp.psql_json(self.server, """
+                    SELECT pid, left(query, 2000) AS query FROM pg_stat_activity
+                    WHERE datname = '%s'""" % self.name)
+            except bench.qp.PipelineError:
+                continue
+            for r in rows:
+                q = r["query"].lstrip().upper()
+                if "INGEST_RUNS" not in q and (q.startswith(self.WRITES) or "FOR UPDATE" in q):
+                    self.pids.add(str(r["pid"]))
+
+    def stop(self):
+        self.done.set()
+        self.join()
+        return self.pids
+
+
+def one_run(spec, dbs, replay, truth, work, tag, postmaster):
+    bin_dir, _, settings = spec.partition(":")
+    extra = dict(kv.split("=", 1) for kv in settings.split(",") if "=" in kv)
+    env = bench.clean_env()
+    name, url, ws = dbs.create(bin_dir, truth, env)
+    sampler = OwnCpuSampler(postmaster)
+    backends = WriterBackends(dbs.server, name)
+    sampler.start()
+    backends.start()
+    try:
+        wall = bench.pipeline(bin_dir, url, ws, replay, os.path.join(work, tag), env_extra=extra)
+    finally:
+        pids = backends.stop()
+        cpu = sampler.stop()
+    cpu["postgres for the writer"] = sum(c for pid, (_, c) in sampler.last.items() if pid in pids)
+    n, processed, rate, span = bench.stored_rate(url, ws)
+    transactions = int(bench.qp.psql(url, """
+        SELECT count(DISTINCT processed_at) FROM messages WHERE workspace_id = '%s'""" % ws))
+    secs, rows, _ = bench.postgres_bound(bin_dir, dbs, url, env, work)
+    return {"bin": spec, "stored": n, "processed": processed, "wall_s": wall,
+            "calls_per_s": rate, "copy_calls_per_s": n / secs if secs > 0 else None,
+            "calls_per_transaction": processed / transactions if transactions else None,
+            "cpu_s": cpu}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", action="append", required=True, help="a build's bin directory")
+    ap.add_argument("--calls", type=int, default=10000)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--json", help="write every figure to this file")
+    args = ap.parse_args()
+    server = os.environ.get("DATABASE_URL")
+    if not server:
+        sys.exit("bench_writer: DATABASE_URL must point at a PostgreSQL server")
+    bins = [os.path.abspath(b.partition(":")[0]) + (":" + b.partition(":")[2] if ":" in b else "")
+            for b in args.bin]
+    work = tempfile.mkdtemp(prefix="callsift-bench-writer.")
+    dbs = bench.Databases(server)
+    runs = []
+    postmaster = postmaster_pid(server)
+    try:
+        replay, truth_path = os.path.join(work, "calls.jsonl"), os.path.join(work, "truth.json")
+        bench.run([os.path.join(bins[0].partition(":")[0], "callsift-loadgen"), "--calls", str(args.calls), "--out",
+                   replay, "--truth", truth_path, "--seed", "1"], None, "callsift-loadgen")
+        with open(truth_path) as f:
+            truth = json.load(f)
+        for rnd in range(args.rounds):
+            for k, b in enumerate(bins):
+                bench.log("round %d, build %d (%s)" % (rnd + 1, k + 1, b))
+                r = one_run(b, dbs, replay, truth, work, "r%d-b%d" % (rnd, k), postmaster)
+                r["round"] = rnd + 1
+                runs.append(r)
+                print("round %d  %s: %.1f calls/s, COPY %.1f calls/s; CPU s: %s; %.1f calls per"
+                      " transaction; %d stored" % (
+                          rnd + 1, b, r["calls_per_s"] or 0, r["copy_calls_per_s"] or 0,
+                          ", ".join("%s %.1f" % kv for kv in sorted(r["cpu_s"].items())),
+                          r["calls_per_transaction"] or 0, r["stored"]), flush=True)
+    finally:
+        dbs.drop_all()
+        shutil.rmtree(work, ignore_errors=True)
+
+    def med(b, key):
+        vals = [key(r) for r in runs if r["bin"] == b and key(r) is not None]
+        return statistics.median(vals) if vals else None
+
+    keys = {"calls/s": lambda r: r["calls_per_s"],
+            "calls/s over COPY's": lambda r: (r["calls_per_s"] / r["copy_calls_per_s"]
+                                              if r["calls_per_s"] and r["copy_calls_per_s"]
+                                              else None),
+            "CPU s postgres": lambda r: r["cpu_s"].get("postgres"),
+            "CPU s postgres, writer": lambda r: r["cpu_s"].get("postgres for the writer"),
+            "CPU s writer": lambda r: r["cpu_s"].get("writer"),
+            "calls/transaction": lambda r: r["calls_per_transaction"]}
+    print("\nmedians of %d rounds (ratio: build / first build)" % args.rounds)
+    for name, key in keys.items():
+        base = med(bins[0], key)
+        cells = []
+        for b in bins:
+            v = med(b, key)
+            cells.append("%s%s" % ("-" if v is None else "%.2f" % v,
+                                   " (x%.2f)" % (v / base) if v and base else ""))
+        print("%-24s %s" % (name, "   ".join(cells)))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(runs, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
