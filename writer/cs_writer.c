@@ -215,14 +215,14 @@ static int s_message(tx_t *tx, const char *customer_id)
 
     const json_t *transcript = json_object_get(rec, "transcript");
     char *content = s_transcript_text(transcript);
-    /* the transcript is in content only (until 2026-12 also in "transcript_text" here) */
-    json_t *meta =
-        json_pack("{s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "call_id",
-                  cs_rec_str(rec, "external_id"), "title", json_object_get(rec, "title"),
-                  "participants", json_object_get(rec, "participants"), "duration_seconds",
-                  json_object_get(rec, "duration_seconds"), "url", json_object_get(rec, "url"),
-                  "customer", json_object_get(rec, "customer"), "flags", flags, "vendor_domains",
-                  json_object_get(rec, "vendor_domains"));
+    /* the transcript twice, as the seed's data model has it: content and transcript_text */
+    json_t *meta = json_pack(
+        "{s:s, s:O?, s:s?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "call_id",
+        cs_rec_str(rec, "external_id"), "title", json_object_get(rec, "title"), "transcript_text",
+        content ? content : "", "participants", json_object_get(rec, "participants"),
+        "duration_seconds", json_object_get(rec, "duration_seconds"), "url",
+        json_object_get(rec, "url"), "customer", json_object_get(rec, "customer"), "flags", flags,
+        "vendor_domains", json_object_get(rec, "vendor_domains"));
     char *meta_text = s_json_text(meta);
     char *insights_text = s_json_text(insights);
     char *llm_text = s_json_text(json_object_get(rec, "llm"));

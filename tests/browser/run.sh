@@ -97,7 +97,8 @@ hostile AS (
            (SELECT id FROM customers WHERE workspace_id = :'ws' ORDER BY name LIMIT 1),
            :'quote', 'gong', 'hostile-call-1',
            (SELECT max(sent_at) FROM messages WHERE workspace_id = :'ws'), true, now(),
-           jsonb_build_object('call_id', 'hostile-call-1', 'title', :'title', 'url', :'gong_url')
+           jsonb_build_object('call_id', 'hostile-call-1', 'title', :'title', 'url', :'gong_url',
+                              'transcript_text', :'quote')
     RETURNING id),
 link AS (
     INSERT INTO feature_messages (feature_id, message_id, quote, speaker, confidence)
