@@ -39,6 +39,7 @@
 #include "cs_provider.h"
 
 typedef struct cs_extract cs_extract_t;
+typedef struct cs_batch cs_batch_t;
 
 typedef struct {
     cs_provider_t *provider; /* whose extraction (borrowed); NULL: CS_PROVIDER_LOCAL */
@@ -52,6 +53,9 @@ typedef struct {
     double budget_usd;       /* the most this engine spends (--budget-usd); <= 0: no cap */
     cs_db_t *budget_db;      /* the workspaces' monthly budgets (borrowed; NULL: none; see
                                 cs_extract_set_budget_db) */
+    cs_batch_t *batch;       /* --llm-batch: the LLM requests go through this Batch API client
+                                (borrowed; cs_extract_batch.h); NULL: /chat/completions */
+    int batch_lines;         /* its requests per batch */
 } cs_extract_opts_t;
 
 /* Called once per submitted call with the finished extraction record (the callee owns it). */
@@ -67,6 +71,10 @@ typedef struct {
     long requests_no_quote;     /* feature requests dropped: no quote */
     long internal_meetings;     /* calls not asked: no customer spoke (cs_speakers) */
     double cost_usd;
+    /* of the above, what went through the Batch API (--llm-batch), priced at
+       CS_BATCH_PRICE_FACTOR of the model's prices */
+    long batch_prompt_tokens, batch_completion_tokens;
+    double batch_cost_usd;
 } cs_extract_totals_t;
 
 /* The options of the extractor's provider rows (cs_provider.h) into opts, with the provider
