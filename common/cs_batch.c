@@ -330,6 +330,7 @@ static int s_http(cs_batch_t *self, const char *path, const char *json_body, cur
                 : message      ? message
                                : text);
         json_decref(body);
+        cs_log_redact(err, errlen); /* a 401's message may quote the key */
         if (d.verdict == CS_HTTP_AUTH && !self->fatal[0]) {
             snprintf(self->fatal, sizeof self->fatal,
                      "the Batch API refuses the key (%s): check OPENAI_API_KEY", err);

@@ -303,8 +303,8 @@ void fake_openai_load_stats(fake_openai_t *f, fake_openai_load_stats_t *out);
    "total"}}. Malloc'd, the caller frees; NULL when out of memory. */
 char *fake_openai_load_stats_json(fake_openai_t *f);
 
-/* Batch API: GETs of a batch that show "in_progress" before it ends (batches created from now
-   on; 0, the default: the first GET ends it). */
+/* Batch API: GETs of a batch that show "in_progress" before it ends, from now on (batches not
+   ended yet start counting again; 0, the default: the next GET ends them). */
 void fake_openai_batch_polls(fake_openai_t *f, int polls);
 
 /* The next batch created answers its first `answered` lines and expires: the rest go to its error

@@ -705,6 +705,8 @@ void fake_openai_batch_polls(fake_openai_t *f, int polls)
     fake_batch_t *b = fake_openai_batch_state(f);
     pthread_mutex_lock(&b->lock);
     b->polls = polls > 0 ? polls : 0;
+    for (size_t i = 0; i < b->nbatches; i++)
+        b->batches[i]->polls_left = b->polls;
     pthread_mutex_unlock(&b->lock);
 }
 
