@@ -439,13 +439,13 @@ static void s_send(cs_batch_t *self)
     self->stats.batches++;
     self->stats.lines += (long)n;
     s_save(self);
-    cs_info("Sent batch %s: %zu requests (input file %s); polling every %d s", bid, n, fid,
-            self->o.poll_ms / 1000);
+    cs_info("Sent batch %s: %zu requests (input file %s); polling every %g s", bid, n, fid,
+            self->o.poll_ms / 1000.0);
     goto done;
 retry:
     if (!self->fatal[0])
-        cs_warn("Could not send a batch of %zu requests (%s); trying again in %d s", n,
-                err[0] ? err : "out of memory", self->o.poll_ms / 1000);
+        cs_warn("Could not send a batch of %zu requests (%s); trying again in %g s", n,
+                err[0] ? err : "out of memory", self->o.poll_ms / 1000.0);
     self->send_after = cs_now_ms() + self->o.poll_ms;
 done:
     curl_mime_free(mime);
@@ -591,8 +591,8 @@ static void s_poll(cs_batch_t *self, batch_t *b)
     char *text = NULL;
     b->next_poll = cs_now_ms() + self->o.poll_ms;
     if (s_http(self, path, NULL, NULL, &text, err, sizeof err) != 0) {
-        cs_warn("Could not poll batch %s (%s); trying again in %d s", b->id, err,
-                self->o.poll_ms / 1000);
+        cs_warn("Could not poll batch %s (%s); trying again in %g s", b->id, err,
+                self->o.poll_ms / 1000.0);
         return;
     }
     json_t *obj = json_loads(text, 0, NULL);

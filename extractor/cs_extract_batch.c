@@ -40,8 +40,8 @@ int cs_extract_batch_open(const cs_config_t *cfg, cs_extract_opts_t *opts, char 
     if (!opts->batch)
         return -1;
     opts->batch_lines = o.max_lines;
-    cs_info("LLM requests go through the Batch API: up to %d per batch, sent after %.0f s at "
-            "most, polled every %.0f s; batch tokens at %.0f%% of the prices above; state in %s",
+    cs_info("LLM requests go through the Batch API: up to %d per batch, sent after %g s at "
+            "most, polled every %g s; batch tokens at %.0f%% of the prices above; state in %s",
             o.max_lines, o.wait_ms / 1000.0, o.poll_ms / 1000.0, 100 * CS_BATCH_PRICE_FACTOR,
             o.state_path);
     return 0;
