@@ -1,5 +1,5 @@
 #define _GNU_SOURCE /* asprintf */
-#include "cs_batch.h"
+#include "cs_batch_priv.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -15,90 +15,9 @@
 #include "cs_record.h"
 #include "cs_util.h"
 
-#define STATE_VERSION 1
-#define MAX_DOWNLOAD  (512L << 20) /* an output file: 50,000 answers of ~10 KB */
-
-/* A callback waiting for a line's answer. */
-typedef struct waiter {
-    cs_llm_done_fn fn;
-    void *arg;
-    struct waiter *next;
-} waiter_t;
-
-typedef struct batch batch_t;
-
-/* One request, known by its custom_id. */
-typedef struct {
-    char *custom_id;
-    char *body;    /* the request serialised; NULL for a line resumed and not submitted since */
-    int rounds;    /* batches it has been sent in */
-    batch_t *in;   /* the batch it is in now, or NULL */
-    bool queued;   /* waits for the next batch */
-    int64_t since; /* queued since */
-    waiter_t *waiters;
-    json_t *answer; /* an answer no one asked for yet (the response body), or NULL */
-    bool ready;     /* answer is there: deliver at the next run */
-} line_t;
-
-struct batch {
-    char *id, *input_file_id;
-    json_t *owed;      /* custom_ids whose answers are not delivered yet: {custom_id: true} */
-    int64_t next_poll; /* cs_now_ms() */
-};
-
-struct cs_batch {
-    cs_batch_opts_t o;
-    char *base, *query; /* base_url split at '?' */
-    char *endpoint, *state_path, *tag;
-    CURL *curl;
-    struct curl_slist *json_headers, *upload_headers;
-    cs_http_policy_t policy;
-    json_t *index; /* {custom_id: line_t pointer as an integer} */
-    line_t **queue;
-    size_t nqueue, cqueue;
-    batch_t **batches;
-    size_t nbatches, cbatches;
-    int waiting;        /* callbacks to call */
-    int64_t send_after; /* after a failed send: not before */
-    char fatal[512];
-    const char *fatal_cause;
-    cs_batch_stats_t stats;
-};
+#define MAX_DOWNLOAD (512L << 20) /* an output file: 50,000 answers of ~10 KB */
 
 /* ---- lines ------------------------------------------------------------------------------- */
-
-static line_t *s_find(const cs_batch_t *self, const char *custom_id)
-{
-    json_t *v = json_object_get(self->index, custom_id);
-    return v ? (line_t *)(intptr_t)json_integer_value(v) : NULL;
-}
-
-static line_t *s_line_new(cs_batch_t *self, const char *custom_id)
-{
-    line_t *line = calloc(1, sizeof *line);
-    if (!line || !(line->custom_id = strdup(custom_id)) ||
-        json_object_set_new(self->index, custom_id, json_integer((json_int_t)(intptr_t)line))) {
-        if (line)
-            free(line->custom_id);
-        free(line);
-        return NULL;
-    }
-    return line;
-}
-
-static void s_line_free(cs_batch_t *self, line_t *line)
-{
-    json_object_del(self->index, line->custom_id);
-    while (line->waiters) {
-        waiter_t *next = line->waiters->next;
-        free(line->waiters);
-        line->waiters = next;
-    }
-    json_decref(line->answer);
-    free(line->custom_id);
-    free(line->body);
-    free(line);
-}
 
 static int s_enqueue(cs_batch_t *self, line_t *line)
 {
@@ -129,7 +48,7 @@ static void s_deliver(cs_batch_t *self, line_t *line, const cs_llm_result_t *res
         free(w);
         w = next;
     }
-    s_line_free(self, line);
+    cs_batch_line_free(self, line);
 }
 
 static void s_fail_line(cs_batch_t *self, line_t *line, cs_llm_status_t status, const char *cause,
@@ -140,133 +59,6 @@ static void s_fail_line(cs_batch_t *self, line_t *line, cs_llm_status_t status, 
 }
 
 /* ---- the state file ---------------------------------------------------------------------- */
-
-static int s_save(cs_batch_t *self)
-{
-    if (!self->state_path)
-        return 0;
-    json_t *batches = json_array();
-    for (size_t i = 0; i < self->nbatches; i++) {
-        batch_t *b = self->batches[i];
-        json_t *ids = json_array();
-        const char *key;
-        json_t *v;
-        json_object_foreach(b->owed, key, v) json_array_append_new(ids, json_string(key));
-        json_array_append_new(batches, json_pack("{s:s, s:s, s:o}", "id", b->id, "input_file_id",
-                                                 b->input_file_id, "custom_ids", ids));
-    }
-    json_t *root = json_pack("{s:i, s:s, s:o}", "version", STATE_VERSION, "endpoint",
-                             self->endpoint, "batches", batches);
-    char *tmp = NULL;
-    int rc = -1;
-    if (root && asprintf(&tmp, "%s.tmp", self->state_path) >= 0) {
-        FILE *fp = fopen(tmp, "w");
-        if (fp && json_dumpf(root, fp, JSON_COMPACT) == 0 && fflush(fp) == 0 &&
-            fsync(fileno(fp)) == 0) {
-            rc = fclose(fp) == 0 ? rename(tmp, self->state_path) : -1;
-            fp = NULL;
-        }
-        if (fp)
-            fclose(fp);
-        if (rc != 0)
-            unlink(tmp);
-    }
-    if (rc != 0)
-        cs_error("Could not write the batch state file %s: %s (a restart now would send those "
-                 "calls again)",
-                 self->state_path, strerror(errno));
-    free(tmp);
-    json_decref(root);
-    return rc;
-}
-
-static batch_t *s_batch_add(cs_batch_t *self, const char *id, const char *input_file_id)
-{
-    if (self->nbatches == self->cbatches) {
-        size_t cap = self->cbatches ? 2 * self->cbatches : 8;
-        batch_t **grown = realloc(self->batches, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        self->batches = grown;
-        self->cbatches = cap;
-    }
-    batch_t *b = calloc(1, sizeof *b);
-    if (!b)
-        return NULL;
-    b->id = strdup(id);
-    b->input_file_id = strdup(input_file_id);
-    b->owed = json_object();
-    if (!b->id || !b->input_file_id || !b->owed) {
-        free(b->id);
-        free(b->input_file_id);
-        json_decref(b->owed);
-        free(b);
-        return NULL;
-    }
-    b->next_poll = cs_now_ms() + self->o.poll_ms;
-    self->batches[self->nbatches++] = b;
-    self->stats.open_batches++;
-    return b;
-}
-
-static void s_batch_remove(cs_batch_t *self, batch_t *b)
-{
-    for (size_t i = 0; i < self->nbatches; i++)
-        if (self->batches[i] == b) {
-            self->batches[i] = self->batches[--self->nbatches];
-            break;
-        }
-    self->stats.open_batches--;
-    free(b->id);
-    free(b->input_file_id);
-    json_decref(b->owed);
-    free(b);
-}
-
-/* The batches of the state file, to be polled again at once. */
-static int s_load(cs_batch_t *self, char *err, size_t errlen)
-{
-    if (!self->state_path || access(self->state_path, F_OK) != 0)
-        return 0;
-    json_error_t je;
-    json_t *root = json_load_file(self->state_path, 0, &je);
-    json_t *batches = json_object_get(root, "batches");
-    if (!json_is_array(batches) ||
-        json_integer_value(json_object_get(root, "version")) != STATE_VERSION) {
-        json_decref(root);
-        return cs_fail(err, errlen,
-                       "the batch state file %s is not one (%s): move it away to start afresh "
-                       "(the batches it names would then be paid for and not used)",
-                       self->state_path, root ? "unknown shape" : je.text);
-    }
-    size_t i;
-    json_t *entry;
-    json_array_foreach(batches, i, entry)
-    {
-        const char *id = json_string_value(json_object_get(entry, "id"));
-        const char *fid = json_string_value(json_object_get(entry, "input_file_id"));
-        json_t *ids = json_object_get(entry, "custom_ids");
-        batch_t *b = id && fid && json_is_array(ids) ? s_batch_add(self, id, fid) : NULL;
-        if (!b)
-            continue;
-        b->next_poll = 0;
-        size_t j;
-        json_t *cid;
-        json_array_foreach(ids, j, cid)
-        {
-            const char *s = json_string_value(cid);
-            line_t *line = s && !s_find(self, s) ? s_line_new(self, s) : NULL;
-            if (!line)
-                continue;
-            line->in = b;
-            line->rounds = 1;
-            json_object_set_new(b->owed, s, json_true());
-        }
-        cs_info("Resuming batch %s: %zu calls' answers owed", id, json_object_size(b->owed));
-    }
-    json_decref(root);
-    return 0;
-}
 
 /* ---- HTTP -------------------------------------------------------------------------------- */
 
@@ -421,7 +213,7 @@ static void s_send(cs_batch_t *self)
         goto retry;
     batch = json_loads(text, 0, NULL);
     const char *bid = json_string_value(json_object_get(batch, "id"));
-    batch_t *b = bid ? s_batch_add(self, bid, fid) : NULL;
+    batch_t *b = bid ? cs_batch_add(self, bid, fid) : NULL;
     if (!b) {
         snprintf(err, sizeof err, "/batches: the answer names no batch id");
         goto retry;
@@ -438,7 +230,7 @@ static void s_send(cs_batch_t *self)
     self->nqueue -= n;
     self->stats.batches++;
     self->stats.lines += (long)n;
-    s_save(self);
+    cs_batch_save(self);
     cs_info("Sent batch %s: %zu requests (input file %s); polling every %g s", bid, n, fid,
             self->o.poll_ms / 1000.0);
     goto done;
@@ -473,7 +265,7 @@ static const char *s_cause_of(long status)
 static void s_line_failed(cs_batch_t *self, line_t *line, long status, const char *why)
 {
     if (!line->waiters) {
-        s_line_free(self, line);
+        cs_batch_line_free(self, line);
         return;
     }
     if (line->body && line->rounds < self->o.max_rounds && s_enqueue(self, line) == 0) {
@@ -491,7 +283,7 @@ static void s_line_failed(cs_batch_t *self, line_t *line, long status, const cha
 static void s_result(cs_batch_t *self, batch_t *b, const json_t *v)
 {
     const char *cid = json_string_value(json_object_get(v, "custom_id"));
-    line_t *line = cid ? s_find(self, cid) : NULL;
+    line_t *line = cid ? cs_batch_line_find(self, cid) : NULL;
     if (!line || line->in != b || line->ready)
         return; /* not ours, or answered already */
     json_object_del(b->owed, cid);
@@ -573,7 +365,7 @@ static bool s_ended(cs_batch_t *self, batch_t *b, const json_t *obj, const char 
     void *tmp;
     json_object_foreach_safe(b->owed, tmp, key, v)
     {
-        line_t *line = s_find(self, key);
+        line_t *line = cs_batch_line_find(self, key);
         if (line && line->in == b && !line->ready) {
             json_object_del(b->owed, key);
             line->in = NULL;
@@ -608,8 +400,8 @@ static void s_poll(cs_batch_t *self, batch_t *b)
         if (s_ended(self, b, obj, status)) {
             b->next_poll = INT64_MAX; /* done: stays only while answers are owed */
             if (json_object_size(b->owed) == 0)
-                s_batch_remove(self, b);
-            s_save(self);
+                cs_batch_remove(self, b);
+            cs_batch_save(self);
         }
     }
     json_decref(obj);
@@ -663,7 +455,7 @@ cs_batch_t *cs_batch_new(const cs_batch_opts_t *opts, char *err, size_t errlen)
     }
     self->o.base_url = self->o.api_key = self->o.endpoint = self->o.state_path = self->o.tag =
         NULL; /* the copies above are used */
-    if (s_load(self, err, errlen) != 0) {
+    if (cs_batch_load(self, err, errlen) != 0) {
         cs_batch_destroy(&self);
         return NULL;
     }
@@ -676,12 +468,12 @@ void cs_batch_destroy(cs_batch_t **self_p)
         return;
     cs_batch_t *self = *self_p;
     while (self->nbatches)
-        s_batch_remove(self, self->batches[0]);
+        cs_batch_remove(self, self->batches[0]);
     const char *key;
     json_t *v;
     void *tmp;
     json_object_foreach_safe(self->index, tmp, key, v)
-        s_line_free(self, (line_t *)(intptr_t)json_integer_value(v));
+        cs_batch_line_free(self, (line_t *)(intptr_t)json_integer_value(v));
     json_decref(self->index);
     free(self->queue);
     free(self->batches);
@@ -705,20 +497,20 @@ int cs_batch_submit(cs_batch_t *self, const char *custom_id, const json_t *body,
     if (!w)
         return -1;
     *w = (waiter_t){.fn = fn, .arg = arg};
-    line_t *line = s_find(self, custom_id);
+    line_t *line = cs_batch_line_find(self, custom_id);
     bool fresh = !line;
-    if (fresh && !(line = s_line_new(self, custom_id))) {
+    if (fresh && !(line = cs_batch_line_new(self, custom_id))) {
         free(w);
         return -1;
     }
     if (!line->body && !(line->body = json_dumps(body, JSON_COMPACT))) {
         if (fresh)
-            s_line_free(self, line);
+            cs_batch_line_free(self, line);
         free(w);
         return -1;
     }
     if (fresh && s_enqueue(self, line) != 0) {
-        s_line_free(self, line);
+        cs_batch_line_free(self, line);
         free(w);
         return -1;
     }
@@ -744,7 +536,7 @@ static void s_deliver_ready(cs_batch_t *self)
         void *tmp;
         json_object_foreach_safe(b->owed, tmp, key, v)
         {
-            line_t *line = s_find(self, key);
+            line_t *line = cs_batch_line_find(self, key);
             if (!line || !line->ready || !line->waiters)
                 continue;
             json_t *answer = line->answer;
@@ -759,12 +551,12 @@ static void s_deliver_ready(cs_batch_t *self)
             changed = true;
         }
         if (b->next_poll == INT64_MAX && json_object_size(b->owed) == 0)
-            s_batch_remove(self, b); /* the last element moved to i */
+            cs_batch_remove(self, b); /* the last element moved to i */
         else
             i++;
     }
     if (changed)
-        s_save(self);
+        cs_batch_save(self);
 }
 
 /* A stop, or a permanent refusal: every callback waiting ends now. */
