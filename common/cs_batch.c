@@ -522,12 +522,16 @@ int cs_batch_submit(cs_batch_t *self, const char *custom_id, const json_t *body,
     w->next = line->waiters;
     line->waiters = w;
     self->waiting++;
+    self->ready_asked |= line->ready;
     return 0;
 }
 
 /* Answers kept for lines no one had asked for, now asked for. */
 static void s_deliver_ready(cs_batch_t *self)
 {
+    if (!self->ready_asked)
+        return;
+    self->ready_asked = false;
     bool changed = false;
     for (size_t i = 0; i < self->nbatches;) {
         batch_t *b = self->batches[i];

@@ -53,6 +53,7 @@ struct cs_batch {
     batch_t **batches;
     size_t nbatches, cbatches;
     int waiting;        /* callbacks to call */
+    bool ready_asked;   /* a line answered before it was asked for has been asked for */
     int64_t send_after; /* after a failed send: not before */
     char fatal[512];
     const char *fatal_cause;
