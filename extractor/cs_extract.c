@@ -306,7 +306,7 @@ int cs_extract_pending(const cs_extract_t *self)
 int cs_extract_window(const cs_extract_t *self)
 {
     if (self->opts.batch)
-        return self->opts.batch_lines;
+        return (self->opts.batch_hold + 1) / 2;
     return cs_provider_window(self->opts.provider);
 }
 

@@ -55,7 +55,8 @@ typedef struct {
                                 cs_extract_set_budget_db) */
     cs_batch_t *batch;       /* --llm-batch: the LLM requests go through this Batch API client
                                 (borrowed; cs_extract_batch.h); NULL: /chat/completions */
-    int batch_lines;         /* its requests per batch */
+    int batch_hold;          /* the most calls held in batches at once (--batch-size times
+                                --batch-open) */
 } cs_extract_opts_t;
 
 /* Called once per submitted call with the finished extraction record (the callee owns it). */
@@ -98,7 +99,8 @@ void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes);
 int cs_extract_run(cs_extract_t *self, int timeout_ms);
 int cs_extract_pending(const cs_extract_t *self);
 
-/* Requests its provider's client may have in flight now (cs_llm_window), 0 without a client. */
+/* Requests its provider's client may have in flight now (cs_llm_window), 0 without a client;
+   with a Batch API client, half the calls it may hold (the stage takes in twice the window). */
 int cs_extract_window(const cs_extract_t *self);
 
 /* The provider's permanent refusal (borrowed, see cs_provider_fatal) and its cause into *cause

@@ -39,11 +39,13 @@ int cs_extract_batch_open(const cs_config_t *cfg, cs_extract_opts_t *opts, char 
     opts->batch = cs_batch_new(&o, err, errlen);
     if (!opts->batch)
         return -1;
-    opts->batch_lines = o.max_lines;
+    long open = cs_config_int(cfg, "batch-open");
+    opts->batch_hold = lines * open > 1000000 ? 1000000 : (int)(lines * open);
     cs_info("LLM requests go through the Batch API: up to %d per batch, sent after %g s at "
-            "most, polled every %g s; batch tokens at %.0f%% of the prices above; state in %s",
-            o.max_lines, o.wait_ms / 1000.0, o.poll_ms / 1000.0, 100 * CS_BATCH_PRICE_FACTOR,
-            o.state_path);
+            "most, polled every %g s, up to %d calls held; batch tokens at %.0f%% of the prices "
+            "above; state in %s",
+            o.max_lines, o.wait_ms / 1000.0, o.poll_ms / 1000.0, opts->batch_hold,
+            100 * CS_BATCH_PRICE_FACTOR, o.state_path);
     return 0;
 }
 

@@ -43,6 +43,13 @@
          "60",                                                                                     \
          "--llm-batch: seconds between two looks at a batch sent",                                 \
          CS_OPT_POSITIVE},                                                                         \
+        {"batch-open",                                                                             \
+         "CALLSIFT_BATCH_OPEN",                                                                    \
+         CS_OPT_INT,                                                                               \
+         "4",                                                                                      \
+         "--llm-batch: batches' worth of calls an extractor holds at once (filling, sent, "        \
+         "waiting for their answers)",                                                             \
+         CS_OPT_POSITIVE},                                                                         \
         {"batch-rounds",                                                                           \
          "CALLSIFT_BATCH_ROUNDS",                                                                  \
          CS_OPT_INT,                                                                               \

@@ -79,9 +79,10 @@ int main(int argc, char **argv)
     } else if (oneshot) {
         status = cs_extract_stage_oneshot(&st, stdin, stdout);
     } else {
-        int concurrency = opts.batch ? opts.batch_lines : (int)cs_config_int(cfg, "concurrency");
+        int concurrency = (int)cs_config_int(cfg, "concurrency");
         /* a provider without a client answers before cs_extract_submit returns: nothing pends */
-        status = cs_extract_stage_daemon(&st, 2 * (concurrency > 0 ? concurrency : 1));
+        int most = opts.batch ? opts.batch_hold : 2 * (concurrency > 0 ? concurrency : 1);
+        status = cs_extract_stage_daemon(&st, most);
     }
 done:
     cs_extract_destroy(&ex);
