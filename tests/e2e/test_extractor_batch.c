@@ -80,7 +80,14 @@ static void rig_open(rig_t *r)
     unlink(r->state);
 }
 
+static void rig_start_key(rig_t *r, const char *rounds, const char *key);
+
 static void rig_start(rig_t *r, const char *rounds)
+{
+    rig_start_key(r, rounds, KEY);
+}
+
+static void rig_start_key(rig_t *r, const char *rounds, const char *key)
 {
     char *argv[] = {(char *)cs_testproc_bin("callsift-extractor"),
                     "--calls-endpoint",
@@ -101,8 +108,11 @@ static void rig_start(rig_t *r, const char *rounds)
                     (char *)rounds,
                     "--batch-state",
                     r->state,
+                    "--permanent-error-hold",
+                    "0.1",
                     NULL};
-    char key_env[] = "OPENAI_API_KEY=" KEY;
+    char key_env[128];
+    snprintf(key_env, sizeof key_env, "OPENAI_API_KEY=%s", key);
     char *env[] = {r->env_db, key_env, NULL};
     cs_testproc_start(&r->extractor, argv, env);
     cr_assert(cs_testproc_wait_log(&r->extractor, "Extractor ready", 20000), "did not start");
@@ -279,5 +289,30 @@ Test(extractor_batch, a_restart_mid_batch_delivers_every_call_once, .timeout = 1
     cr_assert_eq(fake_openai_batch_lines(r.f, NULL), 2);
     for (int i = 0; i < 2; i++)
         json_decref(calls[i]);
+    rig_close(&r);
+}
+
+Test(extractor_batch, a_wrong_key_passes_the_call_on_and_exits_3, .timeout = 90)
+{
+    rig_t r = {0};
+    rig_open(&r);
+    rig_start_key(&r, "3", "sk-a-wrong-batch-key-777");
+    json_t *call = sales_call(&r, "key1");
+    send_call(&r, call);
+    json_t *ex = next_extraction(&r, 30000);
+    cr_assert(ex, "the call in hand is passed on");
+    cr_assert_str_eq(cs_rec_str(ex, "error_cause"), CS_CAUSE_LLM_AUTH, "%s",
+                     cs_rec_str(ex, "error"));
+    cr_assert(strstr(cs_rec_str(ex, "error"), "OPENAI_API_KEY"), "%s", cs_rec_str(ex, "error"));
+    for (int i = 0; i < 300 && cs_testproc_alive(&r.extractor); i++)
+        usleep(50000);
+    int status = cs_testproc_stop(&r.extractor, 1000);
+    char *log = cs_testproc_log(&r.extractor);
+    cr_assert_eq(status, 3, "exit status %d:\n%s", status, log);
+    cr_assert_null(strstr(log, "sk-a-wrong-batch-key-777"), "the key reached the log:\n%s", log);
+    cr_assert_eq(fake_openai_batch_count(r.f), 0, "no batch was created");
+    free(log);
+    json_decref(ex);
+    json_decref(call);
     rig_close(&r);
 }
