@@ -41,6 +41,7 @@ static void s_deliver(cs_batch_t *self, line_t *line, const cs_llm_result_t *res
 {
     waiter_t *w = line->waiters;
     line->waiters = NULL;
+    json_object_del(self->index, line->custom_id); /* a callback may submit it anew */
     while (w) {
         waiter_t *next = w->next;
         self->waiting--;
@@ -90,6 +91,7 @@ static int s_http(cs_batch_t *self, const char *path, const char *json_body, cur
         CURLcode cc = curl_easy_perform(self->curl);
         long status = 0;
         curl_easy_getinfo(self->curl, CURLINFO_RESPONSE_CODE, &status);
+        self->last_status = cc == CURLE_OK ? status : 0;
         cs_http_attempt_t a = {.code = cc,
                                .status = status,
                                .over_cap = answer.body.over,
@@ -383,6 +385,18 @@ static void s_poll(cs_batch_t *self, batch_t *b)
     char *text = NULL;
     b->next_poll = cs_now_ms() + self->o.poll_ms;
     if (s_http(self, path, NULL, NULL, &text, err, sizeof err) != 0) {
+        if (self->last_status == 404) { /* deleted, or another account's: its lines go again */
+            cs_error("Batch %s is not found (%s): its requests go in a new batch", b->id, err);
+            json_t *none = json_object();
+            if (none && s_ended(self, b, none, "not found")) {
+                b->next_poll = INT64_MAX;
+                if (json_object_size(b->owed) == 0)
+                    cs_batch_remove(self, b);
+                cs_batch_save(self);
+            }
+            json_decref(none);
+            return;
+        }
         cs_warn("Could not poll batch %s (%s); trying again in %g s", b->id, err,
                 self->o.poll_ms / 1000.0);
         return;

@@ -53,6 +53,7 @@ struct cs_batch {
     batch_t **batches;
     size_t nbatches, cbatches;
     int waiting;        /* callbacks to call */
+    long last_status;   /* the HTTP status of the last request (0: no answer) */
     bool ready_asked;   /* a line answered before it was asked for has been asked for */
     int64_t send_after; /* after a failed send: not before */
     char fatal[512];
@@ -66,7 +67,8 @@ line_t *cs_batch_line_find(const cs_batch_t *self, const char *custom_id);
 /* A new line in the index (no body, no waiter, not queued); NULL when out of memory. */
 line_t *cs_batch_line_new(cs_batch_t *self, const char *custom_id);
 
-/* Out of the index and freed, with its waiters (not called) and its answer. */
+/* Out of the index (when the index still names it) and freed, with its waiters (not called)
+   and its answer. */
 void cs_batch_line_free(cs_batch_t *self, line_t *line);
 
 /* A batch sent (ids copied), first polled poll_ms from now; NULL when out of memory. */

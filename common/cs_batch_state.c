@@ -33,7 +33,9 @@ line_t *cs_batch_line_new(cs_batch_t *self, const char *custom_id)
 
 void cs_batch_line_free(cs_batch_t *self, line_t *line)
 {
-    json_object_del(self->index, line->custom_id);
+    /* only its own entry: a callback may have submitted the same custom_id anew meanwhile */
+    if (cs_batch_line_find(self, line->custom_id) == line)
+        json_object_del(self->index, line->custom_id);
     while (line->waiters) {
         waiter_t *next = line->waiters->next;
         free(line->waiters);

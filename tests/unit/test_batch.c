@@ -495,3 +495,25 @@ Test(batch, a_state_file_that_is_not_one_is_refused)
     cr_assert_null(b);
     cr_assert(strstr(err, "is not one"), "%s", err);
 }
+
+Test(batch, a_resumed_batch_that_is_gone_sends_its_requests_again)
+{
+    FILE *fp = fopen(s_state, "w");
+    fputs("{\"version\":1,\"endpoint\":\"/chat/completions\",\"batches\":[{\"id\":\"batch_gone\","
+          "\"input_file_id\":\"file-gone\",\"custom_ids\":[\"call-1\",\"call-2\"]}]}",
+          fp);
+    fclose(fp);
+    cs_batch_t *b = s_client(3, KEY);
+    s_got_t got = {0};
+    s_submit(b, "call-1", &got); /* call-2 never comes back: forgotten */
+    s_drain(b);
+    cr_assert_eq(got.status, CS_LLM_OK);
+    cr_assert_str_eq(got.content, "call-1");
+    cr_assert_eq(fake_openai_batch_count(s_fo), 1, "a new batch");
+    cr_assert_eq(fake_openai_batch_lines(s_fo, "call-1"), 1);
+    cr_assert_eq(fake_openai_batch_lines(s_fo, "call-2"), 0);
+    cs_batch_destroy(&b);
+    json_t *state = json_load_file(s_state, 0, NULL);
+    cr_assert_eq(json_array_size(json_object_get(state, "batches")), 0, "nothing owed any more");
+    json_decref(state);
+}
