@@ -69,7 +69,9 @@ static int s_http(cs_batch_t *self, const char *path, const char *json_body, cur
                   char **out, char *err, size_t errlen)
 {
     char *url = NULL;
-    if (asprintf(&url, "%s%s%s", self->base, path, self->query) < 0)
+    bool both = self->query[0] && strchr(path, '?'); /* "...?limit=100" + "?api-version=..." */
+    if (asprintf(&url, "%s%s%s%s", self->base, path, both ? "&" : "",
+                 both ? self->query + 1 : self->query) < 0)
         return cs_fail(err, errlen, "out of memory");
     cs_http_answer_t answer = {0};
     int rc = -1;
@@ -204,6 +206,11 @@ static void s_send(cs_batch_t *self)
         snprintf(err, sizeof err, "/files: the answer names no file id");
         goto retry;
     }
+    json_t *ids = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(ids, json_string(self->queue[i]->custom_id));
+    self->creating = json_pack("{s:s, s:o}", "input_file_id", fid, "custom_ids", ids);
+    cs_batch_save(self); /* a kill before the batch's id comes back finds it by its file */
     json_t *req = json_pack("{s:s, s:s, s:s, s:{s:s}}", "input_file_id", fid, "endpoint", "",
                             "completion_window", "24h", "metadata", "callsift", self->tag);
     json_object_set_new(req, "endpoint", json_sprintf("/v1%s", self->endpoint));
@@ -211,6 +218,8 @@ static void s_send(cs_batch_t *self)
     json_decref(req);
     int rc = req_text ? s_http(self, "/batches", req_text, NULL, &text, err, sizeof err) : -1;
     free(req_text);
+    json_decref(self->creating);
+    self->creating = NULL;
     if (rc != 0)
         goto retry;
     batch = json_loads(text, 0, NULL);
@@ -421,6 +430,55 @@ static void s_poll(cs_batch_t *self, batch_t *b)
     json_decref(obj);
 }
 
+/* A batch an earlier run created and was killed before it kept its id: looked up by its input
+   file in the list of batches (GET /batches, newest first, up to 20 pages of 100). Found: resumed
+   like the others; not there: it was never created, its calls go in new batches when they come
+   back. */
+static void s_resolve(cs_batch_t *self)
+{
+    const char *fid = json_string_value(json_object_get(self->unresolved, "input_file_id"));
+    char path[400], err[768], after[200] = "";
+    for (int page = 0; page < 20; page++) {
+        snprintf(path, sizeof path, "/batches?limit=100%s%s", after[0] ? "&after=" : "", after);
+        char *text = NULL;
+        if (s_http(self, path, NULL, NULL, &text, err, sizeof err) != 0) {
+            cs_warn("Could not list the batches to find the one of file %s (%s); trying again "
+                    "in %g s",
+                    fid, err, self->o.poll_ms / 1000.0);
+            self->resolve_after = cs_now_ms() + self->o.poll_ms;
+            return;
+        }
+        json_t *list = json_loads(text, 0, NULL);
+        free(text);
+        size_t i;
+        json_t *b;
+        json_array_foreach(json_object_get(list, "data"), i, b)
+        {
+            const char *id = json_string_value(json_object_get(b, "id"));
+            const char *input = json_string_value(json_object_get(b, "input_file_id"));
+            if (id && input && strcmp(input, fid) == 0) {
+                cs_batch_resume(self, id, fid, json_object_get(self->unresolved, "custom_ids"));
+                json_decref(list);
+                goto done;
+            }
+        }
+        const char *last = json_string_value(json_object_get(list, "last_id"));
+        bool more = json_is_true(json_object_get(list, "has_more")) && last && strlen(last) < 150;
+        if (more)
+            snprintf(after, sizeof after, "%s", last);
+        json_decref(list);
+        if (!more)
+            break;
+    }
+    cs_info("No batch was created from file %s before the last stop: its calls go in new "
+            "batches",
+            fid);
+done:
+    json_decref(self->unresolved);
+    self->unresolved = NULL;
+    cs_batch_save(self);
+}
+
 /* ---- public ------------------------------------------------------------------------------ */
 
 cs_batch_t *cs_batch_new(const cs_batch_opts_t *opts, char *err, size_t errlen)
@@ -489,6 +547,8 @@ void cs_batch_destroy(cs_batch_t **self_p)
     json_object_foreach_safe(self->index, tmp, key, v)
         cs_batch_line_free(self, (line_t *)(intptr_t)json_integer_value(v));
     json_decref(self->index);
+    json_decref(self->creating);
+    json_decref(self->unresolved);
     free(self->queue);
     free(self->batches);
     cs_llm_headers_free(self->json_headers);
@@ -620,7 +680,9 @@ int cs_batch_run(cs_batch_t *self)
     }
     s_deliver_ready(self);
     int64_t now = cs_now_ms();
-    if (self->nqueue > 0 && now >= self->send_after &&
+    if (self->unresolved && now >= self->resolve_after)
+        s_resolve(self);
+    if (self->nqueue > 0 && now >= self->send_after && !self->unresolved &&
         (self->nqueue >= (size_t)self->o.max_lines ||
          now - self->queue[0]->since >= self->o.wait_ms))
         s_send(self);

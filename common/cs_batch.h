@@ -22,7 +22,10 @@
 
     Resume: with a state file, the batches sent and the custom_ids each still owes are written
     there (atomically: a temporary file renamed) whenever that changes, and read by
-    cs_batch_new(), which then polls them again. A line resumed that way is known by its
+    cs_batch_new(), which then polls them again. The input file of a batch being created is
+    written there too before POST /batches: a run killed before the batch's id came back finds
+    that batch by its input file in the list of batches (GET /batches) at its first
+    cs_batch_run(), before it sends anything. A line resumed that way is known by its
     custom_id: submitting that custom_id again attaches the callback to it instead of sending it
     again; an answer that arrives before anyone asked for it is kept (in memory, and owed in the
     state file) until someone does. Submitting a custom_id already queued or in a batch also

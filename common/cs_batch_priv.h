@@ -53,6 +53,11 @@ struct cs_batch {
     batch_t **batches;
     size_t nbatches, cbatches;
     int waiting;        /* callbacks to call */
+    json_t *creating;   /* {input_file_id, custom_ids} between the upload and the batch's id
+                           coming back: in the state file, so a kill then is not paid twice */
+    json_t *unresolved; /* such an entry read from the state file, to look up in the list of
+                           batches; NULL when there is none (or once done) */
+    int64_t resolve_after;
     long last_status;   /* the HTTP status of the last request (0: no answer) */
     bool ready_asked;   /* a line answered before it was asked for has been asked for */
     int64_t send_after; /* after a failed send: not before */
@@ -82,7 +87,13 @@ void cs_batch_remove(cs_batch_t *self, batch_t *b);
 int cs_batch_save(cs_batch_t *self);
 
 /* Read the state file (a missing one is an empty one): each batch polled at once, its lines in
-   the index without a body. 0, or -1 with the reason. */
+   the index without a body (cs_batch_resume); its "creating" entry into self->unresolved. 0, or
+   -1 with the reason. */
 int cs_batch_load(cs_batch_t *self, char *err, size_t errlen);
+
+/* A batch sent by an earlier run: polled at once, the custom_ids of `ids` (array of strings) in
+   the index without a body, owed by it. NULL when out of memory. */
+batch_t *cs_batch_resume(cs_batch_t *self, const char *id, const char *input_file_id,
+                         const json_t *ids);
 
 #endif

@@ -63,6 +63,9 @@ int cs_batch_save(cs_batch_t *self)
     }
     json_t *root = json_pack("{s:i, s:s, s:o}", "version", STATE_VERSION, "endpoint",
                              self->endpoint, "batches", batches);
+    json_t *creating = self->creating ? self->creating : self->unresolved;
+    if (root && creating)
+        json_object_set(root, "creating", creating);
     char *tmp = NULL;
     int rc = -1;
     if (root && asprintf(&tmp, "%s.tmp", self->state_path) >= 0) {
@@ -152,24 +155,50 @@ int cs_batch_load(cs_batch_t *self, char *err, size_t errlen)
         const char *id = json_string_value(json_object_get(entry, "id"));
         const char *fid = json_string_value(json_object_get(entry, "input_file_id"));
         json_t *ids = json_object_get(entry, "custom_ids");
-        batch_t *b = id && fid && json_is_array(ids) ? cs_batch_add(self, id, fid) : NULL;
-        if (!b)
-            continue;
-        b->next_poll = 0;
-        size_t j;
-        json_t *cid;
-        json_array_foreach(ids, j, cid)
-        {
-            const char *s = json_string_value(cid);
-            line_t *line = s && !cs_batch_line_find(self, s) ? cs_batch_line_new(self, s) : NULL;
-            if (!line)
-                continue;
-            line->in = b;
-            line->rounds = 1;
-            json_object_set_new(b->owed, s, json_true());
-        }
-        cs_info("Resuming batch %s: %zu calls' answers owed", id, json_object_size(b->owed));
+        if (id && fid && json_is_array(ids))
+            cs_batch_resume(self, id, fid, ids);
     }
+    json_t *creating = json_object_get(root, "creating");
+    if (json_is_string(json_object_get(creating, "input_file_id")) &&
+        json_is_array(json_object_get(creating, "custom_ids")))
+        self->unresolved = json_incref(creating);
     json_decref(root);
     return 0;
+}
+
+batch_t *cs_batch_resume(cs_batch_t *self, const char *id, const char *input_file_id,
+                         const json_t *ids)
+{
+    batch_t *b = cs_batch_add(self, id, input_file_id);
+    if (!b)
+        return NULL;
+    b->next_poll = 0;
+    size_t j;
+    json_t *cid;
+    json_array_foreach(ids, j, cid)
+    {
+        const char *s = json_string_value(cid);
+        line_t *line = s ? cs_batch_line_find(self, s) : NULL;
+        if (line && line->queued) { /* asked for again before the batch was found: not twice */
+            for (size_t k = 0; k < self->nqueue; k++)
+                if (self->queue[k] == line) {
+                    memmove(self->queue + k, self->queue + k + 1,
+                            (self->nqueue - k - 1) * sizeof *self->queue);
+                    self->nqueue--;
+                    break;
+                }
+            line->queued = false;
+        } else if (s && !line) {
+            line = cs_batch_line_new(self, s);
+        } else {
+            line = NULL; /* in another batch already */
+        }
+        if (!line)
+            continue;
+        line->in = b;
+        line->rounds = 1;
+        json_object_set_new(b->owed, s, json_true());
+    }
+    cs_info("Resuming batch %s: %zu calls' answers owed", id, json_object_size(b->owed));
+    return b;
 }

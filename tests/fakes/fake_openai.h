@@ -124,6 +124,8 @@
              duplicate_custom_id, mismatched_model (one model per batch), too_many_requests
              (over 50,000 lines), empty_file. (The codes are the fake's; OpenAI documents the
              fields, not the list.)
+      GET  /v1/batches -> {object "list", data [batch objects, newest first], first_id,
+             last_id, has_more false}: every batch (limit and after are not read).
       GET  /v1/batches/{id} -> the batch object {id, object "batch", endpoint, errors,
              input_file_id, completion_window, status, output_file_id, error_file_id,
              created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at,

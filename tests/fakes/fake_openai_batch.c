@@ -662,6 +662,16 @@ char *fake_batch_answer(fake_openai_t *f, const char *method, const char *path,
         text = s_upload(b, content_type, body, len, status);
     } else if (strcmp(path, "/batches") == 0 && post) {
         text = s_create(b, body, len, status);
+    } else if (strcmp(path, "/batches") == 0 && get) {
+        json_t *data = json_array();
+        for (size_t i = b->nbatches; i-- > 0;) /* newest first */
+            json_array_append_new(data, s_batch_json(b->batches[i]));
+        text = s_dump(
+            json_pack("{s:s, s:o, s:o, s:o, s:b}", "object", "list", "data", data, "first_id",
+                      b->nbatches ? json_string(b->batches[b->nbatches - 1]->id) : json_null(),
+                      "last_id", b->nbatches ? json_string(b->batches[0]->id) : json_null(),
+                      "has_more", 0),
+            status);
     } else if (strncmp(path, "/files/", 7) == 0 && get) {
         char id[128];
         snprintf(id, sizeof id, "%.*s", (int)strcspn(path + 7, "/"), path + 7);

@@ -517,3 +517,55 @@ Test(batch, a_resumed_batch_that_is_gone_sends_its_requests_again)
     cr_assert_eq(json_array_size(json_object_get(state, "batches")), 0, "nothing owed any more");
     json_decref(state);
 }
+
+Test(batch, a_kill_before_the_batch_id_came_back_finds_the_batch_by_its_file)
+{
+    /* what the state file holds when a run is killed between POST /batches and its answer */
+    fake_openai_batch_polls(s_fo, 0);
+    char *fid = s_upload("{\"custom_id\":\"call-1\",\"method\":\"POST\",\"url\":"
+                         "\"/v1/chat/completions\",\"body\":{\"model\":\"m\",\"messages\":"
+                         "[{\"role\":\"user\",\"content\":\"call-1\"}]}}\n");
+    char *body = NULL;
+    cr_assert(asprintf(&body,
+                       "{\"input_file_id\":\"%s\",\"endpoint\":\"/v1/chat/completions\","
+                       "\"completion_window\":\"24h\"}",
+                       fid) > 0);
+    cr_assert_eq(s_raw("/batches", body, NULL, NULL, NULL, NULL), 200);
+    free(body);
+    FILE *fp = fopen(s_state, "w");
+    fprintf(fp,
+            "{\"version\":1,\"endpoint\":\"/chat/completions\",\"batches\":[],\"creating\":"
+            "{\"input_file_id\":\"%s\",\"custom_ids\":[\"call-1\"]}}",
+            fid);
+    fclose(fp);
+    free(fid);
+    cs_batch_t *b = s_client(3, KEY);
+    s_got_t got = {0};
+    s_submit(b, "call-1", &got); /* the call comes back before the batch is found */
+    s_drain(b);
+    cr_assert_eq(got.status, CS_LLM_OK);
+    cr_assert_str_eq(got.content, "call-1");
+    cr_assert_eq(fake_openai_batch_count(s_fo), 1, "the batch was found, none created");
+    cr_assert_eq(fake_openai_batch_lines(s_fo, "call-1"), 1, "not sent twice");
+    cs_batch_destroy(&b);
+    json_t *state = json_load_file(s_state, 0, NULL);
+    cr_assert_null(json_object_get(state, "creating"));
+    json_decref(state);
+}
+
+Test(batch, a_kill_before_the_batch_was_created_sends_the_calls_anew)
+{
+    FILE *fp = fopen(s_state, "w");
+    fputs("{\"version\":1,\"endpoint\":\"/chat/completions\",\"batches\":[],\"creating\":"
+          "{\"input_file_id\":\"file-never-batched\",\"custom_ids\":[\"call-1\"]}}",
+          fp);
+    fclose(fp);
+    cs_batch_t *b = s_client(3, KEY);
+    s_got_t got = {0};
+    s_submit(b, "call-1", &got);
+    s_drain(b);
+    cr_assert_eq(got.status, CS_LLM_OK);
+    cr_assert_eq(fake_openai_batch_count(s_fo), 1);
+    cr_assert_eq(fake_openai_batch_lines(s_fo, "call-1"), 1);
+    cs_batch_destroy(&b);
+}
