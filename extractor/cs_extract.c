@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs_batch.h"
 #include "cs_extract_budget.h"
 #include "cs_extract_ops.h"
 #include "cs_llm_answer.h"
@@ -172,6 +173,12 @@ static void s_on_answer(void *arg, cs_extract_answer_t *a)
     double cost = cs_llm_cost_usd(a->prompt_tokens, a->cached_tokens, a->completion_tokens,
                                   self->opts.llm.price_input, self->opts.price_cached,
                                   self->opts.llm.price_output);
+    if (self->opts.batch) { /* OpenAI's Batch pricing */
+        cost *= CS_BATCH_PRICE_FACTOR;
+        self->totals.batch_prompt_tokens += a->prompt_tokens;
+        self->totals.batch_completion_tokens += a->completion_tokens;
+        self->totals.batch_cost_usd += cost;
+    }
     self->totals.cost_usd += cost;
     const char *ws = cs_rec_str(call, "workspace_id");
     cs_budget_spent(self->budget, ws, cost);
@@ -279,14 +286,17 @@ void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes)
 
 int cs_extract_run(cs_extract_t *self, int timeout_ms)
 {
-    if (self->pending > 0)
+    if (self->opts.batch) /* also with nothing pending: batches resumed at start are polled */
+        cs_batch_run(self->opts.batch);
+    else if (self->pending > 0)
         cs_provider_run(self->opts.provider, timeout_ms);
     return self->pending;
 }
 
 const char *cs_extract_fatal(const cs_extract_t *self, const char **cause)
 {
-    return cs_provider_fatal(self->opts.provider, cause);
+    const char *why = self->opts.batch ? cs_batch_fatal(self->opts.batch, cause) : NULL;
+    return why ? why : cs_provider_fatal(self->opts.provider, cause);
 }
 
 int cs_extract_pending(const cs_extract_t *self)
@@ -296,6 +306,8 @@ int cs_extract_pending(const cs_extract_t *self)
 
 int cs_extract_window(const cs_extract_t *self)
 {
+    if (self->opts.batch)
+        return (self->opts.batch_hold + 1) / 2;
     return cs_provider_window(self->opts.provider);
 }
 

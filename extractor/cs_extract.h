@@ -39,6 +39,7 @@
 #include "cs_provider.h"
 
 typedef struct cs_extract cs_extract_t;
+typedef struct cs_batch cs_batch_t;
 
 typedef struct {
     cs_provider_t *provider; /* whose extraction (borrowed); NULL: CS_PROVIDER_LOCAL */
@@ -54,6 +55,10 @@ typedef struct {
     double budget_usd;       /* the most this engine spends (--budget-usd); <= 0: no cap */
     cs_db_t *budget_db;      /* the workspaces' monthly budgets (borrowed; NULL: none; see
                                 cs_extract_set_budget_db) */
+    cs_batch_t *batch;       /* --llm-batch: the LLM requests go through this Batch API client
+                                (borrowed; cs_extract_batch.h); NULL: /chat/completions */
+    int batch_hold;          /* the most calls held in batches at once (--batch-size times
+                                --batch-open) */
 } cs_extract_opts_t;
 
 /* The option row cs_extract_configure reads for vendor_context (cs_prompt_focus.h). */
@@ -78,6 +83,10 @@ typedef struct {
     long internal_meetings;     /* calls not asked: no customer spoke (cs_speakers) */
     long vendor_left_out;       /* the vendor's sentences left out of prompts (cs_prompt_focus) */
     double cost_usd;
+    /* of the above, what went through the Batch API (--llm-batch), priced at
+       CS_BATCH_PRICE_FACTOR of the model's prices */
+    long batch_prompt_tokens, batch_completion_tokens;
+    double batch_cost_usd;
 } cs_extract_totals_t;
 
 /* The options of the extractor's provider rows (cs_provider.h) into opts, with the provider
@@ -101,7 +110,8 @@ void cs_extract_submit(cs_extract_t *self, json_t *call, const json_t *themes);
 int cs_extract_run(cs_extract_t *self, int timeout_ms);
 int cs_extract_pending(const cs_extract_t *self);
 
-/* Requests its provider's client may have in flight now (cs_llm_window), 0 without a client. */
+/* Requests its provider's client may have in flight now (cs_llm_window), 0 without a client;
+   with a Batch API client, half the calls it may hold (the stage takes in twice the window). */
 int cs_extract_window(const cs_extract_t *self);
 
 /* The provider's permanent refusal (borrowed, see cs_provider_fatal) and its cause into *cause

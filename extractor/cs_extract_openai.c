@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs_batch.h"
+#include "cs_extract_batch.h"
 #include "cs_extract_ops.h"
 #include "cs_insights.h"
 #include "cs_llm_answer.h"
@@ -101,7 +103,13 @@ static int s_ask(call_t *c, int chunk, int attempt)
     int rc = -1;
     if (body && req) {
         *req = (request_t){.call = c, .chunk = chunk, .attempt = attempt};
-        rc = cs_llm_submit(c->state->llm, "/chat/completions", body, s_on_answer, req);
+        if (o->batch) { /* --llm-batch: the same request, in a batch */
+            char *id = cs_extract_batch_id(c->call, chunk, c->nchunks, attempt);
+            rc = id ? cs_batch_submit(o->batch, id, body, s_on_answer, req) : -1;
+            free(id);
+        } else {
+            rc = cs_llm_submit(c->state->llm, "/chat/completions", body, s_on_answer, req);
+        }
     }
     json_decref(body);
     if (rc != 0)

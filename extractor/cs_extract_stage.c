@@ -38,6 +38,13 @@ static void s_metrics(cs_extract_stage_t *st)
     cs_metrics_set("callsift_bug_reports_extracted_total", NULL, (double)t.bugs);
     cs_metrics_llm_usage(t.prompt_tokens, t.completion_tokens, -1, t.cost_usd);
     cs_metrics_llm_cached(t.cached_tokens);
+    if (t.batch_prompt_tokens || t.batch_completion_tokens) { /* --llm-batch */
+        cs_metrics_set("callsift_llm_batch_tokens_total", "kind=\"prompt\"",
+                       (double)t.batch_prompt_tokens);
+        cs_metrics_set("callsift_llm_batch_tokens_total", "kind=\"completion\"",
+                       (double)t.batch_completion_tokens);
+        cs_metrics_set("callsift_llm_batch_cost_usd_total", NULL, t.batch_cost_usd);
+    }
     if (st->db)
         cs_metrics_health("database", cs_db_ok(st->db));
 }
@@ -154,6 +161,10 @@ int cs_extract_stage_daemon(cs_extract_stage_t *st, int max_pending)
             n.received, st->out.sent, n.malformed, t.features, t.bugs, t.requests_not_customer,
             t.requests_no_quote, t.requests, t.prompt_tokens, t.cached_tokens, t.completion_tokens,
             t.cost_usd, t.held_budget);
+    if (t.batch_prompt_tokens || t.batch_completion_tokens)
+        cs_info("Of these through the Batch API: %ld prompt + %ld completion tokens, $%.4f (half "
+                "price)",
+                t.batch_prompt_tokens, t.batch_completion_tokens, t.batch_cost_usd);
     if (t.vendor_left_out || t.internal_meetings)
         cs_info("Not sent to the LLM: %ld internal meetings, %ld of the vendor's sentences far "
                 "from any customer's (--vendor-context)",

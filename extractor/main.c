@@ -11,7 +11,9 @@
 
 #include "cs_config.h"
 #include "cs_curve.h"
+#include "cs_batch.h"
 #include "cs_extract.h"
+#include "cs_extract_batch.h"
 #include "cs_extract_stage.h"
 #include "cs_log.h"
 #include "cs_metrics.h"
@@ -34,6 +36,7 @@ static const cs_option_t OPTIONS[] = {
     CS_PROVIDER_OPTIONS_PRICES(""),
     CS_PROVIDER_OPTION_PRICE_CACHED,
     CS_PROVIDER_OPTION_BUDGET,
+    CS_EXTRACT_BATCH_OPTIONS,
     {"jsonl", NULL, CS_OPT_FLAG, "false", "one-shot mode: JSON lines on stdin, insights on stdout",
      0},
     {"workspace-id", NULL, CS_OPT_STRING, NULL,
@@ -63,7 +66,8 @@ int main(int argc, char **argv)
     cs_extract_t *ex = NULL;
     cs_extract_stage_t st = {.cfg = cfg};
     cs_extract_opts_t opts = {0};
-    if (cs_extract_configure(cfg, &opts, err, sizeof err) != 0) {
+    if (cs_extract_configure(cfg, &opts, err, sizeof err) != 0 ||
+        cs_extract_batch_open(cfg, &opts, err, sizeof err) != 0) {
         fprintf(stderr, "callsift-extractor: %s\n", err);
         status = 2;
         goto done;
@@ -78,10 +82,12 @@ int main(int argc, char **argv)
     } else {
         int concurrency = (int)cs_config_int(cfg, "concurrency");
         /* a provider without a client answers before cs_extract_submit returns: nothing pends */
-        status = cs_extract_stage_daemon(&st, 2 * (concurrency > 0 ? concurrency : 1));
+        int most = opts.batch ? opts.batch_hold : 2 * (concurrency > 0 ? concurrency : 1);
+        status = cs_extract_stage_daemon(&st, most);
     }
 done:
     cs_extract_destroy(&ex);
+    cs_batch_destroy(&opts.batch);
     cs_extract_stage_clear(&st);
     cs_provider_destroy(&opts.provider);
     cs_stage_end(&cfg);

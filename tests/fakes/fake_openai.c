@@ -24,6 +24,7 @@
 #include <microhttpd.h>
 
 #include "cs_util.h"
+#include "fake_openai_batch.h"
 
 #define PREFIX   "/v1"
 #define CHAT     "/chat/completions"
@@ -106,7 +107,8 @@ struct fake_openai {
     s_load_t *load;             /* load mode, or NULL; set before the daemon starts */
     char *cache[CACHE_PROMPTS]; /* earlier chat prompts (a ring), for cached_tokens */
     size_t cache_next;
-    bool keep_log; /* log requests (false only in load mode without keep_log) */
+    bool keep_log;       /* log requests (false only in load mode without keep_log) */
+    fake_batch_t *batch; /* the Files and Batch endpoints (fake_openai_batch.c) */
 };
 
 /* Answers -------------------------------------------------------------------------------------
@@ -1428,6 +1430,47 @@ static char *s_strict_refusal(const char *path, const json_t *body)
     return s_strict_fault(name ? name : "", json_object_get(js, "schema"), "()");
 }
 
+fake_batch_t *fake_openai_batch_state(fake_openai_t *f)
+{
+    return f->batch;
+}
+
+char *fake_openai_error_text(int status, const char *message, const char *type, const char *code)
+{
+    return s_error_text(status, message, type, code);
+}
+
+char *fake_openai_line_answer(fake_openai_t *f, const char *path, const json_t *request,
+                              int *status)
+{
+    char *refusal = s_strict_refusal(path, request);
+    if (refusal) {
+        char *text = s_error_text(400, refusal, "invalid_request_error", NULL);
+        free(refusal);
+        *status = 400;
+        return text;
+    }
+    fake_openai_answer_t responded = {0};
+    fake_openai_responder_fn fn;
+    void *arg;
+    pthread_mutex_lock(&f->lock);
+    fn = f->responder;
+    arg = f->responder_arg;
+    pthread_mutex_unlock(&f->lock);
+    if (!fn || fn(arg, path, request, &responded) != 0) {
+        free(responded.owned);
+        memset(&responded, 0, sizeof responded);
+        if (f->load && s_load_answer(f, path, request, &responded) != 0) {
+            free(responded.owned);
+            memset(&responded, 0, sizeof responded);
+        }
+    }
+    bool cut = false;
+    char *text = s_build(f, path, request, &responded, status, &cut);
+    free(responded.owned);
+    return text;
+}
+
 static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, const char *url,
                                 const char *method, s_conn_t *c)
 {
@@ -1472,6 +1515,13 @@ static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, c
         return s_reply(f, conn, c, 401, s_error_text(401, message, NULL, NULL), false, &none);
     }
     free(expected);
+
+    if (fake_batch_path(path)) { /* a pool of its own: the load mode's limit does not apply */
+        const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+        int status = 500;
+        char *text = fake_batch_answer(f, method, path, type, c->body, c->len, &status);
+        return s_reply(f, conn, c, status, text, false, &none);
+    }
 
     if (f->load) {
         int64_t wait = s_rate_take(f, f->load);
@@ -1619,6 +1669,12 @@ static fake_openai_t *s_start(int port, s_load_t *load, bool keep_log)
     }
     f->load = load;
     f->keep_log = keep_log;
+    f->batch = fake_batch_new();
+    if (!f->batch) {
+        s_load_free(&f->load);
+        free(f);
+        return NULL;
+    }
     pthread_mutex_init(&f->lock, NULL);
     fake_log_init(&f->log);
     pthread_condattr_t attr;
@@ -1773,6 +1829,7 @@ void fake_openai_stop(fake_openai_t **f_p)
         free(f->cache[i]);
     free(f->api_key);
     s_load_free(&f->load);
+    fake_batch_free(&f->batch);
     pthread_cond_destroy(&f->wake);
     pthread_mutex_destroy(&f->lock);
     free(f);

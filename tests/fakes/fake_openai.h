@@ -23,6 +23,7 @@
              long or `dimensions` long when the request says so (1..4096): the same text always
              gives the same vector, and texts sharing words give vectors that are close. An
              empty input string -> 400, as OpenAI answers.
+      the Files and Batch API   -> see BATCH API below
       anything else under /v1   -> 404 with OpenAI's error body; another method -> 405; a body
                                    that is not a JSON object -> 400; over 8 MiB -> 413.
 
@@ -100,6 +101,45 @@
         the answer, and counted (fake_openai_load_stats);
       - requests are logged only when `keep_log` is set (a long run would otherwise keep every
         body). */
+/*  BATCH API (fake_openai_batch.c), checked against OpenAI's Files and Batch reference. After the
+    API key check (and outside the load mode's rpm limit: batches have a pool of their own):
+
+      POST /v1/files (multipart/form-data: `file` with a filename, `purpose`) -> the file object
+             {id "file-fake...", object "file", bytes, created_at, filename, purpose, status}.
+             400 for a body that is not multipart, a missing part, a purpose that is not one of
+             assistants, batch, fine-tune, vision, user_data, evals, or a batch file whose name
+             does not end in ".jsonl". Bodies over FAKE_OPENAI_MAX_BODY get 413 (OpenAI takes
+             up to 200 MB).
+      GET  /v1/files/{id}, /v1/files/{id}/content -> the file object, the file's bytes; 404.
+      POST /v1/batches {input_file_id, endpoint, completion_window, metadata} -> the batch
+             object, status "validating". 400: endpoint not one of /v1/responses,
+             /v1/chat/completions, /v1/embeddings, /v1/completions, /v1/moderations;
+             completion_window not "24h"; metadata not an object of at most 16 string pairs
+             (keys up to 64, values up to 512 characters); a file not uploaded with purpose
+             batch. 404: no such file.
+             The lines are validated at once, as OpenAI's validating step does; a batch with any
+             bad line ends "failed" at its first GET, errors {object "list", data [{code,
+             message, param, line}]}: invalid_json_line, missing_required_parameter,
+             invalid_method (not POST), mismatched_endpoint (url not the batch's endpoint),
+             duplicate_custom_id, mismatched_model (one model per batch), too_many_requests
+             (over 50,000 lines), empty_file. (The codes are the fake's; OpenAI documents the
+             fields, not the list.)
+      GET  /v1/batches -> {object "list", data [batch objects, newest first], first_id,
+             last_id, has_more false}: every batch (limit and after are not read).
+      GET  /v1/batches/{id} -> the batch object {id, object "batch", endpoint, errors,
+             input_file_id, completion_window, status, output_file_id, error_file_id,
+             created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at,
+             expired_at, cancelling_at, cancelled_at, request_counts {total, completed, failed},
+             metadata}. Each GET moves a batch one step: "in_progress" for the polls set by
+             fake_openai_batch_polls (default 0), then every line is answered as its endpoint
+             would answer it directly (the responder, the load mode, the defaults; pushed
+             answers are left to direct requests) and the batch is "completed" (or "expired").
+             Output lines {id "batch_req_...", custom_id, response {status_code 200, request_id,
+             body}, error null} go to the output file, lines answered with another status to the
+             error file in the same shape, lines an expiry left undone to the error file as
+             {id, custom_id, response null, error {code "batch_expired", message}}. Files list
+             their lines in the reverse of the input's order (OpenAI does not keep it);
+             output_file_id / error_file_id are null when there is nothing to put in them. */
 #ifndef FAKE_OPENAI_H
 #define FAKE_OPENAI_H
 
@@ -264,5 +304,23 @@ void fake_openai_load_stats(fake_openai_t *f, fake_openai_load_stats_t *out);
    {"duplicate", "new"}, "embedding_inputs", "tokens": {"prompt", "completion", "embedding",
    "total"}}. Malloc'd, the caller frees; NULL when out of memory. */
 char *fake_openai_load_stats_json(fake_openai_t *f);
+
+/* Batch API: GETs of a batch that show "in_progress" before it ends, from now on (batches not
+   ended yet start counting again; 0, the default: the next GET ends them). */
+void fake_openai_batch_polls(fake_openai_t *f, int polls);
+
+/* The next batch created answers its first `answered` lines and expires: the rest go to its error
+   file with code batch_expired. -1 turns it off. */
+void fake_openai_batch_expire(fake_openai_t *f, int answered);
+
+/* The line with this custom_id fails (HTTP `status`, default 500, OpenAI's error body, in the
+   error file) in the next `times` batches that hold it. 0, or -1 out of memory. */
+int fake_openai_batch_fail(fake_openai_t *f, const char *custom_id, int times, int status);
+
+/* Lines with this custom_id in the batches accepted so far (NULL: all lines); the most any one
+   custom_id was sent; batches created (failed ones too). */
+long fake_openai_batch_lines(fake_openai_t *f, const char *custom_id);
+long fake_openai_batch_max_lines(fake_openai_t *f);
+size_t fake_openai_batch_count(fake_openai_t *f);
 
 #endif
