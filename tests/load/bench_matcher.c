@@ -29,7 +29,9 @@
     every feature (--exact E, default 200): the recall of the scan's top-5 among the index's,
     how often the first hit and the decision (the offline rule of docs/QUALITY.md: link and
     target, or new) are the same. --cap, --budget, --shortlist and --nprobe override the
-    index's bounds (cs_index_opts_t).
+    index's bounds (cs_index_opts_t). It also reports the catalogue's bytes by structure; with
+    --float-check (dense) it keeps its own float copy of every vector (more memory) and says how
+    often the index and the catalogue's scan (both on int8 codes) make the float scan's decision.
     Defaults: N 100000, T 20, Q 2000, C 200 (a scan of everything is slow: C keeps the run to
     minutes), D 1536, seed 1. Themes are skewed like real ones: theme t gets a share
     proportional to 1/sqrt(t + 1). Progress goes to stderr, the report (or with --json one JSON
@@ -1138,11 +1140,12 @@ static void s_print(const result_t *r, const config_t *c)
     printf("\n3. Dense catalogue (%d dimensions, random unit vectors)\n", r->d_dims);
     printf("  build (cs_vec_dense + cs_catalog_add): %.2f s (CPU %.2f s), %.0f features/s\n",
            r->d_build_s, r->d_build_cpu, (double)r->n / r->d_build_s);
-    printf("  vectors: %.1f MB (%d bytes each); RSS %.1f MB before, %.1f MB built (+%.1f); "
+    printf("  vectors as float32: %.1f MB (%d bytes each; from %d features on the catalogue keeps "
+           "int8 codes instead, a quarter); RSS %.1f MB before, %.1f MB built (+%.1f); "
            "peak %.1f MB\n",
-           (double)r->n * r->d_dims * 4 / 1048576.0, r->d_dims * 4, s_mb(r->d_before.rss_kb),
-           s_mb(r->d_built.rss_kb), s_mb(r->d_built.rss_kb - r->d_before.rss_kb),
-           s_mb(r->d_built.hwm_kb));
+           (double)r->n * r->d_dims * 4 / 1048576.0, r->d_dims * 4, CS_INDEX_MIN_FEATURES,
+           s_mb(r->d_before.rss_kb), s_mb(r->d_built.rss_kb),
+           s_mb(r->d_built.rss_kb - r->d_before.rss_kb), s_mb(r->d_built.hwm_kb));
     s_lat_header();
     s_lat_row("top-5 in the query's theme", &r->d_theme);
     s_lat_row("top-5 across themes", &r->d_cross);
