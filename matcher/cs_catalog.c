@@ -8,53 +8,9 @@
 
 #include <czmq.h>
 
+#include "cs_catalog_int.h"
 #include "cs_index.h"
 #include "cs_util.h"
-
-/* Document frequencies: open addressing on the n-gram hash; count 0 marks an empty slot. */
-typedef struct {
-    uint32_t key, count;
-} df_slot_t;
-
-typedef struct {
-    df_slot_t *slots;
-    size_t cap, used;
-    size_t docs; /* names and aliases counted */
-} df_t;
-
-typedef struct {
-    char id[CS_UUID_LEN];
-    char *name;
-    bool is_default;
-    cs_feature_t **features; /* the theme's features in position order (borrowed) */
-    size_t n, cap;
-} theme_t;
-
-struct cs_catalog {
-    char workspace_id[CS_UUID_LEN];
-    bool sparse;
-    int reloads;
-    theme_t *themes;
-    size_t nthemes;
-    cs_feature_t **features;
-    size_t n, cap;
-    zhashx_t *by_id;         /* id -> feature */
-    zhashx_t *by_theme_name; /* "theme_id/norm" -> earliest feature */
-    zhashx_t *by_name;       /* norm -> earliest feature */
-    double vector_weight;    /* in the fused score */
-    df_t df;                 /* of the vectors' n-grams (sparse catalogues) */
-    df_t wdf;                /* of the terms (cs_vec_words), for the lexical score */
-    int epoch;               /* of the IDF the cached weighted vectors use */
-    size_t epoch_docs;       /* documents counted in df when the epoch began */
-    size_t missing;          /* features without a vector */
-    cs_index_t *index;       /* asked from CS_INDEX_MIN_FEATURES features on (cs_index.h) */
-    uint32_t *cand;          /* the index's candidates of the current query */
-    size_t cand_cap;
-    bool scan;    /* cs_catalog_set_scan: every query scans */
-    double *qidf; /* the IDF of each hash of the current (sparse) query */
-    bool large;   /* the current query's: index-sized, lengths instead of copies */
-    size_t qidf_cap;
-};
 
 static void s_feature_free(cs_feature_t *f)
 {
@@ -94,6 +50,7 @@ cs_catalog_t *cs_catalog_new(const char *workspace_id, bool sparse)
         cs_catalog_destroy(&self);
         return NULL;
     }
+    cs_catalog_names_setup(self);
     return self;
 }
 
@@ -112,6 +69,8 @@ static void s_forget(cs_catalog_t *self)
     zhashx_purge(self->by_id);
     zhashx_purge(self->by_theme_name);
     zhashx_purge(self->by_name);
+    cs_catalog_names_forget(self);
+    self->compact = false;
     free(self->df.slots);
     free(self->wdf.slots);
     self->df = self->wdf = (df_t){0};
@@ -296,33 +255,6 @@ static int s_weigh(const cs_catalog_t *self, const cs_vec_t *v, cs_vec_t *out)
 
 /* ---- features ----------------------------------------------------------------------------- */
 
-/* norm (a normalised name) in theme_id leads to f, unless a feature has it already. */
-static void s_index_as(cs_catalog_t *self, cs_feature_t *f, const char *theme_id, const char *norm)
-{
-    char key[CS_UUID_LEN + 2 + 4096];
-    snprintf(key, sizeof key, "%s/%s", theme_id, norm);
-    if (!zhashx_lookup(self->by_theme_name, key))
-        zhashx_insert(self->by_theme_name, key, f);
-    if (!zhashx_lookup(self->by_name, norm))
-        zhashx_insert(self->by_name, norm, f);
-}
-
-static void s_index_name(cs_catalog_t *self, cs_feature_t *f)
-{
-    s_index_as(self, f, f->theme_id, f->norm);
-}
-
-int cs_catalog_add_name(cs_catalog_t *self, cs_feature_t *f, const char *theme_id, const char *name)
-{
-    char *norm = cs_vec_norm_name(name);
-    if (!norm)
-        return -1;
-    if (norm[0])
-        s_index_as(self, f, theme_id ? theme_id : "", norm);
-    free(norm);
-    return 0;
-}
-
 cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *theme_id,
                              const char *name, const char *description, cs_vec_t *vec, bool own)
 {
@@ -339,6 +271,7 @@ cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *the
     cs_feature_t *f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
+    f->entry = CS_INDEX_NO_ENTRY;
     cs_strlcpy(f->id, id, sizeof f->id);
     cs_strlcpy(f->theme_id, theme_id ? theme_id : "", sizeof f->theme_id);
     f->name = strdup(name ? name : "");
@@ -379,10 +312,11 @@ cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *the
         self->missing++;
     self->features[self->n++] = f;
     zhashx_insert(self->by_id, f->id, f);
-    s_index_name(self, f);
+    cs_catalog_names_index(self, f, f);
     /* an index that runs out of memory drops itself: the catalogue scans, as below the size */
-    cs_index_add(self->index, (uint32_t)f->pos, f->theme, &f->vec);
+    cs_index_add(self->index, (uint32_t)f->pos, f->theme, &f->vec, &f->entry);
     cs_index_grown(self->index, self->n);
+    cs_catalog_compact(self, f);
     return f;
 }
 
@@ -402,7 +336,8 @@ int cs_catalog_add_alias(cs_catalog_t *self, cs_feature_t *f, const char *name, 
         cs_vec_free(vec);
         return 0;
     }
-    cs_alias_t a = {.name = strdup(name), .epoch = -1, .norm_epoch = -1};
+    cs_alias_t a = {
+        .name = strdup(name), .epoch = -1, .norm_epoch = -1, .entry = CS_INDEX_NO_ENTRY};
     if (!a.name || cs_vec_words(name, &a.words) != 0 || s_df_add(&self->wdf, &a.words) != 0 ||
         (self->sparse && vec->n && s_df_count(self, vec) != 0)) {
         free(a.name);
@@ -420,8 +355,9 @@ int cs_catalog_add_alias(cs_catalog_t *self, cs_feature_t *f, const char *name, 
     f->aliases = grown;
     a.vec = *vec;
     *vec = (cs_vec_t){0};
-    cs_index_add(self->index, (uint32_t)f->pos, f->theme, &a.vec);
+    cs_index_add(self->index, (uint32_t)f->pos, f->theme, &a.vec, &a.entry);
     f->aliases[f->naliases++] = a;
+    cs_catalog_compact(self, f);
     return 0;
 }
 
@@ -451,8 +387,9 @@ void cs_catalog_set_vec(cs_catalog_t *self, cs_feature_t *f, cs_vec_t *vec)
     if (self->sparse && f->vec.n)
         s_df_count(self, &f->vec);
     f->epoch = f->norm_epoch = -1;
-    cs_index_replace(self->index, (uint32_t)f->pos, f->theme, &f->vec);
+    cs_index_replace(self->index, (uint32_t)f->pos, f->theme, &f->vec, &f->entry);
     cs_index_grown(self->index, self->n);
+    cs_catalog_compact(self, f);
 }
 
 size_t cs_catalog_size(const cs_catalog_t *self)
@@ -473,36 +410,6 @@ const cs_feature_t *cs_catalog_get(const cs_catalog_t *self, const char *id)
 size_t cs_catalog_missing(const cs_catalog_t *self)
 {
     return self->missing;
-}
-
-const cs_feature_t *cs_catalog_exact(const cs_catalog_t *self, const char *theme_id,
-                                     const char *name, size_t from)
-{
-    char *norm = cs_vec_norm_name(name);
-    if (!norm || !norm[0]) {
-        free(norm);
-        return NULL;
-    }
-    const cs_feature_t *f;
-    if (theme_id) {
-        char key[CS_UUID_LEN + 2 + 4096];
-        snprintf(key, sizeof key, "%s/%s", theme_id, norm);
-        f = zhashx_lookup(self->by_theme_name, key);
-    } else {
-        f = zhashx_lookup(self->by_name, norm);
-    }
-    /* the index keeps the earliest; a later one with the same name only matters to callers
-       looking at positions >= from, so look for it by scanning those */
-    if (f && f->pos < from) {
-        f = NULL;
-        for (size_t i = from; i < self->n && !f; i++) {
-            const cs_feature_t *g = self->features[i];
-            if ((!theme_id || strcmp(g->theme_id, theme_id) == 0) && strcmp(g->norm, norm) == 0)
-                f = g;
-        }
-    }
-    free(norm);
-    return f;
 }
 
 #define LEX_MIN_WEIGHT 1.5
@@ -551,8 +458,11 @@ static double s_lexical(const cs_catalog_t *self, const cs_vec_t *q, const cs_ve
 static float s_inv_norm(const cs_catalog_t *self, const cs_vec_t *v)
 {
     double norm = 0;
+    float step = 0;
+    const int16_t *packed = v->val ? NULL : cs_catalog_packed(v, &step);
     for (int i = 0; i < v->n; i++) {
-        float w = (float)(v->val[i] * s_idf(self, v->idx[i]));
+        float x = packed ? (float)packed[i] * step : v->val[i];
+        float w = (float)(x * s_idf(self, v->idx[i]));
         norm += (double)w * w;
     }
     return norm > 0 ? (float)(1.0 / sqrt(norm)) : 0.0f;
@@ -565,6 +475,7 @@ typedef struct {
     int *epoch;
     float *inv_norm;
     int *norm_epoch;
+    uint32_t entry; /* dense: the index's codes of the vector */
 } cache_t;
 
 /* The vector score of q (weighted already when sparse, its hashes' IDF in self->qidf) against
@@ -575,8 +486,8 @@ static double s_vector(cs_catalog_t *self, const cs_vec_t *query, const cs_vec_t
     if (!vec->n)
         return 0;
     if (!self->sparse)
-        return cs_vec_dot(query, vec);
-    if (!self->large) {
+        return vec->val ? cs_vec_dot(query, vec) : cs_index_score(self->index, c.entry, query);
+    if (!self->large && vec->val) { /* (a packed vector is large's, even if the index failed) */
         if (*c.epoch != self->epoch) {
             cs_vec_free(c.weighted);
             if (s_weigh(self, vec, c.weighted) != 0)
@@ -591,13 +502,16 @@ static double s_vector(cs_catalog_t *self, const cs_vec_t *query, const cs_vec_t
     }
     float *inv_norm = c.inv_norm;
     double sum = 0;
+    float step = 0;
+    const int16_t *packed = vec->val ? NULL : cs_catalog_packed(vec, &step);
     for (int i = 0, j = 0; i < query->n && j < vec->n;) {
         if (query->idx[i] < vec->idx[j])
             i++;
         else if (query->idx[i] > vec->idx[j])
             j++;
         else {
-            sum += (double)query->val[i] * vec->val[j] * self->qidf[i];
+            float x = packed ? (float)packed[j] * step : vec->val[j];
+            sum += (double)query->val[i] * x * self->qidf[i];
             i++;
             j++;
         }
@@ -613,11 +527,12 @@ static void s_score(cs_catalog_t *self, cs_feature_t *f, const cs_vec_t *query,
     *hit = (cs_hit_t){f, 0, 0, -1, -1};
     for (int i = -1; i < f->naliases; i++) {
         cs_alias_t *al = i >= 0 ? &f->aliases[i] : NULL;
-        double v =
-            al ? s_vector(self, query, &al->vec,
-                          (cache_t){&al->weighted, &al->epoch, &al->inv_norm, &al->norm_epoch})
-               : s_vector(self, query, &f->vec,
-                          (cache_t){&f->weighted, &f->epoch, &f->inv_norm, &f->norm_epoch});
+        double v = al ? s_vector(self, query, &al->vec,
+                                 (cache_t){&al->weighted, &al->epoch, &al->inv_norm,
+                                           &al->norm_epoch, al->entry})
+                      : s_vector(self, query, &f->vec,
+                                 (cache_t){&f->weighted, &f->epoch, &f->inv_norm, &f->norm_epoch,
+                                           f->entry});
         double l = s_lexical(self, qwords, al ? &al->words : &f->words);
         if (v > 1)
             v = 1;
@@ -715,16 +630,33 @@ void cs_catalog_set_index(cs_catalog_t *self, const cs_index_opts_t *opts)
     cs_index_t *index = cs_index_new(self->sparse, opts);
     if (!index)
         return;
+    /* the vectors kept as the old index's codes become floats again (the new one may be
+       ready at another size, or never) */
+    for (size_t i = 0; i < self->n; i++) {
+        cs_feature_t *f = self->features[i];
+        if (cs_catalog_expand(self, &f->vec, f->entry) != 0) {
+            cs_index_destroy(&index);
+            return;
+        }
+        for (int a = 0; a < f->naliases; a++)
+            if (cs_catalog_expand(self, &f->aliases[a].vec, f->aliases[a].entry) != 0) {
+                cs_index_destroy(&index);
+                return;
+            }
+    }
+    self->compact = false;
     cs_index_destroy(&self->index);
     self->index = index;
     for (size_t i = 0; i < self->n; i++) {
         cs_feature_t *f = self->features[i];
-        cs_index_add(index, (uint32_t)i, f->theme, &f->vec);
+        cs_index_add(index, (uint32_t)i, f->theme, &f->vec, &f->entry);
         for (int a = 0; a < f->naliases; a++)
-            cs_index_add(index, (uint32_t)i, f->theme, &f->aliases[a].vec);
+            cs_index_add(index, (uint32_t)i, f->theme, &f->aliases[a].vec, &f->aliases[a].entry);
         if ((i + 1) % 1024 == 0 || i + 1 == self->n)
             cs_index_grown(index, i + 1);
     }
+    for (size_t i = 0; i < self->n; i++)
+        cs_catalog_compact(self, self->features[i]);
 }
 
 void cs_catalog_set_scan(cs_catalog_t *self, bool scan)

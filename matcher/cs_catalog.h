@@ -14,6 +14,15 @@
     shares with the query by their current IDF as it goes: a weighted copy of a million vectors
     would take a gigabyte.
 
+    From the index's size on (the first time cs_index_ready), the catalogue keeps its vectors
+    compact (cs_catalog_vecs.c): a dense (provider) vector only as the index's int8 codes scaled
+    to unit length (cs_ivf.h), its float copy freed, the vector score the float query's dot
+    product with the decoded codes (within 0.01 of the float cosine, 0.002 on average, as
+    tests/unit/test_index.c bounds it at 48 to 1536 dimensions); a
+    sparse one packed, its values as int16 with one step per vector (scores within 1e-4).
+    A million 1536-dimension vectors take 1.5 GB instead of 6.1 GB. Below that size the floats
+    stay and the scores are the same to the bit as before.
+
     Each comparison gives three scores (cs_hit_t):
       - vector: the cosine of the vectors above;
       - lexical: how much of one side's terms (cs_terms.h) the other has, weighted by the
@@ -45,6 +54,7 @@ typedef struct {
     int epoch;
     float inv_norm; /* as the feature's below */
     int norm_epoch;
+    uint32_t entry; /* as the feature's below */
 } cs_alias_t;
 
 typedef struct {
@@ -53,7 +63,12 @@ typedef struct {
     char *name;
     char *norm; /* cs_vec_norm_name(name) */
     char *description;
-    cs_vec_t vec;      /* as stored; n = 0 while it still needs an embedding */
+    /* as stored; n = 0 while it still needs an embedding. In a catalogue that has grown to the
+       index's size, val is NULL (n stays): a dense vector is kept only as the index's int8 codes
+       (entry), a sparse one packed behind idx (cs_catalog_vecs.c); read it with cs_catalog_vec
+       or cs_catalog_similarity. */
+    cs_vec_t vec;
+    uint32_t entry;    /* dense: the vector's entry in the index (CS_INDEX_NO_ENTRY: none) */
     cs_vec_t weighted; /* sparse only: vec weighted by IDF, unit length, as of `epoch` */
     int epoch;
     float inv_norm; /* sparse, large catalogues: 1 / the length of vec weighted as of norm_epoch */
@@ -135,6 +150,16 @@ void cs_catalog_set_vec(cs_catalog_t *self, cs_feature_t *feature, cs_vec_t *vec
 size_t cs_catalog_size(const cs_catalog_t *self);
 cs_feature_t *cs_catalog_at(cs_catalog_t *self, size_t i);
 const cs_feature_t *cs_catalog_get(const cs_catalog_t *self, const char *id);
+
+/* The feature's vector as floats into *out (a copy, caller frees with cs_vec_free): as stored,
+   or decoded from the index's codes (unit length) when the catalogue keeps it so. 0, or -1 when
+   out of memory. */
+int cs_catalog_vec(const cs_catalog_t *self, const cs_feature_t *feature, cs_vec_t *out);
+
+/* The dot product of q with the feature's own vector as the catalogue keeps it (for unit
+   vectors, the cosine; not IDF-weighted); -1 when the feature has no vector. */
+double cs_catalog_similarity(const cs_catalog_t *self, const cs_feature_t *feature,
+                             const cs_vec_t *q);
 
 /* Features still without a vector. */
 size_t cs_catalog_missing(const cs_catalog_t *self);

@@ -183,8 +183,11 @@ static int s_sparse_add(cs_index_t *self, uint32_t pos, const cs_vec_t *v)
 
 /* ---- both ------------------------------------------------------------------------------------ */
 
-static int s_add(cs_index_t *self, uint32_t pos, int theme, const cs_vec_t *v, bool replace)
+static int s_add(cs_index_t *self, uint32_t pos, int theme, const cs_vec_t *v, bool replace,
+                 uint32_t *entry)
 {
+    if (entry)
+        *entry = CS_INDEX_NO_ENTRY;
     if (self->failed || !v->n)
         return self->failed ? -1 : 0;
     if (pos >= self->ntheme_of) {
@@ -205,21 +208,42 @@ static int s_add(cs_index_t *self, uint32_t pos, int theme, const cs_vec_t *v, b
         return -1;
     }
     int rc = self->sparse ? s_sparse_add(self, pos, v)
-             : replace    ? cs_ivf_replace(self->ivf, pos, v->val, v->n)
-                          : cs_ivf_add(self->ivf, pos, v->val, v->n);
+             : replace    ? cs_ivf_replace(self->ivf, pos, v->val, v->n, entry)
+                          : cs_ivf_add(self->ivf, pos, v->val, v->n, entry);
     if (rc != 0)
         self->failed = true;
     return rc;
 }
 
-int cs_index_add(cs_index_t *self, uint32_t pos, int theme, const cs_vec_t *v)
+int cs_index_add(cs_index_t *self, uint32_t pos, int theme, const cs_vec_t *v, uint32_t *entry)
 {
-    return s_add(self, pos, theme, v, false);
+    return s_add(self, pos, theme, v, false, entry);
 }
 
-int cs_index_replace(cs_index_t *self, uint32_t pos, int theme, const cs_vec_t *v)
+int cs_index_replace(cs_index_t *self, uint32_t pos, int theme, const cs_vec_t *v, uint32_t *entry)
 {
-    return s_add(self, pos, theme, v, true);
+    return s_add(self, pos, theme, v, true, entry);
+}
+
+double cs_index_score(const cs_index_t *self, uint32_t entry, const cs_vec_t *q)
+{
+    if (!self->ivf || q->idx || q->n != cs_ivf_dims(self->ivf))
+        return 0;
+    return cs_ivf_score(self->ivf, entry, q->val);
+}
+
+int cs_index_decode(const cs_index_t *self, uint32_t entry, cs_vec_t *out)
+{
+    *out = (cs_vec_t){0};
+    int dims = self->ivf ? cs_ivf_dims(self->ivf) : 0;
+    if (dims <= 0 || !(out->val = malloc((size_t)dims * sizeof *out->val)))
+        return -1;
+    if (cs_ivf_decode(self->ivf, entry, out->val) != 0) {
+        cs_vec_free(out);
+        return -1;
+    }
+    out->n = dims;
+    return 0;
 }
 
 void cs_index_grown(cs_index_t *self, size_t features)

@@ -24,13 +24,14 @@
     Both are measured against the exact scan by tests/load/bench_matcher.c (docs/BENCHMARKS.md).
 
     Dense (provider) vectors: every vector is also kept as int8 codes with one float scale
-    (code = round(x / scale), scale = max |x| / 127), a quarter of its float size, and an IVF
+    (cs_ivf.h), a quarter of its float size, and an IVF
     index over them: k-means centroids (nlist about sqrt(N), trained on a sample of the codes
     when the index is enabled and again when the catalogue has doubled since), each feature in
     the list of its nearest centroid. A query ranks the centroids, walks the lists of the
     `nprobe` nearest (more while fewer than `shortlist` features passed the caller's filter),
     scores each listed feature on its int8 codes, and returns the `shortlist` best, which the
-    catalogue rescores exactly on the float vectors. */
+    catalogue rescores with the float query against the codes (cs_index_score; once index-sized
+    it keeps no float copy of a dense vector: cs_catalog.h). */
 #ifndef CS_INDEX_H
 #define CS_INDEX_H
 
@@ -46,7 +47,7 @@
 #define CS_INDEX_SPARSE_SHORTLIST 400   /* features scored exactly per query */
 #define CS_INDEX_SPARSE_BUDGET    80000 /* postings walked per query, rarest hashes first */
 #define CS_INDEX_DENSE_NPROBE     12    /* lists walked per query, at least */
-#define CS_INDEX_DENSE_SHORTLIST  64    /* features rescored exactly per query */
+#define CS_INDEX_DENSE_SHORTLIST  64    /* features rescored per query */
 
 typedef struct {
     size_t min_features; /* 0: CS_INDEX_MIN_FEATURES; SIZE_MAX: never */
@@ -62,16 +63,28 @@ cs_index_t *cs_index_new(bool sparse, const cs_index_opts_t *opts);
 void cs_index_destroy(cs_index_t **self_p);
 void cs_index_clear(cs_index_t *self);
 
+#define CS_INDEX_NO_ENTRY UINT32_MAX
+
 /* Sparse: list feature `pos` under every hash of v (its vector or an alias's). Dense: keep v's
    codes as an entry of feature pos (its own vector the first time, an alias's after) and file
-   it in its list once trained. 0, or -1 when out of memory (the index is then dropped:
-   cs_index_ready is false until cs_index_clear). */
-int cs_index_add(cs_index_t *self, uint32_t pos, int theme, const cs_vec_t *v);
+   it in its list once trained; the entry's number into *entry (NULL: not wanted), else
+   CS_INDEX_NO_ENTRY (sparse, an empty v, a failure). 0, or -1 when out of memory (the index then
+   stops taking vectors and cs_index_ready is false until cs_index_clear; the codes it holds
+   stay readable by cs_index_score and cs_index_decode). */
+int cs_index_add(cs_index_t *self, uint32_t pos, int theme, const cs_vec_t *v, uint32_t *entry);
 
 /* The feature at pos has a new vector of its own (cs_catalog_set_vec). Sparse: its new hashes
    are listed too (the old ones stay listed: a stale posting only proposes a feature that the
-   catalogue then scores exactly). Dense: its own entry is replaced. */
-int cs_index_replace(cs_index_t *self, uint32_t pos, int theme, const cs_vec_t *v);
+   catalogue then scores exactly). Dense: its own entry is replaced (same number, into *entry). */
+int cs_index_replace(cs_index_t *self, uint32_t pos, int theme, const cs_vec_t *v, uint32_t *entry);
+
+/* Dense: the cosine of unit q with a dense entry's codes (cs_ivf_score: the codes decoded to unit
+   length); 0 for a sparse index, another length or an unknown entry. */
+double cs_index_score(const cs_index_t *self, uint32_t entry, const cs_vec_t *q);
+
+/* Dense: the entry decoded into a new unit vector *out (caller frees with cs_vec_free). 0, or
+   -1 when out of memory or the entry is unknown. */
+int cs_index_decode(const cs_index_t *self, uint32_t entry, cs_vec_t *out);
 
 /* Called with the catalogue's size after it grew: a dense index trains (or retrains) its
    centroids when it reaches min_features, or twice the size it last trained at. */

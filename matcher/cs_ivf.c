@@ -107,15 +107,20 @@ VECTORISE static float s_dot_f(const float *a, const float *b, int n)
     return sum;
 }
 
+/* x as int8 codes (code = round(x / (max |x| / 127))) into out; returns the scale that makes
+   the decoded vector (codes x scale) unit length, so a dot product with it is a cosine. */
 static float s_quantise(const float *x, int n, int8_t *out)
 {
     float max = 0;
     for (int i = 0; i < n; i++)
         max = fabsf(x[i]) > max ? fabsf(x[i]) : max;
-    float scale = max > 0 ? max / 127.0f : 1.0f;
-    for (int i = 0; i < n; i++)
-        out[i] = (int8_t)lrintf(x[i] / scale);
-    return scale;
+    float step = max > 0 ? max / 127.0f : 1.0f;
+    double norm = 0;
+    for (int i = 0; i < n; i++) {
+        out[i] = (int8_t)lrintf(x[i] / step);
+        norm += (double)out[i] * out[i];
+    }
+    return norm > 0 ? (float)(1.0 / sqrt(norm)) : 0.0f;
 }
 
 static int s_list_push(list_t *l, int dims, uint32_t e, const int8_t *codes, float scale)
@@ -217,7 +222,7 @@ static int s_grow(cs_ivf_t *self, uint32_t owner)
     return 0;
 }
 
-static int s_new_entry(cs_ivf_t *self, uint32_t owner, const float *v)
+static int s_new_entry(cs_ivf_t *self, uint32_t owner, const float *v, uint32_t *entry)
 {
     int8_t *codes = malloc((size_t)self->dims);
     if (!codes || s_grow(self, owner) != 0) {
@@ -234,24 +239,30 @@ static int s_new_entry(cs_ivf_t *self, uint32_t owner, const float *v)
     self->n++;
     if (self->own[owner] == NONE)
         self->own[owner] = (uint32_t)e;
+    if (entry)
+        *entry = (uint32_t)e;
     return 0;
 }
 
-int cs_ivf_add(cs_ivf_t *self, uint32_t owner, const float *v, int dims)
+int cs_ivf_add(cs_ivf_t *self, uint32_t owner, const float *v, int dims, uint32_t *entry)
 {
+    if (entry)
+        *entry = CS_IVF_NONE;
     if (!self->dims)
         self->dims = dims;
-    return dims == self->dims ? s_new_entry(self, owner, v) : 0;
+    return dims == self->dims ? s_new_entry(self, owner, v, entry) : 0;
 }
 
-int cs_ivf_replace(cs_ivf_t *self, uint32_t owner, const float *v, int dims)
+int cs_ivf_replace(cs_ivf_t *self, uint32_t owner, const float *v, int dims, uint32_t *entry)
 {
+    if (entry)
+        *entry = CS_IVF_NONE;
     if (!self->dims)
         self->dims = dims;
     if (dims != self->dims)
         return 0;
     if (owner >= self->nown || self->own[owner] == NONE)
-        return s_new_entry(self, owner, v);
+        return s_new_entry(self, owner, v, entry);
     size_t e = self->own[owner];
     /* out of its list: the list's last entry takes its slot */
     list_t *l = self->list_of[e] == NONE ? &self->wait : &self->lists[self->list_of[e]];
@@ -270,6 +281,8 @@ int cs_ivf_replace(cs_ivf_t *self, uint32_t owner, const float *v, int dims)
     float scale = s_quantise(v, dims, codes);
     int rc = s_file(self, e, codes, scale, v);
     free(codes);
+    if (rc == 0 && entry)
+        *entry = (uint32_t)e;
     return rc;
 }
 
@@ -334,16 +347,29 @@ int cs_ivf_train(cs_ivf_t *self)
                d * sizeof *cent);
     if (s_kmeans(pts, sample, self->dims, cent, nlist) != 0)
         goto done;
-    /* every entry into the new lists, read from where it is now */
+    /* every entry's new list first, so that each list is allocated once at its size (an
+       eighth to spare: the old lists and the new ones are both held until the end) */
+    for (size_t e = 0; e < self->n; e++) {
+        s_decode(self, e, pts); /* the first row of pts is free by now */
+        list_of[e] = (uint32_t)s_nearest(cent, nlist, self->dims, pts);
+        lists[list_of[e]].cap++;
+    }
+    for (int c = 0; c < nlist; c++) {
+        list_t *l = &lists[c];
+        l->cap += l->cap / 8 + 1;
+        l->ent = malloc(l->cap * sizeof *l->ent);
+        l->codes = malloc((size_t)l->cap * d);
+        l->scale = malloc(l->cap * sizeof *l->scale);
+        if (!l->ent || !l->codes || !l->scale)
+            goto done;
+    }
     for (size_t e = 0; e < self->n; e++) {
         float scale;
         const int8_t *codes = s_codes(self, e, &scale);
-        s_decode(self, e, pts); /* the first row of pts is free by now */
-        uint32_t c = (uint32_t)s_nearest(cent, nlist, self->dims, pts);
-        if (s_list_push(&lists[c], self->dims, (uint32_t)e, codes, scale) != 0)
-            goto done;
-        list_of[e] = c;
-        slot_of[e] = lists[c].n - 1;
+        list_t *l = &lists[list_of[e]];
+        if (s_list_push(l, self->dims, (uint32_t)e, codes, scale) != 0)
+            goto done; /* not for want of room: it was counted */
+        slot_of[e] = l->n - 1;
     }
     s_lists_free(self->lists, self->nlist);
     s_list_free(&self->wait);
@@ -367,6 +393,38 @@ done:
     free(list_of);
     free(slot_of);
     return rc;
+}
+
+int cs_ivf_dims(const cs_ivf_t *self)
+{
+    return self->dims;
+}
+
+VECTORISE float cs_ivf_score(const cs_ivf_t *self, uint32_t e, const float *q)
+{
+    if (e >= self->n)
+        return 0;
+    float scale;
+    const int8_t *c = s_codes(self, e, &scale);
+    float acc[8] = {0};
+    int i = 0, n = self->dims;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] += q[i + j] * (float)c[i + j];
+    float sum = 0;
+    for (; i < n; i++)
+        sum += q[i] * (float)c[i];
+    for (int j = 0; j < 8; j++)
+        sum += acc[j];
+    return sum * scale;
+}
+
+int cs_ivf_decode(const cs_ivf_t *self, uint32_t e, float *out)
+{
+    if (e >= self->n)
+        return -1;
+    s_decode(self, e, out);
+    return 0;
 }
 
 size_t cs_ivf_entries(const cs_ivf_t *self)

@@ -539,9 +539,8 @@ static void s_decide(item_t *it)
     char why[1024];
     const cs_feature_t *same = cs_catalog_exact(cat, scope, title, 0);
     if (same) {
-        cs_vec_t *fv = (cs_vec_t *)&same->vec;
         snprintf(why, sizeof why, "Same name as the existing feature '%.300s'", same->name);
-        s_finish(it, same, "exact", 1.0, fv->n ? cs_vec_dot(&it->vec, fv) : -1, why);
+        s_finish(it, same, "exact", 1.0, cs_catalog_similarity(cat, same, &it->vec), why);
         return;
     }
     if (n == 0) {

@@ -185,8 +185,10 @@ static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errle
     cs_catalog_t *own = cs_catalog_new(ws, false);
     for (size_t i = 0; own && i < cs_catalog_size(cat); i++) {
         cs_feature_t *f = cs_catalog_at(cat, i);
-        if (f->own)
-            cs_catalog_add(own, f->id, f->theme_id, f->name, f->description, &f->vec, true);
+        cs_vec_t v = {0};
+        if (f->own && cs_catalog_vec(cat, f, &v) == 0 &&
+            !cs_catalog_add(own, f->id, f->theme_id, f->name, f->description, &v, true))
+            cs_vec_free(&v);
     }
     cs_catalog_clear(cat);
     for (int i = 0; i < PQntuples(themes); i++)
@@ -220,9 +222,14 @@ static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errle
     long kept = 0;
     for (size_t i = 0; own && i < cs_catalog_size(own); i++) {
         cs_feature_t *f = cs_catalog_at(own, i);
-        if (!cs_catalog_get(cat, f->id) && !s_merged_away(features, f->id) &&
-            cs_catalog_add(cat, f->id, f->theme_id, f->name, f->description, &f->vec, true))
+        cs_vec_t v = {0};
+        if (cs_catalog_get(cat, f->id) || s_merged_away(features, f->id) ||
+            cs_catalog_vec(own, f, &v) != 0)
+            continue;
+        if (cs_catalog_add(cat, f->id, f->theme_id, f->name, f->description, &v, true))
             kept++;
+        else
+            cs_vec_free(&v);
     }
     cs_catalog_destroy(&own);
     char aliases[64] = "";

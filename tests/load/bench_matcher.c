@@ -29,7 +29,9 @@
     every feature (--exact E, default 200): the recall of the scan's top-5 among the index's,
     how often the first hit and the decision (the offline rule of docs/QUALITY.md: link and
     target, or new) are the same. --cap, --budget, --shortlist and --nprobe override the
-    index's bounds (cs_index_opts_t).
+    index's bounds (cs_index_opts_t). It also reports the catalogue's bytes by structure; with
+    --float-check (dense) it keeps its own float copy of every vector (more memory) and says how
+    often the index and the catalogue's scan (both on int8 codes) make the float scan's decision.
     Defaults: N 100000, T 20, Q 2000, C 200 (a scan of everything is slow: C keeps the run to
     minutes), D 1536, seed 1. Themes are skewed like real ones: theme t gets a share
     proportional to 1/sqrt(t + 1). Progress goes to stderr, the report (or with --json one JSON
@@ -979,23 +981,6 @@ done:
     return rc;
 }
 
-/* What a dense scan costs when the arithmetic is not the bottleneck: 8 independent float
-   accumulators (the matcher's cs_vec_dot adds into one double, a serial chain). */
-static double s_dot8(const float *a, const float *b, int n)
-{
-    float acc[8] = {0};
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++)
-            acc[j] += a[i + j] * b[i + j];
-    double sum = 0;
-    for (; i < n; i++)
-        sum += (double)a[i] * b[i];
-    for (int j = 0; j < 8; j++)
-        sum += acc[j];
-    return sum;
-}
-
 static void s_random_unit(uint64_t *rng, double *v, int dims)
 {
     for (int j = 0; j < dims; j++)
@@ -1063,8 +1048,8 @@ static int s_dense(const world_t *w, int dims, int queries, int cross, uint64_t 
         double t0 = s_now();
         double best = -2;
         for (size_t j = 0; j < cs_catalog_size(cat); j++) {
-            const cs_vec_t *fv = &cs_catalog_at(cat, j)->vec;
-            double sim = s_dot8(qv[i].val, fv->val, fv->n);
+            /* the vectors as the catalogue keeps them: int8 codes from the index's size on */
+            double sim = cs_catalog_similarity(cat, cs_catalog_at(cat, j), &qv[i]);
             if (sim > best)
                 best = sim;
         }
@@ -1155,11 +1140,12 @@ static void s_print(const result_t *r, const config_t *c)
     printf("\n3. Dense catalogue (%d dimensions, random unit vectors)\n", r->d_dims);
     printf("  build (cs_vec_dense + cs_catalog_add): %.2f s (CPU %.2f s), %.0f features/s\n",
            r->d_build_s, r->d_build_cpu, (double)r->n / r->d_build_s);
-    printf("  vectors: %.1f MB (%d bytes each); RSS %.1f MB before, %.1f MB built (+%.1f); "
+    printf("  vectors as float32: %.1f MB (%d bytes each; from %d features on the catalogue keeps "
+           "int8 codes instead, a quarter); RSS %.1f MB before, %.1f MB built (+%.1f); "
            "peak %.1f MB\n",
-           (double)r->n * r->d_dims * 4 / 1048576.0, r->d_dims * 4, s_mb(r->d_before.rss_kb),
-           s_mb(r->d_built.rss_kb), s_mb(r->d_built.rss_kb - r->d_before.rss_kb),
-           s_mb(r->d_built.hwm_kb));
+           (double)r->n * r->d_dims * 4 / 1048576.0, r->d_dims * 4, CS_INDEX_MIN_FEATURES,
+           s_mb(r->d_before.rss_kb), s_mb(r->d_built.rss_kb),
+           s_mb(r->d_built.rss_kb - r->d_before.rss_kb), s_mb(r->d_built.hwm_kb));
     s_lat_header();
     s_lat_row("top-5 in the query's theme", &r->d_theme);
     s_lat_row("top-5 across themes", &r->d_cross);
@@ -1249,7 +1235,72 @@ typedef struct {
     /* against the scan: top-5 found, decisions alike, first hits alike */
     long top_total, top_found, decisions, same_decision, same_first;
     long strong_total, strong_found; /* of the scan's hits at 0.45 or more (new-below) */
+    /* dense, --float-check: against a scan of the float vectors (the benchmark's own copy) */
+    long f_decisions, f_same_index, f_same_scan, f_top_total, f_top_found;
+    /* the catalogue by structure (malloc_usable_size + an 8-byte header per block) */
+    size_t b_structs, b_strings, b_vectors, b_words, b_aliases, b_blocks;
 } idx_result_t;
+
+static bool g_float_check; /* --float-check */
+static float *g_floats;    /* dense, --float-check: every feature's float vector, n x dims */
+
+/* What a block of p takes from the heap. */
+static size_t s_block(const void *p, size_t *blocks)
+{
+    if (!p)
+        return 0;
+    (*blocks)++;
+    return malloc_usable_size((void *)p) + 8;
+}
+
+/* The catalogue's bytes by structure (its hash tables, themes and the index are not in it). */
+static void s_catalog_bytes(cs_catalog_t *cat, idx_result_t *r)
+{
+    size_t *nb = &r->b_blocks;
+    for (size_t i = 0; i < cs_catalog_size(cat); i++) {
+        const cs_feature_t *f = cs_catalog_at(cat, i);
+        r->b_structs += s_block(f, nb);
+        r->b_strings += s_block(f->name, nb) + s_block(f->norm, nb) + s_block(f->description, nb);
+        for (int q = 0; q < CS_CATALOG_QUOTES; q++)
+            r->b_strings += s_block(f->quotes[q], nb);
+        r->b_vectors += s_block(f->vec.idx, nb) + s_block(f->vec.val, nb) +
+                        s_block(f->weighted.idx, nb) + s_block(f->weighted.val, nb);
+        r->b_words += s_block(f->words.idx, nb) + s_block(f->words.val, nb);
+        r->b_aliases += s_block(f->aliases, nb);
+        for (int a = 0; a < f->naliases; a++) {
+            const cs_alias_t *al = &f->aliases[a];
+            r->b_aliases += s_block(al->name, nb) + s_block(al->vec.idx, nb) +
+                            s_block(al->vec.val, nb) + s_block(al->words.idx, nb) +
+                            s_block(al->words.val, nb);
+        }
+    }
+}
+
+/* The top-k of query q (dense) over the benchmark's float copy, in theme t (-1: any), as the
+   scan ranks: positions into pos, cosines into sim; the count. */
+static int s_float_top(const world_t *w, const cs_vec_t *q, int t, size_t *pos, double *sim)
+{
+    int found = 0, d = q->n;
+    for (size_t j = 0; j < w->n; j++) {
+        if (t >= 0 && w->theme[j] != t)
+            continue;
+        const float *x = g_floats + j * (size_t)d;
+        double s = 0;
+        for (int c = 0; c < d; c++)
+            s += (double)q->val[c] * x[c];
+        if (s <= 0 || (found == K && s <= sim[K - 1]))
+            continue;
+        int m = found < K ? found++ : K - 1;
+        while (m > 0 && sim[m - 1] < s) {
+            sim[m] = sim[m - 1];
+            pos[m] = pos[m - 1];
+            m--;
+        }
+        sim[m] = s;
+        pos[m] = j;
+    }
+    return found;
+}
 
 typedef struct {
     cs_vec_t *vec, *words;
@@ -1320,6 +1371,23 @@ static void s_idx_run(cs_catalog_t *cat, const world_t *w, idx_queries_t *q, int
         }
         r->top_total += n;
         r->decisions++;
+        if (g_floats) {
+            size_t fpos[K];
+            double fsim[K];
+            int fn = s_float_top(w, &q->vec[i], q->theme[i], fpos, fsim);
+            long fd = -1; /* s_decide's rule on the float scores */
+            if (fn > 0 && fsim[0] >= 0.45) {
+                double margin = fn > 1 ? fsim[0] - fsim[1] : fsim[0];
+                fd = fsim[0] >= 0.55 || margin >= 0.15 ? (long)fpos[0] : -1;
+            }
+            r->f_decisions++;
+            r->f_same_index += fd == q->decision[i];
+            r->f_same_scan += fd == d;
+            for (int j = 0; j < fn; j++)
+                for (int m = 0; m < q->ntop[i]; m++)
+                    r->f_top_found += q->top[(size_t)i * K + (size_t)m] == fpos[j];
+            r->f_top_total += fn;
+        }
         r->same_decision += d == q->decision[i];
         r->same_first += (n == 0 && q->ntop[i] == 0) ||
                          (n > 0 && q->ntop[i] > 0 && q->top[(size_t)i * K] == hits[0].feature->pos);
@@ -1337,6 +1405,7 @@ static void s_idx_measure(cs_catalog_t *cat, const world_t *w, idx_queries_t *q,
     s_idx_run(cat, w, q, 0, qn, true, r, &r->theme);
     s_idx_run(cat, w, q, qn, qn + cn, true, r, &r->cross_lat);
     r->queried = s_mem();
+    s_catalog_bytes(cat, r);
     r->index_bytes = cs_index_bytes(cs_catalog_index(cat));
     r->stopped = cs_index_stopped(cs_catalog_index(cat));
     fprintf(stderr, "bench_matcher: %d + %d of them scanning every feature...\n", r->exact_theme,
@@ -1425,6 +1494,8 @@ static int s_idx_dense(const world_t *w, uint64_t *rng, idx_result_t *r)
         centres[i] = (float)v[0];
     }
     double spread = 0.8, dup = 0.25;
+    if (g_float_check && !(g_floats = malloc(w->n * (size_t)dims * sizeof *g_floats)))
+        goto done;
     fprintf(stderr, "bench_matcher: dense catalogue of %zu x %d with its index...\n", w->n, dims);
     r->before = s_mem();
     double spent = 0, cpu = 0;
@@ -1434,6 +1505,8 @@ static int s_idx_dense(const world_t *w, uint64_t *rng, idx_result_t *r)
         cs_vec_t v;
         if (cs_vec_dense(x, dims, &v) != 0)
             goto done;
+        if (g_floats)
+            memcpy(g_floats + i * (size_t)dims, v.val, (size_t)dims * sizeof *v.val);
         if (!cs_catalog_add(cat, w->ids[i], w->theme_ids[w->theme[i]], w->names[i], w->descs[i], &v,
                             false)) {
             cs_vec_free(&v);
@@ -1448,8 +1521,11 @@ static int s_idx_dense(const world_t *w, uint64_t *rng, idx_result_t *r)
     for (int i = 0; i < q.n; i++) {
         if (i % 2 == 0) {
             size_t f = s_below(rng, w->n);
-            const float *fv = cs_catalog_at(cat, f)->vec.val;
-            s_near(rng, fv, dims, dup / sqrt((double)dims), x);
+            cs_vec_t fv;
+            if (cs_catalog_vec(cat, cs_catalog_at(cat, f), &fv) != 0)
+                goto done;
+            s_near(rng, fv.val, dims, dup / sqrt((double)dims), x);
+            cs_vec_free(&fv);
             q.theme[i] = w->theme[f];
         } else {
             s_near(rng, centres + s_below(rng, DENSE_CLUSTERS) * (size_t)dims, dims, spread, x);
@@ -1464,6 +1540,8 @@ static int s_idx_dense(const world_t *w, uint64_t *rng, idx_result_t *r)
     rc = 0;
 done:
     s_idx_queries_free(&q);
+    free(g_floats);
+    g_floats = NULL;
     free(centres);
     free(x);
     cs_catalog_destroy(&cat);
@@ -1475,8 +1553,9 @@ static void s_idx_print(const idx_result_t *r)
     printf("bench_matcher --index %s: %zu features%s; %s\n", r->kind, r->n,
            r->dims ? "" : " (offline vectors)", BUILD_NOTE);
     if (r->dims)
-        printf("  %d dimensions, float32 vectors in the catalogue, int8 codes + IVF in the index\n",
-               r->dims);
+        printf("  %d dimensions: int8 codes + IVF in the index, the catalogue's floats freed from "
+               "%d features on\n",
+               r->dims, CS_INDEX_MIN_FEATURES);
     printf("  build (vectors + cs_catalog_add, index included): %.1f s (CPU %.1f s)\n", r->build_s,
            r->build_cpu);
     printf("  RSS %.0f MB before, %.0f MB built, %.0f MB after the index queries; peak (VmHWM) "
@@ -1486,6 +1565,18 @@ static void s_idx_print(const idx_result_t *r)
     printf("  after the scans (they cache every feature's weighted vector): RSS %.0f MB, peak %.0f "
            "MB\n",
            s_mb(r->end.rss_kb), s_mb(r->end.hwm_kb));
+    double mb = 1048576.0;
+    printf("  the catalogue by structure: feature structs %.0f MB, names/descriptions %.0f MB, "
+           "vectors %.0f MB, words %.0f MB, aliases %.0f MB (%zu heap blocks); the rest of "
+           "RSS built - before is the id/name lookups, themes and the allocator\n",
+           (double)r->b_structs / mb, (double)r->b_strings / mb, (double)r->b_vectors / mb,
+           (double)r->b_words / mb, (double)r->b_aliases / mb, r->b_blocks);
+    if (r->f_decisions)
+        printf("  against a scan of the float vectors (--float-check, %ld queries): same decision "
+               "as the index %.4f, as the catalogue's scan %.4f; recall of its top-5 %.4f\n",
+               r->f_decisions, (double)r->f_same_index / (double)r->f_decisions,
+               (double)r->f_same_scan / (double)r->f_decisions,
+               r->f_top_total ? (double)r->f_top_found / (double)r->f_top_total : 1.0);
     s_lat_header();
     s_lat_row("index: top-5 in the query's theme", &r->theme);
     s_lat_row("index: top-5 across themes", &r->cross_lat);
@@ -1511,6 +1602,10 @@ static json_t *s_idx_json(const idx_result_t *r)
         "compared", (json_int_t)r->decisions, "top_found", (json_int_t)r->top_found, "top_total",
         (json_int_t)r->top_total, "same_decision", (json_int_t)r->same_decision);
     json_object_set_new(o, "same_first", json_integer(r->same_first));
+    json_object_set_new(o, "float_compared", json_integer(r->f_decisions));
+    json_object_set_new(o, "float_same_index", json_integer(r->f_same_index));
+    json_object_set_new(o, "float_same_scan", json_integer(r->f_same_scan));
+    json_object_set_new(o, "catalogue_vector_bytes", json_integer((json_int_t)r->b_vectors));
     json_object_set_new(o, "strong_found", json_integer(r->strong_found));
     json_object_set_new(o, "strong_total", json_integer(r->strong_total));
     json_object_set_new(o, "mem_before", s_mem_json(r->before));
@@ -1780,7 +1875,7 @@ static int s_usage(void)
                     "       bench_matcher --index sparse|dense [--features N] [--themes T]\n"
                     "                     [--queries Q] [--cross-queries C] [--exact E]\n"
                     "                     [--dims D] [--seed S] [--json] [--cap N] [--budget N]\n"
-                    "                     [--shortlist N] [--nprobe N]\n");
+                    "                     [--shortlist N] [--nprobe N] [--float-check]\n");
     return 2;
 }
 
@@ -1807,6 +1902,10 @@ int main(int argc, char **argv)
         bool ok = true;
         if (strcmp(a, "--json") == 0) {
             as_json = true;
+            continue;
+        }
+        if (strcmp(a, "--float-check") == 0) {
+            g_float_check = true;
             continue;
         }
         if (!v)
