@@ -37,6 +37,7 @@ for exe in "$build/bin/callsift" "$build/bin/callsift-loadgen" "$build/bin/bench
 done
 work=$(mktemp -d)
 sink_pid=
+# shellcheck disable=SC2317 # run by the trap below
 cleanup() {
     if [ -n "$sink_pid" ]; then
         kill "$sink_pid" 2>/dev/null || true
