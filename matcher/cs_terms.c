@@ -59,8 +59,9 @@ static const char *const s_ask[] = {
 /* Words that name the same thing in a product request, as stems (Snowball English), each with
    the stem that stands for its class: "Slack alerts" and "Notifications in Slack" are one
    request, "Connect the system to Zapier" and "Zapier integration" another. Written from the
-   vocabulary of software requests, not from any evaluation set; each class was kept only when
-   it helped the development data (docs/QUALITY.md, "What each piece added"). Sorted by stem. */
+   vocabulary of software requests, not from any evaluation set, and measured as a whole on the
+   development data, not class by class (docs/QUALITY.md, "What each piece added"). Sorted by
+   stem. */
 typedef struct {
     const char *stem, *as;
 } s_alike_t;
