@@ -69,7 +69,7 @@ static int s_capped_write(void *data, const char *buf, size_t len)
 }
 
 /* One value and everything under it; the depth was bounded by validation. */
-static int s_pack_value(msgpack_packer *pk, const json_t *v)
+int cs_record_pack_value(msgpack_packer *pk, const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
@@ -81,7 +81,8 @@ static int s_pack_value(msgpack_packer *pk, const json_t *v)
         json_t *child;
         json_object_keylen_foreach(obj, key, keylen, child)
         {
-            if (msgpack_pack_str_with_body(pk, key, keylen) != 0 || s_pack_value(pk, child) != 0)
+            if (msgpack_pack_str_with_body(pk, key, keylen) != 0 ||
+                cs_record_pack_value(pk, child) != 0)
                 return -1;
         }
         return 0;
@@ -90,7 +91,7 @@ static int s_pack_value(msgpack_packer *pk, const json_t *v)
         if (msgpack_pack_array(pk, json_array_size(v)) != 0)
             return -1;
         for (size_t i = 0; i < json_array_size(v); i++)
-            if (s_pack_value(pk, json_array_get(v, i)) != 0)
+            if (cs_record_pack_value(pk, json_array_get(v, i)) != 0)
                 return -1;
         return 0;
     case JSON_STRING:
@@ -118,7 +119,7 @@ int cs_record_encode(const json_t *rec, char **out, size_t *len, char *err, size
     msgpack_sbuffer_init(&buf.sbuf);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &buf, s_capped_write);
-    if (s_pack_value(&pk, rec) != 0) {
+    if (cs_record_pack_value(&pk, rec) != 0) {
         msgpack_sbuffer_destroy(&buf.sbuf);
         if (buf.toobig)
             return cs_fail(err, errlen, "record over the limit of %u bytes", CS_RECORD_MAX_BYTES);

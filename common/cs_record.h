@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <msgpack.h>
 
 #define CS_RECORD_VERSION    1
 #define CS_RECORD_MAX_BYTES  (32u << 20) /* a whole frame */
@@ -83,6 +84,10 @@ typedef enum {
    in `err`: "missing field 'external_id'", "field 'transcript[3].start_ms': expected integer,
    got string", "unsupported version 2", "unknown kind 'foo'". Does not modify `rec`. */
 int cs_record_validate(const json_t *rec, char *err, size_t errlen);
+
+/* Pack one JSON value as cs_record_encode packs it (objects as maps in their member order, no
+   validation). 0, or -1 when the packer's writer fails. */
+int cs_record_pack_value(msgpack_packer *pk, const json_t *v);
 
 /* Validate `rec`, then encode it as one msgpack map. On success returns 0, *out is a malloc'd
    buffer the caller frees with free() and *len its size. On failure returns -1, leaves *out NULL

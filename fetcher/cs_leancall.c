@@ -157,45 +157,6 @@ json_t *cs_leancall_record(cs_leancall_t *self, const cs_jdoc_t *doc, const json
     return rec;
 }
 
-/* One value, as cs_record_encode packs it. */
-static int s_pack_value(msgpack_packer *pk, const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        if (msgpack_pack_map(pk, json_object_size(v)) != 0)
-            return -1;
-        const char *key;
-        size_t keylen;
-        json_t *child;
-        json_object_keylen_foreach((json_t *)v, key, keylen, child)
-        {
-            if (s_str(pk, key, keylen) != 0 || s_pack_value(pk, child) != 0)
-                return -1;
-        }
-        return 0;
-    }
-    case JSON_ARRAY:
-        if (msgpack_pack_array(pk, json_array_size(v)) != 0)
-            return -1;
-        for (size_t i = 0; i < json_array_size(v); i++)
-            if (s_pack_value(pk, json_array_get(v, i)) != 0)
-                return -1;
-        return 0;
-    case JSON_STRING:
-        return s_str(pk, json_string_value(v), json_string_length(v));
-    case JSON_INTEGER:
-        return msgpack_pack_int64(pk, json_integer_value(v));
-    case JSON_REAL:
-        return msgpack_pack_double(pk, json_real_value(v));
-    case JSON_TRUE:
-        return msgpack_pack_true(pk);
-    case JSON_FALSE:
-        return msgpack_pack_false(pk);
-    default:
-        return msgpack_pack_nil(pk);
-    }
-}
-
 char *cs_leancall_frame(cs_leancall_t *self, const json_t *rec, size_t *len, char *err,
                         size_t errlen)
 {
@@ -232,7 +193,7 @@ char *cs_leancall_frame(cs_leancall_t *self, const json_t *rec, size_t *len, cha
             if (rc == 0)
                 rc = msgpack_sbuffer_write(&buf, self->utterances.data, self->utterances.size);
         } else {
-            rc = s_pack_value(&pk, value);
+            rc = cs_record_pack_value(&pk, value);
         }
     }
     if (rc != 0)
