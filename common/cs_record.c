@@ -195,7 +195,8 @@ static json_t *s_read_str(reader_t *r, uint64_t n, size_t at)
     if (cs_record_schema_text(&r->w, s, (size_t)n, "string") != 0)
         return NULL;
     r->off += (size_t)n;
-    return s_made(r, json_stringn(s, (size_t)n));
+    /* checked just above: jansson need not scan it for UTF-8 again */
+    return s_made(r, json_stringn_nocheck(s, (size_t)n));
 }
 
 static json_t *s_read_array(reader_t *r, uint64_t n, int depth, size_t at)
