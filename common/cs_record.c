@@ -179,9 +179,10 @@ static json_t *s_made(reader_t *r, json_t *v)
 /* A string body of `n` bytes at the cursor, after its header at `at`. */
 static json_t *s_read_str(reader_t *r, uint64_t n, size_t at)
 {
-    if (n > CS_RECORD_MAX_STRING) {
-        cs_record_walk_report(&r->w, "string of %llu bytes at byte %zu, over the limit of %u",
-                              (unsigned long long)n, at, CS_RECORD_MAX_STRING);
+    size_t cap = cs_record_walk_string_cap(&r->w);
+    if (n > cap) {
+        cs_record_walk_report(&r->w, "string of %llu bytes at byte %zu, over the limit of %zu",
+                              (unsigned long long)n, at, cap);
         return NULL;
     }
     if (n > s_left(r)) {
@@ -194,7 +195,8 @@ static json_t *s_read_str(reader_t *r, uint64_t n, size_t at)
     if (cs_record_schema_text(&r->w, s, (size_t)n, "string") != 0)
         return NULL;
     r->off += (size_t)n;
-    return s_made(r, json_stringn(s, (size_t)n));
+    /* checked just above: jansson need not scan it for UTF-8 again */
+    return s_made(r, json_stringn_nocheck(s, (size_t)n));
 }
 
 static json_t *s_read_array(reader_t *r, uint64_t n, int depth, size_t at)

@@ -6,9 +6,10 @@
 
     Every record passes two checks:
       - the limits, applied to the whole tree including keys no schema knows (those are kept,
-        for forward compatibility): strings of at most CS_RECORD_MAX_STRING bytes, valid UTF-8
-        without NUL bytes; containers nested at most CS_RECORD_MAX_DEPTH deep (the record itself
-        is depth 1); at most CS_RECORD_MAX_VALUES values; at most CS_RECORD_MAX_BYTES encoded;
+        for forward compatibility): strings of at most CS_RECORD_MAX_STRING bytes (the top-level
+        "transcript_text" CS_RECORD_MAX_TRANSCRIPT_TEXT), valid UTF-8 without NUL bytes; containers
+   nested at most CS_RECORD_MAX_DEPTH deep (the record itself is depth 1); at most
+   CS_RECORD_MAX_VALUES values; at most CS_RECORD_MAX_BYTES encoded;
       - the schema of its kind (field tables in cs_record_schema.c): required fields, types, enums,
         uuids, ranges and lengths. Optional fields may be absent or null.
 
@@ -25,11 +26,19 @@
 #include <jansson.h>
 #include <msgpack.h>
 
-#define CS_RECORD_VERSION    1
-#define CS_RECORD_MAX_BYTES  (32u << 20) /* a whole frame */
-#define CS_RECORD_MAX_STRING (4u << 20)  /* one string or key, in bytes */
-#define CS_RECORD_MAX_DEPTH  12          /* nested maps and arrays; the record is depth 1 */
-#define CS_RECORD_MAX_VALUES (1u << 20)  /* values of any type in one record */
+/* The version of the records a stage makes. An extraction or decision record whose transcript
+   comes rendered as "transcript_text" (cs_transcript.h) instead of the "transcript" array is of
+   version CS_RECORD_VERSION_TEXT: a stage of the previous version refuses it (the fetcher
+   sends the call again) rather than store the call without its transcript. Decoders take both. */
+#define CS_RECORD_VERSION      1
+#define CS_RECORD_VERSION_TEXT 2
+#define CS_RECORD_MAX_BYTES    (32u << 20) /* a whole frame */
+#define CS_RECORD_MAX_STRING   (4u << 20)  /* one string or key, in bytes */
+#define CS_RECORD_MAX_DEPTH    12          /* nested maps and arrays; the record is depth 1 */
+#define CS_RECORD_MAX_VALUES   (1u << 20)  /* values of any type in one record */
+/* The one string allowed past CS_RECORD_MAX_STRING: a record's "transcript_text", which holds
+   a whole transcript (at most CS_GONGCALL_MAX_TRANSCRIPT bytes of utterances make less text). */
+#define CS_RECORD_MAX_TRANSCRIPT_TEXT (8u << 20)
 
 /* Why a call was stored unprocessed: the "error_cause" an extractor or matcher puts beside
    "error" in the record it passes on, and the "cause" of the writer's ack for that call, so the
@@ -82,7 +91,9 @@ typedef enum {
 
 /* Check `rec` against the limits and the schema of its kind. Returns 0, or -1 with the reason
    in `err`: "missing field 'external_id'", "field 'transcript[3].start_ms': expected integer,
-   got string", "unsupported version 2", "unknown kind 'foo'". Does not modify `rec`. */
+   got string", "unsupported version 3", "unknown kind 'foo'". Does not modify `rec`.
+   Version 1 carries the transcript as "transcript" only; version 2 (CS_RECORD_VERSION_TEXT),
+   an extraction or decision only, as "transcript_text" only. */
 int cs_record_validate(const json_t *rec, char *err, size_t errlen);
 
 /* Pack one JSON value as cs_record_encode packs it (objects as maps in their member order, no

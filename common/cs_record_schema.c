@@ -146,6 +146,8 @@ static const cs_record_field_t EXTRACTION[] = {
     {"llm", CS_FIELD_OBJECT, OPT, .fields = LLM_USAGE},
     {"error", CS_FIELD_STRING, OPT, .max_len = 8192},
     {"error_cause", CS_FIELD_STRING, OPT, .min_len = 1, .max_len = 64},
+    /* the transcript as the writer stores it, in version 2 instead of "transcript" */
+    {"transcript_text", CS_FIELD_STRING, OPT},
     {0},
 };
 
@@ -288,12 +290,22 @@ int cs_record_walk_report(cs_record_walk_t *w, const char *fmt, ...)
 /* ---------------------------------------------------------------------------------------- */
 /* Checks                                                                                     */
 
+size_t cs_record_walk_string_cap(const cs_record_walk_t *w)
+{
+    static const char KEY[] = "transcript_text";
+    const cs_record_segment_t *top = &w->path[0];
+    if (w->depth == 1 && top->key && top->keylen == sizeof KEY - 1 &&
+        memcmp(top->key, KEY, sizeof KEY - 1) == 0)
+        return CS_RECORD_MAX_TRANSCRIPT_TEXT;
+    return CS_RECORD_MAX_STRING;
+}
+
 /* The limits every string and key obeys, wherever it is. `what` is "string" or "key". */
 int cs_record_schema_text(cs_record_walk_t *w, const char *s, size_t n, const char *what)
 {
-    if (n > CS_RECORD_MAX_STRING)
-        return cs_record_walk_report(w, "%s of %zu bytes, over the limit of %u", what, n,
-                                     CS_RECORD_MAX_STRING);
+    size_t cap = strcmp(what, "key") == 0 ? CS_RECORD_MAX_STRING : cs_record_walk_string_cap(w);
+    if (n > cap)
+        return cs_record_walk_report(w, "%s of %zu bytes, over the limit of %zu", what, n, cap);
     if (memchr(s, '\0', n))
         return cs_record_walk_report(w, "%s contains a NUL byte", what);
     if (!cs_text_utf8_valid(s, n))
@@ -495,6 +507,21 @@ static int s_check_fields(cs_record_walk_t *w, const json_t *obj, const cs_recor
     return 0;
 }
 
+/* Version 1 carries a transcript as "transcript" only; version 2, in an extraction or a
+   decision only, as "transcript_text" only (cs_transcript.h). */
+static int s_check_version(cs_record_walk_t *w, const json_t *rec, json_int_t version,
+                           cs_kind_t kind)
+{
+    const char *field = version == CS_RECORD_VERSION ? "transcript_text" : "transcript";
+    if (version == CS_RECORD_VERSION_TEXT && kind != CS_KIND_EXTRACTION && kind != CS_KIND_DECISION)
+        return cs_record_walk_report(w, "version %d is for extraction and decision records only",
+                                     CS_RECORD_VERSION_TEXT);
+    if (json_object_get(rec, field))
+        return cs_record_walk_report(w, "field '%s' is not allowed in a record of version %lld",
+                                     field, (long long)version);
+    return 0;
+}
+
 /* "v", "kind", then the tables of the kind; the limits have been checked. */
 int cs_record_schema_check(cs_record_walk_t *w, const json_t *rec)
 {
@@ -507,9 +534,9 @@ int cs_record_schema_check(cs_record_walk_t *w, const json_t *rec)
     if (!json_is_integer(v))
         return cs_record_walk_report(w, "field 'v': expected integer, got %s",
                                      cs_json_type_name(v));
-    if (json_integer_value(v) != CS_RECORD_VERSION)
-        return cs_record_walk_report(w, "unsupported version %lld",
-                                     (long long)json_integer_value(v));
+    json_int_t version = json_integer_value(v);
+    if (version != CS_RECORD_VERSION && version != CS_RECORD_VERSION_TEXT)
+        return cs_record_walk_report(w, "unsupported version %lld", (long long)version);
     const json_t *kind = json_object_get(rec, "kind");
     if (!kind)
         return cs_record_walk_report(w, "missing field 'kind'");
@@ -522,5 +549,5 @@ int cs_record_schema_check(cs_record_walk_t *w, const json_t *rec)
     for (const cs_record_field_t *const *table = KIND_TABLES[k]; *table; table++)
         if (s_check_fields(w, rec, *table) != 0)
             return -1;
-    return 0;
+    return s_check_version(w, rec, version, k);
 }

@@ -78,8 +78,13 @@ int cs_record_walk_report(cs_record_walk_t *w, const char *fmt, ...)
 /* Count one more value; -1 past CS_RECORD_MAX_VALUES. */
 int cs_record_walk_count(cs_record_walk_t *w);
 
-/* The limits every string and key obeys, wherever it is: at most CS_RECORD_MAX_STRING bytes,
-   no NUL byte, valid UTF-8. `what` ("string" or "key") names it in the reason. */
+/* The most bytes a string at the walk's position may have: CS_RECORD_MAX_TRANSCRIPT_TEXT for
+   the record's own "transcript_text", CS_RECORD_MAX_STRING anywhere else. */
+size_t cs_record_walk_string_cap(const cs_record_walk_t *w);
+
+/* The limits every string and key obeys, wherever it is: at most CS_RECORD_MAX_STRING bytes
+   (a string: cs_record_walk_string_cap), no NUL byte, valid UTF-8. `what` ("string" or "key")
+   names it in the reason. */
 int cs_record_schema_text(cs_record_walk_t *w, const char *s, size_t n, const char *what);
 
 /* The limits over a whole tree `v` (cs_record.h), `depth` being that of v if it is a

@@ -8,6 +8,7 @@
 #include "cs_metrics.h"
 #include "cs_record.h"
 #include "cs_sock.h"
+#include "cs_transcript.h"
 #include "cs_util.h"
 
 #define ONE_SHOT_WORKSPACE "00000000-0000-4000-8000-000000000000"
@@ -23,6 +24,10 @@ void cs_extract_stage_push(void *stage, json_t *extraction)
         json_decref(extraction);
         return;
     }
+    /* the transcript once, as the writer stores it: nothing downstream reads the utterances */
+    if (cs_transcript_flatten(extraction) < 0)
+        cs_warn("Out of memory rendering the transcript of call %s: sent as utterances",
+                cs_rec_str(extraction, "external_id"));
     cs_stage_push(&st->out, extraction);
 }
 

@@ -3,7 +3,8 @@
     Daemon (cs_extract_stage_daemon): the themes from PostgreSQL when --database-url is given
     (else the default theme), call records PULLed from --calls-endpoint through the shared loop
     (cs_stage_run), each submitted with its workspace's themes, extractions PUSHed to
-    --extractions-endpoint (cs_extract_stage_push, waiting out a slow matcher); running totals
+    --extractions-endpoint (cs_extract_stage_push, waiting out a slow matcher, with the
+    transcript rendered once as "transcript_text": cs_transcript.h); running totals
     as metrics; a permanent error of the LLM or the database stops it with exit status 3. The
     database also gives the engine the workspaces' monthly LLM budgets. Calls held for a
     budget go on like failed ones (cause budget) and are counted in the closing line.

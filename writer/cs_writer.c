@@ -7,6 +7,7 @@
 
 #include "cs_log.h"
 #include "cs_record.h"
+#include "cs_transcript.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
 
@@ -72,34 +73,6 @@ static char *s_scores_text(const json_t *scores)
     /* six digits: the stored text is the number the matcher meant, not its binary expansion */
     char *text = ok ? json_dumps(kept, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(kept);
-    return text;
-}
-
-/* "speaker: text" lines of the transcript. Caller frees; NULL when out of memory. */
-static char *s_transcript_text(const json_t *transcript)
-{
-    size_t total = 1, i;
-    json_t *u;
-    json_array_foreach(transcript, i, u)
-    {
-        const char *who =
-            cs_rec_str(u, "speaker") ? cs_rec_str(u, "speaker") : cs_rec_str(u, "speaker_id");
-        total += strlen(who ? who : "?") +
-                 strlen(cs_rec_str(u, "text") ? cs_rec_str(u, "text") : "") + 3;
-    }
-    char *text = malloc(total);
-    if (!text)
-        return NULL;
-    size_t off = 0;
-    text[0] = '\0';
-    json_array_foreach(transcript, i, u)
-    {
-        const char *who =
-            cs_rec_str(u, "speaker") ? cs_rec_str(u, "speaker") : cs_rec_str(u, "speaker_id");
-        const char *said = cs_rec_str(u, "text");
-        off += (size_t)snprintf(text + off, total - off, "%s: %s\n", who ? who : "?",
-                                said ? said : "");
-    }
     return text;
 }
 
@@ -213,16 +186,22 @@ static int s_message(tx_t *tx, const char *customer_id)
     bool extract = !json_is_false(json_object_get(flags, "extract"));
     bool processed = extract && json_is_object(insights) && !error;
 
-    const json_t *transcript = json_object_get(rec, "transcript");
-    char *content = s_transcript_text(transcript);
-    /* the transcript twice, as the seed's data model has it: content and transcript_text */
-    json_t *meta = json_pack(
-        "{s:s, s:O?, s:s?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "call_id",
-        cs_rec_str(rec, "external_id"), "title", json_object_get(rec, "title"), "transcript_text",
-        content ? content : "", "participants", json_object_get(rec, "participants"),
-        "duration_seconds", json_object_get(rec, "duration_seconds"), "url",
-        json_object_get(rec, "url"), "customer", json_object_get(rec, "customer"), "flags", flags,
-        "vendor_domains", json_object_get(rec, "vendor_domains"));
+    /* the transcript twice, as the seed's data model has it: content and, added by the
+       statement itself so that it is neither copied nor escaped here, transcript_text */
+    char *rendered;
+    size_t content_len;
+    const char *content = cs_transcript_text(rec, &rendered, &content_len);
+    if (!content) {
+        cs_fail(tx->err, tx->errlen, "out of memory rendering the transcript");
+        return -1;
+    }
+    json_t *meta =
+        json_pack("{s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "call_id",
+                  cs_rec_str(rec, "external_id"), "title", json_object_get(rec, "title"),
+                  "participants", json_object_get(rec, "participants"), "duration_seconds",
+                  json_object_get(rec, "duration_seconds"), "url", json_object_get(rec, "url"),
+                  "customer", json_object_get(rec, "customer"), "flags", flags, "vendor_domains",
+                  json_object_get(rec, "vendor_domains"));
     char *meta_text = s_json_text(meta);
     char *insights_text = s_json_text(insights);
     char *llm_text = s_json_text(json_object_get(rec, "llm"));
@@ -230,7 +209,7 @@ static int s_message(tx_t *tx, const char *customer_id)
                             tx->workspace_id,
                             cs_rec_str(rec, "integration_id"),
                             customer_id[0] ? customer_id : NULL,
-                            content ? content : "",
+                            content,
                             cs_rec_str(rec, "source"),
                             cs_rec_str(rec, "external_id"),
                             cs_rec_str(rec, "started_at"),
@@ -248,7 +227,8 @@ static int s_message(tx_t *tx, const char *customer_id)
         " source, external_id, sent_at, is_processed, processed_at, ai_insights,"
         " message_metadata, llm_usage, error, transcript_truncated, extraction_note)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::boolean,"
-        " CASE WHEN $9::boolean THEN now() END, $10::jsonb, $11::jsonb, $12::jsonb, $13,"
+        " CASE WHEN $9::boolean THEN now() END, $10::jsonb,"
+        " $11::jsonb || jsonb_build_object('transcript_text', $5::text), $12::jsonb, $13,"
         " $14::boolean, $15)"
         " ON CONFLICT (id) DO UPDATE SET integration_id = EXCLUDED.integration_id,"
         " customer_id = EXCLUDED.customer_id, content = EXCLUDED.content,"
@@ -263,7 +243,7 @@ static int s_message(tx_t *tx, const char *customer_id)
     PGresult *res = s_exec(tx, &MESSAGE, params);
     int rc = res ? PQntuples(res) == 1 : -1;
     PQclear(res);
-    free(content);
+    free(rendered);
     free(meta_text);
     free(insights_text);
     free(llm_text);

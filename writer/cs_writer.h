@@ -2,7 +2,9 @@
     transaction, each at its own savepoint: cs_wgroup.h).
 
     What one call becomes (DESIGN.md sections 3 and 6):
-      - its message row (transcript, metadata, ai_insights, llm usage, processed or not, error,
+      - its message row (transcript: the record's transcript_text, or in a record of version 1
+        its utterances rendered the same way, cs_transcript.h; metadata, ai_insights, llm
+        usage, processed or not, error,
         transcript_truncated, extraction_note = insights.skipped; the vendor domains the call
         was read with in message_metadata), keyed by the deterministic
         message id, linked to the customer it was with;

@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 
+#include "cs_transcript.h"
 #include "cs_record.h"
 #include "cs_sock.h"
 #include "cs_testdata.h"
@@ -129,8 +130,14 @@ Test(extractor, offline_extracts_customer_requests_with_themes, .timeout = 60)
                      cs_rec_str(fr, "quote")),
               "the quote is the customer's own words: %s", cs_rec_str(fr, "quote"));
     cr_assert_str_eq(cs_rec_str(json_object_get(ex, "llm"), "provider"), "offline");
-    /* what the fetcher sent is still there for the writer */
+    /* what the fetcher sent is still there for the writer, the transcript as it stores it */
     cr_assert_str_eq(cs_rec_str(ex, "external_id"), "c1");
+    cr_assert_eq(cs_rec_int(ex, "v", 0), CS_RECORD_VERSION_TEXT);
+    cr_assert_null(json_object_get(ex, "transcript"), "the utterances travel no further");
+    cr_assert_str_eq(cs_rec_str(ex, "transcript_text"),
+                     "Steve: We also have a great Salesforce integration.\n"
+                     "Yukta: We really need a way to sync our tickets with Salesforce. Also the "
+                     "export crashes every time we open it.\n");
     cr_assert_str_eq(cs_rec_str(json_object_get(ex, "customer"), "name"), "Acme");
     char *log = cs_testproc_log(&r.extractor);
     cr_assert(strstr(log, "OFFLINE"), "the offline fallback must be said loudly:\n%s", log);
@@ -161,7 +168,8 @@ Test(extractor, passes_through_unextracted_and_survives_garbage, .timeout = 60)
     cr_assert(ex, "the call after the garbage was lost");
     cr_assert_null(json_object_get(ex, "insights"), "extract:false must pass through");
     json_object_set_new(call, "kind", json_string("extraction"));
-    cr_assert(json_equal(ex, call), "passed through changed");
+    cr_assert_eq(cs_transcript_flatten(call), 0);
+    cr_assert(json_equal(ex, call), "passed through changed (but for the transcript's form)");
     char *log = cs_testproc_log(&r.extractor);
     cr_assert(strstr(log, "Skipped a malformed record"), "%s", log);
     cr_assert(strstr(log, "Skipped a 'ack' record: the extractor takes call records only"), "%s",

@@ -142,11 +142,16 @@ def one_run(spec, dbs, replay, truth, work, tag, postmaster):
     n, processed, rate, span = bench.stored_rate(url, ws)
     transactions = int(bench.qp.psql(url, """
         SELECT count(DISTINCT processed_at) FROM messages WHERE workspace_id = '%s'""" % ws))
+    # what was stored of each call's transcript and metadata, to compare builds byte for byte
+    digest = bench.qp.psql(url, """
+        SELECT md5(string_agg(external_id || ' ' || md5(content) || ' '
+                              || md5(message_metadata::text), ',' ORDER BY external_id))
+        FROM messages WHERE workspace_id = '%s'""" % ws).strip()
     secs, rows, _ = bench.postgres_bound(bin_dir, dbs, url, env, work)
     return {"bin": spec, "stored": n, "processed": processed, "wall_s": wall,
             "calls_per_s": rate, "copy_calls_per_s": n / secs if secs > 0 else None,
             "calls_per_transaction": processed / transactions if transactions else None,
-            "cpu_s": cpu}
+            "cpu_s": cpu, "rows_digest": digest}
 
 
 def main():
@@ -178,10 +183,11 @@ def main():
                 r["round"] = rnd + 1
                 runs.append(r)
                 print("round %d  %s: %.1f calls/s, COPY %.1f calls/s; CPU s: %s; %.1f calls per"
-                      " transaction; %d stored" % (
+                      " transaction; %d stored; rows %s" % (
                           rnd + 1, b, r["calls_per_s"] or 0, r["copy_calls_per_s"] or 0,
                           ", ".join("%s %.1f" % kv for kv in sorted(r["cpu_s"].items())),
-                          r["calls_per_transaction"] or 0, r["stored"]), flush=True)
+                          r["calls_per_transaction"] or 0, r["stored"], r["rows_digest"]),
+                      flush=True)
     finally:
         dbs.drop_all()
         shutil.rmtree(work, ignore_errors=True)
@@ -196,6 +202,8 @@ def main():
                                               else None),
             "CPU s postgres": lambda r: r["cpu_s"].get("postgres"),
             "CPU s postgres, writer": lambda r: r["cpu_s"].get("postgres for the writer"),
+            "CPU s extractor": lambda r: r["cpu_s"].get("extractor"),
+            "CPU s matcher": lambda r: r["cpu_s"].get("matcher"),
             "CPU s writer": lambda r: r["cpu_s"].get("writer"),
             "calls/transaction": lambda r: r["calls_per_transaction"]}
     print("\nmedians of %d rounds (ratio: build / first build)" % args.rounds)
@@ -207,6 +215,10 @@ def main():
             cells.append("%s%s" % ("-" if v is None else "%.2f" % v,
                                    " (x%.2f)" % (v / base) if v and base else ""))
         print("%-24s %s" % (name, "   ".join(cells)))
+    digests = sorted({r["rows_digest"] for r in runs})
+    print("stored content and message_metadata: %s" % (
+        "the same bytes in every run (%s)" % digests[0] if len(digests) == 1
+        else "DIFFERENT between runs: " + ", ".join(digests)))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(runs, f, indent=2)

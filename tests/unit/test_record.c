@@ -522,7 +522,8 @@ ParameterizedTestParameters(record, schema_violation)
 {
     static struct bad_case cases[] = {
         /* version and kind */
-        {CS_KIND_CALL, "v", "2", "unsupported version 2"},
+        {CS_KIND_CALL, "v", "3", "unsupported version 3"},
+        {CS_KIND_CALL, "v", "2", "version 2 is for extraction and decision records only"},
         {CS_KIND_CALL, "v", "", "missing field 'v'"},
         {CS_KIND_CALL, "v", "\"1\"", "field 'v': expected integer, got string"},
         {CS_KIND_CALL, "kind", "\"meeting\"", "unknown kind 'meeting'"},

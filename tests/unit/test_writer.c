@@ -9,6 +9,7 @@
 #include "cs_record.h"
 #include "cs_testdata.h"
 #include "cs_testdb.h"
+#include "cs_transcript.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
 #include "cs_writer.h"
@@ -113,6 +114,60 @@ Test(writer, commits_message_feature_link_and_audit)
                    mid),
                  1);
     json_decref(d);
+}
+
+/* The transcript of a record of version 2 (rendered once by the extractor's stage) is stored
+   as the writer stored the utterances of version 1 (the form an extractor of the previous
+   version still sends): the same bytes in messages.content and in message_metadata. */
+Test(writer, both_record_versions_store_the_same_transcript_bytes)
+{
+    json_t *old = cs_testdata_decision(
+        cs_testdata_call(ws, "v1-call", "2025-10-20T17:27:28Z", "Acme", "acme.com"));
+    json_t *said = json_object_get(old, "transcript");
+    json_array_append_new(said, json_pack("{s:s, s:i, s:s}", "speaker_id", "77", "start_ms", 9000,
+                                          "text", "Tabs\tand \"quotes\", a \\ and ünïcödé 日本"));
+    json_array_append_new(said, json_pack("{s:i, s:s}", "start_ms", 9500, "text", ""));
+    json_object_set_new(old, "participants",
+                        json_pack("[{s:s, s:s, s:s}]", "name", "Yukta", "speaker_id", "2",
+                                  "affiliation", "External"));
+    json_t *new = json_deep_copy(old);
+    json_object_set_new(new, "external_id", json_string("v2-call"));
+    cr_assert_eq(cs_transcript_flatten(new), 0);
+    cr_assert_eq(cs_rec_int(new, "v", 0), CS_RECORD_VERSION_TEXT);
+    char old_id[CS_UUID_LEN], new_id[CS_UUID_LEN];
+    cr_assert_eq(commit(old, old_id), CS_COMMIT_COMMITTED);
+    cr_assert_eq(commit(new, new_id), CS_COMMIT_COMMITTED);
+
+    static const char expected[] = "Steve: What would help your team?\n"
+                                   "Yukta: We really need Salesforce sync for our tickets.\n"
+                                   "77: Tabs\tand \"quotes\", a \\ and ünïcödé 日本\n"
+                                   "?: \n";
+    for (int i = 0; i < 2; i++) {
+        const char *id = i ? new_id : old_id;
+        char *content = qs("SELECT content FROM messages WHERE id = '%s'", id);
+        cr_assert_str_eq(content, expected);
+        free(content);
+        char *meta =
+            qs("SELECT message_metadata->>'transcript_text' FROM messages WHERE id = '%s'", id);
+        cr_assert_str_eq(meta, expected);
+        free(meta);
+    }
+    /* the whole rows, but for the ids that name the call */
+    const char *cols =
+        "content, message_metadata - 'call_id', customer_id, integration_id, source,"
+        " sent_at, is_processed, ai_insights, llm_usage, error, transcript_truncated,"
+        " extraction_note";
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT count(DISTINCT (%s)::text) FROM messages WHERE id IN ('%s', '%s')", cols,
+             old_id, new_id);
+    cr_assert_eq(cs_testdb_long(db, sql), 1, "the two rows differ");
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE message_metadata->>'call_id' IN"
+                   " ('v1-call', 'v2-call') AND message_metadata->'participants'->0->>'name'"
+                   " = 'Yukta'"),
+                 2);
+    json_decref(old);
+    json_decref(new);
 }
 
 Test(writer, same_decision_twice_leaves_one_set_of_rows)
