@@ -212,10 +212,11 @@ static size_t s_base_form(const char *w, size_t n, char *out, size_t cap)
 }
 
 /* The base form of a verb in the third person ("flags" -> "flag", "catches" -> "catch",
-   "notifies" -> "notify") into out[cap], or 0 when it is none ("access", "status"). */
+   "notifies" -> "notify", "goes" -> "go") into out[cap], or 0 when it is none ("access",
+   "status"). */
 static size_t s_base_third(const char *w, size_t n, char *out, size_t cap)
 {
-    static const char *const es[] = {"ches", "shes", "sses", "xes", "zes", NULL};
+    static const char *const es[] = {"ches", "shes", "sses", "xes", "zes", "oes", NULL};
     if (n < 4 || n + 1 > cap || w[n - 1] != 's' || strchr("sui", w[n - 2]))
         return 0;
     size_t k = n - 1;

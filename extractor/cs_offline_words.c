@@ -178,10 +178,9 @@ const char *const cs_offline_words_title_tail[] = {
     "basically", "actually", "honestly", "literally", "all", "some", "any", "more", "are", "was",
     "were", "am", "been", "being", "has", "have", "had", "get", "gets", "every", "each", NULL};
 
-/* A title that runs past CS_OFFLINE_TITLE_WORDS without its clause ending is cut before the
-   last of these within the limit: the prepositions and relative words that start a phrase of
-   their own ("Live view of SLA breaches per queue | on the TV in the support room"). "and" and
-   "or" are not among them: they join the parts of one phrase ("in German or Spanish"). */
+/* A title whose clause runs past CS_OFFLINE_TITLE_WORDS is cut before the last of these (or
+   "and", "or") within the limit: the prepositions and relative words that start a phrase of
+   their own ("Live view of SLA breaches per queue up | on the TV in the support room"). */
 const char *const cs_offline_words_title_break[] = {
     "of", "for", "with", "in", "on", "at", "by", "from", "to", "into", "onto", "per", "about",
     "across", "against", "between", "through", "during", "without", "within", "after", "over",

@@ -109,6 +109,8 @@ Test(offline_title, a_wish_for_a_verb_starts_with_the_verb)
         {"It would be great if the system could flag duplicate contacts for review.",
          "Flag duplicate contacts for review"},
         {"It would be nice if the tool would remember my last filter.", "Remember my last filter"},
+        {"Something that goes through every new ticket at night.",
+         "Go through every new ticket at night"},
     };
     s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
 }
