@@ -43,10 +43,15 @@
               the larger margin.
       - The title names the thing asked for: from the first clause that names something,
         after a request verb (early in the sentence, or further in when the first clause asks
-        for nothing), without request phrasing, filler ("um", "basically", "end up") or
-        trailing function words, at most 8 words. A request whose title names nothing ("As
-        well.", "It'd be nice to have.") is no request of its own: its urgency words go to
-        the request just before it in the same utterance, if any.
+        for nothing), without request phrasing, filler ("um", "basically", "end up"), asides
+        (", like,") or trailing function words and auxiliaries; it ends with its clause (before
+        "because", "before", "until", "so that", "when"...); a clause longer than 8 words is
+        cut before a phrase ("per queue | up on the TV"), never inside one, unless it ends
+        within 10 words and the cut would drop a name or two words that name something. A wish for a
+   verb starts with the verb: "if emails were translated" -> "Translate emails", "if the tool could
+   draft a reply" -> "Draft a reply", "something that flags..." -> "Flag...". A request whose title
+   names nothing ("As well.", "It'd be nice to have.") is no request of its own: its urgency words
+   go to the request just before it in the same utterance, if any.
       - Urgency and severity come from cue phrases, the theme from similarity to each theme's
         name and description (cs_offline_theme.h).
       - quote is the sentence exactly as it appears in the utterance text.

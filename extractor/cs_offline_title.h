@@ -13,9 +13,14 @@ typedef enum {
     CS_OFFLINE_TITLE_BUG       /* a bug report */
 } cs_offline_title_kind_t;
 
-/* The longest title, in words and bytes (the schema allows 512 characters). */
-#define CS_OFFLINE_TITLE_WORDS 8
-#define CS_OFFLINE_TITLE_BYTES 400
+/* Title lengths, in words and bytes (the schema allows 512 characters; the LLM path asks for
+   2 to 8 words). A title looks CS_OFFLINE_TITLE_LOOK_WORDS words ahead for the end of its
+   clause; one longer than CS_OFFLINE_TITLE_WORDS is cut before a phrase within them, unless
+   the clause ended within CS_OFFLINE_TITLE_LOOK_WORDS and the cut would drop a name or two
+   words that name something: then it stays whole. */
+#define CS_OFFLINE_TITLE_WORDS      8
+#define CS_OFFLINE_TITLE_LOOK_WORDS 10
+#define CS_OFFLINE_TITLE_BYTES      400
 
 /* A title for the sentence s[0..n), from after its first `skip` words (tokens; for a
    restatement, the words of the restating phrase). *content is the number of its words that

@@ -167,7 +167,7 @@ const char *const cs_offline_words_bug_lead[] = {
 const char *const cs_offline_words_title_stop[] = {
     "because", "since", "but", "cause", "otherwise", "unless", "although", "though", "which",
     "cuz", "would", "could", "will", "should", "might", "wouldnt", "when", "whenever", "while",
-    "must", NULL};
+    "must", "before", "until", NULL};
 /* Nor does a title end with these. */
 const char *const cs_offline_words_title_tail[] = {
     "a", "an", "the", "to", "of", "for", "with", "and", "or", "in", "on", "at", "by", "from",
@@ -175,7 +175,35 @@ const char *const cs_offline_words_title_tail[] = {
     "really", "very", "please", "too", "as", "if", "when", "where", "which", "would", "could",
     "should", "can", "will", "like", "well", "also", "there", "though", "anyway", "either",
     "maybe", "now", "then", "here", "over", "stuff", "something", "somehow", "right",
-    "basically", "actually", "honestly", "literally", "all", "some", "any", "more", NULL};
+    "basically", "actually", "honestly", "literally", "all", "some", "any", "more", "are", "was",
+    "were", "am", "been", "being", "has", "have", "had", "get", "gets", "every", "each", NULL};
+
+/* A title whose clause runs past CS_OFFLINE_TITLE_WORDS is cut before the last of these (or
+   "and", "or") within the limit: the prepositions and relative words that start a phrase of
+   their own ("Live view of SLA breaches per queue up | on the TV in the support room"). */
+const char *const cs_offline_words_title_break[] = {
+    "of", "for", "with", "in", "on", "at", "by", "from", "to", "into", "onto", "per", "about",
+    "across", "against", "between", "through", "during", "without", "within", "after", "over",
+    "under", "via", "like", "that", "which", "who", "where", "whose", NULL};
+/* ...and a word just before that cut goes with it when it belongs to the preposition ("queue
+   up | on", "a file instead | of", "out | of"). */
+const char *const cs_offline_words_title_joined[] = {
+    "up", "down", "out", "off", "back", "instead", "because", "next", "due", "rather", "right",
+    "over", "away", "ahead", "along", "about", "based", "depending", "according", "thanks",
+    "straight", "directly",
+    NULL};
+/* Verbs whose object can be a question ("shows | which conversations breach", "track | which
+   technician has"): "which", "when" and "where" after them do not stop a title. */
+const char *const cs_offline_words_title_asks_which[] = {
+    "show", "shows", "showing", "see", "seeing", "know", "knowing", "track", "tracks", "tracking",
+    "tell", "tells", "choose", "chooses", "pick", "picks", "decide", "decides", "check", "checks",
+    "list", "lists", "highlight", "highlights", "flag", "flags", "has", "have", "had", "find",
+    "spot", "understand", "predict", "predicts", "says", "say", "log", "logs", "record",
+    "records", NULL};
+/* Names of the product itself as a subject: "if the tool could | draft a reply" asks for the
+   verb, so a title drops the subject and its modal. */
+const char *const cs_offline_words_title_tool[] = {
+    "tool", "system", "app", "product", "software", "platform", "helpdesk", "inbox", NULL};
 
 /* Words about a request rather than its object: a title of nothing else names nothing. */
 const char *const cs_offline_words_title_meta[] = {

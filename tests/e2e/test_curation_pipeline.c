@@ -44,7 +44,7 @@
    "new words" of a_rejected_request_said_again_in_new_words_stays_hidden. */
 #define NEW_WORDS_CALL  "1093527660092404962"
 #define NEW_WORDS_TITLE "AI-written draft replies that the agent reviews"
-#define SAID_BEFORE     "Tool could draft a reply for the agent"
+#define SAID_BEFORE     "Draft a reply for the agent"
 
 /* Counts that must be 0 at every moment. */
 #define COUNTS_OFF                                                                                 \

@@ -260,8 +260,8 @@ Test(dialogue, internal_meeting_yields_nothing)
     json_decref(ins);
 }
 
-/* Titles name the object: no request phrasing, no filler, 2 to 8 words; a request of filler
-   alone is none. */
+/* Titles name the object: no request phrasing, no filler, 2 to 8 words ending where the
+   clause ends; a request of filler alone is none. */
 Test(dialogue, titles_name_the_thing_asked_for)
 {
     static const struct {
@@ -274,6 +274,13 @@ Test(dialogue, titles_name_the_thing_asked_for)
          "Every order synced"},
         {"Nice to have, not urgent, but a bulk export of tags to CSV would help.",
          "Bulk export of tags to CSV"},
+        /* whole clauses (test_offline_title.c has the rules one by one) */
+        {"Is there any way to archive old tickets before they pile up?", "Archive old tickets"},
+        {"It would be great if overdue tickets were escalated automatically to a manager.",
+         "Escalate overdue tickets automatically to a manager"},
+        {"It would be great to have a big board of open incidents per region up on the wall in "
+         "the office.",
+         "Big board of open incidents per region"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         turn_t turns[] = {{'c', cases[k].said}, {'v', "Got it, I'll pass that on to product."}};

@@ -1,0 +1,173 @@
+/* cs_offline_title: a request's title names the thing asked for and ends where the thought
+   ends. Each table is sentence -> title, through cs_offline_title itself. The sentences are
+   the project's own words for general patterns of English (a trailing subordinate clause, a
+   phrase cut by the word limit, an aside between commas, a wish in the passive, the product
+   as the subject), not the sample calls'. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "cs_offline_title.h"
+
+typedef struct {
+    const char *said, *title;
+} title_case_t;
+
+static void s_expect_titles(const title_case_t *cases, size_t n, cs_offline_title_kind_t kind)
+{
+    for (size_t k = 0; k < n; k++) {
+        size_t content = 0;
+        char *title = cs_offline_title(cases[k].said, strlen(cases[k].said), 0, kind, &content);
+        cr_assert_not_null(title);
+        cr_expect_str_eq(title, cases[k].title, "\"%s\" -> \"%s\"", cases[k].said, title);
+        cr_expect_gt(content, 0, "\"%s\" names nothing", cases[k].said);
+        free(title);
+    }
+}
+
+/* A trailing subordinate clause goes ("before ...", "so that ...", "until ..."); a title of
+   fewer than two words does not stop there. */
+Test(offline_title, a_trailing_subordinate_clause_goes)
+{
+    static const title_case_t cases[] = {
+        {"Is there any way to archive old tickets before they pile up?", "Archive old tickets"},
+        {"Something that warns the agent about a typo before it goes out.",
+         "Warn the agent about a typo"},
+        {"Something that notifies the owner when a deal closes, that's the ask.",
+         "Notify the owner"},
+        {"We need a weekly digest of open tickets so that managers can plan shifts.",
+         "Weekly digest of open tickets"},
+        {"We'd want a banner on the portal until the outage is fixed.", "Banner on the portal"},
+        {"Two invoices got merged before anyone checked them.", "Two invoices got merged"},
+        {"We'd love to keep a draft for a while before it goes out.", "Keep a draft for a while"},
+        {"We need reminders before the deadline.", "Reminders before the deadline"},
+    };
+    s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
+}
+
+/* A clause longer than the title is cut before a phrase, never inside one: no dangling
+   preposition, particle or "instead", no cut after the "to" of an infinitive. A clause that
+   ends within ten words is cut before its last phrase that fits when that drops little ("for
+   us"); it stays whole when the cut would drop a name or two words that name something (or
+   ends at eight words when a function word ends there, after a name). */
+Test(offline_title, a_long_clause_is_cut_before_a_phrase)
+{
+    static const title_case_t cases[] = {
+        {"It would be great to have a big board of open incidents per region up on the wall in "
+         "the office.",
+         "Big board of open incidents per region"},
+        {"Can a manager approve a refund from the mobile app instead of the web console?",
+         "Manager approve a refund from the mobile app"},
+        {"It would be great if the app could suggest a tag for the ticket based on its first "
+         "message.",
+         "Suggest a tag for the ticket"},
+        {"We need one page with the open orders for the morning meeting, not three.",
+         "Page with the open orders for the morning meeting"},
+        {"We need a page of open orders and late ones for us.",
+         "Page of open orders and late ones"},
+        {"Is there any way to land all our ticket data in Snowflake every night?",
+         "Land all our ticket data in Snowflake"},
+        {"We need each technician's jobs to show up in their Google Calendar.",
+         "Each technician's jobs to show up in their Google Calendar"},
+        {"Right now someone has to retype every order into the old system by hand.",
+         "Someone has to retype every order"},
+        {"Is there any way to export every invoice with its lines and payment terms to a "
+         "spreadsheet?",
+         "Export every invoice with its lines"},
+    };
+    s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
+}
+
+/* An aside between commas ends no clause; an object "that" at the end of its clause stays;
+   "which" after a verb that takes a question is its object, not a new clause. */
+Test(offline_title, asides_objects_and_questions_keep_the_clause_whole)
+{
+    static const title_case_t cases[] = {
+        {"Can I make a team that can, like, see billing but not refunds?",
+         "Team that can see billing"},
+        {"Our auditors ask for it, so we need a log that proves we did that, ticket by ticket.",
+         "Log that proves we did that"},
+        {"We need to track which driver has which of our vans.",
+         "Track which driver has which of our vans"},
+    };
+    s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
+}
+
+/* A wish in the passive ("if X were done", "X to be done") and the product as the subject
+   ("if the system could do X") become the ask: the verb first. */
+Test(offline_title, a_wish_for_a_verb_starts_with_the_verb)
+{
+    static const title_case_t cases[] = {
+        {"It would be great if overdue tickets were escalated automatically to a manager.",
+         "Escalate overdue tickets automatically to a manager"},
+        {"We need the old threads to be archived after ninety days.",
+         "Archive old threads after ninety days"},
+        {"It would be great if voicemails were copied into the ticket.",
+         "Copy voicemails into the ticket"},
+        {"It'd help if the attachments were scanned for viruses.", "Scan attachments for viruses"},
+        {"It would be great if the system could flag duplicate contacts for review.",
+         "Flag duplicate contacts for review"},
+        {"It would be nice if the tool would remember my last filter.", "Remember my last filter"},
+        {"Something that goes through every new ticket at night.",
+         "Go through every new ticket at night"},
+    };
+    s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
+}
+
+/* What must not change: titles that already ended where their thought ends, a past event in
+   the passive (no wish), a past participle whose base form the spelling does not say, the
+   product's subject with a negation, and bug titles (no verb moved). */
+Test(offline_title, whole_titles_and_facts_stay_as_they_were)
+{
+    static const title_case_t requests[] = {
+        {"We'd love a Shopify integration as well.", "Shopify integration"},
+        {"Could you add a dark mode?", "Dark mode"},
+        {"Nice to have, not urgent, but a bulk export of tags to CSV would help.",
+         "Bulk export of tags to CSV"},
+        {"Our warehouse team lives in NetSuite, so we'd want every order synced over there.",
+         "Every order synced"},
+        {"The one thing missing for us is load balancing across the team, right now it's "
+         "random.",
+         "Load balancing across the team"},
+        {"It would be great to get a weekly summary of open incidents, so the managers can plan.",
+         "Weekly summary of open incidents"},
+        {"We really need SAML login through Okta because of the audit.", "SAML login through Okta"},
+        {"The invoices were generated twice last month.",
+         "Invoices were generated twice last month"},
+        {"It would be great if the reports were created every Monday.",
+         "Reports were created every Monday"},
+        {"It would be great if the system could not log us out every hour.",
+         "System could not log us out every hour"},
+    };
+    s_expect_titles(requests, sizeof requests / sizeof requests[0], CS_OFFLINE_TITLE_REQUEST);
+    static const title_case_t bugs[] = {
+        {"The export crashes every time we open it.", "Export crashes every time we open it"},
+        {"The invoices were duplicated when we synced them.", "Invoices were duplicated"},
+    };
+    s_expect_titles(bugs, sizeof bugs / sizeof bugs[0], CS_OFFLINE_TITLE_BUG);
+}
+
+/* Never more than CS_OFFLINE_TITLE_WORDS words, whatever the clause. */
+Test(offline_title, never_more_than_the_word_limit)
+{
+    static const char *const said[] = {
+        "We need a way to see every single open ticket and every single closed ticket and every "
+        "draft in one long list.",
+        "It would be great if all incoming messages from our biggest enterprise customers in "
+        "every region were routed to the senior team.",
+        "Is there any way to put the whole history of every conversation with this customer on "
+        "one screen?",
+    };
+    for (size_t k = 0; k < sizeof said / sizeof said[0]; k++) {
+        size_t content = 0, words = 0;
+        char *title =
+            cs_offline_title(said[k], strlen(said[k]), 0, CS_OFFLINE_TITLE_REQUEST, &content);
+        cr_assert_not_null(title);
+        for (char *save = NULL, *w = strtok_r(title, " ", &save); w; w = strtok_r(NULL, " ", &save))
+            words++;
+        cr_expect_leq(words, CS_OFFLINE_TITLE_WORDS, "\"%s\": %zu words", said[k], words);
+        cr_expect_geq(words, 2, "\"%s\"", said[k]);
+        free(title);
+    }
+}
