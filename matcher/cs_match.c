@@ -1,4 +1,5 @@
 #include "cs_match.h"
+#include "cs_collapse.h"
 #include "cs_match_scores.h"
 
 #include <math.h>
@@ -196,6 +197,7 @@ static void s_emit(job_t *job)
         json_decref(job->decisions);
         job->decisions = json_array();
         job->created = job->linked = 0;
+        json_object_del(rec, "merges");
     }
     json_object_set(rec, "decisions", job->decisions ? job->decisions : json_array());
     if (job->created + job->linked > 0 && !m->opts.quiet)
@@ -275,6 +277,7 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
         cs_vec_t copy = {0};
         if (f == target && strcmp(method, "exact") != 0 && cs_vec_copy(&it->vec, &copy) == 0)
             cs_catalog_add_alias(job->cat, f, title, &copy);
+        m->t.merged += cs_collapse_linked(job->cat, f, &m->opts, job->rec);
     }
     /* its quote is the feature's newest, for the judge to read */
     const cs_feature_t *kept = cs_catalog_get(job->cat, create ? it->own_id : target->id);
@@ -348,6 +351,8 @@ static void s_link(item_t *it, const char *feature_id, const char *method, doubl
                    double similarity, const char *reasoning)
 {
     const cs_feature_t *target = cs_catalog_get(it->job->cat, feature_id);
+    while (target && target->merged_into) /* merged away while the judge thought */
+        target = target->merged_into;
     if (!target || cs_catalog_reloads(it->job->cat) != it->reloads) {
         /* the catalogue was reloaded while the judge thought: decide on what is there now */
         if (it->rechecks++ < MAX_RECHECKS) {

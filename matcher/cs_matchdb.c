@@ -173,7 +173,9 @@ static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errle
     PGresult *features = cs_db_exec(
         self->db,
         MERGED_CTE "SELECT f.id, coalesce(f.theme_id::text, ''), f.name, f.description,"
-                   " f.embedding, f.embedding_index, f.embedding_model, m.target"
+                   " f.embedding, f.embedding_index, f.embedding_model, m.target,"
+                   " f.mention_count, f.status, EXISTS (SELECT 1 FROM curation_actions a"
+                   " WHERE a.feature_id = f.id AND a.by_name <> 'matcher')"
                    " FROM features f LEFT JOIN merged m ON m.id = f.id WHERE f.workspace_id = $1"
                    " ORDER BY f.merged_into IS NOT NULL, f.created_at, f.id",
         1, p, err, errlen);
@@ -214,9 +216,18 @@ static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errle
         }
         live++;
         stale += v.n == 0;
-        if (!cs_catalog_add(cat, PQgetvalue(features, i, 0), PQgetvalue(features, i, 1),
-                            PQgetvalue(features, i, 2), PQgetvalue(features, i, 3), &v, false))
+        cs_feature_t *f =
+            cs_catalog_add(cat, PQgetvalue(features, i, 0), PQgetvalue(features, i, 1),
+                           PQgetvalue(features, i, 2), PQgetvalue(features, i, 3), &v, false);
+        if (!f) {
             cs_vec_free(&v);
+            continue;
+        }
+        /* what the matcher may merge (cs_collapse.h): uncurated features still new */
+        f->mentions = strtol(PQgetvalue(features, i, 8), NULL, 10);
+        f->rejected = strcmp(PQgetvalue(features, i, 9), "rejected") == 0;
+        f->curated =
+            strcmp(PQgetvalue(features, i, 9), "new") != 0 || PQgetvalue(features, i, 10)[0] == 't';
     }
     s_load_aliases(self, cat);
     long kept = 0;

@@ -15,6 +15,8 @@
     so future mentions of it link to the feature it was merged into; decisions that linked to
     it give their names to that feature too. A rejected feature is an entry like any other:
     what is like it links to it and stays hidden.
+    Each feature's mention count, and whether a person curated it (a curation action by
+    anyone but "matcher", or a status other than new), tell cs_collapse.h what it may merge.
     A stored vector is used only when its embedding_model is the engine's
     (cs_match_vector_model); other features are embedded again (cs_match_prepare). */
 #ifndef CS_MATCHDB_H
