@@ -66,6 +66,12 @@ int cs_collapse_linked(cs_catalog_t *cat, cs_feature_t *target, const cs_match_o
                        json_t *rec)
 {
     target->mentions++;
+    return cs_collapse_check(cat, target, opts, rec);
+}
+
+int cs_collapse_check(cs_catalog_t *cat, cs_feature_t *target, const cs_match_opts_t *opts,
+                      json_t *rec)
+{
     double above = opts->merge_above > 0 ? opts->merge_above : opts->link_above;
     if (above > 1 || target->rejected || target->merged_into)
         return 0;

@@ -40,4 +40,9 @@
 int cs_collapse_linked(cs_catalog_t *cat, cs_feature_t *target, const cs_match_opts_t *opts,
                        json_t *rec);
 
+/* The same check without a new mention: after a reload that shows a person merged features
+   into target (cs_matchdb.h), whose new aliases may make it like another feature now. */
+int cs_collapse_check(cs_catalog_t *cat, cs_feature_t *target, const cs_match_opts_t *opts,
+                      json_t *rec);
+
 #endif

@@ -137,6 +137,16 @@ void cs_match_destroy(cs_match_t **self_p)
     *self_p = NULL;
 }
 
+const cs_match_opts_t *cs_match_opts(const cs_match_t *self)
+{
+    return &self->opts;
+}
+
+void cs_match_add_merged(cs_match_t *self, int n)
+{
+    self->t.merged += n;
+}
+
 const char *cs_match_vector_model(const cs_match_t *self)
 {
     return cs_embed_model(self->embed);
@@ -213,16 +223,6 @@ static void s_item_done(item_t *it)
     it->done = true;
     if (--it->job->open == 0)
         s_emit(it->job);
-}
-
-static double s_best(const item_t *it)
-{
-    return cs_match_best(it->candidates);
-}
-
-static double s_margin(const item_t *it)
-{
-    return cs_match_margin(it->candidates);
 }
 
 /* Record the decision on it: link to `target`, or create it (target NULL). */
@@ -377,7 +377,7 @@ static void s_link(item_t *it, const char *feature_id, const char *method, doubl
 static void s_by_similarity(item_t *it, const char *why_no_judge)
 {
     const cs_match_opts_t *o = &it->job->m->opts;
-    double s = s_best(it), margin = s_margin(it);
+    double s = cs_match_best(it->candidates), margin = cs_match_margin(it->candidates);
     double span = o->link_above - o->new_below;
     double c = span > 0 ? (s - o->new_below) / span : 0;
     if (c < 0)

@@ -97,6 +97,11 @@ cs_match_t *cs_match_new(const cs_match_opts_t *opts, cs_match_done_fn fn, void 
 /* Pending work is dropped without callbacks. */
 void cs_match_destroy(cs_match_t **self_p);
 
+/* The options it runs with (borrowed). */
+const cs_match_opts_t *cs_match_opts(const cs_match_t *self);
+/* Count n merges made outside a decision (after a reload, cs_matchdb.h) in the totals. */
+void cs_match_add_merged(cs_match_t *self, int n);
+
 /* The name vectors of this engine are stored under: "offline-ngram-2", or
    "text-embedding-3-small" ("...@256" when dimensions are asked). */
 const char *cs_match_vector_model(const cs_match_t *self);

@@ -20,7 +20,10 @@
 void cs_match_stage_push(void *stage, json_t *decision, long tokens)
 {
     (void)tokens;
-    cs_stage_push(&((cs_match_stage_t *)stage)->out, decision);
+    cs_match_stage_t *st = stage;
+    if (st->mdb) /* what a reload proposed to merge goes with this call (cs_matchdb.h) */
+        cs_matchdb_take_merges(st->mdb, decision);
+    cs_stage_push(&st->out, decision);
 }
 
 /* The engine's running totals, as metrics. */
