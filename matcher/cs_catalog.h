@@ -85,6 +85,7 @@ typedef struct cs_feature {
                       matcher (cs_collapse.h) */
     bool rejected;
     struct cs_feature *merged_into; /* merged away since it was loaded (cs_catalog_merge) */
+    int collapse_names; /* naliases when cs_collapse_linked last compared it (cs_collapse.h) */
 } cs_feature_t;
 
 typedef struct {

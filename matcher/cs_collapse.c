@@ -62,34 +62,44 @@ static bool s_direction(cs_feature_t *a, cs_feature_t *b, cs_feature_t **source,
     return !(*source)->curated;
 }
 
-int cs_collapse_linked(cs_catalog_t *cat, cs_feature_t *target, const cs_match_opts_t *opts,
-                       json_t *rec)
+/* The neighbours a decision's candidates name (the request's own scores against them, as the
+   catalogue compares features: the new name's against each), at least `above`, best first. */
+static int s_candidates(cs_catalog_t *cat, const cs_feature_t *target, const json_t *candidates,
+                        double above, cs_hit_t *seen)
 {
-    target->mentions++;
-    return cs_collapse_check(cat, target, opts, rec);
+    int nseen = 0;
+    size_t i;
+    const json_t *c;
+    json_array_foreach(candidates, i, c)
+    {
+        const char *id = json_string_value(json_object_get(c, "id"));
+        const cs_feature_t *f = id ? cs_catalog_get(cat, id) : NULL;
+        double fused = json_number_value(json_object_get(c, "fused"));
+        if (!f || f == target || f->merged_into || fused < above || nseen == MAX_SEEN)
+            continue;
+        seen[nseen++] = (cs_hit_t){f, json_number_value(json_object_get(c, "similarity")),
+                                   json_number_value(json_object_get(c, "lexical")), fused, -1};
+    }
+    return nseen;
 }
 
-int cs_collapse_check(cs_catalog_t *cat, cs_feature_t *target, const cs_match_opts_t *opts,
-                      json_t *rec)
+/* Merge target with the neighbours seen[0..nseen) as the rules say. */
+static int s_merge(cs_catalog_t *cat, cs_feature_t *target, const cs_match_opts_t *opts,
+                   const cs_hit_t *seen, int nseen, json_t *rec)
 {
-    double above = opts->merge_above > 0 ? opts->merge_above : opts->link_above;
-    if (above > 1 || target->rejected || target->merged_into)
-        return 0;
-    cs_hit_t seen[MAX_SEEN];
-    int nseen = s_neighbours(cat, target, opts, above, seen);
     int merged = 0;
     for (int i = 0; i < nseen && merged < CS_COLLAPSE_MAX && !target->merged_into; i++) {
         cs_feature_t *source, *into;
         cs_feature_t *other = cs_catalog_at(cat, seen[i].feature->pos);
         if (!s_direction(target, other, &source, &into))
             continue;
-        /* the names, before the merge makes the source's the target's aliases */
+        double v = seen[i].similarity;
         json_t *m =
             json_pack("{s:s, s:s, s:f, s:f, s:f}", "source", source->id, "into", into->id, "fused",
                       cs_match_round(seen[i].fused > 1 ? 1 : seen[i].fused), "vector",
-                      cs_match_round(seen[i].similarity > 1    ? 1
-                                     : seen[i].similarity < -1 ? -1
-                                                               : seen[i].similarity),
+                      cs_match_round(v > 1    ? 1
+                                     : v < -1 ? -1
+                                              : v),
                       "lexical", cs_match_round(seen[i].lexical));
         if (!m)
             break;
@@ -110,4 +120,40 @@ int cs_collapse_check(cs_catalog_t *cat, cs_feature_t *target, const cs_match_op
         json_decref(m);
     }
     return merged;
+}
+
+static double s_above(const cs_match_opts_t *opts)
+{
+    return opts->merge_above > 0 ? opts->merge_above : opts->link_above;
+}
+
+int cs_collapse_linked(cs_catalog_t *cat, cs_feature_t *target, const json_t *candidates,
+                       const cs_match_opts_t *opts, json_t *rec)
+{
+    target->mentions++;
+    /* its names are what changes what it is like: a link that brought none (an exact name, a
+       known alias) has nothing new to compare, and a neighbour's new names are compared when
+       they come. One new name, the request's: its candidates are its nearest features,
+       scored already. More (merged into it, or a reload): all its names are compared. */
+    int fresh = target->naliases - target->collapse_names;
+    target->collapse_names = target->naliases;
+    double above = s_above(opts);
+    if (fresh == 0 || above > 1 || target->rejected || target->merged_into)
+        return 0;
+    if (fresh > 1 || !candidates)
+        return cs_collapse_check(cat, target, opts, rec);
+    cs_hit_t seen[MAX_SEEN];
+    int nseen = s_candidates(cat, target, candidates, above, seen);
+    return s_merge(cat, target, opts, seen, nseen, rec);
+}
+
+int cs_collapse_check(cs_catalog_t *cat, cs_feature_t *target, const cs_match_opts_t *opts,
+                      json_t *rec)
+{
+    double above = s_above(opts);
+    if (above > 1 || target->rejected || target->merged_into)
+        return 0;
+    cs_hit_t seen[MAX_SEEN];
+    int nseen = s_neighbours(cat, target, opts, above, seen);
+    return s_merge(cat, target, opts, seen, nseen, rec);
 }

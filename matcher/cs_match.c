@@ -277,7 +277,7 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
         cs_vec_t copy = {0};
         if (f == target && strcmp(method, "exact") != 0 && cs_vec_copy(&it->vec, &copy) == 0)
             cs_catalog_add_alias(job->cat, f, title, &copy);
-        m->t.merged += cs_collapse_linked(job->cat, f, &m->opts, job->rec);
+        m->t.merged += cs_collapse_linked(job->cat, f, it->candidates, &m->opts, job->rec);
     }
     /* its quote is the feature's newest, for the judge to read */
     const cs_feature_t *kept = cs_catalog_get(job->cat, create ? it->own_id : target->id);
