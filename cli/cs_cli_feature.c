@@ -54,15 +54,20 @@ static const cs_cli_column_t FEATURE_COLUMNS[] = {
 #define OPTIONAL_FROM 12
 
 /* The features merged into it (its aliases: other names its mentions came under), oldest
-   merge first: $1 its id. */
+   merge first, with who merged them and why: the scores the matcher found them alike by when
+   it merged them itself (writer/cs_wmerge.h): $1 its id. */
 static const char ALIASES_SQL[] =
-    "SELECT f.id, f.name, to_char(f.merged_at AT TIME ZONE w.time_zone, 'YYYY-MM-DD')"
-    " FROM features f JOIN workspaces w ON w.id = f.workspace_id"
+    "SELECT f.id, f.name, to_char(f.merged_at AT TIME ZONE w.time_zone, 'YYYY-MM-DD'),"
+    " a.by_name, CASE WHEN a.arguments ? 'fused' THEN 'similarity ' || (a.arguments->>'fused')"
+    " || coalesce(' (vector ' || (a.arguments->>'vector') || ', lexical ' ||"
+    " (a.arguments->>'lexical') || ')', '') || coalesce(', call ' || (a.arguments->>'call'), '')"
+    " END FROM features f JOIN workspaces w ON w.id = f.workspace_id"
+    " LEFT JOIN LATERAL (SELECT by_name, arguments FROM curation_actions c WHERE c.feature_id ="
+    " f.id AND c.action = 'merge' AND c.undone_by IS NULL ORDER BY c.id DESC LIMIT 1) a ON true"
     " WHERE f.merged_into = $1 ORDER BY f.merged_at, f.id";
 static const cs_cli_column_t ALIAS_COLUMNS[] = {
-    {"id", CS_CLI_COL_TEXT},
-    {"name", CS_CLI_COL_TEXT},
-    {"merged", CS_CLI_COL_TEXT},
+    {"id", CS_CLI_COL_TEXT}, {"name", CS_CLI_COL_TEXT}, {"merged", CS_CLI_COL_TEXT},
+    {"by", CS_CLI_COL_TEXT}, {"why", CS_CLI_COL_TEXT},
 };
 
 /* The calls that mention it, newest first, with how sure the extractor was of each mention

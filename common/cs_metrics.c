@@ -134,6 +134,10 @@ static const family_t FAMILIES[] = {
     {"callsift_decisions_total", COUNTER,
      "Feature requests decided (action: create, link; method: exact, embedding, llm)", NULL, 0},
     {"callsift_judge_requests_total", COUNTER, "Requests to the LLM judge", NULL, 0},
+    {"callsift_features_merged_total", COUNTER,
+     "Duplicate features merged after a link (chains of duplicates collapse), proposed to the "
+     "writer",
+     NULL, 0},
     /* writer */
     {"callsift_calls_stored_total", COUNTER,
      "Calls the writer handled (status: committed, already, failed)", NULL, 0},

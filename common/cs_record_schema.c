@@ -197,9 +197,21 @@ static const cs_record_field_t DECIDED[] = {
     {0},
 };
 
+/* A merge the matcher proposes after a link (chains of duplicates collapse): feature "source"
+   into "into", with the scores that made them alike. The writer carries it out. */
+static const cs_record_field_t MERGE[] = {
+    {"source", CS_FIELD_UUID, REQ},
+    {"into", CS_FIELD_UUID, REQ},
+    {"fused", CS_FIELD_NUMBER, REQ, .range = &UNIT},
+    {"vector", CS_FIELD_NUMBER, OPT, .range = &SIGNED_UNIT},
+    {"lexical", CS_FIELD_NUMBER, OPT, .range = &UNIT},
+    {0},
+};
+
 /* What a decision adds to an extraction. */
 static const cs_record_field_t DECISION[] = {
     {"decisions", CS_FIELD_ARRAY, REQ, .item = CS_FIELD_OBJECT, .fields = DECIDED},
+    {"merges", CS_FIELD_ARRAY, OPT, .item = CS_FIELD_OBJECT, .fields = MERGE},
     {0},
 };
 

@@ -290,6 +290,7 @@ cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *the
     f->epoch = f->norm_epoch = -1;
     f->theme = s_theme_index(self, f->theme_id);
     f->own = own;
+    f->mentions = own; /* created for a mention */
     f->pos = self->n;
     theme_t *t = f->theme >= 0 ? &self->themes[f->theme] : NULL;
     if (t && t->n == t->cap) { /* the theme's own list, so a query in one theme scans only it */
@@ -359,6 +360,24 @@ int cs_catalog_add_alias(cs_catalog_t *self, cs_feature_t *f, const char *name, 
     f->aliases[f->naliases++] = a;
     cs_catalog_compact(self, f);
     return 0;
+}
+
+int cs_catalog_merge(cs_catalog_t *self, cs_feature_t *source, cs_feature_t *into)
+{
+    if (source == into || source->merged_into || into->merged_into)
+        return -1;
+    source->merged_into = into;
+    into->mentions += source->mentions;
+    source->mentions = 0;
+    int rc = cs_catalog_add_name(self, into, source->theme_id, source->name);
+    for (int i = -1; i < source->naliases; i++) {
+        cs_vec_t v;
+        if (cs_catalog_alias_vec(self, source, i, &v) != 0 ||
+            cs_catalog_add_alias(self, into, i < 0 ? source->name : source->aliases[i].name, &v) !=
+                0)
+            rc = -1;
+    }
+    return rc;
 }
 
 int cs_catalog_add_quote(cs_feature_t *f, const char *quote)
@@ -553,7 +572,7 @@ typedef struct {
 
 static bool s_in_scope(const scope_t *sc, const cs_feature_t *f)
 {
-    if (f->vec.n == 0 || f->pos < sc->from)
+    if (f->vec.n == 0 || f->pos < sc->from || f->merged_into)
         return false;
     if (sc->theme >= 0)
         return f->theme == sc->theme;

@@ -57,7 +57,7 @@ typedef struct {
     uint32_t entry; /* as the feature's below */
 } cs_alias_t;
 
-typedef struct {
+typedef struct cs_feature {
     char id[CS_UUID_LEN];
     char theme_id[CS_UUID_LEN]; /* "" when it has none */
     char *name;
@@ -80,6 +80,12 @@ typedef struct {
     int theme;                       /* index in the catalogue's themes, -1 when none */
     size_t pos;                      /* position in the catalogue */
     bool own;                        /* created by this matcher since it started */
+    long mentions; /* its links as loaded (own: 1), counted up by the matcher's links */
+    bool curated;  /* a person acted on it, or its status is not new: never merged away by the
+                      matcher (cs_collapse.h) */
+    bool rejected;
+    struct cs_feature *merged_into; /* merged away since it was loaded (cs_catalog_merge) */
+    int collapse_names; /* naliases when cs_collapse_linked last compared it (cs_collapse.h) */
 } cs_feature_t;
 
 typedef struct {
@@ -126,6 +132,18 @@ const char *cs_catalog_theme_name(const cs_catalog_t *self, const char *theme_id
 cs_feature_t *cs_catalog_add(cs_catalog_t *self, const char *id, const char *theme_id,
                              const char *name, const char *description, cs_vec_t *vec, bool own);
 
+/* Merge source into `into` in memory, as cs_curate_merge does in the database: source's name
+   and aliases (with their vectors) become aliases of into, its exact name leads to into, its
+   mentions count for into, and it is no candidate of cs_catalog_top from now on
+   (source->merged_into is set). -1 when either is merged away already, they are the same, or
+   out of memory (then some names may be missing from into). */
+int cs_catalog_merge(cs_catalog_t *self, cs_feature_t *source, cs_feature_t *into);
+
+/* The vector of the feature's name (alias -1) or of its alias `alias`, as floats into *out (a
+   copy, caller frees with cs_vec_free; n = 0 when it has none). 0, or -1 when out of memory. */
+int cs_catalog_alias_vec(const cs_catalog_t *self, const cs_feature_t *feature, int alias,
+                         cs_vec_t *out);
+
 /* Add `name` as an alias of `feature` (compared like its name from now on), with its vector
    (taken; may be empty for a dense catalogue that has none: then only its words count). A name
    equal (normalised) to the feature's or to an alias is ignored, as are aliases past
@@ -165,7 +183,8 @@ double cs_catalog_similarity(const cs_catalog_t *self, const cs_feature_t *featu
 size_t cs_catalog_missing(const cs_catalog_t *self);
 
 /* A feature whose normalised name equals name's, in theme_id (in any theme when theme_id is
-   NULL), at a position >= from; the earliest such. NULL when none. */
+   NULL), at a position >= from; the earliest such, or the feature it was merged into
+   (cs_catalog_merge). NULL when none. */
 const cs_feature_t *cs_catalog_exact(const cs_catalog_t *self, const char *theme_id,
                                      const char *name, size_t from);
 

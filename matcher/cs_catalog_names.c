@@ -120,6 +120,8 @@ const cs_feature_t *cs_catalog_exact(const cs_catalog_t *self, const char *theme
                 f = g;
         }
     }
+    while (f && f->merged_into) /* merged away here (cs_catalog_merge): its target */
+        f = f->merged_into;
     free(norm);
     return f;
 }

@@ -119,6 +119,16 @@ int cs_catalog_vec(const cs_catalog_t *self, const cs_feature_t *feature, cs_vec
     return s_floats(self, &feature->vec, feature->entry, out);
 }
 
+int cs_catalog_alias_vec(const cs_catalog_t *self, const cs_feature_t *feature, int alias,
+                         cs_vec_t *out)
+{
+    *out = (cs_vec_t){0};
+    if (alias < 0)
+        return feature->vec.n ? s_floats(self, &feature->vec, feature->entry, out) : 0;
+    const cs_alias_t *a = &feature->aliases[alias];
+    return a->vec.n ? s_floats(self, &a->vec, a->entry, out) : 0;
+}
+
 double cs_catalog_similarity(const cs_catalog_t *self, const cs_feature_t *feature,
                              const cs_vec_t *q)
 {

@@ -1,4 +1,5 @@
 #include "cs_match.h"
+#include "cs_collapse.h"
 #include "cs_match_scores.h"
 
 #include <math.h>
@@ -136,6 +137,16 @@ void cs_match_destroy(cs_match_t **self_p)
     *self_p = NULL;
 }
 
+const cs_match_opts_t *cs_match_opts(const cs_match_t *self)
+{
+    return &self->opts;
+}
+
+void cs_match_add_merged(cs_match_t *self, int n)
+{
+    self->t.merged += n;
+}
+
 const char *cs_match_vector_model(const cs_match_t *self)
 {
     return cs_embed_model(self->embed);
@@ -196,6 +207,7 @@ static void s_emit(job_t *job)
         json_decref(job->decisions);
         job->decisions = json_array();
         job->created = job->linked = 0;
+        json_object_del(rec, "merges");
     }
     json_object_set(rec, "decisions", job->decisions ? job->decisions : json_array());
     if (job->created + job->linked > 0 && !m->opts.quiet)
@@ -211,16 +223,6 @@ static void s_item_done(item_t *it)
     it->done = true;
     if (--it->job->open == 0)
         s_emit(it->job);
-}
-
-static double s_best(const item_t *it)
-{
-    return cs_match_best(it->candidates);
-}
-
-static double s_margin(const item_t *it)
-{
-    return cs_match_margin(it->candidates);
 }
 
 /* Record the decision on it: link to `target`, or create it (target NULL). */
@@ -275,6 +277,7 @@ static void s_finish(item_t *it, const cs_feature_t *target, const char *method,
         cs_vec_t copy = {0};
         if (f == target && strcmp(method, "exact") != 0 && cs_vec_copy(&it->vec, &copy) == 0)
             cs_catalog_add_alias(job->cat, f, title, &copy);
+        m->t.merged += cs_collapse_linked(job->cat, f, it->candidates, &m->opts, job->rec);
     }
     /* its quote is the feature's newest, for the judge to read */
     const cs_feature_t *kept = cs_catalog_get(job->cat, create ? it->own_id : target->id);
@@ -348,6 +351,8 @@ static void s_link(item_t *it, const char *feature_id, const char *method, doubl
                    double similarity, const char *reasoning)
 {
     const cs_feature_t *target = cs_catalog_get(it->job->cat, feature_id);
+    while (target && target->merged_into) /* merged away while the judge thought */
+        target = target->merged_into;
     if (!target || cs_catalog_reloads(it->job->cat) != it->reloads) {
         /* the catalogue was reloaded while the judge thought: decide on what is there now */
         if (it->rechecks++ < MAX_RECHECKS) {
@@ -372,7 +377,7 @@ static void s_link(item_t *it, const char *feature_id, const char *method, doubl
 static void s_by_similarity(item_t *it, const char *why_no_judge)
 {
     const cs_match_opts_t *o = &it->job->m->opts;
-    double s = s_best(it), margin = s_margin(it);
+    double s = cs_match_best(it->candidates), margin = cs_match_margin(it->candidates);
     double span = o->link_above - o->new_below;
     double c = span > 0 ? (s - o->new_below) / span : 0;
     if (c < 0)

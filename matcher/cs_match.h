@@ -16,6 +16,9 @@
          similarity alone (method "embedding"): the duplicate confidence is where the best
          similarity sits in the band, c = (s - new_below) / (link_above - new_below), and it
          links when c >= threshold (with the defaults, at 0.7 of the way up the band).
+    After a link to T, T's nearest other features are checked once and the ones at least
+    merge_above alike are merged with it (cs_collapse.h): in the catalogue at once, and as the
+    record's "merges" for the writer, so chains of duplicates collapse.
     Each decision carries the request's description, urgency, quote and speaker, and its
     confidence (how sure the extractor was that it is a request) as request_confidence.
     A new feature's id is the UUIDv5 of its message id and index (cs_uuid_feature_id), and it
@@ -68,6 +71,8 @@ typedef struct {
     double price_embedding;
     bool quiet;          /* no per-feature log lines (one-shot mode) */
     double judge_margin; /* the judge links only when confidence - runner_up_confidence >= it */
+    double merge_above;  /* after a link, features this alike merge (cs_collapse.h): 0 means
+                            link_above, > 1 never */
 } cs_match_opts_t;
 
 /* Called once per submitted extraction with its decision record (the callee owns it) and the
@@ -78,6 +83,7 @@ typedef struct {
     long extractions, passed_through, failed;
     long features, created, linked;
     long by_exact, by_embedding, by_llm, rechecks;
+    long merged; /* duplicates merged after a link (cs_collapse.h) */
     long judge_requests, judged, invalid_answers, judge_failures;
     long embed_requests, embed_inputs, embed_cached;
     long prompt_tokens, completion_tokens, embedding_tokens;
@@ -90,6 +96,11 @@ typedef struct cs_match cs_match_t;
 cs_match_t *cs_match_new(const cs_match_opts_t *opts, cs_match_done_fn fn, void *arg);
 /* Pending work is dropped without callbacks. */
 void cs_match_destroy(cs_match_t **self_p);
+
+/* The options it runs with (borrowed). */
+const cs_match_opts_t *cs_match_opts(const cs_match_t *self);
+/* Count n merges made outside a decision (after a reload, cs_matchdb.h) in the totals. */
+void cs_match_add_merged(cs_match_t *self, int n);
 
 /* The name vectors of this engine are stored under: "offline-ngram-2", or
    "text-embedding-3-small" ("...@256" when dimensions are asked). */

@@ -20,7 +20,10 @@
 void cs_match_stage_push(void *stage, json_t *decision, long tokens)
 {
     (void)tokens;
-    cs_stage_push(&((cs_match_stage_t *)stage)->out, decision);
+    cs_match_stage_t *st = stage;
+    if (st->mdb) /* what a reload proposed to merge goes with this call (cs_matchdb.h) */
+        cs_matchdb_take_merges(st->mdb, decision);
+    cs_stage_push(&st->out, decision);
 }
 
 /* The engine's running totals, as metrics. */
@@ -30,6 +33,7 @@ static void s_metrics(const cs_match_stage_t *st)
     cs_match_totals(st->m, &t);
     cs_metrics_set("callsift_records_sent_total", NULL, (double)st->out.sent);
     cs_metrics_set("callsift_records_failed_total", NULL, (double)t.failed);
+    cs_metrics_set("callsift_features_merged_total", NULL, (double)t.merged);
     cs_metrics_set("callsift_in_flight", NULL, cs_match_pending(st->m));
     cs_metrics_llm_usage(t.prompt_tokens, t.completion_tokens, t.embedding_tokens, t.cost_usd);
     cs_metrics_health("database", cs_db_ok(st->db));
@@ -112,15 +116,16 @@ static void s_summary(const cs_match_stage_t *st, const cs_stage_counts_t *n)
 {
     cs_match_totals_t t;
     cs_match_totals(st->m, &t);
-    cs_info("Matcher stopping: %ld extractions received, %ld decided and sent, %ld malformed; "
-            "%ld feature requests: %ld created, %ld matched (exact %ld, embedding %ld, llm %ld, "
-            "rechecked %ld); %ld judge requests for %ld features (%ld invalid answers, %ld "
-            "failures); %ld embedding requests (%ld inputs, %ld cached); %ld prompt + %ld "
-            "completion + %ld embedding tokens, $%.4f",
-            n->received, st->out.sent, n->malformed, t.features, t.created, t.linked, t.by_exact,
-            t.by_embedding, t.by_llm, t.rechecks, t.judge_requests, t.judged, t.invalid_answers,
-            t.judge_failures, t.embed_requests, t.embed_inputs, t.embed_cached, t.prompt_tokens,
-            t.completion_tokens, t.embedding_tokens, t.cost_usd);
+    cs_info(
+        "Matcher stopping: %ld extractions received, %ld decided and sent, %ld malformed; "
+        "%ld feature requests: %ld created, %ld matched (exact %ld, embedding %ld, llm %ld, "
+        "rechecked %ld), merged %ld; %ld judge requests for %ld features (%ld invalid answers, %ld "
+        "failures); %ld embedding requests (%ld inputs, %ld cached); %ld prompt + %ld "
+        "completion + %ld embedding tokens, $%.4f",
+        n->received, st->out.sent, n->malformed, t.features, t.created, t.linked, t.by_exact,
+        t.by_embedding, t.by_llm, t.rechecks, t.merged, t.judge_requests, t.judged,
+        t.invalid_answers, t.judge_failures, t.embed_requests, t.embed_inputs, t.embed_cached,
+        t.prompt_tokens, t.completion_tokens, t.embedding_tokens, t.cost_usd);
 }
 
 int cs_match_stage_daemon(cs_match_stage_t *st)

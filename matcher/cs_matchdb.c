@@ -5,19 +5,87 @@
 
 #include <czmq.h>
 
+#include "cs_collapse.h"
 #include "cs_log.h"
 #include "cs_util.h"
+
+/* What the matcher knows of a person's merges in a workspace (cs_matchdb_take_merges). */
+typedef struct {
+    long long seen;  /* the newest curation action looked at; -1: none yet (first load) */
+    json_t *pending; /* {"merges": [...]} proposed after a reload, not yet sent; NULL: none */
+} merges_t;
 
 struct cs_matchdb {
     cs_db_t *db;
     cs_match_t *m;
     zhashx_t *catalogs; /* workspace id -> cs_catalog_t */
+    zhashx_t *merges;   /* workspace id -> merges_t */
     bool lost;          /* the connection dropped: notifications may be missing */
 };
 
 static void s_catalog_destroy(void **item)
 {
     cs_catalog_destroy((cs_catalog_t **)item);
+}
+
+static void s_merges_destroy(void **item)
+{
+    merges_t *mg = *item;
+    if (mg) {
+        json_decref(mg->pending);
+        free(mg);
+    }
+    *item = NULL;
+}
+
+/* After a load: the features a person merged others into since the last load (on the first
+   load, only where that history ends) are checked once for duplicates of their own
+   (cs_collapse_check); what merges is kept to go with the workspace's next decision. A failed
+   query skips the check (logged). */
+static void s_recheck_merged(cs_matchdb_t *self, cs_catalog_t *cat)
+{
+    const char *ws = cs_catalog_workspace(cat);
+    merges_t *mg = zhashx_lookup(self->merges, ws);
+    if (!mg) {
+        if (!(mg = calloc(1, sizeof *mg)))
+            return;
+        mg->seen = -1;
+        zhashx_insert(self->merges, ws, mg);
+    }
+    char seen[32], err[256];
+    snprintf(seen, sizeof seen, "%lld", mg->seen);
+    const char *p[] = {ws, seen};
+    PGresult *res =
+        mg->seen < 0
+            ? cs_db_exec(self->db,
+                         "SELECT coalesce(max(id), 0), NULL FROM curation_actions"
+                         " WHERE workspace_id = $1",
+                         1, p, err, sizeof err)
+            : cs_db_exec(self->db,
+                         "SELECT id, arguments->>'into' FROM curation_actions WHERE workspace_id"
+                         " = $1 AND id > $2::bigint AND action = 'merge' AND by_name <> 'matcher'"
+                         " AND undone_by IS NULL ORDER BY id",
+                         2, p, err, sizeof err);
+    if (!res) {
+        cs_warn("Cannot read the workspace's merges: %s", err);
+        return;
+    }
+    int merged = 0;
+    for (int i = 0; i < PQntuples(res); i++) {
+        long long id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        if (id > mg->seen)
+            mg->seen = id;
+        const cs_feature_t *t =
+            PQgetisnull(res, i, 1) ? NULL : cs_catalog_get(cat, PQgetvalue(res, i, 1));
+        if (!t)
+            continue;
+        if (!mg->pending && !(mg->pending = json_object()))
+            break;
+        merged +=
+            cs_collapse_check(cat, cs_catalog_at(cat, t->pos), cs_match_opts(self->m), mg->pending);
+    }
+    PQclear(res);
+    cs_match_add_merged(self->m, merged);
 }
 
 static int s_listen(cs_matchdb_t *self, char *err, size_t errlen)
@@ -38,11 +106,13 @@ cs_matchdb_t *cs_matchdb_new(cs_db_t *db, cs_match_t *m, char *err, size_t errle
     self->db = db;
     self->m = m;
     self->catalogs = zhashx_new();
-    if (!self->catalogs || s_listen(self, err, errlen) != 0) {
+    self->merges = zhashx_new();
+    if (!self->catalogs || !self->merges || s_listen(self, err, errlen) != 0) {
         cs_matchdb_destroy(&self);
         return NULL;
     }
     zhashx_set_destructor(self->catalogs, s_catalog_destroy);
+    zhashx_set_destructor(self->merges, s_merges_destroy);
     return self;
 }
 
@@ -51,6 +121,7 @@ void cs_matchdb_destroy(cs_matchdb_t **self_p)
     if (!self_p || !*self_p)
         return;
     zhashx_destroy(&(*self_p)->catalogs);
+    zhashx_destroy(&(*self_p)->merges);
     free(*self_p);
     *self_p = NULL;
 }
@@ -173,7 +244,9 @@ static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errle
     PGresult *features = cs_db_exec(
         self->db,
         MERGED_CTE "SELECT f.id, coalesce(f.theme_id::text, ''), f.name, f.description,"
-                   " f.embedding, f.embedding_index, f.embedding_model, m.target"
+                   " f.embedding, f.embedding_index, f.embedding_model, m.target,"
+                   " f.mention_count, f.status, EXISTS (SELECT 1 FROM curation_actions a"
+                   " WHERE a.feature_id = f.id AND a.by_name <> 'matcher')"
                    " FROM features f LEFT JOIN merged m ON m.id = f.id WHERE f.workspace_id = $1"
                    " ORDER BY f.merged_into IS NOT NULL, f.created_at, f.id",
         1, p, err, errlen);
@@ -214,9 +287,18 @@ static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errle
         }
         live++;
         stale += v.n == 0;
-        if (!cs_catalog_add(cat, PQgetvalue(features, i, 0), PQgetvalue(features, i, 1),
-                            PQgetvalue(features, i, 2), PQgetvalue(features, i, 3), &v, false))
+        cs_feature_t *f =
+            cs_catalog_add(cat, PQgetvalue(features, i, 0), PQgetvalue(features, i, 1),
+                           PQgetvalue(features, i, 2), PQgetvalue(features, i, 3), &v, false);
+        if (!f) {
             cs_vec_free(&v);
+            continue;
+        }
+        /* what the matcher may merge (cs_collapse.h): uncurated features still new */
+        f->mentions = strtol(PQgetvalue(features, i, 8), NULL, 10);
+        f->rejected = strcmp(PQgetvalue(features, i, 9), "rejected") == 0;
+        f->curated =
+            strcmp(PQgetvalue(features, i, 9), "new") != 0 || PQgetvalue(features, i, 10)[0] == 't';
     }
     s_load_aliases(self, cat);
     long kept = 0;
@@ -242,7 +324,10 @@ static int s_load(cs_matchdb_t *self, cs_catalog_t *cat, char *err, size_t errle
         cs_info("%ld of them have no stored %s vector", stale, model);
     PQclear(themes);
     PQclear(features);
-    return cs_match_prepare(self->m, cat, err, errlen);
+    if (cs_match_prepare(self->m, cat, err, errlen) != 0)
+        return -1;
+    s_recheck_merged(self, cat);
+    return 0;
 }
 
 /* Load with retries while PostgreSQL is away. */
@@ -365,4 +450,20 @@ int cs_matchdb_poll(cs_matchdb_t *self)
         return 0;
     }
     return s_notified(self);
+}
+
+void cs_matchdb_take_merges(cs_matchdb_t *self, json_t *decision)
+{
+    const char *ws = json_string_value(json_object_get(decision, "workspace_id"));
+    merges_t *mg = ws ? zhashx_lookup(self->merges, ws) : NULL;
+    json_t *pending = mg && mg->pending ? json_object_get(mg->pending, "merges") : NULL;
+    if (!pending)
+        return;
+    json_t *merges = json_object_get(decision, "merges");
+    if (merges)
+        json_array_extend(merges, pending);
+    else
+        json_object_set(decision, "merges", pending);
+    json_decref(mg->pending);
+    mg->pending = NULL;
 }

@@ -15,6 +15,10 @@
     so future mentions of it link to the feature it was merged into; decisions that linked to
     it give their names to that feature too. A rejected feature is an entry like any other:
     what is like it links to it and stays hidden.
+    After each load, the features a person merged others into since the last one are checked
+    once for duplicates (cs_collapse.h): their new aliases may make them like another feature.
+    Each feature's mention count, and whether a person curated it (a curation action by
+    anyone but "matcher", or a status other than new), tell cs_collapse.h what it may merge.
     A stored vector is used only when its embedding_model is the engine's
     (cs_match_vector_model); other features are embedded again (cs_match_prepare). */
 #ifndef CS_MATCHDB_H
@@ -39,6 +43,11 @@ void cs_matchdb_destroy(cs_matchdb_t **self_p);
    (cs_db_permanent). NULL with *unknown true when the workspaces table has no such workspace:
    then nothing is built or kept for it. */
 cs_catalog_t *cs_matchdb_catalog(cs_matchdb_t *self, const char *workspace_id, bool *unknown);
+
+/* Merges proposed after a reload (a person merged features into T, and T now has duplicates
+   of its own: cs_collapse_check) go with the workspace's next decision record: append them to
+   decision's "merges" (the record's workspace_id says which). Can't fail. */
+void cs_matchdb_take_merges(cs_matchdb_t *self, json_t *decision);
 
 /* The connection's socket, to poll for notifications; -1 while down. */
 int cs_matchdb_fd(cs_matchdb_t *self);

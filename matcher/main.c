@@ -60,6 +60,12 @@ static const cs_option_t OPTIONS[] = {
      "without a judge, a request in the band links to its first candidate only when that one's "
      "score leads the runner-up's by this much",
      CS_OPT_UNIT},
+    {"merge-above", "CALLSIFT_MERGE_ABOVE", CS_OPT_DOUBLE, NULL,
+     "after a link, the linked feature and another one this alike (fused score) merge: chains "
+     "of duplicates collapse (default: --link-above)",
+     CS_OPT_UNIT},
+    {"no-collapse", "CALLSIFT_NO_COLLAPSE", CS_OPT_FLAG, "false",
+     "never merge existing features after a link", 0},
     CS_PROVIDER_OPTION_CONCURRENCY,
     CS_PROVIDER_OPTIONS_REQUESTS("judge answers asked per decision when one is invalid", "60",
                                  "ends it at once"),
@@ -94,6 +100,10 @@ static bool s_configure(const cs_config_t *cfg, cs_match_opts_t *o, char *err, s
     o->candidates = (int)cs_config_int(cfg, "candidates");
     o->cross_theme = !cs_config_flag(cfg, "same-theme");
     o->band_margin = cs_config_double(cfg, "band-margin");
+    if (cs_config_str(cfg, "merge-above"))
+        o->merge_above = cs_config_double(cfg, "merge-above");
+    if (cs_config_flag(cfg, "no-collapse"))
+        o->merge_above = 2; /* never */
     if (!(o->new_below >= 0 && o->new_below <= o->link_above && o->link_above <= 1)) {
         cs_fail(err, errlen, "expected 0 <= --new-below (%.2f) <= --link-above (%.2f) <= 1",
                 o->new_below, o->link_above);

@@ -10,6 +10,7 @@
 #include "cs_transcript.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
+#include "cs_wmerge.h"
 
 const char *cs_commit_status_name(cs_commit_status_t status)
 {
@@ -716,8 +717,8 @@ cs_commit_status_t cs_writer_store(cs_db_t *db, const json_t *rec, char *message
     sprintf(ids + off, "}");
     int rc = n ? s_count_mentions(&tx, ids) : 0;
     free(ids);
-    if (rc == 0)
-        rc = s_spend(&tx);
+    if (rc == 0 && (rc = s_spend(&tx)) == 0) /* then the matcher's merges (cs_wmerge.h) */
+        rc = cs_wmerge_apply(db, rec, err, errlen) < 0 ? -1 : 0;
     return rc != 0 ? s_abort(&tx) : CS_COMMIT_COMMITTED;
 }
 

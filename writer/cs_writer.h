@@ -20,6 +20,8 @@
         its first_mentioned and last_mentioned widened to this call's date, inside the same
         transaction (the feature rows are locked, so concurrent writers add up; the links are
         not recounted).
+      - last, the merges the matcher proposed with the call ("merges"), each at a savepoint of
+        its own, a refused one skipped (cs_wmerge.h).
     Curation (cs_curate.h) is the catalogue's other writer. Before linking, the feature rows
     the decisions name are locked (FOR UPDATE, in id order, as curation locks them), so a merge
     waits for the call or the call for the merge. A decision naming a merged-away feature (or

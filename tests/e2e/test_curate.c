@@ -559,3 +559,105 @@ Test(curate, two_merges_at_once_of_the_same_features_serialise)
     cr_expect_eq(cs_testcli_query_ll("SELECT max(mention_count) FROM features", NULL, NULL), 4);
     cr_expect_eq(miscounted(), 0);
 }
+
+/* ---- the matcher's merges, carried out by the writer (writer/cs_wmerge.h) ----------------- */
+
+/* c6 links to "Salesforce sync" and carries the merges the matcher proposed with it. */
+static json_t *call_with_merges(const char *external_id, const char *const *sources, size_t n)
+{
+    json_t *rec = call(external_id, "2025-11-10T15:00:00Z", "Hooli");
+    request(rec, "link", sf, integrations, "Salesforce sync");
+    json_t *merges = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(merges,
+                              json_pack("{s:s, s:s, s:f, s:f, s:f}", "source", sources[i], "into",
+                                        sf, "fused", 0.61, "vector", 0.55, "lexical", 0.67));
+    json_object_set_new(rec, "merges", merges);
+    char err[512];
+    cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "%s", err);
+    return rec;
+}
+
+static long merges_by_matcher(void)
+{
+    return cs_testcli_query_ll(
+        "SELECT count(*) FROM curation_actions WHERE action = 'merge' AND by_name = 'matcher'",
+        NULL, NULL);
+}
+
+Test(curate, the_writer_carries_out_the_matchers_merge_in_the_calls_transaction)
+{
+    populate();
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    json_t *rec = call_with_merges("c6", (const char *const[]){sf3}, 1);
+    char err[1024] = "";
+    cr_assert_eq(cs_writer_commit(db, rec, NULL, err, sizeof err), CS_COMMIT_COMMITTED, "%s", err);
+    char *into =
+        cs_testcli_query("SELECT merged_into::text FROM features WHERE id = $1", sf3, NULL);
+    cr_assert_str_eq(into, sf, "SFDC integration went into Salesforce sync");
+    free(into);
+    /* c1, c3 and c6 (the call's own link, same transaction) + c5 from SFDC integration */
+    cr_assert_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf, NULL),
+                 4);
+    cr_assert_eq(miscounted(), 0);
+    cr_assert_eq(merges_by_matcher(), 1);
+    char *fused = cs_testcli_query("SELECT arguments->>'fused' FROM curation_actions WHERE"
+                                   " feature_id = $1 AND action = 'merge'",
+                                   sf3, NULL);
+    cr_assert_str_eq(fused, "0.61");
+    free(fused);
+
+    /* redelivered: ALREADY, and no second merge */
+    cr_assert_eq(cs_writer_commit(db, rec, NULL, err, sizeof err), CS_COMMIT_ALREADY, "%s", err);
+    cr_assert_eq(merges_by_matcher(), 1);
+    json_decref(rec);
+    cs_db_destroy(&db);
+
+    /* a person sees why, and undoes it like a person's merge */
+    char *out = cs_testcli_ok(cs_testcli_run("feature", "show", sf, NULL));
+    cr_expect(strstr(out, "SFDC integration") && strstr(out, "matcher"), "%s", out);
+    cr_expect(strstr(out, "similarity 0.61 (vector 0.55, lexical 0.67), call c6"), "%s", out);
+    free(out);
+    free(CURATE("unmerge", sf3));
+    cr_assert_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf3, NULL),
+                 1);
+    cr_assert_eq(miscounted(), 0);
+}
+
+Test(curate, a_refused_merge_is_skipped_and_never_fails_the_call)
+{
+    populate();
+    free(CURATE("rename", sf2, "--name", "Salesforce two-way sync")); /* curated by a person */
+    free(CURATE("set-status", csv, "planned"));
+    char gone[CS_UUID_LEN];
+    feature_id_of("nowhere", 0, gone);
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    /* curated, not new, unknown, itself: all refused; SFDC integration merged */
+    json_t *rec = call_with_merges("c6", (const char *const[]){sf2, csv, gone, sf, sf3}, 5);
+    char err[1024] = "";
+    cr_assert_eq(cs_writer_commit(db, rec, NULL, err, sizeof err), CS_COMMIT_COMMITTED, "%s", err);
+    json_decref(rec);
+    cr_assert_eq(merges_by_matcher(), 1);
+    cr_assert_eq(cs_testcli_query_ll("SELECT count(*) FROM features WHERE merged_into IS NOT NULL",
+                                     NULL, NULL),
+                 1);
+    char *into =
+        cs_testcli_query("SELECT merged_into::text FROM features WHERE id = $1", sf3, NULL);
+    cr_assert_str_eq(into, sf);
+    free(into);
+    /* the call itself is stored, processed, its link made */
+    char message_id[CS_UUID_LEN];
+    cs_uuid_message_id(ws, "replay", "c6", message_id);
+    cr_assert_eq(cs_testcli_query_ll("SELECT count(*) FROM feature_messages WHERE message_id = $1"
+                                     " AND feature_id = $2",
+                                     message_id, sf),
+                 1);
+    cr_assert_eq(miscounted(), 0);
+
+    /* a source merged meanwhile (by the merge above): refused, the call still committed */
+    rec = call_with_merges("c7", (const char *const[]){sf3}, 1);
+    cr_assert_eq(cs_writer_commit(db, rec, NULL, err, sizeof err), CS_COMMIT_COMMITTED, "%s", err);
+    json_decref(rec);
+    cr_assert_eq(merges_by_matcher(), 1);
+    cs_db_destroy(&db);
+}

@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 
+#include "cs_curate.h"
 #include "cs_record.h"
 #include "cs_sock.h"
 #include "cs_testdata.h"
@@ -640,6 +641,61 @@ Test(matcher_proc, merged_away_features_are_aliases_of_their_target_and_rejected
     char *log = rig_stop(&r);
     cr_assert(strstr(log, "Loaded 2 existing features of workspace"), "%s", log);
     cr_assert(strstr(log, "2 merged away, as aliases"), "%s", log);
+    free(log);
+    cs_db_destroy(&db);
+    rig_close(&r);
+}
+
+/* Chains of duplicates collapse after a person's merge too: merging "Slack notifications for
+   assigned tickets" into "Slack notifications" makes the latter like "Alerts for assigned
+   tickets"; the reload that shows the merge checks it once, and the merge goes with the
+   workspace's next decision record (cs_matchdb_take_merges), for the writer to carry out. */
+Test(matcher_proc, a_persons_merge_is_followed_by_the_targets_own_duplicates, .timeout = 60)
+{
+    rig_t r = {0};
+    rig_open(&r, true);
+    cs_db_t *db = cs_testdb_connect(&r.db);
+    char slack[CS_UUID_LEN], assigned[CS_UUID_LEN], alerts[CS_UUID_LEN];
+    insert_feature(db, &r, r.theme, "Slack notifications", NULL, "new", slack);
+    insert_feature(db, &r, r.theme, "Slack notifications for assigned tickets", NULL, "new",
+                   assigned);
+    insert_feature(db, &r, r.theme, "Alerts for assigned tickets", NULL, "new", alerts);
+    rig_start(&r, NULL, NULL);
+    json_t *one = decide(&r, "call-1", "Export to CSV", "Download a CSV");
+    json_decref(one);
+
+    cs_curate_t c = {.db = db, .by = "tester"};
+    cr_assert_eq(cs_curate_merge(&c, (const char *const[]){assigned}, 1, slack), CS_CURATE_OK, "%s",
+                 c.err);
+    json_t *merges = NULL;
+    for (int i = 2; i < 40 && !merges; i++) { /* until the matcher has read the notification */
+        char ext[32];
+        snprintf(ext, sizeof ext, "call-%d", i);
+        json_t *x = extraction(&r, ext, "Export to CSV", "Download a CSV");
+        send_rec(&r, x);
+        json_decref(x);
+        json_t *d = next_decision(&r, 10000);
+        cr_assert(d, "no decision for %s", ext);
+        merges = json_incref(json_object_get(d, "merges"));
+        char err[256];
+        cr_assert_eq(cs_record_validate(d, err, sizeof err), 0, "%s", err);
+        json_decref(d);
+    }
+    cr_assert(merges, "no merge proposed after the person's merge");
+    cr_assert_eq(json_array_size(merges), 1);
+    const json_t *m = json_array_get(merges, 0);
+    cr_assert_str_eq(cs_rec_str(m, "source"), alerts, "none has mentions: the oldest survives");
+    cr_assert_str_eq(cs_rec_str(m, "into"), slack);
+    json_decref(merges);
+    /* the next mention of the merged name already finds the survivor */
+    one = decide(&r, "call-99", "Alerts for assigned tickets", "");
+    cr_assert_str_eq(cs_rec_str(one, "feature_id"), slack);
+    json_decref(one);
+    char *log = rig_stop(&r);
+    cr_assert(strstr(log, "Merged duplicate: 'Alerts for assigned tickets' into 'Slack "
+                          "notifications'"),
+              "%s", log);
+    cr_assert(strstr(log, "merged 1;"), "%s", log);
     free(log);
     cs_db_destroy(&db);
     rig_close(&r);

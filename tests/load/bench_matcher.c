@@ -751,6 +751,7 @@ typedef struct {
     lat_t s_theme, s_cross;
     /* engine */
     long e_extractions, e_decisions, e_created, e_linked, e_exact, e_embedding, e_rechecks;
+    long e_merged;
     long e_invalid;
     size_t e_size_before, e_size_after;
     double e_total_s;
@@ -963,6 +964,7 @@ static int s_engine(const world_t *w, int queries, uint64_t *rng, cs_catalog_t *
     r->e_exact = t.by_exact;
     r->e_embedding = t.by_embedding;
     r->e_rechecks = t.rechecks;
+    r->e_merged = t.merged;
     for (int i = 0; i < sink.n; i++)
         if (cs_record_validate(sink.out[i], err, sizeof err) != 0 && r->e_invalid++ == 0)
             fprintf(stderr, "bench_matcher: decision %d is invalid: %s\n", i, err);
@@ -1128,8 +1130,9 @@ static void s_print(const result_t *r, const config_t *c)
            "%.1f extractions/s\n",
            r->e_extractions, r->e_decisions, r->e_total_s, (double)r->e_decisions / r->e_total_s,
            r->e_total_s * 1000 / (double)r->e_decisions, (double)r->e_extractions / r->e_total_s);
-    printf("  created %ld, linked %ld; by method: exact name %ld, similarity %ld; rechecks %ld\n",
-           r->e_created, r->e_linked, r->e_exact, r->e_embedding, r->e_rechecks);
+    printf("  created %ld, linked %ld; by method: exact name %ld, similarity %ld; rechecks %ld; "
+           "merged %ld\n",
+           r->e_created, r->e_linked, r->e_exact, r->e_embedding, r->e_rechecks, r->e_merged);
     printf("  catalogue %zu -> %zu features; RSS %.1f MB, peak %.1f MB; invalid decision "
            "records: %ld\n",
            r->e_size_before, r->e_size_after, s_mb(r->e_after.rss_kb), s_mb(r->e_after.hwm_kb),

@@ -868,3 +868,167 @@ Test(match, a_chain_of_requests_collapses_into_one_feature_through_its_aliases)
     s_sink_free(&sink);
     cs_catalog_destroy(&cat);
 }
+
+/* ---- chains of duplicates collapse (cs_collapse.h) ---------------------------------------- */
+
+/* F1 "Slack notifications" (mentions m1) and F2 "Alerts for assigned tickets" (m2), apart. */
+static cs_catalog_t *s_chain_catalog(long m1, long m2)
+{
+    cs_catalog_t *cat = s_catalog(true);
+    cs_vec_t v;
+    cr_assert_eq(cs_vec_offline_feature("Slack notifications", "", &v), 0);
+    cs_feature_t *f1 = cs_catalog_add(cat, F1, TI, "Slack notifications", "", &v, false);
+    cr_assert_eq(cs_vec_offline_feature("Alerts for assigned tickets", "", &v), 0);
+    cs_feature_t *f2 = cs_catalog_add(cat, F2, TI, "Alerts for assigned tickets", "", &v, false);
+    cr_assert(f1 && f2);
+    f1->mentions = m1;
+    f2->mentions = m2;
+    return cat;
+}
+
+/* Link "Slack notifications for assigned tickets" (like both) and return its record. */
+static json_t *s_chain_link(cs_catalog_t *cat, const cs_match_opts_t *o, long *merged)
+{
+    sink_t sink = {0};
+    cs_match_t *m = cs_match_new(o, s_sink, &sink);
+    cs_match_submit(
+        m, s_extraction("9", "Integrations", "Slack notifications for assigned tickets", "", NULL),
+        cat);
+    cr_assert_eq(sink.n, 1);
+    const json_t *d = s_decision(&sink, 0, 0);
+    cr_assert_str_eq(cs_rec_str(d, "action"), "link", "%s", cs_rec_str(d, "reasoning"));
+    cs_match_totals_t t;
+    cs_match_totals(m, &t);
+    *merged = t.merged;
+    cs_match_destroy(&m);
+    return sink.out[0];
+}
+
+Test(match, after_a_link_the_targets_duplicate_merges_into_the_feature_with_more_mentions)
+{
+    cs_catalog_t *cat = s_chain_catalog(3, 1);
+    cs_match_opts_t o = s_offline_opts();
+    long merged;
+    json_t *rec = s_chain_link(cat, &o, &merged);
+    char err[256];
+    cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "%s", err);
+    const json_t *merges = json_object_get(rec, "merges");
+    cr_assert_eq(json_array_size(merges), 1, "one merge proposed");
+    const json_t *mg = json_array_get(merges, 0);
+    cr_assert_str_eq(cs_rec_str(mg, "source"), F2, "the one with fewer mentions goes");
+    cr_assert_str_eq(cs_rec_str(mg, "into"), F1);
+    double fused = cs_rec_num(mg, "fused", -1);
+    cr_assert(fused >= o.link_above && fused <= 1, "%f", fused);
+    cr_assert(cs_rec_num(mg, "vector", -1) > 0 && cs_rec_num(mg, "lexical", -1) > 0);
+    cr_assert_eq(merged, 1);
+    /* in the catalogue at once: F2 is no candidate, its name leads to F1, its mentions count */
+    const cs_feature_t *f1 = cs_catalog_get(cat, F1), *f2 = cs_catalog_get(cat, F2);
+    cr_assert_eq(f2->merged_into, f1);
+    cr_assert_eq(f1->mentions, 5, "3 + the link + F2's 1");
+    cr_assert_eq(cs_catalog_exact(cat, TI, "alerts for assigned tickets", 0), f1);
+    bool has_alias = false;
+    for (int i = 0; i < f1->naliases; i++)
+        has_alias |= strcmp(f1->aliases[i].name, "Alerts for assigned tickets") == 0;
+    cr_assert(has_alias, "F2's name is an alias of F1");
+    json_decref(rec);
+
+    /* the next mention of F2's name links to F1, and nothing is proposed twice */
+    sink_t sink = {0};
+    cs_match_t *m = cs_match_new(&o, s_sink, &sink);
+    cs_match_submit(m, s_extraction("10", "Integrations", "Alerts for assigned tickets", "", NULL),
+                    cat);
+    cs_match_submit(
+        m, s_extraction("11", "Integrations", "Slack notifications for assigned tickets", "", NULL),
+        cat);
+    cr_assert_str_eq(cs_rec_str(s_decision(&sink, 0, 0), "feature_id"), F1);
+    cr_assert_str_eq(cs_rec_str(s_decision(&sink, 1, 0), "feature_id"), F1);
+    cr_assert_null(json_object_get(sink.out[0], "merges"));
+    cr_assert_null(json_object_get(sink.out[1], "merges"));
+    cs_match_destroy(&m);
+    s_sink_free(&sink);
+    cs_catalog_destroy(&cat);
+}
+
+Test(match, on_a_tie_of_mentions_the_older_feature_survives)
+{
+    cs_catalog_t *cat = s_chain_catalog(3, 2); /* the link makes F2's 3 */
+    cs_match_opts_t o = s_offline_opts();
+    long merged;
+    json_t *rec = s_chain_link(cat, &o, &merged);
+    const json_t *mg = json_array_get(json_object_get(rec, "merges"), 0);
+    cr_assert(mg, "a merge");
+    const char *linked =
+        cs_rec_str(json_array_get(json_object_get(rec, "decisions"), 0), "feature_id");
+    cr_assert_str_eq(linked, F2, "the request went to Alerts for assigned tickets");
+    cr_assert_str_eq(cs_rec_str(mg, "into"), F1, "3 and 3: F1, the older, survives");
+    cr_assert_str_eq(cs_rec_str(mg, "source"), F2, "though the request was linked to it");
+    json_decref(rec);
+    cs_catalog_destroy(&cat);
+}
+
+Test(match, a_curated_feature_is_never_merged_away_and_a_rejected_one_takes_no_part)
+{
+    cs_match_opts_t o = s_offline_opts();
+    long merged;
+    /* F2 (fewer mentions) was curated: F1 goes into it instead */
+    cs_catalog_t *cat = s_chain_catalog(3, 1);
+    ((cs_feature_t *)cs_catalog_get(cat, F2))->curated = true;
+    json_t *rec = s_chain_link(cat, &o, &merged);
+    const json_t *mg = json_array_get(json_object_get(rec, "merges"), 0);
+    cr_assert(mg);
+    cr_assert_str_eq(cs_rec_str(mg, "source"), F1);
+    cr_assert_str_eq(cs_rec_str(mg, "into"), F2);
+    json_decref(rec);
+    cs_catalog_destroy(&cat);
+    /* both curated, or one rejected: nothing */
+    for (int k = 0; k < 2; k++) {
+        cat = s_chain_catalog(3, 1);
+        ((cs_feature_t *)cs_catalog_get(cat, F2))->curated = true;
+        if (k == 0)
+            ((cs_feature_t *)cs_catalog_get(cat, F1))->curated = true;
+        else
+            ((cs_feature_t *)cs_catalog_get(cat, F2))->rejected = true;
+        rec = s_chain_link(cat, &o, &merged);
+        cr_assert_null(json_object_get(rec, "merges"), "case %d", k);
+        cr_assert_eq(merged, 0);
+        cr_assert_null(cs_catalog_get(cat, F2)->merged_into);
+        json_decref(rec);
+        cs_catalog_destroy(&cat);
+    }
+}
+
+Test(match, no_collapse_or_a_stricter_merge_threshold_keeps_them_apart)
+{
+    cs_match_opts_t o = s_offline_opts();
+    long merged;
+    double levels[] = {2, 0.99};
+    for (size_t k = 0; k < CS_ARRAY_LEN(levels); k++) {
+        o.merge_above = levels[k];
+        cs_catalog_t *cat = s_chain_catalog(3, 1);
+        json_t *rec = s_chain_link(cat, &o, &merged);
+        cr_assert_null(json_object_get(rec, "merges"));
+        cr_assert_eq(merged, 0);
+        json_decref(rec);
+        cs_catalog_destroy(&cat);
+    }
+}
+
+Test(match, features_of_another_theme_merge_only_across_themes)
+{
+    cs_match_opts_t o = s_offline_opts();
+    long merged;
+    for (int cross = 0; cross < 2; cross++) {
+        o.cross_theme = cross;
+        cs_catalog_t *cat = s_catalog(true);
+        cs_vec_t v;
+        cr_assert_eq(cs_vec_offline_feature("Slack notifications", "", &v), 0);
+        cs_catalog_add(cat, F1, TI, "Slack notifications", "", &v, false)->mentions = 3;
+        cr_assert_eq(cs_vec_offline_feature("Alerts for assigned tickets", "", &v), 0);
+        cs_catalog_add(cat, F2, TR, "Alerts for assigned tickets", "", &v, false)->mentions = 1;
+        json_t *rec = s_chain_link(cat, &o, &merged);
+        cr_assert_eq(json_array_size(json_object_get(rec, "merges")), (size_t)cross,
+                     "cross_theme %d", cross);
+        json_decref(rec);
+        cs_catalog_destroy(&cat);
+    }
+}

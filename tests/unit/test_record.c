@@ -112,6 +112,10 @@ static json_t *make_decision(void)
     json_t *top = json_array_get(json_object_get(first, "candidates"), 0);
     set(top, "lexical", json_real(0.48));
     set(top, "fused", json_real(0.57));
+    /* a merge the matcher proposes after the link (chains of duplicates collapse) */
+    set(rec, "merges",
+        json_pack("[{s:s, s:s, s:f, s:f, s:f}]", "source", FEATURE_B, "into", FEATURE_A, "fused",
+                  0.61, "vector", -0.05, "lexical", 0.7));
     return rec;
 }
 
@@ -619,6 +623,16 @@ ParameterizedTestParameters(record, schema_violation)
          "field 'decisions[0].candidates[1].lexical': expected number, got string"},
         {CS_KIND_DECISION, "insights.feature_requests[0].title", "",
          "missing field 'insights.feature_requests[0].title'"},
+        {CS_KIND_DECISION, "merges", "{}", "field 'merges': expected array, got object"},
+        {CS_KIND_DECISION, "merges[0].source", "", "missing field 'merges[0].source'"},
+        {CS_KIND_DECISION, "merges[0].into", "\"feature-a\"",
+         "field 'merges[0].into': 'feature-a' is not a uuid"},
+        {CS_KIND_DECISION, "merges[0].fused", "1.2", "field 'merges[0].fused': 1.2 is above 1"},
+        {CS_KIND_DECISION, "merges[0].fused", "", "missing field 'merges[0].fused'"},
+        {CS_KIND_DECISION, "merges[0].vector", "-1.5",
+         "field 'merges[0].vector': -1.5 is below -1"},
+        {CS_KIND_DECISION, "merges[0].lexical", "\"high\"",
+         "field 'merges[0].lexical': expected number, got string"},
         /* ack */
         {CS_KIND_ACK, "status", "\"done\"",
          "field 'status': 'done' is not one of committed|already|failed"},
