@@ -165,7 +165,8 @@ def read_back(url, cs, env, ws):
     db["features"] = psql_json(url, """
         SELECT f.id, f.name, t.name AS theme, f.mention_count FROM features f
         LEFT JOIN themes t ON t.id = f.theme_id
-        WHERE f.workspace_id = '%s' ORDER BY f.created_at, f.id""" % ws)
+        WHERE f.workspace_id = '%s' AND f.merged_into IS NULL
+        ORDER BY f.created_at, f.id""" % ws)
     db["mentions"] = psql_json(url, """
         SELECT fm.feature_id, m.external_id, fm.quote FROM feature_messages fm
         JOIN messages m ON m.id = fm.message_id

@@ -290,7 +290,8 @@ def dedup(truth, url, ws):
     mentions = qp.psql_json(url, """
         SELECT fm.feature_id, m.external_id, fm.quote FROM feature_messages fm
         JOIN messages m ON m.id = fm.message_id WHERE m.workspace_id = '%s'""" % ws)
-    features = int(qp.psql(url, "SELECT count(*) FROM features WHERE workspace_id = '%s'" % ws))
+    features = int(qp.psql(url, "SELECT count(*) FROM features WHERE workspace_id = '%s'"
+                             " AND merged_into IS NULL" % ws))
     stored = set(qp.psql(url, "SELECT external_id FROM messages WHERE workspace_id = '%s'"
                          % ws).split())
     by_call = {}
