@@ -33,7 +33,6 @@ static const char *const s_stop[] = {
 };
 
 /* The filler of speech and of asking politely. Sorted. */
-/* The filler of speech and of asking politely. Sorted. */
 static const char *const s_filler[] = {
     "able",    "actually", "almost",     "already",  "also",     "always",    "anybody",
     "anyone",  "anything", "basically",  "bit",      "chance",   "currently", "definitely",
