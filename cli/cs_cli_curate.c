@@ -358,6 +358,7 @@ const char cs_cli_history_sql[] =
     "  WHEN 'merge' THEN CASE WHEN a.feature_id = $1 THEN 'merged into ' || (a.arguments->>"
     "   'into_name') || ' (' || (a.arguments->>'into') || ')' ELSE 'merged ''' || f.name ||"
     "   ''' into this' END || ': links moved: ' || (a.changes->>'links_moved')"
+    "   || coalesce('; alike by similarity ' || (a.arguments->>'fused'), '')"
     "  WHEN 'unmerge' THEN CASE WHEN a.feature_id = $1 THEN 'unmerged from '"
     "   || (a.arguments->>'from') ELSE '''' || f.name || ''' unmerged from this' END"
     "   || ': links back: ' || (a.changes->>'links_back')"

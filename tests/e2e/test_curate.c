@@ -618,6 +618,10 @@ Test(curate, the_writer_carries_out_the_matchers_merge_in_the_calls_transaction)
     cr_expect(strstr(out, "SFDC integration") && strstr(out, "matcher"), "%s", out);
     cr_expect(strstr(out, "similarity 0.61 (vector 0.55, lexical 0.67), call c6"), "%s", out);
     free(out);
+    /* and the history says it too, for the CLI and the console's feature page alike */
+    out = cs_testcli_ok(cs_testcli_run("feature", "history", sf, "--format", "csv", NULL));
+    cr_expect(strstr(out, "links moved: 1; alike by similarity 0.61"), "%s", out);
+    free(out);
     free(CURATE("unmerge", sf3));
     cr_assert_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf3, NULL),
                  1);
