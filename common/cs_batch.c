@@ -65,8 +65,20 @@ static void s_fail_line(cs_batch_t *self, line_t *line, cs_llm_status_t status, 
 
 /* One request with cs_http's retries: 0 with the 2xx body (malloc'd) in *out, or -1 with the
    reason in err (the API's message for a refusal); a 401/403 also sets the fatal refusal. */
+static int s_http_once(cs_batch_t *self, const char *path, const char *json_body, curl_mime *mime,
+                       bool *unsure, char **out, char *err, size_t errlen);
+
 static int s_http(cs_batch_t *self, const char *path, const char *json_body, curl_mime *mime,
                   char **out, char *err, size_t errlen)
+{
+    return s_http_once(self, path, json_body, mime, NULL, out, err, errlen);
+}
+
+/* s_http; with `unsure` set, a request that may have been carried out although no answer says
+   so (no answer, or a 5xx) is not sent again: *unsure is set and -1 returned. Only a 429, a
+   refusal before any work, is retried. */
+static int s_http_once(cs_batch_t *self, const char *path, const char *json_body, curl_mime *mime,
+                       bool *unsure, char **out, char *err, size_t errlen)
 {
     char *url = NULL;
     bool both = self->query[0] && strchr(path, '?'); /* "...?limit=100" + "?api-version=..." */
@@ -101,6 +113,11 @@ static int s_http(cs_batch_t *self, const char *path, const char *json_body, cur
                                .attempt = attempt,
                                .waited_ms = waited};
         cs_http_decision_t d = cs_http_decide(&self->policy, &a);
+        bool maybe_done = cc != CURLE_OK || status >= 500;
+        if (unsure && maybe_done && d.verdict != CS_HTTP_STOPPED && d.verdict != CS_HTTP_AUTH) {
+            *unsure = true;
+            d.verdict = CS_HTTP_EXHAUSTED; /* told below, not sent again */
+        }
         if (d.verdict == CS_HTTP_RETRY) {
             cs_warn("OpenAI Batch API: %s answered %ld: waiting %lld ms (attempt %d of %d)", path,
                     status, (long long)d.wait_ms, attempt + 1, self->policy.max_attempts);
@@ -216,8 +233,24 @@ static void s_send(cs_batch_t *self)
     json_object_set_new(req, "endpoint", json_sprintf("/v1%s", self->endpoint));
     char *req_text = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
-    int rc = req_text ? s_http(self, "/batches", req_text, NULL, &text, err, sizeof err) : -1;
+    bool unsure = false;
+    int rc = req_text
+                 ? s_http_once(self, "/batches", req_text, NULL, &unsure, &text, err, sizeof err)
+                 : -1;
     free(req_text);
+    if (rc != 0 && unsure) {
+        /* The batch may exist all the same: sending the file again would pay twice. It is
+           looked up in the list of batches by its file before anything is sent again. */
+        cs_warn("Could not tell whether the batch of file %s was created (%s): looking for it "
+                "in the list of batches",
+                fid, err);
+        json_object_set_new(self->creating, "lost", json_true());
+        self->unresolved = self->creating;
+        self->creating = NULL;
+        self->resolve_after = cs_now_ms();
+        cs_batch_save(self);
+        goto done;
+    }
     json_decref(self->creating);
     self->creating = NULL;
     if (rc != 0)
@@ -430,13 +463,16 @@ static void s_poll(cs_batch_t *self, batch_t *b)
     json_decref(obj);
 }
 
-/* A batch an earlier run created and was killed before it kept its id: looked up by its input
+/* A batch whose id never came back, because an earlier run was killed before it kept it or
+   because this run's POST /batches got no answer it could trust ("lost"): looked up by its input
    file in the list of batches (GET /batches, newest first, up to 20 pages of 100). Found: resumed
-   like the others; not there: it was never created, its calls go in new batches when they come
-   back. */
+   like the others (requests still queued for it leave the queue); not there: it was never
+   created, and its requests go in the next batch (an earlier run's when their calls come
+   back). */
 static void s_resolve(cs_batch_t *self)
 {
     const char *fid = json_string_value(json_object_get(self->unresolved, "input_file_id"));
+    bool lost = json_is_true(json_object_get(self->unresolved, "lost")); /* by this run */
     char path[400], err[768], after[200] = "";
     for (int page = 0; page < 20; page++) {
         snprintf(path, sizeof path, "/batches?limit=100%s%s", after[0] ? "&after=" : "", after);
@@ -457,7 +493,11 @@ static void s_resolve(cs_batch_t *self)
             const char *id = json_string_value(json_object_get(b, "id"));
             const char *input = json_string_value(json_object_get(b, "input_file_id"));
             if (id && input && strcmp(input, fid) == 0) {
-                cs_batch_resume(self, id, fid, json_object_get(self->unresolved, "custom_ids"));
+                const json_t *ids = json_object_get(self->unresolved, "custom_ids");
+                if (cs_batch_resume(self, id, fid, ids) && lost) {
+                    self->stats.batches++;
+                    self->stats.lines += (long)json_array_size(ids);
+                }
                 json_decref(list);
                 goto done;
             }
@@ -470,9 +510,12 @@ static void s_resolve(cs_batch_t *self)
         if (!more)
             break;
     }
-    cs_info("No batch was created from file %s before the last stop: its calls go in new "
-            "batches",
-            fid);
+    if (lost)
+        cs_info("No batch was created from file %s: its requests go in the next batch", fid);
+    else
+        cs_info("No batch was created from file %s before the last stop: its calls go in new "
+                "batches",
+                fid);
 done:
     json_decref(self->unresolved);
     self->unresolved = NULL;

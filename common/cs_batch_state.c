@@ -160,8 +160,10 @@ int cs_batch_load(cs_batch_t *self, char *err, size_t errlen)
     }
     json_t *creating = json_object_get(root, "creating");
     if (json_is_string(json_object_get(creating, "input_file_id")) &&
-        json_is_array(json_object_get(creating, "custom_ids")))
+        json_is_array(json_object_get(creating, "custom_ids"))) {
+        json_object_del(creating, "lost"); /* an earlier run's: not sent by this one */
         self->unresolved = json_incref(creating);
+    }
     json_decref(root);
     return 0;
 }
@@ -196,7 +198,7 @@ batch_t *cs_batch_resume(cs_batch_t *self, const char *id, const char *input_fil
         if (!line)
             continue;
         line->in = b;
-        line->rounds = 1;
+        line->rounds = line->body ? line->rounds + 1 : 1; /* sent by this run, or by an earlier */
         json_object_set_new(b->owed, s, json_true());
     }
     cs_info("Resuming batch %s: %zu calls' answers owed", id, json_object_size(b->owed));

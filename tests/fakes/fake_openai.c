@@ -1519,7 +1519,10 @@ static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, c
     if (fake_batch_path(path)) { /* a pool of its own: the load mode's limit does not apply */
         const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
         int status = 500;
-        char *text = fake_batch_answer(f, method, path, type, c->body, c->len, &status);
+        fake_batch_query_t q = {
+            .limit = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit"),
+            .after = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "after")};
+        char *text = fake_batch_answer(f, method, path, &q, type, c->body, c->len, &status);
         return s_reply(f, conn, c, status, text, false, &none);
     }
 

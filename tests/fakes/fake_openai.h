@@ -124,8 +124,9 @@
              duplicate_custom_id, mismatched_model (one model per batch), too_many_requests
              (over 50,000 lines), empty_file. (The codes are the fake's; OpenAI documents the
              fields, not the list.)
-      GET  /v1/batches -> {object "list", data [batch objects, newest first], first_id,
-             last_id, has_more false}: every batch (limit and after are not read).
+      GET  /v1/batches?limit=&after= -> {object "list", data [batch objects, newest first],
+             first_id, last_id, has_more}: a page of `limit` batches (1 to 100, default 20;
+             400 outside) after the batch `after` (404: no such batch).
       GET  /v1/batches/{id} -> the batch object {id, object "batch", endpoint, errors,
              input_file_id, completion_window, status, output_file_id, error_file_id,
              created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at,
@@ -312,6 +313,11 @@ void fake_openai_batch_polls(fake_openai_t *f, int polls);
 /* The next batch created answers its first `answered` lines and expires: the rest go to its error
    file with code batch_expired. -1 turns it off. */
 void fake_openai_batch_expire(fake_openai_t *f, int answered);
+
+/* The next n valid POST /v1/batches answer 500. With `made`, each makes its batch all the same,
+   as when an answer is lost on its way back (a gateway's timeout): the batch runs and the client
+   does not know it. Without, no batch is made. */
+void fake_openai_batch_lose_answers(fake_openai_t *f, int n, bool made);
 
 /* The line with this custom_id fails (HTTP `status`, default 500, OpenAI's error body, in the
    error file) in the next `times` batches that hold it. 0, or -1 out of memory. */

@@ -45,6 +45,8 @@ struct fake_batch {
     size_t nbatches, cbatches;
     int polls;        /* for batches created from now on */
     int expire_after; /* for the next batch created only; -1: none */
+    int lose;         /* the next creates that answer 500 ... */
+    bool lose_made;   /* ... having made their batch all the same, or not */
     json_t *fails;    /* {custom_id: [times left, status]} */
     json_t *counts;   /* {custom_id: lines seen in batches accepted} */
     long lines_total;
@@ -651,8 +653,50 @@ static void s_advance(fake_batch_t *b, fake_openai_t *f, s_batch_t *batch)
     s_finish(b, f, batch);
 }
 
+/* GET /batches: a page of the batches, newest first, as OpenAI pages them (limit 1 to 100,
+   default 20; after: the id of the last batch of the page before). */
+static char *s_list(fake_batch_t *b, const fake_batch_query_t *q, int *status)
+{
+    long limit = 20;
+    if (q && q->limit) {
+        char *end = NULL;
+        limit = strtol(q->limit, &end, 10);
+        if (end == q->limit || *end || limit < 1 || limit > 100)
+            return s_error(status, 400,
+                           "Invalid 'limit': integer below minimum value or above maximum value "
+                           "(1 to 100).",
+                           "limit");
+    }
+    size_t from = b->nbatches; /* newest first: from the end of the array down */
+    if (q && q->after) {
+        size_t i = 0;
+        while (i < b->nbatches && strcmp(b->batches[i]->id, q->after) != 0)
+            i++;
+        if (i == b->nbatches) {
+            char message[200];
+            snprintf(message, sizeof message, "No batch found with id '%.100s'.", q->after);
+            return s_error(status, 404, message, "after");
+        }
+        from = i;
+    }
+    json_t *data = json_array();
+    size_t i = from;
+    for (; i-- > 0 && (long)json_array_size(data) < limit;)
+        json_array_append_new(data, s_batch_json(b->batches[i]));
+    size_t n = json_array_size(data);
+    bool more = n > 0 && from - n > 0;
+    return s_dump(
+        json_pack("{s:s, s:o, s:o, s:o, s:b}", "object", "list", "data", data, "first_id",
+                  n ? json_copy(json_object_get(json_array_get(data, 0), "id")) : json_null(),
+                  "last_id",
+                  n ? json_copy(json_object_get(json_array_get(data, n - 1), "id")) : json_null(),
+                  "has_more", more),
+        status);
+}
+
 char *fake_batch_answer(fake_openai_t *f, const char *method, const char *path,
-                        const char *content_type, const char *body, size_t len, int *status)
+                        const fake_batch_query_t *q, const char *content_type, const char *body,
+                        size_t len, int *status)
 {
     fake_batch_t *b = fake_openai_batch_state(f);
     char *text = NULL;
@@ -661,17 +705,15 @@ char *fake_batch_answer(fake_openai_t *f, const char *method, const char *path,
     if (strcmp(path, "/files") == 0 && post) {
         text = s_upload(b, content_type, body, len, status);
     } else if (strcmp(path, "/batches") == 0 && post) {
-        text = s_create(b, body, len, status);
+        text = b->lose > 0 && !b->lose_made ? NULL : s_create(b, body, len, status);
+        if (b->lose > 0 && (!b->lose_made || (text && *status == 200))) {
+            b->lose--; /* made or not, the client is told of an error */
+            free(text);
+            text = s_error(status, 500, "The server had an error while processing your request.",
+                           NULL);
+        }
     } else if (strcmp(path, "/batches") == 0 && get) {
-        json_t *data = json_array();
-        for (size_t i = b->nbatches; i-- > 0;) /* newest first */
-            json_array_append_new(data, s_batch_json(b->batches[i]));
-        text = s_dump(
-            json_pack("{s:s, s:o, s:o, s:o, s:b}", "object", "list", "data", data, "first_id",
-                      b->nbatches ? json_string(b->batches[b->nbatches - 1]->id) : json_null(),
-                      "last_id", b->nbatches ? json_string(b->batches[0]->id) : json_null(),
-                      "has_more", 0),
-            status);
+        text = s_list(b, q, status);
     } else if (strncmp(path, "/files/", 7) == 0 && get) {
         char id[128];
         snprintf(id, sizeof id, "%.*s", (int)strcspn(path + 7, "/"), path + 7);
@@ -725,6 +767,15 @@ void fake_openai_batch_expire(fake_openai_t *f, int answered)
     fake_batch_t *b = fake_openai_batch_state(f);
     pthread_mutex_lock(&b->lock);
     b->expire_after = answered;
+    pthread_mutex_unlock(&b->lock);
+}
+
+void fake_openai_batch_lose_answers(fake_openai_t *f, int n, bool made)
+{
+    fake_batch_t *b = fake_openai_batch_state(f);
+    pthread_mutex_lock(&b->lock);
+    b->lose = n > 0 ? n : 0;
+    b->lose_made = made;
     pthread_mutex_unlock(&b->lock);
 }
 

@@ -21,10 +21,17 @@ void fake_batch_free(fake_batch_t **b_p);
 /* Is `path` (relative to /v1) one of the Files or Batch endpoints? */
 bool fake_batch_path(const char *path);
 
+/* The query's parameters the endpoints read (NULL when absent). */
+typedef struct {
+    const char *limit, *after; /* GET /batches */
+} fake_batch_query_t;
+
 /* The answer to a request on such a path: malloc'd text (JSON, or a file's content) and its
-   status. content_type is the request's (for the multipart upload). Thread-safe. */
+   status. q: the query's parameters (NULL: none); content_type is the request's (for the
+   multipart upload). Thread-safe. */
 char *fake_batch_answer(fake_openai_t *f, const char *method, const char *path,
-                        const char *content_type, const char *body, size_t len, int *status);
+                        const fake_batch_query_t *q, const char *content_type, const char *body,
+                        size_t len, int *status);
 
 /* Provided by fake_openai.c: the state of f; the answer the line's endpoint gives to `request`
    (path relative to /v1: responder, load mode, defaults; pushed answers are left to direct

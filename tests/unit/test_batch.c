@@ -569,3 +569,107 @@ Test(batch, a_kill_before_the_batch_was_created_sends_the_calls_anew)
     cr_assert_eq(fake_openai_batch_lines(s_fo, "call-1"), 1);
     cs_batch_destroy(&b);
 }
+
+Test(batch, fake_lists_batches_a_page_at_a_time)
+{
+    char *fid = s_upload(LINE("p", "/v1/chat/completions"));
+    char *ids[3];
+    for (int i = 0; i < 3; i++) {
+        json_t *batch = s_create_and_get(fid, "/v1/chat/completions");
+        ids[i] = strdup(json_string_value(json_object_get(batch, "id")));
+        json_decref(batch);
+    }
+    char *text = NULL;
+    cr_assert_eq(s_raw("/batches?limit=2", NULL, NULL, NULL, NULL, &text), 200);
+    json_t *page = s_json(text);
+    cr_assert_eq(json_array_size(json_object_get(page, "data")), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(page, "first_id")), ids[2], "newest first");
+    cr_assert_str_eq(json_string_value(json_object_get(page, "last_id")), ids[1]);
+    cr_assert(json_is_true(json_object_get(page, "has_more")));
+    char *path = NULL;
+    cr_assert(asprintf(&path, "/batches?limit=2&after=%s", ids[1]) > 0);
+    cr_assert_eq(s_raw(path, NULL, NULL, NULL, NULL, &text), 200);
+    free(path);
+    json_t *rest = s_json(text);
+    cr_assert_eq(json_array_size(json_object_get(rest, "data")), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(rest, "last_id")), ids[0]);
+    cr_assert(json_is_false(json_object_get(rest, "has_more")));
+    cr_assert_eq(s_raw("/batches", NULL, NULL, NULL, NULL, &text), 200, "default limit 20");
+    json_t *all = s_json(text);
+    cr_assert_eq(json_array_size(json_object_get(all, "data")), 3);
+    cr_assert_eq(s_raw("/batches?limit=0", NULL, NULL, NULL, NULL, NULL), 400);
+    cr_assert_eq(s_raw("/batches?limit=101", NULL, NULL, NULL, NULL, NULL), 400);
+    cr_assert_eq(s_raw("/batches?limit=ten", NULL, NULL, NULL, NULL, NULL), 400);
+    cr_assert_eq(s_raw("/batches?after=batch_nonesuch", NULL, NULL, NULL, NULL, NULL), 404);
+    json_decref(page);
+    json_decref(rest);
+    json_decref(all);
+    for (int i = 0; i < 3; i++)
+        free(ids[i]);
+    free(fid);
+}
+
+Test(batch, a_create_whose_answer_was_lost_is_found_not_sent_twice)
+{
+    /* POST /batches makes the batch and answers 500: sending the file again would pay twice */
+    fake_openai_batch_lose_answers(s_fo, 1, true);
+    cs_batch_t *b = s_client(3, KEY);
+    s_got_t got = {0};
+    s_submit(b, "call-1", &got);
+    s_drain(b);
+    cr_assert_eq(got.status, CS_LLM_OK);
+    cr_assert_str_eq(got.content, "call-1");
+    cr_assert_eq(fake_openai_batch_count(s_fo), 1, "the lost batch was found, none made again");
+    cr_assert_eq(fake_openai_batch_lines(s_fo, "call-1"), 1, "not sent twice");
+    cs_batch_stats_t st;
+    cs_batch_stats(b, &st);
+    cr_assert_eq(st.batches, 1);
+    cr_assert_eq(st.lines, 1);
+    cs_batch_destroy(&b);
+}
+
+Test(batch, a_create_that_made_nothing_is_sent_again)
+{
+    fake_openai_batch_lose_answers(s_fo, 1, false);
+    cs_batch_t *b = s_client(3, KEY);
+    s_got_t got = {0};
+    s_submit(b, "call-1", &got);
+    s_drain(b);
+    cr_assert_eq(got.status, CS_LLM_OK);
+    cr_assert_eq(fake_openai_batch_count(s_fo), 1, "not found, so made by the second send");
+    cr_assert_eq(fake_openai_batch_lines(s_fo, "call-1"), 1);
+    cs_batch_destroy(&b);
+}
+
+Test(batch, the_batch_of_a_kill_is_found_past_the_first_page)
+{
+    /* the batch of the state file's "creating" entry is the oldest of 101: on the second page */
+    char *fid = s_upload(LINE("call-1", "/v1/chat/completions"));
+    json_t *first = s_create_and_get(fid, "/v1/chat/completions");
+    json_decref(first);
+    char *other = s_upload(LINE("other", "/v1/chat/completions"));
+    char *body = NULL;
+    cr_assert(asprintf(&body,
+                       "{\"input_file_id\":\"%s\",\"endpoint\":\"/v1/chat/completions\","
+                       "\"completion_window\":\"24h\"}",
+                       other) > 0);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(s_raw("/batches", body, NULL, NULL, NULL, NULL), 200);
+    free(body);
+    FILE *fp = fopen(s_state, "w");
+    fprintf(fp,
+            "{\"version\":1,\"endpoint\":\"/chat/completions\",\"batches\":[],\"creating\":"
+            "{\"input_file_id\":\"%s\",\"custom_ids\":[\"call-1\"]}}",
+            fid);
+    fclose(fp);
+    cs_batch_t *b = s_client(3, KEY);
+    s_got_t got = {0};
+    s_submit(b, "call-1", &got);
+    s_drain(b);
+    cr_assert_eq(got.status, CS_LLM_OK);
+    cr_assert_eq(fake_openai_batch_count(s_fo), 101, "found on the second page, none made");
+    cr_assert_eq(fake_openai_batch_lines(s_fo, "call-1"), 1, "not sent twice");
+    cs_batch_destroy(&b);
+    free(fid);
+    free(other);
+}
