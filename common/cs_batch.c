@@ -432,6 +432,8 @@ static void s_poll(cs_batch_t *self, batch_t *b)
             json_t *none = json_object();
             if (none && s_ended(self, b, none, "not found")) {
                 b->next_poll = INT64_MAX;
+                if (!b->ended_at)
+                    b->ended_at = cs_wall_ms();
                 if (json_object_size(b->owed) == 0)
                     cs_batch_remove(self, b);
                 cs_batch_save(self);
@@ -455,6 +457,8 @@ static void s_poll(cs_batch_t *self, batch_t *b)
                 (long long)json_integer_value(json_object_get(counts, "failed")));
         if (s_ended(self, b, obj, status)) {
             b->next_poll = INT64_MAX; /* done: stays only while answers are owed */
+            if (!b->ended_at)
+                b->ended_at = cs_wall_ms();
             if (json_object_size(b->owed) == 0)
                 cs_batch_remove(self, b);
             cs_batch_save(self);
@@ -541,6 +545,8 @@ cs_batch_t *cs_batch_new(const cs_batch_opts_t *opts, char *err, size_t errlen)
         self->o.poll_ms = 60000;
     if (self->o.max_rounds <= 0)
         self->o.max_rounds = 3;
+    if (self->o.keep_ms <= 0)
+        self->o.keep_ms = 48LL * 3600 * 1000;
     size_t blen = strcspn(base, "?");
     self->base = strndup(base, blen);
     self->query = strdup(base + blen);
@@ -680,6 +686,39 @@ static void s_deliver_ready(cs_batch_t *self)
         cs_batch_save(self);
 }
 
+/* Ended batches whose answers no call asked for within keep_ms of the end (their calls were
+   acked by another extractor, or never come back): out of the state file, with their answers. */
+static void s_drop_unclaimed(cs_batch_t *self)
+{
+    int64_t now = cs_wall_ms();
+    bool changed = false;
+    for (size_t i = 0; i < self->nbatches;) {
+        batch_t *b = self->batches[i];
+        if (b->next_poll != INT64_MAX || !b->ended_at || now - b->ended_at < self->o.keep_ms) {
+            i++;
+            continue;
+        }
+        size_t n = json_object_size(b->owed);
+        const char *key;
+        json_t *v;
+        json_object_foreach(b->owed, key, v)
+        {
+            line_t *line = cs_batch_line_find(self, key);
+            if (line && line->in == b && !line->waiters)
+                cs_batch_line_free(self, line);
+        }
+        cs_warn("Batch %s ended %.1f h ago and %zu of its answers were never asked for (their "
+                "calls were acked elsewhere or did not come back): dropped from %s",
+                b->id, (now - b->ended_at) / 3600000.0, n,
+                self->state_path ? self->state_path : "memory");
+        self->stats.unclaimed += (long)n;
+        cs_batch_remove(self, b); /* the last element moved to i */
+        changed = true;
+    }
+    if (changed)
+        cs_batch_save(self);
+}
+
 /* A stop, or a permanent refusal: every callback waiting ends now. */
 static void s_end_all(cs_batch_t *self, cs_llm_status_t status, const char *cause,
                       const char *error)
@@ -722,6 +761,7 @@ int cs_batch_run(cs_batch_t *self)
         return self->waiting;
     }
     s_deliver_ready(self);
+    s_drop_unclaimed(self);
     int64_t now = cs_now_ms();
     if (self->unresolved && now >= self->resolve_after)
         s_resolve(self);

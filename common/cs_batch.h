@@ -57,6 +57,8 @@ typedef struct {
     const char *state_path; /* where the batches sent are kept across restarts; NULL: nowhere */
     const char *tag;        /* metadata {"callsift": tag}, default "callsift" */
     int timeout_ms;         /* one HTTP attempt, default 300000 (uploads, downloads) */
+    int64_t keep_ms;        /* an ended batch's answers no call has asked for are dropped this
+                               long after it ended (wall clock, across restarts); default 48 h */
 } cs_batch_opts_t;
 
 typedef struct cs_batch cs_batch_t;
@@ -92,6 +94,7 @@ typedef struct {
     long expired;      /* lines an expiry or cancellation left undone */
     long resent;       /* lines sent again */
     long gave_up;      /* lines that failed max_rounds times */
+    long unclaimed;    /* answers dropped after keep_ms with no call asking for them */
     long open_batches; /* sent and not ended */
 } cs_batch_stats_t;
 void cs_batch_stats(const cs_batch_t *self, cs_batch_stats_t *out);

@@ -37,7 +37,8 @@ typedef struct {
 struct batch {
     char *id, *input_file_id;
     json_t *owed;      /* custom_ids whose answers are not delivered yet: {custom_id: true} */
-    int64_t next_poll; /* cs_now_ms() */
+    int64_t next_poll; /* cs_now_ms(); INT64_MAX once ended */
+    int64_t ended_at;  /* cs_wall_ms() when it ended (kept in the state file); 0: not yet */
 };
 
 struct cs_batch {

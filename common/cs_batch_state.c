@@ -58,8 +58,11 @@ int cs_batch_save(cs_batch_t *self)
         const char *key;
         json_t *v;
         json_object_foreach(b->owed, key, v) json_array_append_new(ids, json_string(key));
-        json_array_append_new(batches, json_pack("{s:s, s:s, s:o}", "id", b->id, "input_file_id",
-                                                 b->input_file_id, "custom_ids", ids));
+        json_t *entry = json_pack("{s:s, s:s, s:o}", "id", b->id, "input_file_id", b->input_file_id,
+                                  "custom_ids", ids);
+        if (entry && b->ended_at > 0)
+            json_object_set_new(entry, "ended_at", json_integer(b->ended_at));
+        json_array_append_new(batches, entry);
     }
     json_t *root = json_pack("{s:i, s:s, s:o}", "version", STATE_VERSION, "endpoint",
                              self->endpoint, "batches", batches);
@@ -150,13 +153,23 @@ int cs_batch_load(cs_batch_t *self, char *err, size_t errlen)
     }
     size_t i;
     json_t *entry;
+    bool dropped = false;
     json_array_foreach(batches, i, entry)
     {
         const char *id = json_string_value(json_object_get(entry, "id"));
         const char *fid = json_string_value(json_object_get(entry, "input_file_id"));
         json_t *ids = json_object_get(entry, "custom_ids");
-        if (id && fid && json_is_array(ids))
-            cs_batch_resume(self, id, fid, ids);
+        int64_t ended_at = json_integer_value(json_object_get(entry, "ended_at"));
+        if (ended_at > 0 && cs_wall_ms() - ended_at >= self->o.keep_ms) {
+            cs_warn("Batch %s ended %.1f h ago: the %zu answers no call asked for are dropped",
+                    id ? id : "?", (cs_wall_ms() - ended_at) / 3600000.0, json_array_size(ids));
+            self->stats.unclaimed += (long)json_array_size(ids);
+            dropped = true;
+            continue;
+        }
+        batch_t *b = id && fid && json_is_array(ids) ? cs_batch_resume(self, id, fid, ids) : NULL;
+        if (b) /* polled again all the same: its answers are read from its files anew */
+            b->ended_at = ended_at;
     }
     json_t *creating = json_object_get(root, "creating");
     if (json_is_string(json_object_get(creating, "input_file_id")) &&
@@ -165,6 +178,8 @@ int cs_batch_load(cs_batch_t *self, char *err, size_t errlen)
         self->unresolved = json_incref(creating);
     }
     json_decref(root);
+    if (dropped)
+        cs_batch_save(self);
     return 0;
 }
 

@@ -34,6 +34,7 @@ int cs_extract_batch_open(const cs_config_t *cfg, cs_extract_opts_t *opts, char 
         .poll_ms = (int)(cs_config_double(cfg, "batch-poll") * 1000),
         .max_rounds = (int)cs_config_int(cfg, "batch-rounds"),
         .state_path = cs_config_str(cfg, "batch-state"),
+        .keep_ms = (int64_t)(cs_config_double(cfg, "batch-keep") * 3600 * 1000),
         .tag = "callsift-extractor",
     };
     opts->batch = cs_batch_new(&o, err, errlen);

@@ -57,6 +57,13 @@
          "--llm-batch: batches a failed or expired request goes through before the call is "       \
          "stored unprocessed",                                                                     \
          CS_OPT_POSITIVE},                                                                         \
+        {"batch-keep",                                                                             \
+         "CALLSIFT_BATCH_KEEP",                                                                    \
+         CS_OPT_DOUBLE,                                                                            \
+         "48",                                                                                     \
+         "--llm-batch: hours an ended batch's answers wait for calls that never come back "        \
+         "(acked by another extractor) before they leave the state file",                          \
+         CS_OPT_POSITIVE},                                                                         \
     {                                                                                              \
         "batch-state", "CALLSIFT_BATCH_STATE", CS_OPT_STRING, NULL,                                \
             "--llm-batch: file that keeps the batches sent across restarts (one per extractor, "   \

@@ -293,9 +293,10 @@ static void s_on_done(void *arg, const cs_llm_result_t *r)
     snprintf(g->content, sizeof g->content, "%s", content ? content : "");
 }
 
-static cs_batch_t *s_client(int max_rounds, const char *key)
+static cs_batch_t *s_client_keep(int max_rounds, const char *key, int64_t keep_ms)
 {
     cs_batch_opts_t o = {.base_url = fake_openai_url(s_fo),
+                         .keep_ms = keep_ms,
                          .api_key = key,
                          .endpoint = "/chat/completions",
                          .max_lines = 100,
@@ -307,6 +308,11 @@ static cs_batch_t *s_client(int max_rounds, const char *key)
     cs_batch_t *b = cs_batch_new(&o, err, sizeof err);
     cr_assert_not_null(b, "%s", err);
     return b;
+}
+
+static cs_batch_t *s_client(int max_rounds, const char *key)
+{
+    return s_client_keep(max_rounds, key, 0);
 }
 
 static void s_submit(cs_batch_t *b, const char *id, s_got_t *got)
@@ -672,4 +678,92 @@ Test(batch, the_batch_of_a_kill_is_found_past_the_first_page)
     cs_batch_destroy(&b);
     free(fid);
     free(other);
+}
+
+/* A batch sent by an earlier run for call-1 and call-2, in the state file (ended_at: 0 for a
+   batch not seen to end yet, else when it ended). */
+static void s_earlier_batch(long long ended_at)
+{
+    fake_openai_batch_polls(s_fo, 0);
+    char *fid =
+        s_upload(LINE("call-1", "/v1/chat/completions") LINE("call-2", "/v1/chat/completions"));
+    char *body = NULL, *text = NULL;
+    cr_assert(asprintf(&body,
+                       "{\"input_file_id\":\"%s\",\"endpoint\":\"/v1/chat/completions\","
+                       "\"completion_window\":\"24h\"}",
+                       fid) > 0);
+    cr_assert_eq(s_raw("/batches", body, NULL, NULL, NULL, &text), 200);
+    json_t *batch = s_json(text);
+    json_t *entry = json_pack("{s:O, s:s, s:[s, s]}", "id", json_object_get(batch, "id"),
+                              "input_file_id", fid, "custom_ids", "call-1", "call-2");
+    if (ended_at)
+        json_object_set_new(entry, "ended_at", json_integer(ended_at));
+    json_t *state = json_pack("{s:i, s:s, s:[o]}", "version", 1, "endpoint", "/chat/completions",
+                              "batches", entry);
+    cr_assert_eq(json_dump_file(state, s_state, 0), 0);
+    json_decref(state);
+    json_decref(batch);
+    free(body);
+    free(fid);
+}
+
+static size_t s_state_batches(void)
+{
+    json_t *state = json_load_file(s_state, 0, NULL);
+    cr_assert_not_null(state);
+    size_t n = json_array_size(json_object_get(state, "batches"));
+    json_decref(state);
+    return n;
+}
+
+Test(batch, answers_no_call_asks_for_leave_the_state_after_the_keep)
+{
+    s_earlier_batch(0);
+    cs_batch_t *b = s_client_keep(3, KEY, 1); /* kept 1 ms after the batch ends */
+    s_got_t got = {0};
+    s_submit(b, "call-1", &got); /* call-2 never comes back: acked by another extractor */
+    s_drain(b);
+    cr_assert_eq(got.status, CS_LLM_OK);
+    cs_batch_stats_t st = {0};
+    for (int i = 0; i < 2000 && st.unclaimed == 0; i++) {
+        cs_batch_run(b);
+        cs_batch_stats(b, &st);
+        usleep(2000);
+    }
+    cr_assert_eq(st.unclaimed, 1, "call-2's answer dropped");
+    cr_assert_eq(s_state_batches(), 0, "the batch left the state file");
+    cs_batch_destroy(&b);
+}
+
+Test(batch, answers_are_kept_while_the_keep_lasts)
+{
+    s_earlier_batch(0);
+    cs_batch_t *b = s_client(3, KEY); /* the default: 48 h */
+    s_got_t got = {0};
+    s_submit(b, "call-1", &got);
+    s_drain(b);
+    for (int i = 0; i < 20; i++) {
+        cs_batch_run(b);
+        usleep(2000);
+    }
+    cs_batch_stats_t st;
+    cs_batch_stats(b, &st);
+    cr_assert_eq(st.unclaimed, 0);
+    cr_assert_eq(s_state_batches(), 1, "call-2's answer is still owed");
+    json_t *state = json_load_file(s_state, 0, NULL);
+    json_t *entry = json_array_get(json_object_get(state, "batches"), 0);
+    cr_assert_gt(json_integer_value(json_object_get(entry, "ended_at")), 0, "its end is kept");
+    json_decref(state);
+    cs_batch_destroy(&b);
+}
+
+Test(batch, a_batch_that_ended_before_the_keep_is_not_resumed)
+{
+    s_earlier_batch(1000); /* ended in 1970 */
+    cs_batch_t *b = s_client(3, KEY);
+    cs_batch_stats_t st;
+    cs_batch_stats(b, &st);
+    cr_assert_eq(st.unclaimed, 2);
+    cr_assert_eq(s_state_batches(), 0, "and it left the state file");
+    cs_batch_destroy(&b);
 }
