@@ -514,9 +514,11 @@ static void s_resolve(cs_batch_t *self)
         if (!more)
             break;
     }
-    if (lost)
-        cs_info("No batch was created from file %s: its requests go in the next batch", fid);
-    else
+    if (lost) {
+        cs_info("No batch was created from file %s: its requests go in a batch sent in %g s", fid,
+                self->o.poll_ms / 1000.0);
+        self->send_after = cs_now_ms() + self->o.poll_ms; /* as after any failed send */
+    } else
         cs_info("No batch was created from file %s before the last stop: its calls go in new "
                 "batches",
                 fid);

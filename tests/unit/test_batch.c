@@ -636,13 +636,14 @@ Test(batch, a_create_whose_answer_was_lost_is_found_not_sent_twice)
 
 Test(batch, a_create_that_made_nothing_is_sent_again)
 {
-    fake_openai_batch_lose_answers(s_fo, 1, false);
+    fake_openai_batch_lose_answers(s_fo, 2, false); /* twice: each looked up, then sent again */
     cs_batch_t *b = s_client(3, KEY);
     s_got_t got = {0};
     s_submit(b, "call-1", &got);
     s_drain(b);
     cr_assert_eq(got.status, CS_LLM_OK);
-    cr_assert_eq(fake_openai_batch_count(s_fo), 1, "not found, so made by the second send");
+    cr_assert_eq(fake_openai_batch_count(s_fo), 1, "not found, so made by the third send");
+    cr_assert_eq(fake_openai_count(s_fo, "/files"), 3, "uploaded once per send");
     cr_assert_eq(fake_openai_batch_lines(s_fo, "call-1"), 1);
     cs_batch_destroy(&b);
 }
