@@ -56,9 +56,16 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--calls", type=int, default=10000)
-    ap.add_argument("--matcher-args", default="")
+    ap.add_argument("--matcher-args", default="",
+                    help='extra flags for callsift-matcher, one string: "--new-below 0.5"')
     ap.add_argument("--show", action="store_true")
-    args = ap.parse_args()
+    # argparse takes a value that starts with "--" for an option of its own: join it to its flag
+    argv = sys.argv[1:]
+    for i in range(len(argv) - 1):
+        if argv[i] == "--matcher-args":
+            argv[i:i + 2] = ["--matcher-args=" + argv[i + 1]]
+            break
+    args = ap.parse_args(argv)
     server = os.environ.get("DATABASE_URL")
     if not server:
         sys.exit("quality_dedup: DATABASE_URL must point at a PostgreSQL server")
