@@ -42,12 +42,18 @@
               both goes to the side with explicit words (a need counts as explicit), else to
               the larger margin.
       - The title names the thing asked for: from the first clause that names something,
-        after a request verb (early in the sentence, or further in when the first clause asks
-        for nothing), without request phrasing, filler ("um", "basically", "end up"), asides
+        after a request verb (early in the sentence, a quantifier like "a few of" before the
+        subject not counted, or further in when the first clause asks for nothing), without request
+   phrasing, filler ("um", "basically", "end up"), asides
         (", like,") or trailing function words and auxiliaries; it ends with its clause (before
-        "because", "before", "until", "so that", "when"...); a clause longer than 8 words is
-        cut before a phrase ("per queue | up on the TV"), never inside one, unless it ends
-        within 10 words and the cut would drop a name or two words that name something. A wish for a
+        "because", "before", "until", "once", "so that", "when"...) and before what is said
+        about it ("is a must", "is our top priority"); a clause longer than 8 words is
+        cut before a phrase ("per queue | up on the TV"), never inside one nor between a verb
+        and its complement ("ask the customer | to rate"), unless it ends within 10 words and
+        the cut would drop a name or two words that name something, or there is no phrase to
+        cut before. An indirect object gives way to the clause it is told ("prove to a
+        customer that we hit..." -> "Prove that we hit..."); "someone has to do X" keeps X
+        when the whole does not fit. A wish for a
    verb starts with the verb: "if emails were translated" -> "Translate emails", "if the tool could
    draft a reply" -> "Draft a reply", "something that flags..." -> "Flag...". A request whose title
    names nothing ("As well.", "It'd be nice to have.") is no request of its own: its urgency words

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cs_offline_text.h"
+#include "cs_offline_title_int.h"
 #include "cs_offline_words.h"
 #include "cs_util.h"
 
@@ -22,23 +23,9 @@
    export to CSV...". */
 #define TITLE_CLAUSES 4
 
-/* A word of a sentence: its bytes in the sentence, and its normalised tokens. */
-typedef struct {
-    const char *p;
-    size_t n;
-    cs_offline_tokens_t tok;
-} word_t;
-
 static bool s_punct_byte(unsigned char c)
 {
     return c < 0x80 && !isalnum(c);
-}
-
-/* Does the word end a clause (a comma, semicolon or colon after it)? */
-static bool s_clause_end(const word_t *w)
-{
-    unsigned char end = (unsigned char)w->p[w->n - 1];
-    return end == ',' || end == ';' || end == ':';
 }
 
 /* Whether words[i] (and words[i + 1]) are filler inside a title: *len is how many. */
@@ -83,7 +70,7 @@ static bool s_clause_asks(const word_t *words, size_t nw, size_t first)
     if (first >= nw)
         return false;
     size_t last = first;
-    while (last + 1 < nw && !s_clause_end(&words[last]))
+    while (last + 1 < nw && !cs_title_clause_end(&words[last]))
         last++;
     cs_offline_tokens_t t;
     if (cs_offline_tokenize(words[first].p,
@@ -106,40 +93,128 @@ static bool s_so_clause(const word_t *words, size_t nw, size_t i)
            words[i + 1].tok.count >= 1 && cs_offline_token_in(&words[i + 1].tok, 0, subjects);
 }
 
-/* Is the word the single token `tok`? */
-static bool s_word_is(const word_t *w, const char *tok)
+/* Does words[i] start a predicate that says how much the title's thing matters ("is a must",
+   "are our top priority": cs_offline_words_title_importance)? A noun ("a must") always does,
+   as after a relative clause that ended with its own verb ("where the technician is | is
+   essential"); an adjective only in the title's main clause: no relative or question word
+   among words[from..i) ("a flag that shows which job | is critical" says what it shows). */
+static bool s_importance(const word_t *words, size_t nw, size_t from, size_t i)
 {
-    return w->tok.count == 1 && strcmp(w->tok.tok[0], tok) == 0;
+    static const char *const relatives[] = {"that", "which", "who", "whom", "whose",   "where",
+                                            "when", "what",  "how", "if",   "whether", NULL};
+    if (!cs_title_word_is(&words[i], "is") && !cs_title_word_is(&words[i], "are"))
+        return false;
+    static const char *const determiners[] = {"a", "an", "our", "my", "the", NULL};
+    bool noun = false; /* "is a must", "is our priority": no relative clause says that */
+    for (size_t k = i + 1; k < nw && k <= i + 3; k++) {
+        if (cs_title_word_in(&words[k], cs_offline_words_title_importance))
+            break;
+        if (!cs_title_word_in(&words[k], cs_offline_words_title_degree) ||
+            cs_title_clause_end(&words[k]) || k == i + 3)
+            return false;
+        noun = noun || cs_title_word_in(&words[k], determiners);
+    }
+    if (noun || (i > from &&
+                 (cs_title_word_is(&words[i - 1], "is") || cs_title_word_is(&words[i - 1], "are"))))
+        return true;
+    for (size_t k = from; k < i; k++)
+        if (cs_title_word_in(&words[k], relatives))
+            return false;
+    return true;
 }
 
-/* Is the word a single token of `list`? */
-static bool s_word_in(const word_t *w, const char *const *list)
+/* Does words[i] start a phrase of manner, "without" with a verb ("see open jobs in Salesforce
+   | without logging into two systems")? "Without a login" names something and stays. */
+static bool s_manner(const word_t *words, size_t nw, size_t i)
 {
-    return w->tok.count == 1 && cs_offline_token_in(&w->tok, 0, list);
+    if (!cs_title_word_is(&words[i], "without") || cs_title_clause_end(&words[i]) || i + 1 >= nw ||
+        words[i + 1].tok.count != 1)
+        return false;
+    size_t n = words[i + 1].tok.len[0];
+    return n > 5 && strcmp(words[i + 1].tok.tok[0] + n - 3, "ing") == 0;
 }
 
-/* Does words[i] end the title before it (once it has two words): a subordinate clause
-   ("because", "before", "when", cs_offline_words_title_stop) or a "so" clause? Not "a while",
-   and not "which", "when" or "where" as the object of a verb that takes a question ("shows
-   which conversations", "track which technician has"). */
-static bool s_stops(const word_t *words, size_t nw, size_t i)
+/* Is words[i] ("which", "when") the object of a verb that takes a question, just before it
+   or before its indirect object ("shows which", "tells customers when", "shows the
+   managers which"; not a thing: "record a transfer | when")? */
+static bool s_asks_which(const word_t *words, size_t from, size_t i)
 {
+    for (size_t d = 1; d <= 3 && d <= i - from; d++) {
+        const word_t *v = &words[i - d];
+        if (cs_title_clause_end(v) ||
+            (d > 1 && (cs_title_word_in(v, cs_offline_words_title_break) ||
+                       cs_title_word_is(v, "a") || cs_title_word_is(v, "an"))))
+            return false;
+        if (cs_title_word_in(v, cs_offline_words_title_asks_which))
+            return true;
+    }
+    return false;
+}
+
+/* Is words[i] "which" before its noun after a preposition ("which parts are on | which
+   van")? It asks, it opens no clause ("the van on which | the parts are" does). */
+static bool s_which_noun(const word_t *words, size_t nw, size_t i)
+{
+    static const char *const prepositions[] = {"of",  "for",   "with", "in",    "on",
+                                               "at",  "by",    "from", "to",    "into",
+                                               "per", "about", "over", "under", NULL};
+    return i > 0 && i + 1 < nw && !cs_title_clause_end(&words[i]) &&
+           cs_title_word_in(&words[i - 1], prepositions) && words[i + 1].tok.count == 1 &&
+           !cs_title_word_in(&words[i + 1], cs_offline_words_title_tail) &&
+           !cs_title_word_in(&words[i + 1], cs_offline_words_stopwords);
+}
+
+/* Does words[i] end the title that starts at words[from] before it (once it has two words): a
+   subordinate clause ("because", "before", "when", cs_offline_words_title_stop), a "so"
+   clause, or a predicate of importance ("is a must")? Not "a while", not "before" or
+   "until" after a unit of time ("the day before a visit"), not "once" before a frequency
+   ("once a week"), and not "which", "when" or "where" as the object of a verb that takes a
+   question ("shows which conversations", "track which technician has"). */
+static bool s_stops(const word_t *words, size_t nw, size_t from, size_t i)
+{
+    static const char *const often[] = {"a",     "an", "per", "every", "more",
+                                        "again", "or", "in",  NULL};
     const word_t *w = &words[i];
     if (w->tok.count != 1)
         return false;
-    if (s_so_clause(words, nw, i))
+    if (s_so_clause(words, nw, i) || s_importance(words, nw, from, i) || s_manner(words, nw, i))
         return true;
     if (!cs_offline_token_in(&w->tok, 0, cs_offline_words_title_stop))
         return false;
-    if (i > 0 && !s_clause_end(&words[i - 1])) {
+    if (cs_title_word_is(w, "once") && !cs_title_clause_end(w) && i + 1 < nw &&
+        cs_title_word_in(&words[i + 1], often))
+        return false;
+    if (i > 0 && !cs_title_clause_end(&words[i - 1])) {
         const word_t *prev = &words[i - 1];
-        if (s_word_is(prev, "a") || s_word_is(prev, "the"))
+        if (cs_title_word_is(prev, "a") || cs_title_word_is(prev, "the"))
             return false;
-        if ((s_word_is(w, "which") || s_word_is(w, "when")) &&
-            s_word_in(prev, cs_offline_words_title_asks_which))
+        if ((cs_title_word_is(w, "which") || cs_title_word_is(w, "when")) &&
+            s_asks_which(words, from, i))
+            return false;
+        if (cs_title_word_is(w, "which") && s_which_noun(words, nw, i))
+            return false;
+        if ((cs_title_word_is(w, "before") || cs_title_word_is(w, "until")) &&
+            cs_title_word_in(prev, cs_offline_words_title_time_unit))
             return false;
     }
     return true;
+}
+
+/* Does the title's verb words[verb] take an indirect object that words[i] ("to") starts,
+   with a clause after it ("prove | to a customer | that we hit...")? Returns the index of the
+   word that opens the clause, or 0. */
+static size_t s_indirect_object(const word_t *words, size_t nw, size_t verb, size_t i)
+{
+    if (i != verb + 1 || !cs_title_word_in(&words[verb], cs_offline_words_title_tell) ||
+        !cs_title_word_is(&words[i], "to") || cs_title_clause_end(&words[i]))
+        return 0;
+    for (size_t k = i + 2; k < nw && k <= i + 5; k++) {
+        if (cs_title_word_in(&words[k], cs_offline_words_title_clause_open))
+            return k;
+        if (cs_title_clause_end(&words[k]))
+            return 0;
+    }
+    return 0;
 }
 
 /* Is words[i] an aside between commas ("a role that can, like, see the inbox")? The comma
@@ -147,180 +222,8 @@ static bool s_stops(const word_t *words, size_t nw, size_t i)
 static bool s_aside(const word_t *words, size_t nw, size_t i)
 {
     static const char *const asides[] = {"like", "um", "uh", "er", "erm", "well", NULL};
-    return i > 0 && i + 1 < nw && s_clause_end(&words[i - 1]) &&
-           words[i].p[words[i].n - 1] == ',' && s_word_in(&words[i], asides);
-}
-
-/* The words a title is made of: pick[] indexes words[], and when verb is not NO_VERB the
-   base form of words[verb] comes first ("incoming emails were translated" -> "Translate
-   incoming emails"). ended: the clause ended within the words looked at. */
-#define NO_VERB ((size_t)-1)
-typedef struct {
-    size_t pick[LOOK_TITLE_WORDS];
-    size_t n;
-    size_t verb;
-    bool third; /* words[verb] is a third person ("flags"), not a participle */
-    bool ended;
-} title_t;
-
-/* The base form of a regular past participle ("translated" -> "translate", "logged" ->
-   "log", "copied" -> "copy") into out[cap], or 0 when no rule gives it reliably ("deleted"
-   or "targeted", "edited" or "united": the spelling does not say). */
-static size_t s_base_form(const char *w, size_t n, char *out, size_t cap)
-{
-    static const char *const add_e[] = {"at", "iz", "is", "ur", "iv", "av", "ov", "ev", "os",
-                                        "us", "as", "ut", "ng", "rg", "dg", "ac", "ic", "nc",
-                                        "rc", "ar", "or", "ir", "ot", "bl", "pl", "tl", "kl",
-                                        "gl", "dl", "ul", "in", "il", NULL};
-    static const char *const no_e[] = {"ail", "oil", "ain", "oin", NULL};
-    static const char *const unsure[] = {"eat", "oat", "et",  "it",   "al", "ear",
-                                         "air", "oot", "out", "itor", NULL};
-    if (n < 5 || n + 2 > cap || strcmp(w + n - 2, "ed") != 0 || w[n - 3] == 'e')
-        return 0;
-    size_t k = n - 2;      /* the stem: w[0..k) */
-    if (w[k - 1] == 'i') { /* copied -> copy */
-        memcpy(out, w, k - 1);
-        out[k - 1] = 'y';
-        out[k] = '\0';
-        return k;
-    }
-    if (w[k - 1] == w[k - 2] && strchr("bdgmnprt", w[k - 1]) && k > 3) { /* logged -> log */
-        memcpy(out, w, k - 1);
-        out[k - 1] = '\0';
-        return k - 1;
-    }
-    if (k >= 3 && w[k - 1] == 'l' && w[k - 2] == 'l' && w[k - 3] == 'e') { /* cancelled */
-        memcpy(out, w, k - 1);
-        out[k - 1] = '\0';
-        return k - 1;
-    }
-    for (const char *const *u = unsure; *u; u++) {
-        size_t ul = strlen(*u);
-        if (k >= ul && memcmp(w + k - ul, *u, ul) == 0)
-            return 0;
-    }
-    memcpy(out, w, k);
-    bool e = false;
-    for (const char *const *a = add_e; *a && !e; a++)
-        e = memcmp(w + k - 2, *a, 2) == 0;
-    for (const char *const *a = no_e; *a && e; a++)
-        e = memcmp(w + k - 3, *a, 3) != 0;
-    if (e && strcmp(w, "synced") != 0)
-        out[k++] = 'e';
-    out[k] = '\0';
-    return k;
-}
-
-/* The base form of a verb in the third person ("flags" -> "flag", "catches" -> "catch",
-   "notifies" -> "notify", "goes" -> "go") into out[cap], or 0 when it is none ("access",
-   "status"). */
-static size_t s_base_third(const char *w, size_t n, char *out, size_t cap)
-{
-    static const char *const es[] = {"ches", "shes", "sses", "xes", "zes", "oes", NULL};
-    if (n < 4 || n + 1 > cap || w[n - 1] != 's' || strchr("sui", w[n - 2]))
-        return 0;
-    size_t k = n - 1;
-    if (n > 4 && strcmp(w + n - 3, "ies") == 0) {
-        memcpy(out, w, n - 3);
-        out[n - 3] = 'y';
-        out[n - 2] = '\0';
-        return n - 2;
-    }
-    for (const char *const *e = es; *e; e++)
-        if (n > strlen(*e) && strcmp(w + n - strlen(*e), *e) == 0)
-            k = n - 2;
-    memcpy(out, w, k);
-    out[k] = '\0';
-    return k;
-}
-
-/* Does the title start with the verb of "something that flags a reply"? Then it starts with
-   its base form: "Flag a reply". */
-static void s_reshape_relative(const word_t *words, title_t *t)
-{
-    static const char *const heads[] = {"something", "anything", "thing",  "one", "feature",
-                                        "way",       "tool",     "option", NULL};
-    size_t i = t->pick[0];
-    char base[64];
-    if (t->verb != NO_VERB || t->n < 3 || i < 2 || !s_word_is(&words[i - 1], "that") ||
-        !s_word_in(&words[i - 2], heads) || words[i].tok.count != 1 ||
-        s_base_third(words[i].tok.tok[0], words[i].tok.len[0], base, sizeof base) == 0)
-        return;
-    t->verb = i;
-    t->third = true;
-    memmove(t->pick, t->pick + 1, (t->n - 1) * sizeof t->pick[0]);
-    t->n--;
-}
-
-/* Does an "if" come just before words[i] ("if | incoming emails were", "if all the | emails
-   were")? */
-static bool s_after_if(const word_t *words, size_t i)
-{
-    for (size_t k = i > 3 ? i - 3 : 0; k < i; k++)
-        if (s_word_is(&words[k], "if"))
-            return true;
-    return false;
-}
-
-/* Does the request ask for a verb in the passive ("if incoming emails were translated",
-   "the tickets to be archived")? Then the title starts with the verb: the participle's
-   base form, the subject, the rest. Only a wish ("if ... were") or "to be": "the invoices
-   were sent twice" says what happened. */
-static void s_reshape_passive(const word_t *words, title_t *t)
-{
-    static const char *const not_subject[] = {"that", "which", "who", "we", "i", "they",
-                                              "you",  "he",    "she", "it", NULL};
-    for (size_t k = 1; k + 1 < t->n && k <= 6; k++) {
-        const word_t *aux = &words[t->pick[k]];
-        if (!s_word_is(aux, "were") && !s_word_is(aux, "be"))
-            continue;
-        size_t part = k + 1, adverb = NO_VERB;
-        const word_t *p = &words[t->pick[part]];
-        if (p->tok.count == 1 && p->tok.len[0] > 4 &&
-            strcmp(p->tok.tok[0] + p->tok.len[0] - 2, "ly") == 0 && part + 1 < t->n) {
-            adverb = t->pick[part];
-            p = &words[t->pick[++part]];
-        }
-        char base[64];
-        if (p->tok.count != 1 || s_base_form(p->tok.tok[0], p->tok.len[0], base, sizeof base) == 0)
-            return;
-        size_t np = k;
-        if (s_word_is(aux, "be")) {
-            if (!s_word_is(&words[t->pick[k - 1]], "to") || np < 2)
-                return;
-            np--;
-        } else if (!s_after_if(words, t->pick[0])) {
-            return;
-        }
-        for (size_t j = 0; j < np; j++)
-            if (s_word_in(&words[t->pick[j]], not_subject) || s_clause_end(&words[t->pick[j]]))
-                return;
-        size_t out[LOOK_TITLE_WORDS], m = 0;
-        for (size_t j = 0; j < np; j++)
-            out[m++] = t->pick[j];
-        if (adverb != NO_VERB)
-            out[m++] = adverb;
-        for (size_t j = part + 1; j < t->n; j++)
-            out[m++] = t->pick[j];
-        t->verb = t->pick[part];
-        memcpy(t->pick, out, m * sizeof out[0]);
-        t->n = m;
-        return;
-    }
-}
-
-/* "if the tool could | draft a reply": the product itself as the subject of a modal asks for
-   the verb. */
-static void s_reshape_tool(const word_t *words, title_t *t)
-{
-    static const char *const modals[] = {"could", "would", "can", "will", "might", NULL};
-    static const char *const negations[] = {"not", "never", "no", NULL};
-    if (t->n >= 4 && s_word_in(&words[t->pick[0]], cs_offline_words_title_tool) &&
-        t->pick[1] == t->pick[0] + 1 && s_word_in(&words[t->pick[1]], modals) &&
-        !s_clause_end(&words[t->pick[0]]) && !s_word_in(&words[t->pick[2]], negations)) {
-        memmove(t->pick, t->pick + 2, (t->n - 2) * sizeof t->pick[0]);
-        t->n -= 2;
-    }
+    return i > 0 && i + 1 < nw && cs_title_clause_end(&words[i - 1]) &&
+           words[i].p[words[i].n - 1] == ',' && cs_title_word_in(&words[i], asides);
 }
 
 /* Is words[i] a word that starts a phrase where a long title can be cut: a preposition or
@@ -330,14 +233,14 @@ static void s_reshape_tool(const word_t *words, title_t *t)
 static bool s_cut_at(const word_t *words, size_t nw, size_t prev, size_t i, size_t after)
 {
     const word_t *w = &words[i];
-    if (s_word_is(w, "to") && prev < nw &&
-        (s_word_in(&words[prev], cs_offline_words_title_tail) ||
-         s_word_in(&words[prev], cs_offline_words_request_lead)))
+    if (cs_title_word_is(w, "to") && prev < nw &&
+        (cs_title_word_in(&words[prev], cs_offline_words_title_tail) ||
+         cs_title_word_in(&words[prev], cs_offline_words_request_lead)))
         return false;
-    return s_word_in(w, cs_offline_words_title_break) || s_word_is(w, "and") ||
-           s_word_is(w, "or") ||
-           (after < nw && s_word_in(w, cs_offline_words_title_joined) &&
-            s_word_in(&words[after], cs_offline_words_title_break));
+    return cs_title_word_in(w, cs_offline_words_title_break) || cs_title_word_is(w, "and") ||
+           cs_title_word_is(w, "or") ||
+           (after < nw && cs_title_word_in(w, cs_offline_words_title_joined) &&
+            cs_title_word_in(&words[after], cs_offline_words_title_break));
 }
 
 /* Does a name start among pick[from..to) (a capital letter, not the title's first word nor
@@ -346,10 +249,45 @@ static bool s_drops_a_name(const word_t *words, const title_t *t, size_t from, s
 {
     for (size_t k = from > 0 ? from : 1; k < to && k < t->n; k++) {
         const word_t *w = &words[t->pick[k]];
-        if (w->p[0] >= 'A' && w->p[0] <= 'Z' && !s_word_is(w, "i"))
+        if (w->p[0] >= 'A' && w->p[0] <= 'Z' && !cs_title_word_is(w, "i"))
             return true;
     }
     return false;
+}
+
+/* Would a cut before pick[k] part a verb from its object or complement, a verb with one to
+   three words of object before the cut: a question after a verb that takes one ("shows
+   customers | where the technician is"), or "to" after a verb that asks someone to do
+   something ("ask the customer | to rate the technician")? */
+static bool s_parts_verb(const word_t *words, const title_t *t, size_t k)
+{
+    static const char *const questions[] = {"where", "which", "who",     "when", "what",
+                                            "how",   "why",   "whether", NULL};
+    if (k >= t->n)
+        return false;
+    bool question = cs_title_word_in(&words[t->pick[k]], questions);
+    bool to = cs_title_word_is(&words[t->pick[k]], "to");
+    for (size_t d = 2; (question || to) && d <= 4 && d <= k; d++) {
+        const word_t *v = &words[t->pick[k - d]];
+        if (cs_title_clause_end(&words[t->pick[k - d + 1]]) ||
+            cs_title_word_in(&words[t->pick[k - d + 1]], cs_offline_words_title_break))
+            return false;
+        if ((question && cs_title_word_in(v, cs_offline_words_title_asks_which)) ||
+            (to && cs_title_word_in(v, cs_offline_words_title_ask_to)))
+            return true;
+    }
+    return false;
+}
+
+/* Does the title end in a verb after a modal or "to" ("a link where they can see"): a verb
+   whose object the cut dropped? */
+static bool s_ends_in_verb(const word_t *words, const title_t *t)
+{
+    static const char *const modals[] = {"can",    "could", "will", "would",
+                                         "should", "might", "to",   NULL};
+    return t->n >= 2 &&
+           cs_title_word_in(&words[t->pick[t->n - 1]], cs_offline_words_title_asks_which) &&
+           cs_title_word_in(&words[t->pick[t->n - 2]], modals);
 }
 
 /* A title whose clause runs on (the word after its last is words[next]) or is longer than
@@ -367,25 +305,52 @@ static void s_cut_back(const word_t *words, size_t nw, size_t next, title_t *t)
     size_t k = keep;
     for (; k + extra > 2; k--) {
         size_t at = k < t->n ? t->pick[k] : next, after = k + 1 < t->n ? t->pick[k + 1] : nw;
-        if (at < nw && s_cut_at(words, nw, t->pick[k - 1], at, after))
+        if (at < nw && s_cut_at(words, nw, t->pick[k - 1], at, after) &&
+            !(cs_title_word_is(&words[at], "to") && s_parts_verb(words, t, k)))
             break;
     }
-    if (k + extra <= 2) {
-        t->n = keep;
+    if (k + extra <= 2) { /* no phrase to cut before: a clause that ended stays whole */
+        if (!t->ended)
+            t->n = keep;
         return;
     }
     bool name_before = s_drops_a_name(words, t, k, keep);
     if (name_before &&
-        (!t->ended || s_word_in(&words[t->pick[keep - 1]], cs_offline_words_title_tail))) {
+        (!t->ended || cs_title_word_in(&words[t->pick[keep - 1]], cs_offline_words_title_tail))) {
         t->n = keep; /* "in Snowflake | every": the function word goes later */
         return;
     }
-    if (t->ended && (name_before || s_drops_a_name(words, t, keep, t->n) ||
-                     s_content_words(words, t->pick + k, t->n - k) >= 2))
+    if (t->ended &&
+        (name_before || s_drops_a_name(words, t, keep, t->n) ||
+         s_content_words(words, t->pick + k, t->n - k) >= 2 || s_parts_verb(words, t, k)))
         return; /* the whole clause, up to LOOK_TITLE_WORDS */
     t->n = k;
-    while (t->n + extra > 2 && s_word_in(&words[t->pick[t->n - 1]], cs_offline_words_title_joined))
+    while (t->n + extra > 2 &&
+           cs_title_word_in(&words[t->pick[t->n - 1]], cs_offline_words_title_joined))
         t->n--;
+    /* "a link where they can see | where": the cut before the verb's object goes earlier */
+    for (k = t->n - 1; s_ends_in_verb(words, t) && k + extra > 2; k--)
+        if (s_cut_at(words, nw, t->pick[k - 1], t->pick[k], k + 1 < t->n ? t->pick[k + 1] : nw)) {
+            t->n = k;
+            break;
+        }
+}
+
+/* Does the title say that somebody has to do something ("Every quarter someone has to |
+   recreate all the safety forms...")? Returns the index of the verb, or 0: a long title then
+   starts there, so that what has to be done fits. */
+static size_t s_obligation(const word_t *words, const title_t *t)
+{
+    static const char *const must[] = {"has", "have", "had", "got", NULL};
+    for (size_t j = 1; j <= 4 && j + 2 < t->n; j++) {
+        if (cs_title_clause_end(&words[t->pick[j - 1]]))
+            return 0;
+        if (cs_title_word_in(&words[t->pick[j]], must) &&
+            cs_title_word_is(&words[t->pick[j + 1]], "to") && t->pick[j + 1] == t->pick[j] + 1 &&
+            t->pick[j + 2] == t->pick[j + 1] + 1 && !cs_title_clause_end(&words[t->pick[j + 1]]))
+            return t->pick[j + 2];
+    }
+    return 0;
 }
 
 /* Is the title's last word "that" or "this" as an object, ending its clause ("a report that
@@ -396,9 +361,37 @@ static bool s_object_pronoun(const word_t *words, const title_t *t)
         return false;
     const word_t *last = &words[t->pick[t->n - 1]];
     const word_t *prev = &words[t->pick[t->n - 2]];
-    return (s_word_is(last, "that") || s_word_is(last, "this")) &&
+    return (cs_title_word_is(last, "that") || cs_title_word_is(last, "this")) &&
            s_punct_byte((unsigned char)last->p[last->n - 1]) && prev->tok.count == 1 &&
-           !s_clause_end(prev) && !cs_offline_token_in(&prev->tok, 0, cs_offline_words_title_tail);
+           !cs_title_clause_end(prev) &&
+           !cs_offline_token_in(&prev->tok, 0, cs_offline_words_title_tail);
+}
+
+/* Is words[i] a verb with its particle ("look | up spare parts", "look into"), not a lead
+   word ("look, ...")? */
+static bool s_phrasal(const word_t *words, size_t nw, size_t i)
+{
+    static const char *const particles[] = {"up", "into", "through", NULL};
+    return i + 2 < nw && !cs_title_clause_end(&words[i]) &&
+           cs_title_word_in(&words[i + 1], particles) && !cs_title_clause_end(&words[i + 1]);
+}
+
+/* Is the title's last word the verb of a question it ends with, at the end of its clause
+   ("shows customers where the technician is.", "...is | is a must")? It stays: it is no
+   dangling auxiliary. */
+static bool s_question_verb(const word_t *words, size_t nw, const title_t *t)
+{
+    static const char *const be[] = {"is", "are", "was", "were", NULL};
+    static const char *const questions[] = {"where", "what", "who", "how", "which", "when", NULL};
+    size_t last = t->n > 0 ? t->pick[t->n - 1] : 0;
+    if (t->n < 3 || !cs_title_word_in(&words[last], be) ||
+        !(s_punct_byte((unsigned char)words[last].p[words[last].n - 1]) ||
+          (last + 1 < nw && cs_title_word_in(&words[last + 1], be))))
+        return false;
+    for (size_t k = t->n - 2; k-- > 0;)
+        if (cs_title_word_in(&words[t->pick[k]], questions))
+            return true;
+    return false;
 }
 
 /* Pick the title's words from words[first]: the lead skipped (words with no letters, or a
@@ -415,14 +408,20 @@ static size_t s_pick_clause(const word_t *words, size_t nw, size_t first, const 
     t->ended = false;
     while (first < nw &&
            (words[first].tok.count == 0 ||
-            (words[first].tok.count == 1 && cs_offline_token_in(&words[first].tok, 0, lead))))
+            (words[first].tok.count == 1 && cs_offline_token_in(&words[first].tok, 0, lead) &&
+             !s_phrasal(words, nw, first))))
         first++;
     size_t i = first;
     while (i < nw && t->n < LOOK_TITLE_WORDS) {
         const word_t *w = &words[i];
         size_t len;
-        if (t->n >= 2 && s_stops(words, nw, i))
+        if (t->n >= 2 && s_stops(words, nw, t->pick[0], i))
             break;
+        size_t clause;
+        if (t->n == 1 && (clause = s_indirect_object(words, nw, t->pick[0], i)) != 0) {
+            i = clause; /* "prove | to a customer | that..." */
+            continue;
+        }
         if (t->n > 0 && (w->p[0] == '(' || w->p[0] == '-'))
             break;
         if (t->n > 0 && s_aside(words, nw, i)) {
@@ -431,30 +430,31 @@ static size_t s_pick_clause(const word_t *words, size_t nw, size_t first, const 
         }
         if (s_inner_filler(words, i, nw, &len)) {
             i += len;
-            if (t->n >= 2 && s_clause_end(&words[i - 1]) && !s_aside(words, nw, i))
+            if (t->n >= 2 && cs_title_clause_end(&words[i - 1]) && !s_aside(words, nw, i))
                 break;
             continue;
         }
         t->pick[t->n++] = i++;
-        if (s_clause_end(w) && !s_aside(words, nw, i) &&
+        if (cs_title_clause_end(w) && !s_aside(words, nw, i) &&
             (t->n >= 2 || s_content_words(words, t->pick, t->n) == 0))
             break;
     }
-    t->ended = t->n < LOOK_TITLE_WORDS || i >= nw || s_clause_end(&words[i - 1]) ||
-               s_stops(words, nw, i) || words[i].p[0] == '(' || words[i].p[0] == '-';
-    if (ask && t->n > 0) {
-        s_reshape_tool(words, t);
-        s_reshape_passive(words, t);
-        s_reshape_relative(words, t);
-    }
+    t->ended = t->n < LOOK_TITLE_WORDS || i >= nw || cs_title_clause_end(&words[i - 1]) ||
+               (t->n > 0 && s_stops(words, nw, t->pick[0], i)) || words[i].p[0] == '(' ||
+               words[i].p[0] == '-';
+    size_t verb;
+    if ((!t->ended || t->n > MAX_TITLE_WORDS) && (verb = s_obligation(words, t)) != 0)
+        return s_pick_clause(words, nw, verb, lead, ask, t);
+    if (ask && t->n > 0)
+        cs_offline_title_reshape(words, t);
     if (!t->ended || t->n + (t->verb != NO_VERB) > MAX_TITLE_WORDS)
         s_cut_back(words, nw, i, t);
     while (t->n > 1 && (words[t->pick[t->n - 1]].tok.count == 0 ||
-                        (s_word_in(&words[t->pick[t->n - 1]], cs_offline_words_title_tail) &&
-                         !s_object_pronoun(words, t))))
+                        (cs_title_word_in(&words[t->pick[t->n - 1]], cs_offline_words_title_tail) &&
+                         !s_object_pronoun(words, t) && !s_question_verb(words, nw, t))))
         t->n--;
     /* the next clause starts after the next boundary */
-    while (i < nw && !(i > 0 && s_clause_end(&words[i - 1])))
+    while (i < nw && !(i > 0 && cs_title_clause_end(&words[i - 1])))
         i++;
     return i;
 }
@@ -463,9 +463,23 @@ static size_t s_pick_clause(const word_t *words, size_t nw, size_t first, const 
 static bool s_clause_before(const word_t *words, size_t i)
 {
     for (size_t k = i >= CLAUSE_WITHIN ? i - CLAUSE_WITHIN : 0; k < i; k++)
-        if (s_clause_end(&words[k]) || words[k].p[words[k].n - 1] == '-')
+        if (cs_title_clause_end(&words[k]) || words[k].p[words[k].n - 1] == '-')
             return true;
     return false;
+}
+
+/* How many words at words[first] quantify the subject ("A few of | our commercial sites
+   need", "Most of | the techs want"): "of" after a quantifier, with its article; 0 when none. */
+static size_t s_quantifier(const word_t *words, size_t nw, size_t first)
+{
+    size_t k = first;
+    if (k < nw && (cs_title_word_is(&words[k], "a") || cs_title_word_is(&words[k], "the")))
+        k++;
+    if (k + 1 < nw && cs_title_word_in(&words[k], cs_offline_words_title_quantifier) &&
+        !cs_title_clause_end(&words[k]) && cs_title_word_is(&words[k + 1], "of") &&
+        !cs_title_clause_end(&words[k + 1]))
+        return k + 2 - first;
+    return 0;
 }
 
 /* A short title from a sentence: the words after the first `skip` words, the leading fillers
@@ -508,10 +522,11 @@ static char *s_make_title(const char *s, size_t n, size_t skip, const char *cons
     for (size_t left = skip; first < nw && left > 0; first++)
         left = words[first].tok.count >= left ? 0 : left - words[first].tok.count;
     bool first_asks = s_clause_asks(words, nw, first);
+    size_t within = first + TITLE_VERB_WITHIN + s_quantifier(words, nw, first);
     for (size_t i = first; verbs && i < nw; i++) {
         if (words[i].tok.count != 1 || !cs_offline_token_in(&words[i].tok, 0, verbs))
             continue;
-        if (i < first + TITLE_VERB_WITHIN || (!first_asks && s_clause_before(words, i))) {
+        if (i < within || (!first_asks && s_clause_before(words, i))) {
             first = i + 1;
             break;
         }
@@ -535,9 +550,9 @@ static char *s_make_title(const char *s, size_t n, size_t skip, const char *cons
         char base[64];
         if (t.verb != NO_VERB) {
             const cs_offline_tokens_t *v = &words[t.verb].tok;
-            cs_offline_capped_put(&out, base,
-                                  t.third ? s_base_third(v->tok[0], v->len[0], base, sizeof base)
-                                          : s_base_form(v->tok[0], v->len[0], base, sizeof base));
+            cs_offline_capped_put(
+                &out, base,
+                cs_offline_title_base(v->tok[0], v->len[0], t.third, base, sizeof base));
         }
         for (size_t k = 0; k < t.n; k++) {
             const word_t *w = &words[t.pick[k]];

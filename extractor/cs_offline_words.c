@@ -167,7 +167,7 @@ const char *const cs_offline_words_bug_lead[] = {
 const char *const cs_offline_words_title_stop[] = {
     "because", "since", "but", "cause", "otherwise", "unless", "although", "though", "which",
     "cuz", "would", "could", "will", "should", "might", "wouldnt", "when", "whenever", "while",
-    "must", "before", "until", NULL};
+    "must", "before", "until", "once", NULL};
 /* Nor does a title end with these. */
 const char *const cs_offline_words_title_tail[] = {
     "a", "an", "the", "to", "of", "for", "with", "and", "or", "in", "on", "at", "by", "from",
@@ -200,6 +200,42 @@ const char *const cs_offline_words_title_asks_which[] = {
     "list", "lists", "highlight", "highlights", "flag", "flags", "has", "have", "had", "find",
     "spot", "understand", "predict", "predicts", "says", "say", "log", "logs", "record",
     "records", NULL};
+/* A predicate that says how much a request matters, after "is" or "are": the title ends
+   before the copula ("parts reservations for scheduled jobs | is a must before..."). Up to two
+   words of cs_offline_words_title_degree may come between ("is our top priority"). */
+const char *const cs_offline_words_title_importance[] = {
+    "must", "priority", "requirement", "essential", "critical", "crucial", "important", "key",
+    "necessity", "blocker", "dealbreaker", "mandatory", "vital", "necessary", "huge", NULL};
+const char *const cs_offline_words_title_degree[] = {
+    "a", "an", "the", "our", "my", "really", "very", "so", "super", "absolutely", "top", "real",
+    "absolute", "pretty", "big", "hard", "non", "number", "one", "still", "also", "just", NULL};
+/* Verbs that take an indirect object with "to" and then a clause ("prove | to a customer |
+   that we hit the response time", "explain to the board how..."): the clause is the object,
+   the title keeps it and drops the indirect one. */
+const char *const cs_offline_words_title_tell[] = {
+    "prove", "show", "explain", "demonstrate", "report", "say", "mention", "confirm", "signal",
+    "suggest", "recommend", "describe", "communicate", "indicate", "announce", "state",
+    "declare", "justify", "point", "document", NULL};
+/* Verbs that take an object and then "to" ("ask the customer | to rate the technician"):
+   the infinitive is what is asked for, a long title is not cut before it. */
+const char *const cs_offline_words_title_ask_to[] = {
+    "ask", "asks", "tell", "tells", "remind", "reminds", "invite", "invites", "prompt",
+    "prompts", "allow", "allows", "require", "requires", "force", "forces", "encourage",
+    "encourages", "nudge", "nudges", "push", "pushes", NULL};
+/* Words that open such a clause. */
+const char *const cs_offline_words_title_clause_open[] = {
+    "that", "how", "why", "what", "whether", NULL};
+/* Quantifiers of a subject ("a few | of our sites need...", "most of the techs want..."):
+   with their "of" they do not count towards how early a request verb comes. */
+const char *const cs_offline_words_title_quantifier[] = {
+    "few", "some", "most", "half", "all", "many", "several", "couple", "lot", "lots", "none",
+    "each", "one", "two", "three", "both", "majority", "plenty", NULL};
+/* Units of time: "before" or "until" after one is a preposition, no clause ("reminders the
+   day | before a visit"). */
+const char *const cs_offline_words_title_time_unit[] = {
+    "day", "days", "week", "weeks", "night", "nights", "hour", "hours", "month", "months",
+    "morning", "evening", "minute", "minutes", "year", "years", "shift", "shifts", "moment",
+    NULL};
 /* Names of the product itself as a subject: "if the tool could | draft a reply" asks for the
    verb, so a title drops the subject and its modal. */
 const char *const cs_offline_words_title_tool[] = {

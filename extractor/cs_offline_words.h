@@ -29,18 +29,25 @@ extern const char *const cs_offline_words_negative[];
 extern const char *const cs_offline_words_negators[]; /* flip the polarity of the next words */
 
 /* Titles (single words) */
-extern const char *const cs_offline_words_request_verbs[];    /* a request's object follows */
-extern const char *const cs_offline_words_request_lead[];     /* no request title starts so */
-extern const char *const cs_offline_words_bug_lead[];         /* no bug title starts so */
-extern const char *const cs_offline_words_title_stop[];       /* a title stops before these */
-extern const char *const cs_offline_words_title_tail[];       /* nor ends with these */
-extern const char *const cs_offline_words_title_break[];      /* a long title is cut before */
-extern const char *const cs_offline_words_title_joined[];     /* ...with these before the cut */
-extern const char *const cs_offline_words_title_asks_which[]; /* "shows | which ..." */
-extern const char *const cs_offline_words_title_tool[];       /* "the tool could | draft" */
-extern const char *const cs_offline_words_filler[];           /* nor has these inside */
-extern const char *const cs_offline_words_title_meta[];       /* say how much, not what */
-extern const char *const cs_offline_words_bug_meta[];         /* say that, not what, is wrong */
+extern const char *const cs_offline_words_request_verbs[];     /* a request's object follows */
+extern const char *const cs_offline_words_request_lead[];      /* no request title starts so */
+extern const char *const cs_offline_words_bug_lead[];          /* no bug title starts so */
+extern const char *const cs_offline_words_title_stop[];        /* a title stops before these */
+extern const char *const cs_offline_words_title_tail[];        /* nor ends with these */
+extern const char *const cs_offline_words_title_break[];       /* a long title is cut before */
+extern const char *const cs_offline_words_title_joined[];      /* ...with these before the cut */
+extern const char *const cs_offline_words_title_asks_which[];  /* "shows | which ..." */
+extern const char *const cs_offline_words_title_tool[];        /* "the tool could | draft" */
+extern const char *const cs_offline_words_title_importance[];  /* "X | is a must" */
+extern const char *const cs_offline_words_title_degree[];      /* "is | our top | priority" */
+extern const char *const cs_offline_words_title_tell[];        /* "prove | to X | that..." */
+extern const char *const cs_offline_words_title_clause_open[]; /* "| that", "| how" */
+extern const char *const cs_offline_words_title_ask_to[];      /* "ask X | to rate" */
+extern const char *const cs_offline_words_title_quantifier[];  /* "a few of | our sites" */
+extern const char *const cs_offline_words_title_time_unit[];   /* "the day | before" */
+extern const char *const cs_offline_words_filler[];            /* nor has these inside */
+extern const char *const cs_offline_words_title_meta[];        /* say how much, not what */
+extern const char *const cs_offline_words_bug_meta[];          /* say that, not what, is wrong */
 
 /* Themes */
 extern const char *const cs_offline_words_stopwords[]; /* say nothing about a theme */

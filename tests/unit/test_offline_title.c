@@ -71,7 +71,7 @@ Test(offline_title, a_long_clause_is_cut_before_a_phrase)
         {"We need each technician's jobs to show up in their Google Calendar.",
          "Each technician's jobs to show up in their Google Calendar"},
         {"Right now someone has to retype every order into the old system by hand.",
-         "Someone has to retype every order"},
+         "Retype every order into the old system"},
         {"Is there any way to export every invoice with its lines and payment terms to a "
          "spreadsheet?",
          "Export every invoice with its lines"},
@@ -146,6 +146,81 @@ Test(offline_title, whole_titles_and_facts_stay_as_they_were)
         {"The invoices were duplicated when we synced them.", "Invoices were duplicated"},
     };
     s_expect_titles(bugs, sizeof bugs / sizeof bugs[0], CS_OFFLINE_TITLE_BUG);
+}
+
+/* The title names the request, not what is said about it or around it: a predicate of
+   importance ("is a must", "is our top priority") goes; an indirect object ("prove to a
+   customer | that ...") gives way to the clause that is proved; a verb's complement ("ask
+   the customer | to rate ...", "shows customers | where ...") stays with it, and a cut that
+   leaves a verb without its object ("where they can see") goes back a phrase; "before"
+   after a unit of time is no clause ("the day before a visit"); "once" opens one ("once
+   labor is in"), "without" with a verb too; a quantified subject ("a few of our sites need")
+   still puts the request after its verb; a long "someone has to do X" keeps what has to be
+   done; a clause with nowhere to cut stays whole up to ten words ("its reorder point");
+   "which" before its noun after a preposition asks ("on which van"), it opens no clause. */
+Test(offline_title, the_title_names_the_request_not_its_context)
+{
+    static const title_case_t cases[] = {
+        {"For us, offline maps for the vans is a must before we sign.",
+         "Offline maps for the vans"},
+        {"Honestly, a shared calendar for the crews is our top priority this year.",
+         "Shared calendar for the crews"},
+        {"For us, a widget that tells customers when the van arrives is a must.",
+         "Widget that tells customers when the van arrives"},
+        {"We need to be able to explain to the board that refunds went down after the change.",
+         "Explain that refunds went down after the change"},
+        {"It would be great if we could prove to an auditor how every invoice was approved.",
+         "Prove how every invoice was approved"},
+        {"It would be great if we could invite the customer to book a follow-up visit online.",
+         "Invite the customer to book a follow-up visit online"},
+        {"We need a dashboard that shows managers which depot is the busiest.",
+         "Dashboard that shows managers which depot is the busiest"},
+        {"We need a page that shows drivers where the depot is.",
+         "Page that shows drivers where the depot is"},
+        {"I wish we could send drivers a message where they can see what the next stop needs "
+         "and who signs.",
+         "Send drivers a message"},
+        {"We need reminders the week before a contract ends.",
+         "Reminders the week before a contract ends"},
+        {"We'd love to see the cost of each route once fuel and tolls are in.",
+         "Cost of each route"},
+        {"We need to update prices in the catalogue without opening every product.",
+         "Update prices in the catalogue"},
+        {"Most of our drivers need a folding trolley kept in the van.",
+         "Folding trolley kept in the van"},
+        {"Every month somebody has to rebuild the whole price list for our wholesale accounts by "
+         "hand.",
+         "Rebuild the whole price list"},
+        {"We need a warning when a driver goes over their weekly hour limit.",
+         "Warning when a driver goes over their weekly hour limit"},
+        {"Is there a way to look up an order by scanning its label?",
+         "Look up an order by scanning its label"},
+        {"We need to see which tools are in which truck before a job starts.",
+         "Which tools are in which truck"},
+    };
+    s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
+}
+
+/* ...and what those rules leave alone: an importance word that describes the thing inside a
+   relative clause, "once" as a frequency, "without" before a noun, "before" as a clause, a
+   verb with "to" that asks nobody, a short "someone has to" sentence, "look" as a lead word,
+   "which" that opens a clause after a preposition ("for which the customer..."). */
+Test(offline_title, context_rules_leave_the_rest_alone)
+{
+    static const title_case_t cases[] = {
+        {"We need a flag that shows which job is critical.",
+         "Flag that shows which job is critical"},
+        {"We need a report sent once a week to the owner.", "Report sent once a week to the owner"},
+        {"We need a portal without a login for the customers.",
+         "Portal without a login for the customers"},
+        {"We need a reminder to the customer before the visit starts.", "Reminder to the customer"},
+        {"We'd love to send the weekly report for each depot to the regional managers by email.",
+         "Send the weekly report for each depot"},
+        {"Someone has to retype every order.", "Someone has to retype every order"},
+        {"Look, we need a map of the jobs.", "Map of the jobs"},
+        {"We need a list of jobs for which the customer has paid.", "List of jobs"},
+    };
+    s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
 }
 
 /* Never more than CS_OFFLINE_TITLE_WORDS words, whatever the clause. */

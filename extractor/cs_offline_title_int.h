@@ -1,0 +1,64 @@
+/*  cs_offline_title_int: the words a title is picked from and the picked title, shared by
+    cs_offline_title.c (where a title starts and ends) and cs_offline_title_verb.c (a wish
+    for a verb starts with the verb). Not for other modules: they use cs_offline_title.h. */
+#ifndef CS_OFFLINE_TITLE_INT_H
+#define CS_OFFLINE_TITLE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "cs_offline_text.h"
+#include "cs_offline_title.h"
+
+/* A word of a sentence: its bytes in the sentence, and its normalised tokens. */
+typedef struct {
+    const char *p;
+    size_t n;
+    cs_offline_tokens_t tok;
+} word_t;
+
+/* The words a title is made of: pick[] indexes words[], and when verb is not NO_VERB the
+   base form of words[verb] comes first ("incoming emails were translated" -> "Translate
+   incoming emails"). ended: the clause ended within the words looked at. */
+#define NO_VERB ((size_t)-1)
+typedef struct {
+    size_t pick[CS_OFFLINE_TITLE_LOOK_WORDS];
+    size_t n;
+    size_t verb;
+    bool third; /* words[verb] is a third person ("flags"), not a participle */
+    bool ended;
+} title_t;
+
+/* Does the word end a clause (a comma, semicolon or colon after it)? */
+static inline bool cs_title_clause_end(const word_t *w)
+{
+    unsigned char end = (unsigned char)w->p[w->n - 1];
+    return end == ',' || end == ';' || end == ':';
+}
+
+/* Is the word the single token `tok`? */
+static inline bool cs_title_word_is(const word_t *w, const char *tok)
+{
+    return w->tok.count == 1 && strcmp(w->tok.tok[0], tok) == 0;
+}
+
+/* Is the word a single token of `list`? */
+static inline bool cs_title_word_in(const word_t *w, const char *const *list)
+{
+    return w->tok.count == 1 && cs_offline_token_in(&w->tok, 0, list);
+}
+
+/* A request's title that wishes for a verb starts with it: the product as the subject of a
+   modal goes ("if the tool could | draft a reply"), a passive wish puts the participle first
+   ("if incoming emails were translated", "X to be archived"), "something that flags a
+   reply" starts with "flags". Sets t->verb (and t->third) and takes the verb out of
+   t->pick; leaves t as it is when none applies. Can't fail. */
+void cs_offline_title_reshape(const word_t *words, title_t *t);
+
+/* The base form of the verb w[0..n) into out[cap] (not NUL-terminated when 0): of a third
+   person ("flags" -> "flag") when `third`, else of a regular past participle ("translated"
+   -> "translate"). Its length, or 0 when no rule gives it reliably. */
+size_t cs_offline_title_base(const char *w, size_t n, bool third, char *out, size_t cap);
+
+#endif
