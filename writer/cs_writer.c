@@ -11,6 +11,7 @@
 #include "cs_util.h"
 #include "cs_uuid.h"
 #include "cs_wmerge.h"
+#include "cs_wrows.h"
 
 const char *cs_commit_status_name(cs_commit_status_t status)
 {
@@ -35,6 +36,8 @@ typedef struct {
     char message_id[CS_UUID_LEN];
     char *err;
     size_t errlen;
+    PGresult *locked; /* the locked features: id, workspace_id, merged_into (s_lock_features) */
+    cs_wrows_t *rows; /* the decided requests' rows, written at once (cs_wrows.h) */
 } tx_t;
 
 /* Run a statement (prepared once per connection); NULL on failure (the reason in tx->err). */
@@ -346,10 +349,50 @@ static int s_create_feature(tx_t *tx, const json_t *d, char *feature_id)
     return 0;
 }
 
-enum { FEATURE_MISSING = 0, FEATURE_HERE = 1, FEATURE_DB_ERROR = -1, FEATURE_FOREIGN = -2 };
+enum {
+    FEATURE_MISSING = 0,
+    FEATURE_HERE = 1,
+    FEATURE_DB_ERROR = -1,
+    FEATURE_FOREIGN = -2,
+    FEATURE_UNKNOWN = -3 /* s_resolve_locked: not among the locked rows */
+};
 
 /* The longest merged_into chain followed; a longer one (a cycle) refuses the record. */
 #define MERGE_HOPS_MAX 16
+
+/* The row of feature_id among the features s_lock_features locked, or -1. */
+static int s_locked_row(const tx_t *tx, const char *feature_id)
+{
+    int n = tx->locked ? PQntuples(tx->locked) : 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(PQgetvalue(tx->locked, i, 0), feature_id) == 0)
+            return i;
+    return -1;
+}
+
+/* s_resolve from the rows s_lock_features locked (and read as they are once locked), without
+   a statement: FEATURE_UNKNOWN when the feature or a link of its chain is not among them (not
+   stored then, created by this call, or merged since the lock's snapshot); s_resolve then asks
+   the database. */
+static int s_resolve_locked(tx_t *tx, const char *feature_id, char *target)
+{
+    cs_strlcpy(target, feature_id, CS_UUID_LEN);
+    for (int hop = 0; hop <= MERGE_HOPS_MAX; hop++) {
+        int row = s_locked_row(tx, target);
+        if (row < 0)
+            return FEATURE_UNKNOWN;
+        if (strcmp(PQgetvalue(tx->locked, row, 1), tx->workspace_id) != 0) {
+            cs_fail(tx->err, tx->errlen, "feature %s belongs to another workspace", target);
+            return FEATURE_FOREIGN;
+        }
+        if (PQgetisnull(tx->locked, row, 2))
+            return FEATURE_HERE;
+        cs_strlcpy(target, PQgetvalue(tx->locked, row, 2), CS_UUID_LEN);
+    }
+    cs_fail(tx->err, tx->errlen, "feature %s: its merged_into chain is longer than %d features",
+            feature_id, MERGE_HOPS_MAX);
+    return FEATURE_FOREIGN;
+}
 
 /* Where does the feature a link points at, or a create names, live? Locks its row (FOR
    UPDATE: curation, which merges and recounts, waits for this transaction, and this one for
@@ -360,6 +403,9 @@ enum { FEATURE_MISSING = 0, FEATURE_HERE = 1, FEATURE_DB_ERROR = -1, FEATURE_FOR
    retries. */
 static int s_resolve(tx_t *tx, const char *feature_id, char *target)
 {
+    int where = s_resolve_locked(tx, feature_id, target);
+    if (where != FEATURE_UNKNOWN)
+        return where;
     cs_strlcpy(target, feature_id, CS_UUID_LEN);
     for (int hop = 0; hop <= MERGE_HOPS_MAX; hop++) {
         const char *params[] = {target};
@@ -401,7 +447,8 @@ static int s_resolve(tx_t *tx, const char *feature_id, char *target)
    merged into as this statement's snapshot sees them. Curation locks in id order too, so the
    two take their rows in the same order; only a merge committed after that snapshot makes
    s_resolve lock its target out of order, and a deadlock that this may cause is undone by
-   PostgreSQL and retried (CS_COMMIT_RETRY). ids is "{id,...}". */
+   PostgreSQL and retried (CS_COMMIT_RETRY). ids is "{id,...}". The rows (id, workspace_id,
+   merged_into, each as it is once locked) stay in tx->locked for s_resolve. */
 static int s_lock_features(tx_t *tx, const char *ids)
 {
     char hops[16];
@@ -413,20 +460,18 @@ static int s_lock_features(tx_t *tx, const char *ids)
         " SELECT id, merged_into, 0 FROM features WHERE id = ANY($1::uuid[])"
         " UNION SELECT f.id, f.merged_into, c.hop + 1 FROM features f"
         " JOIN chain c ON f.id = c.merged_into WHERE c.hop < $2::int)"
-        " SELECT f.id FROM features f WHERE f.id IN (SELECT id FROM chain)"
-        " ORDER BY f.id FOR UPDATE OF f",
+        " SELECT f.id, f.workspace_id, f.merged_into FROM features f"
+        " WHERE f.id IN (SELECT id FROM chain) ORDER BY f.id FOR UPDATE OF f",
         2};
-    PGresult *res = s_exec(tx, &FEATURES_LOCK, params);
-    if (!res)
-        return -1;
-    PQclear(res);
-    return 0;
+    tx->locked = s_exec(tx, &FEATURES_LOCK, params);
+    return tx->locked ? 0 : -1;
 }
 
-/* One decided feature request: the feature, the link, the urgency, the audit row. The link
-   goes to feature_id, the end of the merged_into chain of the feature decided on (with
-   merged_from naming that feature when they differ); the audit row keeps the feature the
-   matcher chose. 0, -1 (database error) or FEATURE_FOREIGN. */
+/* One decided feature request: the feature (found, or created now), then its link, urgency
+   and audit row added to tx->rows, which cs_writer_store writes for all the requests at once
+   (cs_wrows.h). The link goes to feature_id, the end of the merged_into chain of the feature
+   decided on (with merged_from naming that feature when they differ); the audit row keeps the
+   feature the matcher chose. 0, -1 (database error, out of memory) or FEATURE_FOREIGN. */
 static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *feature_id,
                       bool *missing)
 {
@@ -492,43 +537,6 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
     char request_confidence[32];
     if (json_is_number(sure))
         snprintf(request_confidence, sizeof request_confidence, "%.4f", json_number_value(sure));
-    const char *link[] = {feature_id,
-                          tx->message_id,
-                          quote,
-                          speaker,
-                          json_is_number(sure) ? request_confidence : NULL,
-                          merged_from[0] ? merged_from : NULL};
-    /* Two requests of one call linked to one feature are one mention: it keeps the higher
-       confidence, and a mention of unknown confidence (NULL) counts as confident. It is the
-       feature's own (merged_from NULL) when one of them named the feature itself. */
-    static const cs_db_stmt_t LINK = {
-        "writer_link",
-        "INSERT INTO feature_messages AS fm"
-        " (feature_id, message_id, quote, speaker, confidence, merged_from)"
-        " VALUES ($1, $2, $3, $4, $5::real, $6::uuid)"
-        " ON CONFLICT (feature_id, message_id) DO UPDATE SET confidence ="
-        " CASE WHEN fm.confidence IS NULL OR EXCLUDED.confidence IS NULL"
-        " THEN NULL ELSE GREATEST(fm.confidence, EXCLUDED.confidence) END,"
-        " merged_from = CASE WHEN EXCLUDED.merged_from IS NULL THEN NULL"
-        " ELSE fm.merged_from END",
-        6};
-    PGresult *res = s_exec(tx, &LINK, link);
-    if (!res)
-        return -1;
-    PQclear(res);
-
-    const char *bump[] = {feature_id, urgency};
-    static const cs_db_stmt_t URGENCY = {
-        "writer_urgency",
-        "UPDATE features SET urgency = $2 WHERE id = $1"
-        " AND array_position(ARRAY['low','medium','high','critical'], $2)"
-        "   > array_position(ARRAY['low','medium','high','critical'], urgency)",
-        2};
-    res = s_exec(tx, &URGENCY, bump);
-    if (!res)
-        return -1;
-    PQclear(res);
-
     char idx[24], confidence[32], similarity[32];
     snprintf(idx, sizeof idx, "%lld", index);
     snprintf(confidence, sizeof confidence, "%.4f", cs_rec_num(d, "confidence", 0.0));
@@ -547,65 +555,30 @@ static int s_decision(tx_t *tx, const json_t *d, const json_t *requests, char *f
     char *why = malloc(rlen);
     if (why)
         snprintf(why, rlen, "%s%s", reasoning ? reasoning : "", note);
-    const char *audit[] = {tx->workspace_id,
-                           tx->message_id,
-                           idx,
-                           chosen,
-                           linked     ? "link"
-                           : *missing ? "create"
-                                      : action,
-                           cs_rec_str(d, "method"),
-                           confidence,
-                           json_is_number(sim) ? similarity : NULL,
-                           why ? why : "",
-                           extracted ? extracted : "{}",
-                           candidates ? candidates : "[]",
-                           scores};
-    static const cs_db_stmt_t AUDIT = {
-        "writer_audit",
-        "INSERT INTO match_decisions (workspace_id, message_id, feature_index, feature_id,"
-        " action, method, confidence, similarity, reasoning, extracted, candidates,"
-        " scores)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb)"
-        " ON CONFLICT (message_id, feature_index) DO NOTHING",
-        12};
-    res = s_exec(tx, &AUDIT, audit);
+    cs_wrow_t row = {.feature_id = feature_id,
+                     .quote = quote,
+                     .speaker = speaker,
+                     .request_confidence = json_is_number(sure) ? request_confidence : NULL,
+                     .merged_from = merged_from[0] ? merged_from : NULL,
+                     .urgency = urgency,
+                     .index = index,
+                     .chosen = chosen,
+                     .action = linked     ? "link"
+                               : *missing ? "create"
+                                          : action,
+                     .method = cs_rec_str(d, "method"),
+                     .confidence = confidence,
+                     .similarity = json_is_number(sim) ? similarity : NULL,
+                     .reasoning = why,
+                     .extracted = extracted ? extracted : "{}",
+                     .candidates = candidates ? candidates : "[]",
+                     .scores = scores};
+    int rc = why ? cs_wrows_add(tx->rows, &row) : -1;
     free(extracted);
     free(candidates);
     free(scores);
     free(why);
-    if (!res)
-        return -1;
-    PQclear(res);
-    return 0;
-}
-
-/* mention_count, first_mentioned, last_mentioned of the touched features, from the links this
-   call added. Every link of a message is written by the one transaction that stores it
-   processed (a call stored unprocessed has none, and a processed one is never written again),
-   so the links of tx's message are exactly the ones this transaction added: each feature's
-   count grows by its links to this message, and its first/last mention takes this call's date
-   into account. A commit's cost does not grow with a feature's mentions: the other links are
-   never read. The UPDATE locks the feature rows, so concurrent writers add up. */
-static int s_count_mentions(tx_t *tx, const char *ids)
-{
-    const char *params[] = {ids, tx->message_id};
-    static const cs_db_stmt_t MENTIONS = {
-        "writer_mentions",
-        "UPDATE features f SET mention_count = f.mention_count + s.n,"
-        " first_mentioned = LEAST(f.first_mentioned, s.at),"
-        " last_mentioned = GREATEST(f.last_mentioned, s.at), updated_at = now()"
-        " FROM (SELECT fm.feature_id, count(*) AS n, min(m.sent_at) AS at"
-        "       FROM feature_messages fm JOIN messages m ON m.id = fm.message_id"
-        "       WHERE fm.message_id = $2 AND fm.feature_id = ANY($1::uuid[])"
-        "       GROUP BY fm.feature_id) s"
-        " WHERE f.id = s.feature_id",
-        2};
-    PGresult *res = s_exec(tx, &MENTIONS, params);
-    if (!res)
-        return -1;
-    PQclear(res);
-    return 0;
+    return rc == 0 ? 0 : cs_fail(tx->err, tx->errlen, "out of memory");
 }
 
 /* Add the call's LLM usage ("llm": cost_usd, tokens) to the workspace's spend of today in its
@@ -645,6 +618,15 @@ static int s_spend(tx_t *tx)
     return 0;
 }
 
+/* The call's rows are written: its spend, then the matcher's merges (cs_wmerge.h). */
+static cs_commit_status_t s_finish(tx_t *tx)
+{
+    int rc = s_spend(tx);
+    if (rc == 0)
+        rc = cs_wmerge_apply(tx->db, tx->rec, tx->err, tx->errlen) < 0 ? -1 : 0;
+    return rc != 0 ? s_abort(tx) : CS_COMMIT_COMMITTED;
+}
+
 cs_commit_status_t cs_writer_store(cs_db_t *db, const json_t *rec, char *message_id, char *err,
                                    size_t errlen)
 {
@@ -680,13 +662,17 @@ cs_commit_status_t cs_writer_store(cs_db_t *db, const json_t *rec, char *message
     const json_t *decisions = json_object_get(rec, "decisions");
     const json_t *requests = json_object_get(json_object_get(rec, "insights"), "feature_requests");
     size_t n = json_array_size(decisions);
-    /* "{id,id,...}" of the touched features, for the recount */
+    if (n == 0)
+        return s_finish(&tx);
+    /* "{id,id,...}" of the features the decisions name, locked before anything is linked */
     char *ids = malloc(n * CS_UUID_LEN + 3);
-    if (!ids) {
+    tx.rows = cs_wrows_new();
+    if (!ids || !tx.rows) {
+        free(ids);
+        cs_wrows_destroy(&tx.rows);
         cs_fail(err, errlen, "out of memory");
         return CS_COMMIT_RETRY;
     }
-    /* the features the decisions name, locked before anything is linked */
     size_t off = 0;
     ids[off++] = '{';
     for (size_t i = 0; i < n; i++) {
@@ -694,32 +680,21 @@ cs_commit_status_t cs_writer_store(cs_db_t *db, const json_t *rec, char *message
         off += (size_t)snprintf(ids + off, CS_UUID_LEN + 1, "%s%s", i ? "," : "", named);
     }
     sprintf(ids + off, "}");
-    if (n && s_lock_features(&tx, ids) != 0) {
-        free(ids);
-        return s_abort(&tx);
-    }
-    off = 0;
-    ids[off++] = '{';
-    for (size_t i = 0; i < n; i++) {
+    int rc = s_lock_features(&tx, ids);
+    free(ids);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         char feature_id[CS_UUID_LEN];
         bool missing;
-        int rc = s_decision(&tx, json_array_get(decisions, i), requests, feature_id, &missing);
-        if (rc == FEATURE_FOREIGN) {
-            free(ids);
-            return CS_COMMIT_FAILED;
-        }
-        if (rc != 0) {
-            free(ids);
-            return s_abort(&tx);
-        }
-        off += (size_t)sprintf(ids + off, "%s%s", i ? "," : "", feature_id);
+        rc = s_decision(&tx, json_array_get(decisions, i), requests, feature_id, &missing);
     }
-    sprintf(ids + off, "}");
-    int rc = n ? s_count_mentions(&tx, ids) : 0;
-    free(ids);
-    if (rc == 0 && (rc = s_spend(&tx)) == 0) /* then the matcher's merges (cs_wmerge.h) */
-        rc = cs_wmerge_apply(db, rec, err, errlen) < 0 ? -1 : 0;
-    return rc != 0 ? s_abort(&tx) : CS_COMMIT_COMMITTED;
+    /* the links, audit rows and feature counts of every request: one statement */
+    if (rc == 0)
+        rc = cs_wrows_write(tx.rows, db, tx.workspace_id, tx.message_id, err, errlen);
+    PQclear(tx.locked);
+    cs_wrows_destroy(&tx.rows);
+    if (rc == FEATURE_FOREIGN)
+        return CS_COMMIT_FAILED;
+    return rc != 0 ? s_abort(&tx) : s_finish(&tx);
 }
 
 cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *message_id, char *err,

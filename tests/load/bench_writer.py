@@ -13,7 +13,11 @@ tests/load/bench.py part 1 on the same --calls synthetic calls into a fresh data
 calls per second (stored calls / commit span), the CPU seconds of PostgreSQL and of each stage
 (only this run's processes: the machine's other sessions are left out; bench.py counts every
 postgres and callsift process), the CPU seconds of the backends that served the writer,
-and PostgreSQL alone restoring the same rows with COPY in one transaction. The machine is shared
+and PostgreSQL alone restoring the same rows with COPY in one transaction; and digests of what
+was stored: each call's transcript and metadata, and the features, links and audit rows by
+name and call (the latter differ from run to run, even of one build: the matcher's decisions
+depend on the order and timing the calls come in; bench_writer_replay.py gives every build the
+same decisions). The machine is shared
 and noisy: compare the builds as ratios within one run, never with figures of another session.
 Prints one row per run, then each build's median beside the first build's.
 """
@@ -124,6 +128,30 @@ class WriterBackends(threading.Thread):
         return self.pids
 
 
+# features (with their theme and where they are merged), feature_messages and match_decisions
+# of the workspace, each table's rows as text in a fixed order, hashed
+DECIDED_DIGEST = """
+    WITH f AS (SELECT f.*, t.name AS theme, g.name AS into_name FROM features f
+               JOIN themes t ON t.id = f.theme_id LEFT JOIN features g ON g.id = f.merged_into
+               WHERE f.workspace_id = '%(ws)s')
+    SELECT md5((SELECT string_agg(concat_ws('|', id, name, theme, description, status, urgency,
+                                            mention_count, first_mentioned, last_mentioned,
+                                            into_name, md5(embedding::text), embedding_index,
+                                            embedding_model, name_key), ','
+                                  ORDER BY id) FROM f)
+               || (SELECT string_agg(concat_ws('|', fm.feature_id, m.external_id, fm.quote,
+                                               fm.speaker, fm.confidence, fm.merged_from), ','
+                                     ORDER BY fm.feature_id, m.external_id)
+                   FROM feature_messages fm JOIN messages m ON m.id = fm.message_id
+                   WHERE m.workspace_id = '%(ws)s')
+               || (SELECT string_agg(concat_ws('|', m.external_id, d.feature_index, d.feature_id,
+                                               d.action, d.method, d.confidence, d.similarity,
+                                               d.reasoning, d.extracted, d.candidates, d.scores),
+                                     ',' ORDER BY m.external_id, d.feature_index)
+                   FROM match_decisions d JOIN messages m ON m.id = d.message_id
+                   WHERE d.workspace_id = '%(ws)s'))"""
+
+
 def one_run(spec, dbs, replay, truth, work, tag, postmaster):
     bin_dir, _, settings = spec.partition(":")
     extra = dict(kv.split("=", 1) for kv in settings.split(",") if "=" in kv)
@@ -147,11 +175,14 @@ def one_run(spec, dbs, replay, truth, work, tag, postmaster):
         SELECT md5(string_agg(external_id || ' ' || md5(content) || ' '
                               || md5(message_metadata::text), ',' ORDER BY external_id))
         FROM messages WHERE workspace_id = '%s'""" % ws).strip()
+    # what was stored of the decisions (features, links, audit rows), by name and call, not by
+    # generated id or the time of the run, to compare builds row for row
+    decided = bench.qp.psql(url, DECIDED_DIGEST % {"ws": ws}).strip()
     secs, rows, _ = bench.postgres_bound(bin_dir, dbs, url, env, work)
     return {"bin": spec, "stored": n, "processed": processed, "wall_s": wall,
             "calls_per_s": rate, "copy_calls_per_s": n / secs if secs > 0 else None,
             "calls_per_transaction": processed / transactions if transactions else None,
-            "cpu_s": cpu, "rows_digest": digest}
+            "cpu_s": cpu, "rows_digest": digest, "decided_digest": decided}
 
 
 def main():
@@ -186,7 +217,8 @@ def main():
                       " transaction; %d stored; rows %s" % (
                           rnd + 1, b, r["calls_per_s"] or 0, r["copy_calls_per_s"] or 0,
                           ", ".join("%s %.1f" % kv for kv in sorted(r["cpu_s"].items())),
-                          r["calls_per_transaction"] or 0, r["stored"], r["rows_digest"]),
+                          r["calls_per_transaction"] or 0, r["stored"], r["rows_digest"])
+                      + "; decided %s" % r["decided_digest"],
                       flush=True)
     finally:
         dbs.drop_all()
@@ -219,6 +251,10 @@ def main():
     print("stored content and message_metadata: %s" % (
         "the same bytes in every run (%s)" % digests[0] if len(digests) == 1
         else "DIFFERENT between runs: " + ", ".join(digests)))
+    decided = sorted({r["decided_digest"] for r in runs})
+    print("stored features, links and audit rows: %s" % (
+        "the same in every run (%s)" % decided[0] if len(decided) == 1
+        else "DIFFERENT between runs: " + ", ".join(decided)))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(runs, f, indent=2)
