@@ -119,7 +119,8 @@ class WriterBackends(threading.Thread):
                 continue
             for r in rows:
                 q = r["query"].lstrip().upper()
-                if "INGEST_RUNS" not in q and (q.startswith(self.WRITES) or "FOR UPDATE" in q):
+                if "INGEST_RUNS" not in q and (q.startswith(self.WRITES) or "FOR UPDATE" in q
+                                                or "INSERT INTO feature_messages" in q):
                     self.pids.add(str(r["pid"]))
 
     def stop(self):
