@@ -120,7 +120,7 @@ class WriterBackends(threading.Thread):
             for r in rows:
                 q = r["query"].lstrip().upper()
                 if "INGEST_RUNS" not in q and (q.startswith(self.WRITES) or "FOR UPDATE" in q
-                                                or "INSERT INTO feature_messages" in q):
+                                                or "INSERT INTO FEATURE_MESSAGES" in q):
                     self.pids.add(str(r["pid"]))
 
     def stop(self):
