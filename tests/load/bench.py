@@ -176,16 +176,55 @@ def pipeline(bin_dir, url, ws, replay, log_dir, extractors=2, extractor_args="",
     return time.monotonic() - t0
 
 
+def parent(pid):
+    """The parent pid of pid (a string), or None when it is gone."""
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            stat = f.read()
+        return stat[stat.rindex(")") + 2:].split()[1]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def postmaster_pid(server):
+    """The pid of the server's postmaster (the first line of its postmaster.pid), or None when
+    the server is not on this machine or its data directory can't be read."""
+    try:
+        data = qp.psql(server, "SHOW data_directory").strip()
+        with open(os.path.join(data, "postmaster.pid")) as f:
+            return int(f.readline())
+    except (OSError, ValueError, qp.PipelineError):
+        return None
+
+
 class CpuSampler(threading.Thread):
-    """CPU seconds of every callsift stage and of PostgreSQL while a run goes on, read from
-    /proc every 0.2 s (a process's last reading before it exits counts)."""
+    """CPU seconds of the callsift stages and of PostgreSQL while a run goes on, read from
+    /proc every 0.2 s (a process's last reading before it exits counts). Only this run's
+    processes count: the stages this process started (its descendants) and, given the
+    postmaster's pid, that server's backends (its children). The machine may be shared: other
+    sessions' postgres and callsift processes are not ours. Without a postmaster every postgres
+    process counts."""
 
     TICK = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self):
+    def __init__(self, postmaster=None):
         super().__init__(daemon=True)
         self.last = {}  # pid -> (name, cpu seconds)
         self.done = threading.Event()
+        self.postmaster = str(postmaster) if postmaster else None
+        self.me = str(os.getpid())
+        self.ours = {}  # pid -> bool, decided once
+
+    def mine(self, pid, name):
+        if name.startswith("postgres") and not self.postmaster:
+            return True
+        if pid not in self.ours:
+            roots = (self.me, self.postmaster)
+            up, seen = parent(pid), 0
+            while up and up not in ("0", "1") + roots and seen < 32:
+                up, seen = parent(up), seen + 1
+            self.ours[pid] = up is not None and up in roots
+        return self.ours[pid]
 
     def run(self):
         while not self.done.wait(0.2):
@@ -199,6 +238,8 @@ class CpuSampler(threading.Thread):
                     continue
                 name = stat[stat.index("(") + 1:stat.rindex(")")]  # 15 characters at most
                 if not (name.startswith("callsift-") or name.startswith("postgres")):
+                    continue
+                if not self.mine(pid, name):
                     continue
                 if name.startswith("callsift-"):
                     try:
@@ -218,6 +259,8 @@ class CpuSampler(threading.Thread):
         by = {}
         for name, cpu in self.last.values():
             key = "postgres" if name.startswith("postgres") else name[len("callsift-"):]
+            if key == "fetche":  # a fetcher seen only as it exited: its 15-character name
+                key = "fetcher"
             by[key] = by.get(key, 0.0) + cpu
         return by
 
@@ -437,7 +480,7 @@ def main():
         # 1. the offline pipeline, and PostgreSQL alone
         log("part 1: the offline pipeline on %d calls" % calls)
         _, url, ws = dbs.create(bin_dir, truth, env)
-        sampler = CpuSampler()
+        sampler = CpuSampler(postmaster_pid(url))
         sampler.start()
         try:
             wall = pipeline(bin_dir, url, ws, replay, os.path.join(work, "p1"))

@@ -34,65 +34,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  part 1's helpers
 
 
-def parent(pid):
-    try:
-        with open("/proc/%s/stat" % pid) as f:
-            stat = f.read()
-        return stat[stat.rindex(")") + 2:].split()[1]
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-class OwnCpuSampler(bench.CpuSampler):
-    """bench.CpuSampler counting only this run's processes: the callsift stages this process
-    started (its descendants) and the backends of this run's PostgreSQL server (children of its
-    postmaster). The machine is shared: other sessions' postgres and callsift processes are
-    not ours."""
-
-    def __init__(self, postmaster):
-        super().__init__()
-        self.postmaster = str(postmaster)
-        self.me = str(os.getpid())
-        self.ours = {}  # pid -> bool, decided once
-
-    def mine(self, pid):
-        if pid not in self.ours:
-            up, seen = parent(pid), 0
-            while up and up not in ("0", "1", self.me, self.postmaster) and seen < 32:
-                up, seen = parent(up), seen + 1
-            self.ours[pid] = up in (self.me, self.postmaster)
-        return self.ours[pid]
-
-    def run(self):
-        while not self.done.wait(0.2):
-            for pid in os.listdir("/proc"):
-                if not pid.isdigit() or not self.mine(pid):
-                    continue
-                try:
-                    with open("/proc/%s/stat" % pid) as f:
-                        stat = f.read()
-                except OSError:
-                    continue
-                name = stat[stat.index("(") + 1:stat.rindex(")")]
-                if not (name.startswith("callsift-") or name.startswith("postgres")):
-                    continue
-                if name.startswith("callsift-"):
-                    try:
-                        with open("/proc/%s/cmdline" % pid, "rb") as f:
-                            full = os.path.basename(f.read().split(b"\0")[0].decode())
-                    except (OSError, UnicodeDecodeError):
-                        continue
-                    if full.startswith("callsift-"):
-                        name = full
-                fields = stat[stat.rindex(")") + 2:].split()
-                self.last[pid] = (name, (int(fields[11]) + int(fields[12])) / self.TICK)
-
-
-def postmaster_pid(server):
-    """The pid of the server's postmaster (the first line of its postmaster.pid)."""
-    data = bench.qp.psql(server, "SHOW data_directory").strip()
-    with open(os.path.join(data, "postmaster.pid")) as f:
-        return int(f.readline())
+parent = bench.parent
+postmaster_pid = bench.postmaster_pid
+OwnCpuSampler = bench.CpuSampler  # given the postmaster, it counts only this run's processes
 
 
 class WriterBackends(threading.Thread):
