@@ -346,6 +346,10 @@ static void s_pace(cs_llm_t *self, const s_req_t *req, long status, const json_t
                           .latency_ms = req->latency_ms,
                           .limit_requests = req->limits.limit_requests,
                           .limit_tokens = req->limits.limit_tokens,
+                          .remaining_requests = req->limits.remaining_requests,
+                          .remaining_tokens = req->limits.remaining_tokens,
+                          .reset_requests_ms = req->limits.reset_requests_ms,
+                          .reset_tokens_ms = req->limits.reset_tokens_ms,
                           .tokens = json_is_integer(n) ? (long)json_integer_value(n) : -1};
     s_lane_t *lane = &self->lanes[req->lane];
     cs_pace_t *p = &lane->pace;

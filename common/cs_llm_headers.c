@@ -15,6 +15,7 @@ void cs_llm_limits_clear(cs_llm_limits_t *limits)
 {
     limits->reset_requests_ms = limits->reset_tokens_ms = limits->azure_retry_ms = -1;
     limits->limit_requests = limits->limit_tokens = -1;
+    limits->remaining_requests = limits->remaining_tokens = -1;
 }
 
 /* A whole, positive number of a header ("600"), or -1. */
@@ -23,6 +24,14 @@ static double s_header_number(const char *value)
     char *end;
     double v = strtod(value, &end);
     return end != value && *end == '\0' && v > 0 && v < 1e15 ? v : -1;
+}
+
+/* A count of a header that may be 0 ("0", "599"), or -1. */
+static double s_header_count(const char *value)
+{
+    char *end;
+    double v = strtod(value, &end);
+    return end != value && *end == '\0' && v >= 0 && v < 1e15 ? v : -1;
 }
 
 void cs_llm_limits_on_header(void *arg, const char *line, size_t len)
@@ -35,6 +44,12 @@ void cs_llm_limits_on_header(void *arg, const char *line, size_t len)
         limits->limit_requests = s_header_number(value);
     } else if (cs_http_header_value(line, len, "x-ratelimit-limit-tokens", value, sizeof value)) {
         limits->limit_tokens = s_header_number(value);
+    } else if (cs_http_header_value(line, len, "x-ratelimit-remaining-requests", value,
+                                    sizeof value)) {
+        limits->remaining_requests = s_header_count(value);
+    } else if (cs_http_header_value(line, len, "x-ratelimit-remaining-tokens", value,
+                                    sizeof value)) {
+        limits->remaining_tokens = s_header_count(value);
     } else if (cs_http_header_value(line, len, "x-ratelimit-reset-requests", value, sizeof value)) {
         limits->reset_requests_ms = cs_llm_duration_ms(value);
     } else if (cs_http_header_value(line, len, "x-ratelimit-reset-tokens", value, sizeof value)) {

@@ -1,8 +1,8 @@
 /*  cs_llm_headers: the HTTP headers of an OpenAI-compatible API, both ways. Out: the header
     list every request carries (content type, and the API key as OpenAI or Azure want it). In:
-    what an answer's headers say about the provider's rate limits (OpenAI's x-ratelimit-*,
-    Azure's retry-after-ms). Used by the request client (cs_llm) and by anything else that
-    talks to the same API. */
+    what an answer's headers say about the provider's rate limits (OpenAI's x-ratelimit-limit-*,
+    -remaining-* and -reset-*, Azure's retry-after-ms). Used by the request client (cs_llm) and by
+   anything else that talks to the same API. */
 #ifndef CS_LLM_HEADERS_H
 #define CS_LLM_HEADERS_H
 
@@ -13,9 +13,11 @@
 
 /* What one answer's headers said about the rate limits; -1 for a header that was absent. */
 typedef struct {
-    int64_t reset_requests_ms, reset_tokens_ms; /* x-ratelimit-reset-requests / -tokens */
-    int64_t azure_retry_ms;                     /* retry-after-ms */
-    double limit_requests, limit_tokens;        /* x-ratelimit-limit-requests / -tokens */
+    int64_t reset_requests_ms, reset_tokens_ms;  /* x-ratelimit-reset-requests / -tokens */
+    int64_t azure_retry_ms;                      /* retry-after-ms */
+    double limit_requests, limit_tokens;         /* x-ratelimit-limit-requests / -tokens */
+    double remaining_requests, remaining_tokens; /* x-ratelimit-remaining-requests / -tokens:
+                                                    what may still be sent (0 is a value) */
 } cs_llm_limits_t;
 
 /* Every field absent. */

@@ -7,6 +7,8 @@
 #define HEADROOM    1.25  /* the window over rate x latency: latencies spread */
 #define CUT         0.9   /* the rate after a 429 */
 #define CLIMB       0.001 /* per answer, the share of the limit the rate climbs back */
+#define CLIMB_AMPLE 0.005 /* the same while much is spare (CS_PACE_AMPLE of the limit) */
+#define SCARCE      0.05  /* the spare share below which the rate holds (does not climb) */
 #define SHRINK      0.75  /* the window's bound after a 5xx or a timeout */
 #define MIN_RATE    0.05  /* requests per second: 3 a minute, however many 429s */
 #define MAX_LIMIT_S 1e6   /* requests per second beyond which a heard limit is nonsense */
@@ -28,6 +30,7 @@ void cs_pace_init(cs_pace_t *p, const cs_pace_opts_t *opts)
     if (!(p->opts.tpm > 0))
         p->opts.tpm = 0;
     p->cap = p->opts.ceiling < CS_PACE_START ? p->opts.ceiling : CS_PACE_START;
+    p->spare = -1;
     p->rate = cs_pace_limit_rps(p);
 }
 
@@ -84,6 +87,28 @@ static void s_heard(cs_pace_t *p, const cs_pace_answer_t *a)
         p->heard_tpm = a->limit_tokens;
 }
 
+/* What may still be sent per second by one remaining/reset pair: the remaining over the time
+   left, a second at least (a bucket that refills within milliseconds does not make the spare
+   boundless); -1 when the pair is absent. */
+static double s_spare(double remaining, int64_t reset_ms)
+{
+    if (!(remaining > 0) && !(reset_ms > 0))
+        return -1;
+    if (remaining < 0 || reset_ms < 0)
+        return -1;
+    return remaining * 1000.0 / (double)(reset_ms > 1000 ? reset_ms : 1000);
+}
+
+double cs_pace_spare_rps(const cs_pace_t *p, const cs_pace_answer_t *a)
+{
+    double by_requests = s_spare(a->remaining_requests, a->reset_requests_ms);
+    double by_tokens = s_spare(a->remaining_tokens, a->reset_tokens_ms);
+    by_tokens = by_tokens >= 0 && p->tokens > 0 ? by_tokens / p->tokens : -1;
+    if (by_requests >= 0 && by_tokens >= 0)
+        return by_requests < by_tokens ? by_requests : by_tokens;
+    return by_requests >= 0 ? by_requests : by_tokens;
+}
+
 static void s_mean(double *mean, double sample)
 {
     *mean = *mean > 0 ? (1 - EWMA) * *mean + EWMA * sample : sample;
@@ -100,15 +125,25 @@ void cs_pace_answered(cs_pace_t *p, const cs_pace_answer_t *a, int64_t now)
         if (a->tokens > 0)
             s_mean(&p->tokens, (double)a->tokens);
         limit = cs_pace_limit_rps(p);
+        double spare = cs_pace_spare_rps(p, a);
+        if (spare >= 0 && limit > 0) { /* the mean spare share: one answer's count is noisy */
+            double share = spare / limit > 1 ? 1 : spare / limit;
+            p->spare = p->spare >= 0 ? (1 - EWMA) * p->spare + EWMA * share : share;
+        }
         if (p->cap < p->opts.ceiling)
             p->cap += 1;
         if (!(p->rate > 0) && limit > 0) {
-            p->rate = limit; /* a limit learnt from the answers */
+            p->rate = limit;                        /* a limit learnt from the answers */
+            if (p->spare >= 0 && p->latency_ms > 0) /* what was sent, and half the spare */
+                p->rate = cs_pace_window(p) * 1000.0 / p->latency_ms + spare / 2;
+        } else if (p->rate > 0 && p->spare >= 0 && p->spare < SCARCE) {
+            p->held++; /* the account is at its limit: the others send too; no climb */
         } else if (p->rate > 0) {
-            p->rate += CLIMB * (limit > 0 ? limit : p->rate);
-            if (limit > 0 && p->rate > limit)
-                p->rate = limit;
+            double climb = p->spare >= CS_PACE_AMPLE ? CLIMB_AMPLE : CLIMB;
+            p->rate += climb * (limit > 0 ? limit : p->rate);
         }
+        if (limit > 0 && p->rate > limit)
+            p->rate = limit;
     } else if (a->status == 429) {
         p->rate_limited++;
         int64_t settle = p->latency_ms > 0 ? (int64_t)p->latency_ms : a->latency_ms;

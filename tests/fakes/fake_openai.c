@@ -74,19 +74,26 @@ typedef struct {
 } s_call_t;
 
 typedef struct {
+    int64_t at;  /* arrival, ms */
+    long tokens; /* its estimated tokens when accepted; 0 when refused */
+} s_slot_t;
+
+typedef struct {
     json_t *root;           /* the truth */
     const json_t *requests; /* {key: {theme, title, variants, rank}}, borrowed from root */
     s_name_t *names;        /* sorted by folded name, each name once */
     size_t nnames;
     s_call_t *calls; /* sorted by n */
     size_t ncalls;
-    int latency_ms, jitter_ms, rpm, dims;
+    int latency_ms, jitter_ms, rpm, tpm, dims;
     bool quiet;        /* the limit is not named in the answers' headers */
-    int64_t window_ms; /* the limit's sliding window */
+    int64_t window_ms; /* the limits' sliding window */
     size_t slots;      /* requests accepted per window: rpm * window_ms / 60 s, at least 1 */
-    int64_t *window;   /* arrival times of every request in the window, refused ones too (they
-                          count against the limit, as OpenAI's do): a ring of wcap */
+    long tslots;       /* tokens accepted per window: tpm * window_ms / 60 s, at least 1 */
+    s_slot_t *window;  /* every request in the window, refused ones too (they count against
+                          the requests limit, as OpenAI's do): a ring of wcap */
     size_t whead, wcount, wcap;
+    long wtokens; /* the tokens of the requests in the window */
     uint64_t rng; /* jitter */
     fake_openai_load_stats_t stats;
 } s_load_t;
@@ -136,6 +143,8 @@ static void s_answer_copy(const fake_openai_answer_t *in, fake_openai_answer_t *
     out->reset_tokens = s_strdup_or_null(in->reset_tokens);
     out->limit_requests = s_strdup_or_null(in->limit_requests);
     out->limit_tokens = s_strdup_or_null(in->limit_tokens);
+    out->remaining_requests = s_strdup_or_null(in->remaining_requests);
+    out->remaining_tokens = s_strdup_or_null(in->remaining_tokens);
 }
 
 static void s_answer_free(fake_openai_answer_t *a)
@@ -152,6 +161,8 @@ static void s_answer_free(fake_openai_answer_t *a)
     free((char *)a->reset_tokens);
     free((char *)a->limit_requests);
     free((char *)a->limit_tokens);
+    free((char *)a->remaining_requests);
+    free((char *)a->remaining_tokens);
     memset(a, 0, sizeof *a);
 }
 
@@ -381,6 +392,7 @@ static json_t *s_embedding(const char *text, int dims, long *words)
 
 #define LOAD_DIMS      512
 #define LOAD_MAX_RPM   1000000
+#define LOAD_MAX_TPM   1000000000
 #define LOAD_MAX_DELAY 600000
 #define WINDOW_MS      60000
 #define WINDOW_MOST    ((size_t)1 << 22) /* requests counted in one window at most */
@@ -710,13 +722,13 @@ static char *s_embeddings_text(const s_load_t *load, const json_t *request, int 
 
 /* Load mode: answers ---------------------------------------------------------------------- */
 
-/* Count a request arriving at `now` in the window, growing the ring when it is full (up to
-   WINDOW_MOST entries; past that a refused request is not counted). */
-static void s_window_add(s_load_t *l, int64_t now)
+/* Count a request arriving at `now` with `tokens` in the window, growing the ring when it is
+   full (up to WINDOW_MOST entries; past that a refused request is not counted). */
+static void s_window_add(s_load_t *l, int64_t now, long tokens)
 {
     if (l->wcount == l->wcap) {
         size_t cap = l->wcap * 2;
-        int64_t *grown = cap <= WINDOW_MOST ? malloc(cap * sizeof *grown) : NULL;
+        s_slot_t *grown = cap <= WINDOW_MOST ? malloc(cap * sizeof *grown) : NULL;
         if (!grown)
             return;
         for (size_t i = 0; i < l->wcount; i++)
@@ -726,30 +738,52 @@ static void s_window_add(s_load_t *l, int64_t now)
         l->wcap = cap;
         l->whead = 0;
     }
-    l->window[(l->whead + l->wcount) % l->wcap] = now;
+    l->window[(l->whead + l->wcount) % l->wcap] = (s_slot_t){.at = now, .tokens = tokens};
     l->wcount++;
+    l->wtokens += tokens;
 }
 
-/* 0 when a request arriving now is within the rpm limit, else the ms until enough requests
-   leave the window for one more (at least 1). Every request counts against the limit, the
-   refused ones too: OpenAI says "unsuccessful requests contribute to your per-minute limit,
-   so continuously resending a request won't work". */
-static int64_t s_rate_take(fake_openai_t *f, s_load_t *l)
+/* Forget the requests that left the window by `now`. Called with the lock held. */
+static void s_window_prune(s_load_t *l, int64_t now)
 {
-    if (l->rpm <= 0)
-        return 0;
-    int64_t now = cs_now_ms(), wait = 0;
-    pthread_mutex_lock(&f->lock);
-    while (l->wcount > 0 && l->window[l->whead] <= now - l->window_ms) {
+    while (l->wcount > 0 && l->window[l->whead].at <= now - l->window_ms) {
+        l->wtokens -= l->window[l->whead].tokens;
         l->whead = (l->whead + 1) % l->wcap;
         l->wcount--;
     }
-    bool accepted = l->wcount < l->slots;
-    s_window_add(l, now);
-    if (!accepted) {
+}
+
+/* 0 when a request of `tokens` arriving now is within the limits, else the ms until enough
+   requests (or tokens; *by_tokens says which) leave the window for it (at least 1). Every
+   request counts against the requests limit, the refused ones too: OpenAI says "unsuccessful
+   requests contribute to your per-minute limit, so continuously resending a request won't
+   work". A refused request spends no tokens. */
+static int64_t s_rate_take(fake_openai_t *f, s_load_t *l, long tokens, bool *by_tokens)
+{
+    *by_tokens = false;
+    if (l->rpm <= 0 && l->tpm <= 0)
+        return 0;
+    int64_t now = cs_now_ms(), wait = 0;
+    pthread_mutex_lock(&f->lock);
+    s_window_prune(l, now);
+    bool requests_ok = l->rpm <= 0 || l->wcount < l->slots;
+    /* a request larger than the whole window passes alone, rather than never */
+    bool tokens_ok = l->tpm <= 0 || l->wtokens + tokens <= l->tslots || l->wtokens == 0;
+    s_window_add(l, now, requests_ok && tokens_ok ? tokens : 0);
+    if (!requests_ok) {
         /* room for one more once all but slots - 1 of those counted have left */
         size_t k = l->wcount >= l->slots ? l->wcount - l->slots : 0;
-        wait = l->window[(l->whead + k) % l->wcap] + l->window_ms - now;
+        wait = l->window[(l->whead + k) % l->wcap].at + l->window_ms - now;
+    } else if (!tokens_ok) {
+        *by_tokens = true;
+        long left = l->wtokens;
+        for (size_t k = 0; k < l->wcount && left + tokens > l->tslots && left > 0; k++) {
+            const s_slot_t *e = &l->window[(l->whead + k) % l->wcap];
+            left -= e->tokens;
+            wait = e->at + l->window_ms - now;
+        }
+    }
+    if (!(requests_ok && tokens_ok)) {
         if (wait < 1)
             wait = 1;
         l->stats.rate_limited++;
@@ -758,18 +792,27 @@ static int64_t s_rate_take(fake_openai_t *f, s_load_t *l)
     return wait;
 }
 
-/* ms as OpenAI writes x-ratelimit-reset-*: "1.5s", "59s", "0.25s". */
+/* ms as OpenAI writes x-ratelimit-reset-* (Go's duration form): "0s", "250ms", "1.5s",
+   "59s", "6m0s", "1m30.5s", "1h0m0s". */
 static void s_duration(int64_t ms, char *out, size_t outlen)
 {
-    if (ms % 1000 == 0) {
-        snprintf(out, outlen, "%llds", (long long)(ms / 1000));
+    if (ms < 1000) {
+        snprintf(out, outlen, ms > 0 ? "%lldms" : "0s", (long long)ms);
         return;
     }
-    char frac[8];
-    snprintf(frac, sizeof frac, "%03lld", (long long)(ms % 1000));
-    for (size_t n = strlen(frac); n > 1 && frac[n - 1] == '0'; n--)
-        frac[n - 1] = '\0';
-    snprintf(out, outlen, "%lld.%ss", (long long)(ms / 1000), frac);
+    char frac[8] = "";
+    if (ms % 1000) {
+        snprintf(frac, sizeof frac, ".%03lld", (long long)(ms % 1000));
+        for (size_t n = strlen(frac); frac[n - 1] == '0'; n--)
+            frac[n - 1] = '\0';
+    }
+    long long h = ms / 3600000, m = ms / 60000 % 60, sec = ms / 1000 % 60;
+    if (h)
+        snprintf(out, outlen, "%lldh%lldm%lld%ss", h, m, sec, frac);
+    else if (m)
+        snprintf(out, outlen, "%lldm%lld%ss", m, sec, frac);
+    else
+        snprintf(out, outlen, "%lld%ss", sec, frac);
 }
 
 /* This answer's delay: latency +/- uniform jitter, not below 0. */
@@ -1178,6 +1221,10 @@ static void s_add_headers(struct MHD_Response *resp, const fake_openai_answer_t 
         MHD_add_response_header(resp, "x-ratelimit-limit-requests", a->limit_requests);
     if (a->limit_tokens)
         MHD_add_response_header(resp, "x-ratelimit-limit-tokens", a->limit_tokens);
+    if (a->remaining_requests)
+        MHD_add_response_header(resp, "x-ratelimit-remaining-requests", a->remaining_requests);
+    if (a->remaining_tokens)
+        MHD_add_response_header(resp, "x-ratelimit-remaining-tokens", a->remaining_tokens);
 }
 
 /* Queue `text` (malloc'd, taken) with status and the answer's headers; when cut, announce the
@@ -1340,6 +1387,45 @@ static void s_merge(fake_openai_answer_t *out, const fake_openai_answer_t *a,
         out->reset_requests = a->reset_requests;
     if (a->reset_tokens)
         out->reset_tokens = a->reset_tokens;
+    if (a->remaining_requests)
+        out->remaining_requests = a->remaining_requests;
+    if (a->remaining_tokens)
+        out->remaining_tokens = a->remaining_tokens;
+}
+
+/* The load mode's x-ratelimit-* headers now, as OpenAI's rate limits guide documents them. */
+typedef struct {
+    char limit_requests[32], remaining_requests[32], reset_requests[32];
+    char limit_tokens[32], remaining_tokens[32], reset_tokens[32];
+} s_limit_headers_t;
+
+/* For requests and for tokens: the limit (rpm, tpm), the remaining permitted before the limit
+   is exhausted (what the window has left, across all clients) and the time until the limit is
+   back to its initial state (until the newest request counted, or the newest that spent
+   tokens, leaves the window: "0s" when none is left in it). */
+static void s_load_headers(fake_openai_t *f, s_load_t *l, s_limit_headers_t *h)
+{
+    int64_t now = cs_now_ms(), until = 0, until_tokens = 0;
+    pthread_mutex_lock(&f->lock);
+    s_window_prune(l, now);
+    size_t used = l->wcount, free_slots = used < l->slots ? l->slots - used : 0;
+    long free_tokens = l->wtokens < l->tslots ? l->tslots - l->wtokens : 0;
+    for (size_t k = used; k > 0; k--) {
+        const s_slot_t *e = &l->window[(l->whead + k - 1) % l->wcap];
+        if (k == used)
+            until = e->at + l->window_ms - now;
+        if (e->tokens > 0) {
+            until_tokens = e->at + l->window_ms - now;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&f->lock);
+    snprintf(h->limit_requests, sizeof h->limit_requests, "%d", l->rpm);
+    snprintf(h->remaining_requests, sizeof h->remaining_requests, "%zu", free_slots);
+    s_duration(until > 0 ? until : 0, h->reset_requests, sizeof h->reset_requests);
+    snprintf(h->limit_tokens, sizeof h->limit_tokens, "%d", l->tpm);
+    snprintf(h->remaining_tokens, sizeof h->remaining_tokens, "%ld", free_tokens);
+    s_duration(until_tokens > 0 ? until_tokens : 0, h->reset_tokens, sizeof h->reset_tokens);
 }
 
 static enum MHD_Result s_reply(fake_openai_t *f, struct MHD_Connection *conn, s_conn_t *c,
@@ -1348,10 +1434,22 @@ static enum MHD_Result s_reply(fake_openai_t *f, struct MHD_Connection *conn, s_
     s_delay(f, a->delay_ms);
     s_answered(f, c, status);
     fake_openai_answer_t with = *a;
-    char limit[32];
-    if (f->load && f->load->rpm > 0 && !f->load->quiet && !with.limit_requests) {
-        snprintf(limit, sizeof limit, "%d", f->load->rpm); /* OpenAI names it in every answer */
-        with.limit_requests = limit;
+    s_limit_headers_t h;
+    s_load_t *l = f->load;
+    if (l && (l->rpm > 0 || l->tpm > 0) && !l->quiet) { /* OpenAI's, in every answer */
+        s_load_headers(f, l, &h);
+        if (l->rpm > 0) {
+            with.limit_requests = with.limit_requests ? with.limit_requests : h.limit_requests;
+            with.remaining_requests =
+                with.remaining_requests ? with.remaining_requests : h.remaining_requests;
+            with.reset_requests = with.reset_requests ? with.reset_requests : h.reset_requests;
+        }
+        if (l->tpm > 0) {
+            with.limit_tokens = with.limit_tokens ? with.limit_tokens : h.limit_tokens;
+            with.remaining_tokens =
+                with.remaining_tokens ? with.remaining_tokens : h.remaining_tokens;
+            with.reset_tokens = with.reset_tokens ? with.reset_tokens : h.reset_tokens;
+        }
     }
     return s_send(conn, status, text, cut, &with);
 }
@@ -1527,19 +1625,28 @@ static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, c
     }
 
     if (f->load) {
-        int64_t wait = s_rate_take(f, f->load);
+        bool by_tokens;
+        long tokens = s_estimate_tokens(c->len); /* what the request may spend, as admitted */
+        int64_t wait = s_rate_take(f, f->load, tokens, &by_tokens);
         if (wait > 0) {
-            char retry_after[32], reset[32], message[256];
+            char retry_after[32], in[32], message[256];
             snprintf(retry_after, sizeof retry_after, "%lld", (long long)((wait + 999) / 1000));
-            s_duration(wait, reset, sizeof reset);
-            snprintf(message, sizeof message,
-                     "Rate limit reached for fake-model in organization org-fake on requests per "
-                     "min (RPM): Limit %d, Used %d, Requested 1. Please try again in %s.",
-                     f->load->rpm, f->load->rpm, reset);
-            fake_openai_answer_t limited = {.retry_after = retry_after, .reset_requests = reset};
+            s_duration(wait, in, sizeof in);
+            if (by_tokens)
+                snprintf(message, sizeof message,
+                         "Rate limit reached for fake-model in organization org-fake on tokens "
+                         "per min (TPM): Limit %d, Requested %ld. Please try again in %s.",
+                         f->load->tpm, tokens, in);
+            else
+                snprintf(message, sizeof message,
+                         "Rate limit reached for fake-model in organization org-fake on requests "
+                         "per min (RPM): Limit %d, Used %d, Requested 1. Please try again in %s.",
+                         f->load->rpm, f->load->rpm, in);
+            fake_openai_answer_t limited = {.retry_after = retry_after};
             return s_reply(f, conn, c, 429,
-                           s_error_text(429, message, "requests", "rate_limit_exceeded"), false,
-                           &limited);
+                           s_error_text(429, message, by_tokens ? "tokens" : "requests",
+                                        "rate_limit_exceeded"),
+                           false, &limited);
         }
         if (strcmp(path, CHAT) != 0 && strcmp(path, EMBED) != 0) {
             pthread_mutex_lock(&f->lock);
@@ -1726,11 +1833,11 @@ fake_openai_t *fake_openai_start_load(const fake_openai_load_opts_t *opts, char 
     if (opts->port < 0 || opts->port > 65535 || opts->latency_ms < 0 ||
         opts->latency_ms > LOAD_MAX_DELAY || opts->jitter_ms < 0 ||
         opts->jitter_ms > LOAD_MAX_DELAY || opts->rpm < 0 || opts->rpm > LOAD_MAX_RPM ||
-        opts->dims < 0 || opts->dims > MAX_DIMS) {
+        opts->tpm < 0 || opts->tpm > LOAD_MAX_TPM || opts->dims < 0 || opts->dims > MAX_DIMS) {
         cs_fail(err, errlen,
                 "options out of range (port 0..65535, latency and jitter 0..%d ms, rpm 0..%d, "
-                "dims 0..%d)",
-                LOAD_MAX_DELAY, LOAD_MAX_RPM, MAX_DIMS);
+                "tpm 0..%d, dims 0..%d)",
+                LOAD_MAX_DELAY, LOAD_MAX_RPM, LOAD_MAX_TPM, MAX_DIMS);
         return NULL;
     }
     s_load_t *l = calloc(1, sizeof *l);
@@ -1741,6 +1848,7 @@ fake_openai_t *fake_openai_start_load(const fake_openai_load_opts_t *opts, char 
     l->latency_ms = opts->latency_ms;
     l->jitter_ms = opts->jitter_ms;
     l->rpm = opts->rpm;
+    l->tpm = opts->tpm;
     l->quiet = opts->no_limit_headers;
     l->dims = opts->dims > 0 ? opts->dims : LOAD_DIMS;
     l->rng = (uint64_t)cs_wall_ms() ^ ((uint64_t)getpid() << 32);
@@ -1765,10 +1873,14 @@ fake_openai_t *fake_openai_start_load(const fake_openai_load_opts_t *opts, char 
     l->slots = (size_t)((int64_t)l->rpm * l->window_ms / WINDOW_MS);
     if (l->slots < 1)
         l->slots = 1;
-    l->wcap = 2 * l->slots;
-    if (l->rpm > 0 && !(l->window = calloc(l->wcap, sizeof *l->window)))
+    l->tslots = (long)((int64_t)l->tpm * l->window_ms / WINDOW_MS);
+    if (l->tslots < 1)
+        l->tslots = 1;
+    l->wcap = l->rpm > 0 ? 2 * l->slots : 1024;
+    bool limited = l->rpm > 0 || l->tpm > 0;
+    if (limited && !(l->window = calloc(l->wcap, sizeof *l->window)))
         cs_fail(err, errlen, "out of memory");
-    if (!l->root || (l->rpm > 0 && !l->window) || s_truth_index(l, err, errlen) != 0) {
+    if (!l->root || (limited && !l->window) || s_truth_index(l, err, errlen) != 0) {
         s_load_free(&l);
         return NULL;
     }

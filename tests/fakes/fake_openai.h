@@ -67,8 +67,18 @@
       - every request after the API key check passes a requests-per-minute limit (`rpm`, a
         sliding 60 s window of the requests accepted, or window_s seconds with a share of
         rpm as large): one over it gets 429 at once, with
-        Retry-After (whole seconds until a slot frees, at least 1), x-ratelimit-reset-requests
-        ("1.5s") and OpenAI's rate_limit_exceeded body; 429s do not count as accepted;
+        Retry-After (whole seconds until a slot frees, at least 1) and OpenAI's
+        rate_limit_exceeded body; 429s do not count as accepted;
+      - with rpm (unless no_limit_headers), every answer carries OpenAI's headers as its rate
+        limits guide documents them, computed from the window across all clients when the
+        answer is sent: x-ratelimit-limit-requests (rpm), x-ratelimit-remaining-requests
+        (the requests that may still be sent before a 429: the window's free slots) and
+        x-ratelimit-reset-requests (the time until the limit is back to its initial state:
+        until the newest request counted leaves the window; "0s" when it is empty), in
+        OpenAI's duration form ("250ms", "1s", "59.5s", "6m0s"); with tpm, a tokens-per-minute
+        limit over the same window (a request's tokens estimated from its body, a token per 4
+        bytes: over it, a 429 of type "tokens"), and x-ratelimit-limit-tokens, -remaining-tokens
+        and -reset-tokens likewise;
       - chat and embeddings answers are delayed by latency_ms +/- jitter_ms (uniform); requests
         wait in parallel (a thread per connection; hundreds at once are fine);
       - an EXTRACTION request (response_format schema "call_insights", or a user message with
@@ -178,26 +188,28 @@ typedef enum {
 /* One answer. Zero fields take their defaults. Strings are copied by fake_openai_push(). */
 typedef struct {
     fake_openai_kind_t kind;
-    int delay_ms;               /* wait before answering (any kind); cut short by stop */
-    const char *content;        /* CHAT: message content (NULL: echo the last message) */
-    const char *finish_reason;  /* CHAT: default "stop" */
-    long prompt_tokens;         /* CHAT: 0 means estimated */
-    long completion_tokens;     /* CHAT: 0 means estimated */
-    long cached_tokens;         /* CHAT: usage.prompt_tokens_details.cached_tokens; 0: what the
-                                   prompt cache says when prompt_tokens is estimated, else 0 */
-    int status;                 /* RAW, ERROR */
-    const char *body;           /* RAW: the body */
-    const char *message;        /* ERROR: error.message (default: OpenAI's text for status) */
-    const char *error_type;     /* ERROR: error.type (default by status) */
-    const char *error_code;     /* ERROR: error.code (default by status, or null) */
-    const char *retry_after;    /* any kind: a Retry-After header, verbatim ("1", a date) */
-    const char *retry_after_ms; /* any kind: Azure's retry-after-ms header */
-    const char *reset_requests; /* any kind: x-ratelimit-reset-requests ("1s", "6m0s") */
-    const char *reset_tokens;   /* any kind: x-ratelimit-reset-tokens */
-    const char *limit_requests; /* any kind: x-ratelimit-limit-requests ("600") */
-    const char *limit_tokens;   /* any kind: x-ratelimit-limit-tokens ("150000") */
-    char *owned;                /* responders only: malloc'd memory the fake frees once the
-                                   answer is sent (content may point into it); push ignores it */
+    int delay_ms;                   /* wait before answering (any kind); cut short by stop */
+    const char *content;            /* CHAT: message content (NULL: echo the last message) */
+    const char *finish_reason;      /* CHAT: default "stop" */
+    long prompt_tokens;             /* CHAT: 0 means estimated */
+    long completion_tokens;         /* CHAT: 0 means estimated */
+    long cached_tokens;             /* CHAT: usage.prompt_tokens_details.cached_tokens; 0: what the
+                                       prompt cache says when prompt_tokens is estimated, else 0 */
+    int status;                     /* RAW, ERROR */
+    const char *body;               /* RAW: the body */
+    const char *message;            /* ERROR: error.message (default: OpenAI's text for status) */
+    const char *error_type;         /* ERROR: error.type (default by status) */
+    const char *error_code;         /* ERROR: error.code (default by status, or null) */
+    const char *retry_after;        /* any kind: a Retry-After header, verbatim ("1", a date) */
+    const char *retry_after_ms;     /* any kind: Azure's retry-after-ms header */
+    const char *reset_requests;     /* any kind: x-ratelimit-reset-requests ("1s", "6m0s") */
+    const char *reset_tokens;       /* any kind: x-ratelimit-reset-tokens */
+    const char *limit_requests;     /* any kind: x-ratelimit-limit-requests ("600") */
+    const char *limit_tokens;       /* any kind: x-ratelimit-limit-tokens ("150000") */
+    const char *remaining_requests; /* any kind: x-ratelimit-remaining-requests ("599") */
+    const char *remaining_tokens;   /* any kind: x-ratelimit-remaining-tokens ("149984") */
+    char *owned;                    /* responders only: malloc'd memory the fake frees once the
+                                       answer is sent (content may point into it); push ignores it */
 } fake_openai_answer_t;
 
 /* Decide the answer to a request from its contents: fill *answer (zeroed on entry) and return
@@ -263,13 +275,16 @@ typedef struct {
     int rpm;                /* requests per sliding minute; 0: no limit. Refused ones count
                                against it too, as OpenAI's do: a client that resends at once
                                keeps itself refused */
-    int window_s;           /* enforce rpm over this many seconds, as OpenAI enforces its
+    int tpm;                /* tokens per sliding minute (each request's estimated from its body,
+                               a token per 4 bytes, when it is accepted); 0: no limit */
+    int window_s;           /* enforce rpm and tpm over this many seconds, as OpenAI enforces its
                                per-minute limits over shorter periods: rpm * window_s / 60
-                               requests per sliding window_s (at least 1); 0: 60 */
+                               requests per sliding window_s (at least 1), and so for tpm;
+                               0: 60 */
     int dims;               /* embedding length when a request names none; 0: 512 */
     bool keep_log;          /* log requests as fake_openai_start() does */
-    bool no_limit_headers;  /* with rpm: do not name it in x-ratelimit-limit-requests (every
-                               answer names it by default, as OpenAI's do) */
+    bool no_limit_headers;  /* with rpm or tpm: send no x-ratelimit-* header (every answer has
+                               them by default, as OpenAI's do) */
 } fake_openai_load_opts_t;
 
 /* What the load mode answered, since start. Chat and embeddings answers it made itself are

@@ -2,7 +2,7 @@
     process, so that the pipeline's speed and LLM cost can be measured without a real LLM.
 
     callsift-fake-llm --truth truth.json [--port P] [--latency-ms 1000] [--jitter-ms 200]
-                      [--rpm 0] [--rpm-window 60] [--no-limit-headers] [--dims 512]
+                      [--rpm 0] [--tpm 0] [--rpm-window 60] [--no-limit-headers] [--dims 512]
 
     The first line on stdout is "listening on http://127.0.0.1:P/v1" (a free port when --port
     is 0, the default): point the stages' --openai-base-url at it. Answers follow the truth
@@ -11,9 +11,12 @@
     embeddings: close vectors for the wordings of one request); --rpm limits the requests
     per sliding minute (0: no limit; refused requests count against it too, as OpenAI's do),
     the others get 429 with Retry-After, and every
-    answer names the limit in x-ratelimit-limit-requests as OpenAI's do (--no-limit-headers:
-    not, as a provider that sends no such header);
-    --rpm-window S enforces it over S seconds instead (rpm * S / 60 requests per S seconds), as
+    answer names the limit in x-ratelimit-limit-requests as OpenAI's do, with what is left of it
+    across all clients (x-ratelimit-remaining-requests) and when it is back to its initial state
+    (x-ratelimit-reset-requests) (--no-limit-headers: none of them, as a provider that sends no
+    such header); --tpm likewise limits the tokens per minute (estimated from each request's
+    body) with the x-ratelimit-*-tokens headers;
+    --rpm-window S enforces them over S seconds instead (rpm * S / 60 requests per S seconds), as
     OpenAI enforces its per-minute limits over shorter periods. It runs
     until SIGTERM or SIGINT, then prints one JSON line of counters on stdout (requests by kind,
     429s sent, tokens) and exits 0. Exit status 1 when it can't start, 2 on bad arguments. */
@@ -29,7 +32,8 @@
 static void s_usage(FILE *out)
 {
     fprintf(out, "usage: callsift-fake-llm --truth FILE [--port P] [--latency-ms MS] "
-                 "[--jitter-ms MS] [--rpm N] [--rpm-window S] [--no-limit-headers] [--dims D]\n");
+                 "[--jitter-ms MS] [--rpm N] [--tpm N] [--rpm-window S] [--no-limit-headers] "
+                 "[--dims D]\n");
 }
 
 /* A whole number from lo to hi; false when text is not one. */
@@ -51,6 +55,7 @@ int main(int argc, char **argv)
         {"latency-ms", required_argument, NULL, 'l'},
         {"jitter-ms", required_argument, NULL, 'j'},
         {"rpm", required_argument, NULL, 'r'},
+        {"tpm", required_argument, NULL, 'k'},
         {"rpm-window", required_argument, NULL, 'w'},
         {"dims", required_argument, NULL, 'd'},
         {"no-limit-headers", no_argument, NULL, 'q'},
@@ -76,6 +81,9 @@ int main(int argc, char **argv)
             break;
         case 'r':
             ok = s_int_arg(optarg, 0, 1000000, &opts.rpm);
+            break;
+        case 'k':
+            ok = s_int_arg(optarg, 0, 1000000000, &opts.tpm);
             break;
         case 'w':
             ok = s_int_arg(optarg, 1, 60, &opts.window_s);
@@ -120,9 +128,9 @@ int main(int argc, char **argv)
     printf("listening on %s\n", fake_openai_url(f));
     fflush(stdout);
     fprintf(stderr,
-            "callsift-fake-llm: truth %s, latency %d +/- %d ms, rpm %d (0: no limit), %d "
+            "callsift-fake-llm: truth %s, latency %d +/- %d ms, rpm %d, tpm %d (0: no limit), %d "
             "dimensions\n",
-            opts.truth_path, opts.latency_ms, opts.jitter_ms, opts.rpm, opts.dims);
+            opts.truth_path, opts.latency_ms, opts.jitter_ms, opts.rpm, opts.tpm, opts.dims);
 
     int sig = 0;
     sigwait(&stop, &sig);

@@ -18,6 +18,7 @@
 #include "cs_insights.h"
 #include "cs_judge.h"
 #include "cs_llm.h"
+#include "cs_llm_answer.h"
 #include "cs_log.h"
 #include "cs_prompt.h"
 #include "cs_util.h"
@@ -664,6 +665,92 @@ Test(fake_llm, over_the_rpm_limit_is_429_with_retry_after)
         json_integer_value(json_object_get(json_object_get(parsed, "requests"), "embeddings")), 3);
     json_decref(parsed);
     free(line);
+}
+
+/* The value of header `name` in a block of headers, into out; false when absent. */
+static bool s_header_of(const char *headers, const char *name, char *out, size_t outlen)
+{
+    char key[96];
+    snprintf(key, sizeof key, "\n%s: ", name);
+    const char *p = strcasestr(headers, key);
+    if (!p)
+        return false;
+    p += strlen(key);
+    size_t n = strcspn(p, "\r\n");
+    snprintf(out, outlen, "%.*s", (int)(n < outlen ? n : outlen - 1), p);
+    return true;
+}
+
+Test(fake_llm, every_answer_says_what_is_left_of_the_limit)
+{
+    /* 6 a minute: each answer, to whichever client (each post is a connection of its own),
+       says how many of the account's requests are left and when the limit is back to its
+       initial state (the newest request counted leaves the 60 s window) */
+    s_start(0, 0, 6);
+    static const char EMBED_BODY[] = "{\"model\": \"m\", \"input\": [\"Dark mode\"]}";
+    char headers[4096], body[4096], v[64];
+    for (int i = 0; i < 6; i++) {
+        cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 200, "%s", body);
+        cr_assert(s_header_of(headers, "x-ratelimit-limit-requests", v, sizeof v), "%s", headers);
+        cr_assert_str_eq(v, "6");
+        cr_assert(s_header_of(headers, "x-ratelimit-remaining-requests", v, sizeof v));
+        cr_assert_eq(atoi(v), 5 - i, "answer %d: %s left", i, v);
+        cr_assert(s_header_of(headers, "x-ratelimit-reset-requests", v, sizeof v));
+        int64_t reset = cs_llm_duration_ms(v);
+        cr_assert(reset > 50000 && reset <= 60000, "OpenAI's form, about a minute: '%s'", v);
+    }
+    /* over the limit: a 429 with nothing left, the refused request counted too */
+    cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 429);
+    cr_assert(s_header_of(headers, "x-ratelimit-remaining-requests", v, sizeof v));
+    cr_assert_str_eq(v, "0");
+    cr_assert(s_header_of(headers, "x-ratelimit-reset-requests", v, sizeof v));
+    cr_assert(cs_llm_duration_ms(v) > 50000, "%s", v);
+    cr_assert(s_header_of(headers, "Retry-After", v, sizeof v));
+    cr_assert(atoi(v) >= 50 && atoi(v) <= 60, "a slot frees when the first leaves: %s", v);
+
+    /* a provider that names no limit says nothing of what is left either */
+    fake_openai_stop(&s_fo);
+    fake_openai_load_opts_t o = {.truth = s_truth, .rpm = 6, .no_limit_headers = true};
+    char err[256];
+    s_fo = fake_openai_start_load(&o, err, sizeof err);
+    cr_assert_not_null(s_fo, "%s", err);
+    cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 200);
+    cr_assert_not(s_header_of(headers, "x-ratelimit-remaining-requests", v, sizeof v));
+    cr_assert_not(s_header_of(headers, "x-ratelimit-reset-requests", v, sizeof v));
+}
+
+Test(fake_llm, a_token_limit_says_what_is_left_of_it_too)
+{
+    /* 60 tokens a minute; this body is 38 bytes, 10 tokens: six pass, the seventh is refused
+       by the token limit (type "tokens"), and a refused request spends no tokens */
+    fake_openai_stop(&s_fo);
+    fake_openai_load_opts_t o = {.truth = s_truth, .rpm = 100, .tpm = 60};
+    char err[256];
+    s_fo = fake_openai_start_load(&o, err, sizeof err);
+    cr_assert_not_null(s_fo, "%s", err);
+    static const char EMBED_BODY[] = "{\"model\": \"m\", \"input\": [\"Dark mode\"]}";
+    cr_assert_eq(strlen(EMBED_BODY), 38);
+    char headers[4096], body[4096], v[64];
+    for (int i = 0; i < 6; i++) {
+        cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 200, "%d: %s", i, body);
+        cr_assert(s_header_of(headers, "x-ratelimit-limit-tokens", v, sizeof v), "%s", headers);
+        cr_assert_str_eq(v, "60");
+        cr_assert(s_header_of(headers, "x-ratelimit-remaining-tokens", v, sizeof v));
+        cr_assert_eq(atoi(v), 50 - 10 * i, "answer %d: %s tokens left", i, v);
+        cr_assert(s_header_of(headers, "x-ratelimit-reset-tokens", v, sizeof v));
+        cr_assert(cs_llm_duration_ms(v) > 50000 && cs_llm_duration_ms(v) <= 60000, "%s", v);
+        cr_assert(s_header_of(headers, "x-ratelimit-remaining-requests", v, sizeof v));
+        cr_assert_eq(atoi(v), 99 - i);
+    }
+    cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 429);
+    json_t *error = json_loads(body, 0, NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(error, "error"), "type")),
+                     "tokens", "%s", body);
+    json_decref(error);
+    cr_assert(s_header_of(headers, "x-ratelimit-remaining-tokens", v, sizeof v));
+    cr_assert_str_eq(v, "0");
+    cr_assert(s_header_of(headers, "x-ratelimit-remaining-requests", v, sizeof v));
+    cr_assert_str_eq(v, "93", "the refused request counts against the requests limit");
 }
 
 Test(fake_llm, a_short_rpm_window_spreads_the_limit_over_the_minute)

@@ -536,6 +536,42 @@ Test(llm, paces_requests_to_the_limit_the_provider_names)
     cs_llm_destroy(&llm);
 }
 
+Test(llm, the_remaining_headers_steer_the_pace)
+{
+    /* 600 a minute named, 6 left for the next second: the pace starts at what was sent (one in
+       flight for ~200 ms: 5/s) plus half the spare (3/s), not at the whole limit (10/s) */
+    s_push(CHAT, (fake_openai_answer_t){.kind = FAKE_OPENAI_CHAT,
+                                        .content = "ok",
+                                        .delay_ms = 200,
+                                        .limit_requests = "600",
+                                        .remaining_requests = "6",
+                                        .reset_requests = "1s"});
+    /* nothing left for the second: one count is noisy, the mean share (0.9 x 0.6) is still
+       ample, and the climb is five thousandths of the limit */
+    s_push(CHAT, (fake_openai_answer_t){.kind = FAKE_OPENAI_CHAT,
+                                        .content = "ok",
+                                        .limit_requests = "600",
+                                        .remaining_requests = "0",
+                                        .reset_requests = "800ms"});
+    cs_llm_opts_t opts = s_opts();
+    opts.concurrency = 1;
+    cs_llm_t *llm = s_client(&opts);
+    s_outcome_t o[2] = {0};
+    double rate[2], limit;
+    for (int i = 0; i < 2; i++) {
+        s_submit(llm, "steer", &o[i]);
+        s_drain(llm, 5000);
+        cr_assert_eq(o[i].status, CS_LLM_OK, "%s", o[i].error);
+        cs_llm_pace(llm, CHAT, &rate[i], &limit);
+    }
+    cr_assert_float_eq(limit, 10.0, 1e-9);
+    /* at most 5 + 3 (the latency is 200 ms or more), more than the half spare alone */
+    cr_assert(rate[0] > 3.0 && rate[0] <= 8.0, "started at %.3f/s", rate[0]);
+    cr_assert_float_eq(rate[1], rate[0] + 0.05, 1e-9);
+    s_outcomes_free(o, 2);
+    cs_llm_destroy(&llm);
+}
+
 Test(llm, the_window_is_that_of_the_endpoints_in_use)
 {
     /* an embeddings-only client (the matcher with an offline judge): its window grows with its
@@ -1232,14 +1268,19 @@ Test(llm, limit_headers_and_the_wait_they_ask)
 {
     cs_llm_limits_t l;
     cs_llm_limits_clear(&l);
-    const char *openai[] = {"HTTP/1.1 429 Too Many Requests\r\n",
-                            "x-ratelimit-limit-requests: 600\r\n",
-                            "x-ratelimit-limit-tokens: 2x\r\n", /* not a number: absent */
-                            "x-ratelimit-reset-requests: 1s\r\n",
-                            "x-ratelimit-reset-tokens: 6m0s\r\n",
-                            NULL};
+    const char *openai[] = {
+        "HTTP/1.1 429 Too Many Requests\r\n",       "x-ratelimit-limit-requests: 600\r\n",
+        "x-ratelimit-limit-tokens: 2x\r\n", /* not a number: absent */
+        "x-ratelimit-reset-requests: 1s\r\n",       "x-ratelimit-reset-tokens: 6m0s\r\n",
+        "x-ratelimit-remaining-requests: 0\r\n", /* 0 is a value */
+        "X-RateLimit-Remaining-Tokens: 149984\r\n", NULL};
     s_feed(&l, openai);
     cr_assert_float_eq(l.limit_requests, 600, 1e-9);
+    cr_assert_float_eq(l.remaining_requests, 0, 1e-9);
+    cr_assert_float_eq(l.remaining_tokens, 149984, 1e-9);
+    const char *azure_none[] = {"x-ratelimit-remaining-tokens: -1\r\n", NULL};
+    s_feed(&l, azure_none);
+    cr_assert_float_eq(l.remaining_tokens, -1, 1e-9, "Azure's -1: absent");
     cr_assert_float_eq(l.limit_tokens, -1, 1e-9);
     const char *source;
     /* the later of the two resets, unless Retry-After or Azure's finer header says otherwise */
@@ -1257,6 +1298,7 @@ Test(llm, limit_headers_and_the_wait_they_ask)
     cr_assert_eq(cs_llm_limits_wait(&l, -1, &source), -1);
     cr_assert_null(source);
     cr_assert_float_eq(l.limit_requests, -1, 1e-9);
+    cr_assert_float_eq(l.remaining_requests, -1, 1e-9);
 }
 
 Test(llm, the_key_header_follows_the_host)

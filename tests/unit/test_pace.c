@@ -173,3 +173,105 @@ Test(pace, server_errors_and_timeouts_shrink_the_window_answers_regrow_it)
     cr_assert_eq(cs_pace_window(&p), 2);
     cr_assert_float_eq(p.rate, 0, 1e-9);
 }
+
+/* An answer naming 600 a minute and what is left: `remaining` requests, the limit back to its
+   initial state in `reset_ms`. */
+static cs_pace_answer_t s_left(double remaining, int64_t reset_ms)
+{
+    cs_pace_answer_t a = OK_1S;
+    a.limit_requests = 600;
+    a.remaining_requests = remaining;
+    a.reset_requests_ms = reset_ms;
+    return a;
+}
+
+Test(pace, the_spare_rate_is_what_remains_over_the_time_left)
+{
+    cs_pace_t p = s_pace(64, 600, 0);
+    cs_pace_answer_t a = s_left(5, 1000);
+    cr_assert_float_eq(cs_pace_spare_rps(&p, &a), 5.0, 1e-9, "5 left for a second");
+    a = s_left(300, 60000);
+    cr_assert_float_eq(cs_pace_spare_rps(&p, &a), 5.0, 1e-9, "300 left for a minute");
+    a = s_left(0, 700);
+    cr_assert_float_eq(cs_pace_spare_rps(&p, &a), 0, 1e-9, "nothing left");
+    a = s_left(4999, 12);
+    cr_assert_float_eq(cs_pace_spare_rps(&p, &a), 4999, 1e-9, "a bucket full in 12 ms: a second");
+    a = s_left(40, 0);
+    cr_assert_float_eq(cs_pace_spare_rps(&p, &a), 40, 1e-9, "at its initial state");
+    /* absent: a zeroed pair (no such headers), or Azure's -1 */
+    a = s_left(0, 0);
+    cr_assert_float_eq(cs_pace_spare_rps(&p, &a), -1, 1e-9);
+    a = s_left(-1, 0);
+    cr_assert_float_eq(cs_pace_spare_rps(&p, &a), -1, 1e-9);
+    a = s_left(-1, 1000);
+    cr_assert_float_eq(cs_pace_spare_rps(&p, &a), -1, 1e-9);
+    /* tokens become requests through the mean tokens of an answer; the lower pair holds */
+    a = s_left(50, 1000);
+    a.remaining_tokens = 20000;
+    a.reset_tokens_ms = 2000;
+    a.tokens = 1000;
+    cr_assert_float_eq(cs_pace_spare_rps(&p, &a), 50, 1e-9, "no token mean yet: requests only");
+    cs_pace_answered(&p, &a, 1000);
+    cr_assert_float_eq(cs_pace_spare_rps(&p, &a), 10.0, 1e-9, "10,000 tokens/s at 1,000 each");
+    a.remaining_requests = 4;
+    cr_assert_float_eq(cs_pace_spare_rps(&p, &a), 4.0, 1e-9);
+}
+
+Test(pace, a_limit_learnt_with_what_is_left_starts_at_its_share)
+{
+    /* the window after the first answer (5) at 1 s is 5/s, and 2 are left for the second: it
+       starts at 5 + 2/2 = 6/s, not at the limit's 10 */
+    cs_pace_t p = s_pace(64, 0, 0);
+    cs_pace_answer_t a = s_left(2, 1000);
+    a.limit_requests = 600;
+    cs_pace_answered(&p, &a, 1000);
+    cr_assert_eq(cs_pace_window(&p), 5, "slow start: one more");
+    cr_assert_float_eq(p.rate, 6.0, 1e-9);
+    /* alone on the account (everything left): the limit */
+    cs_pace_t q = s_pace(64, 0, 0);
+    a = s_left(600, 0);
+    cs_pace_answered(&q, &a, 1000);
+    cr_assert_float_eq(q.rate, 10.0, 1e-9);
+}
+
+Test(pace, much_spare_climbs_faster_none_holds_the_rate)
+{
+    cs_pace_t p = s_pace(64, 600, 0);
+    for (int i = 0; i < 20; i++)
+        cs_pace_answered(&p, &OK_1S, 1000 + i);
+    cr_assert_float_eq(p.spare, -1, 1e-9, "no remaining headers: none heard");
+    p.rate = 5.0;
+    /* half the limit spare (5 of 10 a second): five thousandths of the limit per answer */
+    cs_pace_answer_t half = s_left(5, 1000);
+    cs_pace_answered(&p, &half, 2000);
+    cr_assert_float_eq(p.spare, 0.5, 1e-9);
+    cr_assert_float_eq(p.rate, 5.05, 1e-9);
+    /* one answer's count is noisy: the share is a mean (0.9 x 0.5 + 0.1 x 0.1), still ample */
+    cs_pace_answer_t little = s_left(1, 1000);
+    cs_pace_answered(&p, &little, 2001);
+    cr_assert_float_eq(p.spare, 0.46, 1e-9);
+    cr_assert_float_eq(p.rate, 5.10, 1e-9);
+    /* nothing left, answer after answer: the climb slows to the usual thousandth, then stops;
+       the rate never falls without a 429 */
+    cs_pace_answer_t none = s_left(0, 900);
+    double before = p.rate;
+    for (int i = 0; i < 30; i++)
+        cs_pace_answered(&p, &none, 3000 + i);
+    cr_assert_lt(p.spare, 0.05);
+    cr_assert_gt(p.held, 0);
+    cr_assert(p.rate > before && p.rate < before + 30 * 0.05, "%f", p.rate);
+    double held = p.rate;
+    for (int i = 0; i < 10; i++)
+        cs_pace_answered(&p, &none, 4000 + i);
+    cr_assert_float_eq(p.rate, held, 1e-9);
+    cr_assert_eq(p.rate_limited, 0);
+    /* a 429 still cuts a tenth */
+    cs_pace_answer_t limited = {
+        .status = 429, .latency_ms = 50, .limit_requests = -1, .limit_tokens = -1, .tokens = -1};
+    cs_pace_answered(&p, &limited, 5000);
+    cr_assert_float_eq(p.rate, held * 0.9, 1e-9);
+    /* never past the limit, however much is spare */
+    for (int i = 0; i < 1000; i++)
+        cs_pace_answered(&p, &half, 6000 + i);
+    cr_assert_float_eq(p.rate, 10.0, 1e-9);
+}
