@@ -667,6 +667,10 @@ Test(matcher_proc, a_persons_merge_is_followed_by_the_targets_own_duplicates, .t
     cs_curate_t c = {.db = db, .by = "tester"};
     cr_assert_eq(cs_curate_merge(&c, (const char *const[]){assigned}, 1, slack), CS_CURATE_OK, "%s",
                  c.err);
+    /* on a loaded machine the calls below may outrun the notification: wait for it first */
+    char reloading[160];
+    snprintf(reloading, sizeof reloading, "Features of workspace %s changed; reloading", r.ws);
+    cr_assert(cs_testproc_wait_log(&r.matcher, reloading, 20000), "the merge was not notified");
     json_t *merges = NULL;
     for (int i = 2; i < 40 && !merges; i++) { /* until the matcher has read the notification */
         char ext[32];
