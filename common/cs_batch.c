@@ -59,26 +59,14 @@ static void s_fail_line(cs_batch_t *self, line_t *line, cs_llm_status_t status, 
     s_deliver(self, line, &r);
 }
 
-/* ---- the state file ---------------------------------------------------------------------- */
-
 /* ---- HTTP -------------------------------------------------------------------------------- */
 
-/* One request with cs_http's retries: 0 with the 2xx body (malloc'd) in *out, or -1 with the
-   reason in err (the API's message for a refusal); a 401/403 also sets the fatal refusal. */
-static int s_http_once(cs_batch_t *self, const char *path, const char *json_body, curl_mime *mime,
-                       bool *unsure, char **out, char *err, size_t errlen);
-
-static int s_http(cs_batch_t *self, const char *path, const char *json_body, curl_mime *mime,
-                  char **out, char *err, size_t errlen)
-{
-    return s_http_once(self, path, json_body, mime, NULL, out, err, errlen);
-}
-
-/* s_http; with `unsure` set, a request that may have been carried out although no answer says
-   so (no answer, or a 5xx) is not sent again: *unsure is set and -1 returned. Only a 429, a
-   refusal before any work, is retried. */
-static int s_http_once(cs_batch_t *self, const char *path, const char *json_body, curl_mime *mime,
-                       bool *unsure, char **out, char *err, size_t errlen)
+/* One request with cs_http's retries under `policy`: 0 with the 2xx body (malloc'd) in *out,
+   or -1 with the reason in err (the API's message for a refusal) and self->last_unsure set
+   when the request may have been carried out all the same; a 401/403 also sets the fatal
+   refusal. */
+static int s_http_with(cs_batch_t *self, const cs_http_policy_t *policy, const char *path,
+                       const char *json_body, curl_mime *mime, char **out, char *err, size_t errlen)
 {
     char *url = NULL;
     bool both = self->query[0] && strchr(path, '?'); /* "...?limit=100" + "?api-version=..." */
@@ -90,7 +78,7 @@ static int s_http_once(cs_batch_t *self, const char *path, const char *json_body
     int64_t waited = 0;
     for (int attempt = 1;; attempt++) {
         curl_easy_reset(self->curl);
-        if (cs_http_setup(self->curl, &self->policy, &answer,
+        if (cs_http_setup(self->curl, policy, &answer,
                           mime ? self->upload_headers : self->json_headers, "callsift", err,
                           errlen) != 0)
             break;
@@ -106,21 +94,18 @@ static int s_http_once(cs_batch_t *self, const char *path, const char *json_body
         long status = 0;
         curl_easy_getinfo(self->curl, CURLINFO_RESPONSE_CODE, &status);
         self->last_status = cc == CURLE_OK ? status : 0;
+        self->last_unsure = false;
         cs_http_attempt_t a = {.code = cc,
                                .status = status,
                                .over_cap = answer.body.over,
                                .asked_ms = answer.retry_after_ms,
                                .attempt = attempt,
                                .waited_ms = waited};
-        cs_http_decision_t d = cs_http_decide(&self->policy, &a);
-        bool maybe_done = cc != CURLE_OK || status >= 500;
-        if (unsure && maybe_done && d.verdict != CS_HTTP_STOPPED && d.verdict != CS_HTTP_AUTH) {
-            *unsure = true;
-            d.verdict = CS_HTTP_EXHAUSTED; /* told below, not sent again */
-        }
+        cs_http_decision_t d = cs_http_decide(policy, &a);
+        self->last_unsure = d.verdict == CS_HTTP_UNSURE;
         if (d.verdict == CS_HTTP_RETRY) {
             cs_warn("OpenAI Batch API: %s answered %ld: waiting %lld ms (attempt %d of %d)", path,
-                    status, (long long)d.wait_ms, attempt + 1, self->policy.max_attempts);
+                    status, (long long)d.wait_ms, attempt + 1, policy->max_attempts);
             waited += d.wait_ms;
             cs_sleep_ms(d.wait_ms);
             continue;
@@ -136,7 +121,7 @@ static int s_http_once(cs_batch_t *self, const char *path, const char *json_body
         const char *message =
             json_string_value(json_object_get(json_object_get(body, "error"), "message"));
         if (cc != CURLE_OK)
-            cs_http_describe(&self->policy, &answer, cc, why, sizeof why);
+            cs_http_describe(policy, &answer, cc, why, sizeof why);
         cs_fail(err, errlen, "%s: %s%ld: %s", path, cc != CURLE_OK ? "" : "HTTP ",
                 cc != CURLE_OK ? 0L : status,
                 cc != CURLE_OK ? why
@@ -154,6 +139,13 @@ static int s_http_once(cs_batch_t *self, const char *path, const char *json_body
     cs_buf_free(&answer.body);
     free(url);
     return rc;
+}
+
+/* s_http_with under the client's own policy. */
+static int s_http(cs_batch_t *self, const char *path, const char *json_body, curl_mime *mime,
+                  char **out, char *err, size_t errlen)
+{
+    return s_http_with(self, &self->policy, path, json_body, mime, out, err, errlen);
 }
 
 /* ---- sending a batch --------------------------------------------------------------------- */
@@ -233,12 +225,15 @@ static void s_send(cs_batch_t *self)
     json_object_set_new(req, "endpoint", json_sprintf("/v1%s", self->endpoint));
     char *req_text = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
-    bool unsure = false;
-    int rc = req_text
-                 ? s_http_once(self, "/batches", req_text, NULL, &unsure, &text, err, sizeof err)
-                 : -1;
+    /* Creating a batch is not idempotent: a create that may have been carried out is not sent
+       again (a second batch would be paid twice); only a 429 or a connection never made is. */
+    cs_http_policy_t once = self->policy;
+    once.not_idempotent = true;
+    self->last_unsure = false;
+    int rc = req_text ? s_http_with(self, &once, "/batches", req_text, NULL, &text, err, sizeof err)
+                      : -1;
     free(req_text);
-    if (rc != 0 && unsure) {
+    if (rc != 0 && self->last_unsure) {
         /* The batch may exist all the same: sending the file again would pay twice. It is
            looked up in the list of batches by its file before anything is sent again. */
         cs_warn("Could not tell whether the batch of file %s was created (%s): looking for it "

@@ -60,6 +60,8 @@ struct cs_batch {
                            batches; NULL when there is none (or once done) */
     int64_t resolve_after;
     long last_status;   /* the HTTP status of the last request (0: no answer) */
+    bool last_unsure;   /* the last request failed but may have been carried out
+                           (CS_HTTP_UNSURE: sent with a not_idempotent policy) */
     bool ready_asked;   /* a line answered before it was asked for has been asked for */
     int64_t send_after; /* after a failed send: not before */
     char fatal[512];

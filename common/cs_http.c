@@ -190,6 +190,15 @@ bool cs_http_header_value(const char *line, size_t len, const char *name, char *
     return true;
 }
 
+/* A transfer that ended before the request could reach the server: no name for the host or
+   proxy, no connection, no TLS session. Anything later (a timeout, a reset, a cut answer) may
+   have come after the server read the request. */
+static bool s_never_sent(CURLcode code)
+{
+    return code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY ||
+           code == CURLE_COULDNT_CONNECT || code == CURLE_SSL_CONNECT_ERROR;
+}
+
 cs_http_decision_t cs_http_decide(const cs_http_policy_t *policy, const cs_http_attempt_t *a)
 {
     cs_http_decision_t d = {.verdict = CS_HTTP_RETRY, .wait_ms = 0, .asked = false};
@@ -219,6 +228,10 @@ cs_http_decision_t cs_http_decide(const cs_http_policy_t *policy, const cs_http_
         d.asked = a->asked_ms > 0;
     } else if (!(status >= 500 || (policy->retry_408_409 && (status == 408 || status == 409)))) {
         d.verdict = CS_HTTP_REFUSED;
+        return d;
+    }
+    if (policy->not_idempotent && status != 429 && !s_never_sent(a->code)) {
+        d.verdict = CS_HTTP_UNSURE;
         return d;
     }
 

@@ -18,7 +18,9 @@
       - 429: the wait the server asked for (Retry-After, or what the caller read from its own
         headers), shortened to retry_after_cap_ms; backoff when it asked for none;
       - 401, 403, any other status, another transfer error, a body over the cap, a stop: no
-        retry.
+        retry;
+      - with not_idempotent, a 5xx or a transfer error other than a connection never made:
+        no retry either (CS_HTTP_UNSURE), the request may have been carried out.
     With a budget, the waits between one request's attempts add up to at most budget_ms: a
     wait that would pass what is left is not waited (CS_HTTP_OVER_BUDGET).
 
@@ -67,6 +69,11 @@ typedef struct {
     int timeout_ms;         /* one attempt, whole; connecting gets at most 10 s of it; > 0 */
     size_t max_body;        /* response body cap in bytes; over it is an error; > 0 */
     bool retry_408_409;     /* retry 408 (Request Timeout) and 409 (Conflict) like a 5xx */
+    bool not_idempotent;    /* the request changes something on the server (a POST that
+                               creates): an attempt that may have been carried out although no
+                               answer says so (a 5xx, or a transfer that failed after it could
+                               have been sent) is not sent again (CS_HTTP_UNSURE); a 429 and a
+                               connection never made still are */
 } cs_http_policy_t;
 
 /* The answer to one attempt, filled by the callbacks cs_http_setup() installs. Zero it before
@@ -152,6 +159,8 @@ typedef enum {
     CS_HTTP_REFUSED,     /* any other status the policy does not retry (4xx, 3xx) */
     CS_HTTP_EXHAUSTED,   /* worth retrying, but that was the last attempt */
     CS_HTTP_OVER_BUDGET, /* worth retrying, but wait_ms is more than is left of the budget */
+    CS_HTTP_UNSURE,      /* not_idempotent: the request may have been carried out, and sending
+                            it again could do it twice; the caller finds out another way */
 } cs_http_verdict_t;
 
 typedef struct {

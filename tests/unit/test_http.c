@@ -200,6 +200,32 @@ Test(http, the_last_attempt_gives_up)
     cr_assert_eq(s_decide(&once, CURLE_OK, 502, 1).verdict, CS_HTTP_EXHAUSTED);
 }
 
+Test(http, a_request_that_is_not_idempotent_is_not_sent_twice)
+{
+    cs_http_policy_t create = S_CAPPED;
+    create.not_idempotent = true;
+    /* may have been carried out: a 5xx, a timeout, a reset, an unusable 2xx */
+    cr_assert_eq(s_decide(&create, CURLE_OK, 500, 1).verdict, CS_HTTP_UNSURE);
+    cr_assert_eq(s_decide(&create, CURLE_OK, 503, 1).verdict, CS_HTTP_UNSURE);
+    cr_assert_eq(s_decide(&create, CURLE_OPERATION_TIMEDOUT, 0, 1).verdict, CS_HTTP_UNSURE);
+    cr_assert_eq(s_decide(&create, CURLE_RECV_ERROR, 0, 1).verdict, CS_HTTP_UNSURE);
+    cr_assert_eq(s_decide(&create, CURLE_GOT_NOTHING, 0, 1).verdict, CS_HTTP_UNSURE);
+    cs_http_attempt_t cut = {.code = CURLE_OK, .status = 200, .unusable = true, .attempt = 1};
+    cr_assert_eq(cs_http_decide(&create, &cut).verdict, CS_HTTP_UNSURE);
+    /* never reached the server, or refused before any work: sent again */
+    cr_assert_eq(s_decide(&create, CURLE_COULDNT_CONNECT, 0, 1).verdict, CS_HTTP_RETRY);
+    cr_assert_eq(s_decide(&create, CURLE_COULDNT_RESOLVE_HOST, 0, 1).verdict, CS_HTTP_RETRY);
+    cr_assert_eq(s_decide(&create, CURLE_OK, 429, 1).verdict, CS_HTTP_RETRY);
+    /* the rest as for any request */
+    cr_assert_eq(s_decide(&create, CURLE_OK, 201, 1).verdict, CS_HTTP_ANSWERED);
+    cr_assert_eq(s_decide(&create, CURLE_OK, 400, 1).verdict, CS_HTTP_REFUSED);
+    cr_assert_eq(s_decide(&create, CURLE_OK, 401, 1).verdict, CS_HTTP_AUTH);
+    cr_assert_eq(s_decide(&create, CURLE_URL_MALFORMAT, 0, 1).verdict, CS_HTTP_BROKEN);
+    /* the same attempts of an idempotent request are retried */
+    cr_assert_eq(s_decide(&S_CAPPED, CURLE_OK, 500, 1).verdict, CS_HTTP_RETRY);
+    cr_assert_eq(s_decide(&S_CAPPED, CURLE_OPERATION_TIMEDOUT, 0, 1).verdict, CS_HTTP_RETRY);
+}
+
 Test(http, the_budget_bounds_the_waits_of_one_request)
 {
     cs_http_attempt_t a = {.code = CURLE_OK, .status = 429, .asked_ms = 1000, .attempt = 1};
