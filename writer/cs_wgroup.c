@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cs_log.h"
+#include "cs_wmerge.h"
 #include "cs_util.h"
 
 /* One statement of the group's own (BEGIN, SAVEPOINT, ...); 0 or -1 with the reason in why. */
@@ -58,6 +59,9 @@ int cs_wgroup_commit(cs_db_t *db, cs_wgroup_call_t *calls, size_t n, char *err, 
         }
         if (st != CS_COMMIT_COMMITTED &&
             s_command(db, "ROLLBACK TO SAVEPOINT call", why, sizeof why) != 0)
+            goto abort;
+        /* a call stored already may bring the matcher's newer merges (cs_writer_commit) */
+        if (st == CS_COMMIT_ALREADY && cs_wmerge_apply(db, c->rec, why, sizeof why) < 0)
             goto abort;
         c->status = st; /* final once COMMIT succeeds */
     }

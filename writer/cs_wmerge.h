@@ -16,8 +16,10 @@
         two rows, so a person acting at the same time either came first (refused here) or
         finds the source merged.
     A database error in a merge is skipped likewise; only a savepoint that cannot be set or
-    rolled back to (the connection is gone) fails the call, which is then retried as a whole. A
-    redelivered call is ALREADY before this runs: its merges are never carried out twice. */
+    rolled back to (the connection is gone) fails the call, which is then retried as a whole.
+    A call stored already (ALREADY) still has its merges carried out: the matcher attaches what
+    it proposed after a reload to the workspace's next decision, which may be a redelivery.
+    A merge carried out before is refused then (the source is merged away): never twice. */
 #ifndef CS_WMERGE_H
 #define CS_WMERGE_H
 

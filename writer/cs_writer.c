@@ -697,6 +697,21 @@ cs_commit_status_t cs_writer_store(cs_db_t *db, const json_t *rec, char *message
     return rc != 0 ? s_abort(&tx) : s_finish(&tx);
 }
 
+/* A redelivered call (ALREADY) is stored, but the merges the matcher sent with this delivery
+   are its own: it attaches what it proposed after a reload to the workspace's next decision,
+   whichever call that is. They are carried out in a transaction of their own; ALREADY, or
+   RETRY when the database could not take them (the call comes back and they with it). */
+static cs_commit_status_t s_merges_alone(cs_db_t *db, const json_t *rec, char *err, size_t errlen)
+{
+    if (cs_db_command(db, "BEGIN", 0, NULL, err, errlen) == 0 &&
+        cs_wmerge_apply(db, rec, err, errlen) >= 0 &&
+        cs_db_command(db, "COMMIT", 0, NULL, err, errlen) == 0)
+        return CS_COMMIT_ALREADY;
+    if (cs_db_ok(db))
+        cs_db_command(db, "ROLLBACK", 0, NULL, NULL, 0);
+    return CS_COMMIT_RETRY;
+}
+
 cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *message_id, char *err,
                                     size_t errlen)
 {
@@ -717,6 +732,8 @@ cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *messag
         status = cs_db_last_error_transient(db) ? CS_COMMIT_RETRY : CS_COMMIT_FAILED;
     if (cs_db_ok(db))
         cs_db_command(db, "ROLLBACK", 0, NULL, NULL, 0);
+    if (status == CS_COMMIT_ALREADY && json_array_size(json_object_get(rec, "merges")) > 0)
+        return s_merges_alone(db, rec, err, errlen);
     return status;
 }
 

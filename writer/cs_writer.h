@@ -61,11 +61,12 @@ cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *messag
 /* Write the rows of `rec` (as cs_writer_commit) inside the caller's open transaction, which
    commits or rolls back; nothing else is sent (no BEGIN, COMMIT or ROLLBACK). COMMITTED: the
    rows are written, to be committed. ALREADY: an earlier delivery stored the call; the
-   statements run (the customer's) must be rolled back. FAILED: the record can never be
-   written (err says why); roll back what it wrote (the transaction may be in error: roll back
-   to a savepoint set before the call, or the whole transaction). RETRY: the database is
-   unreachable or busy (a deadlock): roll the whole transaction back and try again later.
-   The statements are prepared once per connection (cs_db_exec_prepared). */
+   statements run (the customer's) must be rolled back, and then the record's merges carried
+   out (cs_wmerge_apply), as cs_writer_commit and cs_wgroup_commit do. FAILED: the record can never
+   be written (err says why); roll back what it wrote (the transaction may be in error: roll back to
+   a savepoint set before the call, or the whole transaction). RETRY: the database is unreachable or
+   busy (a deadlock): roll the whole transaction back and try again later. The statements are
+   prepared once per connection (cs_db_exec_prepared). */
 cs_commit_status_t cs_writer_store(cs_db_t *db, const json_t *rec, char *message_id, char *err,
                                    size_t errlen);
 

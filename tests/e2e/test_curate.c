@@ -31,6 +31,7 @@
 #include "cs_testproc.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
+#include "cs_wgroup.h"
 #include "cs_writer.h"
 
 TestSuite(curate, .init = cs_testcli_setup_migrated, .fini = cs_testcli_teardown, .timeout = 180);
@@ -626,6 +627,50 @@ Test(curate, the_writer_carries_out_the_matchers_merge_in_the_calls_transaction)
     cr_assert_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf3, NULL),
                  1);
     cr_assert_eq(miscounted(), 0);
+}
+
+/* The matcher attaches what it proposed after a reload to the workspace's next decision; when
+   that decision is a redelivered call's, the call is ALREADY and its merges are still new. */
+Test(curate, merges_that_come_with_a_redelivered_call_are_carried_out)
+{
+    populate();
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    char err[1024] = "";
+    json_t *plain = call_with_merges("c6", NULL, 0);
+    json_object_del(plain, "merges");
+    cr_assert_eq(cs_writer_commit(db, plain, NULL, err, sizeof err), CS_COMMIT_COMMITTED, "%s",
+                 err);
+    json_decref(plain);
+    json_t *again = call_with_merges("c6", (const char *const[]){sf3}, 1);
+    cr_assert_eq(cs_writer_commit(db, again, NULL, err, sizeof err), CS_COMMIT_ALREADY, "%s", err);
+    json_decref(again);
+    char *into =
+        cs_testcli_query("SELECT merged_into::text FROM features WHERE id = $1", sf3, NULL);
+    cr_assert_str_eq(into, sf, "SFDC integration went into Salesforce sync");
+    free(into);
+    cr_assert_eq(merges_by_matcher(), 1);
+    /* c1, c3, c6 (stored once) + c5 from SFDC integration */
+    cr_assert_eq(cs_testcli_query_ll("SELECT mention_count FROM features WHERE id = $1", sf, NULL),
+                 4);
+    cr_assert_eq(miscounted(), 0);
+
+    /* the same in a group: a new call, then a redelivered one that brings a merge */
+    json_t *fresh = call("c7", "2025-11-11T15:00:00Z", "Hooli");
+    request(fresh, "link", sf, integrations, "Salesforce sync");
+    json_t *redelivered = call_with_merges("c6", (const char *const[]){sf2}, 1);
+    cs_wgroup_call_t calls[2] = {{.rec = fresh, .status = CS_COMMIT_RETRY},
+                                 {.rec = redelivered, .status = CS_COMMIT_RETRY}};
+    cr_assert_eq(cs_wgroup_commit(db, calls, 2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(calls[0].status, CS_COMMIT_COMMITTED, "%s", calls[0].err);
+    cr_assert_eq(calls[1].status, CS_COMMIT_ALREADY, "%s", calls[1].err);
+    into = cs_testcli_query("SELECT merged_into::text FROM features WHERE id = $1", sf2, NULL);
+    cr_assert_str_eq(into, sf, "the redelivered call's merge was carried out in the group");
+    free(into);
+    cr_assert_eq(merges_by_matcher(), 2);
+    cr_assert_eq(miscounted(), 0);
+    json_decref(fresh);
+    json_decref(redelivered);
+    cs_db_destroy(&db);
 }
 
 Test(curate, a_refused_merge_is_skipped_and_never_fails_the_call)
