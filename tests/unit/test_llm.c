@@ -331,32 +331,35 @@ Test(llm, four_in_flight_at_once)
 
 Test(llm, never_more_than_concurrency)
 {
-    /* 6 answers of 300 ms, 2 at a time: the last pair starts after 600 ms in our queue, which
-       must not count towards the 800 ms timeout (the CURLOPT_TIMEOUT_MS trap) */
-    for (int i = 0; i < 6; i++)
+    /* 16 answers of 300 ms, 2 at a time: the last pair starts after 2.1 s in our queue, which
+       must not count towards the 2 s timeout (the CURLOPT_TIMEOUT_MS trap); each answer itself
+       has 1.7 s to spare, for a loaded machine or valgrind */
+    enum { N = 16 };
+    for (int i = 0; i < N; i++)
         s_push(CHAT, (fake_openai_answer_t){.delay_ms = 300});
     cs_llm_opts_t opts = s_opts();
     opts.concurrency = 2;
-    opts.timeout_ms = 800;
+    opts.timeout_ms = 2000;
     cs_llm_t *llm = s_client(&opts);
-    s_outcome_t o[6] = {0};
+    s_outcome_t o[N] = {0};
     int64_t t0 = cs_now_ms();
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < N; i++)
         s_submit(llm, "slow", &o[i]);
-    cr_assert_eq(cs_llm_pending(llm), 6);
-    s_drain(llm, 10000);
+    cr_assert_eq(cs_llm_pending(llm), N);
+    s_drain(llm, 20000);
     int64_t elapsed = cs_now_ms() - t0;
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < N; i++) {
         cr_assert_eq(o[i].status, CS_LLM_OK, "request %d: %s", i, o[i].error);
         cr_assert_eq(o[i].attempts, 1, "request %d: %d attempts", i, o[i].attempts);
     }
     cr_assert_eq(fake_openai_max_in_progress(s_fo), 2, "%d in progress at once",
                  fake_openai_max_in_progress(s_fo));
-    cr_assert_geq(elapsed, 880, "6 answers of 300 ms, 2 at a time, took %lld ms",
+    cr_assert_geq(elapsed, N / 2 * 300 - 50, "%d answers of 300 ms, 2 at a time, took %lld ms", N,
                   (long long)elapsed);
-    cr_assert_geq(o[5].queued_ms, 550, "the last one waited %lld ms", (long long)o[5].queued_ms);
-    cr_assert_eq(fake_openai_request_count(s_fo), 6);
-    s_outcomes_free(o, 6);
+    cr_assert_geq(o[N - 1].queued_ms, opts.timeout_ms + 50, "the last one waited %lld ms",
+                  (long long)o[N - 1].queued_ms);
+    cr_assert_eq(fake_openai_request_count(s_fo), N);
+    s_outcomes_free(o, N);
     cs_llm_destroy(&llm);
 }
 
