@@ -166,6 +166,12 @@ Test(db, migrations_apply_once)
                                 "('workspaces','integrations','themes','customers','messages',"
                                 "'features','feature_messages','match_decisions','ingest_runs')"),
                  9);
+    /* the transcript columns are compressed with lz4 (011), as this server is built with it
+       (test_writer reads transcripts back through them) */
+    cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM pg_attribute WHERE attrelid ="
+                                    " 'messages'::regclass AND attcompression = 'l' AND attname"
+                                    " IN ('content', 'message_metadata')"),
+                 2);
     /* A database from a newer build is refused, not half-migrated. */
     cr_assert_eq(cs_db_command(db,
                                "INSERT INTO schema_migrations (version, name) VALUES (999, 'x')", 0,
