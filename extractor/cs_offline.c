@@ -9,7 +9,8 @@
       cs_offline_words.c   the hand-written word lists;
       cs_offline_dialogue.c  how a sentence reads in its dialogue (answers, restatements,
                            needs, negatives);
-      cs_offline_title.c   titles that name the thing asked for;
+      cs_offline_title.c   titles that name the thing asked for (cs_offline_title_verb.c,
+                           cs_offline_title_ask.c: rules of their own);
       cs_offline_theme.c   the theme of a request by similarity;
       cs_offline_lang.c    the language of the customer's speech;
       cs_speakers.c        who speaks for the vendor and who for the customer. */

@@ -53,7 +53,12 @@
         the cut would drop a name or two words that name something, or there is no phrase to
         cut before. An indirect object gives way to the clause it is told ("prove to a
         customer that we hit..." -> "Prove that we hit..."); "someone has to do X" keeps X
-        when the whole does not fit. A wish for a
+        when the whole does not fit. A rule, a pain or a verdict names what is asked for
+        (cs_offline_title_ask.c): "X says every tool needs | SSO"; a clause that only says
+        how much it matters ("that's a blocker for our rollout") gives way to the next;
+        "anything that doesn't | log in through Okta"; "can't | see who's drowning"; a thing
+        "all in English" -> "... in other languages"; no "a couple of" before the subject; a
+        one-word title keeps a name the sentence carries ("SSO with Okta"). A wish for a
    verb starts with the verb: "if emails were translated" -> "Translate emails", "if the tool could
    draft a reply" -> "Draft a reply", "something that flags..." -> "Flag...". A request whose title
    names nothing ("As well.", "It'd be nice to have.") is no request of its own: its urgency words

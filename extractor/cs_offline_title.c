@@ -394,6 +394,17 @@ static bool s_question_verb(const word_t *words, size_t nw, const title_t *t)
     return false;
 }
 
+/* Does a clause with its own subject start at words[i] ("SSO, | and we're an Okta shop")? */
+static bool s_own_subject(const word_t *words, size_t nw, size_t i)
+{
+    static const char *const joins[] = {"and", "but", "so", "because", NULL};
+    static const char *const subjects[] = {"we",   "were",  "weve", "i",      "im",  "ive",
+                                           "it",   "its",   "they", "theyre", "our", "my",
+                                           "that", "thats", "if",   "when",   NULL};
+    return i + 1 < nw && cs_title_word_in(&words[i], joins) && !cs_title_clause_end(&words[i]) &&
+           cs_title_word_in(&words[i + 1], subjects);
+}
+
 /* Pick the title's words from words[first]: the lead skipped (words with no letters, or a
    single token in `lead`), up to the end of the clause if it ends within LOOK_TITLE_WORDS
    (else cut back: s_cut_back), filler and asides left out, trailing function words
@@ -406,11 +417,18 @@ static size_t s_pick_clause(const word_t *words, size_t nw, size_t first, const 
     t->verb = NO_VERB;
     t->third = false;
     t->ended = false;
-    while (first < nw &&
-           (words[first].tok.count == 0 ||
-            (words[first].tok.count == 1 && cs_offline_token_in(&words[first].tok, 0, lead) &&
-             !s_phrasal(words, nw, first))))
-        first++;
+    for (size_t quantified = first;; first = quantified) {
+        while (first < nw &&
+               (words[first].tok.count == 0 ||
+                (words[first].tok.count == 1 && cs_offline_token_in(&words[first].tok, 0, lead) &&
+                 !s_phrasal(words, nw, first))))
+            first++;
+        /* "A couple of | customer emails got auto-closed", "Half | our travellers" */
+        if (!ask || (quantified = cs_offline_title_quantified(words, nw, first)) == first)
+            break;
+    }
+    if (ask) /* "can't | see who's drowning" */
+        first = cs_offline_title_unable(words, nw, first);
     size_t i = first;
     while (i < nw && t->n < LOOK_TITLE_WORDS) {
         const word_t *w = &words[i];
@@ -436,7 +454,8 @@ static size_t s_pick_clause(const word_t *words, size_t nw, size_t first, const 
         }
         t->pick[t->n++] = i++;
         if (cs_title_clause_end(w) && !s_aside(words, nw, i) &&
-            (t->n >= 2 || s_content_words(words, t->pick, t->n) == 0))
+            (t->n >= 2 || s_content_words(words, t->pick, t->n) == 0 ||
+             s_own_subject(words, nw, i)))
             break;
     }
     t->ended = t->n < LOOK_TITLE_WORDS || i >= nw || cs_title_clause_end(&words[i - 1]) ||
@@ -522,7 +541,8 @@ static char *s_make_title(const char *s, size_t n, size_t skip, const char *cons
     for (size_t left = skip; first < nw && left > 0; first++)
         left = words[first].tok.count >= left ? 0 : left - words[first].tok.count;
     bool first_asks = s_clause_asks(words, nw, first);
-    size_t within = first + TITLE_VERB_WITHIN + s_quantifier(words, nw, first);
+    size_t within = cs_offline_title_reach(
+        words, nw, first, first + TITLE_VERB_WITHIN + s_quantifier(words, nw, first));
     for (size_t i = first; verbs && i < nw; i++) {
         if (words[i].tok.count != 1 || !cs_offline_token_in(&words[i].tok, 0, verbs))
             continue;
@@ -531,15 +551,30 @@ static char *s_make_title(const char *s, size_t n, size_t skip, const char *cons
             break;
         }
     }
-    /* The first clause that names something, of the next few. */
+    /* The first clause that names something, of the next few: not one that only says how
+       much the request matters ("that's a blocker for our rollout"); the unmet requirement
+       of "won't approve anything that doesn't | log in through Okta". */
     title_t t = {.n = 0, .verb = NO_VERB, .third = false};
     for (size_t clause = 0; clause < TITLE_CLAUSES && first < nw; clause++) {
-        first = s_pick_clause(words, nw, first, lead, ask, &t);
+        if (ask && cs_offline_title_verdict(words, nw, first)) {
+            while (first < nw && !cs_title_clause_end(&words[first]))
+                first++;
+            first++;
+            continue;
+        }
+        size_t unmet = ask ? cs_offline_title_unmet(words, nw, first) : 0;
+        first = s_pick_clause(words, nw, unmet ? unmet : first, lead, ask, &t);
         if (s_content_words(words, t.pick, t.n) > 0)
             break;
     }
+    bool languages = ask && cs_offline_title_one_language(words, &t);
     *content = s_content_words(words, t.pick, t.n);
+    if (*content > 0 && languages)
+        (*content)++;
     if (*content > 0 && t.verb != NO_VERB)
+        (*content)++;
+    size_t name = ask && *content == 1 ? cs_offline_title_name(words, nw, &t) : NO_VERB;
+    if (name != NO_VERB) /* "SSO" of a sentence that says "we're an Okta shop" */
         (*content)++;
     char buf[MAX_TITLE_BYTES + 1];
     cs_offline_capped_t out = {buf, 0, MAX_TITLE_BYTES};
@@ -563,6 +598,18 @@ static char *s_make_title(const char *s, size_t n, size_t skip, const char *cons
             if (k > 0 || t.verb != NO_VERB)
                 cs_offline_capped_put(&out, " ", 1);
             cs_offline_capped_put(&out, w->p, len);
+        }
+        while ((languages || name != NO_VERB) && out.len > 0 &&
+               s_punct_byte((unsigned char)out.buf[out.len - 1]))
+            out.len--;
+        if (languages)
+            cs_offline_capped_put(&out, " in other languages", 19);
+        if (name != NO_VERB) {
+            size_t len = 0;
+            while (len < words[name].n && isalpha((unsigned char)words[name].p[len]))
+                len++;
+            cs_offline_capped_put(&out, " with ", 6);
+            cs_offline_capped_put(&out, words[name].p, len);
         }
     }
     for (size_t k = 0; k < nw; k++)

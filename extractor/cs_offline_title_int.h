@@ -61,4 +61,41 @@ void cs_offline_title_reshape(const word_t *words, title_t *t);
    -> "translate"). Its length, or 0 when no rule gives it reliably. */
 size_t cs_offline_title_base(const char *w, size_t n, bool third, char *out, size_t cap);
 
+/* Rules of cs_offline_title_ask.c, for sentences that state a rule, a pain or a verdict
+   instead of asking. All can't fail. */
+
+/* How many words from words[first] a request verb may come and still start the title:
+   `within`, or more when a verb of saying comes before it in the same clause ("Our IT policy
+   says | every tool needs | SSO"). */
+size_t cs_offline_title_reach(const word_t *words, size_t nw, size_t first, size_t within);
+
+/* Does the clause at words[first] only say how much something matters ("that's a blocker for
+   our rollout", "so it's a hard requirement")? It names nothing: the request is in another
+   clause or sentence. */
+bool cs_offline_title_verdict(const word_t *words, size_t nw, size_t first);
+
+/* Where the unmet requirement of "... anything that doesn't | log in through Okta" starts in
+   the clause at words[first]: the index of its verb, or 0 when there is none. */
+size_t cs_offline_title_unmet(const word_t *words, size_t nw, size_t first);
+
+/* A title that starts "can't see ...", "cannot track ..." asks to see or track: the index
+   after the negation when words[first] is one before a verb of knowing
+   (cs_offline_words_title_asks_which), else first ("can't afford" stays). */
+size_t cs_offline_title_unable(const word_t *words, size_t nw, size_t first);
+
+/* A name the sentence carries that a one-word title ("SSO") leaves out ("we're an Okta
+   shop"): the index of a capitalised word after an article, a possessive or a preposition of
+   use, outside the title; NO_VERB when the title has more words or there is none. */
+size_t cs_offline_title_name(const word_t *words, size_t nw, const title_t *t);
+
+/* A title that says its thing is in one language only ("the admin panel is all in English",
+   "an English-only admin") keeps the thing's words in t (the title then asks for other
+   languages); false, t unchanged, when it says no such thing. */
+bool cs_offline_title_one_language(const word_t *words, title_t *t);
+
+/* Where a title's subject starts after its quantifier at words[first] ("a couple of |
+   customer emails", "half | our travellers", "most of | the techs"): first when there is
+   none. */
+size_t cs_offline_title_quantified(const word_t *words, size_t nw, size_t first);
+
 #endif

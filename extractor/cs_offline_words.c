@@ -205,7 +205,7 @@ const char *const cs_offline_words_title_asks_which[] = {
    words of cs_offline_words_title_degree may come between ("is our top priority"). */
 const char *const cs_offline_words_title_importance[] = {
     "must", "priority", "requirement", "essential", "critical", "crucial", "important", "key",
-    "necessity", "blocker", "dealbreaker", "mandatory", "vital", "necessary", "huge", NULL};
+    "necessity", "blocker", "dealbreaker", "showstopper", "mandatory", "vital", "necessary", "huge", NULL};
 const char *const cs_offline_words_title_degree[] = {
     "a", "an", "the", "our", "my", "really", "very", "so", "super", "absolutely", "top", "real",
     "absolute", "pretty", "big", "hard", "non", "number", "one", "still", "also", "just", NULL};
@@ -236,6 +236,11 @@ const char *const cs_offline_words_title_time_unit[] = {
     "day", "days", "week", "weeks", "night", "nights", "hour", "hours", "month", "months",
     "morning", "evening", "minute", "minutes", "year", "years", "shift", "shifts", "moment",
     NULL};
+/* Verbs of saying or requiring: a request verb a few words after one, in the clause it
+   reports, starts the title ("Our IT policy says | every tool needs | SSO"). */
+const char *const cs_offline_words_title_saying[] = {
+    "says", "said", "say", "requires", "required", "insists", "insisted", "mandates", "states",
+    "told", "tells", "rule", "rules", NULL};
 /* Names of the product itself as a subject: "if the tool could | draft a reply" asks for the
    verb, so a title drops the subject and its modal. */
 const char *const cs_offline_words_title_tool[] = {
@@ -243,7 +248,8 @@ const char *const cs_offline_words_title_tool[] = {
 
 /* Words about a request rather than its object: a title of nothing else names nothing. */
 const char *const cs_offline_words_title_meta[] = {
-    "urgent", "urgently", "priority", "critical", "blocker", "important", "essential", "crucial",
+    "urgent", "urgently", "priority", "critical", "blocker", "dealbreaker", "showstopper",
+    "important", "essential", "crucial",
     "huge", "must", "requirement", "helpful", "useful", "nice", "great", "ideal", "honest",
     "asap", "soon", "sooner", "later", NULL};
 

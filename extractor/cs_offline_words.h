@@ -45,6 +45,7 @@ extern const char *const cs_offline_words_title_clause_open[]; /* "| that", "| h
 extern const char *const cs_offline_words_title_ask_to[];      /* "ask X | to rate" */
 extern const char *const cs_offline_words_title_quantifier[];  /* "a few of | our sites" */
 extern const char *const cs_offline_words_title_time_unit[];   /* "the day | before" */
+extern const char *const cs_offline_words_title_saying[];      /* "X says | every tool needs" */
 extern const char *const cs_offline_words_filler[];            /* nor has these inside */
 extern const char *const cs_offline_words_title_meta[];        /* say how much, not what */
 extern const char *const cs_offline_words_bug_meta[];          /* say that, not what, is wrong */

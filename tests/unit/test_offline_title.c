@@ -223,6 +223,75 @@ Test(offline_title, context_rules_leave_the_rest_alone)
     s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
 }
 
+/* A sentence that states a rule, a pain or a verdict instead of asking still gets a title
+   that names what is asked for: a request verb in the clause a verb of saying reports
+   ("X says every tool needs | Y"); not a clause that only says how much the request matters
+   ("that's a dealbreaker", "it's a hard requirement") but the clause after it; the unmet
+   requirement of "anything that doesn't | export to QuickBooks"; "can't see X" asks to see
+   X; a thing that is in one language only asks for others; a quantifier before the subject
+   goes ("a couple of | our drivers"); a one-word title keeps a name the sentence carries as
+   a modifier ("an Azure customer"). */
+Test(offline_title, a_rule_a_pain_or_a_verdict_names_what_is_asked_for)
+{
+    static const title_case_t cases[] = {
+        {"The board said that all our vendors need audit logs.", "Audit logs"},
+        {"Our legal team insists each portal needs a cookie banner.", "Cookie banner"},
+        {"Our compliance officer says every app needs two-factor login, and we're a Google "
+         "shop.",
+         "Two-factor login"},
+        {"It's a dealbreaker for the pilot: finance won't sign off on anything that doesn't "
+         "export to QuickBooks.",
+         "Export to QuickBooks"},
+        {"So that's a hard requirement, a nightly backup of the whole account.",
+         "Nightly backup of the whole account"},
+        {"Frankly this would be a showstopper, offline maps for the crews.",
+         "Offline maps for the crews"},
+        {"Nobody will buy a tool that can't print labels.", "Print labels"},
+        {"I cannot tell who opened a ticket last.", "Tell who opened a ticket last"},
+        {"The customer portal is only in English, and most of our clients speak French.",
+         "Customer portal in other languages"},
+        {"Our drivers are stuck with a German-only app.", "App in other languages"},
+        {"A couple of our drivers lost their delivery notes yesterday.",
+         "Drivers lost their delivery notes yesterday"},
+        {"Half our clients pay by cheque, and every one of those is typed in by hand.",
+         "Clients pay by cheque"},
+        {"We need SSO, and we're an Azure customer.", "SSO with Azure"},
+    };
+    s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
+}
+
+/* ...and what those rules leave alone: an inability that asks for nothing to see or know
+   ("can't afford"), or whose object names nothing ("can't find it"); a place that is no
+   language ("all in Excel"); a title of more than one word or that has its name already; a
+   name that is the subject of a clause ("if Fieldwise can't"), not a modifier; a verdict
+   about the request in a later clause of its sentence. A sentence that is nothing but a
+   verdict names nothing: it belongs to the request before it. */
+Test(offline_title, rule_pain_and_verdict_rules_leave_the_rest_alone)
+{
+    static const title_case_t cases[] = {
+        {"We can't afford another tool.", "Can't afford another tool"},
+        {"Can't find it.", "Can't find it"},
+        {"The data is all in Excel.", "Data is all in Excel"},
+        {"We need Slack alerts.", "Slack alerts"},
+        {"We need exports, and if Fieldwise can't, we'll leave.", "Exports"},
+        {"We really need SAML login through Okta because of the audit.", "SAML login through Okta"},
+        {"We need a shared calendar, and honestly that's a blocker for our launch.",
+         "Shared calendar"},
+        {"Most of the techs want a dark mode.", "Dark mode"},
+    };
+    s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
+    static const char *const verdicts[] = {"That's a blocker for our launch.",
+                                           "Honestly, it's a real dealbreaker for us."};
+    for (size_t k = 0; k < sizeof verdicts / sizeof verdicts[0]; k++) {
+        size_t content = 1;
+        char *title = cs_offline_title(verdicts[k], strlen(verdicts[k]), 0,
+                                       CS_OFFLINE_TITLE_REQUEST, &content);
+        cr_assert_not_null(title);
+        cr_expect_eq(content, 0, "\"%s\" -> \"%s\" names something", verdicts[k], title);
+        free(title);
+    }
+}
+
 /* Never more than CS_OFFLINE_TITLE_WORDS words, whatever the clause. */
 Test(offline_title, never_more_than_the_word_limit)
 {
