@@ -71,34 +71,16 @@ static rig_t rig;
 /* The tails of the stages' logs (caller frees). */
 static char *rig_logs(void)
 {
-    struct {
-        cs_testproc_t *p;
-        const char *what;
-    } all[] = {{&rig.fetcher, "fetcher"},
-               {&rig.extractor[0], "extractor 1"},
-               {&rig.extractor[1], "extractor 2"},
-               {&rig.matcher, "matcher"},
-               {&rig.writer, "writer"}};
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    for (size_t i = 0; i < CS_ARRAY_LEN(all); i++) {
-        if (!all[i].p->log_path[0])
-            continue;
-        char *log = cs_testproc_log_tail(all[i].p, 30);
-        fprintf(m, "---- %s:\n%s", all[i].what, log);
-        free(log);
-    }
-    fclose(m);
-    return buf;
+    const cs_testproc_named_t all[] = {{&rig.fetcher, "fetcher"},
+                                       {&rig.extractor[0], "extractor 1"},
+                                       {&rig.extractor[1], "extractor 2"},
+                                       {&rig.matcher, "matcher"},
+                                       {&rig.writer, "writer"}};
+    return cs_testproc_logs(all, CS_ARRAY_LEN(all), 30);
 }
 
-#define RIG_FAIL(...)                                                                              \
-    do {                                                                                           \
-        char *rig_logs_ = rig_logs();                                                              \
-        char *rig_msg_ = cs_strdup_printf(__VA_ARGS__);                                            \
-        cr_assert_fail("%s\n%s", rig_msg_, rig_logs_);                                             \
-    } while (0)
+/* Fail the test with the message and the tails of the stages' logs. */
+#define RIG_FAIL(...) CS_TESTPROC_FAIL(rig_logs(), __VA_ARGS__)
 
 static void free_endpoint(char *out)
 {

@@ -18,6 +18,7 @@
 #include "cs_testdata.h"
 #include "cs_testdb.h"
 #include "cs_testproc.h"
+#include "cs_testsock.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
 #include "fake_openai.h"
@@ -136,24 +137,12 @@ static void rig_close(rig_t *r)
 
 static void send_call(rig_t *r, json_t *call)
 {
-    char err[256];
-    int rc = -1;
-    for (int i = 0; i < 50 && rc != 0; i++)
-        rc = cs_sock_send_record(r->push, call, NULL, err, sizeof err);
-    cr_assert_eq(rc, 0, "%s", err);
+    cs_testsock_send(r->push, call, 50);
 }
 
 static json_t *next_extraction(rig_t *r, int ms)
 {
-    zpoller_t *p = zpoller_new(r->pull, NULL);
-    void *ready = zpoller_wait(p, ms);
-    zpoller_destroy(&p);
-    if (!ready)
-        return NULL;
-    char err[256];
-    json_t *rec = cs_sock_recv_record(r->pull, NULL, err, sizeof err);
-    cr_assert(rec, "bad extraction record: %s", err);
-    return rec;
+    return cs_testsock_recv(r->pull, ms, NULL);
 }
 
 static json_t *sales_call(rig_t *r, const char *id)

@@ -16,6 +16,7 @@
 #include "cs_testdb.h"
 #include "cs_testhttp.h"
 #include "cs_testproc.h"
+#include "cs_testsock.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
 #include "fake_openai.h"
@@ -114,11 +115,7 @@ static void rig_close(rig_t *r)
 
 static void send_rec(rig_t *r, const json_t *rec)
 {
-    char err[256];
-    int rc = -1;
-    for (int i = 0; i < 30 && rc != 0; i++) /* the matcher may still be binding */
-        rc = cs_sock_send_record(r->push, rec, NULL, err, sizeof err);
-    cr_assert_eq(rc, 0, "%s", err);
+    cs_testsock_send(r->push, rec, 30); /* the matcher may still be binding */
 }
 
 /* One frame of raw bytes, as a broken extractor might send. */
@@ -133,15 +130,9 @@ static void send_raw(rig_t *r, const void *buf, size_t len)
 /* The next decision record within ms, or NULL. */
 static json_t *next_decision(rig_t *r, int ms)
 {
-    zpoller_t *p = zpoller_new(r->pull, NULL);
-    void *ready = zpoller_wait(p, ms);
-    zpoller_destroy(&p);
-    if (!ready)
-        return NULL;
-    char err[256];
-    json_t *rec = cs_sock_recv_record(r->pull, NULL, err, sizeof err);
-    cr_assert(rec, "bad decision record: %s", err);
-    cr_assert_eq(cs_record_kind(rec), CS_KIND_DECISION, "kind %s", cs_rec_str(rec, "kind"));
+    json_t *rec = cs_testsock_recv(r->pull, ms, NULL);
+    if (rec)
+        cr_assert_eq(cs_record_kind(rec), CS_KIND_DECISION, "kind %s", cs_rec_str(rec, "kind"));
     return rec;
 }
 

@@ -20,6 +20,7 @@
 #include "cs_testdata.h"
 #include "cs_testdb.h"
 #include "cs_testproc.h"
+#include "cs_testsock.h"
 #include "cs_time.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
@@ -269,10 +270,7 @@ Test(record_fields, every_field_of_a_call_reaches_postgresql)
     json_object_set_new(call, "external_id", json_string(EXTERNAL_ID));
     char err[512];
     cr_assert_eq(cs_record_validate(call, err, sizeof err), 0, "%s", err);
-    int rc = -1;
-    for (int i = 0; i < 30 && rc != 0; i++)
-        rc = cs_sock_send_record(r->push, call, NULL, err, sizeof err);
-    cr_assert_eq(rc, 0, "%s", err);
+    cs_testsock_send(r->push, call, 30);
 
     char mid[CS_UUID_LEN];
     cs_uuid_message_id(r->ws, cs_rec_str(call, "source"), EXTERNAL_ID, mid);

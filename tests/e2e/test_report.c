@@ -29,6 +29,7 @@
 #include "cs_testdata.h"
 #include "cs_testcli.h"
 #include "cs_testdb.h"
+#include "cs_testjson.h"
 #include "cs_testproc.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
@@ -43,34 +44,6 @@ static char sso[CS_UUID_LEN];
 TestSuite(report, .init = cs_testcli_setup_migrated, .fini = cs_testcli_teardown, .timeout = 180);
 /* Tests of the command line itself, which never reach a database. */
 TestSuite(report_usage, .timeout = 60);
-
-static json_t *parse_json(const char *text)
-{
-    json_error_t jerr;
-    json_t *doc = json_loads(text, 0, &jerr);
-    cr_assert(doc, "not JSON (%s): %s", jerr.text, text);
-    return doc;
-}
-
-static const char *str_at(const json_t *obj, const char *key)
-{
-    const char *v = json_string_value(json_object_get(obj, key));
-    return v ? v : "(not a string)";
-}
-
-static long long int_at(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    cr_assert(json_is_integer(v), "%s is not an integer", key);
-    return json_integer_value(v);
-}
-
-static double num_at(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    cr_assert(json_is_number(v), "%s is not a number", key);
-    return json_number_value(v);
-}
 
 /* The feature id the matcher gives request `index` of call `external_id`. */
 static void feature_id_of(const char *external_id, int index, char out[CS_UUID_LEN])
@@ -217,7 +190,7 @@ Test(report, json_ranks_by_mentions_then_customers_then_mrr)
     populate();
     char *out =
         cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--format", "json", NULL));
-    json_t *doc = parse_json(out);
+    json_t *doc = cs_testjson_parse(out);
     cr_assert(json_is_array(doc), "%s", out);
     cr_assert_eq(json_array_size(doc), 4, "%s", out);
     const char *names[] = {"Salesforce sync", "CSV export", "Single sign-on", "Dark mode"};
@@ -230,17 +203,17 @@ Test(report, json_ranks_by_mentions_then_customers_then_mrr)
     const char *last[] = {"2025-10-10", "2025-10-15", "2025-10-15", "2025-10-05"};
     for (size_t i = 0; i < 4; i++) {
         json_t *row = json_array_get(doc, i);
-        cr_expect_eq(int_at(row, "rank"), (long long)i + 1);
-        cr_expect_str_eq(str_at(row, "feature"), names[i], "row %zu", i);
-        cr_expect_str_eq(str_at(row, "id"), ids[i], "row %zu", i);
-        cr_expect_str_eq(str_at(row, "theme"), themes[i], "row %zu", i);
-        cr_expect_eq(int_at(row, "mentions"), mentions[i], "row %zu", i);
-        cr_expect_eq(int_at(row, "customers"), customers[i], "row %zu", i);
-        cr_expect_float_eq(num_at(row, "mrr"), mrr[i], 1e-9, "row %zu", i);
-        cr_expect_str_eq(str_at(row, "urgency"), urgency[i], "row %zu", i);
-        cr_expect_str_eq(str_at(row, "status"), "new", "row %zu", i);
-        cr_expect_str_eq(str_at(row, "first_mentioned"), first[i], "row %zu", i);
-        cr_expect_str_eq(str_at(row, "last_mentioned"), last[i], "row %zu", i);
+        cr_expect_eq(cs_testjson_int(row, "rank"), (long long)i + 1);
+        cr_expect_str_eq(cs_testjson_str(row, "feature"), names[i], "row %zu", i);
+        cr_expect_str_eq(cs_testjson_str(row, "id"), ids[i], "row %zu", i);
+        cr_expect_str_eq(cs_testjson_str(row, "theme"), themes[i], "row %zu", i);
+        cr_expect_eq(cs_testjson_int(row, "mentions"), mentions[i], "row %zu", i);
+        cr_expect_eq(cs_testjson_int(row, "customers"), customers[i], "row %zu", i);
+        cr_expect_float_eq(cs_testjson_num(row, "mrr"), mrr[i], 1e-9, "row %zu", i);
+        cr_expect_str_eq(cs_testjson_str(row, "urgency"), urgency[i], "row %zu", i);
+        cr_expect_str_eq(cs_testjson_str(row, "status"), "new", "row %zu", i);
+        cr_expect_str_eq(cs_testjson_str(row, "first_mentioned"), first[i], "row %zu", i);
+        cr_expect_str_eq(cs_testjson_str(row, "last_mentioned"), last[i], "row %zu", i);
     }
 
     /* quotes: the most recent first, with their calls; the empty one is skipped */
@@ -248,17 +221,17 @@ Test(report, json_ranks_by_mentions_then_customers_then_mrr)
     cr_assert(json_is_array(quotes), "%s", out);
     cr_assert_eq(json_array_size(quotes), 2, "%s", out);
     json_t *q = json_array_get(quotes, 0);
-    cr_expect_str_eq(str_at(q, "quote"), "Salesforce sync is a must, honestly");
-    cr_expect_str_eq(str_at(q, "call"), "Globex QBR");
-    cr_expect_str_eq(str_at(q, "date"), "2025-10-05");
-    cr_expect_str_eq(str_at(q, "customer"), "Globex");
-    cr_expect_str_eq(str_at(q, "speaker"), "Yukta");
+    cr_expect_str_eq(cs_testjson_str(q, "quote"), "Salesforce sync is a must, honestly");
+    cr_expect_str_eq(cs_testjson_str(q, "call"), "Globex QBR");
+    cr_expect_str_eq(cs_testjson_str(q, "date"), "2025-10-05");
+    cr_expect_str_eq(cs_testjson_str(q, "customer"), "Globex");
+    cr_expect_str_eq(cs_testjson_str(q, "speaker"), "Yukta");
     q = json_array_get(quotes, 1);
-    cr_expect_str_eq(str_at(q, "quote"), "We really need Salesforce sync");
-    cr_expect_str_eq(str_at(q, "call"), "Globex kickoff");
+    cr_expect_str_eq(cs_testjson_str(q, "quote"), "We really need Salesforce sync");
+    cr_expect_str_eq(cs_testjson_str(q, "call"), "Globex kickoff");
     q = json_array_get(json_object_get(json_array_get(doc, 1), "quotes"), 0);
-    cr_expect_str_eq(str_at(q, "quote"), "CSV | Excel, please");
-    cr_expect_str_eq(str_at(q, "call"), "Hooli discovery");
+    cr_expect_str_eq(cs_testjson_str(q, "quote"), "CSV | Excel, please");
+    cr_expect_str_eq(cs_testjson_str(q, "call"), "Hooli discovery");
     json_decref(doc);
     free(out);
 }
@@ -296,9 +269,9 @@ Test(report, theme_filters_any_case_and_an_unknown_theme_names_the_themes)
     populate();
     char *out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--theme",
                                              "INTEGRATIONS", "--format", "json", NULL));
-    json_t *doc = parse_json(out);
+    json_t *doc = cs_testjson_parse(out);
     cr_assert_eq(json_array_size(doc), 1, "%s", out);
-    cr_expect_str_eq(str_at(json_array_get(doc, 0), "feature"), "Salesforce sync");
+    cr_expect_str_eq(cs_testjson_str(json_array_get(doc, 0), "feature"), "Salesforce sync");
     json_decref(doc);
     free(out);
 
@@ -342,14 +315,14 @@ static char *report_names(const char *status)
 {
     char *out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--format", "json",
                                              status ? "--status" : NULL, status, NULL));
-    json_t *doc = parse_json(out);
+    json_t *doc = cs_testjson_parse(out);
     cr_assert(json_is_array(doc), "%s", out);
     char names[512] = "";
     for (size_t i = 0; i < json_array_size(doc); i++) {
         size_t used = strlen(names);
         snprintf(names + used, sizeof names - used, "%s%s:%s", i ? "|" : "",
-                 str_at(json_array_get(doc, i), "feature"),
-                 str_at(json_array_get(doc, i), "status"));
+                 cs_testjson_str(json_array_get(doc, i), "feature"),
+                 cs_testjson_str(json_array_get(doc, i), "status"));
     }
     json_decref(doc);
     free(out);
@@ -401,19 +374,19 @@ Test(report, since_counts_only_the_calls_from_that_day)
     populate();
     char *out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--since",
                                              "2025-10-01", "--format", "json", NULL));
-    json_t *doc = parse_json(out);
+    json_t *doc = cs_testjson_parse(out);
     cr_assert_eq(json_array_size(doc), 4, "%s", out);
     const char *names[] = {"Salesforce sync", "Single sign-on", "Dark mode", "CSV export"};
     const long long mentions[] = {2, 2, 1, 1}, customers[] = {2, 2, 1, 1};
     const double mrr[] = {6200.50, 1500.50, 5000.0, 300.0};
     for (size_t i = 0; i < 4; i++) {
         json_t *row = json_array_get(doc, i);
-        cr_expect_str_eq(str_at(row, "feature"), names[i], "row %zu", i);
-        cr_expect_eq(int_at(row, "mentions"), mentions[i], "row %zu", i);
-        cr_expect_eq(int_at(row, "customers"), customers[i], "row %zu", i);
-        cr_expect_float_eq(num_at(row, "mrr"), mrr[i], 1e-9, "row %zu", i);
+        cr_expect_str_eq(cs_testjson_str(row, "feature"), names[i], "row %zu", i);
+        cr_expect_eq(cs_testjson_int(row, "mentions"), mentions[i], "row %zu", i);
+        cr_expect_eq(cs_testjson_int(row, "customers"), customers[i], "row %zu", i);
+        cr_expect_float_eq(cs_testjson_num(row, "mrr"), mrr[i], 1e-9, "row %zu", i);
     }
-    cr_expect_str_eq(str_at(json_array_get(doc, 0), "first_mentioned"), "2025-10-05");
+    cr_expect_str_eq(cs_testjson_str(json_array_get(doc, 0), "first_mentioned"), "2025-10-05");
     cr_expect_eq(json_array_size(json_object_get(json_array_get(doc, 0), "quotes")), 1);
     json_decref(doc);
     free(out);
@@ -439,9 +412,9 @@ Test(report, top_keeps_the_first_rows)
     populate();
     char *out = cs_testcli_ok(
         cs_testcli_run("report", "--workspace-id", ws, "--top", "2", "--format", "json", NULL));
-    json_t *doc = parse_json(out);
+    json_t *doc = cs_testjson_parse(out);
     cr_assert_eq(json_array_size(doc), 2, "%s", out);
-    cr_expect_str_eq(str_at(json_array_get(doc, 1), "feature"), "CSV export");
+    cr_expect_str_eq(cs_testjson_str(json_array_get(doc, 1), "feature"), "CSV export");
     json_decref(doc);
     free(out);
 
@@ -453,7 +426,7 @@ Test(report, top_keeps_the_first_rows)
 
     out = cs_testcli_ok(
         cs_testcli_run("report", "--workspace-id", ws, "--top", "0", "--format", "json", NULL));
-    doc = parse_json(out);
+    doc = cs_testjson_parse(out);
     cr_expect_eq(json_array_size(doc), 4, "--top 0 is all: %s", out);
     json_decref(doc);
     free(out);
@@ -544,32 +517,33 @@ Test(report, feature_show_json_has_the_feature_its_calls_and_decisions)
     populate();
     char *out =
         cs_testcli_ok(cs_testcli_run("feature", "show", salesforce, "--format", "json", NULL));
-    json_t *doc = parse_json(out);
+    json_t *doc = cs_testjson_parse(out);
     cr_assert(json_is_object(doc), "%s", out);
     json_t *f = json_object_get(doc, "feature");
-    cr_expect_str_eq(str_at(f, "id"), salesforce);
-    cr_expect_str_eq(str_at(f, "name"), "Salesforce sync");
-    cr_expect_str_eq(str_at(f, "description"), "Wanted by the customer");
-    cr_expect_str_eq(str_at(f, "workspace"), "Acme Sales");
-    cr_expect_str_eq(str_at(f, "theme"), "Integrations");
-    cr_expect_str_eq(str_at(f, "status"), "new");
-    cr_expect_str_eq(str_at(f, "urgency"), "critical");
-    cr_expect_eq(int_at(f, "mentions"), 3);
-    cr_expect_str_eq(str_at(f, "first_mentioned"), "2025-09-01");
-    cr_expect_str_eq(str_at(f, "last_mentioned"), "2025-10-10");
+    cr_expect_str_eq(cs_testjson_str(f, "id"), salesforce);
+    cr_expect_str_eq(cs_testjson_str(f, "name"), "Salesforce sync");
+    cr_expect_str_eq(cs_testjson_str(f, "description"), "Wanted by the customer");
+    cr_expect_str_eq(cs_testjson_str(f, "workspace"), "Acme Sales");
+    cr_expect_str_eq(cs_testjson_str(f, "theme"), "Integrations");
+    cr_expect_str_eq(cs_testjson_str(f, "status"), "new");
+    cr_expect_str_eq(cs_testjson_str(f, "urgency"), "critical");
+    cr_expect_eq(cs_testjson_int(f, "mentions"), 3);
+    cr_expect_str_eq(cs_testjson_str(f, "first_mentioned"), "2025-09-01");
+    cr_expect_str_eq(cs_testjson_str(f, "last_mentioned"), "2025-10-10");
 
     json_t *calls = json_object_get(doc, "calls");
     cr_assert_eq(json_array_size(calls), 3, "%s", out);
     const char *titles[] = {"Initech demo", "Globex QBR", "Globex kickoff"};
     for (size_t i = 0; i < 3; i++)
-        cr_expect_str_eq(str_at(json_array_get(calls, i), "call"), titles[i], "call %zu", i);
+        cr_expect_str_eq(cs_testjson_str(json_array_get(calls, i), "call"), titles[i], "call %zu",
+                         i);
     json_t *c = json_array_get(calls, 1);
-    cr_expect_str_eq(str_at(c, "date"), "2025-10-05");
-    cr_expect_str_eq(str_at(c, "customer"), "Globex");
-    cr_expect_float_eq(num_at(c, "mrr"), 5000.0, 1e-9);
-    cr_expect_str_eq(str_at(c, "quote"), "Salesforce sync is a must, honestly");
-    cr_expect_str_eq(str_at(c, "speaker"), "Yukta");
-    cr_expect_str_eq(str_at(c, "call_id"), "c2");
+    cr_expect_str_eq(cs_testjson_str(c, "date"), "2025-10-05");
+    cr_expect_str_eq(cs_testjson_str(c, "customer"), "Globex");
+    cr_expect_float_eq(cs_testjson_num(c, "mrr"), 5000.0, 1e-9);
+    cr_expect_str_eq(cs_testjson_str(c, "quote"), "Salesforce sync is a must, honestly");
+    cr_expect_str_eq(cs_testjson_str(c, "speaker"), "Yukta");
+    cr_expect_str_eq(cs_testjson_str(c, "call_id"), "c2");
 
     json_t *decisions = json_object_get(doc, "decisions");
     cr_assert_eq(json_array_size(decisions), 3, "%s", out);
@@ -578,25 +552,26 @@ Test(report, feature_show_json_has_the_feature_its_calls_and_decisions)
     json_t *d;
     json_array_foreach(decisions, i, d)
     {
-        if (strcmp(str_at(d, "method"), "llm") == 0)
+        if (strcmp(cs_testjson_str(d, "method"), "llm") == 0)
             llm = d;
         else
-            cr_expect_str_eq(str_at(d, "method"), "embedding");
+            cr_expect_str_eq(cs_testjson_str(d, "method"), "embedding");
     }
     cr_assert(llm, "no llm decision: %s", out);
-    cr_expect_str_eq(str_at(llm, "action"), "link");
-    cr_expect_str_eq(str_at(llm, "call"), "Globex QBR");
-    cr_expect_float_eq(num_at(llm, "confidence"), 0.82, 1e-9);
-    cr_expect_float_eq(num_at(llm, "similarity"), 0.61, 1e-9);
-    cr_expect_str_eq(str_at(llm, "reasoning"), "Both ask to sync tickets with Salesforce.");
-    cr_expect_str_eq(str_at(llm, "extracted"), "Sync tickets with Salesforce");
+    cr_expect_str_eq(cs_testjson_str(llm, "action"), "link");
+    cr_expect_str_eq(cs_testjson_str(llm, "call"), "Globex QBR");
+    cr_expect_float_eq(cs_testjson_num(llm, "confidence"), 0.82, 1e-9);
+    cr_expect_float_eq(cs_testjson_num(llm, "similarity"), 0.61, 1e-9);
+    cr_expect_str_eq(cs_testjson_str(llm, "reasoning"),
+                     "Both ask to sync tickets with Salesforce.");
+    cr_expect_str_eq(cs_testjson_str(llm, "extracted"), "Sync tickets with Salesforce");
     json_t *candidate = json_array_get(json_object_get(llm, "candidates"), 0);
-    cr_expect_str_eq(str_at(candidate, "name"), "Salesforce sync");
-    cr_expect_str_eq(str_at(candidate, "id"), salesforce);
+    cr_expect_str_eq(cs_testjson_str(candidate, "name"), "Salesforce sync");
+    cr_expect_str_eq(cs_testjson_str(candidate, "id"), salesforce);
     /* the one that created it */
     d = json_array_get(decisions, 2);
-    cr_expect_str_eq(str_at(d, "action"), "create");
-    cr_expect_str_eq(str_at(d, "call"), "Globex kickoff");
+    cr_expect_str_eq(cs_testjson_str(d, "action"), "create");
+    cr_expect_str_eq(cs_testjson_str(d, "call"), "Globex kickoff");
     json_decref(doc);
     free(out);
 }
@@ -700,28 +675,29 @@ Test(report, feature_show_prints_each_decisions_scores_and_runner_up)
     free(out);
 
     out = cs_testcli_ok(cs_testcli_run("feature", "show", csv_export, "--format", "json", NULL));
-    json_t *doc = parse_json(out);
-    cr_expect_eq(int_at(doc, "decisions_total"), 53);
+    json_t *doc = cs_testjson_parse(out);
+    cr_expect_eq(cs_testjson_int(doc, "decisions_total"), 53);
     json_t *list = json_object_get(doc, "decisions");
     cr_assert_eq(json_array_size(list), 50, "%s", out);
     json_t *newest = json_array_get(list, 0);
-    cr_expect_str_eq(str_at(newest, "call"), "Acme renewal \x1b[31m");
-    cr_expect_str_eq(str_at(newest, "reasoning"), reasoning, "the reasoning whole");
+    cr_expect_str_eq(cs_testjson_str(newest, "call"), "Acme renewal \x1b[31m");
+    cr_expect_str_eq(cs_testjson_str(newest, "reasoning"), reasoning, "the reasoning whole");
     json_t *scores = json_object_get(newest, "scores");
-    cr_expect_float_eq(num_at(scores, "vector"), 0.62, 1e-9);
-    cr_expect_float_eq(num_at(scores, "lexical"), 0.48, 1e-9);
-    cr_expect_float_eq(num_at(scores, "fused"), 0.57, 1e-9);
-    cr_expect_float_eq(num_at(scores, "judge"), 0.9, 1e-9);
-    cr_expect_float_eq(num_at(scores, "margin"), 0.21, 1e-9);
+    cr_expect_float_eq(cs_testjson_num(scores, "vector"), 0.62, 1e-9);
+    cr_expect_float_eq(cs_testjson_num(scores, "lexical"), 0.48, 1e-9);
+    cr_expect_float_eq(cs_testjson_num(scores, "fused"), 0.57, 1e-9);
+    cr_expect_float_eq(cs_testjson_num(scores, "judge"), 0.9, 1e-9);
+    cr_expect_float_eq(cs_testjson_num(scores, "margin"), 0.21, 1e-9);
     json_t *runner_up = json_object_get(newest, "runner_up");
-    cr_expect_str_eq(str_at(runner_up, "id"), sso);
-    cr_expect_float_eq(num_at(runner_up, "fused"), 0.36, 1e-9);
-    cr_expect_float_eq(num_at(json_array_get(json_object_get(newest, "candidates"), 0), "fused"),
-                       0.57, 1e-9);
+    cr_expect_str_eq(cs_testjson_str(runner_up, "id"), sso);
+    cr_expect_float_eq(cs_testjson_num(runner_up, "fused"), 0.36, 1e-9);
+    cr_expect_float_eq(
+        cs_testjson_num(json_array_get(json_object_get(newest, "candidates"), 0), "fused"), 0.57,
+        1e-9);
     json_t *plain = json_array_get(list, 1);
     cr_expect_eq(json_object_size(json_object_get(plain, "scores")), 0, "%s", out);
     cr_expect(json_is_null(json_object_get(plain, "runner_up")), "%s", out);
-    cr_expect_str_eq(str_at(plain, "call"), "bulk-49");
+    cr_expect_str_eq(cs_testjson_str(plain, "call"), "bulk-49");
     json_decref(doc);
     free(out);
 }
@@ -751,22 +727,22 @@ Test(report, calls_lists_newest_first_with_feature_counts)
     populate();
     char *out =
         cs_testcli_ok(cs_testcli_run("calls", "--workspace-id", ws, "--format", "json", NULL));
-    json_t *doc = parse_json(out);
+    json_t *doc = cs_testjson_parse(out);
     cr_assert_eq(json_array_size(doc), 5, "%s", out);
     const char *titles[] = {"Umbrella call", "Hooli discovery", "Initech demo", "Globex QBR",
                             "Globex kickoff"};
     const long long features[] = {0, 2, 2, 2, 3};
     for (size_t i = 0; i < 5; i++) {
         json_t *row = json_array_get(doc, i);
-        cr_expect_str_eq(str_at(row, "title"), titles[i], "row %zu", i);
-        cr_expect_eq(int_at(row, "features"), features[i], "row %zu", i);
+        cr_expect_str_eq(cs_testjson_str(row, "title"), titles[i], "row %zu", i);
+        cr_expect_eq(cs_testjson_int(row, "features"), features[i], "row %zu", i);
         cr_expect_eq(json_is_true(json_object_get(row, "processed")), i > 0, "row %zu", i);
     }
     json_t *failed = json_array_get(doc, 0);
-    cr_expect_str_eq(str_at(failed, "date"), "2025-10-20");
-    cr_expect_str_eq(str_at(failed, "customer"), "Umbrella");
-    cr_expect_str_eq(str_at(failed, "call_id"), "c5");
-    cr_expect_str_eq(str_at(failed, "error"), "LLM answer invalid after 3 attempts");
+    cr_expect_str_eq(cs_testjson_str(failed, "date"), "2025-10-20");
+    cr_expect_str_eq(cs_testjson_str(failed, "customer"), "Umbrella");
+    cr_expect_str_eq(cs_testjson_str(failed, "call_id"), "c5");
+    cr_expect_str_eq(cs_testjson_str(failed, "error"), "LLM answer invalid after 3 attempts");
     cr_expect(json_is_null(json_object_get(json_array_get(doc, 1), "error")), "%s", out);
     json_decref(doc);
     free(out);
@@ -794,9 +770,9 @@ Test(report, calls_unprocessed_shows_only_the_failed_call_and_its_error)
 
     out = cs_testcli_ok(
         cs_testcli_run("calls", "--workspace-id", ws, "--unprocessed", "--format", "json", NULL));
-    json_t *doc = parse_json(out);
+    json_t *doc = cs_testjson_parse(out);
     cr_assert_eq(json_array_size(doc), 1, "%s", out);
-    cr_expect_str_eq(str_at(json_array_get(doc, 0), "error"),
+    cr_expect_str_eq(cs_testjson_str(json_array_get(doc, 0), "error"),
                      "LLM answer invalid after 3 attempts");
     json_decref(doc);
     free(out);
@@ -814,11 +790,11 @@ Test(report, calls_show_the_note_of_a_call_not_extracted)
     cs_db_destroy(&db);
     char *out =
         cs_testcli_ok(cs_testcli_run("calls", "--workspace-id", ws, "--format", "json", NULL));
-    json_t *doc = parse_json(out);
+    json_t *doc = cs_testjson_parse(out);
     cr_assert_eq(json_array_size(doc), 6, "%s", out);
     json_t *internal = json_array_get(doc, 0);
-    cr_expect_str_eq(str_at(internal, "title"), "Weekly sales review");
-    cr_expect_str_eq(str_at(internal, "note"), "internal meeting: no customer spoke");
+    cr_expect_str_eq(cs_testjson_str(internal, "title"), "Weekly sales review");
+    cr_expect_str_eq(cs_testjson_str(internal, "note"), "internal meeting: no customer spoke");
     cr_expect(json_is_true(json_object_get(internal, "processed")), "%s", out);
     cr_expect(json_is_null(json_object_get(json_array_get(doc, 1), "note")), "%s", out);
     json_decref(doc);
@@ -860,7 +836,7 @@ static json_t *row_named(json_t *rows, const char *name)
     json_t *row;
     json_array_foreach(rows, i, row)
     {
-        if (strcmp(str_at(row, "feature"), name) == 0)
+        if (strcmp(cs_testjson_str(row, "feature"), name) == 0)
             return row;
     }
     return NULL;
@@ -873,28 +849,28 @@ Test(report, mentions_below_the_threshold_wait_for_review)
        two sure mentions, CSV export gains its 0.7 one; mentions of unknown confidence count */
     char *out = cs_testcli_ok(
         cs_testcli_run("report", "--workspace-id", ws, "--format", "json", "--json-object", NULL));
-    json_t *doc = parse_json(out);
+    json_t *doc = cs_testjson_parse(out);
     cr_assert(json_is_object(doc), "%s", out);
-    cr_expect_float_eq(num_at(doc, "min_confidence"), 0.5, 1e-9);
+    cr_expect_float_eq(cs_testjson_num(doc, "min_confidence"), 0.5, 1e-9);
     json_t *below = json_object_get(doc, "below_threshold");
-    cr_expect_eq(int_at(below, "mentions"), 2, "%s", out);
-    cr_expect_eq(int_at(below, "features"), 2, "%s", out);
+    cr_expect_eq(cs_testjson_int(below, "mentions"), 2, "%s", out);
+    cr_expect_eq(cs_testjson_int(below, "features"), 2, "%s", out);
     json_t *rows = json_object_get(doc, "features");
     cr_assert_eq(json_array_size(rows), 4, "%s", out);
     cr_expect_null(row_named(rows, "Pricing page"), "%s", out);
     json_t *csv = row_named(rows, "CSV export");
     cr_assert(csv, "%s", out);
-    cr_expect_eq(int_at(csv, "mentions"), 3);
-    cr_expect_str_eq(str_at(csv, "last_mentioned"), "2025-10-18");
+    cr_expect_eq(cs_testjson_int(csv, "mentions"), 3);
+    cr_expect_str_eq(cs_testjson_str(csv, "last_mentioned"), "2025-10-18");
     json_t *q = json_array_get(json_object_get(csv, "quotes"), 0);
-    cr_expect_str_eq(str_at(q, "quote"), "CSV with our own columns");
-    cr_expect_float_eq(num_at(q, "confidence"), 0.7, 1e-9);
+    cr_expect_str_eq(cs_testjson_str(q, "quote"), "CSV with our own columns");
+    cr_expect_float_eq(cs_testjson_num(q, "confidence"), 0.7, 1e-9);
     json_t *dark = row_named(rows, "Dark mode");
     cr_assert(dark, "%s", out);
-    cr_expect_eq(int_at(dark, "mentions"), 2);
-    cr_expect_eq(int_at(dark, "customers"), 1, "Hooli's unsure mention does not count");
-    cr_expect_float_eq(num_at(dark, "mrr"), 5000.0, 1e-9);
-    cr_expect_str_eq(str_at(dark, "last_mentioned"), "2025-10-05");
+    cr_expect_eq(cs_testjson_int(dark, "mentions"), 2);
+    cr_expect_eq(cs_testjson_int(dark, "customers"), 1, "Hooli's unsure mention does not count");
+    cr_expect_float_eq(cs_testjson_num(dark, "mrr"), 5000.0, 1e-9);
+    cr_expect_str_eq(cs_testjson_str(dark, "last_mentioned"), "2025-10-05");
     cr_expect(json_is_null(json_object_get(json_array_get(json_object_get(dark, "quotes"), 0),
                                            "confidence")),
               "a mention of unknown confidence: %s", out);
@@ -903,7 +879,7 @@ Test(report, mentions_below_the_threshold_wait_for_review)
 
     /* the plain json stays an array */
     out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--format", "json", NULL));
-    doc = parse_json(out);
+    doc = cs_testjson_parse(out);
     cr_expect(json_is_array(doc) && json_array_size(doc) == 4, "%s", out);
     json_decref(doc);
     free(out);
@@ -927,12 +903,13 @@ Test(report, mentions_below_the_threshold_wait_for_review)
     /* 0 shows everything */
     out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--min-confidence", "0",
                                        "--format", "json", "--json-object", NULL));
-    doc = parse_json(out);
+    doc = cs_testjson_parse(out);
     rows = json_object_get(doc, "features");
     cr_expect_eq(json_array_size(rows), 5, "%s", out);
     cr_expect(row_named(rows, "Pricing page"), "%s", out);
-    cr_expect_eq(int_at(row_named(rows, "Dark mode"), "mentions"), 3, "%s", out);
-    cr_expect_eq(int_at(json_object_get(doc, "below_threshold"), "mentions"), 0, "%s", out);
+    cr_expect_eq(cs_testjson_int(row_named(rows, "Dark mode"), "mentions"), 3, "%s", out);
+    cr_expect_eq(cs_testjson_int(json_object_get(doc, "below_threshold"), "mentions"), 0, "%s",
+                 out);
     json_decref(doc);
     free(out);
     out = cs_testcli_ok(
@@ -976,11 +953,11 @@ Test(report, feature_show_lists_each_mentions_confidence)
     populate_unsure();
     char *out =
         cs_testcli_ok(cs_testcli_run("feature", "show", dark_mode, "--format", "json", NULL));
-    json_t *doc = parse_json(out);
+    json_t *doc = cs_testjson_parse(out);
     json_t *calls = json_object_get(doc, "calls");
     cr_assert_eq(json_array_size(calls), 3, "%s", out);
-    cr_expect_str_eq(str_at(json_array_get(calls, 0), "call"), "Hooli follow-up");
-    cr_expect_float_eq(num_at(json_array_get(calls, 0), "confidence"), 0.3, 1e-9);
+    cr_expect_str_eq(cs_testjson_str(json_array_get(calls, 0), "call"), "Hooli follow-up");
+    cr_expect_float_eq(cs_testjson_num(json_array_get(calls, 0), "confidence"), 0.3, 1e-9);
     cr_expect(json_is_null(json_object_get(json_array_get(calls, 1), "confidence")), "%s", out);
     json_decref(doc);
     free(out);

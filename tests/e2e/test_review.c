@@ -35,6 +35,7 @@
 #include "cs_testcli.h"
 #include "cs_testdata.h"
 #include "cs_testdb.h"
+#include "cs_testjson.h"
 #include "cs_testproc.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
@@ -49,34 +50,6 @@ TestSuite(review, .init = cs_testcli_setup_migrated, .fini = cs_testcli_teardown
 TestSuite(review_usage, .timeout = 60);
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-
-static json_t *parse_json(const char *text)
-{
-    json_error_t jerr;
-    json_t *doc = json_loads(text, 0, &jerr);
-    cr_assert(doc, "not JSON (%s): %s", jerr.text, text);
-    return doc;
-}
-
-static const char *str_at(const json_t *obj, const char *key)
-{
-    const char *v = json_string_value(json_object_get(obj, key));
-    return v ? v : "(not a string)";
-}
-
-static long long int_at(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    cr_assert(json_is_integer(v), "%s is not an integer", key);
-    return json_integer_value(v);
-}
-
-static double num_at(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    cr_assert(json_is_number(v), "%s is not a number", key);
-    return json_number_value(v);
-}
 
 static void expect_query(const char *sql, const char *p1, const char *p2, const char *want)
 {
@@ -136,9 +109,9 @@ static void request(json_t *rec, const char *action, const char *feature_id, con
     json_object_set_new(d, "request_confidence", json_real(sure));
     json_object_set_new(d, "reasoning", json_string(reasoning));
     if (scores)
-        json_object_set_new(d, "scores", parse_json(scores));
+        json_object_set_new(d, "scores", cs_testjson_parse(scores));
     if (candidates)
-        json_object_set_new(d, "candidates", parse_json(candidates));
+        json_object_set_new(d, "candidates", cs_testjson_parse(candidates));
 }
 
 static void commit(cs_db_t *db, json_t *rec)
@@ -251,7 +224,7 @@ static json_t *list_json(const char *a1, const char *a2, const char *a3, const c
 {
     char *out = cs_testcli_ok(cs_testcli_run("review", "list", "--workspace-id", ws, "--format",
                                              "json", a1, a2, a3, a4, NULL));
-    json_t *doc = parse_json(out);
+    json_t *doc = cs_testjson_parse(out);
     cr_assert(json_is_array(doc), "%s", out);
     free(out);
     return doc;
@@ -266,8 +239,9 @@ static void order_of(const json_t *rows, char *out, size_t outlen)
     json_array_foreach(rows, i, row)
     {
         size_t len = strlen(out);
-        snprintf(out + len, outlen - len, "%s%s/%s/%s", i ? " " : "", str_at(row, "call_id"),
-                 str_at(row, "kind"), str_at(row, "feature"));
+        snprintf(out + len, outlen - len, "%s%s/%s/%s", i ? " " : "",
+                 cs_testjson_str(row, "call_id"), cs_testjson_str(row, "kind"),
+                 cs_testjson_str(row, "feature"));
     }
 }
 
@@ -293,25 +267,27 @@ Test(review, list_is_most_valuable_first_with_the_evidence)
     char id[24];
     item("c2", 0, id);
     json_t *row = json_array_get(rows, 3);
-    cr_expect_eq(int_at(row, "id"), strtoll(id, NULL, 10));
-    cr_expect_str_eq(str_at(row, "method"), "llm");
-    cr_expect_str_eq(str_at(row, "action"), "link");
-    cr_expect_float_eq(num_at(row, "confidence"), 0.82, 1e-9);
-    cr_expect_str_eq(str_at(row, "customer"), "Globex");
-    cr_expect_float_eq(num_at(row, "mrr"), 5000.0, 1e-9);
-    cr_expect_str_eq(str_at(row, "call"), "Globex QBR");
-    cr_expect_str_eq(str_at(row, "feature_id"), salesforce);
-    cr_expect_str_eq(str_at(row, "quote"), "Salesforce sync is a must, honestly");
-    cr_expect_str_eq(str_at(row, "reasoning"), "Both ask to sync\ntickets with Salesforce.");
+    cr_expect_eq(cs_testjson_int(row, "id"), strtoll(id, NULL, 10));
+    cr_expect_str_eq(cs_testjson_str(row, "method"), "llm");
+    cr_expect_str_eq(cs_testjson_str(row, "action"), "link");
+    cr_expect_float_eq(cs_testjson_num(row, "confidence"), 0.82, 1e-9);
+    cr_expect_str_eq(cs_testjson_str(row, "customer"), "Globex");
+    cr_expect_float_eq(cs_testjson_num(row, "mrr"), 5000.0, 1e-9);
+    cr_expect_str_eq(cs_testjson_str(row, "call"), "Globex QBR");
+    cr_expect_str_eq(cs_testjson_str(row, "feature_id"), salesforce);
+    cr_expect_str_eq(cs_testjson_str(row, "quote"), "Salesforce sync is a must, honestly");
+    cr_expect_str_eq(cs_testjson_str(row, "reasoning"),
+                     "Both ask to sync\ntickets with Salesforce.");
     json_t *scores = json_object_get(row, "scores");
-    cr_expect_float_eq(num_at(scores, "judge"), 0.82, 1e-6);
-    cr_expect_float_eq(num_at(scores, "margin"), 0.35, 1e-6);
+    cr_expect_float_eq(cs_testjson_num(scores, "judge"), 0.82, 1e-6);
+    cr_expect_float_eq(cs_testjson_num(scores, "margin"), 0.35, 1e-6);
     json_t *cands = json_object_get(row, "candidates");
     cr_assert_eq(json_array_size(cands), 2);
-    cr_expect_str_eq(str_at(json_array_get(cands, 1), "name"), "CSV export");
+    cr_expect_str_eq(cs_testjson_str(json_array_get(cands, 1), "name"), "CSV export");
     /* a request item's confidence is the mention's */
-    cr_expect_float_eq(num_at(json_array_get(rows, 0), "confidence"), 0.2, 1e-6);
-    cr_expect_str_eq(str_at(json_array_get(rows, 0), "quote"), "Maybe export, I don't know");
+    cr_expect_float_eq(cs_testjson_num(json_array_get(rows, 0), "confidence"), 0.2, 1e-6);
+    cr_expect_str_eq(cs_testjson_str(json_array_get(rows, 0), "quote"),
+                     "Maybe export, I don't know");
     json_decref(rows);
 
     /* the filters list what a bulk label would touch */
@@ -368,9 +344,9 @@ Test(review, list_follows_a_merge_to_where_the_mention_lives)
     json_t *rows = list_json("--call", "c2", "--kind", "request");
     cr_assert_eq(json_array_size(rows), 1);
     json_t *row = json_array_get(rows, 0);
-    cr_expect_str_eq(str_at(row, "feature"), "Single sign-on");
-    cr_expect_str_eq(str_at(row, "feature_id"), sso);
-    cr_expect_str_eq(str_at(row, "quote"), "Dark mode, did I say that?");
+    cr_expect_str_eq(cs_testjson_str(row, "feature"), "Single sign-on");
+    cr_expect_str_eq(cs_testjson_str(row, "feature_id"), sso);
+    cr_expect_str_eq(cs_testjson_str(row, "quote"), "Dark mode, did I say that?");
     json_decref(rows);
 
     /* rejecting it takes the link off the target */
@@ -503,10 +479,10 @@ Test(review, bulk_reject_of_requests_from_one_call_takes_the_mentions_off)
 
     /* the feature's history shows it */
     out = cs_testcli_ok(cs_testcli_run("feature", "history", salesforce, "--format", "json", NULL));
-    json_t *history = parse_json(out);
+    json_t *history = cs_testjson_parse(out);
     json_t *last = json_array_get(history, json_array_size(history) - 1);
-    cr_expect_str_eq(str_at(last, "action"), "detach", "%s", out);
-    cr_expect_str_eq(str_at(last, "by"), "carol", "%s", out);
+    cr_expect_str_eq(cs_testjson_str(last, "action"), "detach", "%s", out);
+    cr_expect_str_eq(cs_testjson_str(last, "by"), "carol", "%s", out);
     json_decref(history);
     free(out);
 
@@ -522,8 +498,8 @@ Test(review, bulk_reject_of_requests_from_one_call_takes_the_mentions_off)
     /* the report no longer counts it */
     out = cs_testcli_ok(cs_testcli_run("report", "--workspace-id", ws, "--format", "json",
                                        "--min-confidence", "0", NULL));
-    json_t *report = parse_json(out);
-    cr_expect_str_eq(str_at(json_array_get(report, 0), "feature"), "CSV export");
+    json_t *report = cs_testjson_parse(out);
+    cr_expect_str_eq(cs_testjson_str(json_array_get(report, 0), "feature"), "CSV export");
     json_decref(report);
     free(out);
 }
@@ -548,7 +524,7 @@ Test(review, undoing_the_detach_of_a_rejected_request_puts_it_back_in_the_queue)
     json_decref(rows);
     char *out = cs_testcli_ok(
         cs_testcli_run("review", "stats", "--workspace-id", ws, "--format", "json", NULL));
-    rows = parse_json(out);
+    rows = cs_testjson_parse(out);
     free(out);
     expect_stats(rows, "total", NULL, NULL, 0, 0, 0, -1, 10);
     json_decref(rows);
@@ -719,10 +695,10 @@ static json_t *stats_row(json_t *rows, const char *method, const char *kind, con
     json_t *row;
     json_array_foreach(rows, i, row)
     {
-        if (strcmp(str_at(row, "method"), method) == 0 &&
-            (kind ? strcmp(str_at(row, "kind"), kind) == 0
+        if (strcmp(cs_testjson_str(row, "method"), method) == 0 &&
+            (kind ? strcmp(cs_testjson_str(row, "kind"), kind) == 0
                   : json_is_null(json_object_get(row, "kind"))) &&
-            (band ? strcmp(str_at(row, "band"), band) == 0
+            (band ? strcmp(cs_testjson_str(row, "band"), band) == 0
                   : json_is_null(json_object_get(row, "band"))))
             return row;
     }
@@ -735,15 +711,15 @@ static void expect_stats(json_t *rows, const char *method, const char *kind, con
                          double agreement, long long pending)
 {
     json_t *row = stats_row(rows, method, kind, band);
-    cr_expect_eq(int_at(row, "labelled"), labelled, "%s %s %s", method, kind, band);
-    cr_expect_eq(int_at(row, "approved"), approved, "%s %s %s", method, kind, band);
-    cr_expect_eq(int_at(row, "rejected"), rejected, "%s %s %s", method, kind, band);
+    cr_expect_eq(cs_testjson_int(row, "labelled"), labelled, "%s %s %s", method, kind, band);
+    cr_expect_eq(cs_testjson_int(row, "approved"), approved, "%s %s %s", method, kind, band);
+    cr_expect_eq(cs_testjson_int(row, "rejected"), rejected, "%s %s %s", method, kind, band);
     if (agreement < 0)
         cr_expect(json_is_null(json_object_get(row, "agreement")), "%s %s %s", method, kind, band);
     else
-        cr_expect_float_eq(num_at(row, "agreement"), agreement, 1e-9, "%s %s %s", method, kind,
-                           band);
-    cr_expect_eq(int_at(row, "pending"), pending, "%s %s %s", method, kind, band);
+        cr_expect_float_eq(cs_testjson_num(row, "agreement"), agreement, 1e-9, "%s %s %s", method,
+                           kind, band);
+    cr_expect_eq(cs_testjson_int(row, "pending"), pending, "%s %s %s", method, kind, band);
 }
 
 /* Labels: the QBR's judge link approved (llm 0.82), the kickoff's judge create rejected (llm
@@ -770,7 +746,7 @@ Test(review, stats_measure_agreement_per_method_kind_and_band_from_the_labels)
     label_some();
     char *out = cs_testcli_ok(
         cs_testcli_run("review", "stats", "--workspace-id", ws, "--format", "json", NULL));
-    json_t *rows = parse_json(out);
+    json_t *rows = cs_testjson_parse(out);
     free(out);
     cr_expect_eq(json_array_size(rows), 9);
     expect_stats(rows, "embedding", "request", "0-0.5", 0, 0, 0, -1, 2);
@@ -789,7 +765,7 @@ Test(review, stats_measure_agreement_per_method_kind_and_band_from_the_labels)
     char *env[] = {(char *)cs_testcli_env_db(), "CALLSIFT_REVIEW_CONFIDENCE=0", NULL};
     out = cs_testcli_ok(
         cs_testcli_run_env(env, "review", "stats", "--workspace-id", ws, "--format", "json", NULL));
-    rows = parse_json(out);
+    rows = cs_testjson_parse(out);
     free(out);
     expect_stats(rows, "total", NULL, NULL, 5, 3, 2, 0.6, 4);
     json_decref(rows);
@@ -811,8 +787,8 @@ static json_t *sim_row(json_t *rows, const char *method, const char *action)
     json_t *row;
     json_array_foreach(rows, i, row)
     {
-        if (strcmp(str_at(row, "method"), method) == 0 &&
-            (action ? strcmp(str_at(row, "action"), action) == 0
+        if (strcmp(cs_testjson_str(row, "method"), method) == 0 &&
+            (action ? strcmp(cs_testjson_str(row, "action"), action) == 0
                     : json_is_null(json_object_get(row, "action"))))
             return row;
     }
@@ -824,10 +800,10 @@ static void expect_sim(json_t *rows, const char *method, const char *action, lon
                        long long flips, long long labelled, long long agree)
 {
     json_t *row = sim_row(rows, method, action);
-    cr_expect_eq(int_at(row, "decisions"), decisions, "%s %s", method, action);
-    cr_expect_eq(int_at(row, "would_flip"), flips, "%s %s", method, action);
-    cr_expect_eq(int_at(row, "labelled"), labelled, "%s %s", method, action);
-    cr_expect_eq(int_at(row, "labels_agree"), agree, "%s %s", method, action);
+    cr_expect_eq(cs_testjson_int(row, "decisions"), decisions, "%s %s", method, action);
+    cr_expect_eq(cs_testjson_int(row, "would_flip"), flips, "%s %s", method, action);
+    cr_expect_eq(cs_testjson_int(row, "labelled"), labelled, "%s %s", method, action);
+    cr_expect_eq(cs_testjson_int(row, "labels_agree"), agree, "%s %s", method, action);
 }
 
 Test(review, simulate_counts_the_decisions_a_threshold_would_flip)
@@ -847,7 +823,7 @@ Test(review, simulate_counts_the_decisions_a_threshold_would_flip)
        link at 0.82 stays and its create's best candidate is 0.3; exact never flips */
     char *out = cs_testcli_ok(cs_testcli_run("review", "simulate", "--workspace-id", ws,
                                              "--confidence", "0.8", "--format", "json", NULL));
-    json_t *rows = parse_json(out);
+    json_t *rows = cs_testjson_parse(out);
     free(out);
     cr_expect_eq(json_array_size(rows), 6);
     expect_sim(rows, "embedding", "link", 3, 1, 1, 1);
@@ -856,15 +832,15 @@ Test(review, simulate_counts_the_decisions_a_threshold_would_flip)
     expect_sim(rows, "llm", "create", 1, 0, 0, 0);
     expect_sim(rows, "exact", "link", 1, 0, 0, 0);
     expect_sim(rows, "total", NULL, 9, 2, 2, 1);
-    cr_expect_str_eq(str_at(sim_row(rows, "embedding", "link"), "becomes"), "new");
-    cr_expect_str_eq(str_at(sim_row(rows, "embedding", "create"), "becomes"), "link");
+    cr_expect_str_eq(cs_testjson_str(sim_row(rows, "embedding", "link"), "becomes"), "new");
+    cr_expect_str_eq(cs_testjson_str(sim_row(rows, "embedding", "create"), "becomes"), "link");
     json_decref(rows);
 
     /* the judge's link at 0.82 flips at 0.85 (its judge score, not its fused 0.7, decides); a
        link exactly at the threshold stays */
     out = cs_testcli_ok(cs_testcli_run("review", "simulate", "--workspace-id", ws, "--confidence",
                                        "0.85", "--method", "llm", "--format", "json", NULL));
-    rows = parse_json(out);
+    rows = cs_testjson_parse(out);
     free(out);
     cr_expect_eq(json_array_size(rows), 3);
     expect_sim(rows, "llm", "link", 1, 1, 0, 0);
@@ -872,7 +848,7 @@ Test(review, simulate_counts_the_decisions_a_threshold_would_flip)
     json_decref(rows);
     out = cs_testcli_ok(cs_testcli_run("review", "simulate", "--workspace-id", ws, "--confidence",
                                        "0.85", "--method", "embedding", "--format", "json", NULL));
-    rows = parse_json(out);
+    rows = cs_testjson_parse(out);
     free(out);
     expect_sim(rows, "embedding", "link", 3, 1, 1, 1); /* 0.85 stays, 0.7 flips */
     json_decref(rows);

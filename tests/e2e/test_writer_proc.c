@@ -13,6 +13,7 @@
 #include "cs_testdb.h"
 #include "cs_testhttp.h"
 #include "cs_testproc.h"
+#include "cs_testsock.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
 
@@ -72,15 +73,7 @@ static void send_rec(rig_t *r, json_t *rec)
 /* Next ack within ms, or NULL. */
 static json_t *next_ack(rig_t *r, int ms)
 {
-    zpoller_t *p = zpoller_new(r->sub, NULL);
-    void *ready = zpoller_wait(p, ms);
-    zpoller_destroy(&p);
-    if (!ready)
-        return NULL;
-    char err[256];
-    json_t *ack = cs_sock_recv_record(r->sub, NULL, err, sizeof err);
-    cr_assert(ack, "bad ack: %s", err);
-    return ack;
+    return cs_testsock_recv(r->sub, ms, NULL);
 }
 
 static json_t *decision(const char *ws, int i, const char *theme, char feature_ids[][CS_UUID_LEN])

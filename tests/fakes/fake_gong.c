@@ -17,6 +17,8 @@
 
 #include <microhttpd.h>
 
+#include "fake_http.h"
+
 #define PATH_EXTENSIVE  "/v2/calls/extensive"
 #define PATH_TRANSCRIPT "/v2/calls/transcript"
 #define CURSOR_PREFIX   "fake-gong-cursor:"
@@ -38,16 +40,8 @@ typedef struct s_fault {
 /* State of one request while libmicrohttpd feeds us its body. */
 typedef struct {
     int64_t at_ms;
-    char *body;
-    size_t len;
-    bool too_big;
+    fake_body_t in;
 } s_req_t;
-
-/* A body that is sent only up to `cut`, then the connection is dropped. */
-typedef struct {
-    char *text;
-    size_t cut;
-} s_cut_t;
 
 struct fake_gong {
     struct MHD_Daemon *daemon;
@@ -289,41 +283,12 @@ static enum MHD_Result s_send_text(struct MHD_Connection *conn, unsigned status,
     return ret;
 }
 
-static ssize_t s_cut_reader(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    s_cut_t *cut = cls;
-    if (pos >= cut->cut)
-        return MHD_CONTENT_READER_END_WITH_ERROR;
-    size_t n = cut->cut - (size_t)pos;
-    if (n > max)
-        n = max;
-    memcpy(buf, cut->text + pos, n);
-    return (ssize_t)n;
-}
-
-static void s_cut_free(void *cls)
-{
-    s_cut_t *cut = cls;
-    free(cut->text);
-    free(cut);
-}
-
 /* Announce the whole of `text` (taken) but drop the connection half-way. */
 static enum MHD_Result s_send_cut(struct MHD_Connection *conn, unsigned status, char *text)
 {
-    s_cut_t *cut = text ? calloc(1, sizeof *cut) : NULL;
-    if (!cut) {
-        free(text);
+    struct MHD_Response *resp = fake_http_cut_response(text);
+    if (!resp)
         return MHD_NO;
-    }
-    cut->text = text;
-    cut->cut = strlen(text) / 2;
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(strlen(text), 4096, s_cut_reader, cut, s_cut_free);
-    if (!resp) {
-        s_cut_free(cut);
-        return MHD_NO;
-    }
     MHD_add_response_header(resp, "Content-Type", "application/json");
     enum MHD_Result ret = MHD_queue_response(conn, status, resp);
     MHD_destroy_response(resp);
@@ -358,19 +323,7 @@ static enum MHD_Result s_send_error(fake_gong_t *fg, struct MHD_Connection *conn
 /* Wait up to ms, cut short by fake_gong_stop(). */
 static void s_delay(fake_gong_t *fg, int ms)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += ms / 1000;
-    deadline.tv_nsec += (long)(ms % 1000) * 1000000;
-    if (deadline.tv_nsec >= 1000000000) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000;
-    }
-    pthread_mutex_lock(&fg->lock);
-    while (!fg->stopping)
-        if (pthread_cond_timedwait(&fg->wake, &fg->lock, &deadline) == ETIMEDOUT)
-            break;
-    pthread_mutex_unlock(&fg->lock);
+    fake_http_wait(&fg->lock, &fg->wake, &fg->stopping, ms);
 }
 
 /* Take the first queued fault matching path; returns false when none. */
@@ -398,7 +351,8 @@ static void s_log_request(fake_gong_t *fg, struct MHD_Connection *conn, const ch
                           const char *url, const s_req_t *req)
 {
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    fake_log_add(&fg->log, method, url, strcspn(url, "?"), auth, req->body, req->len, req->at_ms);
+    fake_log_add(&fg->log, method, url, strcspn(url, "?"), auth, req->in.body, req->in.len,
+                 req->at_ms);
 }
 
 /* Does the Authorization header match what was configured? (Call with the lock held.) */
@@ -693,7 +647,7 @@ static enum MHD_Result s_answer(fake_gong_t *fg, struct MHD_Connection *conn, co
             break;
         }
     }
-    if (req->too_big)
+    if (req->in.too_big)
         return s_send_error(fg, conn, MHD_HTTP_CONTENT_TOO_LARGE, "Request body is too large", -1);
 
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
@@ -710,7 +664,7 @@ static enum MHD_Result s_answer(fake_gong_t *fg, struct MHD_Connection *conn, co
     if (strcmp(method, "POST") != 0)
         return s_send_error(fg, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed", -1);
 
-    json_t *body = req->len ? json_loadb(req->body, req->len, 0, NULL) : NULL;
+    json_t *body = req->in.len ? json_loadb(req->in.body, req->in.len, 0, NULL) : NULL;
     enum MHD_Result ret = s_calls(fg, conn, body, transcript, fault);
     json_decref(body);
     return ret;
@@ -732,20 +686,8 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!req->too_big && req->len + *upload_size > FAKE_GONG_MAX_BODY) {
-            req->too_big = true;
-            free(req->body);
-            req->body = NULL;
-            req->len = 0;
-        }
-        if (!req->too_big) {
-            char *grown = realloc(req->body, req->len + *upload_size);
-            if (!grown)
-                return MHD_NO;
-            memcpy(grown + req->len, upload, *upload_size);
-            req->body = grown;
-            req->len += *upload_size;
-        }
+        if (fake_body_add(&req->in, upload, *upload_size, FAKE_GONG_MAX_BODY) != 0)
+            return MHD_NO;
         *upload_size = 0;
         return MHD_YES;
     }
@@ -760,7 +702,7 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)code;
     s_req_t *req = *con_cls;
     if (req) {
-        free(req->body);
+        fake_body_free(&req->in);
         free(req);
         *con_cls = NULL;
     }
@@ -797,11 +739,7 @@ fake_gong_t *fake_gong_start(void)
         return NULL;
     pthread_mutex_init(&fg->lock, NULL);
     fake_log_init(&fg->log);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&fg->wake, &attr);
-    pthread_condattr_destroy(&attr);
+    fake_http_cond_init(&fg->wake);
     fg->page_size = 100;
     if (s_listen(fg)) {
         fake_gong_stop(&fg);

@@ -24,6 +24,7 @@
 #include <microhttpd.h>
 
 #include "cs_util.h"
+#include "fake_http.h"
 #include "fake_openai_batch.h"
 
 #define PREFIX   "/v1"
@@ -45,18 +46,10 @@ typedef struct s_pushed {
 /* One request while libmicrohttpd feeds us its body. */
 typedef struct {
     int64_t at_ms;
-    char *body;
-    size_t len;
-    bool too_big;
+    fake_body_t in;
     bool counted;           /* still counted in progress */
     fake_request_t *logged; /* its entry in the log, or NULL */
 } s_conn_t;
-
-/* A body that is sent only up to `cut`, then the connection is dropped. */
-typedef struct {
-    char *text;
-    size_t cut;
-} s_cut_t;
 
 /* Load mode (see fake_openai.h): the truth, indexed, and what changes while serving. The truth
    and its indexes are read-only once the server runs; the window, rng and stats sit behind the
@@ -1187,25 +1180,6 @@ static int s_load_answer(fake_openai_t *f, const char *path, const json_t *reque
 
 /* Sending ------------------------------------------------------------------------------------ */
 
-static ssize_t s_cut_reader(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    s_cut_t *cut = cls;
-    if (pos >= cut->cut)
-        return MHD_CONTENT_READER_END_WITH_ERROR;
-    size_t n = cut->cut - (size_t)pos;
-    if (n > max)
-        n = max;
-    memcpy(buf, cut->text + pos, n);
-    return (ssize_t)n;
-}
-
-static void s_cut_free(void *cls)
-{
-    s_cut_t *cut = cls;
-    free(cut->text);
-    free(cut);
-}
-
 static void s_add_headers(struct MHD_Response *resp, const fake_openai_answer_t *a)
 {
     MHD_add_response_header(resp, "Content-Type", "application/json");
@@ -1237,16 +1211,7 @@ static enum MHD_Result s_send(struct MHD_Connection *conn, int status, char *tex
     size_t len = strlen(text);
     struct MHD_Response *resp = NULL;
     if (cut) {
-        s_cut_t *c = calloc(1, sizeof *c);
-        if (c) {
-            c->text = text;
-            c->cut = len / 2;
-            resp = MHD_create_response_from_callback(len, 4096, s_cut_reader, c, s_cut_free);
-            if (!resp)
-                s_cut_free(c);
-        } else {
-            free(text);
-        }
+        resp = fake_http_cut_response(text);
     } else {
         resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
         if (!resp)
@@ -1265,19 +1230,7 @@ static void s_delay(fake_openai_t *f, int ms)
 {
     if (ms <= 0)
         return;
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += ms / 1000;
-    deadline.tv_nsec += (long)(ms % 1000) * 1000000;
-    if (deadline.tv_nsec >= 1000000000) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000;
-    }
-    pthread_mutex_lock(&f->lock);
-    while (!f->stopping)
-        if (pthread_cond_timedwait(&f->wake, &f->lock, &deadline) == ETIMEDOUT)
-            break;
-    pthread_mutex_unlock(&f->lock);
+    fake_http_wait(&f->lock, &f->wake, &f->stopping, ms);
 }
 
 /* Requests ----------------------------------------------------------------------------------- */
@@ -1287,7 +1240,7 @@ static fake_request_t *s_log_request(fake_openai_t *f, const char *path, const c
 {
     if (!f->keep_log)
         return NULL;
-    return fake_log_add(&f->log, NULL, path, strlen(path), auth, c->body, c->len, c->at_ms);
+    return fake_log_add(&f->log, NULL, path, strlen(path), auth, c->in.body, c->in.len, c->at_ms);
 }
 
 /* Take the first pushed answer for path into *out (its strings now the caller's). */
@@ -1586,7 +1539,7 @@ static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, c
         /* the load mode's counters so far, for a benchmark between its runs: no key, no limit */
         return s_reply(f, conn, c, 200, fake_openai_load_stats_json(f), false, &none);
     }
-    if (c->too_big) {
+    if (c->in.too_big) {
         return s_reply(f, conn, c, 413,
                        s_error_text(413, "The request body is too large.", NULL, NULL), false,
                        &none);
@@ -1620,13 +1573,13 @@ static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, c
         fake_batch_query_t q = {
             .limit = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit"),
             .after = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "after")};
-        char *text = fake_batch_answer(f, method, path, &q, type, c->body, c->len, &status);
+        char *text = fake_batch_answer(f, method, path, &q, type, c->in.body, c->in.len, &status);
         return s_reply(f, conn, c, status, text, false, &none);
     }
 
     if (f->load) {
         bool by_tokens;
-        long tokens = s_estimate_tokens(c->len); /* what the request may spend, as admitted */
+        long tokens = s_estimate_tokens(c->in.len); /* what the request may spend, as admitted */
         int64_t wait = s_rate_take(f, f->load, tokens, &by_tokens);
         if (wait > 0) {
             char retry_after[32], in[32], message[256];
@@ -1655,7 +1608,7 @@ static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, c
         }
     }
 
-    json_t *body = c->len ? json_loadb(c->body, c->len, 0, NULL) : NULL;
+    json_t *body = c->in.len ? json_loadb(c->in.body, c->in.len, 0, NULL) : NULL;
     char *refusal = strcmp(method, "POST") == 0 ? s_strict_refusal(path, body) : NULL;
     if (refusal) { /* refused before any answer is consumed, as OpenAI checks the schema first */
         char *text = s_error_text(400, refusal, "invalid_request_error", NULL);
@@ -1727,20 +1680,8 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!c->too_big && c->len + *upload_size > FAKE_OPENAI_MAX_BODY) {
-            c->too_big = true;
-            free(c->body);
-            c->body = NULL;
-            c->len = 0;
-        }
-        if (!c->too_big) {
-            char *grown = realloc(c->body, c->len + *upload_size);
-            if (!grown)
-                return MHD_NO;
-            memcpy(grown + c->len, upload, *upload_size);
-            c->body = grown;
-            c->len += *upload_size;
-        }
+        if (fake_body_add(&c->in, upload, *upload_size, FAKE_OPENAI_MAX_BODY) != 0)
+            return MHD_NO;
         *upload_size = 0;
         return MHD_YES;
     }
@@ -1761,7 +1702,7 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         f->in_progress--;
         pthread_mutex_unlock(&f->lock);
     }
-    free(c->body);
+    fake_body_free(&c->in);
     free(c);
     *con_cls = NULL;
 }
@@ -1787,11 +1728,7 @@ static fake_openai_t *s_start(int port, s_load_t *load, bool keep_log)
     }
     pthread_mutex_init(&f->lock, NULL);
     fake_log_init(&f->log);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&f->wake, &attr);
-    pthread_condattr_destroy(&attr);
+    fake_http_cond_init(&f->wake);
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;

@@ -235,6 +235,23 @@ char *cs_testproc_log_tail(const cs_testproc_t *p, int lines)
     return log;
 }
 
+char *cs_testproc_logs(const cs_testproc_named_t *all, size_t n, int lines)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    cr_assert(m, "open_memstream: %s", strerror(errno));
+    for (size_t i = 0; i < n; i++) {
+        if (!all[i].p->log_path[0])
+            continue;
+        char *log = cs_testproc_log_tail(all[i].p, lines);
+        fprintf(m, "---- %s:\n%s", all[i].what, log);
+        free(log);
+    }
+    fclose(m);
+    return buf;
+}
+
 bool cs_testproc_wait_log(const cs_testproc_t *p, const char *needle, int timeout_ms)
 {
     int64_t deadline = cs_now_ms() + timeout_ms;

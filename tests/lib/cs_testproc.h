@@ -7,6 +7,7 @@
 #define CS_TESTPROC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 typedef struct {
@@ -60,6 +61,25 @@ char *cs_testproc_log(const cs_testproc_t *p);
 
 /* The last `lines` lines of the child's log so far (caller frees). */
 char *cs_testproc_log_tail(const cs_testproc_t *p, int lines);
+
+/* A process and what to call it, for cs_testproc_logs(). */
+typedef struct {
+    const cs_testproc_t *p;
+    const char *what;
+} cs_testproc_named_t;
+
+/* The last `lines` lines of the log of each of the n processes `all` that was started, each
+   under a line "---- <what>:" (caller frees). For a failing test's message. */
+char *cs_testproc_logs(const cs_testproc_named_t *all, size_t n, int lines);
+
+/* Fail the test (cr_assert_fail: the caller includes Criterion and cs_util.h) with a message
+   (printf-style arguments) followed by `logs` (a string, e.g. cs_testproc_logs()'s). */
+#define CS_TESTPROC_FAIL(logs, ...)                                                                \
+    do {                                                                                           \
+        char *cs_testproc_logs_ = (logs);                                                          \
+        char *cs_testproc_msg_ = cs_strdup_printf(__VA_ARGS__);                                    \
+        cr_assert_fail("%s\n%s", cs_testproc_msg_, cs_testproc_logs_);                             \
+    } while (0)
 
 /* Wait until the child's log contains `needle`, up to timeout_ms. */
 bool cs_testproc_wait_log(const cs_testproc_t *p, const char *needle, int timeout_ms);

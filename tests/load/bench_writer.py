@@ -130,6 +130,48 @@ def one_run(spec, dbs, replay, truth, work, tag, postmaster):
             "cpu_s": cpu, "rows_digest": digest, "decided_digest": decided}
 
 
+def run_rounds(bins, rounds, one, describe):
+    """For each round and each build in bins in turn (old, new, old, new, ...): one(rnd, k, b)
+    runs build k (b) in round rnd and returns its figures (a dict), which get their "round"
+    (from 1) and are printed as "round N  b: " then describe(r). Returns every run's figures."""
+    runs = []
+    for rnd in range(rounds):
+        for k, b in enumerate(bins):
+            bench.log("round %d, build %d (%s)" % (rnd + 1, k + 1, b))
+            r = one(rnd, k, b)
+            r["round"] = rnd + 1
+            runs.append(r)
+            print("round %d  %s: %s" % (rnd + 1, b, describe(r)), flush=True)
+    return runs
+
+
+def report_medians(runs, bins, rounds, keys):
+    """Prints, for each label and key(run) of keys, each build's median over its runs beside
+    the first build's (as a ratio); "-" where a build has no figure."""
+
+    def med(b, key):
+        vals = [key(r) for r in runs if r["bin"] == b and key(r) is not None]
+        return statistics.median(vals) if vals else None
+
+    print("\nmedians of %d rounds (ratio: build / first build)" % rounds)
+    for label, key in keys.items():
+        base = med(bins[0], key)
+        cells = []
+        for b in bins:
+            v = med(b, key)
+            cells.append("%s%s" % ("-" if v is None else "%.2f" % v,
+                                   " (x%.2f)" % (v / base) if v and base else ""))
+        print("%-24s %s" % (label, "   ".join(cells)))
+
+
+def report_same(runs, key, label, same="the same"):
+    """Prints whether every run stored the same rows: "stored LABEL: SAME in every run (digest)"
+    when run[key] is one digest in all runs, else the digests seen."""
+    seen = sorted({r[key] for r in runs})
+    print("stored %s: %s" % (label, "%s in every run (%s)" % (same, seen[0]) if len(seen) == 1
+                             else "DIFFERENT between runs: " + ", ".join(seen)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", action="append", required=True, help="a build's bin directory")
@@ -152,54 +194,33 @@ def main():
                    replay, "--truth", truth_path, "--seed", "1"], None, "callsift-loadgen")
         with open(truth_path) as f:
             truth = json.load(f)
-        for rnd in range(args.rounds):
-            for k, b in enumerate(bins):
-                bench.log("round %d, build %d (%s)" % (rnd + 1, k + 1, b))
-                r = one_run(b, dbs, replay, truth, work, "r%d-b%d" % (rnd, k), postmaster)
-                r["round"] = rnd + 1
-                runs.append(r)
-                print("round %d  %s: %.1f calls/s, COPY %.1f calls/s; CPU s: %s; %.1f calls per"
-                      " transaction; %d stored; rows %s" % (
-                          rnd + 1, b, r["calls_per_s"] or 0, r["copy_calls_per_s"] or 0,
+        runs = run_rounds(
+            bins, args.rounds,
+            lambda rnd, k, b: one_run(b, dbs, replay, truth, work, "r%d-b%d" % (rnd, k),
+                                      postmaster),
+            lambda r: "%.1f calls/s, COPY %.1f calls/s; CPU s: %s; %.1f calls per transaction;"
+                      " %d stored; rows %s; decided %s" % (
+                          r["calls_per_s"] or 0, r["copy_calls_per_s"] or 0,
                           ", ".join("%s %.1f" % kv for kv in sorted(r["cpu_s"].items())),
-                          r["calls_per_transaction"] or 0, r["stored"], r["rows_digest"])
-                      + "; decided %s" % r["decided_digest"],
-                      flush=True)
+                          r["calls_per_transaction"] or 0, r["stored"], r["rows_digest"],
+                          r["decided_digest"]))
     finally:
         dbs.drop_all()
         shutil.rmtree(work, ignore_errors=True)
 
-    def med(b, key):
-        vals = [key(r) for r in runs if r["bin"] == b and key(r) is not None]
-        return statistics.median(vals) if vals else None
-
-    keys = {"calls/s": lambda r: r["calls_per_s"],
-            "calls/s over COPY's": lambda r: (r["calls_per_s"] / r["copy_calls_per_s"]
-                                              if r["calls_per_s"] and r["copy_calls_per_s"]
-                                              else None),
-            "CPU s postgres": lambda r: r["cpu_s"].get("postgres"),
-            "CPU s postgres, writer": lambda r: r["cpu_s"].get("postgres for the writer"),
-            "CPU s extractor": lambda r: r["cpu_s"].get("extractor"),
-            "CPU s matcher": lambda r: r["cpu_s"].get("matcher"),
-            "CPU s writer": lambda r: r["cpu_s"].get("writer"),
-            "calls/transaction": lambda r: r["calls_per_transaction"]}
-    print("\nmedians of %d rounds (ratio: build / first build)" % args.rounds)
-    for name, key in keys.items():
-        base = med(bins[0], key)
-        cells = []
-        for b in bins:
-            v = med(b, key)
-            cells.append("%s%s" % ("-" if v is None else "%.2f" % v,
-                                   " (x%.2f)" % (v / base) if v and base else ""))
-        print("%-24s %s" % (name, "   ".join(cells)))
-    digests = sorted({r["rows_digest"] for r in runs})
-    print("stored content and message_metadata: %s" % (
-        "the same bytes in every run (%s)" % digests[0] if len(digests) == 1
-        else "DIFFERENT between runs: " + ", ".join(digests)))
-    decided = sorted({r["decided_digest"] for r in runs})
-    print("stored features, links and audit rows: %s" % (
-        "the same in every run (%s)" % decided[0] if len(decided) == 1
-        else "DIFFERENT between runs: " + ", ".join(decided)))
+    report_medians(runs, bins, args.rounds, {
+        "calls/s": lambda r: r["calls_per_s"],
+        "calls/s over COPY's": lambda r: (r["calls_per_s"] / r["copy_calls_per_s"]
+                                          if r["calls_per_s"] and r["copy_calls_per_s"]
+                                          else None),
+        "CPU s postgres": lambda r: r["cpu_s"].get("postgres"),
+        "CPU s postgres, writer": lambda r: r["cpu_s"].get("postgres for the writer"),
+        "CPU s extractor": lambda r: r["cpu_s"].get("extractor"),
+        "CPU s matcher": lambda r: r["cpu_s"].get("matcher"),
+        "CPU s writer": lambda r: r["cpu_s"].get("writer"),
+        "calls/transaction": lambda r: r["calls_per_transaction"]})
+    report_same(runs, "rows_digest", "content and message_metadata", "the same bytes")
+    report_same(runs, "decided_digest", "features, links and audit rows")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(runs, f, indent=2)

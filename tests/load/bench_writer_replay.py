@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -166,43 +165,24 @@ def main():
         bench.log("recording the decisions of one pipeline run (%s)" % bins[0])
         bench.pipeline(tap_bin(bins[0], args.tap, capture, work), url, ws, replay,
                        os.path.join(work, "capture"))
-        for rnd in range(args.rounds):
-            for k, b in enumerate(bins):
-                bench.log("round %d, build %d (%s)" % (rnd + 1, k + 1, b))
-                r = one_run(b, dbs, template, ws, args.tap, capture, work, "r%d-b%d" % (rnd, k),
-                            postmaster)
-                r["round"] = rnd + 1
-                runs.append(r)
-                print("round %d  %s: %.1f calls/s; %s; CPU s: %s; %d stored; rows %s; decided %s"
-                      % (rnd + 1, b, r["calls_per_s"] or 0,
-                         " ".join("%s %d" % kv for kv in r["acks"].items()),
-                         ", ".join("%s %.1f" % kv for kv in sorted(r["cpu_s"].items())),
-                         r["stored"], r["stored_digest"], r["decided_digest"]), flush=True)
+        runs = bench_writer.run_rounds(
+            bins, args.rounds,
+            lambda rnd, k, b: one_run(b, dbs, template, ws, args.tap, capture, work,
+                                      "r%d-b%d" % (rnd, k), postmaster),
+            lambda r: "%.1f calls/s; %s; CPU s: %s; %d stored; rows %s; decided %s" % (
+                r["calls_per_s"] or 0, " ".join("%s %d" % kv for kv in r["acks"].items()),
+                ", ".join("%s %.1f" % kv for kv in sorted(r["cpu_s"].items())),
+                r["stored"], r["stored_digest"], r["decided_digest"]))
     finally:
         dbs.drop_all()
         shutil.rmtree(work, ignore_errors=True)
 
-    def med(b, key):
-        vals = [key(r) for r in runs if r["bin"] == b and key(r) is not None]
-        return statistics.median(vals) if vals else None
-
-    keys = {"calls/s": lambda r: r["calls_per_s"],
-            "CPU s postgres": lambda r: r["cpu_s"].get("postgres"),
-            "CPU s writer": lambda r: r["cpu_s"].get("writer")}
-    print("\nmedians of %d rounds (ratio: build / first build)" % args.rounds)
-    for label, key in keys.items():
-        base = med(bins[0], key)
-        cells = []
-        for b in bins:
-            v = med(b, key)
-            cells.append("%s%s" % ("-" if v is None else "%.2f" % v,
-                                   " (x%.2f)" % (v / base) if v and base else ""))
-        print("%-24s %s" % (label, "   ".join(cells)))
-    for label, key in (("messages, customers, spend", "stored_digest"),
-                       ("features, links and audit rows", "decided_digest")):
-        seen = sorted({r[key] for r in runs})
-        print("stored %s: %s" % (label, "the same in every run (%s)" % seen[0] if len(seen) == 1
-                                 else "DIFFERENT between runs: " + ", ".join(seen)))
+    bench_writer.report_medians(runs, bins, args.rounds, {
+        "calls/s": lambda r: r["calls_per_s"],
+        "CPU s postgres": lambda r: r["cpu_s"].get("postgres"),
+        "CPU s writer": lambda r: r["cpu_s"].get("writer")})
+    bench_writer.report_same(runs, "stored_digest", "messages, customers, spend")
+    bench_writer.report_same(runs, "decided_digest", "features, links and audit rows")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(runs, f, indent=2)

@@ -13,7 +13,6 @@
    be made, a frame is not a valid call record or the capture cannot be written; 2 on bad arguments.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,22 +21,13 @@
 
 #include "cs_record.h"
 #include "cs_sock.h"
+#include "cs_tapfile.h"
 
 static int s_usage(void)
 {
     fprintf(stderr, "usage: bench_fetcher_sink --calls-endpoint EP --acks-endpoint EP "
                     "--workspace-id UUID [--capture FILE]\n");
     return 2;
-}
-
-/* Append the frame to the capture: its length (8 bytes, little-endian), then its bytes. */
-static int s_capture(FILE *fp, const void *data, size_t size)
-{
-    unsigned char len[8];
-    for (int i = 0; i < 8; i++)
-        len[i] = (unsigned char)((uint64_t)size >> (8 * i));
-    return fwrite(len, 1, sizeof len, fp) == sizeof len && fwrite(data, 1, size, fp) == size ? 0
-                                                                                             : -1;
 }
 
 /* Ack `call` (borrowed) as the writer acks a stored, processed call. */
@@ -84,22 +74,16 @@ int main(int argc, char **argv)
         status = 1;
     }
     while (status == 0 && !zsys_interrupted) {
-        zmq_pollitem_t item = {.socket = zsock_resolve(pull), .events = ZMQ_POLLIN};
-        if (zmq_poll(&item, 1, 200) <= 0)
-            continue;
         zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, zsock_resolve(pull), ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&msg);
+        if (!cs_tapfile_recv(pull, &msg, 200))
             continue;
-        }
         const void *data = zmq_msg_data(&msg);
         size_t size = zmq_msg_size(&msg);
         json_t *call = cs_record_decode(data, size, err, sizeof err);
         if (!call || cs_record_kind(call) != CS_KIND_CALL) {
             fprintf(stderr, "bench_fetcher_sink: not a call record: %s\n", call ? "kind" : err);
             status = 1;
-        } else if (fp && s_capture(fp, data, size) != 0) {
+        } else if (fp && cs_tapfile_write(fp, data, size) != 0) {
             fprintf(stderr, "bench_fetcher_sink: cannot write %s: %s\n", capture, strerror(errno));
             status = 1;
         } else if (s_ack(pub, ws, call) != 0) {

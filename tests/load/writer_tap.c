@@ -22,6 +22,7 @@
 
 #include "cs_record.h"
 #include "cs_sock.h"
+#include "cs_tapfile.h"
 
 static int s_usage(void)
 {
@@ -42,20 +43,10 @@ static int s_capture(const char *from, const char *to, const char *out)
         status = 1;
     }
     while (status == 0 && !zsys_interrupted) {
-        zmq_pollitem_t item = {.socket = zsock_resolve(pull), .events = ZMQ_POLLIN};
-        if (zmq_poll(&item, 1, 200) <= 0)
-            continue;
         zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, zsock_resolve(pull), ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&msg);
+        if (!cs_tapfile_recv(pull, &msg, 200))
             continue;
-        }
-        size_t size = zmq_msg_size(&msg);
-        unsigned char len[8];
-        for (int i = 0; i < 8; i++)
-            len[i] = (unsigned char)((uint64_t)size >> (8 * i));
-        if (fwrite(len, 1, 8, fp) != 8 || fwrite(zmq_msg_data(&msg), 1, size, fp) != size) {
+        if (cs_tapfile_write(fp, zmq_msg_data(&msg), zmq_msg_size(&msg)) != 0) {
             fprintf(stderr, "bench_writer_tap: cannot write %s: %s\n", out, strerror(errno));
             status = 1;
         }
@@ -70,29 +61,6 @@ static int s_capture(const char *from, const char *to, const char *out)
     zsock_destroy(&push);
     zsock_destroy(&pull);
     return status;
-}
-
-/* The next frame of fp into *data (caller frees) and *size: 1, 0 at the end, -1 when cut. */
-static int s_next(FILE *fp, char **data, size_t *size)
-{
-    unsigned char len[8];
-    size_t got = fread(len, 1, 8, fp);
-    if (got == 0)
-        return 0;
-    if (got != 8)
-        return -1;
-    uint64_t n = 0;
-    for (int i = 0; i < 8; i++)
-        n |= (uint64_t)len[i] << (8 * i);
-    if (n > CS_RECORD_MAX_BYTES)
-        return -1;
-    *data = malloc(n ? n : 1);
-    if (!*data || fread(*data, 1, n, fp) != n) {
-        free(*data);
-        return -1;
-    }
-    *size = n;
-    return 1;
 }
 
 static int s_replay(const char *to, const char *acks_ep, const char *in, long timeout_s)
@@ -119,7 +87,7 @@ static int s_replay(const char *to, const char *acks_ep, const char *in, long ti
     /* send and read acks in turn: acks left unread while the sends wait would fill the SUB
        socket's queue */
     while ((rc > 0 || acks < frames) && rc >= 0 && zclock_mono() < deadline && !zsys_interrupted) {
-        if (rc > 0 && !data && (rc = s_next(fp, &data, &size)) <= 0)
+        if (rc > 0 && !data && (rc = cs_tapfile_read(fp, CS_RECORD_MAX_BYTES, &data, &size)) <= 0)
             continue;
         zmq_pollitem_t items[] = {{.socket = zsock_resolve(sub), .events = ZMQ_POLLIN},
                                   {.socket = zsock_resolve(push), .events = ZMQ_POLLOUT}};

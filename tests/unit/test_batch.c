@@ -331,6 +331,44 @@ static void s_drain(cs_batch_t *b)
     cr_assert_eq(cs_batch_pending(b), 0);
 }
 
+/* ---- the state file ---------------------------------------------------------------------- */
+
+/* Write the state file as an earlier run left it: its `batches` (a JSON array, stolen) and,
+   when not NULL, `creating`: the batch it was making when it was killed (stolen). */
+static void s_state_write(json_t *batches, json_t *creating)
+{
+    json_t *state = json_pack("{s:i, s:s, s:o}", "version", 1, "endpoint", "/chat/completions",
+                              "batches", batches);
+    cr_assert_not_null(state);
+    if (creating)
+        json_object_set_new(state, "creating", creating);
+    cr_assert_eq(json_dump_file(state, s_state, 0), 0, "cannot write %s", s_state);
+    json_decref(state);
+}
+
+/* A "creating" entry: a batch of file `fid` (borrowed) for call-1 (a new reference). */
+static json_t *s_creating(const char *fid)
+{
+    return json_pack("{s:s, s:[s]}", "input_file_id", fid, "custom_ids", "call-1");
+}
+
+/* The state file as the client left it (a new reference; cr_asserts it is JSON). */
+static json_t *s_state_load(void)
+{
+    json_t *state = json_load_file(s_state, 0, NULL);
+    cr_assert_not_null(state, "%s is not JSON", s_state);
+    return state;
+}
+
+/* How many batches the state file lists. */
+static size_t s_state_batches(void)
+{
+    json_t *state = s_state_load();
+    size_t n = json_array_size(json_object_get(state, "batches"));
+    json_decref(state);
+    return n;
+}
+
 Test(batch, round_trip)
 {
     fake_openai_batch_polls(s_fo, 3);
@@ -357,9 +395,7 @@ Test(batch, round_trip)
     cr_assert_eq(st.open_batches, 0);
     cs_batch_destroy(&b);
     /* nothing owed: the state file lists no batch */
-    json_t *state = json_load_file(s_state, 0, NULL);
-    cr_assert_eq(json_array_size(json_object_get(state, "batches")), 0);
-    json_decref(state);
+    cr_assert_eq(s_state_batches(), 0);
 }
 
 Test(batch, per_line_errors_are_sent_again)
@@ -444,7 +480,7 @@ Test(batch, a_restart_resumes_the_batch_and_sends_nothing_twice)
     }
     cr_assert_eq(second[0].status, CS_LLM_OK);
     cr_assert_str_eq(second[0].content, "call-1");
-    json_t *state = json_load_file(s_state, 0, NULL);
+    json_t *state = s_state_load();
     json_t *owed =
         json_object_get(json_array_get(json_object_get(state, "batches"), 0), "custom_ids");
     cr_assert_eq(json_array_size(owed), 1, "call-2's answer is still owed");
@@ -504,11 +540,9 @@ Test(batch, a_state_file_that_is_not_one_is_refused)
 
 Test(batch, a_resumed_batch_that_is_gone_sends_its_requests_again)
 {
-    FILE *fp = fopen(s_state, "w");
-    fputs("{\"version\":1,\"endpoint\":\"/chat/completions\",\"batches\":[{\"id\":\"batch_gone\","
-          "\"input_file_id\":\"file-gone\",\"custom_ids\":[\"call-1\",\"call-2\"]}]}",
-          fp);
-    fclose(fp);
+    s_state_write(json_pack("[{s:s, s:s, s:[s, s]}]", "id", "batch_gone", "input_file_id",
+                            "file-gone", "custom_ids", "call-1", "call-2"),
+                  NULL);
     cs_batch_t *b = s_client(3, KEY);
     s_got_t got = {0};
     s_submit(b, "call-1", &got); /* call-2 never comes back: forgotten */
@@ -519,9 +553,7 @@ Test(batch, a_resumed_batch_that_is_gone_sends_its_requests_again)
     cr_assert_eq(fake_openai_batch_lines(s_fo, "call-1"), 1);
     cr_assert_eq(fake_openai_batch_lines(s_fo, "call-2"), 0);
     cs_batch_destroy(&b);
-    json_t *state = json_load_file(s_state, 0, NULL);
-    cr_assert_eq(json_array_size(json_object_get(state, "batches")), 0, "nothing owed any more");
-    json_decref(state);
+    cr_assert_eq(s_state_batches(), 0, "nothing owed any more");
 }
 
 Test(batch, a_kill_before_the_batch_id_came_back_finds_the_batch_by_its_file)
@@ -538,12 +570,7 @@ Test(batch, a_kill_before_the_batch_id_came_back_finds_the_batch_by_its_file)
                        fid) > 0);
     cr_assert_eq(s_raw("/batches", body, NULL, NULL, NULL, NULL), 200);
     free(body);
-    FILE *fp = fopen(s_state, "w");
-    fprintf(fp,
-            "{\"version\":1,\"endpoint\":\"/chat/completions\",\"batches\":[],\"creating\":"
-            "{\"input_file_id\":\"%s\",\"custom_ids\":[\"call-1\"]}}",
-            fid);
-    fclose(fp);
+    s_state_write(json_array(), s_creating(fid));
     free(fid);
     cs_batch_t *b = s_client(3, KEY);
     s_got_t got = {0};
@@ -554,18 +581,14 @@ Test(batch, a_kill_before_the_batch_id_came_back_finds_the_batch_by_its_file)
     cr_assert_eq(fake_openai_batch_count(s_fo), 1, "the batch was found, none created");
     cr_assert_eq(fake_openai_batch_lines(s_fo, "call-1"), 1, "not sent twice");
     cs_batch_destroy(&b);
-    json_t *state = json_load_file(s_state, 0, NULL);
+    json_t *state = s_state_load();
     cr_assert_null(json_object_get(state, "creating"));
     json_decref(state);
 }
 
 Test(batch, a_kill_before_the_batch_was_created_sends_the_calls_anew)
 {
-    FILE *fp = fopen(s_state, "w");
-    fputs("{\"version\":1,\"endpoint\":\"/chat/completions\",\"batches\":[],\"creating\":"
-          "{\"input_file_id\":\"file-never-batched\",\"custom_ids\":[\"call-1\"]}}",
-          fp);
-    fclose(fp);
+    s_state_write(json_array(), s_creating("file-never-batched"));
     cs_batch_t *b = s_client(3, KEY);
     s_got_t got = {0};
     s_submit(b, "call-1", &got);
@@ -663,12 +686,7 @@ Test(batch, the_batch_of_a_kill_is_found_past_the_first_page)
     for (int i = 0; i < 100; i++)
         cr_assert_eq(s_raw("/batches", body, NULL, NULL, NULL, NULL), 200);
     free(body);
-    FILE *fp = fopen(s_state, "w");
-    fprintf(fp,
-            "{\"version\":1,\"endpoint\":\"/chat/completions\",\"batches\":[],\"creating\":"
-            "{\"input_file_id\":\"%s\",\"custom_ids\":[\"call-1\"]}}",
-            fid);
-    fclose(fp);
+    s_state_write(json_array(), s_creating(fid));
     cs_batch_t *b = s_client(3, KEY);
     s_got_t got = {0};
     s_submit(b, "call-1", &got);
@@ -699,22 +717,10 @@ static void s_earlier_batch(long long ended_at)
                               "input_file_id", fid, "custom_ids", "call-1", "call-2");
     if (ended_at)
         json_object_set_new(entry, "ended_at", json_integer(ended_at));
-    json_t *state = json_pack("{s:i, s:s, s:[o]}", "version", 1, "endpoint", "/chat/completions",
-                              "batches", entry);
-    cr_assert_eq(json_dump_file(state, s_state, 0), 0);
-    json_decref(state);
+    s_state_write(json_pack("[o]", entry), NULL);
     json_decref(batch);
     free(body);
     free(fid);
-}
-
-static size_t s_state_batches(void)
-{
-    json_t *state = json_load_file(s_state, 0, NULL);
-    cr_assert_not_null(state);
-    size_t n = json_array_size(json_object_get(state, "batches"));
-    json_decref(state);
-    return n;
 }
 
 Test(batch, answers_no_call_asks_for_leave_the_state_after_the_keep)
@@ -751,7 +757,7 @@ Test(batch, answers_are_kept_while_the_keep_lasts)
     cs_batch_stats(b, &st);
     cr_assert_eq(st.unclaimed, 0);
     cr_assert_eq(s_state_batches(), 1, "call-2's answer is still owed");
-    json_t *state = json_load_file(s_state, 0, NULL);
+    json_t *state = s_state_load();
     json_t *entry = json_array_get(json_object_get(state, "batches"), 0);
     cr_assert_gt(json_integer_value(json_object_get(entry, "ended_at")), 0, "its end is kept");
     json_decref(state);

@@ -5,6 +5,7 @@
 
 #include "cs_record.h"
 #include "cs_sock.h"
+#include "cs_testsock.h"
 #include "cs_util.h"
 
 #define WS "647ab033-6d10-4a35-9ace-0399052ec874"
@@ -20,15 +21,7 @@ static json_t *ack(const char *ws, const char *ext)
 
 static json_t *recv_within(zsock_t *s, int ms, char **topic)
 {
-    zpoller_t *p = zpoller_new(s, NULL);
-    void *ready = zpoller_wait(p, ms);
-    zpoller_destroy(&p);
-    if (!ready)
-        return NULL;
-    char err[256];
-    json_t *rec = cs_sock_recv_record(s, topic, err, sizeof err);
-    cr_assert(rec, "%s", err);
-    return rec;
+    return cs_testsock_recv(s, ms, topic);
 }
 
 Test(sock, push_pull_round_trip)

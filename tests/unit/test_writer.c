@@ -9,29 +9,16 @@
 #include "cs_record.h"
 #include "cs_testdata.h"
 #include "cs_testdb.h"
+#include "cs_testws.h"
 #include "cs_transcript.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
 #include "cs_writer.h"
 
-static cs_testdb_t t;
-static cs_db_t *db;
-static char ws[CS_UUID_LEN], uncategorized[CS_UUID_LEN], integrations[CS_UUID_LEN];
+/* a fresh database, a connection and a workspace for each test (tests/lib/cs_testws.h) */
+static cs_testws_t *const tw = &cs_testws;
 
-static void setup(void)
-{
-    cs_testdb_create(&t, true);
-    db = cs_testdb_connect(&t);
-    cs_testdata_workspace(db, ws, uncategorized, integrations);
-}
-
-static void teardown(void)
-{
-    cs_db_destroy(&db);
-    cs_testdb_drop(&t);
-}
-
-TestSuite(writer, .init = setup, .fini = teardown);
+TestSuite(writer, .init = cs_testws_setup, .fini = cs_testws_teardown);
 
 static cs_commit_status_t commit(json_t *rec, char *message_id)
 {
@@ -39,7 +26,7 @@ static cs_commit_status_t commit(json_t *rec, char *message_id)
     char ignored[CS_UUID_LEN];
     cr_assert_eq(cs_record_validate(rec, err, sizeof err), 0, "test record invalid: %s", err);
     cs_commit_status_t st =
-        cs_writer_commit(db, rec, message_id ? message_id : ignored, err, sizeof err);
+        cs_writer_commit(tw->db, rec, message_id ? message_id : ignored, err, sizeof err);
     cr_assert_neq(st, CS_COMMIT_RETRY, "unexpected retry: %s", err);
     return st;
 }
@@ -51,7 +38,7 @@ __attribute__((format(printf, 1, 2))) static long q(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(sql, sizeof sql, fmt, ap);
     va_end(ap);
-    return cs_testdb_long(db, sql);
+    return cs_testdb_long(tw->db, sql);
 }
 
 __attribute__((format(printf, 1, 2))) static char *qs(const char *fmt, ...)
@@ -61,19 +48,19 @@ __attribute__((format(printf, 1, 2))) static char *qs(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(sql, sizeof sql, fmt, ap);
     va_end(ap);
-    return cs_testdb_scalar(db, sql);
+    return cs_testdb_scalar(tw->db, sql);
 }
 
 Test(writer, commits_message_feature_link_and_audit)
 {
     json_t *d = cs_testdata_decision(
-        cs_testdata_call(ws, "gong-1", "2025-10-20T17:27:28Z", "Acme", "acme.com"));
-    cs_testdata_add(d, "create", NULL, integrations, "Salesforce sync", "high");
+        cs_testdata_call(tw->ws, "gong-1", "2025-10-20T17:27:28Z", "Acme", "acme.com"));
+    cs_testdata_add(d, "create", NULL, tw->integrations, "Salesforce sync", "high");
     char mid[CS_UUID_LEN];
     cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
 
     char expected[CS_UUID_LEN];
-    cs_uuid_message_id(ws, "replay", "gong-1", expected);
+    cs_uuid_message_id(tw->ws, "replay", "gong-1", expected);
     cr_assert_str_eq(mid, expected);
     cr_assert_eq(q("SELECT count(*) FROM messages WHERE id = '%s' AND is_processed"
                    " AND processed_at IS NOT NULL AND ai_insights->>'summary' = 'A demo call.'",
@@ -92,11 +79,11 @@ Test(writer, commits_message_feature_link_and_audit)
     cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s' AND mention_count = 1"
                    " AND urgency = 'high' AND status = 'new'"
                    " AND first_mentioned = '2025-10-20T17:27:28Z'",
-                   ws),
+                   tw->ws),
                  1);
     cr_assert_eq(q("SELECT count(*) FROM features f JOIN themes t ON t.id = f.theme_id"
                    " WHERE t.name = 'Integrations' AND f.workspace_id = '%s'",
-                   ws),
+                   tw->ws),
                  1);
     cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
                    " AND quote = 'We really need Salesforce sync'",
@@ -122,7 +109,7 @@ Test(writer, commits_message_feature_link_and_audit)
 Test(writer, both_record_versions_store_the_same_transcript_bytes)
 {
     json_t *old = cs_testdata_decision(
-        cs_testdata_call(ws, "v1-call", "2025-10-20T17:27:28Z", "Acme", "acme.com"));
+        cs_testdata_call(tw->ws, "v1-call", "2025-10-20T17:27:28Z", "Acme", "acme.com"));
     json_t *said = json_object_get(old, "transcript");
     json_array_append_new(said, json_pack("{s:s, s:i, s:s}", "speaker_id", "77", "start_ms", 9000,
                                           "text", "Tabs\tand \"quotes\", a \\ and ünïcödé 日本"));
@@ -161,7 +148,7 @@ Test(writer, both_record_versions_store_the_same_transcript_bytes)
     snprintf(sql, sizeof sql,
              "SELECT count(DISTINCT (%s)::text) FROM messages WHERE id IN ('%s', '%s')", cols,
              old_id, new_id);
-    cr_assert_eq(cs_testdb_long(db, sql), 1, "the two rows differ");
+    cr_assert_eq(cs_testdb_long(tw->db, sql), 1, "the two rows differ");
     cr_assert_eq(q("SELECT count(*) FROM messages WHERE message_metadata->>'call_id' IN"
                    " ('v1-call', 'v2-call') AND message_metadata->'participants'->0->>'name'"
                    " = 'Yukta'"),
@@ -173,26 +160,26 @@ Test(writer, both_record_versions_store_the_same_transcript_bytes)
 Test(writer, same_decision_twice_leaves_one_set_of_rows)
 {
     json_t *d = cs_testdata_decision(
-        cs_testdata_call(ws, "gong-2", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
-    cs_testdata_add(d, "create", NULL, integrations, "Salesforce sync", "medium");
+        cs_testdata_call(tw->ws, "gong-2", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
+    cs_testdata_add(d, "create", NULL, tw->integrations, "Salesforce sync", "medium");
     cs_testdata_add(d, "create", NULL, NULL, "Dark mode", "low");
     cr_assert_eq(commit(d, NULL), CS_COMMIT_COMMITTED);
     cr_assert_eq(commit(d, NULL), CS_COMMIT_ALREADY);
     cr_assert_eq(commit(d, NULL), CS_COMMIT_ALREADY);
-    cr_assert_eq(q("SELECT count(*) FROM messages WHERE workspace_id = '%s'", ws), 1);
-    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 2);
-    cr_assert_eq(q("SELECT sum(mention_count) FROM features WHERE workspace_id = '%s'", ws), 2);
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE workspace_id = '%s'", tw->ws), 1);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", tw->ws), 2);
+    cr_assert_eq(q("SELECT sum(mention_count) FROM features WHERE workspace_id = '%s'", tw->ws), 2);
     cr_assert_eq(
         q("SELECT count(*) FROM feature_messages fm JOIN features f ON f.id = fm.feature_id"
           " WHERE f.workspace_id = '%s'",
-          ws),
+          tw->ws),
         2);
-    cr_assert_eq(q("SELECT count(*) FROM match_decisions WHERE workspace_id = '%s'", ws), 2);
-    cr_assert_eq(q("SELECT count(*) FROM customers WHERE workspace_id = '%s'", ws), 1);
+    cr_assert_eq(q("SELECT count(*) FROM match_decisions WHERE workspace_id = '%s'", tw->ws), 2);
+    cr_assert_eq(q("SELECT count(*) FROM customers WHERE workspace_id = '%s'", tw->ws), 1);
     /* a feature with no valid theme lands in the default theme */
     cr_assert_eq(q("SELECT count(*) FROM features f JOIN themes t ON t.id = f.theme_id"
                    " WHERE t.is_default AND f.name = 'Dark mode' AND f.workspace_id = '%s'",
-                   ws),
+                   tw->ws),
                  1);
     json_decref(d);
 }
@@ -204,8 +191,8 @@ Test(writer, three_calls_linking_one_feature)
     for (int i = 0; i < 3; i++) {
         char ext[32];
         snprintf(ext, sizeof ext, "call-%d", i);
-        json_t *d = cs_testdata_decision(cs_testdata_call(ws, ext, when[i], NULL, NULL));
-        cs_testdata_add(d, i == 0 ? "create" : "link", i == 0 ? NULL : feature, integrations,
+        json_t *d = cs_testdata_decision(cs_testdata_call(tw->ws, ext, when[i], NULL, NULL));
+        cs_testdata_add(d, i == 0 ? "create" : "link", i == 0 ? NULL : feature, tw->integrations,
                         "Salesforce sync", i == 2 ? "critical" : "low");
         if (i == 0)
             snprintf(feature, sizeof feature, "%s",
@@ -223,12 +210,12 @@ Test(writer, three_calls_linking_one_feature)
     char *urgency = qs("SELECT urgency FROM features WHERE id = '%s'", feature);
     cr_assert_str_eq(urgency, "critical", "the highest urgency asked for wins");
     free(urgency);
-    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 1);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", tw->ws), 1);
 }
 
 Test(writer, failed_extraction_is_kept_unprocessed_then_completed)
 {
-    json_t *call = cs_testdata_call(ws, "gong-err", "2025-10-20T10:00:00Z", NULL, NULL);
+    json_t *call = cs_testdata_call(tw->ws, "gong-err", "2025-10-20T10:00:00Z", NULL, NULL);
     json_object_set_new(call, "kind", json_string("decision"));
     json_object_set_new(call, "error", json_string("LLM answer invalid after 3 attempts"));
     json_object_set_new(call, "decisions", json_array());
@@ -240,12 +227,12 @@ Test(writer, failed_extraction_is_kept_unprocessed_then_completed)
                  1);
     /* the same failure again: still one row, still unprocessed */
     cr_assert_eq(commit(call, NULL), CS_COMMIT_COMMITTED);
-    cr_assert_eq(q("SELECT count(*) FROM messages WHERE workspace_id = '%s'", ws), 1);
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE workspace_id = '%s'", tw->ws), 1);
 
     /* a later successful extraction (reprocess) completes it */
-    json_t *ok =
-        cs_testdata_decision(cs_testdata_call(ws, "gong-err", "2025-10-20T10:00:00Z", NULL, NULL));
-    cs_testdata_add(ok, "create", NULL, integrations, "Salesforce sync", "high");
+    json_t *ok = cs_testdata_decision(
+        cs_testdata_call(tw->ws, "gong-err", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(ok, "create", NULL, tw->integrations, "Salesforce sync", "high");
     cr_assert_eq(commit(ok, NULL), CS_COMMIT_COMMITTED);
     cr_assert_eq(
         q("SELECT count(*) FROM messages WHERE id = '%s' AND is_processed AND error IS NULL", mid),
@@ -257,7 +244,7 @@ Test(writer, failed_extraction_is_kept_unprocessed_then_completed)
 
 Test(writer, extraction_skipped_is_stored_unprocessed)
 {
-    json_t *call = cs_testdata_call(ws, "no-extract", "2025-10-20T10:00:00Z", NULL, NULL);
+    json_t *call = cs_testdata_call(tw->ws, "no-extract", "2025-10-20T10:00:00Z", NULL, NULL);
     json_object_set_new(call, "kind", json_string("decision"));
     json_object_set_new(call, "flags", json_pack("{s:b}", "extract", 0));
     json_object_set_new(call, "decisions", json_array());
@@ -272,11 +259,11 @@ Test(writer, extraction_skipped_is_stored_unprocessed)
 
 Test(writer, a_truncated_transcript_is_marked_on_the_message)
 {
-    json_t *cut =
-        cs_testdata_decision(cs_testdata_call(ws, "gong-cut", "2025-10-20T10:00:00Z", NULL, NULL));
+    json_t *cut = cs_testdata_decision(
+        cs_testdata_call(tw->ws, "gong-cut", "2025-10-20T10:00:00Z", NULL, NULL));
     json_object_set_new(cut, "transcript_truncated", json_true());
     json_t *whole = cs_testdata_decision(
-        cs_testdata_call(ws, "gong-whole", "2025-10-20T11:00:00Z", NULL, NULL));
+        cs_testdata_call(tw->ws, "gong-whole", "2025-10-20T11:00:00Z", NULL, NULL));
     char cut_id[CS_UUID_LEN], whole_id[CS_UUID_LEN];
     cr_assert_eq(commit(cut, cut_id), CS_COMMIT_COMMITTED);
     cr_assert_eq(commit(whole, whole_id), CS_COMMIT_COMMITTED);
@@ -308,13 +295,13 @@ static void set_confidence(json_t *d, double request, double decided)
 Test(writer, stores_each_mentions_confidence_and_keeps_the_higher)
 {
     json_t *d = cs_testdata_decision(
-        cs_testdata_call(ws, "gong-conf", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
-    cs_testdata_add(d, "create", NULL, integrations, "Salesforce sync", "medium");
+        cs_testdata_call(tw->ws, "gong-conf", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
+    cs_testdata_add(d, "create", NULL, tw->integrations, "Salesforce sync", "medium");
     set_confidence(d, 0.2, 0.3); /* the decision's copy wins */
     char feature[CS_UUID_LEN];
     snprintf(feature, sizeof feature, "%s",
              cs_rec_str(json_array_get(json_object_get(d, "decisions"), 0), "feature_id"));
-    cs_testdata_add(d, "link", feature, integrations, "Salesforce sync", "medium");
+    cs_testdata_add(d, "link", feature, tw->integrations, "Salesforce sync", "medium");
     set_confidence(d, 0.85, -1); /* no copy: the request's own */
     cs_testdata_add(d, "create", NULL, NULL, "Dark mode", "low");
     set_confidence(d, 0.4, 0.4);
@@ -348,10 +335,10 @@ Test(writer, stores_each_mentions_confidence_and_keeps_the_higher)
 
     /* a mention of unknown confidence counts as confident: it wins over a known one */
     json_t *e = cs_testdata_decision(
-        cs_testdata_call(ws, "gong-conf-2", "2025-10-21T10:00:00Z", "Acme", "acme.com"));
-    cs_testdata_add(e, "link", feature, integrations, "Salesforce sync", "medium");
+        cs_testdata_call(tw->ws, "gong-conf-2", "2025-10-21T10:00:00Z", "Acme", "acme.com"));
+    cs_testdata_add(e, "link", feature, tw->integrations, "Salesforce sync", "medium");
     set_confidence(e, 0.9, 0.9);
-    cs_testdata_add(e, "link", feature, integrations, "Salesforce sync", "medium");
+    cs_testdata_add(e, "link", feature, tw->integrations, "Salesforce sync", "medium");
     char mid2[CS_UUID_LEN];
     cr_assert_eq(commit(e, mid2), CS_COMMIT_COMMITTED);
     cr_expect_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
@@ -368,8 +355,8 @@ Test(writer, stores_each_mentions_confidence_and_keeps_the_higher)
 Test(writer, stores_each_decisions_scores_and_candidates)
 {
     json_t *d = cs_testdata_decision(
-        cs_testdata_call(ws, "gong-scores", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
-    cs_testdata_add(d, "create", NULL, integrations, "Salesforce sync", "medium");
+        cs_testdata_call(tw->ws, "gong-scores", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
+    cs_testdata_add(d, "create", NULL, tw->integrations, "Salesforce sync", "medium");
     char feature[CS_UUID_LEN];
     snprintf(feature, sizeof feature, "%s",
              cs_rec_str(json_array_get(json_object_get(d, "decisions"), 0), "feature_id"));
@@ -381,8 +368,8 @@ Test(writer, stores_each_decisions_scores_and_candidates)
     json_decref(d);
 
     json_t *e = cs_testdata_decision(
-        cs_testdata_call(ws, "gong-scores-2", "2025-10-21T10:00:00Z", "Acme", "acme.com"));
-    cs_testdata_add(e, "link", feature, integrations, "Sync with Salesforce", "medium");
+        cs_testdata_call(tw->ws, "gong-scores-2", "2025-10-21T10:00:00Z", "Acme", "acme.com"));
+    cs_testdata_add(e, "link", feature, tw->integrations, "Sync with Salesforce", "medium");
     json_t *link = json_array_get(json_object_get(e, "decisions"), 0);
     json_object_set_new(link, "method", json_string("llm"));
     json_object_set_new(link, "similarity", json_real(0.62));
@@ -393,7 +380,7 @@ Test(writer, stores_each_decisions_scores_and_candidates)
     json_object_set_new(link, "candidates",
                         json_pack("[{s:s, s:s, s:f, s:f, s:f}, {s:s, s:s, s:f}]", "id", feature,
                                   "name", "Salesforce sync", "similarity", 0.62, "lexical", 0.48,
-                                  "fused", 0.57, "id", uncategorized, "name", "HubSpot sync",
+                                  "fused", 0.57, "id", tw->uncategorized, "name", "HubSpot sync",
                                   "similarity", 0.55));
     char mid[CS_UUID_LEN];
     cr_assert_eq(commit(e, mid), CS_COMMIT_COMMITTED);
@@ -426,9 +413,9 @@ Test(writer, malformed_scores_refuse_the_record)
         {"[0.5]", "field 'decisions[0].scores': expected object, got array"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        json_t *d = cs_testdata_decision(
-            cs_testdata_call(ws, "gong-bad-scores", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
-        cs_testdata_add(d, "create", NULL, integrations, "Salesforce sync", "medium");
+        json_t *d = cs_testdata_decision(cs_testdata_call(
+            tw->ws, "gong-bad-scores", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
+        cs_testdata_add(d, "create", NULL, tw->integrations, "Salesforce sync", "medium");
         json_t *scores = json_loads(bad[i][0], JSON_DECODE_ANY, NULL);
         cr_assert_not_null(scores);
         json_object_set_new(json_array_get(json_object_get(d, "decisions"), 0), "scores", scores);
@@ -447,12 +434,12 @@ Test(writer, malformed_scores_refuse_the_record)
 Test(writer, a_skipped_extraction_is_noted_on_the_message)
 {
     json_t *skipped = cs_testdata_decision(
-        cs_testdata_call(ws, "gong-internal", "2025-10-20T10:00:00Z", NULL, NULL));
+        cs_testdata_call(tw->ws, "gong-internal", "2025-10-20T10:00:00Z", NULL, NULL));
     json_object_set_new(json_object_get(skipped, "insights"), "skipped",
                         json_string("internal meeting: no customer spoke"));
     json_object_set_new(skipped, "vendor_domains", json_pack("[s]", "helpdeskly.example"));
     json_t *normal = cs_testdata_decision(
-        cs_testdata_call(ws, "gong-normal", "2025-10-20T11:00:00Z", NULL, NULL));
+        cs_testdata_call(tw->ws, "gong-normal", "2025-10-20T11:00:00Z", NULL, NULL));
     char skipped_id[CS_UUID_LEN], normal_id[CS_UUID_LEN];
     cr_assert_eq(commit(skipped, skipped_id), CS_COMMIT_COMMITTED);
     cr_assert_eq(commit(normal, normal_id), CS_COMMIT_COMMITTED);
@@ -477,9 +464,9 @@ Test(writer, unknown_workspace_fails_and_writes_nothing)
     json_t *d = cs_testdata_decision(cs_testdata_call("00000000-0000-4000-8000-000000000000", "x",
                                                       "2025-10-20T10:00:00Z", NULL, NULL));
     char err[512];
-    cr_assert_eq(cs_writer_commit(db, d, NULL, err, sizeof err), CS_COMMIT_FAILED);
+    cr_assert_eq(cs_writer_commit(tw->db, d, NULL, err, sizeof err), CS_COMMIT_FAILED);
     cr_assert(strstr(err, "unknown workspace"), "%s", err);
-    cr_assert_eq(cs_testdb_long(db, "SELECT count(*) FROM messages"), 0);
+    cr_assert_eq(cs_testdb_long(tw->db, "SELECT count(*) FROM messages"), 0);
     json_t *ack = cs_writer_ack(d, CS_COMMIT_FAILED, NULL, err);
     cr_assert_eq(cs_record_validate(ack, err, sizeof err), 0, "%s", err);
     cr_assert_str_eq(cs_rec_str(ack, "status"), "failed");
@@ -489,17 +476,18 @@ Test(writer, unknown_workspace_fails_and_writes_nothing)
 
 Test(writer, link_to_a_missing_feature_keeps_the_request_under_that_id)
 {
-    json_t *d = cs_testdata_decision(cs_testdata_call(ws, "x", "2025-10-20T10:00:00Z", NULL, NULL));
-    cs_testdata_add(d, "link", "5b1f0d1e-0000-4000-8000-000000000001", integrations,
+    json_t *d =
+        cs_testdata_decision(cs_testdata_call(tw->ws, "x", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "link", "5b1f0d1e-0000-4000-8000-000000000001", tw->integrations,
                     "Salesforce sync", "high");
     cr_assert_eq(commit(d, NULL), CS_COMMIT_COMMITTED);
     cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s' AND mention_count = 1"
                    " AND id = '5b1f0d1e-0000-4000-8000-000000000001'",
-                   ws),
+                   tw->ws),
                  1);
     cr_assert_eq(q("SELECT count(*) FROM match_decisions WHERE workspace_id = '%s'"
                    " AND action = 'create' AND reasoning LIKE '%%was not stored%%'",
-                   ws),
+                   tw->ws),
                  1);
     json_decref(d);
 }
@@ -508,15 +496,17 @@ Test(writer, link_to_a_missing_feature_keeps_the_request_under_that_id)
    feature; then the first call comes again. One feature, two mentions. */
 Test(writer, a_link_that_overtakes_its_features_creation_makes_no_second_feature)
 {
-    json_t *a = cs_testdata_decision(cs_testdata_call(ws, "a", "2025-10-20T10:00:00Z", NULL, NULL));
-    cs_testdata_add(a, "create", NULL, integrations, "Okta SSO", "high");
+    json_t *a =
+        cs_testdata_decision(cs_testdata_call(tw->ws, "a", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(a, "create", NULL, tw->integrations, "Okta SSO", "high");
     const char *created =
         cs_rec_str(json_array_get(json_object_get(a, "decisions"), 0), "feature_id");
-    json_t *b = cs_testdata_decision(cs_testdata_call(ws, "b", "2025-10-21T10:00:00Z", NULL, NULL));
-    cs_testdata_add(b, "link", created, integrations, "Okta single sign-on", "low");
+    json_t *b =
+        cs_testdata_decision(cs_testdata_call(tw->ws, "b", "2025-10-21T10:00:00Z", NULL, NULL));
+    cs_testdata_add(b, "link", created, tw->integrations, "Okta single sign-on", "low");
     cr_assert_eq(commit(b, NULL), CS_COMMIT_COMMITTED);
     cr_assert_eq(commit(a, NULL), CS_COMMIT_COMMITTED);
-    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 1);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", tw->ws), 1);
     cr_assert_eq(q("SELECT mention_count FROM features WHERE id = '%s'", created), 2);
     json_decref(a);
     json_decref(b);
@@ -526,19 +516,22 @@ Test(writer, a_link_that_overtakes_its_features_creation_makes_no_second_feature
    feature the catalogue already has: the writer links to the stored one instead. */
 Test(writer, a_second_feature_of_the_same_name_in_a_theme_becomes_a_link)
 {
-    json_t *a = cs_testdata_decision(cs_testdata_call(ws, "a", "2025-10-20T10:00:00Z", NULL, NULL));
-    cs_testdata_add(a, "create", NULL, integrations, "Google Calendar link", "low");
-    json_t *b = cs_testdata_decision(cs_testdata_call(ws, "b", "2025-10-21T10:00:00Z", NULL, NULL));
-    cs_testdata_add(b, "create", NULL, integrations, "google calendar  LINK!", "high");
-    json_t *c = cs_testdata_decision(cs_testdata_call(ws, "c", "2025-10-22T10:00:00Z", NULL, NULL));
-    cs_testdata_add(c, "create", NULL, uncategorized, "Google Calendar link",
+    json_t *a =
+        cs_testdata_decision(cs_testdata_call(tw->ws, "a", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(a, "create", NULL, tw->integrations, "Google Calendar link", "low");
+    json_t *b =
+        cs_testdata_decision(cs_testdata_call(tw->ws, "b", "2025-10-21T10:00:00Z", NULL, NULL));
+    cs_testdata_add(b, "create", NULL, tw->integrations, "google calendar  LINK!", "high");
+    json_t *c =
+        cs_testdata_decision(cs_testdata_call(tw->ws, "c", "2025-10-22T10:00:00Z", NULL, NULL));
+    cs_testdata_add(c, "create", NULL, tw->uncategorized, "Google Calendar link",
                     "low"); /* another theme */
     cr_assert_eq(commit(a, NULL), CS_COMMIT_COMMITTED);
     cr_assert_eq(commit(b, NULL), CS_COMMIT_COMMITTED);
     cr_assert_eq(commit(c, NULL), CS_COMMIT_COMMITTED);
     const char *first =
         cs_rec_str(json_array_get(json_object_get(a, "decisions"), 0), "feature_id");
-    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 2,
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", tw->ws), 2,
                  "one per theme");
     cr_assert_eq(q("SELECT mention_count FROM features WHERE id = '%s'", first), 2);
     cr_assert_eq(q("SELECT count(*) FROM features WHERE id = '%s' AND urgency = 'high'", first), 1,
@@ -555,7 +548,7 @@ Test(writer, a_second_feature_of_the_same_name_in_a_theme_becomes_a_link)
 Test(writer, link_into_another_workspace_is_refused)
 {
     char ws2[CS_UUID_LEN], d2[CS_UUID_LEN], t2[CS_UUID_LEN];
-    cs_testdata_workspace(db, ws2, d2, t2);
+    cs_testdata_workspace(tw->db, ws2, d2, t2);
     json_t *a =
         cs_testdata_decision(cs_testdata_call(ws2, "a", "2025-10-20T10:00:00Z", NULL, NULL));
     cs_testdata_add(a, "create", NULL, t2, "Theirs", "low");
@@ -563,12 +556,13 @@ Test(writer, link_into_another_workspace_is_refused)
     const char *theirs =
         cs_rec_str(json_array_get(json_object_get(a, "decisions"), 0), "feature_id");
 
-    json_t *b = cs_testdata_decision(cs_testdata_call(ws, "b", "2025-10-20T10:00:00Z", NULL, NULL));
-    cs_testdata_add(b, "link", theirs, integrations, "Theirs", "low");
+    json_t *b =
+        cs_testdata_decision(cs_testdata_call(tw->ws, "b", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(b, "link", theirs, tw->integrations, "Theirs", "low");
     char err[512];
-    cr_assert_eq(cs_writer_commit(db, b, NULL, err, sizeof err), CS_COMMIT_FAILED);
+    cr_assert_eq(cs_writer_commit(tw->db, b, NULL, err, sizeof err), CS_COMMIT_FAILED);
     cr_assert(strstr(err, "another workspace"), "%s", err);
-    cr_assert_eq(q("SELECT count(*) FROM messages WHERE workspace_id = '%s'", ws), 0);
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE workspace_id = '%s'", tw->ws), 0);
     json_decref(a);
     json_decref(b);
 }
@@ -576,7 +570,7 @@ Test(writer, link_into_another_workspace_is_refused)
 Test(writer, create_under_another_workspaces_feature_id_is_refused)
 {
     char ws2[CS_UUID_LEN], d2[CS_UUID_LEN], t2[CS_UUID_LEN];
-    cs_testdata_workspace(db, ws2, d2, t2);
+    cs_testdata_workspace(tw->db, ws2, d2, t2);
     json_t *a =
         cs_testdata_decision(cs_testdata_call(ws2, "a", "2025-10-20T10:00:00Z", NULL, NULL));
     cs_testdata_add(a, "create", NULL, t2, "Theirs", "low");
@@ -585,12 +579,13 @@ Test(writer, create_under_another_workspaces_feature_id_is_refused)
         cs_rec_str(json_array_get(json_object_get(a, "decisions"), 0), "feature_id");
 
     /* a create that names their feature's id: ON CONFLICT would keep theirs and link to it */
-    json_t *b = cs_testdata_decision(cs_testdata_call(ws, "b", "2025-10-20T10:00:00Z", NULL, NULL));
-    cs_testdata_add(b, "create", theirs, integrations, "Ours", "critical");
+    json_t *b =
+        cs_testdata_decision(cs_testdata_call(tw->ws, "b", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_testdata_add(b, "create", theirs, tw->integrations, "Ours", "critical");
     char err[512];
-    cr_assert_eq(cs_writer_commit(db, b, NULL, err, sizeof err), CS_COMMIT_FAILED);
+    cr_assert_eq(cs_writer_commit(tw->db, b, NULL, err, sizeof err), CS_COMMIT_FAILED);
     cr_assert(strstr(err, "another workspace"), "%s", err);
-    cr_assert_eq(q("SELECT count(*) FROM messages WHERE workspace_id = '%s'", ws), 0);
+    cr_assert_eq(q("SELECT count(*) FROM messages WHERE workspace_id = '%s'", tw->ws), 0);
     cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE feature_id = '%s'", theirs), 1,
                  "their feature got our call's link");
     cr_assert_eq(q("SELECT count(*) FROM features WHERE id = '%s' AND urgency = 'low'"
@@ -605,7 +600,7 @@ Test(writer, create_under_another_workspaces_feature_id_is_refused)
 static void feature_made_by(const char *call, const char *theme, const char *name, char *id)
 {
     json_t *d =
-        cs_testdata_decision(cs_testdata_call(ws, call, "2025-10-01T10:00:00Z", NULL, NULL));
+        cs_testdata_decision(cs_testdata_call(tw->ws, call, "2025-10-01T10:00:00Z", NULL, NULL));
     cs_testdata_add(d, "create", NULL, theme, name, "low");
     cr_assert_eq(commit(d, NULL), CS_COMMIT_COMMITTED);
     cs_strlcpy(id, cs_rec_str(json_array_get(json_object_get(d, "decisions"), 0), "feature_id"),
@@ -623,14 +618,14 @@ static void merge(const char *source, const char *target)
              " WHERE feature_id = '%s' RETURNING 1)"
              " SELECT count(*) FROM moved",
              target, source, source);
-    free(cs_testdb_scalar(db, sql));
+    free(cs_testdb_scalar(tw->db, sql));
     snprintf(sql, sizeof sql,
              "WITH u AS (UPDATE features f SET merged_into = CASE WHEN f.id = '%s' THEN '%s'::uuid"
              " END, merged_at = CASE WHEN f.id = '%s' THEN now() END, mention_count ="
              " (SELECT count(*) FROM feature_messages WHERE feature_id = f.id)"
              " WHERE f.id IN ('%s', '%s') RETURNING 1) SELECT count(*) = 2 FROM u",
              source, target, source, source, target);
-    ok = cs_testdb_scalar(db, sql);
+    ok = cs_testdb_scalar(tw->db, sql);
     cr_assert_str_eq(ok, "t");
     free(ok);
 }
@@ -646,13 +641,13 @@ static void counts_are_exact(void)
 Test(writer, a_decision_for_a_merged_away_feature_links_to_its_target)
 {
     char source[CS_UUID_LEN], target[CS_UUID_LEN];
-    feature_made_by("s", integrations, "Okta SSO", source);
-    feature_made_by("t", integrations, "Single sign-on", target);
+    feature_made_by("s", tw->integrations, "Okta SSO", source);
+    feature_made_by("t", tw->integrations, "Single sign-on", target);
     merge(source, target);
 
     json_t *d =
-        cs_testdata_decision(cs_testdata_call(ws, "late", "2025-11-05T10:00:00Z", NULL, NULL));
-    cs_testdata_add(d, "link", source, integrations, "Okta login", "critical");
+        cs_testdata_decision(cs_testdata_call(tw->ws, "late", "2025-11-05T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "link", source, tw->integrations, "Okta login", "critical");
     char mid[CS_UUID_LEN];
     cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
     cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
@@ -682,17 +677,17 @@ Test(writer, a_decision_for_a_merged_away_feature_links_to_its_target)
 Test(writer, a_chain_of_merges_is_followed_to_its_end_and_a_redelivery_changes_nothing)
 {
     char a[CS_UUID_LEN], b[CS_UUID_LEN], c[CS_UUID_LEN];
-    feature_made_by("a", integrations, "Okta SSO", a);
-    feature_made_by("b", integrations, "SAML login", b);
-    feature_made_by("c", integrations, "Single sign-on", c);
+    feature_made_by("a", tw->integrations, "Okta SSO", a);
+    feature_made_by("b", tw->integrations, "SAML login", b);
+    feature_made_by("c", tw->integrations, "Single sign-on", c);
     merge(a, b);
     merge(b, c);
 
     json_t *d =
-        cs_testdata_decision(cs_testdata_call(ws, "late", "2025-11-05T10:00:00Z", NULL, NULL));
-    cs_testdata_add(d, "link", a, integrations, "Okta login", "low");
-    cs_testdata_add(d, "create", a, integrations, "Okta SSO", "low"); /* its id is stored */
-    cs_testdata_add(d, "link", c, integrations, "SSO", "low");        /* the end itself */
+        cs_testdata_decision(cs_testdata_call(tw->ws, "late", "2025-11-05T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "link", a, tw->integrations, "Okta login", "low");
+    cs_testdata_add(d, "create", a, tw->integrations, "Okta SSO", "low"); /* its id is stored */
+    cs_testdata_add(d, "link", c, tw->integrations, "SSO", "low");        /* the end itself */
     char mid[CS_UUID_LEN];
     cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
     cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'", mid), 1,
@@ -706,7 +701,7 @@ Test(writer, a_chain_of_merges_is_followed_to_its_end_and_a_redelivery_changes_n
                    " AND feature_id = '%s' AND reasoning LIKE '%%is merged into %s%%'",
                    mid, a, c),
                  2);
-    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 3,
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", tw->ws), 3,
                  "the create of a stored id made nothing");
     counts_are_exact();
 
@@ -719,8 +714,8 @@ Test(writer, a_chain_of_merges_is_followed_to_its_end_and_a_redelivery_changes_n
 
     /* only the merged-away feature named: the link remembers it */
     json_t *e =
-        cs_testdata_decision(cs_testdata_call(ws, "later", "2025-11-06T10:00:00Z", NULL, NULL));
-    cs_testdata_add(e, "link", a, integrations, "Okta login", "low");
+        cs_testdata_decision(cs_testdata_call(tw->ws, "later", "2025-11-06T10:00:00Z", NULL, NULL));
+    cs_testdata_add(e, "link", a, tw->integrations, "Okta login", "low");
     cr_assert_eq(commit(e, mid), CS_COMMIT_COMMITTED);
     cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
                    " AND feature_id = '%s' AND merged_from = '%s'",
@@ -733,18 +728,18 @@ Test(writer, a_chain_of_merges_is_followed_to_its_end_and_a_redelivery_changes_n
 Test(writer, a_merge_chain_that_does_not_end_refuses_the_record)
 {
     char a[CS_UUID_LEN], b[CS_UUID_LEN];
-    feature_made_by("a", integrations, "Okta SSO", a);
-    feature_made_by("b", integrations, "SAML login", b);
+    feature_made_by("a", tw->integrations, "Okta SSO", a);
+    feature_made_by("b", tw->integrations, "SAML login", b);
     merge(a, b);
     char sql[256];
     snprintf(sql, sizeof sql, "UPDATE features SET merged_into = '%s' WHERE id = '%s' RETURNING 1",
              a, b);
-    free(cs_testdb_scalar(db, sql));
+    free(cs_testdb_scalar(tw->db, sql));
     json_t *d =
-        cs_testdata_decision(cs_testdata_call(ws, "late", "2025-11-05T10:00:00Z", NULL, NULL));
-    cs_testdata_add(d, "link", a, integrations, "Okta login", "low");
+        cs_testdata_decision(cs_testdata_call(tw->ws, "late", "2025-11-05T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "link", a, tw->integrations, "Okta login", "low");
     char err[512];
-    cr_assert_eq(cs_writer_commit(db, d, NULL, err, sizeof err), CS_COMMIT_FAILED);
+    cr_assert_eq(cs_writer_commit(tw->db, d, NULL, err, sizeof err), CS_COMMIT_FAILED);
     cr_assert(strstr(err, "merged_into chain"), "%s", err);
     cr_assert_eq(q("SELECT count(*) FROM messages WHERE external_id = 'late'"), 0);
     json_decref(d);
@@ -753,16 +748,16 @@ Test(writer, a_merge_chain_that_does_not_end_refuses_the_record)
 Test(writer, a_decision_for_a_rejected_feature_links_to_it_and_it_stays_rejected)
 {
     char junk[CS_UUID_LEN];
-    feature_made_by("j", integrations, "Free pizza", junk);
+    feature_made_by("j", tw->integrations, "Free pizza", junk);
     char sql[256];
     snprintf(sql, sizeof sql,
              "UPDATE features SET status = 'rejected', status_reason = 'not a request'"
              " WHERE id = '%s' RETURNING 1",
              junk);
-    free(cs_testdb_scalar(db, sql));
+    free(cs_testdb_scalar(tw->db, sql));
     json_t *d =
-        cs_testdata_decision(cs_testdata_call(ws, "again", "2025-11-05T10:00:00Z", NULL, NULL));
-    cs_testdata_add(d, "link", junk, integrations, "Pizza on Fridays", "high");
+        cs_testdata_decision(cs_testdata_call(tw->ws, "again", "2025-11-05T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "link", junk, tw->integrations, "Pizza on Fridays", "high");
     char mid[CS_UUID_LEN];
     cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
     cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
@@ -773,7 +768,7 @@ Test(writer, a_decision_for_a_rejected_feature_links_to_it_and_it_stays_rejected
                    " AND status_reason = 'not a request' AND mention_count = 2",
                    junk),
                  1);
-    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 1);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", tw->ws), 1);
     json_decref(d);
 }
 
@@ -782,14 +777,15 @@ Test(writer, a_decision_for_a_rejected_feature_links_to_it_and_it_stays_rejected
 Test(writer, a_create_of_a_merged_away_features_name_links_to_its_target)
 {
     char source[CS_UUID_LEN], target[CS_UUID_LEN];
-    feature_made_by("s", integrations, "Okta SSO", source);
-    feature_made_by("t", integrations, "Single sign-on", target);
+    feature_made_by("s", tw->integrations, "Okta SSO", source);
+    feature_made_by("t", tw->integrations, "Single sign-on", target);
     merge(source, target);
-    json_t *d = cs_testdata_decision(cs_testdata_call(ws, "n", "2025-11-05T10:00:00Z", NULL, NULL));
-    cs_testdata_add(d, "create", NULL, integrations, "okta SSO", "low");
+    json_t *d =
+        cs_testdata_decision(cs_testdata_call(tw->ws, "n", "2025-11-05T10:00:00Z", NULL, NULL));
+    cs_testdata_add(d, "create", NULL, tw->integrations, "okta SSO", "low");
     char mid[CS_UUID_LEN];
     cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
-    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", ws), 2);
+    cr_assert_eq(q("SELECT count(*) FROM features WHERE workspace_id = '%s'", tw->ws), 2);
     cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
                    " AND feature_id = '%s' AND merged_from = '%s'",
                    mid, target, source),
@@ -799,13 +795,14 @@ Test(writer, a_create_of_a_merged_away_features_name_links_to_its_target)
 
     /* once a live feature has the name, it wins over the merged-away one */
     char live[CS_UUID_LEN];
-    feature_made_by("live", uncategorized, "Okta SSO", live);
+    feature_made_by("live", tw->uncategorized, "Okta SSO", live);
     char sql[256];
     snprintf(sql, sizeof sql, "UPDATE features SET theme_id = '%s' WHERE id = '%s' RETURNING 1",
-             integrations, live);
-    free(cs_testdb_scalar(db, sql));
-    json_t *e = cs_testdata_decision(cs_testdata_call(ws, "m", "2025-11-06T10:00:00Z", NULL, NULL));
-    cs_testdata_add(e, "create", NULL, integrations, "Okta SSO", "low");
+             tw->integrations, live);
+    free(cs_testdb_scalar(tw->db, sql));
+    json_t *e =
+        cs_testdata_decision(cs_testdata_call(tw->ws, "m", "2025-11-06T10:00:00Z", NULL, NULL));
+    cs_testdata_add(e, "create", NULL, tw->integrations, "Okta SSO", "low");
     cr_assert_eq(commit(e, mid), CS_COMMIT_COMMITTED);
     cr_assert_eq(q("SELECT count(*) FROM feature_messages WHERE message_id = '%s'"
                    " AND feature_id = '%s' AND merged_from IS NULL",
@@ -819,35 +816,36 @@ Test(writer, known_customer_is_found_by_domain)
 {
     char cid[CS_UUID_LEN], err[256];
     cs_uuid_v4(cid);
-    const char *p[] = {cid, ws};
-    cr_assert_eq(cs_db_command(db,
+    const char *p[] = {cid, tw->ws};
+    cr_assert_eq(cs_db_command(tw->db,
                                "INSERT INTO customers (id, workspace_id, name, domain, mrr)"
                                " VALUES ($1, $2, 'Acme Corporation', 'acme.com', 12000)",
                                2, p, err, sizeof err),
                  0, "%s", err);
     json_t *d = cs_testdata_decision(
-        cs_testdata_call(ws, "c1", "2025-10-20T10:00:00Z", "ACME (CRM spelling)", "ACME.com"));
+        cs_testdata_call(tw->ws, "c1", "2025-10-20T10:00:00Z", "ACME (CRM spelling)", "ACME.com"));
     char mid[CS_UUID_LEN];
     cr_assert_eq(commit(d, mid), CS_COMMIT_COMMITTED);
     char *got = qs("SELECT customer_id FROM messages WHERE id = '%s'", mid);
     cr_assert_str_eq(got, cid);
     free(got);
-    cr_assert_eq(q("SELECT count(*) FROM customers WHERE workspace_id = '%s'", ws), 1);
+    cr_assert_eq(q("SELECT count(*) FROM customers WHERE workspace_id = '%s'", tw->ws), 1);
     json_decref(d);
 }
 
 Test(writer, lost_connection_is_retry_not_failure)
 {
-    json_t *d = cs_testdata_decision(cs_testdata_call(ws, "r", "2025-10-20T10:00:00Z", NULL, NULL));
-    cs_db_t *admin = cs_testdb_connect(&t);
+    json_t *d =
+        cs_testdata_decision(cs_testdata_call(tw->ws, "r", "2025-10-20T10:00:00Z", NULL, NULL));
+    cs_db_t *admin = cs_testdb_connect(&tw->t);
     char err[512];
-    char *pid = cs_testdb_scalar(db, "SELECT pg_backend_pid()");
+    char *pid = cs_testdb_scalar(tw->db, "SELECT pg_backend_pid()");
     const char *p[] = {pid};
     cr_assert_eq(
         cs_db_command(admin, "SELECT pg_terminate_backend($1::int)", 1, p, err, sizeof err), 0);
     free(pid);
-    cr_assert_eq(cs_writer_commit(db, d, NULL, err, sizeof err), CS_COMMIT_RETRY);
-    cr_assert_eq(cs_db_ensure(db, 10), 0);
+    cr_assert_eq(cs_writer_commit(tw->db, d, NULL, err, sizeof err), CS_COMMIT_RETRY);
+    cr_assert_eq(cs_db_ensure(tw->db, 10), 0);
     cr_assert_eq(commit(d, NULL), CS_COMMIT_COMMITTED);
     cs_db_destroy(&admin);
     json_decref(d);
@@ -866,7 +864,7 @@ static json_t *ack_for(const json_t *rec, cs_commit_status_t status)
 Test(writer, ack_says_whether_the_call_was_processed_and_why)
 {
     json_t *ok =
-        cs_testdata_decision(cs_testdata_call(ws, "ok", "2025-10-20T10:00:00Z", NULL, NULL));
+        cs_testdata_decision(cs_testdata_call(tw->ws, "ok", "2025-10-20T10:00:00Z", NULL, NULL));
     json_t *ack = ack_for(ok, CS_COMMIT_COMMITTED);
     cr_assert(json_is_true(json_object_get(ack, "processed")));
     cr_assert_null(json_object_get(ack, "cause"));
@@ -882,7 +880,7 @@ Test(writer, ack_says_whether_the_call_was_processed_and_why)
     json_decref(ack);
     json_decref(ok);
 
-    json_t *down = cs_testdata_call(ws, "down", "2025-10-20T10:00:00Z", NULL, NULL);
+    json_t *down = cs_testdata_call(tw->ws, "down", "2025-10-20T10:00:00Z", NULL, NULL);
     json_object_set_new(down, "kind", json_string("decision"));
     json_object_set_new(down, "error", json_string("LLM unreachable: connection refused"));
     json_object_set_new(down, "error_cause", json_string(CS_CAUSE_LLM_UNREACHABLE));
@@ -898,7 +896,7 @@ Test(writer, ack_says_whether_the_call_was_processed_and_why)
     json_decref(ack);
     json_decref(down);
 
-    json_t *asked = cs_testdata_call(ws, "asked", "2025-10-20T10:00:00Z", NULL, NULL);
+    json_t *asked = cs_testdata_call(tw->ws, "asked", "2025-10-20T10:00:00Z", NULL, NULL);
     json_object_set_new(asked, "kind", json_string("decision"));
     json_object_set_new(asked, "flags", json_pack("{s:b}", "extract", 0));
     json_object_set_new(asked, "decisions", json_array());
@@ -913,7 +911,7 @@ Test(writer, ack_says_whether_the_call_was_processed_and_why)
 static json_t *s_with_usage(const char *external_id, double cost, long cached, bool failed)
 {
     json_t *d = cs_testdata_decision(
-        cs_testdata_call(ws, external_id, "2025-10-20T17:27:28Z", "Acme", "acme.com"));
+        cs_testdata_call(tw->ws, external_id, "2025-10-20T17:27:28Z", "Acme", "acme.com"));
     json_object_set_new(d, "llm",
                         json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:i}", "provider", "openai",
                                   "model", "gpt-4o-mini", "prompt_tokens", 2000,
@@ -929,7 +927,7 @@ static json_t *s_with_usage(const char *external_id, double cost, long cached, b
 
 Test(writer, each_stored_calls_llm_cost_is_added_to_the_workspaces_spend_of_the_day)
 {
-    cr_assert_eq(cs_db_command(db, "UPDATE workspaces SET time_zone = 'Pacific/Kiritimati'", 0,
+    cr_assert_eq(cs_db_command(tw->db, "UPDATE workspaces SET time_zone = 'Pacific/Kiritimati'", 0,
                                NULL, NULL, 0),
                  0);
     json_t *a = s_with_usage("spend-1", 0.001, 1024, false);
@@ -941,7 +939,7 @@ Test(writer, each_stored_calls_llm_cost_is_added_to_the_workspaces_spend_of_the_
                    " AND day = (now() AT TIME ZONE 'Pacific/Kiritimati')::date AND calls = 2"
                    " AND prompt_tokens = 4000 AND cached_tokens = 1024"
                    " AND completion_tokens = 600 AND cost_usd = 0.0015",
-                   ws),
+                   tw->ws),
                  1);
     /* a redelivery of a stored processed call adds nothing; the failed one sent again (and
        extracted again: paid again) adds its new cost */
@@ -950,13 +948,13 @@ Test(writer, each_stored_calls_llm_cost_is_added_to_the_workspaces_spend_of_the_
     cr_assert_eq(commit(again, NULL), CS_COMMIT_COMMITTED);
     cr_assert_eq(q("SELECT count(*) FROM llm_spend WHERE workspace_id = '%s' AND calls = 3"
                    " AND cost_usd = 0.0022",
-                   ws),
+                   tw->ws),
                  1);
     /* a call that cost nothing (offline, held for a budget) adds no row and no call */
     json_t *free_call = cs_testdata_decision(
-        cs_testdata_call(ws, "spend-3", "2025-10-20T17:27:28Z", "Acme", "acme.com"));
+        cs_testdata_call(tw->ws, "spend-3", "2025-10-20T17:27:28Z", "Acme", "acme.com"));
     cr_assert_eq(commit(free_call, NULL), CS_COMMIT_COMMITTED);
-    cr_assert_eq(q("SELECT sum(calls) FROM llm_spend WHERE workspace_id = '%s'", ws), 3);
+    cr_assert_eq(q("SELECT sum(calls) FROM llm_spend WHERE workspace_id = '%s'", tw->ws), 3);
     json_decref(a);
     json_decref(b);
     json_decref(again);

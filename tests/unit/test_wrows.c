@@ -10,29 +10,16 @@
 #include "cs_record.h"
 #include "cs_testdata.h"
 #include "cs_testdb.h"
+#include "cs_testws.h"
 #include "cs_util.h"
 #include "cs_uuid.h"
 #include "cs_wgroup.h"
 #include "cs_wrows.h"
 
-static cs_testdb_t t;
-static cs_db_t *db;
-static char ws[CS_UUID_LEN], uncategorized[CS_UUID_LEN], integrations[CS_UUID_LEN];
+/* a fresh database, a connection and a workspace for each test (tests/lib/cs_testws.h) */
+static cs_testws_t *const tw = &cs_testws;
 
-static void setup(void)
-{
-    cs_testdb_create(&t, true);
-    db = cs_testdb_connect(&t);
-    cs_testdata_workspace(db, ws, uncategorized, integrations);
-}
-
-static void teardown(void)
-{
-    cs_db_destroy(&db);
-    cs_testdb_drop(&t);
-}
-
-TestSuite(wrows, .init = setup, .fini = teardown);
+TestSuite(wrows, .init = cs_testws_setup, .fini = cs_testws_teardown);
 
 __attribute__((format(printf, 1, 2))) static long q(const char *fmt, ...)
 {
@@ -41,7 +28,7 @@ __attribute__((format(printf, 1, 2))) static long q(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(sql, sizeof sql, fmt, ap);
     va_end(ap);
-    return cs_testdb_long(db, sql);
+    return cs_testdb_long(tw->db, sql);
 }
 
 /* The text a query returns (its first row's first column), or NULL for SQL NULL (caller
@@ -53,7 +40,7 @@ __attribute__((format(printf, 1, 2))) static char *qtext(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(sql, sizeof sql, fmt, ap);
     va_end(ap);
-    PGresult *res = cs_db_exec(db, sql, 0, NULL, err, sizeof err);
+    PGresult *res = cs_db_exec(tw->db, sql, 0, NULL, err, sizeof err);
     cr_assert(res, "%s: %s", sql, err);
     cr_assert_eq(PQntuples(res), 1, "%s: %d rows", sql, PQntuples(res));
     char *text = PQgetisnull(res, 0, 0) ? NULL : strdup(PQgetvalue(res, 0, 0));
@@ -64,7 +51,7 @@ __attribute__((format(printf, 1, 2))) static char *qtext(const char *fmt, ...)
 static void run(const char *sql)
 {
     char err[512];
-    cr_assert_eq(cs_db_command(db, sql, 0, NULL, err, sizeof err), 0, "%s: %s", sql, err);
+    cr_assert_eq(cs_db_command(tw->db, sql, 0, NULL, err, sizeof err), 0, "%s: %s", sql, err);
 }
 
 static json_t *valid(json_t *d)
@@ -77,7 +64,7 @@ static json_t *valid(json_t *d)
 static cs_commit_status_t commit(const json_t *d, char *mid)
 {
     char err[1024] = "", ignored[CS_UUID_LEN];
-    cs_commit_status_t st = cs_writer_commit(db, d, mid ? mid : ignored, err, sizeof err);
+    cs_commit_status_t st = cs_writer_commit(tw->db, d, mid ? mid : ignored, err, sizeof err);
     cr_assert(st == CS_COMMIT_COMMITTED || st == CS_COMMIT_ALREADY, "%s: %s",
               cs_commit_status_name(st), err);
     return st;
@@ -112,15 +99,15 @@ Test(wrows, many_requests_of_one_call)
 {
     enum { F = 8, N = 24 };
     json_t *d = cs_testdata_decision(
-        cs_testdata_call(ws, "many", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
+        cs_testdata_call(tw->ws, "many", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
     char feature[F][CS_UUID_LEN];
     int best[F] = {0};
     for (int i = 0; i < N; i++) {
         int k = i % F, u = i < F ? 0 : (i / F + k) % 4;
         char name[32], quote[32];
         snprintf(name, sizeof name, "Feature %d", k);
-        cs_testdata_add(d, i < F ? "create" : "link", i < F ? NULL : feature[k], integrations, name,
-                        URGENCY[u]);
+        cs_testdata_add(d, i < F ? "create" : "link", i < F ? NULL : feature[k], tw->integrations,
+                        name, URGENCY[u]);
         if (i < F)
             cs_strlcpy(feature[k], cs_rec_str(decision_at(d, (size_t)i), "feature_id"),
                        CS_UUID_LEN);
@@ -178,7 +165,7 @@ Test(wrows, many_requests_of_one_call)
     cs_wgroup_call_t calls[2] = {{.rec = d, .status = CS_COMMIT_RETRY},
                                  {.rec = d, .status = CS_COMMIT_RETRY}};
     char err[1024];
-    cr_assert_eq(cs_wgroup_commit(db, calls, 2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cs_wgroup_commit(tw->db, calls, 2, err, sizeof err), 0, "%s", err);
     cr_expect_eq(calls[0].status, CS_COMMIT_ALREADY);
     cr_expect_eq(calls[1].status, CS_COMMIT_ALREADY);
     char *after = qtext("SELECT md5(string_agg(f::text, ',' ORDER BY id)) FROM features f");
@@ -195,14 +182,14 @@ Test(wrows, many_requests_of_one_call)
 Test(wrows, a_call_without_requests)
 {
     json_t *one = valid(cs_testdata_decision(
-        cs_testdata_call(ws, "one", "2025-10-20T10:00:00Z", "Acme", "acme.com")));
-    cs_testdata_add(one, "create", NULL, integrations, "Salesforce sync", "high");
+        cs_testdata_call(tw->ws, "one", "2025-10-20T10:00:00Z", "Acme", "acme.com")));
+    cs_testdata_add(one, "create", NULL, tw->integrations, "Salesforce sync", "high");
     valid(one);
     cr_assert_eq(commit(one, NULL), CS_COMMIT_COMMITTED);
     const char *feature = cs_rec_str(decision_at(one, 0), "feature_id");
 
     json_t *none = valid(cs_testdata_decision(
-        cs_testdata_call(ws, "none", "2025-12-01T10:00:00Z", "Acme", "acme.com")));
+        cs_testdata_call(tw->ws, "none", "2025-12-01T10:00:00Z", "Acme", "acme.com")));
     char mid[CS_UUID_LEN];
     cr_assert_eq(commit(none, mid), CS_COMMIT_COMMITTED);
     cr_assert_eq(q("SELECT count(*) FROM messages WHERE id = '%s' AND is_processed", mid), 1);
@@ -211,20 +198,20 @@ Test(wrows, a_call_without_requests)
 
     /* a group: none-2, a link, none-3 */
     json_t *link = cs_testdata_decision(
-        cs_testdata_call(ws, "link", "2025-11-01T10:00:00Z", "Acme", "acme.com"));
-    cs_testdata_add(link, "link", feature, integrations, "Salesforce sync", "low");
+        cs_testdata_call(tw->ws, "link", "2025-11-01T10:00:00Z", "Acme", "acme.com"));
+    cs_testdata_add(link, "link", feature, tw->integrations, "Salesforce sync", "low");
     json_t *recs[] = {
         valid(cs_testdata_decision(
-            cs_testdata_call(ws, "none-2", "2025-12-02T10:00:00Z", NULL, NULL))),
+            cs_testdata_call(tw->ws, "none-2", "2025-12-02T10:00:00Z", NULL, NULL))),
         valid(link),
         valid(cs_testdata_decision(
-            cs_testdata_call(ws, "none-3", "2025-12-03T10:00:00Z", NULL, NULL))),
+            cs_testdata_call(tw->ws, "none-3", "2025-12-03T10:00:00Z", NULL, NULL))),
     };
     cs_wgroup_call_t calls[3];
     for (size_t i = 0; i < 3; i++)
         calls[i] = (cs_wgroup_call_t){.rec = recs[i], .status = CS_COMMIT_RETRY};
     char err[1024];
-    cr_assert_eq(cs_wgroup_commit(db, calls, 3, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cs_wgroup_commit(tw->db, calls, 3, err, sizeof err), 0, "%s", err);
     for (size_t i = 0; i < 3; i++)
         cr_expect_eq(calls[i].status, CS_COMMIT_COMMITTED, "call %zu: %s", i, calls[i].err);
     cr_assert_eq(q("SELECT count(*) FROM messages"), 5);
@@ -257,11 +244,11 @@ Test(wrows, one_bad_request_fails_its_call_alone_in_a_group)
     json_t *recs[N];
     for (size_t i = 0; i < N; i++) {
         recs[i] = cs_testdata_decision(
-            cs_testdata_call(ws, names[i], "2025-10-20T10:00:00Z", "Acme", "acme.com"));
+            cs_testdata_call(tw->ws, names[i], "2025-10-20T10:00:00Z", "Acme", "acme.com"));
         for (int r = 0; r < 3; r++) {
             char name[64];
             snprintf(name, sizeof name, "%s feature %d", names[i], r);
-            cs_testdata_add(recs[i], "create", NULL, integrations, name, "medium");
+            cs_testdata_add(recs[i], "create", NULL, tw->integrations, name, "medium");
         }
     }
     json_object_set_new(decision_at(recs[1], 1), "quote", json_string("poison quote"));
@@ -270,7 +257,7 @@ Test(wrows, one_bad_request_fails_its_call_alone_in_a_group)
     for (size_t i = 0; i < N; i++)
         calls[i] = (cs_wgroup_call_t){.rec = valid(recs[i]), .status = CS_COMMIT_RETRY};
     char err[1024];
-    cr_assert_eq(cs_wgroup_commit(db, calls, N, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cs_wgroup_commit(tw->db, calls, N, err, sizeof err), 0, "%s", err);
     for (size_t i = 0; i < N; i++)
         cr_expect_eq(calls[i].status, i % 2 ? CS_COMMIT_FAILED : CS_COMMIT_COMMITTED,
                      "call %s: %s %s", names[i], cs_commit_status_name(calls[i].status),
@@ -305,11 +292,11 @@ Test(wrows, arrays_carry_nulls_quotes_and_non_ascii_as_sent)
     };
     enum { N = sizeof texts / sizeof texts[0] };
     json_t *d = cs_testdata_decision(
-        cs_testdata_call(ws, "texts", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
+        cs_testdata_call(tw->ws, "texts", "2025-10-20T10:00:00Z", "Acme", "acme.com"));
     for (size_t i = 0; i < N; i++) {
         char name[32];
         snprintf(name, sizeof name, "Feature %zu", i);
-        cs_testdata_add(d, "create", NULL, integrations, name, "medium");
+        cs_testdata_add(d, "create", NULL, tw->integrations, name, "medium");
         json_t *dec = decision_at(d, i);
         json_object_set_new(dec, "quote", json_string(texts[i]));
         json_object_set_new(dec, "speaker", json_string(texts[N - 1 - i]));
@@ -319,7 +306,7 @@ Test(wrows, arrays_carry_nulls_quotes_and_non_ascii_as_sent)
             json_object_set_new(dec, "similarity", json_real(0.5));
     }
     /* one more, with no quote or speaker anywhere */
-    cs_testdata_add(d, "create", NULL, integrations, "Feature without quote", "medium");
+    cs_testdata_add(d, "create", NULL, tw->integrations, "Feature without quote", "medium");
     json_object_del(request_at(d, N), "quote");
     valid(d);
     char mid[CS_UUID_LEN];
@@ -362,9 +349,9 @@ Test(wrows, arrays_carry_nulls_quotes_and_non_ascii_as_sent)
 Test(wrows, requests_through_a_merged_away_feature_fold_into_one_link)
 {
     json_t *made =
-        cs_testdata_decision(cs_testdata_call(ws, "made", "2025-10-01T10:00:00Z", NULL, NULL));
-    cs_testdata_add(made, "create", NULL, integrations, "Okta SSO", "low");
-    cs_testdata_add(made, "create", NULL, integrations, "Single sign-on", "low");
+        cs_testdata_decision(cs_testdata_call(tw->ws, "made", "2025-10-01T10:00:00Z", NULL, NULL));
+    cs_testdata_add(made, "create", NULL, tw->integrations, "Okta SSO", "low");
+    cs_testdata_add(made, "create", NULL, tw->integrations, "Single sign-on", "low");
     cr_assert_eq(commit(valid(made), NULL), CS_COMMIT_COMMITTED);
     char source[CS_UUID_LEN], target[CS_UUID_LEN], sql[512];
     cs_strlcpy(source, cs_rec_str(decision_at(made, 0), "feature_id"), sizeof source);
@@ -381,9 +368,9 @@ Test(wrows, requests_through_a_merged_away_feature_fold_into_one_link)
         char ext[16];
         snprintf(ext, sizeof ext, "pair-%d", c);
         json_t *d =
-            cs_testdata_decision(cs_testdata_call(ws, ext, "2025-11-01T10:00:00Z", NULL, NULL));
-        cs_testdata_add(d, "link", first[c], integrations, "Single sign-on", "low");
-        cs_testdata_add(d, "link", second[c], integrations, "Single sign-on", "high");
+            cs_testdata_decision(cs_testdata_call(tw->ws, ext, "2025-11-01T10:00:00Z", NULL, NULL));
+        cs_testdata_add(d, "link", first[c], tw->integrations, "Single sign-on", "low");
+        cs_testdata_add(d, "link", second[c], tw->integrations, "Single sign-on", "high");
         json_object_set_new(decision_at(d, 0), "quote", json_string("first"));
         json_object_set_new(decision_at(d, 1), "quote", json_string("second"));
         char mid[CS_UUID_LEN];
@@ -415,10 +402,10 @@ Test(wrows, an_empty_set_sends_nothing_and_a_failure_empties_the_set)
     cs_wrows_t *rows = cs_wrows_new();
     cr_assert_not_null(rows);
     char err[512] = "";
-    cr_assert_eq(cs_wrows_write(rows, NULL, ws, ws, err, sizeof err), 0);
-    cs_wrow_t row = {.feature_id = ws,
+    cr_assert_eq(cs_wrows_write(rows, NULL, tw->ws, tw->ws, err, sizeof err), 0);
+    cs_wrow_t row = {.feature_id = tw->ws,
                      .urgency = "low",
-                     .chosen = ws,
+                     .chosen = tw->ws,
                      .action = "link",
                      .method = "exact",
                      .confidence = "1",
@@ -430,7 +417,7 @@ Test(wrows, an_empty_set_sends_nothing_and_a_failure_empties_the_set)
     cr_assert_eq(cs_wrows_count(rows), 1);
     /* not a message of the database: the statement is refused (a foreign key) */
     run("BEGIN");
-    cr_assert_eq(cs_wrows_write(rows, db, ws, ws, err, sizeof err), -1);
+    cr_assert_eq(cs_wrows_write(rows, tw->db, tw->ws, tw->ws, err, sizeof err), -1);
     run("ROLLBACK");
     cr_expect(strstr(err, "foreign key") || strstr(err, "23503"), "%s", err);
     cr_assert_eq(cs_wrows_count(rows), 0);
