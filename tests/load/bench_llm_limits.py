@@ -22,7 +22,7 @@ The runs:
             shares the chat model's 600 a minute with the extractors, the embeddings have
             600 a minute of their own
   judge-shared  as judge, but every request counts against one window of 600 a minute (the
-            fake's --shared-limit: harsher than OpenAI; the judge run before 2026-12-07 20:00)
+            fake's --shared-limit: harsher than OpenAI; the judge run before 2026-12-07 19:15 UTC)
   unlimited no rate limit: the bound is E x c / latency, and the fetcher's window must follow
 
 With --bin-before DIR (binaries of an earlier build), every run is made with both builds,
