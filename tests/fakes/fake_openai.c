@@ -47,8 +47,9 @@ typedef struct s_pushed {
 typedef struct {
     int64_t at_ms;
     fake_body_t in;
-    bool counted;           /* still counted in progress */
-    fake_request_t *logged; /* its entry in the log, or NULL */
+    bool counted;            /* still counted in progress */
+    fake_request_t *logged;  /* its entry in the log, or NULL */
+    struct s_window *window; /* load mode: the limit of the model asked, or NULL */
 } s_conn_t;
 
 /* Load mode (see fake_openai.h): the truth, indexed, and what changes while serving. The truth
@@ -71,6 +72,19 @@ typedef struct {
     long tokens; /* its estimated tokens when accepted; 0 when refused */
 } s_slot_t;
 
+/* Load mode: the limits of one model, as OpenAI keeps them (each model its own requests and
+   tokens per minute), and the requests in its sliding window. */
+typedef struct s_window {
+    char *model;    /* the model's name, as the requests give it */
+    int rpm, tpm;   /* its limits (0: none) */
+    size_t slots;   /* requests accepted per window: rpm * window_ms / 60 s, at least 1 */
+    long tslots;    /* tokens accepted per window: tpm * window_ms / 60 s, at least 1 */
+    s_slot_t *ring; /* every request in the window, refused ones too (they count against
+                       the requests limit, as OpenAI's do): a ring of wcap */
+    size_t whead, wcount, wcap;
+    long wtokens; /* the tokens of the requests in the window */
+} s_window_t;
+
 typedef struct {
     json_t *root;           /* the truth */
     const json_t *requests; /* {key: {theme, title, variants, rank}}, borrowed from root */
@@ -79,14 +93,12 @@ typedef struct {
     s_call_t *calls; /* sorted by n */
     size_t ncalls;
     int latency_ms, jitter_ms, rpm, tpm, dims;
+    int embeddings_rpm, embeddings_tpm; /* the limits of an embeddings model */
+    bool shared;       /* one window for every model (the account-wide limit of old) */
     bool quiet;        /* the limit is not named in the answers' headers */
     int64_t window_ms; /* the limits' sliding window */
-    size_t slots;      /* requests accepted per window: rpm * window_ms / 60 s, at least 1 */
-    long tslots;       /* tokens accepted per window: tpm * window_ms / 60 s, at least 1 */
-    s_slot_t *window;  /* every request in the window, refused ones too (they count against
-                          the requests limit, as OpenAI's do): a ring of wcap */
-    size_t whead, wcount, wcap;
-    long wtokens; /* the tokens of the requests in the window */
+    s_window_t **wins; /* a window per model, made at its first request; up to MODELS_MOST */
+    size_t nwins;
     uint64_t rng; /* jitter */
     fake_openai_load_stats_t stats;
 } s_load_t;
@@ -389,7 +401,8 @@ static json_t *s_embedding(const char *text, int dims, long *words)
 #define LOAD_MAX_DELAY 600000
 #define WINDOW_MS      60000
 #define WINDOW_MOST    ((size_t)1 << 22) /* requests counted in one window at most */
-#define OPEN_MARK      "<<<TRANSCRIPT"   /* the delimiters of extractor/cs_prompt.h */
+#define MODELS_MOST    32 /* models with a window of their own; the others share the last */
+#define OPEN_MARK      "<<<TRANSCRIPT" /* the delimiters of extractor/cs_prompt.h */
 #define CLOSE_MARK     "TRANSCRIPT>>>"
 #define CALL_MARK      " (load #"
 #define MAX_SPLITS     16 /* ". " places tried when a text is not a title itself */
@@ -640,7 +653,12 @@ static void s_load_free(s_load_t **l_p)
         free(l->names[i].folded);
     free(l->names);
     free(l->calls);
-    free(l->window);
+    for (size_t i = 0; i < l->nwins; i++) {
+        free(l->wins[i]->model);
+        free(l->wins[i]->ring);
+        free(l->wins[i]);
+    }
+    free(l->wins);
     json_decref(l->root);
     free(l);
     *l_p = NULL;
@@ -715,63 +733,122 @@ static char *s_embeddings_text(const s_load_t *load, const json_t *request, int 
 
 /* Load mode: answers ---------------------------------------------------------------------- */
 
+/* A model's window with limits rpm and tpm per minute over window_ms (NULL when out of memory:
+   that model is then not limited). */
+static s_window_t *s_window_new(const char *model, int rpm, int tpm, int64_t window_ms)
+{
+    s_window_t *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->model = strdup(model);
+    w->rpm = rpm;
+    w->tpm = tpm;
+    w->slots = (size_t)((int64_t)rpm * window_ms / WINDOW_MS);
+    if (w->slots < 1)
+        w->slots = 1;
+    w->tslots = (long)((int64_t)tpm * window_ms / WINDOW_MS);
+    if (w->tslots < 1)
+        w->tslots = 1;
+    w->wcap = rpm > 0 ? 2 * w->slots : 1024;
+    w->ring = calloc(w->wcap, sizeof *w->ring);
+    if (!w->model || !w->ring) {
+        free(w->model);
+        free(w->ring);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* The window of the model a request to `path` names in `request` (NULL: none named; a chat
+   request then counts as "fake-model" and an embeddings request as "text-embedding-3-small",
+   the names the answers give), made at its first request with the limits of its kind:
+   embeddings_rpm and embeddings_tpm for /embeddings, rpm and tpm for every other path. With
+   `shared`, one window for every model, with rpm and tpm. NULL when the model has no limit or
+   out of memory. Called with the lock held. */
+static s_window_t *s_window_of(s_load_t *l, const char *path, const json_t *request)
+{
+    bool embed = strcmp(path, EMBED) == 0;
+    const char *model = json_string_value(json_object_get(request, "model"));
+    if (!model || !*model)
+        model = embed ? "text-embedding-3-small" : "fake-model";
+    if (l->shared) {
+        model = "";
+        embed = false;
+    }
+    for (size_t i = 0; i < l->nwins; i++)
+        if (strcmp(l->wins[i]->model, model) == 0)
+            return l->wins[i];
+    if (l->nwins == MODELS_MOST)
+        return l->wins[MODELS_MOST - 1];
+    int rpm = embed ? l->embeddings_rpm : l->rpm, tpm = embed ? l->embeddings_tpm : l->tpm;
+    if (rpm <= 0 && tpm <= 0)
+        return NULL;
+    if (!l->wins && !(l->wins = calloc(MODELS_MOST, sizeof *l->wins)))
+        return NULL;
+    s_window_t *w = s_window_new(model, rpm, tpm, l->window_ms);
+    if (w)
+        l->wins[l->nwins++] = w;
+    return w;
+}
+
 /* Count a request arriving at `now` with `tokens` in the window, growing the ring when it is
    full (up to WINDOW_MOST entries; past that a refused request is not counted). */
-static void s_window_add(s_load_t *l, int64_t now, long tokens)
+static void s_window_add(s_window_t *w, int64_t now, long tokens)
 {
-    if (l->wcount == l->wcap) {
-        size_t cap = l->wcap * 2;
+    if (w->wcount == w->wcap) {
+        size_t cap = w->wcap * 2;
         s_slot_t *grown = cap <= WINDOW_MOST ? malloc(cap * sizeof *grown) : NULL;
         if (!grown)
             return;
-        for (size_t i = 0; i < l->wcount; i++)
-            grown[i] = l->window[(l->whead + i) % l->wcap];
-        free(l->window);
-        l->window = grown;
-        l->wcap = cap;
-        l->whead = 0;
+        for (size_t i = 0; i < w->wcount; i++)
+            grown[i] = w->ring[(w->whead + i) % w->wcap];
+        free(w->ring);
+        w->ring = grown;
+        w->wcap = cap;
+        w->whead = 0;
     }
-    l->window[(l->whead + l->wcount) % l->wcap] = (s_slot_t){.at = now, .tokens = tokens};
-    l->wcount++;
-    l->wtokens += tokens;
+    w->ring[(w->whead + w->wcount) % w->wcap] = (s_slot_t){.at = now, .tokens = tokens};
+    w->wcount++;
+    w->wtokens += tokens;
 }
 
-/* Forget the requests that left the window by `now`. Called with the lock held. */
-static void s_window_prune(s_load_t *l, int64_t now)
+/* Forget the requests that left the window (window_ms long) by `now`. Called with the lock
+   held. */
+static void s_window_prune(s_window_t *w, int64_t window_ms, int64_t now)
 {
-    while (l->wcount > 0 && l->window[l->whead].at <= now - l->window_ms) {
-        l->wtokens -= l->window[l->whead].tokens;
-        l->whead = (l->whead + 1) % l->wcap;
-        l->wcount--;
+    while (w->wcount > 0 && w->ring[w->whead].at <= now - window_ms) {
+        w->wtokens -= w->ring[w->whead].tokens;
+        w->whead = (w->whead + 1) % w->wcap;
+        w->wcount--;
     }
 }
 
-/* 0 when a request of `tokens` arriving now is within the limits, else the ms until enough
-   requests (or tokens; *by_tokens says which) leave the window for it (at least 1). Every
-   request counts against the requests limit, the refused ones too: OpenAI says "unsuccessful
-   requests contribute to your per-minute limit, so continuously resending a request won't
-   work". A refused request spends no tokens. */
-static int64_t s_rate_take(fake_openai_t *f, s_load_t *l, long tokens, bool *by_tokens)
+/* 0 when a request of `tokens` arriving now is within the limits of its model's window w, else
+   the ms until enough requests (or tokens; *by_tokens says which) leave the window for it (at
+   least 1). Every request counts against the requests limit, the refused ones too: OpenAI says
+   "unsuccessful requests contribute to your per-minute limit, so continuously resending a
+   request won't work". A refused request spends no tokens. */
+static int64_t s_rate_take(fake_openai_t *f, s_window_t *w, long tokens, bool *by_tokens)
 {
     *by_tokens = false;
-    if (l->rpm <= 0 && l->tpm <= 0)
-        return 0;
+    s_load_t *l = f->load;
     int64_t now = cs_now_ms(), wait = 0;
     pthread_mutex_lock(&f->lock);
-    s_window_prune(l, now);
-    bool requests_ok = l->rpm <= 0 || l->wcount < l->slots;
+    s_window_prune(w, l->window_ms, now);
+    bool requests_ok = w->rpm <= 0 || w->wcount < w->slots;
     /* a request larger than the whole window passes alone, rather than never */
-    bool tokens_ok = l->tpm <= 0 || l->wtokens + tokens <= l->tslots || l->wtokens == 0;
-    s_window_add(l, now, requests_ok && tokens_ok ? tokens : 0);
+    bool tokens_ok = w->tpm <= 0 || w->wtokens + tokens <= w->tslots || w->wtokens == 0;
+    s_window_add(w, now, requests_ok && tokens_ok ? tokens : 0);
     if (!requests_ok) {
         /* room for one more once all but slots - 1 of those counted have left */
-        size_t k = l->wcount >= l->slots ? l->wcount - l->slots : 0;
-        wait = l->window[(l->whead + k) % l->wcap].at + l->window_ms - now;
+        size_t k = w->wcount >= w->slots ? w->wcount - w->slots : 0;
+        wait = w->ring[(w->whead + k) % w->wcap].at + l->window_ms - now;
     } else if (!tokens_ok) {
         *by_tokens = true;
-        long left = l->wtokens;
-        for (size_t k = 0; k < l->wcount && left + tokens > l->tslots && left > 0; k++) {
-            const s_slot_t *e = &l->window[(l->whead + k) % l->wcap];
+        long left = w->wtokens;
+        for (size_t k = 0; k < w->wcount && left + tokens > w->tslots && left > 0; k++) {
+            const s_slot_t *e = &w->ring[(w->whead + k) % w->wcap];
             left -= e->tokens;
             wait = e->at + l->window_ms - now;
         }
@@ -1352,31 +1429,32 @@ typedef struct {
     char limit_tokens[32], remaining_tokens[32], reset_tokens[32];
 } s_limit_headers_t;
 
-/* For requests and for tokens: the limit (rpm, tpm), the remaining permitted before the limit
-   is exhausted (what the window has left, across all clients) and the time until the limit is
+/* For requests and for tokens, of the model whose window is w: the limit (rpm, tpm), the
+   remaining permitted before the limit is exhausted (what the window has left, across all
+   clients) and the time until the limit is
    back to its initial state (until the newest request counted, or the newest that spent
    tokens, leaves the window: "0s" when none is left in it). */
-static void s_load_headers(fake_openai_t *f, s_load_t *l, s_limit_headers_t *h)
+static void s_load_headers(fake_openai_t *f, s_window_t *w, s_limit_headers_t *h)
 {
-    int64_t now = cs_now_ms(), until = 0, until_tokens = 0;
+    int64_t now = cs_now_ms(), until = 0, until_tokens = 0, window_ms = f->load->window_ms;
     pthread_mutex_lock(&f->lock);
-    s_window_prune(l, now);
-    size_t used = l->wcount, free_slots = used < l->slots ? l->slots - used : 0;
-    long free_tokens = l->wtokens < l->tslots ? l->tslots - l->wtokens : 0;
+    s_window_prune(w, window_ms, now);
+    size_t used = w->wcount, free_slots = used < w->slots ? w->slots - used : 0;
+    long free_tokens = w->wtokens < w->tslots ? w->tslots - w->wtokens : 0;
     for (size_t k = used; k > 0; k--) {
-        const s_slot_t *e = &l->window[(l->whead + k - 1) % l->wcap];
+        const s_slot_t *e = &w->ring[(w->whead + k - 1) % w->wcap];
         if (k == used)
-            until = e->at + l->window_ms - now;
+            until = e->at + window_ms - now;
         if (e->tokens > 0) {
-            until_tokens = e->at + l->window_ms - now;
+            until_tokens = e->at + window_ms - now;
             break;
         }
     }
     pthread_mutex_unlock(&f->lock);
-    snprintf(h->limit_requests, sizeof h->limit_requests, "%d", l->rpm);
+    snprintf(h->limit_requests, sizeof h->limit_requests, "%d", w->rpm);
     snprintf(h->remaining_requests, sizeof h->remaining_requests, "%zu", free_slots);
     s_duration(until > 0 ? until : 0, h->reset_requests, sizeof h->reset_requests);
-    snprintf(h->limit_tokens, sizeof h->limit_tokens, "%d", l->tpm);
+    snprintf(h->limit_tokens, sizeof h->limit_tokens, "%d", w->tpm);
     snprintf(h->remaining_tokens, sizeof h->remaining_tokens, "%ld", free_tokens);
     s_duration(until_tokens > 0 ? until_tokens : 0, h->reset_tokens, sizeof h->reset_tokens);
 }
@@ -1389,15 +1467,16 @@ static enum MHD_Result s_reply(fake_openai_t *f, struct MHD_Connection *conn, s_
     fake_openai_answer_t with = *a;
     s_limit_headers_t h;
     s_load_t *l = f->load;
-    if (l && (l->rpm > 0 || l->tpm > 0) && !l->quiet) { /* OpenAI's, in every answer */
-        s_load_headers(f, l, &h);
-        if (l->rpm > 0) {
+    s_window_t *w = c->window;
+    if (l && w && !l->quiet) { /* OpenAI's, in every answer, of the model asked */
+        s_load_headers(f, w, &h);
+        if (w->rpm > 0) {
             with.limit_requests = with.limit_requests ? with.limit_requests : h.limit_requests;
             with.remaining_requests =
                 with.remaining_requests ? with.remaining_requests : h.remaining_requests;
             with.reset_requests = with.reset_requests ? with.reset_requests : h.reset_requests;
         }
-        if (l->tpm > 0) {
+        if (w->tpm > 0) {
             with.limit_tokens = with.limit_tokens ? with.limit_tokens : h.limit_tokens;
             with.remaining_tokens =
                 with.remaining_tokens ? with.remaining_tokens : h.remaining_tokens;
@@ -1577,38 +1656,44 @@ static enum MHD_Result s_answer(fake_openai_t *f, struct MHD_Connection *conn, c
         return s_reply(f, conn, c, status, text, false, &none);
     }
 
+    json_t *body = c->in.len ? json_loadb(c->in.body, c->in.len, 0, NULL) : NULL;
     if (f->load) {
+        pthread_mutex_lock(&f->lock);
+        c->window = s_window_of(f->load, path, body);
+        pthread_mutex_unlock(&f->lock);
+    }
+    if (c->window) {
         bool by_tokens;
         long tokens = s_estimate_tokens(c->in.len); /* what the request may spend, as admitted */
-        int64_t wait = s_rate_take(f, f->load, tokens, &by_tokens);
+        int64_t wait = s_rate_take(f, c->window, tokens, &by_tokens);
         if (wait > 0) {
             char retry_after[32], in[32], message[256];
             snprintf(retry_after, sizeof retry_after, "%lld", (long long)((wait + 999) / 1000));
             s_duration(wait, in, sizeof in);
+            const char *model = *c->window->model ? c->window->model : "fake-model";
             if (by_tokens)
                 snprintf(message, sizeof message,
-                         "Rate limit reached for fake-model in organization org-fake on tokens "
-                         "per min (TPM): Limit %d, Requested %ld. Please try again in %s.",
-                         f->load->tpm, tokens, in);
+                         "Rate limit reached for %.64s in organization org-fake on tokens per min "
+                         "(TPM): Limit %d, Requested %ld. Please try again in %s.",
+                         model, c->window->tpm, tokens, in);
             else
                 snprintf(message, sizeof message,
-                         "Rate limit reached for fake-model in organization org-fake on requests "
-                         "per min (RPM): Limit %d, Used %d, Requested 1. Please try again in %s.",
-                         f->load->rpm, f->load->rpm, in);
+                         "Rate limit reached for %.64s in organization org-fake on requests per "
+                         "min (RPM): Limit %d, Used %d, Requested 1. Please try again in %s.",
+                         model, c->window->rpm, c->window->rpm, in);
+            json_decref(body);
             fake_openai_answer_t limited = {.retry_after = retry_after};
             return s_reply(f, conn, c, 429,
                            s_error_text(429, message, by_tokens ? "tokens" : "requests",
                                         "rate_limit_exceeded"),
                            false, &limited);
         }
-        if (strcmp(path, CHAT) != 0 && strcmp(path, EMBED) != 0) {
-            pthread_mutex_lock(&f->lock);
-            f->load->stats.other++;
-            pthread_mutex_unlock(&f->lock);
-        }
     }
-
-    json_t *body = c->in.len ? json_loadb(c->in.body, c->in.len, 0, NULL) : NULL;
+    if (f->load && strcmp(path, CHAT) != 0 && strcmp(path, EMBED) != 0) {
+        pthread_mutex_lock(&f->lock);
+        f->load->stats.other++;
+        pthread_mutex_unlock(&f->lock);
+    }
     char *refusal = strcmp(method, "POST") == 0 ? s_strict_refusal(path, body) : NULL;
     if (refusal) { /* refused before any answer is consumed, as OpenAI checks the schema first */
         char *text = s_error_text(400, refusal, "invalid_request_error", NULL);
@@ -1770,10 +1855,12 @@ fake_openai_t *fake_openai_start_load(const fake_openai_load_opts_t *opts, char 
     if (opts->port < 0 || opts->port > 65535 || opts->latency_ms < 0 ||
         opts->latency_ms > LOAD_MAX_DELAY || opts->jitter_ms < 0 ||
         opts->jitter_ms > LOAD_MAX_DELAY || opts->rpm < 0 || opts->rpm > LOAD_MAX_RPM ||
-        opts->tpm < 0 || opts->tpm > LOAD_MAX_TPM || opts->dims < 0 || opts->dims > MAX_DIMS) {
+        opts->tpm < 0 || opts->tpm > LOAD_MAX_TPM || opts->embeddings_rpm < -1 ||
+        opts->embeddings_rpm > LOAD_MAX_RPM || opts->embeddings_tpm < -1 ||
+        opts->embeddings_tpm > LOAD_MAX_TPM || opts->dims < 0 || opts->dims > MAX_DIMS) {
         cs_fail(err, errlen,
                 "options out of range (port 0..65535, latency and jitter 0..%d ms, rpm 0..%d, "
-                "tpm 0..%d, dims 0..%d)",
+                "tpm 0..%d, the embeddings' -1 or as much, dims 0..%d)",
                 LOAD_MAX_DELAY, LOAD_MAX_RPM, LOAD_MAX_TPM, MAX_DIMS);
         return NULL;
     }
@@ -1786,6 +1873,14 @@ fake_openai_t *fake_openai_start_load(const fake_openai_load_opts_t *opts, char 
     l->jitter_ms = opts->jitter_ms;
     l->rpm = opts->rpm;
     l->tpm = opts->tpm;
+    /* 0: as the chat models; -1: none */
+    l->embeddings_rpm = opts->embeddings_rpm == 0  ? opts->rpm
+                        : opts->embeddings_rpm > 0 ? opts->embeddings_rpm
+                                                   : 0;
+    l->embeddings_tpm = opts->embeddings_tpm == 0  ? opts->tpm
+                        : opts->embeddings_tpm > 0 ? opts->embeddings_tpm
+                                                   : 0;
+    l->shared = opts->shared_limit;
     l->quiet = opts->no_limit_headers;
     l->dims = opts->dims > 0 ? opts->dims : LOAD_DIMS;
     l->rng = (uint64_t)cs_wall_ms() ^ ((uint64_t)getpid() << 32);
@@ -1807,17 +1902,7 @@ fake_openai_t *fake_openai_start_load(const fake_openai_load_opts_t *opts, char 
             cs_fail(err, errlen, "out of memory");
     }
     l->window_ms = (opts->window_s > 0 && opts->window_s < 60 ? opts->window_s : 60) * 1000LL;
-    l->slots = (size_t)((int64_t)l->rpm * l->window_ms / WINDOW_MS);
-    if (l->slots < 1)
-        l->slots = 1;
-    l->tslots = (long)((int64_t)l->tpm * l->window_ms / WINDOW_MS);
-    if (l->tslots < 1)
-        l->tslots = 1;
-    l->wcap = l->rpm > 0 ? 2 * l->slots : 1024;
-    bool limited = l->rpm > 0 || l->tpm > 0;
-    if (limited && !(l->window = calloc(l->wcap, sizeof *l->window)))
-        cs_fail(err, errlen, "out of memory");
-    if (!l->root || (limited && !l->window) || s_truth_index(l, err, errlen) != 0) {
+    if (!l->root || s_truth_index(l, err, errlen) != 0) {
         s_load_free(&l);
         return NULL;
     }

@@ -272,19 +272,30 @@ typedef struct {
     int port;               /* 0: a free port */
     int latency_ms;         /* delay of each chat and embeddings answer, default 0 */
     int jitter_ms;          /* +/- this much, uniform, default 0 */
-    int rpm;                /* requests per sliding minute; 0: no limit. Refused ones count
+    int rpm;                /* requests per sliding minute of each chat model (and of any
+                               other path); 0: no limit. Refused ones count
                                against it too, as OpenAI's do: a client that resends at once
                                keeps itself refused */
     int tpm;                /* tokens per sliding minute (each request's estimated from its body,
                                a token per 4 bytes, when it is accepted); 0: no limit */
-    int window_s;           /* enforce rpm and tpm over this many seconds, as OpenAI enforces its
-                               per-minute limits over shorter periods: rpm * window_s / 60
-                               requests per sliding window_s (at least 1), and so for tpm;
-                               0: 60 */
-    int dims;               /* embedding length when a request names none; 0: 512 */
-    bool keep_log;          /* log requests as fake_openai_start() does */
-    bool no_limit_headers;  /* with rpm or tpm: send no x-ratelimit-* header (every answer has
-                               them by default, as OpenAI's do) */
+    int embeddings_rpm;     /* the limits of each embeddings model (requests to /embeddings),
+                               as rpm and tpm are each chat model's: OpenAI limits every model on
+                               its own. 0: as rpm (and tpm); -1: no limit */
+    int embeddings_tpm;
+    bool shared_limit;     /* one window for every model, with rpm and tpm (harsher than
+                              OpenAI; default: a window per model, named by the request's
+                              "model", or "fake-model" for a chat request that names none and
+                              "text-embedding-3-small" for an embeddings request; 32 models at
+                              most, the others count in the 32nd's window) */
+    int window_s;          /* enforce rpm and tpm over this many seconds, as OpenAI enforces its
+                              per-minute limits over shorter periods: rpm * window_s / 60
+                              requests per sliding window_s (at least 1), and so for tpm;
+                              0: 60 */
+    int dims;              /* embedding length when a request names none; 0: 512 */
+    bool keep_log;         /* log requests as fake_openai_start() does */
+    bool no_limit_headers; /* with rpm or tpm: send no x-ratelimit-* header (every answer to a
+                              limited model has them by default, of the model asked, as
+                              OpenAI's do) */
 } fake_openai_load_opts_t;
 
 /* What the load mode answered, since start. Chat and embeddings answers it made itself are

@@ -374,11 +374,12 @@ def dedup(truth, url, ws):
 
 class FakeLLM:
     def __init__(self, bin_dir, truth_path, latency_ms, jitter_ms, rpm, dims=512, window_s=60,
-                 limit_headers=True):
+                 limit_headers=True, shared_limit=False):
         self.proc = subprocess.Popen(
             [os.path.join(bin_dir, "callsift-fake-llm"), "--truth", truth_path, "--latency-ms",
              str(latency_ms), "--jitter-ms", str(jitter_ms), "--rpm", str(rpm), "--rpm-window",
              str(window_s), "--dims", str(dims)] + ([] if limit_headers else ["--no-limit-headers"]) +
+            (["--shared-limit"] if shared_limit else []) +
             (["--port", str(PORTS["llm"])] if PORTS["llm"] else []),
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()

@@ -2,7 +2,8 @@
     process, so that the pipeline's speed and LLM cost can be measured without a real LLM.
 
     callsift-fake-llm --truth truth.json [--port P] [--latency-ms 1000] [--jitter-ms 200]
-                      [--rpm 0] [--tpm 0] [--rpm-window 60] [--no-limit-headers] [--dims 512]
+                      [--rpm 0] [--tpm 0] [--embeddings-rpm RPM] [--embeddings-tpm TPM]
+                      [--shared-limit] [--rpm-window 60] [--no-limit-headers] [--dims 512]
 
     The first line on stdout is "listening on http://127.0.0.1:P/v1" (a free port when --port
     is 0, the default): point the stages' --openai-base-url at it. Answers follow the truth
@@ -17,7 +18,12 @@
     such header); --tpm likewise limits the tokens per minute (estimated from each request's
     body) with the x-ratelimit-*-tokens headers;
     --rpm-window S enforces them over S seconds instead (rpm * S / 60 requests per S seconds), as
-    OpenAI enforces its per-minute limits over shorter periods. It runs
+    OpenAI enforces its per-minute limits over shorter periods. As OpenAI's, the limits are
+    per model: each model named by the requests (their "model") has its own window, and an
+    answer's x-ratelimit-* headers describe the model it answers. --rpm and --tpm are each chat
+    model's limits, --embeddings-rpm and --embeddings-tpm each embeddings model's (default: the
+    same as --rpm and --tpm, in a window of their own; 0: no limit); --shared-limit counts every
+    model against one window of --rpm and --tpm instead (harsher than OpenAI). It runs
     until SIGTERM or SIGINT, then prints one JSON line of counters on stdout (requests by kind,
     429s sent, tokens) and exits 0. Exit status 1 when it can't start, 2 on bad arguments. */
 #include <getopt.h>
@@ -32,8 +38,8 @@
 static void s_usage(FILE *out)
 {
     fprintf(out, "usage: callsift-fake-llm --truth FILE [--port P] [--latency-ms MS] "
-                 "[--jitter-ms MS] [--rpm N] [--tpm N] [--rpm-window S] [--no-limit-headers] "
-                 "[--dims D]\n");
+                 "[--jitter-ms MS] [--rpm N] [--tpm N] [--embeddings-rpm N] [--embeddings-tpm N] "
+                 "[--shared-limit] [--rpm-window S] [--no-limit-headers] [--dims D]\n");
 }
 
 /* A whole number from lo to hi; false when text is not one. */
@@ -56,6 +62,9 @@ int main(int argc, char **argv)
         {"jitter-ms", required_argument, NULL, 'j'},
         {"rpm", required_argument, NULL, 'r'},
         {"tpm", required_argument, NULL, 'k'},
+        {"embeddings-rpm", required_argument, NULL, 'R'},
+        {"embeddings-tpm", required_argument, NULL, 'K'},
+        {"shared-limit", no_argument, NULL, 's'},
         {"rpm-window", required_argument, NULL, 'w'},
         {"dims", required_argument, NULL, 'd'},
         {"no-limit-headers", no_argument, NULL, 'q'},
@@ -84,6 +93,17 @@ int main(int argc, char **argv)
             break;
         case 'k':
             ok = s_int_arg(optarg, 0, 1000000000, &opts.tpm);
+            break;
+        case 'R':
+            ok = s_int_arg(optarg, 0, 1000000, &opts.embeddings_rpm);
+            opts.embeddings_rpm = opts.embeddings_rpm ? opts.embeddings_rpm : -1; /* 0: none */
+            break;
+        case 'K':
+            ok = s_int_arg(optarg, 0, 1000000000, &opts.embeddings_tpm);
+            opts.embeddings_tpm = opts.embeddings_tpm ? opts.embeddings_tpm : -1;
+            break;
+        case 's':
+            opts.shared_limit = true;
             break;
         case 'w':
             ok = s_int_arg(optarg, 1, 60, &opts.window_s);
@@ -128,9 +148,12 @@ int main(int argc, char **argv)
     printf("listening on %s\n", fake_openai_url(f));
     fflush(stdout);
     fprintf(stderr,
-            "callsift-fake-llm: truth %s, latency %d +/- %d ms, rpm %d, tpm %d (0: no limit), %d "
+            "callsift-fake-llm: truth %s, latency %d +/- %d ms, rpm %d, tpm %d (0: no limit), "
+            "embeddings rpm %d, tpm %d (0: as the chat models, -1: no limit), %s, %d "
             "dimensions\n",
-            opts.truth_path, opts.latency_ms, opts.jitter_ms, opts.rpm, opts.tpm, opts.dims);
+            opts.truth_path, opts.latency_ms, opts.jitter_ms, opts.rpm, opts.tpm,
+            opts.embeddings_rpm, opts.embeddings_tpm,
+            opts.shared_limit ? "one window for every model" : "a window per model", opts.dims);
 
     int sig = 0;
     sigwait(&stop, &sig);

@@ -792,7 +792,9 @@ Test(fake_llm, refused_requests_count_against_the_limit)
     usleep(500 * 1000);
     for (int i = 0; i < 3; i++)
         cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 429);
-    usleep((useconds_t)(t0 + 1150 - cs_now_ms()) * 1000);
+    int64_t until = t0 + 1150 - cs_now_ms(); /* past already on a slow run (valgrind) */
+    if (until > 0)
+        usleep((useconds_t)until * 1000);
     cr_assert_eq(s_post(EMBED, EMBED_BODY, headers, body), 429,
                  "the refused requests of half a second ago still count");
     usleep(1700 * 1000);
@@ -801,6 +803,104 @@ Test(fake_llm, refused_requests_count_against_the_limit)
     fake_openai_load_stats(s_fo, &st);
     cr_assert_eq(st.rate_limited, 4);
     cr_assert_eq(st.embeddings, 3);
+}
+
+/* The fake in load mode with these limits, for the per-model tests. */
+static void s_start_limits(int rpm, int embeddings_rpm, bool shared)
+{
+    fake_openai_stop(&s_fo);
+    fake_openai_load_opts_t o = {
+        .truth = s_truth, .rpm = rpm, .embeddings_rpm = embeddings_rpm, .shared_limit = shared};
+    char err[256];
+    s_fo = fake_openai_start_load(&o, err, sizeof err);
+    cr_assert_not_null(s_fo, "%s", err);
+}
+
+static const char MINI_BODY[] =
+    "{\"model\": \"gpt-4o-mini\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
+static const char FOUR_O_BODY[] =
+    "{\"model\": \"gpt-4o\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
+static const char SMALL_BODY[] =
+    "{\"model\": \"text-embedding-3-small\", \"input\": [\"Dark mode\"]}";
+
+/* Post body to path, expect status, and check the answer's requests limit and what is left. */
+static void s_expect(const char *path, const char *json, long status, const char *limit,
+                     const char *left, const char *what)
+{
+    char headers[4096], body[4096], v[64];
+    cr_assert_eq(s_post(path, json, headers, body), status, "%s: %s", what, body);
+    cr_assert(s_header_of(headers, "x-ratelimit-limit-requests", v, sizeof v), "%s: %s", what,
+              headers);
+    cr_assert_str_eq(v, limit, "%s: the limit of the model asked", what);
+    cr_assert(s_header_of(headers, "x-ratelimit-remaining-requests", v, sizeof v), "%s", what);
+    cr_assert_str_eq(v, left, "%s: what its window has left", what);
+}
+
+Test(fake_llm, each_model_has_its_own_limit_and_headers)
+{
+    /* OpenAI limits every model on its own: 2 a minute for each chat model, 3 for each
+       embeddings model. The chat model full, the embeddings model and another chat model
+       still answer, and each answer's x-ratelimit-* describe the model it answers. */
+    s_start_limits(2, 3, false);
+    s_expect(CHAT, MINI_BODY, 200, "2", "1", "mini 1");
+    s_expect(EMBED, SMALL_BODY, 200, "3", "2", "small 1");
+    s_expect(CHAT, MINI_BODY, 200, "2", "0", "mini 2");
+    s_expect(CHAT, MINI_BODY, 429, "2", "0", "mini 3: its model is full");
+    char headers[4096], body[4096];
+    cr_assert_eq(s_post(CHAT, MINI_BODY, headers, body), 429);
+    json_t *error = json_loads(body, 0, NULL);
+    const char *message =
+        json_string_value(json_object_get(json_object_get(error, "error"), "message"));
+    cr_assert(message && strstr(message, "Rate limit reached for gpt-4o-mini "), "%s", body);
+    cr_assert(strstr(message, "Limit 2,"), "%s", message);
+    json_decref(error);
+    s_expect(EMBED, SMALL_BODY, 200, "3", "1", "small 2: not the chat model's limit");
+    s_expect(CHAT, FOUR_O_BODY, 200, "2", "1", "gpt-4o: a chat model of its own");
+    s_expect(EMBED, SMALL_BODY, 200, "3", "0", "small 3");
+    s_expect(EMBED, SMALL_BODY, 429, "3", "0", "small 4");
+    fake_openai_load_stats_t st;
+    fake_openai_load_stats(s_fo, &st);
+    cr_assert_eq(st.rate_limited, 3);
+    cr_assert_eq(st.embeddings, 3);
+    cr_assert_eq(st.chat_other, 3);
+
+    /* a request that names no model counts as the model its answer names */
+    s_expect(EMBED, "{\"input\": [\"Dark mode\"]}", 429, "3", "0", "unnamed embeddings");
+    s_expect(CHAT, "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}", 200, "2", "1",
+             "unnamed chat: fake-model");
+}
+
+Test(fake_llm, embeddings_take_the_chat_limit_by_default_or_none)
+{
+    /* 0: each embeddings model has the chat models' limit, in a window of its own */
+    s_start_limits(2, 0, false);
+    s_expect(CHAT, MINI_BODY, 200, "2", "1", "mini 1");
+    s_expect(CHAT, MINI_BODY, 200, "2", "0", "mini 2");
+    s_expect(EMBED, SMALL_BODY, 200, "2", "1", "small 1");
+    s_expect(EMBED, SMALL_BODY, 200, "2", "0", "small 2");
+    s_expect(EMBED, SMALL_BODY, 429, "2", "0", "small 3");
+
+    /* -1: no limit on the embeddings, and no limit headers on their answers */
+    s_start_limits(1, -1, false);
+    char headers[4096], body[4096], v[64];
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(s_post(EMBED, SMALL_BODY, headers, body), 200, "%d: %s", i, body);
+        cr_assert_not(s_header_of(headers, "x-ratelimit-limit-requests", v, sizeof v), "%s",
+                      headers);
+    }
+    s_expect(CHAT, MINI_BODY, 200, "1", "0", "mini 1");
+    s_expect(CHAT, MINI_BODY, 429, "1", "0", "mini 2");
+}
+
+Test(fake_llm, a_shared_limit_counts_every_model_in_one_window)
+{
+    /* the account-wide window of old (--shared-limit): the embeddings' own limit is unused */
+    s_start_limits(3, 100, true);
+    s_expect(CHAT, MINI_BODY, 200, "3", "2", "mini");
+    s_expect(EMBED, SMALL_BODY, 200, "3", "1", "small");
+    s_expect(CHAT, FOUR_O_BODY, 200, "3", "0", "gpt-4o");
+    s_expect(EMBED, SMALL_BODY, 429, "3", "0", "small again");
+    s_expect(CHAT, FOUR_O_BODY, 429, "3", "0", "gpt-4o again");
 }
 
 /* n judge requests at once through cs_llm with concurrency n; the wall time in ms. */
