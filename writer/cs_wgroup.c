@@ -5,8 +5,8 @@
 #include <stdio.h>
 
 #include "cs_log.h"
-#include "cs_wmerge.h"
 #include "cs_util.h"
+#include "cs_wmerge.h"
 
 /* One statement of the group's own (BEGIN, SAVEPOINT, ...); 0 or -1 with the reason in why. */
 static int s_command(cs_db_t *db, const char *sql, char *why, size_t whylen)
