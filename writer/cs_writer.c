@@ -700,16 +700,24 @@ cs_commit_status_t cs_writer_store(cs_db_t *db, const json_t *rec, char *message
 /* A redelivered call (ALREADY) is stored, but the merges the matcher sent with this delivery
    are its own: it attaches what it proposed after a reload to the workspace's next decision,
    whichever call that is. They are carried out in a transaction of their own; ALREADY, or
-   RETRY when the database could not take them (the call comes back and they with it). */
+   RETRY when the database could not take them for a reason that may pass (the call comes back
+   and they with it). */
 static cs_commit_status_t s_merges_alone(cs_db_t *db, const json_t *rec, char *err, size_t errlen)
 {
     if (cs_db_command(db, "BEGIN", 0, NULL, err, errlen) == 0 &&
         cs_wmerge_apply(db, rec, err, errlen) >= 0 &&
         cs_db_command(db, "COMMIT", 0, NULL, err, errlen) == 0)
         return CS_COMMIT_ALREADY;
+    bool transient = cs_db_last_error_transient(db);
     if (cs_db_ok(db))
         cs_db_command(db, "ROLLBACK", 0, NULL, NULL, 0);
-    return CS_COMMIT_RETRY;
+    if (transient)
+        return CS_COMMIT_RETRY;
+    /* The call is stored; merges that will never commit must not hold its record for ever.
+       The features stay as they were, and a person can merge them (callsift feature merge). */
+    cs_error("The matcher's merges sent with call %s were not carried out: %s",
+             cs_rec_str(rec, "external_id"), err);
+    return CS_COMMIT_ALREADY;
 }
 
 cs_commit_status_t cs_writer_commit(cs_db_t *db, const json_t *rec, char *message_id, char *err,

@@ -150,10 +150,12 @@ SETS = {"dev": "samples", "heldout": os.path.join("samples", "heldout"),
         "test": os.path.join("samples", "test")}
 
 
-def run_pipeline(bin_dir, env, ws, base_port, log_dir, calls):
+def run_pipeline(bin_dir, env, ws, base_port, log_dir, calls, matcher_args=""):
     argv = [os.path.join(ROOT, "deploy", "run-local.sh"), "--bin", bin_dir, "--extractors", "2",
-            "--base-port", str(base_port), "--log-dir", log_dir, "--", "--workspace-id", ws,
-            "--replay", calls]
+            "--base-port", str(base_port), "--log-dir", log_dir]
+    if matcher_args:
+        argv += ["--matcher-args", matcher_args]
+    argv += ["--", "--workspace-id", ws, "--replay", calls]
     return run(argv, env, "deploy/run-local.sh (logs in %s)" % log_dir)
 
 
@@ -431,7 +433,15 @@ def main():
     ap.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     ap.add_argument("--set", choices=sorted(SETS), default="dev",
                     help="the sample set (samples/README.md); dev is the demo's calls")
-    args = ap.parse_args()
+    ap.add_argument("--matcher-args", default="",
+                    help='extra flags for callsift-matcher, one string: "--new-below 0.5"')
+    # argparse takes a value that starts with "--" for an option of its own: join it to its flag
+    argv = sys.argv[1:]
+    for i in range(len(argv) - 1):
+        if argv[i] == "--matcher-args":
+            argv[i:i + 2] = ["--matcher-args=" + argv[i + 1]]
+            break
+    args = ap.parse_args(argv)
     server = os.environ.get("DATABASE_URL")
     if not server:
         sys.exit("quality_pipeline: DATABASE_URL must be set (scripts/ci/with-pg.sh gives one)")
@@ -455,7 +465,7 @@ def main():
         ws = set_up(cs, env)
         log_dir = tempfile.mkdtemp(prefix="callsift-quality.")
         t0 = time.monotonic()
-        run_pipeline(bin_dir, env, ws, args.base_port, log_dir, calls)
+        run_pipeline(bin_dir, env, ws, args.base_port, log_dir, calls, args.matcher_args)
         secs = time.monotonic() - t0
         res = measure(truth, read_back(url, cs, env, ws))
         res["seconds"] = round(secs, 2)

@@ -673,6 +673,57 @@ Test(curate, merges_that_come_with_a_redelivered_call_are_carried_out)
     cs_db_destroy(&db);
 }
 
+/* Merges that fail for a reason that will not pass (here a check at COMMIT) must not hold the
+   redelivered call for ever: it is ALREADY, the features stay as they were. */
+Test(curate, merges_of_a_redelivered_call_that_never_commit_do_not_hold_it)
+{
+    populate();
+    cs_db_t *db = cs_testdb_connect(cs_testcli_db());
+    char err[1024] = "";
+    json_t *plain = call_with_merges("c6", NULL, 0);
+    json_object_del(plain, "merges");
+    cr_assert_eq(cs_writer_commit(db, plain, NULL, err, sizeof err), CS_COMMIT_COMMITTED, "%s",
+                 err);
+    json_decref(plain);
+    cr_assert_eq(cs_db_command(db,
+                               "CREATE FUNCTION no_merges() RETURNS trigger LANGUAGE plpgsql AS"
+                               " $$BEGIN RAISE EXCEPTION 'no merges today'; END$$",
+                               0, NULL, err, sizeof err),
+                 0, "%s", err);
+    cr_assert_eq(
+        cs_db_command(db,
+                      "CREATE CONSTRAINT TRIGGER no_merges AFTER INSERT ON curation_actions"
+                      " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+                      " EXECUTE FUNCTION no_merges()",
+                      0, NULL, err, sizeof err),
+        0, "%s", err);
+    json_t *again = call_with_merges("c6", (const char *const[]){sf3}, 1);
+    err[0] = '\0';
+    cr_assert_eq(cs_writer_commit(db, again, NULL, err, sizeof err), CS_COMMIT_ALREADY,
+                 "not RETRY: the same failure would come back with every delivery (%s)", err);
+    cr_assert(strstr(err, "no merges today"), "the cause is kept: %s", err);
+    json_decref(again);
+    cr_assert_eq(cs_testcli_query_ll("SELECT count(*) FROM features WHERE merged_into IS NOT NULL",
+                                     NULL, NULL),
+                 0);
+    cr_assert_eq(merges_by_matcher(), 0);
+
+    /* in a group: its COMMIT fails, and each call alone gets what it would have got */
+    json_t *fresh = call("c7", "2025-11-11T15:00:00Z", "Hooli");
+    request(fresh, "link", sf, integrations, "Salesforce sync");
+    json_t *redelivered = call_with_merges("c6", (const char *const[]){sf2}, 1);
+    cs_wgroup_call_t calls[2] = {{.rec = fresh, .status = CS_COMMIT_RETRY},
+                                 {.rec = redelivered, .status = CS_COMMIT_RETRY}};
+    cr_assert_eq(cs_wgroup_commit(db, calls, 2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(calls[0].status, CS_COMMIT_COMMITTED, "%s", calls[0].err);
+    cr_assert_eq(calls[1].status, CS_COMMIT_ALREADY, "%s", calls[1].err);
+    cr_assert_eq(merges_by_matcher(), 0);
+    cr_assert_eq(miscounted(), 0);
+    json_decref(fresh);
+    json_decref(redelivered);
+    cs_db_destroy(&db);
+}
+
 Test(curate, a_refused_merge_is_skipped_and_never_fails_the_call)
 {
     populate();
