@@ -394,22 +394,28 @@ static bool s_question_verb(const word_t *words, size_t nw, const title_t *t)
     return false;
 }
 
-/* Does a clause with its own subject start at words[i] ("SSO, | and we're an Okta shop")? */
-static bool s_own_subject(const word_t *words, size_t nw, size_t i)
+/* Does the cut title of a share (the verb "to be" at words[share]) say less than the share?
+   It does when it ends at the verb, or when the cut dropped the relative clause that says
+   which of the verb's complement ("Half our missed appointments are customers | who stepped
+   out"); a cut that drops a phrase keeps what it says ("Most of our agents are in Slack |
+   all day"). `whole` is how many words the title had before the cut. */
+static bool s_share_cut(const word_t *words, size_t nw, const title_t *t, size_t share,
+                        size_t whole)
 {
-    static const char *const joins[] = {"and", "but", "so", "because", NULL};
-    static const char *const subjects[] = {"we",   "were",  "weve", "i",      "im",  "ive",
-                                           "it",   "its",   "they", "theyre", "our", "my",
-                                           "that", "thats", "if",   "when",   NULL};
-    return i + 1 < nw && cs_title_word_in(&words[i], joins) && !cs_title_clause_end(&words[i]) &&
-           cs_title_word_in(&words[i + 1], subjects);
+    static const char *const relatives[] = {"who", "that", "which", "whose", "where", NULL};
+    if (t->n == 0 || t->verb != NO_VERB || t->pick[t->n - 1] <= share)
+        return t->n < whole;
+    size_t next = t->pick[t->n - 1] + 1;
+    return t->n < whole && next < nw && cs_title_word_in(&words[next], relatives);
 }
 
 /* Pick the title's words from words[first]: the lead skipped (words with no letters, or a
    single token in `lead`), up to the end of the clause if it ends within LOOK_TITLE_WORDS
    (else cut back: s_cut_back), filler and asides left out, trailing function words
    dropped. A request (`ask`) in the passive or with the product as the subject starts with
-   its verb. Returns the index where the next clause starts. */
+   its verb; its quantifier goes ("half | our travellers") unless it states a share with "to
+   be" (cs_offline_title_share: then it stays, or the title is what the share is of). Returns
+   the index where the next clause starts. */
 static size_t s_pick_clause(const word_t *words, size_t nw, size_t first, const char *const *lead,
                             bool ask, title_t *t)
 {
@@ -417,14 +423,17 @@ static size_t s_pick_clause(const word_t *words, size_t nw, size_t first, const 
     t->verb = NO_VERB;
     t->third = false;
     t->ended = false;
+    /* A share stated with "to be" keeps its quantifier ("Most of our calls are about
+       billing", not "Calls are about billing"); the lead words would drop "most of our". */
+    size_t share = 0, noun = 0;
     for (size_t quantified = first;; first = quantified) {
-        while (first < nw &&
+        while (first < nw && !(ask && (share = cs_offline_title_share(words, nw, first, &noun))) &&
                (words[first].tok.count == 0 ||
                 (words[first].tok.count == 1 && cs_offline_token_in(&words[first].tok, 0, lead) &&
                  !s_phrasal(words, nw, first))))
             first++;
         /* "A couple of | customer emails got auto-closed", "Half | our travellers" */
-        if (!ask || (quantified = cs_offline_title_quantified(words, nw, first)) == first)
+        if (!ask || share || (quantified = cs_offline_title_quantified(words, nw, first)) == first)
             break;
     }
     if (ask) /* "can't | see who's drowning" */
@@ -455,7 +464,7 @@ static size_t s_pick_clause(const word_t *words, size_t nw, size_t first, const 
         t->pick[t->n++] = i++;
         if (cs_title_clause_end(w) && !s_aside(words, nw, i) &&
             (t->n >= 2 || s_content_words(words, t->pick, t->n) == 0 ||
-             s_own_subject(words, nw, i)))
+             cs_offline_title_new_clause(words, nw, i)))
             break;
     }
     t->ended = t->n < LOOK_TITLE_WORDS || i >= nw || cs_title_clause_end(&words[i - 1]) ||
@@ -466,8 +475,14 @@ static size_t s_pick_clause(const word_t *words, size_t nw, size_t first, const 
         return s_pick_clause(words, nw, verb, lead, ask, t);
     if (ask && t->n > 0)
         cs_offline_title_reshape(words, t);
+    size_t whole = t->n;
     if (!t->ended || t->n + (t->verb != NO_VERB) > MAX_TITLE_WORDS)
         s_cut_back(words, nw, i, t);
+    if (share && s_share_cut(words, nw, t, share, whole)) { /* what the share is of */
+        t->verb = NO_VERB;
+        for (t->n = 0; noun + t->n < share; t->n++)
+            t->pick[t->n] = noun + t->n;
+    }
     while (t->n > 1 && (words[t->pick[t->n - 1]].tok.count == 0 ||
                         (cs_title_word_in(&words[t->pick[t->n - 1]], cs_offline_words_title_tail) &&
                          !s_object_pronoun(words, t) && !s_question_verb(words, nw, t))))

@@ -169,3 +169,36 @@ size_t cs_offline_title_quantified(const word_t *words, size_t nw, size_t first)
         return k + 1; /* "half | our travellers" */
     return first;
 }
+
+size_t cs_offline_title_share(const word_t *words, size_t nw, size_t first, size_t *noun)
+{
+    static const char *const owners[] = {"our",  "my",    "their", "the",
+                                         "your", "these", "those", NULL};
+    static const char *const bare[] = {"half", "most", "some",    "many",
+                                       "few",  "all",  "several", NULL};
+    static const char *const be[] = {"is",    "are",   "was",    "were", "isnt",
+                                     "arent", "wasnt", "werent", NULL};
+    size_t k = first;
+    if (k < nw && (cs_title_word_is(&words[k], "a") || cs_title_word_is(&words[k], "the")))
+        k++;
+    if (k + 2 >= nw || !cs_title_word_in(&words[k], cs_offline_words_title_quantifier) ||
+        cs_title_clause_end(&words[k]))
+        return 0;
+    size_t np = k + 1;
+    bool of = cs_title_word_is(&words[np], "of") && !cs_title_clause_end(&words[np]);
+    np += of;
+    if (np < nw && cs_title_word_in(&words[np], owners) && !cs_title_clause_end(&words[np]))
+        np++; /* "half | our", "most of | the" */
+    else if (!of && !cs_title_word_in(&words[k], bare))
+        return 0; /* "one thing", "two agents": no share of a whole */
+    for (size_t j = np; j < nw && j <= np + 3; j++) {
+        if (j > np && cs_title_word_in(&words[j], be)) {
+            *noun = np;
+            return j;
+        }
+        if (words[j].tok.count == 0 || cs_title_clause_end(&words[j]) ||
+            cs_title_word_in(&words[j], cs_offline_words_request_lead))
+            return 0; /* "most of | what we need is": no noun */
+    }
+    return 0;
+}

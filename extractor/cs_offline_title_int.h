@@ -61,6 +61,13 @@ void cs_offline_title_reshape(const word_t *words, title_t *t);
    -> "translate"). Its length, or 0 when no rule gives it reliably. */
 size_t cs_offline_title_base(const char *w, size_t n, bool third, char *out, size_t cap);
 
+/* Does a clause with its own subject and verb start at words[i], a conjunction ("and", "but",
+   "so", "because")? A subject pronoun after it ("alerts, and | we use Slack") or a
+   determiner, a noun of one or two words and a finite verb ("alerts, and | the team lives in
+   Slack", "and | our agents use two inboxes"); not a coordinated object ("tags, and | the
+   filters", "and | the ability to share them"). Can't fail. */
+bool cs_offline_title_new_clause(const word_t *words, size_t nw, size_t i);
+
 /* Rules of cs_offline_title_ask.c, for sentences that state a rule, a pain or a verdict
    instead of asking. All can't fail. */
 
@@ -97,5 +104,13 @@ bool cs_offline_title_one_language(const word_t *words, title_t *t);
    customer emails", "half | our travellers", "most of | the techs"): first when there is
    none. */
 size_t cs_offline_title_quantified(const word_t *words, size_t nw, size_t first);
+
+/* Is words[first] the quantifier of a subject of "to be" ("half our | missed appointments |
+   are customers who...", "most of the | techs | were")? The sentence then states a share
+   of cases, which it no longer states without the quantifier ("Missed appointments are
+   customers who..." is false). Returns the index of the verb and sets *noun to where the
+   subject's noun starts, or returns 0 (*noun unchanged) when it is none: no "to be" within
+   three words of noun, no noun ("most of what we need is"), or no share ("one thing is"). */
+size_t cs_offline_title_share(const word_t *words, size_t nw, size_t first, size_t *noun);
 
 #endif

@@ -1,5 +1,6 @@
 /*  cs_offline_title_verb: a request that wishes for a verb gets a title that starts with
-    the verb (see cs_offline_title_int.h). */
+    the verb; a clause with its own subject and verb after "and" ends a title (see
+    cs_offline_title_int.h). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -167,6 +168,88 @@ static void s_reshape_tool(const word_t *words, title_t *t)
         memmove(t->pick, t->pick + 2, (t->n - 2) * sizeof t->pick[0]);
         t->n -= 2;
     }
+}
+
+/* Does the word end in punctuation (the end of its clause or sentence)? */
+static bool s_ends_clause(const word_t *w)
+{
+    unsigned char end = (unsigned char)w->p[w->n - 1];
+    return end < 0x80 && !(end >= 'a' && end <= 'z') && !(end >= 'A' && end <= 'Z') &&
+           !(end >= '0' && end <= '9');
+}
+
+/* Is the word, or the base form of its third person, one of the common verbs of a clause
+   (cs_offline_words_title_verbs)? */
+static bool s_clause_verb(const word_t *w, bool third)
+{
+    char base[64];
+    const char *v = w->tok.tok[0];
+    if (third && s_base_third(v, w->tok.len[0], base, sizeof base) > 0)
+        v = base;
+    else if (third)
+        return false;
+    for (const char *const *c = cs_offline_words_title_verbs; *c; c++)
+        if (strcmp(v, *c) == 0)
+            return true;
+    return false;
+}
+
+/* Is words[k] the finite verb of a subject whose noun is words[k - 1] ("the team | lives",
+   "the agents | use", "the data | is")? An auxiliary, a past that is no participle
+   (cs_offline_words_title_finite) or an adverb before a verb ("always") is, whatever the noun; a
+   common verb (cs_offline_words_title_verbs) in the third person after a singular noun
+   ("team lives"; not "own templates", "CSV exports") or in its base form after a plural noun
+   ("agents use") is when a word follows it in the clause, as a regular past is after a
+   possessive's noun (`owned`: "our finance team | moved to"). After a noun that is neither
+   singular nor plural ("sales", "ops") only the first kind is. */
+static bool s_finite_after(const word_t *words, size_t nw, size_t k, bool owned)
+{
+    static const char *const adverbs[] = {"always", "never",     "just",     "still",
+                                          "also",   "already",   "usually",  "often",
+                                          "mostly", "sometimes", "actually", NULL};
+    static const char *const neither[] = {"sales", "ops",    "analytics", "logistics", "news",
+                                          "its",   "status", "series",    NULL};
+    const word_t *w = &words[k], *noun = &words[k - 1];
+    if (w->tok.count != 1 || noun->tok.count == 0)
+        return false;
+    if (cs_title_word_in(w, cs_offline_words_title_finite) || cs_title_word_in(w, adverbs))
+        return true;
+    if (k + 1 >= nw || s_ends_clause(w))
+        return false;
+    size_t len = w->tok.len[0];
+    if (owned && len >= 5 && strcmp(w->tok.tok[0] + len - 2, "ed") == 0)
+        return true;
+    if (cs_title_word_in(noun, neither))
+        return false;
+    const char *last = noun->tok.tok[noun->tok.count - 1];
+    size_t n = noun->tok.len[noun->tok.count - 1];
+    bool plural = n > 2 && last[n - 1] == 's' && last[n - 2] != 's' && last[n - 2] != 'u';
+    return s_clause_verb(w, !plural);
+}
+
+bool cs_offline_title_new_clause(const word_t *words, size_t nw, size_t i)
+{
+    static const char *const joins[] = {"and", "but", "so", "because", NULL};
+    if (i + 1 >= nw || !cs_title_word_in(&words[i], joins) || cs_title_clause_end(&words[i]))
+        return false;
+    if (cs_title_word_in(&words[i + 1], cs_offline_words_title_subject))
+        return true; /* "and | we use Slack" */
+    if (!cs_title_word_in(&words[i + 1], cs_offline_words_title_determiner) ||
+        cs_title_clause_end(&words[i + 1]))
+        return false;
+    if (i + 2 < nw && cs_title_word_in(&words[i + 2], cs_offline_words_title_finite))
+        return true; /* "and | this is", "and | those were" */
+    static const char *const possessives[] = {"our", "my", "their", "your", NULL};
+    bool owned = cs_title_word_in(&words[i + 1], possessives);
+    for (size_t k = i + 3; k < nw && k <= i + 4; k++) { /* one or two words of noun */
+        const word_t *noun = &words[k - 1];
+        if (noun->tok.count == 0 || cs_title_clause_end(noun) || cs_title_word_is(noun, "and") ||
+            cs_title_word_is(noun, "or") || cs_title_word_in(noun, cs_offline_words_title_break))
+            return false;
+        if (s_finite_after(words, nw, k, owned))
+            return true;
+    }
+    return false;
 }
 
 void cs_offline_title_reshape(const word_t *words, title_t *t)

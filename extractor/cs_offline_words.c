@@ -230,6 +230,36 @@ const char *const cs_offline_words_title_clause_open[] = {
 const char *const cs_offline_words_title_quantifier[] = {
     "few", "some", "most", "half", "all", "many", "several", "couple", "lot", "lots", "none",
     "each", "one", "two", "three", "both", "majority", "plenty", NULL};
+/* A clause with its own subject starts after "and", "but" or "so" with one of these ("alerts,
+   and | we use Slack"): the title ends before it. */
+const char *const cs_offline_words_title_subject[] = {
+    "we", "were", "weve", "wed", "i", "im", "ive", "id", "it", "its", "itll", "they", "theyre",
+    "theyve", "theyll", "you", "youre", "he", "hes", "she", "shes", "there", "theres", "that",
+    "thats", "thatll", "people", "everyone", "everybody", "nobody", "someone", "somebody", "if",
+    "when", NULL};
+/* ...or with one of these before a noun and a verb ("alerts, and | the team lives in Slack";
+   not "tags, and | the filters"). */
+const char *const cs_offline_words_title_determiner[] = {
+    "the", "our", "my", "your", "their", "his", "her", "this", "these", "those", "every", "each",
+    "some", "most", "all", "half", "a", "an", NULL};
+/* Finite verbs whatever noun comes before them: auxiliaries and modals ("the data | is in
+   Excel", "our reps | can't"), and pasts that are no participle ("the team | went"; "moved"
+   may be one: "the files moved to the archive"). */
+const char *const cs_offline_words_title_finite[] = {
+    "is", "are", "was", "were", "has", "have", "had", "does", "do", "did", "can", "could",
+    "will", "would", "should", "might", "must", "isnt", "arent", "wasnt", "werent", "hasnt",
+    "havent", "hadnt", "doesnt", "dont", "didnt", "cant", "cannot", "couldnt", "wont",
+    "wouldnt", "shouldnt", "went", "came", "took", "wrote", "saw", "knew", "gave", "began",
+    "chose", NULL};
+/* Common verbs that are seldom nouns: in the third person after a singular noun ("the team |
+   lives in Slack") or in the base form after a plural one ("our managers | want it"), they
+   make a clause. Not "export", "report", "call", "email": "and the CSV exports" is a thing. */
+const char *const cs_offline_words_title_verbs[] = {
+    "use", "want", "need", "live", "spend", "like", "love", "hate", "get", "keep", "see", "say",
+    "think", "know", "send", "ask", "pay", "go", "come", "take", "make", "try", "lose", "miss",
+    "forget", "prefer", "rely", "complain", "expect", "write", "find", "hear", "sit", "seem",
+    "tend", "refuse", "struggle", "wish", "hope", NULL};
+
 /* Units of time: "before" or "until" after one is a preposition, no clause ("reminders the
    day | before a visit"). */
 const char *const cs_offline_words_title_time_unit[] = {

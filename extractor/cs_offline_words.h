@@ -44,6 +44,10 @@ extern const char *const cs_offline_words_title_tell[];        /* "prove | to X 
 extern const char *const cs_offline_words_title_clause_open[]; /* "| that", "| how" */
 extern const char *const cs_offline_words_title_ask_to[];      /* "ask X | to rate" */
 extern const char *const cs_offline_words_title_quantifier[];  /* "a few of | our sites" */
+extern const char *const cs_offline_words_title_subject[];     /* ", and | we use Slack" */
+extern const char *const cs_offline_words_title_determiner[];  /* ", and | the team lives" */
+extern const char *const cs_offline_words_title_finite[];      /* "the data | is" */
+extern const char *const cs_offline_words_title_verbs[];       /* "the agents | use" */
 extern const char *const cs_offline_words_title_time_unit[];   /* "the day | before" */
 extern const char *const cs_offline_words_title_saying[];      /* "X says | every tool needs" */
 extern const char *const cs_offline_words_filler[];            /* nor has these inside */

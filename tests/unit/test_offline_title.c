@@ -292,6 +292,76 @@ Test(offline_title, rule_pain_and_verdict_rules_leave_the_rest_alone)
     }
 }
 
+/* A one-word title ends before ", and", ", but" or ", so" when a clause with its own subject
+   and verb follows: a pronoun, or a determiner, a noun and a finite verb (an auxiliary, a
+   common verb that agrees with the noun, a past after "our"). */
+Test(offline_title, a_new_clause_after_a_conjunction_ends_the_title)
+{
+    static const title_case_t cases[] = {
+        {"We need alerts, and the team lives in Slack.", "Alerts"},
+        {"We need alerts, but the agents always miss them.", "Alerts"},
+        {"We need exports, so the data is all in Excel.", "Exports"},
+        {"We need a dashboard, and our managers want it on the wall.", "Dashboard"},
+        {"We need tags, and each one can have its own colour.", "Tags"},
+        {"We need reminders, and half the team lives on the road.", "Reminders"},
+        {"We need webhooks, and you can call them from anywhere.", "Webhooks"},
+    };
+    s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
+}
+
+/* ...and coordinated objects stay whole: no verb after the determiner's noun ("the filters",
+   "the ability to"), a plural noun that looks like a verb ("the CSV exports", "our own
+   templates"), a noun that is no plural ("the sales reports"). */
+Test(offline_title, coordinated_objects_stay_in_the_title)
+{
+    static const title_case_t cases[] = {
+        {"We need export to CSV and Excel.", "Export to CSV and Excel"},
+        {"We need tags, and the filters for each queue.", "Tags, and the filters for each queue"},
+        {"We need exports, and the ability to schedule them.",
+         "Exports, and the ability to schedule them"},
+        {"We need reports, and the CSV exports for finance.",
+         "Reports, and the CSV exports for finance"},
+        {"We need alerts, and our own templates for them.",
+         "Alerts, and our own templates for them"},
+        {"We need exports, and the sales reports.", "Exports, and the sales reports"},
+        {"We need webhooks, and a sandbox account.", "Webhooks, and a sandbox account"},
+        {"We need tags and filters, and the team uses them a lot.", "Tags and filters"},
+    };
+    s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
+}
+
+/* A share stated with "to be" keeps its quantifier: without it the title says something
+   else ("Missed appointments are customers who stepped out"). When the statement does not
+   fit, or its cut drops the relative clause that says which, the title is what the share is
+   of; a cut that drops a phrase keeps the share. */
+Test(offline_title, a_share_stated_with_to_be_keeps_its_quantifier)
+{
+    static const title_case_t cases[] = {
+        {"Half our missed appointments are customers who stepped out.", "Missed appointments"},
+        {"Half of our tickets are duplicates.", "Half of our tickets are duplicates"},
+        {"Most of our calls were about billing.", "Most of our calls were about billing"},
+        {"Some of our invoices are duplicates.", "Some of our invoices are duplicates"},
+        {"Half our techs aren't on the app yet.", "Half our techs aren't on the app yet"},
+        {"Honestly, most of our agents are in Slack all day.", "Most of our agents are in Slack"},
+    };
+    s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
+}
+
+/* ...and a quantifier before any other verb still goes; "to be" after no noun ("most of
+   what we need is") or after no share ("the one thing we need is") changes nothing. */
+Test(offline_title, a_share_rule_leaves_the_rest_alone)
+{
+    static const title_case_t cases[] = {
+        {"Half our travellers text us.", "Travellers text us"},
+        {"A couple of our drivers lost their delivery notes yesterday.",
+         "Drivers lost their delivery notes yesterday"},
+        {"Most of what we need is reporting.", "Reporting"},
+        {"The one thing we need is a calendar sync.", "Calendar sync"},
+        {"Most of the techs want a dark mode.", "Dark mode"},
+    };
+    s_expect_titles(cases, sizeof cases / sizeof cases[0], CS_OFFLINE_TITLE_REQUEST);
+}
+
 /* Never more than CS_OFFLINE_TITLE_WORDS words, whatever the clause. */
 Test(offline_title, never_more_than_the_word_limit)
 {
