@@ -154,13 +154,17 @@ static void start_extractor(int i)
     start(&rig.extractor[i], argv, "Extractor ready");
 }
 
-static void start_fetcher(const char *path)
+/* The fetcher replaying `path` at `rate` calls per second ("0": as fast as the pipeline
+   takes them). */
+static void start_fetcher_at(const char *path, const char *rate)
 {
     char *argv[] = {(char *)cs_testproc_bin("callsift-fetcher"),
                     "--workspace-id",
                     rig.ws,
                     "--replay",
                     (char *)path,
+                    "--rate",
+                    (char *)rate,
                     "--calls-endpoint",
                     rig.calls_ep,
                     "--acks-endpoint",
@@ -168,6 +172,11 @@ static void start_fetcher(const char *path)
                     FETCHER_ARGS,
                     NULL};
     start(&rig.fetcher, argv, "Workspace ID");
+}
+
+static void start_fetcher(const char *path)
+{
+    start_fetcher_at(path, "0");
 }
 
 static void start_pipeline(int extractors)
@@ -351,7 +360,10 @@ Test(curation_pipeline, merges_during_a_replay_keep_every_count_exact)
     rig_open();
     const char *path = replay_write(0, 18, NULL, NULL, false); /* 1,026 calls */
     start_pipeline(2);
-    start_fetcher(path);
+    /* paced, so that the checks and merges below happen while calls flow however fast the
+       machine: 1,026 calls at 120 a second take 8.5 s at least (unpaced, a quiet machine
+       stored them all in 3.5 s, between 37 checks) */
+    start_fetcher_at(path, "120");
 
     long checks = 0, merges = 0, next_merge = 100, stored = 0;
     while (cs_testproc_alive(&rig.fetcher)) {
