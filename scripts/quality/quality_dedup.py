@@ -59,13 +59,7 @@ def main():
     ap.add_argument("--matcher-args", default="",
                     help='extra flags for callsift-matcher, one string: "--new-below 0.5"')
     ap.add_argument("--show", action="store_true")
-    # argparse takes a value that starts with "--" for an option of its own: join it to its flag
-    argv = sys.argv[1:]
-    for i in range(len(argv) - 1):
-        if argv[i] == "--matcher-args":
-            argv[i:i + 2] = ["--matcher-args=" + argv[i + 1]]
-            break
-    args = ap.parse_args(argv)
+    args = ap.parse_args(qp.joined_matcher_args(sys.argv[1:]))
     server = os.environ.get("DATABASE_URL")
     if not server:
         sys.exit("quality_dedup: DATABASE_URL must point at a PostgreSQL server")

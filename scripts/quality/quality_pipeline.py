@@ -150,6 +150,17 @@ SETS = {"dev": "samples", "heldout": os.path.join("samples", "heldout"),
         "test": os.path.join("samples", "test")}
 
 
+def joined_matcher_args(argv):
+    """argv with "--matcher-args VALUE" as "--matcher-args=VALUE": argparse takes a value that
+    starts with "--" ("--new-below 0.5") for an option of its own."""
+    argv = list(argv)
+    for i in range(len(argv) - 1):
+        if argv[i] == "--matcher-args":
+            argv[i:i + 2] = ["--matcher-args=" + argv[i + 1]]
+            break
+    return argv
+
+
 def run_pipeline(bin_dir, env, ws, base_port, log_dir, calls, matcher_args=""):
     argv = [os.path.join(ROOT, "deploy", "run-local.sh"), "--bin", bin_dir, "--extractors", "2",
             "--base-port", str(base_port), "--log-dir", log_dir]
@@ -435,13 +446,7 @@ def main():
                     help="the sample set (samples/README.md); dev is the demo's calls")
     ap.add_argument("--matcher-args", default="",
                     help='extra flags for callsift-matcher, one string: "--new-below 0.5"')
-    # argparse takes a value that starts with "--" for an option of its own: join it to its flag
-    argv = sys.argv[1:]
-    for i in range(len(argv) - 1):
-        if argv[i] == "--matcher-args":
-            argv[i:i + 2] = ["--matcher-args=" + argv[i + 1]]
-            break
-    args = ap.parse_args(argv)
+    args = ap.parse_args(joined_matcher_args(sys.argv[1:]))
     server = os.environ.get("DATABASE_URL")
     if not server:
         sys.exit("quality_pipeline: DATABASE_URL must be set (scripts/ci/with-pg.sh gives one)")

@@ -629,6 +629,34 @@ Test(curate, the_writer_carries_out_the_matchers_merge_in_the_calls_transaction)
     cr_assert_eq(miscounted(), 0);
 }
 
+/* Call c6 stored once, without merges: a later delivery of it is a redelivery. */
+static void store_c6(cs_db_t *db)
+{
+    char err[1024] = "";
+    json_t *plain = call_with_merges("c6", NULL, 0);
+    json_object_del(plain, "merges");
+    cr_assert_eq(cs_writer_commit(db, plain, NULL, err, sizeof err), CS_COMMIT_COMMITTED, "%s",
+                 err);
+    json_decref(plain);
+}
+
+/* A group of a new call (c7) and a redelivered one (c6) that brings the merge of "Sync with
+   Salesforce" into Salesforce sync: the first is COMMITTED, the second ALREADY. */
+static void commit_group_with_a_redelivery(cs_db_t *db)
+{
+    char err[1024] = "";
+    json_t *fresh = call("c7", "2025-11-11T15:00:00Z", "Hooli");
+    request(fresh, "link", sf, integrations, "Salesforce sync");
+    json_t *redelivered = call_with_merges("c6", (const char *const[]){sf2}, 1);
+    cs_wgroup_call_t calls[2] = {{.rec = fresh, .status = CS_COMMIT_RETRY},
+                                 {.rec = redelivered, .status = CS_COMMIT_RETRY}};
+    cr_assert_eq(cs_wgroup_commit(db, calls, 2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(calls[0].status, CS_COMMIT_COMMITTED, "%s", calls[0].err);
+    cr_assert_eq(calls[1].status, CS_COMMIT_ALREADY, "%s", calls[1].err);
+    json_decref(fresh);
+    json_decref(redelivered);
+}
+
 /* The matcher attaches what it proposed after a reload to the workspace's next decision; when
    that decision is a redelivered call's, the call is ALREADY and its merges are still new. */
 Test(curate, merges_that_come_with_a_redelivered_call_are_carried_out)
@@ -636,11 +664,7 @@ Test(curate, merges_that_come_with_a_redelivered_call_are_carried_out)
     populate();
     cs_db_t *db = cs_testdb_connect(cs_testcli_db());
     char err[1024] = "";
-    json_t *plain = call_with_merges("c6", NULL, 0);
-    json_object_del(plain, "merges");
-    cr_assert_eq(cs_writer_commit(db, plain, NULL, err, sizeof err), CS_COMMIT_COMMITTED, "%s",
-                 err);
-    json_decref(plain);
+    store_c6(db);
     json_t *again = call_with_merges("c6", (const char *const[]){sf3}, 1);
     cr_assert_eq(cs_writer_commit(db, again, NULL, err, sizeof err), CS_COMMIT_ALREADY, "%s", err);
     json_decref(again);
@@ -655,21 +679,12 @@ Test(curate, merges_that_come_with_a_redelivered_call_are_carried_out)
     cr_assert_eq(miscounted(), 0);
 
     /* the same in a group: a new call, then a redelivered one that brings a merge */
-    json_t *fresh = call("c7", "2025-11-11T15:00:00Z", "Hooli");
-    request(fresh, "link", sf, integrations, "Salesforce sync");
-    json_t *redelivered = call_with_merges("c6", (const char *const[]){sf2}, 1);
-    cs_wgroup_call_t calls[2] = {{.rec = fresh, .status = CS_COMMIT_RETRY},
-                                 {.rec = redelivered, .status = CS_COMMIT_RETRY}};
-    cr_assert_eq(cs_wgroup_commit(db, calls, 2, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(calls[0].status, CS_COMMIT_COMMITTED, "%s", calls[0].err);
-    cr_assert_eq(calls[1].status, CS_COMMIT_ALREADY, "%s", calls[1].err);
+    commit_group_with_a_redelivery(db);
     into = cs_testcli_query("SELECT merged_into::text FROM features WHERE id = $1", sf2, NULL);
     cr_assert_str_eq(into, sf, "the redelivered call's merge was carried out in the group");
     free(into);
     cr_assert_eq(merges_by_matcher(), 2);
     cr_assert_eq(miscounted(), 0);
-    json_decref(fresh);
-    json_decref(redelivered);
     cs_db_destroy(&db);
 }
 
@@ -680,11 +695,7 @@ Test(curate, merges_of_a_redelivered_call_that_never_commit_do_not_hold_it)
     populate();
     cs_db_t *db = cs_testdb_connect(cs_testcli_db());
     char err[1024] = "";
-    json_t *plain = call_with_merges("c6", NULL, 0);
-    json_object_del(plain, "merges");
-    cr_assert_eq(cs_writer_commit(db, plain, NULL, err, sizeof err), CS_COMMIT_COMMITTED, "%s",
-                 err);
-    json_decref(plain);
+    store_c6(db);
     cr_assert_eq(cs_db_command(db,
                                "CREATE FUNCTION no_merges() RETURNS trigger LANGUAGE plpgsql AS"
                                " $$BEGIN RAISE EXCEPTION 'no merges today'; END$$",
@@ -709,18 +720,9 @@ Test(curate, merges_of_a_redelivered_call_that_never_commit_do_not_hold_it)
     cr_assert_eq(merges_by_matcher(), 0);
 
     /* in a group: its COMMIT fails, and each call alone gets what it would have got */
-    json_t *fresh = call("c7", "2025-11-11T15:00:00Z", "Hooli");
-    request(fresh, "link", sf, integrations, "Salesforce sync");
-    json_t *redelivered = call_with_merges("c6", (const char *const[]){sf2}, 1);
-    cs_wgroup_call_t calls[2] = {{.rec = fresh, .status = CS_COMMIT_RETRY},
-                                 {.rec = redelivered, .status = CS_COMMIT_RETRY}};
-    cr_assert_eq(cs_wgroup_commit(db, calls, 2, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(calls[0].status, CS_COMMIT_COMMITTED, "%s", calls[0].err);
-    cr_assert_eq(calls[1].status, CS_COMMIT_ALREADY, "%s", calls[1].err);
+    commit_group_with_a_redelivery(db);
     cr_assert_eq(merges_by_matcher(), 0);
     cr_assert_eq(miscounted(), 0);
-    json_decref(fresh);
-    json_decref(redelivered);
     cs_db_destroy(&db);
 }
 
